@@ -1,0 +1,102 @@
+/**
+ * The one Socket.IO protocol between the hub, browser volunteers, the headless volunteer and dashboards.
+ * Payload types are derived from the schemas, and the hub parses every inbound payload with them:
+ * types are not validation.
+ */
+import { z } from 'zod';
+import type { JobUpdate } from './jobs';
+import { ModelManifest, TaskType } from './models';
+import { Backend, Capabilities, Readiness, VolunteerMode } from './volunteer';
+
+export const VOLUNTEER_NAMESPACE = '/volunteer';
+export const DASHBOARD_NAMESPACE = '/dashboard';
+
+/** Every acknowledgement is either a success with data or a refusal that says why. */
+export type Ack<T extends object = object> = ({ ok: true } & T) | { ok: false; error: string; code?: AckErrorCode };
+export type AckErrorCode = 'invalid' | 'unauthorized' | 'stale_lease' | 'rejected_output' | 'internal';
+
+const id = z.number().int().positive();
+const leaseToken = z.uuid();
+
+export const HelloPayload = z.object({
+	/** The signed identity the hub issued earlier; absent on a first visit. */
+	identity: z.string().max(200).nullable(),
+	capabilities: Capabilities,
+	mode: VolunteerMode,
+	readiness: Readiness
+});
+export type HelloPayload = z.infer<typeof HelloPayload>;
+export interface HelloReply {
+	volunteerId: string;
+	identity: string;
+	sessionId: string;
+}
+
+export const StatusPayload = z.object({ mode: VolunteerMode, readiness: Readiness });
+export type StatusPayload = z.infer<typeof StatusPayload>;
+
+export const TaskRequest = z.object({ slots: z.number().int().min(1).max(16) });
+export type TaskRequest = z.infer<typeof TaskRequest>;
+
+/** A leased task as the volunteer receives it: everything needed to run it, and the token to hand it back. */
+export interface TaskLease {
+	taskId: number;
+	leaseToken: string;
+	/** Epoch milliseconds; progress before then renews it. */
+	leaseExpiresAt: number;
+	jobId: string;
+	taskType: TaskType;
+	model: ModelManifest;
+	params: Record<string, unknown>;
+	inputs: string[];
+}
+
+export const TaskProgress = z.object({ taskId: id, leaseToken, done: z.number().int().nonnegative() });
+export type TaskProgress = z.infer<typeof TaskProgress>;
+
+/** One output per input, in input order; the hub checks each against the task type's shape before accepting. */
+export const TaskResult = z.object({
+	taskId: id,
+	leaseToken,
+	backend: Backend,
+	durationMs: z.number().nonnegative().max(86_400_000),
+	outputs: z.array(z.unknown()).max(10_000)
+});
+export type TaskResult = z.infer<typeof TaskResult>;
+
+export const TaskFailure = z.object({ taskId: id, leaseToken, error: z.string().max(2000) });
+export type TaskFailure = z.infer<typeof TaskFailure>;
+
+export const TaskRelease = z.object({ taskId: id, leaseToken });
+export type TaskRelease = z.infer<typeof TaskRelease>;
+
+export interface VolunteerClientToServer {
+	hello: (payload: HelloPayload, ack: (reply: Ack<HelloReply>) => void) => void;
+	status: (payload: StatusPayload, ack: (reply: Ack) => void) => void;
+	'task:request': (payload: TaskRequest, ack: (reply: Ack<{ tasks: TaskLease[] }>) => void) => void;
+	'task:progress': (payload: TaskProgress, ack: (reply: Ack<{ leaseExpiresAt: number }>) => void) => void;
+	'task:result': (payload: TaskResult, ack: (reply: Ack) => void) => void;
+	'task:fail': (payload: TaskFailure, ack: (reply: Ack) => void) => void;
+	'task:release': (payload: TaskRelease, ack: (reply: Ack) => void) => void;
+}
+
+export interface VolunteerServerToClient {
+	/** New work was queued: idle volunteers should ask again now rather than at their next poll. */
+	'work:available': () => void;
+	/** These tasks were cancelled (their job was): stop computing them. */
+	'task:cancelled': (payload: { taskIds: number[] }) => void;
+}
+
+export const WatchJob = z.object({ jobId: z.uuid() });
+
+export interface DashboardClientToServer {
+	'job:watch': (payload: z.infer<typeof WatchJob>, ack: (reply: Ack) => void) => void;
+}
+
+export interface DashboardServerToClient {
+	'job:update': (update: JobUpdate) => void;
+}
+
+/** Events hub processes send each other through the Socket.IO adapter. */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type
+export interface InterServerEvents {}

@@ -1,0 +1,78 @@
+import { z } from 'zod';
+import { TaskType } from './models';
+
+/** Job states, in the order a job moves through them. */
+export const JOB_STATUSES = ['queued', 'running', 'completed', 'failed', 'cancelled'] as const;
+export type JobStatus = (typeof JOB_STATUSES)[number];
+export const TERMINAL_JOB_STATUSES: readonly JobStatus[] = ['completed', 'failed', 'cancelled'];
+
+/** Task states, in order (pg-boss style): a task only moves forward, except a released lease going back to queued. */
+export const TASK_STATES = ['queued', 'leased', 'done', 'dead', 'cancelled'] as const;
+export type TaskState = (typeof TASK_STATES)[number];
+
+export const PRIORITIES = { low: 0, normal: 1, high: 2 } as const;
+export type PriorityName = keyof typeof PRIORITIES;
+
+/** Hub-side limits on a submission; the hub fills them from its configuration. */
+export interface SubmissionLimits {
+	maxInputs: number;
+	maxInputChars: number;
+}
+
+/**
+ * A job submission, as `POST /api/jobs` and the seed's `POST /tasks/submit` take it.
+ * Unknown keys are refused so a typo ("inputs", "modle") is an error, not a silent default;
+ * the seed's `laptop_optimized` flag is accepted for its users and has no effect.
+ */
+export function submissionSchema(limits: SubmissionLimits) {
+	const text = z
+		.string()
+		.min(1, 'an input must not be empty')
+		.max(limits.maxInputChars, `an input must be at most ${limits.maxInputChars} characters`);
+	return z.strictObject({
+		task_type: TaskType,
+		model: z.string().min(1, 'model must name a model (see GET /api/models)'),
+		input: z.union([
+			text,
+			z
+				.array(text)
+				.min(1, 'input must hold at least one item')
+				.max(limits.maxInputs, `input must hold at most ${limits.maxInputs} items`)
+		]),
+		priority: z.enum(Object.keys(PRIORITIES) as [PriorityName, ...PriorityName[]]).default('normal'),
+		/** Inputs per task; by default the hub chooses. */
+		chunk_size: z.number().int().min(1).max(1000).optional(),
+		params: z.record(z.string(), z.unknown()).default({}),
+		laptop_optimized: z.boolean().optional()
+	});
+}
+export type Submission = z.infer<ReturnType<typeof submissionSchema>>;
+
+export interface JobProgress {
+	done: number;
+	total: number;
+}
+
+/** What `GET /tasks/{id}/status` and `GET /api/jobs/{id}` return (the seed calls a job a task). */
+export interface JobStatusView {
+	task_id: string;
+	status: JobStatus;
+	task_type: TaskType;
+	model: string;
+	priority: PriorityName;
+	progress: JobProgress;
+	tasks: { total: number; done: number; leased: number; queued: number; dead: number };
+	created_at: string;
+	started_at: string | null;
+	finished_at: string | null;
+	error: string | null;
+	/** One entry per input, in input order, once the job has completed; null before. */
+	result: unknown[] | null;
+}
+
+/** The live update a job page receives over the /dashboard namespace. */
+export interface JobUpdate {
+	jobId: string;
+	status: JobStatus;
+	progress: JobProgress;
+}

@@ -1,0 +1,44 @@
+import { z } from 'zod';
+import { TaskType } from './models';
+
+export const VOLUNTEER_MODES = ['always', 'auto', 'paused'] as const;
+export const VolunteerMode = z.enum(VOLUNTEER_MODES);
+export type VolunteerMode = z.infer<typeof VolunteerMode>;
+
+/** Where a volunteer runs a model: WebGPU or WASM in a browser, onnxruntime-node for the headless agent. */
+export const BACKENDS = ['webgpu', 'wasm', 'native'] as const;
+export const Backend = z.enum(BACKENDS);
+export type Backend = z.infer<typeof Backend>;
+
+export const WebGpuInfo = z.object({
+	vendor: z.string().max(200),
+	architecture: z.string().max(200),
+	features: z.array(z.string().max(100)).max(100),
+	maxBufferSize: z.number().nonnegative(),
+	maxStorageBufferBindingSize: z.number().nonnegative()
+});
+export type WebGpuInfo = z.infer<typeof WebGpuInfo>;
+
+export const Capabilities = z.object({
+	agent: z.enum(['browser', 'node']),
+	/** The backend this volunteer will run tasks on (its best one). */
+	backend: Backend,
+	webgpu: WebGpuInfo.nullable(),
+	cores: z.number().int().min(1).max(1024),
+	/** GiB, as navigator.deviceMemory reports it (rounded, capped at 8 by browsers); null when unknown. */
+	deviceMemory: z.number().positive().max(4096).nullable(),
+	crossOriginIsolated: z.boolean(),
+	taskTypes: z.array(TaskType).min(1),
+	userAgent: z.string().max(500).optional()
+});
+export type Capabilities = z.infer<typeof Capabilities>;
+
+/**
+ * The readiness a volunteer reports. `score` is the 0–100 readiness score; `ready` says whether it
+ * will take work now (its mode and its laptop's state both allow it).
+ */
+export const Readiness = z.object({
+	score: z.number().min(0).max(100),
+	ready: z.boolean()
+});
+export type Readiness = z.infer<typeof Readiness>;

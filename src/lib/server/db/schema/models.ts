@@ -1,0 +1,13 @@
+import { jsonb, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
+import type { EmbeddingConfig, ModelFile, TaskType } from '../../../protocol/models';
+
+/** A model the hub can hand to volunteers. Its files live in the content-addressed blob store. */
+export const models = pgTable('models', {
+	id: text('id').primaryKey(),
+	taskTypes: jsonb('task_types').$type<TaskType[]>().notNull(),
+	files: jsonb('files').$type<ModelFile[]>().notNull(),
+	embedding: jsonb('embedding').$type<EmbeddingConfig>(),
+	/** `demo` for generated models, `import` for folders an operator brought. */
+	source: text('source').notNull(),
+	createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow()
+});

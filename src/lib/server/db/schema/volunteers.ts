@@ -1,0 +1,43 @@
+import { index, integer, jsonb, pgTable, real, text, timestamp } from 'drizzle-orm/pg-core';
+import type { Capabilities, Readiness, VolunteerMode } from '../../../protocol/volunteer';
+
+/** A volunteer identity (one per browser profile or headless agent). Outlives connections so credit stays bound to it. */
+export const volunteers = pgTable('volunteers', {
+	id: text('id').primaryKey(),
+	displayName: text('display_name'),
+	tasksDone: integer('tasks_done').notNull().default(0),
+	inputsDone: integer('inputs_done').notNull().default(0),
+	createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+	lastSeenAt: timestamp('last_seen_at', { withTimezone: true }).notNull().defaultNow()
+});
+
+/**
+ * One live connection of a volunteer (a tab, an agent process). Leases are bound to a session so that
+ * closing one tab releases only that tab's work. Rows are deleted on disconnect; a hub that dies leaves
+ * rows whose heartbeat goes stale, and every reader ignores those.
+ */
+export const volunteerSessions = pgTable(
+	'volunteer_sessions',
+	{
+		id: text('id').primaryKey(),
+		volunteerId: text('volunteer_id')
+			.notNull()
+			.references(() => volunteers.id, { onDelete: 'cascade' }),
+		hubId: text('hub_id').notNull(),
+		capabilities: jsonb('capabilities').$type<Capabilities>().notNull(),
+		mode: text('mode').$type<VolunteerMode>().notNull(),
+		readiness: jsonb('readiness').$type<Readiness>().notNull(),
+		/** Inputs per second over this session's recent tasks. */
+		throughput: real('throughput'),
+		tasksDone: integer('tasks_done').notNull().default(0),
+		connectedAt: timestamp('connected_at', { withTimezone: true }).notNull().defaultNow(),
+		lastSeenAt: timestamp('last_seen_at', { withTimezone: true }).notNull().defaultNow()
+	},
+	(t) => [index('volunteer_sessions_volunteer_idx').on(t.volunteerId)]
+);
+
+/** Secrets every hub process must share (the identity signing key), created once by whichever starts first. */
+export const hubSecrets = pgTable('hub_secrets', {
+	name: text('name').primaryKey(),
+	value: text('value').notNull()
+});

@@ -1,0 +1,42 @@
+import { z } from 'zod';
+import type { EmbeddingConfig, TaskType } from '../../protocol/models';
+
+interface OutputContext {
+	inputCount: number;
+	embedding: EmbeddingConfig | null;
+}
+
+type Checker = (outputs: unknown[], ctx: OutputContext) => string | null;
+
+const vector = z.array(z.number());
+
+/**
+ * Whether a volunteer's outputs have the shape its task type promises. A result that fails is not
+ * accepted; it counts as a failed attempt. Shape is all the hub can check alone: agreement between
+ * volunteers (replication) is what catches a well-shaped wrong answer.
+ */
+const checkers: Record<TaskType, Checker> = {
+	embedding: (outputs, ctx) => {
+		const width = ctx.embedding?.dimensions;
+		for (const [i, out] of outputs.entries()) {
+			const parsed = vector.safeParse(out);
+			if (!parsed.success) return `output ${i} is not an array of finite numbers`;
+			if (width !== undefined && parsed.data.length !== width)
+				return `output ${i} has ${parsed.data.length} dimensions; the model has ${width}`;
+		}
+		return null;
+	},
+	text_generation: unsupported('text_generation'),
+	classification: unsupported('classification'),
+	image_classification: unsupported('image_classification')
+};
+
+function unsupported(type: TaskType): Checker {
+	return () => `the hub cannot accept ${type} results yet`;
+}
+
+export function checkOutputs(taskType: TaskType, outputs: unknown[], ctx: OutputContext): string | null {
+	if (outputs.length !== ctx.inputCount)
+		return `expected ${ctx.inputCount} outputs, one per input, got ${outputs.length}`;
+	return checkers[taskType](outputs, ctx);
+}

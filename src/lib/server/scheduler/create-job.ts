@@ -1,0 +1,54 @@
+import { jobs, tasks } from '../db/schema';
+import type { Db } from '../db';
+import { PRIORITIES, type PriorityName } from '../../protocol/jobs';
+import type { TaskType } from '../../protocol/models';
+
+export interface NewJob {
+	taskType: TaskType;
+	modelId: string;
+	inputs: string[];
+	priority: PriorityName;
+	params: Record<string, unknown>;
+	/** Inputs per task. */
+	chunkSize: number;
+}
+
+/** Splits a job into tasks of `chunkSize` inputs and stores both in one transaction: a job is never half-created. */
+export async function createJob(db: Db, job: NewJob): Promise<{ id: string; totalTasks: number }> {
+	const chunks = chunk(job.inputs, job.chunkSize);
+	const priority = PRIORITIES[job.priority];
+	return db.transaction(async (tx) => {
+		const [row] = await tx
+			.insert(jobs)
+			.values({
+				taskType: job.taskType,
+				modelId: job.modelId,
+				params: job.params,
+				priority,
+				totalInputs: job.inputs.length,
+				totalTasks: chunks.length
+			})
+			.returning({ id: jobs.id });
+		// Insert in slices so a 10,000-input job stays far below PostgreSQL's 65,535 bind-parameter cap.
+		for (let i = 0; i < chunks.length; i += 500) {
+			await tx.insert(tasks).values(
+				chunks.slice(i, i + 500).map((inputs, k) => ({
+					jobId: row.id,
+					seq: i + k,
+					firstInput: (i + k) * job.chunkSize,
+					inputs,
+					taskType: job.taskType,
+					modelId: job.modelId,
+					priority
+				}))
+			);
+		}
+		return { id: row.id, totalTasks: chunks.length };
+	});
+}
+
+function chunk<T>(items: T[], size: number): T[][] {
+	const out: T[][] = [];
+	for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+	return out;
+}

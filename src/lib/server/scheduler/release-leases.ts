@@ -1,0 +1,37 @@
+import { and, eq, sql } from 'drizzle-orm';
+import { tasks } from '../db/schema';
+import type { Db } from '../db';
+import { endLease } from './lease-transitions';
+
+/** A released task is not a failed one: it goes straight back to the queue, its failure count untouched. */
+const release = { ...endLease, state: 'queued' as const, availableAt: sql`now()` };
+
+/**
+ * Gives back every lease a session holds, at once: it disconnected or yielded, so its tasks should
+ * move to another volunteer now rather than at their expiry. Returns the ids released.
+ */
+export async function releaseSessionLeases(db: Db, sessionId: string): Promise<number[]> {
+	const rows = await db
+		.update(tasks)
+		.set(release)
+		.where(and(eq(tasks.leaseSession, sessionId), eq(tasks.state, 'leased')))
+		.returning({ id: tasks.id });
+	return rows.map((r) => r.id);
+}
+
+/** Gives back one lease (a volunteer yielding a task it will not finish). Fenced by the token. */
+export async function releaseLease(db: Db, taskId: number, leaseToken: string, volunteerId: string): Promise<boolean> {
+	const rows = await db
+		.update(tasks)
+		.set(release)
+		.where(
+			and(
+				eq(tasks.id, taskId),
+				eq(tasks.leaseToken, leaseToken),
+				eq(tasks.leaseVolunteer, volunteerId),
+				eq(tasks.state, 'leased')
+			)
+		)
+		.returning({ id: tasks.id });
+	return rows.length > 0;
+}

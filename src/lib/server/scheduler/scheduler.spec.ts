@@ -1,0 +1,204 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { eq, sql } from 'drizzle-orm';
+import { models, results, tasks, volunteers } from '../db/schema';
+import { openTestDatabase, TEST_DB_KINDS } from '../db/testing';
+import type { Database, Db } from '../db';
+import { createJob } from './create-job';
+import { claimTasks, type ClaimRequest } from './claim-tasks';
+import { completeTask } from './complete-task';
+import { failTask } from './fail-task';
+import { finishJobIfDone } from './finish-job';
+import { releaseLease, releaseSessionLeases } from './release-leases';
+import { releaseExpiredLeases } from './release-expired-leases';
+import { renewLease } from './renew-lease';
+import { cancelJob } from './cancel-job';
+import { getJobStatus } from './job-status';
+
+const policy = { maxFailures: 3, backoffMs: 0 };
+const vec = (x: number) => [x, x + 1, x + 2];
+
+async function seed(db: Db) {
+	await db.insert(models).values({
+		id: 'm',
+		taskTypes: ['embedding'],
+		files: [{ path: 'onnx/model.onnx', sha256: 'a'.repeat(64), size: 1 }],
+		embedding: { pooling: 'none', normalize: true, maxLength: 16, dimensions: 3, output: 'y' },
+		source: 'demo'
+	});
+	await db.insert(volunteers).values([{ id: 'v1' }, { id: 'v2' }]);
+}
+
+function claim(db: Db, over: Partial<ClaimRequest> = {}) {
+	return claimTasks(db, {
+		sessionId: 's1',
+		volunteerId: 'v1',
+		slots: 1,
+		taskTypes: ['embedding'],
+		leaseMs: 60_000,
+		...over
+	});
+}
+
+function job(db: Db, n: number, chunkSize = 2, priority: 'low' | 'normal' | 'high' = 'normal') {
+	const inputs = Array.from({ length: n }, (_, i) => `input ${i}`);
+	return createJob(db, { taskType: 'embedding', modelId: 'm', inputs, priority, params: {}, chunkSize });
+}
+
+function complete(db: Db, t: { id: number; leaseToken: string; inputs: string[] }, volunteerId = 'v1') {
+	return completeTask(
+		db,
+		{ taskId: t.id, leaseToken: t.leaseToken, volunteerId, outputs: t.inputs.map((_, i) => vec(i)), backend: 'wasm', durationMs: 5 },
+		policy
+	);
+}
+
+describe.each(TEST_DB_KINDS)('scheduler on %s', (kind) => {
+	let database: Database;
+	let db: Db;
+	beforeAll(async () => {
+		database = await openTestDatabase(kind);
+		db = database.db;
+	});
+	afterAll(() => database?.close());
+	beforeEach(async () => {
+		await db.execute(sql`truncate models, jobs, tasks, results, volunteers, volunteer_sessions cascade`);
+		await seed(db);
+	});
+
+	it('splits a job into tasks of chunk size, in input order', async () => {
+		const { id, totalTasks } = await job(db, 5, 2);
+		expect(totalTasks).toBe(3);
+		const rows = await db.select().from(tasks).where(eq(tasks.jobId, id)).orderBy(tasks.seq);
+		expect(rows.map((r) => [r.seq, r.firstInput, r.inputs.length])).toEqual([[0, 0, 2], [1, 2, 2], [2, 4, 1]]);
+	});
+
+	it('never leases one task twice, however many claims race', async () => {
+		await job(db, 20, 2); // 10 tasks
+		const claims = await Promise.all(
+			Array.from({ length: 25 }, (_, i) => claim(db, { sessionId: `s${i}`, slots: 1 + (i % 3) }))
+		);
+		const ids = claims.flat().map((t) => t.id);
+		expect(ids).toHaveLength(10);
+		expect(new Set(ids).size).toBe(10);
+		const leased = await db.select().from(tasks).where(eq(tasks.state, 'leased'));
+		expect(leased).toHaveLength(10);
+	});
+
+	it('accepts a result once, only with the current token', async () => {
+		const { id: jobId } = await job(db, 2, 2);
+		const [t] = await claim(db);
+		const forged = await completeTask(
+			db,
+			{ taskId: t.id, leaseToken: crypto.randomUUID(), volunteerId: 'v1', outputs: [vec(0), vec(1)], backend: 'wasm', durationMs: 1 },
+			policy
+		);
+		expect(forged).toEqual({ accepted: false, reason: 'stale_lease' });
+		expect(await complete(db, t, 'v2')).toEqual({ accepted: false, reason: 'stale_lease' });
+		expect(await complete(db, t)).toMatchObject({ accepted: true, jobId });
+		expect(await complete(db, t)).toEqual({ accepted: false, reason: 'stale_lease' });
+		expect(await db.select().from(results)).toHaveLength(1);
+		expect(await finishJobIfDone(db, jobId)).toBe('completed');
+		expect(await finishJobIfDone(db, jobId)).toBeNull();
+		const status = await getJobStatus(db, jobId);
+		expect(status).toMatchObject({ status: 'completed', progress: { done: 2, total: 2 }, result: [vec(0), vec(1)] });
+		const [v1] = await db.select().from(volunteers).where(eq(volunteers.id, 'v1'));
+		expect(v1).toMatchObject({ tasksDone: 1, inputsDone: 2 });
+	});
+
+	it('re-leases a released session lease to someone else and refuses the old token', async () => {
+		await job(db, 4, 2);
+		const mine = await claim(db, { slots: 2 });
+		expect(mine).toHaveLength(2);
+		expect((await releaseSessionLeases(db, 's1')).sort()).toEqual(mine.map((t) => t.id).sort());
+		const theirs = await claim(db, { sessionId: 's2', volunteerId: 'v2', slots: 2 });
+		expect(theirs.map((t) => t.id).sort()).toEqual(mine.map((t) => t.id).sort());
+		expect(await complete(db, mine[0])).toEqual({ accepted: false, reason: 'stale_lease' });
+		expect(await complete(db, theirs[0], 'v2')).toMatchObject({ accepted: true });
+		const [row] = await db.select().from(tasks).where(eq(tasks.id, mine[1].id));
+		expect(row.failures).toBe(0);
+	});
+
+	it('gives back a single lease and renews only the current one', async () => {
+		await job(db, 2, 2);
+		const [t] = await claim(db, { leaseMs: 1_000 });
+		const renewed = await renewLease(db, t.id, t.leaseToken, 'v1', 120_000);
+		expect(renewed!.getTime()).toBeGreaterThan(t.leaseExpiresAt.getTime() + 100_000);
+		expect(await renewLease(db, t.id, crypto.randomUUID(), 'v1', 120_000)).toBeNull();
+		expect(await releaseLease(db, t.id, t.leaseToken, 'v1')).toBe(true);
+		expect(await releaseLease(db, t.id, t.leaseToken, 'v1')).toBe(false);
+		expect(await claim(db, { sessionId: 's2', volunteerId: 'v2' })).toHaveLength(1);
+	});
+
+	it('sweeps expired leases back to the queue, counting a failure', async () => {
+		await job(db, 2, 2);
+		const [t] = await claim(db, { leaseMs: 1 });
+		await new Promise((r) => setTimeout(r, 20));
+		expect(await releaseExpiredLeases(db, policy)).toHaveLength(1);
+		const [row] = await db.select().from(tasks).where(eq(tasks.id, t.id));
+		expect(row).toMatchObject({ state: 'queued', failures: 1, leaseToken: null });
+		expect(await complete(db, t)).toEqual({ accepted: false, reason: 'stale_lease' });
+		expect(await releaseExpiredLeases(db, policy)).toHaveLength(0);
+	});
+
+	it('kills a task after max failures and fails its job, keeping the other results', async () => {
+		const { id: jobId } = await job(db, 4, 2);
+		const [good] = await claim(db);
+		expect(await complete(db, good)).toMatchObject({ accepted: true });
+		for (let i = 0; i < 3; i++) {
+			const [t] = await claim(db);
+			expect(await failTask(db, { taskId: t.id, leaseToken: t.leaseToken, volunteerId: 'v1', error: `boom ${i}` }, policy)).toMatchObject({
+				state: i < 2 ? 'queued' : 'dead'
+			});
+		}
+		expect(await claim(db)).toHaveLength(0);
+		expect(await finishJobIfDone(db, jobId)).toBe('failed');
+		const status = await getJobStatus(db, jobId);
+		expect(status).toMatchObject({ status: 'failed', tasks: { dead: 1, done: 1 }, result: [vec(0), vec(1), null, null] });
+		const [dead] = await db.select().from(tasks).where(eq(tasks.state, 'dead'));
+		expect(dead.lastError).toBe('boom 2');
+	});
+
+	it('waits out the back-off before re-leasing a failed task', async () => {
+		await job(db, 2, 2);
+		const [t] = await claim(db);
+		await failTask(db, { taskId: t.id, leaseToken: t.leaseToken, volunteerId: 'v1', error: 'x' }, { maxFailures: 3, backoffMs: 60_000 });
+		expect(await claim(db)).toHaveLength(0);
+	});
+
+	it('rejects outputs of the wrong shape as a failed attempt', async () => {
+		await job(db, 2, 2);
+		const [t] = await claim(db);
+		const bad = await completeTask(
+			db,
+			{ taskId: t.id, leaseToken: t.leaseToken, volunteerId: 'v1', outputs: [vec(0), [1, 2]], backend: 'wasm', durationMs: 1 },
+			policy
+		);
+		expect(bad).toMatchObject({ accepted: false, reason: 'rejected_output', error: expect.stringContaining('3') });
+		const wrongCount = await claim(db).then(([again]) =>
+			completeTask(db, { taskId: again.id, leaseToken: again.leaseToken, volunteerId: 'v1', outputs: [vec(0)], backend: 'wasm', durationMs: 1 }, policy)
+		);
+		expect(wrongCount).toMatchObject({ accepted: false, reason: 'rejected_output' });
+		expect(await db.select().from(results)).toHaveLength(0);
+		const [row] = await db.select().from(tasks).where(eq(tasks.id, t.id));
+		expect(row.failures).toBe(2);
+	});
+
+	it('leases higher priority first and only task types the volunteer runs', async () => {
+		await job(db, 2, 2, 'low');
+		const { id: urgent } = await job(db, 2, 2, 'high');
+		expect(await claim(db, { taskTypes: ['text_generation'] })).toHaveLength(0);
+		const [first] = await claim(db);
+		expect(first.jobId).toBe(urgent);
+		expect((await getJobStatus(db, urgent))?.status).toBe('running');
+	});
+
+	it('cancels a job: late results are refused and nothing is leased', async () => {
+		const { id: jobId } = await job(db, 4, 2);
+		const [t] = await claim(db);
+		expect(await cancelJob(db, jobId)).toEqual({ leasedTaskIds: [t.id] });
+		expect(await cancelJob(db, jobId)).toBeNull();
+		expect(await complete(db, t)).toEqual({ accepted: false, reason: 'stale_lease' });
+		expect(await claim(db)).toHaveLength(0);
+		expect((await getJobStatus(db, jobId))?.status).toBe('cancelled');
+	});
+});

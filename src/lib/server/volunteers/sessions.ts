@@ -1,0 +1,64 @@
+import { eq, gt, lt, sql } from 'drizzle-orm';
+import { volunteerSessions, volunteers } from '../db/schema';
+import type { Db } from '../db';
+import type { Capabilities, Readiness, VolunteerMode } from '../../protocol/volunteer';
+
+export interface NewSession {
+	id: string;
+	volunteerId: string;
+	hubId: string;
+	capabilities: Capabilities;
+	mode: VolunteerMode;
+	readiness: Readiness;
+}
+
+/** Records a connection, creating the volunteer on its first visit. */
+export async function openSession(db: Db, s: NewSession): Promise<void> {
+	await db
+		.insert(volunteers)
+		.values({ id: s.volunteerId })
+		.onConflictDoUpdate({ target: volunteers.id, set: { lastSeenAt: sql`now()` } });
+	await db.insert(volunteerSessions).values(s);
+}
+
+/** The connection ended (or its hub found it gone). */
+export async function closeSession(db: Db, sessionId: string): Promise<void> {
+	await db.delete(volunteerSessions).where(eq(volunteerSessions.id, sessionId));
+}
+
+/** A status report or heartbeat: the session is alive, and this is its latest state. */
+export async function updateSession(
+	db: Db,
+	sessionId: string,
+	patch: Partial<{ mode: VolunteerMode; readiness: Readiness; throughput: number }> = {}
+): Promise<void> {
+	await db
+		.update(volunteerSessions)
+		.set({ ...patch, lastSeenAt: sql`now()` })
+		.where(eq(volunteerSessions.id, sessionId));
+}
+
+export async function countSessionTask(db: Db, sessionId: string, throughput: number): Promise<void> {
+	await db
+		.update(volunteerSessions)
+		.set({ tasksDone: sql`${volunteerSessions.tasksDone} + 1`, throughput, lastSeenAt: sql`now()` })
+		.where(eq(volunteerSessions.id, sessionId));
+}
+
+/** Sessions whose heartbeat is fresher than `staleMs`: the connected nodes, across every hub process. */
+export async function liveSessions(db: Db, staleMs: number) {
+	return db
+		.select()
+		.from(volunteerSessions)
+		.where(gt(volunteerSessions.lastSeenAt, sql`now() - ${staleMs} * interval '1 millisecond'`))
+		.orderBy(volunteerSessions.connectedAt);
+}
+
+/** Drops sessions left behind by a hub process that died; their leases end by expiry. */
+export async function deleteStaleSessions(db: Db, staleMs: number): Promise<number> {
+	const rows = await db
+		.delete(volunteerSessions)
+		.where(lt(volunteerSessions.lastSeenAt, sql`now() - ${staleMs} * interval '1 millisecond'`))
+		.returning({ id: volunteerSessions.id });
+	return rows.length;
+}
