@@ -8,8 +8,8 @@ const priorityName = Object.fromEntries(Object.entries(PRIORITIES).map(([k, v]) 
 	PriorityName
 >;
 
-/** A job as the status endpoints show it; `result` is filled once no task is left to run. */
-export async function getJobStatus(db: Db, jobId: string): Promise<JobStatusView | null> {
+/** A job as the status endpoints show it; `result` is filled once no task is left to run (unless not wanted). */
+export async function getJobStatus(db: Db, jobId: string, opts = { withResult: true }): Promise<JobStatusView | null> {
 	const [job] = await db.select().from(jobs).where(eq(jobs.id, jobId));
 	if (!job) return null;
 	const counts = await taskCounts(db, jobId);
@@ -26,7 +26,7 @@ export async function getJobStatus(db: Db, jobId: string): Promise<JobStatusView
 		started_at: job.startedAt?.toISOString() ?? null,
 		finished_at: job.finishedAt?.toISOString() ?? null,
 		error: job.error,
-		result: finished ? await collectOutputs(db, jobId, job.totalInputs) : null
+		result: finished && opts.withResult ? await collectOutputs(db, jobId, job.totalInputs) : null
 	};
 }
 

@@ -62,3 +62,8 @@ export async function deleteStaleSessions(db: Db, staleMs: number): Promise<numb
 		.returning({ id: volunteerSessions.id });
 	return rows.length;
 }
+
+/** Marks every session served by one hub process as alive (its heartbeat). */
+export async function touchHubSessions(db: Db, hubId: string): Promise<void> {
+	await db.update(volunteerSessions).set({ lastSeenAt: sql`now()` }).where(eq(volunteerSessions.hubId, hubId));
+}

@@ -1,0 +1,27 @@
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+
+/**
+ * The token that submitting jobs and managing models need. EXOSTACK_API_TOKEN wins; otherwise one is
+ * generated on first start and kept in the data folder (readable by its owner only), so it survives restarts.
+ */
+export function loadApiToken(configured: string | null, dataDir: string): { token: string; generated: boolean } {
+	if (configured) return { token: configured, generated: false };
+	const file = path.join(dataDir, 'api-token');
+	if (existsSync(file)) return { token: readFileSync(file, 'utf8').trim(), generated: false };
+	mkdirSync(dataDir, { recursive: true });
+	const token = `exo_${randomBytes(24).toString('base64url')}`;
+	writeFileSync(file, `${token}\n`, { mode: 0o600 });
+	return { token, generated: true };
+}
+
+/** Whether a request carries `Authorization: Bearer <token>`, compared in constant time. */
+export function hasBearer(request: Request, token: string): boolean {
+	const header = request.headers.get('authorization') ?? '';
+	const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+	if (!match) return false;
+	const given = Buffer.from(match[1]);
+	const expected = Buffer.from(token);
+	return given.length === expected.length && timingSafeEqual(given, expected);
+}

@@ -1,0 +1,57 @@
+/**
+ * The hub's configuration, from environment variables. Parsed once at start-up; a bad value stops
+ * the hub with a message naming the variable, rather than surfacing later as odd behaviour.
+ */
+import path from 'node:path';
+import { z } from 'zod';
+
+const int = (fallback: number, min = 1) => z.coerce.number().int().min(min).default(fallback);
+
+const Env = z.object({
+	PORT: int(8000, 0),
+	HOST: z.string().default('0.0.0.0'),
+	DATABASE_URL: z
+		.string()
+		.regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')
+		.optional(),
+	EXOSTACK_DATA_DIR: z.string().default('data'),
+	EXOSTACK_API_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+	EXOSTACK_MAX_INPUTS: int(10_000),
+	EXOSTACK_MAX_INPUT_CHARS: int(20_000),
+	EXOSTACK_MAX_BODY_BYTES: int(16 * 1024 * 1024),
+	EXOSTACK_CHUNK_SIZE: int(8),
+	EXOSTACK_LEASE_SECONDS: int(60),
+	EXOSTACK_MAX_FAILURES: int(3),
+	EXOSTACK_RETRY_BACKOFF_MS: int(1000, 0),
+	EXOSTACK_SWEEP_SECONDS: int(5),
+	EXOSTACK_HEARTBEAT_SECONDS: int(10),
+	/** Extra origins whose pages may open a volunteer socket, comma-separated (the hub's own always may). */
+	EXOSTACK_ALLOWED_ORIGINS: z.string().default(''),
+	EXOSTACK_DEMO_MODELS: z.enum(['on', 'off']).default('on')
+});
+
+export type HubConfig = ReturnType<typeof loadConfig>;
+
+export function loadConfig(env: Record<string, string | undefined> = process.env) {
+	const parsed = Env.safeParse(env);
+	if (!parsed.success) {
+		const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+		throw new Error(`invalid configuration:\n${lines.join('\n')}`);
+	}
+	const e = parsed.data;
+	return {
+		port: e.PORT,
+		host: e.HOST,
+		databaseUrl: e.DATABASE_URL ?? null,
+		dataDir: path.resolve(e.EXOSTACK_DATA_DIR),
+		apiToken: e.EXOSTACK_API_TOKEN ?? null,
+		limits: { maxInputs: e.EXOSTACK_MAX_INPUTS, maxInputChars: e.EXOSTACK_MAX_INPUT_CHARS, maxBodyBytes: e.EXOSTACK_MAX_BODY_BYTES },
+		chunkSize: e.EXOSTACK_CHUNK_SIZE,
+		leaseMs: e.EXOSTACK_LEASE_SECONDS * 1000,
+		failure: { maxFailures: e.EXOSTACK_MAX_FAILURES, backoffMs: e.EXOSTACK_RETRY_BACKOFF_MS },
+		sweepMs: e.EXOSTACK_SWEEP_SECONDS * 1000,
+		heartbeatMs: e.EXOSTACK_HEARTBEAT_SECONDS * 1000,
+		allowedOrigins: e.EXOSTACK_ALLOWED_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean),
+		demoModels: e.EXOSTACK_DEMO_MODELS === 'on'
+	};
+}

@@ -1,0 +1,52 @@
+/**
+ * Job endpoints. Each is mounted at its REST path and at the seed's alias (the seed called a job a
+ * task): POST /api/jobs = POST /tasks/submit, GET /api/jobs/{id} = GET /tasks/{id}/status.
+ */
+import { json, type RequestEvent } from '@sveltejs/kit';
+import { getHub } from '../runtime';
+import { submissionSchema } from '../../protocol/jobs';
+import { submitJob } from '../scheduler/submit-job';
+import { getJobStatus } from '../scheduler/job-status';
+import { cancelJob } from '../scheduler/cancel-job';
+import { ApiError, readJson, requireToken, withApiErrors } from './api';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export function jobIdParam(event: RequestEvent): string {
+	const id = event.params.id ?? '';
+	if (!UUID.test(id)) throw new ApiError(404, `no job "${id}": job ids are UUIDs`);
+	return id;
+}
+
+export const submit = withApiErrors(async ({ request, url }: RequestEvent) => {
+	const hub = await getHub();
+	requireToken(hub, request);
+	const submission = await readJson(request, submissionSchema(hub.config.limits), hub.config.limits.maxBodyBytes);
+	const outcome = await submitJob(hub.db, submission, hub.config.chunkSize);
+	if (!outcome.ok) throw new ApiError(outcome.status, outcome.error);
+	hub.notify.workAvailable();
+	const location = new URL(`/api/jobs/${outcome.id}`, url).pathname;
+	return json({ task_id: outcome.id, status: 'queued' }, { status: 201, headers: { location } });
+});
+
+export const status = withApiErrors(async (event: RequestEvent) => {
+	const hub = await getHub();
+	const view = await getJobStatus(hub.db, jobIdParam(event));
+	if (!view) throw new ApiError(404, `no job "${event.params.id}"`);
+	return json(view);
+});
+
+export const cancel = withApiErrors(async (event: RequestEvent) => {
+	const hub = await getHub();
+	requireToken(hub, event.request);
+	const id = jobIdParam(event);
+	const outcome = await cancelJob(hub.db, id);
+	if (!outcome) {
+		const view = await getJobStatus(hub.db, id, { withResult: false });
+		if (!view) throw new ApiError(404, `no job "${id}"`);
+		throw new ApiError(409, `job ${id} is already ${view.status}`);
+	}
+	hub.notify.tasksCancelled(outcome.leasedTaskIds);
+	hub.notify.jobChanged(id);
+	return json({ task_id: id, status: 'cancelled' });
+});

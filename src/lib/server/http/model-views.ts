@@ -1,0 +1,15 @@
+import type { ModelManifest } from '../../protocol/models';
+import { blobUrl } from '../../protocol/models';
+
+/** A model as the REST API shows it: snake_case like the rest of the API, with each file's URL. */
+export function modelView(m: ModelManifest & { source?: string }) {
+	return {
+		id: m.id,
+		task_types: m.taskTypes,
+		source: m.source,
+		embedding: m.embedding
+			? { dimensions: m.embedding.dimensions, max_length: m.embedding.maxLength, pooling: m.embedding.pooling, normalize: m.embedding.normalize }
+			: undefined,
+		files: m.files.map((f) => ({ path: f.path, sha256: f.sha256, size: f.size, url: blobUrl(f.sha256) }))
+	};
+}

@@ -1,0 +1,59 @@
+/**
+ * The hub's state, started once per process: configuration, database, secrets, model store and the
+ * background sweeper. Routes and socket handlers receive it; nothing in here knows about HTTP or sockets.
+ */
+import { randomUUID } from 'node:crypto';
+import path from 'node:path';
+import { loadConfig, type HubConfig } from './config';
+import { openDatabase, type Database, type Db } from './db';
+import { loadApiToken } from './auth/api-token';
+import { loadIdentitySigner, type IdentitySigner } from './auth/identity';
+import { BlobStore } from './models/blob-store';
+import { ensureDemoModels } from './models/demo-models';
+import { startSweeper } from './scheduler/sweeper';
+
+/** How the scheduler's callers tell connected clients that something changed; the realtime layer fills it in. */
+export interface Notifier {
+	workAvailable(): void;
+	jobChanged(jobId: string): void;
+	tasksCancelled(taskIds: number[]): void;
+}
+
+const quiet: Notifier = { workAvailable() {}, jobChanged() {}, tasksCancelled() {} };
+
+export interface Hub {
+	/** Distinguishes this process among several serving one database. */
+	id: string;
+	config: HubConfig;
+	database: Database;
+	db: Db;
+	apiToken: string;
+	identities: IdentitySigner;
+	blobs: BlobStore;
+	notify: Notifier;
+	stop(): Promise<void>;
+}
+
+export async function startHub(config: HubConfig = loadConfig()): Promise<Hub> {
+	const database = await openDatabase({ url: config.databaseUrl, dataDir: path.join(config.dataDir, 'pglite') });
+	const { token, generated } = loadApiToken(config.apiToken, config.dataDir);
+	const blobs = new BlobStore(path.join(config.dataDir, 'blobs'));
+	if (config.demoModels) await ensureDemoModels(database.db, blobs, config.dataDir);
+	const hub: Hub = {
+		id: randomUUID(),
+		config,
+		database,
+		db: database.db,
+		apiToken: token,
+		identities: await loadIdentitySigner(database.db),
+		blobs,
+		notify: quiet,
+		async stop() {
+			sweeper.stop();
+			await database.close();
+		}
+	};
+	const sweeper = startSweeper(hub);
+	if (generated) console.log(`exostack: generated an API token and saved it in ${path.join(config.dataDir, 'api-token')}`);
+	return hub;
+}

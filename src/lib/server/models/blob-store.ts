@@ -1,0 +1,51 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { mkdir, rename, stat, unlink, copyFile } from 'node:fs/promises';
+import path from 'node:path';
+
+const SHA256 = /^[0-9a-f]{64}$/;
+
+/**
+ * Model files stored by their sha256. Content addressing makes a file's URL mean one thing forever,
+ * so it can be cached as immutable; identical files in several models are stored once.
+ */
+export class BlobStore {
+	constructor(readonly dir: string) {}
+
+	/** Copies a file in, hashing it; returns its digest and size. */
+	async put(source: string): Promise<{ sha256: string; size: number }> {
+		await mkdir(this.dir, { recursive: true });
+		const sha256 = await hashFile(source);
+		const target = this.path(sha256)!;
+		if (!(await this.has(sha256))) {
+			// Copy to a temporary name, then rename: a reader never sees a half-written blob.
+			const tmp = path.join(this.dir, `.tmp-${randomBytes(6).toString('hex')}`);
+			await copyFile(source, tmp);
+			await rename(tmp, target).catch(async (e) => {
+				await unlink(tmp).catch(() => {});
+				throw e;
+			});
+		}
+		return { sha256, size: (await stat(target)).size };
+	}
+
+	/** The file for a digest; null for anything that is not a well-formed sha256 (no path tricks). */
+	path(sha256: string): string | null {
+		return SHA256.test(sha256) ? path.join(this.dir, sha256) : null;
+	}
+
+	async has(sha256: string): Promise<boolean> {
+		const file = this.path(sha256);
+		return file !== null && (await stat(file).then((s) => s.isFile(), () => false));
+	}
+}
+
+export function hashFile(file: string): Promise<string> {
+	return new Promise((resolve, reject) => {
+		const hash = createHash('sha256');
+		createReadStream(file)
+			.on('data', (chunk) => hash.update(chunk))
+			.on('end', () => resolve(hash.digest('hex')))
+			.on('error', reject);
+	});
+}

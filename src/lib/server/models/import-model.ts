@@ -1,0 +1,33 @@
+import type { Db } from '../db';
+import type { BlobStore } from './blob-store';
+import { saveModel } from './model-queries';
+import { readHfFolder } from './read-hf-folder';
+import { ModelManifest, type TaskType } from '../../protocol/models';
+
+/** Model ids: a name, optionally with one owner prefix as on the Hugging Face hub (`owner/name`). */
+export const MODEL_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}(\/[A-Za-z0-9][A-Za-z0-9._-]{0,63})?$/;
+
+export interface ImportOptions {
+	id: string;
+	taskType?: TaskType;
+	source?: 'demo' | 'import';
+}
+
+/**
+ * Imports a model folder in the common Hugging Face ONNX layout into the store: reads and checks it,
+ * copies its files into the blob store under their sha256, and records (or replaces) the model.
+ */
+export async function importModelFolder(db: Db, blobs: BlobStore, dir: string, opts: ImportOptions): Promise<ModelManifest> {
+	if (!MODEL_ID.test(opts.id)) throw new Error(`invalid model id "${opts.id}": use letters, digits, . _ - and at most one /`);
+	const folder = await readHfFolder(dir, { taskType: opts.taskType });
+	const files = [];
+	for (const f of folder.files) files.push({ path: f.path, ...(await blobs.put(f.absPath)) });
+	const manifest = ModelManifest.parse({
+		id: opts.id,
+		taskTypes: folder.taskTypes,
+		files,
+		...(folder.embedding ? { embedding: folder.embedding } : {})
+	});
+	await saveModel(db, manifest, opts.source ?? 'import');
+	return manifest;
+}

@@ -1,0 +1,40 @@
+import { asc, eq, inArray } from 'drizzle-orm';
+import { models } from '../db/schema';
+import type { Db } from '../db';
+import type { ModelManifest } from '../../protocol/models';
+
+type ModelRow = typeof models.$inferSelect;
+
+function toManifest(row: ModelRow): ModelManifest {
+	return { id: row.id, taskTypes: row.taskTypes, files: row.files, ...(row.embedding ? { embedding: row.embedding } : {}) };
+}
+
+export async function listModels(db: Db): Promise<(ModelManifest & { source: string; createdAt: Date })[]> {
+	const rows = await db.select().from(models).orderBy(asc(models.id));
+	return rows.map((r) => ({ ...toManifest(r), source: r.source, createdAt: r.createdAt }));
+}
+
+export async function getModel(db: Db, id: string): Promise<ModelManifest | null> {
+	const [row] = await db.select().from(models).where(eq(models.id, id));
+	return row ? toManifest(row) : null;
+}
+
+/** Manifests for a set of model ids, keyed by id (one query for a whole batch of leases). */
+export async function getModels(db: Db, ids: string[]): Promise<Map<string, ModelManifest>> {
+	if (ids.length === 0) return new Map();
+	const rows = await db.select().from(models).where(inArray(models.id, ids));
+	return new Map(rows.map((r) => [r.id, toManifest(r)]));
+}
+
+export async function saveModel(db: Db, manifest: ModelManifest, source: 'demo' | 'import'): Promise<void> {
+	const values = {
+		taskTypes: manifest.taskTypes,
+		files: manifest.files,
+		embedding: manifest.embedding ?? null,
+		source
+	};
+	await db
+		.insert(models)
+		.values({ id: manifest.id, ...values })
+		.onConflictDoUpdate({ target: models.id, set: values });
+}

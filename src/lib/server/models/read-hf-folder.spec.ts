@@ -1,0 +1,130 @@
+import { cp, mkdtemp, readFile, rm, symlink, unlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import * as ort from 'onnxruntime-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EmbeddingExecutor } from '../../executor/embedding-executor';
+import { writeModelFolder } from './demo/write-model-folder';
+import { readHfFolder, type HfFolder } from './read-hf-folder';
+
+let root: string;
+let pooledDir: string;
+let stDir: string;
+let count = 0;
+
+beforeAll(async () => {
+	root = await mkdtemp(path.join(tmpdir(), 'read-hf-'));
+	pooledDir = path.join(root, 'pooled');
+	stDir = path.join(root, 'st');
+	await writeModelFolder(pooledDir, { layout: 'pooled', seed: 5 });
+	await writeModelFolder(stDir, { layout: 'sentence-transformers', seed: 5 });
+});
+afterAll(() => rm(root, { recursive: true, force: true }));
+
+/** A copy of `base` with files replaced (string) or deleted (null). */
+async function variant(base: string, edits: Record<string, string | null>): Promise<string> {
+	const dir = path.join(root, `variant-${count++}`);
+	await cp(base, dir, { recursive: true });
+	for (const [rel, content] of Object.entries(edits)) {
+		if (content === null) await unlink(path.join(dir, rel));
+		else await writeFile(path.join(dir, rel), content);
+	}
+	return dir;
+}
+
+async function editJson(base: string, rel: string, edit: (value: Record<string, unknown>) => unknown): Promise<string> {
+	const value = JSON.parse(await readFile(path.join(base, rel), 'utf8'));
+	return variant(base, { [rel]: JSON.stringify(edit(value)) });
+}
+
+async function executorFor(folder: HfFolder): Promise<EmbeddingExecutor> {
+	const file = (rel: string) => folder.files.find((f) => f.path === rel)!.absPath;
+	const json = async (rel: string) => JSON.parse(await readFile(file(rel), 'utf8'));
+	const files = {
+		model: new Uint8Array(await readFile(file('onnx/model.onnx'))),
+		tokenizer: await json('tokenizer.json'),
+		tokenizerConfig: await json('tokenizer_config.json')
+	};
+	return EmbeddingExecutor.create(ort, files, folder.embedding!);
+}
+
+describe('readHfFolder', () => {
+	it('reads the pooled demo layout', async () => {
+		const folder = await readHfFolder(pooledDir);
+		expect(folder.taskTypes).toEqual(['embedding']);
+		expect(folder.embedding).toEqual({ pooling: 'none', normalize: true, maxLength: 128, dimensions: 64, output: 'sentence_embedding' });
+		expect(folder.files.map((f) => f.path)).toEqual([
+			'config.json', 'tokenizer.json', 'onnx/model.onnx', 'tokenizer_config.json', 'special_tokens_map.json'
+		]);
+		for (const f of folder.files) expect(path.isAbsolute(f.absPath)).toBe(true);
+	});
+
+	it('reads the sentence-transformers layout', async () => {
+		const folder = await readHfFolder(stDir);
+		expect(folder.embedding).toEqual({ pooling: 'mean', normalize: true, maxLength: 128, dimensions: 64, output: 'last_hidden_state' });
+		expect(folder.files.map((f) => f.path)).toEqual(expect.arrayContaining(['modules.json', '1_Pooling/config.json']));
+	});
+
+	it('pools in JS exactly as the pooled layout pools in-graph, from the same weights', async () => {
+		const [pooled, st] = await Promise.all([executorFor(await readHfFolder(pooledDir)), executorFor(await readHfFolder(stDir))]);
+		const texts = ['Hello world, this is a test.', 'The quick brown fox jumps over the lazy dog.', 'hi', 'Music makes people happy.'];
+		const [a, b] = [await pooled.embed(texts, { batchSize: 3 }), await st.embed(texts, { batchSize: 3 })];
+		const diff = Math.max(...a.flatMap((row, i) => row.map((v, j) => Math.abs(v - b[i][j]))));
+		expect(diff).toBeLessThan(1e-5);
+		await Promise.all([pooled.release(), st.release()]);
+	});
+
+	it('names the missing required file', async () => {
+		for (const rel of ['config.json', 'tokenizer.json', 'onnx/model.onnx']) {
+			const dir = await variant(pooledDir, { [rel]: null });
+			await expect(readHfFolder(dir)).rejects.toThrow(`model folder ${dir}: missing required file ${rel}`);
+		}
+		await expect(readHfFolder(path.join(root, 'nowhere'))).rejects.toThrow(/nowhere: does not exist/);
+	});
+
+	it('names the malformed file', async () => {
+		await expect(readHfFolder(await variant(pooledDir, { 'config.json': '{"model_type": "bert",' }))).rejects.toThrow(
+			/config.json is not valid JSON/
+		);
+		await expect(readHfFolder(await variant(pooledDir, { 'config.json': '[1, 2]' }))).rejects.toThrow(/config.json must contain a JSON object/);
+		await expect(readHfFolder(await variant(pooledDir, { 'onnx/model.onnx': 'not a model at all' }))).rejects.toThrow(
+			/onnx\/model.onnx is not a valid ONNX model/
+		);
+		await expect(readHfFolder(await variant(pooledDir, { 'tokenizer.json': '{"model": 3}' }))).rejects.toThrow(/tokenizer.json cannot be loaded/);
+		await expect(readHfFolder(await variant(stDir, { 'modules.json': '{}' }))).rejects.toThrow(/modules.json must contain a JSON array/);
+	});
+
+	it('serves only the known files and never follows a link out of the folder', async () => {
+		const dir = await variant(pooledDir, { 'secret.txt': 'x', 'vocab.txt': '[PAD]\n' });
+		expect((await readHfFolder(dir)).files.map((f) => f.path)).toContain('vocab.txt');
+		expect((await readHfFolder(dir)).files.map((f) => f.path)).not.toContain('secret.txt');
+		await writeFile(path.join(root, 'outside.json'), '{}');
+		await unlink(path.join(dir, 'special_tokens_map.json'));
+		await symlink(path.join(root, 'outside.json'), path.join(dir, 'special_tokens_map.json'));
+		await expect(readHfFolder(dir)).rejects.toThrow(/special_tokens_map.json resolves outside the model folder/);
+	});
+
+	it('infers embedding only for encoders; an explicit task type wins', async () => {
+		const gpt = await editJson(pooledDir, 'config.json', (c) => ({ ...c, model_type: 'gpt2', architectures: ['GPT2LMHeadModel'] }));
+		await expect(readHfFolder(gpt)).rejects.toThrow(/cannot infer the task type .*gpt2.*pass taskType/);
+		expect(await readHfFolder(gpt, { taskType: 'text_generation' })).toMatchObject({ taskTypes: ['text_generation'] });
+		expect((await readHfFolder(gpt, { taskType: 'text_generation' })).embedding).toBeUndefined();
+		const head = await editJson(pooledDir, 'config.json', (c) => ({ ...c, architectures: ['BertForSequenceClassification'] }));
+		await expect(readHfFolder(head)).rejects.toThrow(/cannot infer the task type/);
+		expect((await readHfFolder(head, { taskType: 'embedding' })).embedding?.pooling).toBe('none');
+	});
+
+	it('follows the sentence-transformers and tokenizer files', async () => {
+		const cls = await editJson(stDir, '1_Pooling/config.json', (p) => ({ ...p, pooling_mode_mean_tokens: false, pooling_mode_cls_token: true }));
+		expect((await readHfFolder(cls)).embedding?.pooling).toBe('cls');
+		const max = await editJson(stDir, '1_Pooling/config.json', (p) => ({ ...p, pooling_mode_mean_tokens: false, pooling_mode_max_tokens: true }));
+		await expect(readHfFolder(max)).rejects.toThrow(/pooling max_tokens/);
+		const noNormalize = await editJson(stDir, 'modules.json', (m) => (m as unknown as unknown[]).slice(0, 2));
+		expect((await readHfFolder(noNormalize)).embedding?.normalize).toBe(false);
+		const unlimited = await editJson(stDir, 'tokenizer_config.json', (t) => ({ ...t, model_max_length: 1e30 }));
+		expect((await readHfFolder(unlimited)).embedding?.maxLength).toBe(128);
+		const shortSeq = await variant(stDir, { 'sentence_bert_config.json': '{"max_seq_length": 64}' });
+		expect((await readHfFolder(shortSeq)).embedding?.maxLength).toBe(64);
+		expect((await readHfFolder(shortSeq)).files.map((f) => f.path)).not.toContain('sentence_bert_config.json');
+	});
+});

@@ -1,0 +1,32 @@
+import type { z } from 'zod';
+import type { Ack, AckErrorCode } from '../../protocol/events';
+
+export function refuse(error: string, code: AckErrorCode): Ack<never> {
+	return { ok: false, error, code };
+}
+
+/**
+ * Wraps a socket event handler: the payload is parsed with its schema before the handler sees it,
+ * a refusal is acknowledged with the reason, and a thrown error becomes an `internal` refusal instead
+ * of an unhandled rejection. A client that sends no ack callback gets no answer, and nothing breaks.
+ */
+export function handle<S extends z.ZodType, R extends object>(
+	schema: S,
+	fn: (payload: z.infer<S>) => Promise<Ack<R>>
+) {
+	return async (payload: unknown, ack: unknown) => {
+		const reply = typeof ack === 'function' ? (ack as (r: Ack<R>) => void) : () => {};
+		const parsed = schema.safeParse(payload);
+		if (!parsed.success) return reply(refuse(describe(parsed.error), 'invalid'));
+		try {
+			reply(await fn(parsed.data));
+		} catch (e) {
+			console.error('exostack: socket handler failed:', e);
+			reply(refuse('the hub could not process this request', 'internal'));
+		}
+	};
+}
+
+function describe(error: z.ZodError): string {
+	return error.issues.map((i) => `${i.path.join('.') || 'payload'}: ${i.message}`).join('; ');
+}

@@ -1,0 +1,165 @@
+import type { Namespace, Socket } from 'socket.io';
+import type { Hub } from '../hub';
+import {
+	HelloPayload,
+	StatusPayload,
+	TaskFailure,
+	TaskProgress,
+	TaskRelease,
+	TaskRequest,
+	TaskResult,
+	type InterServerEvents,
+	type TaskLease,
+	type VolunteerClientToServer,
+	type VolunteerServerToClient
+} from '../../protocol/events';
+import type { Capabilities, Readiness, VolunteerMode } from '../../protocol/volunteer';
+import { claimTasks } from '../scheduler/claim-tasks';
+import { completeTask } from '../scheduler/complete-task';
+import { failTask } from '../scheduler/fail-task';
+import { finishJobIfDone } from '../scheduler/finish-job';
+import { releaseLease, releaseSessionLeases } from '../scheduler/release-leases';
+import { renewLease } from '../scheduler/renew-lease';
+import { getModels } from '../models/model-queries';
+import { closeSession, countSessionTask, openSession, updateSession } from '../volunteers/sessions';
+import { handle, refuse } from './handle';
+
+interface VolunteerData {
+	sessionId: string;
+	volunteerId: string;
+	capabilities: Capabilities;
+	mode: VolunteerMode;
+	readiness: Readiness;
+}
+
+export type VolunteerNamespace = Namespace<VolunteerClientToServer, VolunteerServerToClient, InterServerEvents, Partial<VolunteerData>>;
+type VolunteerSocket = Socket<VolunteerClientToServer, VolunteerServerToClient, InterServerEvents, Partial<VolunteerData>>;
+
+/** Wires one volunteer connection: hello first, then leasing, results and status, all validated and fenced. */
+export function serveVolunteers(hub: Hub, nsp: VolunteerNamespace) {
+	nsp.on('connection', (socket) => {
+		const session = () => (socket.data.volunteerId ? (socket.data as VolunteerData) : null);
+		const notHello = () => refuse('send hello first', 'unauthorized');
+
+		socket.on(
+			'hello',
+			handle(HelloPayload, async (p) => {
+				if (session()) return refuse('hello was already sent on this connection', 'invalid');
+				const known = p.identity ? hub.identities.verify(p.identity) : null;
+				const { volunteerId, identity } = known ? { volunteerId: known, identity: p.identity! } : hub.identities.issue();
+				const data: VolunteerData = { sessionId: socket.id, volunteerId, capabilities: p.capabilities, mode: p.mode, readiness: p.readiness };
+				await openSession(hub.db, { id: socket.id, volunteerId, hubId: hub.id, capabilities: p.capabilities, mode: p.mode, readiness: p.readiness });
+				Object.assign(socket.data, data);
+				return { ok: true, volunteerId, identity, sessionId: socket.id };
+			})
+		);
+
+		socket.on(
+			'status',
+			handle(StatusPayload, async (p) => {
+				if (!session()) return notHello();
+				Object.assign(socket.data, p);
+				await updateSession(hub.db, socket.id, p);
+				return { ok: true };
+			})
+		);
+
+		socket.on(
+			'task:request',
+			handle(TaskRequest, async (p) => {
+				const s = session();
+				if (!s) return notHello();
+				// The hub enforces the volunteer's own word: a paused or not-ready volunteer gets nothing.
+				if (s.mode === 'paused' || !s.readiness.ready) return { ok: true, tasks: [] };
+				return { ok: true, tasks: await lease(hub, s, p.slots) };
+			})
+		);
+
+		socket.on(
+			'task:progress',
+			handle(TaskProgress, async (p) => {
+				const s = session();
+				if (!s) return notHello();
+				const until = await renewLease(hub.db, p.taskId, p.leaseToken, s.volunteerId, hub.config.leaseMs);
+				return until ? { ok: true, leaseExpiresAt: until.getTime() } : refuse('this lease is no longer yours', 'stale_lease');
+			})
+		);
+
+		socket.on('task:result', handle(TaskResult, (p) => (session() ? accept(hub, session()!, p) : Promise.resolve(notHello()))));
+
+		socket.on(
+			'task:fail',
+			handle(TaskFailure, async (p) => {
+				const s = session();
+				if (!s) return notHello();
+				const row = await failTask(hub.db, { ...p, volunteerId: s.volunteerId }, hub.config.failure);
+				if (!row) return refuse('this lease is no longer yours', 'stale_lease');
+				if (row.state === 'dead') await finishJobIfDone(hub.db, row.jobId);
+				hub.notify.jobChanged(row.jobId);
+				return { ok: true };
+			})
+		);
+
+		socket.on(
+			'task:release',
+			handle(TaskRelease, async (p) => {
+				const s = session();
+				if (!s) return notHello();
+				if (!(await releaseLease(hub.db, p.taskId, p.leaseToken, s.volunteerId)))
+					return refuse('this lease is no longer yours', 'stale_lease');
+				hub.notify.workAvailable();
+				return { ok: true };
+			})
+		);
+
+		socket.on('disconnect', () => void goodbye(hub, socket));
+	});
+}
+
+async function lease(hub: Hub, s: VolunteerData, slots: number): Promise<TaskLease[]> {
+	const claimed = await claimTasks(hub.db, {
+		sessionId: s.sessionId,
+		volunteerId: s.volunteerId,
+		slots,
+		taskTypes: s.capabilities.taskTypes,
+		leaseMs: hub.config.leaseMs
+	});
+	const models = await getModels(hub.db, [...new Set(claimed.map((t) => t.modelId))]);
+	for (const jobId of new Set(claimed.map((t) => t.jobId))) hub.notify.jobChanged(jobId);
+	return claimed.map((t) => ({
+		taskId: t.id,
+		leaseToken: t.leaseToken,
+		leaseExpiresAt: t.leaseExpiresAt.getTime(),
+		jobId: t.jobId,
+		taskType: t.taskType,
+		model: models.get(t.modelId)!,
+		params: t.params,
+		inputs: t.inputs
+	}));
+}
+
+async function accept(hub: Hub, s: VolunteerData, p: TaskResult) {
+	const outcome = await completeTask(hub.db, { ...p, volunteerId: s.volunteerId }, hub.config.failure);
+	if (!outcome.accepted) {
+		if (outcome.reason === 'stale_lease') return refuse('this lease is no longer yours; the result was not accepted', 'stale_lease');
+		await finishJobIfDone(hub.db, outcome.jobId);
+		hub.notify.jobChanged(outcome.jobId);
+		return refuse(`output rejected: ${outcome.error}`, 'rejected_output');
+	}
+	await finishJobIfDone(hub.db, outcome.jobId);
+	await countSessionTask(hub.db, s.sessionId, outcome.inputs / Math.max(p.durationMs / 1000, 1e-3));
+	hub.notify.jobChanged(outcome.jobId);
+	return { ok: true } as const;
+}
+
+/** A dropped connection gives its leases back at once, so another volunteer picks them up now, not at expiry. */
+async function goodbye(hub: Hub, socket: VolunteerSocket) {
+	try {
+		const released = await releaseSessionLeases(hub.db, socket.id);
+		await closeSession(hub.db, socket.id);
+		if (released.length > 0) hub.notify.workAvailable();
+	} catch (e) {
+		// The leases still end by expiry; the sweeper is the backstop.
+		console.error('exostack: could not release a disconnected session, its leases will expire:', e);
+	}
+}

@@ -1,0 +1,32 @@
+import type { Hub } from '../hub';
+import { deleteStaleSessions } from '../volunteers/sessions';
+import { finishJobIfDone } from './finish-job';
+import { releaseExpiredLeases } from './release-expired-leases';
+
+/**
+ * Runs the reaper every `sweepMs` in this process. Every hub process runs one; the queries are safe
+ * to race (see releaseExpiredLeases). A failed sweep is logged and retried at the next tick, never fatal.
+ */
+export function startSweeper(hub: Pick<Hub, 'db' | 'config' | 'notify'>) {
+	let running = false;
+	const tick = async () => {
+		if (running) return;
+		running = true;
+		try {
+			const jobIds = await releaseExpiredLeases(hub.db, hub.config.failure);
+			for (const jobId of jobIds) {
+				await finishJobIfDone(hub.db, jobId);
+				hub.notify.jobChanged(jobId);
+			}
+			if (jobIds.length > 0) hub.notify.workAvailable();
+			await deleteStaleSessions(hub.db, hub.config.heartbeatMs * 3);
+		} catch (e) {
+			console.error('exostack: sweep failed, retrying next tick:', e);
+		} finally {
+			running = false;
+		}
+	};
+	const timer = setInterval(tick, hub.config.sweepMs);
+	timer.unref();
+	return { stop: () => clearInterval(timer), tick };
+}

@@ -1,0 +1,75 @@
+/** Promise-shaped access to the inference worker; the only place the page talks to it. */
+import type { FromWorker, ToWorker } from '$lib/protocol/worker-messages';
+import type { RunnableTask } from '$lib/executor/task-runner';
+
+type Pending = {
+	resolve: (msg: FromWorker) => void;
+	reject: (e: Error) => void;
+	onProgress?: (done: number) => void;
+};
+
+export class InferenceClient {
+	private worker = new Worker(new URL('../worker/inference.worker.ts', import.meta.url), { type: 'module' });
+	private pending = new Map<number, Pending>();
+	private nextId = 1;
+
+	constructor() {
+		this.worker.onmessage = (event: MessageEvent<FromWorker>) => this.receive(event.data);
+		this.worker.onerror = (event) => this.failAll(new Error(event.message || 'the inference worker crashed'));
+	}
+
+	async init(backend: 'webgpu' | 'wasm', threads: number): Promise<{ backend: 'webgpu' | 'wasm'; threads: number }> {
+		const reply = await this.request({ type: 'init', id: this.nextId++, backend, threads, hubUrl: location.origin });
+		if (reply.type !== 'ready') throw new Error('unexpected reply to init');
+		return { backend: reply.backend, threads: reply.threads };
+	}
+
+	/** Runs a task; `cancel(id)` with the id passed to `onStart` stops it at the next slice. */
+	async run(task: RunnableTask, onProgress: (done: number) => void, onStart?: (id: number) => void) {
+		const id = this.nextId++;
+		onStart?.(id);
+		const reply = await this.request({ type: 'run', id, task }, onProgress);
+		if (reply.type !== 'result') throw new Error('unexpected reply to run');
+		return { outputs: reply.outputs, durationMs: reply.durationMs };
+	}
+
+	cancel(id: number) {
+		this.worker.postMessage({ type: 'cancel', id } satisfies ToWorker);
+	}
+
+	terminate() {
+		this.worker.terminate();
+		this.failAll(new Error('the inference worker was stopped'));
+	}
+
+	private request(msg: ToWorker, onProgress?: (done: number) => void): Promise<FromWorker> {
+		return new Promise((resolve, reject) => {
+			this.pending.set(msg.id, { resolve, reject, onProgress });
+			this.worker.postMessage(msg);
+		});
+	}
+
+	private receive(msg: FromWorker) {
+		const p = this.pending.get(msg.id);
+		if (!p) return;
+		switch (msg.type) {
+			case 'progress':
+				p.onProgress?.(msg.done);
+				return;
+			case 'error':
+				this.pending.delete(msg.id);
+				p.reject(Object.assign(new Error(msg.message), { aborted: msg.aborted }));
+				return;
+			case 'ready':
+			case 'result':
+				this.pending.delete(msg.id);
+				p.resolve(msg);
+				return;
+		}
+	}
+
+	private failAll(e: Error) {
+		for (const p of this.pending.values()) p.reject(e);
+		this.pending.clear();
+	}
+}

@@ -1,0 +1,60 @@
+/// <reference lib="webworker" />
+/**
+ * The volunteer's compute: a module worker so inference never stalls the page. It loads
+ * onnxruntime-web for the backend the page chose (WebGPU, or multi-threaded WASM) and runs tasks
+ * through the same TaskRunner the headless volunteer uses.
+ */
+import type { FromWorker, ToWorker } from '../protocol/worker-messages';
+import { TaskRunner } from '../executor/task-runner';
+import { hubFileSource } from '../executor/model-files';
+import { loadOrt } from './load-ort';
+
+declare const self: DedicatedWorkerGlobalScope;
+
+let runner: TaskRunner | null = null;
+const running = new Map<number, AbortController>();
+
+const post = (msg: FromWorker) => self.postMessage(msg);
+
+self.onmessage = async (event: MessageEvent<ToWorker>) => {
+	const msg = event.data;
+	switch (msg.type) {
+		case 'init': {
+			try {
+				const { ort, sessionOptions, threads } = await loadOrt(msg.backend, msg.threads);
+				runner = new TaskRunner(ort, hubFileSource(msg.hubUrl), sessionOptions);
+				post({ type: 'ready', id: msg.id, backend: msg.backend, threads });
+			} catch (e) {
+				post({ type: 'error', id: msg.id, message: errorMessage(e), aborted: false });
+			}
+			return;
+		}
+		case 'run':
+			return run(msg.id, msg.task);
+		case 'cancel':
+			running.get(msg.id)?.abort();
+			return;
+	}
+};
+
+async function run(id: number, task: Extract<ToWorker, { type: 'run' }>['task']) {
+	if (!runner) return post({ type: 'error', id, message: 'the worker was not initialised', aborted: false });
+	const controller = new AbortController();
+	running.set(id, controller);
+	const started = performance.now();
+	try {
+		const outputs = await runner.run(task, {
+			signal: controller.signal,
+			onProgress: (done) => post({ type: 'progress', id, done })
+		});
+		post({ type: 'result', id, outputs, durationMs: performance.now() - started });
+	} catch (e) {
+		post({ type: 'error', id, message: errorMessage(e), aborted: controller.signal.aborted });
+	} finally {
+		running.delete(id);
+	}
+}
+
+function errorMessage(e: unknown): string {
+	return e instanceof Error ? e.message : String(e);
+}

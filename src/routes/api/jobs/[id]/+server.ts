@@ -1,0 +1,1 @@
+export { status as GET } from '$lib/server/http/job-routes';

@@ -1,0 +1,60 @@
+import { getHub } from '$lib/server/runtime';
+import { ApiError, withApiErrors } from '$lib/server/http/api';
+import { jobIdParam } from '$lib/server/http/job-routes';
+import { getJobStatus, resultPages } from '$lib/server/scheduler/job-status';
+import type { Db } from '$lib/server/db';
+
+const formats = {
+	jsonl: { type: 'application/x-ndjson', header: '', line: (r: Row) => JSON.stringify(r) },
+	csv: { type: 'text/csv', header: 'index,input,output\n', line: (r: Row) => [r.index, csvCell(r.input), csvCell(JSON.stringify(r.output))].join(',') }
+} as const;
+
+interface Row {
+	index: number;
+	input: string;
+	output: unknown;
+}
+
+/**
+ * The accepted results of a job so far, one line per input in input order, streamed page by page
+ * (`?format=jsonl`, the default, or `csv`). A running job yields what is done; a dead task's inputs are absent.
+ */
+export const GET = withApiErrors(async (event) => {
+	const hub = await getHub();
+	const id = jobIdParam(event);
+	const format = event.url.searchParams.get('format') ?? 'jsonl';
+	if (format !== 'jsonl' && format !== 'csv') throw new ApiError(400, 'format must be jsonl or csv');
+	if (!(await getJobStatus(hub.db, id, { withResult: false }))) throw new ApiError(404, `no job "${id}"`);
+	const f = formats[format];
+	return new Response(stream(hub.db, id, f.header, f.line), {
+		headers: {
+			'content-type': `${f.type}; charset=utf-8`,
+			'content-disposition': `attachment; filename="${id}.${format}"`
+		}
+	});
+});
+
+function stream(db: Db, jobId: string, header: string, line: (r: Row) => string) {
+	const encoder = new TextEncoder();
+	const pages = resultPages(db, jobId);
+	return new ReadableStream<Uint8Array>({
+		start(controller) {
+			if (header) controller.enqueue(encoder.encode(header));
+		},
+		async pull(controller) {
+			const next = await pages.next();
+			if (next.done) return controller.close();
+			const lines = next.value.flatMap((t) =>
+				t.output.map((output, k) => line({ index: t.firstInput + k, input: t.inputs[k], output }) + '\n')
+			);
+			controller.enqueue(encoder.encode(lines.join('')));
+		},
+		async cancel() {
+			await pages.return(undefined);
+		}
+	});
+}
+
+function csvCell(value: string): string {
+	return /[",\n\r]/.test(value) ? `"${value.replaceAll('"', '""')}"` : value;
+}

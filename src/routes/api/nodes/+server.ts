@@ -1,0 +1,1 @@
+export { listNodes as GET } from '$lib/server/http/node-routes';

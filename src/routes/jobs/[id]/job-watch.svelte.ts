@@ -1,0 +1,60 @@
+import { io, type Socket } from 'socket.io-client';
+import { DASHBOARD_NAMESPACE, type DashboardClientToServer, type DashboardServerToClient } from '$lib/protocol/events';
+import { TERMINAL_JOB_STATUSES, type JobStatus, type JobStatusView } from '$lib/protocol/jobs';
+
+export interface ResultRow {
+	index: number;
+	input: string;
+	output: unknown;
+}
+
+const PREVIEW_ROWS = 50;
+
+/** A job page's live view: progress pushed over the /dashboard namespace, results fetched once it ends. */
+export class JobWatch {
+	status = $state<JobStatus>('queued');
+	done = $state(0);
+	total = $state(0);
+	preview = $state<ResultRow[]>([]);
+	private socket: Socket<DashboardServerToClient, DashboardClientToServer> | null = null;
+
+	constructor(private readonly job: JobStatusView) {
+		this.status = job.status;
+		this.done = job.progress.done;
+		this.total = job.progress.total;
+	}
+
+	get finished() {
+		return TERMINAL_JOB_STATUSES.includes(this.status);
+	}
+
+	get percent() {
+		return this.total ? Math.round((100 * this.done) / this.total) : 0;
+	}
+
+	start() {
+		const socket: Socket<DashboardServerToClient, DashboardClientToServer> = io(DASHBOARD_NAMESPACE, { transports: ['websocket'] });
+		this.socket = socket;
+		socket.on('connect', () => socket.emit('job:watch', { jobId: this.job.task_id }, () => {}));
+		socket.on('job:update', (u) => {
+			if (u.jobId !== this.job.task_id) return;
+			const ended = !this.finished && TERMINAL_JOB_STATUSES.includes(u.status);
+			this.status = u.status;
+			this.done = u.progress.done;
+			this.total = u.progress.total;
+			if (ended) void this.loadPreview();
+		});
+		if (this.finished) void this.loadPreview();
+	}
+
+	stop() {
+		this.socket?.close();
+	}
+
+	private async loadPreview() {
+		const response = await fetch(`/api/jobs/${this.job.task_id}/results?format=jsonl`);
+		if (!response.ok) return;
+		const lines = (await response.text()).split('\n').filter(Boolean);
+		this.preview = lines.slice(0, PREVIEW_ROWS).map((l) => JSON.parse(l) as ResultRow);
+	}
+}
