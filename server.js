@@ -1,6 +1,8 @@
 // The hub's production entry: SvelteKit's handler and Socket.IO on one HTTP server.
 // `npm start` builds the app, then runs this. PORT (default 8000) and HOST choose where it listens.
+import { createReadStream, statSync } from 'node:fs';
 import http from 'node:http';
+import path from 'node:path';
 
 // The API enforces its own body limit with a JSON error; adapter-node's lower default would answer 413 in plain text first.
 process.env.BODY_SIZE_LIMIT ??= 'Infinity';
@@ -12,14 +14,14 @@ const hub = await runtime.hub;
 
 const server = http.createServer((req, res) => {
 	for (const [name, value] of Object.entries(runtime.headers)) res.setHeader(name, value);
-	handler(req, res);
+	if (!servePrecompressed(req, res)) handler(req, res);
 });
 await runtime.attach(server);
 
 const { port, host } = hub.config;
 server.listen(port, host, () => {
 	const base = `http://localhost:${server.address().port}`;
-	console.log(`ExoStack hub listening on ${base} (${hub.database.kind})`);
+	console.log(`ExoStack hub listening on ${base} (${hub.database.kind} database)`);
 	console.log(`  volunteer:  ${base}/volunteer`);
 	console.log(`  submit:     ${base}/jobs/new`);
 	console.log(`  API token:  ${hub.apiToken}`);
@@ -34,4 +36,31 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
 		await hub.stop().catch(() => {});
 		process.exit(0);
 	});
+}
+
+const immutable = path.resolve('build/client/_app/immutable');
+const types = { '.wasm': 'application/wasm', '.js': 'text/javascript', '.mjs': 'text/javascript', '.css': 'text/css', '.svg': 'image/svg+xml', '.json': 'application/json' };
+
+/** Serves the .br/.gz that scripts/compress-assets.js wrote beside an immutable asset, when the browser takes it. */
+function servePrecompressed(req, res) {
+	if (req.method !== 'GET' || !req.url.startsWith('/_app/immutable/') || req.headers.range) return false;
+	const rel = decodeURIComponent(req.url.split('?')[0].slice('/_app/immutable/'.length));
+	const file = path.join(immutable, rel);
+	if (!file.startsWith(immutable + path.sep) || !types[path.extname(file)]) return false;
+	const accepted = req.headers['accept-encoding'] ?? '';
+	for (const [encoding, ext] of [['br', '.br'], ['gzip', '.gz']]) {
+		if (!accepted.includes(encoding)) continue;
+		const size = statSync(file + ext, { throwIfNoEntry: false })?.size;
+		if (size === undefined) continue;
+		res.writeHead(200, {
+			'content-type': types[path.extname(file)],
+			'content-encoding': encoding,
+			'content-length': size,
+			'cache-control': 'public, max-age=31536000, immutable',
+			vary: 'accept-encoding'
+		});
+		createReadStream(file + ext).pipe(res);
+		return true;
+	}
+	return false;
 }

@@ -6,7 +6,7 @@ export default {
 	preprocess: vitePreprocess(),
 	compilerOptions: { runes: true },
 	kit: {
-		adapter: adapter({ out: 'build' }),
+		adapter: adapter({ out: 'build', precompress: false }),
 		// The REST API is called cross-site by scripts and the CLI; the form-CSRF check
 		// would only get in the way of JSON clients, and bearer tokens are not ambient credentials.
 		csrf: { trustedOrigins: ['*'] }

@@ -5,7 +5,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EmbeddingConfig } from '../protocol/models';
 import { buildModelFolder, type DemoModelOptions } from '../server/models/demo/write-model-folder';
 import { EmbeddingExecutor, type EmbeddingModelFiles } from './embedding-executor';
-import type { OrtRuntime } from './ort-runtime';
 
 const SENTENCES = [
 	'Hello world, this is a test.',
@@ -22,12 +21,22 @@ const SENTENCES = [
 	'Please send me the report by email.'
 ];
 
-const POOLED: EmbeddingConfig = { pooling: 'none', normalize: true, maxLength: 128, dimensions: 64, output: 'sentence_embedding' };
+const POOLED: EmbeddingConfig = {
+	pooling: 'none',
+	normalize: true,
+	maxLength: 128,
+	dimensions: 64,
+	output: 'sentence_embedding'
+};
 
 function modelFiles(opts: DemoModelOptions): EmbeddingModelFiles {
 	const folder = buildModelFolder(opts);
 	const json = (rel: string) => JSON.parse(new TextDecoder().decode(folder.get(rel)));
-	return { model: folder.get('onnx/model.onnx')!, tokenizer: json('tokenizer.json'), tokenizerConfig: json('tokenizer_config.json') };
+	return {
+		model: folder.get('onnx/model.onnx')!,
+		tokenizer: json('tokenizer.json'),
+		tokenizerConfig: json('tokenizer_config.json')
+	};
 }
 
 const cosine = (a: number[], b: number[]) => a.reduce((s, v, i) => s + v * b[i], 0);
@@ -52,6 +61,7 @@ describe('EmbeddingExecutor', () => {
 		const cosines = vectors.flatMap((a, i) => vectors.slice(i + 1).map((b) => cosine(a, b))).sort((x, y) => x - y);
 		expect(cosines.at(-1)).toBeLessThan(0.95);
 		expect(cosines[cosines.length >> 1]).toBeLessThan(0.75);
+		expect(await executor.embed([])).toEqual([]);
 		const reversed = await executor.embed([...SENTENCES].reverse());
 		expect(maxAbsDiff(reversed.reverse(), vectors)).toBeLessThan(1e-6);
 	});
@@ -112,7 +122,7 @@ describe('EmbeddingExecutor', () => {
 
 	it('gives the same vectors on onnxruntime-web (WASM) as on onnxruntime-node', async () => {
 		ortWeb.env.wasm.numThreads = 1;
-		const web = await EmbeddingExecutor.create(ortWeb as OrtRuntime, modelFiles({ layout: 'pooled' }), POOLED, {
+		const web = await EmbeddingExecutor.create(ortWeb, modelFiles({ layout: 'pooled' }), POOLED, {
 			executionProviders: ['wasm']
 		});
 		const [fromWeb, fromNode] = [await web.embed(SENTENCES), await executor.embed(SENTENCES)];

@@ -34,8 +34,9 @@ export interface Hub {
 	stop(): Promise<void>;
 }
 
-export async function startHub(config: HubConfig = loadConfig()): Promise<Hub> {
-	const database = await openDatabase({ url: config.databaseUrl, dataDir: path.join(config.dataDir, 'pglite') });
+/** Starts a hub. Tests may hand it a database they opened (a fresh PGlite or PostgreSQL one); it then owns and closes it. */
+export async function startHub(config: HubConfig = loadConfig(), given?: { database: Database }): Promise<Hub> {
+	const database = given?.database ?? (await openDatabase({ url: config.databaseUrl, dataDir: path.join(config.dataDir, 'pglite') }));
 	const { token, generated } = loadApiToken(config.apiToken, config.dataDir);
 	const blobs = new BlobStore(path.join(config.dataDir, 'blobs'));
 	if (config.demoModels) await ensureDemoModels(database.db, blobs, config.dataDir);

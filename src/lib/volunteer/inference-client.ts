@@ -24,17 +24,18 @@ export class InferenceClient {
 		return { backend: reply.backend, threads: reply.threads };
 	}
 
-	/** Runs a task; `cancel(id)` with the id passed to `onStart` stops it at the next slice. */
-	async run(task: RunnableTask, onProgress: (done: number) => void, onStart?: (id: number) => void) {
+	/** Runs a task in the worker; aborting `signal` stops it at the next slice and rejects with an AbortError. */
+	async run(task: RunnableTask, onProgress: (done: number) => void, signal: AbortSignal) {
 		const id = this.nextId++;
-		onStart?.(id);
-		const reply = await this.request({ type: 'run', id, task }, onProgress);
-		if (reply.type !== 'result') throw new Error('unexpected reply to run');
-		return { outputs: reply.outputs, durationMs: reply.durationMs };
-	}
-
-	cancel(id: number) {
-		this.worker.postMessage({ type: 'cancel', id } satisfies ToWorker);
+		const cancel = () => this.worker.postMessage({ type: 'cancel', id } satisfies ToWorker);
+		signal.addEventListener('abort', cancel, { once: true });
+		try {
+			const reply = await this.request({ type: 'run', id, task }, onProgress);
+			if (reply.type !== 'result') throw new Error('unexpected reply to run');
+			return { outputs: reply.outputs, durationMs: reply.durationMs };
+		} finally {
+			signal.removeEventListener('abort', cancel);
+		}
 	}
 
 	terminate() {
@@ -58,7 +59,7 @@ export class InferenceClient {
 				return;
 			case 'error':
 				this.pending.delete(msg.id);
-				p.reject(Object.assign(new Error(msg.message), { aborted: msg.aborted }));
+				p.reject(msg.aborted ? new DOMException(msg.message, 'AbortError') : new Error(msg.message));
 				return;
 			case 'ready':
 			case 'result':

@@ -1,4 +1,4 @@
-import { json } from '@sveltejs/kit';
+import { json, type RequestEvent } from '@sveltejs/kit';
 import type { z } from 'zod';
 import type { Hub } from '../hub';
 import { hasBearer } from '../auth/api-token';
@@ -19,8 +19,8 @@ export class ApiError extends Error {
 }
 
 /** Wraps a route handler so an ApiError becomes its JSON response and anything else a logged 500. */
-export function withApiErrors<E>(fn: (event: E) => Promise<Response>) {
-	return async (event: E): Promise<Response> => {
+export function withApiErrors(fn: (event: RequestEvent) => Promise<Response>) {
+	return async (event: RequestEvent): Promise<Response> => {
 		try {
 			return await fn(event);
 		} catch (e) {

@@ -8,6 +8,7 @@ import { submissionSchema } from '../../protocol/jobs';
 import { submitJob } from '../scheduler/submit-job';
 import { getJobStatus } from '../scheduler/job-status';
 import { cancelJob } from '../scheduler/cancel-job';
+import { listJobs, listJobTasks } from '../scheduler/list-jobs';
 import { ApiError, readJson, requireToken, withApiErrors } from './api';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -49,4 +50,45 @@ export const cancel = withApiErrors(async (event: RequestEvent) => {
 	hub.notify.tasksCancelled(outcome.leasedTaskIds);
 	hub.notify.jobChanged(id);
 	return json({ task_id: id, status: 'cancelled' });
+});
+
+export const list = withApiErrors(async ({ url }: RequestEvent) => {
+	const hub = await getHub();
+	const limit = Math.min(Math.max(Number(url.searchParams.get('limit') ?? 50) || 50, 1), 500);
+	const beforeParam = url.searchParams.get('before');
+	const before = beforeParam ? new Date(beforeParam) : undefined;
+	if (before && Number.isNaN(before.getTime())) throw new ApiError(400, 'before must be an ISO date');
+	const rows = await listJobs(hub.db, limit, before);
+	return json(
+		rows.map((j) => ({
+			task_id: j.id,
+			task_type: j.taskType,
+			model: j.modelId,
+			status: j.status,
+			inputs: j.totalInputs,
+			created_at: j.createdAt.toISOString(),
+			finished_at: j.finishedAt?.toISOString() ?? null
+		}))
+	);
+});
+
+export const tasksOfJob = withApiErrors(async (event: RequestEvent) => {
+	const hub = await getHub();
+	const id = jobIdParam(event);
+	const rows = await listJobTasks(hub.db, id);
+	if (rows.length === 0 && !(await getJobStatus(hub.db, id, { withResult: false }))) throw new ApiError(404, `no job "${id}"`);
+	return json(
+		rows.map((t) => ({
+			seq: t.seq,
+			state: t.state,
+			first_input: t.firstInput,
+			inputs: t.inputs.length,
+			attempts: t.attempts,
+			failures: t.failures,
+			last_error: t.lastError,
+			volunteer_id: t.volunteerId,
+			backend: t.backend,
+			duration_ms: t.durationMs
+		}))
+	);
 });

@@ -50,7 +50,9 @@ function poolingMode(poolingConfig: Json | undefined): Pooling {
 	if (enabled.length === 1 && enabled[0] === 'mean_tokens') return 'mean';
 	if (enabled.length === 1 && enabled[0] === 'cls_token') return 'cls';
 	if (enabled.length === 0) return 'mean';
-	throw new Error(`1_Pooling/config.json asks for pooling ${enabled.join(' + ')}; only mean_tokens or cls_token is supported`);
+	throw new Error(
+		`1_Pooling/config.json asks for pooling ${enabled.join(' + ')}; only mean_tokens or cls_token is supported`
+	);
 }
 
 /**

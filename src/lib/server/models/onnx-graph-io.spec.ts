@@ -24,7 +24,8 @@ describe('readGraphIo', () => {
 	it('reads the demo models’ inputs and outputs with symbolic and fixed dims', () => {
 		const st = readGraphIo(buildModelFolder({ layout: 'sentence-transformers' }).get('onnx/model.onnx')!);
 		expect(st.inputs.map((i) => i.name)).toEqual(['input_ids', 'attention_mask', 'token_type_ids']);
-		expect(st.inputs[0]).toEqual({ name: 'input_ids', elemType: onnx.TensorProto.DataType.INT64, dims: ['batch_size', 'sequence_length'] });
+		const int64 = onnx.TensorProto.DataType.INT64;
+		expect(st.inputs[0]).toEqual({ name: 'input_ids', elemType: int64, dims: ['batch_size', 'sequence_length'] });
 		expect(st.outputs).toEqual([{ name: 'last_hidden_state', elemType: FLOAT, dims: ['batch_size', 'sequence_length', 64] }]);
 		expect(st.usesExternalData).toBe(false);
 	});

@@ -48,26 +48,39 @@ async function executorFor(folder: HfFolder): Promise<EmbeddingExecutor> {
 	return EmbeddingExecutor.create(ort, files, folder.embedding!);
 }
 
+const paths = (folder: HfFolder) => folder.files.map((f) => f.path);
+const config = (pooling: string, output: string) => ({ pooling, normalize: true, maxLength: 128, dimensions: 64, output });
+
+/** Rejects with a message matching `pattern` when the folder is `base` with `edits` applied. */
+async function expectBroken(base: string, edits: Record<string, string | null>, pattern: RegExp | string) {
+	await expect(readHfFolder(await variant(base, edits))).rejects.toThrow(pattern);
+}
+
 describe('readHfFolder', () => {
 	it('reads the pooled demo layout', async () => {
 		const folder = await readHfFolder(pooledDir);
 		expect(folder.taskTypes).toEqual(['embedding']);
-		expect(folder.embedding).toEqual({ pooling: 'none', normalize: true, maxLength: 128, dimensions: 64, output: 'sentence_embedding' });
-		expect(folder.files.map((f) => f.path)).toEqual([
-			'config.json', 'tokenizer.json', 'onnx/model.onnx', 'tokenizer_config.json', 'special_tokens_map.json'
+		expect(folder.embedding).toEqual(config('none', 'sentence_embedding'));
+		expect(paths(folder)).toEqual([
+			'config.json',
+			'tokenizer.json',
+			'onnx/model.onnx',
+			'tokenizer_config.json',
+			'special_tokens_map.json'
 		]);
 		for (const f of folder.files) expect(path.isAbsolute(f.absPath)).toBe(true);
 	});
 
 	it('reads the sentence-transformers layout', async () => {
 		const folder = await readHfFolder(stDir);
-		expect(folder.embedding).toEqual({ pooling: 'mean', normalize: true, maxLength: 128, dimensions: 64, output: 'last_hidden_state' });
-		expect(folder.files.map((f) => f.path)).toEqual(expect.arrayContaining(['modules.json', '1_Pooling/config.json']));
+		expect(folder.embedding).toEqual(config('mean', 'last_hidden_state'));
+		expect(paths(folder)).toEqual(expect.arrayContaining(['modules.json', '1_Pooling/config.json']));
 	});
 
 	it('pools in JS exactly as the pooled layout pools in-graph, from the same weights', async () => {
-		const [pooled, st] = await Promise.all([executorFor(await readHfFolder(pooledDir)), executorFor(await readHfFolder(stDir))]);
-		const texts = ['Hello world, this is a test.', 'The quick brown fox jumps over the lazy dog.', 'hi', 'Music makes people happy.'];
+		const pooled = await executorFor(await readHfFolder(pooledDir));
+		const st = await executorFor(await readHfFolder(stDir));
+		const texts = ['Hello world, this is a test.', 'The quick brown fox jumps over the lazy dog.', 'hi', 'Music is fun.'];
 		const [a, b] = [await pooled.embed(texts, { batchSize: 3 }), await st.embed(texts, { batchSize: 3 })];
 		const diff = Math.max(...a.flatMap((row, i) => row.map((v, j) => Math.abs(v - b[i][j]))));
 		expect(diff).toBeLessThan(1e-5);
@@ -83,21 +96,17 @@ describe('readHfFolder', () => {
 	});
 
 	it('names the malformed file', async () => {
-		await expect(readHfFolder(await variant(pooledDir, { 'config.json': '{"model_type": "bert",' }))).rejects.toThrow(
-			/config.json is not valid JSON/
-		);
-		await expect(readHfFolder(await variant(pooledDir, { 'config.json': '[1, 2]' }))).rejects.toThrow(/config.json must contain a JSON object/);
-		await expect(readHfFolder(await variant(pooledDir, { 'onnx/model.onnx': 'not a model at all' }))).rejects.toThrow(
-			/onnx\/model.onnx is not a valid ONNX model/
-		);
-		await expect(readHfFolder(await variant(pooledDir, { 'tokenizer.json': '{"model": 3}' }))).rejects.toThrow(/tokenizer.json cannot be loaded/);
-		await expect(readHfFolder(await variant(stDir, { 'modules.json': '{}' }))).rejects.toThrow(/modules.json must contain a JSON array/);
+		await expectBroken(pooledDir, { 'config.json': '{"model_type": "bert",' }, /config.json is not valid JSON/);
+		await expectBroken(pooledDir, { 'config.json': '[1, 2]' }, /config.json must contain a JSON object/);
+		await expectBroken(pooledDir, { 'onnx/model.onnx': 'not a model' }, /onnx\/model.onnx is not a valid ONNX model/);
+		await expectBroken(pooledDir, { 'tokenizer.json': '{"model": 3}' }, /tokenizer.json cannot be loaded/);
+		await expectBroken(stDir, { 'modules.json': '{}' }, /modules.json must contain a JSON array/);
 	});
 
 	it('serves only the known files and never follows a link out of the folder', async () => {
 		const dir = await variant(pooledDir, { 'secret.txt': 'x', 'vocab.txt': '[PAD]\n' });
-		expect((await readHfFolder(dir)).files.map((f) => f.path)).toContain('vocab.txt');
-		expect((await readHfFolder(dir)).files.map((f) => f.path)).not.toContain('secret.txt');
+		expect(paths(await readHfFolder(dir))).toContain('vocab.txt');
+		expect(paths(await readHfFolder(dir))).not.toContain('secret.txt');
 		await writeFile(path.join(root, 'outside.json'), '{}');
 		await unlink(path.join(dir, 'special_tokens_map.json'));
 		await symlink(path.join(root, 'outside.json'), path.join(dir, 'special_tokens_map.json'));
@@ -105,26 +114,32 @@ describe('readHfFolder', () => {
 	});
 
 	it('infers embedding only for encoders; an explicit task type wins', async () => {
-		const gpt = await editJson(pooledDir, 'config.json', (c) => ({ ...c, model_type: 'gpt2', architectures: ['GPT2LMHeadModel'] }));
+		const gpt = await editJson(pooledDir, 'config.json', (c) => ({
+			...c,
+			model_type: 'gpt2',
+			architectures: ['GPT2LMHeadModel']
+		}));
 		await expect(readHfFolder(gpt)).rejects.toThrow(/cannot infer the task type .*gpt2.*pass taskType/);
-		expect(await readHfFolder(gpt, { taskType: 'text_generation' })).toMatchObject({ taskTypes: ['text_generation'] });
-		expect((await readHfFolder(gpt, { taskType: 'text_generation' })).embedding).toBeUndefined();
+		const generation = await readHfFolder(gpt, { taskType: 'text_generation' });
+		expect(generation.taskTypes).toEqual(['text_generation']);
+		expect(generation.embedding).toBeUndefined();
 		const head = await editJson(pooledDir, 'config.json', (c) => ({ ...c, architectures: ['BertForSequenceClassification'] }));
 		await expect(readHfFolder(head)).rejects.toThrow(/cannot infer the task type/);
 		expect((await readHfFolder(head, { taskType: 'embedding' })).embedding?.pooling).toBe('none');
 	});
 
 	it('follows the sentence-transformers and tokenizer files', async () => {
-		const cls = await editJson(stDir, '1_Pooling/config.json', (p) => ({ ...p, pooling_mode_mean_tokens: false, pooling_mode_cls_token: true }));
+		const mode = (enabled: string) => (p: Record<string, unknown>) => ({ ...p, pooling_mode_mean_tokens: false, [enabled]: true });
+		const cls = await editJson(stDir, '1_Pooling/config.json', mode('pooling_mode_cls_token'));
 		expect((await readHfFolder(cls)).embedding?.pooling).toBe('cls');
-		const max = await editJson(stDir, '1_Pooling/config.json', (p) => ({ ...p, pooling_mode_mean_tokens: false, pooling_mode_max_tokens: true }));
+		const max = await editJson(stDir, '1_Pooling/config.json', mode('pooling_mode_max_tokens'));
 		await expect(readHfFolder(max)).rejects.toThrow(/pooling max_tokens/);
 		const noNormalize = await editJson(stDir, 'modules.json', (m) => (m as unknown as unknown[]).slice(0, 2));
 		expect((await readHfFolder(noNormalize)).embedding?.normalize).toBe(false);
 		const unlimited = await editJson(stDir, 'tokenizer_config.json', (t) => ({ ...t, model_max_length: 1e30 }));
 		expect((await readHfFolder(unlimited)).embedding?.maxLength).toBe(128);
-		const shortSeq = await variant(stDir, { 'sentence_bert_config.json': '{"max_seq_length": 64}' });
-		expect((await readHfFolder(shortSeq)).embedding?.maxLength).toBe(64);
-		expect((await readHfFolder(shortSeq)).files.map((f) => f.path)).not.toContain('sentence_bert_config.json');
+		const shortSeq = await readHfFolder(await variant(stDir, { 'sentence_bert_config.json': '{"max_seq_length": 64}' }));
+		expect(shortSeq.embedding?.maxLength).toBe(64);
+		expect(paths(shortSeq)).not.toContain('sentence_bert_config.json');
 	});
 });

@@ -22,7 +22,8 @@ const ENCODER_MODEL_TYPES = new Set([
 	'camembert', 'nomic_bert', 'modernbert', 'new', 'jina_bert', 'xlm-roberta-xl', 'ernie', 'luke'
 ]);
 // Heads whose outputs are not text embeddings, though the body is an encoder.
-const HEAD_ARCHITECTURE = /For(SequenceClassification|TokenClassification|QuestionAnswering|MultipleChoice|NextSentencePrediction)$/;
+const HEAD_ARCHITECTURE =
+	/For(SequenceClassification|TokenClassification|QuestionAnswering|MultipleChoice|NextSentencePrediction)$/;
 
 type Json = Record<string, unknown>;
 
@@ -37,7 +38,9 @@ async function locate(root: string, rel: string): Promise<string | undefined> {
 		throw err;
 	}
 	if (!real.startsWith(root + path.sep)) {
-		throw new Error(`${rel} resolves outside the model folder (to ${real}); copy the files into the folder instead of linking`);
+		throw new Error(
+			`${rel} resolves outside the model folder (to ${real}); copy the files into the folder instead of linking`
+		);
 	}
 	if (!(await stat(real)).isFile()) throw new Error(`${rel} is not a regular file`);
 	return real;
@@ -53,7 +56,9 @@ async function readJson(absPath: string, rel: string): Promise<unknown> {
 
 async function readJsonObject(absPath: string, rel: string): Promise<Json> {
 	const value = await readJson(absPath, rel);
-	if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Error(`${rel} must contain a JSON object`);
+	if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+		throw new Error(`${rel} must contain a JSON object`);
+	}
 	return value as Json;
 }
 
@@ -76,7 +81,9 @@ async function readGraph(absPath: string): Promise<GraphIo> {
 	} catch (err) {
 		throw new Error(`onnx/model.onnx is not a valid ONNX model: ${(err as Error).message}`);
 	}
-	if (graph.usesExternalData) throw new Error('onnx/model.onnx keeps weights in an external data file, which is not supported');
+	if (graph.usesExternalData) {
+		throw new Error('onnx/model.onnx keeps weights in an external data file (model.onnx_data), which is not supported');
+	}
 	return graph;
 }
 
@@ -115,8 +122,8 @@ export async function readHfFolder(dir: string, opts: { taskType?: TaskType } = 
 }
 
 async function readFolder(dir: string, opts: { taskType?: TaskType }): Promise<HfFolder> {
-	const root = await realpath(dir).catch(() => {
-		throw new Error('does not exist');
+	const root = await realpath(dir).catch((err: NodeJS.ErrnoException) => {
+		throw err.code === 'ENOENT' ? new Error('does not exist') : err;
 	});
 	if (!(await stat(root)).isDirectory()) throw new Error('is not a directory');
 	const found = new Map<string, string>();

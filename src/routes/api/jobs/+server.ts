@@ -1,1 +1,1 @@
-export { submit as POST } from '$lib/server/http/job-routes';
+export { submit as POST, list as GET } from '$lib/server/http/job-routes';

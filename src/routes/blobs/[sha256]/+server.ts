@@ -1,11 +1,12 @@
 import { getHub } from '$lib/server/runtime';
 import { apiError } from '$lib/server/http/api';
 import { serveBlob } from '$lib/server/http/serve-blob';
+import type { RequestHandler } from './$types';
 
 /** Model files, by sha256 (the URLs in GET /api/models). */
-export async function GET({ params, request }) {
+export const GET: RequestHandler = async ({ params, request }) => {
 	const hub = await getHub();
 	const file = hub.blobs.path(params.sha256);
 	if (!file) return apiError(404, 'blob names are lowercase sha256 digests');
 	return serveBlob(file, params.sha256, request);
-}
+};

@@ -4,6 +4,7 @@ import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { afterAll, describe, expect, it } from 'vitest';
 import { MODEL_SIZES } from './bert-weights';
+import type { ModelLayout } from './embedding-graph';
 import { loadReference, referenceHidden, referenceSentenceEmbedding } from './reference-forward';
 import { buildModelFolder, writeModelFolder } from './write-model-folder';
 
@@ -54,9 +55,18 @@ describe('demo model generator', () => {
 		expect(Buffer.compare(other, buildModelFolder({ seed: 7 }).get('onnx/model.onnx')!)).not.toBe(0);
 	});
 
+	it('rewrites a folder from one layout to the other without leftovers', async () => {
+		const dir = await mkdtemp(path.join(tmpdir(), 'demo-relayout-'));
+		dirs.push(dir);
+		await writeModelFolder(dir, { layout: 'sentence-transformers' });
+		await writeModelFolder(dir, { layout: 'pooled' });
+		await expect(readFile(path.join(dir, 'modules.json'))).rejects.toThrow(/ENOENT/);
+		await expect(readFile(path.join(dir, '1_Pooling/config.json'))).rejects.toThrow(/ENOENT/);
+	});
+
 	it('loads in onnxruntime-node with the declared inputs and output shapes', async () => {
-		const pooled = await ort.InferenceSession.create(buildModelFolder({ layout: 'pooled' }).get('onnx/model.onnx')!);
-		const st = await ort.InferenceSession.create(buildModelFolder({ layout: 'sentence-transformers' }).get('onnx/model.onnx')!);
+		const session = (layout: ModelLayout) => ort.InferenceSession.create(buildModelFolder({ layout }).get('onnx/model.onnx')!);
+		const [pooled, st] = [await session('pooled'), await session('sentence-transformers')];
 		expect(pooled.inputNames).toEqual(['input_ids', 'attention_mask']);
 		expect(pooled.outputNames).toEqual(['sentence_embedding']);
 		expect(st.inputNames).toEqual(['input_ids', 'attention_mask', 'token_type_ids']);

@@ -91,7 +91,8 @@ function encoderLayer(m: ReferenceModel, x: Matrix, layer: number): Matrix {
 	const attended = attention(m, x, layer);
 	const inner = linear(attended, w(m, p('intermediate.dense.weight')), w(m, p('intermediate.dense.bias')));
 	const out = linear(inner.map((row) => row.map(gelu)), w(m, p('output.dense.weight')), w(m, p('output.dense.bias')));
-	return layerNorm(add(out, attended), w(m, p('output.LayerNorm.weight')), w(m, p('output.LayerNorm.bias')), m.dims.layerNormEps);
+	const [gamma, beta] = [w(m, p('output.LayerNorm.weight')), w(m, p('output.LayerNorm.bias'))];
+	return layerNorm(add(out, attended), gamma, beta, m.dims.layerNormEps);
 }
 
 /** Token states [seq][hidden] for one unpadded sequence. */

@@ -1,4 +1,4 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { makeBertWeights, MODEL_SIZES, type BertDims, type ModelSize } from './bert-weights';
 import { buildEmbeddingGraph, MODEL_LAYOUTS, type ModelLayout } from './embedding-graph';
@@ -88,6 +88,9 @@ export function buildModelFolder(opts: DemoModelOptions = {}): ModelFolder {
 	return folder;
 }
 
+/** Files only some layouts have: left over from another layout, they would change how the folder is read. */
+const LAYOUT_FILES = ['modules.json', '1_Pooling/config.json'];
+
 /** Writes a demo model folder (creating `dir`) and returns the relative paths written. */
 export async function writeModelFolder(dir: string, opts: DemoModelOptions = {}): Promise<string[]> {
 	const folder = buildModelFolder(opts);
@@ -96,5 +99,6 @@ export async function writeModelFolder(dir: string, opts: DemoModelOptions = {})
 		await mkdir(path.dirname(target), { recursive: true });
 		await writeFile(target, bytes);
 	}
+	for (const rel of LAYOUT_FILES) if (!folder.has(rel)) await rm(path.join(dir, rel), { force: true });
 	return [...folder.keys()];
 }

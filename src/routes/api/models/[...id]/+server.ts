@@ -6,7 +6,7 @@ import { getModel } from '$lib/server/models/model-queries';
 
 export const GET = withApiErrors(async ({ params }) => {
 	const hub = await getHub();
-	const model = await getModel(hub.db, params.id);
+	const model = await getModel(hub.db, params.id ?? '');
 	if (!model) throw new ApiError(404, `unknown model "${params.id}"`);
 	return json(modelView(model));
 });

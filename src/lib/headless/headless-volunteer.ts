@@ -1,0 +1,96 @@
+/**
+ * The headless volunteer: the browser volunteer's protocol and work loop, computing with
+ * onnxruntime-node instead of a web worker. For servers that want to help, and for tests.
+ */
+import os from 'node:os';
+import * as ort from 'onnxruntime-node';
+import { io } from 'socket.io-client';
+import { VOLUNTEER_NAMESPACE } from '../protocol/events';
+import type { Capabilities, VolunteerMode } from '../protocol/volunteer';
+import { TaskRunner } from '../executor/task-runner';
+import { DEFAULT_SIGNALS_CONFIG, scoreReadiness } from '../readiness/score';
+import { hubFileSource } from '../executor/model-files';
+import type { OrtRuntime } from '../executor/ort-runtime';
+import { WorkLoop, type VolunteerSocket, type WorkLoopListener, type WorkLoopOptions } from '../volunteer/work-loop';
+
+export interface HeadlessOptions {
+	hubUrl: string;
+	mode?: VolunteerMode;
+	/** A signed identity from an earlier run, to come back as the same volunteer. */
+	identity?: string | null;
+	onIdentity?: (identity: string, volunteerId: string) => void;
+	listener?: WorkLoopListener;
+	loop?: Partial<WorkLoopOptions>;
+	/** Threads for onnxruntime-node; default all cores. */
+	threads?: number;
+}
+
+export function nodeCapabilities(): Capabilities {
+	return {
+		agent: 'node',
+		backend: 'native',
+		webgpu: null,
+		cores: os.availableParallelism(),
+		deviceMemory: Math.round(os.totalmem() / 2 ** 30),
+		crossOriginIsolated: false,
+		taskTypes: TaskRunner.taskTypes,
+		userAgent: `exostack-headless node/${process.versions.node}`
+	};
+}
+
+/** A server has no owner at the keyboard and no battery; its CPU pressure is not measured yet. */
+const serverScore = scoreReadiness({
+	...DEFAULT_SIGNALS_CONFIG,
+	idle: { userActive: false, idleSeconds: Number.POSITIVE_INFINITY },
+	power: { charging: true, level: 1 },
+	pressure: null
+}).score;
+
+export function startHeadlessVolunteer(opts: HeadlessOptions) {
+	let identity = opts.identity ?? null;
+	let mode: VolunteerMode = opts.mode ?? 'always';
+	const runner = new TaskRunner(ort as unknown as OrtRuntime, hubFileSource(opts.hubUrl), {
+		intraOpNumThreads: opts.threads ?? os.availableParallelism()
+	});
+	const socket: VolunteerSocket = io(new URL(VOLUNTEER_NAMESPACE, opts.hubUrl).href, {
+		transports: ['websocket'],
+		autoConnect: false
+	});
+	const capabilities = nodeCapabilities();
+	const loop = new WorkLoop(
+		socket,
+		{
+			backend: 'native',
+			async run(task, onProgress, signal) {
+				const started = performance.now();
+				const outputs = await runner.run(task, { onProgress, signal });
+				return { outputs, durationMs: performance.now() - started };
+			}
+		},
+		{
+			hello: async () => ({ identity, capabilities, mode, readiness: { score: serverScore, ready: mode !== 'paused' } }),
+			saveIdentity: (issued, volunteerId) => {
+				identity = issued;
+				opts.onIdentity?.(issued, volunteerId);
+			},
+			readiness: () => ({ score: serverScore, ready: mode !== 'paused' }),
+			mode: () => mode
+		},
+		opts.listener,
+		opts.loop
+	);
+	loop.start();
+	return {
+		socket,
+		setMode(next: VolunteerMode) {
+			mode = next;
+			loop.statusChanged();
+		},
+		/** Stops computing and disconnects; the hub releases any lease still held. */
+		async stop() {
+			loop.stop();
+			socket.close();
+			await runner.release();
+		}
+	};
+}

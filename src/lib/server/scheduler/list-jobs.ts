@@ -1,0 +1,42 @@
+import { desc, eq, lt } from 'drizzle-orm';
+import { jobs, results, tasks } from '../db/schema';
+import type { Db } from '../db';
+
+/** Newest jobs first, a page at a time (`before` is the created_at of the last job of the previous page). */
+export async function listJobs(db: Db, limit: number, before?: Date) {
+	return db
+		.select({
+			id: jobs.id,
+			taskType: jobs.taskType,
+			modelId: jobs.modelId,
+			status: jobs.status,
+			totalInputs: jobs.totalInputs,
+			createdAt: jobs.createdAt,
+			finishedAt: jobs.finishedAt
+		})
+		.from(jobs)
+		.where(before ? lt(jobs.createdAt, before) : undefined)
+		.orderBy(desc(jobs.createdAt))
+		.limit(limit);
+}
+
+/** A job's tasks in order, with who computed each accepted one: the job page's task table. */
+export async function listJobTasks(db: Db, jobId: string) {
+	return db
+		.select({
+			seq: tasks.seq,
+			state: tasks.state,
+			firstInput: tasks.firstInput,
+			inputs: tasks.inputs,
+			attempts: tasks.attempts,
+			failures: tasks.failures,
+			lastError: tasks.lastError,
+			volunteerId: results.volunteerId,
+			backend: results.backend,
+			durationMs: results.durationMs
+		})
+		.from(tasks)
+		.leftJoin(results, eq(results.taskId, tasks.id))
+		.where(eq(tasks.jobId, jobId))
+		.orderBy(tasks.seq);
+}

@@ -1,0 +1,212 @@
+/**
+ * A volunteer's work loop, shared by the browser tab and the headless volunteer so the two cannot
+ * drift: say hello, ask for work when ready, run each task on an executor, hand the result back under
+ * its lease token, renew the lease while a long task progresses, give leases back when stopped.
+ * It knows neither the DOM nor Node; the caller supplies the socket and the executor.
+ */
+import type { Socket } from 'socket.io-client';
+import type { HelloPayload, TaskLease, VolunteerClientToServer, VolunteerServerToClient } from '../protocol/events';
+import type { Backend, Readiness, VolunteerMode } from '../protocol/volunteer';
+import type { RunnableTask } from '../executor/task-runner';
+
+export type VolunteerSocket = Socket<VolunteerServerToClient, VolunteerClientToServer>;
+export type ConnectionState = 'connecting' | 'connected' | 'offline';
+
+export interface Executor {
+	backend: Backend;
+	/** Rejects with an error whose `name` is AbortError when `signal` aborts. */
+	run(task: RunnableTask, onProgress: (done: number) => void, signal: AbortSignal): Promise<{ outputs: unknown[]; durationMs: number }>;
+}
+
+export interface WorkLoopHost {
+	/** What to say in hello: the stored identity and this volunteer's current state. */
+	hello(): Promise<HelloPayload>;
+	saveIdentity(identity: string, volunteerId: string): Promise<void> | void;
+	readiness(): Readiness;
+	mode(): VolunteerMode;
+}
+
+export interface WorkLoopListener {
+	connection?(state: ConnectionState): void;
+	taskStarted?(lease: TaskLease): void;
+	progress?(lease: TaskLease, done: number): void;
+	taskEnded?(lease: TaskLease, outcome: { accepted: boolean; durationMs?: number; error?: string }): void;
+	log?(line: string): void;
+}
+
+export interface WorkLoopOptions {
+	/** Tasks run at once. */
+	concurrency: number;
+	ackMs: number;
+	/** Idle volunteers also ask on this period, in case a work:available nudge was missed. */
+	pollMs: number;
+	/** Lease renewals are sent at most this often while a task progresses. */
+	renewMs: number;
+}
+
+export const DEFAULT_LOOP_OPTIONS: WorkLoopOptions = { concurrency: 1, ackMs: 15_000, pollMs: 5_000, renewMs: 5_000 };
+
+const isAbort = (e: unknown) => (e as Error | undefined)?.name === 'AbortError';
+
+export class WorkLoop {
+	private running = new Map<number, { lease: TaskLease; controller: AbortController }>();
+	private connected = false;
+	private stopped = false;
+	private resolveSleep: (() => void) | null = null;
+	/** A wake-up that came while the loop was not sleeping (asking for work, say): its next sleep returns at once. */
+	private wakePending = false;
+	private readonly options: WorkLoopOptions;
+
+	constructor(
+		private readonly socket: VolunteerSocket,
+		private readonly executor: Executor,
+		private readonly host: WorkLoopHost,
+		private readonly listener: WorkLoopListener = {},
+		options: Partial<WorkLoopOptions> = {}
+	) {
+		this.options = { ...DEFAULT_LOOP_OPTIONS, ...options };
+		socket.on('connect', () => void this.hello());
+		socket.on('disconnect', () => {
+			this.connected = false;
+			this.listener.connection?.('offline');
+			// The hub released this connection's leases when it dropped: finishing them would be wasted work.
+			this.abortAll();
+		});
+		socket.on('work:available', () => this.wake());
+		socket.on('task:cancelled', ({ taskIds }) => {
+			for (const id of taskIds) this.running.get(id)?.controller.abort();
+		});
+	}
+
+	start() {
+		this.listener.connection?.('connecting');
+		if (this.socket.connected) void this.hello();
+		else this.socket.connect();
+		void this.loop();
+	}
+
+	/** Stops computing now; running tasks' leases are given back. */
+	stop() {
+		this.stopped = true;
+		this.abortAll();
+		this.wake();
+	}
+
+	/** Tell the hub about a changed mode or readiness; pausing stops running tasks at once. */
+	statusChanged() {
+		if (!this.connected) return;
+		this.socket.emit('status', { mode: this.host.mode(), readiness: this.host.readiness() }, () => {});
+		if (!this.mayWork()) this.abortAll();
+		this.wake();
+	}
+
+	private mayWork() {
+		return this.host.mode() !== 'paused' && this.host.readiness().ready;
+	}
+
+	private abortAll() {
+		for (const { controller } of this.running.values()) controller.abort();
+	}
+
+	private async hello() {
+		const reply = await this.socket
+			.timeout(this.options.ackMs)
+			.emitWithAck('hello', await this.host.hello())
+			.catch((e: Error) => ({ ok: false as const, error: e.message }));
+		if (!reply.ok) return this.listener.log?.(`the hub refused this volunteer: ${reply.error}`);
+		await this.host.saveIdentity(reply.identity, reply.volunteerId);
+		this.connected = true;
+		this.listener.connection?.('connected');
+		this.wake();
+	}
+
+	private async loop() {
+		while (!this.stopped) {
+			const free = this.options.concurrency - this.running.size;
+			const leases = this.connected && free > 0 && this.mayWork() ? await this.request(free) : [];
+			for (const lease of leases) void this.runTask(lease);
+			if (leases.length === 0) await this.sleep(this.options.pollMs);
+		}
+	}
+
+	private async request(slots: number): Promise<TaskLease[]> {
+		const reply = await this.socket
+			.timeout(this.options.ackMs)
+			.emitWithAck('task:request', { slots })
+			.catch(() => null);
+		return reply?.ok ? reply.tasks : [];
+	}
+
+	private async runTask(lease: TaskLease) {
+		const controller = new AbortController();
+		this.running.set(lease.taskId, { lease, controller });
+		this.listener.taskStarted?.(lease);
+		let renewedAt = Date.now();
+		const onProgress = (done: number) => {
+			this.listener.progress?.(lease, done);
+			if (Date.now() - renewedAt < this.options.renewMs) return;
+			renewedAt = Date.now();
+			this.socket.emit('task:progress', { taskId: lease.taskId, leaseToken: lease.leaseToken, done }, () => {});
+		};
+		try {
+			const { outputs, durationMs } = await this.executor.run(lease, onProgress, controller.signal);
+			await this.deliver(lease, outputs, durationMs);
+		} catch (e) {
+			this.giveBack(lease, e as Error);
+		} finally {
+			this.running.delete(lease.taskId);
+			this.wake();
+		}
+	}
+
+	private async deliver(lease: TaskLease, outputs: unknown[], durationMs: number) {
+		const reply = await this.socket
+			.timeout(this.options.ackMs)
+			.emitWithAck('task:result', { taskId: lease.taskId, leaseToken: lease.leaseToken, backend: this.executor.backend, durationMs, outputs })
+			.catch((e: Error) => ({ ok: false as const, error: e.message }));
+		if (reply.ok) {
+			this.listener.log?.(`task ${lease.taskId}: ${outputs.length} inputs in ${Math.round(durationMs)} ms, accepted`);
+			this.listener.taskEnded?.(lease, { accepted: true, durationMs });
+		} else {
+			this.listener.log?.(`task ${lease.taskId}: result not accepted (${reply.error})`);
+			this.listener.taskEnded?.(lease, { accepted: false, error: reply.error });
+		}
+	}
+
+	/** Stopped on purpose: release the lease so it moves on now. Failed: report it, so the hub counts it. */
+	private giveBack(lease: TaskLease, e: Error) {
+		const ids = { taskId: lease.taskId, leaseToken: lease.leaseToken };
+		if (isAbort(e)) {
+			if (this.socket.connected) this.socket.emit('task:release', ids, () => {});
+			this.listener.log?.(`task ${lease.taskId}: stopped, lease given back`);
+		} else {
+			this.socket.emit('task:fail', { ...ids, error: e.message.slice(0, 2000) }, () => {});
+			this.listener.log?.(`task ${lease.taskId} failed: ${e.message}`);
+		}
+		this.listener.taskEnded?.(lease, { accepted: false, error: e.message });
+	}
+
+	private wake() {
+		const resolve = this.resolveSleep;
+		this.resolveSleep = null;
+		if (resolve) resolve();
+		else this.wakePending = true;
+	}
+
+	private sleep(ms: number) {
+		if (this.wakePending) {
+			this.wakePending = false;
+			return Promise.resolve();
+		}
+		return new Promise<void>((resolve) => {
+			const timer = setTimeout(() => {
+				this.resolveSleep = null;
+				resolve();
+			}, ms);
+			this.resolveSleep = () => {
+				clearTimeout(timer);
+				resolve();
+			};
+		});
+	}
+}

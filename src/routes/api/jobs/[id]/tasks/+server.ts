@@ -1,0 +1,1 @@
+export { tasksOfJob as GET } from '$lib/server/http/job-routes';
