@@ -24,8 +24,19 @@ export default defineConfig({
 		}
 	},
 	test: {
-		include: ['src/**/*.spec.ts'],
-		environment: 'node',
-		testTimeout: 30_000
+		projects: [
+			{ extends: true, test: { name: 'unit', include: ['src/**/*.spec.ts'], environment: 'node', testTimeout: 60_000 } },
+			{
+				extends: true,
+				test: {
+					name: 'e2e',
+					include: ['tests/**/*.test.ts'],
+					environment: 'node',
+					globalSetup: ['tests/harness/build-check.ts'],
+					testTimeout: 300_000,
+					hookTimeout: 120_000
+				}
+			}
+		]
 	}
 });

@@ -9,7 +9,7 @@ import { VOLUNTEER_NAMESPACE } from '../protocol/events';
 import type { Capabilities, VolunteerMode } from '../protocol/volunteer';
 import { TaskRunner } from '../executor/task-runner';
 import { DEFAULT_SIGNALS_CONFIG, scoreReadiness } from '../readiness/score';
-import { hubFileSource } from '../executor/model-files';
+import { hubFileSource, type ModelFileSource } from '../executor/model-files';
 import type { OrtRuntime } from '../executor/ort-runtime';
 import { WorkLoop, type VolunteerSocket, type WorkLoopListener, type WorkLoopOptions } from '../volunteer/work-loop';
 
@@ -23,6 +23,8 @@ export interface HeadlessOptions {
 	loop?: Partial<WorkLoopOptions>;
 	/** Threads for onnxruntime-node; default all cores. */
 	threads?: number;
+	/** Where model files come from; by default the hub's blob store over HTTP. */
+	files?: ModelFileSource;
 }
 
 export function nodeCapabilities(): Capabilities {
@@ -49,7 +51,7 @@ const serverScore = scoreReadiness({
 export function startHeadlessVolunteer(opts: HeadlessOptions) {
 	let identity = opts.identity ?? null;
 	let mode: VolunteerMode = opts.mode ?? 'always';
-	const runner = new TaskRunner(ort as unknown as OrtRuntime, hubFileSource(opts.hubUrl), {
+	const runner = new TaskRunner(ort as unknown as OrtRuntime, opts.files ?? hubFileSource(opts.hubUrl), {
 		intraOpNumThreads: opts.threads ?? os.availableParallelism()
 	});
 	const socket: VolunteerSocket = io(new URL(VOLUNTEER_NAMESPACE, opts.hubUrl).href, {

@@ -31,6 +31,8 @@ export interface Hub {
 	identities: IdentitySigner;
 	blobs: BlobStore;
 	notify: Notifier;
+	/** Run by stop(), newest first, before the database closes (the realtime layer releases its sessions' leases). */
+	onStop(close: () => Promise<void>): void;
 	stop(): Promise<void>;
 }
 
@@ -39,6 +41,7 @@ export async function startHub(config: HubConfig = loadConfig(), given?: { datab
 	const database = given?.database ?? (await openDatabase({ url: config.databaseUrl, dataDir: path.join(config.dataDir, 'pglite') }));
 	const { token, generated } = loadApiToken(config.apiToken, config.dataDir);
 	const blobs = new BlobStore(path.join(config.dataDir, 'blobs'));
+	const closers: (() => Promise<void>)[] = [];
 	if (config.demoModels) await ensureDemoModels(database.db, blobs, config.dataDir);
 	const hub: Hub = {
 		id: randomUUID(),
@@ -49,8 +52,10 @@ export async function startHub(config: HubConfig = loadConfig(), given?: { datab
 		identities: await loadIdentitySigner(database.db),
 		blobs,
 		notify: quiet,
+		onStop: (close) => closers.unshift(close),
 		async stop() {
 			sweeper.stop();
+			for (const close of closers) await close().catch((e) => console.error('exostack: shutdown step failed:', e));
 			await database.close();
 		}
 	};

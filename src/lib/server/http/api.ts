@@ -51,25 +51,75 @@ export async function readJson<S extends z.ZodType>(request: Request, schema: S,
 		throw new ApiError(400, `malformed JSON: ${(e as Error).message}`);
 	}
 	const parsed = schema.safeParse(body);
-	if (!parsed.success) {
-		const issues = parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`);
-		throw new ApiError(400, `invalid request: ${issues.join('; ')}`);
-	}
+	if (!parsed.success) throw new ApiError(400, `invalid request: ${describeIssues(parsed.error.issues, [], body).join('; ')}`);
 	return parsed.data;
 }
+
+type Issue = z.core.$ZodIssue;
+
+/**
+ * One line per issue, `path: message`. A union's own message is a bare "Invalid input", which hides
+ * what is wrong (an `input` array over the item cap said only that): report the branch whose type
+ * matched instead, or, when none did, the types it takes and the one it got.
+ */
+function describeIssues(issues: readonly Issue[], prefix: PropertyKey[], body: unknown): string[] {
+	return issues.flatMap((issue) => {
+		const path = [...prefix, ...issue.path];
+		const where = path.map(String).join('.') || 'body';
+		if (issue.code !== 'invalid_union' || issue.errors.length === 0) return [`${where}: ${issue.message}`];
+		const wrongType = (branch: Issue[]) => branch.length === 1 && branch[0].code === 'invalid_type' && branch[0].path.length === 0;
+		const matched = issue.errors.find((branch) => !wrongType(branch));
+		if (matched) return describeIssues(matched, path, body);
+		const expected = issue.errors.map((branch) => (branch[0] as Issue & { expected: string }).expected);
+		return [`${where}: expected ${expected.join(' or ')}, received ${typeName(valueAt(body, path))}`];
+	});
+}
+
+function valueAt(value: unknown, path: PropertyKey[]): unknown {
+	return path.reduce<unknown>((v, key) => (v !== null && typeof v === 'object' ? (v as Record<PropertyKey, unknown>)[key] : undefined), value);
+}
+
+const typeName = (v: unknown) => (v === null ? 'null' : Array.isArray(v) ? 'array' : typeof v);
 
 async function readText(request: Request, maxBytes: number): Promise<string> {
 	const declared = Number(request.headers.get('content-length') ?? NaN);
 	if (declared > maxBytes) throw tooLarge(maxBytes);
 	if (!request.body) throw new ApiError(400, 'the request has no body');
+	const reader = request.body.getReader();
 	const chunks: Uint8Array[] = [];
 	let size = 0;
-	for await (const chunk of request.body as unknown as AsyncIterable<Uint8Array>) {
-		size += chunk.byteLength;
-		if (size > maxBytes) throw tooLarge(maxBytes);
-		chunks.push(chunk);
+	for (;;) {
+		const { done, value } = await reader.read();
+		if (done) break;
+		size += value.byteLength;
+		if (size > maxBytes) {
+			discardRest(reader);
+			throw tooLarge(maxBytes);
+		}
+		chunks.push(value);
 	}
 	return Buffer.concat(chunks).toString('utf8');
+}
+
+/** How much more of a refused body is read and dropped before the connection is cut. */
+const DISCARD_BYTES = 8 * 1024 * 1024;
+
+/**
+ * Reads and drops the rest of a refused body so the 413 reaches the client: cancelling the stream
+ * makes adapter-node destroy the socket before the response is written, and a streamed (chunked)
+ * upload got a bare connection reset. Past DISCARD_BYTES it cancels after all, so an endless upload
+ * cannot hold the connection.
+ */
+function discardRest(reader: ReadableStreamDefaultReader<Uint8Array>): void {
+	void (async () => {
+		let extra = 0;
+		for (;;) {
+			const { done, value } = await reader.read();
+			if (done) return;
+			extra += value.byteLength;
+			if (extra > DISCARD_BYTES) return reader.cancel();
+		}
+	})().catch(() => {});
 }
 
 const tooLarge = (max: number) => new ApiError(413, `the request body is larger than ${max} bytes (EXOSTACK_MAX_BODY_BYTES)`);

@@ -22,9 +22,15 @@ export function attachRealtime(hub: Hub, httpServer: HttpServer): Server {
 	});
 	const volunteers = io.of(VOLUNTEER_NAMESPACE) as unknown as VolunteerNamespace;
 	const dashboards = io.of(DASHBOARD_NAMESPACE) as unknown as DashboardNamespace;
-	serveVolunteers(hub, volunteers);
+	const volunteerService = serveVolunteers(hub, volunteers);
 	serveDashboards(hub, dashboards);
 	hub.notify = notifier(hub, volunteers, dashboards);
+	// On shutdown, drop every connection and wait for their leases to be given back before the database closes.
+	hub.onStop(async () => {
+		io.disconnectSockets(true);
+		await volunteerService.drain();
+		await new Promise<void>((resolve) => io.close(() => resolve()));
+	});
 
 	// Sessions of this process are alive while its sockets are; one statement keeps them all fresh.
 	const heartbeat = setInterval(() => {

@@ -35,8 +35,12 @@ interface VolunteerData {
 export type VolunteerNamespace = Namespace<VolunteerClientToServer, VolunteerServerToClient, InterServerEvents, Partial<VolunteerData>>;
 type VolunteerSocket = Socket<VolunteerClientToServer, VolunteerServerToClient, InterServerEvents, Partial<VolunteerData>>;
 
-/** Wires one volunteer connection: hello first, then leasing, results and status, all validated and fenced. */
+/**
+ * Wires each volunteer connection: hello first, then leasing, results and status, all validated and
+ * fenced. `drain()` waits for disconnected sessions' leases to be given back (for a clean shutdown).
+ */
 export function serveVolunteers(hub: Hub, nsp: VolunteerNamespace) {
+	const leaving = new Set<Promise<void>>();
 	nsp.on('connection', (socket) => {
 		const session = () => (socket.data.volunteerId ? (socket.data as VolunteerData) : null);
 		const notHello = () => refuse('send hello first', 'unauthorized');
@@ -112,8 +116,12 @@ export function serveVolunteers(hub: Hub, nsp: VolunteerNamespace) {
 			})
 		);
 
-		socket.on('disconnect', () => void goodbye(hub, socket));
+		socket.on('disconnect', () => {
+			const done = goodbye(hub, socket).finally(() => leaving.delete(done));
+			leaving.add(done);
+		});
 	});
+	return { drain: () => Promise.allSettled([...leaving]).then(() => {}) };
 }
 
 async function lease(hub: Hub, s: VolunteerData, slots: number): Promise<TaskLease[]> {

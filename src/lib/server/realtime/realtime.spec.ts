@@ -1,0 +1,172 @@
+/**
+ * The Socket.IO layer in-process: a real hub (PGlite and PostgreSQL), a real HTTP server with
+ * Socket.IO attached, real socket.io-client connections, and a headless volunteer computing with
+ * onnxruntime-node. No SvelteKit: submissions go straight to the scheduler.
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { inArray } from 'drizzle-orm';
+import { jobs } from '../db/schema';
+import { cancelJob } from '../scheduler/cancel-job';
+import { createServer, type Server as HttpServer } from 'node:http';
+import { mkdtempSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { io as connect, type Socket } from 'socket.io-client';
+import { loadConfig } from '../config';
+import { startHub, type Hub } from '../hub';
+import { openTestDatabase, TEST_DB_KINDS } from '../db/testing';
+import { attachRealtime } from './attach';
+import { submitJob } from '../scheduler/submit-job';
+import { getJobStatus } from '../scheduler/job-status';
+import { startHeadlessVolunteer, nodeCapabilities } from '../../headless/headless-volunteer';
+import type { JobUpdate } from '../../protocol/jobs';
+import type { ModelFile } from '../../protocol/models';
+import { sha256Hex } from '../../executor/model-files';
+
+type AnySocket = Socket;
+
+describe.each(TEST_DB_KINDS)('realtime on %s', (kind) => {
+	let hub: Hub;
+	let http: HttpServer;
+	let url: string;
+	const sockets: AnySocket[] = [];
+
+	beforeAll(async () => {
+		const dataDir = mkdtempSync(path.join(tmpdir(), 'exostack-rt-'));
+		const config = loadConfig({ EXOSTACK_DATA_DIR: dataDir, EXOSTACK_SWEEP_SECONDS: '1', EXOSTACK_RETRY_BACKOFF_MS: '0' });
+		hub = await startHub(config, { database: await openTestDatabase(kind) });
+		http = createServer();
+		attachRealtime(hub, http);
+		await new Promise<void>((r) => http.listen(0, '127.0.0.1', r));
+		url = `http://127.0.0.1:${(http.address() as { port: number }).port}`;
+	});
+	// Each test starts from an empty queue: tasks a test leaves behind must not be leased by the next.
+	afterEach(async () => {
+		const open = await hub.db.select({ id: jobs.id }).from(jobs).where(inArray(jobs.status, ['queued', 'running']));
+		for (const { id } of open) await cancelJob(hub.db, id);
+	});
+	afterAll(async () => {
+		for (const s of sockets) s.close();
+		http.closeAllConnections();
+		await new Promise((r) => http.close(r));
+		await hub.stop();
+	});
+
+	function socket(ns: '/volunteer' | '/dashboard'): AnySocket {
+		const s = connect(`${url}${ns}`, { transports: ['websocket'], forceNew: true });
+		sockets.push(s);
+		return s;
+	}
+
+	async function hello(s: AnySocket, identity: string | null = null) {
+		return s.timeout(5000).emitWithAck('hello', {
+			identity,
+			capabilities: nodeCapabilities(),
+			mode: 'always',
+			readiness: { score: 90, ready: true }
+		});
+	}
+
+	async function submit(inputs: string[], chunkSize: number) {
+		const outcome = await submitJob(
+			hub.db,
+			{ task_type: 'embedding', model: 'demo-embedding', input: inputs, priority: 'normal', params: {}, chunk_size: chunkSize },
+			8
+		);
+		if (!outcome.ok) throw new Error(outcome.error);
+		hub.notify.workAvailable();
+		return outcome.id;
+	}
+
+	it('refuses work before hello and invalid payloads, then keeps serving', async () => {
+		const s = socket('/volunteer');
+		expect(await s.timeout(5000).emitWithAck('task:request', { slots: 1 })).toMatchObject({ ok: false, code: 'unauthorized' });
+		const bad = await s.timeout(5000).emitWithAck('hello', { identity: 42 });
+		expect(bad).toMatchObject({ ok: false, code: 'invalid' });
+		expect(bad.error).toMatch(/identity/);
+		expect(await hello(s)).toMatchObject({ ok: true });
+		expect(await s.timeout(5000).emitWithAck('task:request', { slots: 99 })).toMatchObject({ ok: false, code: 'invalid' });
+		expect(await s.timeout(5000).emitWithAck('task:result', { taskId: 1, leaseToken: crypto.randomUUID(), backend: 'native', durationMs: 1, outputs: [] })).toMatchObject({
+			ok: false,
+			code: 'stale_lease'
+		});
+	});
+
+	it('issues a signed identity, recognises it, and refuses a forged one', async () => {
+		const first = await hello(socket('/volunteer'));
+		const again = await hello(socket('/volunteer'), first.identity);
+		expect(again.volunteerId).toBe(first.volunteerId);
+		const forged = await hello(socket('/volunteer'), `${first.volunteerId}.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA`);
+		expect(forged.volunteerId).not.toBe(first.volunteerId);
+	});
+
+	it('re-leases a disconnected volunteer’s task to another within a second', async () => {
+		const jobId = await submit(['one', 'two'], 2);
+		const a = socket('/volunteer');
+		const b = socket('/volunteer');
+		await hello(a);
+		await hello(b);
+		const [taken] = (await a.timeout(5000).emitWithAck('task:request', { slots: 1 })).tasks;
+		expect(taken.jobId).toBe(jobId);
+		expect((await b.timeout(5000).emitWithAck('task:request', { slots: 1 })).tasks).toHaveLength(0);
+		const nudged = new Promise<void>((r) => b.once('work:available', () => r()));
+		const t0 = performance.now();
+		a.disconnect();
+		await nudged;
+		const [again] = (await b.timeout(5000).emitWithAck('task:request', { slots: 1 })).tasks;
+		const elapsed = performance.now() - t0;
+		expect(again.taskId).toBe(taken.taskId);
+		expect(again.leaseToken).not.toBe(taken.leaseToken);
+		expect(elapsed).toBeLessThan(1000);
+		b.disconnect();
+	});
+
+	it('expires the lease of a volunteer that stays connected but silent', async () => {
+		hub.config.leaseMs = 300;
+		try {
+			const jobId = await submit(['silent'], 1);
+			const s = socket('/volunteer');
+			await hello(s);
+			const [t] = (await s.timeout(5000).emitWithAck('task:request', { slots: 1 })).tasks;
+			expect(t.jobId).toBe(jobId);
+			await new Promise((r) => setTimeout(r, 2500)); // lease 0.3 s + one 1 s sweep, with slack
+			const again = await s.timeout(5000).emitWithAck('task:request', { slots: 1 });
+			expect(again.tasks.map((x: { taskId: number }) => x.taskId)).toContain(t.taskId);
+			s.disconnect();
+		} finally {
+			hub.config.leaseMs = 60_000;
+		}
+	});
+
+	it('runs a job through a headless volunteer and streams progress to a dashboard', async () => {
+		const inputs = Array.from({ length: 24 }, (_, i) => `sentence number ${i} about the quick brown fox`);
+		const jobId = await submit(inputs, 4);
+		const dash = socket('/dashboard');
+		const updates: JobUpdate[] = [];
+		dash.on('job:update', (u: JobUpdate) => updates.push(u));
+		await dash.timeout(5000).emitWithAck('job:watch', { jobId });
+		// This hub has no HTTP routes (no SvelteKit), so the volunteer reads model files from the blob store,
+		// verified against their sha256 like any download.
+		const files = {
+			async read(file: ModelFile) {
+				const bytes = new Uint8Array(await readFile(hub.blobs.path(file.sha256)!));
+				expect(await sha256Hex(bytes)).toBe(file.sha256);
+				return bytes;
+			}
+		};
+		const volunteer = startHeadlessVolunteer({ hubUrl: url, threads: 1, files });
+		try {
+			await expect.poll(() => updates.at(-1)?.status, { timeout: 30_000, interval: 100 }).toBe('completed');
+		} finally {
+			await volunteer.stop();
+		}
+		expect(updates.at(-1)?.progress).toEqual({ done: 24, total: 24 });
+		const status = await getJobStatus(hub.db, jobId);
+		expect(status?.result).toHaveLength(24);
+		for (const v of status!.result as number[][]) {
+			expect(v).toHaveLength(64);
+			expect(Math.hypot(...v)).toBeCloseTo(1, 4);
+		}
+	});
+});

@@ -1,0 +1,93 @@
+/**
+ * Starts the real hub (`node server.js`, the production build) as a child process on a free port,
+ * with its own data folder, for end-to-end tests. Its output is kept for the failure message.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+
+export const TEST_TOKEN = 'exo_test_token_0123456789abcdef';
+
+export interface HubProcess {
+	url: string;
+	token: string;
+	dataDir: string;
+	port: number;
+	child: ChildProcess;
+	logs(): string;
+	/** SIGTERM and wait: a clean shutdown. */
+	stop(): Promise<void>;
+	/** SIGKILL and wait: a crash. */
+	kill(): Promise<void>;
+}
+
+export interface HubProcessOptions {
+	dataDir?: string;
+	databaseUrl?: string;
+	port?: number;
+	env?: Record<string, string>;
+}
+
+export async function freePort(): Promise<number> {
+	return new Promise((resolve, reject) => {
+		const server = createServer();
+		server.listen(0, '127.0.0.1', () => {
+			const { port } = server.address() as { port: number };
+			server.close(() => resolve(port));
+		});
+		server.on('error', reject);
+	});
+}
+
+export function tempDir(prefix = 'exostack-test-'): string {
+	return mkdtempSync(path.join(tmpdir(), prefix));
+}
+
+export async function startHubProcess(opts: HubProcessOptions = {}): Promise<HubProcess> {
+	const port = opts.port ?? (await freePort());
+	const dataDir = opts.dataDir ?? tempDir();
+	const env: Record<string, string> = {
+		...(process.env as Record<string, string>),
+		PORT: String(port),
+		HOST: '127.0.0.1',
+		EXOSTACK_DATA_DIR: dataDir,
+		EXOSTACK_API_TOKEN: TEST_TOKEN,
+		...opts.env
+	};
+	delete env.DATABASE_URL;
+	if (opts.databaseUrl) env.DATABASE_URL = opts.databaseUrl;
+	const child = spawn(process.execPath, ['server.js'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+	let output = '';
+	child.stdout!.on('data', (d) => (output += d));
+	child.stderr!.on('data', (d) => (output += d));
+	const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+	const url = `http://127.0.0.1:${port}`;
+	await waitForHealth(url, child, () => output);
+	const signal = async (sig: NodeJS.Signals) => {
+		if (child.exitCode === null && child.signalCode === null) child.kill(sig);
+		await exited;
+	};
+	return { url, token: TEST_TOKEN, dataDir, port, child, logs: () => output, stop: () => signal('SIGTERM'), kill: () => signal('SIGKILL') };
+}
+
+async function waitForHealth(url: string, child: ChildProcess, logs: () => string) {
+	const deadline = Date.now() + 90_000;
+	while (Date.now() < deadline) {
+		if (child.exitCode !== null) throw new Error(`the hub exited with ${child.exitCode}:\n${logs()}`);
+		const ok = await fetch(`${url}/api/health`).then((r) => r.ok, () => false);
+		if (ok) return;
+		await new Promise((r) => setTimeout(r, 200));
+	}
+	child.kill('SIGKILL');
+	throw new Error(`the hub did not answer within 90 s:\n${logs()}`);
+}
+
+/** fetch against the hub with the test token; JSON bodies are serialised. */
+export function api(hub: Pick<HubProcess, 'url' | 'token'>, pathname: string, init: RequestInit & { json?: unknown } = {}) {
+	const headers = new Headers(init.headers);
+	if (!headers.has('authorization')) headers.set('authorization', `Bearer ${hub.token}`);
+	if (init.json !== undefined) headers.set('content-type', 'application/json');
+	return fetch(`${hub.url}${pathname}`, { ...init, headers, body: init.json !== undefined ? JSON.stringify(init.json) : init.body });
+}
