@@ -135,6 +135,7 @@ describe('submitting a job', () => {
 		const json = { 'content-type': 'application/json' };
 		const cases: [string, () => Promise<Response>, number, RegExp][] = [
 			['malformed JSON', () => post({ headers: json, body: '{"task_type": "embedding",' }), 400, /malformed JSON/],
+			['empty body', () => post({ headers: json }), 400, /no body/],
 			['not an object', () => post({ json: ['embedding', 'demo-embedding'] }), 400, /body: .*expected object, received array/],
 			['null body', () => post({ json: null }), 400, /expected object, received null/],
 			['unknown model', () => post({ json: { ...submission(['a']), model: 'no-such-model' } }), 404, /unknown model "no-such-model"/],

@@ -8,7 +8,13 @@ export function modelView(m: ModelManifest & { source?: string }) {
 		task_types: m.taskTypes,
 		source: m.source,
 		embedding: m.embedding
-			? { dimensions: m.embedding.dimensions, max_length: m.embedding.maxLength, pooling: m.embedding.pooling, normalize: m.embedding.normalize }
+			? {
+					dimensions: m.embedding.dimensions,
+					max_length: m.embedding.maxLength,
+					pooling: m.embedding.pooling,
+					normalize: m.embedding.normalize,
+					output: m.embedding.output
+				}
 			: undefined,
 		files: m.files.map((f) => ({ path: f.path, sha256: f.sha256, size: f.size, url: blobUrl(f.sha256) }))
 	};

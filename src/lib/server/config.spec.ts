@@ -1,0 +1,96 @@
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from './config';
+
+describe('loadConfig', () => {
+	it('has working defaults for an empty environment', () => {
+		expect(loadConfig({})).toEqual({
+			port: 8000,
+			host: '0.0.0.0',
+			databaseUrl: null,
+			dataDir: path.resolve('data'),
+			apiToken: null,
+			limits: { maxInputs: 10_000, maxInputChars: 20_000, maxBodyBytes: 16 * 1024 * 1024 },
+			chunkSize: 8,
+			leaseMs: 60_000,
+			failure: { maxFailures: 3, backoffMs: 1000 },
+			sweepMs: 5000,
+			heartbeatMs: 10_000,
+			allowedOrigins: [],
+			demoModels: true
+		});
+	});
+
+	it('reads every variable, converting units', () => {
+		const config = loadConfig({
+			PORT: '9001',
+			HOST: '127.0.0.1',
+			DATABASE_URL: 'postgresql://user:pw@db.example:5432/exostack',
+			EXOSTACK_DATA_DIR: '/var/lib/exostack',
+			EXOSTACK_API_TOKEN: 'exo_0123456789abcdef',
+			EXOSTACK_MAX_INPUTS: '50',
+			EXOSTACK_MAX_INPUT_CHARS: '200',
+			EXOSTACK_MAX_BODY_BYTES: '4096',
+			EXOSTACK_CHUNK_SIZE: '4',
+			EXOSTACK_LEASE_SECONDS: '30',
+			EXOSTACK_MAX_FAILURES: '5',
+			EXOSTACK_RETRY_BACKOFF_MS: '0',
+			EXOSTACK_SWEEP_SECONDS: '2',
+			EXOSTACK_HEARTBEAT_SECONDS: '3',
+			EXOSTACK_ALLOWED_ORIGINS: ' https://a.example , https://b.example,,',
+			EXOSTACK_DEMO_MODELS: 'off'
+		});
+		expect(config).toEqual({
+			port: 9001,
+			host: '127.0.0.1',
+			databaseUrl: 'postgresql://user:pw@db.example:5432/exostack',
+			dataDir: '/var/lib/exostack',
+			apiToken: 'exo_0123456789abcdef',
+			limits: { maxInputs: 50, maxInputChars: 200, maxBodyBytes: 4096 },
+			chunkSize: 4,
+			leaseMs: 30_000,
+			failure: { maxFailures: 5, backoffMs: 0 },
+			sweepMs: 2000,
+			heartbeatMs: 3000,
+			allowedOrigins: ['https://a.example', 'https://b.example'],
+			demoModels: false
+		});
+		expect(loadConfig({ DATABASE_URL: 'postgres://localhost/x' }).databaseUrl).toBe('postgres://localhost/x');
+		expect(loadConfig({ PORT: '0' }).port).toBe(0);
+		expect(loadConfig({ EXOSTACK_DATA_DIR: 'relative/dir' }).dataDir).toBe(path.resolve('relative/dir'));
+	});
+
+	it('ignores variables it does not know', () => {
+		expect(loadConfig({ PATH: '/usr/bin', HOME: '/root', NODE_ENV: 'production' }).port).toBe(8000);
+	});
+
+	const error = (env: Record<string, string>) => {
+		try {
+			loadConfig(env);
+		} catch (e) {
+			return (e as Error).message;
+		}
+		throw new Error(`loadConfig accepted ${JSON.stringify(env)}`);
+	};
+
+	it('refuses a bad value with an error naming the variable and what is wrong', () => {
+		expect(error({ PORT: 'abc' })).toMatch(/^invalid configuration:\n {2}PORT: .*expected number/);
+		expect(error({ PORT: '80.5' })).toMatch(/PORT: .*expected int/);
+		expect(error({ PORT: '-1' })).toMatch(/PORT: .*>=0/);
+		expect(error({ DATABASE_URL: 'mysql://root@localhost/exostack' })).toBe('invalid configuration:\n  DATABASE_URL: must be a postgres:// URL');
+		expect(error({ DATABASE_URL: 'localhost:5432' })).toMatch(/DATABASE_URL: must be a postgres:\/\/ URL/);
+		expect(error({ EXOSTACK_API_TOKEN: 'short' })).toBe('invalid configuration:\n  EXOSTACK_API_TOKEN: must be at least 16 characters');
+		expect(error({ EXOSTACK_MAX_INPUTS: '0' })).toMatch(/EXOSTACK_MAX_INPUTS: .*>=1/);
+		expect(error({ EXOSTACK_MAX_BODY_BYTES: 'lots' })).toMatch(/EXOSTACK_MAX_BODY_BYTES/);
+		expect(error({ EXOSTACK_LEASE_SECONDS: '1.5' })).toMatch(/EXOSTACK_LEASE_SECONDS: .*expected int/);
+		expect(error({ EXOSTACK_RETRY_BACKOFF_MS: '-5' })).toMatch(/EXOSTACK_RETRY_BACKOFF_MS/);
+		expect(error({ EXOSTACK_DEMO_MODELS: 'yes' })).toMatch(/EXOSTACK_DEMO_MODELS: .*"on"\|"off"/);
+	});
+
+	it('lists every bad variable at once', () => {
+		const message = error({ PORT: 'abc', DATABASE_URL: 'mysql://x', EXOSTACK_CHUNK_SIZE: '0', EXOSTACK_DATA_DIR: '/fine' });
+		const lines = message.split('\n');
+		expect(lines[0]).toBe('invalid configuration:');
+		expect(lines.slice(1).map((l) => l.trim().split(':')[0]).sort()).toEqual(['DATABASE_URL', 'EXOSTACK_CHUNK_SIZE', 'PORT']);
+	});
+});

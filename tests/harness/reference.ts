@@ -1,0 +1,37 @@
+/**
+ * The reference embeddings for end-to-end checks: the model's files, downloaded from the hub and
+ * verified against their sha256, run by onnxruntime-node through the shared executor.
+ */
+import * as ort from 'onnxruntime-node';
+import { EmbeddingExecutor } from '../../src/lib/executor/embedding-executor';
+import { hubFileSource, readJsonFile, findFile } from '../../src/lib/executor/model-files';
+import type { OrtRuntime } from '../../src/lib/executor/ort-runtime';
+import type { ModelManifest, Pooling } from '../../src/lib/protocol/models';
+
+interface ModelView {
+	id: string;
+	files: ModelManifest['files'];
+	embedding: { dimensions: number; max_length: number; pooling: Pooling; normalize: boolean; output: string };
+}
+
+export async function nodeReference(hubUrl: string, modelId: string): Promise<EmbeddingExecutor> {
+	const view = (await (await fetch(`${hubUrl}/api/models/${modelId}`)).json()) as ModelView;
+	const manifest: ModelManifest = { id: view.id, taskTypes: ['embedding'], files: view.files };
+	const source = hubFileSource(hubUrl);
+	const e = view.embedding;
+	return EmbeddingExecutor.create(
+		ort as unknown as OrtRuntime,
+		{
+			model: await source.read(findFile(manifest, 'onnx/model.onnx')!),
+			tokenizer: await readJsonFile(source, manifest, 'tokenizer.json'),
+			tokenizerConfig: await readJsonFile(source, manifest, 'tokenizer_config.json', {})
+		},
+		{ dimensions: e.dimensions, maxLength: e.max_length, pooling: e.pooling, normalize: e.normalize, output: e.output },
+		{ intraOpNumThreads: 1 }
+	);
+}
+
+export function maxAbsDiff(a: number[], b: number[]): number {
+	if (a.length !== b.length) return Number.POSITIVE_INFINITY;
+	return a.reduce((m, x, i) => Math.max(m, Math.abs(x - b[i])), 0);
+}
