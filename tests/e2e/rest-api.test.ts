@@ -7,15 +7,11 @@
 import { createHash } from 'node:crypto';
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
-import * as ort from 'onnxruntime-node';
 import { io, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { api, startHubProcess, tempDir, type HubProcess } from '../harness/hub-process';
 import { startHeadlessVolunteer, nodeCapabilities } from '../../src/lib/headless/headless-volunteer';
-import { EmbeddingExecutor } from '../../src/lib/executor/embedding-executor';
-import { hubFileSource } from '../../src/lib/executor/model-files';
-import type { OrtRuntime } from '../../src/lib/executor/ort-runtime';
-import type { ModelFile } from '../../src/lib/protocol/models';
+import { referenceEmbeddings } from '../harness/reference';
 import { writeModelFolder } from '../../src/lib/server/models/demo/write-model-folder';
 
 const MAX_INPUTS = 50;
@@ -336,33 +332,9 @@ describe('a job computed by a headless volunteer', () => {
 		i === 7 ? 'Hello, "world" — with a comma and quotes' : `Sentence number ${i}: volunteers compute embeddings ${'again '.repeat(i % 5)}`.trim()
 	);
 
-	/** What onnxruntime-node computes here, from the model files the hub serves: the reference for the volunteer's result. */
-	async function referenceEmbeddings(texts: string[]): Promise<number[][]> {
-		const demo = (await models()).find((m) => m.id === 'demo-embedding')!;
-		const source = hubFileSource(hub.url);
-		const read = (p: string) => source.read(demo.files.find((f) => f.path === p) as ModelFile);
-		const model = await read('onnx/model.onnx');
-		const decode = (b: Uint8Array) => JSON.parse(new TextDecoder().decode(b));
-		// The REST view has no output name; the demo graph has a single output, so take it from the graph.
-		const probe = await ort.InferenceSession.create(model);
-		const output = probe.outputNames[0];
-		await probe.release();
-		const e = demo.embedding!;
-		const executor = await EmbeddingExecutor.create(
-			ort as unknown as OrtRuntime,
-			{ model, tokenizer: decode(await read('tokenizer.json')), tokenizerConfig: decode(await read('tokenizer_config.json')) },
-			{ pooling: e.pooling as 'none', normalize: e.normalize, maxLength: e.max_length, dimensions: e.dimensions, output }
-		);
-		try {
-			return await executor.embed(texts);
-		} finally {
-			await executor.release();
-		}
-	}
-
 	it('runs to completion with every result equal to the reference computation, in input order', async () => {
 		const id = await submit(submission(INPUTS));
-		const expected = await referenceEmbeddings(INPUTS);
+		const expected = await referenceEmbeddings(hub.url, 'demo-embedding', INPUTS);
 
 		let volunteerId = '';
 		const volunteer = startHeadlessVolunteer({ hubUrl: hub.url, onIdentity: (_, v) => (volunteerId = v), threads: 1 });

@@ -6,15 +6,11 @@
  */
 import { randomBytes } from 'node:crypto';
 import { rm } from 'node:fs/promises';
-import * as ort from 'onnxruntime-node';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { api, startHubProcess, tempDir, type HubProcess } from '../harness/hub-process';
 import { startHeadlessVolunteer } from '../../src/lib/headless/headless-volunteer';
-import { EmbeddingExecutor } from '../../src/lib/executor/embedding-executor';
-import { hubFileSource } from '../../src/lib/executor/model-files';
-import type { OrtRuntime } from '../../src/lib/executor/ort-runtime';
-import type { ModelFile } from '../../src/lib/protocol/models';
+import { referenceEmbeddings } from '../harness/reference';
 import { testServerUrl } from '../../src/lib/server/db/testing';
 
 /**
@@ -54,31 +50,6 @@ async function waitForCompletion(hub: HubProcess, id: string, timeoutMs = 60_000
 		if (s.status === 'failed' || s.status === 'cancelled') throw new Error(`job ${id} ended ${s.status}: ${JSON.stringify(s)}`);
 		if (Date.now() > deadline) throw new Error(`job ${id} did not complete: ${JSON.stringify({ ...s, result: undefined })}\n${hub.logs().slice(-3000)}`);
 		await new Promise((r) => setTimeout(r, 150));
-	}
-}
-
-/** What onnxruntime-node computes here from the model files the hub serves. */
-async function referenceEmbeddings(hub: HubProcess, texts: string[]): Promise<number[][]> {
-	type View = { id: string; embedding: { dimensions: number; max_length: number; pooling: 'none'; normalize: boolean }; files: ModelFile[] };
-	const demo = (await json<View[]>(await fetch(`${hub.url}/api/models`))).find((m) => m.id === 'demo-embedding')!;
-	const source = hubFileSource(hub.url);
-	const read = (p: string) => source.read(demo.files.find((f) => f.path === p)!);
-	const decode = (b: Uint8Array) => JSON.parse(new TextDecoder().decode(b));
-	const model = await read('onnx/model.onnx');
-	// The REST view has no output name; the demo graph has a single output.
-	const probe = await ort.InferenceSession.create(model);
-	const output = probe.outputNames[0];
-	await probe.release();
-	const e = demo.embedding;
-	const executor = await EmbeddingExecutor.create(
-		ort as unknown as OrtRuntime,
-		{ model, tokenizer: decode(await read('tokenizer.json')), tokenizerConfig: decode(await read('tokenizer_config.json')) },
-		{ pooling: e.pooling, normalize: e.normalize, maxLength: e.max_length, dimensions: e.dimensions, output }
-	);
-	try {
-		return await executor.embed(texts);
-	} finally {
-		await executor.release();
 	}
 }
 
@@ -133,7 +104,7 @@ describe.each(kinds)('a hub restart on %s', (kind) => {
 		} finally {
 			await volunteer.stop();
 		}
-		expectClose(before.result!, await referenceEmbeddings(hub, inputs));
+		expectClose(before.result!, await referenceEmbeddings(hub.url, 'demo-embedding', inputs));
 		const jsonlBefore = await (await fetch(`${hub.url}/api/jobs/${id}/results?format=jsonl`)).text();
 		const tasksBefore = await json<unknown[]>(await fetch(`${hub.url}/api/jobs/${id}/tasks`));
 		expect(jsonlBefore.trimEnd().split('\n')).toHaveLength(30);
@@ -159,7 +130,7 @@ describe.each(kinds)('a hub restart on %s', (kind) => {
 		const inputs = Array.from({ length: TOTAL }, (_, i) => `interrupted job, input number ${i} of ${TOTAL}`);
 		// Two inputs per task: many small tasks, so the crash lands with most of the job still to do.
 		const id = await submit(first, { task_type: 'embedding', model: 'demo-embedding', input: inputs, chunk_size: 2 });
-		const expected = await referenceEmbeddings(first, inputs);
+		const expected = await referenceEmbeddings(first.url, 'demo-embedding', inputs);
 
 		let accepted = 0;
 		/** Task numbers (seq) whose result the hub acknowledged before it died. */

@@ -35,3 +35,13 @@ export function maxAbsDiff(a: number[], b: number[]): number {
 	if (a.length !== b.length) return Number.POSITIVE_INFINITY;
 	return a.reduce((m, x, i) => Math.max(m, Math.abs(x - b[i])), 0);
 }
+
+/** onnxruntime-node's vectors for `texts` on a hub's model: the reference a volunteer's result must equal. */
+export async function referenceEmbeddings(hubUrl: string, modelId: string, texts: string[]): Promise<number[][]> {
+	const executor = await nodeReference(hubUrl, modelId);
+	try {
+		return await executor.embed(texts);
+	} finally {
+		await executor.release();
+	}
+}
