@@ -40,6 +40,8 @@ export function submissionSchema(limits: SubmissionLimits) {
 				.max(limits.maxInputs, `input must hold at most ${limits.maxInputs} items`)
 		]),
 		priority: z.enum(Object.keys(PRIORITIES) as [PriorityName, ...PriorityName[]]).default('normal'),
+		/** Each chunk is computed by this many distinct volunteers and accepted when a majority agree. */
+		replication: z.number().int().min(1, 'replication must be 1 to 5').max(5, 'replication must be 1 to 5').default(1),
 		/** Inputs per task; by default the hub chooses. */
 		chunk_size: z.number().int().min(1).max(1000).optional(),
 		params: z.record(z.string(), z.unknown()).default({}),
@@ -60,8 +62,12 @@ export interface JobStatusView {
 	task_type: TaskType;
 	model: string;
 	priority: PriorityName;
+	replication: number;
 	progress: JobProgress;
+	/** Chunks of inputs: `done` accepted, `dead` given up on (see `errors`), the rest waiting or computing. */
 	tasks: { total: number; done: number; leased: number; queued: number; dead: number };
+	/** Why dead chunks died, with the inputs they held. */
+	errors: { first_input: number; inputs: number; error: string }[];
 	created_at: string;
 	started_at: string | null;
 	finished_at: string | null;

@@ -10,6 +10,18 @@ export const BACKENDS = ['webgpu', 'wasm', 'native'] as const;
 export const Backend = z.enum(BACKENDS);
 export type Backend = z.infer<typeof Backend>;
 
+/**
+ * Results are only compared within one backend class (BOINC's homogeneous redundancy): floating point
+ * differs more between WebGPU, WASM and native code than between two runs of one of them. `webgpu-f16`
+ * is for half-precision model variants, which no model has yet.
+ */
+export const BACKEND_CLASSES = ['webgpu-f16', 'webgpu-f32', 'wasm', 'native'] as const;
+export type BackendClass = (typeof BACKEND_CLASSES)[number];
+
+export function backendClassOf(backend: Backend): BackendClass {
+	return backend === 'webgpu' ? 'webgpu-f32' : backend;
+}
+
 export const WebGpuInfo = z.object({
 	vendor: z.string().max(200),
 	architecture: z.string().max(200),

@@ -23,6 +23,7 @@ const Env = z.object({
 	EXOSTACK_LEASE_SECONDS: int(60),
 	EXOSTACK_MAX_FAILURES: int(3),
 	EXOSTACK_RETRY_BACKOFF_MS: int(1000, 0),
+	EXOSTACK_RESULT_TOLERANCE: z.coerce.number().positive().max(1).default(1e-3),
 	EXOSTACK_SWEEP_SECONDS: int(5),
 	EXOSTACK_HEARTBEAT_SECONDS: int(10),
 	/** Extra origins whose pages may open a volunteer socket, comma-separated (the hub's own always may). */
@@ -48,7 +49,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
 		limits: { maxInputs: e.EXOSTACK_MAX_INPUTS, maxInputChars: e.EXOSTACK_MAX_INPUT_CHARS, maxBodyBytes: e.EXOSTACK_MAX_BODY_BYTES },
 		chunkSize: e.EXOSTACK_CHUNK_SIZE,
 		leaseMs: e.EXOSTACK_LEASE_SECONDS * 1000,
-		failure: { maxFailures: e.EXOSTACK_MAX_FAILURES, backoffMs: e.EXOSTACK_RETRY_BACKOFF_MS },
+		policy: { maxFailures: e.EXOSTACK_MAX_FAILURES, backoffMs: e.EXOSTACK_RETRY_BACKOFF_MS, tolerance: e.EXOSTACK_RESULT_TOLERANCE },
 		sweepMs: e.EXOSTACK_SWEEP_SECONDS * 1000,
 		heartbeatMs: e.EXOSTACK_HEARTBEAT_SECONDS * 1000,
 		allowedOrigins: e.EXOSTACK_ALLOWED_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean),

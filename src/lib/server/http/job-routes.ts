@@ -80,7 +80,9 @@ export const tasksOfJob = withApiErrors(async (event: RequestEvent) => {
 	return json(
 		rows.map((t) => ({
 			seq: t.seq,
+			replica: t.replica,
 			state: t.state,
+			solo: t.solo,
 			first_input: t.firstInput,
 			inputs: t.inputs.length,
 			attempts: t.attempts,
@@ -88,6 +90,7 @@ export const tasksOfJob = withApiErrors(async (event: RequestEvent) => {
 			last_error: t.lastError,
 			volunteer_id: t.volunteerId,
 			backend: t.backend,
+			verdict: t.verdict,
 			duration_ms: t.durationMs
 		}))
 	);

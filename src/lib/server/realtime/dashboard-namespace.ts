@@ -2,7 +2,7 @@ import type { Namespace } from 'socket.io';
 import type { Hub } from '../hub';
 import { WatchJob, type DashboardClientToServer, type DashboardServerToClient, type InterServerEvents } from '../../protocol/events';
 import type { JobUpdate } from '../../protocol/jobs';
-import { getJobStatus } from '../scheduler/job-status';
+import { getJobProgress } from '../scheduler/job-status';
 import { handle } from './handle';
 
 export type DashboardNamespace = Namespace<DashboardClientToServer, DashboardServerToClient, InterServerEvents>;
@@ -25,6 +25,6 @@ export function serveDashboards(hub: Hub, nsp: DashboardNamespace) {
 }
 
 export async function jobUpdate(hub: Hub, jobId: string): Promise<JobUpdate | null> {
-	const status = await getJobStatus(hub.db, jobId, { withResult: false });
-	return status && { jobId, status: status.status, progress: status.progress };
+	const p = await getJobProgress(hub.db, jobId);
+	return p && { jobId, ...p };
 }

@@ -71,7 +71,7 @@ describe.each(TEST_DB_KINDS)('realtime on %s', (kind) => {
 	async function submit(inputs: string[], chunkSize: number) {
 		const outcome = await submitJob(
 			hub.db,
-			{ task_type: 'embedding', model: 'demo-embedding', input: inputs, priority: 'normal', params: {}, chunk_size: chunkSize },
+			{ task_type: 'embedding', model: 'demo-embedding', input: inputs, priority: 'normal', replication: 1, params: {}, chunk_size: chunkSize },
 			8
 		);
 		if (!outcome.ok) throw new Error(outcome.error);

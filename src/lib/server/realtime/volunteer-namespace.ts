@@ -13,7 +13,8 @@ import {
 	type VolunteerClientToServer,
 	type VolunteerServerToClient
 } from '../../protocol/events';
-import type { Capabilities, Readiness, VolunteerMode } from '../../protocol/volunteer';
+import { backendClassOf, type Capabilities, type Readiness, type VolunteerMode } from '../../protocol/volunteer';
+import type { Settlement } from '../scheduler/validate-chunk';
 import { claimTasks } from '../scheduler/claim-tasks';
 import { completeTask } from '../scheduler/complete-task';
 import { failTask } from '../scheduler/fail-task';
@@ -96,10 +97,9 @@ export function serveVolunteers(hub: Hub, nsp: VolunteerNamespace) {
 			handle(TaskFailure, async (p) => {
 				const s = session();
 				if (!s) return notHello();
-				const row = await failTask(hub.db, { ...p, volunteerId: s.volunteerId }, hub.config.failure);
+				const row = await failTask(hub.db, { ...p, volunteerId: s.volunteerId }, hub.config.policy);
 				if (!row) return refuse('this lease is no longer yours', 'stale_lease');
-				if (row.state === 'dead') await finishJobIfDone(hub.db, row.jobId);
-				hub.notify.jobChanged(row.jobId);
+				await announce(hub, row.jobId, row.settlement);
 				return { ok: true };
 			})
 		);
@@ -128,6 +128,7 @@ async function lease(hub: Hub, s: VolunteerData, slots: number): Promise<TaskLea
 	const claimed = await claimTasks(hub.db, {
 		sessionId: s.sessionId,
 		volunteerId: s.volunteerId,
+		backendClass: backendClassOf(s.capabilities.backend),
 		slots,
 		taskTypes: s.capabilities.taskTypes,
 		leaseMs: hub.config.leaseMs
@@ -147,17 +148,23 @@ async function lease(hub: Hub, s: VolunteerData, slots: number): Promise<TaskLea
 }
 
 async function accept(hub: Hub, s: VolunteerData, p: TaskResult) {
-	const outcome = await completeTask(hub.db, { ...p, volunteerId: s.volunteerId }, hub.config.failure);
-	if (!outcome.accepted) {
+	const outcome = await completeTask(hub.db, { ...p, volunteerId: s.volunteerId }, hub.config.policy);
+	if (!outcome.stored) {
 		if (outcome.reason === 'stale_lease') return refuse('this lease is no longer yours; the result was not accepted', 'stale_lease');
-		await finishJobIfDone(hub.db, outcome.jobId);
-		hub.notify.jobChanged(outcome.jobId);
+		await announce(hub, outcome.jobId, outcome.settlement);
 		return refuse(`output rejected: ${outcome.error}`, 'rejected_output');
 	}
-	await finishJobIfDone(hub.db, outcome.jobId);
 	await countSessionTask(hub.db, s.sessionId, outcome.inputs / Math.max(p.durationMs / 1000, 1e-3));
-	hub.notify.jobChanged(outcome.jobId);
+	await announce(hub, outcome.jobId, outcome.settlement);
 	return { ok: true } as const;
+}
+
+/** After a chunk was settled (committed): finish its job if that was the last, and tell whoever needs to know. */
+async function announce(hub: Hub, jobId: string, settlement: Settlement | null) {
+	if (settlement?.outcome === 'accepted' && settlement.cancelledLeases.length > 0) hub.notify.tasksCancelled(settlement.cancelledLeases);
+	if (settlement?.outcome === 'spawned') hub.notify.workAvailable();
+	await finishJobIfDone(hub.db, jobId);
+	hub.notify.jobChanged(jobId);
 }
 
 /** A dropped connection gives its leases back at once, so another volunteer picks them up now, not at expiry. */

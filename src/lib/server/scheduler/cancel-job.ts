@@ -2,6 +2,7 @@ import { and, eq, inArray, sql } from 'drizzle-orm';
 import { jobs, tasks } from '../db/schema';
 import type { Db } from '../db';
 import { endLease } from './lease-transitions';
+import { retrying } from './locks';
 
 /**
  * Cancels a job that has not finished: its open tasks are cancelled (leased ones too, so their late
@@ -9,7 +10,8 @@ import { endLease } from './lease-transitions';
  * to stop, or null when the job does not exist or had already finished.
  */
 export async function cancelJob(db: Db, jobId: string): Promise<{ leasedTaskIds: number[] } | null> {
-	return db.transaction(async (tx) => {
+	// It waits on rows a validator may hold, so it can be chosen as a deadlock victim: retried then.
+	return retrying(() => db.transaction(async (tx) => {
 		const [job] = await tx
 			.update(jobs)
 			.set({ status: 'cancelled', finishedAt: sql`now()` })
@@ -28,5 +30,5 @@ export async function cancelJob(db: Db, jobId: string): Promise<{ leasedTaskIds:
 			.set(cancel)
 			.where(and(eq(tasks.jobId, jobId), eq(tasks.state, 'queued')));
 		return { leasedTaskIds: leased.map((t) => t.id) };
-	});
+	}));
 }

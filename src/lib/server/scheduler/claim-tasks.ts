@@ -1,69 +1,104 @@
-import { and, asc, desc, eq, inArray, lte, sql } from 'drizzle-orm';
-import { jobs, tasks } from '../db/schema';
+import { and, eq, inArray, ne, sql } from 'drizzle-orm';
+import { jobs, tasks, volunteers } from '../db/schema';
 import type { Db } from '../db';
 import type { TaskType } from '../../protocol/models';
+import type { BackendClass } from '../../protocol/volunteer';
+import { soloProbability } from './adaptive-replication';
+import { findClaimable } from './find-claimable';
 
 export interface ClaimRequest {
 	sessionId: string;
 	volunteerId: string;
+	backendClass: BackendClass;
 	slots: number;
 	/** Only tasks of these types are leased: what the volunteer's executor can run. */
 	taskTypes: TaskType[];
 	leaseMs: number;
+	/** Source of randomness for adaptive replication (tests pass a fixed one). */
+	random?: () => number;
 }
 
 export type ClaimedTask = Awaited<ReturnType<typeof claimTasks>>[number];
 
 /**
- * Leases up to `slots` queued tasks to one volunteer session, atomically.
+ * Leases up to `slots` replicas to one volunteer session, atomically, at most one per chunk.
  *
- * Locking: the inner SELECT takes row locks with FOR UPDATE SKIP LOCKED, so concurrent claims from
- * any number of hub processes never wait on each other and never see the same row: a row locked by
- * another claim is skipped, not double-leased. `= ANY(ARRAY(subquery))` makes PostgreSQL evaluate
- * the subquery exactly once as an init-plan; with `IN (subquery … LIMIT n)` the planner may rescan
- * it and lock more than `slots` rows. Each lease gets a fresh random token: the only key that can
- * later complete, renew or release it (fencing).
+ * Locking: a transaction-scoped advisory lock on the volunteer serialises the claims of one volunteer
+ * across its sessions (two tabs could otherwise each take a replica of the same chunk, and one
+ * volunteer would be its own quorum); claims of different volunteers never wait on each other. The
+ * rows come from findClaimable (FOR UPDATE SKIP LOCKED). Each lease gets a fresh random token: the
+ * only key that can later complete, renew, fail or release it (fencing).
  */
 export async function claimTasks(db: Db, req: ClaimRequest) {
-	const candidates = db
-		.select({ id: tasks.id })
-		.from(tasks)
-		.where(
-			and(eq(tasks.state, 'queued'), lte(tasks.availableAt, sql`now()`), inArray(tasks.taskType, req.taskTypes))
-		)
-		.orderBy(desc(tasks.priority), asc(tasks.id))
-		.limit(req.slots)
-		.for('update', { skipLocked: true });
+	return db.transaction(async (tx) => {
+		await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${req.volunteerId}))`);
+		const candidates = await findClaimable(tx, { ...req, limit: req.slots * 4 });
+		const chosen = onePerChunk(candidates, req.slots);
+		if (chosen.length === 0) return [];
+		const claimed = await tx
+			.update(tasks)
+			.set({
+				state: 'leased',
+				leaseToken: sql`gen_random_uuid()`,
+				leaseSession: req.sessionId,
+				leaseVolunteer: req.volunteerId,
+				backendClass: req.backendClass,
+				leaseExpiresAt: sql`now() + ${req.leaseMs} * interval '1 millisecond'`,
+				attempts: sql`${tasks.attempts} + 1`
+			})
+			.from(jobs)
+			.where(and(inArray(tasks.id, chosen.map((c) => c.id)), eq(jobs.id, tasks.jobId)))
+			.returning({
+				id: tasks.id,
+				jobId: tasks.jobId,
+				seq: tasks.seq,
+				params: jobs.params,
+				replication: jobs.replication,
+				taskType: tasks.taskType,
+				modelId: tasks.modelId,
+				inputs: tasks.inputs,
+				leaseToken: tasks.leaseToken,
+				leaseExpiresAt: tasks.leaseExpiresAt
+			});
+		await maybeGoSolo(tx, req, claimed.filter((t) => t.replication > 1));
+		await markJobsRunning(tx, [...new Set(claimed.map((t) => t.jobId))]);
+		return claimed.map((t) => ({ ...t, leaseToken: t.leaseToken!, leaseExpiresAt: t.leaseExpiresAt! }));
+	});
+}
 
-	const claimed = await db
-		.update(tasks)
-		.set({
-			state: 'leased',
-			leaseToken: sql`gen_random_uuid()`,
-			leaseSession: req.sessionId,
-			leaseVolunteer: req.volunteerId,
-			leaseExpiresAt: sql`now() + ${req.leaseMs} * interval '1 millisecond'`,
-			attempts: sql`${tasks.attempts} + 1`
-		})
-		.from(jobs)
-		.where(and(sql`${tasks.id} = ANY(ARRAY(${candidates}))`, eq(jobs.id, tasks.jobId)))
-		.returning({
-			id: tasks.id,
-			jobId: tasks.jobId,
-			params: jobs.params,
-			taskType: tasks.taskType,
-			modelId: tasks.modelId,
-			inputs: tasks.inputs,
-			leaseToken: tasks.leaseToken,
-			leaseExpiresAt: tasks.leaseExpiresAt
-		});
-	if (claimed.length > 0) await markJobsRunning(db, [...new Set(claimed.map((t) => t.jobId))]);
-	return claimed.map((t) => ({ ...t, leaseToken: t.leaseToken!, leaseExpiresAt: t.leaseExpiresAt! }));
+function onePerChunk<T extends { jobId: string; seq: number }>(rows: T[], slots: number): T[] {
+	const seen = new Set<string>();
+	return rows.filter((r) => !seen.has(`${r.jobId}:${r.seq}`) && seen.add(`${r.jobId}:${r.seq}`)).slice(0, slots);
+}
+
+/**
+ * Adaptive replication: a trusted volunteer taking the first replica of a chunk may be given the chunk
+ * alone; its queued siblings are cancelled. Siblings already leased elsewhere stay, and are compared.
+ */
+async function maybeGoSolo(tx: Db, req: ClaimRequest, replicated: { id: number; jobId: string; seq: number }[]) {
+	if (replicated.length === 0) return;
+	const [v] = await tx.select({ run: volunteers.consecutiveValid }).from(volunteers).where(eq(volunteers.id, req.volunteerId));
+	const p = soloProbability(v?.run ?? 0);
+	if (p === 0) return;
+	for (const t of replicated) {
+		if ((req.random ?? Math.random)() >= p) continue;
+		await tx.update(tasks).set({ solo: true }).where(eq(tasks.id, t.id));
+		// SKIP LOCKED: a claim never waits; a sibling someone else is claiming right now stays and is compared.
+		const siblings = tx
+			.select({ id: tasks.id })
+			.from(tasks)
+			.where(and(eq(tasks.jobId, t.jobId), eq(tasks.seq, t.seq), ne(tasks.id, t.id), eq(tasks.state, 'queued')))
+			.for('update', { skipLocked: true });
+		await tx
+			.update(tasks)
+			.set({ state: 'cancelled', finishedAt: sql`now()` })
+			.where(sql`${tasks.id} = ANY(ARRAY(${siblings}))`);
+	}
 }
 
 /** The first lease of a job starts it. Only a queued job changes, so this is a no-op for running ones. */
-async function markJobsRunning(db: Db, jobIds: string[]) {
-	await db
+async function markJobsRunning(tx: Db, jobIds: string[]) {
+	await tx
 		.update(jobs)
 		.set({ status: 'running', startedAt: sql`now()` })
 		.where(and(inArray(jobs.id, jobIds), eq(jobs.status, 'queued')));

@@ -9,11 +9,16 @@ export interface NewJob {
 	inputs: string[];
 	priority: PriorityName;
 	params: Record<string, unknown>;
-	/** Inputs per task. */
+	/** Inputs per chunk. */
 	chunkSize: number;
+	/** Replicas per chunk, leased to distinct volunteers. */
+	replication: number;
 }
 
-/** Splits a job into tasks of `chunkSize` inputs and stores both in one transaction: a job is never half-created. */
+/**
+ * Splits a job into chunks of `chunkSize` inputs, each with `replication` replica tasks, and stores it
+ * all in one transaction: a job is never half-created.
+ */
 export async function createJob(db: Db, job: NewJob): Promise<{ id: string; totalTasks: number }> {
 	const chunks = chunk(job.inputs, job.chunkSize);
 	const priority = PRIORITIES[job.priority];
@@ -25,24 +30,25 @@ export async function createJob(db: Db, job: NewJob): Promise<{ id: string; tota
 				modelId: job.modelId,
 				params: job.params,
 				priority,
+				replication: job.replication,
 				totalInputs: job.inputs.length,
 				totalTasks: chunks.length
 			})
 			.returning({ id: jobs.id });
+		const replicas = chunks.flatMap((inputs, seq) =>
+			Array.from({ length: job.replication }, (_, replica) => ({
+				jobId: row.id,
+				seq,
+				replica,
+				firstInput: seq * job.chunkSize,
+				inputs,
+				taskType: job.taskType,
+				modelId: job.modelId,
+				priority
+			}))
+		);
 		// Insert in slices so a 10,000-input job stays far below PostgreSQL's 65,535 bind-parameter cap.
-		for (let i = 0; i < chunks.length; i += 500) {
-			await tx.insert(tasks).values(
-				chunks.slice(i, i + 500).map((inputs, k) => ({
-					jobId: row.id,
-					seq: i + k,
-					firstInput: (i + k) * job.chunkSize,
-					inputs,
-					taskType: job.taskType,
-					modelId: job.modelId,
-					priority
-				}))
-			);
-		}
+		for (let i = 0; i < replicas.length; i += 500) await tx.insert(tasks).values(replicas.slice(i, i + 500));
 		return { id: row.id, totalTasks: chunks.length };
 	});
 }

@@ -1,7 +1,10 @@
 import { and, eq } from 'drizzle-orm';
 import { tasks } from '../db/schema';
 import type { Db } from '../db';
-import { failedAttempt, type FailurePolicy } from './lease-transitions';
+import { failedAttempt } from './lease-transitions';
+import { lockChunk, retrying } from './locks';
+import { validateChunk, type Settlement } from './validate-chunk';
+import type { SchedulerPolicy } from './complete-task';
 
 export interface Failure {
 	taskId: number;
@@ -12,21 +15,23 @@ export interface Failure {
 
 /**
  * A volunteer reports that it could not run its task: the lease ends and the failure is counted
- * (retry after back-off, or dead at the cap). Fenced like a completion: only the lease holder can.
- * Returns the task's job and new state, or null when the lease was not current.
+ * (retry after back-off, or dead at the cap, and then the validator settles the chunk). Fenced like a
+ * completion: only the lease holder can. Returns the job and new state, or null when the lease was not current.
  */
-export async function failTask(db: Db, f: Failure, policy: FailurePolicy) {
-	const [row] = await db
-		.update(tasks)
-		.set(failedAttempt(policy, f.error))
-		.where(
-			and(
-				eq(tasks.id, f.taskId),
-				eq(tasks.leaseToken, f.leaseToken),
-				eq(tasks.leaseVolunteer, f.volunteerId),
-				eq(tasks.state, 'leased')
-			)
-		)
-		.returning({ jobId: tasks.jobId, state: tasks.state });
-	return row ?? null;
+export async function failTask(db: Db, f: Failure, policy: SchedulerPolicy): Promise<{ jobId: string; state: string; settlement: Settlement | null } | null> {
+	return retrying(() =>
+		db.transaction(async (tx) => {
+			const [where] = await tx.select({ jobId: tasks.jobId, seq: tasks.seq }).from(tasks).where(eq(tasks.id, f.taskId));
+			if (!where) return null;
+			await lockChunk(tx, where.jobId, where.seq);
+			const [row] = await tx
+				.update(tasks)
+				.set(failedAttempt(policy, f.error))
+				.where(and(eq(tasks.id, f.taskId), eq(tasks.leaseToken, f.leaseToken), eq(tasks.leaseVolunteer, f.volunteerId), eq(tasks.state, 'leased')))
+				.returning({ state: tasks.state });
+			if (!row) return null;
+			const settlement = row.state === 'dead' ? await validateChunk(tx, where.jobId, where.seq, policy) : null;
+			return { jobId: where.jobId, state: row.state, settlement };
+		})
+	);
 }

@@ -1,27 +1,29 @@
 import { and, asc, eq, gt, sql } from 'drizzle-orm';
-import { jobs, results, tasks } from '../db/schema';
+import { acceptedResults, jobs, results, tasks } from '../db/schema';
 import type { Db } from '../db';
-import { PRIORITIES, type JobStatusView, type PriorityName, type TaskState } from '../../protocol/jobs';
+import { PRIORITIES, type JobProgress, type JobStatusView, type PriorityName } from '../../protocol/jobs';
 
-const priorityName = Object.fromEntries(Object.entries(PRIORITIES).map(([k, v]) => [v, k])) as Record<
-	number,
-	PriorityName
->;
+const priorityName = Object.fromEntries(Object.entries(PRIORITIES).map(([k, v]) => [v, k])) as Record<number, PriorityName>;
 
-/** A job as the status endpoints show it; `result` is filled once no task is left to run (unless not wanted). */
+/** A job as the status endpoints show it; `result` is filled once the job has finished (unless not wanted). */
 export async function getJobStatus(db: Db, jobId: string, opts = { withResult: true }): Promise<JobStatusView | null> {
 	const [job] = await db.select().from(jobs).where(eq(jobs.id, jobId));
 	if (!job) return null;
-	const counts = await taskCounts(db, jobId);
+	const chunks = await chunkStates(db, jobId);
 	const finished = job.status === 'completed' || job.status === 'failed';
+	const count = (s: ChunkState) => chunks.filter((c) => c.state === s).length;
 	return {
 		task_id: job.id,
 		status: job.status,
 		task_type: job.taskType,
 		model: job.modelId,
 		priority: priorityName[job.priority] ?? 'normal',
-		progress: { done: counts.doneInputs, total: job.totalInputs },
-		tasks: { total: job.totalTasks, ...counts.byState },
+		replication: job.replication,
+		progress: { done: chunks.filter((c) => c.state === 'done').reduce((n, c) => n + c.inputs, 0), total: job.totalInputs },
+		tasks: { total: job.totalTasks, done: count('done'), leased: count('leased'), queued: count('queued'), dead: count('dead') },
+		errors: chunks
+			.filter((c) => c.state === 'dead')
+			.map((c) => ({ first_input: c.firstInput, inputs: c.inputs, error: c.error ?? 'unknown' })),
 		created_at: job.createdAt.toISOString(),
 		started_at: job.startedAt?.toISOString() ?? null,
 		finished_at: job.finishedAt?.toISOString() ?? null,
@@ -30,26 +32,42 @@ export async function getJobStatus(db: Db, jobId: string, opts = { withResult: t
 	};
 }
 
-async function taskCounts(db: Db, jobId: string) {
+type ChunkState = 'done' | 'leased' | 'queued' | 'dead';
+
+/** One row per chunk: accepted, being computed, waiting, or given up on (no acceptance and nothing open). */
+async function chunkStates(db: Db, jobId: string) {
 	const rows = await db
 		.select({
-			state: tasks.state,
-			count: sql<number>`count(*)::int`,
-			inputs: sql<number>`coalesce(sum(jsonb_array_length(${tasks.inputs})), 0)::int`
+			firstInput: sql<number>`min(${tasks.firstInput})::int`,
+			inputs: sql<number>`max(jsonb_array_length(${tasks.inputs}))::int`,
+			accepted: sql<boolean>`bool_or(${acceptedResults.seq} is not null)`,
+			leased: sql<boolean>`bool_or(${tasks.state} = 'leased')`,
+			queued: sql<boolean>`bool_or(${tasks.state} = 'queued')`,
+			error: sql<string | null>`max(${tasks.lastError})`
 		})
 		.from(tasks)
+		.leftJoin(acceptedResults, and(eq(acceptedResults.jobId, tasks.jobId), eq(acceptedResults.seq, tasks.seq)))
 		.where(eq(tasks.jobId, jobId))
-		.groupBy(tasks.state);
-	const byState: Record<'done' | 'leased' | 'queued' | 'dead', number> = { done: 0, leased: 0, queued: 0, dead: 0 };
-	let doneInputs = 0;
-	for (const row of rows) {
-		if (row.state in byState) byState[row.state as keyof typeof byState] = row.count;
-		if (row.state === ('done' satisfies TaskState)) doneInputs = row.inputs;
-	}
-	return { byState, doneInputs };
+		.groupBy(tasks.seq);
+	return rows.map((r) => ({
+		...r,
+		state: (r.accepted ? 'done' : r.leased ? 'leased' : r.queued ? 'queued' : 'dead') as ChunkState
+	}));
 }
 
-/** Every input's output in input order; inputs of tasks that died stay null. */
+/** Accepted inputs so far: the cheap query behind live progress updates. */
+export async function getJobProgress(db: Db, jobId: string): Promise<{ status: JobStatusView['status']; progress: JobProgress } | null> {
+	const [job] = await db.select({ status: jobs.status, total: jobs.totalInputs }).from(jobs).where(eq(jobs.id, jobId));
+	if (!job) return null;
+	const [row] = await db
+		.select({ done: sql<number>`coalesce(sum(jsonb_array_length(${tasks.inputs})), 0)::int` })
+		.from(acceptedResults)
+		.innerJoin(tasks, eq(tasks.id, acceptedResults.taskId))
+		.where(eq(acceptedResults.jobId, jobId));
+	return { status: job.status, progress: { done: row.done, total: job.total } };
+}
+
+/** Every input's output in input order; inputs of chunks that died stay null. */
 async function collectOutputs(db: Db, jobId: string, total: number): Promise<unknown[]> {
 	const out: unknown[] = new Array(total).fill(null);
 	for await (const page of resultPages(db, jobId)) {
@@ -58,16 +76,17 @@ async function collectOutputs(db: Db, jobId: string, total: number): Promise<unk
 	return out;
 }
 
-/** Accepted results of a job, a page of tasks at a time in input order, so a large job streams in bounded memory. */
+/** Accepted results of a job, a page of chunks at a time in input order, so a large job streams in bounded memory. */
 export async function* resultPages(db: Db, jobId: string, pageSize = 200) {
 	let afterSeq = -1;
 	for (;;) {
 		const page = await db
-			.select({ seq: tasks.seq, firstInput: tasks.firstInput, inputs: tasks.inputs, output: results.output })
-			.from(tasks)
-			.innerJoin(results, eq(results.taskId, tasks.id))
-			.where(and(eq(tasks.jobId, jobId), gt(tasks.seq, afterSeq)))
-			.orderBy(asc(tasks.seq))
+			.select({ seq: acceptedResults.seq, firstInput: tasks.firstInput, inputs: tasks.inputs, output: results.output })
+			.from(acceptedResults)
+			.innerJoin(results, eq(results.taskId, acceptedResults.taskId))
+			.innerJoin(tasks, eq(tasks.id, acceptedResults.taskId))
+			.where(and(eq(acceptedResults.jobId, jobId), gt(acceptedResults.seq, afterSeq)))
+			.orderBy(asc(acceptedResults.seq))
 			.limit(pageSize);
 		if (page.length === 0) return;
 		yield page;

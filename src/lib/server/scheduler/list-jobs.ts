@@ -20,12 +20,14 @@ export async function listJobs(db: Db, limit: number, before?: Date) {
 		.limit(limit);
 }
 
-/** A job's tasks in order, with who computed each accepted one: the job page's task table. */
+/** A job's replica tasks in chunk order, with who computed each and what the validator made of it: the job page's task table. */
 export async function listJobTasks(db: Db, jobId: string) {
 	return db
 		.select({
 			seq: tasks.seq,
+			replica: tasks.replica,
 			state: tasks.state,
+			solo: tasks.solo,
 			firstInput: tasks.firstInput,
 			inputs: tasks.inputs,
 			attempts: tasks.attempts,
@@ -33,10 +35,11 @@ export async function listJobTasks(db: Db, jobId: string) {
 			lastError: tasks.lastError,
 			volunteerId: results.volunteerId,
 			backend: results.backend,
+			verdict: results.verdict,
 			durationMs: results.durationMs
 		})
 		.from(tasks)
 		.leftJoin(results, eq(results.taskId, tasks.id))
 		.where(eq(tasks.jobId, jobId))
-		.orderBy(tasks.seq);
+		.orderBy(tasks.seq, tasks.replica);
 }

@@ -1,20 +1,37 @@
 import { and, eq, lt, sql } from 'drizzle-orm';
 import { tasks } from '../db/schema';
 import type { Db } from '../db';
-import { failedAttempt, type FailurePolicy } from './lease-transitions';
+import { failedAttempt } from './lease-transitions';
+import { lockChunk, retrying } from './locks';
+import { validateChunk } from './validate-chunk';
+import type { SchedulerPolicy } from './complete-task';
 
 /**
  * The reaper: leases past their expiry end as failed attempts (the holder went silent).
  *
- * Safe to run in every hub process at once: it is one UPDATE whose WHERE is re-checked against the
- * latest row version, so of two sweepers (or a sweeper racing a late completion) exactly one wins
- * each row and the other skips it. Returns the jobs touched, so the caller can finish any that died.
+ * Safe to run in every hub process at once. The UPDATE takes only rows nobody holds (SKIP LOCKED: a
+ * row being completed right now is that completion's business) and re-checks each against its latest
+ * version, so of two sweepers exactly one wins a row. Chunks whose replica died are then settled one
+ * by one, each under its chunk lock (locks.ts). Returns the jobs touched, to finish any that ended.
  */
-export async function releaseExpiredLeases(db: Db, policy: FailurePolicy): Promise<string[]> {
+export async function releaseExpiredLeases(db: Db, policy: SchedulerPolicy): Promise<string[]> {
+	const expired = db
+		.select({ id: tasks.id })
+		.from(tasks)
+		.where(and(eq(tasks.state, 'leased'), lt(tasks.leaseExpiresAt, sql`now()`)))
+		.for('update', { skipLocked: true });
 	const rows = await db
 		.update(tasks)
 		.set(failedAttempt(policy, 'lease expired: the volunteer went silent'))
-		.where(and(eq(tasks.state, 'leased'), lt(tasks.leaseExpiresAt, sql`now()`)))
-		.returning({ jobId: tasks.jobId });
+		.where(and(sql`${tasks.id} = ANY(ARRAY(${expired}))`, eq(tasks.state, 'leased'), lt(tasks.leaseExpiresAt, sql`now()`)))
+		.returning({ jobId: tasks.jobId, seq: tasks.seq, state: tasks.state });
+	for (const r of rows.filter((r) => r.state === 'dead')) {
+		await retrying(() =>
+			db.transaction(async (tx) => {
+				await lockChunk(tx, r.jobId, r.seq);
+				await validateChunk(tx, r.jobId, r.seq, policy);
+			})
+		);
+	}
 	return [...new Set(rows.map((r) => r.jobId))];
 }

@@ -14,7 +14,7 @@ import { renewLease } from './renew-lease';
 import { cancelJob } from './cancel-job';
 import { getJobStatus } from './job-status';
 
-const policy = { maxFailures: 3, backoffMs: 0 };
+const policy = { maxFailures: 3, backoffMs: 0, tolerance: 1e-3 };
 const vec = (x: number) => [x, x + 1, x + 2];
 
 async function seed(db: Db) {
@@ -32,6 +32,7 @@ function claim(db: Db, over: Partial<ClaimRequest> = {}) {
 	return claimTasks(db, {
 		sessionId: 's1',
 		volunteerId: 'v1',
+		backendClass: 'wasm',
 		slots: 1,
 		taskTypes: ['embedding'],
 		leaseMs: 60_000,
@@ -39,9 +40,9 @@ function claim(db: Db, over: Partial<ClaimRequest> = {}) {
 	});
 }
 
-function job(db: Db, n: number, chunkSize = 2, priority: 'low' | 'normal' | 'high' = 'normal') {
+function job(db: Db, n: number, chunkSize = 2, priority: 'low' | 'normal' | 'high' = 'normal', replication = 1) {
 	const inputs = Array.from({ length: n }, (_, i) => `input ${i}`);
-	return createJob(db, { taskType: 'embedding', modelId: 'm', inputs, priority, params: {}, chunkSize });
+	return createJob(db, { taskType: 'embedding', modelId: 'm', inputs, priority, params: {}, chunkSize, replication });
 }
 
 function complete(db: Db, t: { id: number; leaseToken: string; inputs: string[] }, volunteerId = 'v1') {
@@ -92,10 +93,10 @@ describe.each(TEST_DB_KINDS)('scheduler on %s', (kind) => {
 			{ taskId: t.id, leaseToken: crypto.randomUUID(), volunteerId: 'v1', outputs: [vec(0), vec(1)], backend: 'wasm', durationMs: 1 },
 			policy
 		);
-		expect(forged).toEqual({ accepted: false, reason: 'stale_lease' });
-		expect(await complete(db, t, 'v2')).toEqual({ accepted: false, reason: 'stale_lease' });
-		expect(await complete(db, t)).toMatchObject({ accepted: true, jobId });
-		expect(await complete(db, t)).toEqual({ accepted: false, reason: 'stale_lease' });
+		expect(forged).toEqual({ stored: false, reason: 'stale_lease' });
+		expect(await complete(db, t, 'v2')).toEqual({ stored: false, reason: 'stale_lease' });
+		expect(await complete(db, t)).toMatchObject({ stored: true, jobId });
+		expect(await complete(db, t)).toEqual({ stored: false, reason: 'stale_lease' });
 		expect(await db.select().from(results)).toHaveLength(1);
 		expect(await finishJobIfDone(db, jobId)).toBe('completed');
 		expect(await finishJobIfDone(db, jobId)).toBeNull();
@@ -112,8 +113,8 @@ describe.each(TEST_DB_KINDS)('scheduler on %s', (kind) => {
 		expect((await releaseSessionLeases(db, 's1')).sort()).toEqual(mine.map((t) => t.id).sort());
 		const theirs = await claim(db, { sessionId: 's2', volunteerId: 'v2', slots: 2 });
 		expect(theirs.map((t) => t.id).sort()).toEqual(mine.map((t) => t.id).sort());
-		expect(await complete(db, mine[0])).toEqual({ accepted: false, reason: 'stale_lease' });
-		expect(await complete(db, theirs[0], 'v2')).toMatchObject({ accepted: true });
+		expect(await complete(db, mine[0])).toEqual({ stored: false, reason: 'stale_lease' });
+		expect(await complete(db, theirs[0], 'v2')).toMatchObject({ stored: true });
 		const [row] = await db.select().from(tasks).where(eq(tasks.id, mine[1].id));
 		expect(row.failures).toBe(0);
 	});
@@ -136,14 +137,14 @@ describe.each(TEST_DB_KINDS)('scheduler on %s', (kind) => {
 		expect(await releaseExpiredLeases(db, policy)).toHaveLength(1);
 		const [row] = await db.select().from(tasks).where(eq(tasks.id, t.id));
 		expect(row).toMatchObject({ state: 'queued', failures: 1, leaseToken: null });
-		expect(await complete(db, t)).toEqual({ accepted: false, reason: 'stale_lease' });
+		expect(await complete(db, t)).toEqual({ stored: false, reason: 'stale_lease' });
 		expect(await releaseExpiredLeases(db, policy)).toHaveLength(0);
 	});
 
 	it('kills a task after max failures and fails its job, keeping the other results', async () => {
 		const { id: jobId } = await job(db, 4, 2);
 		const [good] = await claim(db);
-		expect(await complete(db, good)).toMatchObject({ accepted: true });
+		expect(await complete(db, good)).toMatchObject({ stored: true });
 		for (let i = 0; i < 3; i++) {
 			const [t] = await claim(db);
 			expect(await failTask(db, { taskId: t.id, leaseToken: t.leaseToken, volunteerId: 'v1', error: `boom ${i}` }, policy)).toMatchObject({
@@ -161,7 +162,7 @@ describe.each(TEST_DB_KINDS)('scheduler on %s', (kind) => {
 	it('waits out the back-off before re-leasing a failed task', async () => {
 		await job(db, 2, 2);
 		const [t] = await claim(db);
-		await failTask(db, { taskId: t.id, leaseToken: t.leaseToken, volunteerId: 'v1', error: 'x' }, { maxFailures: 3, backoffMs: 60_000 });
+		await failTask(db, { taskId: t.id, leaseToken: t.leaseToken, volunteerId: 'v1', error: 'x' }, { ...policy, backoffMs: 60_000 });
 		expect(await claim(db)).toHaveLength(0);
 	});
 
@@ -173,11 +174,11 @@ describe.each(TEST_DB_KINDS)('scheduler on %s', (kind) => {
 			{ taskId: t.id, leaseToken: t.leaseToken, volunteerId: 'v1', outputs: [vec(0), [1, 2]], backend: 'wasm', durationMs: 1 },
 			policy
 		);
-		expect(bad).toMatchObject({ accepted: false, reason: 'rejected_output', error: expect.stringContaining('3') });
+		expect(bad).toMatchObject({ stored: false, reason: 'rejected_output', error: expect.stringContaining('3') });
 		const wrongCount = await claim(db).then(([again]) =>
 			completeTask(db, { taskId: again.id, leaseToken: again.leaseToken, volunteerId: 'v1', outputs: [vec(0)], backend: 'wasm', durationMs: 1 }, policy)
 		);
-		expect(wrongCount).toMatchObject({ accepted: false, reason: 'rejected_output' });
+		expect(wrongCount).toMatchObject({ stored: false, reason: 'rejected_output' });
 		expect(await db.select().from(results)).toHaveLength(0);
 		const [row] = await db.select().from(tasks).where(eq(tasks.id, t.id));
 		expect(row.failures).toBe(2);
@@ -197,7 +198,7 @@ describe.each(TEST_DB_KINDS)('scheduler on %s', (kind) => {
 		const [t] = await claim(db);
 		expect(await cancelJob(db, jobId)).toEqual({ leasedTaskIds: [t.id] });
 		expect(await cancelJob(db, jobId)).toBeNull();
-		expect(await complete(db, t)).toEqual({ accepted: false, reason: 'stale_lease' });
+		expect(await complete(db, t)).toEqual({ stored: false, reason: 'stale_lease' });
 		expect(await claim(db)).toHaveLength(0);
 		expect((await getJobStatus(db, jobId))?.status).toBe('cancelled');
 	});

@@ -18,7 +18,8 @@ export async function submitJob(db: Db, s: Submission, defaultChunkSize: number)
 		inputs,
 		priority: s.priority,
 		params: s.params,
-		chunkSize: s.chunk_size ?? defaultChunkSize
+		chunkSize: s.chunk_size ?? defaultChunkSize,
+		replication: s.replication
 	});
 	return { ok: true, id: job.id };
 }

@@ -13,7 +13,7 @@ export function startSweeper(hub: Pick<Hub, 'db' | 'config' | 'notify'>) {
 		if (running) return;
 		running = true;
 		try {
-			const jobIds = await releaseExpiredLeases(hub.db, hub.config.failure);
+			const jobIds = await releaseExpiredLeases(hub.db, hub.config.policy);
 			for (const jobId of jobIds) {
 				await finishJobIfDone(hub.db, jobId);
 				hub.notify.jobChanged(jobId);

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { bigint, index, integer, jsonb, pgTable, real, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { bigint, boolean, index, integer, jsonb, pgTable, primaryKey, real, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 import type { JobStatus, TaskState } from '../../../protocol/jobs';
 import type { TaskType } from '../../../protocol/models';
 import { models } from './models';
@@ -12,8 +12,11 @@ export const jobs = pgTable('jobs', {
 		.references(() => models.id),
 	params: jsonb('params').$type<Record<string, unknown>>().notNull().default({}),
 	priority: integer('priority').notNull().default(1),
+	/** Replicas computed per chunk, by distinct volunteers; a quorum of them must agree. */
+	replication: integer('replication').notNull().default(1),
 	status: text('status').$type<JobStatus>().notNull().default('queued'),
 	totalInputs: integer('total_inputs').notNull(),
+	/** Chunks of inputs; each is computed by one or more replica tasks. */
 	totalTasks: integer('total_tasks').notNull(),
 	error: text('error'),
 	createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
@@ -22,8 +25,10 @@ export const jobs = pgTable('jobs', {
 });
 
 /**
- * A chunk of a job's inputs: the unit that is leased, computed and accepted.
- * The job's type, model and priority are copied here so a claim reads one table.
+ * One replica of a chunk of a job's inputs: the unit that is leased and computed. A chunk is
+ * (job_id, seq); with replication n it has n replica rows (more when replicas disagree or a slow tail
+ * is duplicated), leased to distinct volunteers. The job's type, model and priority are copied here
+ * so a claim reads one table.
  */
 export const tasks = pgTable(
 	'tasks',
@@ -33,6 +38,7 @@ export const tasks = pgTable(
 			.notNull()
 			.references(() => jobs.id, { onDelete: 'cascade' }),
 		seq: integer('seq').notNull(),
+		replica: integer('replica').notNull().default(0),
 		/** Index of this task's first input within the job. */
 		firstInput: integer('first_input').notNull(),
 		inputs: jsonb('inputs').$type<string[]>().notNull(),
@@ -40,6 +46,13 @@ export const tasks = pgTable(
 		modelId: text('model_id').notNull(),
 		priority: integer('priority').notNull(),
 		state: text('state').$type<TaskState>().notNull().default('queued'),
+		/**
+		 * Homogeneous redundancy: once one replica of a chunk is leased, its siblings may only go to
+		 * volunteers of the same backend class, because only results of one class are compared.
+		 */
+		backendClass: text('backend_class'),
+		/** Adaptive replication chose to trust this replica's volunteer alone; its siblings were cancelled. */
+		solo: boolean('solo').notNull().default(false),
 		leaseToken: uuid('lease_token'),
 		/** The session holding the lease (released when it disconnects) and its volunteer (bound to the result). */
 		leaseSession: text('lease_session'),
@@ -55,8 +68,9 @@ export const tasks = pgTable(
 	},
 	(t) => [
 		// The claim scans queued tasks in priority order; a partial index keeps it small.
+		// Claims take the lowest seq across jobs first: round-robin between jobs of one priority.
 		index('tasks_claimable_idx')
-			.on(t.priority.desc(), t.id)
+			.on(t.priority.desc(), t.seq, t.id)
 			.where(sql`${t.state} = 'queued'`),
 		index('tasks_job_idx').on(t.jobId, t.seq),
 		index('tasks_leased_idx')
@@ -68,7 +82,10 @@ export const tasks = pgTable(
 	]
 );
 
-/** The accepted output of a task: one row per task, written once under the task's lease token. */
+/** What validation concluded about a replica's result. `unchecked`: never compared (another class won, or its chunk was cancelled). */
+export type Verdict = 'pending' | 'valid' | 'invalid' | 'unchecked';
+
+/** A replica's output, written once under the replica's lease token, then judged by the validator. */
 export const results = pgTable(
 	'results',
 	{
@@ -76,11 +93,30 @@ export const results = pgTable(
 			.primaryKey()
 			.references(() => tasks.id, { onDelete: 'cascade' }),
 		jobId: uuid('job_id').notNull(),
+		seq: integer('seq').notNull(),
 		volunteerId: text('volunteer_id').notNull(),
 		output: jsonb('output').$type<unknown[]>().notNull(),
 		backend: text('backend').notNull(),
+		backendClass: text('backend_class').notNull(),
 		durationMs: real('duration_ms').notNull(),
+		verdict: text('verdict').$type<Verdict>().notNull().default('pending'),
 		createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow()
 	},
-	(t) => [index('results_job_idx').on(t.jobId)]
+	(t) => [index('results_chunk_idx').on(t.jobId, t.seq)]
+);
+
+/** The one accepted result of each chunk: the primary key makes a second acceptance impossible. */
+export const acceptedResults = pgTable(
+	'accepted_results',
+	{
+		jobId: uuid('job_id')
+			.notNull()
+			.references(() => jobs.id, { onDelete: 'cascade' }),
+		seq: integer('seq').notNull(),
+		taskId: bigint('task_id', { mode: 'number' })
+			.notNull()
+			.references(() => results.taskId, { onDelete: 'cascade' }),
+		createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow()
+	},
+	(t) => [primaryKey({ columns: [t.jobId, t.seq] })]
 );

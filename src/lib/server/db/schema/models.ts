@@ -1,4 +1,4 @@
-import { jsonb, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
+import { jsonb, pgTable, real, text, timestamp } from 'drizzle-orm/pg-core';
 import type { EmbeddingConfig, ModelFile, TaskType } from '../../../protocol/models';
 
 /** A model the hub can hand to volunteers. Its files live in the content-addressed blob store. */
@@ -7,6 +7,8 @@ export const models = pgTable('models', {
 	taskTypes: jsonb('task_types').$type<TaskType[]>().notNull(),
 	files: jsonb('files').$type<ModelFile[]>().notNull(),
 	embedding: jsonb('embedding').$type<EmbeddingConfig>(),
+	/** Credit per input computed with this model: relative work (≈ the model's size in MB, at least 1). */
+	cost: real('cost').notNull().default(1),
 	/** `demo` for generated models, `import` for folders an operator brought. */
 	source: text('source').notNull(),
 	createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow()

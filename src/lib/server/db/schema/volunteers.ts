@@ -1,4 +1,4 @@
-import { index, integer, jsonb, pgTable, real, text, timestamp } from 'drizzle-orm/pg-core';
+import { bigint, doublePrecision, index, integer, jsonb, pgTable, real, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 import type { Capabilities, Readiness, VolunteerMode } from '../../../protocol/volunteer';
 
 /** A volunteer identity (one per browser profile or headless agent). Outlives connections so credit stays bound to it. */
@@ -7,9 +7,31 @@ export const volunteers = pgTable('volunteers', {
 	displayName: text('display_name'),
 	tasksDone: integer('tasks_done').notNull().default(0),
 	inputsDone: integer('inputs_done').notNull().default(0),
+	/** The validator's record of this volunteer: adaptive replication trusts a long run of valid results. */
+	validResults: integer('valid_results').notNull().default(0),
+	invalidResults: integer('invalid_results').notNull().default(0),
+	consecutiveValid: integer('consecutive_valid').notNull().default(0),
+	/** Sum of this volunteer's credit ledger, kept beside it for the leaderboard. */
+	credit: doublePrecision('credit').notNull().default(0),
 	createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
 	lastSeenAt: timestamp('last_seen_at', { withTimezone: true }).notNull().defaultNow()
 });
+
+/** Credit granted, one row per validated result: the leaderboard is a view over this ledger. */
+export const creditLedger = pgTable(
+	'credit_ledger',
+	{
+		id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+		volunteerId: text('volunteer_id')
+			.notNull()
+			.references(() => volunteers.id, { onDelete: 'cascade' }),
+		jobId: uuid('job_id').notNull(),
+		taskId: bigint('task_id', { mode: 'number' }).notNull().unique(),
+		amount: doublePrecision('amount').notNull(),
+		createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow()
+	},
+	(t) => [index('credit_ledger_volunteer_idx').on(t.volunteerId, t.createdAt), index('credit_ledger_time_idx').on(t.createdAt)]
+);
 
 /**
  * One live connection of a volunteer (a tab, an agent process). Leases are bound to a session so that

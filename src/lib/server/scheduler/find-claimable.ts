@@ -1,0 +1,58 @@
+import { and, asc, desc, eq, inArray, lte, ne, notExists, or, sql } from 'drizzle-orm';
+import { alias } from 'drizzle-orm/pg-core';
+import { jobs, results, tasks } from '../db/schema';
+import type { Db } from '../db';
+import type { TaskType } from '../../protocol/models';
+import type { BackendClass } from '../../protocol/volunteer';
+
+export interface ClaimFilter {
+	volunteerId: string;
+	backendClass: BackendClass;
+	taskTypes: TaskType[];
+	limit: number;
+}
+
+const sibling = alias(tasks, 'sibling');
+
+/**
+ * Queued replicas this volunteer may take, locked for the caller's transaction, in claim order:
+ * priority, then the lowest chunk number across jobs (so jobs of one priority take turns and a huge
+ * job cannot starve a small one), then age.
+ *
+ * Locking: FOR UPDATE OF tasks SKIP LOCKED. Rows another claim holds are skipped, never waited for or
+ * taken twice; rows we lock but do not lease are unlocked at commit.
+ *
+ * A replica is excluded when its volunteer already holds or computed a sibling (replicas go to
+ * distinct volunteers) or when a sibling was leased or computed by another backend class (only
+ * results of one class are compared).
+ */
+export function findClaimable(tx: Db, f: ClaimFilter) {
+	const mine = or(
+		eq(sibling.leaseVolunteer, f.volunteerId),
+		and(inArray(sibling.state, ['leased', 'done']), ne(sibling.backendClass, f.backendClass))
+	);
+	const conflictingSibling = tx
+		.select({ one: sql`1` })
+		.from(sibling)
+		.where(and(eq(sibling.jobId, tasks.jobId), eq(sibling.seq, tasks.seq), mine));
+	const alreadyComputed = tx
+		.select({ one: sql`1` })
+		.from(results)
+		.where(and(eq(results.jobId, tasks.jobId), eq(results.seq, tasks.seq), eq(results.volunteerId, f.volunteerId)));
+	return tx
+		.select({ id: tasks.id, jobId: tasks.jobId, seq: tasks.seq, replication: jobs.replication })
+		.from(tasks)
+		.innerJoin(jobs, eq(jobs.id, tasks.jobId))
+		.where(
+			and(
+				eq(tasks.state, 'queued'),
+				lte(tasks.availableAt, sql`now()`),
+				inArray(tasks.taskType, f.taskTypes),
+				notExists(conflictingSibling),
+				notExists(alreadyComputed)
+			)
+		)
+		.orderBy(desc(tasks.priority), asc(tasks.seq), asc(tasks.id))
+		.limit(f.limit)
+		.for('update', { of: tasks, skipLocked: true });
+}

@@ -1,0 +1,49 @@
+import { eq, inArray, sql } from 'drizzle-orm';
+import { creditLedger, results, volunteers } from '../db/schema';
+import type { Db } from '../db';
+
+interface Judged {
+	taskId: number;
+	volunteerId: string;
+	backendClass: string;
+}
+
+/**
+ * Writes the validator's verdicts on a chunk's results and what follows from them: the agreeing
+ * results are valid, credited (one ledger row each; the task id is unique there, so credit is never
+ * granted twice) and extend their volunteers' trusted run; results of the same backend class that
+ * disagreed are invalid and reset their volunteers' run; results of other classes were never compared.
+ */
+export async function recordVerdicts(tx: Db, jobId: string, agreeing: Judged[], all: Judged[], amount: number) {
+	const cls = agreeing[0].backendClass;
+	const valid = new Set(agreeing.map((r) => r.taskId));
+	const invalid = all.filter((r) => !valid.has(r.taskId) && r.backendClass === cls);
+	const unchecked = all.filter((r) => !valid.has(r.taskId) && r.backendClass !== cls);
+
+	await setVerdict(tx, [...valid], 'valid');
+	await setVerdict(tx, invalid.map((r) => r.taskId), 'invalid');
+	await setVerdict(tx, unchecked.map((r) => r.taskId), 'unchecked');
+
+	for (const r of agreeing) {
+		await tx.insert(creditLedger).values({ volunteerId: r.volunteerId, jobId, taskId: r.taskId, amount });
+		await tx
+			.update(volunteers)
+			.set({
+				credit: sql`${volunteers.credit} + ${amount}`,
+				validResults: sql`${volunteers.validResults} + 1`,
+				consecutiveValid: sql`${volunteers.consecutiveValid} + 1`
+			})
+			.where(eq(volunteers.id, r.volunteerId));
+	}
+	for (const r of invalid) {
+		await tx
+			.update(volunteers)
+			.set({ invalidResults: sql`${volunteers.invalidResults} + 1`, consecutiveValid: 0 })
+			.where(eq(volunteers.id, r.volunteerId));
+	}
+	return agreeing.map((r) => ({ volunteerId: r.volunteerId, amount }));
+}
+
+async function setVerdict(tx: Db, taskIds: number[], verdict: 'valid' | 'invalid' | 'unchecked') {
+	if (taskIds.length > 0) await tx.update(results).set({ verdict }).where(inArray(results.taskId, taskIds));
+}

@@ -1,0 +1,58 @@
+/** Fixtures for scheduler specs: a model, volunteers, jobs, claims and completions with small vectors. */
+import { models, volunteers } from '../db/schema';
+import type { Db } from '../db';
+import { createJob } from './create-job';
+import { claimTasks, type ClaimRequest } from './claim-tasks';
+import { completeTask } from './complete-task';
+
+export const policy = { maxFailures: 3, backoffMs: 0, tolerance: 1e-3 };
+export const vec = (x: number) => [x, x + 1, x + 2];
+
+export async function seedModel(db: Db, cost = 1) {
+	await db.insert(models).values({
+		id: 'm',
+		taskTypes: ['embedding'],
+		files: [{ path: 'onnx/model.onnx', sha256: 'a'.repeat(64), size: 1 }],
+		embedding: { pooling: 'none', normalize: true, maxLength: 16, dimensions: 3, output: 'y' },
+		cost,
+		source: 'demo'
+	});
+}
+
+export async function seedVolunteers(db: Db, ids: string[], consecutiveValid = 0) {
+	await db.insert(volunteers).values(ids.map((id) => ({ id, consecutiveValid })));
+}
+
+export function claimFor(db: Db, volunteerId: string, over: Partial<ClaimRequest> = {}) {
+	return claimTasks(db, {
+		sessionId: `session-of-${volunteerId}`,
+		volunteerId,
+		backendClass: 'wasm',
+		slots: 1,
+		taskTypes: ['embedding'],
+		leaseMs: 60_000,
+		...over
+	});
+}
+
+export function makeJob(db: Db, n: number, opts: { chunkSize?: number; replication?: number; priority?: 'low' | 'normal' | 'high' } = {}) {
+	const inputs = Array.from({ length: n }, (_, i) => `input ${i}`);
+	return createJob(db, {
+		taskType: 'embedding',
+		modelId: 'm',
+		inputs,
+		priority: opts.priority ?? 'normal',
+		params: {},
+		chunkSize: opts.chunkSize ?? 2,
+		replication: opts.replication ?? 1
+	});
+}
+
+/** Completes a leased task with vectors `vec(i + shift)`: shift 0 is the right answer, anything else a wrong one. */
+export function completeAs(db: Db, t: { id: number; leaseToken: string; inputs: string[] }, volunteerId: string, shift = 0, backend: 'wasm' | 'webgpu' | 'native' = 'wasm') {
+	return completeTask(
+		db,
+		{ taskId: t.id, leaseToken: t.leaseToken, volunteerId, outputs: t.inputs.map((_, i) => vec(i + shift)), backend, durationMs: 5 },
+		policy
+	);
+}

@@ -1,0 +1,131 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { eq, sql } from 'drizzle-orm';
+import { acceptedResults, creditLedger, results, tasks, volunteers } from '../db/schema';
+import { openTestDatabase, TEST_DB_KINDS } from '../db/testing';
+import type { Database, Db } from '../db';
+import { finishJobIfDone } from './finish-job';
+import { getJobStatus } from './job-status';
+import { claimFor, completeAs, makeJob, policy, seedModel, seedVolunteers, vec } from './testing';
+import { failTask } from './fail-task';
+
+describe.each(TEST_DB_KINDS)('replication, validation and credit on %s', (kind) => {
+	let database: Database;
+	let db: Db;
+	beforeAll(async () => {
+		database = await openTestDatabase(kind);
+		db = database.db;
+	});
+	afterAll(() => database?.close());
+	beforeEach(async () => {
+		await db.execute(sql`truncate models, jobs, tasks, results, accepted_results, credit_ledger, volunteers, volunteer_sessions cascade`);
+		await seedModel(db, 2.5);
+		await seedVolunteers(db, ['a', 'b', 'c', 'd', 'e']);
+	});
+
+	const volunteer = async (id: string) => (await db.select().from(volunteers).where(eq(volunteers.id, id)))[0];
+
+	it('accepts a chunk when two distinct volunteers agree, and credits both', async () => {
+		const { id: jobId } = await makeJob(db, 2, { replication: 2 });
+		const [ta] = await claimFor(db, 'a');
+		expect(await claimFor(db, 'a', { sessionId: 'another-tab' })).toHaveLength(0);
+		const [tb] = await claimFor(db, 'b');
+		expect(tb.id).not.toBe(ta.id);
+		expect(await completeAs(db, ta, 'a')).toMatchObject({ stored: true, settlement: { outcome: 'waiting' } });
+		expect(await finishJobIfDone(db, jobId)).toBeNull();
+		expect(await completeAs(db, tb, 'b')).toMatchObject({ stored: true, settlement: { outcome: 'accepted' } });
+		expect(await finishJobIfDone(db, jobId)).toBe('completed');
+		expect((await getJobStatus(db, jobId))?.result).toEqual([vec(0), vec(1)]);
+		const ledger = await db.select().from(creditLedger);
+		expect(ledger.map((l) => [l.volunteerId, l.amount]).sort()).toEqual([['a', 5], ['b', 5]]);
+		expect(await volunteer('a')).toMatchObject({ credit: 5, validResults: 1, consecutiveValid: 1 });
+	});
+
+	it('takes the majority of three, refuses the wrong one credit and resets its trust', async () => {
+		await db.update(volunteers).set({ consecutiveValid: 7 }).where(eq(volunteers.id, 'c'));
+		const { id: jobId } = await makeJob(db, 2, { replication: 3 });
+		const [ta] = await claimFor(db, 'a');
+		const [tb] = await claimFor(db, 'b');
+		const [tc] = await claimFor(db, 'c');
+		await completeAs(db, tc, 'c', 9); // the cheat answers first
+		await completeAs(db, ta, 'a');
+		expect(await completeAs(db, tb, 'b')).toMatchObject({ settlement: { outcome: 'accepted' } });
+		expect(await finishJobIfDone(db, jobId)).toBe('completed');
+		expect((await getJobStatus(db, jobId))?.result).toEqual([vec(0), vec(1)]);
+		expect(await volunteer('c')).toMatchObject({ credit: 0, invalidResults: 1, consecutiveValid: 0 });
+		const verdicts = Object.fromEntries((await db.select().from(results)).map((r) => [r.volunteerId, r.verdict]));
+		expect(verdicts).toEqual({ a: 'valid', b: 'valid', c: 'invalid' });
+	});
+
+	it('spawns another replica when two disagree, and accepts when a third breaks the tie', async () => {
+		const { id: jobId } = await makeJob(db, 2, { replication: 2 });
+		const [ta] = await claimFor(db, 'a');
+		const [tb] = await claimFor(db, 'b');
+		await completeAs(db, ta, 'a');
+		expect(await completeAs(db, tb, 'b', 5)).toMatchObject({ settlement: { outcome: 'spawned' } });
+		expect(await claimFor(db, 'a')).toHaveLength(0); // a and b already gave their answers
+		const [tc] = await claimFor(db, 'c');
+		expect(await completeAs(db, tc, 'c')).toMatchObject({ settlement: { outcome: 'accepted' } });
+		expect(await finishJobIfDone(db, jobId)).toBe('completed');
+		expect((await getJobStatus(db, jobId))?.result).toEqual([vec(0), vec(1)]);
+		expect(await db.select().from(acceptedResults)).toHaveLength(1);
+	});
+
+	it('gives a chunk up after 2n+1 replicas without a quorum', async () => {
+		const { id: jobId } = await makeJob(db, 2, { replication: 2 });
+		for (const [i, v] of ['a', 'b', 'c', 'd', 'e'].entries()) {
+			const [t] = await claimFor(db, v);
+			await completeAs(db, t, v, i * 10);
+		}
+		expect(await claimFor(db, 'a')).toHaveLength(0);
+		expect(await finishJobIfDone(db, jobId)).toBe('failed');
+		const status = await getJobStatus(db, jobId);
+		expect(status?.errors[0].error).toMatch(/no quorum/);
+		expect(await db.select().from(creditLedger)).toHaveLength(0);
+	});
+
+	it('keeps replicas of a chunk within one backend class', async () => {
+		await makeJob(db, 2, { replication: 2 });
+		await claimFor(db, 'a', { backendClass: 'wasm' });
+		expect(await claimFor(db, 'b', { backendClass: 'webgpu-f32' })).toHaveLength(0);
+		expect(await claimFor(db, 'c', { backendClass: 'wasm' })).toHaveLength(1);
+	});
+
+	it('lets a long-trusted volunteer compute a replicated chunk alone, by chance', async () => {
+		await db.update(volunteers).set({ consecutiveValid: 1000 }).where(eq(volunteers.id, 'a'));
+		const { id: jobId } = await makeJob(db, 4, { replication: 2 });
+		const [solo] = await claimFor(db, 'a', { random: () => 0 });
+		const [checked] = await claimFor(db, 'a', { random: () => 0.95 });
+		const rows = await db.select().from(tasks).where(eq(tasks.jobId, jobId)).orderBy(tasks.seq, tasks.replica);
+		expect(rows.map((r) => [r.seq, r.state, r.solo])).toEqual([
+			[0, 'leased', true],
+			[0, 'cancelled', false],
+			[1, 'leased', false],
+			[1, 'queued', false]
+		]);
+		expect(await completeAs(db, solo, 'a')).toMatchObject({ settlement: { outcome: 'accepted' } });
+		expect(await completeAs(db, checked, 'a')).toMatchObject({ settlement: { outcome: 'waiting' } });
+	});
+
+	it('takes turns between jobs of one priority, so a big job does not starve a small one', async () => {
+		const { id: big } = await makeJob(db, 20);
+		const { id: small } = await makeJob(db, 2);
+		const order = [];
+		for (let i = 0; i < 3; i++) {
+			const [t] = await claimFor(db, 'a', { sessionId: `s${i}` });
+			order.push(t.jobId);
+			await completeAs(db, t, 'a');
+		}
+		expect(order).toEqual([big, small, big]);
+	});
+
+	it('credits nothing for a failed replica, and kills a chunk whose replicas all die', async () => {
+		const { id: jobId } = await makeJob(db, 2, { replication: 1 });
+		for (let i = 0; i < policy.maxFailures; i++) {
+			const [t] = await claimFor(db, 'a', { sessionId: `s${i}` });
+			await failTask(db, { taskId: t.id, leaseToken: t.leaseToken, volunteerId: 'a', error: 'out of memory' }, policy);
+		}
+		expect(await finishJobIfDone(db, jobId)).toBe('failed');
+		expect((await getJobStatus(db, jobId))?.errors).toEqual([{ first_input: 0, inputs: 2, error: 'out of memory' }]);
+		expect(await db.select().from(creditLedger)).toHaveLength(0);
+	});
+});
