@@ -62,6 +62,7 @@ CREATE TABLE "tasks" (
 	"lease_session" text,
 	"lease_volunteer" text,
 	"lease_expires_at" timestamp with time zone,
+	"leased_at" timestamp with time zone,
 	"attempts" integer DEFAULT 0 NOT NULL,
 	"failures" integer DEFAULT 0 NOT NULL,
 	"last_error" text,

@@ -15,6 +15,7 @@ describe('loadConfig', () => {
 			leaseMs: 60_000,
 			policy: { maxFailures: 3, backoffMs: 1000, tolerance: 0.001 },
 			sweepMs: 5000,
+			tailMs: 10000,
 			heartbeatMs: 10_000,
 			allowedOrigins: [],
 			demoModels: true
@@ -36,6 +37,8 @@ describe('loadConfig', () => {
 			EXOSTACK_MAX_FAILURES: '5',
 			EXOSTACK_RETRY_BACKOFF_MS: '0',
 			EXOSTACK_SWEEP_SECONDS: '2',
+			EXOSTACK_TAIL_SECONDS: '7',
+			EXOSTACK_RESULT_TOLERANCE: '0.0005',
 			EXOSTACK_HEARTBEAT_SECONDS: '3',
 			EXOSTACK_ALLOWED_ORIGINS: ' https://a.example , https://b.example,,',
 			EXOSTACK_DEMO_MODELS: 'off'
@@ -49,8 +52,9 @@ describe('loadConfig', () => {
 			limits: { maxInputs: 50, maxInputChars: 200, maxBodyBytes: 4096 },
 			chunkSize: 4,
 			leaseMs: 30_000,
-			policy: { maxFailures: 5, backoffMs: 0, tolerance: 0.001 },
+			policy: { maxFailures: 5, backoffMs: 0, tolerance: 0.0005 },
 			sweepMs: 2000,
+			tailMs: 7000,
 			heartbeatMs: 3000,
 			allowedOrigins: ['https://a.example', 'https://b.example'],
 			demoModels: false

@@ -25,6 +25,8 @@ const Env = z.object({
 	EXOSTACK_RETRY_BACKOFF_MS: int(1000, 0),
 	EXOSTACK_RESULT_TOLERANCE: z.coerce.number().positive().max(1).default(1e-3),
 	EXOSTACK_SWEEP_SECONDS: int(5),
+	/** An idle volunteer duplicates a job's last tasks once they run longer than this (and 3× the job's mean). */
+	EXOSTACK_TAIL_SECONDS: int(10, 0),
 	EXOSTACK_HEARTBEAT_SECONDS: int(10),
 	/** Extra origins whose pages may open a volunteer socket, comma-separated (the hub's own always may). */
 	EXOSTACK_ALLOWED_ORIGINS: z.string().default(''),
@@ -51,6 +53,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
 		leaseMs: e.EXOSTACK_LEASE_SECONDS * 1000,
 		policy: { maxFailures: e.EXOSTACK_MAX_FAILURES, backoffMs: e.EXOSTACK_RETRY_BACKOFF_MS, tolerance: e.EXOSTACK_RESULT_TOLERANCE },
 		sweepMs: e.EXOSTACK_SWEEP_SECONDS * 1000,
+		tailMs: e.EXOSTACK_TAIL_SECONDS * 1000,
 		heartbeatMs: e.EXOSTACK_HEARTBEAT_SECONDS * 1000,
 		allowedOrigins: e.EXOSTACK_ALLOWED_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean),
 		demoModels: e.EXOSTACK_DEMO_MODELS === 'on'

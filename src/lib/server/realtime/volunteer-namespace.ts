@@ -131,7 +131,8 @@ async function lease(hub: Hub, s: VolunteerData, slots: number): Promise<TaskLea
 		backendClass: backendClassOf(s.capabilities.backend),
 		slots,
 		taskTypes: s.capabilities.taskTypes,
-		leaseMs: hub.config.leaseMs
+		leaseMs: hub.config.leaseMs,
+		tailMs: hub.config.tailMs
 	});
 	const models = await getModels(hub.db, [...new Set(claimed.map((t) => t.modelId))]);
 	for (const jobId of new Set(claimed.map((t) => t.jobId))) hub.notify.jobChanged(jobId);

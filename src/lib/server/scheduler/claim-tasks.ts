@@ -5,6 +5,7 @@ import type { TaskType } from '../../protocol/models';
 import type { BackendClass } from '../../protocol/volunteer';
 import { soloProbability } from './adaptive-replication';
 import { findClaimable } from './find-claimable';
+import { claimTailDuplicates } from './claim-tail-duplicates';
 
 export interface ClaimRequest {
 	sessionId: string;
@@ -16,6 +17,8 @@ export interface ClaimRequest {
 	leaseMs: number;
 	/** Source of randomness for adaptive replication (tests pass a fixed one). */
 	random?: () => number;
+	/** An idle volunteer may duplicate a job's slow last tasks running longer than this; absent: never. */
+	tailMs?: number;
 }
 
 export type ClaimedTask = Awaited<ReturnType<typeof claimTasks>>[number];
@@ -34,7 +37,9 @@ export async function claimTasks(db: Db, req: ClaimRequest) {
 		await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${req.volunteerId}))`);
 		const candidates = await findClaimable(tx, { ...req, limit: req.slots * 4 });
 		const chosen = onePerChunk(candidates, req.slots);
-		if (chosen.length === 0) return [];
+		const duplicates =
+			chosen.length < req.slots && req.tailMs !== undefined ? await claimTailDuplicates(tx, req, req.slots - chosen.length, req.tailMs) : [];
+		if (chosen.length === 0) return duplicates.map(leaseOf);
 		const claimed = await tx
 			.update(tasks)
 			.set({
@@ -44,6 +49,7 @@ export async function claimTasks(db: Db, req: ClaimRequest) {
 				leaseVolunteer: req.volunteerId,
 				backendClass: req.backendClass,
 				leaseExpiresAt: sql`now() + ${req.leaseMs} * interval '1 millisecond'`,
+				leasedAt: sql`now()`,
 				attempts: sql`${tasks.attempts} + 1`
 			})
 			.from(jobs)
@@ -62,8 +68,12 @@ export async function claimTasks(db: Db, req: ClaimRequest) {
 			});
 		await maybeGoSolo(tx, req, claimed.filter((t) => t.replication > 1));
 		await markJobsRunning(tx, [...new Set(claimed.map((t) => t.jobId))]);
-		return claimed.map((t) => ({ ...t, leaseToken: t.leaseToken!, leaseExpiresAt: t.leaseExpiresAt! }));
+		return [...claimed, ...duplicates].map(leaseOf);
 	});
+}
+
+function leaseOf<T extends { leaseToken: string | null; leaseExpiresAt: Date | null }>(t: T) {
+	return { ...t, leaseToken: t.leaseToken!, leaseExpiresAt: t.leaseExpiresAt! };
 }
 
 function onePerChunk<T extends { jobId: string; seq: number }>(rows: T[], slots: number): T[] {

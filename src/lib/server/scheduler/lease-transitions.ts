@@ -6,7 +6,8 @@ export const endLease = {
 	leaseToken: null,
 	leaseSession: null,
 	leaseVolunteer: null,
-	leaseExpiresAt: null
+	leaseExpiresAt: null,
+	leasedAt: null
 } as const;
 
 export interface FailurePolicy {

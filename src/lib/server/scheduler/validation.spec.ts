@@ -128,4 +128,20 @@ describe.each(TEST_DB_KINDS)('replication, validation and credit on %s', (kind) 
 		expect((await getJobStatus(db, jobId))?.errors).toEqual([{ first_input: 0, inputs: 2, error: 'out of memory' }]);
 		expect(await db.select().from(creditLedger)).toHaveLength(0);
 	});
+
+	it('duplicates a slow tail task for an idle volunteer; the first result wins and the other lease ends', async () => {
+		const { id: jobId } = await makeJob(db, 4, { replication: 1 });
+		const [slow] = await claimFor(db, 'a');
+		expect(await claimFor(db, 'b', { tailMs: 0 })).toMatchObject([{ seq: 1 }]); // a queued task comes first
+		expect(await claimFor(db, 'c', { tailMs: 60_000 })).toHaveLength(0); // nothing is slow by that measure
+		const [dup] = await claimFor(db, 'c', { tailMs: 0 });
+		expect(dup.seq).toBe(slow.seq); // the oldest lease is duplicated first
+		expect(await claimFor(db, 'd', { tailMs: 0 })).toMatchObject([{ seq: 1 }]);
+		expect(await claimFor(db, 'e', { tailMs: 0 })).toHaveLength(0); // one duplicate per chunk
+		expect(await completeAs(db, dup, 'c')).toMatchObject({ settlement: { outcome: 'accepted', cancelledLeases: [slow.id] } });
+		expect(await completeAs(db, slow, 'a')).toEqual({ stored: false, reason: 'stale_lease' });
+		const rows = await db.select().from(tasks).where(eq(tasks.jobId, jobId));
+		expect(rows.filter((r) => r.seq === slow.seq).map((r) => r.state).sort()).toEqual(['cancelled', 'done']);
+		expect(await db.select().from(creditLedger).where(eq(creditLedger.volunteerId, 'a'))).toHaveLength(0);
+	});
 });

@@ -58,6 +58,8 @@ export const tasks = pgTable(
 		leaseSession: text('lease_session'),
 		leaseVolunteer: text('lease_volunteer'),
 		leaseExpiresAt: timestamp('lease_expires_at', { withTimezone: true }),
+		/** When the current lease began: how long a task has been running, to spot a slow tail. */
+		leasedAt: timestamp('leased_at', { withTimezone: true }),
 		/** How many leases were granted; failures counts the ones that ended in an error or expiry. */
 		attempts: integer('attempts').notNull().default(0),
 		failures: integer('failures').notNull().default(0),

@@ -1,0 +1,76 @@
+import { and, asc, avg, eq, inArray, ne, notExists, sql } from 'drizzle-orm';
+import { alias } from 'drizzle-orm/pg-core';
+import { jobs, results, tasks } from '../db/schema';
+import type { Db } from '../db';
+import type { ClaimRequest } from './claim-tasks';
+
+const sibling = alias(tasks, 'sibling');
+
+/**
+ * The batch tail: when a volunteer is idle and a job's last chunks have been running long (3× the job's
+ * mean task time, and at least `tailMs`), it gets a duplicate of the slowest. Both run; the validator
+ * accepts the first result (an unreplicated chunk's quorum is one) and cancels the other lease.
+ * Only unreplicated jobs get duplicates: a replicated chunk already has several volunteers on it.
+ *
+ * Locking: the original row is taken FOR UPDATE SKIP LOCKED, so two idle volunteers never duplicate the
+ * same chunk at once, and a claim never waits for a completion in progress.
+ */
+export async function claimTailDuplicates(tx: Db, req: ClaimRequest, slots: number, tailMs: number) {
+	const queuedInJob = tx.select({ one: sql`1` }).from(sibling).where(and(eq(sibling.jobId, tasks.jobId), eq(sibling.state, 'queued')));
+	const alreadyDuplicated = tx
+		.select({ one: sql`1` })
+		.from(sibling)
+		.where(and(eq(sibling.jobId, tasks.jobId), eq(sibling.seq, tasks.seq), ne(sibling.id, tasks.id), inArray(sibling.state, ['queued', 'leased'])));
+	const meanMs = tx.select({ ms: avg(results.durationMs) }).from(results).where(eq(results.jobId, tasks.jobId));
+	const slow = await tx
+		.select({ id: tasks.id })
+		.from(tasks)
+		.innerJoin(jobs, eq(jobs.id, tasks.jobId))
+		.where(
+			and(
+				eq(tasks.state, 'leased'),
+				ne(tasks.leaseVolunteer, req.volunteerId),
+				eq(jobs.replication, 1),
+				inArray(tasks.taskType, req.taskTypes),
+				sql`${tasks.leasedAt} < now() - greatest(${tailMs}, 3 * coalesce((${meanMs}), 0)) * interval '1 millisecond'`,
+				notExists(queuedInJob),
+				notExists(alreadyDuplicated)
+			)
+		)
+		.orderBy(asc(tasks.leasedAt))
+		.limit(slots)
+		.for('update', { of: tasks, skipLocked: true });
+	if (slow.length === 0) return [];
+	const duplicates = await tx.execute(sql`
+		insert into ${tasks} (job_id, seq, replica, first_input, inputs, task_type, model_id, priority, state,
+			lease_token, lease_session, lease_volunteer, backend_class, lease_expires_at, leased_at, attempts)
+		select o.job_id, o.seq,
+			(select max(r.replica) + 1 from ${tasks} r where r.job_id = o.job_id and r.seq = o.seq),
+			o.first_input, o.inputs, o.task_type, o.model_id, o.priority, 'leased',
+			gen_random_uuid(), ${req.sessionId}, ${req.volunteerId}, ${req.backendClass},
+			now() + ${req.leaseMs} * interval '1 millisecond', now(), 1
+		from ${tasks} o where o.id in (${sql.join(slow.map((s) => sql`${s.id}`), sql`, `)})
+		returning id`);
+	const ids = rowsOf<{ id: number | string }>(duplicates).map((r) => Number(r.id));
+	return tx
+		.select({
+			id: tasks.id,
+			jobId: tasks.jobId,
+			seq: tasks.seq,
+			params: jobs.params,
+			replication: jobs.replication,
+			taskType: tasks.taskType,
+			modelId: tasks.modelId,
+			inputs: tasks.inputs,
+			leaseToken: tasks.leaseToken,
+			leaseExpiresAt: tasks.leaseExpiresAt
+		})
+		.from(tasks)
+		.innerJoin(jobs, eq(jobs.id, tasks.jobId))
+		.where(inArray(tasks.id, ids));
+}
+
+/** db.execute answers with an array (postgres-js) or with `{ rows }` (PGlite). */
+function rowsOf<T>(result: unknown): T[] {
+	return Array.isArray(result) ? (result as T[]) : ((result as { rows: T[] }).rows ?? []);
+}
