@@ -1,5 +1,7 @@
 import type { Server as HttpServer } from 'node:http';
 import { Server } from 'socket.io';
+import { createAdapter } from '@socket.io/postgres-adapter';
+import pg from 'pg';
 import type { Hub, Notifier } from '../hub';
 import { DASHBOARD_NAMESPACE, VOLUNTEER_NAMESPACE } from '../../protocol/events';
 import { jobRoom, jobUpdate, serveDashboards, type DashboardNamespace } from './dashboard-namespace';
@@ -20,6 +22,7 @@ export function attachRealtime(hub: Hub, httpServer: HttpServer): Server {
 		// Model results are large arrays of numbers; the default 1 MB cap would refuse a big embedding task.
 		maxHttpBufferSize: 64 * 1024 * 1024
 	});
+	if (hub.database.url) crossProcessBroadcasts(hub, io, hub.database.url);
 	const volunteers = io.of(VOLUNTEER_NAMESPACE) as unknown as VolunteerNamespace;
 	const dashboards = io.of(DASHBOARD_NAMESPACE) as unknown as DashboardNamespace;
 	const volunteerService = serveVolunteers(hub, volunteers);
@@ -39,6 +42,19 @@ export function attachRealtime(hub: Hub, httpServer: HttpServer): Server {
 	heartbeat.unref();
 	io.on('close', () => clearInterval(heartbeat));
 	return io;
+}
+
+/**
+ * Several hub processes can serve one PostgreSQL database; a broadcast (work available, a job's
+ * progress) must reach sockets connected to any of them. The Postgres adapter carries it over
+ * LISTEN/NOTIFY, and reconnects by itself if its connection is dropped. PGlite is single-process by
+ * nature and keeps Socket.IO's in-memory adapter.
+ */
+function crossProcessBroadcasts(hub: Hub, io: Server, url: string) {
+	const pool = new pg.Pool({ connectionString: url, max: 2 });
+	pool.on('error', (e) => console.error('exostack: Socket.IO adapter connection error (it reconnects):', e.message));
+	io.adapter(createAdapter(pool, { errorHandler: (e) => console.error('exostack: Socket.IO adapter:', e.message) }));
+	hub.onStop(() => pool.end());
 }
 
 function notifier(hub: Hub, volunteers: VolunteerNamespace, dashboards: DashboardNamespace): Notifier {

@@ -1,3 +1,4 @@
 export * from './models';
 export * from './jobs';
 export * from './volunteers';
+export * from './socket-io';
