@@ -67,7 +67,12 @@ export async function startHubProcess(opts: HubProcessOptions = {}): Promise<Hub
 	await waitForHealth(url, child, () => output);
 	const signal = async (sig: NodeJS.Signals) => {
 		if (child.exitCode === null && child.signalCode === null) child.kill(sig);
+		const slow = setTimeout(() => {
+			output += `\n[test harness] the hub did not exit 15 s after ${sig}; killing it\n`;
+			child.kill('SIGKILL');
+		}, 15_000);
 		await exited;
+		clearTimeout(slow);
 	};
 	return { url, token: TEST_TOKEN, dataDir, port, child, logs: () => output, stop: () => signal('SIGTERM'), kill: () => signal('SIGKILL') };
 }

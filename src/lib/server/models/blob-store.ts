@@ -12,21 +12,23 @@ const SHA256 = /^[0-9a-f]{64}$/;
 export class BlobStore {
 	constructor(readonly dir: string) {}
 
-	/** Copies a file in, hashing it; returns its digest and size. */
+	/**
+	 * Copies a file in and returns its digest and size. The copy is hashed, not the source, and only
+	 * then renamed to its digest: whatever happens to the source meanwhile (another process rewriting
+	 * it), a blob's name always matches its bytes, and a reader never sees a half-written one.
+	 */
 	async put(source: string): Promise<{ sha256: string; size: number }> {
 		await mkdir(this.dir, { recursive: true });
-		const sha256 = await hashFile(source);
-		const target = this.path(sha256)!;
-		if (!(await this.has(sha256))) {
-			// Copy to a temporary name, then rename: a reader never sees a half-written blob.
-			const tmp = path.join(this.dir, `.tmp-${randomBytes(6).toString('hex')}`);
+		const tmp = path.join(this.dir, `.tmp-${randomBytes(6).toString('hex')}`);
+		try {
 			await copyFile(source, tmp);
-			await rename(tmp, target).catch(async (e) => {
-				await unlink(tmp).catch(() => {});
-				throw e;
-			});
+			const sha256 = await hashFile(tmp);
+			const { size } = await stat(tmp);
+			await rename(tmp, this.path(sha256)!);
+			return { sha256, size };
+		} finally {
+			await unlink(tmp).catch(() => {});
 		}
-		return { sha256, size: (await stat(target)).size };
 	}
 
 	/** The file for a digest; null for anything that is not a well-formed sha256 (no path tricks). */

@@ -1,3 +1,4 @@
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Db } from '../db';
 import type { BlobStore } from './blob-store';
@@ -15,7 +16,13 @@ export const DEMO_EMBEDDING_MODEL = 'demo-embedding';
 export async function ensureDemoModels(db: Db, blobs: BlobStore, dataDir: string): Promise<void> {
 	const existing = await getModel(db, DEMO_EMBEDDING_MODEL);
 	if (existing && (await Promise.all(existing.files.map((f) => blobs.has(f.sha256)))).every(Boolean)) return;
-	const dir = path.join(dataDir, 'demo-models', DEMO_EMBEDDING_MODEL);
-	await writeModelFolder(dir, { layout: 'pooled', size: 'demo' });
-	await importModelFolder(db, blobs, dir, { id: DEMO_EMBEDDING_MODEL, taskType: 'embedding', source: 'demo' });
+	// A folder of this process's own: hub processes sharing a data folder may start at the same moment.
+	await mkdir(dataDir, { recursive: true });
+	const dir = await mkdtemp(path.join(dataDir, '.demo-'));
+	try {
+		await writeModelFolder(dir, { layout: 'pooled', size: 'demo' });
+		await importModelFolder(db, blobs, dir, { id: DEMO_EMBEDDING_MODEL, taskType: 'embedding', source: 'demo' });
+	} finally {
+		await rm(dir, { recursive: true, force: true });
+	}
 }

@@ -52,7 +52,11 @@ export function attachRealtime(hub: Hub, httpServer: HttpServer): Server {
  */
 function crossProcessBroadcasts(hub: Hub, io: Server, url: string) {
 	const pool = new pg.Pool({ connectionString: url, max: 2 });
-	pool.on('error', (e) => console.error('exostack: Socket.IO adapter connection error (it reconnects):', e.message));
+	const log = (e: Error) => console.error('exostack: Socket.IO adapter connection lost (it reconnects):', e.message);
+	// The adapter holds one client checked out for LISTEN; a checked-out client's error (a dropped or
+	// terminated connection) is not the pool's, and unhandled it would crash the hub.
+	pool.on('connect', (client) => client.on('error', log));
+	pool.on('error', log);
 	io.adapter(createAdapter(pool, { errorHandler: (e) => console.error('exostack: Socket.IO adapter:', e.message) }));
 	hub.onStop(() => pool.end());
 }

@@ -1,4 +1,5 @@
-import { and, eq, inArray, ne, sql } from 'drizzle-orm';
+import { and, eq, inArray, ne, notExists, sql } from 'drizzle-orm';
+import { alias } from 'drizzle-orm/pg-core';
 import { jobs, tasks, volunteers } from '../db/schema';
 import type { Db } from '../db';
 import type { TaskType } from '../../protocol/models';
@@ -20,6 +21,8 @@ export interface ClaimRequest {
 	/** An idle volunteer may duplicate a job's slow last tasks running longer than this; absent: never. */
 	tailMs?: number;
 }
+
+const sibling = alias(tasks, 'sibling');
 
 export type ClaimedTask = Awaited<ReturnType<typeof claimTasks>>[number];
 
@@ -82,8 +85,11 @@ function onePerChunk<T extends { jobId: string; seq: number }>(rows: T[], slots:
 }
 
 /**
- * Adaptive replication: a trusted volunteer taking the first replica of a chunk may be given the chunk
- * alone; its queued siblings are cancelled. Siblings already leased elsewhere stay, and are compared.
+ * Adaptive replication: a trusted volunteer taking the first replica of a chunk in play (no sibling
+ * leased or computed yet) may be given the chunk alone. Its siblings stay queued but nobody can take
+ * them while the solo lease lives (findClaimable); if that lease ends without a result the grant ends
+ * with it (lease-transitions) and the chunk is replicated as usual. The validator accepts a solo
+ * replica's result on its own only when it is the chunk's only result.
  */
 async function maybeGoSolo(tx: Db, req: ClaimRequest, replicated: { id: number; jobId: string; seq: number }[]) {
 	if (replicated.length === 0) return;
@@ -92,17 +98,11 @@ async function maybeGoSolo(tx: Db, req: ClaimRequest, replicated: { id: number; 
 	if (p === 0) return;
 	for (const t of replicated) {
 		if ((req.random ?? Math.random)() >= p) continue;
-		await tx.update(tasks).set({ solo: true }).where(eq(tasks.id, t.id));
-		// SKIP LOCKED: a claim never waits; a sibling someone else is claiming right now stays and is compared.
-		const siblings = tx
-			.select({ id: tasks.id })
-			.from(tasks)
-			.where(and(eq(tasks.jobId, t.jobId), eq(tasks.seq, t.seq), ne(tasks.id, t.id), eq(tasks.state, 'queued')))
-			.for('update', { skipLocked: true });
-		await tx
-			.update(tasks)
-			.set({ state: 'cancelled', finishedAt: sql`now()` })
-			.where(sql`${tasks.id} = ANY(ARRAY(${siblings}))`);
+		const inPlay = tx
+			.select({ one: sql`1` })
+			.from(sibling)
+			.where(and(eq(sibling.jobId, t.jobId), eq(sibling.seq, t.seq), ne(sibling.id, t.id), inArray(sibling.state, ['leased', 'done'])));
+		await tx.update(tasks).set({ solo: true }).where(and(eq(tasks.id, t.id), notExists(inPlay)));
 	}
 }
 

@@ -23,13 +23,14 @@ const sibling = alias(tasks, 'sibling');
  * taken twice; rows we lock but do not lease are unlocked at commit.
  *
  * A replica is excluded when its volunteer already holds or computed a sibling (replicas go to
- * distinct volunteers) or when a sibling was leased or computed by another backend class (only
- * results of one class are compared).
+ * distinct volunteers), when a sibling was leased or computed by another backend class (only
+ * results of one class are compared), or while a trusted volunteer holds the chunk alone (solo).
  */
 export function findClaimable(tx: Db, f: ClaimFilter) {
 	const mine = or(
 		eq(sibling.leaseVolunteer, f.volunteerId),
-		and(inArray(sibling.state, ['leased', 'done']), ne(sibling.backendClass, f.backendClass))
+		and(inArray(sibling.state, ['leased', 'done']), ne(sibling.backendClass, f.backendClass)),
+		and(eq(sibling.solo, true), inArray(sibling.state, ['leased', 'done']))
 	);
 	const conflictingSibling = tx
 		.select({ one: sql`1` })

@@ -26,6 +26,7 @@ export function failedAttempt(policy: FailurePolicy, error: string | SQL) {
 	const dead = sql`${tasks.failures} + 1 >= ${policy.maxFailures}`;
 	return {
 		...endLease,
+		solo: false,
 		state: sql`case when ${dead} then 'dead' else 'queued' end`,
 		failures: sql`${tasks.failures} + 1`,
 		lastError: typeof error === 'string' ? error.slice(0, 2000) : error,

@@ -12,9 +12,10 @@ import type { SchedulerPolicy } from './complete-task';
  * Safe to run in every hub process at once. The UPDATE takes only rows nobody holds (SKIP LOCKED: a
  * row being completed right now is that completion's business) and re-checks each against its latest
  * version, so of two sweepers exactly one wins a row. Chunks whose replica died are then settled one
- * by one, each under its chunk lock (locks.ts). Returns the jobs touched, to finish any that ended.
+ * by one, each under its chunk lock (locks.ts). Returns the tasks expired (their holders should stop)
+ * and the jobs touched (to finish any that ended).
  */
-export async function releaseExpiredLeases(db: Db, policy: SchedulerPolicy): Promise<string[]> {
+export async function releaseExpiredLeases(db: Db, policy: SchedulerPolicy): Promise<{ taskIds: number[]; jobIds: string[] }> {
 	const expired = db
 		.select({ id: tasks.id })
 		.from(tasks)
@@ -24,7 +25,7 @@ export async function releaseExpiredLeases(db: Db, policy: SchedulerPolicy): Pro
 		.update(tasks)
 		.set(failedAttempt(policy, 'lease expired: the volunteer went silent'))
 		.where(and(sql`${tasks.id} = ANY(ARRAY(${expired}))`, eq(tasks.state, 'leased'), lt(tasks.leaseExpiresAt, sql`now()`)))
-		.returning({ jobId: tasks.jobId, seq: tasks.seq, state: tasks.state });
+		.returning({ id: tasks.id, jobId: tasks.jobId, seq: tasks.seq, state: tasks.state });
 	for (const r of rows.filter((r) => r.state === 'dead')) {
 		await retrying(() =>
 			db.transaction(async (tx) => {
@@ -33,5 +34,5 @@ export async function releaseExpiredLeases(db: Db, policy: SchedulerPolicy): Pro
 			})
 		);
 	}
-	return [...new Set(rows.map((r) => r.jobId))];
+	return { taskIds: rows.map((r) => r.id), jobIds: [...new Set(rows.map((r) => r.jobId))] };
 }

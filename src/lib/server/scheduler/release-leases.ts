@@ -3,8 +3,11 @@ import { tasks } from '../db/schema';
 import type { Db } from '../db';
 import { endLease } from './lease-transitions';
 
-/** A released task is not a failed one: it goes straight back to the queue, its failure count untouched. */
-const release = { ...endLease, state: 'queued' as const, availableAt: sql`now()` };
+/**
+ * A released task is not a failed one: it goes straight back to the queue, its failure count untouched.
+ * A solo grant was for its holder alone, so it ends with the lease and the chunk is replicated again.
+ */
+const release = { ...endLease, solo: false, state: 'queued' as const, availableAt: sql`now()` };
 
 /**
  * Gives back every lease a session holds, at once: it disconnected or yielded, so its tasks should

@@ -134,11 +134,11 @@ describe.each(TEST_DB_KINDS)('scheduler on %s', (kind) => {
 		await job(db, 2, 2);
 		const [t] = await claim(db, { leaseMs: 1 });
 		await new Promise((r) => setTimeout(r, 20));
-		expect(await releaseExpiredLeases(db, policy)).toHaveLength(1);
+		expect(await releaseExpiredLeases(db, policy)).toEqual({ taskIds: [t.id], jobIds: [t.jobId] });
 		const [row] = await db.select().from(tasks).where(eq(tasks.id, t.id));
 		expect(row).toMatchObject({ state: 'queued', failures: 1, leaseToken: null });
 		expect(await complete(db, t)).toEqual({ stored: false, reason: 'stale_lease' });
-		expect(await releaseExpiredLeases(db, policy)).toHaveLength(0);
+		expect(await releaseExpiredLeases(db, policy)).toEqual({ taskIds: [], jobIds: [] });
 	});
 
 	it('kills a task after max failures and fails its job, keeping the other results', async () => {

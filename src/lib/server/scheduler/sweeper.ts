@@ -13,7 +13,9 @@ export function startSweeper(hub: Pick<Hub, 'db' | 'config' | 'notify'>) {
 		if (running) return;
 		running = true;
 		try {
-			const jobIds = await releaseExpiredLeases(hub.db, hub.config.policy);
+			const { taskIds, jobIds } = await releaseExpiredLeases(hub.db, hub.config.policy);
+			// A silent holder may still be computing: tell it to stop, the task has moved on.
+			if (taskIds.length > 0) hub.notify.tasksCancelled(taskIds);
 			for (const jobId of jobIds) {
 				await finishJobIfDone(hub.db, jobId);
 				hub.notify.jobChanged(jobId);

@@ -24,7 +24,7 @@ type ResultRow = { taskId: number; volunteerId: string; backendClass: string; ou
  * agree within the tolerance, the chunk is accepted: the first of them becomes the accepted result,
  * the agreeing replicas are credited and gain trust, the ones of that class that disagreed lose it,
  * and the chunk's open replicas are cancelled (a slow tail duplicate among them loses its lease). A
- * trusted volunteer's solo replica is a quorum of one. With no quorum and nothing still running, one
+ * trusted volunteer's solo replica is a quorum of one when it is the chunk's only result. With no quorum and nothing still running, one
  * more replica is spawned if the results disagree, up to 2n+1; otherwise the chunk is dead.
  */
 export async function validateChunk(tx: Db, jobId: string, seq: number, policy: ValidationPolicy): Promise<Settlement> {
@@ -45,8 +45,8 @@ export async function validateChunk(tx: Db, jobId: string, seq: number, policy: 
 		.where(and(chunk(results, jobId, seq), eq(results.verdict, 'pending')))
 		.orderBy(asc(results.createdAt), asc(results.taskId));
 
-	const live = replicas.filter((r) => r.state !== 'cancelled');
-	const quorum = live.length === 1 && live[0].solo ? 1 : quorumOf(job.replication);
+	const soloIds = new Set(replicas.filter((r) => r.solo).map((r) => r.id));
+	const quorum = found.length === 1 && soloIds.has(found[0].taskId) ? 1 : quorumOf(job.replication);
 	for (const [, inClass] of groupBy(found, (r) => r.backendClass)) {
 		const agreeing = largestAgreeingGroup(inClass, policy.tolerance);
 		if (agreeing.length >= quorum) return accept(tx, jobId, seq, agreeing, found, job.cost * replicas[0].inputs.length);

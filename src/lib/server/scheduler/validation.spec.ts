@@ -7,6 +7,7 @@ import { finishJobIfDone } from './finish-job';
 import { getJobStatus } from './job-status';
 import { claimFor, completeAs, makeJob, policy, seedModel, seedVolunteers, vec } from './testing';
 import { failTask } from './fail-task';
+import { releaseSessionLeases } from './release-leases';
 
 describe.each(TEST_DB_KINDS)('replication, validation and credit on %s', (kind) => {
 	let database: Database;
@@ -98,12 +99,31 @@ describe.each(TEST_DB_KINDS)('replication, validation and credit on %s', (kind) 
 		const rows = await db.select().from(tasks).where(eq(tasks.jobId, jobId)).orderBy(tasks.seq, tasks.replica);
 		expect(rows.map((r) => [r.seq, r.state, r.solo])).toEqual([
 			[0, 'leased', true],
-			[0, 'cancelled', false],
+			[0, 'queued', false],
 			[1, 'leased', false],
 			[1, 'queued', false]
 		]);
+		// While the solo lease lives, nobody takes its sibling; the other chunk is replicated as usual.
+		expect(await claimFor(db, 'b', { slots: 2 })).toMatchObject([{ seq: 1 }]);
 		expect(await completeAs(db, solo, 'a')).toMatchObject({ settlement: { outcome: 'accepted' } });
 		expect(await completeAs(db, checked, 'a')).toMatchObject({ settlement: { outcome: 'waiting' } });
+		expect((await db.select().from(tasks).where(eq(tasks.jobId, jobId))).filter((r) => r.seq === 0).map((r) => r.state).sort()).toEqual([
+			'cancelled',
+			'done'
+		]);
+	});
+
+	it('ends a solo grant with its lease: whoever takes the task next is checked as usual', async () => {
+		await db.update(volunteers).set({ consecutiveValid: 1000 }).where(eq(volunteers.id, 'a'));
+		const { id: jobId } = await makeJob(db, 2, { replication: 2 });
+		await claimFor(db, 'a', { random: () => 0 });
+		await releaseSessionLeases(db, 'session-of-a');
+		const [t] = await claimFor(db, 'c');
+		expect(await completeAs(db, t, 'c', 7)).toMatchObject({ settlement: { outcome: 'waiting' } });
+		const [u] = await claimFor(db, 'b');
+		await completeAs(db, u, 'b');
+		expect(await finishJobIfDone(db, jobId)).toBeNull(); // c and b disagree: a third opinion is needed
+		expect(await db.select().from(acceptedResults)).toHaveLength(0);
 	});
 
 	it('takes turns between jobs of one priority, so a big job does not starve a small one', async () => {
