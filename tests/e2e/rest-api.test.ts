@@ -23,6 +23,7 @@ interface ModelView {
 	id: string;
 	task_types: string[];
 	source?: string;
+	credit_per_input?: number;
 	embedding?: { dimensions: number; max_length: number; pooling: string; normalize: boolean };
 	files: { path: string; sha256: string; size: number; url: string }[];
 }
@@ -396,6 +397,20 @@ describe('a job computed by a headless volunteer', () => {
 			tasks.forEach((t, seq) =>
 				expect(t).toMatchObject({ seq, state: 'done', first_input: seq * 8, inputs: seq < 3 ? 8 : 6, volunteer_id: volunteerId, backend: 'native', failures: 0 })
 			);
+
+			// Credit: every accepted chunk credited to its volunteer, inputs × the model's credit per input.
+			const perInput = (await models()).find((m) => m.id === 'demo-embedding')!.credit_per_input as number;
+			expect(perInput).toBe(1);
+			// (It also computed jobs earlier tests left queued, so compare with its own totals.)
+			const record = await (await fetch(`${hub.url}/api/volunteers/${volunteerId}`)).json();
+			expect(record).toMatchObject({ volunteer_id: volunteerId, invalid_results: 0 });
+			expect(record.inputs_done).toBeGreaterThanOrEqual(30);
+			expect(record.credit).toBe(record.inputs_done * perInput);
+			expect(record.valid_results).toBe(record.tasks_done);
+			const ranking = await (await fetch(`${hub.url}/api/volunteers?window=24h`)).json();
+			expect(ranking[0]).toMatchObject({ rank: 1, volunteer_id: volunteerId, credit: record.credit, results: record.tasks_done });
+			expect((await fetch(`${hub.url}/api/volunteers?window=1y`)).status).toBe(400);
+			expect((await fetch(`${hub.url}/api/volunteers/nobody`)).status).toBe(404);
 
 			// A finished job cannot be cancelled.
 			const late = await api(hub, `/api/jobs/${id}/cancel`, { method: 'POST' });

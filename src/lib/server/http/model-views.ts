@@ -1,5 +1,6 @@
 import type { ModelManifest } from '../../protocol/models';
 import { blobUrl } from '../../protocol/models';
+import { modelCost } from '../models/model-queries';
 
 /** A model as the REST API shows it: snake_case like the rest of the API, with each file's URL. */
 export function modelView(m: ModelManifest & { source?: string }) {
@@ -7,6 +8,7 @@ export function modelView(m: ModelManifest & { source?: string }) {
 		id: m.id,
 		task_types: m.taskTypes,
 		source: m.source,
+		credit_per_input: modelCost(m),
 		embedding: m.embedding
 			? {
 					dimensions: m.embedding.dimensions,

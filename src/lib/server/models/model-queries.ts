@@ -9,9 +9,9 @@ function toManifest(row: ModelRow): ModelManifest {
 	return { id: row.id, taskTypes: row.taskTypes, files: row.files, ...(row.embedding ? { embedding: row.embedding } : {}) };
 }
 
-export async function listModels(db: Db): Promise<(ModelManifest & { source: string; createdAt: Date })[]> {
+export async function listModels(db: Db): Promise<(ModelManifest & { source: string; cost: number; createdAt: Date })[]> {
 	const rows = await db.select().from(models).orderBy(asc(models.id));
-	return rows.map((r) => ({ ...toManifest(r), source: r.source, createdAt: r.createdAt }));
+	return rows.map((r) => ({ ...toManifest(r), source: r.source, cost: r.cost, createdAt: r.createdAt }));
 }
 
 export async function getModel(db: Db, id: string): Promise<ModelManifest | null> {
@@ -26,11 +26,18 @@ export async function getModels(db: Db, ids: string[]): Promise<Map<string, Mode
 	return new Map(rows.map((r) => [r.id, toManifest(r)]));
 }
 
+/** Credit per input for a model: its weights' size in MB (work grows with it), at least 1. */
+export function modelCost(manifest: ModelManifest): number {
+	const weights = manifest.files.filter((f) => f.path.endsWith('.onnx')).reduce((n, f) => n + f.size, 0);
+	return Math.max(1, Math.round(weights / 1e5) / 10);
+}
+
 export async function saveModel(db: Db, manifest: ModelManifest, source: 'demo' | 'import'): Promise<void> {
 	const values = {
 		taskTypes: manifest.taskTypes,
 		files: manifest.files,
 		embedding: manifest.embedding ?? null,
+		cost: modelCost(manifest),
 		source
 	};
 	await db

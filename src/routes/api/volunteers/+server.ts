@@ -1,0 +1,1 @@
+export { rankVolunteers as GET } from '$lib/server/http/volunteer-routes';

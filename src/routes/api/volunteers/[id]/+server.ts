@@ -1,0 +1,1 @@
+export { showVolunteer as GET } from '$lib/server/http/volunteer-routes';
