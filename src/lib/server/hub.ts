@@ -10,6 +10,7 @@ import { loadApiToken } from './auth/api-token';
 import { loadIdentitySigner, type IdentitySigner } from './auth/identity';
 import { BlobStore } from './models/blob-store';
 import { ensureDemoModels } from './models/demo-models';
+import { ModelCache } from './models/model-cache';
 import { startSweeper } from './scheduler/sweeper';
 
 /** How the scheduler's callers tell connected clients that something changed; the realtime layer fills it in. */
@@ -30,6 +31,7 @@ export interface Hub {
 	apiToken: string;
 	identities: IdentitySigner;
 	blobs: BlobStore;
+	models: ModelCache;
 	notify: Notifier;
 	/** Run by stop(), newest first, before the database closes (the realtime layer releases its sessions' leases). */
 	onStop(close: () => Promise<void>): void;
@@ -51,6 +53,7 @@ export async function startHub(config: HubConfig = loadConfig(), given?: { datab
 		apiToken: token,
 		identities: await loadIdentitySigner(database.db),
 		blobs,
+		models: new ModelCache(database.db),
 		notify: quiet,
 		onStop: (close) => closers.unshift(close),
 		async stop() {

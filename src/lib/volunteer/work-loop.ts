@@ -31,6 +31,8 @@ export interface WorkLoopListener {
 	taskStarted?(lease: TaskLease): void;
 	progress?(lease: TaskLease, done: number): void;
 	taskEnded?(lease: TaskLease, outcome: { accepted: boolean; durationMs?: number; error?: string }): void;
+	/** A task request was answered: how many tasks came back and the round trip in milliseconds. */
+	leaseAnswered?(tasks: number, ms: number): void;
 	log?(line: string): void;
 }
 
@@ -130,11 +132,14 @@ export class WorkLoop {
 	}
 
 	private async request(slots: number): Promise<TaskLease[]> {
+		const started = performance.now();
 		const reply = await this.socket
 			.timeout(this.options.ackMs)
 			.emitWithAck('task:request', { slots })
 			.catch(() => null);
-		return reply?.ok ? reply.tasks : [];
+		const tasks = reply?.ok ? reply.tasks : [];
+		this.listener.leaseAnswered?.(tasks.length, performance.now() - started);
+		return tasks;
 	}
 
 	private async runTask(lease: TaskLease) {

@@ -21,9 +21,9 @@ import { failTask } from '../scheduler/fail-task';
 import { finishJobIfDone } from '../scheduler/finish-job';
 import { releaseLease, releaseSessionLeases } from '../scheduler/release-leases';
 import { renewLease } from '../scheduler/renew-lease';
-import { getModels } from '../models/model-queries';
 import { closeSession, countSessionTask, openSession, updateSession } from '../volunteers/sessions';
 import { handle, refuse } from './handle';
+import { metrics } from '../metrics';
 
 interface VolunteerData {
 	sessionId: string;
@@ -43,6 +43,8 @@ type VolunteerSocket = Socket<VolunteerClientToServer, VolunteerServerToClient, 
 export function serveVolunteers(hub: Hub, nsp: VolunteerNamespace) {
 	const leaving = new Set<Promise<void>>();
 	nsp.on('connection', (socket) => {
+		metrics.volunteerSockets.inc();
+		socket.on('disconnect', () => metrics.volunteerSockets.dec());
 		const session = () => (socket.data.volunteerId ? (socket.data as VolunteerData) : null);
 		const notHello = () => refuse('send hello first', 'unauthorized');
 
@@ -125,6 +127,7 @@ export function serveVolunteers(hub: Hub, nsp: VolunteerNamespace) {
 }
 
 async function lease(hub: Hub, s: VolunteerData, slots: number): Promise<TaskLease[]> {
+	const timer = metrics.claimSeconds.startTimer();
 	const claimed = await claimTasks(hub.db, {
 		sessionId: s.sessionId,
 		volunteerId: s.volunteerId,
@@ -134,7 +137,9 @@ async function lease(hub: Hub, s: VolunteerData, slots: number): Promise<TaskLea
 		leaseMs: hub.config.leaseMs,
 		tailMs: hub.config.tailMs
 	});
-	const models = await getModels(hub.db, [...new Set(claimed.map((t) => t.modelId))]);
+	timer();
+	metrics.leases.inc(claimed.length);
+	const models = await hub.models.get([...new Set(claimed.map((t) => t.modelId))]);
 	for (const jobId of new Set(claimed.map((t) => t.jobId))) hub.notify.jobChanged(jobId);
 	return claimed.map((t) => ({
 		taskId: t.id,
@@ -149,14 +154,20 @@ async function lease(hub: Hub, s: VolunteerData, slots: number): Promise<TaskLea
 }
 
 async function accept(hub: Hub, s: VolunteerData, p: TaskResult) {
+	const timer = metrics.completeSeconds.startTimer();
 	const outcome = await completeTask(hub.db, { ...p, volunteerId: s.volunteerId }, hub.config.policy);
+	timer();
+	metrics.results.inc({ outcome: outcome.stored ? outcome.settlement.outcome : outcome.reason });
 	if (!outcome.stored) {
 		if (outcome.reason === 'stale_lease') return refuse('this lease is no longer yours; the result was not accepted', 'stale_lease');
 		await announce(hub, outcome.jobId, outcome.settlement);
 		return refuse(`output rejected: ${outcome.error}`, 'rejected_output');
 	}
-	await countSessionTask(hub.db, s.sessionId, outcome.inputs / Math.max(p.durationMs / 1000, 1e-3));
-	await announce(hub, outcome.jobId, outcome.settlement);
+	// The result is committed: acknowledge now; what follows is bookkeeping (the sweeper is its backstop).
+	void (async () => {
+		await countSessionTask(hub.db, s.sessionId, outcome.inputs / Math.max(p.durationMs / 1000, 1e-3));
+		await announce(hub, outcome.jobId, outcome.settlement);
+	})().catch((e) => console.error('exostack: after a result:', e));
 	return { ok: true } as const;
 }
 

@@ -63,6 +63,7 @@ export async function claimTasks(db: Db, req: ClaimRequest) {
 				seq: tasks.seq,
 				params: jobs.params,
 				replication: jobs.replication,
+				jobStatus: jobs.status,
 				taskType: tasks.taskType,
 				modelId: tasks.modelId,
 				inputs: tasks.inputs,
@@ -70,7 +71,7 @@ export async function claimTasks(db: Db, req: ClaimRequest) {
 				leaseExpiresAt: tasks.leaseExpiresAt
 			});
 		await maybeGoSolo(tx, req, claimed.filter((t) => t.replication > 1));
-		await markJobsRunning(tx, [...new Set(claimed.map((t) => t.jobId))]);
+		await markJobsRunning(tx, [...new Set(claimed.filter((t) => t.jobStatus === 'queued').map((t) => t.jobId))]);
 		return [...claimed, ...duplicates].map(leaseOf);
 	});
 }
@@ -108,6 +109,7 @@ async function maybeGoSolo(tx: Db, req: ClaimRequest, replicated: { id: number; 
 
 /** The first lease of a job starts it. Only a queued job changes, so this is a no-op for running ones. */
 async function markJobsRunning(tx: Db, jobIds: string[]) {
+	if (jobIds.length === 0) return;
 	await tx
 		.update(jobs)
 		.set({ status: 'running', startedAt: sql`now()` })

@@ -4,29 +4,34 @@ import type { Db } from '../db';
 import type { JobStatus } from '../../protocol/jobs';
 
 /**
- * Moves a job to `completed` (every chunk accepted) or `failed` (some chunk died) once no replica is
- * queued or leased.
+ * Moves jobs to `completed` (every chunk accepted) or `failed` (some chunk died) once none of their
+ * replicas is queued or leased: one job, or (without an id, as the sweeper's backstop) every open job.
  *
  * Call it after the transaction that settled a chunk has committed. Two volunteers finishing the last
  * two chunks at once each run this after their own commit, so the later one always sees both done;
  * checking inside the transaction could let both see the other's still open. Idempotent: only a job
  * still queued or running changes, and only once.
  */
-export async function finishJobIfDone(db: Db, jobId: string): Promise<JobStatus | null> {
+export async function finishJobs(db: Db, jobId?: string): Promise<{ id: string; status: JobStatus }[]> {
 	const open = db
 		.select({ one: sql`1` })
 		.from(tasks)
-		.where(and(eq(tasks.jobId, jobId), inArray(tasks.state, ['queued', 'leased'])));
-	const accepted = db.select({ n: sql`count(*)` }).from(acceptedResults).where(eq(acceptedResults.jobId, jobId));
+		.where(and(eq(tasks.jobId, jobs.id), inArray(tasks.state, ['queued', 'leased'])));
+	const accepted = db.select({ n: sql`count(*)` }).from(acceptedResults).where(eq(acceptedResults.jobId, jobs.id));
 	const allAccepted = sql`(${accepted}) = ${jobs.totalTasks}`;
-	const [row] = await db
+	return db
 		.update(jobs)
 		.set({
 			status: sql`case when ${allAccepted} then 'completed' else 'failed' end`,
 			error: sql`case when ${allAccepted} then null else 'some chunks could not be computed or agreed on; see errors' end`,
 			finishedAt: sql`now()`
 		})
-		.where(and(eq(jobs.id, jobId), inArray(jobs.status, ['queued', 'running']), sql`not exists (${open})`))
-		.returning({ status: jobs.status });
+		.where(and(jobId ? eq(jobs.id, jobId) : undefined, inArray(jobs.status, ['queued', 'running']), sql`not exists (${open})`))
+		.returning({ id: jobs.id, status: jobs.status });
+}
+
+/** finishJobs for one job: its new status, or null when it is not finished (or already was). */
+export async function finishJobIfDone(db: Db, jobId: string): Promise<JobStatus | null> {
+	const [row] = await finishJobs(db, jobId);
 	return row?.status ?? null;
 }

@@ -20,12 +20,13 @@ export async function recordVerdicts(tx: Db, jobId: string, agreeing: Judged[], 
 	const invalid = all.filter((r) => !valid.has(r.taskId) && r.backendClass === cls);
 	const unchecked = all.filter((r) => !valid.has(r.taskId) && r.backendClass !== cls);
 
-	await setVerdict(tx, [...valid], 'valid');
-	await setVerdict(tx, invalid.map((r) => r.taskId), 'invalid');
-	await setVerdict(tx, unchecked.map((r) => r.taskId), 'unchecked');
-
+	await setVerdicts(tx, [
+		...agreeing.map((r) => [r.taskId, 'valid'] as const),
+		...invalid.map((r) => [r.taskId, 'invalid'] as const),
+		...unchecked.map((r) => [r.taskId, 'unchecked'] as const)
+	]);
+	await tx.insert(creditLedger).values(agreeing.map((r) => ({ volunteerId: r.volunteerId, jobId, taskId: r.taskId, amount })));
 	for (const r of agreeing) {
-		await tx.insert(creditLedger).values({ volunteerId: r.volunteerId, jobId, taskId: r.taskId, amount });
 		await tx
 			.update(volunteers)
 			.set({
@@ -44,6 +45,11 @@ export async function recordVerdicts(tx: Db, jobId: string, agreeing: Judged[], 
 	return agreeing.map((r) => ({ volunteerId: r.volunteerId, amount }));
 }
 
-async function setVerdict(tx: Db, taskIds: number[], verdict: 'valid' | 'invalid' | 'unchecked') {
-	if (taskIds.length > 0) await tx.update(results).set({ verdict }).where(inArray(results.taskId, taskIds));
+/** All of a chunk's verdicts in one statement. */
+async function setVerdicts(tx: Db, verdicts: (readonly [number, 'valid' | 'invalid' | 'unchecked'])[]) {
+	const cases = sql.join(verdicts.map(([id, v]) => sql`when ${id} then ${v}`), sql` `);
+	await tx
+		.update(results)
+		.set({ verdict: sql`case ${results.taskId} ${cases} end` })
+		.where(inArray(results.taskId, verdicts.map(([id]) => id)));
 }

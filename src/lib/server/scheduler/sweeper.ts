@@ -1,6 +1,6 @@
 import type { Hub } from '../hub';
 import { deleteStaleSessions } from '../volunteers/sessions';
-import { finishJobIfDone } from './finish-job';
+import { finishJobs } from './finish-job';
 import { releaseExpiredLeases } from './release-expired-leases';
 
 /**
@@ -16,10 +16,9 @@ export function startSweeper(hub: Pick<Hub, 'db' | 'config' | 'notify'>) {
 			const { taskIds, jobIds } = await releaseExpiredLeases(hub.db, hub.config.policy);
 			// A silent holder may still be computing: tell it to stop, the task has moved on.
 			if (taskIds.length > 0) hub.notify.tasksCancelled(taskIds);
-			for (const jobId of jobIds) {
-				await finishJobIfDone(hub.db, jobId);
-				hub.notify.jobChanged(jobId);
-			}
+			for (const jobId of jobIds) hub.notify.jobChanged(jobId);
+			// Also the backstop for a job whose last result's after-commit finish was cut short (a crash).
+			for (const job of await finishJobs(hub.db)) hub.notify.jobChanged(job.id);
 			if (jobIds.length > 0) hub.notify.workAvailable();
 			await deleteStaleSessions(hub.db, hub.config.heartbeatMs * 3);
 		} catch (e) {

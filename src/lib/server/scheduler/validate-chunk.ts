@@ -1,4 +1,4 @@
-import { and, asc, eq, max, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, max, sql } from 'drizzle-orm';
 import type { PgColumn } from 'drizzle-orm/pg-core';
 import { acceptedResults, jobs, models, results, tasks } from '../db/schema';
 import type { Db } from '../db';
@@ -28,39 +28,71 @@ type ResultRow = { taskId: number; volunteerId: string; backendClass: string; ou
  * more replica is spawned if the results disagree, up to 2n+1; otherwise the chunk is dead.
  */
 export async function validateChunk(tx: Db, jobId: string, seq: number, policy: ValidationPolicy): Promise<Settlement> {
-	const [done] = await tx.select({ taskId: acceptedResults.taskId }).from(acceptedResults).where(chunk(acceptedResults, jobId, seq));
-	if (done) {
-		await tx.update(results).set({ verdict: 'unchecked' }).where(and(chunk(results, jobId, seq), eq(results.verdict, 'pending')));
+	const rows = await chunkState(tx, jobId, seq);
+	const found = rows.filter((r) => r.verdict === 'pending').map((r) => ({ ...r, output: r.output! }));
+	if (rows[0].acceptedTask !== null) {
+		if (found.length > 0) await tx.update(results).set({ verdict: 'unchecked' }).where(and(chunk(results, jobId, seq), eq(results.verdict, 'pending')));
 		return { outcome: 'already' };
 	}
-	const [job] = await tx
-		.select({ replication: jobs.replication, cost: models.cost })
-		.from(jobs)
-		.innerJoin(models, eq(models.id, jobs.modelId))
-		.where(eq(jobs.id, jobId));
-	const replicas = await tx.select({ id: tasks.id, state: tasks.state, solo: tasks.solo, inputs: tasks.inputs }).from(tasks).where(chunk(tasks, jobId, seq));
-	const found = await tx
-		.select({ taskId: results.taskId, volunteerId: results.volunteerId, backendClass: results.backendClass, output: results.output })
-		.from(results)
-		.where(and(chunk(results, jobId, seq), eq(results.verdict, 'pending')))
-		.orderBy(asc(results.createdAt), asc(results.taskId));
-
-	const soloIds = new Set(replicas.filter((r) => r.solo).map((r) => r.id));
-	const quorum = found.length === 1 && soloIds.has(found[0].taskId) ? 1 : quorumOf(job.replication);
+	const { replication, cost, inputs } = rows[0];
+	const quorum = found.length === 1 && found[0].solo ? 1 : quorumOf(replication);
 	for (const [, inClass] of groupBy(found, (r) => r.backendClass)) {
 		const agreeing = largestAgreeingGroup(inClass, policy.tolerance);
-		if (agreeing.length >= quorum) return accept(tx, jobId, seq, agreeing, found, job.cost * replicas[0].inputs.length);
+		if (agreeing.length >= quorum) return accept(tx, jobId, seq, agreeing, found, cost * inputs);
 	}
-	if (replicas.some((r) => r.state === 'queued' || r.state === 'leased')) return { outcome: 'waiting' };
-	if (found.length > 0 && replicas.length < 2 * job.replication + 1) {
+	if (rows.some((r) => r.state === 'queued' || r.state === 'leased')) return { outcome: 'waiting' };
+	if (found.length > 0 && rows.length < 2 * replication + 1) {
 		await spawnReplica(tx, jobId, seq);
 		return { outcome: 'spawned' };
 	}
 	await tx
 		.update(tasks)
-		.set({ lastError: sql`coalesce(${tasks.lastError}, ${noQuorum(found.length, replicas.length)})` })
+		.set({ lastError: sql`coalesce(${tasks.lastError}, ${noQuorum(found.length, rows.length)})` })
 		.where(chunk(tasks, jobId, seq));
 	return { outcome: 'dead' };
+}
+
+/**
+ * Everything the validator needs about a chunk in one round trip: each replica with its result (if
+ * any), the job's replication, the model's cost and whether the chunk was already accepted.
+ */
+function chunkState(tx: Db, jobId: string, seq: number) {
+	return tx
+		.select({
+			id: tasks.id,
+			state: tasks.state,
+			solo: tasks.solo,
+			inputs: sql<number>`jsonb_array_length(${tasks.inputs})`,
+			taskId: results.taskId,
+			volunteerId: results.volunteerId,
+			backendClass: results.backendClass,
+			output: results.output,
+			verdict: results.verdict,
+			replication: jobs.replication,
+			cost: models.cost,
+			acceptedTask: sql<number | null>`(select ${acceptedResults.taskId} from ${acceptedResults} where ${acceptedResults.jobId} = ${jobId} and ${acceptedResults.seq} = ${seq})`
+		})
+		.from(tasks)
+		.innerJoin(jobs, eq(jobs.id, tasks.jobId))
+		.innerJoin(models, eq(models.id, jobs.modelId))
+		.leftJoin(results, eq(results.taskId, tasks.id))
+		.where(chunk(tasks, jobId, seq))
+		.orderBy(asc(results.createdAt), asc(tasks.id)) as unknown as Promise<ChunkRow[]>;
+}
+
+interface ChunkRow {
+	id: number;
+	state: string;
+	solo: boolean;
+	inputs: number;
+	taskId: number;
+	volunteerId: string;
+	backendClass: string;
+	output: unknown[] | null;
+	verdict: string | null;
+	replication: number;
+	cost: number;
+	acceptedTask: number | null;
 }
 
 function noQuorum(results: number, replicas: number) {
@@ -69,16 +101,20 @@ function noQuorum(results: number, replicas: number) {
 
 async function accept(tx: Db, jobId: string, seq: number, agreeing: ResultRow[], all: ResultRow[], amount: number): Promise<Settlement> {
 	await tx.insert(acceptedResults).values({ jobId, seq, taskId: agreeing[0].taskId });
-	// Leased and queued replicas are cancelled apart, to know which volunteers to tell to stop.
-	const cancel = { ...endLease, state: 'cancelled' as const, finishedAt: sql`now()` };
-	const stopped = await tx
+	// One statement cancels every open replica; the locked snapshot in `open` still shows which were
+	// leased (RETURNING alone would show the new state), to tell those volunteers to stop.
+	const open = tx.$with('open').as(
+		tx.select({ id: tasks.id, was: tasks.state }).from(tasks).where(and(chunk(tasks, jobId, seq), inArray(tasks.state, ['queued', 'leased']))).for('update')
+	);
+	const cancelled = await tx
+		.with(open)
 		.update(tasks)
-		.set(cancel)
-		.where(and(chunk(tasks, jobId, seq), eq(tasks.state, 'leased')))
-		.returning({ id: tasks.id });
-	await tx.update(tasks).set(cancel).where(and(chunk(tasks, jobId, seq), eq(tasks.state, 'queued')));
+		.set({ ...endLease, state: 'cancelled', finishedAt: sql`now()` })
+		.from(open)
+		.where(eq(tasks.id, open.id))
+		.returning({ id: tasks.id, was: open.was });
 	const credited = await recordVerdicts(tx, jobId, agreeing, all, amount);
-	return { outcome: 'accepted', cancelledLeases: stopped.map((c) => c.id), credited };
+	return { outcome: 'accepted', cancelledLeases: cancelled.filter((c) => c.was === 'leased').map((c) => c.id), credited };
 }
 
 /** One more replica of a chunk whose results disagree: a fresh opinion from another volunteer. */

@@ -26,6 +26,7 @@ export const POST = withApiErrors(async ({ request }) => {
 	const body = await readJson(request, ImportRequest, 64 * 1024);
 	try {
 		const manifest = await importModelFolder(hub.db, hub.blobs, body.path, { id: body.id, taskType: body.task_type });
+		hub.models.forget(manifest.id);
 		return json(modelView({ ...manifest, source: 'import' }), { status: 201 });
 	} catch (e) {
 		throw new ApiError(400, `could not import ${body.path}: ${(e as Error).message}`);

@@ -24,6 +24,17 @@ export const MODEL_SIZES = {
 		typeVocabSize: 2,
 		layerNormEps: 1e-12
 	},
+	/** As small as a real encoder gets: for dispatch benchmarks, where the work must be real but trivial. */
+	tiny: {
+		hiddenSize: 16,
+		numLayers: 1,
+		numHeads: 2,
+		intermediateSize: 32,
+		maxPosition: 16,
+		vocabSize: 1024,
+		typeVocabSize: 2,
+		layerNormEps: 1e-12
+	},
 	/** sentence-transformers/all-MiniLM-L6-v2's shape, for realistic download and compute cost. */
 	minilm: {
 		hiddenSize: 384,

@@ -1,0 +1,31 @@
+/**
+ * Prometheus metrics for this hub process (prom-client: the standard Node client, with the process's
+ * default metrics such as event-loop lag and memory). Scraped at GET /metrics.
+ */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+export const registry = new Registry();
+collectDefaultMetrics({ register: registry, prefix: 'exostack_' });
+
+export const metrics = {
+	volunteerSockets: new Gauge({ name: 'exostack_volunteer_sockets', help: 'Volunteer connections open on this hub process', registers: [registry] }),
+	leases: new Counter({ name: 'exostack_leases_total', help: 'Tasks leased by this hub process', registers: [registry] }),
+	results: new Counter({
+		name: 'exostack_results_total',
+		help: 'Results received by this hub process, by outcome',
+		labelNames: ['outcome'] as const,
+		registers: [registry]
+	}),
+	claimSeconds: new Histogram({
+		name: 'exostack_claim_seconds',
+		help: 'Time to answer a task request (the claim transaction), seconds',
+		buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+		registers: [registry]
+	}),
+	completeSeconds: new Histogram({
+		name: 'exostack_complete_seconds',
+		help: 'Time to store and validate a result, seconds',
+		buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+		registers: [registry]
+	})
+};
