@@ -34,7 +34,13 @@ describe('browser volunteers', () => {
 	let cpu: Browser;
 
 	beforeAll(async () => {
-		[hub, gpu, cpu] = await Promise.all([startHubProcess(), launchChromium({ webgpu: true }), launchChromium({ webgpu: false })]);
+		// No tail duplicates: SwiftShader's WebGPU is slow enough that the WASM tab would take over its tasks,
+		// and these tests are about both backends computing (the tail has its own tests).
+		[hub, gpu, cpu] = await Promise.all([
+			startHubProcess({ env: { EXOSTACK_TAIL_SECONDS: '3600' } }),
+			launchChromium({ webgpu: true }),
+			launchChromium({ webgpu: false })
+		]);
 	});
 	afterAll(async () => {
 		await Promise.all([gpu?.close(), cpu?.close()]);
