@@ -30,7 +30,8 @@ export function findClaimable(tx: Db, f: ClaimFilter) {
 	const mine = or(
 		eq(sibling.leaseVolunteer, f.volunteerId),
 		and(inArray(sibling.state, ['leased', 'done']), ne(sibling.backendClass, f.backendClass)),
-		and(eq(sibling.solo, true), inArray(sibling.state, ['leased', 'done']))
+		// Only while the solo lease lives: once its result is in, a split (rare) is settled as usual.
+		and(eq(sibling.solo, true), eq(sibling.state, 'leased'))
 	);
 	const conflictingSibling = tx
 		.select({ one: sql`1` })
