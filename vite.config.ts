@@ -1,5 +1,5 @@
 import { sveltekit } from '@sveltejs/kit/vite';
-import { pwa } from './pwa.config';
+import { pwa } from './pwa.config.ts';
 import type { Plugin } from 'vite';
 import { defineConfig } from 'vitest/config';
 

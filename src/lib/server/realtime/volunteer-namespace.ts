@@ -52,9 +52,9 @@ export function serveVolunteers(hub: Hub, nsp: VolunteerNamespace) {
 				const known = p.identity ? hub.identities.verify(p.identity) : null;
 				const { volunteerId, identity } = known ? { volunteerId: known, identity: p.identity! } : hub.identities.issue();
 				const data: VolunteerData = { sessionId: socket.id, volunteerId, capabilities: p.capabilities, mode: p.mode, readiness: p.readiness };
-				await openSession(hub.db, { id: socket.id, volunteerId, hubId: hub.id, capabilities: p.capabilities, mode: p.mode, readiness: p.readiness });
+				const credit = await openSession(hub.db, { id: socket.id, volunteerId, hubId: hub.id, capabilities: p.capabilities, mode: p.mode, readiness: p.readiness });
 				Object.assign(socket.data, data);
-				return { ok: true, volunteerId, identity, sessionId: socket.id };
+				return { ok: true, volunteerId, identity, sessionId: socket.id, credit };
 			})
 		);
 
