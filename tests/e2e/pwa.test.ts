@@ -123,7 +123,7 @@ describe('the installable volunteer app', () => {
 			await page.evaluate(() => ((window as unknown as { beforeUpdate: boolean }).beforeUpdate = true));
 			// The hub restarts as version 2 and gets a job of two long tasks before the tab reconnects.
 			await restart(v2);
-			const jobId = await submitJob(hub, 'demo-embedding', sentences(300, 6, 30), 150);
+			const jobId = await submitJob(hub, 'demo-embedding', sentences(800, 6, 30), 400);
 			// The tab reconnects, takes the first task, and finds the new version while it runs.
 			await expect
 				.poll(async () => page.evaluate(() => [document.querySelector('[data-testid=update-status]')?.textContent?.trim() ?? '', document.querySelector('[data-testid=current-task]') !== null]), {

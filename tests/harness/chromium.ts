@@ -28,5 +28,9 @@ export async function launchChromium(opts: { webgpu: boolean }): Promise<Browser
  * install an app from such a profile (a throwaway context counts as incognito).
  */
 export async function launchPersistentChromium(userDataDir: string, opts: { webgpu: boolean }): Promise<BrowserContext> {
-	return chromium.launchPersistentContext(userDataDir, { executablePath: executablePath(), args: args(opts.webgpu) });
+	const context = await chromium.launchPersistentContext(userDataDir, { executablePath: executablePath(), args: args(opts.webgpu) });
+	// It opens with a blank tab in front. A volunteer tab left behind it answers the WebSocket close
+	// handshake only after ws's 30 s timeout, which holds a hub's shutdown that long; tests open their own tabs.
+	await Promise.all(context.pages().map((p) => p.close()));
+	return context;
 }

@@ -5,6 +5,7 @@
  * other pages offer a reload button instead of reloading under someone's fingers.
  */
 import { Workbox } from 'workbox-window';
+import { dev } from '$app/environment';
 
 export type UpdateState = 'unsupported' | 'registering' | 'ready' | 'waiting' | 'finishing' | 'updating' | 'failed';
 
@@ -23,7 +24,8 @@ export class AppUpdate {
 
 	register(url = '/sw.js') {
 		if (this.wb) return;
-		if (!('serviceWorker' in navigator)) {
+		// `vite dev` builds no service worker (and one would only get in the way of hot reloading).
+		if (dev || !('serviceWorker' in navigator)) {
 			this.state = 'unsupported'; // an insecure origin (plain http off localhost) or a browser without it
 			return;
 		}

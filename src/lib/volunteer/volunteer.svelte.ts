@@ -42,6 +42,8 @@ export class Volunteer {
 	private client: InferenceClient | null = null;
 	private loop: WorkLoop | null = null;
 	private socket: VolunteerSocket | null = null;
+	/** Removes the window listeners on stop: a page navigated away from must not reconnect a closed socket. */
+	private readonly listeners = new AbortController();
 
 	/** `query`: the page's query string; it overrides the owner's saved settings for this visit. */
 	constructor(private readonly query: URLSearchParams) {
@@ -105,6 +107,7 @@ export class Volunteer {
 	}
 
 	stop() {
+		this.listeners.abort();
 		this.loop?.stop();
 		this.socket?.close();
 		this.client?.terminate();
@@ -124,12 +127,17 @@ export class Volunteer {
 
 	/** Shows the network state, and reconnects at once when it returns rather than at the next backoff. */
 	private watchNetwork() {
+		const { signal } = this.listeners;
 		this.online = navigator.onLine;
-		addEventListener('offline', () => (this.online = false));
-		addEventListener('online', () => {
-			this.online = true;
-			if (this.socket && !this.socket.connected) this.socket.disconnect().connect();
-		});
+		addEventListener('offline', () => (this.online = false), { signal });
+		addEventListener(
+			'online',
+			() => {
+				this.online = true;
+				if (this.socket && !this.socket.connected) this.socket.disconnect().connect();
+			},
+			{ signal }
+		);
 	}
 
 	private show(lease: TaskLease, done: number) {
