@@ -1,4 +1,5 @@
 import { sveltekit } from '@sveltejs/kit/vite';
+import { pwa } from './pwa.config.ts';
 import type { Plugin } from 'vite';
 import { defineConfig } from 'vitest/config';
 
@@ -16,7 +17,7 @@ function realtimeInDev(): Plugin {
 }
 
 export default defineConfig({
-	plugins: [sveltekit(), realtimeInDev()],
+	plugins: [sveltekit(), pwa(), realtimeInDev()],
 	server: {
 		headers: {
 			'Cross-Origin-Opener-Policy': 'same-origin',

@@ -28,6 +28,8 @@ export interface HubProcessOptions {
 	databaseUrl?: string;
 	port?: number;
 	env?: Record<string, string>;
+	/** Where `node server.js` runs: another copy of the build (an update test serves a second version). */
+	cwd?: string;
 }
 
 export async function freePort(): Promise<number> {
@@ -58,7 +60,7 @@ export async function startHubProcess(opts: HubProcessOptions = {}): Promise<Hub
 	};
 	delete env.DATABASE_URL;
 	if (opts.databaseUrl) env.DATABASE_URL = opts.databaseUrl;
-	const child = spawn(process.execPath, ['server.js'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+	const child = spawn(process.execPath, ['server.js'], { env, cwd: opts.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
 	let output = '';
 	child.stdout!.on('data', (d) => (output += d));
 	child.stderr!.on('data', (d) => (output += d));
@@ -95,4 +97,17 @@ export function api(hub: Pick<HubProcess, 'url' | 'token'>, pathname: string, in
 	if (!headers.has('authorization')) headers.set('authorization', `Bearer ${hub.token}`);
 	if (init.json !== undefined) headers.set('content-type', 'application/json');
 	return fetch(`${hub.url}${pathname}`, { ...init, headers, body: init.json !== undefined ? JSON.stringify(init.json) : init.body });
+}
+
+/** A counter from the hub's Prometheus text at /metrics; 0 when that series has not been counted yet. */
+export async function metric(hub: Pick<HubProcess, 'url'>, name: string, labels: Record<string, string> = {}): Promise<number> {
+	const text = await (await fetch(`${hub.url}/metrics`)).text();
+	const wanted = Object.entries(labels).map(([k, v]) => `${k}="${v}"`);
+	for (const line of text.split('\n')) {
+		const m = /^([a-zA-Z_:][\w:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
+		if (!m || m[1] !== name) continue;
+		const have = (m[2] ?? '').split(',').filter(Boolean);
+		if (have.length === wanted.length && wanted.every((w) => have.includes(w))) return Number(m[3]);
+	}
+	return 0;
 }

@@ -4,7 +4,9 @@
  */
 import * as ort from 'onnxruntime-node';
 import { EmbeddingExecutor } from '../../src/lib/executor/embedding-executor';
-import { hubFileSource, readJsonFile, findFile } from '../../src/lib/executor/model-files';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { hubFileSource, readJsonFile, findFile, verifyFile, type ModelFileSource } from '../../src/lib/executor/model-files';
 import type { OrtRuntime } from '../../src/lib/executor/ort-runtime';
 import type { ModelManifest, Pooling } from '../../src/lib/protocol/models';
 
@@ -14,10 +16,14 @@ interface ModelView {
 	embedding: { dimensions: number; max_length: number; pooling: Pooling; normalize: boolean; output: string };
 }
 
-export async function nodeReference(hubUrl: string, modelId: string): Promise<EmbeddingExecutor> {
+/**
+ * `dataDir`: read the files from the hub's store on disk instead of downloading them, for tests that
+ * count the bytes the hub sends and must not count their own.
+ */
+export async function nodeReference(hubUrl: string, modelId: string, dataDir?: string): Promise<EmbeddingExecutor> {
 	const view = (await (await fetch(`${hubUrl}/api/models/${modelId}`)).json()) as ModelView;
 	const manifest: ModelManifest = { id: view.id, taskTypes: ['embedding'], files: view.files };
-	const source = hubFileSource(hubUrl);
+	const source = dataDir ? diskFileSource(dataDir) : hubFileSource(hubUrl);
 	const e = view.embedding;
 	return EmbeddingExecutor.create(
 		ort as unknown as OrtRuntime,
@@ -29,6 +35,16 @@ export async function nodeReference(hubUrl: string, modelId: string): Promise<Em
 		{ dimensions: e.dimensions, maxLength: e.max_length, pooling: e.pooling, normalize: e.normalize, output: e.output },
 		{ intraOpNumThreads: 1 }
 	);
+}
+
+function diskFileSource(dataDir: string): ModelFileSource {
+	return {
+		async read(file) {
+			const bytes = new Uint8Array(await readFile(path.join(dataDir, 'blobs', file.sha256)));
+			await verifyFile(file, bytes);
+			return bytes;
+		}
+	};
 }
 
 export function maxAbsDiff(a: number[], b: number[]): number {

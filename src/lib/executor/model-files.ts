@@ -10,6 +10,12 @@ export async function sha256Hex(bytes: Uint8Array): Promise<string> {
 	return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
+/** Refuses bytes whose sha256 is not the one the manifest promised: a corrupted or tampered file is never run. */
+export async function verifyFile(file: ModelFile, bytes: Uint8Array): Promise<void> {
+	const actual = await sha256Hex(bytes);
+	if (actual !== file.sha256) throw new Error(`${file.path} failed verification: sha256 ${actual}, expected ${file.sha256}`);
+}
+
 /**
  * Fetches model files from a hub's content-addressed store and checks every byte against the sha256
  * the manifest promises, so a corrupted or tampered file is refused, never run.
@@ -20,8 +26,7 @@ export function hubFileSource(hubUrl: string, fetcher: typeof fetch = fetch): Mo
 			const response = await fetcher(new URL(blobUrl(file.sha256), hubUrl));
 			if (!response.ok) throw new Error(`could not fetch ${file.path}: HTTP ${response.status}`);
 			const bytes = new Uint8Array(await response.arrayBuffer());
-			const actual = await sha256Hex(bytes);
-			if (actual !== file.sha256) throw new Error(`${file.path} failed verification: sha256 ${actual}, expected ${file.sha256}`);
+			await verifyFile(file, bytes);
 			return bytes;
 		}
 	};

@@ -30,6 +30,13 @@ export interface HelloReply {
 	volunteerId: string;
 	identity: string;
 	sessionId: string;
+	/** What this volunteer has done for the hub, all sessions together: it comes back with the identity. */
+	credit: VolunteerCredit;
+}
+
+export interface VolunteerCredit {
+	tasksDone: number;
+	inputsDone: number;
 }
 
 export const StatusPayload = z.object({ mode: VolunteerMode, readiness: Readiness });

@@ -6,12 +6,35 @@ import type { RunnableTask } from '../executor/task-runner';
 import type { Backend } from './volunteer';
 
 export type ToWorker =
-	| { type: 'init'; id: number; backend: Exclude<Backend, 'native'>; threads: number; hubUrl: string }
+	| {
+			type: 'init';
+			id: number;
+			backend: Exclude<Backend, 'native'>;
+			threads: number;
+			hubUrl: string;
+			/** Bytes the model cache may hold; 0 lets the worker choose from the storage quota. */
+			modelBudget: number;
+	  }
 	| { type: 'run'; id: number; task: RunnableTask }
 	| { type: 'cancel'; id: number };
+
+/** What happened to a model file on its way to a task; the page shows downloads and logs the rest. */
+export type FileEvent =
+	| { kind: 'download'; path: string; sha256: string; received: number; total: number }
+	/** hit: read from the cache and verified. stored: downloaded, verified and cached. corrupt: the cached copy failed verification, was deleted and is fetched again. too-large: run without caching (past the budget). */
+	| { kind: 'hit' | 'stored' | 'corrupt' | 'too-large'; path: string; sha256: string; size: number }
+	| { kind: 'evicted'; sha256: string; size: number };
+
+/** The model cache as it stands: null where the browser offers no Cache Storage (an insecure origin). */
+export interface ModelCacheStats {
+	bytes: number;
+	files: number;
+	budget: number;
+}
 
 export type FromWorker =
 	| { type: 'ready'; id: number; backend: Exclude<Backend, 'native'>; threads: number }
 	| { type: 'progress'; id: number; done: number }
 	| { type: 'result'; id: number; outputs: unknown[]; durationMs: number }
-	| { type: 'error'; id: number; message: string; aborted: boolean };
+	| { type: 'error'; id: number; message: string; aborted: boolean }
+	| { type: 'files'; event: FileEvent | null; cache?: ModelCacheStats | null };

@@ -1,5 +1,5 @@
 /** Promise-shaped access to the inference worker; the only place the page talks to it. */
-import type { FromWorker, ToWorker } from '$lib/protocol/worker-messages';
+import type { FileEvent, FromWorker, ModelCacheStats, ToWorker } from '$lib/protocol/worker-messages';
 import type { RunnableTask } from '$lib/executor/task-runner';
 
 type Pending = {
@@ -13,13 +13,15 @@ export class InferenceClient {
 	private pending = new Map<number, Pending>();
 	private nextId = 1;
 
-	constructor() {
+	/** `onFiles` hears what the worker's model cache does: downloads in progress, hits, evictions, its size. */
+	constructor(private readonly onFiles: (event: FileEvent | null, cache?: ModelCacheStats | null) => void = () => {}) {
 		this.worker.onmessage = (event: MessageEvent<FromWorker>) => this.receive(event.data);
 		this.worker.onerror = (event) => this.failAll(new Error(event.message || 'the inference worker crashed'));
 	}
 
-	async init(backend: 'webgpu' | 'wasm', threads: number): Promise<{ backend: 'webgpu' | 'wasm'; threads: number }> {
-		const reply = await this.request({ type: 'init', id: this.nextId++, backend, threads, hubUrl: location.origin });
+	/** `modelBudget`: bytes the model cache may hold, 0 for the worker's default (a share of the quota). */
+	async init(backend: 'webgpu' | 'wasm', threads: number, modelBudget = 0): Promise<{ backend: 'webgpu' | 'wasm'; threads: number }> {
+		const reply = await this.request({ type: 'init', id: this.nextId++, backend, threads, hubUrl: location.origin, modelBudget });
 		if (reply.type !== 'ready') throw new Error('unexpected reply to init');
 		return { backend: reply.backend, threads: reply.threads };
 	}
@@ -51,6 +53,7 @@ export class InferenceClient {
 	}
 
 	private receive(msg: FromWorker) {
+		if (msg.type === 'files') return this.onFiles(msg.event, msg.cache);
 		const p = this.pending.get(msg.id);
 		if (!p) return;
 		switch (msg.type) {

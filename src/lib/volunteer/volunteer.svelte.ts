@@ -7,9 +7,12 @@ import { VOLUNTEER_NAMESPACE, type TaskLease } from '$lib/protocol/events';
 import type { Backend, Capabilities, Readiness, VolunteerMode } from '$lib/protocol/volunteer';
 import { TaskRunner } from '$lib/executor/task-runner';
 import { detectCapabilities } from './capabilities';
+import type { VolunteerCredit } from '$lib/protocol/events';
 import { loadIdentity, saveIdentity } from './identity-store';
 import { InferenceClient } from './inference-client';
-import type { VolunteerSettings } from './settings';
+import { ModelStorage } from './model-storage.svelte';
+import { DEFAULT_SETTINGS, settingsFromQuery, type VolunteerSettings } from './settings';
+import { loadSettings, saveSettings } from './settings-store';
 import { currentReadiness } from './readiness';
 import { WorkLoop, type ConnectionState, type VolunteerSocket } from './work-loop';
 
@@ -27,13 +30,25 @@ export class Volunteer {
 	throughput = $state(0);
 	error = $state<string | null>(null);
 	log = $state<string[]>([]);
+	/** All-time work credited to this volunteer's identity, as the hub reported it at hello, plus this visit's. */
+	credit = $state<VolunteerCredit | null>(null);
+	/** The browser's own word on the network (navigator.onLine). */
+	online = $state(true);
+	/** An update waits for the running task: no new ones are taken. */
+	finishing = $state(false);
+	readonly storage = new ModelStorage();
+	private settings: VolunteerSettings;
 
 	private client: InferenceClient | null = null;
 	private loop: WorkLoop | null = null;
 	private socket: VolunteerSocket | null = null;
+	/** Removes the window listeners on stop: a page navigated away from must not reconnect a closed socket. */
+	private readonly listeners = new AbortController();
 
-	constructor(private readonly settings: VolunteerSettings) {
-		this.mode = settings.mode;
+	/** `query`: the page's query string; it overrides the owner's saved settings for this visit. */
+	constructor(private readonly query: URLSearchParams) {
+		this.settings = settingsFromQuery(query, DEFAULT_SETTINGS);
+		this.mode = this.settings.mode;
 	}
 
 	get readiness(): Readiness {
@@ -41,11 +56,19 @@ export class Volunteer {
 	}
 
 	async start() {
+		this.settings = await loadSettings(this.query);
+		this.mode = this.settings.mode;
+		this.watchNetwork();
+		void this.storage.init();
 		let capabilities: Capabilities;
 		try {
 			const caps = await detectCapabilities(TaskRunner.taskTypes, this.settings.backend !== 'wasm');
-			this.client = new InferenceClient();
-			const ready = await this.client.init(caps.backend === 'webgpu' ? 'webgpu' : 'wasm', this.settings.threads || caps.cores);
+			this.client = new InferenceClient((event, cache) => {
+				const line = this.storage.record(event, cache);
+				if (line) this.note(line);
+			});
+			const budget = Math.round(this.settings.modelBudgetMb * 1e6);
+			const ready = await this.client.init(caps.backend === 'webgpu' ? 'webgpu' : 'wasm', this.settings.threads || caps.cores, budget);
 			capabilities = { ...caps, backend: ready.backend };
 			this.backend = ready.backend;
 			this.threads = ready.threads;
@@ -56,6 +79,9 @@ export class Volunteer {
 		}
 		const client = this.client;
 		this.socket = io(VOLUNTEER_NAMESPACE, { transports: ['websocket'], autoConnect: false });
+		this.socket.on('connect_error', () => {
+			if (this.connection !== 'connected') this.connection = 'offline';
+		});
 		this.loop = new WorkLoop(
 			this.socket,
 			{ backend: capabilities.backend, run: (task, onProgress, signal) => client.run(task, onProgress, signal) },
@@ -70,6 +96,7 @@ export class Volunteer {
 			},
 			{
 				connection: (state) => (this.connection = state),
+				welcomed: (reply) => (this.credit = reply.credit),
 				taskStarted: (lease) => this.show(lease, 0),
 				progress: (lease, done) => this.show(lease, done),
 				taskEnded: (lease, outcome) => this.ended(lease, outcome),
@@ -80,6 +107,7 @@ export class Volunteer {
 	}
 
 	stop() {
+		this.listeners.abort();
 		this.loop?.stop();
 		this.socket?.close();
 		this.client?.terminate();
@@ -88,6 +116,28 @@ export class Volunteer {
 	setMode(mode: VolunteerMode) {
 		this.mode = mode;
 		this.loop?.statusChanged();
+		void saveSettings({ mode });
+	}
+
+	/** Takes no new tasks and resolves once the running one is handed in: an app update waits on this. */
+	async finishThenStop(): Promise<void> {
+		this.finishing = true;
+		await this.loop?.drain();
+	}
+
+	/** Shows the network state, and reconnects at once when it returns rather than at the next backoff. */
+	private watchNetwork() {
+		const { signal } = this.listeners;
+		this.online = navigator.onLine;
+		addEventListener('offline', () => (this.online = false), { signal });
+		addEventListener(
+			'online',
+			() => {
+				this.online = true;
+				if (this.socket && !this.socket.connected) this.socket.disconnect().connect();
+			},
+			{ signal }
+		);
 	}
 
 	private show(lease: TaskLease, done: number) {
@@ -100,6 +150,7 @@ export class Volunteer {
 		if (!outcome.accepted || outcome.durationMs === undefined) return;
 		this.tasksDone += 1;
 		this.inputsDone += lease.inputs.length;
+		if (this.credit) this.credit = { tasksDone: this.credit.tasksDone + 1, inputsDone: this.credit.inputsDone + lease.inputs.length };
 		const rate = lease.inputs.length / Math.max(outcome.durationMs / 1000, 1e-3);
 		this.throughput = this.throughput ? 0.7 * this.throughput + 0.3 * rate : rate;
 	}

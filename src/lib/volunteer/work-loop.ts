@@ -5,7 +5,7 @@
  * It knows neither the DOM nor Node; the caller supplies the socket and the executor.
  */
 import type { Socket } from 'socket.io-client';
-import type { HelloPayload, TaskLease, VolunteerClientToServer, VolunteerServerToClient } from '../protocol/events';
+import type { HelloPayload, HelloReply, TaskLease, VolunteerClientToServer, VolunteerServerToClient } from '../protocol/events';
 import type { Backend, Readiness, VolunteerMode } from '../protocol/volunteer';
 import type { RunnableTask } from '../executor/task-runner';
 
@@ -28,6 +28,8 @@ export interface WorkLoopHost {
 
 export interface WorkLoopListener {
 	connection?(state: ConnectionState): void;
+	/** The hub accepted hello: who this volunteer is and the credit it holds. */
+	welcomed?(reply: HelloReply): void;
 	taskStarted?(lease: TaskLease): void;
 	progress?(lease: TaskLease, done: number): void;
 	taskEnded?(lease: TaskLease, outcome: { accepted: boolean; durationMs?: number; error?: string }): void;
@@ -57,6 +59,9 @@ export class WorkLoop {
 	private resolveSleep: (() => void) | null = null;
 	/** A wake-up that came while the loop was not sleeping (asking for work, say): its next sleep returns at once. */
 	private wakePending = false;
+	/** Set by drain(): no new tasks; the waiters are told when the running ones are done. */
+	private draining = false;
+	private drained: (() => void)[] = [];
 	private readonly options: WorkLoopOptions;
 
 	constructor(
@@ -94,6 +99,16 @@ export class WorkLoop {
 		this.wake();
 	}
 
+	/**
+	 * Takes no new tasks and resolves once the running ones have finished and been handed in (or given
+	 * back). An app update waits on this so it never cuts a task short.
+	 */
+	drain(): Promise<void> {
+		this.draining = true;
+		if (this.running.size === 0) return Promise.resolve();
+		return new Promise((resolve) => this.drained.push(resolve));
+	}
+
 	/** Tell the hub about a changed mode or readiness; pausing stops running tasks at once. */
 	statusChanged() {
 		if (!this.connected) return;
@@ -117,6 +132,7 @@ export class WorkLoop {
 			.catch((e: Error) => ({ ok: false as const, error: e.message }));
 		if (!reply.ok) return this.listener.log?.(`the hub refused this volunteer: ${reply.error}`);
 		await this.host.saveIdentity(reply.identity, reply.volunteerId);
+		this.listener.welcomed?.(reply);
 		this.connected = true;
 		this.listener.connection?.('connected');
 		this.wake();
@@ -125,7 +141,7 @@ export class WorkLoop {
 	private async loop() {
 		while (!this.stopped) {
 			const free = this.options.concurrency - this.running.size;
-			const leases = this.connected && free > 0 && this.mayWork() ? await this.request(free) : [];
+			const leases = this.connected && !this.draining && free > 0 && this.mayWork() ? await this.request(free) : [];
 			for (const lease of leases) void this.runTask(lease);
 			if (leases.length === 0) await this.sleep(this.options.pollMs);
 		}
@@ -160,6 +176,7 @@ export class WorkLoop {
 			this.giveBack(lease, e as Error);
 		} finally {
 			this.running.delete(lease.taskId);
+			if (this.running.size === 0) for (const resolve of this.drained.splice(0)) resolve();
 			this.wake();
 		}
 	}

@@ -2,12 +2,13 @@
 /**
  * The volunteer's compute: a module worker so inference never stalls the page. It loads
  * onnxruntime-web for the backend the page chose (WebGPU, or multi-threaded WASM) and runs tasks
- * through the same TaskRunner the headless volunteer uses.
+ * through the same TaskRunner the headless volunteer uses. Model files come through the worker's
+ * verified cache (model-cache.ts), so a model is downloaded once per volunteer.
  */
 import type { FromWorker, ToWorker } from '../protocol/worker-messages';
 import { TaskRunner } from '../executor/task-runner';
-import { hubFileSource } from '../executor/model-files';
 import { loadOrt } from './load-ort';
+import { ModelCache } from './model-cache';
 
 declare const self: DedicatedWorkerGlobalScope;
 
@@ -22,7 +23,8 @@ self.onmessage = async (event: MessageEvent<ToWorker>) => {
 		case 'init': {
 			try {
 				const { ort, sessionOptions, threads } = await loadOrt(msg.backend, msg.threads);
-				runner = new TaskRunner(ort, hubFileSource(msg.hubUrl), sessionOptions);
+				const files = await ModelCache.open(msg.hubUrl, msg.modelBudget, (event, cache) => post({ type: 'files', event, cache }));
+				runner = new TaskRunner(ort, files, sessionOptions);
 				post({ type: 'ready', id: msg.id, backend: msg.backend, threads });
 			} catch (e) {
 				post({ type: 'error', id: msg.id, message: errorMessage(e), aborted: false });

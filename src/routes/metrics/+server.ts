@@ -1,6 +1,6 @@
-import { registry } from '$lib/server/metrics';
+import { registry } from '$lib/server/metrics/registry';
 
-/** Prometheus text exposition of this hub process's metrics. */
+/** Prometheus text exposition of this hub process's metrics (prom-client). */
 export async function GET() {
-	return new Response(await registry.metrics(), { headers: { 'content-type': registry.contentType } });
+	return new Response(await registry.metrics(), { headers: { 'content-type': registry.contentType, 'cache-control': 'no-store' } });
 }

@@ -97,6 +97,9 @@ describe.each(TEST_DB_KINDS)('realtime on %s', (kind) => {
 		const first = await hello(socket('/volunteer'));
 		const again = await hello(socket('/volunteer'), first.identity);
 		expect(again.volunteerId).toBe(first.volunteerId);
+		// The credit comes back with the identity (a browser restart shows it; the PWA end-to-end test has one earn it).
+		expect(first.credit).toEqual({ tasksDone: 0, inputsDone: 0 });
+		expect(again.credit).toEqual({ tasksDone: 0, inputsDone: 0 });
 		const forged = await hello(socket('/volunteer'), `${first.volunteerId}.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA`);
 		expect(forged.volunteerId).not.toBe(first.volunteerId);
 	});

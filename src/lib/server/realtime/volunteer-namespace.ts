@@ -23,7 +23,7 @@ import { releaseLease, releaseSessionLeases } from '../scheduler/release-leases'
 import { renewLease } from '../scheduler/renew-lease';
 import { closeSession, countSessionTask, openSession, updateSession } from '../volunteers/sessions';
 import { handle, refuse } from './handle';
-import { metrics } from '../metrics';
+import { metrics } from '../metrics/registry';
 
 interface VolunteerData {
 	sessionId: string;
@@ -55,9 +55,9 @@ export function serveVolunteers(hub: Hub, nsp: VolunteerNamespace) {
 				const known = p.identity ? hub.identities.verify(p.identity) : null;
 				const { volunteerId, identity } = known ? { volunteerId: known, identity: p.identity! } : hub.identities.issue();
 				const data: VolunteerData = { sessionId: socket.id, volunteerId, capabilities: p.capabilities, mode: p.mode, readiness: p.readiness };
-				await openSession(hub.db, { id: socket.id, volunteerId, hubId: hub.id, capabilities: p.capabilities, mode: p.mode, readiness: p.readiness });
+				const credit = await openSession(hub.db, { id: socket.id, volunteerId, hubId: hub.id, capabilities: p.capabilities, mode: p.mode, readiness: p.readiness });
 				Object.assign(socket.data, data);
-				return { ok: true, volunteerId, identity, sessionId: socket.id };
+				return { ok: true, volunteerId, identity, sessionId: socket.id, credit };
 			})
 		);
 

@@ -2,6 +2,7 @@ import { eq, gt, lt, sql } from 'drizzle-orm';
 import { volunteerSessions, volunteers } from '../db/schema';
 import type { Db } from '../db';
 import type { Capabilities, Readiness, VolunteerMode } from '../../protocol/volunteer';
+import type { VolunteerCredit } from '../../protocol/events';
 
 export interface NewSession {
 	id: string;
@@ -12,13 +13,15 @@ export interface NewSession {
 	readiness: Readiness;
 }
 
-/** Records a connection, creating the volunteer on its first visit. */
-export async function openSession(db: Db, s: NewSession): Promise<void> {
-	await db
+/** Records a connection, creating the volunteer on its first visit; returns the credit it holds. */
+export async function openSession(db: Db, s: NewSession): Promise<VolunteerCredit> {
+	const [credit] = await db
 		.insert(volunteers)
 		.values({ id: s.volunteerId })
-		.onConflictDoUpdate({ target: volunteers.id, set: { lastSeenAt: sql`now()` } });
+		.onConflictDoUpdate({ target: volunteers.id, set: { lastSeenAt: sql`now()` } })
+		.returning({ tasksDone: volunteers.tasksDone, inputsDone: volunteers.inputsDone });
 	await db.insert(volunteerSessions).values(s);
+	return credit;
 }
 
 /** The connection ended (or its hub found it gone). */

@@ -27,5 +27,17 @@ export const metrics = {
 		help: 'Time to store and validate a result, seconds',
 		buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
 		registers: [registry]
+	}),
+	blobBytesSent: new Counter({
+		name: 'exostack_blob_bytes_sent_total',
+		help: 'Model file bytes sent, by file sha256',
+		labelNames: ['sha256'] as const,
+		registers: [registry]
+	}),
+	blobResponses: new Counter({
+		name: 'exostack_blob_responses_total',
+		help: 'Model file responses, by file sha256 and HTTP status',
+		labelNames: ['sha256', 'status'] as const,
+		registers: [registry]
 	})
 };
