@@ -32,7 +32,9 @@ export function attachRealtime(hub: Hub, httpServer: HttpServer): Server {
 	hub.onStop(async () => {
 		io.disconnectSockets(true);
 		await volunteerService.drain();
-		await new Promise<void>((resolve) => io.close(() => resolve()));
+		// Not awaited: closing waits for every client to answer the WebSocket close, up to 30 s for one that
+		// never does (a hidden tab); the leases are already given back, which is what mattered.
+		void io.close();
 	});
 
 	// Sessions of this process are alive while its sockets are; one statement keeps them all fresh.
