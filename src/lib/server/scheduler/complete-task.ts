@@ -1,10 +1,11 @@
 import { and, eq, sql } from 'drizzle-orm';
-import { models, results, tasks, volunteers } from '../db/schema';
+import { models, results, tasks } from '../db/schema';
 import type { Db } from '../db';
 import { checkOutputs } from './check-outputs';
 import { endLease, failedAttempt, type FailurePolicy } from './lease-transitions';
 import { lockChunk, retrying } from './locks';
 import { validateChunk, type Settlement, type ValidationPolicy } from './validate-chunk';
+import { VolunteerTally } from './volunteer-tally';
 import { backendClassOf, type Backend } from '../../protocol/volunteer';
 
 export interface Completion {
@@ -49,7 +50,9 @@ export async function completeTask(db: Db, c: Completion, policy: SchedulerPolic
 			const problem = checkOutputs(task.taskType, c.outputs, { inputCount: task.inputs.length, embedding: task.embedding });
 			if (problem) {
 				await tx.update(tasks).set(failedAttempt(policy, `rejected output: ${problem}`)).where(eq(tasks.id, c.taskId));
-				const settlement = await validateChunk(tx, where.jobId, where.seq, policy);
+				const tally = new VolunteerTally();
+				const settlement = await validateChunk(tx, where.jobId, where.seq, policy, tally);
+				await tally.apply(tx);
 				return { stored: false, reason: 'rejected_output', error: problem, jobId: where.jobId, settlement } as const;
 			}
 			await tx.update(tasks).set({ ...endLease, state: 'done', finishedAt: sql`now()` }).where(eq(tasks.id, c.taskId));
@@ -63,11 +66,10 @@ export async function completeTask(db: Db, c: Completion, policy: SchedulerPolic
 				backendClass: backendClassOf(c.backend),
 				durationMs: c.durationMs
 			});
-			await tx
-				.update(volunteers)
-				.set({ tasksDone: sql`${volunteers.tasksDone} + 1`, inputsDone: sql`${volunteers.inputsDone} + ${task.inputs.length}` })
-				.where(eq(volunteers.id, c.volunteerId));
-			const settlement = await validateChunk(tx, where.jobId, where.seq, policy);
+			const tally = new VolunteerTally();
+			tally.add(c.volunteerId, { tasks: 1, inputs: task.inputs.length });
+			const settlement = await validateChunk(tx, where.jobId, where.seq, policy, tally);
+			await tally.apply(tx);
 			return { stored: true, jobId: where.jobId, inputs: task.inputs.length, settlement } as const;
 		})
 	);

@@ -4,6 +4,7 @@ import type { Db } from '../db';
 import { failedAttempt } from './lease-transitions';
 import { lockChunk, retrying } from './locks';
 import { validateChunk, type Settlement } from './validate-chunk';
+import { VolunteerTally } from './volunteer-tally';
 import type { SchedulerPolicy } from './complete-task';
 
 export interface Failure {
@@ -30,7 +31,10 @@ export async function failTask(db: Db, f: Failure, policy: SchedulerPolicy): Pro
 				.where(and(eq(tasks.id, f.taskId), eq(tasks.leaseToken, f.leaseToken), eq(tasks.leaseVolunteer, f.volunteerId), eq(tasks.state, 'leased')))
 				.returning({ state: tasks.state });
 			if (!row) return null;
-			const settlement = row.state === 'dead' ? await validateChunk(tx, where.jobId, where.seq, policy) : null;
+			if (row.state !== 'dead') return { jobId: where.jobId, state: row.state, settlement: null };
+			const tally = new VolunteerTally();
+			const settlement = await validateChunk(tx, where.jobId, where.seq, policy, tally);
+			await tally.apply(tx);
 			return { jobId: where.jobId, state: row.state, settlement };
 		})
 	);

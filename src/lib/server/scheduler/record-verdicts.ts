@@ -1,6 +1,7 @@
-import { eq, inArray, sql } from 'drizzle-orm';
-import { creditLedger, results, volunteers } from '../db/schema';
+import { inArray, sql } from 'drizzle-orm';
+import { creditLedger, results } from '../db/schema';
 import type { Db } from '../db';
+import type { VolunteerTally } from './volunteer-tally';
 
 interface Judged {
 	taskId: number;
@@ -14,7 +15,7 @@ interface Judged {
  * granted twice) and extend their volunteers' trusted run; results of the same backend class that
  * disagreed are invalid and reset their volunteers' run; results of other classes were never compared.
  */
-export async function recordVerdicts(tx: Db, jobId: string, agreeing: Judged[], all: Judged[], amount: number) {
+export async function recordVerdicts(tx: Db, tally: VolunteerTally, jobId: string, agreeing: Judged[], all: Judged[], amount: number) {
 	const cls = agreeing[0].backendClass;
 	const valid = new Set(agreeing.map((r) => r.taskId));
 	const invalid = all.filter((r) => !valid.has(r.taskId) && r.backendClass === cls);
@@ -26,22 +27,8 @@ export async function recordVerdicts(tx: Db, jobId: string, agreeing: Judged[], 
 		...unchecked.map((r) => [r.taskId, 'unchecked'] as const)
 	]);
 	await tx.insert(creditLedger).values(agreeing.map((r) => ({ volunteerId: r.volunteerId, jobId, taskId: r.taskId, amount })));
-	for (const r of agreeing) {
-		await tx
-			.update(volunteers)
-			.set({
-				credit: sql`${volunteers.credit} + ${amount}`,
-				validResults: sql`${volunteers.validResults} + 1`,
-				consecutiveValid: sql`${volunteers.consecutiveValid} + 1`
-			})
-			.where(eq(volunteers.id, r.volunteerId));
-	}
-	for (const r of invalid) {
-		await tx
-			.update(volunteers)
-			.set({ invalidResults: sql`${volunteers.invalidResults} + 1`, consecutiveValid: 0 })
-			.where(eq(volunteers.id, r.volunteerId));
-	}
+	for (const r of agreeing) tally.add(r.volunteerId, { credit: amount, valid: 1 });
+	for (const r of invalid) tally.add(r.volunteerId, { invalid: 1 });
 	return agreeing.map((r) => ({ volunteerId: r.volunteerId, amount }));
 }
 

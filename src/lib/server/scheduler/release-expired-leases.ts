@@ -4,6 +4,7 @@ import type { Db } from '../db';
 import { failedAttempt } from './lease-transitions';
 import { lockChunk, retrying } from './locks';
 import { validateChunk } from './validate-chunk';
+import { VolunteerTally } from './volunteer-tally';
 import type { SchedulerPolicy } from './complete-task';
 
 /**
@@ -30,7 +31,9 @@ export async function releaseExpiredLeases(db: Db, policy: SchedulerPolicy): Pro
 		await retrying(() =>
 			db.transaction(async (tx) => {
 				await lockChunk(tx, r.jobId, r.seq);
-				await validateChunk(tx, r.jobId, r.seq, policy);
+				const tally = new VolunteerTally();
+				await validateChunk(tx, r.jobId, r.seq, policy, tally);
+				await tally.apply(tx);
 			})
 		);
 	}

@@ -5,6 +5,7 @@ import type { Db } from '../db';
 import { largestAgreeingGroup, quorumOf } from './compare-outputs';
 import { endLease } from './lease-transitions';
 import { recordVerdicts } from './record-verdicts';
+import type { VolunteerTally } from './volunteer-tally';
 
 export interface ValidationPolicy {
 	/** Numbers in two outputs agree when they differ by at most this. */
@@ -18,7 +19,8 @@ export type Settlement =
 type ResultRow = { taskId: number; volunteerId: string; backendClass: string; output: unknown[] };
 
 /**
- * Decides a chunk's fate from its replicas' results (the validator). The caller holds the chunk's lock.
+ * Decides a chunk's fate from its replicas' results (the validator). The caller holds the chunk's lock
+ * and applies `tally` (the volunteers' records) at the end of its transaction.
  *
  * Results are compared only within one backend class. When a strict majority of the job's replication
  * agree within the tolerance, the chunk is accepted: the first of them becomes the accepted result,
@@ -27,7 +29,7 @@ type ResultRow = { taskId: number; volunteerId: string; backendClass: string; ou
  * trusted volunteer's solo replica is a quorum of one when it is the chunk's only result. With no quorum and nothing still running, one
  * more replica is spawned if the results disagree, up to 2n+1; otherwise the chunk is dead.
  */
-export async function validateChunk(tx: Db, jobId: string, seq: number, policy: ValidationPolicy): Promise<Settlement> {
+export async function validateChunk(tx: Db, jobId: string, seq: number, policy: ValidationPolicy, tally: VolunteerTally): Promise<Settlement> {
 	const rows = await chunkState(tx, jobId, seq);
 	const found = rows.filter((r) => r.verdict === 'pending').map((r) => ({ ...r, output: r.output! }));
 	if (rows[0].acceptedTask !== null) {
@@ -38,7 +40,7 @@ export async function validateChunk(tx: Db, jobId: string, seq: number, policy: 
 	const quorum = found.length === 1 && found[0].solo ? 1 : quorumOf(replication);
 	for (const [, inClass] of groupBy(found, (r) => r.backendClass)) {
 		const agreeing = largestAgreeingGroup(inClass, policy.tolerance);
-		if (agreeing.length >= quorum) return accept(tx, jobId, seq, agreeing, found, cost * inputs);
+		if (agreeing.length >= quorum) return accept(tx, tally, jobId, seq, agreeing, found, cost * inputs);
 	}
 	if (rows.some((r) => r.state === 'queued' || r.state === 'leased')) return { outcome: 'waiting' };
 	if (found.length > 0 && rows.length < 2 * replication + 1) {
@@ -99,7 +101,7 @@ function noQuorum(results: number, replicas: number) {
 	return `no quorum: ${results} result(s) from ${replicas} replica(s) did not agree`;
 }
 
-async function accept(tx: Db, jobId: string, seq: number, agreeing: ResultRow[], all: ResultRow[], amount: number): Promise<Settlement> {
+async function accept(tx: Db, tally: VolunteerTally, jobId: string, seq: number, agreeing: ResultRow[], all: ResultRow[], amount: number): Promise<Settlement> {
 	await tx.insert(acceptedResults).values({ jobId, seq, taskId: agreeing[0].taskId });
 	// One statement cancels every open replica; the locked snapshot in `open` still shows which were
 	// leased (RETURNING alone would show the new state), to tell those volunteers to stop.
@@ -113,7 +115,7 @@ async function accept(tx: Db, jobId: string, seq: number, agreeing: ResultRow[],
 		.from(open)
 		.where(eq(tasks.id, open.id))
 		.returning({ id: tasks.id, was: open.was });
-	const credited = await recordVerdicts(tx, jobId, agreeing, all, amount);
+	const credited = await recordVerdicts(tx, tally, jobId, agreeing, all, amount);
 	return { outcome: 'accepted', cancelledLeases: cancelled.filter((c) => c.was === 'leased').map((c) => c.id), credited };
 }
 
