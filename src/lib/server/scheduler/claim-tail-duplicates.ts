@@ -3,6 +3,7 @@ import { alias } from 'drizzle-orm/pg-core';
 import { jobs, results, tasks } from '../db/schema';
 import type { Db } from '../db';
 import type { ClaimRequest } from './claim-tasks';
+import { rowsOf } from '../db/rows';
 
 const sibling = alias(tasks, 'sibling');
 
@@ -68,9 +69,4 @@ export async function claimTailDuplicates(tx: Db, req: ClaimRequest, slots: numb
 		.from(tasks)
 		.innerJoin(jobs, eq(jobs.id, tasks.jobId))
 		.where(inArray(tasks.id, ids));
-}
-
-/** db.execute answers with an array (postgres-js) or with `{ rows }` (PGlite). */
-function rowsOf<T>(result: unknown): T[] {
-	return Array.isArray(result) ? (result as T[]) : ((result as { rows: T[] }).rows ?? []);
 }

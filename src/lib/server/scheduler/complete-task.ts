@@ -1,5 +1,6 @@
 import { and, eq, sql } from 'drizzle-orm';
-import { models, results, tasks } from '../db/schema';
+import { jobs, models, results, tasks } from '../db/schema';
+import { acceptUnreplicated } from './accept-unreplicated';
 import type { Db } from '../db';
 import { checkOutputs } from './check-outputs';
 import { endLease, failedAttempt, type FailurePolicy } from './lease-transitions';
@@ -25,8 +26,9 @@ export type CompletionOutcome =
 	| { stored: false; reason: 'rejected_output'; error: string; jobId: string; settlement: Settlement };
 
 /**
- * Stores a replica's result exactly once, and only from the holder of the current lease, then lets the
- * validator settle its chunk in the same transaction.
+ * Stores a replica's result exactly once, and only from the holder of the current lease, and settles
+ * its chunk: in one statement for an unreplicated chunk (accept-unreplicated.ts), otherwise through the
+ * validator in the same transaction.
  *
  * Locking (see locks.ts): the chunk's lock first, then SELECT … FOR UPDATE on the task row matched by
  * id, token, holder and state. A concurrent release, expiry or second delivery either committed first
@@ -34,43 +36,67 @@ export type CompletionOutcome =
  * forged result changes nothing. Call finishJobIfDone after this returns (after the commit).
  */
 export async function completeTask(db: Db, c: Completion, policy: SchedulerPolicy): Promise<CompletionOutcome> {
-	return retrying(() =>
-		db.transaction(async (tx) => {
-			const [where] = await tx.select({ jobId: tasks.jobId, seq: tasks.seq }).from(tasks).where(eq(tasks.id, c.taskId));
-			if (!where) return { stored: false, reason: 'stale_lease' } as const;
-			await lockChunk(tx, where.jobId, where.seq);
-			const [task] = await tx
-				.select({ taskType: tasks.taskType, inputs: tasks.inputs, embedding: models.embedding })
-				.from(tasks)
-				.innerJoin(models, eq(models.id, tasks.modelId))
-				.where(and(eq(tasks.id, c.taskId), eq(tasks.leaseToken, c.leaseToken), eq(tasks.leaseVolunteer, c.volunteerId), eq(tasks.state, 'leased')))
-				.for('update', { of: tasks });
-			if (!task) return { stored: false, reason: 'stale_lease' } as const;
+	const task = await currentLease(db, c);
+	if (!task) return { stored: false, reason: 'stale_lease' };
+	const problem = checkOutputs(task.taskType, c.outputs, { inputCount: task.inputs, embedding: task.embedding });
+	if (problem || task.replication > 1) return retrying(() => completeAndValidate(db, c, policy, problem));
+	const fast = await retrying(() => acceptUnreplicated(db, { ...c, inputs: task.inputs, amount: task.inputs * task.cost }));
+	if (!fast.stored) return { stored: false, reason: 'stale_lease' };
+	const settlement: Settlement = fast.accepted ? { outcome: 'accepted', cancelledLeases: fast.cancelledLeases, credited: [{ volunteerId: c.volunteerId, amount: task.inputs * task.cost }] } : { outcome: 'already' };
+	return { stored: true, jobId: task.jobId, inputs: task.inputs, settlement };
+}
 
-			const problem = checkOutputs(task.taskType, c.outputs, { inputCount: task.inputs.length, embedding: task.embedding });
-			if (problem) {
-				await tx.update(tasks).set(failedAttempt(policy, `rejected output: ${problem}`)).where(eq(tasks.id, c.taskId));
-				const tally = new VolunteerTally();
-				const settlement = await validateChunk(tx, where.jobId, where.seq, policy, tally);
-				await tally.apply(tx);
-				return { stored: false, reason: 'rejected_output', error: problem, jobId: where.jobId, settlement } as const;
-			}
-			await tx.update(tasks).set({ ...endLease, state: 'done', finishedAt: sql`now()` }).where(eq(tasks.id, c.taskId));
-			await tx.insert(results).values({
-				taskId: c.taskId,
-				jobId: where.jobId,
-				seq: where.seq,
-				volunteerId: c.volunteerId,
-				output: c.outputs,
-				backend: c.backend,
-				backendClass: backendClassOf(c.backend),
-				durationMs: c.durationMs
-			});
-			const tally = new VolunteerTally();
-			tally.add(c.volunteerId, { tasks: 1, inputs: task.inputs.length });
+/** The lease as it stands (no lock: whatever writes next re-checks it), with what checking and crediting need. */
+async function currentLease(db: Db, c: Completion) {
+	const [task] = await db
+		.select({
+			jobId: tasks.jobId,
+			taskType: tasks.taskType,
+			inputs: sql<number>`jsonb_array_length(${tasks.inputs})`,
+			embedding: models.embedding,
+			cost: models.cost,
+			replication: jobs.replication
+		})
+		.from(tasks)
+		.innerJoin(jobs, eq(jobs.id, tasks.jobId))
+		.innerJoin(models, eq(models.id, tasks.modelId))
+		.where(and(eq(tasks.id, c.taskId), eq(tasks.leaseToken, c.leaseToken), eq(tasks.leaseVolunteer, c.volunteerId), eq(tasks.state, 'leased')));
+	return task ?? null;
+}
+
+/** The general path: replicated chunks, and rejected outputs (which count as a failed attempt). */
+function completeAndValidate(db: Db, c: Completion, policy: SchedulerPolicy, problem: string | null): Promise<CompletionOutcome> {
+	return db.transaction(async (tx) => {
+		const [where] = await tx.select({ jobId: tasks.jobId, seq: tasks.seq }).from(tasks).where(eq(tasks.id, c.taskId));
+		if (!where) return { stored: false, reason: 'stale_lease' } as const;
+		await lockChunk(tx, where.jobId, where.seq);
+		const [task] = await tx
+			.select({ inputs: tasks.inputs })
+			.from(tasks)
+			.where(and(eq(tasks.id, c.taskId), eq(tasks.leaseToken, c.leaseToken), eq(tasks.leaseVolunteer, c.volunteerId), eq(tasks.state, 'leased')))
+			.for('update');
+		if (!task) return { stored: false, reason: 'stale_lease' } as const;
+		const tally = new VolunteerTally();
+		if (problem) {
+			await tx.update(tasks).set(failedAttempt(policy, `rejected output: ${problem}`)).where(eq(tasks.id, c.taskId));
 			const settlement = await validateChunk(tx, where.jobId, where.seq, policy, tally);
 			await tally.apply(tx);
-			return { stored: true, jobId: where.jobId, inputs: task.inputs.length, settlement } as const;
-		})
-	);
+			return { stored: false, reason: 'rejected_output', error: problem, jobId: where.jobId, settlement } as const;
+		}
+		await tx.update(tasks).set({ ...endLease, state: 'done', finishedAt: sql`now()` }).where(eq(tasks.id, c.taskId));
+		await tx.insert(results).values({
+			taskId: c.taskId,
+			jobId: where.jobId,
+			seq: where.seq,
+			volunteerId: c.volunteerId,
+			output: c.outputs,
+			backend: c.backend,
+			backendClass: backendClassOf(c.backend),
+			durationMs: c.durationMs
+		});
+		tally.add(c.volunteerId, { tasks: 1, inputs: task.inputs.length });
+		const settlement = await validateChunk(tx, where.jobId, where.seq, policy, tally);
+		await tally.apply(tx);
+		return { stored: true, jobId: where.jobId, inputs: task.inputs.length, settlement } as const;
+	});
 }

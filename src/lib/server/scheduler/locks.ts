@@ -5,6 +5,10 @@
  *      (completing, failing or validating one of its replicas), always before
  *   2. row locks on task rows.
  *
+ * The one exception is accepting a result of an unreplicated chunk (accept-unreplicated.ts): a single
+ * statement whose only contest is with a tail duplicate of the same chunk, settled by the accepted
+ * results' primary key and, if the two wait on each other, by a retried deadlock victim.
+ *
  * Claims never wait for a row: they take rows with SKIP LOCKED. Bulk updates (the reaper, a session's
  * release) skip rows others hold and settle each chunk afterwards in its own transaction. Whatever can
  * still wait (cancelling a job) is retried if PostgreSQL picks it as a deadlock victim.
