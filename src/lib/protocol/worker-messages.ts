@@ -4,14 +4,16 @@
  */
 import type { RunnableTask } from '../executor/task-runner';
 import type { Backend } from './volunteer';
+import type { ModelVariant } from './variants';
 
 export type ToWorker =
-	| { type: 'init'; id: number; backend: Exclude<Backend, 'native'>; threads: number; hubUrl: string }
+	| { type: 'init'; id: number; backend: Exclude<Backend, 'native'>; threads: number; hubUrl: string; gpuFeatures: string[] }
 	| { type: 'run'; id: number; task: RunnableTask }
 	| { type: 'cancel'; id: number };
 
 export type FromWorker =
 	| { type: 'ready'; id: number; backend: Exclude<Backend, 'native'>; threads: number }
 	| { type: 'progress'; id: number; done: number }
-	| { type: 'result'; id: number; outputs: unknown[]; durationMs: number }
+	| { type: 'text'; id: number; index: number; delta: string }
+	| { type: 'result'; id: number; outputs: unknown[]; variant: ModelVariant; durationMs: number }
 	| { type: 'error'; id: number; message: string; aborted: boolean };

@@ -45,7 +45,7 @@ export class Volunteer {
 		try {
 			const caps = await detectCapabilities(TaskRunner.taskTypes, this.settings.backend !== 'wasm');
 			this.client = new InferenceClient();
-			const ready = await this.client.init(caps.backend === 'webgpu' ? 'webgpu' : 'wasm', this.settings.threads || caps.cores);
+			const ready = await this.client.init(caps.backend === 'webgpu' ? 'webgpu' : 'wasm', this.settings.threads || caps.cores, caps.webgpu?.features ?? []);
 			capabilities = { ...caps, backend: ready.backend };
 			this.backend = ready.backend;
 			this.threads = ready.threads;
@@ -58,7 +58,7 @@ export class Volunteer {
 		this.socket = io(VOLUNTEER_NAMESPACE, { transports: ['websocket'], autoConnect: false });
 		this.loop = new WorkLoop(
 			this.socket,
-			{ backend: capabilities.backend, run: (task, onProgress, signal) => client.run(task, onProgress, signal) },
+			{ backend: capabilities.backend, run: (task, hooks, signal) => client.run(task, hooks, signal) },
 			{
 				hello: async () => ({ identity: await loadIdentity(), capabilities, mode: this.mode, readiness: this.readiness }),
 				saveIdentity: async (identity, volunteerId) => {

@@ -7,6 +7,7 @@
 import type { FromWorker, ToWorker } from '../protocol/worker-messages';
 import { TaskRunner } from '../executor/task-runner';
 import { hubFileSource } from '../executor/model-files';
+import { variantPreference } from '../protocol/variants';
 import { loadOrt } from './load-ort';
 
 declare const self: DedicatedWorkerGlobalScope;
@@ -22,7 +23,7 @@ self.onmessage = async (event: MessageEvent<ToWorker>) => {
 		case 'init': {
 			try {
 				const { ort, sessionOptions, threads } = await loadOrt(msg.backend, msg.threads);
-				runner = new TaskRunner(ort, hubFileSource(msg.hubUrl), sessionOptions);
+				runner = new TaskRunner(ort, hubFileSource(msg.hubUrl), sessionOptions, variantPreference(msg.backend, msg.gpuFeatures));
 				post({ type: 'ready', id: msg.id, backend: msg.backend, threads });
 			} catch (e) {
 				post({ type: 'error', id: msg.id, message: errorMessage(e), aborted: false });
@@ -43,11 +44,12 @@ async function run(id: number, task: Extract<ToWorker, { type: 'run' }>['task'])
 	running.set(id, controller);
 	const started = performance.now();
 	try {
-		const outputs = await runner.run(task, {
+		const { outputs, variant } = await runner.run(task, {
 			signal: controller.signal,
-			onProgress: (done) => post({ type: 'progress', id, done })
+			onProgress: (done) => post({ type: 'progress', id, done }),
+			onText: (index, delta) => post({ type: 'text', id, index, delta })
 		});
-		post({ type: 'result', id, outputs, durationMs: performance.now() - started });
+		post({ type: 'result', id, outputs, variant, durationMs: performance.now() - started });
 	} catch (e) {
 		post({ type: 'error', id, message: errorMessage(e), aborted: controller.signal.aborted });
 	} finally {

@@ -6,6 +6,8 @@ import { jobRoom, jobUpdate, serveDashboards, type DashboardNamespace } from './
 import { originAllowed } from './origin';
 import { serveVolunteers, type VolunteerNamespace } from './volunteer-namespace';
 import { touchHubSessions } from '../volunteers/sessions';
+import { TextStreams } from './text-streams';
+import { TERMINAL_JOB_STATUSES } from '../../protocol/jobs';
 
 /** Job updates are coalesced per job over this window: a busy job refreshes its watchers ~10 times a second, not once per task. */
 const JOB_UPDATE_MS = 100;
@@ -22,9 +24,13 @@ export function attachRealtime(hub: Hub, httpServer: HttpServer): Server {
 	});
 	const volunteers = io.of(VOLUNTEER_NAMESPACE) as unknown as VolunteerNamespace;
 	const dashboards = io.of(DASHBOARD_NAMESPACE) as unknown as DashboardNamespace;
-	const volunteerService = serveVolunteers(hub, volunteers);
-	serveDashboards(hub, dashboards);
-	hub.notify = notifier(hub, volunteers, dashboards);
+	const streams = new TextStreams();
+	const volunteerService = serveVolunteers(hub, volunteers, {
+		streams,
+		publish: (text) => dashboards.to(jobRoom(text.jobId)).emit('job:text', text)
+	});
+	serveDashboards(hub, dashboards, streams);
+	hub.notify = notifier(hub, volunteers, dashboards, streams);
 	// On shutdown, drop every connection and wait for their leases to be given back before the database closes.
 	hub.onStop(async () => {
 		io.disconnectSockets(true);
@@ -41,11 +47,12 @@ export function attachRealtime(hub: Hub, httpServer: HttpServer): Server {
 	return io;
 }
 
-function notifier(hub: Hub, volunteers: VolunteerNamespace, dashboards: DashboardNamespace): Notifier {
+function notifier(hub: Hub, volunteers: VolunteerNamespace, dashboards: DashboardNamespace, streams: TextStreams): Notifier {
 	const pending = new Set<string>();
 	const flush = async (jobId: string) => {
 		pending.delete(jobId);
 		const update = await jobUpdate(hub, jobId).catch(() => null);
+		if (update && TERMINAL_JOB_STATUSES.includes(update.status)) streams.jobEnded(jobId);
 		if (update) dashboards.to(jobRoom(jobId)).emit('job:update', update);
 	};
 	return {

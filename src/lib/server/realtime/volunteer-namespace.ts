@@ -8,7 +8,9 @@ import {
 	TaskRelease,
 	TaskRequest,
 	TaskResult,
+	TaskText,
 	type InterServerEvents,
+	type JobText,
 	type TaskLease,
 	type VolunteerClientToServer,
 	type VolunteerServerToClient
@@ -23,6 +25,14 @@ import { renewLease } from '../scheduler/renew-lease';
 import { getModels } from '../models/model-queries';
 import { closeSession, countSessionTask, openSession, updateSession } from '../volunteers/sessions';
 import { handle, refuse } from './handle';
+import { taskOffsets } from '../scheduler/task-offsets';
+import type { TextStreams } from './text-streams';
+
+/** Live text: which leases may stream, and where accepted text goes (the job's dashboard room). */
+export interface TextRelayOptions {
+	streams: TextStreams;
+	publish(text: JobText): void;
+}
 
 interface VolunteerData {
 	sessionId: string;
@@ -39,10 +49,16 @@ type VolunteerSocket = Socket<VolunteerClientToServer, VolunteerServerToClient, 
  * Wires each volunteer connection: hello first, then leasing, results and status, all validated and
  * fenced. `drain()` waits for disconnected sessions' leases to be given back (for a clean shutdown).
  */
-export function serveVolunteers(hub: Hub, nsp: VolunteerNamespace) {
+export function serveVolunteers(hub: Hub, nsp: VolunteerNamespace, text: TextRelayOptions) {
 	const leaving = new Set<Promise<void>>();
 	nsp.on('connection', (socket) => {
 		const session = () => (socket.data.volunteerId ? (socket.data as VolunteerData) : null);
+		/** Leases of this connection that may stream text; forgotten when they end. */
+		const streaming = new Map<number, string>();
+		const endStream = (taskId: number, leaseToken: string) => {
+			text.streams.untrack(taskId, leaseToken);
+			streaming.delete(taskId);
+		};
 		const notHello = () => refuse('send hello first', 'unauthorized');
 
 		socket.on(
@@ -75,7 +91,14 @@ export function serveVolunteers(hub: Hub, nsp: VolunteerNamespace) {
 				if (!s) return notHello();
 				// The hub enforces the volunteer's own word: a paused or not-ready volunteer gets nothing.
 				if (s.mode === 'paused' || !s.readiness.ready) return { ok: true, tasks: [] };
-				return { ok: true, tasks: await lease(hub, s, p.slots) };
+				const tasks = await lease(hub, s, p.slots);
+				const generating = tasks.filter((t) => t.taskType === 'text_generation');
+				const offsets = await taskOffsets(hub.db, generating.map((t) => t.taskId));
+				for (const t of generating) {
+					text.streams.track(t.taskId, t.leaseToken, t.jobId, offsets.get(t.taskId) ?? 0);
+					streaming.set(t.taskId, t.leaseToken);
+				}
+				return { ok: true, tasks };
 			})
 		);
 
@@ -89,13 +112,31 @@ export function serveVolunteers(hub: Hub, nsp: VolunteerNamespace) {
 			})
 		);
 
-		socket.on('task:result', handle(TaskResult, (p) => (session() ? accept(hub, session()!, p) : Promise.resolve(notHello()))));
+		socket.on(
+			'task:result',
+			handle(TaskResult, async (p) => {
+				const s = session();
+				if (!s) return notHello();
+				const reply = await accept(hub, s, p);
+				endStream(p.taskId, p.leaseToken);
+				return reply;
+			})
+		);
+
+		// Fire and forget: text from a lease this connection does not hold is dropped without a word.
+		socket.on('task:text', (payload: unknown) => {
+			const parsed = TaskText.safeParse(payload);
+			if (!parsed.success || !session()) return;
+			const event = text.streams.accept(parsed.data);
+			if (event) text.publish(event);
+		});
 
 		socket.on(
 			'task:fail',
 			handle(TaskFailure, async (p) => {
 				const s = session();
 				if (!s) return notHello();
+				endStream(p.taskId, p.leaseToken);
 				const row = await failTask(hub.db, { ...p, volunteerId: s.volunteerId }, hub.config.failure);
 				if (!row) return refuse('this lease is no longer yours', 'stale_lease');
 				if (row.state === 'dead') await finishJobIfDone(hub.db, row.jobId);
@@ -109,6 +150,7 @@ export function serveVolunteers(hub: Hub, nsp: VolunteerNamespace) {
 			handle(TaskRelease, async (p) => {
 				const s = session();
 				if (!s) return notHello();
+				endStream(p.taskId, p.leaseToken);
 				if (!(await releaseLease(hub.db, p.taskId, p.leaseToken, s.volunteerId)))
 					return refuse('this lease is no longer yours', 'stale_lease');
 				hub.notify.workAvailable();
@@ -117,6 +159,7 @@ export function serveVolunteers(hub: Hub, nsp: VolunteerNamespace) {
 		);
 
 		socket.on('disconnect', () => {
+			for (const [taskId, token] of streaming) endStream(taskId, token);
 			const done = goodbye(hub, socket).finally(() => leaving.delete(done));
 			leaving.add(done);
 		});

@@ -4,6 +4,7 @@ import type { Db } from '../db';
 import { checkOutputs } from './check-outputs';
 import { endLease, failedAttempt, type FailurePolicy } from './lease-transitions';
 import type { Backend } from '../../protocol/volunteer';
+import { resultClass, type ModelVariant } from '../../protocol/variants';
 
 export interface Completion {
 	taskId: number;
@@ -11,6 +12,8 @@ export interface Completion {
 	volunteerId: string;
 	outputs: unknown[];
 	backend: Backend;
+	/** The model variant that computed the outputs; recorded with the backend so results of different variants are never compared. */
+	variant?: ModelVariant;
 	durationMs: number;
 }
 
@@ -63,7 +66,7 @@ export async function completeTask(db: Db, c: Completion, policy: FailurePolicy)
 			jobId: task.jobId,
 			volunteerId: c.volunteerId,
 			output: c.outputs,
-			backend: c.backend,
+			backend: resultClass(c.backend, c.variant ?? 'fp32'),
 			durationMs: c.durationMs
 		});
 		await tx

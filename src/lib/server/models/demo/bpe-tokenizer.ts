@@ -37,24 +37,35 @@ function corpus(): Map<string, number> {
  */
 export function learnMerges(mergeCount: number): [string, string][] {
 	const words = [...corpus()].map(([w, n]) => ({ symbols: [...w], n }));
+	// Pair counts and which words hold each pair, updated per merge for the words it touches only.
+	const counts = new Map<string, number>();
+	const holders = new Map<string, Set<number>>();
+	const count = (id: number, sign: 1 | -1) => {
+		const { symbols, n } = words[id];
+		for (let i = 0; i + 1 < symbols.length; i++) {
+			const key = `${symbols[i]} ${symbols[i + 1]}`;
+			counts.set(key, (counts.get(key) ?? 0) + sign * n);
+			if (sign > 0) (holders.get(key) ?? holders.set(key, new Set()).get(key)!).add(id);
+		}
+	};
+	words.forEach((_, id) => count(id, 1));
 	const merges: [string, string][] = [];
 	while (merges.length < mergeCount) {
-		const pairs = new Map<string, number>();
-		for (const { symbols, n } of words) {
-			for (let i = 0; i + 1 < symbols.length; i++) {
-				const key = `${symbols[i]} ${symbols[i + 1]}`;
-				pairs.set(key, (pairs.get(key) ?? 0) + n);
-			}
-		}
 		let best: string | null = null;
 		let bestCount = 0;
-		for (const [key, count] of pairs) {
-			if (count > bestCount || (count === bestCount && best !== null && key < best)) [best, bestCount] = [key, count];
+		for (const [key, c] of counts) {
+			if (c > bestCount || (c === bestCount && best !== null && c > 0 && key < best)) [best, bestCount] = [key, c];
 		}
 		if (best === null) break;
 		const [a, b] = best.split(' ');
 		merges.push([a, b]);
-		for (const word of words) word.symbols = mergePair(word.symbols, a, b);
+		for (const id of holders.get(best) ?? []) {
+			count(id, -1);
+			words[id].symbols = mergePair(words[id].symbols, a, b);
+			count(id, 1);
+		}
+		counts.delete(best);
+		holders.delete(best);
 	}
 	return merges;
 }
