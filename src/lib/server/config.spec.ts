@@ -17,7 +17,9 @@ describe('loadConfig', () => {
 			sweepMs: 5000,
 			heartbeatMs: 10_000,
 			allowedOrigins: [],
-			demoModels: true
+			demoModels: true,
+			images: { maxBytes: 10 * 1024 * 1024, maxPixels: 25_000_000 },
+			huggingFace: { endpoint: 'https://huggingface.co', maxBytes: 4 * 1024 ** 3 }
 		});
 	});
 
