@@ -1,6 +1,8 @@
 import type { TaskType } from '$lib/protocol/models';
 import { ApiTokenField } from '$lib/components/api-token.svelte';
 
+type NumberField = number | string | null | undefined;
+
 interface ModelChoice {
 	id: string;
 	taskTypes: TaskType[];
@@ -13,14 +15,14 @@ export class SubmitForm {
 	taskType = $state<TaskType>('embedding');
 	text = $state('');
 	priority = $state<'low' | 'normal' | 'high'>('normal');
-	/** text_generation settings; empty strings mean the hub's defaults. */
-	maxTokens = $state('64');
-	temperature = $state('0');
-	topP = $state('');
-	seed = $state('');
+	/** text_generation settings (number inputs bind numbers, or null when empty); empty means the hub's default. */
+	maxTokens = $state<NumberField>(64);
+	temperature = $state<NumberField>(0);
+	topP = $state<NumberField>(null);
+	seed = $state<NumberField>(null);
 	stop = $state('');
 	/** Labels per input for the classification types. */
-	topK = $state('5');
+	topK = $state<NumberField>(5);
 	images = $state<File[]>([]);
 	busy = $state(false);
 	error = $state<string | null>(null);
@@ -50,7 +52,7 @@ export class SubmitForm {
 
 	/** The job's params from the fields that apply to its type; blank fields are left to the hub's defaults. */
 	get params(): Record<string, unknown> {
-		const num = (v: string) => (v.trim() === '' ? undefined : Number(v));
+		const num = (v: NumberField) => (v === null || v === undefined || String(v).trim() === '' ? undefined : Number(v));
 		const defined = (o: Record<string, unknown>) => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
 		if (this.taskType === 'text_generation') {
 			const stop = this.stop.split(',').map((s) => s.replaceAll('\\n', '\n')).filter(Boolean);
