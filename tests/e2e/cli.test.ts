@@ -8,6 +8,8 @@ import { api, startHubProcess, tempDir, type HubProcess } from '../harness/hub-p
 import { startHeadlessVolunteer } from '../../src/lib/headless/headless-volunteer';
 import { writeModelFolder } from '../../src/lib/server/models/demo/write-model-folder';
 import type { GenerationOutput } from '../../src/lib/protocol/generation';
+import { startHfTestServer, type HfTestServer } from '../../src/lib/server/models/hf-test-server';
+import { buildTextClassifierFolder } from '../../src/lib/server/models/demo/classifier-folders';
 
 interface Run {
 	code: number | null;
@@ -35,14 +37,17 @@ function cli(hub: HubProcess, args: string[], env: Record<string, string> = {}):
 describe('exostack CLI', () => {
 	let hub: HubProcess;
 	let volunteer: ReturnType<typeof startHeadlessVolunteer>;
+	let hf: HfTestServer;
 
 	beforeAll(async () => {
-		hub = await startHubProcess();
+		hf = await startHfTestServer({ 'acme/news-classifier': buildTextClassifierFolder(3) });
+		hub = await startHubProcess({ env: { HF_ENDPOINT: hf.url } });
 		volunteer = startHeadlessVolunteer({ hubUrl: hub.url, threads: 1 });
 	});
 	afterAll(async () => {
 		await volunteer?.stop();
 		await hub?.stop();
+		await hf?.close();
 	});
 
 	it('infer prints the completion as it streams, ending with the accepted result', async () => {
@@ -89,6 +94,14 @@ describe('exostack CLI', () => {
 		const imported = await cli(hub, ['import', dir, '--id', 'cli/imported']);
 		expect(imported.stdout).toMatch(/^imported cli\/imported \(embedding\), \d+ files/);
 		expect((await api(hub, '/api/models/cli/imported')).status).toBe(200);
+		// By repository id: the hub downloads from its HF_ENDPOINT (here a local server in the same layout).
+		const fromHf = await cli(hub, ['import', '--hf', 'acme/news-classifier']);
+		expect(fromHf.stderr).toBe('');
+		expect(fromHf.stdout).toMatch(/^imported acme\/news-classifier \(classification\), 5 files/);
+		const classified = await cli(hub, ['submit', '--type', 'classification', '--model', 'acme/news-classifier', '--input', 'the bank closed early', '--wait']);
+		const labels = (JSON.parse(classified.stdout) as { result: { label: string; score: number }[][] }).result[0];
+		expect(labels.map((l) => l.label).sort()).toEqual(['business', 'science', 'sports', 'world']);
+		expect((await cli(hub, ['import', '--hf', 'acme/missing'])).stderr).toMatch(/acme\/missing@main was not found/);
 		const wrongToken = await cli(hub, ['import', dir, '--id', 'x'], { EXOSTACK_API_TOKEN: 'exo_wrong_token_0000000000' });
 		expect(wrongToken.code).toBe(1);
 		expect(wrongToken.stderr).toMatch(/invalid API token/);

@@ -19,7 +19,7 @@ describe('loadConfig', () => {
 			allowedOrigins: [],
 			demoModels: true,
 			images: { maxBytes: 10 * 1024 * 1024, maxPixels: 25_000_000 },
-			huggingFace: { endpoint: 'https://huggingface.co', maxBytes: 4 * 1024 ** 3 }
+			huggingFace: { endpoint: 'https://huggingface.co', maxBytes: 4 * 1024 ** 3, token: null }
 		});
 	});
 

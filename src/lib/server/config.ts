@@ -32,7 +32,8 @@ const Env = z.object({
 	EXOSTACK_MAX_IMAGE_PIXELS: int(25_000_000),
 	/** Where models are imported from by repository id; HF_ENDPOINT is the variable huggingface_hub reads. */
 	HF_ENDPOINT: z.url().default('https://huggingface.co'),
-	EXOSTACK_MAX_IMPORT_BYTES: int(4 * 1024 ** 3)
+	EXOSTACK_MAX_IMPORT_BYTES: int(4 * 1024 ** 3),
+	HF_TOKEN: z.string().min(1).optional()
 });
 
 export type HubConfig = ReturnType<typeof loadConfig>;
@@ -59,6 +60,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
 		allowedOrigins: e.EXOSTACK_ALLOWED_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean),
 		demoModels: e.EXOSTACK_DEMO_MODELS === 'on',
 		images: { maxBytes: e.EXOSTACK_MAX_IMAGE_BYTES, maxPixels: e.EXOSTACK_MAX_IMAGE_PIXELS },
-		huggingFace: { endpoint: e.HF_ENDPOINT.replace(/\/+$/, ''), maxBytes: e.EXOSTACK_MAX_IMPORT_BYTES }
+		huggingFace: { endpoint: e.HF_ENDPOINT.replace(/\/+$/, ''), maxBytes: e.EXOSTACK_MAX_IMPORT_BYTES, token: e.HF_TOKEN ?? null }
 	};
 }

@@ -3,6 +3,8 @@ import type { BlobStore } from './blob-store';
 import { saveModel } from './model-queries';
 import { readHfFolder } from './read-hf-folder';
 import { ModelManifest, type TaskType } from '../../protocol/models';
+import { rm } from 'node:fs/promises';
+import { downloadHfRepo, type HfSource } from './hf-download';
 
 /** Model ids: a name, optionally with one owner prefix as on the Hugging Face hub (`owner/name`). */
 export const MODEL_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}(\/[A-Za-z0-9][A-Za-z0-9._-]{0,63})?$/;
@@ -30,4 +32,22 @@ export async function importModelFolder(db: Db, blobs: BlobStore, dir: string, o
 	});
 	await saveModel(db, manifest, opts.source ?? 'import');
 	return manifest;
+}
+
+/**
+ * Imports a repository from a Hugging Face hub: downloads and verifies its files into a scratch folder
+ * under `scratchDir`, imports that folder as any other, and removes it. The id defaults to the repo id.
+ */
+export async function importHfRepo(
+	db: Db,
+	blobs: BlobStore,
+	repo: string,
+	opts: Pick<ImportOptions, 'taskType'> & { id?: string; revision?: string; scratchDir: string; hub: HfSource }
+): Promise<ModelManifest> {
+	const dir = await downloadHfRepo(repo, opts.revision ?? 'main', opts.scratchDir, opts.hub);
+	try {
+		return await importModelFolder(db, blobs, dir, { id: opts.id ?? repo, taskType: opts.taskType, source: 'import' });
+	} finally {
+		await rm(dir, { recursive: true, force: true });
+	}
 }
