@@ -10,6 +10,7 @@ import { writeModelFolder } from '../../src/lib/server/models/demo/write-model-f
 import type { GenerationOutput } from '../../src/lib/protocol/generation';
 import { startHfTestServer, type HfTestServer } from '../../src/lib/server/models/hf-test-server';
 import { buildTextClassifierFolder } from '../../src/lib/server/models/demo/classifier-folders';
+import { launchChromium } from '../harness/chromium';
 
 interface Run {
 	code: number | null;
@@ -105,5 +106,26 @@ describe('exostack CLI', () => {
 		const wrongToken = await cli(hub, ['import', dir, '--id', 'x'], { EXOSTACK_API_TOKEN: 'exo_wrong_token_0000000000' });
 		expect(wrongToken.code).toBe(1);
 		expect(wrongToken.stderr).toMatch(/invalid API token/);
+	});
+
+	it('the models page lists models with their variants and imports a repository by id', async () => {
+		const browser = await launchChromium({ webgpu: false });
+		try {
+			const page = await browser.newPage();
+			await page.goto(`${hub.url}/models`);
+			const row = page.locator('[data-testid=models] tr', { hasText: 'demo-text-generation' });
+			expect(await row.textContent()).toMatch(/text_generation.*fp32, fp16, q8/);
+			await page.fill('#token', hub.token);
+			await page.fill('#source', 'acme/news-classifier');
+			await page.fill('#model-id', 'page/classifier');
+			await page.click('button[type=submit]');
+			await page.getByTestId('imported').waitFor({ timeout: 30_000 });
+			await expect.poll(() => page.locator('[data-testid=models] tr', { hasText: 'page/classifier' }).count()).toBe(1);
+			await page.fill('#source', 'acme/missing');
+			await page.click('button[type=submit]');
+			await expect.poll(() => page.locator('[role=alert]').textContent()).toMatch(/not found/);
+		} finally {
+			await browser.close();
+		}
 	});
 });
