@@ -14,9 +14,14 @@ import { referenceOutputs, variantOfBackend } from '../harness/reference';
 import { makeJpeg, makePng } from '../harness/images';
 import type { GenerationOutput, ClassificationOutput } from '../../src/lib/protocol/generation';
 import type { TaskType } from '../../src/lib/protocol/models';
+import { writeFolder } from '../../src/lib/server/models/demo/write-model-folder';
+import { buildMlcTestFolder } from '../../src/lib/server/models/demo/mlc-folder';
 
 interface TaskRow {
 	state: string;
+	attempts: number;
+	failures: number;
+	last_error: string | null;
 	first_input: number;
 	inputs: number;
 	backend: string | null;
@@ -171,5 +176,51 @@ describe('AI task types in browser volunteers', () => {
 		expect((viaForm.result as ClassificationOutput[])[0]).toHaveLength(5);
 		await form.close();
 		await closeTabs();
+	});
+
+	/**
+	 * WebLLM without real weights: what runs here is the gating and the loading path up to the model
+	 * library. Not run: a real MLC model library and weights (they need the TVM toolchain or a download),
+	 * a GPU with shader-f16 (SwiftShader has none), and so any actual WebLLM generation.
+	 */
+	it('gates WebLLM models by the adapter and loads one from the hub only, as far as the model library', async () => {
+		const importMlc = async (id: string, quantization: string) => {
+			const dir = tempDir('exostack-mlc-');
+			await writeFolder(dir, buildMlcTestFolder({ quantization, tensorBytes: 4096 }));
+			const res = await api(hub, '/api/models', { method: 'POST', json: { path: dir, id } });
+			expect(res.status, await res.clone().text()).toBe(201);
+			return (await res.json()) as { files: { path: string; sha256: string }[] };
+		};
+		const f32 = await importMlc('test/mlc-q4f32', 'q4f32_1');
+		await importMlc('test/mlc-q4f16', 'q4f16_1');
+		const tasksOf = async (id: string) => (await (await api(hub, `/api/jobs/${id}/tasks`)).json()) as TaskRow[];
+
+		// A WASM tab (no WebGPU) is never leased a WebLLM task.
+		const wasm = await volunteerTab(cpu, 'wasm');
+		const job = await submit('text_generation', 'test/mlc-q4f32', ['Hello'], { max_tokens: 8 });
+		await new Promise((r) => setTimeout(r, 6000));
+		expect((await tasksOf(job))[0]).toMatchObject({ state: 'queued', attempts: 0 });
+		await wasm.close();
+
+		// The software WebGPU adapter meets the q4f32 model's needs but lacks shader-f16.
+		const gpuTab = await gpu.newPage();
+		const requests: string[] = [];
+		gpuTab.on('request', (r) => requests.push(r.url()));
+		await gpuTab.goto(`${hub.url}/volunteer?mode=always`);
+		const f16Job = await submit('text_generation', 'test/mlc-q4f16', ['Hello'], { max_tokens: 8 });
+		await expect.poll(async () => (await tasksOf(job))[0].failures, { timeout: 120_000, interval: 500 }).toBeGreaterThan(0);
+		const failed = (await tasksOf(job))[0];
+		// web-llm fetched its config and verified and instantiated the library from the hub; the empty library stops it there.
+		expect(failed.last_error).not.toMatch(/cannot run WebLLM|integrity|fetch|NetworkError|404/i);
+		const lib = f32.files.find((f) => f.path.endsWith('.wasm'))!;
+		expect(requests).toContain(`${hub.url}/models/test/mlc-q4f32/resolve/main/mlc-chat-config.json`);
+		expect(requests).toContain(`${hub.url}/blobs/${lib.sha256}`);
+		expect(requests.filter((u) => !u.startsWith(hub.url) && !u.startsWith('data:') && !u.startsWith('blob:'))).toEqual([]);
+		// The shader-f16 model was never leased to this adapter.
+		expect((await tasksOf(f16Job))[0]).toMatchObject({ state: 'queued', attempts: 0 });
+		console.log(`WebLLM loading path stopped at: ${failed.last_error}`);
+		await api(hub, `/api/jobs/${job}/cancel`, { method: 'POST' });
+		await api(hub, `/api/jobs/${f16Job}/cancel`, { method: 'POST' });
+		await gpuTab.close();
 	});
 });

@@ -13,16 +13,19 @@ import { findFile, readJsonFile, type ModelFileSource } from './model-files';
 import type { OrtRuntime } from './ort-runtime';
 import { TextGenerationExecutor } from './text-generation-executor';
 import type { RunOptions } from './task-runner';
+import { isWebLlmModel } from '../protocol/web-llm';
 
 export interface LoadedModel {
 	run(inputs: string[], params: Record<string, unknown>, ctx: RunOptions & { files: ModelFileSource }): Promise<unknown[]>;
 	release(): Promise<void>;
 }
 
-interface LoaderEnv {
+export interface LoaderEnv {
 	ort: OrtRuntime;
 	files: ModelFileSource;
 	sessionOptions: object;
+	/** Loads WebLLM models; only a browser worker with WebGPU has one. */
+	webLlm?: (model: ModelManifest) => Promise<LoadedModel>;
 }
 
 type Loader = (env: LoaderEnv, model: ModelManifest, graphPath: string) => Promise<LoadedModel>;
@@ -78,6 +81,10 @@ const embedding: Loader = async (env, model, graphPath) => {
 };
 
 const textGeneration: Loader = async (env, model, graphPath) => {
+	if (isWebLlmModel(model)) {
+		if (!env.webLlm) throw new Error(`model ${model.id} runs on WebLLM, which needs a browser volunteer with WebGPU`);
+		return env.webLlm(model);
+	}
 	const [bytes, tokenizer, tokenizerConfig, config, generationConfig] = await Promise.all([
 		graphBytes(env, model, graphPath),
 		readJsonFile(env.files, model, 'tokenizer.json'),

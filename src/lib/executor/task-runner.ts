@@ -2,7 +2,8 @@ import type { ModelManifest, TaskType } from '../protocol/models';
 import { pickVariant, variantPath, variantPreference, type ModelVariant } from '../protocol/variants';
 import type { ModelFileSource } from './model-files';
 import type { OrtRuntime } from './ort-runtime';
-import { LOADERS, type LoadedModel } from './model-loaders';
+import { LOADERS, type LoadedModel, type LoaderEnv } from './model-loaders';
+import { isWebLlmModel } from '../protocol/web-llm';
 
 export interface RunnableTask {
 	taskType: TaskType;
@@ -40,14 +41,16 @@ export class TaskRunner {
 		private readonly ort: OrtRuntime,
 		private readonly files: ModelFileSource,
 		private readonly sessionOptions: object = {},
-		private readonly preference: readonly ModelVariant[] = variantPreference('native')
+		private readonly preference: readonly ModelVariant[] = variantPreference('native'),
+		private readonly webLlm?: LoaderEnv['webLlm']
 	) {}
 
 	static readonly taskTypes: TaskType[] = ['embedding', 'text_generation', 'classification', 'image_classification'];
 
 	async run(task: RunnableTask, opts: RunOptions = {}): Promise<RunOutcome> {
 		if (!TaskRunner.taskTypes.includes(task.taskType)) throw new Error(`this volunteer cannot run ${task.taskType} tasks`);
-		const variant = pickVariant(task.model, this.preference, task.params.variant);
+		// A WebLLM build is one variant by itself (its quantisation is in its id), recorded as the model's only one.
+		const variant = isWebLlmModel(task.model) ? 'fp32' : pickVariant(task.model, this.preference, task.params.variant);
 		const model = await this.load(task.taskType, task.model, variant);
 		const outputs = await model.run(task.inputs, task.params, { ...opts, files: this.files });
 		return { outputs, variant };
@@ -55,13 +58,13 @@ export class TaskRunner {
 
 	/** Loads (or reuses) a model; failures are not cached, so the next task tries again. */
 	private load(type: TaskType, model: ModelManifest, variant: ModelVariant): Promise<LoadedModel> {
-		const graph = variantPath(model, variant)!;
-		const key = `${type}:${model.id}@${model.files.find((f) => f.path === graph)?.sha256}`;
+		const graph = variantPath(model, variant) ?? '';
+		const key = `${type}:${model.id}@${model.files.find((f) => f.path === graph)?.sha256 ?? model.files[0].sha256}`;
 		let loaded = this.models.get(key);
 		if (loaded) {
 			this.models.delete(key); // re-insert: Map order is the LRU order
 		} else {
-			loaded = LOADERS[type]({ ort: this.ort, files: this.files, sessionOptions: this.sessionOptions }, model, graph);
+			loaded = LOADERS[type]({ ort: this.ort, files: this.files, sessionOptions: this.sessionOptions, webLlm: this.webLlm }, model, graph);
 			loaded.catch(() => this.models.delete(key));
 		}
 		this.models.set(key, loaded);

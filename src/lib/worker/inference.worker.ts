@@ -9,6 +9,8 @@ import { TaskRunner } from '../executor/task-runner';
 import { hubFileSource } from '../executor/model-files';
 import { variantPreference } from '../protocol/variants';
 import { loadOrt } from './load-ort';
+import { webLlmLoader } from './web-llm-engine';
+import { probeWebGpu } from '../volunteer/capabilities';
 
 declare const self: DedicatedWorkerGlobalScope;
 
@@ -23,7 +25,9 @@ self.onmessage = async (event: MessageEvent<ToWorker>) => {
 		case 'init': {
 			try {
 				const { ort, sessionOptions, threads } = await loadOrt(msg.backend, msg.threads);
-				runner = new TaskRunner(ort, hubFileSource(msg.hubUrl), sessionOptions, variantPreference(msg.backend, msg.gpuFeatures));
+				const files = hubFileSource(msg.hubUrl);
+				const webLlm = msg.backend === 'webgpu' ? webLlmLoader(msg.hubUrl, files, probeWebGpu) : undefined;
+				runner = new TaskRunner(ort, files, sessionOptions, variantPreference(msg.backend, msg.gpuFeatures), webLlm);
 				post({ type: 'ready', id: msg.id, backend: msg.backend, threads });
 			} catch (e) {
 				post({ type: 'error', id: msg.id, message: errorMessage(e), aborted: false });

@@ -2,6 +2,10 @@ import type { Db } from '../db';
 import type { BlobStore } from './blob-store';
 import { saveModel } from './model-queries';
 import { readHfFolder } from './read-hf-folder';
+import { readMlcFolder } from './read-mlc-folder';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { MLC_CONFIG } from '../../protocol/web-llm';
 import { ModelManifest, type TaskType } from '../../protocol/models';
 import { rm } from 'node:fs/promises';
 import { downloadHfRepo, type HfSource } from './hf-download';
@@ -21,7 +25,8 @@ export interface ImportOptions {
  */
 export async function importModelFolder(db: Db, blobs: BlobStore, dir: string, opts: ImportOptions): Promise<ModelManifest> {
 	if (!MODEL_ID.test(opts.id)) throw new Error(`invalid model id "${opts.id}": use letters, digits, . _ - and at most one /`);
-	const folder = await readHfFolder(dir, { taskType: opts.taskType });
+	// A WebLLM (MLC) build has mlc-chat-config.json instead of an ONNX graph.
+	const folder = existsSync(path.join(dir, MLC_CONFIG)) ? await readMlcFolderNamed(dir) : await readHfFolder(dir, { taskType: opts.taskType });
 	const files = [];
 	for (const f of folder.files) files.push({ path: f.path, ...(await blobs.put(f.absPath)) });
 	const manifest = ModelManifest.parse({
@@ -49,5 +54,13 @@ export async function importHfRepo(
 		return await importModelFolder(db, blobs, dir, { id: opts.id ?? repo, taskType: opts.taskType, source: 'import' });
 	} finally {
 		await rm(dir, { recursive: true, force: true });
+	}
+}
+
+async function readMlcFolderNamed(dir: string) {
+	try {
+		return await readMlcFolder(dir);
+	} catch (err) {
+		throw new Error(`model folder ${dir}: ${(err as Error).message}`, { cause: err });
 	}
 }

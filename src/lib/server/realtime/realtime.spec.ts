@@ -24,6 +24,9 @@ import type { JobUpdate } from '../../protocol/jobs';
 import type { JobText } from '../../protocol/events';
 import type { GenerationOutput } from '../../protocol/generation';
 import { listJobTasks } from '../scheduler/list-jobs';
+import { writeFolder } from '../models/demo/write-model-folder';
+import { buildMlcTestFolder } from '../models/demo/mlc-folder';
+import { importModelFolder } from '../models/import-model';
 import type { ModelFile } from '../../protocol/models';
 import { sha256Hex } from '../../executor/model-files';
 
@@ -206,6 +209,28 @@ describe.each(TEST_DB_KINDS)('realtime on %s', (kind) => {
 		expect(bad).toMatchObject({ ok: false, code: 'rejected_output' });
 		expect(bad.error).toMatch(/output 0 is not a completion/);
 		s.disconnect();
+	});
+
+	it('leases a WebLLM model only to a browser whose WebGPU adapter meets its requirements', async () => {
+		const dir = mkdtempSync(path.join(tmpdir(), 'exostack-mlc-'));
+		await writeFolder(dir, buildMlcTestFolder({ quantization: 'q4f16_1', tensorBytes: 4096 }));
+		await importModelFolder(hub.db, hub.blobs, dir, { id: 'test/mlc-f16' });
+		const jobId = await submit(['Hi'], 1, { task_type: 'text_generation', model: 'test/mlc-f16', params: {} });
+		const webgpu = { vendor: 'test', architecture: '', maxBufferSize: 2 ** 30, maxStorageBufferBindingSize: 2 ** 28 };
+		const browser = (features: string[]) => ({ ...nodeCapabilities(), agent: 'browser' as const, backend: 'webgpu' as const, webgpu: { ...webgpu, features } });
+		const ask = async (capabilities: ReturnType<typeof nodeCapabilities>) => {
+			const s = socket('/volunteer');
+			await s.timeout(5000).emitWithAck('hello', { identity: null, capabilities, mode: 'always', readiness: { score: 90, ready: true } });
+			return { s, tasks: (await s.timeout(5000).emitWithAck('task:request', { slots: 4 })).tasks as { jobId: string }[] };
+		};
+		// The headless volunteer (no WebGPU) and a GPU without shader-f16 get nothing; one with it gets the task.
+		expect((await ask(nodeCapabilities())).tasks).toHaveLength(0);
+		expect((await ask(browser(['timestamp-query']))).tasks).toHaveLength(0);
+		const small = await ask({ ...browser(['shader-f16']), webgpu: { ...browser(['shader-f16']).webgpu, maxBufferSize: 2 ** 20 } });
+		expect(small.tasks).toHaveLength(0);
+		const able = await ask(browser(['shader-f16']));
+		expect(able.tasks.map((t) => t.jobId)).toEqual([jobId]);
+		able.s.disconnect();
 	});
 
 	it('runs a job through a headless volunteer and streams progress to a dashboard', async () => {

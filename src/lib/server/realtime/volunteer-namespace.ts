@@ -26,6 +26,7 @@ import { getModels } from '../models/model-queries';
 import { closeSession, countSessionTask, openSession, updateSession } from '../volunteers/sessions';
 import { handle, refuse } from './handle';
 import { taskOffsets } from '../scheduler/task-offsets';
+import { modelsBeyondReach } from '../models/web-llm-gating';
 import type { TextStreams } from './text-streams';
 
 /** Live text: which leases may stream, and where accepted text goes (the job's dashboard room). */
@@ -173,6 +174,7 @@ async function lease(hub: Hub, s: VolunteerData, slots: number): Promise<TaskLea
 		volunteerId: s.volunteerId,
 		slots,
 		taskTypes: s.capabilities.taskTypes,
+		excludeModels: await modelsBeyondReach(hub.db, hub.blobs, s.capabilities),
 		leaseMs: hub.config.leaseMs
 	});
 	const models = await getModels(hub.db, [...new Set(claimed.map((t) => t.modelId))]);

@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, inArray, lte, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, lte, notInArray, sql } from 'drizzle-orm';
 import { jobs, tasks } from '../db/schema';
 import type { Db } from '../db';
 import type { TaskType } from '../../protocol/models';
@@ -9,6 +9,8 @@ export interface ClaimRequest {
 	slots: number;
 	/** Only tasks of these types are leased: what the volunteer's executor can run. */
 	taskTypes: TaskType[];
+	/** Models this volunteer cannot run (WebLLM models beyond its GPU): their tasks are left for others. */
+	excludeModels?: string[];
 	leaseMs: number;
 }
 
@@ -29,7 +31,12 @@ export async function claimTasks(db: Db, req: ClaimRequest) {
 		.select({ id: tasks.id })
 		.from(tasks)
 		.where(
-			and(eq(tasks.state, 'queued'), lte(tasks.availableAt, sql`now()`), inArray(tasks.taskType, req.taskTypes))
+			and(
+				eq(tasks.state, 'queued'),
+				lte(tasks.availableAt, sql`now()`),
+				inArray(tasks.taskType, req.taskTypes),
+				req.excludeModels?.length ? notInArray(tasks.modelId, req.excludeModels) : undefined
+			)
 		)
 		.orderBy(desc(tasks.priority), asc(tasks.id))
 		.limit(req.slots)
