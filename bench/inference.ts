@@ -109,7 +109,7 @@ async function browserRun(tabs: number, threads: number): Promise<number> {
 	}
 }
 
-async function throughHub(): Promise<{ ms: number; medianTaskMs: number }> {
+async function throughHub(): Promise<{ ms: number; medianTaskMs: number; computeMs: number }> {
 	const hub = await startHubProcess({ env: { EXOSTACK_DEMO_MODELS: 'off' } });
 	const browser = await launchChromium({ webgpu: false });
 	try {
@@ -141,7 +141,7 @@ async function throughHub(): Promise<{ ms: number; medianTaskMs: number }> {
 		const end = await done(id);
 		const tasks = (await (await api(hub, `/api/jobs/${id}/tasks`)).json()) as { duration_ms: number }[];
 		const durations = tasks.map((t) => t.duration_ms).sort((a, b) => a - b);
-		return { ms: end - t0, medianTaskMs: durations[durations.length >> 1] };
+		return { ms: end - t0, medianTaskMs: durations[durations.length >> 1], computeMs: durations.reduce((a, b) => a + b, 0) };
 	} finally {
 		await browser.close();
 		await hub.stop();
@@ -158,8 +158,11 @@ const c = await throughHub();
 log(`C  hub + two volunteer tabs × ${HALF} thread(s):    ${(N / (c.ms / 1000)).toFixed(1)} sentences/s (${c.ms.toFixed(0)} ms; median task ${c.medianTaskMs.toFixed(0)} ms, ${CHUNK} sentences)`);
 const ratio = a / b;
 const overhead = 1 - b2 / c.ms;
+// The volunteers' own account: time they spent computing tasks against the time two of them were available.
+const idle = 1 - c.computeMs / (2 * c.ms);
 log(`browser WASM / native: ${ratio.toFixed(2)}× (target ≥ 0.5×)`);
 log(`hub overhead (1 − C/B2 throughput): ${(overhead * 100).toFixed(1)} % (target ≤ 5 % for tasks ≥ 50 ms)`);
+log(`volunteer time outside tasks in C (1 − Σ task time / (2 × wall)): ${(idle * 100).toFixed(1)} %`);
 mkdirSync('bench/results', { recursive: true });
-writeFileSync('bench/results/inference.json', JSON.stringify({ when: new Date().toISOString(), cores: os.availableParallelism(), N, CHUNK, T, nativeMs: a, browserMs: b, twoTabsMs: b2, hub: c, ratio, overhead }, null, 2));
+writeFileSync('bench/results/inference.json', JSON.stringify({ when: new Date().toISOString(), cores: os.availableParallelism(), N, CHUNK, T, nativeMs: a, browserMs: b, twoTabsMs: b2, hub: c, ratio, overhead, idle, loadavg: os.loadavg()[0] }, null, 2));
 process.exit(0);

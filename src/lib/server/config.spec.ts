@@ -40,7 +40,12 @@ describe('loadConfig', () => {
 			EXOSTACK_SWEEP_SECONDS: '2',
 			EXOSTACK_HEARTBEAT_SECONDS: '3',
 			EXOSTACK_ALLOWED_ORIGINS: ' https://a.example , https://b.example,,',
-			EXOSTACK_DEMO_MODELS: 'off'
+			EXOSTACK_DEMO_MODELS: 'off',
+			EXOSTACK_MAX_IMAGE_BYTES: '1000',
+			EXOSTACK_MAX_IMAGE_PIXELS: '640000',
+			HF_ENDPOINT: 'http://mirror.example/hf/',
+			EXOSTACK_MAX_IMPORT_BYTES: '2048',
+			HF_TOKEN: 'hf_secret'
 		});
 		expect(config).toEqual({
 			port: 9001,
@@ -55,7 +60,9 @@ describe('loadConfig', () => {
 			sweepMs: 2000,
 			heartbeatMs: 3000,
 			allowedOrigins: ['https://a.example', 'https://b.example'],
-			demoModels: false
+			demoModels: false,
+			images: { maxBytes: 1000, maxPixels: 640_000 },
+			huggingFace: { endpoint: 'http://mirror.example/hf', maxBytes: 2048, token: 'hf_secret' }
 		});
 		expect(loadConfig({ DATABASE_URL: 'postgres://localhost/x' }).databaseUrl).toBe('postgres://localhost/x');
 		expect(loadConfig({ PORT: '0' }).port).toBe(0);
