@@ -161,6 +161,9 @@ export class WorkLoop {
 		try {
 			const { outputs, variant, durationMs } = await this.executor.run(lease, { onProgress, onText: (i, d) => relay.push(i, d) }, controller.signal);
 			relay.flush();
+			// Free the slot before delivering, so the next lease is asked for while this result is committed.
+			this.running.delete(lease.taskId);
+			this.wake();
 			await this.deliver(lease, outputs, variant, durationMs);
 		} catch (e) {
 			relay.cancel();
