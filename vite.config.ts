@@ -18,6 +18,8 @@ function realtimeInDev(): Plugin {
 
 export default defineConfig({
 	plugins: [sveltekit(), pwa(), realtimeInDev()],
+	// ES module workers can split: web-llm (6 MB) and each onnxruntime-web build load only when a task needs them.
+	worker: { format: 'es' },
 	server: {
 		headers: {
 			'Cross-Origin-Opener-Policy': 'same-origin',

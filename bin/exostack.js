@@ -1,7 +1,7 @@
 #!/usr/bin/env node
-// The `exostack` command (`npx exostack …` in a clone). The CLI is TypeScript sharing the hub's and the
-// volunteers' modules; tsx compiles it on the fly, so there is no separate build step for it.
+// The `exostack` command (`npx exostack …` in a checkout): runs the TypeScript CLI in src/lib/cli through tsx.
 import { register } from 'tsx/esm/api';
 
 register();
-await import('../src/lib/cli/main.ts');
+const { run } = await import('../src/lib/cli/main.ts');
+await run();

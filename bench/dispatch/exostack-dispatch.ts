@@ -62,9 +62,9 @@ function startVolunteer(hubUrl: string, concurrency: number, latencies: number[]
 		socket,
 		{
 			backend: 'native',
-			async run(task, onProgress, signal) {
+			async run(task, hooks, signal) {
 				const t = performance.now();
-				return { outputs: await runner.run(task, { onProgress, signal }), durationMs: performance.now() - t };
+				return { ...(await runner.run(task, { ...hooks, signal })), durationMs: performance.now() - t };
 			}
 		},
 		{

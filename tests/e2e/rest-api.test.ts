@@ -13,6 +13,8 @@ import { api, startHubProcess, tempDir, type HubProcess } from '../harness/hub-p
 import { startHeadlessVolunteer, nodeCapabilities } from '../../src/lib/headless/headless-volunteer';
 import { referenceEmbeddings } from '../harness/reference';
 import { writeModelFolder } from '../../src/lib/server/models/demo/write-model-folder';
+import { makeJpeg, makePng } from '../harness/images';
+import { encode as encodePng } from 'fast-png';
 
 const MAX_INPUTS = 50;
 const MAX_INPUT_CHARS = 200;
@@ -36,7 +38,9 @@ beforeAll(async () => {
 		env: {
 			EXOSTACK_MAX_INPUTS: String(MAX_INPUTS),
 			EXOSTACK_MAX_INPUT_CHARS: String(MAX_INPUT_CHARS),
-			EXOSTACK_MAX_BODY_BYTES: String(MAX_BODY_BYTES)
+			EXOSTACK_MAX_BODY_BYTES: String(MAX_BODY_BYTES),
+			EXOSTACK_MAX_IMAGE_BYTES: '20000',
+			EXOSTACK_MAX_IMAGE_PIXELS: '10000'
 		}
 	});
 });
@@ -313,7 +317,8 @@ describe('models and blobs', () => {
 			expect(res.status, JSON.stringify(body)).toBe(400);
 			expect((await res.json()).error, JSON.stringify(body)).toMatch(message);
 		}
-		expect((await models()).map((m) => m.id).sort()).toEqual(['demo-embedding']);
+		// Only the demo models: no refused import left anything behind.
+		expect((await models()).map((m) => m.id).sort()).toEqual(['demo-classifier', 'demo-embedding', 'demo-image-classifier', 'demo-text-generation']);
 
 		const res = await importModel({ path: dir, id: 'st-demo' });
 		const created = await res.json();
@@ -325,6 +330,71 @@ describe('models and blobs', () => {
 		const one = await fetch(`${hub.url}/api/models/st-demo`);
 		expect(one.status).toBe(200);
 		expect((await one.json()).id).toBe('st-demo');
+	});
+});
+
+describe('AI job submissions and image uploads', () => {
+	const upload = (body: Uint8Array, type: string, token = hub.token) =>
+		api({ ...hub, token }, '/api/images', { method: 'POST', body: body as Uint8Array<ArrayBuffer>, headers: { 'content-type': type } });
+
+	it('stores PNG and JPEG uploads by content, and refuses other bytes, oversized images and missing tokens', async () => {
+		const png = makePng(40, 30, 1);
+		const first = await upload(png, 'image/png');
+		expect(first.status).toBe(201);
+		const [stored] = (await first.json()).images;
+		expect(stored).toMatchObject({ type: 'image/png', width: 40, height: 30, size: png.byteLength, ref: `sha256:${stored.sha256}` });
+		expect(stored.sha256).toBe(createHash('sha256').update(png).digest('hex'));
+		// The type is read from the bytes, whatever the header says; the same image twice is stored once.
+		const again = await upload(png, 'image/jpeg');
+		expect((await again.json()).images[0]).toMatchObject({ sha256: stored.sha256, type: 'image/png' });
+		const form = new FormData();
+		form.append('file', new Blob([makeJpeg(20, 20, 2) as Uint8Array<ArrayBuffer>]), 'a.jpg');
+		form.append('file', new Blob([png as Uint8Array<ArrayBuffer>]), 'b.png');
+		const multi = await api(hub, '/api/images', { method: 'POST', body: form });
+		expect((await multi.json()).images.map((i: { type: string }) => i.type)).toEqual(['image/jpeg', 'image/png']);
+
+		for (const [res, status, message] of [
+			[await upload(new TextEncoder().encode('GIF89a not really'), 'image/gif'), 400, /only PNG and JPEG/],
+			[await upload(Uint8Array.of(0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 1, 2, 3), 'image/png'), 400, /cannot be decoded/],
+			// 200×200 of one colour: small on disk, over the pixel limit.
+			[await upload(encodePng({ width: 200, height: 200, data: new Uint8Array(200 * 200 * 4), channels: 4, depth: 8 }), 'image/png'), 400, /over 10000 pixels/],
+			[await upload(new Uint8Array(30_000), 'image/png'), 413, /larger than 20000 bytes/],
+			[await upload(png, 'text/plain'), 415, /multipart\/form-data/],
+			[await upload(png, 'image/png', 'exo_wrong_token_0000000000'), 401, /invalid API token/]
+		] as const) {
+			expect(res.status).toBe(status);
+			expect((await res.json()).error).toMatch(message);
+		}
+	});
+
+	it('checks params per task type and image references at submission, storing nothing when refused', async () => {
+		const before = await jobCount();
+		const png = (await (await upload(makePng(10, 10, 4), 'image/png')).json()).images[0];
+		const model = (await (await api(hub, '/api/models/demo-embedding')).json()) as { files: { sha256: string }[] };
+		for (const [body, message] of [
+			[{ task_type: 'text_generation', model: 'demo-text-generation', input: 'hi', params: { max_tokens: 0 } }, /params.max_tokens/],
+			[{ task_type: 'text_generation', model: 'demo-text-generation', input: 'hi', params: { temprature: 1 } }, /params.*temprature/],
+			[{ task_type: 'text_generation', model: 'demo-text-generation', input: 'hi', params: { stop: ['a', ''] } }, /params.stop/],
+			[{ task_type: 'text_generation', model: 'demo-embedding', input: 'hi' }, /does not do text_generation/],
+			[{ task_type: 'embedding', model: 'demo-embedding', input: 'hi', params: { variant: 'q8' } }, /has no q8 variant/],
+			[{ task_type: 'image_classification', model: 'demo-image-classifier', input: ['a cat'] }, /must name an uploaded image/],
+			[{ task_type: 'image_classification', model: 'demo-image-classifier', input: [`sha256:${'0'.repeat(64)}`] }, /no image with sha256 0{64}/],
+			// A model file is in the same store, but it is not an image.
+			[{ task_type: 'image_classification', model: 'demo-image-classifier', input: [model.files[0].sha256] }, /no image with sha256/],
+			[{ task_type: 'classification', model: 'demo-classifier', input: 'x', params: { top_k: -1 } }, /params.top_k/]
+		] as const) {
+			const res = await api(hub, '/api/jobs', { method: 'POST', json: body });
+			expect(res.status, JSON.stringify(body)).toBe(400);
+			expect((await res.json()).error, JSON.stringify(body)).toMatch(message);
+		}
+		expect(await jobCount()).toBe(before);
+		// A sampling job without a seed gets one, stored with the defaults, so its replicas draw alike.
+		const id = await submit({ task_type: 'text_generation', model: 'demo-text-generation', input: 'hi', params: { temperature: 0.7 } });
+		const images = await submit({ task_type: 'image_classification', model: 'demo-image-classifier', input: [png.ref, png.sha256] });
+		expect(id).toMatch(UUID);
+		expect(images).toMatch(UUID);
+		await api(hub, `/api/jobs/${id}/cancel`, { method: 'POST' });
+		await api(hub, `/api/jobs/${images}/cancel`, { method: 'POST' });
 	});
 });
 

@@ -32,13 +32,14 @@ export function startChaosVolunteer(hubUrl: string, behaviour: Behaviour) {
 	let volunteerId = '';
 	const executor: Executor = {
 		backend: 'native',
-		async run(task, onProgress, signal) {
+		async run(task, hooks, signal) {
 			const started = performance.now();
 			if (Math.random() < behaviour.stall) await abortOf(signal);
-			let outputs = (await runner.run(task, { onProgress, signal })) as number[][];
+			const { variant, outputs: computed } = await runner.run(task, { ...hooks, signal });
+			let outputs = computed as number[][];
 			await sleep(Math.random() * behaviour.latency);
 			if (behaviour.skew) outputs = outputs.map((v) => v.map((x) => x + behaviour.skew * (Math.random() - 0.5)));
-			return { outputs, durationMs: performance.now() - started };
+			return { outputs, variant, durationMs: performance.now() - started };
 		}
 	};
 	const loop = new WorkLoop(

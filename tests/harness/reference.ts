@@ -8,7 +8,9 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { hubFileSource, readJsonFile, findFile, verifyFile, type ModelFileSource } from '../../src/lib/executor/model-files';
 import type { OrtRuntime } from '../../src/lib/executor/ort-runtime';
-import type { ModelManifest, Pooling } from '../../src/lib/protocol/models';
+import type { ModelManifest, Pooling, TaskType } from '../../src/lib/protocol/models';
+import type { ModelVariant } from '../../src/lib/protocol/variants';
+import { TaskRunner } from '../../src/lib/executor/task-runner';
 
 interface ModelView {
 	id: string;
@@ -60,4 +62,39 @@ export async function referenceEmbeddings(hubUrl: string, modelId: string, texts
 	} finally {
 		await executor.release();
 	}
+}
+
+/**
+ * onnxruntime-node running a task exactly as a headless volunteer would (the shared TaskRunner, files
+ * from the hub verified by sha256), pinned to one variant: the reference for any task type. q8 runs at
+ * optimisation level 'basic', where onnxruntime-node computes it as WASM does (see the executor spec).
+ */
+export async function referenceOutputs(
+	hubUrl: string,
+	task: { taskType: TaskType; modelId: string; inputs: string[]; params?: Record<string, unknown>; variant?: ModelVariant }
+): Promise<unknown[]> {
+	const view = (await (await fetch(`${hubUrl}/api/models/${task.modelId}`)).json()) as ModelView & { task_types: TaskType[] };
+	const model: ModelManifest = {
+		id: view.id,
+		taskTypes: view.task_types,
+		files: view.files,
+		...(view.embedding ? { embedding: { dimensions: view.embedding.dimensions, maxLength: view.embedding.max_length, pooling: view.embedding.pooling, normalize: view.embedding.normalize, output: view.embedding.output } } : {})
+	};
+	const variant = task.variant ?? 'fp32';
+	const runner = new TaskRunner(ort as unknown as OrtRuntime, hubFileSource(hubUrl), {
+		intraOpNumThreads: 1,
+		graphOptimizationLevel: variant === 'q8' ? 'basic' : 'all'
+	});
+	try {
+		const { outputs } = await runner.run({ taskType: task.taskType, model, inputs: task.inputs, params: { ...(task.params ?? {}), variant } });
+		return outputs;
+	} finally {
+		await runner.release();
+	}
+}
+
+/** The variant a result was computed with, from the backend class the hub recorded (`wasm-q8`, `webgpu`, …). */
+export function variantOfBackend(backend: string): ModelVariant {
+	const suffix = backend.split('-')[1];
+	return suffix === 'fp16' || suffix === 'q8' ? suffix : 'fp32';
 }

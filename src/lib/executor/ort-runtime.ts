@@ -17,6 +17,8 @@ export interface OrtTensor {
 export interface OrtSession {
 	readonly inputNames: readonly string[];
 	readonly outputNames: readonly string[];
+	/** Types and shapes of the inputs (onnxruntime 1.21+); used to feed fp16 caches in their own type. */
+	readonly inputMetadata?: readonly { name: string; isTensor: boolean; type?: string; shape?: readonly (number | string)[] }[];
 	run(
 		feeds: Record<string, OrtTensor>,
 		fetches: readonly string[]
@@ -28,5 +30,10 @@ export interface OrtRuntime {
 	InferenceSession: {
 		create(model: Uint8Array, options?: object): Promise<OrtSession>;
 	};
-	Tensor: new (type: 'int64', data: BigInt64Array, dims: readonly number[]) => OrtTensor;
+	Tensor: {
+		new (type: 'int64', data: BigInt64Array, dims: readonly number[]): OrtTensor;
+		new (type: 'float32', data: Float32Array, dims: readonly number[]): OrtTensor;
+		new (type: 'float16', data: Uint16Array, dims: readonly number[]): OrtTensor;
+		new (type: 'bool', data: Uint8Array, dims: readonly number[]): OrtTensor;
+	};
 }

@@ -1,7 +1,9 @@
 import type { ModelManifest, TaskType } from '../protocol/models';
-import { EmbeddingExecutor } from './embedding-executor';
-import { findFile, readJsonFile, type ModelFileSource } from './model-files';
+import { pickVariant, variantPath, variantPreference, type ModelVariant } from '../protocol/variants';
+import type { ModelFileSource } from './model-files';
 import type { OrtRuntime } from './ort-runtime';
+import { LOADERS, type LoadedModel, type LoaderEnv } from './model-loaders';
+import { isWebLlmModel } from '../protocol/web-llm';
 
 export interface RunnableTask {
 	taskType: TaskType;
@@ -12,80 +14,75 @@ export interface RunnableTask {
 
 export interface RunOptions {
 	signal?: AbortSignal;
-	/** Called after each slice of inputs with how many are done: the caller renews its lease with it. */
+	/** Called as inputs finish with how many are done: the caller renews its lease with it. */
 	onProgress?: (done: number) => void;
+	/** Generated text as it is made: `index` is the input's position in the task. */
+	onText?: (index: number, delta: string) => void;
 }
 
-/** Inputs computed between progress reports and abort checks: small enough to stop within a second. */
-const SLICE = 8;
+export interface RunOutcome {
+	outputs: unknown[];
+	/** The model variant that computed the outputs; results are only compared within one variant. */
+	variant: ModelVariant;
+}
+
 /** Loaded models kept per runner; the least recently used one is released past this. */
 const KEEP_MODELS = 2;
 
 /**
- * Runs tasks of any supported type on one onnxruntime (web or node): loads each model once, keeps a
- * few warm, and computes a task's inputs in slices so progress flows and an abort lands quickly.
- * The browser worker and the headless volunteer both run tasks through this.
+ * Runs tasks of every supported type on one onnxruntime (web or node): picks the model variant the
+ * backend does best, loads each model once, keeps a few warm, and reports progress as inputs finish
+ * so an abort lands quickly. The browser worker and the headless volunteer both run tasks through this.
  */
 export class TaskRunner {
-	private executors = new Map<string, Promise<EmbeddingExecutor>>();
+	private models = new Map<string, Promise<LoadedModel>>();
 
 	constructor(
 		private readonly ort: OrtRuntime,
 		private readonly files: ModelFileSource,
-		private readonly sessionOptions: object = {}
+		private readonly sessionOptions: object = {},
+		private readonly preference: readonly ModelVariant[] = variantPreference('native'),
+		private readonly webLlm?: LoaderEnv['webLlm']
 	) {}
 
-	static readonly taskTypes: TaskType[] = ['embedding'];
+	static readonly taskTypes: TaskType[] = ['embedding', 'text_generation', 'classification', 'image_classification'];
 
-	async run(task: RunnableTask, opts: RunOptions = {}): Promise<unknown[]> {
-		if (task.taskType !== 'embedding') throw new Error(`this volunteer cannot run ${task.taskType} tasks`);
-		const executor = await this.embedding(task.model);
-		const outputs: number[][] = [];
-		for (let start = 0; start < task.inputs.length; start += SLICE) {
-			outputs.push(...(await executor.embed(task.inputs.slice(start, start + SLICE), { signal: opts.signal })));
-			opts.onProgress?.(outputs.length);
-		}
-		return outputs;
+	async run(task: RunnableTask, opts: RunOptions = {}): Promise<RunOutcome> {
+		if (!TaskRunner.taskTypes.includes(task.taskType)) throw new Error(`this volunteer cannot run ${task.taskType} tasks`);
+		// A WebLLM build is one variant by itself (its quantisation is in its id), recorded as the model's only one.
+		const variant = isWebLlmModel(task.model) ? 'fp32' : pickVariant(task.model, this.preference, task.params.variant);
+		const model = await this.load(task.taskType, task.model, variant);
+		const outputs = await model.run(task.inputs, task.params, { ...opts, files: this.files });
+		return { outputs, variant };
 	}
 
 	/** Loads (or reuses) a model; failures are not cached, so the next task tries again. */
-	private embedding(model: ModelManifest): Promise<EmbeddingExecutor> {
-		const key = `${model.id}@${findFile(model, 'onnx/model.onnx')?.sha256}`;
-		let executor = this.executors.get(key);
-		if (executor) {
-			this.executors.delete(key); // re-insert: Map order is the LRU order
+	private load(type: TaskType, model: ModelManifest, variant: ModelVariant): Promise<LoadedModel> {
+		const graph = variantPath(model, variant) ?? '';
+		const key = `${type}:${model.id}@${model.files.find((f) => f.path === graph)?.sha256 ?? model.files[0].sha256}`;
+		let loaded = this.models.get(key);
+		if (loaded) {
+			this.models.delete(key); // re-insert: Map order is the LRU order
 		} else {
-			executor = this.loadEmbedding(model);
-			executor.catch(() => this.executors.delete(key));
+			loaded = LOADERS[type]({ ort: this.ort, files: this.files, sessionOptions: this.sessionOptions, webLlm: this.webLlm }, model, graph);
+			loaded.catch(() => this.models.delete(key));
 		}
-		this.executors.set(key, executor);
+		this.models.set(key, loaded);
 		this.evict();
-		return executor;
-	}
-
-	private async loadEmbedding(model: ModelManifest): Promise<EmbeddingExecutor> {
-		if (!model.embedding) throw new Error(`model ${model.id} has no embedding configuration`);
-		const weights = findFile(model, 'onnx/model.onnx');
-		if (!weights) throw new Error(`model ${model.id} has no onnx/model.onnx`);
-		const [bytes, tokenizer, tokenizerConfig] = await Promise.all([
-			this.files.read(weights),
-			readJsonFile(this.files, model, 'tokenizer.json'),
-			readJsonFile(this.files, model, 'tokenizer_config.json', {})
-		]);
-		return EmbeddingExecutor.create(this.ort, { model: bytes, tokenizer, tokenizerConfig }, model.embedding, this.sessionOptions);
+		return loaded;
 	}
 
 	private evict() {
-		while (this.executors.size > KEEP_MODELS) {
-			const [oldest, executor] = this.executors.entries().next().value!;
-			this.executors.delete(oldest);
-			void executor.then((e) => e.release()).catch(() => {});
+		while (this.models.size > KEEP_MODELS) {
+			const [oldest, model] = this.models.entries().next().value!;
+			this.models.delete(oldest);
+			void model.then((m) => m.release()).catch(() => {});
 		}
 	}
 
 	async release(): Promise<void> {
-		const all = [...this.executors.values()];
-		this.executors.clear();
-		await Promise.allSettled(all.map((p) => p.then((e) => e.release())));
+		const all = [...this.models.values()];
+		this.models.clear();
+		await Promise.allSettled(all.map((p) => p.then((m) => m.release())));
 	}
 }

@@ -63,10 +63,10 @@ export function startHeadlessVolunteer(opts: HeadlessOptions) {
 		socket,
 		{
 			backend: 'native',
-			async run(task, onProgress, signal) {
+			async run(task, hooks, signal) {
 				const started = performance.now();
-				const outputs = await runner.run(task, { onProgress, signal });
-				return { outputs, durationMs: performance.now() - started };
+				const { outputs, variant } = await runner.run(task, { ...hooks, signal });
+				return { outputs, variant, durationMs: performance.now() - started };
 			}
 		},
 		{

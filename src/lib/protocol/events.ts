@@ -7,6 +7,7 @@ import { z } from 'zod';
 import type { JobUpdate } from './jobs';
 import { ModelManifest, TaskType } from './models';
 import { Backend, Capabilities, Readiness, VolunteerMode } from './volunteer';
+import { ModelVariant } from './variants';
 
 export const VOLUNTEER_NAMESPACE = '/volunteer';
 export const DASHBOARD_NAMESPACE = '/dashboard';
@@ -66,6 +67,8 @@ export const TaskResult = z.object({
 	taskId: id,
 	leaseToken,
 	backend: Backend,
+	/** The model variant that computed the outputs (fp32 when absent, as before variants existed). */
+	variant: ModelVariant.default('fp32'),
 	durationMs: z.number().nonnegative().max(86_400_000),
 	outputs: z.array(z.unknown()).max(10_000)
 });
@@ -77,6 +80,31 @@ export type TaskFailure = z.infer<typeof TaskFailure>;
 export const TaskRelease = z.object({ taskId: id, leaseToken });
 export type TaskRelease = z.infer<typeof TaskRelease>;
 
+/**
+ * Generated text as it is made, before the task's result: `text` continues input `index` of the task
+ * at character `offset` of its completion. Shown live on job pages; the accepted result is what counts.
+ */
+export const TaskText = z.object({
+	taskId: id,
+	leaseToken,
+	index: z.number().int().nonnegative().max(10_000),
+	offset: z.number().int().nonnegative().max(1_000_000),
+	text: z.string().min(1).max(20_000)
+});
+export type TaskText = z.infer<typeof TaskText>;
+
+/**
+ * Live text for a job page: input `index` of the job (in submission order) continues at `offset`.
+ * `stream` tells apart two volunteers computing the same input (a reissued or replicated task).
+ */
+export interface JobText {
+	jobId: string;
+	index: number;
+	stream: string;
+	offset: number;
+	text: string;
+}
+
 export interface VolunteerClientToServer {
 	hello: (payload: HelloPayload, ack: (reply: Ack<HelloReply>) => void) => void;
 	status: (payload: StatusPayload, ack: (reply: Ack) => void) => void;
@@ -85,6 +113,8 @@ export interface VolunteerClientToServer {
 	'task:result': (payload: TaskResult, ack: (reply: Ack) => void) => void;
 	'task:fail': (payload: TaskFailure, ack: (reply: Ack) => void) => void;
 	'task:release': (payload: TaskRelease, ack: (reply: Ack) => void) => void;
+	/** Fire and forget: no acknowledgement, so streaming never waits on the hub. */
+	'task:text': (payload: TaskText) => void;
 }
 
 export interface VolunteerServerToClient {
@@ -102,6 +132,7 @@ export interface DashboardClientToServer {
 
 export interface DashboardServerToClient {
 	'job:update': (update: JobUpdate) => void;
+	'job:text': (text: JobText) => void;
 }
 
 /** Events hub processes send each other through the Socket.IO adapter. */

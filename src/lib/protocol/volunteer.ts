@@ -12,14 +12,22 @@ export type Backend = z.infer<typeof Backend>;
 
 /**
  * Results are only compared within one backend class (BOINC's homogeneous redundancy): floating point
- * differs more between WebGPU, WASM and native code than between two runs of one of them. `webgpu-f16`
- * is for half-precision model variants, which no model has yet.
+ * differs more between WebGPU, WASM and native code than between two runs of one of them. A WebGPU
+ * adapter with `shader-f16` runs half-precision variants, one without it does not: two classes.
+ * Replicas of a chunk are leased within one class; their results are compared only when the model
+ * variant matches too (resultClassOf), and a class always picks the same variant of a model.
  */
 export const BACKEND_CLASSES = ['webgpu-f16', 'webgpu-f32', 'wasm', 'native'] as const;
 export type BackendClass = (typeof BACKEND_CLASSES)[number];
 
-export function backendClassOf(backend: Backend): BackendClass {
-	return backend === 'webgpu' ? 'webgpu-f32' : backend;
+export function backendClassOf(backend: Backend, gpuFeatures: readonly string[] = []): BackendClass {
+	if (backend === 'webgpu') return gpuFeatures.includes('shader-f16') ? 'webgpu-f16' : 'webgpu-f32';
+	return backend;
+}
+
+/** The class a result is compared within: its volunteer's backend class and the model variant it ran. */
+export function resultClassOf(cls: BackendClass, variant: string): string {
+	return `${cls}/${variant}`;
 }
 
 export const WebGpuInfo = z.object({

@@ -4,6 +4,7 @@
  */
 import type { RunnableTask } from '../executor/task-runner';
 import type { Backend } from './volunteer';
+import type { ModelVariant } from './variants';
 
 export type ToWorker =
 	| {
@@ -14,6 +15,8 @@ export type ToWorker =
 			hubUrl: string;
 			/** Bytes the model cache may hold; 0 lets the worker choose from the storage quota. */
 			modelBudget: number;
+			/** The WebGPU adapter's features: a variant needing `shader-f16` is only chosen where it is there. */
+			gpuFeatures: string[];
 	  }
 	| { type: 'run'; id: number; task: RunnableTask }
 	| { type: 'cancel'; id: number };
@@ -35,6 +38,7 @@ export interface ModelCacheStats {
 export type FromWorker =
 	| { type: 'ready'; id: number; backend: Exclude<Backend, 'native'>; threads: number }
 	| { type: 'progress'; id: number; done: number }
-	| { type: 'result'; id: number; outputs: unknown[]; durationMs: number }
+	| { type: 'text'; id: number; index: number; delta: string }
+	| { type: 'result'; id: number; outputs: unknown[]; variant: ModelVariant; durationMs: number }
 	| { type: 'error'; id: number; message: string; aborted: boolean }
 	| { type: 'files'; event: FileEvent | null; cache?: ModelCacheStats | null };

@@ -18,7 +18,9 @@ describe('loadConfig', () => {
 			tailMs: 10000,
 			heartbeatMs: 10_000,
 			allowedOrigins: [],
-			demoModels: true
+			demoModels: true,
+			images: { maxBytes: 10 * 1024 * 1024, maxPixels: 25_000_000 },
+			huggingFace: { endpoint: 'https://huggingface.co', maxBytes: 4 * 1024 ** 3, token: null }
 		});
 	});
 
@@ -41,7 +43,12 @@ describe('loadConfig', () => {
 			EXOSTACK_RESULT_TOLERANCE: '0.0005',
 			EXOSTACK_HEARTBEAT_SECONDS: '3',
 			EXOSTACK_ALLOWED_ORIGINS: ' https://a.example , https://b.example,,',
-			EXOSTACK_DEMO_MODELS: 'off'
+			EXOSTACK_DEMO_MODELS: 'off',
+			EXOSTACK_MAX_IMAGE_BYTES: '1000',
+			EXOSTACK_MAX_IMAGE_PIXELS: '640000',
+			HF_ENDPOINT: 'http://mirror.example/hf/',
+			EXOSTACK_MAX_IMPORT_BYTES: '2048',
+			HF_TOKEN: 'hf_secret'
 		});
 		expect(config).toEqual({
 			port: 9001,
@@ -57,7 +64,9 @@ describe('loadConfig', () => {
 			tailMs: 7000,
 			heartbeatMs: 3000,
 			allowedOrigins: ['https://a.example', 'https://b.example'],
-			demoModels: false
+			demoModels: false,
+			images: { maxBytes: 1000, maxPixels: 640_000 },
+			huggingFace: { endpoint: 'http://mirror.example/hf', maxBytes: 2048, token: 'hf_secret' }
 		});
 		expect(loadConfig({ DATABASE_URL: 'postgres://localhost/x' }).databaseUrl).toBe('postgres://localhost/x');
 		expect(loadConfig({ PORT: '0' }).port).toBe(0);

@@ -30,7 +30,13 @@ const Env = z.object({
 	EXOSTACK_HEARTBEAT_SECONDS: int(10),
 	/** Extra origins whose pages may open a volunteer socket, comma-separated (the hub's own always may). */
 	EXOSTACK_ALLOWED_ORIGINS: z.string().default(''),
-	EXOSTACK_DEMO_MODELS: z.enum(['on', 'off']).default('on')
+	EXOSTACK_DEMO_MODELS: z.enum(['on', 'off']).default('on'),
+	EXOSTACK_MAX_IMAGE_BYTES: int(10 * 1024 * 1024),
+	EXOSTACK_MAX_IMAGE_PIXELS: int(25_000_000),
+	/** Where models are imported from by repository id; HF_ENDPOINT is the variable huggingface_hub reads. */
+	HF_ENDPOINT: z.url().default('https://huggingface.co'),
+	EXOSTACK_MAX_IMPORT_BYTES: int(4 * 1024 ** 3),
+	HF_TOKEN: z.string().min(1).optional()
 });
 
 export type HubConfig = ReturnType<typeof loadConfig>;
@@ -56,6 +62,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
 		tailMs: e.EXOSTACK_TAIL_SECONDS * 1000,
 		heartbeatMs: e.EXOSTACK_HEARTBEAT_SECONDS * 1000,
 		allowedOrigins: e.EXOSTACK_ALLOWED_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean),
-		demoModels: e.EXOSTACK_DEMO_MODELS === 'on'
+		demoModels: e.EXOSTACK_DEMO_MODELS === 'on',
+		images: { maxBytes: e.EXOSTACK_MAX_IMAGE_BYTES, maxPixels: e.EXOSTACK_MAX_IMAGE_PIXELS },
+		huggingFace: { endpoint: e.HF_ENDPOINT.replace(/\/+$/, ''), maxBytes: e.EXOSTACK_MAX_IMPORT_BYTES, token: e.HF_TOKEN ?? null }
 	};
 }

@@ -6,6 +6,7 @@ type Pending = {
 	resolve: (msg: FromWorker) => void;
 	reject: (e: Error) => void;
 	onProgress?: (done: number) => void;
+	onText?: (index: number, delta: string) => void;
 };
 
 export class InferenceClient {
@@ -20,21 +21,21 @@ export class InferenceClient {
 	}
 
 	/** `modelBudget`: bytes the model cache may hold, 0 for the worker's default (a share of the quota). */
-	async init(backend: 'webgpu' | 'wasm', threads: number, modelBudget = 0): Promise<{ backend: 'webgpu' | 'wasm'; threads: number }> {
-		const reply = await this.request({ type: 'init', id: this.nextId++, backend, threads, hubUrl: location.origin, modelBudget });
+	async init(backend: 'webgpu' | 'wasm', threads: number, gpuFeatures: string[], modelBudget = 0): Promise<{ backend: 'webgpu' | 'wasm'; threads: number }> {
+		const reply = await this.request({ type: 'init', id: this.nextId++, backend, threads, hubUrl: location.origin, gpuFeatures, modelBudget });
 		if (reply.type !== 'ready') throw new Error('unexpected reply to init');
 		return { backend: reply.backend, threads: reply.threads };
 	}
 
 	/** Runs a task in the worker; aborting `signal` stops it at the next slice and rejects with an AbortError. */
-	async run(task: RunnableTask, onProgress: (done: number) => void, signal: AbortSignal) {
+	async run(task: RunnableTask, hooks: { onProgress: (done: number) => void; onText?: (index: number, delta: string) => void }, signal: AbortSignal) {
 		const id = this.nextId++;
 		const cancel = () => this.worker.postMessage({ type: 'cancel', id } satisfies ToWorker);
 		signal.addEventListener('abort', cancel, { once: true });
 		try {
-			const reply = await this.request({ type: 'run', id, task }, onProgress);
+			const reply = await this.request({ type: 'run', id, task }, hooks);
 			if (reply.type !== 'result') throw new Error('unexpected reply to run');
-			return { outputs: reply.outputs, durationMs: reply.durationMs };
+			return { outputs: reply.outputs, variant: reply.variant, durationMs: reply.durationMs };
 		} finally {
 			signal.removeEventListener('abort', cancel);
 		}
@@ -45,9 +46,9 @@ export class InferenceClient {
 		this.failAll(new Error('the inference worker was stopped'));
 	}
 
-	private request(msg: ToWorker, onProgress?: (done: number) => void): Promise<FromWorker> {
+	private request(msg: ToWorker, hooks: Pick<Pending, 'onProgress' | 'onText'> = {}): Promise<FromWorker> {
 		return new Promise((resolve, reject) => {
-			this.pending.set(msg.id, { resolve, reject, onProgress });
+			this.pending.set(msg.id, { resolve, reject, ...hooks });
 			this.worker.postMessage(msg);
 		});
 	}
@@ -59,6 +60,9 @@ export class InferenceClient {
 		switch (msg.type) {
 			case 'progress':
 				p.onProgress?.(msg.done);
+				return;
+			case 'text':
+				p.onText?.(msg.index, msg.delta);
 				return;
 			case 'error':
 				this.pending.delete(msg.id);

@@ -68,7 +68,8 @@ export class Volunteer {
 				if (line) this.note(line);
 			});
 			const budget = Math.round(this.settings.modelBudgetMb * 1e6);
-			const ready = await this.client.init(caps.backend === 'webgpu' ? 'webgpu' : 'wasm', this.settings.threads || caps.cores, budget);
+			const backend = caps.backend === 'webgpu' ? 'webgpu' : 'wasm';
+			const ready = await this.client.init(backend, this.settings.threads || caps.cores, caps.webgpu?.features ?? [], budget);
 			capabilities = { ...caps, backend: ready.backend };
 			this.backend = ready.backend;
 			this.threads = ready.threads;
@@ -84,7 +85,7 @@ export class Volunteer {
 		});
 		this.loop = new WorkLoop(
 			this.socket,
-			{ backend: capabilities.backend, run: (task, onProgress, signal) => client.run(task, onProgress, signal) },
+			{ backend: capabilities.backend, run: (task, hooks, signal) => client.run(task, hooks, signal) },
 			{
 				hello: async () => ({ identity: await loadIdentity(), capabilities, mode: this.mode, readiness: this.readiness }),
 				saveIdentity: async (identity, volunteerId) => {

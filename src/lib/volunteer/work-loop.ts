@@ -8,14 +8,22 @@ import type { Socket } from 'socket.io-client';
 import type { HelloPayload, HelloReply, TaskLease, VolunteerClientToServer, VolunteerServerToClient } from '../protocol/events';
 import type { Backend, Readiness, VolunteerMode } from '../protocol/volunteer';
 import type { RunnableTask } from '../executor/task-runner';
+import type { ModelVariant } from '../protocol/variants';
+import { TextRelay } from './text-relay';
 
 export type VolunteerSocket = Socket<VolunteerServerToClient, VolunteerClientToServer>;
 export type ConnectionState = 'connecting' | 'connected' | 'offline';
 
+export interface ExecutorHooks {
+	onProgress: (done: number) => void;
+	/** Generated text as it is made, for input `index` of the task. */
+	onText: (index: number, delta: string) => void;
+}
+
 export interface Executor {
 	backend: Backend;
 	/** Rejects with an error whose `name` is AbortError when `signal` aborts. */
-	run(task: RunnableTask, onProgress: (done: number) => void, signal: AbortSignal): Promise<{ outputs: unknown[]; durationMs: number }>;
+	run(task: RunnableTask, hooks: ExecutorHooks, signal: AbortSignal): Promise<{ outputs: unknown[]; variant: ModelVariant; durationMs: number }>;
 }
 
 export interface WorkLoopHost {
@@ -169,10 +177,17 @@ export class WorkLoop {
 			renewedAt = Date.now();
 			this.socket.emit('task:progress', { taskId: lease.taskId, leaseToken: lease.leaseToken, done }, () => {});
 		};
+		const ids = { taskId: lease.taskId, leaseToken: lease.leaseToken };
+		const relay = new TextRelay((index, offset, text) => this.socket.emit('task:text', { ...ids, index, offset, text }));
 		try {
-			const { outputs, durationMs } = await this.executor.run(lease, onProgress, controller.signal);
-			await this.deliver(lease, outputs, durationMs);
+			const { outputs, variant, durationMs } = await this.executor.run(lease, { onProgress, onText: (i, d) => relay.push(i, d) }, controller.signal);
+			relay.flush();
+			// Free the slot before delivering, so the next lease is asked for while this result is committed.
+			this.running.delete(lease.taskId);
+			this.wake();
+			await this.deliver(lease, outputs, variant, durationMs);
 		} catch (e) {
+			relay.cancel();
 			this.giveBack(lease, e as Error);
 		} finally {
 			this.running.delete(lease.taskId);
@@ -181,13 +196,14 @@ export class WorkLoop {
 		}
 	}
 
-	private async deliver(lease: TaskLease, outputs: unknown[], durationMs: number) {
+	private async deliver(lease: TaskLease, outputs: unknown[], variant: ModelVariant, durationMs: number) {
+		const payload = { taskId: lease.taskId, leaseToken: lease.leaseToken, backend: this.executor.backend, variant, durationMs, outputs };
 		const reply = await this.socket
 			.timeout(this.options.ackMs)
-			.emitWithAck('task:result', { taskId: lease.taskId, leaseToken: lease.leaseToken, backend: this.executor.backend, durationMs, outputs })
+			.emitWithAck('task:result', payload)
 			.catch((e: Error) => ({ ok: false as const, error: e.message }));
 		if (reply.ok) {
-			this.listener.log?.(`task ${lease.taskId}: ${outputs.length} inputs in ${Math.round(durationMs)} ms, accepted`);
+			this.listener.log?.(`task ${lease.taskId}: ${outputs.length} inputs (${variant}) in ${Math.round(durationMs)} ms, accepted`);
 			this.listener.taskEnded?.(lease, { accepted: true, durationMs });
 		} else {
 			this.listener.log?.(`task ${lease.taskId}: result not accepted (${reply.error})`);

@@ -7,8 +7,11 @@
  */
 import type { FromWorker, ToWorker } from '../protocol/worker-messages';
 import { TaskRunner } from '../executor/task-runner';
+import { variantPreference } from '../protocol/variants';
 import { loadOrt } from './load-ort';
 import { ModelCache } from './model-cache';
+import { webLlmLoader } from './web-llm-engine';
+import { probeWebGpu } from '../volunteer/capabilities';
 
 declare const self: DedicatedWorkerGlobalScope;
 
@@ -24,7 +27,8 @@ self.onmessage = async (event: MessageEvent<ToWorker>) => {
 			try {
 				const { ort, sessionOptions, threads } = await loadOrt(msg.backend, msg.threads);
 				const files = await ModelCache.open(msg.hubUrl, msg.modelBudget, (event, cache) => post({ type: 'files', event, cache }));
-				runner = new TaskRunner(ort, files, sessionOptions);
+				const webLlm = msg.backend === 'webgpu' ? webLlmLoader(msg.hubUrl, files, probeWebGpu) : undefined;
+				runner = new TaskRunner(ort, files, sessionOptions, variantPreference(msg.backend, msg.gpuFeatures), webLlm);
 				post({ type: 'ready', id: msg.id, backend: msg.backend, threads });
 			} catch (e) {
 				post({ type: 'error', id: msg.id, message: errorMessage(e), aborted: false });
@@ -45,11 +49,12 @@ async function run(id: number, task: Extract<ToWorker, { type: 'run' }>['task'])
 	running.set(id, controller);
 	const started = performance.now();
 	try {
-		const outputs = await runner.run(task, {
+		const { outputs, variant } = await runner.run(task, {
 			signal: controller.signal,
-			onProgress: (done) => post({ type: 'progress', id, done })
+			onProgress: (done) => post({ type: 'progress', id, done }),
+			onText: (index, delta) => post({ type: 'text', id, index, delta })
 		});
-		post({ type: 'result', id, outputs, durationMs: performance.now() - started });
+		post({ type: 'result', id, outputs, variant, durationMs: performance.now() - started });
 	} catch (e) {
 		post({ type: 'error', id, message: errorMessage(e), aborted: controller.signal.aborted });
 	} finally {

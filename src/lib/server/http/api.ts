@@ -82,8 +82,13 @@ function valueAt(value: unknown, path: PropertyKey[]): unknown {
 const typeName = (v: unknown) => (v === null ? 'null' : Array.isArray(v) ? 'array' : typeof v);
 
 async function readText(request: Request, maxBytes: number): Promise<string> {
+	return Buffer.from(await readBytes(request, maxBytes)).toString('utf8');
+}
+
+/** The raw body, refused with a 413 past `maxBytes` (counted as it streams). */
+export async function readBytes(request: Request, maxBytes: number, what = 'the request body'): Promise<Uint8Array> {
 	const declared = Number(request.headers.get('content-length') ?? NaN);
-	if (declared > maxBytes) throw tooLarge(maxBytes);
+	if (declared > maxBytes) throw tooLarge(maxBytes, what);
 	if (!request.body) throw new ApiError(400, 'the request has no body');
 	const reader = request.body.getReader();
 	const chunks: Uint8Array[] = [];
@@ -94,11 +99,11 @@ async function readText(request: Request, maxBytes: number): Promise<string> {
 		size += value.byteLength;
 		if (size > maxBytes) {
 			discardRest(reader);
-			throw tooLarge(maxBytes);
+			throw tooLarge(maxBytes, what);
 		}
 		chunks.push(value);
 	}
-	return Buffer.concat(chunks).toString('utf8');
+	return new Uint8Array(Buffer.concat(chunks));
 }
 
 /** How much more of a refused body is read and dropped before the connection is cut. */
@@ -122,4 +127,5 @@ function discardRest(reader: ReadableStreamDefaultReader<Uint8Array>): void {
 	})().catch(() => {});
 }
 
-const tooLarge = (max: number) => new ApiError(413, `the request body is larger than ${max} bytes (EXOSTACK_MAX_BODY_BYTES)`);
+const tooLarge = (max: number, what = 'the request body') =>
+	new ApiError(413, what === 'the request body' ? `the request body is larger than ${max} bytes (EXOSTACK_MAX_BODY_BYTES)` : `${what} is larger than ${max} bytes`);

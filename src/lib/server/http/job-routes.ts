@@ -10,6 +10,7 @@ import { getJobStatus } from '../scheduler/job-status';
 import { cancelJob } from '../scheduler/cancel-job';
 import { listJobs, listJobTasks } from '../scheduler/list-jobs';
 import { ApiError, readJson, requireToken, withApiErrors } from './api';
+import { isStoredImage } from '../images/store-image';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -23,7 +24,7 @@ export const submit = withApiErrors(async ({ request, url }: RequestEvent) => {
 	const hub = await getHub();
 	requireToken(hub, request);
 	const submission = await readJson(request, submissionSchema(hub.config.limits), hub.config.limits.maxBodyBytes);
-	const outcome = await submitJob(hub.db, submission, hub.config.chunkSize);
+	const outcome = await submitJob(hub.db, submission, hub.config.chunkSize, (sha) => isStoredImage(hub.blobs, sha));
 	if (!outcome.ok) throw new ApiError(outcome.status, outcome.error);
 	hub.notify.workAvailable();
 	const location = new URL(`/api/jobs/${outcome.id}`, url).pathname;

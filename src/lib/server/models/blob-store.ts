@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdir, rename, stat, unlink, copyFile } from 'node:fs/promises';
+import { mkdir, open, rename, stat, unlink, copyFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 
 const SHA256 = /^[0-9a-f]{64}$/;
@@ -28,6 +28,36 @@ export class BlobStore {
 			return { sha256, size };
 		} finally {
 			await unlink(tmp).catch(() => {});
+		}
+	}
+
+	/** Stores bytes already in memory (an upload); returns its digest and size. */
+	async putBytes(bytes: Uint8Array): Promise<{ sha256: string; size: number }> {
+		await mkdir(this.dir, { recursive: true });
+		const sha256 = createHash('sha256').update(bytes).digest('hex');
+		if (!(await this.has(sha256))) {
+			const tmp = path.join(this.dir, `.tmp-${randomBytes(6).toString('hex')}`);
+			await writeFile(tmp, bytes);
+			await rename(tmp, this.path(sha256)!).catch(async (e) => {
+				await unlink(tmp).catch(() => {});
+				throw e;
+			});
+		}
+		return { sha256, size: bytes.byteLength };
+	}
+
+	/** The first `length` bytes of a stored file (fewer if it is shorter), or null when there is none. */
+	async head(sha256: string, length: number): Promise<Uint8Array | null> {
+		const file = this.path(sha256);
+		if (!file) return null;
+		const handle = await open(file, 'r').catch(() => null);
+		if (!handle) return null;
+		try {
+			const buffer = new Uint8Array(length);
+			const { bytesRead } = await handle.read(buffer, 0, length, 0);
+			return buffer.subarray(0, bytesRead);
+		} finally {
+			await handle.close();
 		}
 	}
 

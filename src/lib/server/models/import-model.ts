@@ -2,7 +2,13 @@ import type { Db } from '../db';
 import type { BlobStore } from './blob-store';
 import { saveModel } from './model-queries';
 import { readHfFolder } from './read-hf-folder';
+import { readMlcFolder } from './read-mlc-folder';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { MLC_CONFIG } from '../../protocol/web-llm';
 import { ModelManifest, type TaskType } from '../../protocol/models';
+import { rm } from 'node:fs/promises';
+import { downloadHfRepo, type HfSource } from './hf-download';
 
 /** Model ids: a name, optionally with one owner prefix as on the Hugging Face hub (`owner/name`). */
 export const MODEL_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}(\/[A-Za-z0-9][A-Za-z0-9._-]{0,63})?$/;
@@ -19,7 +25,8 @@ export interface ImportOptions {
  */
 export async function importModelFolder(db: Db, blobs: BlobStore, dir: string, opts: ImportOptions): Promise<ModelManifest> {
 	if (!MODEL_ID.test(opts.id)) throw new Error(`invalid model id "${opts.id}": use letters, digits, . _ - and at most one /`);
-	const folder = await readHfFolder(dir, { taskType: opts.taskType });
+	// A WebLLM (MLC) build has mlc-chat-config.json instead of an ONNX graph.
+	const folder = existsSync(path.join(dir, MLC_CONFIG)) ? await readMlcFolderNamed(dir) : await readHfFolder(dir, { taskType: opts.taskType });
 	const files = [];
 	for (const f of folder.files) files.push({ path: f.path, ...(await blobs.put(f.absPath)) });
 	const manifest = ModelManifest.parse({
@@ -30,4 +37,30 @@ export async function importModelFolder(db: Db, blobs: BlobStore, dir: string, o
 	});
 	await saveModel(db, manifest, opts.source ?? 'import');
 	return manifest;
+}
+
+/**
+ * Imports a repository from a Hugging Face hub: downloads and verifies its files into a scratch folder
+ * under `scratchDir`, imports that folder as any other, and removes it. The id defaults to the repo id.
+ */
+export async function importHfRepo(
+	db: Db,
+	blobs: BlobStore,
+	repo: string,
+	opts: Pick<ImportOptions, 'taskType'> & { id?: string; revision?: string; scratchDir: string; hub: HfSource }
+): Promise<ModelManifest> {
+	const dir = await downloadHfRepo(repo, opts.revision ?? 'main', opts.scratchDir, opts.hub);
+	try {
+		return await importModelFolder(db, blobs, dir, { id: opts.id ?? repo, taskType: opts.taskType, source: 'import' });
+	} finally {
+		await rm(dir, { recursive: true, force: true });
+	}
+}
+
+async function readMlcFolderNamed(dir: string) {
+	try {
+		return await readMlcFolder(dir);
+	} catch (err) {
+		throw new Error(`model folder ${dir}: ${(err as Error).message}`, { cause: err });
+	}
 }

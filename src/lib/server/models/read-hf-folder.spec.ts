@@ -4,7 +4,9 @@ import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EmbeddingExecutor } from '../../executor/embedding-executor';
-import { writeModelFolder } from './demo/write-model-folder';
+import { writeFolder, writeModelFolder } from './demo/write-model-folder';
+import { buildGpt2Folder } from './demo/gpt2-folder';
+import { buildImageClassifierFolder, buildTextClassifierFolder } from './demo/classifier-folders';
 import { readHfFolder, type HfFolder } from './read-hf-folder';
 
 let root: string;
@@ -64,9 +66,9 @@ describe('readHfFolder', () => {
 		expect(paths(folder)).toEqual([
 			'config.json',
 			'tokenizer.json',
-			'onnx/model.onnx',
 			'tokenizer_config.json',
-			'special_tokens_map.json'
+			'special_tokens_map.json',
+			'onnx/model.onnx'
 		]);
 		for (const f of folder.files) expect(path.isAbsolute(f.absPath)).toBe(true);
 	});
@@ -113,19 +115,34 @@ describe('readHfFolder', () => {
 		await expect(readHfFolder(dir)).rejects.toThrow(/special_tokens_map.json resolves outside the model folder/);
 	});
 
-	it('infers embedding only for encoders; an explicit task type wins', async () => {
-		const gpt = await editJson(pooledDir, 'config.json', (c) => ({
-			...c,
-			model_type: 'gpt2',
-			architectures: ['GPT2LMHeadModel']
-		}));
-		await expect(readHfFolder(gpt)).rejects.toThrow(/cannot infer the task type .*gpt2.*pass taskType/);
-		const generation = await readHfFolder(gpt, { taskType: 'text_generation' });
-		expect(generation.taskTypes).toEqual(['text_generation']);
-		expect(generation.embedding).toBeUndefined();
+	it('infers the task type from the architecture, checks the graph fits it, and lets an explicit type win', async () => {
+		const gpt = await editJson(pooledDir, 'config.json', (c) => ({ ...c, model_type: 'gpt2', architectures: ['GPT2LMHeadModel'] }));
+		await expect(readHfFolder(gpt)).rejects.toThrow(/text-generation graph needs input_ids and logits/);
+		const t5 = await editJson(pooledDir, 'config.json', (c) => ({ ...c, model_type: 't5', architectures: ['T5Model'] }));
+		await expect(readHfFolder(t5)).rejects.toThrow(/cannot infer the task type .*t5.*pass taskType/);
 		const head = await editJson(pooledDir, 'config.json', (c) => ({ ...c, architectures: ['BertForSequenceClassification'] }));
-		await expect(readHfFolder(head)).rejects.toThrow(/cannot infer the task type/);
+		await expect(readHfFolder(head)).rejects.toThrow(/config.json has no id2label/);
 		expect((await readHfFolder(head, { taskType: 'embedding' })).embedding?.pooling).toBe('none');
+		const masked = await editJson(pooledDir, 'config.json', (c) => ({ ...c, architectures: ['BertForMaskedLM'] }));
+		await expect(readHfFolder(masked)).rejects.toThrow(/cannot infer the task type/);
+	});
+
+	it('reads the generated text-generation and classifier folders with their variants and extra files', async () => {
+		const gptDir = path.join(root, 'gpt2');
+		await writeFolder(gptDir, buildGpt2Folder({ variants: ['fp16', 'q8'] }));
+		const gpt = await readHfFolder(gptDir);
+		expect(gpt.taskTypes).toEqual(['text_generation']);
+		expect(paths(gpt)).toEqual(expect.arrayContaining(['generation_config.json', 'onnx/model.onnx', 'onnx/model_fp16.onnx', 'onnx/model_quantized.onnx']));
+		const imageDir = path.join(root, 'image');
+		await writeFolder(imageDir, buildImageClassifierFolder());
+		const image = await readHfFolder(imageDir, { taskType: 'image_classification' });
+		expect(paths(image)).toEqual(['config.json', 'preprocessor_config.json', 'onnx/model.onnx']);
+		await expectBroken(imageDir, { 'preprocessor_config.json': null }, /missing required file preprocessor_config.json/);
+		const textDir = path.join(root, 'text-classifier');
+		await writeFolder(textDir, buildTextClassifierFolder());
+		expect((await readHfFolder(textDir)).taskTypes).toEqual(['classification']);
+		// A broken variant fails the import even when the fp32 graph is fine.
+		await expectBroken(gptDir, { 'onnx/model_fp16.onnx': 'junk' }, /onnx\/model_fp16.onnx is not a valid ONNX model/);
 	});
 
 	it('follows the sentence-transformers and tokenizer files', async () => {

@@ -4,6 +4,8 @@ import { Tokenizer } from '@huggingface/tokenizers';
 import { TaskType, type EmbeddingConfig } from '../../protocol/models';
 import { deriveEmbeddingConfig } from './hf-embedding-config';
 import { readGraphIo, type GraphIo } from './onnx-graph-io';
+import { checkTaskFit, inferTaskType, requiredFiles } from './hf-task-checks';
+import { GRAPH_STEMS, MODEL_VARIANTS, variantFile } from '../../protocol/variants';
 
 export interface HfFolder {
 	taskTypes: TaskType[];
@@ -12,18 +14,14 @@ export interface HfFolder {
 	files: { path: string; absPath: string }[];
 }
 
-const REQUIRED = ['config.json', 'tokenizer.json', 'onnx/model.onnx'];
-const OPTIONAL = ['tokenizer_config.json', 'special_tokens_map.json', 'modules.json', '1_Pooling/config.json', 'vocab.txt'];
+const OPTIONAL = [
+	'tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json', 'modules.json', '1_Pooling/config.json', 'vocab.txt',
+	'generation_config.json', 'preprocessor_config.json', 'vocab.json', 'merges.txt'
+];
+/** Every variant of the graph a volunteer may pick from; at least one must be there. */
+const GRAPHS = GRAPH_STEMS.flatMap((stem) => MODEL_VARIANTS.map((v) => variantFile(stem, v)));
 /** Read for its max_seq_length but not served: the manifest already carries what it says. */
 const SENTENCE_BERT_CONFIG = 'sentence_bert_config.json';
-
-const ENCODER_MODEL_TYPES = new Set([
-	'bert', 'roberta', 'xlm-roberta', 'mpnet', 'distilbert', 'albert', 'electra', 'deberta', 'deberta-v2',
-	'camembert', 'nomic_bert', 'modernbert', 'new', 'jina_bert', 'xlm-roberta-xl', 'ernie', 'luke'
-]);
-// Heads whose outputs are not text embeddings, though the body is an encoder.
-const HEAD_ARCHITECTURE =
-	/For(SequenceClassification|TokenClassification|QuestionAnswering|MultipleChoice|NextSentencePrediction)$/;
 
 type Json = Record<string, unknown>;
 
@@ -62,27 +60,15 @@ async function readJsonObject(absPath: string, rel: string): Promise<Json> {
 	return value as Json;
 }
 
-/** `embedding` for encoder bodies (BERT, RoBERTa, MPNet, …); anything else needs an explicit taskType. */
-function inferTaskType(config: Json): TaskType {
-	const modelType = typeof config.model_type === 'string' ? config.model_type : undefined;
-	const architectures = Array.isArray(config.architectures) ? config.architectures.map(String) : [];
-	const head = architectures.find((a) => HEAD_ARCHITECTURE.test(a));
-	if (modelType && ENCODER_MODEL_TYPES.has(modelType) && !head) return 'embedding';
-	throw new Error(
-		`cannot infer the task type from config.json (model_type ${modelType ?? 'missing'}, ` +
-			`architectures ${architectures.join(', ') || 'missing'}); pass taskType explicitly`
-	);
-}
-
-async function readGraph(absPath: string): Promise<GraphIo> {
+async function readGraph(absPath: string, rel: string): Promise<GraphIo> {
 	let graph: GraphIo;
 	try {
 		graph = readGraphIo(await readFile(absPath));
 	} catch (err) {
-		throw new Error(`onnx/model.onnx is not a valid ONNX model: ${(err as Error).message}`);
+		throw new Error(`${rel} is not a valid ONNX model: ${(err as Error).message}`);
 	}
 	if (graph.usesExternalData) {
-		throw new Error('onnx/model.onnx keeps weights in an external data file (model.onnx_data), which is not supported');
+		throw new Error(`${rel} keeps weights in an external data file (${rel.slice(5)}_data), which is not supported`);
 	}
 	return graph;
 }
@@ -127,16 +113,24 @@ async function readFolder(dir: string, opts: { taskType?: TaskType }): Promise<H
 	});
 	if (!(await stat(root)).isDirectory()) throw new Error('is not a directory');
 	const found = new Map<string, string>();
-	for (const rel of [...REQUIRED, ...OPTIONAL]) {
+	for (const rel of ['config.json', ...OPTIONAL, ...GRAPHS]) {
 		const abs = await locate(root, rel);
 		if (abs) found.set(rel, abs);
-		else if (REQUIRED.includes(rel)) throw new Error(`missing required file ${rel}`);
 	}
+	if (!found.has('config.json')) throw new Error('missing required file config.json');
 	const config = await readJsonObject(found.get('config.json')!, 'config.json');
 	const taskTypes = [opts.taskType ? TaskType.parse(opts.taskType) : inferTaskType(config)];
+	for (const rel of requiredFiles(taskTypes[0])) if (!found.has(rel)) throw new Error(`missing required file ${rel}`);
+	const graphs = GRAPHS.filter((rel) => found.has(rel));
+	if (graphs.length === 0) throw new Error('missing required file onnx/model.onnx');
 	const sources = await readEmbeddingSources(found, root);
-	await checkTokenizer(found.get('tokenizer.json')!, sources.tokenizerConfig);
-	const graph = await readGraph(found.get('onnx/model.onnx')!);
+	if (found.has('tokenizer.json')) await checkTokenizer(found.get('tokenizer.json')!, sources.tokenizerConfig);
+	if (found.has('preprocessor_config.json')) await readJsonObject(found.get('preprocessor_config.json')!, 'preprocessor_config.json');
+	// Every variant is read: a broken one must fail here, not on the volunteers that would pick it.
+	const ios = new Map<string, GraphIo>();
+	for (const rel of graphs) ios.set(rel, await readGraph(found.get(rel)!, rel));
+	const graph = ios.get(graphs[0])!;
+	checkTaskFit(taskTypes[0], config, graph);
 	const embedding = taskTypes.includes('embedding') ? deriveEmbeddingConfig({ config, graph, ...sources }) : undefined;
 	const files = [...found].map(([rel, absPath]) => ({ path: rel, absPath }));
 	return { taskTypes, files, ...(embedding ? { embedding } : {}) };

@@ -8,6 +8,8 @@ import { jobRoom, jobUpdate, serveDashboards, type DashboardNamespace } from './
 import { originAllowed } from './origin';
 import { serveVolunteers, type VolunteerNamespace } from './volunteer-namespace';
 import { touchHubSessions } from '../volunteers/sessions';
+import { TextStreams } from './text-streams';
+import { TERMINAL_JOB_STATUSES } from '../../protocol/jobs';
 
 /** Job updates are coalesced per job over this window: a busy job refreshes its watchers ~10 times a second, not once per task. */
 const JOB_UPDATE_MS = 100;
@@ -25,9 +27,13 @@ export function attachRealtime(hub: Hub, httpServer: HttpServer): Server {
 	if (hub.database.url) crossProcessBroadcasts(hub, io, hub.database.url);
 	const volunteers = io.of(VOLUNTEER_NAMESPACE) as unknown as VolunteerNamespace;
 	const dashboards = io.of(DASHBOARD_NAMESPACE) as unknown as DashboardNamespace;
-	const volunteerService = serveVolunteers(hub, volunteers);
-	serveDashboards(hub, dashboards);
-	hub.notify = notifier(hub, volunteers, dashboards);
+	const streams = new TextStreams();
+	const volunteerService = serveVolunteers(hub, volunteers, {
+		streams,
+		publish: (text) => dashboards.to(jobRoom(text.jobId)).emit('job:text', text)
+	});
+	serveDashboards(hub, dashboards, streams);
+	hub.notify = notifier(hub, volunteers, dashboards, streams);
 	// On shutdown, drop every connection and wait for their leases to be given back before the database closes.
 	hub.onStop(async () => {
 		io.disconnectSockets(true);
@@ -63,11 +69,12 @@ function crossProcessBroadcasts(hub: Hub, io: Server, url: string) {
 	hub.onStop(() => pool.end());
 }
 
-function notifier(hub: Hub, volunteers: VolunteerNamespace, dashboards: DashboardNamespace): Notifier {
+function notifier(hub: Hub, volunteers: VolunteerNamespace, dashboards: DashboardNamespace, streams: TextStreams): Notifier {
 	const pending = new Set<string>();
 	const flush = async (jobId: string) => {
 		pending.delete(jobId);
 		const update = await jobUpdate(hub, jobId).catch(() => null);
+		if (update && TERMINAL_JOB_STATUSES.includes(update.status)) streams.jobEnded(jobId);
 		if (update) dashboards.to(jobRoom(jobId)).emit('job:update', update);
 	};
 	return {

@@ -21,6 +21,12 @@ import { submitJob } from '../scheduler/submit-job';
 import { getJobStatus } from '../scheduler/job-status';
 import { startHeadlessVolunteer, nodeCapabilities } from '../../headless/headless-volunteer';
 import type { JobUpdate } from '../../protocol/jobs';
+import type { JobText } from '../../protocol/events';
+import type { GenerationOutput } from '../../protocol/generation';
+import { listJobTasks } from '../scheduler/list-jobs';
+import { writeFolder } from '../models/demo/write-model-folder';
+import { buildMlcTestFolder } from '../models/demo/mlc-folder';
+import { importModelFolder } from '../models/import-model';
 import type { ModelFile } from '../../protocol/models';
 import { sha256Hex } from '../../executor/model-files';
 
@@ -68,10 +74,10 @@ describe.each(TEST_DB_KINDS)('realtime on %s', (kind) => {
 		});
 	}
 
-	async function submit(inputs: string[], chunkSize: number) {
+	async function submit(inputs: string[], chunkSize: number, job: { task_type?: 'embedding' | 'text_generation'; model?: string; params?: Record<string, unknown> } = {}) {
 		const outcome = await submitJob(
 			hub.db,
-			{ task_type: 'embedding', model: 'demo-embedding', input: inputs, priority: 'normal', replication: 1, params: {}, chunk_size: chunkSize },
+			{ task_type: 'embedding', model: 'demo-embedding', input: inputs, priority: 'normal', replication: 1, params: {}, chunk_size: chunkSize, ...job },
 			8
 		);
 		if (!outcome.ok) throw new Error(outcome.error);
@@ -142,6 +148,94 @@ describe.each(TEST_DB_KINDS)('realtime on %s', (kind) => {
 		}
 	});
 
+	// This hub has no HTTP routes (no SvelteKit), so volunteers read model files from the blob store,
+	// verified against their sha256 like any download.
+	const blobFiles = () => ({
+		async read(file: ModelFile) {
+			const bytes = new Uint8Array(await readFile(hub.blobs.path(file.sha256)!));
+			expect(await sha256Hex(bytes)).toBe(file.sha256);
+			return bytes;
+		}
+	});
+
+	it('streams generated text to a watching dashboard as a headless volunteer makes it, then accepts the completions', async () => {
+		const prompts = ['Hello world, this is', 'The quick brown fox', 'Once upon a time'];
+		const jobId = await submit(prompts, 2, { task_type: 'text_generation', model: 'demo-text-generation', params: { max_tokens: 24 } });
+		const dash = socket('/dashboard');
+		const texts: JobText[] = [];
+		const updates: JobUpdate[] = [];
+		let textsBeforeCompletion = -1;
+		dash.on('job:text', (t: JobText) => texts.push(t));
+		dash.on('job:update', (u: JobUpdate) => {
+			updates.push(u);
+			if (u.status === 'completed') textsBeforeCompletion = texts.length;
+		});
+		await dash.timeout(5000).emitWithAck('job:watch', { jobId });
+		const volunteer = startHeadlessVolunteer({ hubUrl: url, threads: 1, files: blobFiles() });
+		try {
+			await expect.poll(() => updates.at(-1)?.status, { timeout: 30_000, interval: 100 }).toBe('completed');
+		} finally {
+			await volunteer.stop();
+		}
+		const result = (await getJobStatus(hub.db, jobId))!.result as GenerationOutput[];
+		expect(result).toHaveLength(3);
+		for (const [index, out] of result.entries()) {
+			expect(out.tokens).toHaveLength(24);
+			expect(out.finish_reason).toBe('length');
+			// Every piece arrived in order, from offset 0, and together they are the accepted completion.
+			const pieces = texts.filter((t) => t.index === index);
+			expect(pieces.length).toBeGreaterThan(0);
+			expect(pieces.map((p) => p.offset)).toEqual(pieces.map((_, k) => pieces.slice(0, k).reduce((n, p) => n + p.text.length, 0)));
+			expect(pieces.map((p) => p.text).join('')).toBe(out.text);
+		}
+		expect(texts.every((t) => t.jobId === jobId && /^[0-9a-f]{12}$/.test(t.stream))).toBe(true);
+		// The text came live, before the job's completion, not read back from the results.
+		expect(textsBeforeCompletion).toBe(texts.length);
+		// Native onnxruntime prefers full precision, recorded with the result.
+		expect(new Set((await listJobTasks(hub.db, jobId)).map((t) => t.backend))).toEqual(new Set(['native']));
+	});
+
+	it('drops text for a lease the connection does not hold, and refuses a malformed completion', async () => {
+		const jobId = await submit(['Hello'], 1, { task_type: 'text_generation', model: 'demo-text-generation', params: { max_tokens: 4 } });
+		const dash = socket('/dashboard');
+		const texts: JobText[] = [];
+		dash.on('job:text', (t: JobText) => texts.push(t));
+		await dash.timeout(5000).emitWithAck('job:watch', { jobId });
+		const s = socket('/volunteer');
+		await hello(s);
+		const [t] = (await s.timeout(5000).emitWithAck('task:request', { slots: 1 })).tasks;
+		s.emit('task:text', { taskId: t.taskId, leaseToken: crypto.randomUUID(), index: 0, offset: 0, text: 'forged' });
+		s.emit('task:text', { taskId: t.taskId, leaseToken: t.leaseToken, index: 0, offset: 0, text: 'real' });
+		s.emit('task:text', { taskId: t.taskId, leaseToken: t.leaseToken, index: 0, offset: 99, text: 'gap' });
+		await expect.poll(() => texts.map((x) => x.text), { timeout: 5000 }).toEqual(['real']);
+		const bad = await s.timeout(5000).emitWithAck('task:result', { taskId: t.taskId, leaseToken: t.leaseToken, backend: 'native', durationMs: 1, outputs: [{ text: 1 }] });
+		expect(bad).toMatchObject({ ok: false, code: 'rejected_output' });
+		expect(bad.error).toMatch(/output 0 is not a completion/);
+		s.disconnect();
+	});
+
+	it('leases a WebLLM model only to a browser whose WebGPU adapter meets its requirements', async () => {
+		const dir = mkdtempSync(path.join(tmpdir(), 'exostack-mlc-'));
+		await writeFolder(dir, buildMlcTestFolder({ quantization: 'q4f16_1', tensorBytes: 4096 }));
+		await importModelFolder(hub.db, hub.blobs, dir, { id: 'test/mlc-f16' });
+		const jobId = await submit(['Hi'], 1, { task_type: 'text_generation', model: 'test/mlc-f16', params: {} });
+		const webgpu = { vendor: 'test', architecture: '', maxBufferSize: 2 ** 30, maxStorageBufferBindingSize: 2 ** 28 };
+		const browser = (features: string[]) => ({ ...nodeCapabilities(), agent: 'browser' as const, backend: 'webgpu' as const, webgpu: { ...webgpu, features } });
+		const ask = async (capabilities: ReturnType<typeof nodeCapabilities>) => {
+			const s = socket('/volunteer');
+			await s.timeout(5000).emitWithAck('hello', { identity: null, capabilities, mode: 'always', readiness: { score: 90, ready: true } });
+			return { s, tasks: (await s.timeout(5000).emitWithAck('task:request', { slots: 4 })).tasks as { jobId: string }[] };
+		};
+		// The headless volunteer (no WebGPU) and a GPU without shader-f16 get nothing; one with it gets the task.
+		expect((await ask(nodeCapabilities())).tasks).toHaveLength(0);
+		expect((await ask(browser(['timestamp-query']))).tasks).toHaveLength(0);
+		const small = await ask({ ...browser(['shader-f16']), webgpu: { ...browser(['shader-f16']).webgpu, maxBufferSize: 2 ** 20 } });
+		expect(small.tasks).toHaveLength(0);
+		const able = await ask(browser(['shader-f16']));
+		expect(able.tasks.map((t) => t.jobId)).toEqual([jobId]);
+		able.s.disconnect();
+	});
+
 	it('runs a job through a headless volunteer and streams progress to a dashboard', async () => {
 		const inputs = Array.from({ length: 24 }, (_, i) => `sentence number ${i} about the quick brown fox`);
 		const jobId = await submit(inputs, 4);
@@ -149,16 +243,7 @@ describe.each(TEST_DB_KINDS)('realtime on %s', (kind) => {
 		const updates: JobUpdate[] = [];
 		dash.on('job:update', (u: JobUpdate) => updates.push(u));
 		await dash.timeout(5000).emitWithAck('job:watch', { jobId });
-		// This hub has no HTTP routes (no SvelteKit), so the volunteer reads model files from the blob store,
-		// verified against their sha256 like any download.
-		const files = {
-			async read(file: ModelFile) {
-				const bytes = new Uint8Array(await readFile(hub.blobs.path(file.sha256)!));
-				expect(await sha256Hex(bytes)).toBe(file.sha256);
-				return bytes;
-			}
-		};
-		const volunteer = startHeadlessVolunteer({ hubUrl: url, threads: 1, files });
+		const volunteer = startHeadlessVolunteer({ hubUrl: url, threads: 1, files: blobFiles() });
 		try {
 			await expect.poll(() => updates.at(-1)?.status, { timeout: 30_000, interval: 100 }).toBe('completed');
 		} finally {

@@ -8,12 +8,14 @@ import {
 	TaskRelease,
 	TaskRequest,
 	TaskResult,
+	TaskText,
 	type InterServerEvents,
+	type JobText,
 	type TaskLease,
 	type VolunteerClientToServer,
 	type VolunteerServerToClient
 } from '../../protocol/events';
-import { backendClassOf, type Capabilities, type Readiness, type VolunteerMode } from '../../protocol/volunteer';
+import { backendClassOf, resultClassOf, type Capabilities, type Readiness, type VolunteerMode } from '../../protocol/volunteer';
 import type { Settlement } from '../scheduler/validate-chunk';
 import { claimTasks } from '../scheduler/claim-tasks';
 import { completeTask } from '../scheduler/complete-task';
@@ -24,6 +26,15 @@ import { renewLease } from '../scheduler/renew-lease';
 import { closeSession, countSessionTask, openSession, updateSession } from '../volunteers/sessions';
 import { handle, refuse } from './handle';
 import { metrics } from '../metrics/registry';
+import { taskOffsets } from '../scheduler/task-offsets';
+import { modelsBeyondReach } from '../models/web-llm-gating';
+import type { TextStreams } from './text-streams';
+
+/** Live text: which leases may stream, and where accepted text goes (the job's dashboard room). */
+export interface TextRelayOptions {
+	streams: TextStreams;
+	publish(text: JobText): void;
+}
 
 interface VolunteerData {
 	sessionId: string;
@@ -40,12 +51,18 @@ type VolunteerSocket = Socket<VolunteerClientToServer, VolunteerServerToClient, 
  * Wires each volunteer connection: hello first, then leasing, results and status, all validated and
  * fenced. `drain()` waits for disconnected sessions' leases to be given back (for a clean shutdown).
  */
-export function serveVolunteers(hub: Hub, nsp: VolunteerNamespace) {
+export function serveVolunteers(hub: Hub, nsp: VolunteerNamespace, text: TextRelayOptions) {
 	const leaving = new Set<Promise<void>>();
 	nsp.on('connection', (socket) => {
 		metrics.volunteerSockets.inc();
 		socket.on('disconnect', () => metrics.volunteerSockets.dec());
 		const session = () => (socket.data.volunteerId ? (socket.data as VolunteerData) : null);
+		/** Leases of this connection that may stream text; forgotten when they end. */
+		const streaming = new Map<number, string>();
+		const endStream = (taskId: number, leaseToken: string) => {
+			text.streams.untrack(taskId, leaseToken);
+			streaming.delete(taskId);
+		};
 		const notHello = () => refuse('send hello first', 'unauthorized');
 
 		socket.on(
@@ -78,7 +95,14 @@ export function serveVolunteers(hub: Hub, nsp: VolunteerNamespace) {
 				if (!s) return notHello();
 				// The hub enforces the volunteer's own word: a paused or not-ready volunteer gets nothing.
 				if (s.mode === 'paused' || !s.readiness.ready) return { ok: true, tasks: [] };
-				return { ok: true, tasks: await lease(hub, s, p.slots) };
+				const tasks = await lease(hub, s, p.slots);
+				const generating = tasks.filter((t) => t.taskType === 'text_generation');
+				const offsets = await taskOffsets(hub.db, generating.map((t) => t.taskId));
+				for (const t of generating) {
+					text.streams.track(t.taskId, t.leaseToken, t.jobId, offsets.get(t.taskId) ?? 0);
+					streaming.set(t.taskId, t.leaseToken);
+				}
+				return { ok: true, tasks };
 			})
 		);
 
@@ -92,13 +116,31 @@ export function serveVolunteers(hub: Hub, nsp: VolunteerNamespace) {
 			})
 		);
 
-		socket.on('task:result', handle(TaskResult, (p) => (session() ? accept(hub, session()!, p) : Promise.resolve(notHello()))));
+		socket.on(
+			'task:result',
+			handle(TaskResult, async (p) => {
+				const s = session();
+				if (!s) return notHello();
+				const reply = await accept(hub, s, p);
+				endStream(p.taskId, p.leaseToken);
+				return reply;
+			})
+		);
+
+		// Fire and forget: text from a lease this connection does not hold is dropped without a word.
+		socket.on('task:text', (payload: unknown) => {
+			const parsed = TaskText.safeParse(payload);
+			if (!parsed.success || !session()) return;
+			const event = text.streams.accept(parsed.data);
+			if (event) text.publish(event);
+		});
 
 		socket.on(
 			'task:fail',
 			handle(TaskFailure, async (p) => {
 				const s = session();
 				if (!s) return notHello();
+				endStream(p.taskId, p.leaseToken);
 				const row = await failTask(hub.db, { ...p, volunteerId: s.volunteerId }, hub.config.policy);
 				if (!row) return refuse('this lease is no longer yours', 'stale_lease');
 				await announce(hub, row.jobId, row.settlement);
@@ -111,6 +153,7 @@ export function serveVolunteers(hub: Hub, nsp: VolunteerNamespace) {
 			handle(TaskRelease, async (p) => {
 				const s = session();
 				if (!s) return notHello();
+				endStream(p.taskId, p.leaseToken);
 				if (!(await releaseLease(hub.db, p.taskId, p.leaseToken, s.volunteerId)))
 					return refuse('this lease is no longer yours', 'stale_lease');
 				hub.notify.workAvailable();
@@ -119,6 +162,7 @@ export function serveVolunteers(hub: Hub, nsp: VolunteerNamespace) {
 		);
 
 		socket.on('disconnect', () => {
+			for (const [taskId, token] of streaming) endStream(taskId, token);
 			const done = goodbye(hub, socket).finally(() => leaving.delete(done));
 			leaving.add(done);
 		});
@@ -131,9 +175,10 @@ async function lease(hub: Hub, s: VolunteerData, slots: number): Promise<TaskLea
 	const claimed = await claimTasks(hub.db, {
 		sessionId: s.sessionId,
 		volunteerId: s.volunteerId,
-		backendClass: backendClassOf(s.capabilities.backend),
+		backendClass: classOf(s),
 		slots,
 		taskTypes: s.capabilities.taskTypes,
+		excludeModels: await modelsBeyondReach(hub.db, hub.blobs, s.capabilities),
 		leaseMs: hub.config.leaseMs,
 		tailMs: hub.config.tailMs
 	});
@@ -155,7 +200,7 @@ async function lease(hub: Hub, s: VolunteerData, slots: number): Promise<TaskLea
 
 async function accept(hub: Hub, s: VolunteerData, p: TaskResult) {
 	const timer = metrics.completeSeconds.startTimer();
-	const outcome = await completeTask(hub.db, { ...p, volunteerId: s.volunteerId }, hub.config.policy);
+	const outcome = await completeTask(hub.db, { ...p, volunteerId: s.volunteerId, resultClass: resultClassOf(classOf(s), p.variant) }, hub.config.policy);
 	timer();
 	metrics.results.inc({ outcome: outcome.stored ? outcome.settlement.outcome : outcome.reason });
 	if (!outcome.stored) {
@@ -189,4 +234,9 @@ async function goodbye(hub: Hub, socket: VolunteerSocket) {
 		// The leases still end by expiry; the sweeper is the backstop.
 		console.error('exostack: could not release a disconnected session, its leases will expire:', e);
 	}
+}
+
+/** A session's backend class: its backend, and for WebGPU whether the adapter has shader-f16. */
+function classOf(s: VolunteerData) {
+	return backendClassOf(s.capabilities.backend, s.capabilities.webgpu?.features ?? []);
 }

@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import type { Db } from '../db';
 import { rowsOf } from '../db/rows';
-import { backendClassOf, type Backend } from '../../protocol/volunteer';
+import type { Backend } from '../../protocol/volunteer';
 
 export interface UnreplicatedResult {
 	taskId: number;
@@ -9,6 +9,7 @@ export interface UnreplicatedResult {
 	volunteerId: string;
 	outputs: unknown[];
 	backend: Backend;
+	resultClass: string;
 	durationMs: number;
 	inputs: number;
 	/** Credit for accepting it: inputs × the model's credit per input. */
@@ -43,7 +44,7 @@ export async function acceptUnreplicated(db: Db, r: UnreplicatedResult) {
 				on conflict do nothing returning task_id
 			), res as (
 				insert into results (task_id, job_id, seq, volunteer_id, output, backend, backend_class, duration_ms, verdict)
-				select id, job_id, seq, ${r.volunteerId}, ${JSON.stringify(r.outputs)}::jsonb, ${r.backend}, ${backendClassOf(r.backend)},
+				select id, job_id, seq, ${r.volunteerId}, ${JSON.stringify(r.outputs)}::jsonb, ${r.backend}, ${r.resultClass},
 					${r.durationMs}, case when exists (select 1 from acc) then 'valid' else 'unchecked' end
 				from done returning task_id
 			), open as (

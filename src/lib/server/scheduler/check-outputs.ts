@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { EmbeddingConfig, TaskType } from '../../protocol/models';
+import { ClassificationOutput, GenerationOutput, MAX_TEXT_CHARS } from '../../protocol/generation';
 
 interface OutputContext {
 	inputCount: number;
@@ -26,13 +27,17 @@ const checkers: Record<TaskType, Checker> = {
 		}
 		return null;
 	},
-	text_generation: unsupported('text_generation'),
-	classification: unsupported('classification'),
-	image_classification: unsupported('image_classification')
+	// A completion is a string or, as ExoStack's volunteers send it, { text, tokens, finish_reason }.
+	text_generation: each(z.union([z.string().max(MAX_TEXT_CHARS), GenerationOutput]), 'a completion (a string or {text, tokens, finish_reason})'),
+	classification: each(ClassificationOutput, 'a list of {label, score}'),
+	image_classification: each(ClassificationOutput, 'a list of {label, score}')
 };
 
-function unsupported(type: TaskType): Checker {
-	return () => `the hub cannot accept ${type} results yet`;
+function each(schema: z.ZodType, what: string): Checker {
+	return (outputs) => {
+		for (const [i, out] of outputs.entries()) if (!schema.safeParse(out).success) return `output ${i} is not ${what}`;
+		return null;
+	};
 }
 
 export function checkOutputs(taskType: TaskType, outputs: unknown[], ctx: OutputContext): string | null {

@@ -15,6 +15,8 @@ export interface ClaimRequest {
 	slots: number;
 	/** Only tasks of these types are leased: what the volunteer's executor can run. */
 	taskTypes: TaskType[];
+	/** Models this volunteer cannot run (WebLLM models beyond its GPU): their tasks are left for others. */
+	excludeModels?: string[];
 	leaseMs: number;
 	/** Source of randomness for adaptive replication (tests pass a fixed one). */
 	random?: () => number;

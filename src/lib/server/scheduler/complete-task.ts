@@ -7,7 +7,7 @@ import { endLease, failedAttempt, type FailurePolicy } from './lease-transitions
 import { lockChunk, retrying } from './locks';
 import { validateChunk, type Settlement, type ValidationPolicy } from './validate-chunk';
 import { VolunteerTally } from './volunteer-tally';
-import { backendClassOf, type Backend } from '../../protocol/volunteer';
+import type { Backend } from '../../protocol/volunteer';
 
 export interface Completion {
 	taskId: number;
@@ -15,6 +15,8 @@ export interface Completion {
 	volunteerId: string;
 	outputs: unknown[];
 	backend: Backend;
+	/** Backend class and model variant (resultClassOf): only results of one result class are compared. */
+	resultClass: string;
 	durationMs: number;
 }
 
@@ -91,7 +93,7 @@ function completeAndValidate(db: Db, c: Completion, policy: SchedulerPolicy, pro
 			volunteerId: c.volunteerId,
 			output: c.outputs,
 			backend: c.backend,
-			backendClass: backendClassOf(c.backend),
+			backendClass: c.resultClass,
 			durationMs: c.durationMs
 		});
 		tally.add(c.volunteerId, { tasks: 1, inputs: task.inputs.length });

@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, inArray, lte, ne, notExists, or, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, lte, ne, notExists, notInArray, or, sql } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/pg-core';
 import { jobs, results, tasks } from '../db/schema';
 import type { Db } from '../db';
@@ -9,6 +9,7 @@ export interface ClaimFilter {
 	volunteerId: string;
 	backendClass: BackendClass;
 	taskTypes: TaskType[];
+	excludeModels?: string[];
 	limit: number;
 }
 
@@ -50,6 +51,7 @@ export function findClaimable(tx: Db, f: ClaimFilter) {
 				eq(tasks.state, 'queued'),
 				lte(tasks.availableAt, sql`now()`),
 				inArray(tasks.taskType, f.taskTypes),
+				f.excludeModels?.length ? notInArray(tasks.modelId, f.excludeModels) : undefined,
 				notExists(conflictingSibling),
 				notExists(alreadyComputed)
 			)

@@ -48,7 +48,7 @@ function job(db: Db, n: number, chunkSize = 2, priority: 'low' | 'normal' | 'hig
 function complete(db: Db, t: { id: number; leaseToken: string; inputs: string[] }, volunteerId = 'v1') {
 	return completeTask(
 		db,
-		{ taskId: t.id, leaseToken: t.leaseToken, volunteerId, outputs: t.inputs.map((_, i) => vec(i)), backend: 'wasm', durationMs: 5 },
+		{ taskId: t.id, leaseToken: t.leaseToken, volunteerId, outputs: t.inputs.map((_, i) => vec(i)), backend: 'wasm', resultClass: 'wasm/fp32', durationMs: 5 },
 		policy
 	);
 }
@@ -90,7 +90,7 @@ describe.each(TEST_DB_KINDS)('scheduler on %s', (kind) => {
 		const [t] = await claim(db);
 		const forged = await completeTask(
 			db,
-			{ taskId: t.id, leaseToken: crypto.randomUUID(), volunteerId: 'v1', outputs: [vec(0), vec(1)], backend: 'wasm', durationMs: 1 },
+			{ taskId: t.id, leaseToken: crypto.randomUUID(), volunteerId: 'v1', outputs: [vec(0), vec(1)], backend: 'wasm', resultClass: 'wasm/fp32', durationMs: 1 },
 			policy
 		);
 		expect(forged).toEqual({ stored: false, reason: 'stale_lease' });
@@ -171,12 +171,12 @@ describe.each(TEST_DB_KINDS)('scheduler on %s', (kind) => {
 		const [t] = await claim(db);
 		const bad = await completeTask(
 			db,
-			{ taskId: t.id, leaseToken: t.leaseToken, volunteerId: 'v1', outputs: [vec(0), [1, 2]], backend: 'wasm', durationMs: 1 },
+			{ taskId: t.id, leaseToken: t.leaseToken, volunteerId: 'v1', outputs: [vec(0), [1, 2]], backend: 'wasm', resultClass: 'wasm/fp32', durationMs: 1 },
 			policy
 		);
 		expect(bad).toMatchObject({ stored: false, reason: 'rejected_output', error: expect.stringContaining('3') });
 		const wrongCount = await claim(db).then(([again]) =>
-			completeTask(db, { taskId: again.id, leaseToken: again.leaseToken, volunteerId: 'v1', outputs: [vec(0)], backend: 'wasm', durationMs: 1 }, policy)
+			completeTask(db, { taskId: again.id, leaseToken: again.leaseToken, volunteerId: 'v1', outputs: [vec(0)], backend: 'wasm', resultClass: 'wasm/fp32', durationMs: 1 }, policy)
 		);
 		expect(wrongCount).toMatchObject({ stored: false, reason: 'rejected_output' });
 		expect(await db.select().from(results)).toHaveLength(0);

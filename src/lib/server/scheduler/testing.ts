@@ -52,7 +52,7 @@ export function makeJob(db: Db, n: number, opts: { chunkSize?: number; replicati
 export function completeAs(db: Db, t: { id: number; leaseToken: string; inputs: string[] }, volunteerId: string, shift = 0, backend: 'wasm' | 'webgpu' | 'native' = 'wasm') {
 	return completeTask(
 		db,
-		{ taskId: t.id, leaseToken: t.leaseToken, volunteerId, outputs: t.inputs.map((_, i) => vec(i + shift)), backend, durationMs: 5 },
+		{ taskId: t.id, leaseToken: t.leaseToken, volunteerId, outputs: t.inputs.map((_, i) => vec(i + shift)), backend, resultClass: `${backend === 'webgpu' ? 'webgpu-f32' : backend}/fp32`, durationMs: 5 },
 		policy
 	);
 }

@@ -1,10 +1,11 @@
 import { json } from '@sveltejs/kit';
+import path from 'node:path';
 import { z } from 'zod';
 import { getHub } from '$lib/server/runtime';
 import { ApiError, readJson, requireToken, withApiErrors } from '$lib/server/http/api';
 import { modelView } from '$lib/server/http/model-views';
 import { listModels } from '$lib/server/models/model-queries';
-import { importModelFolder } from '$lib/server/models/import-model';
+import { importHfRepo, importModelFolder } from '$lib/server/models/import-model';
 import { TaskType } from '$lib/protocol/models';
 
 export const GET = withApiErrors(async () => {
@@ -12,23 +13,42 @@ export const GET = withApiErrors(async () => {
 	return json((await listModels(hub.db)).map(modelView));
 });
 
-const ImportRequest = z.strictObject({
-	/** A folder on the hub's own disk, in the Hugging Face ONNX layout. */
-	path: z.string().min(1),
-	id: z.string().min(1),
-	task_type: TaskType.optional()
-});
+const ImportRequest = z.union([
+	z.strictObject({
+		/** A folder on the hub's own disk, in the Hugging Face ONNX layout. */
+		path: z.string().min(1),
+		id: z.string().min(1),
+		task_type: TaskType.optional()
+	}),
+	z.strictObject({
+		/** A repository on the Hugging Face hub (HF_ENDPOINT), downloaded by the hub and verified. */
+		hf: z.string().min(1),
+		revision: z.string().min(1).optional(),
+		id: z.string().min(1).optional(),
+		task_type: TaskType.optional()
+	})
+]);
 
-/** Imports (or replaces) a model from a folder on the hub's disk. Needs the API token. */
+/** Imports (or replaces) a model from a folder on the hub's disk or a Hugging Face repository. Needs the API token. */
 export const POST = withApiErrors(async ({ request }) => {
 	const hub = await getHub();
 	requireToken(hub, request);
 	const body = await readJson(request, ImportRequest, 64 * 1024);
+	const from = 'path' in body ? body.path : `${body.hf} from ${hub.config.huggingFace.endpoint}`;
 	try {
-		const manifest = await importModelFolder(hub.db, hub.blobs, body.path, { id: body.id, taskType: body.task_type });
+		const manifest =
+			'path' in body
+				? await importModelFolder(hub.db, hub.blobs, body.path, { id: body.id, taskType: body.task_type })
+				: await importHfRepo(hub.db, hub.blobs, body.hf, {
+						id: body.id,
+						taskType: body.task_type,
+						revision: body.revision,
+						scratchDir: path.join(hub.config.dataDir, 'imports'),
+						hub: hub.config.huggingFace
+					});
 		hub.models.forget(manifest.id);
 		return json(modelView({ ...manifest, source: 'import' }), { status: 201 });
 	} catch (e) {
-		throw new ApiError(400, `could not import ${body.path}: ${(e as Error).message}`);
+		throw new ApiError(400, `could not import ${from}: ${(e as Error).message}`);
 	}
 });

@@ -9,6 +9,13 @@ export interface ResultRow {
 }
 
 const PREVIEW_ROWS = 50;
+/** Live completions shown at once; a page is for watching, the results download is for everything. */
+const LIVE_ROWS = 50;
+
+export interface LiveText {
+	stream: string;
+	text: string;
+}
 
 /** A job page's live view: progress pushed over the /dashboard namespace, results fetched once it ends. */
 export class JobWatch {
@@ -16,6 +23,8 @@ export class JobWatch {
 	done = $state(0);
 	total = $state(0);
 	preview = $state<ResultRow[]>([]);
+	/** Text being generated, by input index, as volunteers stream it. */
+	live = $state<Record<number, LiveText>>({});
 	private socket: Socket<DashboardServerToClient, DashboardClientToServer> | null = null;
 
 	constructor(private readonly job: JobStatusView) {
@@ -44,7 +53,31 @@ export class JobWatch {
 			this.total = u.progress.total;
 			if (ended) void this.loadPreview();
 		});
+		socket.on('job:text', (t) => {
+			if (t.jobId !== this.job.task_id) return;
+			this.applyText(t.index, t.stream, t.offset, t.text);
+		});
 		if (this.finished) void this.loadPreview();
+	}
+
+	get liveRows(): [number, LiveText][] {
+		return Object.entries(this.live)
+			.map(([i, t]) => [Number(i), t] as [number, LiveText])
+			.sort((a, b) => a[0] - b[0])
+			.slice(0, LIVE_ROWS);
+	}
+
+	/** Appends in order; the first stream seen for an input is followed (a replica's copy would repeat it). */
+	private applyText(index: number, stream: string, offset: number, text: string) {
+		const current = this.live[index];
+		if (current && current.stream !== stream) {
+			if (offset !== 0) return;
+		} else if (current) {
+			if (offset > current.text.length) return;
+			this.live[index] = { stream, text: current.text.slice(0, offset) + text };
+			return;
+		}
+		if (offset === 0) this.live[index] = { stream, text };
 	}
 
 	stop() {

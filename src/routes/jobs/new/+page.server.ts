@@ -6,6 +6,6 @@ export async function load() {
 	const models = await listModels(hub.db);
 	return {
 		models: models.map((m) => ({ id: m.id, taskTypes: m.taskTypes })),
-		limits: hub.config.limits
+		limits: { ...hub.config.limits, maxImageBytes: hub.config.images.maxBytes }
 	};
 }

@@ -1,18 +1,29 @@
 import type { TaskType } from '$lib/protocol/models';
 import { ApiTokenField } from '$lib/components/api-token.svelte';
 
+type NumberField = number | string | null | undefined;
+
 interface ModelChoice {
 	id: string;
 	taskTypes: TaskType[];
 }
 
-/** The submit form's state: what the person typed, and the call that turns it into a job. */
+/** The submit form's state: what the person typed, and the calls that turn it into a job. */
 export class SubmitForm {
 	token = new ApiTokenField();
 	model = $state('');
 	taskType = $state<TaskType>('embedding');
 	text = $state('');
 	priority = $state<'low' | 'normal' | 'high'>('normal');
+	/** text_generation settings (number inputs bind numbers, or null when empty); empty means the hub's default. */
+	maxTokens = $state<NumberField>(64);
+	temperature = $state<NumberField>(0);
+	topP = $state<NumberField>(null);
+	seed = $state<NumberField>(null);
+	stop = $state('');
+	/** Labels per input for the classification types. */
+	topK = $state<NumberField>(5);
+	images = $state<File[]>([]);
 	busy = $state(false);
 	error = $state<string | null>(null);
 
@@ -30,22 +41,47 @@ export class SubmitForm {
 		return this.models.find((m) => m.id === this.model)?.taskTypes ?? [];
 	}
 
+	get takesImages(): boolean {
+		return this.taskType === 'image_classification';
+	}
+
 	chooseModel(id: string) {
 		this.model = id;
 		if (!this.taskTypes.includes(this.taskType)) this.taskType = this.taskTypes[0] ?? 'embedding';
 	}
 
-	/** Submits; resolves to the new job's id, or null with `error` set. */
+	/** The job's params from the fields that apply to its type; blank fields are left to the hub's defaults. */
+	get params(): Record<string, unknown> {
+		const num = (v: NumberField) => (v === null || v === undefined || String(v).trim() === '' ? undefined : Number(v));
+		const defined = (o: Record<string, unknown>) => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
+		if (this.taskType === 'text_generation') {
+			const stop = this.stop.split(',').map((s) => s.replaceAll('\\n', '\n')).filter(Boolean);
+			return defined({
+				max_tokens: num(this.maxTokens),
+				temperature: num(this.temperature),
+				top_p: num(this.topP),
+				seed: num(this.seed),
+				stop: stop.length ? stop : undefined
+			});
+		}
+		if (this.taskType === 'classification' || this.taskType === 'image_classification') return defined({ top_k: num(this.topK) });
+		return {};
+	}
+
+	/** Submits (uploading the images first for an image job); resolves to the new job's id, or null with `error` set. */
 	async submit(): Promise<string | null> {
 		this.error = null;
-		if (this.inputs.length === 0) return this.fail('enter at least one input, one per line');
+		if (!this.takesImages && this.inputs.length === 0) return this.fail('enter at least one input, one per line');
+		if (this.takesImages && this.images.length === 0) return this.fail('choose at least one PNG or JPEG image');
 		if (!this.token.value.trim()) return this.fail('enter the hub’s API token (printed when the hub starts)');
 		this.busy = true;
 		try {
+			const input = this.takesImages ? await this.uploadImages() : this.inputs;
+			if (!input) return null;
 			const response = await fetch('/api/jobs', {
 				method: 'POST',
-				headers: { 'content-type': 'application/json', authorization: `Bearer ${this.token.value.trim()}` },
-				body: JSON.stringify({ task_type: this.taskType, model: this.model, input: this.inputs, priority: this.priority })
+				headers: { 'content-type': 'application/json', authorization: this.bearer },
+				body: JSON.stringify({ task_type: this.taskType, model: this.model, input, priority: this.priority, params: this.params })
 			});
 			const body = await response.json().catch(() => ({}));
 			if (!response.ok) return this.fail(body.error ?? `the hub answered ${response.status}`);
@@ -56,6 +92,19 @@ export class SubmitForm {
 		} finally {
 			this.busy = false;
 		}
+	}
+
+	private get bearer() {
+		return `Bearer ${this.token.value.trim()}`;
+	}
+
+	private async uploadImages(): Promise<string[] | null> {
+		const form = new FormData();
+		for (const file of this.images) form.append('file', file, file.name);
+		const response = await fetch('/api/images', { method: 'POST', headers: { authorization: this.bearer }, body: form });
+		const body = await response.json().catch(() => ({}));
+		if (!response.ok) return this.fail(body.error ?? `the hub answered ${response.status} to the upload`);
+		return (body.images as { ref: string }[]).map((i) => i.ref);
 	}
 
 	private fail(message: string): null {

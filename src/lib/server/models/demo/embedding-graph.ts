@@ -21,14 +21,14 @@ const SEQ = 'sequence_length';
 const MASK_FILL = -1e4;
 
 /** [batch, seq] int64 mask → [batch, 1, 1, seq] float bias added to attention scores. */
-function attentionBias(b: GraphBuilder, maskFloat: string, one: string): string {
+export function attentionBias(b: GraphBuilder, maskFloat: string, one: string): string {
 	const expanded = b.op('Unsqueeze', [maskFloat, b.int64s('const.axes_1_2', [2], [1, 2])]);
 	const inverted = b.op('Sub', [one, expanded]);
 	return b.op('Mul', [inverted, b.scalar('const.mask_fill', MASK_FILL)], [], 'attention_bias');
 }
 
 /** Word + position (sliced to the actual length) + token-type embeddings, then LayerNorm. */
-function embeddings(ctx: EncoderContext, withTokenTypes: boolean): string {
+export function embeddings(ctx: EncoderContext, withTokenTypes: boolean): string {
 	const { b } = ctx;
 	const words = b.op('Gather', [weight(ctx, EMBEDDING_NAMES.word), 'input_ids'], [attr.int('axis', 0)]);
 	const seqLen = b.op('Slice', [

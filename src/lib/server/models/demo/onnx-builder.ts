@@ -1,5 +1,6 @@
 import onnxProto from 'onnx-proto';
 import type { onnx as O } from 'onnx-proto';
+import { halfArray } from '../../../executor/half';
 
 // onnx-proto is CommonJS with a single `onnx` namespace on module.exports, so no named ESM import.
 export const { onnx } = onnxProto;
@@ -8,6 +9,16 @@ export const OPSET = 17;
 export const IR_VERSION = 8;
 export const FLOAT = onnx.TensorProto.DataType.FLOAT;
 export const INT64 = onnx.TensorProto.DataType.INT64;
+export const FLOAT16 = onnx.TensorProto.DataType.FLOAT16;
+export const INT8 = onnx.TensorProto.DataType.INT8;
+
+/**
+ * How large weight matrices are stored: the file variants a model may carry. `fp16` keeps weights as
+ * half floats and `q8` as int8 with a per-tensor scale (DequantizeLinear); both compute in float32
+ * after that, so every backend runs every variant and only the weights' precision differs.
+ */
+export const WEIGHT_STORAGES = ['fp32', 'fp16', 'q8'] as const;
+export type WeightStorage = (typeof WEIGHT_STORAGES)[number];
 
 type Attr = O.IAttributeProto;
 type Dim = number | string;
@@ -46,6 +57,8 @@ export class GraphBuilder {
 	private readonly names = new Set<string>();
 	private counter = 0;
 
+	constructor(readonly storage: WeightStorage = 'fp32') {}
+
 	/** Adds one single-output node and returns the output's (generated) name. */
 	op(opType: string, inputs: string[], attributes: Attr[] = [], hint = opType): string {
 		return this.named(`${hint}_${this.counter++}`, opType, inputs, attributes);
@@ -65,6 +78,29 @@ export class GraphBuilder {
 		this.claim(name);
 		this.initializers.push({ name, dims, dataType: FLOAT, rawData: littleEndianBytes(data) });
 		return name;
+	}
+
+	/**
+	 * A weight matrix stored as the builder's variant asks; returns the name of a float32 tensor
+	 * holding it (the initializer itself for fp32, a Cast or DequantizeLinear output otherwise).
+	 */
+	matrix(name: string, dims: number[], data: Float32Array): string {
+		if (this.storage === 'fp32') return this.floats(name, dims, data);
+		const stored = `${name}_${this.storage}`;
+		this.claim(stored);
+		if (this.storage === 'fp16') {
+			this.initializers.push({ name: stored, dims, dataType: FLOAT16, rawData: littleEndianBytes(halfArray(data)) });
+			return this.named(name, 'Cast', [stored], [attr.int('to', FLOAT)]);
+		}
+		let max = 0;
+		for (const v of data) max = Math.max(max, Math.abs(v));
+		const scale = max > 0 ? max / 127 : 1;
+		const q = Int8Array.from(data, (v) => Math.max(-127, Math.min(127, Math.round(v / scale))));
+		this.initializers.push({ name: stored, dims, dataType: INT8, rawData: littleEndianBytes(q) });
+		const zero = `${name}_zero_point`;
+		this.claim(zero);
+		this.initializers.push({ name: zero, dims: [], dataType: INT8, rawData: new Uint8Array(1) });
+		return this.named(name, 'DequantizeLinear', [stored, this.scalar(`${name}_scale`, scale), zero]);
 	}
 
 	/** An int64 initializer, for shapes, axes and indices. An empty `dims` makes a scalar. */

@@ -6,6 +6,8 @@
  * engine; `Math.log`/`Math.cos` (Box–Muller) are not guaranteed to agree
  * across engines, which would break byte-identical model files.
  */
+import { mulberry32 } from '../../../executor/seeded-random';
+
 export interface Random {
 	/** Uniform in [0, 1), 32 bits of resolution. */
 	uniform(): number;
@@ -13,17 +15,7 @@ export interface Random {
 	normalish(count: number, std: number): Float32Array;
 }
 
-/** mulberry32: tiny, fast, and good enough for weights that only need to be non-degenerate. */
-export function mulberry32(seed: number): () => number {
-	let state = seed >>> 0;
-	return () => {
-		state = (state + 0x6d2b79f5) >>> 0;
-		let t = state;
-		t = Math.imul(t ^ (t >>> 15), t | 1);
-		t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-		return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-	};
-}
+export { mulberry32 };
 
 // Irwin–Hall with four terms: the sum of four U(0,1) has variance 4/12, so this rescales it to 1.
 const IRWIN_HALL_TERMS = 4;

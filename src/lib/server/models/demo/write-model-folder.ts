@@ -16,7 +16,7 @@ export const DEFAULT_SEED = 1;
 export type ModelFolder = Map<string, Uint8Array>;
 
 // Two-space JSON with a final newline, as transformers writes its config files.
-const json = (value: unknown) => new TextEncoder().encode(`${JSON.stringify(value, null, 2)}\n`);
+export const json = (value: unknown) => new TextEncoder().encode(`${JSON.stringify(value, null, 2)}\n`);
 
 function bertConfig(d: BertDims, layout: ModelLayout, seed: number) {
 	return {
@@ -94,11 +94,16 @@ const LAYOUT_FILES = ['modules.json', '1_Pooling/config.json'];
 /** Writes a demo model folder (creating `dir`) and returns the relative paths written. */
 export async function writeModelFolder(dir: string, opts: DemoModelOptions = {}): Promise<string[]> {
 	const folder = buildModelFolder(opts);
+	await writeFolder(dir, folder);
+	for (const rel of LAYOUT_FILES) if (!folder.has(rel)) await rm(path.join(dir, rel), { force: true });
+	return [...folder.keys()];
+}
+
+/** Writes an in-memory model folder to disk, creating subfolders as needed. */
+export async function writeFolder(dir: string, folder: ModelFolder): Promise<void> {
 	for (const [rel, bytes] of folder) {
 		const target = path.join(dir, rel);
 		await mkdir(path.dirname(target), { recursive: true });
 		await writeFile(target, bytes);
 	}
-	for (const rel of LAYOUT_FILES) if (!folder.has(rel)) await rm(path.join(dir, rel), { force: true });
-	return [...folder.keys()];
 }
