@@ -45,6 +45,10 @@ export function pwa() {
 			adapterFallback: 'volunteer',
 			spa: { fallbackMapping: '/volunteer' }
 		},
+		// web-llm's worker chunk (6 MB) stays out of the precache on purpose, like ORT's WebAssembly: only a
+		// volunteer that runs a WebLLM task loads it, and then it is cached at run time (below). Over the
+		// precache's 2 MiB limit is therefore expected: a warning, not a failed build.
+		showMaximumFileSizeToCacheInBytesWarning: true,
 		workbox: {
 			globPatterns: ['client/**/*.{js,mjs,css,svg,png,webmanifest}'],
 			navigateFallback: '/volunteer',
@@ -53,6 +57,12 @@ export function pwa() {
 			clientsClaim: true,
 			skipWaiting: false,
 			runtimeCaching: [
+				{
+					// Large worker chunks left out of the precache (web-llm); hashed names, so cache-first is safe.
+					urlPattern: ({ url, sameOrigin }) => sameOrigin && /^\/_app\/immutable\/workers\/.+\.js$/.test(url.pathname),
+					handler: 'CacheFirst',
+					options: { cacheName: 'exostack-worker-chunks', expiration: { maxEntries: 16, purgeOnQuotaError: true }, cacheableResponse: { statuses: [200] } }
+				},
 				{
 					urlPattern: ({ url, sameOrigin }) => sameOrigin && /^\/_app\/immutable\/.+\.wasm$/.test(url.pathname),
 					handler: 'CacheFirst',
