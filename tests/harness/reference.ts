@@ -94,7 +94,8 @@ export async function referenceOutputs(
 }
 
 /** The variant a result was computed with, from the backend class the hub recorded (`wasm-q8`, `webgpu`, …). */
-export function variantOfBackend(backend: string): ModelVariant {
-	const suffix = backend.split('-')[1];
-	return suffix === 'fp16' || suffix === 'q8' ? suffix : 'fp32';
+/** The model variant in a task's result class (`<backend class>/<variant>`, as GET /api/jobs/{id}/tasks shows it). */
+export function variantOfResultClass(resultClass: string): ModelVariant {
+	const variant = resultClass.split('/')[1];
+	return variant === 'fp16' || variant === 'q8' ? variant : 'fp32';
 }

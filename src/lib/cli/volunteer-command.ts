@@ -9,6 +9,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { startHeadlessVolunteer } from '../headless/headless-volunteer';
 import { VOLUNTEER_MODES, type VolunteerMode } from '../protocol/volunteer';
+import { CliError } from './hub-client';
 
 const HELP = `usage: exostack volunteer --hub <url> [options]
 
@@ -19,24 +20,26 @@ const HELP = `usage: exostack volunteer --hub <url> [options]
   --identity-file <path> where the hub-signed identity is kept (default ~/.exostack/identity)`;
 
 export async function volunteerCommand(argv: string[]): Promise<number> {
-	const { values } = parseArgs({
-		args: argv,
-		options: {
-			hub: { type: 'string' },
-			mode: { type: 'string', default: 'always' },
-			concurrency: { type: 'string', default: '1' },
-			threads: { type: 'string' },
-			'identity-file': { type: 'string', default: path.join(os.homedir(), '.exostack', 'identity') },
-			help: { type: 'boolean', default: false }
-		}
-	});
+	const { values } = usageErrors(() =>
+		parseArgs({
+			args: argv,
+			options: {
+				hub: { type: 'string' },
+				mode: { type: 'string', default: 'always' },
+				concurrency: { type: 'string', default: '1' },
+				threads: { type: 'string' },
+				'identity-file': { type: 'string', default: path.join(os.homedir(), '.exostack', 'identity') },
+				help: { type: 'boolean', default: false }
+			}
+		})
+	);
 	if (values.help) {
 		console.log(HELP);
 		return 0;
 	}
 	const hubUrl = parseHub(values.hub);
 	const mode = values.mode as VolunteerMode;
-	if (!VOLUNTEER_MODES.includes(mode)) throw new Error(`--mode must be one of ${VOLUNTEER_MODES.join(', ')}`);
+	if (!VOLUNTEER_MODES.includes(mode)) throw new CliError(`--mode must be one of ${VOLUNTEER_MODES.join(', ')}`, 2);
 	const concurrency = positiveInt(values.concurrency, '--concurrency');
 	const threads = values.threads ? positiveInt(values.threads, '--threads') : Math.max(1, Math.floor(os.availableParallelism() / concurrency));
 	const identityFile = values['identity-file'];
@@ -65,19 +68,19 @@ export async function volunteerCommand(argv: string[]): Promise<number> {
 }
 
 function parseHub(hub: string | undefined): string {
-	if (!hub) throw new Error(`--hub is required\n\n${HELP}`);
+	if (!hub) throw new CliError(`--hub is required\n\n${HELP}`, 2);
 	try {
 		const url = new URL(hub);
 		if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error();
 		return url.origin;
 	} catch {
-		throw new Error(`--hub must be an http(s) URL, got "${hub}"`);
+		throw new CliError(`--hub must be an http(s) URL, got "${hub}"`, 2);
 	}
 }
 
 function positiveInt(value: string, flag: string): number {
 	const n = Number(value);
-	if (!Number.isInteger(n) || n < 1 || n > 256) throw new Error(`${flag} must be a whole number from 1 to 256`);
+	if (!Number.isInteger(n) || n < 1 || n > 256) throw new CliError(`${flag} must be a whole number from 1 to 256`, 2);
 	return n;
 }
 
@@ -92,4 +95,13 @@ function readIdentity(file: string): string | null {
 function saveIdentity(file: string, identity: string) {
 	mkdirSync(path.dirname(file), { recursive: true });
 	writeFileSync(file, `${identity}\n`, { mode: 0o600 });
+}
+
+/** Bad flags are a usage error (exit 2), like the other commands'. */
+function usageErrors<T>(parse: () => T): T {
+	try {
+		return parse();
+	} catch (e) {
+		throw new CliError(`${(e as Error).message}\n\n${HELP}`, 2);
+	}
 }

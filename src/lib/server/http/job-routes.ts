@@ -91,6 +91,7 @@ export const tasksOfJob = withApiErrors(async (event: RequestEvent) => {
 			last_error: t.lastError,
 			volunteer_id: t.volunteerId,
 			backend: t.backend,
+			result_class: t.resultClass,
 			verdict: t.verdict,
 			duration_ms: t.durationMs
 		}))

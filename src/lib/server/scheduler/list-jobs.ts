@@ -35,6 +35,7 @@ export async function listJobTasks(db: Db, jobId: string) {
 			lastError: tasks.lastError,
 			volunteerId: results.volunteerId,
 			backend: results.backend,
+			resultClass: results.backendClass,
 			verdict: results.verdict,
 			durationMs: results.durationMs
 		})
