@@ -4,7 +4,7 @@
  * image classification, and every output equals what onnxruntime-node computes for the same model,
  * variant and input: identical tokens for greedy generation, scores within 1e-4 for classifiers.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -45,6 +45,8 @@ describe('AI task types in browser volunteers', () => {
 			launchChromium({ webgpu: false })
 		]);
 	});
+	// A test that fails midway must not leave tabs leasing the next test's tasks.
+	afterEach(async () => closeTabs());
 	afterAll(async () => {
 		await Promise.all([gpu?.close(), cpu?.close()]);
 		await hub?.stop();
@@ -74,7 +76,12 @@ describe('AI task types in browser volunteers', () => {
 	}
 
 	async function finished(id: string) {
-		await expect.poll(async () => (await (await api(hub, `/api/jobs/${id}`)).json()).status, { timeout: 280_000, interval: 500 }).toBe('completed');
+		// Waits for any end, so a failed job fails the test at once, with its errors.
+		let last: { status?: string; errors?: unknown } = {};
+		await expect
+			.poll(async () => (last = await (await api(hub, `/api/jobs/${id}`)).json()).status, { timeout: 280_000, interval: 500 })
+			.toMatch(/^(completed|failed|cancelled)$/);
+		expect(last.status, `job ${id}: ${JSON.stringify(last.errors)}`).toBe('completed');
 		const job = (await (await api(hub, `/api/jobs/${id}`)).json()) as { result: unknown[] };
 		const tasks = ((await (await api(hub, `/api/jobs/${id}/tasks`)).json()) as TaskRow[]).filter((t) => t.state === 'done');
 		return { result: job.result, tasks };

@@ -3,6 +3,21 @@ import { blobUrl, type ModelFile, type ModelManifest } from '../protocol/models'
 /** Where model bytes come from: the hub over HTTP, a browser cache, a local folder. */
 export interface ModelFileSource {
 	read(file: ModelFile): Promise<Uint8Array>;
+	/**
+	 * A job's input stored on the hub (an uploaded image), by sha256; its size is not known ahead. Sources
+	 * that cache model files read inputs around the cache: an input is used by one task, a model by many.
+	 * Sources without it read inputs with `read`.
+	 */
+	readInput?(sha256: string): Promise<Uint8Array>;
+}
+
+/** Fetches one blob of unknown size from a hub's store and checks it against its sha256. */
+export async function fetchVerifiedBlob(hubUrl: string, sha256: string, what: string, init?: RequestInit): Promise<Uint8Array> {
+	const response = await fetch(new URL(blobUrl(sha256), hubUrl), init);
+	if (!response.ok) throw new Error(`could not fetch ${what}: HTTP ${response.status}`);
+	const bytes = new Uint8Array(await response.arrayBuffer());
+	await verifyFile({ path: what, sha256, size: bytes.byteLength }, bytes);
+	return bytes;
 }
 
 export async function sha256Hex(bytes: Uint8Array): Promise<string> {

@@ -136,7 +136,8 @@ const imageClassification: Loader = async (env, model, graphPath) => {
 	const load = async (files: ModelFileSource, input: string) => {
 		const sha256 = imageRefDigest(input);
 		if (!sha256) throw new Error(`input "${input.slice(0, 80)}" is not an image reference (sha256:<hex>)`);
-		return preprocessImage(decodeImage(await files.read({ path: `image ${sha256}`, sha256, size: 0 })), processing);
+		const bytes = files.readInput ? await files.readInput(sha256) : await files.read({ path: `image ${sha256}`, sha256, size: 0 });
+		return preprocessImage(decodeImage(bytes), processing);
 	};
 	return {
 		run: (inputs, params, ctx) => {

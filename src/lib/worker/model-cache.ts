@@ -12,7 +12,7 @@ import { z } from 'zod';
 import { blobUrl, type ModelFile } from '../protocol/models';
 import type { FileEvent, ModelCacheStats } from '../protocol/worker-messages';
 import { download } from '../executor/download';
-import { sha256Hex, verifyFile, type ModelFileSource } from '../executor/model-files';
+import { fetchVerifiedBlob, sha256Hex, verifyFile, type ModelFileSource } from '../executor/model-files';
 import { StoredMap } from '../storage/typed-store';
 import { planEviction, type CachedFileInfo } from './eviction';
 
@@ -42,7 +42,7 @@ export class ModelCache implements ModelFileSource {
 	static async open(hubUrl: string, budgetSetting: number, report: CacheReport): Promise<ModelFileSource> {
 		if (typeof caches === 'undefined') {
 			report(null, null);
-			return { read: (file) => fetchVerified(hubUrl, file, report) };
+			return { read: (file) => fetchVerified(hubUrl, file, report), readInput: (sha256) => fetchInput(hubUrl, sha256) };
 		}
 		const cache = new ModelCache(hubUrl, budgetSetting > 0 ? budgetSetting : await defaultBudget(), report);
 		await cache.trim();
@@ -56,6 +56,10 @@ export class ModelCache implements ModelFileSource {
 			this.inflight.set(file.sha256, pending);
 		}
 		return pending;
+	}
+
+	readInput(sha256: string): Promise<Uint8Array> {
+		return fetchInput(this.hubUrl, sha256);
 	}
 
 	private async load(file: ModelFile): Promise<Uint8Array> {
@@ -149,6 +153,11 @@ async function fetchVerified(hubUrl: string, file: ModelFile, report: CacheRepor
 	const bytes = await download(new URL(blobUrl(file.sha256), hubUrl), file.size, { init: { cache: 'no-store' }, onProgress: progress });
 	await verifyFile(file, bytes);
 	return bytes;
+}
+
+/** Job inputs (uploaded images) skip the model cache: each is used by one task and would only evict models. */
+function fetchInput(hubUrl: string, sha256: string): Promise<Uint8Array> {
+	return fetchVerifiedBlob(hubUrl, sha256, `input ${sha256}`, { cache: 'no-store' });
 }
 
 async function defaultBudget(): Promise<number> {
