@@ -60,7 +60,9 @@ export async function startHubProcess(opts: HubProcessOptions = {}): Promise<Hub
 	};
 	delete env.DATABASE_URL;
 	if (opts.databaseUrl) env.DATABASE_URL = opts.databaseUrl;
-	const child = spawn(process.execPath, ['server.js'], { env, cwd: opts.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+	// EXOSTACK_HUB_NODE_ARGS passes node flags to the hub, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile a benchmark's hub.
+	const nodeArgs = process.env.EXOSTACK_HUB_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+	const child = spawn(process.execPath, [...nodeArgs, 'server.js'], { env, cwd: opts.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
 	let output = '';
 	child.stdout!.on('data', (d) => (output += d));
 	child.stderr!.on('data', (d) => (output += d));

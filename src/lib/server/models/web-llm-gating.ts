@@ -21,17 +21,39 @@ async function requirementsOf(blobs: BlobStore, model: ModelManifest): Promise<W
 	return req;
 }
 
+/** How long the list of WebLLM models is reused: it is read before every claim, and models change rarely. */
+const LIST_TTL_MS = 5000;
+let listed: { models: Promise<ModelManifest[]>; until: number } | null = null;
+
+function webLlmModels(db: Db): Promise<ModelManifest[]> {
+	if (!listed || listed.until <= Date.now()) {
+		const models = listModels(db).then((all) => all.filter(isWebLlmModel));
+		listed = { models, until: Date.now() + LIST_TTL_MS };
+		models.catch(() => (listed = null));
+	}
+	return listed.models;
+}
+
+/** Whether a volunteer with these capabilities cannot run this WebLLM model (its adapter falls short, or it has none). */
+export async function beyondReach(blobs: BlobStore, model: ModelManifest, capabilities: Capabilities): Promise<boolean> {
+	const req = await requirementsOf(blobs, model).catch(() => null);
+	return !req || capabilities.agent !== 'browser' || webGpuShortfall(capabilities.webgpu, req) !== null;
+}
+
 /**
  * The WebLLM models this volunteer must not be leased: those whose WebGPU needs its adapter does not
- * meet (every one, for a volunteer without WebGPU, such as the headless one). Checked before each
- * claim, so a volunteer that cannot run such a task never gets it.
+ * meet (every one, for a volunteer without WebGPU, such as the headless one). Read before each claim
+ * from a list at most LIST_TTL_MS old; a model imported by another hub process within that window is
+ * caught after the claim instead (lease() checks each leased model with beyondReach), so a volunteer
+ * that cannot run such a task never runs it.
  */
 export async function modelsBeyondReach(db: Db, blobs: BlobStore, capabilities: Capabilities): Promise<string[]> {
 	const excluded: string[] = [];
-	for (const model of await listModels(db)) {
-		if (!isWebLlmModel(model)) continue;
-		const req = await requirementsOf(blobs, model).catch(() => null);
-		if (!req || capabilities.agent !== 'browser' || webGpuShortfall(capabilities.webgpu, req)) excluded.push(model.id);
-	}
+	for (const model of await webLlmModels(db)) if (await beyondReach(blobs, model, capabilities)) excluded.push(model.id);
 	return excluded;
+}
+
+/** Forget the cached list now (this process imported a model). */
+export function forgetWebLlmModels(): void {
+	listed = null;
 }

@@ -23,11 +23,14 @@ import { failTask } from '../scheduler/fail-task';
 import { finishJobIfDone } from '../scheduler/finish-job';
 import { releaseLease, releaseSessionLeases } from '../scheduler/release-leases';
 import { renewLease } from '../scheduler/renew-lease';
-import { closeSession, countSessionTask, openSession, updateSession } from '../volunteers/sessions';
+import { closeSession, openSession, updateSession } from '../volunteers/sessions';
+import { SessionCounters } from '../volunteers/session-counters';
 import { handle, refuse } from './handle';
 import { metrics } from '../metrics/registry';
 import { taskOffsets } from '../scheduler/task-offsets';
-import { modelsBeyondReach } from '../models/web-llm-gating';
+import { beyondReach, modelsBeyondReach } from '../models/web-llm-gating';
+import { isWebLlmModel } from '../../protocol/web-llm';
+import type { ModelManifest } from '../../protocol/models';
 import type { TextStreams } from './text-streams';
 
 /** Live text: which leases may stream, and where accepted text goes (the job's dashboard room). */
@@ -53,6 +56,7 @@ type VolunteerSocket = Socket<VolunteerClientToServer, VolunteerServerToClient, 
  */
 export function serveVolunteers(hub: Hub, nsp: VolunteerNamespace, text: TextRelayOptions) {
 	const leaving = new Set<Promise<void>>();
+	const counters = new SessionCounters(hub.db);
 	nsp.on('connection', (socket) => {
 		metrics.volunteerSockets.inc();
 		socket.on('disconnect', () => metrics.volunteerSockets.dec());
@@ -121,7 +125,7 @@ export function serveVolunteers(hub: Hub, nsp: VolunteerNamespace, text: TextRel
 			handle(TaskResult, async (p) => {
 				const s = session();
 				if (!s) return notHello();
-				const reply = await accept(hub, s, p);
+				const reply = await accept(hub, counters, s, p);
 				endStream(p.taskId, p.leaseToken);
 				return reply;
 			})
@@ -163,11 +167,11 @@ export function serveVolunteers(hub: Hub, nsp: VolunteerNamespace, text: TextRel
 
 		socket.on('disconnect', () => {
 			for (const [taskId, token] of streaming) endStream(taskId, token);
-			const done = goodbye(hub, socket).finally(() => leaving.delete(done));
+			const done = goodbye(hub, counters, socket).finally(() => leaving.delete(done));
 			leaving.add(done);
 		});
 	});
-	return { drain: () => Promise.allSettled([...leaving]).then(() => {}) };
+	return { drain: () => Promise.allSettled([...leaving, counters.flush()]).then(() => {}) };
 }
 
 async function lease(hub: Hub, s: VolunteerData, slots: number): Promise<TaskLease[]> {
@@ -186,7 +190,8 @@ async function lease(hub: Hub, s: VolunteerData, slots: number): Promise<TaskLea
 	metrics.leases.inc(claimed.length);
 	const models = await hub.models.get([...new Set(claimed.map((t) => t.modelId))]);
 	for (const jobId of new Set(claimed.map((t) => t.jobId))) hub.notify.jobChanged(jobId);
-	return claimed.map((t) => ({
+	const runnable = await giveBackUnreachable(hub, s, claimed, models);
+	return runnable.map((t) => ({
 		taskId: t.id,
 		leaseToken: t.leaseToken,
 		leaseExpiresAt: t.leaseExpiresAt.getTime(),
@@ -198,7 +203,27 @@ async function lease(hub: Hub, s: VolunteerData, slots: number): Promise<TaskLea
 	}));
 }
 
-async function accept(hub: Hub, s: VolunteerData, p: TaskResult) {
+/**
+ * The exclusion list read before the claim can be a few seconds old (web-llm-gating.ts): a WebLLM model
+ * imported by another hub process since is checked here and its leases given back at once.
+ */
+async function giveBackUnreachable<T extends { id: number; modelId: string; leaseToken: string }>(
+	hub: Hub,
+	s: VolunteerData,
+	claimed: T[],
+	models: Map<string, ModelManifest>
+): Promise<T[]> {
+	const keep: T[] = [];
+	for (const t of claimed) {
+		const model = models.get(t.modelId)!;
+		if (isWebLlmModel(model) && (await beyondReach(hub.blobs, model, s.capabilities))) await releaseLease(hub.db, t.id, t.leaseToken, s.volunteerId);
+		else keep.push(t);
+	}
+	if (keep.length < claimed.length) hub.notify.workAvailable();
+	return keep;
+}
+
+async function accept(hub: Hub, counters: SessionCounters, s: VolunteerData, p: TaskResult) {
 	const timer = metrics.completeSeconds.startTimer();
 	const outcome = await completeTask(hub.db, { ...p, volunteerId: s.volunteerId, resultClass: resultClassOf(classOf(s), p.variant) }, hub.config.policy);
 	timer();
@@ -209,10 +234,8 @@ async function accept(hub: Hub, s: VolunteerData, p: TaskResult) {
 		return refuse(`output rejected: ${outcome.error}`, 'rejected_output');
 	}
 	// The result is committed: acknowledge now; what follows is bookkeeping (the sweeper is its backstop).
-	void (async () => {
-		await countSessionTask(hub.db, s.sessionId, outcome.inputs / Math.max(p.durationMs / 1000, 1e-3));
-		await announce(hub, outcome.jobId, outcome.settlement);
-	})().catch((e) => console.error('exostack: after a result:', e));
+	counters.count(s.sessionId, outcome.inputs / Math.max(p.durationMs / 1000, 1e-3));
+	void announce(hub, outcome.jobId, outcome.settlement).catch((e) => console.error('exostack: after a result:', e));
 	return { ok: true } as const;
 }
 
@@ -225,8 +248,9 @@ async function announce(hub: Hub, jobId: string, settlement: Settlement | null) 
 }
 
 /** A dropped connection gives its leases back at once, so another volunteer picks them up now, not at expiry. */
-async function goodbye(hub: Hub, socket: VolunteerSocket) {
+async function goodbye(hub: Hub, counters: SessionCounters, socket: VolunteerSocket) {
 	try {
+		await counters.flush();
 		const released = await releaseSessionLeases(hub.db, socket.id);
 		await closeSession(hub.db, socket.id);
 		if (released.length > 0) hub.notify.workAvailable();

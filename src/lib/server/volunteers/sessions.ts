@@ -41,10 +41,10 @@ export async function updateSession(
 		.where(eq(volunteerSessions.id, sessionId));
 }
 
-export async function countSessionTask(db: Db, sessionId: string, throughput: number): Promise<void> {
+export async function countSessionTasks(db: Db, sessionId: string, tasks: number, throughput: number): Promise<void> {
 	await db
 		.update(volunteerSessions)
-		.set({ tasksDone: sql`${volunteerSessions.tasksDone} + 1`, throughput, lastSeenAt: sql`now()` })
+		.set({ tasksDone: sql`${volunteerSessions.tasksDone} + ${tasks}`, throughput, lastSeenAt: sql`now()` })
 		.where(eq(volunteerSessions.id, sessionId));
 }
 

@@ -7,6 +7,7 @@ import { modelView } from '$lib/server/http/model-views';
 import { listModels } from '$lib/server/models/model-queries';
 import { importHfRepo, importModelFolder } from '$lib/server/models/import-model';
 import { TaskType } from '$lib/protocol/models';
+import { forgetWebLlmModels } from '$lib/server/models/web-llm-gating';
 
 export const GET = withApiErrors(async () => {
 	const hub = await getHub();
@@ -47,6 +48,7 @@ export const POST = withApiErrors(async ({ request }) => {
 						hub: hub.config.huggingFace
 					});
 		hub.models.forget(manifest.id);
+		forgetWebLlmModels();
 		return json(modelView({ ...manifest, source: 'import' }), { status: 201 });
 	} catch (e) {
 		throw new ApiError(400, `could not import ${from}: ${(e as Error).message}`);

@@ -1,0 +1,33 @@
+import type { Db } from '../db';
+import { countSessionTasks } from './sessions';
+
+/** How often a session's task count and throughput reach the database: a few times a second is live enough. */
+const FLUSH_MS = 500;
+
+/**
+ * Coalesces each session's per-result statistics (tasks done, latest throughput) into one update per
+ * session every FLUSH_MS instead of one per result: at hundreds of results a second that update was a
+ * tenth of the hub's statements. These counters are for display; the volunteer's record and the credit
+ * ledger (written with the result) are the account, so a crash loses at most FLUSH_MS of display.
+ */
+export class SessionCounters {
+	private pending = new Map<string, { tasks: number; throughput: number }>();
+	private timer: ReturnType<typeof setTimeout> | null = null;
+
+	constructor(private readonly db: Db) {}
+
+	count(sessionId: string, throughput: number): void {
+		const p = this.pending.get(sessionId);
+		this.pending.set(sessionId, { tasks: (p?.tasks ?? 0) + 1, throughput });
+		this.timer ??= setTimeout(() => void this.flush().catch((e) => console.error('exostack: session statistics:', e)), FLUSH_MS);
+	}
+
+	/** Writes what is pending now (also before a session closes and when the hub stops). */
+	async flush(): Promise<void> {
+		if (this.timer) clearTimeout(this.timer);
+		this.timer = null;
+		const batch = [...this.pending];
+		this.pending.clear();
+		for (const [sessionId, { tasks, throughput }] of batch) await countSessionTasks(this.db, sessionId, tasks, throughput);
+	}
+}
