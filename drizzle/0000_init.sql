@@ -126,7 +126,7 @@ ALTER TABLE "tasks" ADD CONSTRAINT "tasks_job_id_jobs_id_fk" FOREIGN KEY ("job_i
 ALTER TABLE "credit_ledger" ADD CONSTRAINT "credit_ledger_volunteer_id_volunteers_id_fk" FOREIGN KEY ("volunteer_id") REFERENCES "public"."volunteers"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "volunteer_sessions" ADD CONSTRAINT "volunteer_sessions_volunteer_id_volunteers_id_fk" FOREIGN KEY ("volunteer_id") REFERENCES "public"."volunteers"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 CREATE INDEX "results_chunk_idx" ON "results" USING btree ("job_id","seq");--> statement-breakpoint
-CREATE INDEX "tasks_claimable_idx" ON "tasks" USING btree ("priority" DESC NULLS LAST,"seq","id") WHERE "tasks"."state" = 'queued';--> statement-breakpoint
+CREATE INDEX "tasks_claimable_idx" ON "tasks" USING btree ("priority" DESC NULLS FIRST,"seq","id") WHERE "tasks"."state" = 'queued';--> statement-breakpoint
 CREATE INDEX "tasks_job_idx" ON "tasks" USING btree ("job_id","seq");--> statement-breakpoint
 CREATE INDEX "tasks_leased_idx" ON "tasks" USING btree ("lease_expires_at") WHERE "tasks"."state" = 'leased';--> statement-breakpoint
 CREATE INDEX "tasks_lease_session_idx" ON "tasks" USING btree ("lease_session") WHERE "tasks"."state" = 'leased';--> statement-breakpoint

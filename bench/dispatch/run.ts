@@ -42,8 +42,15 @@ console.log(`dispatch: ${tasks} tasks, ${volunteers} volunteers × ${concurrency
 const exo = await withDatabase((url) => exostackDispatch({ databaseUrl: url, tasks, volunteers, concurrency }));
 const boss = await withDatabase((url) => pgBossAnchor({ databaseUrl: url, tasks, workers: volunteers * concurrency, batch: 1 }));
 console.log(`  exostack  ${fmt(exo.tasksPerSecond)} accepted tasks/s  (${fmt(exo.seconds, 2)} s; lease round trip p50 ${fmt(exo.leaseP50, 2)} ms, p99 ${fmt(exo.leaseP99, 2)} ms over ${exo.requests} requests)`);
+console.log(`  hub       claim transaction mean ${fmt(metricMeanMs(exo.metrics, 'exostack_claim_seconds'), 2)} ms, result transaction mean ${fmt(metricMeanMs(exo.metrics, 'exostack_complete_seconds'), 2)} ms`);
 console.log(`  pg-boss   ${fmt(boss.tasksPerSecond)} fetched+completed jobs/s  (${fmt(boss.seconds, 2)} s; ${volunteers * concurrency} workers, batch 1)`);
 console.log(`  ratio     ${fmt(exo.tasksPerSecond / boss.tasksPerSecond, 2)}× pg-boss   (targets: ≥ 2500 tasks/s, ≥ 2×, lease p99 < 50 ms)`);
+
+/** A histogram's mean in ms, from the hub's Prometheus text. */
+function metricMeanMs(text: string, name: string): number {
+	const read = (suffix: string) => Number(new RegExp(`^${name}_${suffix}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
+	return (read('sum') / read('count')) * 1000;
+}
 
 if (Number(values.idle) > 0) {
 	const idle = await withDatabase((url) => idleConnections({ databaseUrl: url, connections: Number(values.idle), windowMs: Number(values.window) * 1000 }));

@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import { jobs, tasks } from '../db/schema';
 import type { Db } from '../db';
 import { PRIORITIES, type PriorityName } from '../../protocol/jobs';
@@ -22,7 +23,7 @@ export interface NewJob {
 export async function createJob(db: Db, job: NewJob): Promise<{ id: string; totalTasks: number }> {
 	const chunks = chunk(job.inputs, job.chunkSize);
 	const priority = PRIORITIES[job.priority];
-	return db.transaction(async (tx) => {
+	const created = await db.transaction(async (tx) => {
 		const [row] = await tx
 			.insert(jobs)
 			.values({
@@ -51,7 +52,17 @@ export async function createJob(db: Db, job: NewJob): Promise<{ id: string; tota
 		for (let i = 0; i < replicas.length; i += 500) await tx.insert(tasks).values(replicas.slice(i, i + 500));
 		return { id: row.id, totalTasks: chunks.length };
 	});
+	if (chunks.length * job.replication >= ANALYZE_AFTER) await db.execute(sql`analyze tasks`);
+	return created;
 }
+
+/**
+ * Replicas added at once past which the planner's statistics are refreshed. Until autovacuum gets to it
+ * (a minute or more), a table that just grew by thousands of queued tasks still looks nearly empty,
+ * and the planner then sorts every queued task on each claim instead of walking tasks_claimable_idx
+ * to its LIMIT: 7 ms instead of 0.4 ms per claim at 3,000 queued, growing with the queue.
+ */
+const ANALYZE_AFTER = 500;
 
 function chunk<T>(items: T[], size: number): T[][] {
 	const out: T[][] = [];

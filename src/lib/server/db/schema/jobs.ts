@@ -71,8 +71,10 @@ export const tasks = pgTable(
 	(t) => [
 		// The claim scans queued tasks in priority order; a partial index keeps it small.
 		// Claims take the lowest seq across jobs first: round-robin between jobs of one priority.
+		// NULLS FIRST matches the claim's ORDER BY priority DESC exactly, so the claim walks this index in order and
+		// stops at its LIMIT; with NULLS LAST (drizzle's default for desc()) it sorted every queued task per claim.
 		index('tasks_claimable_idx')
-			.on(t.priority.desc(), t.seq, t.id)
+			.on(t.priority.desc().nullsFirst(), t.seq, t.id)
 			.where(sql`${t.state} = 'queued'`),
 		index('tasks_job_idx').on(t.jobId, t.seq),
 		index('tasks_leased_idx')
