@@ -19,10 +19,12 @@ export interface DispatchOptions {
 	tasks: number;
 	volunteers: number;
 	concurrency: number;
+	/** The hub's PostgreSQL connections (EXOSTACK_DB_POOL). */
+	pool: number;
 }
 
 export async function exostackDispatch(o: DispatchOptions) {
-	const hub = await startHubProcess({ databaseUrl: o.databaseUrl, dataDir: tempDir(), env: { EXOSTACK_DEMO_MODELS: 'off', EXOSTACK_MAX_INPUTS: String(o.tasks) } });
+	const hub = await startHubProcess({ databaseUrl: o.databaseUrl, dataDir: tempDir(), env: { EXOSTACK_DB_POOL: String(o.pool), EXOSTACK_DEMO_MODELS: 'off', EXOSTACK_MAX_INPUTS: String(o.tasks) } });
 	try {
 		const dir = tempDir('exostack-tiny-');
 		await writeModelFolder(dir, { layout: 'pooled', size: 'tiny' });

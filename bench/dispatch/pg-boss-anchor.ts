@@ -5,8 +5,8 @@
  */
 import PgBoss from 'pg-boss';
 
-export async function pgBossAnchor(o: { databaseUrl: string; tasks: number; workers: number; batch: number }) {
-	const boss = new PgBoss({ connectionString: o.databaseUrl, max: 10, supervise: false, schedule: false, migrate: true });
+export async function pgBossAnchor(o: { databaseUrl: string; tasks: number; workers: number; batch: number; pool: number }) {
+	const boss = new PgBoss({ connectionString: o.databaseUrl, max: o.pool, supervise: false, schedule: false, migrate: true });
 	boss.on('error', (e) => console.error('pg-boss:', e.message));
 	await boss.start();
 	try {

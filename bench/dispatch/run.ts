@@ -3,7 +3,7 @@
  * fetch-and-complete throughput on the same PostgreSQL with the same concurrency, measured side by
  * side in one run; then how many idle volunteers one hub process holds.
  *
- *   npx tsx bench/dispatch/run.ts [--tasks 4000] [--volunteers 8] [--concurrency 4] [--idle 10000] [--window 30]
+ *   npx tsx bench/dispatch/run.ts [--tasks 4000] [--volunteers 8] [--concurrency 4] [--pool 10] [--idle 10000] [--window 30]
  *
  * Needs the production build (npm run build) and PostgreSQL (EXOSTACK_TEST_POSTGRES_URL, default
  * postgres://postgres@127.0.0.1:5432/postgres).
@@ -20,6 +20,7 @@ const { values } = parseArgs({
 		tasks: { type: 'string', default: '4000' },
 		volunteers: { type: 'string', default: '8' },
 		concurrency: { type: 'string', default: '4' },
+		pool: { type: 'string', default: '10' },
 		idle: { type: 'string', default: '10000' },
 		window: { type: 'string', default: '30' }
 	}
@@ -27,6 +28,8 @@ const { values } = parseArgs({
 const tasks = Number(values.tasks);
 const volunteers = Number(values.volunteers);
 const concurrency = Number(values.concurrency);
+/** PostgreSQL connections, the same for the hub process and for pg-boss. */
+const pool = Number(values.pool);
 
 async function withDatabase<T>(run: (url: string) => Promise<T>): Promise<T> {
 	const db = await freshDatabase();
@@ -38,9 +41,9 @@ async function withDatabase<T>(run: (url: string) => Promise<T>): Promise<T> {
 	}
 }
 
-console.log(`dispatch: ${tasks} tasks, ${volunteers} volunteers × ${concurrency} concurrent tasks`);
-const exo = await withDatabase((url) => exostackDispatch({ databaseUrl: url, tasks, volunteers, concurrency }));
-const boss = await withDatabase((url) => pgBossAnchor({ databaseUrl: url, tasks, workers: volunteers * concurrency, batch: 1 }));
+console.log(`dispatch: ${tasks} tasks, ${volunteers} volunteers × ${concurrency} concurrent tasks, ${pool} database connections each`);
+const exo = await withDatabase((url) => exostackDispatch({ databaseUrl: url, tasks, volunteers, concurrency, pool }));
+const boss = await withDatabase((url) => pgBossAnchor({ databaseUrl: url, tasks, workers: volunteers * concurrency, batch: 1, pool }));
 console.log(`  exostack  ${fmt(exo.tasksPerSecond)} accepted tasks/s  (${fmt(exo.seconds, 2)} s; lease round trip p50 ${fmt(exo.leaseP50, 2)} ms, p99 ${fmt(exo.leaseP99, 2)} ms over ${exo.requests} requests)`);
 console.log(`  hub       claim transaction mean ${fmt(metricMeanMs(exo.metrics, 'exostack_claim_seconds'), 2)} ms, result transaction mean ${fmt(metricMeanMs(exo.metrics, 'exostack_complete_seconds'), 2)} ms`);
 console.log(`  pg-boss   ${fmt(boss.tasksPerSecond)} fetched+completed jobs/s  (${fmt(boss.seconds, 2)} s; ${volunteers * concurrency} workers, batch 1)`);

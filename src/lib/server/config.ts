@@ -15,6 +15,7 @@ const Env = z.object({
 		.regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')
 		.optional(),
 	EXOSTACK_DATA_DIR: z.string().default('data'),
+	EXOSTACK_DB_POOL: int(10),
 	EXOSTACK_API_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
 	EXOSTACK_MAX_INPUTS: int(10_000),
 	EXOSTACK_MAX_INPUT_CHARS: int(20_000),
@@ -52,6 +53,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
 		port: e.PORT,
 		host: e.HOST,
 		databaseUrl: e.DATABASE_URL ?? null,
+		dbPool: e.EXOSTACK_DB_POOL,
 		dataDir: path.resolve(e.EXOSTACK_DATA_DIR),
 		apiToken: e.EXOSTACK_API_TOKEN ?? null,
 		limits: { maxInputs: e.EXOSTACK_MAX_INPUTS, maxInputChars: e.EXOSTACK_MAX_INPUT_CHARS, maxBodyBytes: e.EXOSTACK_MAX_BODY_BYTES },
