@@ -128,6 +128,7 @@ ALTER TABLE "volunteer_sessions" ADD CONSTRAINT "volunteer_sessions_volunteer_id
 CREATE INDEX "results_chunk_idx" ON "results" USING btree ("job_id","seq");--> statement-breakpoint
 CREATE INDEX "tasks_claimable_idx" ON "tasks" USING btree ("priority" DESC NULLS FIRST,"seq","id") WHERE "tasks"."state" = 'queued';--> statement-breakpoint
 CREATE INDEX "tasks_job_idx" ON "tasks" USING btree ("job_id","seq");--> statement-breakpoint
+CREATE INDEX "tasks_open_idx" ON "tasks" USING btree ("job_id") WHERE "tasks"."state" in ('queued', 'leased');--> statement-breakpoint
 CREATE INDEX "tasks_leased_idx" ON "tasks" USING btree ("lease_expires_at") WHERE "tasks"."state" = 'leased';--> statement-breakpoint
 CREATE INDEX "tasks_lease_session_idx" ON "tasks" USING btree ("lease_session") WHERE "tasks"."state" = 'leased';--> statement-breakpoint
 CREATE INDEX "credit_ledger_volunteer_idx" ON "credit_ledger" USING btree ("volunteer_id","created_at");--> statement-breakpoint

@@ -13,6 +13,11 @@ import type { JobStatus } from '../../protocol/jobs';
  * still queued or running changes, and only once.
  */
 export async function finishJobs(db: Db, jobId?: string): Promise<{ id: string; status: JobStatus }[]> {
+	return finishJobsStatement(db, jobId);
+}
+
+/** finishJobs's statement, not yet run (query-plans.spec.ts checks how PostgreSQL runs it). */
+export function finishJobsStatement(db: Db, jobId?: string) {
 	const open = db
 		.select({ one: sql`1` })
 		.from(tasks)
