@@ -26,8 +26,8 @@ export interface NodeRow {
 	backend: Backend;
 	agent: 'browser' | 'node';
 	power: { source: PowerSource; battery: number | null } | null;
-	/** Epoch ms since which the owner has been idle, as of the node's last report. */
-	idleSince: number | null;
+	/** The owner is using the machine ('active'), or has been idle since this epoch ms; null when not reported. */
+	idle: 'active' | number | null;
 	/** Tasks leased to it now, and inputs per second over its recent tasks. */
 	tasks: number;
 	throughput: number | null;
