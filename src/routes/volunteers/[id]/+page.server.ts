@@ -3,7 +3,7 @@ import { getHub } from '$lib/server/runtime';
 import { creditHistory, volunteerRecord } from '$lib/server/volunteers/credit-queries';
 import type { PageServerLoad } from './$types';
 
-export const HISTORY_DAYS = 30;
+const HISTORY_DAYS = 30;
 
 /** A volunteer's public page: the name and team they chose and their credit; nothing else about them. */
 export const load: PageServerLoad = async ({ params }) => {
