@@ -38,7 +38,8 @@ export async function jobSummaries(db: Db, limit = 20): Promise<JobSummary[]> {
 				select t.job_id, t.seq,
 					max(jsonb_array_length(t.inputs)) as inputs,
 					bool_or(a.seq is not null) as accepted,
-					bool_or(t.state in ('queued', 'leased')) as open
+					bool_or(t.state in ('queued', 'leased')) as open,
+					bool_or(t.state = 'dead') as died
 				from tasks t join shown j on j.id = t.job_id
 				left join accepted_results a on a.job_id = t.job_id and a.seq = t.seq
 				group by t.job_id, t.seq
@@ -46,7 +47,7 @@ export async function jobSummaries(db: Db, limit = 20): Promise<JobSummary[]> {
 			select j.id, j.status, j.model_id, j.priority, j.total_inputs, j.total_tasks, j.started_at, j.finished_at,
 				coalesce(sum(c.inputs) filter (where c.accepted), 0)::int as done_inputs,
 				count(c.seq) filter (where c.accepted)::int as done_chunks,
-				count(c.seq) filter (where not c.accepted and not c.open)::int as dead_chunks
+				count(c.seq) filter (where c.died and not c.accepted and not c.open)::int as dead_chunks
 			from shown j left join chunks c on c.job_id = j.id
 			group by j.id, j.status, j.model_id, j.priority, j.total_inputs, j.total_tasks, j.started_at, j.finished_at, j.created_at
 			order by j.created_at desc`)
