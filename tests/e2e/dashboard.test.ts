@@ -21,6 +21,9 @@ const database = await freshDatabase();
 
 type Headless = ReturnType<typeof startHeadlessVolunteer>;
 
+/** No tail duplicates (the task table is checked for one task per chunk); no back-off, so a failing task dies at once. */
+const HUB_ENV = { EXOSTACK_TAIL_SECONDS: '3600', EXOSTACK_RETRY_BACKOFF_MS: '0', EXOSTACK_MAX_FAILURES: '2' };
+
 describe.skipIf(!database)('dashboard and leaderboard pages', () => {
 	let a: HubProcess;
 	let b: HubProcess;
@@ -33,9 +36,8 @@ describe.skipIf(!database)('dashboard and leaderboard pages', () => {
 
 	beforeAll(async () => {
 		[a, b, browser] = await Promise.all([
-			// No tail duplicates: the job page's task table is checked for exactly one task per chunk.
-			startHubProcess({ databaseUrl: database!.url, dataDir: tempDir(), env: { EXOSTACK_TAIL_SECONDS: '3600' } }),
-			startHubProcess({ databaseUrl: database!.url, dataDir: tempDir(), env: { EXOSTACK_TAIL_SECONDS: '3600' } }),
+			startHubProcess({ databaseUrl: database!.url, dataDir: tempDir(), env: HUB_ENV }),
+			startHubProcess({ databaseUrl: database!.url, dataDir: tempDir(), env: HUB_ENV }),
 			launchChromium({ webgpu: false })
 		]);
 		sql = postgres(database!.url, { max: 1, onnotice: () => {} });
@@ -147,7 +149,7 @@ describe.skipIf(!database)('dashboard and leaderboard pages', () => {
 		await dashboard.close();
 	});
 
-	it('shows a volunteer’s history, a job’s tasks and results, and lets only token holders cancel', async () => {
+	it('shows a volunteer’s history, a job’s tasks, results and errors, and lets only token holders cancel', async () => {
 		const ada = await open(`/volunteers/${people[0].id}`);
 		expect(await ada.getByTestId('volunteer-name').textContent()).toBe('Ada');
 		expect(Number(await ada.getByTestId('volunteer-credit').textContent())).toBeGreaterThan(0);
@@ -180,6 +182,21 @@ describe.skipIf(!database)('dashboard and leaderboard pages', () => {
 		await page.getByTestId('cancel-job').click();
 		await expect.poll(() => page.getByTestId('job-status').textContent(), { timeout: 5000 }).toBe('cancelled');
 		await page.close();
+
+		// A chunk that fails on every attempt dies; its page says why.
+		const failing = (await (await api(a, '/api/jobs', { method: 'POST', json: { task_type: 'embedding', model: 'demo-embedding', input: ['doomed one', 'doomed two'] } })).json()).task_id;
+		const s = volunteerSocket(a);
+		await hello(s, 90);
+		for (let attempt = 0; attempt < 2; attempt++) {
+			const { tasks } = await s.timeout(10_000).emitWithAck('task:request', { slots: 1 });
+			expect(tasks[0]?.jobId).toBe(failing);
+			await s.timeout(10_000).emitWithAck('task:fail', { taskId: tasks[0].taskId, leaseToken: tasks[0].leaseToken, error: `out of memory (attempt ${attempt + 1})` });
+		}
+		s.close();
+		const dead = await open(`/jobs/${failing}`);
+		await expect.poll(() => dead.getByTestId('job-status').textContent(), { timeout: 5000 }).toBe('failed');
+		await expect.poll(() => dead.getByTestId('task-errors').textContent(), { timeout: 5000 }).toMatch(/Inputs 0–1:.*out of memory \(attempt 2\)/);
+		await dead.close();
 	});
 
 	it('has no serious or critical axe violations on any page, from phone to wide screen', async () => {
