@@ -92,8 +92,8 @@ export interface Leaderboard {
 	window: CreditWindow;
 	volunteers: RankedVolunteer[];
 	teams: RankedTeam[];
-	/** The newest credit ledger entry counted: pages use it to tell whether anything moved. */
-	version: number;
+	/** Changes whenever credit is granted (see ledgerVersion): tells whether anything moved. */
+	version: string;
 }
 
 /** A volunteer's credit per day, oldest first: [day start (epoch ms), credit that day, cumulative]. */

@@ -25,7 +25,7 @@ export class DashboardFeed {
 	private rows: NodeRow[] = [];
 	private summary: ClusterSummary | null = null;
 	private summaryJson = '';
-	private boards = new Map<CreditWindow, { version: number; at: number }>();
+	private boards = new Map<CreditWindow, { version: string; at: number }>();
 	private idle = new IdleClock();
 	private timer: NodeJS.Timeout | null = null;
 	private busy = false;

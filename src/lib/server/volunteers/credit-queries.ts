@@ -40,10 +40,20 @@ export async function teamRanking(db: Db, limit: number, since?: Date) {
 		.limit(limit);
 }
 
-/** The newest ledger entry's id (0 when none): a cheap way to tell whether any credit moved. */
-export async function ledgerVersion(db: Db): Promise<number> {
-	const [row] = await db.select({ v: sql<number>`coalesce(max(${creditLedger.id}), 0)::float8` }).from(creditLedger);
-	return Number(row.v);
+/**
+ * Changes whenever credit is granted, cheaply (two index reads). The newest id alone would miss a
+ * grant whose transaction took an id first but committed after a later one; such a row is still
+ * recent, so the count of the last minute's rows catches it.
+ */
+export async function ledgerVersion(db: Db): Promise<string> {
+	const [[newest], [recent]] = await Promise.all([
+		db.select({ id: sql<number>`coalesce(max(${creditLedger.id}), 0)::float8` }).from(creditLedger),
+		db
+			.select({ n: sql<number>`count(*)::int` })
+			.from(creditLedger)
+			.where(gt(creditLedger.createdAt, sql`now() - interval '1 minute'`))
+	]);
+	return `${newest.id}:${recent.n}`;
 }
 
 /** Credit per UTC day over the last `days` days, oldest first, with the running total (all-time credit before the window included). */
