@@ -30,8 +30,9 @@ export class DashboardState {
 	private pending: ReturnType<typeof setTimeout> | null = null;
 	private clock: ReturnType<typeof setInterval> | null = null;
 
+	/** From the rows, not the summary: the summary comes once a second, nodes a few times. */
 	get readyNodes() {
-		return this.summary?.readyNodes ?? this.rows.filter((r) => r.ready).length;
+		return this.rows.filter((r) => r.ready).length;
 	}
 
 	get tasksRunning() {

@@ -8,6 +8,8 @@ import { ledgerVersion } from '../volunteers/credit-queries';
 
 /** How often a hub process reads the cluster for its watching pages: bounded, whatever the number of nodes or tasks. */
 export const FEED_MS = 400;
+/** The cluster summary (jobs, throughput) costs more to read than the nodes and moves slower: once a second is enough. */
+const SUMMARY_MS = 1000;
 /** A leaderboard is read again at least this often even without new credit: windows slide, names change. */
 const LEADERBOARD_REFRESH_MS = 15_000;
 
@@ -25,6 +27,7 @@ export class DashboardFeed {
 	private rows: NodeRow[] = [];
 	private summary: ClusterSummary | null = null;
 	private summaryJson = '';
+	private summaryAt = 0;
 	private boards = new Map<CreditWindow, { version: string; at: number }>();
 	private idle = new IdleClock();
 	private timer: NodeJS.Timeout | null = null;
@@ -73,7 +76,7 @@ export class DashboardFeed {
 		}
 	}
 
-	/** Reads every live node, and sends watchers only the nodes that changed and the summary if it did. */
+	/** Reads every live node, and sends watchers only the nodes that changed, then the summary (at most once a second) if it changed. */
 	private async readOverview(send: boolean) {
 		const { sessions, leased } = await loadLiveNodes(this.hub.db, this.hub.config.heartbeatMs * 3);
 		const rows = nodeRows(sessions, leased, this.idle);
@@ -82,19 +85,20 @@ export class DashboardFeed {
 		const remove = [...this.nodes.keys()].filter((id) => !next.has(id));
 		this.nodes = next;
 		this.rows = rows;
+		const room = this.nsp.local.to(OVERVIEW_ROOM);
+		if (send && (upsert.length || remove.length)) room.emit('nodes:delta', { reset: false, upsert, remove });
+		if (send && Date.now() - this.summaryAt < SUMMARY_MS) return;
+		this.summaryAt = Date.now();
 		const summary = await clusterSummary(this.hub.db, rows);
 		const { at: _at, ...comparable } = summary;
 		const summaryJson = JSON.stringify(comparable);
 		const summaryChanged = summaryJson !== this.summaryJson;
 		this.summary = summary;
 		this.summaryJson = summaryJson;
-		if (!send) return;
-		const room = this.nsp.local.to(OVERVIEW_ROOM);
-		if (upsert.length || remove.length) room.emit('nodes:delta', { reset: false, upsert, remove });
-		if (summaryChanged) room.emit('cluster:summary', summary);
+		if (send && summaryChanged) room.emit('cluster:summary', summary);
 	}
 
-	/** One cheap read of the ledger's newest entry decides whether any watched window needs ranking again. */
+	/** One cheap read of the ledger's version decides whether any watched window needs ranking again. */
 	private async readLeaderboards() {
 		const windows = CREDIT_WINDOWS.filter((w) => this.watched(leaderboardRoom(w)));
 		if (!windows.length) return;
