@@ -39,10 +39,13 @@ export class DashboardState {
 		return this.rows.reduce((n, r) => n + r.tasks, 0);
 	}
 
+	/** Inputs per second over the last 10 s: the newest (filling) bucket plus the part of the one before that is still in range. */
 	get throughputNow() {
-		// The newest bucket is still filling; the one before it is the last whole one.
 		const t = this.summary?.throughput ?? [];
-		return t.length > 1 ? t[t.length - 2][1] : 0;
+		if (t.length < 2 || !this.summary) return 0;
+		const [start, current] = t[t.length - 1];
+		const filled = Math.min(1, Math.max(0, (this.summary.at - start) / (start - t[t.length - 2][0])));
+		return current + t[t.length - 2][1] * (1 - filled);
 	}
 
 	start() {
