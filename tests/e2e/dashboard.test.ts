@@ -14,7 +14,7 @@ import { api, startHubProcess, tempDir, type HubProcess } from '../harness/hub-p
 import { freshDatabase } from '../harness/postgres';
 import { launchChromium } from '../harness/chromium';
 import { recordLongTasks, screenshot, seriousAxeViolations } from '../harness/page-checks';
-import { sentences } from '../harness/volunteer-page';
+import { sentences, waitConnected } from '../harness/volunteer-page';
 import { nodeCapabilities, startHeadlessVolunteer } from '../../src/lib/headless/headless-volunteer';
 
 const database = await freshDatabase();
@@ -69,7 +69,7 @@ describe.skipIf(!database)('dashboard and leaderboard pages', () => {
 	const hello = (s: Socket, score: number) =>
 		s.timeout(10_000).emitWithAck('hello', { identity: null, capabilities: nodeCapabilities(), mode: 'always', readiness: { score, ready: score >= 40 } });
 
-	it('shows a volunteer that connects to another hub process on the dashboard within 1 s', async () => {
+	it('shows a volunteer that connects to another hub process on the dashboard within 1 s, by the name it chooses', async () => {
 		const page = await open('/dashboard');
 		await expect.poll(() => page.getByTestId('live').textContent(), { timeout: 10_000 }).toBe('Live');
 		const s = volunteerSocket(a);
@@ -81,6 +81,20 @@ describe.skipIf(!database)('dashboard and leaderboard pages', () => {
 		await expect.poll(() => row.textContent()).toMatch(/72.*moderate.*unknown.*unknown.*native/);
 		s.close();
 		await page.waitForSelector(`tr[data-node="${reply.volunteerId}"]`, { state: 'detached', timeout: 3000 });
+
+		// A browser volunteer names itself on the volunteer page; the dashboard shows the name.
+		const tab = await browser.newPage();
+		await tab.goto(`${a.url}/volunteer?mode=paused`);
+		await waitConnected(tab);
+		await tab.fill('#display-name', '<b>Marie</b>');
+		await tab.getByTestId('save-profile').click();
+		await expect.poll(() => tab.getByTestId('profile-message').textContent()).toMatch(/letters, digits/);
+		await tab.fill('#display-name', '  Marie   Curie ');
+		await tab.fill('#team-name', 'Radium');
+		await tab.getByTestId('save-profile').click();
+		await expect.poll(() => tab.getByTestId('profile-message').textContent()).toMatch(/Saved/);
+		await page.waitForSelector('tr[data-node] >> text=Marie Curie', { timeout: 2000 });
+		await tab.close();
 		await page.close();
 	});
 
