@@ -126,6 +126,13 @@ describe.skipIf(!database)('dashboard and leaderboard pages', () => {
 		});
 		expect(refused.status).toBe(400);
 		expect((await refused.json()).error).toMatch(/display_name/);
+		const forged = await fetch(`${a.url}/api/volunteers/profile`, {
+			method: 'POST',
+			headers: { 'content-type': 'application/json' },
+			body: JSON.stringify({ identity: `${people[0].id}.forged`, display_name: 'Mallory' })
+		});
+		expect(forged.status).toBe(403);
+		expect((await (await fetch(`${b.url}/api/volunteers/${people[0].id}`)).json()).display_name).toBe('Ada');
 
 		const page = await open('/leaderboard');
 		await page.evaluate(() => ((window as unknown as { __sameDocument: boolean }).__sameDocument = true));
