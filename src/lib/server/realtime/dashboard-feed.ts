@@ -1,6 +1,6 @@
 import type { Hub } from '../hub';
 import type { DashboardNamespace } from './dashboard-namespace';
-import { CREDIT_WINDOWS, type ClusterSummary, type CreditWindow, type NodeRow } from '../../protocol/dashboard';
+import { CREDIT_WINDOWS, type ClusterSummary, type CreditWindow, type Leaderboard, type NodeRow } from '../../protocol/dashboard';
 import { IdleClock, loadLiveNodes, nodeRows } from '../dashboard/node-rows';
 import { clusterSummary } from '../dashboard/cluster-summary';
 import { loadLeaderboard } from '../volunteers/leaderboard';
@@ -29,6 +29,8 @@ export class DashboardFeed {
 	private summaryJson = '';
 	private summaryAt = 0;
 	private boards = new Map<CreditWindow, { version: string; at: number }>();
+	/** The newest ranking read per window, handed to pages that start watching within a beat of it (many pages opening at once cost one read). */
+	private latest = new Map<CreditWindow, { board: Leaderboard; at: number }>();
 	private idle = new IdleClock();
 	private timer: NodeJS.Timeout | null = null;
 	private busy = false;
@@ -55,8 +57,16 @@ export class DashboardFeed {
 		if (this.summary) socket.emit('cluster:summary', this.summary);
 	}
 
-	async leaderboardNow(window: CreditWindow) {
-		return loadLeaderboard(this.hub.db, window);
+	async leaderboardNow(window: CreditWindow): Promise<Leaderboard> {
+		const cached = this.latest.get(window);
+		if (cached && Date.now() - cached.at < FEED_MS) return cached.board;
+		return this.rank(window);
+	}
+
+	private async rank(window: CreditWindow) {
+		const board = await loadLeaderboard(this.hub.db, window);
+		this.latest.set(window, { board, at: Date.now() });
+		return board;
 	}
 
 	private watched(room: string) {
@@ -107,7 +117,7 @@ export class DashboardFeed {
 		for (const w of windows) {
 			const last = this.boards.get(w);
 			if (last && last.version === version && now - last.at < LEADERBOARD_REFRESH_MS) continue;
-			const board = await loadLeaderboard(this.hub.db, w);
+			const board = await this.rank(w);
 			this.boards.set(w, { version: board.version, at: now });
 			this.nsp.local.to(leaderboardRoom(w)).emit('leaderboard:update', board);
 		}
