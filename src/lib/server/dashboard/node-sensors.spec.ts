@@ -24,6 +24,14 @@ describe('reading power and idle from what a node reported', () => {
 		expect(readSensors({ power: { source: 'solar' }, idleSeconds: 'long' })).toEqual({ power: null, idleSeconds: null });
 	});
 
+	it('reads readings nested under signals or sensors', () => {
+		expect(readSensors({ score: 70, ready: true, signals: { power: { charging: true, level: 0.8 }, idle: { userActive: false, idleSeconds: 400 } } })).toEqual({
+			power: { source: 'ac', battery: 0.8 },
+			idleSeconds: 400
+		});
+		expect(readSensors({ sensors: { idleSeconds: 30 } }).idleSeconds).toBe(30);
+	});
+
 	it('prefers readiness over capabilities and falls back to capabilities', () => {
 		expect(readSensors({ idleSeconds: 5 }, { idleSeconds: 50, power: { charging: true, level: 0.9 } })).toEqual({
 			power: { source: 'ac', battery: 0.9 },

@@ -20,7 +20,9 @@ const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFi
 export function readSensors(...sources: unknown[]): NodeSensors {
 	let power: NodeSensors['power'] = null;
 	let idleSeconds: number | null = null;
-	for (const source of sources.map(obj)) {
+	// A report may nest its sensor readings (`signals`, `sensors`) beside the score: read those too.
+	const nested = sources.map(obj).flatMap((s) => (s ? [s, obj(s.signals), obj(s.sensors)] : []));
+	for (const source of nested) {
 		if (!source) continue;
 		power ??= readPower(obj(source.power) ?? obj(source.battery));
 		idleSeconds ??= readIdle(source);
