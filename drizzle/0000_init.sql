@@ -85,6 +85,12 @@ CREATE TABLE "hub_secrets" (
 	"value" text NOT NULL
 );
 --> statement-breakpoint
+CREATE TABLE "teams" (
+	"id" uuid PRIMARY KEY DEFAULT gen_random_uuid() NOT NULL,
+	"name" text NOT NULL,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL
+);
+--> statement-breakpoint
 CREATE TABLE "volunteer_sessions" (
 	"id" text PRIMARY KEY NOT NULL,
 	"volunteer_id" text NOT NULL,
@@ -101,6 +107,7 @@ CREATE TABLE "volunteer_sessions" (
 CREATE TABLE "volunteers" (
 	"id" text PRIMARY KEY NOT NULL,
 	"display_name" text,
+	"team_id" uuid,
 	"tasks_done" integer DEFAULT 0 NOT NULL,
 	"inputs_done" integer DEFAULT 0 NOT NULL,
 	"valid_results" integer DEFAULT 0 NOT NULL,
@@ -125,7 +132,9 @@ ALTER TABLE "results" ADD CONSTRAINT "results_task_id_tasks_id_fk" FOREIGN KEY (
 ALTER TABLE "tasks" ADD CONSTRAINT "tasks_job_id_jobs_id_fk" FOREIGN KEY ("job_id") REFERENCES "public"."jobs"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "credit_ledger" ADD CONSTRAINT "credit_ledger_volunteer_id_volunteers_id_fk" FOREIGN KEY ("volunteer_id") REFERENCES "public"."volunteers"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "volunteer_sessions" ADD CONSTRAINT "volunteer_sessions_volunteer_id_volunteers_id_fk" FOREIGN KEY ("volunteer_id") REFERENCES "public"."volunteers"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "volunteers" ADD CONSTRAINT "volunteers_team_id_teams_id_fk" FOREIGN KEY ("team_id") REFERENCES "public"."teams"("id") ON DELETE set null ON UPDATE no action;--> statement-breakpoint
 CREATE INDEX "results_chunk_idx" ON "results" USING btree ("job_id","seq");--> statement-breakpoint
+CREATE INDEX "results_created_idx" ON "results" USING btree ("created_at");--> statement-breakpoint
 CREATE INDEX "tasks_claimable_idx" ON "tasks" USING btree ("priority" DESC NULLS FIRST,"seq","id") WHERE "tasks"."state" = 'queued';--> statement-breakpoint
 CREATE INDEX "tasks_job_idx" ON "tasks" USING btree ("job_id","seq");--> statement-breakpoint
 CREATE INDEX "tasks_open_idx" ON "tasks" USING btree ("job_id") WHERE "tasks"."state" in ('queued', 'leased');--> statement-breakpoint
@@ -133,4 +142,5 @@ CREATE INDEX "tasks_leased_idx" ON "tasks" USING btree ("lease_expires_at") WHER
 CREATE INDEX "tasks_lease_session_idx" ON "tasks" USING btree ("lease_session") WHERE "tasks"."state" = 'leased';--> statement-breakpoint
 CREATE INDEX "credit_ledger_volunteer_idx" ON "credit_ledger" USING btree ("volunteer_id","created_at");--> statement-breakpoint
 CREATE INDEX "credit_ledger_time_idx" ON "credit_ledger" USING btree ("created_at");--> statement-breakpoint
+CREATE UNIQUE INDEX "teams_name_idx" ON "teams" USING btree (lower("name"));--> statement-breakpoint
 CREATE INDEX "volunteer_sessions_volunteer_idx" ON "volunteer_sessions" USING btree ("volunteer_id");

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import type { JobUpdate } from './jobs';
+import type { ClusterSummary, Leaderboard, NodesDelta, SubscribeLeaderboard } from './dashboard';
 import { ModelManifest, TaskType } from './models';
 import { Backend, Capabilities, Readiness, VolunteerMode } from './volunteer';
 import { ModelVariant } from './variants';
@@ -128,11 +129,18 @@ export const WatchJob = z.object({ jobId: z.uuid() });
 
 export interface DashboardClientToServer {
 	'job:watch': (payload: z.infer<typeof WatchJob>, ack: (reply: Ack) => void) => void;
+	/** The /dashboard page: every node at once, then node changes and cluster summaries a few times a second. */
+	'overview:watch': (payload: object, ack: (reply: Ack) => void) => void;
+	/** Leaderboard and volunteer pages: one window's ranking now, and again whenever credit moves. */
+	'leaderboard:watch': (payload: z.infer<typeof SubscribeLeaderboard>, ack: (reply: Ack) => void) => void;
 }
 
 export interface DashboardServerToClient {
 	'job:update': (update: JobUpdate) => void;
 	'job:text': (text: JobText) => void;
+	'nodes:delta': (delta: NodesDelta) => void;
+	'cluster:summary': (summary: ClusterSummary) => void;
+	'leaderboard:update': (board: Leaderboard) => void;
 }
 
 /** Events hub processes send each other through the Socket.IO adapter. */

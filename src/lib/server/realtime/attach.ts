@@ -9,6 +9,7 @@ import { originAllowed } from './origin';
 import { serveVolunteers, type VolunteerNamespace } from './volunteer-namespace';
 import { touchHubSessions } from '../volunteers/sessions';
 import { TextStreams } from './text-streams';
+import { DashboardFeed } from './dashboard-feed';
 import { TERMINAL_JOB_STATUSES } from '../../protocol/jobs';
 
 /** Job updates are coalesced per job over this window: a busy job refreshes its watchers ~10 times a second, not once per task. */
@@ -32,10 +33,13 @@ export function attachRealtime(hub: Hub, httpServer: HttpServer): Server {
 		streams,
 		publish: (text) => dashboards.to(jobRoom(text.jobId)).emit('job:text', text)
 	});
-	serveDashboards(hub, dashboards, streams);
+	const feed = new DashboardFeed(hub, dashboards);
+	feed.start();
+	serveDashboards(hub, dashboards, streams, feed);
 	hub.notify = notifier(hub, volunteers, dashboards, streams);
 	// On shutdown, drop every connection and wait for their leases to be given back before the database closes.
 	hub.onStop(async () => {
+		feed.stop();
 		io.disconnectSockets(true);
 		await volunteerService.drain();
 		// Not awaited: closing waits for every client to answer the WebSocket close, up to 30 s for one that

@@ -5,14 +5,37 @@ import type { JobUpdate } from '../../protocol/jobs';
 import { getJobProgress } from '../scheduler/job-status';
 import { handle } from './handle';
 import type { TextStreams } from './text-streams';
+import { z } from 'zod';
+import { CREDIT_WINDOWS, SubscribeLeaderboard } from '../../protocol/dashboard';
+import { leaderboardRoom, type DashboardFeed } from './dashboard-feed';
 
 export type DashboardNamespace = Namespace<DashboardClientToServer, DashboardServerToClient, InterServerEvents>;
 
 export const jobRoom = (jobId: string) => `job:${jobId}`;
 
-/** Pages watching a job join its room and get its state at once, then every change as it happens. */
-export function serveDashboards(hub: Hub, nsp: DashboardNamespace, streams: TextStreams) {
+/**
+ * Pages watching a job join its room and get its state at once, then every change as it happens.
+ * The dashboard and leaderboards join rooms the feed pushes summaries to.
+ */
+export function serveDashboards(hub: Hub, nsp: DashboardNamespace, streams: TextStreams, feed: DashboardFeed) {
 	nsp.on('connection', (socket) => {
+		socket.on(
+			'overview:watch',
+			handle(z.object({}), async () => {
+				await feed.watchOverview(socket);
+				return { ok: true };
+			})
+		);
+		socket.on(
+			'leaderboard:watch',
+			handle(SubscribeLeaderboard, async ({ window }) => {
+				// One window at a time: switching tabs on the page moves the socket between rooms.
+				for (const w of CREDIT_WINDOWS) if (w !== window) await socket.leave(leaderboardRoom(w));
+				await socket.join(leaderboardRoom(window));
+				socket.emit('leaderboard:update', await feed.leaderboardNow(window));
+				return { ok: true };
+			})
+		);
 		socket.on(
 			'job:watch',
 			handle(WatchJob, async ({ jobId }) => {

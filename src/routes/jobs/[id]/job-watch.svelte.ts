@@ -27,6 +27,9 @@ export class JobWatch {
 	live = $state<Record<number, LiveText>>({});
 	private socket: Socket<DashboardServerToClient, DashboardClientToServer> | null = null;
 
+	/** Called on every update the page hears; the task table uses it to read its rows again. */
+	onChange: () => void = () => {};
+
 	constructor(private readonly job: JobStatusView) {
 		this.status = job.status;
 		this.done = job.progress.done;
@@ -52,6 +55,7 @@ export class JobWatch {
 			this.done = u.progress.done;
 			this.total = u.progress.total;
 			if (ended) void this.loadPreview();
+			this.onChange();
 		});
 		socket.on('job:text', (t) => {
 			if (t.jobId !== this.job.task_id) return;

@@ -1,10 +1,25 @@
-import { bigint, doublePrecision, index, integer, jsonb, pgTable, real, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { sql } from 'drizzle-orm';
+import { bigint, doublePrecision, index, integer, jsonb, pgTable, real, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import type { Capabilities, Readiness, VolunteerMode } from '../../../protocol/volunteer';
+
+/** A team volunteers may join by name; the leaderboard ranks teams by their members' credit. */
+export const teams = pgTable(
+	'teams',
+	{
+		id: uuid('id').primaryKey().defaultRandom(),
+		name: text('name').notNull(),
+		createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow()
+	},
+	// "Red Pandas" and "red pandas" are one team: joining by name must not split a team by its capitals.
+	(t) => [uniqueIndex('teams_name_idx').on(sql`lower(${t.name})`)]
+);
 
 /** A volunteer identity (one per browser profile or headless agent). Outlives connections so credit stays bound to it. */
 export const volunteers = pgTable('volunteers', {
 	id: text('id').primaryKey(),
+	/** Chosen by the volunteer; the only thing about them the leaderboard shows. */
 	displayName: text('display_name'),
+	teamId: uuid('team_id').references(() => teams.id, { onDelete: 'set null' }),
 	tasksDone: integer('tasks_done').notNull().default(0),
 	inputsDone: integer('inputs_done').notNull().default(0),
 	/** The validator's record of this volunteer: adaptive replication trusts a long run of valid results. */

@@ -1,0 +1,53 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { sql } from 'drizzle-orm';
+import { openTestDatabase, TEST_DB_KINDS } from '../db/testing';
+import type { Database, Db } from '../db';
+import { claimFor, completeAs, makeJob, policy, seedModel, seedVolunteers } from '../scheduler/testing';
+import { failTask } from '../scheduler/fail-task';
+import { cancelJob } from '../scheduler/cancel-job';
+import { jobSummaries } from './job-summaries';
+import { clusterThroughput, THROUGHPUT_BUCKET_MS } from './cluster-throughput';
+
+describe.each(TEST_DB_KINDS)('dashboard job summaries and throughput on %s', (kind) => {
+	let database: Database;
+	let db: Db;
+	beforeAll(async () => {
+		database = await openTestDatabase(kind);
+		db = database.db;
+	});
+	afterAll(() => database?.close());
+	beforeEach(async () => {
+		await db.execute(sql`truncate models, jobs, tasks, results, accepted_results, credit_ledger, volunteers, volunteer_sessions cascade`);
+		await seedModel(db);
+		await seedVolunteers(db, ['a']);
+	});
+
+	it('counts accepted inputs, completed chunks and dead chunks, but not cancelled ones as failed', async () => {
+		const { id: jobId } = await makeJob(db, 6, { chunkSize: 2 });
+		const [done] = await claimFor(db, 'a');
+		await completeAs(db, done, 'a');
+		// The next chunk fails until it is given up on.
+		for (let i = 0; i < policy.maxFailures; i++) {
+			const [t] = await claimFor(db, 'a');
+			await failTask(db, { taskId: t.id, leaseToken: t.leaseToken, volunteerId: 'a', error: `boom ${i}` }, policy);
+		}
+		const [running] = await jobSummaries(db);
+		expect(running).toMatchObject({ id: jobId, status: 'running', done: 2, total: 6, tasksDone: 1, tasksDead: 1, tasksTotal: 3 });
+		expect(running.etaSeconds).toEqual(expect.any(Number));
+
+		const { id: other } = await makeJob(db, 4, { chunkSize: 2 });
+		await cancelJob(db, other);
+		const cancelled = (await jobSummaries(db)).find((j) => j.id === other);
+		expect(cancelled).toMatchObject({ status: 'cancelled', tasksDone: 0, tasksDead: 0, etaSeconds: null });
+	});
+
+	it('charts the inputs computed per second in 10 s buckets', async () => {
+		await makeJob(db, 4, { chunkSize: 4 });
+		const [t] = await claimFor(db, 'a');
+		await completeAs(db, t, 'a');
+		const series = await clusterThroughput(db);
+		expect(series).toHaveLength(60);
+		expect(series[1][0] - series[0][0]).toBe(THROUGHPUT_BUCKET_MS);
+		expect(series.reduce((n, [, v]) => n + v, 0) * (THROUGHPUT_BUCKET_MS / 1000)).toBe(4);
+	});
+});

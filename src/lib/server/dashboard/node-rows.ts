@@ -1,0 +1,79 @@
+import { and, eq, gt, sql } from 'drizzle-orm';
+import { tasks, volunteerSessions, volunteers } from '../db/schema';
+import type { Db } from '../db';
+import { bandOf } from '../../readiness/score';
+import type { NodeRow } from '../../protocol/dashboard';
+import { readSensors } from './node-sensors';
+
+type Session = typeof volunteerSessions.$inferSelect & { name: string | null };
+
+/** Connected sessions (fresh heartbeat, any hub process) with their volunteer's display name, and tasks leased per volunteer. */
+export async function loadLiveNodes(db: Db, staleMs: number) {
+	const [sessions, leased] = await Promise.all([
+		db
+			.select({ session: volunteerSessions, name: volunteers.displayName })
+			.from(volunteerSessions)
+			.innerJoin(volunteers, eq(volunteers.id, volunteerSessions.volunteerId))
+			.where(gt(volunteerSessions.lastSeenAt, sql`now() - ${staleMs} * interval '1 millisecond'`)),
+		db
+			.select({ volunteerId: tasks.leaseVolunteer, n: sql<number>`count(*)::int` })
+			.from(tasks)
+			.where(and(eq(tasks.state, 'leased'), gt(tasks.leaseExpiresAt, sql`now()`)))
+			.groupBy(tasks.leaseVolunteer)
+	]);
+	return {
+		sessions: sessions.map((r) => ({ ...r.session, name: r.name })),
+		leased: new Map(leased.map((r) => [r.volunteerId ?? '', r.n]))
+	};
+}
+
+/**
+ * Turns a node's reported idle seconds into the moment it went idle, once per report, so the page can
+ * count idle time up by itself between reports instead of the hub pushing a new number every second.
+ */
+export class IdleClock {
+	private seen = new Map<string, { seconds: number; since: number }>();
+
+	since(sessionId: string, seconds: number | null, now: number): number | null {
+		if (seconds === null) return null;
+		const known = this.seen.get(sessionId);
+		if (known && known.seconds === seconds) return known.since;
+		const since = now - seconds * 1000;
+		this.seen.set(sessionId, { seconds, since });
+		return since;
+	}
+
+	/** Forgets sessions that are gone. */
+	keep(sessionIds: Set<string>) {
+		for (const id of this.seen.keys()) if (!sessionIds.has(id)) this.seen.delete(id);
+	}
+}
+
+/** One row per volunteer (a node), from its most recently connected session; several tabs add up their work. */
+export function nodeRows(sessions: Session[], leased: Map<string, number>, idle: IdleClock, now = Date.now()): NodeRow[] {
+	const byVolunteer = new Map<string, Session[]>();
+	for (const s of sessions) byVolunteer.set(s.volunteerId, [...(byVolunteer.get(s.volunteerId) ?? []), s]);
+	idle.keep(new Set(sessions.map((s) => s.id)));
+	return [...byVolunteer].map(([id, rows]) => {
+		const latest = rows.reduce((a, b) => (b.connectedAt > a.connectedAt ? b : a));
+		const sensors = readSensors(latest.readiness, latest.capabilities);
+		const throughputs = rows.map((r) => r.throughput).filter((t): t is number => t !== null);
+		return {
+			id,
+			name: latest.name,
+			score: latest.readiness.score,
+			band: bandOf(latest.readiness.score),
+			ready: latest.mode !== 'paused' && latest.readiness.ready,
+			mode: latest.mode,
+			backend: latest.capabilities.backend,
+			agent: latest.capabilities.agent,
+			power: sensors.power,
+			idle: sensors.idleSeconds === 0 ? 'active' : idle.since(latest.id, sensors.idleSeconds, now),
+			tasks: leased.get(id) ?? 0,
+			throughput: throughputs.length ? throughputs.reduce((a, b) => a + b, 0) : null,
+			tasksDone: rows.reduce((n, r) => n + r.tasksDone, 0),
+			connections: rows.length,
+			connectedAt: latest.connectedAt.getTime()
+		};
+	});
+}

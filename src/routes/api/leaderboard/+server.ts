@@ -1,0 +1,1 @@
+export { showLeaderboard as GET } from '$lib/server/http/profile-routes';

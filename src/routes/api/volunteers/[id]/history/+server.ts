@@ -1,0 +1,1 @@
+export { showCreditHistory as GET } from '$lib/server/http/profile-routes';

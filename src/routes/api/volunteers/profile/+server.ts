@@ -1,0 +1,1 @@
+export { updateProfile as POST } from '$lib/server/http/profile-routes';

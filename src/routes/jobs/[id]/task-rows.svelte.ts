@@ -1,0 +1,48 @@
+/** One replica task as GET /api/jobs/{id}/tasks lists it. */
+export interface TaskRow {
+	seq: number;
+	replica: number;
+	state: 'queued' | 'leased' | 'done' | 'dead' | 'cancelled';
+	first_input: number;
+	inputs: number;
+	attempts: number;
+	failures: number;
+	last_error: string | null;
+	volunteer_id: string | null;
+	backend: string | null;
+	verdict: string | null;
+	duration_ms: number | null;
+}
+
+/** At most one task listing a second, however often the job changes. */
+const REFRESH_MS = 1000;
+
+/** A job's tasks, read again (at a bounded rate) whenever the job page hears the job changed. */
+export class TaskRows {
+	rows = $state.raw<TaskRow[]>([]);
+	private timer: ReturnType<typeof setTimeout> | null = null;
+	private last = 0;
+
+	constructor(private readonly jobId: string) {}
+
+	get dead() {
+		return this.rows.filter((r) => r.state === 'dead');
+	}
+
+	changed() {
+		if (this.timer) return;
+		const wait = Math.max(0, this.last + REFRESH_MS - Date.now());
+		this.timer = setTimeout(() => void this.load(), wait);
+	}
+
+	async load() {
+		this.timer = null;
+		this.last = Date.now();
+		const response = await fetch(`/api/jobs/${this.jobId}/tasks`);
+		if (response.ok) this.rows = (await response.json()) as TaskRow[];
+	}
+
+	stop() {
+		if (this.timer) clearTimeout(this.timer);
+	}
+}

@@ -1,0 +1,42 @@
+import { dashboardSocket, type DashboardSocket } from '$lib/components/dashboard-socket';
+import type { CreditHistory } from '$lib/protocol/dashboard';
+
+/**
+ * A volunteer's page, live: it follows the all-time leaderboard, and when credit moves for this
+ * volunteer it reads the history again (one small request per change, not per task).
+ */
+export class VolunteerWatch {
+	history = $state.raw<CreditHistory>([]);
+	credit = $state(0);
+	rank = $state<number | null>(null);
+	private socket: DashboardSocket | null = null;
+
+	constructor(
+		private readonly id: string,
+		initial: { history: CreditHistory; credit: number }
+	) {
+		this.history = initial.history;
+		this.credit = initial.credit;
+	}
+
+	start() {
+		this.socket = dashboardSocket((s) => s.emit('leaderboard:watch', { window: 'all' }, () => {}));
+		this.socket.on('leaderboard:update', (b) => {
+			const me = b.volunteers.find((v) => v.id === this.id);
+			this.rank = me?.rank ?? null;
+			if (me && me.credit !== this.credit) {
+				this.credit = me.credit;
+				void this.reload();
+			}
+		});
+	}
+
+	private async reload() {
+		const response = await fetch(`/api/volunteers/${this.id}/history?days=${this.history.length || 30}`);
+		if (response.ok) this.history = (await response.json()) as CreditHistory;
+	}
+
+	stop() {
+		this.socket?.close();
+	}
+}

@@ -1,0 +1,50 @@
+/**
+ * What the dashboard tests check on any page: accessibility with axe-core (injected into the real
+ * page), screenshots saved as test artifacts, and the main thread's long tasks.
+ */
+import { mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import type { Page } from 'playwright-core';
+
+export const SCREENSHOTS = path.resolve('test-results/screenshots');
+
+export async function screenshot(page: Page, name: string): Promise<string> {
+	mkdirSync(SCREENSHOTS, { recursive: true });
+	const file = path.join(SCREENSHOTS, `${name}.png`);
+	await page.screenshot({ path: file, fullPage: true });
+	return file;
+}
+
+interface AxeViolation {
+	id: string;
+	impact: string | null;
+	help: string;
+	nodes: { target: string[] }[];
+}
+
+/** Serious and critical axe violations (WCAG 2 A and AA rules), each as "rule: help (first targets)". */
+export async function seriousAxeViolations(page: Page): Promise<string[]> {
+	const axePath = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
+	await page.addScriptTag({ path: axePath });
+	const violations = await page.evaluate(async () => {
+		const axe = (window as unknown as { axe: { run(ctx: Document, opts: object): Promise<{ violations: AxeViolation[] }> } }).axe;
+		const result = await axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } });
+		return result.violations;
+	});
+	return violations
+		.filter((v) => v.impact === 'serious' || v.impact === 'critical')
+		.map((v) => `${v.id}: ${v.help} (${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(', ')})`);
+}
+
+/** Starts recording long tasks (PerformanceObserver 'longtask'); `read()` returns their durations in ms. */
+export async function recordLongTasks(page: Page) {
+	await page.evaluate(() => {
+		const w = window as unknown as { __longTasks: number[] };
+		w.__longTasks = [];
+		new PerformanceObserver((list) => {
+			for (const e of list.getEntries()) w.__longTasks.push(e.duration);
+		}).observe({ type: 'longtask' });
+	});
+	return { read: () => page.evaluate(() => (window as unknown as { __longTasks: number[] }).__longTasks) };
+}
