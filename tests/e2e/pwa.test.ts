@@ -123,7 +123,8 @@ describe('the installable volunteer app', () => {
 			await page.evaluate(() => ((window as unknown as { beforeUpdate: boolean }).beforeUpdate = true));
 			// The hub restarts as version 2 and gets a job of two long tasks before the tab reconnects.
 			await restart(v2);
-			const jobId = await submitJob(hub, 'demo-embedding', sentences(800, 6, 30), 400);
+			// Tasks long enough (1,600 inputs in two) that the new worker installs while one runs, even on a fast machine.
+			const jobId = await submitJob(hub, 'demo-embedding', sentences(1600, 6, 30), 800);
 			// The tab reconnects, takes the first task, and finds the new version while it runs.
 			await expect
 				.poll(async () => page.evaluate(() => [document.querySelector('[data-testid=update-status]')?.textContent?.trim() ?? '', document.querySelector('[data-testid=current-task]') !== null]), {
