@@ -13,7 +13,7 @@ import type { Browser, Page } from 'playwright-core';
 import { api, startHubProcess, tempDir, type HubProcess } from '../harness/hub-process';
 import { freshDatabase } from '../harness/postgres';
 import { launchChromium } from '../harness/chromium';
-import { recordLongTasks, screenshot, seriousAxeViolations } from '../harness/page-checks';
+import { recordLongTasks, recordMainThreadTasks, screenshot, seriousAxeViolations } from '../harness/page-checks';
 import { sentences, waitConnected } from '../harness/volunteer-page';
 import { nodeCapabilities, startHeadlessVolunteer } from '../../src/lib/headless/headless-volunteer';
 
@@ -256,6 +256,7 @@ describe.skipIf(!database)('dashboard and leaderboard pages', () => {
 
 		await page.waitForTimeout(1000); // the last hellos' rows rendered
 		const longTasks = await recordLongTasks(page);
+		const mainThread = await recordMainThreadTasks(browser, page);
 
 		const until = Date.now() + 6000;
 		let round = 0;
@@ -270,8 +271,17 @@ describe.skipIf(!database)('dashboard and leaderboard pages', () => {
 		}
 		await page.waitForTimeout(500);
 		const durations = await longTasks.read();
-		console.log(`1,000 nodes: ${round} rounds of updates; long tasks (ms): ${JSON.stringify(durations.map(Math.round))}`);
-		expect(Math.max(0, ...durations)).toBeLessThan(100);
+		const traced = await mainThread.read();
+		const tasks = traced.filter((t) => t.wallMs > 50);
+		console.log(
+			`1,000 nodes: ${round} rounds of updates; long tasks (ms, wall): ${JSON.stringify(durations.map(Math.round))}; ${traced.length} traced tasks, ` +
+				`those over 50 ms (wall/cpu ms): ${JSON.stringify(tasks.map((t) => `${Math.round(t.wallMs)}/${Math.round(t.cpuMs)}`))}`
+		);
+		// The page's own work per task stays under 100 ms. Judged on the main thread's CPU time, because wall
+		// time on this shared machine also counts the hubs and socket clients this test runs beside it; on a
+		// quiet machine the two agree (the Long Tasks API then reports none at all).
+		expect(traced.length, 'the trace recorded the main thread at work').toBeGreaterThan(100);
+		expect(Math.max(...traced.map((t) => t.cpuMs))).toBeLessThan(100);
 		await page.evaluate(() => document.querySelector('[data-testid=node-table]')?.closest('.scroller')?.scrollTo(0, 0));
 		await screenshot(page, 'dashboard-1000-nodes');
 		await page.close();
