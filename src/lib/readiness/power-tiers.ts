@@ -54,7 +54,7 @@ export function powerTier(
 	const tier = plain();
 	if (!previous || previous === 'plugged') return tier;
 	// Rising above the previous tier: only once the level is past the new tier's edge by the margin.
-	let granted = previous;
+	let granted: PowerTier = previous;
 	for (const t of ORDER.slice(ORDER.indexOf(previous) + 1)) {
 		if (ORDER.indexOf(t) > ORDER.indexOf(tier) || power.level <= edges[t] + BATTERY_MARGIN) break;
 		granted = t;

@@ -1,6 +1,6 @@
-import { and, asc, desc, eq, inArray, lte, ne, notExists, notInArray, or, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gte, inArray, isNotNull, lte, ne, notExists, notInArray, or, sql } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/pg-core';
-import { jobs, results, tasks } from '../db/schema';
+import { jobs, models, results, tasks } from '../db/schema';
 import type { Db } from '../db';
 import type { TaskType } from '../../protocol/models';
 import type { BackendClass } from '../../protocol/volunteer';
@@ -10,6 +10,8 @@ export interface ClaimFilter {
 	backendClass: BackendClass;
 	taskTypes: TaskType[];
 	excludeModels?: string[];
+	/** Only models costing less than this (task weight by readiness band); absent: any. */
+	maxCost?: number;
 	limit: number;
 }
 
@@ -26,14 +28,20 @@ const sibling = alias(tasks, 'sibling');
  * A replica is excluded when its volunteer already holds or computed a sibling (replicas go to
  * distinct volunteers), when a sibling was leased or computed by another backend class (only
  * results of one class are compared), or while a trusted volunteer holds the chunk alone (solo).
+ * A checkpoint (checkpoint-task.ts) counts as computed: its replica resumes only on its own backend
+ * class, and its contributors take no sibling (they could otherwise be their own quorum), though they
+ * may resume the replica they started.
  */
 export function findClaimable(tx: Db, f: ClaimFilter) {
 	const mine = or(
 		eq(sibling.leaseVolunteer, f.volunteerId),
 		and(inArray(sibling.state, ['leased', 'done']), ne(sibling.backendClass, f.backendClass)),
 		// Only while the solo lease lives: once its result is in, a split (rare) is settled as usual.
-		and(eq(sibling.solo, true), eq(sibling.state, 'leased'))
+		and(eq(sibling.solo, true), eq(sibling.state, 'leased')),
+		and(isNotNull(sibling.checkpoint), ne(sibling.backendClass, f.backendClass)),
+		and(ne(sibling.id, tasks.id), sql`${sibling.checkpointBy} @> ${JSON.stringify([f.volunteerId])}::jsonb`)
 	);
+	const tooHeavy = f.maxCost === undefined || f.maxCost === Infinity ? undefined : tx.select({ id: models.id }).from(models).where(gte(models.cost, f.maxCost));
 	const conflictingSibling = tx
 		.select({ one: sql`1` })
 		.from(sibling)
@@ -52,6 +60,7 @@ export function findClaimable(tx: Db, f: ClaimFilter) {
 				lte(tasks.availableAt, sql`now()`),
 				inArray(tasks.taskType, f.taskTypes),
 				f.excludeModels?.length ? notInArray(tasks.modelId, f.excludeModels) : undefined,
+				tooHeavy ? notInArray(tasks.modelId, tooHeavy) : undefined,
 				notExists(conflictingSibling),
 				notExists(alreadyComputed)
 			)

@@ -1,4 +1,4 @@
-import { bigint, doublePrecision, index, integer, jsonb, pgTable, real, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { boolean, bigint, doublePrecision, index, integer, jsonb, pgTable, real, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 import type { Capabilities, Readiness, VolunteerMode } from '../../../protocol/volunteer';
 
 /** A volunteer identity (one per browser profile or headless agent). Outlives connections so credit stays bound to it. */
@@ -52,6 +52,8 @@ export const volunteerSessions = pgTable(
 		/** Inputs per second over this session's recent tasks. */
 		throughput: real('throughput'),
 		tasksDone: integer('tasks_done').notNull().default(0),
+		/** The hub's own verdict on the reported readiness (lease-gate.ts): whether it leases to this session. */
+		readyForAi: boolean('ready_for_ai').notNull().default(false),
 		connectedAt: timestamp('connected_at', { withTimezone: true }).notNull().defaultNow(),
 		lastSeenAt: timestamp('last_seen_at', { withTimezone: true }).notNull().defaultNow()
 	},
