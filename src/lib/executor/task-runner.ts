@@ -18,6 +18,10 @@ export interface RunOptions {
 	onProgress?: (done: number) => void;
 	/** Generated text as it is made: `index` is the input's position in the task. */
 	onText?: (index: number, delta: string) => void;
+	/** Share of wall time (0–1] spent computing; the rest is slept between slices. Absent: 1. */
+	dutyCycle?: number;
+	/** Milliseconds just spent computing a slice (for the measured busy share). */
+	onBusy?: (ms: number) => void;
 }
 
 export interface RunOutcome {

@@ -1,0 +1,64 @@
+/**
+ * Running a task's inputs a slice at a time: progress and abort checks between slices (small enough to
+ * stop within a second), the outputs finished so far kept when it is aborted (a yield keeps them as a
+ * checkpoint), and a duty cycle: after each slice it sleeps long enough that the time spent computing
+ * stays at `dutyCycle` of the wall clock (the power tier's and the owner's CPU cap).
+ */
+import type { RunOptions } from './task-runner';
+
+/** Inputs computed between progress reports and abort checks. */
+export const SLICE = 8;
+
+/** An abort that carries the outputs of the inputs finished before it, in order. */
+export class PartialAbort extends Error {
+	override name = 'AbortError';
+	constructor(readonly outputs: unknown[]) {
+		super(`the task was stopped after ${outputs.length} inputs`);
+	}
+}
+
+export const isAbort = (e: unknown) => (e as Error | undefined)?.name === 'AbortError';
+
+export function throwIfAborted(signal: AbortSignal | undefined) {
+	if (signal?.aborted) throw new DOMException('the task was aborted', 'AbortError');
+}
+
+/** Sleeps `ms`, or less when `signal` aborts (then throws an AbortError). */
+function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
+	return new Promise((resolve, reject) => {
+		const timer = setTimeout(done, ms);
+		signal?.addEventListener('abort', done, { once: true });
+		function done() {
+			clearTimeout(timer);
+			signal?.removeEventListener('abort', done);
+			if (signal?.aborted) reject(new DOMException('the task was aborted', 'AbortError'));
+			else resolve();
+		}
+	});
+}
+
+/** Runs `step(i)` for each unit of work, with the abort, checkpoint and duty-cycle rules above. */
+export async function dutyCycled<T>(count: number, ctx: RunOptions, step: (start: number) => Promise<T[]>, stride = SLICE): Promise<T[]> {
+	const out: T[] = [];
+	try {
+		for (let start = 0; start < count; start += stride) {
+			throwIfAborted(ctx.signal);
+			const began = performance.now();
+			out.push(...(await step(start)));
+			const busy = performance.now() - began;
+			ctx.onBusy?.(busy);
+			ctx.onProgress?.(out.length);
+			const duty = ctx.dutyCycle ?? 1;
+			if (duty < 1) await pause((busy * (1 - duty)) / duty, ctx.signal);
+		}
+	} catch (e) {
+		if (isAbort(e)) throw new PartialAbort(out);
+		throw e;
+	}
+	return out;
+}
+
+/** Runs `fn` over the inputs a slice at a time. */
+export function inSlices<T>(inputs: string[], ctx: RunOptions, fn: (slice: string[]) => Promise<T[]>): Promise<T[]> {
+	return dutyCycled(inputs.length, ctx, (start) => fn(inputs.slice(start, start + SLICE)));
+}
