@@ -202,4 +202,34 @@ describe('readiness in auto mode', () => {
 		await l.page.context().close();
 		await cancel(id);
 	});
+
+	it('serves the seed node API to agents that are not browsers, scored like browsers', async () => {
+		const post = (path: string, body: unknown, token?: string) =>
+			fetch(`${hub.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) }, body: JSON.stringify(body) });
+		const reg = await post('/nodes/register', { id: 'my-laptop', capabilities: ['inference', 'idle-detection'], gpu_available: false });
+		expect(reg.status).toBe(201);
+		const { token } = (await reg.json()) as { token: string };
+		expect((await post('/nodes/register', { id: 'my-laptop' })).status).toBe(401);
+		expect((await post('/nodes/register', { id: 'bad id!' })).status).toBe(400);
+
+		const away = { idle_state: { state: 'idle', idle_seconds: 1800 }, power_state: { plugged_in: true, battery_percent: 100 }, pressure: 'nominal' };
+		expect((await post('/nodes/my-laptop/heartbeat', away)).status).toBe(401);
+		expect((await post('/nodes/someone-else/heartbeat', away, token)).status).toBe(401);
+		expect((await post('/nodes/my-laptop/heartbeat', { readiness_score: 'high' }, token)).status).toBe(400);
+		const ok = await post('/nodes/my-laptop/heartbeat', { ...away, readiness_score: 5 }, token);
+		expect(await ok.json()).toMatchObject({ node_id: 'my-laptop', readiness_score: 100, ready_for_ai: true });
+		const nodes = (await (await fetch(`${hub.url}/nodes/ai-readiness`)).json()) as { node_id: string }[];
+		expect(nodes.find((n) => n.node_id === 'my-laptop')).toMatchObject({
+			readiness_score: 100,
+			ready_for_ai: true,
+			idle_state: { state: 'idle', idle_seconds: 1800 },
+			power_state: { plugged_in: true, battery_percent: 100, tier: 'plugged', max_concurrent_tasks: 5 }
+		});
+
+		const low = await post('/nodes/my-laptop/heartbeat', { ...away, power_state: { plugged_in: false, battery_percent: 15 } }, token);
+		expect(await low.json()).toMatchObject({ ready_for_ai: false, blockers: expect.arrayContaining([expect.stringMatching(/battery at 15 %/)]) });
+		const detail = await (await fetch(`${hub.url}/nodes/my-laptop/health/detailed`)).json();
+		expect(detail).toMatchObject({ node_id: 'my-laptop', ready_for_ai: false, readiness_threshold: 60, limits: { max_concurrent_tasks: 0 } });
+		expect((await fetch(`${hub.url}/nodes/nobody/health/detailed`)).status).toBe(404);
+	});
 });
