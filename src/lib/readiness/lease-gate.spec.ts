@@ -53,4 +53,10 @@ describe('leaseGate', () => {
 		expect(leaseGate('always', { score: 70, ready: false }, 60, false).open).toBe(false);
 		expect(leaseGate('always', { score: 50, ready: true }, 60, false).open).toBe(false);
 	});
+
+	it("caps model cost by the tier's share of device memory", () => {
+		expect(leaseGate('auto', report(), 60, false, 8).maxCost).toBeCloseTo(8 * 1024 * 0.9);
+		const low = leaseGate('auto', report({ power: { charging: false, level: 0.3 }, tier: 'low' }), 60, false, 0.5);
+		expect(low).toMatchObject({ open: true, tier: 'low', maxLeases: 1, maxCost: 256 });
+	});
 });

@@ -46,7 +46,15 @@ function idleFor(mode: string, idle: NonNullable<ReportedReadiness['idle']>) {
 	return { userActive: idle.state === 'active', idleSeconds: idle.seconds };
 }
 
-export function leaseGate(mode: string, r: ReportedReadiness, threshold: number, wasOpen: boolean): LeaseGate {
+/**
+ * The largest model (cost: MB of weights) a tier lets a machine of `deviceMemoryGb` load: the tier's
+ * memory share of it. Unknown memory: no cap from memory (the band's still applies).
+ */
+export function memoryCapMb(tier: PowerTier, deviceMemoryGb: number | null | undefined): number {
+	return deviceMemoryGb ? deviceMemoryGb * 1024 * POWER_LIMITS[tier].maxMemory : Infinity;
+}
+
+export function leaseGate(mode: string, r: ReportedReadiness, threshold: number, wasOpen: boolean, deviceMemoryGb?: number | null): LeaseGate {
 	if (mode === 'paused') return closed(r.score, ['the owner paused this volunteer']);
 	if (!r.idle) {
 		// No signals: hold the agent to its own score and flag, with the threshold and one task at a time per band.
@@ -64,7 +72,8 @@ export function leaseGate(mode: string, r: ReportedReadiness, threshold: number,
 	if (!passesThreshold(scored.score, threshold, wasOpen)) blockers.push(`readiness ${scored.score} is under the hub's threshold ${threshold}`);
 	if (tier === 'none') blockers.push('no AI compute at this battery level');
 	if (blockers.length > 0) return closed(scored.score, blockers, band, tier);
-	return { open: true, score: scored.score, band, tier, maxLeases: POWER_LIMITS[tier].concurrent, maxCost: maxCostForBand(band), blockers };
+	const maxCost = Math.min(maxCostForBand(band), memoryCapMb(tier, deviceMemoryGb));
+	return { open: true, score: scored.score, band, tier, maxLeases: POWER_LIMITS[tier].concurrent, maxCost, blockers };
 }
 
 function closed(score: number, blockers: string[], band: Band = 'none', tier: PowerTier = 'none'): LeaseGate {

@@ -32,3 +32,8 @@ export function maxCostForBand(band: Band): number {
 	if (band === 'light') return WEIGHT_EDGES.moderate;
 	return 0;
 }
+
+/** MB of ONNX weights in a model's files: its cost as the hub computes it, and about what loading it takes. */
+export function weightsMb(files: readonly { path: string; size: number }[]): number {
+	return files.filter((f) => f.path.endsWith('.onnx')).reduce((n, f) => n + f.size, 0) / 1e6;
+}

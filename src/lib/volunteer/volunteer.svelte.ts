@@ -14,6 +14,8 @@ import { ModelStorage } from './model-storage.svelte';
 import { DEFAULT_SETTINGS, parseHours, settingsFromQuery, type VolunteerSettings } from './settings';
 import { loadSettings, saveSettings } from './settings-store';
 import { ReadinessMonitor } from './readiness-monitor.svelte';
+import { memoryCapMb } from '$lib/readiness/lease-gate';
+import { weightsMb } from '$lib/readiness/task-weights';
 import { WorkLoop, type ConnectionState, type VolunteerSocket } from './work-loop';
 
 export class Volunteer {
@@ -102,8 +104,12 @@ export class Volunteer {
 			this.socket,
 			{
 				backend: capabilities.backend,
-				run: (task, hooks, signal) =>
-					client.run(task, { ...hooks, onProgress: (done) => ((this.busyMs = client.busyMs), hooks.onProgress(done)) }, signal, this.cpuShare)
+				run: (task, hooks, signal) => {
+					// The hub leases by the same cap; this guards against a tier that fell since the lease.
+					const cap = memoryCapMb(this.monitor.assessment?.tier ?? 'plugged', capabilities.deviceMemory);
+					if (weightsMb(task.model.files) > cap) throw new DOMException(`declined: ${task.model.id} is over this power tier's memory cap`, 'AbortError');
+					return client.run(task, { ...hooks, onProgress: (done) => ((this.busyMs = client.busyMs), hooks.onProgress(done)) }, signal, this.cpuShare);
+				}
 			},
 			{
 				hello: async () => ({ identity: await loadIdentity(), capabilities, mode: this.mode, readiness: this.readiness }),

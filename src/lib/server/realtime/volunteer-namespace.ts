@@ -102,7 +102,7 @@ export function serveVolunteers(hub: Hub, nsp: VolunteerNamespace, text: TextRel
 				const s = session();
 				if (!s) return notHello();
 				// The hub enforces readiness itself (lease-gate.ts): its threshold, the power tier's lease cap and the band's task weight.
-				const gate = leaseGate(s.mode, s.readiness, hub.config.readinessThreshold, s.gateOpen);
+				const gate = leaseGate(s.mode, s.readiness, hub.config.readinessThreshold, s.gateOpen, s.capabilities.deviceMemory);
 				if (!gate.open) return { ok: true, tasks: [] };
 				const tasks = await lease(hub, s, p.slots, gate);
 				const generating = tasks.filter((t) => t.taskType === 'text_generation');
