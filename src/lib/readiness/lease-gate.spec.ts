@@ -45,6 +45,8 @@ describe('leaseGate', () => {
 	it('waives the idle factor in always mode and counts an ownerless agent as long idle', () => {
 		const active = { state: 'active' as const, seconds: 0, thresholdSeconds: 300, source: 'page' as const };
 		expect(leaseGate('always', report({ idle: active }), 60, false)).toMatchObject({ open: true, score: 80 });
+		expect(leaseGate('always', report({ idle: active, pressure: 'critical' }), 60, false)).toMatchObject({ open: true, score: 60 });
+		expect(leaseGate('always', report({ idle: active, power: { charging: false, level: 0.1 } }), 60, false).open).toBe(false);
 		expect(leaseGate('always', report({ idle: { ...active, source: 'none' }, pressure: null }), 60, false)).toMatchObject({ open: true, score: 90, band: 'heavy' });
 	});
 

@@ -7,7 +7,7 @@
  */
 import { passesThreshold, bandWithHysteresis } from './hysteresis';
 import { POWER_LIMITS, powerTier, type PowerTier } from './power-tiers';
-import { scoreReadiness, type Band } from './score';
+import { scoreReadiness, waivedForAlways, type Band } from './score';
 import { maxCostForBand } from './task-weights';
 
 /** What the gate reads; the protocol's Readiness has this shape (kept structural so this stays pure). */
@@ -36,13 +36,9 @@ export interface LeaseGate {
 	blockers: string[];
 }
 
-/**
- * `always` mode: the owner chose to compute while at the machine, so the idle factor is waived (counted
- * as away past the threshold); power and pressure still count. An agent with no owner counts as long idle.
- */
-function idleFor(mode: string, idle: NonNullable<ReportedReadiness['idle']>) {
+/** An agent with no owner (idle source `none`) counts as long idle. */
+function idleFor(idle: NonNullable<ReportedReadiness['idle']>) {
 	if (idle.source === 'none') return { userActive: false, idleSeconds: 1e9 };
-	if (mode === 'always' && (idle.state === 'active' || idle.seconds < idle.thresholdSeconds)) return { userActive: false, idleSeconds: idle.thresholdSeconds };
 	return { userActive: idle.state === 'active', idleSeconds: idle.seconds };
 }
 
@@ -64,7 +60,8 @@ export function leaseGate(mode: string, r: ReportedReadiness, threshold: number,
 	}
 	const batteryFloor = r.batteryFloor ?? 0.2;
 	const power = r.power ?? null;
-	const scored = scoreReadiness({ idle: idleFor(mode, r.idle), idleThresholdSeconds: r.idle.thresholdSeconds, power, batteryFloor, pressure: r.pressure ?? null });
+	const signals = { idle: idleFor(r.idle), idleThresholdSeconds: r.idle.thresholdSeconds, power, batteryFloor, pressure: r.pressure ?? null };
+	const scored = scoreReadiness(mode === 'always' ? waivedForAlways(signals) : signals);
 	const tier = powerTier(power, batteryFloor, r.tier ?? null);
 	const band = bandWithHysteresis(scored.score, r.band ?? null);
 	const blockers = [...scored.blockers];

@@ -6,7 +6,7 @@
  * reports at once instead of at its next heartbeat.
  */
 import { assessReadiness, type Assessment, type ReadinessMemory } from '$lib/readiness/hysteresis';
-import type { ReadinessSignals } from '$lib/readiness/score';
+import { waivedForAlways, type ReadinessSignals } from '$lib/readiness/score';
 import type { Readiness, VolunteerMode } from '$lib/protocol/volunteer';
 import { BatterySensor } from './sensors/battery-sensor';
 import { IdleSensor } from './sensors/idle-sensor';
@@ -46,18 +46,18 @@ export class ReadinessMonitor {
 		for (const s of [this.visibility, this.idle, this.battery, this.pressure]) s.stop();
 	}
 
-	/** The signals as scored: in `always` mode the owner's presence is waived (they chose to compute anyway). */
+	/** The signals as scored: in `always` mode the owner's presence and pressure are waived (they chose to compute anyway). */
 	signals(): ReadinessSignals {
 		const s = this.settings();
 		const idle = this.idle.value;
-		const waived = this.mode() === 'always';
-		return {
-			idle: waived ? { userActive: false, idleSeconds: Math.max(idle.seconds, s.idleDuration) } : { userActive: idle.state === 'active', idleSeconds: idle.seconds },
+		const signals: ReadinessSignals = {
+			idle: { userActive: idle.state === 'active', idleSeconds: idle.seconds },
 			idleThresholdSeconds: s.idleDuration,
 			power: this.battery.value,
 			batteryFloor: s.batteryFloor,
 			pressure: this.pressure.value
 		};
+		return this.mode() === 'always' ? waivedForAlways(signals) : signals;
 	}
 
 	/** What the hub hears: the verdict and the signals behind it, so it can score them itself. */

@@ -189,6 +189,14 @@ export class Volunteer {
 			},
 			{ signal }
 		);
+		// A frozen or hidden-away page (bfcache, a discarded tab) computes nothing more: drop the connection so
+		// the hub releases its leases now rather than at their expiry, and come back when the page does.
+		const leave = () => this.socket?.disconnect();
+		const back = () => this.socket && !this.socket.connected && this.socket.connect();
+		addEventListener('pagehide', leave, { signal });
+		document.addEventListener('freeze', leave, { signal });
+		addEventListener('pageshow', (e: PageTransitionEvent) => e.persisted && back(), { signal });
+		document.addEventListener('resume', back, { signal });
 	}
 
 	private show(lease: TaskLease, done: number) {
