@@ -19,7 +19,8 @@ const SavedSettings = z
 		batteryFloor: z.number().min(0).max(0.95),
 		resumeDelay: z.number().min(0).max(3600),
 		maxCpu: z.number().min(0.05).max(1),
-		hours: z.object({ from: z.number().int().min(0).max(24), to: z.number().int().min(0).max(24) }).nullable()
+		hours: z.object({ from: z.number().int().min(0).max(24), to: z.number().int().min(0).max(24) }).nullable(),
+		maxTasks: z.number().int().min(0).max(16)
 	})
 	.partial();
 

@@ -24,6 +24,8 @@ export interface VolunteerSettings {
 	maxCpu: number;
 	/** Null: any hour. */
 	hours: AllowedHours | null;
+	/** The owner's cap on tasks run at once; 0: the power tier's (5 plugged in … 1 on a low battery). */
+	maxTasks: number;
 }
 
 export const DEFAULT_SETTINGS: VolunteerSettings = {
@@ -35,7 +37,8 @@ export const DEFAULT_SETTINGS: VolunteerSettings = {
 	batteryFloor: 0.2,
 	resumeDelay: 30,
 	maxCpu: 1,
-	hours: null
+	hours: null,
+	maxTasks: 0
 };
 
 const num = (params: URLSearchParams, key: string) => (params.has(key) ? Number(params.get(key)) : NaN);
@@ -58,7 +61,7 @@ export function withinHours(hours: AllowedHours | null, date = new Date()): bool
 
 /**
  * Settings from the page's query string, for kiosks and tests (`?mode=auto&idle_duration=60&battery_floor=20
- * &resume_delay=5&max_cpu=30&hours=9-17&backend=wasm&threads=2&model_budget_mb=500`), over `base` (the
+ * &resume_delay=5&max_cpu=30&max_tasks=2&hours=9-17&backend=wasm&threads=2&model_budget_mb=500`), over `base` (the
  * owner's saved settings); bad values are ignored. Percentages are given as 0–100.
  */
 export function settingsFromQuery(params: URLSearchParams, base = DEFAULT_SETTINGS): VolunteerSettings {
@@ -71,6 +74,7 @@ export function settingsFromQuery(params: URLSearchParams, base = DEFAULT_SETTIN
 	const resume = num(params, 'resume_delay');
 	const cpu = num(params, 'max_cpu');
 	const hours = parseHours(params.get('hours'));
+	const tasks = num(params, 'max_tasks');
 	return {
 		mode: (VOLUNTEER_MODES as readonly string[]).includes(mode ?? '') ? (mode as VolunteerMode) : base.mode,
 		backend: backend === 'webgpu' || backend === 'wasm' || backend === 'auto' ? backend : base.backend,
@@ -80,6 +84,7 @@ export function settingsFromQuery(params: URLSearchParams, base = DEFAULT_SETTIN
 		batteryFloor: within(floor, 0, 95) ? floor / 100 : base.batteryFloor,
 		resumeDelay: within(resume, 0, 3600) ? resume : base.resumeDelay,
 		maxCpu: within(cpu, 5, 100) ? cpu / 100 : base.maxCpu,
-		hours: hours === undefined ? base.hours : hours
+		hours: hours === undefined ? base.hours : hours,
+		maxTasks: Number.isInteger(tasks) && tasks >= 0 && tasks <= 16 ? tasks : base.maxTasks
 	};
 }

@@ -69,6 +69,12 @@ export class Volunteer {
 		return Math.min(this.settings.maxCpu, this.monitor.assessment?.limits.maxCpu ?? 1);
 	}
 
+	/** Tasks run at once: the power tier's cap, or the owner's if lower. */
+	get maxTasks(): number {
+		const tier = this.monitor.assessment?.limits.concurrent ?? 1;
+		return this.settings.maxTasks > 0 ? Math.min(tier, this.settings.maxTasks) : tier;
+	}
+
 	async start() {
 		this.settings = await loadSettings(this.query);
 		this.mode = this.settings.mode;
@@ -119,7 +125,7 @@ export class Volunteer {
 				},
 				readiness: () => this.readiness,
 				mode: () => this.mode,
-				maxTasks: () => this.monitor.assessment?.limits.concurrent ?? 1
+				maxTasks: () => this.maxTasks
 			},
 			{
 				connection: (state) => (this.connection = state),
