@@ -6,7 +6,7 @@
  * installed before the page loads (Chromium has no battery override; this is the one stand-in, and it
  * sits behind the same API the page calls). Short idle_duration and resume_delay come from the URL.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, CDPSession, Page } from 'playwright-core';
 import { api, startHubProcess, type HubProcess } from '../harness/hub-process';
 import { launchChromium } from '../harness/chromium';
@@ -64,8 +64,13 @@ describe('readiness in auto mode', () => {
 	beforeAll(async () => {
 		[hub, browser] = await Promise.all([startHubProcess({ env: { EXOSTACK_TAIL_SECONDS: '3600', EXOSTACK_HEARTBEAT_SECONDS: '2' } }), launchChromium({ webgpu: false })]);
 	});
+	// Each test's laptops leave and its leftover work is cancelled, so the next test's volunteer is alone with its own.
+	const jobs: string[] = [];
+	afterEach(async () => {
+		for (const c of contexts.splice(0)) await c.close().catch(() => {});
+		for (const id of jobs.splice(0)) await api(hub, `/api/jobs/${id}/cancel`, { method: 'POST' });
+	});
 	afterAll(async () => {
-		for (const c of contexts) await c.close().catch(() => {});
 		await browser?.close();
 		await hub?.stop();
 	});
@@ -94,8 +99,12 @@ describe('readiness in auto mode', () => {
 		return l;
 	}
 
-	/** Each test's leftover work is cancelled, so the next test's volunteer is not busy with it. */
 	const cancel = (id: string) => api(hub, `/api/jobs/${id}/cancel`, { method: 'POST' });
+	const submit = async (inputs: string[], chunkSize: number) => {
+		const id = await submitJob(hub, 'demo-embedding', inputs, chunkSize);
+		jobs.push(id);
+		return id;
+	};
 	const tasksOf = async (id: string): Promise<TaskRow[]> => (await api(hub, `/api/jobs/${id}/tasks`)).json();
 	const leased = async (id: string) => (await tasksOf(id)).filter((t) => t.state === 'leased').length;
 
@@ -113,7 +122,7 @@ describe('readiness in auto mode', () => {
 	it('starts when the owner is away, yields within a second when they return, and keeps the finished inputs', async () => {
 		const l = await laptop('mode=auto&idle_duration=2&resume_delay=2&max_cpu=20');
 		const inputs = sentences(1000, 1);
-		const id = await submitJob(hub, 'demo-embedding', inputs, 1000);
+		const id = await submit(inputs, 1000);
 		await new Promise((r) => setTimeout(r, 2500));
 		expect(await leased(id)).toBe(0);
 		expect(await l.text('blockers')).toMatch(/owner/);
@@ -140,7 +149,7 @@ describe('readiness in auto mode', () => {
 
 	it('runs nothing at 15 % battery unplugged', async () => {
 		const l = await laptop('mode=auto&idle_duration=2&resume_delay=1', { charging: false, level: 0.15 }, 'idle');
-		const id = await submitJob(hub, 'demo-embedding', sentences(40, 2), 8);
+		const id = await submit(sentences(40, 2), 8);
 		await expect.poll(() => l.text('blockers')).toMatch(/battery at 15 %/);
 		await new Promise((r) => setTimeout(r, 3000));
 		expect(await leased(id)).toBe(0);
@@ -152,7 +161,7 @@ describe('readiness in auto mode', () => {
 
 	it('stops under critical pressure and resumes after the hysteresis delay', async () => {
 		const l = await laptop('mode=auto&idle_duration=2&resume_delay=4&max_cpu=20', { charging: true, level: 1 }, 'idle');
-		const id = await submitJob(hub, 'demo-embedding', sentences(1000, 3), 1000);
+		const id = await submit(sentences(1000, 3), 1000);
 		await expect.poll(() => leased(id), { timeout: 20_000, interval: 100 }).toBe(1);
 		await expect.poll(async () => Number(/: (\d+) \//.exec(await l.text('current-task'))?.[1] ?? 0), { timeout: 20_000 }).toBeGreaterThanOrEqual(8);
 		await l.pressure('critical');
@@ -172,7 +181,7 @@ describe('readiness in auto mode', () => {
 
 	it('holds 5 tasks plugged in and 2 at 60 % battery', async () => {
 		const maxLeased = async (l: Laptop, salt: number) => {
-			const id = await submitJob(hub, 'demo-embedding', sentences(8 * 400, salt), 400);
+			const id = await submit(sentences(8 * 400, salt), 400);
 			let most = 0;
 			for (let i = 0; i < 40; i++) {
 				most = Math.max(most, await leased(id));
@@ -192,7 +201,7 @@ describe('readiness in auto mode', () => {
 
 	it('keeps the worker under a 30 % CPU cap', async () => {
 		const l = await laptop('mode=auto&idle_duration=2&max_cpu=30', { charging: true, level: 1 }, 'idle');
-		const id = await submitJob(hub, 'demo-embedding', sentences(6000, 6), 1000);
+		const id = await submit(sentences(6000, 6), 1000);
 		await expect.poll(() => l.busyMs(), { timeout: 20_000 }).toBeGreaterThan(500);
 		const [b0, t0] = [await l.busyMs(), Date.now()];
 		await new Promise((r) => setTimeout(r, 10_000));
