@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { dutyCycled, inSlices, PartialAbort } from './slices';
+import { DutyGovernor, dutyCycled, inSlices, PartialAbort } from './slices';
 
 /** Busy-waits `ms` of real CPU time, as a model slice would. */
 const burn = (ms: number) => {
@@ -38,5 +38,21 @@ describe('inSlices', () => {
 		const error = await run.catch((e: unknown) => e);
 		expect(performance.now() - started).toBeLessThan(500);
 		expect((error as PartialAbort).outputs).toEqual([1]);
+	});
+
+	it('keeps five tasks of one worker under one cap together, and lets a queued one stop at once', async () => {
+		const governor = new DutyGovernor();
+		let busy = 0;
+		const started = performance.now();
+		const controller = new AbortController();
+		const ctx = { dutyCycle: 0.3, governor, onBusy: (ms: number) => (busy += ms) };
+		const tasks = Array.from({ length: 5 }, (_, i) => dutyCycled(6, { ...ctx, signal: i === 4 ? controller.signal : undefined }, async () => (burn(10), [i]), 1));
+		setTimeout(() => controller.abort(), 60);
+		const settled = await Promise.allSettled(tasks);
+		const share = busy / (performance.now() - started);
+		expect(share).toBeGreaterThan(0.2);
+		expect(share).toBeLessThanOrEqual(0.33);
+		expect(settled.slice(0, 4).every((r) => r.status === 'fulfilled')).toBe(true);
+		expect(settled[4]).toMatchObject({ status: 'rejected', reason: { name: 'AbortError' } });
 	});
 });

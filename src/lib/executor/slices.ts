@@ -37,19 +37,55 @@ function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
 	});
 }
 
+/** Resolves when `p` does, or rejects with an AbortError as soon as `signal` aborts. */
+function unlessAborted(p: Promise<void>, signal: AbortSignal | undefined): Promise<void> {
+	if (!signal) return p;
+	throwIfAborted(signal);
+	return new Promise((resolve, reject) => {
+		const abort = () => reject(new DOMException('the task was aborted', 'AbortError'));
+		signal.addEventListener('abort', abort, { once: true });
+		p.then(() => (signal.removeEventListener('abort', abort), resolve()));
+	});
+}
+
+/**
+ * The duty cycle for every task of one worker together: slices run one at a time, each followed by
+ * its share of rest, so the worker's busy share stays at the cap however many tasks it holds (each
+ * task pacing only itself would let five tasks use five times the cap). A task aborted while waiting
+ * for its turn stops at once.
+ */
+export class DutyGovernor {
+	private tail: Promise<void> = Promise.resolve();
+
+	async slice<T>(work: () => Promise<T>, duty: number, ctx: Pick<RunOptions, 'signal' | 'onBusy'>): Promise<T> {
+		const before = this.tail;
+		let release!: () => void;
+		const mine = new Promise<void>((r) => (release = r));
+		this.tail = before.then(() => mine);
+		try {
+			await unlessAborted(before, ctx.signal);
+			const began = performance.now();
+			const out = await work();
+			const busy = performance.now() - began;
+			ctx.onBusy?.(busy);
+			// An abort cuts the rest short but keeps the slice: the caller stops before the next one.
+			if (duty < 1) await pause((busy * (1 - duty)) / duty, ctx.signal).catch(() => {});
+			return out;
+		} finally {
+			release();
+		}
+	}
+}
+
 /** Runs `step(i)` for each unit of work, with the abort, checkpoint and duty-cycle rules above. */
 export async function dutyCycled<T>(count: number, ctx: RunOptions, step: (start: number) => Promise<T[]>, stride = SLICE): Promise<T[]> {
 	const out: T[] = [];
+	const governor = ctx.governor ?? new DutyGovernor();
 	try {
 		for (let start = 0; start < count; start += stride) {
 			throwIfAborted(ctx.signal);
-			const began = performance.now();
-			out.push(...(await step(start)));
-			const busy = performance.now() - began;
-			ctx.onBusy?.(busy);
+			out.push(...(await governor.slice(() => step(start), ctx.dutyCycle ?? 1, ctx)));
 			ctx.onProgress?.(out.length);
-			const duty = ctx.dutyCycle ?? 1;
-			if (duty < 1) await pause((busy * (1 - duty)) / duty, ctx.signal);
 		}
 	} catch (e) {
 		if (isAbort(e)) throw new PartialAbort(out);

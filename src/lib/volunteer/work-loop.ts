@@ -10,7 +10,7 @@ import type { Backend, Readiness, VolunteerMode } from '../protocol/volunteer';
 import type { RunnableTask } from '../executor/task-runner';
 import type { ModelVariant } from '../protocol/variants';
 import { TextRelay } from './text-relay';
-import { isAbort, PartialAbort } from '../executor/slices';
+import { giveBack, handIn } from './hand-in';
 
 export type VolunteerSocket = Socket<VolunteerServerToClient, VolunteerClientToServer>;
 export type ConnectionState = 'connecting' | 'connected' | 'offline';
@@ -211,48 +211,15 @@ export class WorkLoop {
 			// Free the slot before delivering, so the next lease is asked for while this result is committed.
 			this.running.delete(lease.taskId);
 			this.wake();
-			await this.deliver(lease, outputs, variant, durationMs);
+			await handIn(this.socket, this.listener, this.options.ackMs, lease, { outputs, variant, durationMs, backend: this.executor.backend });
 		} catch (e) {
 			relay.cancel();
-			this.giveBack(lease, e as Error);
+			giveBack(this.socket, this.listener, lease, e as Error);
 		} finally {
 			this.running.delete(lease.taskId);
 			if (this.running.size === 0) for (const resolve of this.drained.splice(0)) resolve();
 			this.wake();
 		}
-	}
-
-	private async deliver(lease: TaskLease, outputs: unknown[], variant: ModelVariant, durationMs: number) {
-		const payload = { taskId: lease.taskId, leaseToken: lease.leaseToken, backend: this.executor.backend, variant, durationMs, outputs };
-		const reply = await this.socket
-			.timeout(this.options.ackMs)
-			.emitWithAck('task:result', payload)
-			.catch((e: Error) => ({ ok: false as const, error: e.message }));
-		if (reply.ok) {
-			this.listener.log?.(`task ${lease.taskId}: ${outputs.length} inputs (${variant}) in ${Math.round(durationMs)} ms, accepted`);
-			this.listener.taskEnded?.(lease, { accepted: true, durationMs });
-		} else {
-			this.listener.log?.(`task ${lease.taskId}: result not accepted (${reply.error})`);
-			this.listener.taskEnded?.(lease, { accepted: false, error: reply.error });
-		}
-	}
-
-	/**
-	 * Stopped on purpose: release the lease so it moves on now, handing in the finished inputs as a
-	 * checkpoint so none of that work is lost. Failed: report it, so the hub counts it.
-	 */
-	private giveBack(lease: TaskLease, e: Error) {
-		const ids = { taskId: lease.taskId, leaseToken: lease.leaseToken };
-		const finished = e instanceof PartialAbort ? e.outputs : [];
-		if (isAbort(e)) {
-			if (this.socket.connected && finished.length > 0) this.socket.emit('task:checkpoint', { ...ids, outputs: finished }, () => {});
-			else if (this.socket.connected) this.socket.emit('task:release', ids, () => {});
-			this.listener.log?.(`task ${lease.taskId}: stopped, lease given back${finished.length ? ` with ${finished.length} finished inputs kept` : ''}`);
-		} else {
-			this.socket.emit('task:fail', { ...ids, error: e.message.slice(0, 2000) }, () => {});
-			this.listener.log?.(`task ${lease.taskId} failed: ${e.message}`);
-		}
-		this.listener.taskEnded?.(lease, { accepted: false, error: e.message });
 	}
 
 	private wake() {

@@ -7,7 +7,7 @@
  */
 import type { FromWorker, ToWorker } from '../protocol/worker-messages';
 import { TaskRunner } from '../executor/task-runner';
-import { PartialAbort } from '../executor/slices';
+import { DutyGovernor, PartialAbort } from '../executor/slices';
 import { variantPreference } from '../protocol/variants';
 import { loadOrt } from './load-ort';
 import { ModelCache } from './model-cache';
@@ -19,6 +19,8 @@ declare const self: DedicatedWorkerGlobalScope;
 let runner: TaskRunner | null = null;
 /** Milliseconds spent computing since the worker started: the page measures its busy share from it. */
 let busyMs = 0;
+/** One duty cycle for all the tasks this worker runs at once. */
+const governor = new DutyGovernor();
 const running = new Map<number, AbortController>();
 
 const post = (msg: FromWorker) => self.postMessage(msg);
@@ -55,6 +57,7 @@ async function run(id: number, task: Extract<ToWorker, { type: 'run' }>['task'],
 		const { outputs, variant } = await runner.run(task, {
 			signal: controller.signal,
 			dutyCycle,
+			governor,
 			onBusy: (ms) => (busyMs += ms),
 			onProgress: (done) => post({ type: 'progress', id, done, busyMs }),
 			onText: (index, delta) => post({ type: 'text', id, index, delta })
