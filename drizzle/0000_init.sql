@@ -67,7 +67,9 @@ CREATE TABLE "tasks" (
 	"failures" integer DEFAULT 0 NOT NULL,
 	"last_error" text,
 	"available_at" timestamp with time zone DEFAULT now() NOT NULL,
-	"finished_at" timestamp with time zone
+	"finished_at" timestamp with time zone,
+	"checkpoint" jsonb,
+	"checkpoint_by" jsonb
 );
 --> statement-breakpoint
 CREATE TABLE "credit_ledger" (
@@ -100,6 +102,7 @@ CREATE TABLE "volunteer_sessions" (
 	"readiness" jsonb NOT NULL,
 	"throughput" real,
 	"tasks_done" integer DEFAULT 0 NOT NULL,
+	"ready_for_ai" boolean DEFAULT false NOT NULL,
 	"connected_at" timestamp with time zone DEFAULT now() NOT NULL,
 	"last_seen_at" timestamp with time zone DEFAULT now() NOT NULL
 );

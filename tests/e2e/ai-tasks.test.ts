@@ -55,7 +55,8 @@ describe('AI task types in browser volunteers', () => {
 	async function volunteerTab(browser: Browser, backend: 'webgpu' | 'wasm'): Promise<Page> {
 		const page = await browser.newPage();
 		page.on('pageerror', (e) => console.error(`[${backend} tab] ${e.message}`));
-		await page.goto(`${hub.url}/volunteer?mode=always`);
+		// One task at a time: a plugged-in tab may hold 5 (its power tier), and the fast WASM tab would take them all.
+		await page.goto(`${hub.url}/volunteer?mode=always&max_tasks=1`);
 		await expect.poll(() => page.getByTestId('connection').textContent(), { timeout: 60_000 }).toBe('Connected');
 		expect(await page.getByTestId('backend').textContent()).toMatch(backend === 'webgpu' ? /^webgpu/ : /^wasm/);
 		return page;
@@ -220,7 +221,7 @@ describe('AI task types in browser volunteers', () => {
 		const gpuTab = await gpu.newPage();
 		const requests: string[] = [];
 		gpuTab.on('request', (r) => requests.push(r.url()));
-		await gpuTab.goto(`${hub.url}/volunteer?mode=always`);
+		await gpuTab.goto(`${hub.url}/volunteer?mode=always&max_tasks=1`);
 		const f16Job = await submit('text_generation', 'test/mlc-q4f16', ['Hello'], { max_tokens: 8 });
 		await expect.poll(async () => (await tasksOf(job))[0].failures, { timeout: 120_000, interval: 500 }).toBeGreaterThan(0);
 		const failed = (await tasksOf(job))[0];

@@ -50,7 +50,8 @@ describe('browser volunteers', () => {
 	async function volunteerTab(browser: Browser, backend: 'webgpu' | 'wasm'): Promise<Page> {
 		const page = await browser.newPage();
 		page.on('pageerror', (e) => console.error(`[${backend} tab] ${e.message}`));
-		await page.goto(`${hub.url}/volunteer?mode=always`);
+		// One task at a time: a plugged-in tab may hold 5 (its power tier), and the fast WASM tab would take them all.
+		await page.goto(`${hub.url}/volunteer?mode=always&max_tasks=1`);
 		await expect.poll(() => page.getByTestId('connection').textContent(), { timeout: 60_000 }).toBe('Connected');
 		const shown = await page.getByTestId('backend').textContent();
 		expect(shown).toMatch(backend === 'webgpu' ? /^webgpu/ : /^wasm · [2-9]/);

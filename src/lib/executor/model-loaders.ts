@@ -14,6 +14,7 @@ import type { OrtRuntime } from './ort-runtime';
 import { TextGenerationExecutor } from './text-generation-executor';
 import type { RunOptions } from './task-runner';
 import { isWebLlmModel } from '../protocol/web-llm';
+import { dutyCycled, inSlices } from './slices';
 
 export interface LoadedModel {
 	run(inputs: string[], params: Record<string, unknown>, ctx: RunOptions & { files: ModelFileSource }): Promise<unknown[]>;
@@ -30,28 +31,10 @@ export interface LoaderEnv {
 
 type Loader = (env: LoaderEnv, model: ModelManifest, graphPath: string) => Promise<LoadedModel>;
 
-/** Inputs computed between progress reports and abort checks: small enough to stop within a second. */
-const SLICE = 8;
-
-function throwIfAborted(signal: AbortSignal | undefined) {
-	if (signal?.aborted) throw new DOMException('the task was aborted', 'AbortError');
-}
-
 async function graphBytes(env: LoaderEnv, model: ModelManifest, graphPath: string): Promise<Uint8Array> {
 	const file = findFile(model, graphPath);
 	if (!file) throw new Error(`model ${model.id} has no ${graphPath}`);
 	return env.files.read(file);
-}
-
-/** Runs `fn` over the inputs a slice at a time, reporting progress and checking for an abort between slices. */
-async function inSlices<T>(inputs: string[], ctx: RunOptions, fn: (slice: string[]) => Promise<T[]>): Promise<T[]> {
-	const out: T[] = [];
-	for (let start = 0; start < inputs.length; start += SLICE) {
-		throwIfAborted(ctx.signal);
-		out.push(...(await fn(inputs.slice(start, start + SLICE))));
-		ctx.onProgress?.(out.length);
-	}
-	return out;
 }
 
 /** The longest input a text model takes: the tokenizer's limit or the position table, whichever is smaller. */
@@ -96,12 +79,8 @@ const textGeneration: Loader = async (env, model, graphPath) => {
 	return {
 		async run(inputs, params, ctx) {
 			const parsed = GenerationParams.parse(params);
-			const out = [];
-			for (const [index, prompt] of inputs.entries()) {
-				out.push(await executor.generate(prompt, parsed, { signal: ctx.signal, onText: (delta) => ctx.onText?.(index, delta) }));
-				ctx.onProgress?.(out.length);
-			}
-			return out;
+			// One prompt per step: a yield keeps every completion finished before it.
+			return dutyCycled(inputs.length, ctx, async (index) => [await executor.generate(inputs[index], parsed, { signal: ctx.signal, onText: (delta) => ctx.onText?.(index, delta) })], 1);
 		},
 		release: () => executor.release()
 	};

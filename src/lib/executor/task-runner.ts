@@ -1,6 +1,7 @@
 import type { ModelManifest, TaskType } from '../protocol/models';
 import { pickVariant, variantPath, variantPreference, type ModelVariant } from '../protocol/variants';
 import type { ModelFileSource } from './model-files';
+import type { DutyGovernor } from './slices';
 import type { OrtRuntime } from './ort-runtime';
 import { LOADERS, type LoadedModel, type LoaderEnv } from './model-loaders';
 import { isWebLlmModel } from '../protocol/web-llm';
@@ -18,6 +19,12 @@ export interface RunOptions {
 	onProgress?: (done: number) => void;
 	/** Generated text as it is made: `index` is the input's position in the task. */
 	onText?: (index: number, delta: string) => void;
+	/** Share of wall time (0–1] spent computing; the rest is slept between slices. Absent: 1. */
+	dutyCycle?: number;
+	/** Milliseconds just spent computing a slice (for the measured busy share). */
+	onBusy?: (ms: number) => void;
+	/** Paces the slices of every task of one worker together; absent: each run paces itself. */
+	governor?: DutyGovernor;
 }
 
 export interface RunOutcome {

@@ -6,7 +6,7 @@ import os from 'node:os';
 import * as ort from 'onnxruntime-node';
 import { io } from 'socket.io-client';
 import { VOLUNTEER_NAMESPACE } from '../protocol/events';
-import type { Capabilities, VolunteerMode } from '../protocol/volunteer';
+import type { Capabilities, Readiness, VolunteerMode } from '../protocol/volunteer';
 import { TaskRunner } from '../executor/task-runner';
 import { DEFAULT_SIGNALS_CONFIG, scoreReadiness } from '../readiness/score';
 import { hubFileSource, type ModelFileSource } from '../executor/model-files';
@@ -48,6 +48,23 @@ const serverScore = scoreReadiness({
 	pressure: null
 }).score;
 
+/**
+ * What a server reports: no owner (idle source `none`, which the hub counts as long idle), plugged in,
+ * pressure unknown. With the signals the hub scores it like any volunteer.
+ */
+function serverReadiness(mode: VolunteerMode): Readiness {
+	return {
+		score: serverScore,
+		ready: mode !== 'paused',
+		idle: { state: 'idle', seconds: 1e9, thresholdSeconds: DEFAULT_SIGNALS_CONFIG.idleThresholdSeconds, source: 'none' },
+		power: { charging: true, level: 1 },
+		batteryFloor: DEFAULT_SIGNALS_CONFIG.batteryFloor,
+		pressure: null,
+		tier: 'plugged',
+		band: 'heavy'
+	};
+}
+
 export function startHeadlessVolunteer(opts: HeadlessOptions) {
 	let identity = opts.identity ?? null;
 	let mode: VolunteerMode = opts.mode ?? 'always';
@@ -70,12 +87,12 @@ export function startHeadlessVolunteer(opts: HeadlessOptions) {
 			}
 		},
 		{
-			hello: async () => ({ identity, capabilities, mode, readiness: { score: serverScore, ready: mode !== 'paused' } }),
+			hello: async () => ({ identity, capabilities, mode, readiness: serverReadiness(mode) }),
 			saveIdentity: (issued, volunteerId) => {
 				identity = issued;
 				opts.onIdentity?.(issued, volunteerId);
 			},
-			readiness: () => ({ score: serverScore, ready: mode !== 'paused' }),
+			readiness: () => serverReadiness(mode),
 			mode: () => mode
 		},
 		opts.listener,

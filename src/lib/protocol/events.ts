@@ -57,7 +57,10 @@ export interface TaskLease {
 	taskType: TaskType;
 	model: ModelManifest;
 	params: Record<string, unknown>;
+	/** The inputs still to compute: after `resumeAt` inputs a volunteer that yielded already finished. */
 	inputs: string[];
+	/** Inputs of the task kept from an earlier lease (a checkpoint); the result covers only `inputs`. */
+	resumeAt: number;
 }
 
 export const TaskProgress = z.object({ taskId: id, leaseToken, done: z.number().int().nonnegative() });
@@ -80,6 +83,13 @@ export type TaskFailure = z.infer<typeof TaskFailure>;
 
 export const TaskRelease = z.object({ taskId: id, leaseToken });
 export type TaskRelease = z.infer<typeof TaskRelease>;
+
+/**
+ * A yield mid-task: the outputs of the lease's first inputs (fewer than it was given), kept by the hub,
+ * and the lease given back at once; the next lease computes only the rest.
+ */
+export const TaskCheckpoint = z.object({ taskId: id, leaseToken, outputs: z.array(z.unknown()).max(10_000) });
+export type TaskCheckpoint = z.infer<typeof TaskCheckpoint>;
 
 /**
  * Generated text as it is made, before the task's result: `text` continues input `index` of the task
@@ -114,6 +124,7 @@ export interface VolunteerClientToServer {
 	'task:result': (payload: TaskResult, ack: (reply: Ack) => void) => void;
 	'task:fail': (payload: TaskFailure, ack: (reply: Ack) => void) => void;
 	'task:release': (payload: TaskRelease, ack: (reply: Ack) => void) => void;
+	'task:checkpoint': (payload: TaskCheckpoint, ack: (reply: Ack<{ kept: number }>) => void) => void;
 	/** Fire and forget: no acknowledgement, so streaming never waits on the hub. */
 	'task:text': (payload: TaskText) => void;
 }

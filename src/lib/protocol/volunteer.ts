@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { TaskType } from './models';
+import { POWER_TIERS } from '../readiness/power-tiers';
 
 export const VOLUNTEER_MODES = ['always', 'auto', 'paused'] as const;
 export const VolunteerMode = z.enum(VOLUNTEER_MODES);
@@ -54,11 +55,38 @@ export const Capabilities = z.object({
 export type Capabilities = z.infer<typeof Capabilities>;
 
 /**
+ * Where the owner is: `active` at the machine, or `idle` for `seconds`. `source` is how the volunteer
+ * knows: the Idle Detection API, input and visibility of the page (its fallback), or `none` for an
+ * agent that has no owner at a keyboard (the headless volunteer): it counts as long idle.
+ */
+export const IdleReport = z.object({
+	state: z.enum(['active', 'idle']),
+	seconds: z.number().nonnegative().max(1e9),
+	thresholdSeconds: z.number().positive().max(86_400),
+	source: z.enum(['idle-detection', 'page', 'none'])
+});
+export type IdleReport = z.infer<typeof IdleReport>;
+
+export const PowerReport = z.object({ charging: z.boolean(), level: z.number().min(0).max(1) });
+
+/**
  * The readiness a volunteer reports. `score` is the 0–100 readiness score; `ready` says whether it
- * will take work now (its mode and its laptop's state both allow it).
+ * will take work now (its mode and its laptop's state both allow it). The signals behind them are
+ * optional (an older agent sends only the two): with them the hub scores the volunteer itself with the
+ * same pure function, and enforces the power tier and the band.
  */
 export const Readiness = z.object({
 	score: z.number().min(0).max(100),
-	ready: z.boolean()
+	ready: z.boolean(),
+	idle: IdleReport.optional(),
+	/** Battery Status; null when the API is absent. */
+	power: PowerReport.nullable().optional(),
+	/** Battery level (0–1) at or under which this volunteer does no AI work on battery. */
+	batteryFloor: z.number().min(0).max(1).optional(),
+	/** Compute Pressure (`cpu`); null when the API is absent. */
+	pressure: z.enum(['nominal', 'fair', 'serious', 'critical']).nullable().optional(),
+	/** The power tier the volunteer applies (its hysteresis carries across reports). */
+	tier: z.enum(POWER_TIERS).optional(),
+	band: z.enum(['heavy', 'moderate', 'light', 'none']).optional()
 });
 export type Readiness = z.infer<typeof Readiness>;

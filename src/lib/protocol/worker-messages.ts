@@ -18,7 +18,8 @@ export type ToWorker =
 			/** The WebGPU adapter's features: a variant needing `shader-f16` is only chosen where it is there. */
 			gpuFeatures: string[];
 	  }
-	| { type: 'run'; id: number; task: RunnableTask }
+	/** `dutyCycle`: share of wall time (0–1] the task may compute (the CPU cap). */
+	| { type: 'run'; id: number; task: RunnableTask; dutyCycle: number }
 	| { type: 'cancel'; id: number };
 
 /** What happened to a model file on its way to a task; the page shows downloads and logs the rest. */
@@ -37,8 +38,10 @@ export interface ModelCacheStats {
 
 export type FromWorker =
 	| { type: 'ready'; id: number; backend: Exclude<Backend, 'native'>; threads: number }
-	| { type: 'progress'; id: number; done: number }
+	/** `busyMs`: time this worker has spent computing, all tasks together (the measured busy share). */
+	| { type: 'progress'; id: number; done: number; busyMs: number }
 	| { type: 'text'; id: number; index: number; delta: string }
 	| { type: 'result'; id: number; outputs: unknown[]; variant: ModelVariant; durationMs: number }
-	| { type: 'error'; id: number; message: string; aborted: boolean }
+	/** `partial`: outputs of the inputs finished before an abort, kept as a checkpoint. */
+	| { type: 'error'; id: number; message: string; aborted: boolean; partial?: unknown[] }
 	| { type: 'files'; event: FileEvent | null; cache?: ModelCacheStats | null };

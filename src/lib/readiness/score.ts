@@ -70,3 +70,14 @@ export function scoreReadiness(signals: ReadinessSignals): ReadinessScore {
 	const band = bandOf(score);
 	return { score, band, blockers, ready: blockers.length === 0 && band !== 'none' };
 }
+
+/**
+ * `always` mode: the owner chose to compute while at the machine, so the owner's presence and CPU
+ * pressure are waived (presence counts as away past the threshold, critical pressure as serious);
+ * the battery floor and the power table still hold.
+ */
+export function waivedForAlways(signals: ReadinessSignals): ReadinessSignals {
+	const { idle, idleThresholdSeconds: t, pressure } = signals;
+	const away = !idle.userActive && idle.idleSeconds >= t;
+	return { ...signals, idle: away ? idle : { userActive: false, idleSeconds: t }, pressure: pressure === 'critical' ? 'serious' : pressure };
+}

@@ -29,6 +29,8 @@ const Env = z.object({
 	/** An idle volunteer duplicates a job's last tasks once they run longer than this (and 3× the job's mean). */
 	EXOSTACK_TAIL_SECONDS: int(10, 0),
 	EXOSTACK_HEARTBEAT_SECONDS: int(10),
+	/** The seed's readiness_threshold: no task is leased to a volunteer scoring under it (0–100). */
+	EXOSTACK_READINESS_THRESHOLD: z.coerce.number().int().min(0).max(100).default(60),
 	/** Extra origins whose pages may open a volunteer socket, comma-separated (the hub's own always may). */
 	EXOSTACK_ALLOWED_ORIGINS: z.string().default(''),
 	EXOSTACK_DEMO_MODELS: z.enum(['on', 'off']).default('on'),
@@ -63,6 +65,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
 		sweepMs: e.EXOSTACK_SWEEP_SECONDS * 1000,
 		tailMs: e.EXOSTACK_TAIL_SECONDS * 1000,
 		heartbeatMs: e.EXOSTACK_HEARTBEAT_SECONDS * 1000,
+		readinessThreshold: e.EXOSTACK_READINESS_THRESHOLD,
 		allowedOrigins: e.EXOSTACK_ALLOWED_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean),
 		demoModels: e.EXOSTACK_DEMO_MODELS === 'on',
 		images: { maxBytes: e.EXOSTACK_MAX_IMAGE_BYTES, maxPixels: e.EXOSTACK_MAX_IMAGE_PIXELS },

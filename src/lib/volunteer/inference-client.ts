@@ -1,6 +1,7 @@
 /** Promise-shaped access to the inference worker; the only place the page talks to it. */
 import type { FileEvent, FromWorker, ModelCacheStats, ToWorker } from '$lib/protocol/worker-messages';
 import type { RunnableTask } from '$lib/executor/task-runner';
+import { PartialAbort } from '$lib/executor/slices';
 
 type Pending = {
 	resolve: (msg: FromWorker) => void;
@@ -9,10 +10,14 @@ type Pending = {
 	onText?: (index: number, delta: string) => void;
 };
 
+type RunHooks = { onProgress: (done: number) => void; onText?: (index: number, delta: string) => void };
+
 export class InferenceClient {
 	private worker = new Worker(new URL('../worker/inference.worker.ts', import.meta.url), { type: 'module' });
 	private pending = new Map<number, Pending>();
 	private nextId = 1;
+	/** Milliseconds the worker has spent computing (from its progress reports). */
+	busyMs = 0;
 
 	/** `onFiles` hears what the worker's model cache does: downloads in progress, hits, evictions, its size. */
 	constructor(private readonly onFiles: (event: FileEvent | null, cache?: ModelCacheStats | null) => void = () => {}) {
@@ -27,13 +32,16 @@ export class InferenceClient {
 		return { backend: reply.backend, threads: reply.threads };
 	}
 
-	/** Runs a task in the worker; aborting `signal` stops it at the next slice and rejects with an AbortError. */
-	async run(task: RunnableTask, hooks: { onProgress: (done: number) => void; onText?: (index: number, delta: string) => void }, signal: AbortSignal) {
+	/**
+	 * Runs a task in the worker at `dutyCycle` of the wall clock; aborting `signal` stops it at the next
+	 * slice and rejects with an AbortError (a PartialAbort with the outputs finished so far).
+	 */
+	async run(task: RunnableTask, hooks: RunHooks, signal: AbortSignal, dutyCycle = 1) {
 		const id = this.nextId++;
 		const cancel = () => this.worker.postMessage({ type: 'cancel', id } satisfies ToWorker);
 		signal.addEventListener('abort', cancel, { once: true });
 		try {
-			const reply = await this.request({ type: 'run', id, task }, hooks);
+			const reply = await this.request({ type: 'run', id, task, dutyCycle }, hooks);
 			if (reply.type !== 'result') throw new Error('unexpected reply to run');
 			return { outputs: reply.outputs, variant: reply.variant, durationMs: reply.durationMs };
 		} finally {
@@ -59,6 +67,7 @@ export class InferenceClient {
 		if (!p) return;
 		switch (msg.type) {
 			case 'progress':
+				this.busyMs = Math.max(this.busyMs, msg.busyMs);
 				p.onProgress?.(msg.done);
 				return;
 			case 'text':
@@ -66,7 +75,7 @@ export class InferenceClient {
 				return;
 			case 'error':
 				this.pending.delete(msg.id);
-				p.reject(msg.aborted ? new DOMException(msg.message, 'AbortError') : new Error(msg.message));
+				p.reject(msg.partial ? new PartialAbort(msg.partial) : msg.aborted ? new DOMException(msg.message, 'AbortError') : new Error(msg.message));
 				return;
 			case 'ready':
 			case 'result':

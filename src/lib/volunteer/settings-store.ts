@@ -14,7 +14,13 @@ const SavedSettings = z
 		mode: VolunteerMode,
 		backend: z.enum(['auto', 'webgpu', 'wasm']),
 		threads: z.number().int().min(0).max(64),
-		modelBudgetMb: z.number().min(0)
+		modelBudgetMb: z.number().min(0),
+		idleDuration: z.number().min(1).max(86_400),
+		batteryFloor: z.number().min(0).max(0.95),
+		resumeDelay: z.number().min(0).max(3600),
+		maxCpu: z.number().min(0.05).max(1),
+		hours: z.object({ from: z.number().int().min(0).max(24), to: z.number().int().min(0).max(24) }).nullable(),
+		maxTasks: z.number().int().min(0).max(16)
 	})
 	.partial();
 

@@ -11,9 +11,11 @@ import type { VolunteerCredit } from '$lib/protocol/events';
 import { loadIdentity, saveIdentity } from './identity-store';
 import { InferenceClient } from './inference-client';
 import { ModelStorage } from './model-storage.svelte';
-import { DEFAULT_SETTINGS, settingsFromQuery, type VolunteerSettings } from './settings';
+import { DEFAULT_SETTINGS, parseHours, settingsFromQuery, type VolunteerSettings } from './settings';
 import { loadSettings, saveSettings } from './settings-store';
-import { currentReadiness } from './readiness';
+import { ReadinessMonitor } from './readiness-monitor.svelte';
+import { memoryCapMb } from '$lib/readiness/lease-gate';
+import { weightsMb } from '$lib/readiness/task-weights';
 import { WorkLoop, type ConnectionState, type VolunteerSocket } from './work-loop';
 
 export class Volunteer {
@@ -36,8 +38,15 @@ export class Volunteer {
 	online = $state(true);
 	/** An update waits for the running task: no new ones are taken. */
 	finishing = $state(false);
+	/** Milliseconds the worker has spent computing: the page shows its busy share, tests measure it. */
+	busyMs = $state(0);
 	readonly storage = new ModelStorage();
-	private settings: VolunteerSettings;
+	settings = $state<VolunteerSettings>(DEFAULT_SETTINGS);
+	readonly monitor = new ReadinessMonitor(
+		() => this.settings,
+		() => this.mode,
+		() => this.loop?.statusChanged()
+	);
 
 	private client: InferenceClient | null = null;
 	private loop: WorkLoop | null = null;
@@ -52,12 +61,24 @@ export class Volunteer {
 	}
 
 	get readiness(): Readiness {
-		return currentReadiness(this.mode);
+		return this.monitor.report();
+	}
+
+	/** The CPU share a task may use: the owner's cap or the power tier's, whichever is lower. */
+	get cpuShare(): number {
+		return Math.min(this.settings.maxCpu, this.monitor.assessment?.limits.maxCpu ?? 1);
+	}
+
+	/** Tasks run at once: the power tier's cap, or the owner's if lower. */
+	get maxTasks(): number {
+		const tier = this.monitor.assessment?.limits.concurrent ?? 1;
+		return this.settings.maxTasks > 0 ? Math.min(tier, this.settings.maxTasks) : tier;
 	}
 
 	async start() {
 		this.settings = await loadSettings(this.query);
 		this.mode = this.settings.mode;
+		await this.monitor.start();
 		this.watchNetwork();
 		void this.storage.init();
 		let capabilities: Capabilities;
@@ -69,7 +90,9 @@ export class Volunteer {
 			});
 			const budget = Math.round(this.settings.modelBudgetMb * 1e6);
 			const backend = caps.backend === 'webgpu' ? 'webgpu' : 'wasm';
-			const ready = await this.client.init(backend, this.settings.threads || caps.cores, caps.webgpu?.features ?? [], budget);
+			// WASM threads are fixed when the first model loads: the CPU share of the cores, as the tier stands now.
+			const threads = this.settings.threads || Math.max(1, Math.round(caps.cores * this.cpuShare));
+			const ready = await this.client.init(backend, threads, caps.webgpu?.features ?? [], budget);
 			capabilities = { ...caps, backend: ready.backend };
 			this.backend = ready.backend;
 			this.threads = ready.threads;
@@ -85,7 +108,15 @@ export class Volunteer {
 		});
 		this.loop = new WorkLoop(
 			this.socket,
-			{ backend: capabilities.backend, run: (task, hooks, signal) => client.run(task, hooks, signal) },
+			{
+				backend: capabilities.backend,
+				run: (task, hooks, signal) => {
+					// The hub leases by the same cap; this guards against a tier that fell since the lease.
+					const cap = memoryCapMb(this.monitor.assessment?.tier ?? 'plugged', capabilities.deviceMemory);
+					if (weightsMb(task.model.files) > cap) throw new DOMException(`declined: ${task.model.id} is over this power tier's memory cap`, 'AbortError');
+					return client.run(task, { ...hooks, onProgress: (done) => ((this.busyMs = client.busyMs), hooks.onProgress(done)) }, signal, this.cpuShare);
+				}
+			},
 			{
 				hello: async () => ({ identity: await loadIdentity(), capabilities, mode: this.mode, readiness: this.readiness }),
 				saveIdentity: async (identity, volunteerId) => {
@@ -93,7 +124,8 @@ export class Volunteer {
 					await saveIdentity(identity);
 				},
 				readiness: () => this.readiness,
-				mode: () => this.mode
+				mode: () => this.mode,
+				maxTasks: () => this.maxTasks
 			},
 			{
 				connection: (state) => (this.connection = state),
@@ -108,6 +140,7 @@ export class Volunteer {
 	}
 
 	stop() {
+		this.monitor.stop();
 		this.listeners.abort();
 		this.loop?.stop();
 		this.socket?.close();
@@ -116,14 +149,37 @@ export class Volunteer {
 
 	setMode(mode: VolunteerMode) {
 		this.mode = mode;
+		this.finishing = false;
+		if (mode !== 'paused') this.loop?.undrain();
+		this.monitor.update();
 		this.loop?.statusChanged();
 		void saveSettings({ mode });
+	}
+
+	/** The owner changed a setting on the page: it applies now and is kept for later visits. */
+	changeSettings(patch: Partial<Omit<VolunteerSettings, 'mode'>>) {
+		this.settings = { ...this.settings, ...patch };
+		this.monitor.update();
+		this.loop?.statusChanged();
+		void saveSettings(patch);
+	}
+
+	/** `9-17`, `22-6`, or empty / `any` for every hour; anything else is ignored. */
+	changeHours(text: string) {
+		const hours = parseHours(text.trim() === '' ? 'any' : text.trim());
+		if (hours !== undefined) this.changeSettings({ hours });
 	}
 
 	/** Takes no new tasks and resolves once the running one is handed in: an app update waits on this. */
 	async finishThenStop(): Promise<void> {
 		this.finishing = true;
 		await this.loop?.drain();
+	}
+
+	/** The owner's "finish the current task, then stop": no new tasks, then paused once it is handed in. */
+	async finishThenPause(): Promise<void> {
+		await this.finishThenStop();
+		if (this.finishing) this.setMode('paused');
 	}
 
 	/** Shows the network state, and reconnects at once when it returns rather than at the next backoff. */
@@ -139,6 +195,14 @@ export class Volunteer {
 			},
 			{ signal }
 		);
+		// A frozen or hidden-away page (bfcache, a discarded tab) computes nothing more: drop the connection so
+		// the hub releases its leases now rather than at their expiry, and come back when the page does.
+		const leave = () => this.socket?.disconnect();
+		const back = () => this.socket && !this.socket.connected && this.socket.connect();
+		addEventListener('pagehide', leave, { signal });
+		document.addEventListener('freeze', leave, { signal });
+		addEventListener('pageshow', (e: PageTransitionEvent) => e.persisted && back(), { signal });
+		document.addEventListener('resume', back, { signal });
 	}
 
 	private show(lease: TaskLease, done: number) {

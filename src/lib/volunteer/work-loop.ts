@@ -10,6 +10,7 @@ import type { Backend, Readiness, VolunteerMode } from '../protocol/volunteer';
 import type { RunnableTask } from '../executor/task-runner';
 import type { ModelVariant } from '../protocol/variants';
 import { TextRelay } from './text-relay';
+import { giveBack, handIn } from './hand-in';
 
 export type VolunteerSocket = Socket<VolunteerServerToClient, VolunteerClientToServer>;
 export type ConnectionState = 'connecting' | 'connected' | 'offline';
@@ -32,6 +33,8 @@ export interface WorkLoopHost {
 	saveIdentity(identity: string, volunteerId: string): Promise<void> | void;
 	readiness(): Readiness;
 	mode(): VolunteerMode;
+	/** Tasks to run at once now (the power tier's cap); absent: `options.concurrency`. */
+	maxTasks?(): number;
 }
 
 export interface WorkLoopListener {
@@ -54,11 +57,11 @@ export interface WorkLoopOptions {
 	pollMs: number;
 	/** Lease renewals are sent at most this often while a task progresses. */
 	renewMs: number;
+	/** The readiness report (status) is sent this often, and at once when it changes what the hub gates on. */
+	heartbeatMs: number;
 }
 
-export const DEFAULT_LOOP_OPTIONS: WorkLoopOptions = { concurrency: 1, ackMs: 15_000, pollMs: 5_000, renewMs: 5_000 };
-
-const isAbort = (e: unknown) => (e as Error | undefined)?.name === 'AbortError';
+export const DEFAULT_LOOP_OPTIONS: WorkLoopOptions = { concurrency: 1, ackMs: 15_000, pollMs: 5_000, renewMs: 5_000, heartbeatMs: 10_000 };
 
 export class WorkLoop {
 	private running = new Map<number, { lease: TaskLease; controller: AbortController }>();
@@ -93,7 +96,10 @@ export class WorkLoop {
 		});
 	}
 
+	private heartbeat: ReturnType<typeof setInterval> | null = null;
+
 	start() {
+		this.heartbeat = setInterval(() => this.report(), this.options.heartbeatMs);
 		this.listener.connection?.('connecting');
 		if (this.socket.connected) void this.hello();
 		else this.socket.connect();
@@ -102,6 +108,7 @@ export class WorkLoop {
 
 	/** Stops computing now; running tasks' leases are given back. */
 	stop() {
+		if (this.heartbeat) clearInterval(this.heartbeat);
 		this.stopped = true;
 		this.abortAll();
 		this.wake();
@@ -117,16 +124,35 @@ export class WorkLoop {
 		return new Promise((resolve) => this.drained.push(resolve));
 	}
 
-	/** Tell the hub about a changed mode or readiness; pausing stops running tasks at once. */
-	statusChanged() {
-		if (!this.connected) return;
-		this.socket.emit('status', { mode: this.host.mode(), readiness: this.host.readiness() }, () => {});
-		if (!this.mayWork()) this.abortAll();
+	/** Takes new tasks again after drain() (the owner resumed after "finish, then stop"). */
+	undrain() {
+		this.draining = false;
 		this.wake();
+	}
+
+	/**
+	 * Tell the hub about a changed mode or readiness at once; when work is no longer allowed, running
+	 * tasks stop now (a yield: their finished inputs go back as checkpoints), and past a lowered cap the
+	 * newest ones do.
+	 */
+	statusChanged() {
+		this.report();
+		if (!this.mayWork()) this.abortAll();
+		else [...this.running.values()].slice(this.capacity()).forEach(({ controller }) => controller.abort());
+		this.wake();
+	}
+
+	/** The heartbeat: the readiness report, changed or not. */
+	private report() {
+		if (this.connected) this.socket.emit('status', { mode: this.host.mode(), readiness: this.host.readiness() }, () => {});
 	}
 
 	private mayWork() {
 		return this.host.mode() !== 'paused' && this.host.readiness().ready;
+	}
+
+	private capacity() {
+		return this.host.maxTasks?.() ?? this.options.concurrency;
 	}
 
 	private abortAll() {
@@ -148,7 +174,7 @@ export class WorkLoop {
 
 	private async loop() {
 		while (!this.stopped) {
-			const free = this.options.concurrency - this.running.size;
+			const free = this.capacity() - this.running.size;
 			const leases = this.connected && !this.draining && free > 0 && this.mayWork() ? await this.request(free) : [];
 			for (const lease of leases) void this.runTask(lease);
 			if (leases.length === 0) await this.sleep(this.options.pollMs);
@@ -185,43 +211,15 @@ export class WorkLoop {
 			// Free the slot before delivering, so the next lease is asked for while this result is committed.
 			this.running.delete(lease.taskId);
 			this.wake();
-			await this.deliver(lease, outputs, variant, durationMs);
+			await handIn(this.socket, this.listener, this.options.ackMs, lease, { outputs, variant, durationMs, backend: this.executor.backend });
 		} catch (e) {
 			relay.cancel();
-			this.giveBack(lease, e as Error);
+			giveBack(this.socket, this.listener, lease, e as Error);
 		} finally {
 			this.running.delete(lease.taskId);
 			if (this.running.size === 0) for (const resolve of this.drained.splice(0)) resolve();
 			this.wake();
 		}
-	}
-
-	private async deliver(lease: TaskLease, outputs: unknown[], variant: ModelVariant, durationMs: number) {
-		const payload = { taskId: lease.taskId, leaseToken: lease.leaseToken, backend: this.executor.backend, variant, durationMs, outputs };
-		const reply = await this.socket
-			.timeout(this.options.ackMs)
-			.emitWithAck('task:result', payload)
-			.catch((e: Error) => ({ ok: false as const, error: e.message }));
-		if (reply.ok) {
-			this.listener.log?.(`task ${lease.taskId}: ${outputs.length} inputs (${variant}) in ${Math.round(durationMs)} ms, accepted`);
-			this.listener.taskEnded?.(lease, { accepted: true, durationMs });
-		} else {
-			this.listener.log?.(`task ${lease.taskId}: result not accepted (${reply.error})`);
-			this.listener.taskEnded?.(lease, { accepted: false, error: reply.error });
-		}
-	}
-
-	/** Stopped on purpose: release the lease so it moves on now. Failed: report it, so the hub counts it. */
-	private giveBack(lease: TaskLease, e: Error) {
-		const ids = { taskId: lease.taskId, leaseToken: lease.leaseToken };
-		if (isAbort(e)) {
-			if (this.socket.connected) this.socket.emit('task:release', ids, () => {});
-			this.listener.log?.(`task ${lease.taskId}: stopped, lease given back`);
-		} else {
-			this.socket.emit('task:fail', { ...ids, error: e.message.slice(0, 2000) }, () => {});
-			this.listener.log?.(`task ${lease.taskId} failed: ${e.message}`);
-		}
-		this.listener.taskEnded?.(lease, { accepted: false, error: e.message });
 	}
 
 	private wake() {

@@ -7,6 +7,7 @@
  */
 import type { FromWorker, ToWorker } from '../protocol/worker-messages';
 import { TaskRunner } from '../executor/task-runner';
+import { DutyGovernor, PartialAbort } from '../executor/slices';
 import { variantPreference } from '../protocol/variants';
 import { loadOrt } from './load-ort';
 import { ModelCache } from './model-cache';
@@ -16,6 +17,10 @@ import { probeWebGpu } from '../volunteer/capabilities';
 declare const self: DedicatedWorkerGlobalScope;
 
 let runner: TaskRunner | null = null;
+/** Milliseconds spent computing since the worker started: the page measures its busy share from it. */
+let busyMs = 0;
+/** One duty cycle for all the tasks this worker runs at once. */
+const governor = new DutyGovernor();
 const running = new Map<number, AbortController>();
 
 const post = (msg: FromWorker) => self.postMessage(msg);
@@ -36,14 +41,14 @@ self.onmessage = async (event: MessageEvent<ToWorker>) => {
 			return;
 		}
 		case 'run':
-			return run(msg.id, msg.task);
+			return run(msg.id, msg.task, msg.dutyCycle);
 		case 'cancel':
 			running.get(msg.id)?.abort();
 			return;
 	}
 };
 
-async function run(id: number, task: Extract<ToWorker, { type: 'run' }>['task']) {
+async function run(id: number, task: Extract<ToWorker, { type: 'run' }>['task'], dutyCycle: number) {
 	if (!runner) return post({ type: 'error', id, message: 'the worker was not initialised', aborted: false });
 	const controller = new AbortController();
 	running.set(id, controller);
@@ -51,12 +56,16 @@ async function run(id: number, task: Extract<ToWorker, { type: 'run' }>['task'])
 	try {
 		const { outputs, variant } = await runner.run(task, {
 			signal: controller.signal,
-			onProgress: (done) => post({ type: 'progress', id, done }),
+			dutyCycle,
+			governor,
+			onBusy: (ms) => (busyMs += ms),
+			onProgress: (done) => post({ type: 'progress', id, done, busyMs }),
 			onText: (index, delta) => post({ type: 'text', id, index, delta })
 		});
 		post({ type: 'result', id, outputs, variant, durationMs: performance.now() - started });
 	} catch (e) {
-		post({ type: 'error', id, message: errorMessage(e), aborted: controller.signal.aborted });
+		const partial = e instanceof PartialAbort ? e.outputs : undefined;
+		post({ type: 'error', id, message: errorMessage(e), aborted: controller.signal.aborted, partial });
 	} finally {
 		running.delete(id);
 	}

@@ -16,6 +16,11 @@ export class IdentitySigner {
 		return { volunteerId, identity: `${volunteerId}.${this.sign(volunteerId)}` };
 	}
 
+	/** An identity for a chosen id (a seed-style agent that names itself at POST /nodes/register). */
+	issueFor(volunteerId: string): string {
+		return `${volunteerId}.${this.sign(volunteerId)}`;
+	}
+
 	/** The volunteer id an identity proves, or null when it is malformed or not signed by this hub. */
 	verify(identity: string): string | null {
 		const dot = identity.lastIndexOf('.');

@@ -4,7 +4,7 @@ import type { Capabilities, Readiness } from '../../protocol/volunteer';
 
 const capabilities: Capabilities = { agent: 'browser', backend: 'webgpu', webgpu: null, cores: 8, deviceMemory: 8, crossOriginIsolated: true, taskTypes: ['embedding'] };
 
-function session(id: string, volunteerId: string, readiness: Readiness & Record<string, unknown>, connectedAt: number, extra = {}) {
+function session(id: string, volunteerId: string, readiness: Readiness, connectedAt: number, extra = {}) {
 	return {
 		id,
 		volunteerId,
@@ -16,6 +16,7 @@ function session(id: string, volunteerId: string, readiness: Readiness & Record<
 		tasksDone: 3,
 		connectedAt: new Date(connectedAt),
 		lastSeenAt: new Date(connectedAt),
+		readyForAi: readiness.ready,
 		name: null,
 		...extra
 	};
@@ -31,13 +32,13 @@ describe('node rows for the dashboard', () => {
 
 	it('shows power and idle time when a node reports them, idle counting from the report, not from each read', () => {
 		const clock = new IdleClock();
-		const reported = session('s', 'v', { score: 90, ready: true, power: { charging: false, level: 0.6 }, idle: { userActive: false, idleSeconds: 600 } }, 0);
+		const reported = session('s', 'v', { score: 90, ready: true, power: { charging: false, level: 0.6 }, idle: { state: 'idle', seconds: 600, thresholdSeconds: 300, source: 'page' } }, 0);
 		const [first] = nodeRows([reported], new Map(), clock, 1_000_000);
 		expect(first.power).toEqual({ source: 'battery', battery: 0.6 });
 		expect(first.idle).toBe(1_000_000 - 600_000);
 		// Read again later with the same report: the same moment, so the page's clock keeps counting.
 		expect(nodeRows([reported], new Map(), clock, 1_005_000)[0].idle).toBe(1_000_000 - 600_000);
-		const active = session('s', 'v', { score: 0, ready: false, idle: { userActive: true, idleSeconds: 0 } }, 0);
+		const active = session('s', 'v', { score: 0, ready: false, idle: { state: 'active', seconds: 0, thresholdSeconds: 300, source: 'page' } }, 0);
 		expect(nodeRows([active], new Map(), clock)[0]).toMatchObject({ idle: 'active', band: 'none', ready: false });
 	});
 });

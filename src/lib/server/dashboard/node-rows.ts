@@ -56,14 +56,15 @@ export function nodeRows(sessions: Session[], leased: Map<string, number>, idle:
 	idle.keep(new Set(sessions.map((s) => s.id)));
 	return [...byVolunteer].map(([id, rows]) => {
 		const latest = rows.reduce((a, b) => (b.connectedAt > a.connectedAt ? b : a));
-		const sensors = readSensors(latest.readiness, latest.capabilities);
+		const sensors = readSensors(latest.readiness);
 		const throughputs = rows.map((r) => r.throughput).filter((t): t is number => t !== null);
 		return {
 			id,
 			name: latest.name,
 			score: latest.readiness.score,
 			band: bandOf(latest.readiness.score),
-			ready: latest.mode !== 'paused' && latest.readiness.ready,
+			// The hub's own verdict (lease-gate.ts), as /nodes/ai-readiness gives it.
+			ready: latest.readyForAi,
 			mode: latest.mode,
 			backend: latest.capabilities.backend,
 			agent: latest.capabilities.agent,

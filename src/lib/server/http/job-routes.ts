@@ -89,6 +89,9 @@ export const tasksOfJob = withApiErrors(async (event: RequestEvent) => {
 			attempts: t.attempts,
 			failures: t.failures,
 			last_error: t.lastError,
+			/** Inputs kept from a yielded lease (a checkpoint), not computed again. */
+			checkpointed: t.checkpointed,
+			lease_session: t.leaseSession,
 			volunteer_id: t.volunteerId,
 			backend: t.backend,
 			result_class: t.resultClass,

@@ -99,6 +99,44 @@ describe.each(TEST_DB_KINDS)('realtime on %s', (kind) => {
 		});
 	});
 
+	it('leases by the reported readiness: threshold, power tier and checkpoints of a yield', async () => {
+		const signals = (over: Record<string, unknown> = {}) => ({
+			score: 100,
+			ready: true,
+			idle: { state: 'idle', seconds: 1800, thresholdSeconds: 300, source: 'idle-detection' },
+			power: { charging: false, level: 0.6 },
+			batteryFloor: 0.2,
+			pressure: 'nominal',
+			...over
+		});
+		const s = socket('/volunteer');
+		await s.timeout(5000).emitWithAck('hello', { identity: null, capabilities: nodeCapabilities(), mode: 'auto', readiness: signals() });
+		const id = await submit(Array.from({ length: 12 }, (_, i) => `sentence ${i}`), 2);
+		// 60 % on battery: two tasks at most, however many are asked for.
+		const first = await s.timeout(5000).emitWithAck('task:request', { slots: 5 });
+		expect(first.tasks).toHaveLength(2);
+		expect((await s.timeout(5000).emitWithAck('task:request', { slots: 5 })).tasks).toHaveLength(0);
+		// The owner is back: the hub rescores (the score sent is ignored) and leases nothing.
+		const back = signals({ idle: { state: 'active', seconds: 0, thresholdSeconds: 300, source: 'idle-detection' } });
+		expect(await s.timeout(5000).emitWithAck('status', { mode: 'auto', readiness: back })).toMatchObject({ ok: true });
+		// The yield: the first task's finished input kept (shape-checked), the other task released, both at once.
+		const [a, b] = first.tasks as { taskId: number; leaseToken: string; inputs: string[] }[];
+		const dims = (await hub.models.get(['demo-embedding'])).get('demo-embedding')!.embedding!.dimensions;
+		const vector = Array.from({ length: dims }, () => 0.1);
+		const checkpoint = (outputs: unknown[]) => s.timeout(5000).emitWithAck('task:checkpoint', { taskId: a.taskId, leaseToken: a.leaseToken, outputs });
+		expect(await checkpoint([vector, vector])).toMatchObject({ ok: false, code: 'invalid' });
+		expect(await checkpoint([[1]])).toMatchObject({ ok: false, code: 'invalid' });
+		expect(await checkpoint([vector])).toEqual({ ok: true, kept: 1 });
+		expect(await s.timeout(5000).emitWithAck('task:release', { taskId: b.taskId, leaseToken: b.leaseToken })).toMatchObject({ ok: true });
+		expect((await listJobTasks(hub.db, id)).filter((t) => t.state === 'leased')).toHaveLength(0);
+		expect((await s.timeout(5000).emitWithAck('task:request', { slots: 5 })).tasks).toHaveLength(0);
+		// Away again: the kept task comes back with only the input left to compute.
+		await s.timeout(5000).emitWithAck('status', { mode: 'auto', readiness: signals() });
+		const again = (await s.timeout(5000).emitWithAck('task:request', { slots: 5 })).tasks as { taskId: number }[];
+		expect(again).toHaveLength(2);
+		expect(again.find((t) => t.taskId === a.taskId)).toMatchObject({ resumeAt: 1, inputs: [a.inputs[1]] });
+	});
+
 	it('issues a signed identity, recognises it, and refuses a forged one', async () => {
 		const first = await hello(socket('/volunteer'));
 		const again = await hello(socket('/volunteer'), first.identity);

@@ -3,6 +3,7 @@ import type { Hub } from '../hub';
 import {
 	HelloPayload,
 	StatusPayload,
+	TaskCheckpoint,
 	TaskFailure,
 	TaskProgress,
 	TaskRelease,
@@ -23,6 +24,8 @@ import { failTask } from '../scheduler/fail-task';
 import { finishJobIfDone } from '../scheduler/finish-job';
 import { releaseLease, releaseSessionLeases } from '../scheduler/release-leases';
 import { renewLease } from '../scheduler/renew-lease';
+import { checkpointTask } from '../scheduler/checkpoint-task';
+import { leaseGate } from '../../readiness/lease-gate';
 import { closeSession, openSession, updateSession } from '../volunteers/sessions';
 import { SessionCounters } from '../volunteers/session-counters';
 import { handle, refuse } from './handle';
@@ -45,6 +48,8 @@ interface VolunteerData {
 	capabilities: Capabilities;
 	mode: VolunteerMode;
 	readiness: Readiness;
+	/** The hub's gate on this session's readiness was open at the last report (its threshold hysteresis). */
+	gateOpen: boolean;
 }
 
 export type VolunteerNamespace = Namespace<VolunteerClientToServer, VolunteerServerToClient, InterServerEvents, Partial<VolunteerData>>;
@@ -75,8 +80,9 @@ export function serveVolunteers(hub: Hub, nsp: VolunteerNamespace, text: TextRel
 				if (session()) return refuse('hello was already sent on this connection', 'invalid');
 				const known = p.identity ? hub.identities.verify(p.identity) : null;
 				const { volunteerId, identity } = known ? { volunteerId: known, identity: p.identity! } : hub.identities.issue();
-				const data: VolunteerData = { sessionId: socket.id, volunteerId, capabilities: p.capabilities, mode: p.mode, readiness: p.readiness };
-				const credit = await openSession(hub.db, { id: socket.id, volunteerId, hubId: hub.id, capabilities: p.capabilities, mode: p.mode, readiness: p.readiness });
+				const gateOpen = leaseGate(p.mode, p.readiness, hub.config.readinessThreshold, false).open;
+				const data: VolunteerData = { sessionId: socket.id, volunteerId, capabilities: p.capabilities, mode: p.mode, readiness: p.readiness, gateOpen };
+				const credit = await openSession(hub.db, { id: socket.id, volunteerId, hubId: hub.id, capabilities: p.capabilities, mode: p.mode, readiness: p.readiness, readyForAi: gateOpen });
 				Object.assign(socket.data, data);
 				return { ok: true, volunteerId, identity, sessionId: socket.id, credit };
 			})
@@ -85,9 +91,11 @@ export function serveVolunteers(hub: Hub, nsp: VolunteerNamespace, text: TextRel
 		socket.on(
 			'status',
 			handle(StatusPayload, async (p) => {
-				if (!session()) return notHello();
-				Object.assign(socket.data, p);
-				await updateSession(hub.db, socket.id, p);
+				const s = session();
+				if (!s) return notHello();
+				const gateOpen = leaseGate(p.mode, p.readiness, hub.config.readinessThreshold, s.gateOpen).open;
+				Object.assign(socket.data, p, { gateOpen });
+				await updateSession(hub.db, socket.id, { ...p, readyForAi: gateOpen });
 				return { ok: true };
 			})
 		);
@@ -97,13 +105,14 @@ export function serveVolunteers(hub: Hub, nsp: VolunteerNamespace, text: TextRel
 			handle(TaskRequest, async (p) => {
 				const s = session();
 				if (!s) return notHello();
-				// The hub enforces the volunteer's own word: a paused or not-ready volunteer gets nothing.
-				if (s.mode === 'paused' || !s.readiness.ready) return { ok: true, tasks: [] };
-				const tasks = await lease(hub, s, p.slots);
+				// The hub enforces readiness itself (lease-gate.ts): its threshold, the power tier's lease cap and the band's task weight.
+				const gate = leaseGate(s.mode, s.readiness, hub.config.readinessThreshold, s.gateOpen, s.capabilities.deviceMemory);
+				if (!gate.open) return { ok: true, tasks: [] };
+				const tasks = await lease(hub, s, p.slots, gate);
 				const generating = tasks.filter((t) => t.taskType === 'text_generation');
 				const offsets = await taskOffsets(hub.db, generating.map((t) => t.taskId));
 				for (const t of generating) {
-					text.streams.track(t.taskId, t.leaseToken, t.jobId, offsets.get(t.taskId) ?? 0);
+					text.streams.track(t.taskId, t.leaseToken, t.jobId, (offsets.get(t.taskId) ?? 0) + t.resumeAt);
 					streaming.set(t.taskId, t.leaseToken);
 				}
 				return { ok: true, tasks };
@@ -165,6 +174,19 @@ export function serveVolunteers(hub: Hub, nsp: VolunteerNamespace, text: TextRel
 			})
 		);
 
+		socket.on(
+			'task:checkpoint',
+			handle(TaskCheckpoint, async (p) => {
+				const s = session();
+				if (!s) return notHello();
+				endStream(p.taskId, p.leaseToken);
+				const outcome = await checkpointTask(hub.db, { ...p, volunteerId: s.volunteerId });
+				if ('error' in outcome) return refuse(outcome.error, outcome.code);
+				hub.notify.workAvailable();
+				return { ok: true, kept: outcome.kept };
+			})
+		);
+
 		socket.on('disconnect', () => {
 			for (const [taskId, token] of streaming) endStream(taskId, token);
 			const done = goodbye(hub, counters, socket).finally(() => leaving.delete(done));
@@ -174,7 +196,7 @@ export function serveVolunteers(hub: Hub, nsp: VolunteerNamespace, text: TextRel
 	return { drain: () => Promise.allSettled([...leaving, counters.flush()]).then(() => {}) };
 }
 
-async function lease(hub: Hub, s: VolunteerData, slots: number): Promise<TaskLease[]> {
+async function lease(hub: Hub, s: VolunteerData, slots: number, gate: { maxLeases: number; maxCost: number }): Promise<TaskLease[]> {
 	const timer = metrics.claimSeconds.startTimer();
 	const claimed = await claimTasks(hub.db, {
 		sessionId: s.sessionId,
@@ -184,7 +206,9 @@ async function lease(hub: Hub, s: VolunteerData, slots: number): Promise<TaskLea
 		taskTypes: s.capabilities.taskTypes,
 		excludeModels: await modelsBeyondReach(hub.db, hub.blobs, s.capabilities),
 		leaseMs: hub.config.leaseMs,
-		tailMs: hub.config.tailMs
+		tailMs: hub.config.tailMs,
+		maxHeld: gate.maxLeases,
+		maxCost: gate.maxCost
 	});
 	timer();
 	metrics.leases.inc(claimed.length);
@@ -199,7 +223,8 @@ async function lease(hub: Hub, s: VolunteerData, slots: number): Promise<TaskLea
 		taskType: t.taskType,
 		model: models.get(t.modelId)!,
 		params: t.params,
-		inputs: t.inputs
+		inputs: t.inputs.slice(t.checkpointed),
+		resumeAt: t.checkpointed
 	}));
 }
 

@@ -22,6 +22,10 @@ export interface ClaimRequest {
 	random?: () => number;
 	/** An idle volunteer may duplicate a job's slow last tasks running longer than this; absent: never. */
 	tailMs?: number;
+	/** Most leases the session may hold at once, those it holds included (its power tier); absent: no cap. */
+	maxHeld?: number;
+	/** Tasks of models costing this much or more are left for volunteers in a higher readiness band. */
+	maxCost?: number;
 }
 
 const sibling = alias(tasks, 'sibling');
@@ -40,10 +44,12 @@ export type ClaimedTask = Awaited<ReturnType<typeof claimTasks>>[number];
 export async function claimTasks(db: Db, req: ClaimRequest) {
 	return db.transaction(async (tx) => {
 		await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${req.volunteerId}))`);
-		const candidates = await findClaimable(tx, { ...req, limit: req.slots * 4 });
-		const chosen = onePerChunk(candidates, req.slots);
+		const slots = await slotsLeft(tx, req);
+		if (slots <= 0) return [];
+		const candidates = await findClaimable(tx, { ...req, limit: slots * 4 });
+		const chosen = onePerChunk(candidates, slots);
 		const duplicates =
-			chosen.length < req.slots && req.tailMs !== undefined ? await claimTailDuplicates(tx, req, req.slots - chosen.length, req.tailMs) : [];
+			chosen.length < slots && req.tailMs !== undefined ? await claimTailDuplicates(tx, req, slots - chosen.length, req.tailMs) : [];
 		if (chosen.length === 0) return duplicates.map(leaseOf);
 		const claimed = await tx
 			.update(tasks)
@@ -69,6 +75,7 @@ export async function claimTasks(db: Db, req: ClaimRequest) {
 				taskType: tasks.taskType,
 				modelId: tasks.modelId,
 				inputs: tasks.inputs,
+				checkpointed: sql<number>`coalesce(jsonb_array_length(${tasks.checkpoint}), 0)`.mapWith(Number),
 				leaseToken: tasks.leaseToken,
 				leaseExpiresAt: tasks.leaseExpiresAt
 			});
@@ -78,8 +85,21 @@ export async function claimTasks(db: Db, req: ClaimRequest) {
 	});
 }
 
-function leaseOf<T extends { leaseToken: string | null; leaseExpiresAt: Date | null }>(t: T) {
-	return { ...t, leaseToken: t.leaseToken!, leaseExpiresAt: t.leaseExpiresAt! };
+function leaseOf<T extends { leaseToken: string | null; leaseExpiresAt: Date | null; checkpointed?: number }>(t: T) {
+	return { ...t, checkpointed: t.checkpointed ?? 0, leaseToken: t.leaseToken!, leaseExpiresAt: t.leaseExpiresAt! };
+}
+
+/**
+ * The power tier's cap, counted under the volunteer's advisory lock: two requests racing on one
+ * session (or two tabs of one volunteer) cannot both see room for the same slot.
+ */
+async function slotsLeft(tx: Db, req: ClaimRequest): Promise<number> {
+	if (req.maxHeld === undefined) return req.slots;
+	const [{ held }] = await tx
+		.select({ held: sql<number>`count(*)`.mapWith(Number) })
+		.from(tasks)
+		.where(and(eq(tasks.leaseSession, req.sessionId), eq(tasks.state, 'leased')));
+	return Math.min(req.slots, req.maxHeld - held);
 }
 
 function onePerChunk<T extends { jobId: string; seq: number }>(rows: T[], slots: number): T[] {

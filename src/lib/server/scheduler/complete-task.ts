@@ -37,9 +37,12 @@ export type CompletionOutcome =
  * (then the token no longer matches and this returns stale_lease) or waits. So a late, replayed or
  * forged result changes nothing. Call finishJobIfDone after this returns (after the commit).
  */
-export async function completeTask(db: Db, c: Completion, policy: SchedulerPolicy): Promise<CompletionOutcome> {
-	const task = await currentLease(db, c);
+export async function completeTask(db: Db, sent: Completion, policy: SchedulerPolicy): Promise<CompletionOutcome> {
+	const task = await currentLease(db, sent);
 	if (!task) return { stored: false, reason: 'stale_lease' };
+	// A resumed replica: the volunteer computed the inputs after the checkpoint; the result is both. The
+	// checkpoint changes only under a lease token, so it cannot change before the fenced write below.
+	const c = task.checkpoint ? { ...sent, outputs: [...task.checkpoint, ...sent.outputs] } : sent;
 	const problem = checkOutputs(task.taskType, c.outputs, { inputCount: task.inputs, embedding: task.embedding });
 	if (problem || task.replication > 1) return retrying(() => completeAndValidate(db, c, policy, problem));
 	const fast = await retrying(() => acceptUnreplicated(db, { ...c, inputs: task.inputs, amount: task.inputs * task.cost }));
@@ -57,7 +60,8 @@ async function currentLease(db: Db, c: Completion) {
 			inputs: sql<number>`jsonb_array_length(${tasks.inputs})`,
 			embedding: models.embedding,
 			cost: models.cost,
-			replication: jobs.replication
+			replication: jobs.replication,
+			checkpoint: tasks.checkpoint
 		})
 		.from(tasks)
 		.innerJoin(jobs, eq(jobs.id, tasks.jobId))

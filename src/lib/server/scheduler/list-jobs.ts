@@ -1,4 +1,4 @@
-import { desc, eq, lt } from 'drizzle-orm';
+import { sql, desc, eq, lt } from 'drizzle-orm';
 import { jobs, results, tasks } from '../db/schema';
 import type { Db } from '../db';
 
@@ -33,6 +33,8 @@ export async function listJobTasks(db: Db, jobId: string) {
 			attempts: tasks.attempts,
 			failures: tasks.failures,
 			lastError: tasks.lastError,
+			checkpointed: sql<number>`coalesce(jsonb_array_length(${tasks.checkpoint}), 0)`.mapWith(Number),
+			leaseSession: tasks.leaseSession,
 			volunteerId: results.volunteerId,
 			backend: results.backend,
 			resultClass: results.backendClass,

@@ -1,4 +1,20 @@
 import type { volunteerSessions } from '../db/schema';
+import type { Readiness } from '../../protocol/volunteer';
+import { POWER_LIMITS } from '../../readiness/power-tiers';
+
+/** The seed's power_state: plugged in or on battery at a level, and the limits of its power tier. */
+function powerState(r: Readiness) {
+	if (r.power === undefined) return null;
+	const limits = r.tier ? POWER_LIMITS[r.tier] : null;
+	return {
+		plugged_in: r.power?.charging ?? null,
+		battery_percent: r.power ? Math.round(r.power.level * 100) : null,
+		tier: r.tier ?? null,
+		max_concurrent_tasks: limits?.concurrent ?? null,
+		max_cpu_percent: limits ? Math.round(limits.maxCpu * 100) : null,
+		max_memory_percent: limits ? Math.round(limits.maxMemory * 100) : null
+	};
+}
 
 type SessionRow = typeof volunteerSessions.$inferSelect;
 
@@ -14,7 +30,12 @@ export function nodeViews(sessions: SessionRow[]) {
 		return {
 			node_id: nodeId,
 			readiness_score: latest.readiness.score,
-			ready_for_ai: latest.mode !== 'paused' && latest.readiness.ready,
+			// The hub's verdict (lease-gate.ts: its threshold, the power floor, the owner's presence), not the volunteer's word.
+			ready_for_ai: latest.readyForAi,
+			idle_state: latest.readiness.idle ? { state: latest.readiness.idle.state, idle_seconds: Math.round(latest.readiness.idle.seconds), threshold_seconds: latest.readiness.idle.thresholdSeconds, source: latest.readiness.idle.source } : null,
+			power_state: powerState(latest.readiness),
+			pressure: latest.readiness.pressure ?? null,
+			band: latest.readiness.band ?? null,
 			mode: latest.mode,
 			backend: latest.capabilities.backend,
 			agent: latest.capabilities.agent,

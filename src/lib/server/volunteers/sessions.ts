@@ -11,6 +11,7 @@ export interface NewSession {
 	capabilities: Capabilities;
 	mode: VolunteerMode;
 	readiness: Readiness;
+	readyForAi: boolean;
 }
 
 /** Records a connection, creating the volunteer on its first visit; returns the credit it holds. */
@@ -33,7 +34,7 @@ export async function closeSession(db: Db, sessionId: string): Promise<void> {
 export async function updateSession(
 	db: Db,
 	sessionId: string,
-	patch: Partial<{ mode: VolunteerMode; readiness: Readiness; throughput: number }> = {}
+	patch: Partial<{ mode: VolunteerMode; readiness: Readiness; readyForAi: boolean; throughput: number }> = {}
 ): Promise<void> {
 	await db
 		.update(volunteerSessions)

@@ -66,7 +66,14 @@ export const tasks = pgTable(
 		lastError: text('last_error'),
 		/** A failed task waits until then before it is leased again (back-off). */
 		availableAt: timestamp('available_at', { withTimezone: true }).notNull().defaultNow(),
-		finishedAt: timestamp('finished_at', { withTimezone: true })
+		finishedAt: timestamp('finished_at', { withTimezone: true }),
+		/**
+		 * Outputs of this replica's first inputs, computed by a volunteer that yielded before the end
+		 * (checkpoint-task.ts): the next lease computes only the rest. Null: nothing kept.
+		 */
+		checkpoint: jsonb('checkpoint').$type<unknown[]>(),
+		/** Every volunteer that contributed to the checkpoint: none of them may compute a sibling replica. */
+		checkpointBy: jsonb('checkpoint_by').$type<string[]>()
 	},
 	(t) => [
 		// The claim scans queued tasks in priority order; a partial index keeps it small.

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { bigint, doublePrecision, index, integer, jsonb, pgTable, real, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { bigint, boolean, doublePrecision, index, integer, jsonb, pgTable, real, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import type { Capabilities, Readiness, VolunteerMode } from '../../../protocol/volunteer';
 
 /** A team volunteers may join by name; the leaderboard ranks teams by their members' credit. */
@@ -67,6 +67,8 @@ export const volunteerSessions = pgTable(
 		/** Inputs per second over this session's recent tasks. */
 		throughput: real('throughput'),
 		tasksDone: integer('tasks_done').notNull().default(0),
+		/** The hub's own verdict on the reported readiness (lease-gate.ts): whether it leases to this session. */
+		readyForAi: boolean('ready_for_ai').notNull().default(false),
 		connectedAt: timestamp('connected_at', { withTimezone: true }).notNull().defaultNow(),
 		lastSeenAt: timestamp('last_seen_at', { withTimezone: true }).notNull().defaultNow()
 	},

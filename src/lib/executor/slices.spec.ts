@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import { DutyGovernor, dutyCycled, inSlices, PartialAbort } from './slices';
+
+/** Busy-waits `ms` of real CPU time, as a model slice would. */
+const burn = (ms: number) => {
+	const end = performance.now() + ms;
+	while (performance.now() < end);
+};
+
+describe('inSlices', () => {
+	it('keeps the finished slices when aborted, and stops at the next slice', async () => {
+		const controller = new AbortController();
+		const inputs = Array.from({ length: 40 }, (_, i) => String(i));
+		const run = inSlices(inputs, { signal: controller.signal }, async (slice) => {
+			if (slice[0] === '16') controller.abort();
+			return slice.map(Number);
+		});
+		const error = await run.catch((e: unknown) => e);
+		expect(error).toBeInstanceOf(PartialAbort);
+		expect((error as PartialAbort).name).toBe('AbortError');
+		expect((error as PartialAbort).outputs).toEqual(Array.from({ length: 24 }, (_, i) => i));
+	});
+
+	it('keeps the busy share at the duty cycle', async () => {
+		let busy = 0;
+		const started = performance.now();
+		await dutyCycled(20, { dutyCycle: 0.3, onBusy: (ms) => (busy += ms) }, async () => (burn(15), [0]), 1);
+		const share = busy / (performance.now() - started);
+		expect(share).toBeGreaterThan(0.2);
+		expect(share).toBeLessThanOrEqual(0.33);
+	});
+
+	it('wakes from a duty-cycle pause at once when aborted', async () => {
+		const controller = new AbortController();
+		const run = dutyCycled(5, { dutyCycle: 0.01, signal: controller.signal }, async () => (burn(20), [1]), 1);
+		setTimeout(() => controller.abort(), 50);
+		const started = performance.now();
+		const error = await run.catch((e: unknown) => e);
+		expect(performance.now() - started).toBeLessThan(500);
+		expect((error as PartialAbort).outputs).toEqual([1]);
+	});
+
+	it('keeps five tasks of one worker under one cap together, and lets a queued one stop at once', async () => {
+		const governor = new DutyGovernor();
+		let busy = 0;
+		const started = performance.now();
+		const controller = new AbortController();
+		const ctx = { dutyCycle: 0.3, governor, onBusy: (ms: number) => (busy += ms) };
+		const tasks = Array.from({ length: 5 }, (_, i) => dutyCycled(6, { ...ctx, signal: i === 4 ? controller.signal : undefined }, async () => (burn(10), [i]), 1));
+		setTimeout(() => controller.abort(), 60);
+		const settled = await Promise.allSettled(tasks);
+		const share = busy / (performance.now() - started);
+		expect(share).toBeGreaterThan(0.2);
+		expect(share).toBeLessThanOrEqual(0.33);
+		expect(settled.slice(0, 4).every((r) => r.status === 'fulfilled')).toBe(true);
+		expect(settled[4]).toMatchObject({ status: 'rejected', reason: { name: 'AbortError' } });
+	});
+});

@@ -1,0 +1,100 @@
+/**
+ * Running a task's inputs a slice at a time: progress and abort checks between slices (small enough to
+ * stop within a second), the outputs finished so far kept when it is aborted (a yield keeps them as a
+ * checkpoint), and a duty cycle: after each slice it sleeps long enough that the time spent computing
+ * stays at `dutyCycle` of the wall clock (the power tier's and the owner's CPU cap).
+ */
+import type { RunOptions } from './task-runner';
+
+/** Inputs computed between progress reports and abort checks. */
+export const SLICE = 8;
+
+/** An abort that carries the outputs of the inputs finished before it, in order. */
+export class PartialAbort extends Error {
+	override name = 'AbortError';
+	constructor(readonly outputs: unknown[]) {
+		super(`the task was stopped after ${outputs.length} inputs`);
+	}
+}
+
+export const isAbort = (e: unknown) => (e as Error | undefined)?.name === 'AbortError';
+
+export function throwIfAborted(signal: AbortSignal | undefined) {
+	if (signal?.aborted) throw new DOMException('the task was aborted', 'AbortError');
+}
+
+/** Sleeps `ms`, or less when `signal` aborts (then throws an AbortError). */
+function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
+	return new Promise((resolve, reject) => {
+		const timer = setTimeout(done, ms);
+		signal?.addEventListener('abort', done, { once: true });
+		function done() {
+			clearTimeout(timer);
+			signal?.removeEventListener('abort', done);
+			if (signal?.aborted) reject(new DOMException('the task was aborted', 'AbortError'));
+			else resolve();
+		}
+	});
+}
+
+/** Resolves when `p` does, or rejects with an AbortError as soon as `signal` aborts. */
+function unlessAborted(p: Promise<void>, signal: AbortSignal | undefined): Promise<void> {
+	if (!signal) return p;
+	throwIfAborted(signal);
+	return new Promise((resolve, reject) => {
+		const abort = () => reject(new DOMException('the task was aborted', 'AbortError'));
+		signal.addEventListener('abort', abort, { once: true });
+		p.then(() => (signal.removeEventListener('abort', abort), resolve()));
+	});
+}
+
+/**
+ * The duty cycle for every task of one worker together: slices run one at a time, each followed by
+ * its share of rest, so the worker's busy share stays at the cap however many tasks it holds (each
+ * task pacing only itself would let five tasks use five times the cap). A task aborted while waiting
+ * for its turn stops at once.
+ */
+export class DutyGovernor {
+	private tail: Promise<void> = Promise.resolve();
+
+	async slice<T>(work: () => Promise<T>, duty: number, ctx: Pick<RunOptions, 'signal' | 'onBusy'>): Promise<T> {
+		const before = this.tail;
+		let release!: () => void;
+		const mine = new Promise<void>((r) => (release = r));
+		this.tail = before.then(() => mine);
+		try {
+			await unlessAborted(before, ctx.signal);
+			const began = performance.now();
+			const out = await work();
+			const busy = performance.now() - began;
+			ctx.onBusy?.(busy);
+			// An abort cuts the rest short but keeps the slice: the caller stops before the next one.
+			if (duty < 1) await pause((busy * (1 - duty)) / duty, ctx.signal).catch(() => {});
+			return out;
+		} finally {
+			release();
+		}
+	}
+}
+
+/** Runs `step(i)` for each unit of work, with the abort, checkpoint and duty-cycle rules above. */
+export async function dutyCycled<T>(count: number, ctx: RunOptions, step: (start: number) => Promise<T[]>, stride = SLICE): Promise<T[]> {
+	const out: T[] = [];
+	const governor = ctx.governor ?? new DutyGovernor();
+	try {
+		for (let start = 0; start < count; start += stride) {
+			throwIfAborted(ctx.signal);
+			out.push(...(await governor.slice(() => step(start), ctx.dutyCycle ?? 1, ctx)));
+			ctx.onProgress?.(out.length);
+		}
+	} catch (e) {
+		if (isAbort(e)) throw new PartialAbort(out);
+		throw e;
+	}
+	return out;
+}
+
+/** Runs `fn` over the inputs a slice at a time. */
+export function inSlices<T>(inputs: string[], ctx: RunOptions, fn: (slice: string[]) => Promise<T[]>): Promise<T[]> {
+	return dutyCycled(inputs.length, ctx, (start) => fn(inputs.slice(start, start + SLICE)));
+}

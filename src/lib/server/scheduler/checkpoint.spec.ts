@@ -1,0 +1,92 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { eq, sql } from 'drizzle-orm';
+import { models, tasks } from '../db/schema';
+import { openTestDatabase, TEST_DB_KINDS } from '../db/testing';
+import type { Database, Db } from '../db';
+import { checkpointTask } from './checkpoint-task';
+import { completeTask } from './complete-task';
+import { finishJobIfDone } from './finish-job';
+import { getJobStatus } from './job-status';
+import { claimFor, completeAs, makeJob, policy, seedModel, seedVolunteers, vec } from './testing';
+
+/** Hands in outputs vec(from + i) for the lease's inputs (a resumed lease starts after the checkpoint). */
+function completeFrom(db: Db, t: { id: number; leaseToken: string; inputs: string[]; checkpointed: number }, volunteerId: string, backend: 'wasm' | 'native' = 'wasm') {
+	const outputs = t.inputs.slice(t.checkpointed).map((_, i) => vec(t.checkpointed + i));
+	return completeTask(db, { taskId: t.id, leaseToken: t.leaseToken, volunteerId, outputs, backend, resultClass: `${backend}/fp32`, durationMs: 5 }, policy);
+}
+
+describe.each(TEST_DB_KINDS)('checkpoints of yielded tasks on %s', (kind) => {
+	let database: Database;
+	let db: Db;
+	beforeAll(async () => {
+		database = await openTestDatabase(kind);
+		db = database.db;
+	});
+	afterAll(() => database?.close());
+	beforeEach(async () => {
+		await db.execute(sql`truncate models, jobs, tasks, results, accepted_results, credit_ledger, volunteers, volunteer_sessions cascade`);
+		await seedModel(db);
+		await seedVolunteers(db, ['a', 'b', 'c']);
+	});
+
+	it('keeps the finished prefix, re-leases the rest at once and completes with both', async () => {
+		const { id: jobId } = await makeJob(db, 4, { chunkSize: 4 });
+		const [ta] = await claimFor(db, 'a');
+		expect(ta.checkpointed).toBe(0);
+		expect(await checkpointTask(db, { taskId: ta.id, leaseToken: ta.leaseToken, volunteerId: 'a', outputs: [vec(0), vec(1)] })).toEqual({ kept: 2 });
+		const [row] = await db.select().from(tasks).where(eq(tasks.id, ta.id));
+		expect(row).toMatchObject({ state: 'queued', leaseToken: null, failures: 0, checkpointBy: ['a'] });
+		// The old token is dead: a late result or a second checkpoint changes nothing.
+		expect(await completeAs(db, ta, 'a')).toEqual({ stored: false, reason: 'stale_lease' });
+		const [tb] = await claimFor(db, 'b');
+		expect(tb).toMatchObject({ id: ta.id, checkpointed: 2 });
+		expect(await checkpointTask(db, { taskId: tb.id, leaseToken: tb.leaseToken, volunteerId: 'b', outputs: [vec(2)] })).toEqual({ kept: 1 });
+		const [tc] = await claimFor(db, 'c');
+		expect(tc.checkpointed).toBe(3);
+		expect(await completeFrom(db, tc, 'c')).toMatchObject({ stored: true, settlement: { outcome: 'accepted' } });
+		expect(await finishJobIfDone(db, jobId)).toBe('completed');
+		expect((await getJobStatus(db, jobId))?.result).toEqual([0, 1, 2, 3].map(vec));
+	});
+
+	it('refuses bad checkpoints and changes nothing', async () => {
+		await makeJob(db, 3, { chunkSize: 3 });
+		const [t] = await claimFor(db, 'a');
+		const ids = { taskId: t.id, leaseToken: t.leaseToken, volunteerId: 'a' };
+		expect(await checkpointTask(db, { ...ids, outputs: [vec(0), vec(1), vec(2)] })).toMatchObject({ code: 'invalid' });
+		expect(await checkpointTask(db, { ...ids, outputs: [[1, 2]] })).toMatchObject({ code: 'invalid', error: /dimensions/ });
+		expect(await checkpointTask(db, { ...ids, volunteerId: 'b', outputs: [vec(0)] })).toMatchObject({ code: 'stale_lease' });
+		const [row] = await db.select().from(tasks).where(eq(tasks.id, t.id));
+		expect(row).toMatchObject({ state: 'leased', checkpoint: null });
+	});
+
+	it('keeps a replicated chunk honest: contributors take no sibling, and only their backend class resumes', async () => {
+		const { id: jobId } = await makeJob(db, 2, { chunkSize: 2, replication: 2 });
+		const [ta] = await claimFor(db, 'a');
+		await checkpointTask(db, { taskId: ta.id, leaseToken: ta.leaseToken, volunteerId: 'a', outputs: [vec(0)] });
+		// 'a' may resume its own replica but not take the other one.
+		const [again] = await claimFor(db, 'a');
+		expect(again).toMatchObject({ id: ta.id, checkpointed: 1 });
+		expect(await claimFor(db, 'a', { sessionId: 'tab-2' })).toHaveLength(0);
+		await checkpointTask(db, { taskId: again.id, leaseToken: again.leaseToken, volunteerId: 'a', outputs: [] });
+		// A native volunteer may not resume a WASM checkpoint (nor, then, take its sibling).
+		expect(await claimFor(db, 'b', { backendClass: 'native' })).toHaveLength(0);
+		const [tb] = await claimFor(db, 'b', { slots: 2 }).then((ts) => ts.filter((t) => t.id === ta.id));
+		expect(tb.checkpointed).toBe(1);
+		const [tc] = await claimFor(db, 'c');
+		expect(tc.id).not.toBe(ta.id);
+		expect(await completeFrom(db, tb, 'b')).toMatchObject({ stored: true, settlement: { outcome: 'waiting' } });
+		expect(await completeAs(db, tc, 'c')).toMatchObject({ stored: true, settlement: { outcome: 'accepted' } });
+		expect(await finishJobIfDone(db, jobId)).toBe('completed');
+		expect((await getJobStatus(db, jobId))?.result).toEqual([vec(0), vec(1)]);
+	});
+
+	it('caps the leases a session holds and leaves heavy models to higher bands', async () => {
+		await makeJob(db, 10, { chunkSize: 1 });
+		expect(await claimFor(db, 'a', { slots: 5, maxHeld: 2 })).toHaveLength(2);
+		expect(await claimFor(db, 'a', { slots: 5, maxHeld: 2 })).toHaveLength(0);
+		expect(await claimFor(db, 'a', { slots: 5, maxHeld: 3 })).toHaveLength(1);
+		await db.update(models).set({ cost: 150 }).where(eq(models.id, 'm'));
+		expect(await claimFor(db, 'b', { slots: 2, maxCost: 100 })).toHaveLength(0);
+		expect(await claimFor(db, 'b', { slots: 2, maxCost: 500 })).toHaveLength(2);
+	});
+});

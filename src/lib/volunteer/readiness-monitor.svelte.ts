@@ -1,0 +1,94 @@
+/**
+ * The volunteer's readiness, live: the sensors, the owner's settings and mode, through the pure
+ * assessment (src/lib/readiness/) with its hysteresis. It re-assesses on every sensor event (so the
+ * owner's return is seen at once, not at the next tick) and once a second (for durations: idle time,
+ * the resume delay). `changed` is told when anything the hub gates on changes; the volunteer then
+ * reports at once instead of at its next heartbeat.
+ */
+import { assessReadiness, type Assessment, type ReadinessMemory } from '$lib/readiness/hysteresis';
+import { waivedForAlways, type ReadinessSignals } from '$lib/readiness/score';
+import type { Readiness, VolunteerMode } from '$lib/protocol/volunteer';
+import { BatterySensor } from './sensors/battery-sensor';
+import { IdleSensor } from './sensors/idle-sensor';
+import { PressureSensor } from './sensors/pressure-sensor';
+import { VisibilitySensor } from './sensors/visibility-sensor';
+import { withinHours, type VolunteerSettings } from './settings';
+
+export class ReadinessMonitor {
+	assessment = $state<Assessment | null>(null);
+	readonly visibility = new VisibilitySensor();
+	readonly idle: IdleSensor;
+	readonly battery = new BatterySensor();
+	readonly pressure = new PressureSensor();
+	/** Bumped on every assessment so the panel re-reads the sensors. */
+	tick = $state(0);
+	private memory: ReadinessMemory | null = null;
+	private timer: ReturnType<typeof setInterval> | null = null;
+
+	constructor(
+		private readonly settings: () => VolunteerSettings,
+		private readonly mode: () => VolunteerMode,
+		private readonly changed: () => void
+	) {
+		this.idle = new IdleSensor(this.visibility, () => this.settings().idleDuration);
+	}
+
+	async start() {
+		const update = () => this.update();
+		this.visibility.start(update);
+		await Promise.all([this.idle.start(update), this.battery.start(update), this.pressure.start(update)]);
+		this.update();
+		this.timer = setInterval(update, 1000);
+	}
+
+	stop() {
+		if (this.timer) clearInterval(this.timer);
+		for (const s of [this.visibility, this.idle, this.battery, this.pressure]) s.stop();
+	}
+
+	/** The signals as scored: in `always` mode the owner's presence and pressure are waived (they chose to compute anyway). */
+	signals(): ReadinessSignals {
+		const s = this.settings();
+		const idle = this.idle.value;
+		const signals: ReadinessSignals = {
+			idle: { userActive: idle.state === 'active', idleSeconds: idle.seconds },
+			idleThresholdSeconds: s.idleDuration,
+			power: this.battery.value,
+			batteryFloor: s.batteryFloor,
+			pressure: this.pressure.value
+		};
+		return this.mode() === 'always' ? waivedForAlways(signals) : signals;
+	}
+
+	/** What the hub hears: the verdict and the signals behind it, so it can score them itself. */
+	report(): Readiness {
+		const a = this.assessment ?? this.update();
+		const s = this.settings();
+		const idle = this.idle.value;
+		return {
+			score: a.score,
+			ready: a.ready,
+			idle: { state: idle.state, seconds: Math.min(idle.seconds, 1e9), thresholdSeconds: s.idleDuration, source: idle.source },
+			power: this.battery.value,
+			batteryFloor: s.batteryFloor,
+			pressure: this.pressure.value,
+			tier: a.tier,
+			band: a.band
+		};
+	}
+
+	update(): Assessment {
+		const s = this.settings();
+		const a = assessReadiness(this.signals(), { resumeDelaySeconds: s.resumeDelay }, this.memory, Date.now());
+		const mode = this.mode();
+		if (mode === 'paused') a.blockers.unshift('paused by the owner');
+		if (!withinHours(s.hours)) a.blockers.unshift(`outside the allowed hours (${s.hours?.from}:00–${s.hours?.to}:00)`);
+		const assessed = { ...a, ready: a.ready && mode !== 'paused' && withinHours(s.hours) };
+		const before = this.assessment;
+		this.memory = a.memory;
+		this.assessment = assessed;
+		this.tick++;
+		if (!before || before.ready !== assessed.ready || before.tier !== assessed.tier || before.band !== assessed.band) this.changed();
+		return assessed;
+	}
+}

@@ -1,0 +1,1 @@
+export { healthDetailed as GET } from '$lib/server/http/seed-node-routes';

@@ -1,0 +1,1 @@
+export { heartbeat as POST } from '$lib/server/http/seed-node-routes';
