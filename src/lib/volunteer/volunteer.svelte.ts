@@ -38,6 +38,8 @@ export class Volunteer {
 	online = $state(true);
 	/** An update waits for the running task: no new ones are taken. */
 	finishing = $state(false);
+	/** Whether this connection has asked the hub for work yet (and so holds whatever the hub had for it). */
+	askedSinceConnect = $state(false);
 	/** Milliseconds the worker has spent computing: the page shows its busy share, tests measure it. */
 	busyMs = $state(0);
 	readonly storage = new ModelStorage();
@@ -128,7 +130,11 @@ export class Volunteer {
 				maxTasks: () => this.maxTasks
 			},
 			{
-				connection: (state) => (this.connection = state),
+				connection: (state) => {
+					this.connection = state;
+					if (state !== 'connected') this.askedSinceConnect = false;
+				},
+				leaseAnswered: () => (this.askedSinceConnect = true),
 				welcomed: (reply) => (this.credit = reply.credit),
 				taskStarted: (lease) => this.show(lease, 0),
 				progress: (lease, done) => this.show(lease, done),
