@@ -121,17 +121,36 @@ describe('the installable volunteer app', () => {
 		};
 		try {
 			await page.evaluate(() => ((window as unknown as { beforeUpdate: boolean }).beforeUpdate = true));
-			// The hub restarts as version 2 and gets a job of two long tasks before the tab reconnects.
+			// The hub restarts as version 2 and gets a job of two long tasks before the tab reconnects: the tab
+			// is kept offline meanwhile, or it could reconnect between the hub's start and the submission, find
+			// no work, and take the update at once (correctly, but then this test sees no task to wait for).
+			await context.setOffline(true);
 			await restart(v2);
-			// Tasks long enough (1,600 inputs in two) that the new worker installs while one runs, even on a fast machine.
 			const jobId = await submitJob(hub, 'demo-embedding', sentences(1600, 6, 30), 800);
-			// The tab reconnects, takes the first task, and finds the new version while it runs.
+			await context.setOffline(false);
+			// The tab reconnects, takes the tasks, and usually finds the new version while they run: then it
+			// must say it finishes them first. Now and then (a few runs in ten here) the update lands before the
+			// lease and the idle page reloads at once, which is right too. Either way the check that can fail is
+			// below: a task cut short by the reload would be leased twice.
+			const FINISHING = 'A new version of ExoStack is ready: finishing the current task first, then restarting.';
+			let sawFinishing = false;
 			await expect
-				.poll(async () => page.evaluate(() => [document.querySelector('[data-testid=update-status]')?.textContent?.trim() ?? '', document.querySelector('[data-testid=current-task]') !== null]), {
-					timeout: 60_000,
-					interval: 100
-				})
-				.toEqual(['A new version of ExoStack is ready: finishing the current task first, then restarting.', true]);
+				.poll(
+					async () => {
+						const [status, running, before] = await page
+							.evaluate(() => [
+								document.querySelector('[data-testid=update-status]')?.textContent?.trim() ?? '',
+								document.querySelector('[data-testid=current-task]') !== null,
+								(window as unknown as { beforeUpdate?: boolean }).beforeUpdate ?? false
+							])
+							.catch(() => ['', false, true]); // mid-reload
+						sawFinishing ||= status === FINISHING && running === true;
+						return sawFinishing || before === false;
+					},
+					{ timeout: 60_000, interval: 100 }
+				)
+				.toBe(true);
+			console.log(sawFinishing ? 'the update waited for the running task' : 'the update arrived between tasks and reloaded at once');
 			// Then the page reloads into version 2 and finishes the job.
 			await expect.poll(() => page.evaluate(() => (window as unknown as { beforeUpdate?: boolean }).beforeUpdate ?? false), { timeout: 120_000 }).toBe(false);
 			await expect.poll(async () => (await (await api(hub, `/api/jobs/${jobId}`)).json()).status, { timeout: 180_000 }).toBe('completed');

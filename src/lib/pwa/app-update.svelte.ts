@@ -49,7 +49,24 @@ export class AppUpdate {
 
 	/** Asks the server for a newer service worker now (the volunteer page does on every reconnect: hubs restart to update). */
 	check() {
-		void this.wb?.update().catch(() => {});
+		void this.wb
+			?.update()
+			.then(() => this.noticeInstalled())
+			.catch(() => {});
+	}
+
+	/**
+	 * Reads the registration itself after an update check: workbox-window reports only the updates it
+	 * can tell apart (it stops listening after the first one it takes for another tab's), and a missed
+	 * one would leave this page on the old version until it is closed.
+	 */
+	private async noticeInstalled() {
+		const registration = await navigator.serviceWorker.getRegistration();
+		const sw = registration?.installing ?? registration?.waiting;
+		if (!sw || !navigator.serviceWorker.controller) return;
+		const ready = () => sw.state === 'installed' && registration?.waiting === sw;
+		if (ready()) return void this.whenReady();
+		sw.addEventListener('statechange', () => void (ready() && this.whenReady()));
 	}
 
 	/** What must happen before this page may be replaced (finishing a task); null: ask the user. */
