@@ -116,7 +116,7 @@ async function throughHub(): Promise<{ ms: number; medianTaskMs: number; compute
 		const imported = await api(hub, '/api/models', { method: 'POST', json: { path: modelDir, id: 'bench-minilm' } });
 		if (imported.status !== 201) throw new Error(await imported.text());
 		const tabs = await Promise.all([browser.newPage(), browser.newPage()]);
-		await Promise.all(tabs.map((t) => t.goto(`${hub.url}/volunteer?mode=always&backend=wasm&threads=${HALF}`)));
+		await Promise.all(tabs.map((t) => t.goto(`${hub.url}/volunteer?mode=always&backend=wasm&threads=${HALF}&max_tasks=1`)));
 		const job = async (input: string[]) => {
 			const res = await api(hub, '/api/jobs', { method: 'POST', json: { task_type: 'embedding', model: 'bench-minilm', input, chunk_size: CHUNK } });
 			const { task_id } = (await res.json()) as { task_id: string };
