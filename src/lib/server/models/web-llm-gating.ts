@@ -23,15 +23,18 @@ async function requirementsOf(blobs: BlobStore, model: ModelManifest): Promise<W
 
 /** How long the list of WebLLM models is reused: it is read before every claim, and models change rarely. */
 const LIST_TTL_MS = 5000;
-let listed: { models: Promise<ModelManifest[]>; until: number } | null = null;
+/** Per database (tests run several hubs in one process). */
+const listed = new WeakMap<Db, { models: Promise<ModelManifest[]>; until: number }>();
 
 function webLlmModels(db: Db): Promise<ModelManifest[]> {
-	if (!listed || listed.until <= Date.now()) {
+	let entry = listed.get(db);
+	if (!entry || entry.until <= Date.now()) {
 		const models = listModels(db).then((all) => all.filter(isWebLlmModel));
-		listed = { models, until: Date.now() + LIST_TTL_MS };
-		models.catch(() => (listed = null));
+		entry = { models, until: Date.now() + LIST_TTL_MS };
+		listed.set(db, entry);
+		models.catch(() => listed.get(db)?.models === models && listed.delete(db));
 	}
-	return listed.models;
+	return entry.models;
 }
 
 /** Whether a volunteer with these capabilities cannot run this WebLLM model (its adapter falls short, or it has none). */
@@ -54,6 +57,6 @@ export async function modelsBeyondReach(db: Db, blobs: BlobStore, capabilities: 
 }
 
 /** Forget the cached list now (this process imported a model). */
-export function forgetWebLlmModels(): void {
-	listed = null;
+export function forgetWebLlmModels(db: Db): void {
+	listed.delete(db);
 }

@@ -48,7 +48,7 @@ export const POST = withApiErrors(async ({ request }) => {
 						hub: hub.config.huggingFace
 					});
 		hub.models.forget(manifest.id);
-		forgetWebLlmModels();
+		forgetWebLlmModels(hub.db);
 		return json(modelView({ ...manifest, source: 'import' }), { status: 201 });
 	} catch (e) {
 		throw new ApiError(400, `could not import ${from}: ${(e as Error).message}`);
