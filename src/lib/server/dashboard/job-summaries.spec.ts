@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { sql } from 'drizzle-orm';
 import { openTestDatabase, TEST_DB_KINDS } from '../db/testing';
 import type { Database, Db } from '../db';
-import { claimFor, completeAs, makeJob, policy, seedModel, seedVolunteers } from '../scheduler/testing';
+import { claimFor, completeAs, makeJob, policy, seedModel, seedVolunteers, resetTables } from '../scheduler/testing';
 import { failTask } from '../scheduler/fail-task';
 import { cancelJob } from '../scheduler/cancel-job';
 import { jobSummaries } from './job-summaries';
@@ -17,7 +16,7 @@ describe.each(TEST_DB_KINDS)('dashboard job summaries and throughput on %s', (ki
 	});
 	afterAll(() => database?.close());
 	beforeEach(async () => {
-		await db.execute(sql`truncate models, jobs, tasks, results, accepted_results, credit_ledger, volunteers, volunteer_sessions cascade`);
+		await resetTables(db);
 		await seedModel(db);
 		await seedVolunteers(db, ['a']);
 	});

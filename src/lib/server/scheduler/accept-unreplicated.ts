@@ -1,16 +1,9 @@
 import { sql } from 'drizzle-orm';
 import type { Db } from '../db';
 import { rowsOf } from '../db/rows';
-import type { Backend } from '../../protocol/volunteer';
+import type { Completion } from './complete-task';
 
-export interface UnreplicatedResult {
-	taskId: number;
-	leaseToken: string;
-	volunteerId: string;
-	outputs: unknown[];
-	backend: Backend;
-	resultClass: string;
-	durationMs: number;
+export interface UnreplicatedResult extends Completion {
 	inputs: number;
 	/** Credit for accepting it: inputs × the model's credit per input. */
 	amount: number;

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { eq, sql } from 'drizzle-orm';
+import { eq } from 'drizzle-orm';
 import { models, tasks } from '../db/schema';
 import { openTestDatabase, TEST_DB_KINDS } from '../db/testing';
 import type { Database, Db } from '../db';
@@ -7,7 +7,7 @@ import { checkpointTask } from './checkpoint-task';
 import { completeTask } from './complete-task';
 import { finishJobIfDone } from './finish-job';
 import { getJobStatus } from './job-status';
-import { claimFor, completeAs, makeJob, policy, seedModel, seedVolunteers, vec } from './testing';
+import { claimFor, completeAs, makeJob, policy, seedModel, seedVolunteers, vec, resetTables } from './testing';
 
 /** Hands in outputs vec(from + i) for the lease's inputs (a resumed lease starts after the checkpoint). */
 function completeFrom(db: Db, t: { id: number; leaseToken: string; inputs: string[]; checkpointed: number }, volunteerId: string, backend: 'wasm' | 'native' = 'wasm') {
@@ -24,7 +24,7 @@ describe.each(TEST_DB_KINDS)('checkpoints of yielded tasks on %s', (kind) => {
 	});
 	afterAll(() => database?.close());
 	beforeEach(async () => {
-		await db.execute(sql`truncate models, jobs, tasks, results, accepted_results, credit_ledger, volunteers, volunteer_sessions cascade`);
+		await resetTables(db);
 		await seedModel(db);
 		await seedVolunteers(db, ['a', 'b', 'c']);
 	});

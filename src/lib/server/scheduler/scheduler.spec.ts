@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { eq, sql } from 'drizzle-orm';
+import { eq } from 'drizzle-orm';
 import { models, results, tasks, volunteers } from '../db/schema';
 import { openTestDatabase, TEST_DB_KINDS } from '../db/testing';
+import { resetTables } from './testing';
 import type { Database, Db } from '../db';
 import { createJob } from './create-job';
 import { claimTasks, type ClaimRequest } from './claim-tasks';
@@ -62,7 +63,7 @@ describe.each(TEST_DB_KINDS)('scheduler on %s', (kind) => {
 	});
 	afterAll(() => database?.close());
 	beforeEach(async () => {
-		await db.execute(sql`truncate models, jobs, tasks, results, volunteers, volunteer_sessions cascade`);
+		await resetTables(db);
 		await seed(db);
 	});
 

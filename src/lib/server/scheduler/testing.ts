@@ -1,4 +1,5 @@
 /** Fixtures for scheduler specs: a model, volunteers, jobs, claims and completions with small vectors. */
+import { sql } from 'drizzle-orm';
 import { models, volunteers } from '../db/schema';
 import type { Db } from '../db';
 import { createJob } from './create-job';
@@ -7,6 +8,11 @@ import { completeTask } from './complete-task';
 
 export const policy = { maxFailures: 3, backoffMs: 0, tolerance: 1e-3 };
 export const vec = (x: number) => [x, x + 1, x + 2];
+
+/** Empties every table a scheduler spec writes, so each test starts from nothing. */
+export async function resetTables(db: Db) {
+	await db.execute(sql`truncate models, jobs, tasks, results, accepted_results, credit_ledger, volunteers, volunteer_sessions cascade`);
+}
 
 export async function seedModel(db: Db, cost = 1) {
 	await db.insert(models).values({

@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { eq, sql } from 'drizzle-orm';
+import { eq } from 'drizzle-orm';
 import { acceptedResults, creditLedger, results, tasks, volunteers } from '../db/schema';
 import { openTestDatabase, TEST_DB_KINDS } from '../db/testing';
 import type { Database, Db } from '../db';
 import { finishJobIfDone } from './finish-job';
 import { getJobStatus } from './job-status';
-import { claimFor, completeAs, makeJob, policy, seedModel, seedVolunteers, vec } from './testing';
+import { claimFor, completeAs, makeJob, policy, seedModel, seedVolunteers, vec, resetTables } from './testing';
 import { failTask } from './fail-task';
 import { releaseSessionLeases } from './release-leases';
 
@@ -18,7 +18,7 @@ describe.each(TEST_DB_KINDS)('replication, validation and credit on %s', (kind) 
 	});
 	afterAll(() => database?.close());
 	beforeEach(async () => {
-		await db.execute(sql`truncate models, jobs, tasks, results, accepted_results, credit_ledger, volunteers, volunteer_sessions cascade`);
+		await resetTables(db);
 		await seedModel(db, 2.5);
 		await seedVolunteers(db, ['a', 'b', 'c', 'd', 'e']);
 	});
