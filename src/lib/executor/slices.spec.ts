@@ -21,6 +21,15 @@ describe('inSlices', () => {
 		expect((error as PartialAbort).outputs).toEqual(Array.from({ length: 24 }, (_, i) => i));
 	});
 
+	it('says once, just before it, that the last slice is starting', async () => {
+		for (const [count, stride, expected] of [[20, 8, 16], [8, 8, 0], [3, 1, 2]] as const) {
+			const events: string[] = [];
+			await dutyCycled(count, { onLastSlice: () => events.push('last') }, async (start) => (events.push(`slice ${start}`), [start]), stride);
+			expect(events.filter((e) => e === 'last')).toHaveLength(1);
+			expect(events[events.indexOf('last') + 1]).toBe(`slice ${expected}`);
+		}
+	});
+
 	it('keeps the busy share at the duty cycle', async () => {
 		let busy = 0;
 		const started = performance.now();

@@ -84,6 +84,7 @@ export async function dutyCycled<T>(count: number, ctx: RunOptions, step: (start
 	try {
 		for (let start = 0; start < count; start += stride) {
 			throwIfAborted(ctx.signal);
+			if (start + stride >= count) ctx.onLastSlice?.();
 			out.push(...(await governor.slice(() => step(start), ctx.dutyCycle ?? 1, ctx)));
 			ctx.onProgress?.(out.length);
 		}

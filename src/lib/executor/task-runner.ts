@@ -19,6 +19,8 @@ export interface RunOptions {
 	onProgress?: (done: number) => void;
 	/** Generated text as it is made: `index` is the input's position in the task. */
 	onText?: (index: number, delta: string) => void;
+	/** The task is starting its last slice: a volunteer asks for its next lease now, to have it in hand when this one ends. */
+	onLastSlice?: () => void;
 	/** Share of wall time (0–1] spent computing; the rest is slept between slices. Absent: 1. */
 	dutyCycle?: number;
 	/** Milliseconds just spent computing a slice (for the measured busy share). */

@@ -52,7 +52,7 @@ const serverScore = scoreReadiness({
  * What a server reports: no owner (idle source `none`, which the hub counts as long idle), plugged in,
  * pressure unknown. With the signals the hub scores it like any volunteer.
  */
-function serverReadiness(mode: VolunteerMode): Readiness {
+export function serverReadiness(mode: VolunteerMode): Readiness {
 	return {
 		score: serverScore,
 		ready: mode !== 'paused',

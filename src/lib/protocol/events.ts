@@ -44,6 +44,15 @@ export interface VolunteerCredit {
 export const StatusPayload = z.object({ mode: VolunteerMode, readiness: Readiness });
 export type StatusPayload = z.infer<typeof StatusPayload>;
 
+/**
+ * Leases a volunteer may hold beyond the tasks it runs at once (its power tier's cap): one, asked for when
+ * a running task starts its last slice and started the moment that task ends, so a volunteer never sits
+ * idle through a task request's round trip. Asking no earlier keeps the wait short (slices are small, to
+ * stop within a second), so a reserved task is not held back from an idle volunteer for long at the end
+ * of a job. The hub's claim allows for it.
+ */
+export const RESERVE_LEASES = 1;
+
 export const TaskRequest = z.object({ slots: z.number().int().min(1).max(16) });
 export type TaskRequest = z.infer<typeof TaskRequest>;
 

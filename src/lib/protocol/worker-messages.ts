@@ -41,6 +41,7 @@ export type FromWorker =
 	/** `busyMs`: time this worker has spent computing, all tasks together (the measured busy share). */
 	| { type: 'progress'; id: number; done: number; busyMs: number }
 	| { type: 'text'; id: number; index: number; delta: string }
+	| { type: 'last-slice'; id: number }
 	| { type: 'result'; id: number; outputs: unknown[]; variant: ModelVariant; durationMs: number }
 	/** `partial`: outputs of the inputs finished before an abort, kept as a checkpoint. */
 	| { type: 'error'; id: number; message: string; aborted: boolean; partial?: unknown[] }

@@ -16,7 +16,8 @@ import { startSweeper } from './scheduler/sweeper';
 /** How the scheduler's callers tell connected clients that something changed; the realtime layer fills it in. */
 export interface Notifier {
 	workAvailable(): void;
-	jobChanged(jobId: string): void;
+	/** `ended`: the job just reached its final state; its watchers hear at once, not at the end of the coalescing window. */
+	jobChanged(jobId: string, ended?: boolean): void;
 	tasksCancelled(taskIds: number[]): void;
 }
 

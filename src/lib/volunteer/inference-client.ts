@@ -8,9 +8,10 @@ type Pending = {
 	reject: (e: Error) => void;
 	onProgress?: (done: number) => void;
 	onText?: (index: number, delta: string) => void;
+	onLastSlice?: () => void;
 };
 
-type RunHooks = { onProgress: (done: number) => void; onText?: (index: number, delta: string) => void };
+type RunHooks = Omit<Pending, 'resolve' | 'reject'> & { onProgress: (done: number) => void };
 
 export class InferenceClient {
 	private worker = new Worker(new URL('../worker/inference.worker.ts', import.meta.url), { type: 'module' });
@@ -54,7 +55,7 @@ export class InferenceClient {
 		this.failAll(new Error('the inference worker was stopped'));
 	}
 
-	private request(msg: ToWorker, hooks: Pick<Pending, 'onProgress' | 'onText'> = {}): Promise<FromWorker> {
+	private request(msg: ToWorker, hooks: Omit<Pending, 'resolve' | 'reject'> = {}): Promise<FromWorker> {
 		return new Promise((resolve, reject) => {
 			this.pending.set(msg.id, { resolve, reject, ...hooks });
 			this.worker.postMessage(msg);
@@ -72,6 +73,9 @@ export class InferenceClient {
 				return;
 			case 'text':
 				p.onText?.(msg.index, msg.delta);
+				return;
+			case 'last-slice':
+				p.onLastSlice?.();
 				return;
 			case 'error':
 				this.pending.delete(msg.id);

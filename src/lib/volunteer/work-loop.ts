@@ -5,7 +5,7 @@
  * It knows neither the DOM nor Node; the caller supplies the socket and the executor.
  */
 import type { Socket } from 'socket.io-client';
-import type { HelloPayload, HelloReply, TaskLease, VolunteerClientToServer, VolunteerServerToClient } from '../protocol/events';
+import { RESERVE_LEASES, type HelloPayload, type HelloReply, type TaskLease, type VolunteerClientToServer, type VolunteerServerToClient } from '../protocol/events';
 import type { Backend, Readiness, VolunteerMode } from '../protocol/volunteer';
 import type { RunnableTask } from '../executor/task-runner';
 import type { ModelVariant } from '../protocol/variants';
@@ -19,6 +19,8 @@ export interface ExecutorHooks {
 	onProgress: (done: number) => void;
 	/** Generated text as it is made, for input `index` of the task. */
 	onText: (index: number, delta: string) => void;
+	/** The task started its last slice (an executor that cannot tell never calls it). */
+	onLastSlice?: () => void;
 }
 
 export interface Executor {
@@ -64,7 +66,9 @@ export interface WorkLoopOptions {
 export const DEFAULT_LOOP_OPTIONS: WorkLoopOptions = { concurrency: 1, ackMs: 15_000, pollMs: 5_000, renewMs: 5_000, heartbeatMs: 10_000 };
 
 export class WorkLoop {
-	private running = new Map<number, { lease: TaskLease; controller: AbortController }>();
+	private running = new Map<number, { lease: TaskLease; controller: AbortController; lastSlice: boolean }>();
+	/** Leases in hand, not started yet (RESERVE_LEASES); `since` is when the lease was last renewed. */
+	private reserve: { lease: TaskLease; since: number }[] = [];
 	private connected = false;
 	private stopped = false;
 	private resolveSleep: (() => void) | null = null;
@@ -88,11 +92,13 @@ export class WorkLoop {
 			this.connected = false;
 			this.listener.connection?.('offline');
 			// The hub released this connection's leases when it dropped: finishing them would be wasted work.
+			this.reserve = [];
 			this.abortAll();
 		});
 		socket.on('work:available', () => this.wake());
 		socket.on('task:cancelled', ({ taskIds }) => {
 			for (const id of taskIds) this.running.get(id)?.controller.abort();
+			this.reserve = this.reserve.filter((r) => !taskIds.includes(r.lease.taskId));
 		});
 	}
 
@@ -120,6 +126,7 @@ export class WorkLoop {
 	 */
 	drain(): Promise<void> {
 		this.draining = true;
+		this.releaseReserve();
 		if (this.running.size === 0) return Promise.resolve();
 		return new Promise((resolve) => this.drained.push(resolve));
 	}
@@ -142,9 +149,17 @@ export class WorkLoop {
 		this.wake();
 	}
 
-	/** The heartbeat: the readiness report, changed or not. */
+	/** The heartbeat: the readiness report, changed or not, and renewals of reserved leases that have waited long. */
 	private report() {
-		if (this.connected) this.socket.emit('status', { mode: this.host.mode(), readiness: this.host.readiness() }, () => {});
+		if (!this.connected) return;
+		this.socket.emit('status', { mode: this.host.mode(), readiness: this.host.readiness() }, () => {});
+		for (const r of this.reserve.filter((r) => Date.now() - r.since >= this.options.renewMs)) {
+			r.since = Date.now();
+			const { taskId, leaseToken } = r.lease;
+			this.socket.emit('task:progress', { taskId, leaseToken, done: 0 }, (reply) => {
+				if (!reply.ok) this.reserve = this.reserve.filter((x) => x !== r);
+			});
+		}
 	}
 
 	private mayWork() {
@@ -155,8 +170,16 @@ export class WorkLoop {
 		return this.host.maxTasks?.() ?? this.options.concurrency;
 	}
 
+	/** Stops every running task and gives the reserved leases back. */
 	private abortAll() {
+		this.releaseReserve();
 		for (const { controller } of this.running.values()) controller.abort();
+	}
+
+	private releaseReserve() {
+		for (const { lease } of this.reserve.splice(0)) {
+			if (this.connected) this.socket.emit('task:release', { taskId: lease.taskId, leaseToken: lease.leaseToken }, () => {});
+		}
 	}
 
 	private async hello() {
@@ -174,11 +197,29 @@ export class WorkLoop {
 
 	private async loop() {
 		while (!this.stopped) {
-			const free = this.capacity() - this.running.size;
-			const leases = this.connected && !this.draining && free > 0 && this.mayWork() ? await this.request(free) : [];
-			for (const lease of leases) void this.runTask(lease);
+			this.startReserved();
+			const wanted = this.mayTake() ? this.wanted() : 0;
+			const leases = wanted > 0 ? await this.request(wanted) : [];
+			this.reserve.push(...leases.map((lease) => ({ lease, since: Date.now() })));
+			// Stopped, paused or draining while the request was out: what it brought goes straight back.
+			if (!this.mayTake()) this.releaseReserve();
+			this.startReserved();
 			if (leases.length === 0) await this.sleep(this.options.pollMs);
 		}
+	}
+
+	private mayTake() {
+		return this.connected && !this.draining && this.mayWork();
+	}
+
+	/** Free slots, plus the reserve once a running task is on its last slice, less the leases in hand. */
+	private wanted() {
+		const finishing = [...this.running.values()].some((r) => r.lastSlice) ? RESERVE_LEASES : 0;
+		return this.capacity() + finishing - this.running.size - this.reserve.length;
+	}
+
+	private startReserved() {
+		while (this.mayTake() && this.running.size < this.capacity() && this.reserve.length > 0) void this.runTask(this.reserve.shift()!.lease);
 	}
 
 	private async request(slots: number): Promise<TaskLease[]> {
@@ -194,7 +235,8 @@ export class WorkLoop {
 
 	private async runTask(lease: TaskLease) {
 		const controller = new AbortController();
-		this.running.set(lease.taskId, { lease, controller });
+		const entry = { lease, controller, lastSlice: false };
+		this.running.set(lease.taskId, entry);
 		this.listener.taskStarted?.(lease);
 		let renewedAt = Date.now();
 		const onProgress = (done: number) => {
@@ -206,9 +248,13 @@ export class WorkLoop {
 		const ids = { taskId: lease.taskId, leaseToken: lease.leaseToken };
 		const relay = new TextRelay((index, offset, text) => this.socket.emit('task:text', { ...ids, index, offset, text }));
 		try {
-			const { outputs, variant, durationMs } = await this.executor.run(lease, { onProgress, onText: (i, d) => relay.push(i, d) }, controller.signal);
+			const onLastSlice = () => {
+				entry.lastSlice = true;
+				this.wake();
+			};
+			const { outputs, variant, durationMs } = await this.executor.run(lease, { onProgress, onText: (i, d) => relay.push(i, d), onLastSlice }, controller.signal);
 			relay.flush();
-			// Free the slot before delivering, so the next lease is asked for while this result is committed.
+			// Free the slot before delivering, so a reserved lease starts (or the next is asked for) while this result is committed.
 			this.running.delete(lease.taskId);
 			this.wake();
 			await handIn(this.socket, this.listener, this.options.ackMs, lease, { outputs, variant, durationMs, backend: this.executor.backend });

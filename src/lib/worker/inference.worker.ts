@@ -60,7 +60,8 @@ async function run(id: number, task: Extract<ToWorker, { type: 'run' }>['task'],
 			governor,
 			onBusy: (ms) => (busyMs += ms),
 			onProgress: (done) => post({ type: 'progress', id, done, busyMs }),
-			onText: (index, delta) => post({ type: 'text', id, index, delta })
+			onText: (index, delta) => post({ type: 'text', id, index, delta }),
+			onLastSlice: () => post({ type: 'last-slice', id })
 		});
 		post({ type: 'result', id, outputs, variant, durationMs: performance.now() - started });
 	} catch (e) {

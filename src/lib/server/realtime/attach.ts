@@ -74,8 +74,9 @@ function crossProcessBroadcasts(hub: Hub, io: Server, url: string) {
 }
 
 function notifier(hub: Hub, volunteers: VolunteerNamespace, dashboards: DashboardNamespace, streams: TextStreams): Notifier {
-	const pending = new Set<string>();
+	const pending = new Map<string, ReturnType<typeof setTimeout>>();
 	const flush = async (jobId: string) => {
+		clearTimeout(pending.get(jobId));
 		pending.delete(jobId);
 		const update = await jobUpdate(hub, jobId).catch(() => null);
 		if (update && TERMINAL_JOB_STATUSES.includes(update.status)) streams.jobEnded(jobId);
@@ -84,10 +85,10 @@ function notifier(hub: Hub, volunteers: VolunteerNamespace, dashboards: Dashboar
 	return {
 		workAvailable: () => void volunteers.emit('work:available'),
 		tasksCancelled: (taskIds) => void volunteers.emit('task:cancelled', { taskIds }),
-		jobChanged(jobId) {
+		jobChanged(jobId, ended) {
+			if (ended) return void flush(jobId);
 			if (pending.has(jobId)) return;
-			pending.add(jobId);
-			setTimeout(() => void flush(jobId), JOB_UPDATE_MS);
+			pending.set(jobId, setTimeout(() => void flush(jobId), JOB_UPDATE_MS));
 		}
 	};
 }

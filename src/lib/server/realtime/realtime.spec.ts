@@ -19,9 +19,14 @@ import { openTestDatabase, TEST_DB_KINDS } from '../db/testing';
 import { attachRealtime } from './attach';
 import { submitJob } from '../scheduler/submit-job';
 import { getJobStatus } from '../scheduler/job-status';
-import { startHeadlessVolunteer, nodeCapabilities } from '../../headless/headless-volunteer';
+import { startHeadlessVolunteer, nodeCapabilities, serverReadiness } from '../../headless/headless-volunteer';
 import type { JobUpdate } from '../../protocol/jobs';
-import type { JobText } from '../../protocol/events';
+import { RESERVE_LEASES, VOLUNTEER_NAMESPACE, type JobText } from '../../protocol/events';
+import * as ortNode from 'onnxruntime-node';
+import { TaskRunner } from '../../executor/task-runner';
+import type { OrtRuntime } from '../../executor/ort-runtime';
+import { WorkLoop, type VolunteerSocket } from '../../volunteer/work-loop';
+import type { VolunteerMode } from '../../protocol/volunteer';
 import type { GenerationOutput } from '../../protocol/generation';
 import { listJobTasks } from '../scheduler/list-jobs';
 import { writeFolder } from '../models/demo/write-model-folder';
@@ -112,10 +117,13 @@ describe.each(TEST_DB_KINDS)('realtime on %s', (kind) => {
 		const s = socket('/volunteer');
 		await s.timeout(5000).emitWithAck('hello', { identity: null, capabilities: nodeCapabilities(), mode: 'auto', readiness: signals() });
 		const id = await submit(Array.from({ length: 12 }, (_, i) => `sentence ${i}`), 2);
-		// 60 % on battery: two tasks at most, however many are asked for.
-		const first = await s.timeout(5000).emitWithAck('task:request', { slots: 5 });
+		// 60 % on battery: two tasks to run and one in reserve at most, however many are asked for.
+		const first = await s.timeout(5000).emitWithAck('task:request', { slots: 2 });
 		expect(first.tasks).toHaveLength(2);
+		const reserve = await s.timeout(5000).emitWithAck('task:request', { slots: 5 });
+		expect(reserve.tasks).toHaveLength(RESERVE_LEASES);
 		expect((await s.timeout(5000).emitWithAck('task:request', { slots: 5 })).tasks).toHaveLength(0);
+		for (const t of reserve.tasks) await s.timeout(5000).emitWithAck('task:release', { taskId: t.taskId, leaseToken: t.leaseToken });
 		// The owner is back: the hub rescores (the score sent is ignored) and leases nothing.
 		const back = signals({ idle: { state: 'active', seconds: 0, thresholdSeconds: 300, source: 'idle-detection' } });
 		expect(await s.timeout(5000).emitWithAck('status', { mode: 'auto', readiness: back })).toMatchObject({ ok: true });
@@ -132,7 +140,7 @@ describe.each(TEST_DB_KINDS)('realtime on %s', (kind) => {
 		expect((await s.timeout(5000).emitWithAck('task:request', { slots: 5 })).tasks).toHaveLength(0);
 		// Away again: the kept task comes back with only the input left to compute.
 		await s.timeout(5000).emitWithAck('status', { mode: 'auto', readiness: signals() });
-		const again = (await s.timeout(5000).emitWithAck('task:request', { slots: 5 })).tasks as { taskId: number }[];
+		const again = (await s.timeout(5000).emitWithAck('task:request', { slots: 2 })).tasks as { taskId: number }[];
 		expect(again).toHaveLength(2);
 		expect(again.find((t) => t.taskId === a.taskId)).toMatchObject({ resumeAt: 1, inputs: [a.inputs[1]] });
 	});
@@ -278,6 +286,65 @@ describe.each(TEST_DB_KINDS)('realtime on %s', (kind) => {
 		const able = await ask(browser(['shader-f16']));
 		expect(able.tasks.map((t) => t.jobId)).toEqual([jobId]);
 		able.s.disconnect();
+	});
+
+	it('holds the next task in reserve while the last slice runs, starts it at once, and gives it back on pause', async () => {
+		const jobId = await submit(Array.from({ length: 48 }, (_, i) => `sentence number ${i} about the weather`), 16);
+		const states = async () => (await listJobTasks(hub.db, jobId)).map((t) => t.state);
+		const leased = async () => (await states()).filter((s) => s === 'leased').length;
+		// The volunteer's own loop and runner on onnxruntime-node; the test only holds each finished task
+		// back (its outputs already computed) until it says so, standing in for a slow last slice.
+		const runner = new TaskRunner(ortNode as unknown as OrtRuntime, blobFiles(), { intraOpNumThreads: 1 });
+		const gate = () => {
+			let open!: () => void;
+			return { promise: new Promise<void>((r) => (open = r)), resolve: () => open() };
+		};
+		let hold = gate();
+		let mode: VolunteerMode = 'always';
+		const started: number[] = [];
+		const s = connect(new URL(VOLUNTEER_NAMESPACE, url).href, { transports: ['websocket'], autoConnect: false }) as VolunteerSocket;
+		sockets.push(s as AnySocket);
+		const loop = new WorkLoop(
+			s,
+			{
+				backend: 'native',
+				async run(task, hooks, signal) {
+					const out = await runner.run(task, { ...hooks, signal });
+					await Promise.race([hold.promise, new Promise((_, reject) => signal.addEventListener('abort', () => reject(new DOMException('stopped', 'AbortError'))))]);
+					return { ...out, durationMs: 1 };
+				}
+			},
+			{ hello: async () => ({ identity: null, capabilities: nodeCapabilities(), mode, readiness: serverReadiness(mode) }), saveIdentity() {}, readiness: () => serverReadiness(mode), mode: () => mode, maxTasks: () => 1 },
+			{ taskStarted: (lease) => started.push(lease.taskId) }
+		);
+		loop.start();
+		try {
+			// One task running (its last slice done, held), the next one leased beside it, no more.
+			await expect.poll(leased, { timeout: 10_000, interval: 20 }).toBe(1 + RESERVE_LEASES);
+			await new Promise((r) => setTimeout(r, 300));
+			expect(await leased()).toBe(1 + RESERVE_LEASES);
+			expect(started).toHaveLength(1);
+			// Released: the reserved task starts at once, and in turn reserves the third.
+			hold.resolve();
+			hold = gate();
+			await expect.poll(() => started.length, { timeout: 5000, interval: 10 }).toBe(2);
+			await expect.poll(async () => (await states()).join(), { timeout: 5000, interval: 20 }).toBe('done,leased,leased');
+			// Paused: the running task and the reserved one both go back now, not at their expiry.
+			mode = 'paused';
+			loop.statusChanged();
+			await expect.poll(leased, { timeout: 1000, interval: 20 }).toBe(0);
+			mode = 'always';
+			hold.resolve();
+			loop.statusChanged();
+			await expect.poll(async () => (await getJobStatus(hub.db, jobId))?.status, { timeout: 20_000, interval: 100 }).toBe('completed');
+		} finally {
+			loop.stop();
+			s.close();
+			await runner.release();
+		}
+		const vectors = (await getJobStatus(hub.db, jobId))!.result as number[][];
+		expect(vectors).toHaveLength(48);
+		for (const v of vectors) expect(Math.hypot(...v)).toBeCloseTo(1, 4);
 	});
 
 	it('runs a job through a headless volunteer and streams progress to a dashboard', async () => {

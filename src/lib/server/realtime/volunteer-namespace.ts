@@ -2,6 +2,7 @@ import type { Namespace, Socket } from 'socket.io';
 import type { Hub } from '../hub';
 import {
 	HelloPayload,
+	RESERVE_LEASES,
 	StatusPayload,
 	TaskCheckpoint,
 	TaskFailure,
@@ -207,7 +208,7 @@ async function lease(hub: Hub, s: VolunteerData, slots: number, gate: { maxLease
 		excludeModels: await modelsBeyondReach(hub.db, hub.blobs, s.capabilities),
 		leaseMs: hub.config.leaseMs,
 		tailMs: hub.config.tailMs,
-		maxHeld: gate.maxLeases,
+		maxHeld: gate.maxLeases + (gate.maxLeases > 0 ? RESERVE_LEASES : 0),
 		maxCost: gate.maxCost
 	});
 	timer();
@@ -268,8 +269,7 @@ async function accept(hub: Hub, counters: SessionCounters, s: VolunteerData, p: 
 async function announce(hub: Hub, jobId: string, settlement: Settlement | null) {
 	if (settlement?.outcome === 'accepted' && settlement.cancelledLeases.length > 0) hub.notify.tasksCancelled(settlement.cancelledLeases);
 	if (settlement?.outcome === 'spawned') hub.notify.workAvailable();
-	await finishJobIfDone(hub.db, jobId);
-	hub.notify.jobChanged(jobId);
+	hub.notify.jobChanged(jobId, (await finishJobIfDone(hub.db, jobId)) !== null);
 }
 
 /** A dropped connection gives its leases back at once, so another volunteer picks them up now, not at expiry. */

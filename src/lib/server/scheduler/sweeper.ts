@@ -18,7 +18,7 @@ export function startSweeper(hub: Pick<Hub, 'db' | 'config' | 'notify'>) {
 			if (taskIds.length > 0) hub.notify.tasksCancelled(taskIds);
 			for (const jobId of jobIds) hub.notify.jobChanged(jobId);
 			// Also the backstop for a job whose last result's after-commit finish was cut short (a crash).
-			for (const job of await finishJobs(hub.db)) hub.notify.jobChanged(job.id);
+			for (const job of await finishJobs(hub.db)) hub.notify.jobChanged(job.id, true);
 			if (jobIds.length > 0) hub.notify.workAvailable();
 			await deleteStaleSessions(hub.db, hub.config.heartbeatMs * 3);
 		} catch (e) {
