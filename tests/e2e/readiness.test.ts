@@ -10,6 +10,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, CDPSession, Page } from 'playwright-core';
 import { api, startHubProcess, type HubProcess } from '../harness/hub-process';
 import { launchChromium } from '../harness/chromium';
+import { RESERVE_LEASES } from '../../src/lib/protocol/events';
 import { maxAbsDiff, nodeReference } from '../harness/reference';
 import { sentences, submitJob, waitConnected, waitForJob } from '../harness/volunteer-page';
 
@@ -179,7 +180,7 @@ describe('readiness in auto mode', () => {
 		await cancel(id);
 	});
 
-	it('holds 5 tasks plugged in and 2 at 60 % battery', async () => {
+	it('holds 5 tasks plugged in and 2 at 60 % battery (each with one more in reserve near its end)', async () => {
 		const maxLeased = async (l: Laptop, salt: number) => {
 			const id = await submit(sentences(8 * 400, salt), 400);
 			let most = 0;
@@ -193,25 +194,38 @@ describe('readiness in auto mode', () => {
 		};
 		const plugged = await laptop('mode=auto&idle_duration=2&max_cpu=20', { charging: true, level: 1 }, 'idle');
 		expect(await plugged.text('max-tasks')).toBe('5');
-		expect(await maxLeased(plugged, 4)).toBe(5);
+		// The hub's count includes a lease taken in reserve as a task reaches its last slice (realtime.spec.ts
+		// checks that one exactly); it never reaches the next tier's count.
+		const plugged5 = await maxLeased(plugged, 4);
+		expect(plugged5).toBeGreaterThanOrEqual(5);
+		expect(plugged5).toBeLessThanOrEqual(5 + RESERVE_LEASES);
 		const battery = await laptop('mode=auto&idle_duration=2&max_cpu=20', { charging: false, level: 0.6 }, 'idle');
 		expect(await battery.text('max-tasks')).toBe('2');
-		expect(await maxLeased(battery, 5)).toBe(2);
+		const battery2 = await maxLeased(battery, 5);
+		expect(battery2).toBeGreaterThanOrEqual(2);
+		expect(battery2).toBeLessThanOrEqual(2 + RESERVE_LEASES);
 	});
 
-	it('keeps the worker under a 30 % CPU cap', async () => {
+	it('keeps the machine under a 30 % CPU cap', async () => {
 		const l = await laptop('mode=auto&idle_duration=2&max_cpu=30', { charging: true, level: 1 }, 'idle');
-		const id = await submit(sentences(6000, 6), 1000);
+		// Two full jobs: the work must outlast the window, or the share measured is the job's, not the cap's.
+		const ids = [await submit(sentences(10_000, 6), 1000), await submit(sentences(10_000, 7), 1000)];
 		await expect.poll(() => l.busyMs(), { timeout: 20_000 }).toBeGreaterThan(500);
+		// The cap is on the machine's CPU: while the worker computes, its WASM threads keep that many cores busy.
+		const threads = Number(/· (\d+) thr/.exec(await l.text('backend'))?.[1]);
+		const cores = await l.page.evaluate(() => navigator.hardwareConcurrency);
 		const [b0, t0] = [await l.busyMs(), Date.now()];
-		await new Promise((r) => setTimeout(r, 10_000));
+		await new Promise((r) => setTimeout(r, 8000));
 		const [b1, t1] = [await l.busyMs(), Date.now()];
-		const share = (b1 - b0) / (t1 - t0);
-		console.log(`busy share at a 30 % cap: ${(share * 100).toFixed(1)} %`);
+		expect((await (await api(hub, `/api/jobs/${ids[1]}`)).json()).status).not.toBe('completed');
+		const busy = (b1 - b0) / (t1 - t0);
+		const share = (busy * Math.min(threads, cores)) / cores;
+		console.log(`at a 30 % cap: worker busy ${(busy * 100).toFixed(1)} % of the time with ${threads} of ${cores} cores: ${(share * 100).toFixed(1)} % of the CPU`);
 		expect(share).toBeLessThanOrEqual(0.35);
-		expect(share).toBeGreaterThan(0.1);
+		// …and uses most of what it may: the machine's share is capped, so one thread of few cores rests little.
+		expect(share).toBeGreaterThan(0.5 * Math.min(0.3, Math.min(threads, cores) / cores));
 		await l.page.context().close();
-		await cancel(id);
+		for (const id of ids) await cancel(id);
 	});
 
 	it('serves the seed node API to agents that are not browsers, scored like browsers', async () => {

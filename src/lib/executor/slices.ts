@@ -53,9 +53,17 @@ function unlessAborted(p: Promise<void>, signal: AbortSignal | undefined): Promi
  * its share of rest, so the worker's busy share stays at the cap however many tasks it holds (each
  * task pacing only itself would let five tasks use five times the cap). A task aborted while waiting
  * for its turn stops at once.
+ *
+ * Rest is owed, not slept slice by slice: a timer cannot sleep the 1 ms a 2 ms slice of a small model
+ * owes (browsers clamp nested timers to 4 ms), which kept such a worker at a fraction of its cap. Rest
+ * is slept once at least MIN_REST_MS is owed; any time not computing (a sleep that ran long, a wait for
+ * work) counts towards it.
  */
 export class DutyGovernor {
 	private tail: Promise<void> = Promise.resolve();
+	/** Milliseconds of rest owed (negative: rest already taken ahead, up to MIN_REST_MS). */
+	private owed = 0;
+	private lastEnd = -Infinity;
 
 	async slice<T>(work: () => Promise<T>, duty: number, ctx: Pick<RunOptions, 'signal' | 'onBusy'>): Promise<T> {
 		const before = this.tail;
@@ -65,17 +73,31 @@ export class DutyGovernor {
 		try {
 			await unlessAborted(before, ctx.signal);
 			const began = performance.now();
+			this.rested(began - this.lastEnd);
 			const out = await work();
 			const busy = performance.now() - began;
 			ctx.onBusy?.(busy);
-			// An abort cuts the rest short but keeps the slice: the caller stops before the next one.
-			if (duty < 1) await pause((busy * (1 - duty)) / duty, ctx.signal).catch(() => {});
+			this.lastEnd = performance.now();
+			if (duty < 1) this.owed += (busy * (1 - duty)) / duty;
+			if (this.owed >= MIN_REST_MS) {
+				// An abort cuts the rest short but keeps the slice: the caller stops before the next one.
+				await pause(this.owed, ctx.signal).catch(() => {});
+				this.rested(performance.now() - this.lastEnd);
+				this.lastEnd = performance.now();
+			}
 			return out;
 		} finally {
 			release();
 		}
 	}
+
+	private rested(ms: number) {
+		this.owed = Math.max(-MIN_REST_MS, this.owed - Math.max(0, ms));
+	}
 }
+
+/** The shortest rest worth a timer: shorter debts add up until they reach it. */
+const MIN_REST_MS = 10;
 
 /** Runs `step(i)` for each unit of work, with the abort, checkpoint and duty-cycle rules above. */
 export async function dutyCycled<T>(count: number, ctx: RunOptions, step: (start: number) => Promise<T[]>, stride = SLICE): Promise<T[]> {

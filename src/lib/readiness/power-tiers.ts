@@ -61,3 +61,22 @@ export function powerTier(
 	}
 	return ORDER.indexOf(tier) < ORDER.indexOf(previous) ? tier : granted;
 }
+
+/**
+ * The WASM threads a volunteer starts with: its CPU share of the cores, at least one. Threads are fixed
+ * when the worker loads ONNX Runtime; later tier changes act through the duty cycle.
+ */
+export function threadsFor(cpuShare: number, cores: number): number {
+	return Math.max(1, Math.round(cores * cpuShare));
+}
+
+/**
+ * The share of wall time a WASM worker may compute so the machine's CPU stays under `cpuShare`: while
+ * it computes, its `threads` keep that many of the `cores` busy. One thread on a 2-core laptop uses
+ * half the CPU at most, so a 90 % cap needs no rest at all, and a 30 % cap lets it compute 60 % of
+ * the time, not 30 %. With no thread count (WebGPU) the cap applies to the worker's time as it stands.
+ */
+export function dutyCycleFor(cpuShare: number, cores: number, threads: number | null): number {
+	if (!threads || !cores) return cpuShare;
+	return Math.min(1, (cpuShare * cores) / Math.min(threads, cores));
+}

@@ -15,6 +15,7 @@ import { DEFAULT_SETTINGS, parseHours, settingsFromQuery, type VolunteerSettings
 import { loadSettings, saveSettings } from './settings-store';
 import { ReadinessMonitor } from './readiness-monitor.svelte';
 import { memoryCapMb } from '$lib/readiness/lease-gate';
+import { dutyCycleFor, threadsFor } from '$lib/readiness/power-tiers';
 import { weightsMb } from '$lib/readiness/task-weights';
 import { WorkLoop, type ConnectionState, type VolunteerSocket } from './work-loop';
 
@@ -23,6 +24,8 @@ export class Volunteer {
 	mode = $state<VolunteerMode>('always');
 	backend = $state<Backend | null>(null);
 	threads = $state(0);
+	/** Logical cores (navigator.hardwareConcurrency), known once the worker starts. */
+	private cores = 0;
 	volunteerId = $state<string | null>(null);
 	model = $state<string | null>(null);
 	current = $state<{ taskId: number; done: number; total: number } | null>(null);
@@ -31,7 +34,7 @@ export class Volunteer {
 	/** Inputs per second, smoothed over recent tasks. */
 	throughput = $state(0);
 	error = $state<string | null>(null);
-	log = $state<string[]>([]);
+	log = $state<{ id: number; text: string }[]>([]);
 	/** All-time work credited to this volunteer's identity, as the hub reported it at hello, plus this visit's. */
 	credit = $state<VolunteerCredit | null>(null);
 	/** The browser's own word on the network (navigator.onLine). */
@@ -66,9 +69,14 @@ export class Volunteer {
 		return this.monitor.report();
 	}
 
-	/** The CPU share a task may use: the owner's cap or the power tier's, whichever is lower. */
+	/** The share of the machine's CPU compute may use: the owner's cap or the power tier's, whichever is lower. */
 	get cpuShare(): number {
 		return Math.min(this.settings.maxCpu, this.monitor.assessment?.limits.maxCpu ?? 1);
+	}
+
+	/** The worker's duty cycle that keeps its threads within `cpuShare` of the machine. */
+	get dutyCycle(): number {
+		return dutyCycleFor(this.cpuShare, this.cores, this.backend === 'wasm' ? this.threads : null);
 	}
 
 	/** Tasks run at once: the power tier's cap, or the owner's if lower. */
@@ -93,11 +101,12 @@ export class Volunteer {
 			const budget = Math.round(this.settings.modelBudgetMb * 1e6);
 			const backend = caps.backend === 'webgpu' ? 'webgpu' : 'wasm';
 			// WASM threads are fixed when the first model loads: the CPU share of the cores, as the tier stands now.
-			const threads = this.settings.threads || Math.max(1, Math.round(caps.cores * this.cpuShare));
+			const threads = this.settings.threads || threadsFor(this.cpuShare, caps.cores);
 			const ready = await this.client.init(backend, threads, caps.webgpu?.features ?? [], budget);
 			capabilities = { ...caps, backend: ready.backend };
 			this.backend = ready.backend;
 			this.threads = ready.threads;
+			this.cores = caps.cores;
 			this.note(`compute ready: ${ready.backend}${ready.backend === 'wasm' ? `, ${ready.threads} thread(s)` : ''}`);
 		} catch (e) {
 			this.error = `could not start the inference worker: ${(e as Error).message}`;
@@ -116,7 +125,7 @@ export class Volunteer {
 					// The hub leases by the same cap; this guards against a tier that fell since the lease.
 					const cap = memoryCapMb(this.monitor.assessment?.tier ?? 'plugged', capabilities.deviceMemory);
 					if (weightsMb(task.model.files) > cap) throw new DOMException(`declined: ${task.model.id} is over this power tier's memory cap`, 'AbortError');
-					return client.run(task, { ...hooks, onProgress: (done) => ((this.busyMs = client.busyMs), hooks.onProgress(done)) }, signal, this.cpuShare);
+					return client.run(task, { ...hooks, onProgress: (done) => ((this.busyMs = client.busyMs), hooks.onProgress(done)) }, signal, this.dutyCycle);
 				}
 			},
 			{
@@ -226,7 +235,9 @@ export class Volunteer {
 		this.throughput = this.throughput ? 0.7 * this.throughput + 0.3 * rate : rate;
 	}
 
+	/** Newest first; each line keeps its id, so a new line adds one row to the page instead of rewriting all 30. */
 	private note(line: string) {
-		this.log = [`${new Date().toLocaleTimeString()}  ${line}`, ...this.log].slice(0, 30);
+		this.log = [{ id: this.logged++, text: `${new Date().toLocaleTimeString()}  ${line}` }, ...this.log].slice(0, 30);
 	}
+	private logged = 0;
 }
