@@ -11,6 +11,7 @@ import type { RunnableTask } from '../executor/task-runner';
 import type { ModelVariant } from '../protocol/variants';
 import { TextRelay } from './text-relay';
 import { giveBack, handIn } from './hand-in';
+import { LeaseReserve } from './lease-reserve';
 
 export type VolunteerSocket = Socket<VolunteerServerToClient, VolunteerClientToServer>;
 export type ConnectionState = 'connecting' | 'connected' | 'offline';
@@ -67,8 +68,7 @@ export const DEFAULT_LOOP_OPTIONS: WorkLoopOptions = { concurrency: 1, ackMs: 15
 
 export class WorkLoop {
 	private running = new Map<number, { lease: TaskLease; controller: AbortController; lastSlice: boolean }>();
-	/** Leases in hand, not started yet (RESERVE_LEASES); `since` is when the lease was last renewed. */
-	private reserve: { lease: TaskLease; since: number }[] = [];
+	private readonly reserve: LeaseReserve;
 	private connected = false;
 	private stopped = false;
 	private resolveSleep: (() => void) | null = null;
@@ -87,18 +87,19 @@ export class WorkLoop {
 		options: Partial<WorkLoopOptions> = {}
 	) {
 		this.options = { ...DEFAULT_LOOP_OPTIONS, ...options };
+		this.reserve = new LeaseReserve(socket, this.options.renewMs);
 		socket.on('connect', () => void this.hello());
 		socket.on('disconnect', () => {
 			this.connected = false;
 			this.listener.connection?.('offline');
 			// The hub released this connection's leases when it dropped: finishing them would be wasted work.
-			this.reserve = [];
+			this.reserve.forget();
 			this.abortAll();
 		});
 		socket.on('work:available', () => this.wake());
 		socket.on('task:cancelled', ({ taskIds }) => {
 			for (const id of taskIds) this.running.get(id)?.controller.abort();
-			this.reserve = this.reserve.filter((r) => !taskIds.includes(r.lease.taskId));
+			this.reserve.forget(taskIds);
 		});
 	}
 
@@ -126,7 +127,7 @@ export class WorkLoop {
 	 */
 	drain(): Promise<void> {
 		this.draining = true;
-		this.releaseReserve();
+		this.reserve.release();
 		if (this.running.size === 0) return Promise.resolve();
 		return new Promise((resolve) => this.drained.push(resolve));
 	}
@@ -153,13 +154,7 @@ export class WorkLoop {
 	private report() {
 		if (!this.connected) return;
 		this.socket.emit('status', { mode: this.host.mode(), readiness: this.host.readiness() }, () => {});
-		for (const r of this.reserve.filter((r) => Date.now() - r.since >= this.options.renewMs)) {
-			r.since = Date.now();
-			const { taskId, leaseToken } = r.lease;
-			this.socket.emit('task:progress', { taskId, leaseToken, done: 0 }, (reply) => {
-				if (!reply.ok) this.reserve = this.reserve.filter((x) => x !== r);
-			});
-		}
+		this.reserve.renew();
 	}
 
 	private mayWork() {
@@ -172,14 +167,8 @@ export class WorkLoop {
 
 	/** Stops every running task and gives the reserved leases back. */
 	private abortAll() {
-		this.releaseReserve();
+		this.reserve.release();
 		for (const { controller } of this.running.values()) controller.abort();
-	}
-
-	private releaseReserve() {
-		for (const { lease } of this.reserve.splice(0)) {
-			if (this.connected) this.socket.emit('task:release', { taskId: lease.taskId, leaseToken: lease.leaseToken }, () => {});
-		}
 	}
 
 	private async hello() {
@@ -200,9 +189,9 @@ export class WorkLoop {
 			this.startReserved();
 			const wanted = this.mayTake() ? this.wanted() : 0;
 			const leases = wanted > 0 ? await this.request(wanted) : [];
-			this.reserve.push(...leases.map((lease) => ({ lease, since: Date.now() })));
+			this.reserve.add(leases);
 			// Stopped, paused or draining while the request was out: what it brought goes straight back.
-			if (!this.mayTake()) this.releaseReserve();
+			if (!this.mayTake()) this.reserve.release();
 			this.startReserved();
 			if (leases.length === 0) await this.sleep(this.options.pollMs);
 		}
@@ -215,11 +204,11 @@ export class WorkLoop {
 	/** Free slots, plus the reserve once a running task is on its last slice, less the leases in hand. */
 	private wanted() {
 		const finishing = [...this.running.values()].some((r) => r.lastSlice) ? RESERVE_LEASES : 0;
-		return this.capacity() + finishing - this.running.size - this.reserve.length;
+		return this.capacity() + finishing - this.running.size - this.reserve.size;
 	}
 
 	private startReserved() {
-		while (this.mayTake() && this.running.size < this.capacity() && this.reserve.length > 0) void this.runTask(this.reserve.shift()!.lease);
+		while (this.mayTake() && this.running.size < this.capacity() && this.reserve.size > 0) void this.runTask(this.reserve.take()!);
 	}
 
 	private async request(slots: number): Promise<TaskLease[]> {

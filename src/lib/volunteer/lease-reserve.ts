@@ -1,0 +1,53 @@
+/**
+ * The lease a volunteer holds beyond the tasks it runs (RESERVE_LEASES): asked for when a running task
+ * starts its last slice, started the moment a slot frees, so no task waits on a request's round trip.
+ * While it waits it is renewed like a running task, and it goes back to the hub whenever the volunteer
+ * stops taking work, so a pause or a yield never strands a task until its lease expires.
+ */
+import type { TaskLease } from '../protocol/events';
+import type { VolunteerSocket } from './work-loop';
+
+export class LeaseReserve {
+	/** `since`: when the lease was issued or last renewed. */
+	private held: { lease: TaskLease; since: number }[] = [];
+
+	constructor(
+		private readonly socket: VolunteerSocket,
+		private readonly renewMs: number
+	) {}
+
+	get size() {
+		return this.held.length;
+	}
+
+	add(leases: TaskLease[]) {
+		this.held.push(...leases.map((lease) => ({ lease, since: Date.now() })));
+	}
+
+	take(): TaskLease | undefined {
+		return this.held.shift()?.lease;
+	}
+
+	/** Gives every reserved lease back to the hub now. */
+	release() {
+		for (const { lease } of this.held.splice(0)) {
+			if (this.socket.connected) this.socket.emit('task:release', { taskId: lease.taskId, leaseToken: lease.leaseToken }, () => {});
+		}
+	}
+
+	/** Drops leases the hub has already taken back: all of them (the connection dropped), or those cancelled. */
+	forget(taskIds?: number[]) {
+		this.held = taskIds ? this.held.filter((r) => !taskIds.includes(r.lease.taskId)) : [];
+	}
+
+	/** Renews the leases that have waited `renewMs`; one the hub no longer gives this volunteer is dropped. */
+	renew() {
+		for (const r of this.held.filter((r) => Date.now() - r.since >= this.renewMs)) {
+			r.since = Date.now();
+			const { taskId, leaseToken } = r.lease;
+			this.socket.emit('task:progress', { taskId, leaseToken, done: 0 }, (reply) => {
+				if (!reply.ok) this.held = this.held.filter((x) => x !== r);
+			});
+		}
+	}
+}
