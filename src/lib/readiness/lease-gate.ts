@@ -28,7 +28,7 @@ export interface LeaseGate {
 	score: number;
 	band: Band;
 	tier: PowerTier;
-	/** Most tasks the volunteer may hold at once. */
+	/** Most tasks the volunteer may run at once (the claim lets it hold RESERVE_LEASES more, waiting to start). */
 	maxLeases: number;
 	/** Tasks of models costing this much or more are not leased to it (task weight by band). */
 	maxCost: number;

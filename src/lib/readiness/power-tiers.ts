@@ -1,8 +1,8 @@
 /**
  * The power table from DESIGN.md (the seed README's), as data: what a volunteer may use at each battery
- * state. Both sides enforce it: the volunteer asks for at most `concurrent` tasks, runs WASM on its share
+ * state. Both sides enforce it: the volunteer runs at most `concurrent` tasks at once, runs WASM on its share
  * of threads with a duty cycle under `maxCpu`, and declines models over `maxMemory`; the hub never
- * leases more than `concurrent` tasks to it.
+ * leases more than `concurrent` tasks to it, plus the one it may hold in reserve (RESERVE_LEASES).
  */
 export const POWER_TIERS = ['plugged', 'high', 'mid', 'low', 'none'] as const;
 export type PowerTier = (typeof POWER_TIERS)[number];
