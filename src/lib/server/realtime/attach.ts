@@ -75,10 +75,19 @@ function crossProcessBroadcasts(hub: Hub, io: Server, url: string) {
 
 function notifier(hub: Hub, volunteers: VolunteerNamespace, dashboards: DashboardNamespace, streams: TextStreams): Notifier {
 	const pending = new Map<string, ReturnType<typeof setTimeout>>();
+	// Reads of one job can overlap (a job that ends is read at once, not at the end of the window) and
+	// finish out of order on a pool: only the read started last is sent, so `completed` is never
+	// followed by an older `running`.
+	const reading = new Map<string, number>();
+	let reads = 0;
 	const flush = async (jobId: string) => {
 		clearTimeout(pending.get(jobId));
 		pending.delete(jobId);
+		const read = ++reads;
+		reading.set(jobId, read);
 		const update = await jobUpdate(hub, jobId).catch(() => null);
+		if (reading.get(jobId) !== read) return;
+		reading.delete(jobId);
 		if (update && TERMINAL_JOB_STATUSES.includes(update.status)) streams.jobEnded(jobId);
 		if (update) dashboards.to(jobRoom(jobId)).emit('job:update', update);
 	};
