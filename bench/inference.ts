@@ -191,7 +191,7 @@ async function throughHub(tabCount: number, threads: number) {
 	}
 }
 
-/** CPU time (user + system) a process has used, from /proc (Linux); NaN elsewhere. */
+/** CPU time (user + system) a process has used, from /proc in clock ticks of 10 ms (Linux); NaN elsewhere. */
 function cpuMs(pid: number): number {
 	try {
 		const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');

@@ -1,25 +1,18 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { openTestDatabase, TEST_DB_KINDS } from '../db/testing';
-import type { Database, Db } from '../db';
-import { claimFor, completeAs, makeJob, policy, seedModel, seedVolunteers, resetTables } from '../scheduler/testing';
+import { describe, expect, it } from 'vitest';
+import { TEST_DB_KINDS } from '../db/testing';
+import type { Db } from '../db';
+import { claimFor, completeAs, makeJob, policy, seedModel, seedVolunteers, seededDatabase } from '../scheduler/testing';
 import { failTask } from '../scheduler/fail-task';
 import { cancelJob } from '../scheduler/cancel-job';
 import { jobSummaries } from './job-summaries';
 import { clusterThroughput, THROUGHPUT_BUCKET_MS } from './cluster-throughput';
 
 describe.each(TEST_DB_KINDS)('dashboard job summaries and throughput on %s', (kind) => {
-	let database: Database;
 	let db: Db;
-	beforeAll(async () => {
-		database = await openTestDatabase(kind);
-		db = database.db;
-	});
-	afterAll(() => database?.close());
-	beforeEach(async () => {
-		await resetTables(db);
-		await seedModel(db);
-		await seedVolunteers(db, ['a']);
-	});
+	seededDatabase(kind, async (d) => {
+		await seedModel(d);
+		await seedVolunteers(d, ['a']);
+	}, (opened) => (db = opened));
 
 	it('counts accepted inputs, completed chunks and dead chunks, but not cancelled ones as failed', async () => {
 		const { id: jobId } = await makeJob(db, 6, { chunkSize: 2 });

@@ -1,13 +1,13 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
 import { models, tasks } from '../db/schema';
-import { openTestDatabase, TEST_DB_KINDS } from '../db/testing';
-import type { Database, Db } from '../db';
+import { TEST_DB_KINDS } from '../db/testing';
+import type { Db } from '../db';
 import { checkpointTask } from './checkpoint-task';
 import { completeTask } from './complete-task';
 import { finishJobIfDone } from './finish-job';
 import { getJobStatus } from './job-status';
-import { claimFor, completeAs, makeJob, policy, seedModel, seedVolunteers, vec, resetTables } from './testing';
+import { claimFor, completeAs, makeJob, policy, seedModel, seedVolunteers, vec, seededDatabase } from './testing';
 
 /** Hands in outputs vec(from + i) for the lease's inputs (a resumed lease starts after the checkpoint). */
 function completeFrom(db: Db, t: { id: number; leaseToken: string; inputs: string[]; checkpointed: number }, volunteerId: string, backend: 'wasm' | 'native' = 'wasm') {
@@ -16,18 +16,11 @@ function completeFrom(db: Db, t: { id: number; leaseToken: string; inputs: strin
 }
 
 describe.each(TEST_DB_KINDS)('checkpoints of yielded tasks on %s', (kind) => {
-	let database: Database;
 	let db: Db;
-	beforeAll(async () => {
-		database = await openTestDatabase(kind);
-		db = database.db;
-	});
-	afterAll(() => database?.close());
-	beforeEach(async () => {
-		await resetTables(db);
-		await seedModel(db);
-		await seedVolunteers(db, ['a', 'b', 'c']);
-	});
+	seededDatabase(kind, async (d) => {
+		await seedModel(d);
+		await seedVolunteers(d, ['a', 'b', 'c']);
+	}, (opened) => (db = opened));
 
 	it('keeps the finished prefix, re-leases the rest at once and completes with both', async () => {
 		const { id: jobId } = await makeJob(db, 4, { chunkSize: 4 });

@@ -1,9 +1,9 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
 import { models, results, tasks, volunteers } from '../db/schema';
-import { openTestDatabase, TEST_DB_KINDS } from '../db/testing';
-import { resetTables } from './testing';
-import type { Database, Db } from '../db';
+import { TEST_DB_KINDS } from '../db/testing';
+import { seededDatabase } from './testing';
+import type { Db } from '../db';
 import { createJob } from './create-job';
 import { claimTasks, type ClaimRequest } from './claim-tasks';
 import { completeTask } from './complete-task';
@@ -55,17 +55,8 @@ function complete(db: Db, t: { id: number; leaseToken: string; inputs: string[] 
 }
 
 describe.each(TEST_DB_KINDS)('scheduler on %s', (kind) => {
-	let database: Database;
 	let db: Db;
-	beforeAll(async () => {
-		database = await openTestDatabase(kind);
-		db = database.db;
-	});
-	afterAll(() => database?.close());
-	beforeEach(async () => {
-		await resetTables(db);
-		await seed(db);
-	});
+	seededDatabase(kind, seed, (opened) => (db = opened));
 
 	it('splits a job into tasks of chunk size, in input order', async () => {
 		const { id, totalTasks } = await job(db, 5, 2);

@@ -1,13 +1,32 @@
 /** Fixtures for scheduler specs: a model, volunteers, jobs, claims and completions with small vectors. */
+import { afterAll, beforeAll, beforeEach } from 'vitest';
 import { sql } from 'drizzle-orm';
 import { models, volunteers } from '../db/schema';
-import type { Db } from '../db';
+import type { Database, Db } from '../db';
+import { openTestDatabase, type TestDbKind } from '../db/testing';
 import { createJob } from './create-job';
 import { claimTasks, type ClaimRequest } from './claim-tasks';
 import { completeTask } from './complete-task';
 
 export const policy = { maxFailures: 3, backoffMs: 0, tolerance: 1e-3 };
 export const vec = (x: number) => [x, x + 1, x + 2];
+
+/**
+ * A spec's database of `kind`: opened once for the file, emptied and given `seed` before each test.
+ * `open` receives it once it is open (the spec keeps it in its own `db`).
+ */
+export function seededDatabase(kind: TestDbKind, seed: (db: Db) => Promise<void>, open: (db: Db) => void) {
+	let database: Database;
+	beforeAll(async () => {
+		database = await openTestDatabase(kind);
+		open(database.db);
+	});
+	afterAll(() => database?.close());
+	beforeEach(async () => {
+		await resetTables(database.db);
+		await seed(database.db);
+	});
+}
 
 /** Empties every table a scheduler spec writes, so each test starts from nothing. */
 export async function resetTables(db: Db) {

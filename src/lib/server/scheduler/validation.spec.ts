@@ -1,27 +1,20 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
 import { acceptedResults, creditLedger, results, tasks, volunteers } from '../db/schema';
-import { openTestDatabase, TEST_DB_KINDS } from '../db/testing';
-import type { Database, Db } from '../db';
+import { TEST_DB_KINDS } from '../db/testing';
+import type { Db } from '../db';
 import { finishJobIfDone } from './finish-job';
 import { getJobStatus } from './job-status';
-import { claimFor, completeAs, makeJob, policy, seedModel, seedVolunteers, vec, resetTables } from './testing';
+import { claimFor, completeAs, makeJob, policy, seedModel, seedVolunteers, vec, seededDatabase } from './testing';
 import { failTask } from './fail-task';
 import { releaseSessionLeases } from './release-leases';
 
 describe.each(TEST_DB_KINDS)('replication, validation and credit on %s', (kind) => {
-	let database: Database;
 	let db: Db;
-	beforeAll(async () => {
-		database = await openTestDatabase(kind);
-		db = database.db;
-	});
-	afterAll(() => database?.close());
-	beforeEach(async () => {
-		await resetTables(db);
-		await seedModel(db, 2.5);
-		await seedVolunteers(db, ['a', 'b', 'c', 'd', 'e']);
-	});
+	seededDatabase(kind, async (d) => {
+		await seedModel(d, 2.5);
+		await seedVolunteers(d, ['a', 'b', 'c', 'd', 'e']);
+	}, (opened) => (db = opened));
 
 	const volunteer = async (id: string) => (await db.select().from(volunteers).where(eq(volunteers.id, id)))[0];
 
