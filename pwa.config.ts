@@ -61,7 +61,11 @@ export function pwa() {
 					// Large worker chunks left out of the precache (web-llm); hashed names, so cache-first is safe.
 					urlPattern: ({ url, sameOrigin }) => sameOrigin && /^\/_app\/immutable\/workers\/.+\.js$/.test(url.pathname),
 					handler: 'CacheFirst',
-					options: { cacheName: 'exostack-worker-chunks', expiration: { maxEntries: 16, purgeOnQuotaError: true }, cacheableResponse: { statuses: [200] } }
+					options: {
+						cacheName: 'exostack-worker-chunks',
+						expiration: { maxEntries: 16, purgeOnQuotaError: true },
+						cacheableResponse: { statuses: [200] }
+					}
 				},
 				{
 					urlPattern: ({ url, sameOrigin }) => sameOrigin && /^\/_app\/immutable\/.+\.wasm$/.test(url.pathname),

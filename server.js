@@ -39,7 +39,14 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
 }
 
 const immutable = path.resolve('build/client/_app/immutable');
-const types = { '.wasm': 'application/wasm', '.js': 'text/javascript', '.mjs': 'text/javascript', '.css': 'text/css', '.svg': 'image/svg+xml', '.json': 'application/json' };
+const types = {
+	'.wasm': 'application/wasm',
+	'.js': 'text/javascript',
+	'.mjs': 'text/javascript',
+	'.css': 'text/css',
+	'.svg': 'image/svg+xml',
+	'.json': 'application/json'
+};
 
 /** Serves the .br/.gz that scripts/compress-assets.js wrote beside an immutable asset, when the browser takes it. */
 function servePrecompressed(req, res) {
@@ -48,7 +55,10 @@ function servePrecompressed(req, res) {
 	const file = path.join(immutable, rel);
 	if (!file.startsWith(immutable + path.sep) || !types[path.extname(file)]) return false;
 	const accepted = req.headers['accept-encoding'] ?? '';
-	for (const [encoding, ext] of [['br', '.br'], ['gzip', '.gz']]) {
+	for (const [encoding, ext] of [
+		['br', '.br'],
+		['gzip', '.gz']
+	]) {
 		if (!accepted.includes(encoding)) continue;
 		const size = statSync(file + ext, { throwIfNoEntry: false })?.size;
 		if (size === undefined) continue;

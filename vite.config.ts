@@ -28,7 +28,10 @@ export default defineConfig({
 	},
 	test: {
 		projects: [
-			{ extends: true, test: { name: 'unit', include: ['src/**/*.spec.ts'], environment: 'node', testTimeout: 60_000, hookTimeout: 60_000 } },
+			{
+				extends: true,
+				test: { name: 'unit', include: ['src/**/*.spec.ts'], environment: 'node', testTimeout: 60_000, hookTimeout: 60_000 }
+			},
 			{
 				extends: true,
 				test: {

@@ -19,7 +19,11 @@ async function load(threads: number, config: EmbeddingConfig) {
 	const json = async (p: string) => JSON.parse(new TextDecoder().decode(await bytes(p)));
 	executor = await EmbeddingExecutor.create(
 		ort as unknown as OrtRuntime,
-		{ model: await bytes('onnx/model.onnx'), tokenizer: await json('tokenizer.json'), tokenizerConfig: await json('tokenizer_config.json') },
+		{
+			model: await bytes('onnx/model.onnx'),
+			tokenizer: await json('tokenizer.json'),
+			tokenizerConfig: await json('tokenizer_config.json')
+		},
 		config,
 		{ executionProviders: ['wasm'], graphOptimizationLevel: 'all' }
 	);

@@ -31,7 +31,14 @@ import { api, startHubProcess, tempDir } from '../tests/harness/hub-process';
 import { launchChromium } from '../tests/harness/chromium';
 import { crossOriginIsolation } from '../src/lib/server/http/isolation';
 
-const { values } = parseArgs({ options: { inputs: { type: 'string', default: '1024' }, chunk: { type: 'string', default: '16' }, threads: { type: 'string' }, only: { type: 'string' } } });
+const { values } = parseArgs({
+	options: {
+		inputs: { type: 'string', default: '1024' },
+		chunk: { type: 'string', default: '16' },
+		threads: { type: 'string' },
+		only: { type: 'string' }
+	}
+});
 /** `--only C,C1` (say) runs some parts: A (native and W1), B (needs A), C (with B2), C1 (with B1). */
 const PARTS = new Set((values.only ?? 'A,B,C,C1').split(','));
 const N = Number(values.inputs);
@@ -39,20 +46,36 @@ const CHUNK = Number(values.chunk);
 const T = Number(values.threads ?? os.availableParallelism());
 const HALF = Math.max(1, Math.floor(T / 2));
 const CONFIG: EmbeddingConfig = { pooling: 'none', normalize: true, maxLength: 512, dimensions: 384, output: 'sentence_embedding' };
-const WORDS = 'the quick brown fox jumps over a lazy dog while people read books about science music history and the weather in the mountains'.split(' ');
-const inputs = Array.from({ length: N }, (_, i) => Array.from({ length: 12 + (i % 17) }, (_, k) => WORDS[(i * 7 + k * 3) % WORDS.length]).join(' '));
+const WORDS =
+	'the quick brown fox jumps over a lazy dog while people read books about science music history and the weather in the mountains'.split(
+		' '
+	);
+const inputs = Array.from({ length: N }, (_, i) =>
+	Array.from({ length: 12 + (i % 17) }, (_, k) => WORDS[(i * 7 + k * 3) % WORDS.length]).join(' ')
+);
 
 const modelDir = tempDir('exostack-bench-minilm-');
 await writeModelFolder(modelDir, { layout: 'pooled', size: 'minilm' });
 const file = (rel: string) => readFileSync(path.join(modelDir, rel));
 const log = (s: string) => console.log(s);
-log(`model: MiniLM-L6-sized encoder (384 wide, 6 layers, 30522 vocab), ${N} sentences of 12–28 words, ${os.availableParallelism()} cores, load average ${os.loadavg()[0].toFixed(1)}`);
+log(
+	`model: MiniLM-L6-sized encoder (384 wide, 6 layers, 30522 vocab), ${N} sentences of 12–28 words, ${os.availableParallelism()} cores, load average ${os.loadavg()[0].toFixed(1)}`
+);
 
 /** In Node, no browser: onnxruntime-node, or onnxruntime-web's WASM build on one thread (its kernels alone). */
 async function inNode(runtime: 'native' | 'wasm', threads: number): Promise<number> {
 	const ort = runtime === 'native' ? (ortNode as unknown as OrtRuntime) : await wasmInNode();
 	const options = runtime === 'native' ? { intraOpNumThreads: threads } : { executionProviders: ['wasm'], graphOptimizationLevel: 'all' };
-	const ex = await EmbeddingExecutor.create(ort, { model: file('onnx/model.onnx'), tokenizer: JSON.parse(String(file('tokenizer.json'))), tokenizerConfig: JSON.parse(String(file('tokenizer_config.json'))) }, CONFIG, options);
+	const ex = await EmbeddingExecutor.create(
+		ort,
+		{
+			model: file('onnx/model.onnx'),
+			tokenizer: JSON.parse(String(file('tokenizer.json'))),
+			tokenizerConfig: JSON.parse(String(file('tokenizer_config.json')))
+		},
+		CONFIG,
+		options
+	);
 	const ms = await steady(async () => {
 		const t0 = performance.now();
 		for (let i = 0; i < N; i += 8) await ex.embed(inputs.slice(i, i + 8));
@@ -81,12 +104,28 @@ globalThis.bench = { load: (threads, config) => ask({ op: 'load', threads, confi
 /** A static server for the bench page: the bundled entry, ORT's files and the model, cross-origin isolated. */
 async function benchServer() {
 	const outdir = tempDir('exostack-bench-web-');
-	await esbuild.build({ entryPoints: ['bench/browser-entry.ts'], bundle: true, format: 'esm', outfile: path.join(outdir, 'entry.js'), logLevel: 'error' });
+	await esbuild.build({
+		entryPoints: ['bench/browser-entry.ts'],
+		bundle: true,
+		format: 'esm',
+		outfile: path.join(outdir, 'entry.js'),
+		logLevel: 'error'
+	});
 	const ortDir = path.resolve('node_modules/onnxruntime-web/dist');
 	const server = createServer((req, res) => {
 		const url = (req.url ?? '/').split('?')[0];
-		const [root, rel] = url.startsWith('/ort/') ? [ortDir, url.slice(5)] : url.startsWith('/model/') ? [modelDir, url.slice(7)] : [outdir, url === '/' ? 'index.html' : url.slice(1)];
-		const type = rel.endsWith('.wasm') ? 'application/wasm' : /\.m?js$/.test(rel) ? 'text/javascript' : rel.endsWith('.html') ? 'text/html' : 'application/octet-stream';
+		const [root, rel] = url.startsWith('/ort/')
+			? [ortDir, url.slice(5)]
+			: url.startsWith('/model/')
+				? [modelDir, url.slice(7)]
+				: [outdir, url === '/' ? 'index.html' : url.slice(1)];
+		const type = rel.endsWith('.wasm')
+			? 'application/wasm'
+			: /\.m?js$/.test(rel)
+				? 'text/javascript'
+				: rel.endsWith('.html')
+					? 'text/html'
+					: 'application/octet-stream';
 		try {
 			const body = rel === 'index.html' ? PAGE : readFileSync(path.join(root, path.normalize(rel)));
 			res.writeHead(200, { 'content-type': type, ...crossOriginIsolation }).end(body);
@@ -116,7 +155,9 @@ async function steady(pass: () => Promise<number>): Promise<number> {
 }
 
 async function browserRun(tabs: number, threads: number): Promise<number> {
-	type Bench = { bench: { load(t: number, c: EmbeddingConfig): Promise<{ isolated: boolean }>; run(p: string[], r: number): Promise<{ ms: number }> } };
+	type Bench = {
+		bench: { load(t: number, c: EmbeddingConfig): Promise<{ isolated: boolean }>; run(p: string[], r: number): Promise<{ ms: number }> };
+	};
 	const server = await benchServer();
 	const browser = await launchChromium({ webgpu: false });
 	const share = Math.ceil(N / tabs);
@@ -125,7 +166,10 @@ async function browserRun(tabs: number, threads: number): Promise<number> {
 		const t0 = performance.now();
 		const runs = await Promise.all(
 			pages.map((p, k) =>
-				p.evaluate(({ part, repeats }) => (globalThis as unknown as Bench).bench.run(part, repeats), { part: inputs.slice(k * share, (k + 1) * share), repeats: tabs === 1 ? 2 : 1 })
+				p.evaluate(({ part, repeats }) => (globalThis as unknown as Bench).bench.run(part, repeats), {
+					part: inputs.slice(k * share, (k + 1) * share),
+					repeats: tabs === 1 ? 2 : 1
+				})
 			)
 		);
 		return tabs === 1 ? runs[0].ms : performance.now() - t0;
@@ -133,7 +177,11 @@ async function browserRun(tabs: number, threads: number): Promise<number> {
 	try {
 		const pages = await Promise.all(Array.from({ length: tabs }, () => browser.newPage()));
 		await Promise.all(pages.map((p) => p.goto(server.url).then(() => p.waitForFunction(() => 'bench' in globalThis))));
-		const loaded = await Promise.all(pages.map((p) => p.evaluate(({ threads, config }) => (globalThis as unknown as Bench).bench.load(threads, config), { threads, config: CONFIG })));
+		const loaded = await Promise.all(
+			pages.map((p) =>
+				p.evaluate(({ threads, config }) => (globalThis as unknown as Bench).bench.load(threads, config), { threads, config: CONFIG })
+			)
+		);
 		if (!loaded.every((r) => r.isolated)) throw new Error('the bench page is not cross-origin isolated: no threads');
 		return await steady(() => pass(pages));
 	} finally {
@@ -153,7 +201,10 @@ async function throughHub(tabCount: number, threads: number) {
 		const timelines = tabs.map(watchFrames);
 		await Promise.all(tabs.map((t) => t.goto(`${hub.url}/volunteer?mode=always&backend=wasm&threads=${threads}&max_tasks=1`)));
 		const job = async (input: string[]) => {
-			const res = await api(hub, '/api/jobs', { method: 'POST', json: { task_type: 'embedding', model: 'bench-minilm', input, chunk_size: CHUNK } });
+			const res = await api(hub, '/api/jobs', {
+				method: 'POST',
+				json: { task_type: 'embedding', model: 'bench-minilm', input, chunk_size: CHUNK }
+			});
 			const { task_id } = (await res.json()) as { task_id: string };
 			return task_id;
 		};
@@ -169,9 +220,14 @@ async function throughHub(tabCount: number, threads: number) {
 				});
 			});
 		// The workers' time spent computing slices (the page shows it), without the duty cycle's rests.
-		const busy = async () => (await Promise.all(tabs.map(async (t) => Number(await t.getByTestId('busy-ms').textContent())))).reduce((x, y) => x + y, 0);
+		const busy = async () =>
+			(await Promise.all(tabs.map(async (t) => Number(await t.getByTestId('busy-ms').textContent())))).reduce((x, y) => x + y, 0);
 		// The first jobs download and load the model and warm the tabs up (see steady); the last one counts.
-		let t0 = 0, id = '', end = 0, hubCpuMs = 0, busyMs = 0;
+		let t0 = 0,
+			id = '',
+			end = 0,
+			hubCpuMs = 0,
+			busyMs = 0;
 		await steady(async () => {
 			for (const t of timelines) t.length = 0;
 			const [cpu0, busy0] = [cpuMs(hub.child.pid!), await busy()];
@@ -184,7 +240,16 @@ async function throughHub(tabCount: number, threads: number) {
 		const tasks = (await (await api(hub, `/api/jobs/${id}/tasks`)).json()) as { duration_ms: number }[];
 		const durations = tasks.map((t) => t.duration_ms).sort((x, y) => x - y);
 		const workerMs = durations.reduce((x, y) => x + y, 0);
-		return { ms: end - t0, tabs: tabCount, tasks: tasks.length, hubCpuMs, busyMs, workerMs, medianTaskMs: durations[durations.length >> 1], frames: accountFor(timelines, t0, end) };
+		return {
+			ms: end - t0,
+			tabs: tabCount,
+			tasks: tasks.length,
+			hubCpuMs,
+			busyMs,
+			workerMs,
+			medianTaskMs: durations[durations.length >> 1],
+			frames: accountFor(timelines, t0, end)
+		};
 	} finally {
 		await browser.close();
 		await hub.stop();
@@ -224,8 +289,11 @@ function watchFrames(page: Page): Frame[] {
  */
 function accountFor(timelines: Frame[][], t0: number, end: number) {
 	const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : 0);
-	const requestRtt: number[] = [], resultRtt: number[] = [], leaseToResult: number[] = [];
-	let firstLease = Infinity, lastAck = 0;
+	const requestRtt: number[] = [],
+		resultRtt: number[] = [],
+		leaseToResult: number[] = [];
+	let firstLease = Infinity,
+		lastAck = 0;
 	for (const frames of timelines) {
 		const asked = new Map<number, Frame>();
 		const leasedAt = new Map<number, number>();
@@ -245,7 +313,13 @@ function accountFor(timelines: Frame[][], t0: number, end: number) {
 			}
 		}
 	}
-	return { firstLeaseMs: firstLease - t0, requestRttMs: mean(requestRtt), leaseToResultMs: mean(leaseToResult), resultRttMs: mean(resultRtt), completedAfterLastAckMs: end - lastAck };
+	return {
+		firstLeaseMs: firstLease - t0,
+		requestRttMs: mean(requestRtt),
+		leaseToResultMs: mean(leaseToResult),
+		resultRttMs: mean(resultRtt),
+		completedAfterLastAckMs: end - lastAck
+	};
 }
 
 type HubRun = Awaited<ReturnType<typeof throughHub>>;
@@ -257,16 +331,31 @@ function describe(name: string, c: HubRun, anchorMs: number) {
 	const resting = (c.workerMs - c.busyMs) / available;
 	const outside = 1 - c.workerMs / available;
 	const f = c.frames;
-	log(`${name}: ${(N / (c.ms / 1000)).toFixed(1)} sentences/s (${c.ms.toFixed(0)} ms; ${c.tasks} tasks of ${CHUNK}, median ${c.medianTaskMs.toFixed(0)} ms)`);
-	log(`   volunteers' time: computing ${pct(computing)}, in a task but not computing (duty-cycle rest, task setup) ${pct(resting)}, outside tasks ${pct(outside)}`);
-	log(`   computing per task ${(c.busyMs / c.tasks).toFixed(0)} ms against the anchor's ${((anchorMs * c.tabs) / c.tasks).toFixed(0)} ms per ${CHUNK} sentences; the hub process used ${pct(c.hubCpuMs / c.ms)} of a core`);
-	log(`   frames: first lease ${f.firstLeaseMs.toFixed(0)} ms after submission; request round trip ${f.requestRttMs.toFixed(0)} ms; lease in hand → result sent ${f.leaseToResultMs.toFixed(0)} ms (a task's time in the worker ${(c.workerMs / c.tasks).toFixed(0)} ms, the rest in reserve); result round trip ${f.resultRttMs.toFixed(0)} ms; completed ${f.completedAfterLastAckMs.toFixed(0)} ms after the last result's ack`);
+	log(
+		`${name}: ${(N / (c.ms / 1000)).toFixed(1)} sentences/s (${c.ms.toFixed(0)} ms; ${c.tasks} tasks of ${CHUNK}, median ${c.medianTaskMs.toFixed(0)} ms)`
+	);
+	log(
+		`   volunteers' time: computing ${pct(computing)}, in a task but not computing (duty-cycle rest, task setup) ${pct(resting)}, outside tasks ${pct(outside)}`
+	);
+	log(
+		`   computing per task ${(c.busyMs / c.tasks).toFixed(0)} ms against the anchor's ${((anchorMs * c.tabs) / c.tasks).toFixed(0)} ms per ${CHUNK} sentences; the hub process used ${pct(c.hubCpuMs / c.ms)} of a core`
+	);
+	log(
+		`   frames: first lease ${f.firstLeaseMs.toFixed(0)} ms after submission; request round trip ${f.requestRttMs.toFixed(0)} ms; lease in hand → result sent ${f.leaseToResultMs.toFixed(0)} ms (a task's time in the worker ${(c.workerMs / c.tasks).toFixed(0)} ms, the rest in reserve); result round trip ${f.resultRttMs.toFixed(0)} ms; completed ${f.completedAfterLastAckMs.toFixed(0)} ms after the last result's ack`
+	);
 	return { computing, resting, outside, overhead: 1 - anchorMs / c.ms };
 }
 
 const pct = (x: number) => `${(x * 100).toFixed(1)} %`;
 const rate = (ms: number) => `${(N / (ms / 1000)).toFixed(1)} sentences/s (${ms.toFixed(0)} ms)`;
-const results: Record<string, unknown> = { when: new Date().toISOString(), cores: os.availableParallelism(), loadavg: os.loadavg()[0], N, CHUNK, T };
+const results: Record<string, unknown> = {
+	when: new Date().toISOString(),
+	cores: os.availableParallelism(),
+	loadavg: os.loadavg()[0],
+	N,
+	CHUNK,
+	T
+};
 
 if (PARTS.has('A')) {
 	const [a, a1, w1] = [await inNode('native', T), await inNode('native', 1), await inNode('wasm', 1)];
@@ -285,14 +374,18 @@ if (PARTS.has('C')) {
 	const b2 = await browserRun(2, HALF);
 	log(`B2 two tabs × ${HALF} thread(s), no hub:            ${rate(b2)}`);
 	const c = describe(`C  hub + two volunteer tabs × ${HALF} thread(s)`, await throughHub(2, HALF), b2);
-	log(`hub overhead, two volunteers (1 − C/B2 throughput): ${pct(c.overhead)} (target ≤ 5 % for tasks ≥ 50 ms); volunteer time outside tasks ${pct(c.outside)}`);
+	log(
+		`hub overhead, two volunteers (1 − C/B2 throughput): ${pct(c.overhead)} (target ≤ 5 % for tasks ≥ 50 ms); volunteer time outside tasks ${pct(c.outside)}`
+	);
 	Object.assign(results, { twoTabsMs: b2, C: c });
 }
 if (PARTS.has('C1')) {
 	const b1 = await browserRun(1, 1);
 	log(`B1 one tab × 1 thread, no hub:                  ${rate(b1)}`);
 	const c1 = describe('C1 hub + one volunteer tab × 1 thread', await throughHub(1, 1), b1);
-	log(`hub overhead, one volunteer and a core to spare (1 − C1/B1 throughput): ${pct(c1.overhead)}; volunteer time outside tasks ${pct(c1.outside)}`);
+	log(
+		`hub overhead, one volunteer and a core to spare (1 − C1/B1 throughput): ${pct(c1.overhead)}; volunteer time outside tasks ${pct(c1.outside)}`
+	);
 	Object.assign(results, { oneTabMs: b1, C1: c1 });
 }
 mkdirSync('bench/results', { recursive: true });

@@ -21,7 +21,10 @@ let count = 0;
 for (const file of files(root)) {
 	const data = readFileSync(file);
 	const { BROTLI_PARAM_QUALITY, BROTLI_PARAM_SIZE_HINT } = zlib.constants;
-	writeFileSync(`${file}.br`, zlib.brotliCompressSync(data, { params: { [BROTLI_PARAM_QUALITY]: 5, [BROTLI_PARAM_SIZE_HINT]: data.length } }));
+	writeFileSync(
+		`${file}.br`,
+		zlib.brotliCompressSync(data, { params: { [BROTLI_PARAM_QUALITY]: 5, [BROTLI_PARAM_SIZE_HINT]: data.length } })
+	);
 	writeFileSync(`${file}.gz`, zlib.gzipSync(data, { level: 9 }));
 	count++;
 }

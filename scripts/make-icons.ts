@@ -8,7 +8,10 @@ import { chromium } from 'playwright-core';
 
 const svg = readFileSync('static/favicon.svg', 'utf8');
 const background = /<rect[^>]*fill="([^"]+)"/.exec(svg)?.[1] ?? '#0f172a';
-const mark = svg.replace(/^<svg[^>]*>/, '').replace(/<\/svg>\s*$/, '').replace(/<rect[^>]*\/>/, '');
+const mark = svg
+	.replace(/^<svg[^>]*>/, '')
+	.replace(/<\/svg>\s*$/, '')
+	.replace(/<rect[^>]*\/>/, '');
 const maskable = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 64 64"><rect width="64" height="64" fill="${background}"/><g transform="translate(6.4 6.4) scale(0.8)">${mark}</g></svg>`;
 
 const icons = [

@@ -24,7 +24,11 @@ export interface DispatchOptions {
 }
 
 export async function exostackDispatch(o: DispatchOptions) {
-	const hub = await startHubProcess({ databaseUrl: o.databaseUrl, dataDir: tempDir(), env: { EXOSTACK_DB_POOL: String(o.pool), EXOSTACK_DEMO_MODELS: 'off', EXOSTACK_MAX_INPUTS: String(o.tasks) } });
+	const hub = await startHubProcess({
+		databaseUrl: o.databaseUrl,
+		dataDir: tempDir(),
+		env: { EXOSTACK_DB_POOL: String(o.pool), EXOSTACK_DEMO_MODELS: 'off', EXOSTACK_MAX_INPUTS: String(o.tasks) }
+	});
 	try {
 		const dir = tempDir('exostack-tiny-');
 		await writeModelFolder(dir, { layout: 'pooled', size: 'tiny' });
@@ -49,7 +53,14 @@ export async function exostackDispatch(o: DispatchOptions) {
 		const seconds = (performance.now() - started) / 1000;
 		await Promise.all(volunteers.map((v) => v.stop()));
 		const metrics = await (await fetch(`${hub.url}/metrics`)).text();
-		return { tasksPerSecond: o.tasks / seconds, seconds, leaseP50: percentile(latencies, 50), leaseP99: percentile(latencies, 99), requests: latencies.length, metrics };
+		return {
+			tasksPerSecond: o.tasks / seconds,
+			seconds,
+			leaseP50: percentile(latencies, 50),
+			leaseP99: percentile(latencies, 99),
+			requests: latencies.length,
+			metrics
+		};
 	} finally {
 		await hub.stop();
 	}

@@ -13,7 +13,9 @@ export async function pgBossAnchor(o: { databaseUrl: string; tasks: number; work
 		const queue = 'bench';
 		await boss.createQueue(queue);
 		for (let i = 0; i < o.tasks; i += 1000) {
-			await boss.insert(Array.from({ length: Math.min(1000, o.tasks - i) }, (_, k) => ({ name: queue, data: { input: `task ${(i + k) % 10}` } })));
+			await boss.insert(
+				Array.from({ length: Math.min(1000, o.tasks - i) }, (_, k) => ({ name: queue, data: { input: `task ${(i + k) % 10}` } }))
+			);
 		}
 		let done = 0;
 		const started = performance.now();
@@ -22,7 +24,10 @@ export async function pgBossAnchor(o: { databaseUrl: string; tasks: number; work
 				for (;;) {
 					const jobs = await boss.fetch<{ input: string }>(queue, { batchSize: o.batch });
 					if (jobs.length === 0) return;
-					await boss.complete(queue, jobs.map((j) => j.id));
+					await boss.complete(
+						queue,
+						jobs.map((j) => j.id)
+					);
 					done += jobs.length;
 				}
 			})

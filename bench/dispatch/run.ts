@@ -44,10 +44,18 @@ async function withDatabase<T>(run: (url: string) => Promise<T>): Promise<T> {
 console.log(`dispatch: ${tasks} tasks, ${volunteers} volunteers × ${concurrency} concurrent tasks, ${pool} database connections each`);
 const exo = await withDatabase((url) => exostackDispatch({ databaseUrl: url, tasks, volunteers, concurrency, pool }));
 const boss = await withDatabase((url) => pgBossAnchor({ databaseUrl: url, tasks, workers: volunteers * concurrency, batch: 1, pool }));
-console.log(`  exostack  ${fmt(exo.tasksPerSecond)} accepted tasks/s  (${fmt(exo.seconds, 2)} s; lease round trip p50 ${fmt(exo.leaseP50, 2)} ms, p99 ${fmt(exo.leaseP99, 2)} ms over ${exo.requests} requests)`);
-console.log(`  hub       claim transaction mean ${fmt(metricMeanMs(exo.metrics, 'exostack_claim_seconds'), 2)} ms, result transaction mean ${fmt(metricMeanMs(exo.metrics, 'exostack_complete_seconds'), 2)} ms`);
-console.log(`  pg-boss   ${fmt(boss.tasksPerSecond)} fetched+completed jobs/s  (${fmt(boss.seconds, 2)} s; ${volunteers * concurrency} workers, batch 1)`);
-console.log(`  ratio     ${fmt(exo.tasksPerSecond / boss.tasksPerSecond, 2)}× pg-boss   (targets: ≥ 2500 tasks/s, ≥ 2×, lease p99 < 50 ms)`);
+console.log(
+	`  exostack  ${fmt(exo.tasksPerSecond)} accepted tasks/s  (${fmt(exo.seconds, 2)} s; lease round trip p50 ${fmt(exo.leaseP50, 2)} ms, p99 ${fmt(exo.leaseP99, 2)} ms over ${exo.requests} requests)`
+);
+console.log(
+	`  hub       claim transaction mean ${fmt(metricMeanMs(exo.metrics, 'exostack_claim_seconds'), 2)} ms, result transaction mean ${fmt(metricMeanMs(exo.metrics, 'exostack_complete_seconds'), 2)} ms`
+);
+console.log(
+	`  pg-boss   ${fmt(boss.tasksPerSecond)} fetched+completed jobs/s  (${fmt(boss.seconds, 2)} s; ${volunteers * concurrency} workers, batch 1)`
+);
+console.log(
+	`  ratio     ${fmt(exo.tasksPerSecond / boss.tasksPerSecond, 2)}× pg-boss   (targets: ≥ 2500 tasks/s, ≥ 2×, lease p99 < 50 ms)`
+);
 
 /** A histogram's mean in ms, from the hub's Prometheus text. */
 function metricMeanMs(text: string, name: string): number {
@@ -56,9 +64,13 @@ function metricMeanMs(text: string, name: string): number {
 }
 
 if (Number(values.idle) > 0) {
-	const idle = await withDatabase((url) => idleConnections({ databaseUrl: url, connections: Number(values.idle), windowMs: Number(values.window) * 1000 }));
+	const idle = await withDatabase((url) =>
+		idleConnections({ databaseUrl: url, connections: Number(values.idle), windowMs: Number(values.window) * 1000 })
+	);
 	console.log(`idle: ${idle.connections} volunteers connected and said hello in ${fmt(idle.connectSeconds)} s`);
-	console.log(`  event-loop lag over ${values.window} s with heartbeats: p99 ${fmt(idle.lagP99Ms, 2)} ms, max ${fmt(idle.lagMaxMs, 2)} ms   (target: p99 < 50 ms at 10,000)`);
+	console.log(
+		`  event-loop lag over ${values.window} s with heartbeats: p99 ${fmt(idle.lagP99Ms, 2)} ms, max ${fmt(idle.lagMaxMs, 2)} ms   (target: p99 < 50 ms at 10,000)`
+	);
 	console.log(`  hub memory ${fmt(idle.rssBeforeMb)} MB → ${fmt(idle.rssAfterMb)} MB: ${fmt(idle.kbPerConnection)} KB per connection`);
 }
 process.exit(0);

@@ -28,7 +28,14 @@ interface TaskRow {
 	result_class: string | null;
 }
 
-const PROMPTS = ['Hello world, this is', 'The quick brown fox', 'Once upon a time', 'Volunteers donate spare time', 'What is the meaning of life?', 'a'];
+const PROMPTS = [
+	'Hello world, this is',
+	'The quick brown fox',
+	'Once upon a time',
+	'Volunteers donate spare time',
+	'What is the meaning of life?',
+	'a'
+];
 
 describe('AI task types in browser volunteers', () => {
 	let hub: HubProcess;
@@ -93,7 +100,13 @@ describe('AI task types in browser volunteers', () => {
 		const expected: unknown[] = [];
 		for (const t of tasks) {
 			const slice = inputs.slice(t.first_input, t.first_input + t.inputs);
-			const outs = await referenceOutputs(hub.url, { taskType, modelId: model, inputs: slice, params, variant: variantOfResultClass(t.result_class!) });
+			const outs = await referenceOutputs(hub.url, {
+				taskType,
+				modelId: model,
+				inputs: slice,
+				params,
+				variant: variantOfResultClass(t.result_class!)
+			});
 			outs.forEach((o, k) => (expected[t.first_input + k] = o));
 		}
 		return expected;
@@ -102,7 +115,10 @@ describe('AI task types in browser volunteers', () => {
 	function expectScoresClose(actual: ClassificationOutput[], expected: ClassificationOutput[]) {
 		expect(actual).toHaveLength(expected.length);
 		actual.forEach((labels, i) => {
-			expect(labels.map((l) => l.label), `input ${i}`).toEqual(expected[i].map((l) => l.label));
+			expect(
+				labels.map((l) => l.label),
+				`input ${i}`
+			).toEqual(expected[i].map((l) => l.label));
 			labels.forEach((l, k) => expect(Math.abs(l.score - expected[i][k].score), `input ${i} ${l.label}`).toBeLessThan(1e-4));
 		});
 	}
@@ -121,7 +137,9 @@ describe('AI task types in browser volunteers', () => {
 		// Text appears on the page as volunteers make it.
 		await form.getByTestId('live-text').waitFor({ timeout: 120_000 });
 		const { result, tasks } = await finished(jobId);
-		const expected = (await references('text_generation', 'demo-text-generation', PROMPTS, tasks, { max_tokens: 20 })) as GenerationOutput[];
+		const expected = (await references('text_generation', 'demo-text-generation', PROMPTS, tasks, {
+			max_tokens: 20
+		})) as GenerationOutput[];
 		const got = result as GenerationOutput[];
 		got.forEach((out, i) => {
 			expect(out.tokens, PROMPTS[i]).toEqual(expected[i].tokens);
@@ -138,7 +156,9 @@ describe('AI task types in browser volunteers', () => {
 		// shader-f16 full precision and WASM int8, and each matches node on that variant.
 		const spread = await finished(await submit('text_generation', 'demo-text-generation', PROMPTS, { max_tokens: 12 }));
 		expect(new Set(spread.tasks.map((t) => t.result_class))).toEqual(new Set(['webgpu-f32/fp32', 'wasm/q8']));
-		const spreadReference = (await references('text_generation', 'demo-text-generation', PROMPTS, spread.tasks, { max_tokens: 12 })) as GenerationOutput[];
+		const spreadReference = (await references('text_generation', 'demo-text-generation', PROMPTS, spread.tasks, {
+			max_tokens: 12
+		})) as GenerationOutput[];
 		(spread.result as GenerationOutput[]).forEach((out, i) => expect(out.tokens, PROMPTS[i]).toEqual(spreadReference[i].tokens));
 
 		// Pinned to fp32 with seeded sampling: both tabs and node draw the same tokens.
@@ -164,16 +184,29 @@ describe('AI task types in browser volunteers', () => {
 
 	it('classifies uploaded PNG and JPEG images on both tabs with scores within 1e-4 of onnxruntime-node', async () => {
 		await bothTabs();
-		const files = [makePng(64, 48, 1), makeJpeg(40, 40, 2), makePng(17, 33, 3), makeJpeg(100, 60, 4), makePng(32, 32, 5), makeJpeg(31, 77, 6)];
+		const files = [
+			makePng(64, 48, 1),
+			makeJpeg(40, 40, 2),
+			makePng(17, 33, 3),
+			makeJpeg(100, 60, 4),
+			makePng(32, 32, 5),
+			makeJpeg(31, 77, 6)
+		];
 		const refs: string[] = [];
 		for (const [i, bytes] of files.entries()) {
-			const res = await api(hub, '/api/images', { method: 'POST', body: bytes as Uint8Array<ArrayBuffer>, headers: { 'content-type': i % 2 ? 'image/jpeg' : 'image/png' } });
+			const res = await api(hub, '/api/images', {
+				method: 'POST',
+				body: bytes as Uint8Array<ArrayBuffer>,
+				headers: { 'content-type': i % 2 ? 'image/jpeg' : 'image/png' }
+			});
 			expect(res.status).toBe(201);
 			refs.push(((await res.json()) as { images: { ref: string }[] }).images[0].ref);
 		}
 		const { result, tasks } = await finished(await submit('image_classification', 'demo-image-classifier', refs, { top_k: 3 }));
 		expect(new Set(tasks.map((t) => t.backend))).toEqual(new Set(['webgpu', 'wasm']));
-		const expected = (await references('image_classification', 'demo-image-classifier', refs, tasks, { top_k: 3 })) as ClassificationOutput[];
+		const expected = (await references('image_classification', 'demo-image-classifier', refs, tasks, {
+			top_k: 3
+		})) as ClassificationOutput[];
 		expectScoresClose(result as ClassificationOutput[], expected);
 
 		// The form uploads images itself, then submits them as a job.

@@ -60,9 +60,7 @@ describe('browser volunteers', () => {
 	}
 
 	async function waitForJob(id: string, timeout = 240_000) {
-		await expect
-			.poll(async () => (await (await api(hub, `/api/jobs/${id}`)).json()).status, { timeout, interval: 500 })
-			.toBe('completed');
+		await expect.poll(async () => (await (await api(hub, `/api/jobs/${id}`)).json()).status, { timeout, interval: 500 }).toBe('completed');
 		return (await (await api(hub, `/api/jobs/${id}`)).json()) as { result: number[][]; progress: { done: number; total: number } };
 	}
 
@@ -112,7 +110,9 @@ describe('browser volunteers', () => {
 	it('finishes the job on the other tab when one closes mid-job', async () => {
 		const [gpuTab, cpuTab] = await Promise.all([volunteerTab(gpu, 'webgpu'), volunteerTab(cpu, 'wasm')]);
 		const inputs = sentences(200, 3);
-		const submitted = await (await api(hub, '/api/jobs', { method: 'POST', json: { task_type: 'embedding', model: 'demo-embedding', input: inputs } })).json();
+		const submitted = await (
+			await api(hub, '/api/jobs', { method: 'POST', json: { task_type: 'embedding', model: 'demo-embedding', input: inputs } })
+		).json();
 
 		// SwiftShader WebGPU takes seconds per task, so the WebGPU tab is certainly mid-task here.
 		await gpuTab.getByTestId('current-task').waitFor({ timeout: 60_000 });
@@ -142,7 +142,10 @@ describe('browser volunteers', () => {
 		const [gpuTab, cpuTab] = await Promise.all([volunteerTab(gpu, 'webgpu'), volunteerTab(cpu, 'wasm')]);
 		const inputs = sentences(40, 5);
 		const submitted = await (
-			await api(hub, '/tasks/submit', { method: 'POST', json: { task_type: 'embedding', model: 'acme/minilm-like', input: inputs, chunk_size: 4 } })
+			await api(hub, '/tasks/submit', {
+				method: 'POST',
+				json: { task_type: 'embedding', model: 'acme/minilm-like', input: inputs, chunk_size: 4 }
+			})
 		).json();
 		const job = await waitForJob(submitted.task_id);
 		await expectMatchesNode('acme/minilm-like', inputs, job.result);

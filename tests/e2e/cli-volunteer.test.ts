@@ -10,9 +10,13 @@ import { api, startHubProcess, tempDir, type HubProcess } from '../harness/hub-p
 import { referenceEmbeddings, maxAbsDiff } from '../harness/reference';
 
 function startCli(hubUrl: string, identityFile: string) {
-	const child = spawn(process.execPath, ['bin/exostack.js', 'volunteer', '--hub', hubUrl, '--identity-file', identityFile, '--threads', '1'], {
-		stdio: ['ignore', 'pipe', 'pipe']
-	});
+	const child = spawn(
+		process.execPath,
+		['bin/exostack.js', 'volunteer', '--hub', hubUrl, '--identity-file', identityFile, '--threads', '1'],
+		{
+			stdio: ['ignore', 'pipe', 'pipe']
+		}
+	);
 	let output = '';
 	child.stdout!.on('data', (d) => (output += d));
 	child.stderr!.on('data', (d) => (output += d));
@@ -27,8 +31,12 @@ async function stop(child: ChildProcess) {
 }
 
 async function runJob(hub: HubProcess, inputs: string[]) {
-	const { task_id } = await (await api(hub, '/api/jobs', { method: 'POST', json: { task_type: 'embedding', model: 'demo-embedding', input: inputs } })).json();
-	await expect.poll(async () => (await (await api(hub, `/api/jobs/${task_id}`)).json()).status, { timeout: 60_000, interval: 200 }).toBe('completed');
+	const { task_id } = await (
+		await api(hub, '/api/jobs', { method: 'POST', json: { task_type: 'embedding', model: 'demo-embedding', input: inputs } })
+	).json();
+	await expect
+		.poll(async () => (await (await api(hub, `/api/jobs/${task_id}`)).json()).status, { timeout: 60_000, interval: 200 })
+		.toBe('completed');
 	const job = await (await api(hub, `/api/jobs/${task_id}`)).json();
 	const expected = await referenceEmbeddings(hub.url, 'demo-embedding', inputs);
 	expect(Math.max(...job.result.map((v: number[], i: number) => maxAbsDiff(v, expected[i])))).toBeLessThan(1e-5);

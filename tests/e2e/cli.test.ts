@@ -79,7 +79,18 @@ describe('exostack CLI', () => {
 	});
 
 	it('submit, status and results round-trip an embedding job; import adds a model folder', async () => {
-		const submitted = await cli(hub, ['submit', '--type', 'embedding', '--model', 'demo-embedding', '--input', 'hello', '--input', 'world', '--wait']);
+		const submitted = await cli(hub, [
+			'submit',
+			'--type',
+			'embedding',
+			'--model',
+			'demo-embedding',
+			'--input',
+			'hello',
+			'--input',
+			'world',
+			'--wait'
+		]);
 		expect(submitted.code).toBe(0);
 		const view = JSON.parse(submitted.stdout) as { task_id: string; status: string; result: number[][] };
 		expect(view.status).toBe('completed');
@@ -99,7 +110,16 @@ describe('exostack CLI', () => {
 		const fromHf = await cli(hub, ['import', '--hf', 'acme/news-classifier']);
 		expect(fromHf.stderr).toBe('');
 		expect(fromHf.stdout).toMatch(/^imported acme\/news-classifier \(classification\), 5 files/);
-		const classified = await cli(hub, ['submit', '--type', 'classification', '--model', 'acme/news-classifier', '--input', 'the bank closed early', '--wait']);
+		const classified = await cli(hub, [
+			'submit',
+			'--type',
+			'classification',
+			'--model',
+			'acme/news-classifier',
+			'--input',
+			'the bank closed early',
+			'--wait'
+		]);
 		const labels = (JSON.parse(classified.stdout) as { result: { label: string; score: number }[][] }).result[0];
 		expect(labels.map((l) => l.label).sort()).toEqual(['business', 'science', 'sports', 'world']);
 		expect((await cli(hub, ['import', '--hf', 'acme/missing'])).stderr).toMatch(/acme\/missing@main was not found/);

@@ -67,7 +67,9 @@ describe.skipIf(!database)('dashboard and leaderboard pages', () => {
 	}
 
 	const hello = (s: Socket, score: number) =>
-		s.timeout(10_000).emitWithAck('hello', { identity: null, capabilities: nodeCapabilities(), mode: 'always', readiness: { score, ready: score >= 40 } });
+		s
+			.timeout(10_000)
+			.emitWithAck('hello', { identity: null, capabilities: nodeCapabilities(), mode: 'always', readiness: { score, ready: score >= 40 } });
 
 	it('shows a volunteer that connects to another hub process on the dashboard within 1 s, by the name it chooses', async () => {
 		const page = await open('/dashboard');
@@ -138,16 +140,23 @@ describe.skipIf(!database)('dashboard and leaderboard pages', () => {
 		await page.evaluate(() => ((window as unknown as { __sameDocument: boolean }).__sameDocument = true));
 		const dashboard = await open('/dashboard');
 		await expect.poll(() => dashboard.getByTestId('ready-nodes').textContent(), { timeout: 10_000 }).toBe('3');
-		const response = await api(a, '/api/jobs', { method: 'POST', json: { task_type: 'embedding', model: 'demo-embedding', input: sentences(JOB_INPUTS), chunk_size: 4 } });
+		const response = await api(a, '/api/jobs', {
+			method: 'POST',
+			json: { task_type: 'embedding', model: 'demo-embedding', input: sentences(JOB_INPUTS), chunk_size: 4 }
+		});
 		expect(response.status).toBe(201);
 		jobId = (await response.json()).task_id;
 
 		// The first credited volunteer's row appears, timed inside the page (polled every frame) and compared
 		// with the ledger's own timestamp of that credit.
-		const seen = page.waitForFunction(() => (document.querySelector('[data-testid=leaderboard-volunteers] tr[data-volunteer]') ? Date.now() : 0), null, {
-			timeout: 60_000,
-			polling: 'raf'
-		});
+		const seen = page.waitForFunction(
+			() => (document.querySelector('[data-testid=leaderboard-volunteers] tr[data-volunteer]') ? Date.now() : 0),
+			null,
+			{
+				timeout: 60_000,
+				polling: 'raf'
+			}
+		);
 		// Meanwhile the dashboard is photographed with the job running.
 		await dashboard.waitForSelector('[data-testid=distribution-chart]', { timeout: 10_000 }).catch(() => {});
 		await dashboard.waitForTimeout(1200); // a beat of the summary: throughput and the job's progress
@@ -157,13 +166,17 @@ describe.skipIf(!database)('dashboard and leaderboard pages', () => {
 		expect(seenAt - Number(first.at)).toBeLessThan(2000);
 		expect(seenAt - Number(first.at)).toBeGreaterThanOrEqual(0);
 
-		await expect.poll(async () => (await (await api(a, `/api/jobs/${jobId}`)).json()).status, { timeout: 120_000, interval: 250 }).toBe('completed');
+		await expect
+			.poll(async () => (await (await api(a, `/api/jobs/${jobId}`)).json()).status, { timeout: 120_000, interval: 250 })
+			.toBe('completed');
 		// Every volunteer and both teams ranked; the page never reloaded.
 		const table = page.getByTestId('leaderboard-volunteers');
 		await expect.poll(() => table.locator('tr[data-volunteer]').count(), { timeout: 5000 }).toBe(3);
 		const total = (await sql`select sum(amount)::float8 as c from credit_ledger`)[0].c as number;
 		await expect
-			.poll(async () => (await table.getByTestId('credit').allTextContents()).reduce((n, t) => n + Number(t.replace(/,/g, '')), 0), { timeout: 3000 })
+			.poll(async () => (await table.getByTestId('credit').allTextContents()).reduce((n, t) => n + Number(t.replace(/,/g, '')), 0), {
+				timeout: 3000
+			})
 			.toBeCloseTo(total, 0);
 		expect(await page.getByTestId('leaderboard-teams').textContent()).toMatch(/Red Pandas.*2.*Owls.*1/s);
 		expect(await page.evaluate(() => (window as unknown as { __sameDocument?: boolean }).__sameDocument)).toBe(true);
@@ -198,7 +211,11 @@ describe.skipIf(!database)('dashboard and leaderboard pages', () => {
 
 		// With the volunteers stopped, a new job waits; cancelling it takes the token.
 		await Promise.all(volunteers.splice(0).map((v) => v.stop()));
-		const waiting = (await (await api(a, '/api/jobs', { method: 'POST', json: { task_type: 'embedding', model: 'demo-embedding', input: sentences(8) } })).json()).task_id;
+		const waiting = (
+			await (
+				await api(a, '/api/jobs', { method: 'POST', json: { task_type: 'embedding', model: 'demo-embedding', input: sentences(8) } })
+			).json()
+		).task_id;
 		const page = await open(`/jobs/${waiting}`);
 		await page.fill('#cancel-token', 'wrong');
 		await page.getByTestId('cancel-job').click();
@@ -210,18 +227,31 @@ describe.skipIf(!database)('dashboard and leaderboard pages', () => {
 		await page.close();
 
 		// A chunk that fails on every attempt dies; its page says why.
-		const failing = (await (await api(a, '/api/jobs', { method: 'POST', json: { task_type: 'embedding', model: 'demo-embedding', input: ['doomed one', 'doomed two'] } })).json()).task_id;
+		const failing = (
+			await (
+				await api(a, '/api/jobs', {
+					method: 'POST',
+					json: { task_type: 'embedding', model: 'demo-embedding', input: ['doomed one', 'doomed two'] }
+				})
+			).json()
+		).task_id;
 		const s = volunteerSocket(a);
 		await hello(s, 90);
 		for (let attempt = 0; attempt < 2; attempt++) {
 			const { tasks } = await s.timeout(10_000).emitWithAck('task:request', { slots: 1 });
 			expect(tasks[0]?.jobId).toBe(failing);
-			await s.timeout(10_000).emitWithAck('task:fail', { taskId: tasks[0].taskId, leaseToken: tasks[0].leaseToken, error: `out of memory (attempt ${attempt + 1})` });
+			await s.timeout(10_000).emitWithAck('task:fail', {
+				taskId: tasks[0].taskId,
+				leaseToken: tasks[0].leaseToken,
+				error: `out of memory (attempt ${attempt + 1})`
+			});
 		}
 		s.close();
 		const dead = await open(`/jobs/${failing}`);
 		await expect.poll(() => dead.getByTestId('job-status').textContent(), { timeout: 5000 }).toBe('failed');
-		await expect.poll(() => dead.getByTestId('task-errors').textContent(), { timeout: 5000 }).toMatch(/Inputs 0–1:.*out of memory \(attempt 2\)/);
+		await expect
+			.poll(() => dead.getByTestId('task-errors').textContent(), { timeout: 5000 })
+			.toMatch(/Inputs 0–1:.*out of memory \(attempt 2\)/);
 		await dead.close();
 	});
 
@@ -247,7 +277,7 @@ describe.skipIf(!database)('dashboard and leaderboard pages', () => {
 		const nodes: Socket[] = [];
 		for (let i = 0; i < 1000; i += 50) {
 			const batch = Array.from({ length: 50 }, () => volunteerSocket(i % 100 === 0 ? a : b));
-			await Promise.all(batch.map((s, k) => hello(s, 20 + ((i + k) * 37) % 80)));
+			await Promise.all(batch.map((s, k) => hello(s, 20 + (((i + k) * 37) % 80))));
 			nodes.push(...batch);
 		}
 		await expect.poll(() => page.getByTestId('node-count').textContent(), { timeout: 20_000 }).toBe('1000');
@@ -263,7 +293,11 @@ describe.skipIf(!database)('dashboard and leaderboard pages', () => {
 		while (Date.now() < until) {
 			// A tenth of the nodes report a new readiness every half second, and the table is scrolled.
 			const changed = nodes.filter((_, k) => k % 10 === round % 10);
-			await Promise.all(changed.map((s, k) => s.timeout(10_000).emitWithAck('status', { mode: 'always', readiness: { score: 30 + ((k + round) * 13) % 70, ready: true } })));
+			await Promise.all(
+				changed.map((s, k) =>
+					s.timeout(10_000).emitWithAck('status', { mode: 'always', readiness: { score: 30 + (((k + round) * 13) % 70), ready: true } })
+				)
+			);
 			await page.mouse.move(700, 700);
 			await page.mouse.wheel(0, round % 2 ? -1200 : 1600);
 			round++;

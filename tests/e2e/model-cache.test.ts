@@ -78,7 +78,9 @@ describe('model files in the volunteer cache', () => {
 		await page.evaluate(async (name) => caches.delete(name), CACHE);
 		await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: 200_000, uploadThroughput: -1 });
 		const job = runCheckedJob(hub, 'demo-embedding', sentences(2, 2));
-		await expect.poll(() => page.getByTestId('download-progress').textContent(), { timeout: 60_000 }).toMatch(/^Downloading onnx\/model\.onnx: \d+(\.\d)? KB of 839 KB$/);
+		await expect
+			.poll(() => page.getByTestId('download-progress').textContent(), { timeout: 60_000 })
+			.toMatch(/^Downloading onnx\/model\.onnx: \d+(\.\d)? KB of 839 KB$/);
 		await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1 });
 		await job;
 		await expect.poll(() => page.getByTestId('download-progress').count()).toBe(0);

@@ -43,7 +43,9 @@ describe.skipIf(!database)('two hub processes on one PostgreSQL', () => {
 
 		const started = Date.now();
 		const inputs = Array.from({ length: 40 }, (_, i) => `cross hub sentence ${i}`);
-		const { task_id } = await (await api(b, '/api/jobs', { method: 'POST', json: { task_type: 'embedding', model: 'demo-embedding', input: inputs } })).json();
+		const { task_id } = await (
+			await api(b, '/api/jobs', { method: 'POST', json: { task_type: 'embedding', model: 'demo-embedding', input: inputs } })
+		).json();
 		await dashboard.timeout(5000).emitWithAck('job:watch', { jobId: task_id });
 		try {
 			await expect.poll(() => updates.at(-1)?.status, { timeout: 30_000, interval: 100 }).toBe('completed');

@@ -41,13 +41,17 @@ describe('the installable volunteer app', () => {
 		page = await openVolunteer(context, hub);
 		await page.evaluate(() => navigator.serviceWorker.ready.then(() => true));
 		const cdp = await context.newCDPSession(page);
-		await expect
-			.poll(async () => (await cdp.send('Page.getInstallabilityErrors')).installabilityErrors, { timeout: 30_000 })
-			.toEqual([]);
+		await expect.poll(async () => (await cdp.send('Page.getInstallabilityErrors')).installabilityErrors, { timeout: 30_000 }).toEqual([]);
 		const { errors, data } = await cdp.send('Page.getAppManifest');
 		expect(errors).toEqual([]);
 		const manifest = JSON.parse(data!);
-		expect(manifest).toMatchObject({ name: 'ExoStack volunteer', short_name: 'ExoStack', start_url: '/volunteer', display: 'standalone', theme_color: '#0f172a' });
+		expect(manifest).toMatchObject({
+			name: 'ExoStack volunteer',
+			short_name: 'ExoStack',
+			start_url: '/volunteer',
+			display: 'standalone',
+			theme_color: '#0f172a'
+		});
 		const icons = manifest.icons as { src: string; sizes: string; purpose: string }[];
 		expect(icons.map((i) => `${i.sizes} ${i.purpose}`).sort()).toEqual(['192x192 any', '512x512 any', '512x512 maskable']);
 		for (const icon of icons) {
@@ -75,7 +79,14 @@ describe('the installable volunteer app', () => {
 		await context.setOffline(true);
 		try {
 			// The network is really gone for the page: what the service worker does not hold fails.
-			expect(await page.evaluate(() => fetch('/api/health').then(() => 'reached', () => 'failed'))).toBe('failed');
+			expect(
+				await page.evaluate(() =>
+					fetch('/api/health').then(
+						() => 'reached',
+						() => 'failed'
+					)
+				)
+			).toBe('failed');
 			const response = await page.reload();
 			expect(response?.fromServiceWorker()).toBe(true);
 			expect(await page.locator('h1').textContent()).toBe('Volunteer this machine');
@@ -84,7 +95,16 @@ describe('the installable volunteer app', () => {
 			// The compute side starts offline too: worker, onnxruntime and its WebAssembly all come from the caches.
 			await expect.poll(() => page.getByTestId('backend').textContent(), { timeout: 30_000 }).toMatch(/^wasm · [2-9]/);
 			const wasm = await page.evaluate(async () => (await (await caches.open('exostack-wasm')).keys())[0].url);
-			expect(await page.evaluate((url) => fetch(url).then((r) => r.status, () => 0), wasm)).toBe(200);
+			expect(
+				await page.evaluate(
+					(url) =>
+						fetch(url).then(
+							(r) => r.status,
+							() => 0
+						),
+					wasm
+				)
+			).toBe(200);
 		} finally {
 			await context.setOffline(false);
 		}
@@ -152,7 +172,9 @@ describe('the installable volunteer app', () => {
 				.toBe(true);
 			console.log(sawFinishing ? 'the update waited for the running task' : 'the update arrived between tasks and reloaded at once');
 			// Then the page reloads into version 2 and finishes the job.
-			await expect.poll(() => page.evaluate(() => (window as unknown as { beforeUpdate?: boolean }).beforeUpdate ?? false), { timeout: 120_000 }).toBe(false);
+			await expect
+				.poll(() => page.evaluate(() => (window as unknown as { beforeUpdate?: boolean }).beforeUpdate ?? false), { timeout: 120_000 })
+				.toBe(false);
 			await expect.poll(async () => (await (await api(hub, `/api/jobs/${jobId}`)).json()).status, { timeout: 180_000 }).toBe('completed');
 			const tasks = (await (await api(hub, `/api/jobs/${jobId}/tasks`)).json()) as { state: string; attempts: number }[];
 			// No task was cut short: each ran once and was accepted.
@@ -183,7 +205,10 @@ function newVersionOfBuild(): string {
 	const sw = path.join(dir, 'build/client/sw.js');
 	const source = readFileSync(sw, 'utf8');
 	rmSync(sw); // break the hard link before writing
-	writeFileSync(sw, `${source}\nself.addEventListener('message', (e) => { if (e.data === 'exostack-version?') e.source.postMessage('v2'); });\n`);
+	writeFileSync(
+		sw,
+		`${source}\nself.addEventListener('message', (e) => { if (e.data === 'exostack-version?') e.source.postMessage('v2'); });\n`
+	);
 	return dir;
 }
 

@@ -47,7 +47,10 @@ class Laptop {
 		return this.cdp.send('Emulation.setPressureStateOverride', { source: 'cpu', state });
 	}
 	battery(charging: boolean, level: number) {
-		return this.page.evaluate(([c, l]) => (window as unknown as { __battery: (c: boolean, l: number) => void }).__battery(c, l), [charging, level] as const);
+		return this.page.evaluate(([c, l]) => (window as unknown as { __battery: (c: boolean, l: number) => void }).__battery(c, l), [
+			charging,
+			level
+		] as const);
 	}
 	async text(id: string) {
 		return (await this.page.getByTestId(id).textContent()) ?? '';
@@ -63,7 +66,10 @@ describe('readiness in auto mode', () => {
 	const contexts: BrowserContext[] = [];
 
 	beforeAll(async () => {
-		[hub, browser] = await Promise.all([startHubProcess({ env: { EXOSTACK_TAIL_SECONDS: '3600', EXOSTACK_HEARTBEAT_SECONDS: '2' } }), launchChromium({ webgpu: false })]);
+		[hub, browser] = await Promise.all([
+			startHubProcess({ env: { EXOSTACK_TAIL_SECONDS: '3600', EXOSTACK_HEARTBEAT_SECONDS: '2' } }),
+			launchChromium({ webgpu: false })
+		]);
 	});
 	// Each test's laptops leave and its leftover work is cancelled, so the next test's volunteer is alone with its own.
 	const jobs: string[] = [];
@@ -77,7 +83,11 @@ describe('readiness in auto mode', () => {
 	});
 
 	/** A volunteer tab whose owner, pressure and battery the test controls; Idle Detection allowed. */
-	async function laptop(query: string, battery: { charging: boolean; level: number } = { charging: true, level: 1 }, owner: 'active' | 'idle' = 'active') {
+	async function laptop(
+		query: string,
+		battery: { charging: boolean; level: number } = { charging: true, level: 1 },
+		owner: 'active' | 'idle' = 'active'
+	) {
 		const context = await browser.newContext();
 		contexts.push(context);
 		await context.addInitScript(fakeBattery, battery);
@@ -85,7 +95,11 @@ describe('readiness in auto mode', () => {
 		page.on('pageerror', (e) => console.error(`[volunteer tab] ${e.message}`));
 		const cdp = await context.newCDPSession(page);
 		const { targetInfo } = await cdp.send('Target.getTargetInfo');
-		await cdp.send('Browser.grantPermissions', { permissions: ['idleDetection'], origin: hub.url, browserContextId: targetInfo.browserContextId });
+		await cdp.send('Browser.grantPermissions', {
+			permissions: ['idleDetection'],
+			origin: hub.url,
+			browserContextId: targetInfo.browserContextId
+		});
 		await cdp.send('Emulation.setPressureSourceOverrideEnabled', { enabled: true, source: 'cpu' });
 		const l = new Laptop(page, cdp);
 		await l.pressure('nominal');
@@ -130,7 +144,9 @@ describe('readiness in auto mode', () => {
 
 		await l.owner('idle');
 		await expect.poll(() => l.text('current-task'), { timeout: 20_000 }).toMatch(/: ([1-9]\d*) \//);
-		await expect.poll(async () => Number(/: (\d+) \//.exec(await l.text('current-task'))?.[1] ?? 0), { timeout: 20_000 }).toBeGreaterThanOrEqual(16);
+		await expect
+			.poll(async () => Number(/: (\d+) \//.exec(await l.text('current-task'))?.[1] ?? 0), { timeout: 20_000 })
+			.toBeGreaterThanOrEqual(16);
 
 		await l.owner('active');
 		const returned = Date.now();
@@ -164,7 +180,9 @@ describe('readiness in auto mode', () => {
 		const l = await laptop('mode=auto&idle_duration=2&resume_delay=4&max_cpu=20', { charging: true, level: 1 }, 'idle');
 		const id = await submit(sentences(1000, 3), 1000);
 		await expect.poll(() => leased(id), { timeout: 20_000, interval: 100 }).toBe(1);
-		await expect.poll(async () => Number(/: (\d+) \//.exec(await l.text('current-task'))?.[1] ?? 0), { timeout: 20_000 }).toBeGreaterThanOrEqual(8);
+		await expect
+			.poll(async () => Number(/: (\d+) \//.exec(await l.text('current-task'))?.[1] ?? 0), { timeout: 20_000 })
+			.toBeGreaterThanOrEqual(8);
 		await l.pressure('critical');
 		const at = Date.now();
 		await expect.poll(() => leased(id), { timeout: 5000, interval: 50 }).toBe(0);
@@ -220,7 +238,9 @@ describe('readiness in auto mode', () => {
 		expect((await (await api(hub, `/api/jobs/${ids[1]}`)).json()).status).not.toBe('completed');
 		const busy = (b1 - b0) / (t1 - t0);
 		const share = (busy * Math.min(threads, cores)) / cores;
-		console.log(`at a 30 % cap: worker busy ${(busy * 100).toFixed(1)} % of the time with ${threads} of ${cores} cores: ${(share * 100).toFixed(1)} % of the CPU`);
+		console.log(
+			`at a 30 % cap: worker busy ${(busy * 100).toFixed(1)} % of the time with ${threads} of ${cores} cores: ${(share * 100).toFixed(1)} % of the CPU`
+		);
 		expect(share).toBeLessThanOrEqual(0.35);
 		// …and uses most of what it may: the machine's share is capped, so one thread of few cores rests little.
 		expect(share).toBeGreaterThan(0.5 * Math.min(0.3, Math.min(threads, cores) / cores));
@@ -230,14 +250,22 @@ describe('readiness in auto mode', () => {
 
 	it('serves the seed node API to agents that are not browsers, scored like browsers', async () => {
 		const post = (path: string, body: unknown, token?: string) =>
-			fetch(`${hub.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) }, body: JSON.stringify(body) });
+			fetch(`${hub.url}${path}`, {
+				method: 'POST',
+				headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+				body: JSON.stringify(body)
+			});
 		const reg = await post('/nodes/register', { id: 'my-laptop', capabilities: ['inference', 'idle-detection'], gpu_available: false });
 		expect(reg.status).toBe(201);
 		const { token } = (await reg.json()) as { token: string };
 		expect((await post('/nodes/register', { id: 'my-laptop' })).status).toBe(401);
 		expect((await post('/nodes/register', { id: 'bad id!' })).status).toBe(400);
 
-		const away = { idle_state: { state: 'idle', idle_seconds: 1800 }, power_state: { plugged_in: true, battery_percent: 100 }, pressure: 'nominal' };
+		const away = {
+			idle_state: { state: 'idle', idle_seconds: 1800 },
+			power_state: { plugged_in: true, battery_percent: 100 },
+			pressure: 'nominal'
+		};
 		expect((await post('/nodes/my-laptop/heartbeat', away)).status).toBe(401);
 		expect((await post('/nodes/someone-else/heartbeat', away, token)).status).toBe(401);
 		expect((await post('/nodes/my-laptop/heartbeat', { readiness_score: 'high' }, token)).status).toBe(400);
@@ -252,9 +280,17 @@ describe('readiness in auto mode', () => {
 		});
 
 		const low = await post('/nodes/my-laptop/heartbeat', { ...away, power_state: { plugged_in: false, battery_percent: 15 } }, token);
-		expect(await low.json()).toMatchObject({ ready_for_ai: false, blockers: expect.arrayContaining([expect.stringMatching(/battery at 15 %/)]) });
+		expect(await low.json()).toMatchObject({
+			ready_for_ai: false,
+			blockers: expect.arrayContaining([expect.stringMatching(/battery at 15 %/)])
+		});
 		const detail = await (await fetch(`${hub.url}/nodes/my-laptop/health/detailed`)).json();
-		expect(detail).toMatchObject({ node_id: 'my-laptop', ready_for_ai: false, readiness_threshold: 60, limits: { max_concurrent_tasks: 0 } });
+		expect(detail).toMatchObject({
+			node_id: 'my-laptop',
+			ready_for_ai: false,
+			readiness_threshold: 60,
+			limits: { max_concurrent_tasks: 0 }
+		});
 		expect((await fetch(`${hub.url}/nodes/nobody/health/detailed`)).status).toBe(404);
 	});
 });

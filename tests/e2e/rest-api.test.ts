@@ -120,7 +120,12 @@ describe('submitting a job', () => {
 		}
 
 		const listed = (await (await api(hub, '/api/jobs')).json()) as { task_id: string; status: string; inputs: number }[];
-		expect(listed.find((j) => j.task_id === a)).toMatchObject({ status: 'queued', inputs: 3, model: 'demo-embedding', task_type: 'embedding' });
+		expect(listed.find((j) => j.task_id === a)).toMatchObject({
+			status: 'queued',
+			inputs: 3,
+			model: 'demo-embedding',
+			task_type: 'embedding'
+		});
 		expect(listed.find((j) => j.task_id === b)).toMatchObject({ status: 'queued', inputs: 1 });
 		expect(await jobCount()).toBe(before + 2);
 	});
@@ -140,9 +145,19 @@ describe('submitting a job', () => {
 			['not an object', () => post({ json: ['embedding', 'demo-embedding'] }), 400, /body: .*expected object, received array/],
 			['null body', () => post({ json: null }), 400, /expected object, received null/],
 			['unknown model', () => post({ json: { ...submission(['a']), model: 'no-such-model' } }), 404, /unknown model "no-such-model"/],
-			['model lacks the task type', () => post({ json: { ...submission(['a']), task_type: 'text_generation' } }), 400, /does not do text_generation/],
+			[
+				'model lacks the task type',
+				() => post({ json: { ...submission(['a']), task_type: 'text_generation' } }),
+				400,
+				/does not do text_generation/
+			],
 			['input a number', () => post({ json: submission(42) }), 400, /input: expected string or array, received number/],
-			['input missing', () => post({ json: { task_type: 'embedding', model: 'demo-embedding' } }), 400, /input: expected string or array, received undefined/],
+			[
+				'input missing',
+				() => post({ json: { task_type: 'embedding', model: 'demo-embedding' } }),
+				400,
+				/input: expected string or array, received undefined/
+			],
 			['an input not a string', () => post({ json: submission(['ok', 7]) }), 400, /input\.1: .*expected string, received number/],
 			['priority "urgent"', () => post({ json: { ...submission(['a']), priority: 'urgent' } }), 400, /priority: .*"low"\|"normal"\|"high"/],
 			['task_type "dance"', () => post({ json: { ...submission(['a']), task_type: 'dance' } }), 400, /task_type: .*"embedding"/],
@@ -150,7 +165,12 @@ describe('submitting a job', () => {
 			['empty input array', () => post({ json: submission([]) }), 400, /input: input must hold at least one item/],
 			['an empty string input', () => post({ json: submission(['fine', '']) }), 400, /input\.1: an input must not be empty/],
 			['an empty single input', () => post({ json: submission('') }), 400, /input: an input must not be empty/],
-			['unknown key "inputs"', () => post({ json: { task_type: 'embedding', model: 'demo-embedding', inputs: ['a'] } }), 400, /Unrecognized key: "inputs"/],
+			[
+				'unknown key "inputs"',
+				() => post({ json: { task_type: 'embedding', model: 'demo-embedding', inputs: ['a'] } }),
+				400,
+				/Unrecognized key: "inputs"/
+			],
 			[
 				'more inputs than EXOSTACK_MAX_INPUTS',
 				() => post({ json: submission(Array.from({ length: MAX_INPUTS + 1 }, (_, i) => `x${i}`)) }),
@@ -176,16 +196,36 @@ describe('submitting a job', () => {
 				413,
 				/larger than 16384 bytes/
 			],
-			['content-type text/plain', () => post({ headers: { 'content-type': 'text/plain' }, body: JSON.stringify(submission(['a'])) }), 415, /application\/json/],
+			[
+				'content-type text/plain',
+				() => post({ headers: { 'content-type': 'text/plain' }, body: JSON.stringify(submission(['a'])) }),
+				415,
+				/application\/json/
+			],
 			[
 				'content-type form',
 				() => post({ headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'input=a' }),
 				415,
 				/application\/json/
 			],
-			['missing token', () => fetch(`${hub.url}/api/jobs`, { method: 'POST', headers: json, body: JSON.stringify(submission(['a'])) }), 401, /missing API token/],
-			['wrong token', () => post({ headers: { authorization: 'Bearer exo_wrong_token_0123456789abcdef' }, json: submission(['a']) }), 401, /invalid API token/],
-			['wrong token on the alias', () => post({ headers: { authorization: 'Basic Zm9vOmJhcg==' }, json: submission(['a']) }, '/tasks/submit'), 401, /invalid API token/]
+			[
+				'missing token',
+				() => fetch(`${hub.url}/api/jobs`, { method: 'POST', headers: json, body: JSON.stringify(submission(['a'])) }),
+				401,
+				/missing API token/
+			],
+			[
+				'wrong token',
+				() => post({ headers: { authorization: 'Bearer exo_wrong_token_0123456789abcdef' }, json: submission(['a']) }),
+				401,
+				/invalid API token/
+			],
+			[
+				'wrong token on the alias',
+				() => post({ headers: { authorization: 'Basic Zm9vOmJhcg==' }, json: submission(['a']) }, '/tasks/submit'),
+				401,
+				/invalid API token/
+			]
 		];
 		for (const [name, send, code, message] of cases) {
 			const res = await send().catch((e: Error) => {
@@ -222,7 +262,11 @@ describe('submitting a job', () => {
 describe('models and blobs', () => {
 	it('lists the demo model with its files', async () => {
 		const demo = (await models()).find((m) => m.id === 'demo-embedding');
-		expect(demo).toMatchObject({ id: 'demo-embedding', task_types: ['embedding'], embedding: { dimensions: 64, pooling: 'none', normalize: true } });
+		expect(demo).toMatchObject({
+			id: 'demo-embedding',
+			task_types: ['embedding'],
+			embedding: { dimensions: 64, pooling: 'none', normalize: true }
+		});
 		expect(demo!.files.map((f) => f.path)).toEqual(expect.arrayContaining(['onnx/model.onnx', 'tokenizer.json', 'config.json']));
 		for (const f of demo!.files) {
 			expect(f.sha256).toMatch(/^[0-9a-f]{64}$/);
@@ -318,12 +362,21 @@ describe('models and blobs', () => {
 			expect((await res.json()).error, JSON.stringify(body)).toMatch(message);
 		}
 		// Only the demo models: no refused import left anything behind.
-		expect((await models()).map((m) => m.id).sort()).toEqual(['demo-classifier', 'demo-embedding', 'demo-image-classifier', 'demo-text-generation']);
+		expect((await models()).map((m) => m.id).sort()).toEqual([
+			'demo-classifier',
+			'demo-embedding',
+			'demo-image-classifier',
+			'demo-text-generation'
+		]);
 
 		const res = await importModel({ path: dir, id: 'st-demo' });
 		const created = await res.json();
 		expect(res.status, JSON.stringify(created)).toBe(201);
-		expect(created).toMatchObject({ id: 'st-demo', task_types: ['embedding'], embedding: { pooling: 'mean', normalize: true, dimensions: 64 } });
+		expect(created).toMatchObject({
+			id: 'st-demo',
+			task_types: ['embedding'],
+			embedding: { pooling: 'mean', normalize: true, dimensions: 64 }
+		});
 		const listed = (await models()).find((m) => m.id === 'st-demo');
 		expect(listed).toMatchObject({ id: 'st-demo', task_types: ['embedding'], source: 'import', embedding: { pooling: 'mean' } });
 		expect(listed!.files.map((f) => f.path)).toEqual(expect.arrayContaining(['onnx/model.onnx', 'modules.json', '1_Pooling/config.json']));
@@ -357,7 +410,11 @@ describe('AI job submissions and image uploads', () => {
 			[await upload(new TextEncoder().encode('GIF89a not really'), 'image/gif'), 400, /only PNG and JPEG/],
 			[await upload(Uint8Array.of(0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 1, 2, 3), 'image/png'), 400, /cannot be decoded/],
 			// 200×200 of one colour: small on disk, over the pixel limit.
-			[await upload(encodePng({ width: 200, height: 200, data: new Uint8Array(200 * 200 * 4), channels: 4, depth: 8 }), 'image/png'), 400, /over 10000 pixels/],
+			[
+				await upload(encodePng({ width: 200, height: 200, data: new Uint8Array(200 * 200 * 4), channels: 4, depth: 8 }), 'image/png'),
+				400,
+				/over 10000 pixels/
+			],
 			[await upload(new Uint8Array(30_000), 'image/png'), 413, /larger than 20000 bytes/],
 			[await upload(png, 'text/plain'), 415, /multipart\/form-data/],
 			[await upload(png, 'image/png', 'exo_wrong_token_0000000000'), 401, /invalid API token/]
@@ -378,7 +435,10 @@ describe('AI job submissions and image uploads', () => {
 			[{ task_type: 'text_generation', model: 'demo-embedding', input: 'hi' }, /does not do text_generation/],
 			[{ task_type: 'embedding', model: 'demo-embedding', input: 'hi', params: { variant: 'q8' } }, /has no q8 variant/],
 			[{ task_type: 'image_classification', model: 'demo-image-classifier', input: ['a cat'] }, /must name an uploaded image/],
-			[{ task_type: 'image_classification', model: 'demo-image-classifier', input: [`sha256:${'0'.repeat(64)}`] }, /no image with sha256 0{64}/],
+			[
+				{ task_type: 'image_classification', model: 'demo-image-classifier', input: [`sha256:${'0'.repeat(64)}`] },
+				/no image with sha256 0{64}/
+			],
 			// A model file is in the same store, but it is not an image.
 			[{ task_type: 'image_classification', model: 'demo-image-classifier', input: [model.files[0].sha256] }, /no image with sha256/],
 			[{ task_type: 'classification', model: 'demo-classifier', input: 'x', params: { top_k: -1 } }, /params.top_k/]
@@ -400,7 +460,9 @@ describe('AI job submissions and image uploads', () => {
 
 describe('a job computed by a headless volunteer', () => {
 	const INPUTS = Array.from({ length: 30 }, (_, i) =>
-		i === 7 ? 'Hello, "world" — with a comma and quotes' : `Sentence number ${i}: volunteers compute embeddings ${'again '.repeat(i % 5)}`.trim()
+		i === 7
+			? 'Hello, "world" — with a comma and quotes'
+			: `Sentence number ${i}: volunteers compute embeddings ${'again '.repeat(i % 5)}`.trim()
 	);
 
 	it('runs to completion with every result equal to the reference computation, in input order', async () => {
@@ -429,7 +491,13 @@ describe('a job computed by a headless volunteer', () => {
 				if (s.status === 'failed' || s.status === 'cancelled') throw new Error(`job ended ${s.status}: ${JSON.stringify(s)}`);
 				return s.status === 'completed' ? s : null;
 			});
-			expect(done).toMatchObject({ task_id: id, status: 'completed', progress: { done: 30, total: 30 }, tasks: { total: 4, done: 4, queued: 0, leased: 0, dead: 0 }, error: null });
+			expect(done).toMatchObject({
+				task_id: id,
+				status: 'completed',
+				progress: { done: 30, total: 30 },
+				tasks: { total: 4, done: 4, queued: 0, leased: 0, dead: 0 },
+				error: null
+			});
 			expect(done.started_at).not.toBeNull();
 			expect(done.finished_at).not.toBeNull();
 			const result = done.result as number[][];
@@ -445,7 +513,10 @@ describe('a job computed by a headless volunteer', () => {
 			const jsonl = await fetch(`${hub.url}/api/jobs/${id}/results?format=jsonl`);
 			expect(jsonl.status).toBe(200);
 			expect(jsonl.headers.get('content-type')).toMatch(/^application\/x-ndjson/);
-			const lines = (await jsonl.text()).trimEnd().split('\n').map((l) => JSON.parse(l));
+			const lines = (await jsonl.text())
+				.trimEnd()
+				.split('\n')
+				.map((l) => JSON.parse(l));
 			expect(lines).toHaveLength(30);
 			lines.forEach((line, i) => expect(line).toEqual({ index: i, input: INPUTS[i], output: result[i] }));
 
@@ -465,7 +536,15 @@ describe('a job computed by a headless volunteer', () => {
 			const tasks = (await (await fetch(`${hub.url}/api/jobs/${id}/tasks`)).json()) as Record<string, unknown>[];
 			expect(tasks).toHaveLength(4);
 			tasks.forEach((t, seq) =>
-				expect(t).toMatchObject({ seq, state: 'done', first_input: seq * 8, inputs: seq < 3 ? 8 : 6, volunteer_id: volunteerId, backend: 'native', failures: 0 })
+				expect(t).toMatchObject({
+					seq,
+					state: 'done',
+					first_input: seq * 8,
+					inputs: seq < 3 ? 8 : 6,
+					volunteer_id: volunteerId,
+					backend: 'native',
+					failures: 0
+				})
 			);
 
 			// Credit: every accepted chunk credited to its volunteer, inputs × the model's credit per input.
@@ -544,7 +623,9 @@ describe('the volunteer socket', () => {
 		const ask = (event: string, payload: unknown) => s.timeout(5000).emitWithAck(event, payload);
 
 		expect(await ask('task:request', { slots: 1 })).toEqual({ ok: false, error: 'send hello first', code: 'unauthorized' });
-		expect(await ask('task:result', { taskId: 1, leaseToken: crypto.randomUUID(), backend: 'native', durationMs: 1, outputs: [] })).toMatchObject({
+		expect(
+			await ask('task:result', { taskId: 1, leaseToken: crypto.randomUUID(), backend: 'native', durationMs: 1, outputs: [] })
+		).toMatchObject({
 			ok: false,
 			code: 'unauthorized'
 		});
@@ -556,26 +637,47 @@ describe('the volunteer socket', () => {
 		expect(garbage.error).toMatch(/mode/);
 		expect(await ask('hello', 'not even an object')).toMatchObject({ ok: false, code: 'invalid' });
 
-		const hello = await ask('hello', { identity: null, capabilities: nodeCapabilities(), mode: 'paused', readiness: { score: 90, ready: true } });
+		const hello = await ask('hello', {
+			identity: null,
+			capabilities: nodeCapabilities(),
+			mode: 'paused',
+			readiness: { score: 90, ready: true }
+		});
 		expect(hello).toMatchObject({ ok: true, volunteerId: expect.any(String), identity: expect.any(String), sessionId: s.id });
-		expect(await ask('hello', { identity: null, capabilities: nodeCapabilities(), mode: 'paused', readiness: { score: 90, ready: true } })).toMatchObject({
+		expect(
+			await ask('hello', { identity: null, capabilities: nodeCapabilities(), mode: 'paused', readiness: { score: 90, ready: true } })
+		).toMatchObject({
 			ok: false,
 			code: 'invalid'
 		});
 
 		// A forged result for a task this volunteer never leased changes nothing.
-		expect(await ask('task:result', { taskId: 1, leaseToken: crypto.randomUUID(), backend: 'native', durationMs: 1, outputs: [[0.1]] })).toMatchObject({
+		expect(
+			await ask('task:result', { taskId: 1, leaseToken: crypto.randomUUID(), backend: 'native', durationMs: 1, outputs: [[0.1]] })
+		).toMatchObject({
 			ok: false,
 			code: 'stale_lease'
 		});
-		expect(await ask('task:progress', { taskId: 1, leaseToken: crypto.randomUUID(), done: 1 })).toMatchObject({ ok: false, code: 'stale_lease' });
+		expect(await ask('task:progress', { taskId: 1, leaseToken: crypto.randomUUID(), done: 1 })).toMatchObject({
+			ok: false,
+			code: 'stale_lease'
+		});
 		expect(await ask('task:release', { taskId: 1, leaseToken: crypto.randomUUID() })).toMatchObject({ ok: false, code: 'stale_lease' });
-		expect(await ask('task:fail', { taskId: 1, leaseToken: crypto.randomUUID(), error: 'nope' })).toMatchObject({ ok: false, code: 'stale_lease' });
+		expect(await ask('task:fail', { taskId: 1, leaseToken: crypto.randomUUID(), error: 'nope' })).toMatchObject({
+			ok: false,
+			code: 'stale_lease'
+		});
 
 		const notUuid = await ask('task:result', { taskId: 1, leaseToken: 'not-a-uuid', backend: 'native', durationMs: 1, outputs: [] });
 		expect(notUuid).toMatchObject({ ok: false, code: 'invalid' });
 		expect(notUuid.error).toMatch(/leaseToken/);
-		const badBackend = await ask('task:result', { taskId: -1, leaseToken: crypto.randomUUID(), backend: 'quantum', durationMs: 1, outputs: [] });
+		const badBackend = await ask('task:result', {
+			taskId: -1,
+			leaseToken: crypto.randomUUID(),
+			backend: 'quantum',
+			durationMs: 1,
+			outputs: []
+		});
 		expect(badBackend).toMatchObject({ ok: false, code: 'invalid' });
 		expect(badBackend.error).toMatch(/taskId/);
 		expect(badBackend.error).toMatch(/backend/);

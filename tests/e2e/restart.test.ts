@@ -48,7 +48,8 @@ async function waitForCompletion(hub: HubProcess, id: string, timeoutMs = 60_000
 		const s = await json<StatusView>(await fetch(`${hub.url}/api/jobs/${id}`));
 		if (s.status === 'completed') return s;
 		if (s.status === 'failed' || s.status === 'cancelled') throw new Error(`job ${id} ended ${s.status}: ${JSON.stringify(s)}`);
-		if (Date.now() > deadline) throw new Error(`job ${id} did not complete: ${JSON.stringify({ ...s, result: undefined })}\n${hub.logs().slice(-3000)}`);
+		if (Date.now() > deadline)
+			throw new Error(`job ${id} did not complete: ${JSON.stringify({ ...s, result: undefined })}\n${hub.logs().slice(-3000)}`);
 		await new Promise((r) => setTimeout(r, 150));
 	}
 }
@@ -170,7 +171,11 @@ describe.each(kinds)('a hub restart on %s', (kind) => {
 			expect(acceptedBeforeCrash).toBeLessThan(TOTAL / 2);
 			expect(accepted - acceptedBeforeCrash).toBeGreaterThanOrEqual(1);
 
-			expect(done).toMatchObject({ status: 'completed', progress: { done: TOTAL, total: TOTAL }, tasks: { total: TOTAL / 2, done: TOTAL / 2, dead: 0 } });
+			expect(done).toMatchObject({
+				status: 'completed',
+				progress: { done: TOTAL, total: TOTAL },
+				tasks: { total: TOTAL / 2, done: TOTAL / 2, dead: 0 }
+			});
 			expectClose(done.result!, expected);
 			// One line per input, in order: no input lost, none accepted twice.
 			const lines = (await (await fetch(`${hub.url}/api/jobs/${id}/results?format=jsonl`)).text())
@@ -180,7 +185,9 @@ describe.each(kinds)('a hub restart on %s', (kind) => {
 			expect(lines.map((l) => l.index)).toEqual(inputs.map((_, i) => i));
 			expect(lines.map((l) => l.input)).toEqual(inputs);
 			expect(lines.map((l) => l.output)).toEqual(done.result);
-			const tasks = await json<{ seq: number; state: string; backend: string; attempts: number }[]>(await fetch(`${hub.url}/api/jobs/${id}/tasks`));
+			const tasks = await json<{ seq: number; state: string; backend: string; attempts: number }[]>(
+				await fetch(`${hub.url}/api/jobs/${id}/tasks`)
+			);
 			expect(tasks).toHaveLength(TOTAL / 2);
 			expect(tasks.every((t) => t.state === 'done' && t.backend === 'native')).toBe(true);
 			// What the hub acknowledged before the crash survived it: those tasks were never leased again,

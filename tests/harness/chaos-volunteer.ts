@@ -78,5 +78,7 @@ export function startChaosVolunteer(hubUrl: string, behaviour: Behaviour) {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function abortOf(signal: AbortSignal): Promise<never> {
-	return new Promise((_, reject) => signal.addEventListener('abort', () => reject(new DOMException('stalled task aborted', 'AbortError')), { once: true }));
+	return new Promise((_, reject) =>
+		signal.addEventListener('abort', () => reject(new DOMException('stalled task aborted', 'AbortError')), { once: true })
+	);
 }

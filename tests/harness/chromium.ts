@@ -13,7 +13,12 @@ const QUIET = [
 	'--disable-component-update',
 	'--disable-sync'
 ];
-const SWIFTSHADER_WEBGPU = ['--enable-unsafe-webgpu', '--enable-unsafe-swiftshader', '--use-webgpu-adapter=swiftshader', '--enable-features=Vulkan'];
+const SWIFTSHADER_WEBGPU = [
+	'--enable-unsafe-webgpu',
+	'--enable-unsafe-swiftshader',
+	'--use-webgpu-adapter=swiftshader',
+	'--enable-features=Vulkan'
+];
 
 const executablePath = () => process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const args = (webgpu: boolean) => (webgpu ? [...QUIET, ...SWIFTSHADER_WEBGPU] : [...QUIET, '--disable-gpu']);

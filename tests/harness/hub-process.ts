@@ -85,7 +85,10 @@ async function waitForHealth(url: string, child: ChildProcess, logs: () => strin
 	const deadline = Date.now() + 90_000;
 	while (Date.now() < deadline) {
 		if (child.exitCode !== null) throw new Error(`the hub exited with ${child.exitCode}:\n${logs()}`);
-		const ok = await fetch(`${url}/api/health`).then((r) => r.ok, () => false);
+		const ok = await fetch(`${url}/api/health`).then(
+			(r) => r.ok,
+			() => false
+		);
 		if (ok) return;
 		await new Promise((r) => setTimeout(r, 200));
 	}

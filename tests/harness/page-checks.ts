@@ -34,7 +34,13 @@ export async function seriousAxeViolations(page: Page): Promise<string[]> {
 	});
 	return violations
 		.filter((v) => v.impact === 'serious' || v.impact === 'critical')
-		.map((v) => `${v.id}: ${v.help} (${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(', ')})`);
+		.map(
+			(v) =>
+				`${v.id}: ${v.help} (${v.nodes
+					.slice(0, 3)
+					.map((n) => n.target.join(' '))
+					.join(', ')})`
+		);
 }
 
 /** Starts recording long tasks (PerformanceObserver 'longtask'); `read()` returns their durations in ms. */

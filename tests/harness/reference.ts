@@ -78,7 +78,17 @@ export async function referenceOutputs(
 		id: view.id,
 		taskTypes: view.task_types,
 		files: view.files,
-		...(view.embedding ? { embedding: { dimensions: view.embedding.dimensions, maxLength: view.embedding.max_length, pooling: view.embedding.pooling, normalize: view.embedding.normalize, output: view.embedding.output } } : {})
+		...(view.embedding
+			? {
+					embedding: {
+						dimensions: view.embedding.dimensions,
+						maxLength: view.embedding.max_length,
+						pooling: view.embedding.pooling,
+						normalize: view.embedding.normalize,
+						output: view.embedding.output
+					}
+				}
+			: {})
 	};
 	const variant = task.variant ?? 'fp32';
 	const runner = new TaskRunner(ort as unknown as OrtRuntime, hubFileSource(hubUrl), {
@@ -86,7 +96,12 @@ export async function referenceOutputs(
 		graphOptimizationLevel: variant === 'q8' ? 'basic' : 'all'
 	});
 	try {
-		const { outputs } = await runner.run({ taskType: task.taskType, model, inputs: task.inputs, params: { ...(task.params ?? {}), variant } });
+		const { outputs } = await runner.run({
+			taskType: task.taskType,
+			model,
+			inputs: task.inputs,
+			params: { ...(task.params ?? {}), variant }
+		});
 		return outputs;
 	} finally {
 		await runner.release();

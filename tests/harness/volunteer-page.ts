@@ -40,11 +40,17 @@ export function bytesSent(hub: Pick<HubProcess, 'url'>, sha256: string): Promise
 
 export function sentences(n: number, salt = 0, words = 8): string[] {
 	const vocab = 'the quick brown fox jumps over a lazy dog while people read books about science music and history'.split(' ');
-	return Array.from({ length: n }, (_, i) => Array.from({ length: words + ((i + salt) % 5) }, (_, k) => vocab[(i * 7 + k * 3 + salt) % vocab.length]).join(' ') + ` ${i}`);
+	return Array.from(
+		{ length: n },
+		(_, i) => Array.from({ length: words + ((i + salt) % 5) }, (_, k) => vocab[(i * 7 + k * 3 + salt) % vocab.length]).join(' ') + ` ${i}`
+	);
 }
 
 export async function submitJob(hub: HubProcess, model: string, inputs: string[], chunkSize?: number): Promise<string> {
-	const response = await api(hub, '/api/jobs', { method: 'POST', json: { task_type: 'embedding', model, input: inputs, chunk_size: chunkSize } });
+	const response = await api(hub, '/api/jobs', {
+		method: 'POST',
+		json: { task_type: 'embedding', model, input: inputs, chunk_size: chunkSize }
+	});
 	expect(response.status).toBe(201);
 	return ((await response.json()) as { task_id: string }).task_id;
 }

@@ -12,7 +12,11 @@ export interface Io {
 }
 
 const completionText = (output: unknown) =>
-	typeof output === 'string' ? output : output && typeof output === 'object' && 'text' in output ? String((output as { text: unknown }).text) : JSON.stringify(output);
+	typeof output === 'string'
+		? output
+		: output && typeof output === 'object' && 'text' in output
+			? String((output as { text: unknown }).text)
+			: JSON.stringify(output);
 
 export interface InferOptions {
 	model: string;
@@ -29,11 +33,18 @@ export async function infer(client: HubClient, o: InferOptions, io: Io): Promise
 		json: { task_type: 'text_generation', model: o.model, input: [o.prompt], params: o.params, priority: 'high' }
 	});
 	let printed = '';
-	const status = await watchJob(client.url, id, { text: (index, delta) => {
-		if (index !== 0 || o.json) return;
-		printed += delta;
-		io.out.write(delta);
-	} }, o.timeoutMs);
+	const status = await watchJob(
+		client.url,
+		id,
+		{
+			text: (index, delta) => {
+				if (index !== 0 || o.json) return;
+				printed += delta;
+				io.out.write(delta);
+			}
+		},
+		o.timeoutMs
+	);
 	const job = await client.call<JobStatusView>(`/api/jobs/${id}`);
 	if (status !== 'completed' || !job.result) throw new CliError(`job ${id} ${job.status}${job.error ? `: ${job.error}` : ''}`);
 	if (o.json) {
@@ -68,7 +79,11 @@ export async function submit(client: HubClient, o: SubmitOptions, io: Io): Promi
 			throw new CliError(`cannot read ${file}`);
 		});
 		const type = /\.png$/i.test(file) ? 'image/png' : 'image/jpeg';
-		const { images } = await client.call<{ images: { ref: string }[] }>('/api/images', { method: 'POST', body: bytes, headers: { 'content-type': type } });
+		const { images } = await client.call<{ images: { ref: string }[] }>('/api/images', {
+			method: 'POST',
+			body: bytes,
+			headers: { 'content-type': type }
+		});
 		inputs.push(images[0].ref);
 	}
 	if (inputs.length === 0) throw new CliError('no inputs: give --input, --file or --image', 2);
@@ -85,21 +100,28 @@ export async function submit(client: HubClient, o: SubmitOptions, io: Io): Promi
 
 export async function status(client: HubClient, id: string, io: Io): Promise<number> {
 	const view = await client.call<JobStatusView>(`/api/jobs/${encodeURIComponent(id)}`);
-	io.out.write(`${JSON.stringify({ ...view, result: view.result ? `${view.result.length} outputs (exostack results ${id})` : null }, null, 2)}\n`);
+	io.out.write(
+		`${JSON.stringify({ ...view, result: view.result ? `${view.result.length} outputs (exostack results ${id})` : null }, null, 2)}\n`
+	);
 	return 0;
 }
 
 /** Streams a job's results as JSONL or CSV. */
 export async function results(client: HubClient, id: string, format: string, io: Io): Promise<number> {
 	const res = await client.raw(`/api/jobs/${encodeURIComponent(id)}/results?format=${encodeURIComponent(format)}`);
-	if (!res.ok) throw new CliError(`the hub refused: ${((await res.json().catch(() => ({}))) as { error?: string }).error ?? `HTTP ${res.status}`}`);
+	if (!res.ok)
+		throw new CliError(`the hub refused: ${((await res.json().catch(() => ({}))) as { error?: string }).error ?? `HTTP ${res.status}`}`);
 	const decoder = new TextDecoder();
 	for await (const chunk of res.body!) io.out.write(decoder.decode(chunk as Uint8Array, { stream: true }));
 	return 0;
 }
 
 /** Imports a model folder on the hub's disk (this machine's path, made absolute), or a Hugging Face repository. */
-export async function importModel(client: HubClient, o: { folder?: string; hf?: string; id?: string; taskType?: string; revision?: string }, io: Io): Promise<number> {
+export async function importModel(
+	client: HubClient,
+	o: { folder?: string; hf?: string; id?: string; taskType?: string; revision?: string },
+	io: Io
+): Promise<number> {
 	if (!o.folder === !o.hf) throw new CliError('give a folder or --hf <owner/name>, not both', 2);
 	const body = o.hf
 		? { hf: o.hf, id: o.id, task_type: o.taskType, revision: o.revision }

@@ -30,7 +30,10 @@ const GENERATION = {
 	timeout: { type: 'string', default: '600' }
 } as const;
 
-const USAGE = readFileSync(new URL(import.meta.url), 'utf8').split('*/')[0].replace(/^\/\*\*\n/, '').replace(/^ \* ?/gm, '');
+const USAGE = readFileSync(new URL(import.meta.url), 'utf8')
+	.split('*/')[0]
+	.replace(/^\/\*\*\n/, '')
+	.replace(/^ \* ?/gm, '');
 
 function parse<O extends ParseArgsConfig['options']>(args: string[], options: O) {
 	try {
@@ -64,11 +67,20 @@ export async function main(argv: string[], io: Io, env = process.env): Promise<n
 	const [command, ...rest] = argv;
 	switch (command) {
 		case 'infer': {
-			const { values, positionals } = parse(rest, { model: { type: 'string', default: 'demo-text-generation' }, prompt: { type: 'string' }, json: { type: 'boolean' }, ...GENERATION });
+			const { values, positionals } = parse(rest, {
+				model: { type: 'string', default: 'demo-text-generation' },
+				prompt: { type: 'string' },
+				json: { type: 'boolean' },
+				...GENERATION
+			});
 			const prompt = values.prompt ?? positionals.join(' ');
 			if (!prompt) throw new CliError('give a prompt: --prompt "Hello world"', 2);
 			const client = hubClient(values, env);
-			return infer(client, { model: values.model!, prompt, params: generationParams(values), timeoutMs: Number(values.timeout) * 1000, json: !!values.json }, io);
+			return infer(
+				client,
+				{ model: values.model!, prompt, params: generationParams(values), timeoutMs: Number(values.timeout) * 1000, json: !!values.json },
+				io
+			);
 		}
 		case 'submit': {
 			const { values } = parse(rest, {
@@ -84,24 +96,33 @@ export async function main(argv: string[], io: Io, env = process.env): Promise<n
 				timeout: { type: 'string', default: '3600' }
 			});
 			if (!values.model) throw new CliError('give --model <id> (exostack lists them at GET /api/models)', 2);
-			const fromFile = values.file ? readFileSync(values.file, 'utf8').split('\n').map((l) => l.trim()).filter(Boolean) : [];
+			const fromFile = values.file
+				? readFileSync(values.file, 'utf8')
+						.split('\n')
+						.map((l) => l.trim())
+						.filter(Boolean)
+				: [];
 			let params: Record<string, unknown> = {};
 			try {
 				params = values.params ? JSON.parse(values.params) : {};
 			} catch {
 				throw new CliError('--params must be a JSON object', 2);
 			}
-			return submit(hubClient(values, env), {
-				type: values.type!,
-				model: values.model,
-				inputs: [...(values.input ?? []), ...fromFile],
-				images: values.image ?? [],
-				params,
-				priority: values.priority,
-				chunkSize: num(values['chunk-size'], 'chunk-size'),
-				wait: !!values.wait,
-				timeoutMs: Number(values.timeout) * 1000
-			}, io);
+			return submit(
+				hubClient(values, env),
+				{
+					type: values.type!,
+					model: values.model,
+					inputs: [...(values.input ?? []), ...fromFile],
+					images: values.image ?? [],
+					params,
+					priority: values.priority,
+					chunkSize: num(values['chunk-size'], 'chunk-size'),
+					wait: !!values.wait,
+					timeoutMs: Number(values.timeout) * 1000
+				},
+				io
+			);
 		}
 		case 'status':
 		case 'results': {
@@ -111,8 +132,17 @@ export async function main(argv: string[], io: Io, env = process.env): Promise<n
 			return command === 'status' ? status(client, positionals[0], io) : results(client, positionals[0], values.format!, io);
 		}
 		case 'import': {
-			const { values, positionals } = parse(rest, { id: { type: 'string' }, hf: { type: 'string' }, 'task-type': { type: 'string' }, revision: { type: 'string' } });
-			return importModel(hubClient(values, env), { folder: positionals[0], hf: values.hf, id: values.id, taskType: values['task-type'], revision: values.revision }, io);
+			const { values, positionals } = parse(rest, {
+				id: { type: 'string' },
+				hf: { type: 'string' },
+				'task-type': { type: 'string' },
+				revision: { type: 'string' }
+			});
+			return importModel(
+				hubClient(values, env),
+				{ folder: positionals[0], hf: values.hf, id: values.id, taskType: values['task-type'], revision: values.revision },
+				io
+			);
 		}
 		case 'volunteer':
 			return volunteerCommand(rest);

@@ -41,7 +41,9 @@ export async function volunteerCommand(argv: string[]): Promise<number> {
 	const mode = values.mode as VolunteerMode;
 	if (!VOLUNTEER_MODES.includes(mode)) throw new CliError(`--mode must be one of ${VOLUNTEER_MODES.join(', ')}`, 2);
 	const concurrency = positiveInt(values.concurrency, '--concurrency');
-	const threads = values.threads ? positiveInt(values.threads, '--threads') : Math.max(1, Math.floor(os.availableParallelism() / concurrency));
+	const threads = values.threads
+		? positiveInt(values.threads, '--threads')
+		: Math.max(1, Math.floor(os.availableParallelism() / concurrency));
 	const identityFile = values['identity-file'];
 
 	const volunteer = startHeadlessVolunteer({

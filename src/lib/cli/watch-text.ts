@@ -13,7 +13,9 @@ export interface WatchHandlers {
 
 /** Resolves with the job's final status; text before it arrives through the handler. */
 export function watchJob(hubUrl: string, jobId: string, handlers: WatchHandlers, timeoutMs: number): Promise<JobStatus> {
-	const socket: Socket<DashboardServerToClient, DashboardClientToServer> = io(`${hubUrl}${DASHBOARD_NAMESPACE}`, { transports: ['websocket'] });
+	const socket: Socket<DashboardServerToClient, DashboardClientToServer> = io(`${hubUrl}${DASHBOARD_NAMESPACE}`, {
+		transports: ['websocket']
+	});
 	// Per input: the stream followed (the first seen) and how much of it was printed.
 	const followed = new Map<number, { stream: string; printed: number }>();
 	return new Promise<JobStatus>((resolve, reject) => {
@@ -40,4 +42,3 @@ export function watchJob(hubUrl: string, jobId: string, handlers: WatchHandlers,
 		});
 	}).finally(() => socket.close());
 }
-

@@ -17,7 +17,8 @@ export function labelConfig(raw: unknown): LabelConfig {
 	const config = (typeof raw === 'object' && raw !== null ? raw : {}) as Json;
 	const id2label = (typeof config.id2label === 'object' && config.id2label !== null ? config.id2label : {}) as Json;
 	const ids = Object.keys(id2label).map(Number);
-	if (ids.length === 0 || ids.some((i) => !Number.isInteger(i) || i < 0)) throw new Error('config.json has no id2label for a classification head');
+	if (ids.length === 0 || ids.some((i) => !Number.isInteger(i) || i < 0))
+		throw new Error('config.json has no id2label for a classification head');
 	const count = Math.max(...ids) + 1;
 	const labels = Array.from({ length: count }, (_, i) => (typeof id2label[i] === 'string' ? (id2label[i] as string) : `LABEL_${i}`));
 	return { labels, multiLabel: config.problem_type === 'multi_label_classification' };
@@ -34,7 +35,9 @@ export function scoreLabels(logits: ArrayLike<number>, cfg: LabelConfig, topK: n
 		const total = exps.reduce((a, b) => a + b, 0);
 		scores = exps.map((e) => e / total);
 	}
-	const ranked = scores.map((score, i) => ({ label: cfg.labels[i] ?? `LABEL_${i}`, score, i })).sort((a, b) => b.score - a.score || a.i - b.i);
+	const ranked = scores
+		.map((score, i) => ({ label: cfg.labels[i] ?? `LABEL_${i}`, score, i }))
+		.sort((a, b) => b.score - a.score || a.i - b.i);
 	return ranked.slice(0, topK > 0 ? topK : ranked.length).map(({ label, score }) => ({ label, score }));
 }
 
@@ -42,7 +45,8 @@ export function scoreLabels(logits: ArrayLike<number>, cfg: LabelConfig, topK: n
 export function logitRows(out: OrtTensor | undefined, batch: number, cfg: LabelConfig): Float32Array[] {
 	if (!out) throw new Error('model returned no logits output');
 	const width = out.dims[out.dims.length - 1];
-	if (out.dims.length !== 2 || out.dims[0] !== batch) throw new Error(`logits have shape [${out.dims}], expected [${batch}, ${cfg.labels.length}]`);
+	if (out.dims.length !== 2 || out.dims[0] !== batch)
+		throw new Error(`logits have shape [${out.dims}], expected [${batch}, ${cfg.labels.length}]`);
 	if (width !== cfg.labels.length) throw new Error(`the model has ${width} logits but config.json names ${cfg.labels.length} labels`);
 	const data = asFloat32(out.type, out.data);
 	return Array.from({ length: batch }, (_, b) => data.slice(b * width, (b + 1) * width));
@@ -78,7 +82,10 @@ export class TextClassifier {
 
 	async classify(texts: string[], topK: number): Promise<ClassificationOutput[]> {
 		if (texts.length === 0) return [];
-		const batch = padBatch(texts.map((t) => this.tokenizer.encode(t)), this.tokenizer.padId);
+		const batch = padBatch(
+			texts.map((t) => this.tokenizer.encode(t)),
+			this.tokenizer.padId
+		);
 		const shape = [batch.batch, batch.seqLen];
 		const data: Record<string, () => BigInt64Array> = {
 			input_ids: () => batch.inputIds,
@@ -114,7 +121,9 @@ export class ImageClassifier {
 		const session = await ort.InferenceSession.create(model, sessionOptions);
 		if (!session.inputNames.includes('pixel_values') || !session.outputNames.includes('logits')) {
 			await session.release();
-			throw new Error(`model must take pixel_values and give logits (inputs: ${session.inputNames.join(', ')}; outputs: ${session.outputNames.join(', ')})`);
+			throw new Error(
+				`model must take pixel_values and give logits (inputs: ${session.inputNames.join(', ')}; outputs: ${session.outputNames.join(', ')})`
+			);
 		}
 		return new ImageClassifier(ort, session, labels);
 	}

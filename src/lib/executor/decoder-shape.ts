@@ -24,7 +24,8 @@ const PAST = /^past_key_values\.(\d+)\.key$/;
 const SUPPORTED = new Set(['input_ids', 'attention_mask', 'position_ids', 'use_cache_branch']);
 
 const int = (v: unknown): number | undefined => (typeof v === 'number' && Number.isInteger(v) && v >= 0 ? v : undefined);
-const ints = (v: unknown): number[] => (Array.isArray(v) ? v.map(int).filter((x): x is number => x !== undefined) : int(v) !== undefined ? [v as number] : []);
+const ints = (v: unknown): number[] =>
+	Array.isArray(v) ? v.map(int).filter((x): x is number => x !== undefined) : int(v) !== undefined ? [v as number] : [];
 const asJson = (v: unknown): Json => (typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Json) : {});
 
 /**
@@ -52,7 +53,8 @@ export function decoderShape(session: OrtSession, configJson: unknown, generatio
 	if (layers.length === 0) throw new Error('model has no past_key_values inputs: export it with a KV cache (text-generation-with-past)');
 	for (const l of layers) {
 		for (const name of [l.pastValue]) if (!inputs.includes(name)) throw new Error(`model has no ${name} input`);
-		for (const name of [l.presentKey, l.presentValue]) if (!session.outputNames.includes(name)) throw new Error(`model has no ${name} output`);
+		for (const name of [l.presentKey, l.presentValue])
+			if (!session.outputNames.includes(name)) throw new Error(`model has no ${name} output`);
 	}
 	const unknown = inputs.filter((n) => !SUPPORTED.has(n) && !n.startsWith('past_key_values.'));
 	if (unknown.length > 0) throw new Error(`model needs inputs the executor cannot provide: ${unknown.join(', ')}`);
@@ -63,7 +65,8 @@ export function decoderShape(session: OrtSession, configJson: unknown, generatio
 	const numHeads = int(metaDims[1]) ?? int(config.num_key_value_heads) ?? attentionHeads;
 	const width = int(config.n_embd) ?? int(config.hidden_size);
 	const headDim = int(metaDims[3]) ?? int(config.head_dim) ?? (width && attentionHeads ? width / attentionHeads : undefined);
-	if (!numHeads || !headDim || !Number.isInteger(headDim)) throw new Error('config.json does not say the number of heads and the head size (n_head, n_embd)');
+	if (!numHeads || !headDim || !Number.isInteger(headDim))
+		throw new Error('config.json does not say the number of heads and the head size (n_head, n_embd)');
 	const eos = ints(generation.eos_token_id);
 	return {
 		layers,

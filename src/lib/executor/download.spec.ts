@@ -6,7 +6,9 @@ import { download, HttpError } from './download';
 const FILE = randomBytes(300_000);
 
 /** A real HTTP server; each test decides how it answers the n-th request. */
-async function serve(handler: (req: IncomingMessage, res: ServerResponse, n: number) => void): Promise<{ url: string; server: Server; requests: IncomingMessage[] }> {
+async function serve(
+	handler: (req: IncomingMessage, res: ServerResponse, n: number) => void
+): Promise<{ url: string; server: Server; requests: IncomingMessage[] }> {
 	const requests: IncomingMessage[] = [];
 	const server = createServer((req, res) => {
 		requests.push(req);
@@ -22,7 +24,10 @@ function rangeServer(cut?: number) {
 	return (req: IncomingMessage, res: ServerResponse, n: number) => {
 		const m = /bytes=(\d+)-/.exec(req.headers.range ?? '');
 		const start = m ? Number(m[1]) : 0;
-		res.writeHead(m ? 206 : 200, { 'content-length': FILE.length - start, ...(m ? { 'content-range': `bytes ${start}-${FILE.length - 1}/${FILE.length}` } : {}) });
+		res.writeHead(m ? 206 : 200, {
+			'content-length': FILE.length - start,
+			...(m ? { 'content-range': `bytes ${start}-${FILE.length - 1}/${FILE.length}` } : {})
+		});
 		if (n === 1 && cut !== undefined) {
 			res.write(FILE.subarray(0, cut), () => res.destroy());
 			return;

@@ -17,7 +17,10 @@ export interface DownloadOptions {
 
 /** A refusal the server means (4xx): trying again would get the same answer. */
 export class HttpError extends Error {
-	constructor(readonly status: number, url: string) {
+	constructor(
+		readonly status: number,
+		url: string
+	) {
 		super(`HTTP ${status} for ${url}`);
 	}
 }

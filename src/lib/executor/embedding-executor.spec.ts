@@ -40,8 +40,7 @@ function modelFiles(opts: DemoModelOptions): EmbeddingModelFiles {
 }
 
 const cosine = (a: number[], b: number[]) => a.reduce((s, v, i) => s + v * b[i], 0);
-const maxAbsDiff = (a: number[][], b: number[][]) =>
-	Math.max(...a.map((row, i) => Math.max(...row.map((v, j) => Math.abs(v - b[i][j])))));
+const maxAbsDiff = (a: number[][], b: number[][]) => Math.max(...a.map((row, i) => Math.max(...row.map((v, j) => Math.abs(v - b[i][j])))));
 
 describe('EmbeddingExecutor', () => {
 	let executor: EmbeddingExecutor;

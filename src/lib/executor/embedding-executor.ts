@@ -82,7 +82,12 @@ export class EmbeddingExecutor {
 		for (let start = 0; start < order.length; start += batchSize) {
 			throwIfAborted(opts.signal);
 			const members = order.slice(start, start + batchSize);
-			const vectors = await this.runBatch(padBatch(members.map((i) => encoded[i]), this.tokenizer.padId));
+			const vectors = await this.runBatch(
+				padBatch(
+					members.map((i) => encoded[i]),
+					this.tokenizer.padId
+				)
+			);
 			members.forEach((index, k) => (out[index] = vectors[k]));
 		}
 		throwIfAborted(opts.signal);
@@ -103,9 +108,7 @@ export class EmbeddingExecutor {
 			// Single-sentence inputs are all segment 0.
 			token_type_ids: () => new BigInt64Array(batch.inputIds.length)
 		};
-		return Object.fromEntries(
-			this.session.inputNames.map((name) => [name, new this.ort.Tensor('int64', data[name](), shape)])
-		);
+		return Object.fromEntries(this.session.inputNames.map((name) => [name, new this.ort.Tensor('int64', data[name](), shape)]));
 	}
 
 	private async runBatch(batch: TokenBatch): Promise<number[][]> {

@@ -33,7 +33,9 @@ describe('image decoding', () => {
 
 describe('image pre-processing', () => {
 	it('reads ViT-style and shortest-edge configs', () => {
-		expect(imageProcessorConfig({ size: { height: 224, width: 224 }, image_mean: [0.5, 0.5, 0.5], image_std: 0.5, rescale_factor: 1 / 255 })).toEqual({
+		expect(
+			imageProcessorConfig({ size: { height: 224, width: 224 }, image_mean: [0.5, 0.5, 0.5], image_std: 0.5, rescale_factor: 1 / 255 })
+		).toEqual({
 			height: 224,
 			width: 224,
 			shortestEdge: null,
@@ -50,7 +52,12 @@ describe('image pre-processing', () => {
 		const img = { width: 2, height: 1, data: Uint8Array.of(0, 0, 0, 255, 200, 100, 50, 255) };
 		// Doubling the width samples the source at x = −0.25 (clamped to 0), 0.25, 0.75 and 1.25 (clamped to 1).
 		expect(Array.from(resizeBilinear(img, 4, 1)).filter((_, i) => i % 3 === 0)).toEqual([0, 50, 150, 200]);
-		const cfg = imageProcessorConfig({ size: { height: 1, width: 2 }, rescale_factor: 1 / 255, image_mean: [0.5, 0.5, 0.5], image_std: [0.5, 0.5, 0.5] });
+		const cfg = imageProcessorConfig({
+			size: { height: 1, width: 2 },
+			rescale_factor: 1 / 255,
+			image_mean: [0.5, 0.5, 0.5],
+			image_std: [0.5, 0.5, 0.5]
+		});
 		const px = preprocessImage(img, cfg);
 		expect(px).toHaveLength(6);
 		expect(px[0]).toBeCloseTo(-1, 6); // R of pixel 0: (0/255 − 0.5) / 0.5
@@ -65,7 +72,11 @@ describe('classification scores', () => {
 		const out = scoreLabels([1, 3, 2], cfg, 2);
 		expect(out.map((l) => l.label)).toEqual(['dog', 'bird']);
 		expect(out[0].score).toBeCloseTo(Math.exp(3) / (Math.exp(1) + Math.exp(2) + Math.exp(3)), 12);
-		const multi = scoreLabels([0, 0, 0], labelConfig({ id2label: { 0: 'a', 1: 'b', 2: 'c' }, problem_type: 'multi_label_classification' }), 0);
+		const multi = scoreLabels(
+			[0, 0, 0],
+			labelConfig({ id2label: { 0: 'a', 1: 'b', 2: 'c' }, problem_type: 'multi_label_classification' }),
+			0
+		);
 		expect(multi.map((l) => l.score)).toEqual([0.5, 0.5, 0.5]);
 		expect(() => labelConfig({})).toThrow(/no id2label/);
 		expect(labelConfig({ id2label: { 1: 'b' } }).labels).toEqual(['LABEL_0', 'b']);

@@ -17,13 +17,19 @@ export interface ImageProcessorConfig {
 type Json = Record<string, unknown>;
 const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
 const triple = (v: unknown, fallback: number): [number, number, number] =>
-	Array.isArray(v) && v.length === 3 && v.every((x) => typeof x === 'number') ? (v as [number, number, number]) : typeof v === 'number' ? [v, v, v] : [fallback, fallback, fallback];
+	Array.isArray(v) && v.length === 3 && v.every((x) => typeof x === 'number')
+		? (v as [number, number, number])
+		: typeof v === 'number'
+			? [v, v, v]
+			: [fallback, fallback, fallback];
 
 /** Reads `preprocessor_config.json` (ViTImageProcessor / ConvNextImageProcessor style). */
 export function imageProcessorConfig(raw: unknown): ImageProcessorConfig {
 	const c = (typeof raw === 'object' && raw !== null ? raw : {}) as Json;
 	const size = (typeof c.size === 'object' && c.size !== null ? c.size : { height: c.size, width: c.size }) as Json;
-	const crop = (typeof c.crop_size === 'object' && c.crop_size !== null ? c.crop_size : { height: c.crop_size, width: c.crop_size }) as Json;
+	const crop = (
+		typeof c.crop_size === 'object' && c.crop_size !== null ? c.crop_size : { height: c.crop_size, width: c.crop_size }
+	) as Json;
 	const shortest = num(size.shortest_edge);
 	const height = num(c.do_center_crop === false ? undefined : crop.height) ?? num(size.height) ?? shortest;
 	const width = num(c.do_center_crop === false ? undefined : crop.width) ?? num(size.width) ?? shortest;

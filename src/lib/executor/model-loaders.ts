@@ -53,7 +53,12 @@ const embedding: Loader = async (env, model, graphPath) => {
 		readJsonFile(env.files, model, 'tokenizer.json'),
 		readJsonFile(env.files, model, 'tokenizer_config.json', {})
 	]);
-	const executor = await EmbeddingExecutor.create(env.ort, { model: bytes, tokenizer, tokenizerConfig }, model.embedding, env.sessionOptions);
+	const executor = await EmbeddingExecutor.create(
+		env.ort,
+		{ model: bytes, tokenizer, tokenizerConfig },
+		model.embedding,
+		env.sessionOptions
+	);
 	return {
 		run: (inputs, params, ctx) => {
 			EmbeddingParams.parse(params);
@@ -75,12 +80,23 @@ const textGeneration: Loader = async (env, model, graphPath) => {
 		readJsonFile(env.files, model, 'config.json'),
 		readJsonFile(env.files, model, 'generation_config.json', {})
 	]);
-	const executor = await TextGenerationExecutor.create(env.ort, { model: bytes, tokenizer, tokenizerConfig, config, generationConfig }, env.sessionOptions);
+	const executor = await TextGenerationExecutor.create(
+		env.ort,
+		{ model: bytes, tokenizer, tokenizerConfig, config, generationConfig },
+		env.sessionOptions
+	);
 	return {
 		async run(inputs, params, ctx) {
 			const parsed = GenerationParams.parse(params);
 			// One prompt per step: a yield keeps every completion finished before it.
-			return dutyCycled(inputs.length, ctx, async (index) => [await executor.generate(inputs[index], parsed, { signal: ctx.signal, onText: (delta) => ctx.onText?.(index, delta) })], 1);
+			return dutyCycled(
+				inputs.length,
+				ctx,
+				async (index) => [
+					await executor.generate(inputs[index], parsed, { signal: ctx.signal, onText: (delta) => ctx.onText?.(index, delta) })
+				],
+				1
+			);
 		},
 		release: () => executor.release()
 	};
@@ -94,7 +110,11 @@ const classification: Loader = async (env, model, graphPath) => {
 		readJsonFile(env.files, model, 'config.json')
 	]);
 	const maxLength = maxTextLength(config, tokenizerConfig);
-	const classifier = await TextClassifier.create(env.ort, { model: bytes, tokenizer, tokenizerConfig, config, maxLength }, env.sessionOptions);
+	const classifier = await TextClassifier.create(
+		env.ort,
+		{ model: bytes, tokenizer, tokenizerConfig, config, maxLength },
+		env.sessionOptions
+	);
 	return {
 		run: (inputs, params, ctx) => {
 			const { top_k } = ClassificationParams.parse(params);

@@ -19,10 +19,7 @@ export interface OrtSession {
 	readonly outputNames: readonly string[];
 	/** Types and shapes of the inputs (onnxruntime 1.21+); used to feed fp16 caches in their own type. */
 	readonly inputMetadata?: readonly { name: string; isTensor: boolean; type?: string; shape?: readonly (number | string)[] }[];
-	run(
-		feeds: Record<string, OrtTensor>,
-		fetches: readonly string[]
-	): Promise<Readonly<Record<string, OrtTensor>>>;
+	run(feeds: Record<string, OrtTensor>, fetches: readonly string[]): Promise<Readonly<Record<string, OrtTensor>>>;
 	release(): Promise<void>;
 }
 

@@ -19,11 +19,7 @@ export function rows(data: ArrayLike<number>, [batch, dims]: Dims2): number[][] 
  * mean pooling does; the count is floored at 1e-9 as there, so an all-padding
  * row yields zeros rather than NaN.
  */
-export function meanPool(
-	hidden: ArrayLike<number>,
-	[batch, seqLen, dims]: Dims3,
-	mask: ArrayLike<number | bigint>
-): number[][] {
+export function meanPool(hidden: ArrayLike<number>, [batch, seqLen, dims]: Dims3, mask: ArrayLike<number | bigint>): number[][] {
 	const out: number[][] = [];
 	for (let b = 0; b < batch; b++) {
 		const sum = new Array<number>(dims).fill(0);

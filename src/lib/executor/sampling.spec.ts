@@ -41,7 +41,11 @@ describe('sampling', () => {
 describe('TextStream', () => {
 	const table = ['Hel', 'lo', ' wor', 'ld', '\n', '\nEnd', 'é'];
 	// A decoder over a tiny table; token 7 is half of a two-byte character, so it decodes to U+FFFD alone.
-	const decode = (ids: number[]) => ids.map((i) => (i === 7 ? '\uFFFD' : table[i])).join('').replace('\uFFFD' + 'é', 'é');
+	const decode = (ids: number[]) =>
+		ids
+			.map((i) => (i === 7 ? '\uFFFD' : table[i]))
+			.join('')
+			.replace('\uFFFD' + 'é', 'é');
 
 	it('hands out each piece once and holds an unfinished character', () => {
 		const s = new TextStream(decode, []);

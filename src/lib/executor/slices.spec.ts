@@ -22,9 +22,18 @@ describe('inSlices', () => {
 	});
 
 	it('says once, just before it, that the last slice is starting', async () => {
-		for (const [count, stride, expected] of [[20, 8, 16], [8, 8, 0], [3, 1, 2]] as const) {
+		for (const [count, stride, expected] of [
+			[20, 8, 16],
+			[8, 8, 0],
+			[3, 1, 2]
+		] as const) {
 			const events: string[] = [];
-			await dutyCycled(count, { onLastSlice: () => events.push('last') }, async (start) => (events.push(`slice ${start}`), [start]), stride);
+			await dutyCycled(
+				count,
+				{ onLastSlice: () => events.push('last') },
+				async (start) => (events.push(`slice ${start}`), [start]),
+				stride
+			);
 			expect(events.filter((e) => e === 'last')).toHaveLength(1);
 			expect(events[events.indexOf('last') + 1]).toBe(`slice ${expected}`);
 		}
@@ -68,7 +77,9 @@ describe('inSlices', () => {
 		const started = performance.now();
 		const controller = new AbortController();
 		const ctx = { dutyCycle: 0.3, governor, onBusy: (ms: number) => (busy += ms) };
-		const tasks = Array.from({ length: 5 }, (_, i) => dutyCycled(6, { ...ctx, signal: i === 4 ? controller.signal : undefined }, async () => (burn(10), [i]), 1));
+		const tasks = Array.from({ length: 5 }, (_, i) =>
+			dutyCycled(6, { ...ctx, signal: i === 4 ? controller.signal : undefined }, async () => (burn(10), [i]), 1)
+		);
 		setTimeout(() => controller.abort(), 60);
 		const settled = await Promise.allSettled(tasks);
 		const share = busy / (performance.now() - started);

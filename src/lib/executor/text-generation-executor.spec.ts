@@ -16,7 +16,13 @@ const files = (graph = 'onnx/model.onnx'): GenerationModelFiles => ({
 	generationConfig: json('generation_config.json')
 });
 const params = (p: Record<string, unknown> = {}) => GenerationParams.parse(p);
-const PROMPTS = ['Hello world, this is', 'The quick brown fox', 'Once upon a time', 'a', 'Volunteers donate spare computer time to science and research.'];
+const PROMPTS = [
+	'Hello world, this is',
+	'The quick brown fox',
+	'Once upon a time',
+	'a',
+	'Volunteers donate spare computer time to science and research.'
+];
 
 describe('TextGenerationExecutor', () => {
 	let node: TextGenerationExecutor;
@@ -37,7 +43,11 @@ describe('TextGenerationExecutor', () => {
 		const session = await ortNode.InferenceSession.create(folder.get('onnx/model.onnx')!);
 		const int64 = (v: number[]) => new ortNode.Tensor('int64', BigInt64Array.from(v, BigInt), [1, v.length]);
 		const empty = () => new ortNode.Tensor('float32', new Float32Array(0), [1, 4, 0, 16]);
-		const feeds: Record<string, ortNode.Tensor> = { input_ids: int64(ids), attention_mask: int64(ids.map(() => 1)), position_ids: int64(ids.map((_, i) => i)) };
+		const feeds: Record<string, ortNode.Tensor> = {
+			input_ids: int64(ids),
+			attention_mask: int64(ids.map(() => 1)),
+			position_ids: int64(ids.map((_, i) => i))
+		};
 		for (let l = 0; l < 2; l++) [feeds[`past_key_values.${l}.key`], feeds[`past_key_values.${l}.value`]] = [empty(), empty()];
 		const logits = (await session.run(feeds)).logits;
 		const vocab = logits.dims[2];
@@ -79,7 +89,9 @@ describe('TextGenerationExecutor', () => {
 		const greedy = await node.generate('Hello world', params({ max_tokens: 30 }));
 		expect(greedy.tokens).not.toEqual(a.tokens);
 		// top_k 1 is greedy whatever the temperature.
-		expect((await node.generate('Hello world', params({ max_tokens: 30, temperature: 2, top_k: 1, seed: 3 }))).tokens).toEqual(greedy.tokens);
+		expect((await node.generate('Hello world', params({ max_tokens: 30, temperature: 2, top_k: 1, seed: 3 }))).tokens).toEqual(
+			greedy.tokens
+		);
 	});
 
 	// Greedy decoding agrees across runtimes for every variant. onnxruntime-node's 'all' optimisation level rewrites

@@ -117,7 +117,11 @@ export class TextGenerationExecutor {
 		const feeds: Feeds = { input_ids: int64(ids, n), ...past };
 		const inputs = new Set(this.session.inputNames);
 		if (inputs.has('attention_mask')) feeds.attention_mask = int64(new Array(total).fill(1), total);
-		if (inputs.has('position_ids')) feeds.position_ids = int64(ids.map((_, i) => position + i), n);
+		if (inputs.has('position_ids'))
+			feeds.position_ids = int64(
+				ids.map((_, i) => position + i),
+				n
+			);
 		if (inputs.has('use_cache_branch')) feeds.use_cache_branch = new this.ort.Tensor('bool', Uint8Array.of(position > 0 ? 1 : 0), [1]);
 		let out: Readonly<Record<string, OrtTensor>>;
 		try {
@@ -143,8 +147,15 @@ export class TextGenerationExecutor {
 		const { numHeads, headDim, cacheType } = this.shape;
 		const dims = [1, numHeads, 0, headDim];
 		const empty = () =>
-			cacheType === 'float16' ? new this.ort.Tensor('float16', new Uint16Array(0), dims) : new this.ort.Tensor('float32', new Float32Array(0), dims);
-		return Object.fromEntries(this.shape.layers.flatMap((l) => [[l.pastKey, empty()], [l.pastValue, empty()]]));
+			cacheType === 'float16'
+				? new this.ort.Tensor('float16', new Uint16Array(0), dims)
+				: new this.ort.Tensor('float32', new Float32Array(0), dims);
+		return Object.fromEntries(
+			this.shape.layers.flatMap((l) => [
+				[l.pastKey, empty()],
+				[l.pastValue, empty()]
+			])
+		);
 	}
 
 	private dispose(feeds: Feeds) {

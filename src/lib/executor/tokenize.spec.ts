@@ -33,7 +33,13 @@ describe('TextTokenizer', () => {
 
 describe('padBatch', () => {
 	it('right-pads to the longest sequence with the pad id and a zero mask', () => {
-		const batch = padBatch([[2, 10, 3], [2, 3]], 0);
+		const batch = padBatch(
+			[
+				[2, 10, 3],
+				[2, 3]
+			],
+			0
+		);
 		expect(batch).toMatchObject({ batch: 2, seqLen: 3 });
 		expect(Array.from(batch.inputIds)).toEqual([2n, 10n, 3n, 2n, 3n, 0n]);
 		expect(Array.from(batch.attentionMask)).toEqual([1n, 1n, 1n, 1n, 1n, 0n]);

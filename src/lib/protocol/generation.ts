@@ -47,9 +47,7 @@ export const ClassificationParams = z.strictObject({
 export type ClassificationParams = z.output<typeof ClassificationParams>;
 
 /** One input's labels, best first, with softmax scores. */
-export const ClassificationOutput = z
-	.array(z.strictObject({ label: z.string().max(500), score: z.number().min(0).max(1) }))
-	.max(10_000);
+export const ClassificationOutput = z.array(z.strictObject({ label: z.string().max(500), score: z.number().min(0).max(1) })).max(10_000);
 export type ClassificationOutput = z.infer<typeof ClassificationOutput>;
 
 export const EmbeddingParams = z.strictObject({ variant: ModelVariant.optional() });

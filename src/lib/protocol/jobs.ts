@@ -34,10 +34,7 @@ export function submissionSchema(limits: SubmissionLimits) {
 		model: z.string().min(1, 'model must name a model (see GET /api/models)'),
 		input: z.union([
 			text,
-			z
-				.array(text)
-				.min(1, 'input must hold at least one item')
-				.max(limits.maxInputs, `input must hold at most ${limits.maxInputs} items`)
+			z.array(text).min(1, 'input must hold at least one item').max(limits.maxInputs, `input must hold at most ${limits.maxInputs} items`)
 		]),
 		priority: z.enum(Object.keys(PRIORITIES) as [PriorityName, ...PriorityName[]]).default('normal'),
 		/** Each chunk is computed by this many distinct volunteers and accepted when a majority agree. */

@@ -46,12 +46,17 @@ export function variantPreference(backend: Backend, gpuFeatures: readonly string
  * The variant a volunteer runs: the job's pinned one (`params.variant`) if the model has it, else the
  * first of the backend's preferences the model has.
  */
-export function pickVariant(model: Pick<ModelManifest, 'files' | 'id'>, preference: readonly ModelVariant[], pinned?: unknown): ModelVariant {
+export function pickVariant(
+	model: Pick<ModelManifest, 'files' | 'id'>,
+	preference: readonly ModelVariant[],
+	pinned?: unknown
+): ModelVariant {
 	const available = modelVariants(model);
 	if (pinned !== undefined) {
 		const wanted = ModelVariant.safeParse(pinned);
 		if (!wanted.success) throw new Error(`params.variant must be one of ${MODEL_VARIANTS.join(', ')}`);
-		if (!available.includes(wanted.data)) throw new Error(`model ${model.id} has no ${wanted.data} variant (it has ${available.join(', ') || 'none'})`);
+		if (!available.includes(wanted.data))
+			throw new Error(`model ${model.id} has no ${wanted.data} variant (it has ${available.join(', ') || 'none'})`);
 		return wanted.data;
 	}
 	const choice = preference.find((v) => available.includes(v));

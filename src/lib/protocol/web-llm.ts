@@ -41,7 +41,8 @@ export function webLlmRequirements(chatConfig: unknown, tensorCache: unknown): W
 	const quantization = typeof config.quantization === 'string' ? config.quantization : '';
 	const records = (((tensorCache ?? {}) as Json).records ?? []) as { records?: { nbytes?: number }[] }[];
 	let largest = 0;
-	for (const shard of Array.isArray(records) ? records : []) for (const r of shard.records ?? []) largest = Math.max(largest, Number(r.nbytes) || 0);
+	for (const shard of Array.isArray(records) ? records : [])
+		for (const r of shard.records ?? []) largest = Math.max(largest, Number(r.nbytes) || 0);
 	const declared = Number(config.buffer_size_required_bytes);
 	return {
 		features: /f16/.test(quantization) ? ['shader-f16'] : [],

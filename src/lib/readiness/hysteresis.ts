@@ -64,7 +64,12 @@ export function passesThreshold(score: number, threshold: number, wasOpen: boole
 	return wasOpen ? score >= threshold - margin : score >= threshold;
 }
 
-export function assessReadiness(signals: ReadinessSignals, config: HysteresisConfig, memory: ReadinessMemory | null, now: number): Assessment {
+export function assessReadiness(
+	signals: ReadinessSignals,
+	config: HysteresisConfig,
+	memory: ReadinessMemory | null,
+	now: number
+): Assessment {
 	const base = scoreReadiness(signals);
 	const { power, batteryFloor, pressure } = signals;
 	const onBattery = power !== null && !power.charging;

@@ -13,22 +13,42 @@ const report = (over: Partial<ReportedReadiness> = {}): ReportedReadiness => ({
 
 describe('leaseGate', () => {
 	it('gives the tier its leases and the band its weights', () => {
-		expect(leaseGate('auto', report(), 60, false)).toMatchObject({ open: true, score: 100, tier: 'plugged', maxLeases: 5, maxCost: Infinity });
+		expect(leaseGate('auto', report(), 60, false)).toMatchObject({
+			open: true,
+			score: 100,
+			tier: 'plugged',
+			maxLeases: 5,
+			maxCost: Infinity
+		});
 		const sixty = leaseGate('auto', report({ power: { charging: false, level: 0.6 }, tier: 'mid' }), 60, false);
 		expect(sixty).toMatchObject({ open: true, score: 85, tier: 'mid', maxLeases: 2 });
-		const moderate = leaseGate('auto', report({ idle: { state: 'idle', seconds: 300, thresholdSeconds: 300, source: 'page' }, pressure: 'fair' }), 60, false);
+		const moderate = leaseGate(
+			'auto',
+			report({ idle: { state: 'idle', seconds: 300, thresholdSeconds: 300, source: 'page' }, pressure: 'fair' }),
+			60,
+			false
+		);
 		expect(moderate).toMatchObject({ open: true, score: 70, band: 'moderate', maxCost: 500 });
 	});
 
 	it('rescores instead of trusting the score sent', () => {
-		const g = leaseGate('auto', report({ score: 100, idle: { state: 'active', seconds: 0, thresholdSeconds: 300, source: 'idle-detection' } }), 60, false);
+		const g = leaseGate(
+			'auto',
+			report({ score: 100, idle: { state: 'active', seconds: 0, thresholdSeconds: 300, source: 'idle-detection' } }),
+			60,
+			false
+		);
 		expect(g).toMatchObject({ open: false, score: 60, maxLeases: 0 });
 		expect(g.blockers.join()).toMatch(/owner/);
 	});
 
 	it('applies readiness_threshold with hysteresis', () => {
 		// Idle past the threshold (20) + 60 % battery (15) + fair (20) = 55.
-		const r = report({ idle: { state: 'idle', seconds: 300, thresholdSeconds: 300, source: 'page' }, power: { charging: false, level: 0.6 }, pressure: 'fair' });
+		const r = report({
+			idle: { state: 'idle', seconds: 300, thresholdSeconds: 300, source: 'page' },
+			power: { charging: false, level: 0.6 },
+			pressure: 'fair'
+		});
 		expect(leaseGate('auto', r, 60, false).open).toBe(false);
 		expect(leaseGate('auto', r, 60, true).open).toBe(true);
 		expect(leaseGate('auto', r, 50, false).open).toBe(true);
@@ -47,7 +67,11 @@ describe('leaseGate', () => {
 		expect(leaseGate('always', report({ idle: active }), 60, false)).toMatchObject({ open: true, score: 80 });
 		expect(leaseGate('always', report({ idle: active, pressure: 'critical' }), 60, false)).toMatchObject({ open: true, score: 60 });
 		expect(leaseGate('always', report({ idle: active, power: { charging: false, level: 0.1 } }), 60, false).open).toBe(false);
-		expect(leaseGate('always', report({ idle: { ...active, source: 'none' }, pressure: null }), 60, false)).toMatchObject({ open: true, score: 90, band: 'heavy' });
+		expect(leaseGate('always', report({ idle: { ...active, source: 'none' }, pressure: null }), 60, false)).toMatchObject({
+			open: true,
+			score: 90,
+			band: 'heavy'
+		});
 	});
 
 	it('holds an agent without signals to its own word', () => {

@@ -50,23 +50,44 @@ export function memoryCapMb(tier: PowerTier, deviceMemoryGb: number | null | und
 	return deviceMemoryGb ? deviceMemoryGb * 1024 * POWER_LIMITS[tier].maxMemory : Infinity;
 }
 
-export function leaseGate(mode: string, r: ReportedReadiness, threshold: number, wasOpen: boolean, deviceMemoryGb?: number | null): LeaseGate {
+export function leaseGate(
+	mode: string,
+	r: ReportedReadiness,
+	threshold: number,
+	wasOpen: boolean,
+	deviceMemoryGb?: number | null
+): LeaseGate {
 	if (mode === 'paused') return closed(r.score, ['the owner paused this volunteer']);
 	if (!r.idle) {
 		// No signals: hold the agent to its own score and flag, with the threshold and one task at a time per band.
 		const open = r.ready && passesThreshold(r.score, threshold, wasOpen);
 		const band = bandWithHysteresis(r.score, null);
-		return { open, score: r.score, band, tier: 'plugged', maxLeases: open ? POWER_LIMITS.plugged.concurrent : 0, maxCost: maxCostForBand(band), blockers: open ? [] : ['not ready by its own report'] };
+		return {
+			open,
+			score: r.score,
+			band,
+			tier: 'plugged',
+			maxLeases: open ? POWER_LIMITS.plugged.concurrent : 0,
+			maxCost: maxCostForBand(band),
+			blockers: open ? [] : ['not ready by its own report']
+		};
 	}
 	const batteryFloor = r.batteryFloor ?? 0.2;
 	const power = r.power ?? null;
-	const signals = { idle: idleFor(r.idle), idleThresholdSeconds: r.idle.thresholdSeconds, power, batteryFloor, pressure: r.pressure ?? null };
+	const signals = {
+		idle: idleFor(r.idle),
+		idleThresholdSeconds: r.idle.thresholdSeconds,
+		power,
+		batteryFloor,
+		pressure: r.pressure ?? null
+	};
 	const scored = scoreReadiness(mode === 'always' ? waivedForAlways(signals) : signals);
 	const tier = powerTier(power, batteryFloor, r.tier ?? null);
 	const band = bandWithHysteresis(scored.score, r.band ?? null);
 	const blockers = [...scored.blockers];
 	if (!r.ready) blockers.push('the volunteer is not ready by its own report');
-	if (!passesThreshold(scored.score, threshold, wasOpen)) blockers.push(`readiness ${scored.score} is under the hub's threshold ${threshold}`);
+	if (!passesThreshold(scored.score, threshold, wasOpen))
+		blockers.push(`readiness ${scored.score} is under the hub's threshold ${threshold}`);
 	if (tier === 'none') blockers.push('no AI compute at this battery level');
 	if (blockers.length > 0) return closed(scored.score, blockers, band, tier);
 	const maxCost = Math.min(maxCostForBand(band), memoryCapMb(tier, deviceMemoryGb));

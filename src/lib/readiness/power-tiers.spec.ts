@@ -63,6 +63,11 @@ describe('task weights', () => {
 		expect([1, 99, 100, 499, 500].map(weightOfCost)).toEqual(['light', 'light', 'moderate', 'moderate', 'heavy']);
 		expect(WEIGHTS_FOR_BAND.light).toEqual(['light']);
 		expect(WEIGHTS_FOR_BAND.none).toEqual([]);
-		expect([maxCostForBand('heavy'), maxCostForBand('moderate'), maxCostForBand('light'), maxCostForBand('none')]).toEqual([Infinity, 500, 100, 0]);
+		expect([maxCostForBand('heavy'), maxCostForBand('moderate'), maxCostForBand('light'), maxCostForBand('none')]).toEqual([
+			Infinity,
+			500,
+			100,
+			0
+		]);
 	});
 });

@@ -79,5 +79,9 @@ export function scoreReadiness(signals: ReadinessSignals): ReadinessScore {
 export function waivedForAlways(signals: ReadinessSignals): ReadinessSignals {
 	const { idle, idleThresholdSeconds: t, pressure } = signals;
 	const away = !idle.userActive && idle.idleSeconds >= t;
-	return { ...signals, idle: away ? idle : { userActive: false, idleSeconds: t }, pressure: pressure === 'critical' ? 'serious' : pressure };
+	return {
+		...signals,
+		idle: away ? idle : { userActive: false, idleSeconds: t },
+		pressure: pressure === 'critical' ? 'serious' : pressure
+	};
 }

@@ -96,7 +96,9 @@ describe('loadConfig', () => {
 		expect(error({ PORT: 'abc' })).toMatch(/^invalid configuration:\n {2}PORT: .*expected number/);
 		expect(error({ PORT: '80.5' })).toMatch(/PORT: .*expected int/);
 		expect(error({ PORT: '-1' })).toMatch(/PORT: .*>=0/);
-		expect(error({ DATABASE_URL: 'mysql://root@localhost/exostack' })).toBe('invalid configuration:\n  DATABASE_URL: must be a postgres:// URL');
+		expect(error({ DATABASE_URL: 'mysql://root@localhost/exostack' })).toBe(
+			'invalid configuration:\n  DATABASE_URL: must be a postgres:// URL'
+		);
 		expect(error({ DATABASE_URL: 'localhost:5432' })).toMatch(/DATABASE_URL: must be a postgres:\/\/ URL/);
 		expect(error({ EXOSTACK_API_TOKEN: 'short' })).toBe('invalid configuration:\n  EXOSTACK_API_TOKEN: must be at least 16 characters');
 		expect(error({ EXOSTACK_MAX_INPUTS: '0' })).toMatch(/EXOSTACK_MAX_INPUTS: .*>=1/);
@@ -110,6 +112,11 @@ describe('loadConfig', () => {
 		const message = error({ PORT: 'abc', DATABASE_URL: 'mysql://x', EXOSTACK_CHUNK_SIZE: '0', EXOSTACK_DATA_DIR: '/fine' });
 		const lines = message.split('\n');
 		expect(lines[0]).toBe('invalid configuration:');
-		expect(lines.slice(1).map((l) => l.trim().split(':')[0]).sort()).toEqual(['DATABASE_URL', 'EXOSTACK_CHUNK_SIZE', 'PORT']);
+		expect(
+			lines
+				.slice(1)
+				.map((l) => l.trim().split(':')[0])
+				.sort()
+		).toEqual(['DATABASE_URL', 'EXOSTACK_CHUNK_SIZE', 'PORT']);
 	});
 });

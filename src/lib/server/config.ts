@@ -66,7 +66,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
 		tailMs: e.EXOSTACK_TAIL_SECONDS * 1000,
 		heartbeatMs: e.EXOSTACK_HEARTBEAT_SECONDS * 1000,
 		readinessThreshold: e.EXOSTACK_READINESS_THRESHOLD,
-		allowedOrigins: e.EXOSTACK_ALLOWED_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean),
+		allowedOrigins: e.EXOSTACK_ALLOWED_ORIGINS.split(',')
+			.map((o) => o.trim())
+			.filter(Boolean),
 		demoModels: e.EXOSTACK_DEMO_MODELS === 'on',
 		images: { maxBytes: e.EXOSTACK_MAX_IMAGE_BYTES, maxPixels: e.EXOSTACK_MAX_IMAGE_PIXELS },
 		huggingFace: { endpoint: e.HF_ENDPOINT.replace(/\/+$/, ''), maxBytes: e.EXOSTACK_MAX_IMPORT_BYTES, token: e.HF_TOKEN ?? null }

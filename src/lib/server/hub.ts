@@ -41,7 +41,9 @@ export interface Hub {
 
 /** Starts a hub. Tests may hand it a database they opened (a fresh PGlite or PostgreSQL one); it then owns and closes it. */
 export async function startHub(config: HubConfig = loadConfig(), given?: { database: Database }): Promise<Hub> {
-	const database = given?.database ?? (await openDatabase({ url: config.databaseUrl, poolSize: config.dbPool, dataDir: path.join(config.dataDir, 'pglite') }));
+	const database =
+		given?.database ??
+		(await openDatabase({ url: config.databaseUrl, poolSize: config.dbPool, dataDir: path.join(config.dataDir, 'pglite') }));
 	const { token, generated } = loadApiToken(config.apiToken, config.dataDir);
 	const blobs = new BlobStore(path.join(config.dataDir, 'blobs'));
 	const closers: (() => Promise<void>)[] = [];

@@ -17,7 +17,14 @@ export interface Computed {
 }
 
 export async function handIn(socket: VolunteerSocket, listener: WorkLoopListener, ackMs: number, lease: TaskLease, c: Computed) {
-	const payload = { taskId: lease.taskId, leaseToken: lease.leaseToken, backend: c.backend, variant: c.variant, durationMs: c.durationMs, outputs: c.outputs };
+	const payload = {
+		taskId: lease.taskId,
+		leaseToken: lease.leaseToken,
+		backend: c.backend,
+		variant: c.variant,
+		durationMs: c.durationMs,
+		outputs: c.outputs
+	};
 	const reply = await socket
 		.timeout(ackMs)
 		.emitWithAck('task:result', payload)
@@ -41,7 +48,9 @@ export function giveBack(socket: VolunteerSocket, listener: WorkLoopListener, le
 	if (isAbort(e)) {
 		if (socket.connected && finished.length > 0) socket.emit('task:checkpoint', { ...ids, outputs: finished }, () => {});
 		else if (socket.connected) socket.emit('task:release', ids, () => {});
-		listener.log?.(`task ${lease.taskId}: stopped, lease given back${finished.length ? ` with ${finished.length} finished inputs kept` : ''}`);
+		listener.log?.(
+			`task ${lease.taskId}: stopped, lease given back${finished.length ? ` with ${finished.length} finished inputs kept` : ''}`
+		);
 	} else {
 		socket.emit('task:fail', { ...ids, error: e.message.slice(0, 2000) }, () => {});
 		listener.log?.(`task ${lease.taskId} failed: ${e.message}`);

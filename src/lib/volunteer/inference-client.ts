@@ -27,8 +27,21 @@ export class InferenceClient {
 	}
 
 	/** `modelBudget`: bytes the model cache may hold, 0 for the worker's default (a share of the quota). */
-	async init(backend: 'webgpu' | 'wasm', threads: number, gpuFeatures: string[], modelBudget = 0): Promise<{ backend: 'webgpu' | 'wasm'; threads: number }> {
-		const reply = await this.request({ type: 'init', id: this.nextId++, backend, threads, hubUrl: location.origin, gpuFeatures, modelBudget });
+	async init(
+		backend: 'webgpu' | 'wasm',
+		threads: number,
+		gpuFeatures: string[],
+		modelBudget = 0
+	): Promise<{ backend: 'webgpu' | 'wasm'; threads: number }> {
+		const reply = await this.request({
+			type: 'init',
+			id: this.nextId++,
+			backend,
+			threads,
+			hubUrl: location.origin,
+			gpuFeatures,
+			modelBudget
+		});
 		if (reply.type !== 'ready') throw new Error('unexpected reply to init');
 		return { backend: reply.backend, threads: reply.threads };
 	}
@@ -79,7 +92,9 @@ export class InferenceClient {
 				return;
 			case 'error':
 				this.pending.delete(msg.id);
-				p.reject(msg.partial ? new PartialAbort(msg.partial) : msg.aborted ? new DOMException(msg.message, 'AbortError') : new Error(msg.message));
+				p.reject(
+					msg.partial ? new PartialAbort(msg.partial) : msg.aborted ? new DOMException(msg.message, 'AbortError') : new Error(msg.message)
+				);
 				return;
 			case 'ready':
 			case 'result':

@@ -28,7 +28,15 @@ describe('settingsFromQuery', () => {
 
 	it('reads the readiness settings, percentages as 0–100', () => {
 		const q = new URLSearchParams('mode=auto&idle_duration=60&battery_floor=30&resume_delay=5&max_cpu=30&hours=22-6&max_tasks=1');
-		expect(settingsFromQuery(q, saved)).toMatchObject({ mode: 'auto', idleDuration: 60, batteryFloor: 0.3, resumeDelay: 5, maxCpu: 0.3, hours: { from: 22, to: 6 }, maxTasks: 1 });
+		expect(settingsFromQuery(q, saved)).toMatchObject({
+			mode: 'auto',
+			idleDuration: 60,
+			batteryFloor: 0.3,
+			resumeDelay: 5,
+			maxCpu: 0.3,
+			hours: { from: 22, to: 6 },
+			maxTasks: 1
+		});
 		const bad = new URLSearchParams('idle_duration=0&battery_floor=120&resume_delay=-1&max_cpu=1&hours=9-9&max_tasks=17');
 		expect(settingsFromQuery(bad, saved)).toEqual(saved);
 		expect(settingsFromQuery(new URLSearchParams('hours=any'), { ...saved, hours: { from: 1, to: 2 } }).hours).toBeNull();

@@ -124,8 +124,14 @@ export class Volunteer {
 				run: (task, hooks, signal) => {
 					// The hub leases by the same cap; this guards against a tier that fell since the lease.
 					const cap = memoryCapMb(this.monitor.assessment?.tier ?? 'plugged', capabilities.deviceMemory);
-					if (weightsMb(task.model.files) > cap) throw new DOMException(`declined: ${task.model.id} is over this power tier's memory cap`, 'AbortError');
-					return client.run(task, { ...hooks, onProgress: (done) => ((this.busyMs = client.busyMs), hooks.onProgress(done)) }, signal, this.dutyCycle);
+					if (weightsMb(task.model.files) > cap)
+						throw new DOMException(`declined: ${task.model.id} is over this power tier's memory cap`, 'AbortError');
+					return client.run(
+						task,
+						{ ...hooks, onProgress: (done) => ((this.busyMs = client.busyMs), hooks.onProgress(done)) },
+						signal,
+						this.dutyCycle
+					);
 				}
 			},
 			{

@@ -5,7 +5,14 @@
  * It knows neither the DOM nor Node; the caller supplies the socket and the executor.
  */
 import type { Socket } from 'socket.io-client';
-import { RESERVE_LEASES, type HelloPayload, type HelloReply, type TaskLease, type VolunteerClientToServer, type VolunteerServerToClient } from '../protocol/events';
+import {
+	RESERVE_LEASES,
+	type HelloPayload,
+	type HelloReply,
+	type TaskLease,
+	type VolunteerClientToServer,
+	type VolunteerServerToClient
+} from '../protocol/events';
 import type { Backend, Readiness, VolunteerMode } from '../protocol/volunteer';
 import type { RunnableTask } from '../executor/task-runner';
 import type { ModelVariant } from '../protocol/variants';
@@ -27,7 +34,11 @@ export interface ExecutorHooks {
 export interface Executor {
 	backend: Backend;
 	/** Rejects with an error whose `name` is AbortError when `signal` aborts. */
-	run(task: RunnableTask, hooks: ExecutorHooks, signal: AbortSignal): Promise<{ outputs: unknown[]; variant: ModelVariant; durationMs: number }>;
+	run(
+		task: RunnableTask,
+		hooks: ExecutorHooks,
+		signal: AbortSignal
+	): Promise<{ outputs: unknown[]; variant: ModelVariant; durationMs: number }>;
 }
 
 export interface WorkLoopHost {
@@ -241,7 +252,11 @@ export class WorkLoop {
 				entry.lastSlice = true;
 				this.wake();
 			};
-			const { outputs, variant, durationMs } = await this.executor.run(lease, { onProgress, onText: (i, d) => relay.push(i, d), onLastSlice }, controller.signal);
+			const { outputs, variant, durationMs } = await this.executor.run(
+				lease,
+				{ onProgress, onText: (i, d) => relay.push(i, d), onLastSlice },
+				controller.signal
+			);
 			relay.flush();
 			// Free the slot before delivering, so a reserved lease starts (or the next is asked for) while this result is committed.
 			this.running.delete(lease.taskId);

@@ -93,7 +93,11 @@ export class ModelCache implements ModelFileSource {
 		const tooLarge = { kind: 'too-large', path: file.path, sha256: file.sha256, size: bytes.byteLength } as const;
 		if (!victims) return this.emit(tooLarge);
 		for (const victim of victims) await this.evict(cache, victim);
-		const headers = { 'content-type': 'application/octet-stream', 'content-length': String(bytes.byteLength), 'x-content-sha256': file.sha256 };
+		const headers = {
+			'content-type': 'application/octet-stream',
+			'content-length': String(bytes.byteLength),
+			'x-content-sha256': file.sha256
+		};
 		try {
 			await cache.put(this.key(file.sha256), new Response(bytes as Uint8Array<ArrayBuffer>, { headers }));
 		} catch {
@@ -161,7 +165,10 @@ function fetchInput(hubUrl: string, sha256: string): Promise<Uint8Array> {
 }
 
 async function defaultBudget(): Promise<number> {
-	const quota = await navigator.storage?.estimate?.().then((e) => e.quota, () => undefined);
+	const quota = await navigator.storage?.estimate?.().then(
+		(e) => e.quota,
+		() => undefined
+	);
 	return quota ? Math.floor(quota * QUOTA_SHARE) : FALLBACK_BUDGET;
 }
 

@@ -15,7 +15,10 @@ const sri = (sha256: string) => `sha256-${btoa(String.fromCharCode(...(sha256.ma
 
 export function webLlmLoader(hubUrl: string, files: ModelFileSource, adapter: () => Promise<WebGpuInfo | null>) {
 	return async (model: ModelManifest): Promise<LoadedModel> => {
-		const requirements = webLlmRequirements(await readJsonFile(files, model, MLC_CONFIG), await readJsonFile(files, model, MLC_TENSOR_CACHE, {}));
+		const requirements = webLlmRequirements(
+			await readJsonFile(files, model, MLC_CONFIG),
+			await readJsonFile(files, model, MLC_TENSOR_CACHE, {})
+		);
 		const shortfall = webGpuShortfall(await adapter(), requirements);
 		if (shortfall) throw new Error(`this volunteer cannot run WebLLM model ${model.id}: ${shortfall}`);
 		const lib = webLlmLibrary(model);
@@ -57,7 +60,8 @@ export function webLlmLoader(hubUrl: string, files: ModelFileSource, adapter: ()
 						if (delta) ctx.onText?.(index, delta);
 						text += delta;
 						const reason = chunk.choices[0]?.finish_reason;
-						if (reason) finish = reason === 'length' ? 'length' : reason === 'stop' && p.stop.some((s) => text.endsWith(s)) ? 'stop' : 'eos';
+						if (reason)
+							finish = reason === 'length' ? 'length' : reason === 'stop' && p.stop.some((s) => text.endsWith(s)) ? 'stop' : 'eos';
 					}
 					out.push({ text, tokens: [], finish_reason: finish });
 					ctx.onProgress?.(out.length);

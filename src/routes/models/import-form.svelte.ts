@@ -17,7 +17,8 @@ export class ImportForm {
 	async submit() {
 		this.error = null;
 		this.imported = null;
-		if (!this.source.trim()) return void (this.error = this.from === 'hf' ? 'enter a repository id (owner/name)' : 'enter a folder path on the hub');
+		if (!this.source.trim())
+			return void (this.error = this.from === 'hf' ? 'enter a repository id (owner/name)' : 'enter a folder path on the hub');
 		if (this.from === 'folder' && !this.id.trim()) return void (this.error = 'a folder import needs a model id');
 		if (!this.token.value.trim()) return void (this.error = 'enter the hub’s API token');
 		const body = {

@@ -11,7 +11,14 @@ export const nodeLabel = (n: Pick<NodeRow, 'id' | 'name'>) => n.name ?? `node ${
 /** The dashboard's cluster-wide figures, from the nodes just read and two queries. */
 export async function clusterSummary(db: Db, nodes: NodeRow[], now = Date.now()): Promise<ClusterSummary> {
 	const [throughput, jobs] = await Promise.all([clusterThroughput(db, now), jobSummaries(db)]);
-	return { at: now, nodes: nodes.length, readyNodes: nodes.filter((n) => n.ready).length, throughput, jobs, distribution: distribution(nodes) };
+	return {
+		at: now,
+		nodes: nodes.length,
+		readyNodes: nodes.filter((n) => n.ready).length,
+		throughput,
+		jobs,
+		distribution: distribution(nodes)
+	};
 }
 
 export function distribution(nodes: NodeRow[]): ClusterSummary['distribution'] {

@@ -9,10 +9,14 @@ import { clusterThroughput, THROUGHPUT_BUCKET_MS } from './cluster-throughput';
 
 describe.each(TEST_DB_KINDS)('dashboard job summaries and throughput on %s', (kind) => {
 	let db: Db;
-	seededDatabase(kind, async (d) => {
-		await seedModel(d);
-		await seedVolunteers(d, ['a']);
-	}, (opened) => (db = opened));
+	seededDatabase(
+		kind,
+		async (d) => {
+			await seedModel(d);
+			await seedVolunteers(d, ['a']);
+		},
+		(opened) => (db = opened)
+	);
 
 	it('counts accepted inputs, completed chunks and dead chunks, but not cancelled ones as failed', async () => {
 		const { id: jobId } = await makeJob(db, 6, { chunkSize: 2 });

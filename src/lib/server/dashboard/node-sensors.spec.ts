@@ -13,7 +13,9 @@ describe('reading power and idle from what a node reported', () => {
 			power: { source: 'battery', battery: 0.42 },
 			idleSeconds: 900
 		});
-		expect(readSensors({ score: 0, ready: false, power: { charging: true, level: 1 }, idle: { ...idle, state: 'active', seconds: 12 } })).toEqual({
+		expect(
+			readSensors({ score: 0, ready: false, power: { charging: true, level: 1 }, idle: { ...idle, state: 'active', seconds: 12 } })
+		).toEqual({
 			power: { source: 'ac', battery: 1 },
 			idleSeconds: 0
 		});

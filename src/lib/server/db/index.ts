@@ -35,9 +35,7 @@ export const DEFAULT_MIGRATIONS = path.resolve('drizzle');
 
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
 	const migrationsFolder = options.migrationsFolder ?? DEFAULT_MIGRATIONS;
-	return options.url
-		? openPostgres(options.url, options.poolSize ?? 10, migrationsFolder)
-		: openPglite(options.dataDir, migrationsFolder);
+	return options.url ? openPostgres(options.url, options.poolSize ?? 10, migrationsFolder) : openPglite(options.dataDir, migrationsFolder);
 }
 
 async function openPglite(dataDir: string | undefined, migrationsFolder: string): Promise<Database> {

@@ -76,7 +76,10 @@ function describeIssues(issues: readonly Issue[], prefix: PropertyKey[], body: u
 }
 
 function valueAt(value: unknown, path: PropertyKey[]): unknown {
-	return path.reduce<unknown>((v, key) => (v !== null && typeof v === 'object' ? (v as Record<PropertyKey, unknown>)[key] : undefined), value);
+	return path.reduce<unknown>(
+		(v, key) => (v !== null && typeof v === 'object' ? (v as Record<PropertyKey, unknown>)[key] : undefined),
+		value
+	);
 }
 
 const typeName = (v: unknown) => (v === null ? 'null' : Array.isArray(v) ? 'array' : typeof v);
@@ -128,4 +131,9 @@ function discardRest(reader: ReadableStreamDefaultReader<Uint8Array>): void {
 }
 
 const tooLarge = (max: number, what = 'the request body') =>
-	new ApiError(413, what === 'the request body' ? `the request body is larger than ${max} bytes (EXOSTACK_MAX_BODY_BYTES)` : `${what} is larger than ${max} bytes`);
+	new ApiError(
+		413,
+		what === 'the request body'
+			? `the request body is larger than ${max} bytes (EXOSTACK_MAX_BODY_BYTES)`
+			: `${what} is larger than ${max} bytes`
+	);

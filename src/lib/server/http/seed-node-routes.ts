@@ -61,7 +61,12 @@ function readinessOf(h: NodeHeartbeat): Readiness {
 	return {
 		score: h.readiness_score ?? 0,
 		ready: h.ready_for_ai,
-		idle: { state: isIdle ? 'idle' : 'active', seconds: idle?.idle_seconds ?? (isIdle ? threshold : 0), thresholdSeconds: threshold, source: 'page' },
+		idle: {
+			state: isIdle ? 'idle' : 'active',
+			seconds: idle?.idle_seconds ?? (isIdle ? threshold : 0),
+			thresholdSeconds: threshold,
+			source: 'page'
+		},
 		power:
 			power?.plugged_in === undefined && power?.battery_percent == null
 				? null

@@ -94,7 +94,8 @@ describe('serveBlob', () => {
 	const sha = createHash('sha256').update(bytes).digest('hex');
 	const file = path.join(dir, sha);
 	writeFileSync(file, bytes);
-	const get = (headers: Record<string, string> = {}, target = file) => serveBlob(target, sha, new Request('http://hub/blobs/x', { headers }));
+	const get = (headers: Record<string, string> = {}, target = file) =>
+		serveBlob(target, sha, new Request('http://hub/blobs/x', { headers }));
 
 	it('serves the bytes with immutable caching and the digest as ETag', async () => {
 		const res = await get();

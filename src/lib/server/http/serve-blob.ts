@@ -20,7 +20,13 @@ export async function serveBlob(file: string, sha256: string, request: Request):
 		'x-content-sha256': sha256,
 		'repr-digest': `sha-256=:${Buffer.from(sha256, 'hex').toString('base64')}:`
 	});
-	if (request.headers.get('if-none-match')?.split(/\s*,\s*/).includes(etag)) return new Response(null, { status: 304, headers });
+	if (
+		request.headers
+			.get('if-none-match')
+			?.split(/\s*,\s*/)
+			.includes(etag)
+	)
+		return new Response(null, { status: 304, headers });
 
 	const range = parseRange(request.headers.get('range'), info.size);
 	if (range === 'unsatisfiable') {

@@ -13,7 +13,16 @@ export const rankVolunteers = withApiErrors(async ({ url }) => {
 	const limit = Math.min(Math.max(Number(url.searchParams.get('limit') ?? 100) || 100, 1), 1000);
 	const ms = WINDOWS[window];
 	const rows = await creditRanking(hub.db, limit, ms === null ? undefined : new Date(Date.now() - ms));
-	return json(rows.map((r, i) => ({ rank: i + 1, volunteer_id: r.id, display_name: r.displayName, team: r.team, credit: r.credit, results: r.results })));
+	return json(
+		rows.map((r, i) => ({
+			rank: i + 1,
+			volunteer_id: r.id,
+			display_name: r.displayName,
+			team: r.team,
+			credit: r.credit,
+			results: r.results
+		}))
+	);
 });
 
 /** GET /api/volunteers/{id}: one volunteer's credit and validation record. */

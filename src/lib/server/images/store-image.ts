@@ -33,7 +33,8 @@ export async function storeImage(blobs: BlobStore, bytes: Uint8Array, limits: Im
 /** What storeImage checks, without storing: for refusing a whole upload before any of it is kept. */
 export function checkImage(bytes: Uint8Array, limits: ImageLimits): { type: ImageMediaType; width: number; height: number } {
 	if (bytes.byteLength === 0) throw new ImageRejected('the image is empty');
-	if (bytes.byteLength > limits.maxBytes) throw new ImageRejected(`the image is larger than ${limits.maxBytes} bytes (EXOSTACK_MAX_IMAGE_BYTES)`);
+	if (bytes.byteLength > limits.maxBytes)
+		throw new ImageRejected(`the image is larger than ${limits.maxBytes} bytes (EXOSTACK_MAX_IMAGE_BYTES)`);
 	const type = sniffImageType(bytes);
 	if (!type) throw new ImageRejected('only PNG and JPEG images are accepted');
 	let width: number;
@@ -43,7 +44,8 @@ export function checkImage(bytes: Uint8Array, limits: ImageLimits): { type: Imag
 	} catch (e) {
 		throw new ImageRejected(`the ${type} image cannot be decoded: ${(e as Error).message}`);
 	}
-	if (width * height > limits.maxPixels) throw new ImageRejected(`the image is ${width}×${height}, over ${limits.maxPixels} pixels (EXOSTACK_MAX_IMAGE_PIXELS)`);
+	if (width * height > limits.maxPixels)
+		throw new ImageRejected(`the image is ${width}×${height}, over ${limits.maxPixels} pixels (EXOSTACK_MAX_IMAGE_PIXELS)`);
 	return { type, width, height };
 }
 

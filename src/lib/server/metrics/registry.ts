@@ -8,7 +8,11 @@ export const registry = new Registry();
 collectDefaultMetrics({ register: registry, prefix: 'exostack_' });
 
 export const metrics = {
-	volunteerSockets: new Gauge({ name: 'exostack_volunteer_sockets', help: 'Volunteer connections open on this hub process', registers: [registry] }),
+	volunteerSockets: new Gauge({
+		name: 'exostack_volunteer_sockets',
+		help: 'Volunteer connections open on this hub process',
+		registers: [registry]
+	}),
 	leases: new Counter({ name: 'exostack_leases_total', help: 'Tasks leased by this hub process', registers: [registry] }),
 	results: new Counter({
 		name: 'exostack_results_total',

@@ -68,7 +68,13 @@ export class BlobStore {
 
 	async has(sha256: string): Promise<boolean> {
 		const file = this.path(sha256);
-		return file !== null && (await stat(file).then((s) => s.isFile(), () => false));
+		return (
+			file !== null &&
+			(await stat(file).then(
+				(s) => s.isFile(),
+				() => false
+			))
+		);
 	}
 }
 

@@ -23,8 +23,18 @@ const REVISION = /^[A-Za-z0-9][A-Za-z0-9._\-/]{0,99}$/;
 
 /** What readHfFolder reads, graphs of every variant included. */
 export const WANTED_FILES = new Set([
-	'config.json', 'tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json', 'modules.json', '1_Pooling/config.json',
-	'vocab.txt', 'generation_config.json', 'preprocessor_config.json', 'vocab.json', 'merges.txt', 'sentence_bert_config.json',
+	'config.json',
+	'tokenizer.json',
+	'tokenizer_config.json',
+	'special_tokens_map.json',
+	'modules.json',
+	'1_Pooling/config.json',
+	'vocab.txt',
+	'generation_config.json',
+	'preprocessor_config.json',
+	'vocab.json',
+	'merges.txt',
+	'sentence_bert_config.json',
 	...GRAPH_STEMS.flatMap((stem) => MODEL_VARIANTS.map((v) => variantFile(stem, v)))
 ]);
 
@@ -48,19 +58,29 @@ export async function downloadHfRepo(repo: string, revision: string, into: strin
 	if (!REVISION.test(revision) || revision.includes('..')) throw new HfDownloadError(`"${revision}" is not a revision`);
 	const fetcher = src.fetcher ?? fetch;
 	const auth: Record<string, string> = src.token ? { authorization: `Bearer ${src.token}` } : {};
-	const listing = await fetcher(`${src.endpoint}/api/models/${repo}/revision/${encodeURIComponent(revision)}?blobs=true`, { headers: auth }).catch((e: Error) => {
+	const listing = await fetcher(`${src.endpoint}/api/models/${repo}/revision/${encodeURIComponent(revision)}?blobs=true`, {
+		headers: auth
+	}).catch((e: Error) => {
 		throw new HfDownloadError(`cannot reach ${src.endpoint}: ${e.cause ?? e.message}`);
 	});
-	if (listing.status === 401 || listing.status === 404) throw new HfDownloadError(`${repo}@${revision} was not found on ${src.endpoint} (or needs a token: HF_TOKEN)`);
+	if (listing.status === 401 || listing.status === 404)
+		throw new HfDownloadError(`${repo}@${revision} was not found on ${src.endpoint} (or needs a token: HF_TOKEN)`);
 	if (!listing.ok) throw new HfDownloadError(`${src.endpoint} answered ${listing.status} listing ${repo}`);
 	const siblings = (((await listing.json()) as { siblings?: Sibling[] }).siblings ?? []).filter((s) => WANTED_FILES.has(s.rfilename));
 	const declared = siblings.reduce((n, s) => n + (s.lfs?.size ?? s.size ?? 0), 0);
-	if (declared > src.maxBytes) throw new HfDownloadError(`${repo} needs ${declared} bytes, over the import limit of ${src.maxBytes} (EXOSTACK_MAX_IMPORT_BYTES)`);
+	if (declared > src.maxBytes)
+		throw new HfDownloadError(`${repo} needs ${declared} bytes, over the import limit of ${src.maxBytes} (EXOSTACK_MAX_IMPORT_BYTES)`);
 	const dir = path.join(into, `hf-${randomBytes(6).toString('hex')}`);
 	try {
 		let total = 0;
 		for (const sibling of siblings) {
-			const bytes = await fetchVerified(fetcher, `${src.endpoint}/${repo}/resolve/${encodeURIComponent(revision)}/${sibling.rfilename}`, sibling, auth, src.maxBytes - total);
+			const bytes = await fetchVerified(
+				fetcher,
+				`${src.endpoint}/${repo}/resolve/${encodeURIComponent(revision)}/${sibling.rfilename}`,
+				sibling,
+				auth,
+				src.maxBytes - total
+			);
 			total += bytes.byteLength;
 			const target = path.join(dir, sibling.rfilename);
 			await mkdir(path.dirname(target), { recursive: true });
@@ -74,7 +94,13 @@ export async function downloadHfRepo(repo: string, revision: string, into: strin
 }
 
 /** One file, following the hub's redirect to its storage by hand so the hub's integrity headers are kept. */
-async function fetchVerified(fetcher: typeof fetch, url: string, sibling: Sibling, auth: Record<string, string>, budget: number): Promise<Uint8Array> {
+async function fetchVerified(
+	fetcher: typeof fetch,
+	url: string,
+	sibling: Sibling,
+	auth: Record<string, string>,
+	budget: number
+): Promise<Uint8Array> {
 	const name = sibling.rfilename;
 	let res = await fetcher(url, { headers: auth, redirect: 'manual' });
 	const linkedSha = unquote(res.headers.get('x-linked-etag'));
@@ -96,7 +122,8 @@ async function fetchVerified(fetcher: typeof fetch, url: string, sibling: Siblin
 		throw new HfDownloadError(`${name}: the hub gave no checksum to verify it against`);
 	}
 	const size = sibling.lfs?.size ?? sibling.size;
-	if (size !== undefined && size !== bytes.byteLength) throw new HfDownloadError(`${name} is ${bytes.byteLength} bytes, the hub says ${size}`);
+	if (size !== undefined && size !== bytes.byteLength)
+		throw new HfDownloadError(`${name} is ${bytes.byteLength} bytes, the hub says ${size}`);
 	return bytes;
 }
 

@@ -21,8 +21,7 @@ const UNSET_MODEL_MAX_LENGTH = 1e6;
 // RoBERTa-family position ids start after the padding index, so two rows of the table are unusable.
 const POSITION_OFFSET: Record<string, number> = { roberta: 2, 'xlm-roberta': 2, camembert: 2, 'xlm-roberta-xl': 2 };
 
-const positiveInt = (v: unknown): number | undefined =>
-	typeof v === 'number' && Number.isInteger(v) && v > 0 ? v : undefined;
+const positiveInt = (v: unknown): number | undefined => (typeof v === 'number' && Number.isInteger(v) && v > 0 ? v : undefined);
 
 const describe = (outputs: GraphTensorInfo[]) =>
 	outputs.map((o) => `${o.name}[${o.dims.map((d) => d ?? '?').join(',')}]`).join(', ') || 'none';
@@ -50,9 +49,7 @@ function poolingMode(poolingConfig: Json | undefined): Pooling {
 	if (enabled.length === 1 && enabled[0] === 'mean_tokens') return 'mean';
 	if (enabled.length === 1 && enabled[0] === 'cls_token') return 'cls';
 	if (enabled.length === 0) return 'mean';
-	throw new Error(
-		`1_Pooling/config.json asks for pooling ${enabled.join(' + ')}; only mean_tokens or cls_token is supported`
-	);
+	throw new Error(`1_Pooling/config.json asks for pooling ${enabled.join(' + ')}; only mean_tokens or cls_token is supported`);
 }
 
 /**

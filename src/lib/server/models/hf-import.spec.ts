@@ -62,9 +62,17 @@ describe('import by Hugging Face repository id', () => {
 	});
 
 	it('names a missing repository, a bad id, an unreachable hub and the size limit', async () => {
-		await expect(importHfRepo(database.db, blobs, 'acme/nope', { scratchDir: scratch, hub: hub() })).rejects.toThrow(/acme\/nope@main was not found/);
-		await expect(importHfRepo(database.db, blobs, '../etc', { scratchDir: scratch, hub: hub() })).rejects.toThrow(/not a Hugging Face repository id/);
-		await expect(importHfRepo(database.db, blobs, 'acme/minilm', { scratchDir: scratch, hub: { ...hub(), endpoint: 'http://127.0.0.1:1' } })).rejects.toThrow(/cannot reach/);
-		await expect(importHfRepo(database.db, blobs, 'acme/minilm', { scratchDir: scratch, hub: hub({ maxBytes: 1000 }) })).rejects.toThrow(/over the import limit/);
+		await expect(importHfRepo(database.db, blobs, 'acme/nope', { scratchDir: scratch, hub: hub() })).rejects.toThrow(
+			/acme\/nope@main was not found/
+		);
+		await expect(importHfRepo(database.db, blobs, '../etc', { scratchDir: scratch, hub: hub() })).rejects.toThrow(
+			/not a Hugging Face repository id/
+		);
+		await expect(
+			importHfRepo(database.db, blobs, 'acme/minilm', { scratchDir: scratch, hub: { ...hub(), endpoint: 'http://127.0.0.1:1' } })
+		).rejects.toThrow(/cannot reach/);
+		await expect(importHfRepo(database.db, blobs, 'acme/minilm', { scratchDir: scratch, hub: hub({ maxBytes: 1000 }) })).rejects.toThrow(
+			/over the import limit/
+		);
 	});
 });

@@ -4,8 +4,23 @@ import type { GraphIo } from './onnx-graph-io';
 type Json = Record<string, unknown>;
 
 export const ENCODER_MODEL_TYPES = new Set([
-	'bert', 'roberta', 'xlm-roberta', 'mpnet', 'distilbert', 'albert', 'electra', 'deberta', 'deberta-v2',
-	'camembert', 'nomic_bert', 'modernbert', 'new', 'jina_bert', 'xlm-roberta-xl', 'ernie', 'luke'
+	'bert',
+	'roberta',
+	'xlm-roberta',
+	'mpnet',
+	'distilbert',
+	'albert',
+	'electra',
+	'deberta',
+	'deberta-v2',
+	'camembert',
+	'nomic_bert',
+	'modernbert',
+	'new',
+	'jina_bert',
+	'xlm-roberta-xl',
+	'ernie',
+	'luke'
 ]);
 const HEADS: [RegExp, TaskType][] = [
 	[/(LMHeadModel|ForCausalLM)$/, 'text_generation'],
@@ -42,7 +57,10 @@ export function checkTaskFit(type: TaskType, config: Json, graph: GraphIo): void
 	const inputs = new Set(graph.inputs.map((i) => i.name));
 	const outputs = new Set(graph.outputs.map((o) => o.name));
 	if (type === 'text_generation') {
-		if (!inputs.has('input_ids') || !outputs.has('logits')) throw new Error(`a text-generation graph needs input_ids and logits (inputs: ${names(graph.inputs)}; outputs: ${names(graph.outputs)})`);
+		if (!inputs.has('input_ids') || !outputs.has('logits'))
+			throw new Error(
+				`a text-generation graph needs input_ids and logits (inputs: ${names(graph.inputs)}; outputs: ${names(graph.outputs)})`
+			);
 		if (!graph.inputs.some((i) => /^past_key_values\.\d+\.key$/.test(i.name)))
 			throw new Error('the graph has no past_key_values inputs: export it with a KV cache (optimum task text-generation-with-past)');
 		const known = /^(input_ids|attention_mask|position_ids|use_cache_branch|past_key_values\.\d+\.(key|value))$/;

@@ -32,7 +32,11 @@ export async function startHfTestServer(repos: Record<string, ModelFolder>): Pro
 		if (listing) {
 			const folder = repos[listing[1]];
 			if (!folder) return void res.writeHead(404).end('{"error":"Repository not found"}');
-			const siblings = [...folder].map(([rfilename, b]) => ({ rfilename, size: b.byteLength, ...(isLfs(rfilename) ? { lfs: { sha256: sha256(b), size: b.byteLength } } : {}) }));
+			const siblings = [...folder].map(([rfilename, b]) => ({
+				rfilename,
+				size: b.byteLength,
+				...(isLfs(rfilename) ? { lfs: { sha256: sha256(b), size: b.byteLength } } : {})
+			}));
 			siblings.push({ rfilename: 'README.md', size: 10 });
 			return void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ id: listing[1], siblings }));
 		}
@@ -42,7 +46,14 @@ export async function startHfTestServer(repos: Record<string, ModelFolder>): Pro
 			if (isLfs(resolve[2])) {
 				const digest = sha256(bytes);
 				const location = tampered.has(`${resolve[1]}/${resolve[2]}`) ? `/lfs/tampered-${digest}` : `/lfs/${digest}`;
-				return void res.writeHead(302, { location, 'x-linked-etag': `"${digest}"`, 'x-linked-size': String(bytes.byteLength), etag: `"${gitSha1(bytes)}"` }).end();
+				return void res
+					.writeHead(302, {
+						location,
+						'x-linked-etag': `"${digest}"`,
+						'x-linked-size': String(bytes.byteLength),
+						etag: `"${gitSha1(bytes)}"`
+					})
+					.end();
 			}
 			const body = tampered.has(`${resolve[1]}/${resolve[2]}`) ? Buffer.concat([bytes, Buffer.from(' ')]) : bytes;
 			return void res.writeHead(200, { etag: `"${gitSha1(bytes)}"`, 'content-length': body.byteLength }).end(body);

@@ -26,7 +26,9 @@ export interface ImportOptions {
 export async function importModelFolder(db: Db, blobs: BlobStore, dir: string, opts: ImportOptions): Promise<ModelManifest> {
 	if (!MODEL_ID.test(opts.id)) throw new Error(`invalid model id "${opts.id}": use letters, digits, . _ - and at most one /`);
 	// A WebLLM (MLC) build has mlc-chat-config.json instead of an ONNX graph.
-	const folder = existsSync(path.join(dir, MLC_CONFIG)) ? await readMlcFolderNamed(dir) : await readHfFolder(dir, { taskType: opts.taskType });
+	const folder = existsSync(path.join(dir, MLC_CONFIG))
+		? await readMlcFolderNamed(dir)
+		: await readHfFolder(dir, { taskType: opts.taskType });
 	const files = [];
 	for (const f of folder.files) files.push({ path: f.path, ...(await blobs.put(f.absPath)) });
 	const manifest = ModelManifest.parse({

@@ -63,13 +63,7 @@ describe('readHfFolder', () => {
 		const folder = await readHfFolder(pooledDir);
 		expect(folder.taskTypes).toEqual(['embedding']);
 		expect(folder.embedding).toEqual(config('none', 'sentence_embedding'));
-		expect(paths(folder)).toEqual([
-			'config.json',
-			'tokenizer.json',
-			'tokenizer_config.json',
-			'special_tokens_map.json',
-			'onnx/model.onnx'
-		]);
+		expect(paths(folder)).toEqual(['config.json', 'tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json', 'onnx/model.onnx']);
 		for (const f of folder.files) expect(path.isAbsolute(f.absPath)).toBe(true);
 	});
 
@@ -132,7 +126,9 @@ describe('readHfFolder', () => {
 		await writeFolder(gptDir, buildGpt2Folder({ variants: ['fp16', 'q8'] }));
 		const gpt = await readHfFolder(gptDir);
 		expect(gpt.taskTypes).toEqual(['text_generation']);
-		expect(paths(gpt)).toEqual(expect.arrayContaining(['generation_config.json', 'onnx/model.onnx', 'onnx/model_fp16.onnx', 'onnx/model_quantized.onnx']));
+		expect(paths(gpt)).toEqual(
+			expect.arrayContaining(['generation_config.json', 'onnx/model.onnx', 'onnx/model_fp16.onnx', 'onnx/model_quantized.onnx'])
+		);
 		const imageDir = path.join(root, 'image');
 		await writeFolder(imageDir, buildImageClassifierFolder());
 		const image = await readHfFolder(imageDir, { taskType: 'image_classification' });

@@ -15,8 +15,16 @@ export interface HfFolder {
 }
 
 const OPTIONAL = [
-	'tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json', 'modules.json', '1_Pooling/config.json', 'vocab.txt',
-	'generation_config.json', 'preprocessor_config.json', 'vocab.json', 'merges.txt'
+	'tokenizer.json',
+	'tokenizer_config.json',
+	'special_tokens_map.json',
+	'modules.json',
+	'1_Pooling/config.json',
+	'vocab.txt',
+	'generation_config.json',
+	'preprocessor_config.json',
+	'vocab.json',
+	'merges.txt'
 ];
 /** Every variant of the graph a volunteer may pick from; at least one must be there. */
 const GRAPHS = GRAPH_STEMS.flatMap((stem) => MODEL_VARIANTS.map((v) => variantFile(stem, v)));
@@ -36,9 +44,7 @@ async function locate(root: string, rel: string): Promise<string | undefined> {
 		throw err;
 	}
 	if (!real.startsWith(root + path.sep)) {
-		throw new Error(
-			`${rel} resolves outside the model folder (to ${real}); copy the files into the folder instead of linking`
-		);
+		throw new Error(`${rel} resolves outside the model folder (to ${real}); copy the files into the folder instead of linking`);
 	}
 	if (!(await stat(real)).isFile()) throw new Error(`${rel} is not a regular file`);
 	return real;

@@ -4,7 +4,14 @@ import type { BlobStore } from './blob-store';
 import { listModels } from './model-queries';
 import type { ModelManifest } from '../../protocol/models';
 import type { Capabilities } from '../../protocol/volunteer';
-import { isWebLlmModel, MLC_CONFIG, MLC_TENSOR_CACHE, webGpuShortfall, webLlmRequirements, type WebGpuRequirements } from '../../protocol/web-llm';
+import {
+	isWebLlmModel,
+	MLC_CONFIG,
+	MLC_TENSOR_CACHE,
+	webGpuShortfall,
+	webLlmRequirements,
+	type WebGpuRequirements
+} from '../../protocol/web-llm';
 
 /** Requirements per model file set: a model's files never change under one sha256, so this never goes stale. */
 const cache = new Map<string, WebGpuRequirements>();

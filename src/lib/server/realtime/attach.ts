@@ -97,7 +97,10 @@ function notifier(hub: Hub, volunteers: VolunteerNamespace, dashboards: Dashboar
 		jobChanged(jobId, ended) {
 			if (ended) return void flush(jobId);
 			if (pending.has(jobId)) return;
-			pending.set(jobId, setTimeout(() => void flush(jobId), JOB_UPDATE_MS));
+			pending.set(
+				jobId,
+				setTimeout(() => void flush(jobId), JOB_UPDATE_MS)
+			);
 		}
 	};
 }

@@ -67,10 +67,19 @@ describe.each(TEST_DB_KINDS)('dashboard feed on %s', (kind) => {
 		expect(await ready).toEqual({ ok: true });
 		const v = socket('/volunteer');
 		const t0 = performance.now();
-		const reply = await v.timeout(5000).emitWithAck('hello', { identity: null, capabilities: nodeCapabilities(), mode: 'always', readiness: { score: 65, ready: true } });
+		const reply = await v
+			.timeout(5000)
+			.emitWithAck('hello', { identity: null, capabilities: nodeCapabilities(), mode: 'always', readiness: { score: 65, ready: true } });
 		await expect.poll(() => view.nodes.get(reply.volunteerId), { timeout: 1000, interval: 20 }).toBeDefined();
 		expect(performance.now() - t0).toBeLessThan(1000);
-		expect(view.nodes.get(reply.volunteerId)).toMatchObject({ score: 65, band: 'moderate', backend: 'native', power: null, idle: null, tasks: 0 });
+		expect(view.nodes.get(reply.volunteerId)).toMatchObject({
+			score: 65,
+			band: 'moderate',
+			backend: 'native',
+			power: null,
+			idle: null,
+			tasks: 0
+		});
 		// The summary follows within its own (slower) beat.
 		await expect.poll(() => view.summary?.readyNodes, { timeout: 1500, interval: 20 }).toBe(view.nodes.size);
 		expect(view.summary!.throughput).toHaveLength(60);
@@ -116,12 +125,22 @@ describe.each(TEST_DB_KINDS)('dashboard feed on %s', (kind) => {
 		try {
 			const outcome = await submitJob(
 				hub.db,
-				{ task_type: 'embedding', model: 'demo-embedding', input: ['a b c', 'd e f', 'g h i', 'j k l'], priority: 'normal', replication: 1, params: {}, chunk_size: 2 },
+				{
+					task_type: 'embedding',
+					model: 'demo-embedding',
+					input: ['a b c', 'd e f', 'g h i', 'j k l'],
+					priority: 'normal',
+					replication: 1,
+					params: {},
+					chunk_size: 2
+				},
 				8
 			);
 			if (!outcome.ok) throw new Error(outcome.error);
 			hub.notify.workAvailable();
-			await expect.poll(() => boards.at(-1)?.volunteers.find((v) => v.id === volunteerId)?.results, { timeout: 20_000, interval: 50 }).toBe(2);
+			await expect
+				.poll(() => boards.at(-1)?.volunteers.find((v) => v.id === volunteerId)?.results, { timeout: 20_000, interval: 50 })
+				.toBe(2);
 			expect(boards.at(-1)!.window).toBe('24h');
 			await expect
 				.poll(() => overview.view.summary?.jobs.find((j) => j.id === outcome.id), { timeout: 5000, interval: 50 })

@@ -10,10 +10,7 @@ export function refuse(error: string, code: AckErrorCode): Ack<never> {
  * a refusal is acknowledged with the reason, and a thrown error becomes an `internal` refusal instead
  * of an unhandled rejection. A client that sends no ack callback gets no answer, and nothing breaks.
  */
-export function handle<S extends z.ZodType, R extends object>(
-	schema: S,
-	fn: (payload: z.infer<S>) => Promise<Ack<R>>
-) {
+export function handle<S extends z.ZodType, R extends object>(schema: S, fn: (payload: z.infer<S>) => Promise<Ack<R>>) {
 	return async (payload: unknown, ack: unknown) => {
 		const reply = typeof ack === 'function' ? (ack as (r: Ack<R>) => void) : () => {};
 		const parsed = schema.safeParse(payload);

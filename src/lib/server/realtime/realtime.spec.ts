@@ -54,7 +54,10 @@ describe.each(TEST_DB_KINDS)('realtime on %s', (kind) => {
 	});
 	// Each test starts from an empty queue: tasks a test leaves behind must not be leased by the next.
 	afterEach(async () => {
-		const open = await hub.db.select({ id: jobs.id }).from(jobs).where(inArray(jobs.status, ['queued', 'running']));
+		const open = await hub.db
+			.select({ id: jobs.id })
+			.from(jobs)
+			.where(inArray(jobs.status, ['queued', 'running']));
 		for (const { id } of open) await cancelJob(hub.db, id);
 	});
 	afterAll(async () => {
@@ -79,10 +82,23 @@ describe.each(TEST_DB_KINDS)('realtime on %s', (kind) => {
 		});
 	}
 
-	async function submit(inputs: string[], chunkSize: number, job: { task_type?: 'embedding' | 'text_generation'; model?: string; params?: Record<string, unknown> } = {}) {
+	async function submit(
+		inputs: string[],
+		chunkSize: number,
+		job: { task_type?: 'embedding' | 'text_generation'; model?: string; params?: Record<string, unknown> } = {}
+	) {
 		const outcome = await submitJob(
 			hub.db,
-			{ task_type: 'embedding', model: 'demo-embedding', input: inputs, priority: 'normal', replication: 1, params: {}, chunk_size: chunkSize, ...job },
+			{
+				task_type: 'embedding',
+				model: 'demo-embedding',
+				input: inputs,
+				priority: 'normal',
+				replication: 1,
+				params: {},
+				chunk_size: chunkSize,
+				...job
+			},
 			8
 		);
 		if (!outcome.ok) throw new Error(outcome.error);
@@ -98,7 +114,11 @@ describe.each(TEST_DB_KINDS)('realtime on %s', (kind) => {
 		expect(bad.error).toMatch(/identity/);
 		expect(await hello(s)).toMatchObject({ ok: true });
 		expect(await s.timeout(5000).emitWithAck('task:request', { slots: 99 })).toMatchObject({ ok: false, code: 'invalid' });
-		expect(await s.timeout(5000).emitWithAck('task:result', { taskId: 1, leaseToken: crypto.randomUUID(), backend: 'native', durationMs: 1, outputs: [] })).toMatchObject({
+		expect(
+			await s
+				.timeout(5000)
+				.emitWithAck('task:result', { taskId: 1, leaseToken: crypto.randomUUID(), backend: 'native', durationMs: 1, outputs: [] })
+		).toMatchObject({
 			ok: false,
 			code: 'stale_lease'
 		});
@@ -116,7 +136,10 @@ describe.each(TEST_DB_KINDS)('realtime on %s', (kind) => {
 		});
 		const s = socket('/volunteer');
 		await s.timeout(5000).emitWithAck('hello', { identity: null, capabilities: nodeCapabilities(), mode: 'auto', readiness: signals() });
-		const id = await submit(Array.from({ length: 12 }, (_, i) => `sentence ${i}`), 2);
+		const id = await submit(
+			Array.from({ length: 12 }, (_, i) => `sentence ${i}`),
+			2
+		);
 		// 60 % on battery: two tasks to run and one in reserve at most, however many are asked for.
 		const first = await s.timeout(5000).emitWithAck('task:request', { slots: 2 });
 		expect(first.tasks).toHaveLength(2);
@@ -131,7 +154,8 @@ describe.each(TEST_DB_KINDS)('realtime on %s', (kind) => {
 		const [a, b] = first.tasks as { taskId: number; leaseToken: string; inputs: string[] }[];
 		const dims = (await hub.models.get(['demo-embedding'])).get('demo-embedding')!.embedding!.dimensions;
 		const vector = Array.from({ length: dims }, () => 0.1);
-		const checkpoint = (outputs: unknown[]) => s.timeout(5000).emitWithAck('task:checkpoint', { taskId: a.taskId, leaseToken: a.leaseToken, outputs });
+		const checkpoint = (outputs: unknown[]) =>
+			s.timeout(5000).emitWithAck('task:checkpoint', { taskId: a.taskId, leaseToken: a.leaseToken, outputs });
 		expect(await checkpoint([vector, vector])).toMatchObject({ ok: false, code: 'invalid' });
 		expect(await checkpoint([[1]])).toMatchObject({ ok: false, code: 'invalid' });
 		expect(await checkpoint([vector])).toEqual({ ok: true, kept: 1 });
@@ -254,7 +278,9 @@ describe.each(TEST_DB_KINDS)('realtime on %s', (kind) => {
 		s.emit('task:text', { taskId: t.taskId, leaseToken: t.leaseToken, index: 0, offset: 0, text: 'real' });
 		s.emit('task:text', { taskId: t.taskId, leaseToken: t.leaseToken, index: 0, offset: 99, text: 'gap' });
 		await expect.poll(() => texts.map((x) => x.text), { timeout: 5000 }).toEqual(['real']);
-		const bad = await s.timeout(5000).emitWithAck('task:result', { taskId: t.taskId, leaseToken: t.leaseToken, backend: 'native', durationMs: 1, outputs: [{ text: 1 }] });
+		const bad = await s
+			.timeout(5000)
+			.emitWithAck('task:result', { taskId: t.taskId, leaseToken: t.leaseToken, backend: 'native', durationMs: 1, outputs: [{ text: 1 }] });
 		expect(bad).toMatchObject({ ok: false, code: 'rejected_output' });
 		expect(bad.error).toMatch(/output 0 is not a completion/);
 		s.disconnect();
@@ -271,7 +297,12 @@ describe.each(TEST_DB_KINDS)('realtime on %s', (kind) => {
 		await importModelFolder(hub.db, hub.blobs, dir, { id: 'test/mlc-f16' });
 		const jobId = await submit(['Hi'], 1, { task_type: 'text_generation', model: 'test/mlc-f16', params: {} });
 		const webgpu = { vendor: 'test', architecture: '', maxBufferSize: 2 ** 30, maxStorageBufferBindingSize: 2 ** 28 };
-		const browser = (features: string[]) => ({ ...nodeCapabilities(), agent: 'browser' as const, backend: 'webgpu' as const, webgpu: { ...webgpu, features } });
+		const browser = (features: string[]) => ({
+			...nodeCapabilities(),
+			agent: 'browser' as const,
+			backend: 'webgpu' as const,
+			webgpu: { ...webgpu, features }
+		});
 		const ask = async (capabilities: ReturnType<typeof nodeCapabilities>) => {
 			const s = socket('/volunteer');
 			await s.timeout(5000).emitWithAck('hello', { identity: null, capabilities, mode: 'always', readiness: { score: 90, ready: true } });
@@ -289,7 +320,10 @@ describe.each(TEST_DB_KINDS)('realtime on %s', (kind) => {
 	});
 
 	it('holds the next task in reserve while the last slice runs, starts it at once, and gives it back on pause', async () => {
-		const jobId = await submit(Array.from({ length: 48 }, (_, i) => `sentence number ${i} about the weather`), 16);
+		const jobId = await submit(
+			Array.from({ length: 48 }, (_, i) => `sentence number ${i} about the weather`),
+			16
+		);
 		const states = async () => (await listJobTasks(hub.db, jobId)).map((t) => t.state);
 		const leased = async () => (await states()).filter((s) => s === 'leased').length;
 		// The volunteer's own loop and runner on onnxruntime-node; the test only holds each finished task
@@ -310,11 +344,20 @@ describe.each(TEST_DB_KINDS)('realtime on %s', (kind) => {
 				backend: 'native',
 				async run(task, hooks, signal) {
 					const out = await runner.run(task, { ...hooks, signal });
-					await Promise.race([hold.promise, new Promise((_, reject) => signal.addEventListener('abort', () => reject(new DOMException('stopped', 'AbortError'))))]);
+					await Promise.race([
+						hold.promise,
+						new Promise((_, reject) => signal.addEventListener('abort', () => reject(new DOMException('stopped', 'AbortError'))))
+					]);
 					return { ...out, durationMs: 1 };
 				}
 			},
-			{ hello: async () => ({ identity: null, capabilities: nodeCapabilities(), mode, readiness: serverReadiness(mode) }), saveIdentity() {}, readiness: () => serverReadiness(mode), mode: () => mode, maxTasks: () => 1 },
+			{
+				hello: async () => ({ identity: null, capabilities: nodeCapabilities(), mode, readiness: serverReadiness(mode) }),
+				saveIdentity() {},
+				readiness: () => serverReadiness(mode),
+				mode: () => mode,
+				maxTasks: () => 1
+			},
 			{ taskStarted: (lease) => started.push(lease.taskId) }
 		);
 		loop.start();

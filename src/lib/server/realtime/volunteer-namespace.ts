@@ -82,8 +82,23 @@ export function serveVolunteers(hub: Hub, nsp: VolunteerNamespace, text: TextRel
 				const known = p.identity ? hub.identities.verify(p.identity) : null;
 				const { volunteerId, identity } = known ? { volunteerId: known, identity: p.identity! } : hub.identities.issue();
 				const gateOpen = leaseGate(p.mode, p.readiness, hub.config.readinessThreshold, false).open;
-				const data: VolunteerData = { sessionId: socket.id, volunteerId, capabilities: p.capabilities, mode: p.mode, readiness: p.readiness, gateOpen };
-				const credit = await openSession(hub.db, { id: socket.id, volunteerId, hubId: hub.id, capabilities: p.capabilities, mode: p.mode, readiness: p.readiness, readyForAi: gateOpen });
+				const data: VolunteerData = {
+					sessionId: socket.id,
+					volunteerId,
+					capabilities: p.capabilities,
+					mode: p.mode,
+					readiness: p.readiness,
+					gateOpen
+				};
+				const credit = await openSession(hub.db, {
+					id: socket.id,
+					volunteerId,
+					hubId: hub.id,
+					capabilities: p.capabilities,
+					mode: p.mode,
+					readiness: p.readiness,
+					readyForAi: gateOpen
+				});
 				Object.assign(socket.data, data);
 				return { ok: true, volunteerId, identity, sessionId: socket.id, credit };
 			})
@@ -111,7 +126,10 @@ export function serveVolunteers(hub: Hub, nsp: VolunteerNamespace, text: TextRel
 				if (!gate.open) return { ok: true, tasks: [] };
 				const tasks = await lease(hub, s, p.slots, gate);
 				const generating = tasks.filter((t) => t.taskType === 'text_generation');
-				const offsets = await taskOffsets(hub.db, generating.map((t) => t.taskId));
+				const offsets = await taskOffsets(
+					hub.db,
+					generating.map((t) => t.taskId)
+				);
 				for (const t of generating) {
 					text.streams.track(t.taskId, t.leaseToken, t.jobId, (offsets.get(t.taskId) ?? 0) + t.resumeAt);
 					streaming.set(t.taskId, t.leaseToken);
@@ -242,7 +260,8 @@ async function giveBackUnreachable<T extends { id: number; modelId: string; leas
 	const keep: T[] = [];
 	for (const t of claimed) {
 		const model = models.get(t.modelId)!;
-		if (isWebLlmModel(model) && (await beyondReach(hub.blobs, model, s.capabilities))) await releaseLease(hub.db, t.id, t.leaseToken, s.volunteerId);
+		if (isWebLlmModel(model) && (await beyondReach(hub.blobs, model, s.capabilities)))
+			await releaseLease(hub.db, t.id, t.leaseToken, s.volunteerId);
 		else keep.push(t);
 	}
 	if (keep.length < claimed.length) hub.notify.workAvailable();
@@ -251,7 +270,11 @@ async function giveBackUnreachable<T extends { id: number; modelId: string; leas
 
 async function accept(hub: Hub, counters: SessionCounters, s: VolunteerData, p: TaskResult) {
 	const timer = metrics.completeSeconds.startTimer();
-	const outcome = await completeTask(hub.db, { ...p, volunteerId: s.volunteerId, resultClass: resultClassOf(classOf(s), p.variant) }, hub.config.policy);
+	const outcome = await completeTask(
+		hub.db,
+		{ ...p, volunteerId: s.volunteerId, resultClass: resultClassOf(classOf(s), p.variant) },
+		hub.config.policy
+	);
 	timer();
 	metrics.results.inc({ outcome: outcome.stored ? outcome.settlement.outcome : outcome.reason });
 	if (!outcome.stored) {

@@ -11,24 +11,26 @@ import { retrying } from './locks';
  */
 export async function cancelJob(db: Db, jobId: string): Promise<{ leasedTaskIds: number[] } | null> {
 	// It waits on rows a validator may hold, so it can be chosen as a deadlock victim: retried then.
-	return retrying(() => db.transaction(async (tx) => {
-		const [job] = await tx
-			.update(jobs)
-			.set({ status: 'cancelled', finishedAt: sql`now()` })
-			.where(and(eq(jobs.id, jobId), inArray(jobs.status, ['queued', 'running'])))
-			.returning({ id: jobs.id });
-		if (!job) return null;
-		const cancel = { ...endLease, state: 'cancelled' as const, finishedAt: sql`now()` };
-		// RETURNING shows the new row, so leased and queued tasks are cancelled apart to know which were leased.
-		const leased = await tx
-			.update(tasks)
-			.set(cancel)
-			.where(and(eq(tasks.jobId, jobId), eq(tasks.state, 'leased')))
-			.returning({ id: tasks.id });
-		await tx
-			.update(tasks)
-			.set(cancel)
-			.where(and(eq(tasks.jobId, jobId), eq(tasks.state, 'queued')));
-		return { leasedTaskIds: leased.map((t) => t.id) };
-	}));
+	return retrying(() =>
+		db.transaction(async (tx) => {
+			const [job] = await tx
+				.update(jobs)
+				.set({ status: 'cancelled', finishedAt: sql`now()` })
+				.where(and(eq(jobs.id, jobId), inArray(jobs.status, ['queued', 'running'])))
+				.returning({ id: jobs.id });
+			if (!job) return null;
+			const cancel = { ...endLease, state: 'cancelled' as const, finishedAt: sql`now()` };
+			// RETURNING shows the new row, so leased and queued tasks are cancelled apart to know which were leased.
+			const leased = await tx
+				.update(tasks)
+				.set(cancel)
+				.where(and(eq(tasks.jobId, jobId), eq(tasks.state, 'leased')))
+				.returning({ id: tasks.id });
+			await tx
+				.update(tasks)
+				.set(cancel)
+				.where(and(eq(tasks.jobId, jobId), eq(tasks.state, 'queued')));
+			return { leasedTaskIds: leased.map((t) => t.id) };
+		})
+	);
 }

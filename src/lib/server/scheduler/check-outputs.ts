@@ -28,7 +28,10 @@ const checkers: Record<TaskType, Checker> = {
 		return null;
 	},
 	// A completion is a string or, as ExoStack's volunteers send it, { text, tokens, finish_reason }.
-	text_generation: each(z.union([z.string().max(MAX_TEXT_CHARS), GenerationOutput]), 'a completion (a string or {text, tokens, finish_reason})'),
+	text_generation: each(
+		z.union([z.string().max(MAX_TEXT_CHARS), GenerationOutput]),
+		'a completion (a string or {text, tokens, finish_reason})'
+	),
 	classification: each(ClassificationOutput, 'a list of {label, score}'),
 	image_classification: each(ClassificationOutput, 'a list of {label, score}')
 };
@@ -41,7 +44,6 @@ function each(schema: z.ZodType, what: string): Checker {
 }
 
 export function checkOutputs(taskType: TaskType, outputs: unknown[], ctx: OutputContext): string | null {
-	if (outputs.length !== ctx.inputCount)
-		return `expected ${ctx.inputCount} outputs, one per input, got ${outputs.length}`;
+	if (outputs.length !== ctx.inputCount) return `expected ${ctx.inputCount} outputs, one per input, got ${outputs.length}`;
 	return checkers[taskType](outputs, ctx);
 }

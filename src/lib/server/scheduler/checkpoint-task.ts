@@ -27,7 +27,12 @@ export type CheckpointOutcome = { kept: number } | { error: string; code: 'stale
  * credited as usual: the volunteer that completes it is the one its result is bound to.
  */
 export async function checkpointTask(db: Db, c: Checkpoint): Promise<CheckpointOutcome> {
-	const fence = and(eq(tasks.id, c.taskId), eq(tasks.leaseToken, c.leaseToken), eq(tasks.leaseVolunteer, c.volunteerId), eq(tasks.state, 'leased'));
+	const fence = and(
+		eq(tasks.id, c.taskId),
+		eq(tasks.leaseToken, c.leaseToken),
+		eq(tasks.leaseVolunteer, c.volunteerId),
+		eq(tasks.state, 'leased')
+	);
 	const [task] = await db
 		.select({
 			taskType: tasks.taskType,
@@ -38,7 +43,8 @@ export async function checkpointTask(db: Db, c: Checkpoint): Promise<CheckpointO
 		.innerJoin(models, eq(models.id, tasks.modelId))
 		.where(fence);
 	if (!task) return { error: 'this lease is no longer yours', code: 'stale_lease' };
-	if (c.outputs.length >= task.left) return { error: `a checkpoint holds fewer outputs than the ${task.left} inputs left; send the result instead`, code: 'invalid' };
+	if (c.outputs.length >= task.left)
+		return { error: `a checkpoint holds fewer outputs than the ${task.left} inputs left; send the result instead`, code: 'invalid' };
 	const problem = checkOutputs(task.taskType, c.outputs, { inputCount: c.outputs.length, embedding: task.embedding });
 	if (problem) return { error: `checkpoint rejected: ${problem}`, code: 'invalid' };
 	const keep =

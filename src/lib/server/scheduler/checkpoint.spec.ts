@@ -10,30 +10,47 @@ import { getJobStatus } from './job-status';
 import { claimFor, completeAs, makeJob, policy, seedModel, seedVolunteers, vec, seededDatabase } from './testing';
 
 /** Hands in outputs vec(from + i) for the lease's inputs (a resumed lease starts after the checkpoint). */
-function completeFrom(db: Db, t: { id: number; leaseToken: string; inputs: string[]; checkpointed: number }, volunteerId: string, backend: 'wasm' | 'native' = 'wasm') {
+function completeFrom(
+	db: Db,
+	t: { id: number; leaseToken: string; inputs: string[]; checkpointed: number },
+	volunteerId: string,
+	backend: 'wasm' | 'native' = 'wasm'
+) {
 	const outputs = t.inputs.slice(t.checkpointed).map((_, i) => vec(t.checkpointed + i));
-	return completeTask(db, { taskId: t.id, leaseToken: t.leaseToken, volunteerId, outputs, backend, resultClass: `${backend}/fp32`, durationMs: 5 }, policy);
+	return completeTask(
+		db,
+		{ taskId: t.id, leaseToken: t.leaseToken, volunteerId, outputs, backend, resultClass: `${backend}/fp32`, durationMs: 5 },
+		policy
+	);
 }
 
 describe.each(TEST_DB_KINDS)('checkpoints of yielded tasks on %s', (kind) => {
 	let db: Db;
-	seededDatabase(kind, async (d) => {
-		await seedModel(d);
-		await seedVolunteers(d, ['a', 'b', 'c']);
-	}, (opened) => (db = opened));
+	seededDatabase(
+		kind,
+		async (d) => {
+			await seedModel(d);
+			await seedVolunteers(d, ['a', 'b', 'c']);
+		},
+		(opened) => (db = opened)
+	);
 
 	it('keeps the finished prefix, re-leases the rest at once and completes with both', async () => {
 		const { id: jobId } = await makeJob(db, 4, { chunkSize: 4 });
 		const [ta] = await claimFor(db, 'a');
 		expect(ta.checkpointed).toBe(0);
-		expect(await checkpointTask(db, { taskId: ta.id, leaseToken: ta.leaseToken, volunteerId: 'a', outputs: [vec(0), vec(1)] })).toEqual({ kept: 2 });
+		expect(await checkpointTask(db, { taskId: ta.id, leaseToken: ta.leaseToken, volunteerId: 'a', outputs: [vec(0), vec(1)] })).toEqual({
+			kept: 2
+		});
 		const [row] = await db.select().from(tasks).where(eq(tasks.id, ta.id));
 		expect(row).toMatchObject({ state: 'queued', leaseToken: null, failures: 0, checkpointBy: ['a'] });
 		// The old token is dead: a late result or a second checkpoint changes nothing.
 		expect(await completeAs(db, ta, 'a')).toEqual({ stored: false, reason: 'stale_lease' });
 		const [tb] = await claimFor(db, 'b');
 		expect(tb).toMatchObject({ id: ta.id, checkpointed: 2 });
-		expect(await checkpointTask(db, { taskId: tb.id, leaseToken: tb.leaseToken, volunteerId: 'b', outputs: [vec(2)] })).toEqual({ kept: 1 });
+		expect(await checkpointTask(db, { taskId: tb.id, leaseToken: tb.leaseToken, volunteerId: 'b', outputs: [vec(2)] })).toEqual({
+			kept: 1
+		});
 		const [tc] = await claimFor(db, 'c');
 		expect(tc.checkpointed).toBe(3);
 		expect(await completeFrom(db, tc, 'c')).toMatchObject({ stored: true, settlement: { outcome: 'accepted' } });

@@ -17,12 +17,25 @@ const sibling = alias(tasks, 'sibling');
  * same chunk at once, and a claim never waits for a completion in progress.
  */
 export async function claimTailDuplicates(tx: Db, req: ClaimRequest, slots: number, tailMs: number) {
-	const queuedInJob = tx.select({ one: sql`1` }).from(sibling).where(and(eq(sibling.jobId, tasks.jobId), eq(sibling.state, 'queued')));
+	const queuedInJob = tx
+		.select({ one: sql`1` })
+		.from(sibling)
+		.where(and(eq(sibling.jobId, tasks.jobId), eq(sibling.state, 'queued')));
 	const alreadyDuplicated = tx
 		.select({ one: sql`1` })
 		.from(sibling)
-		.where(and(eq(sibling.jobId, tasks.jobId), eq(sibling.seq, tasks.seq), ne(sibling.id, tasks.id), inArray(sibling.state, ['queued', 'leased'])));
-	const meanMs = tx.select({ ms: avg(results.durationMs) }).from(results).where(eq(results.jobId, tasks.jobId));
+		.where(
+			and(
+				eq(sibling.jobId, tasks.jobId),
+				eq(sibling.seq, tasks.seq),
+				ne(sibling.id, tasks.id),
+				inArray(sibling.state, ['queued', 'leased'])
+			)
+		);
+	const meanMs = tx
+		.select({ ms: avg(results.durationMs) })
+		.from(results)
+		.where(eq(results.jobId, tasks.jobId));
 	const slow = await tx
 		.select({ id: tasks.id })
 		.from(tasks)
@@ -50,7 +63,10 @@ export async function claimTailDuplicates(tx: Db, req: ClaimRequest, slots: numb
 			o.first_input, o.inputs, o.task_type, o.model_id, o.priority, 'leased',
 			gen_random_uuid(), ${req.sessionId}, ${req.volunteerId}, ${req.backendClass},
 			now() + ${req.leaseMs} * interval '1 millisecond', now(), 1
-		from ${tasks} o where o.id in (${sql.join(slow.map((s) => sql`${s.id}`), sql`, `)})
+		from ${tasks} o where o.id in (${sql.join(
+			slow.map((s) => sql`${s.id}`),
+			sql`, `
+		)})
 		returning id`);
 	const ids = rowsOf<{ id: number | string }>(duplicates).map((r) => Number(r.id));
 	return tx

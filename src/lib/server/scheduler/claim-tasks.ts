@@ -64,7 +64,15 @@ export async function claimTasks(db: Db, req: ClaimRequest) {
 				attempts: sql`${tasks.attempts} + 1`
 			})
 			.from(jobs)
-			.where(and(inArray(tasks.id, chosen.map((c) => c.id)), eq(jobs.id, tasks.jobId)))
+			.where(
+				and(
+					inArray(
+						tasks.id,
+						chosen.map((c) => c.id)
+					),
+					eq(jobs.id, tasks.jobId)
+				)
+			)
 			.returning({
 				id: tasks.id,
 				jobId: tasks.jobId,
@@ -79,7 +87,11 @@ export async function claimTasks(db: Db, req: ClaimRequest) {
 				leaseToken: tasks.leaseToken,
 				leaseExpiresAt: tasks.leaseExpiresAt
 			});
-		await maybeGoSolo(tx, req, claimed.filter((t) => t.replication > 1));
+		await maybeGoSolo(
+			tx,
+			req,
+			claimed.filter((t) => t.replication > 1)
+		);
 		await markJobsRunning(tx, [...new Set(claimed.filter((t) => t.jobStatus === 'queued').map((t) => t.jobId))]);
 		return [...claimed, ...duplicates].map(leaseOf);
 	});
@@ -125,7 +137,10 @@ async function maybeGoSolo(tx: Db, req: ClaimRequest, replicated: { id: number; 
 			.select({ one: sql`1` })
 			.from(sibling)
 			.where(and(eq(sibling.jobId, t.jobId), eq(sibling.seq, t.seq), ne(sibling.id, t.id), inArray(sibling.state, ['leased', 'done'])));
-		await tx.update(tasks).set({ solo: true }).where(and(eq(tasks.id, t.id), notExists(inPlay)));
+		await tx
+			.update(tasks)
+			.set({ solo: true })
+			.where(and(eq(tasks.id, t.id), notExists(inPlay)));
 	}
 }
 

@@ -47,7 +47,13 @@ export async function completeTask(db: Db, sent: Completion, policy: SchedulerPo
 	if (problem || task.replication > 1) return retrying(() => completeAndValidate(db, c, policy, problem));
 	const fast = await retrying(() => acceptUnreplicated(db, { ...c, inputs: task.inputs, amount: task.inputs * task.cost }));
 	if (!fast.stored) return { stored: false, reason: 'stale_lease' };
-	const settlement: Settlement = fast.accepted ? { outcome: 'accepted', cancelledLeases: fast.cancelledLeases, credited: [{ volunteerId: c.volunteerId, amount: task.inputs * task.cost }] } : { outcome: 'already' };
+	const settlement: Settlement = fast.accepted
+		? {
+				outcome: 'accepted',
+				cancelledLeases: fast.cancelledLeases,
+				credited: [{ volunteerId: c.volunteerId, amount: task.inputs * task.cost }]
+			}
+		: { outcome: 'already' };
 	return { stored: true, jobId: task.jobId, inputs: task.inputs, settlement };
 }
 
@@ -66,7 +72,9 @@ async function currentLease(db: Db, c: Completion) {
 		.from(tasks)
 		.innerJoin(jobs, eq(jobs.id, tasks.jobId))
 		.innerJoin(models, eq(models.id, tasks.modelId))
-		.where(and(eq(tasks.id, c.taskId), eq(tasks.leaseToken, c.leaseToken), eq(tasks.leaseVolunteer, c.volunteerId), eq(tasks.state, 'leased')));
+		.where(
+			and(eq(tasks.id, c.taskId), eq(tasks.leaseToken, c.leaseToken), eq(tasks.leaseVolunteer, c.volunteerId), eq(tasks.state, 'leased'))
+		);
 	return task ?? null;
 }
 
@@ -79,17 +87,25 @@ function completeAndValidate(db: Db, c: Completion, policy: SchedulerPolicy, pro
 		const [task] = await tx
 			.select({ inputs: tasks.inputs })
 			.from(tasks)
-			.where(and(eq(tasks.id, c.taskId), eq(tasks.leaseToken, c.leaseToken), eq(tasks.leaseVolunteer, c.volunteerId), eq(tasks.state, 'leased')))
+			.where(
+				and(eq(tasks.id, c.taskId), eq(tasks.leaseToken, c.leaseToken), eq(tasks.leaseVolunteer, c.volunteerId), eq(tasks.state, 'leased'))
+			)
 			.for('update');
 		if (!task) return { stored: false, reason: 'stale_lease' } as const;
 		const tally = new VolunteerTally();
 		if (problem) {
-			await tx.update(tasks).set(failedAttempt(policy, `rejected output: ${problem}`)).where(eq(tasks.id, c.taskId));
+			await tx
+				.update(tasks)
+				.set(failedAttempt(policy, `rejected output: ${problem}`))
+				.where(eq(tasks.id, c.taskId));
 			const settlement = await validateChunk(tx, where.jobId, where.seq, policy, tally);
 			await tally.apply(tx);
 			return { stored: false, reason: 'rejected_output', error: problem, jobId: where.jobId, settlement } as const;
 		}
-		await tx.update(tasks).set({ ...endLease, state: 'done', finishedAt: sql`now()` }).where(eq(tasks.id, c.taskId));
+		await tx
+			.update(tasks)
+			.set({ ...endLease, state: 'done', finishedAt: sql`now()` })
+			.where(eq(tasks.id, c.taskId));
 		await tx.insert(results).values({
 			taskId: c.taskId,
 			jobId: where.jobId,

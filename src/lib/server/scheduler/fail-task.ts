@@ -19,7 +19,11 @@ export interface Failure {
  * (retry after back-off, or dead at the cap, and then the validator settles the chunk). Fenced like a
  * completion: only the lease holder can. Returns the job and new state, or null when the lease was not current.
  */
-export async function failTask(db: Db, f: Failure, policy: SchedulerPolicy): Promise<{ jobId: string; state: string; settlement: Settlement | null } | null> {
+export async function failTask(
+	db: Db,
+	f: Failure,
+	policy: SchedulerPolicy
+): Promise<{ jobId: string; state: string; settlement: Settlement | null } | null> {
 	return retrying(() =>
 		db.transaction(async (tx) => {
 			const [where] = await tx.select({ jobId: tasks.jobId, seq: tasks.seq }).from(tasks).where(eq(tasks.id, f.taskId));
@@ -28,7 +32,14 @@ export async function failTask(db: Db, f: Failure, policy: SchedulerPolicy): Pro
 			const [row] = await tx
 				.update(tasks)
 				.set(failedAttempt(policy, f.error))
-				.where(and(eq(tasks.id, f.taskId), eq(tasks.leaseToken, f.leaseToken), eq(tasks.leaseVolunteer, f.volunteerId), eq(tasks.state, 'leased')))
+				.where(
+					and(
+						eq(tasks.id, f.taskId),
+						eq(tasks.leaseToken, f.leaseToken),
+						eq(tasks.leaseVolunteer, f.volunteerId),
+						eq(tasks.state, 'leased')
+					)
+				)
 				.returning({ state: tasks.state });
 			if (!row) return null;
 			if (row.state !== 'dead') return { jobId: where.jobId, state: row.state, settlement: null };

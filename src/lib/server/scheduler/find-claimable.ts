@@ -51,7 +51,10 @@ export function findClaimable(tx: Db, f: ClaimFilter) {
 		and(isNotNull(sibling.checkpoint), ne(sibling.backendClass, f.backendClass)),
 		and(ne(sibling.id, tasks.id), sql`${sibling.checkpointBy} @> ${JSON.stringify([f.volunteerId])}::jsonb`)
 	);
-	const tooHeavy = f.maxCost === undefined || f.maxCost === Infinity ? undefined : tx.select({ id: models.id }).from(models).where(gte(models.cost, f.maxCost));
+	const tooHeavy =
+		f.maxCost === undefined || f.maxCost === Infinity
+			? undefined
+			: tx.select({ id: models.id }).from(models).where(gte(models.cost, f.maxCost));
 	const conflictingSibling = tx
 		.select({ one: sql`1` })
 		.from(sibling)

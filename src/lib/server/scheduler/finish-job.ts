@@ -22,7 +22,10 @@ export function finishJobsStatement(db: Db, jobId?: string) {
 		.select({ one: sql`1` })
 		.from(tasks)
 		.where(and(eq(tasks.jobId, jobs.id), inArray(tasks.state, ['queued', 'leased'])));
-	const accepted = db.select({ n: sql`count(*)` }).from(acceptedResults).where(eq(acceptedResults.jobId, jobs.id));
+	const accepted = db
+		.select({ n: sql`count(*)` })
+		.from(acceptedResults)
+		.where(eq(acceptedResults.jobId, jobs.id));
 	const allAccepted = sql`(${accepted}) = ${jobs.totalTasks}`;
 	return db
 		.update(jobs)

@@ -26,9 +26,13 @@ export function normalizeParams(taskType: TaskType, model: ModelManifest, raw: R
 	}
 	const params: Record<string, unknown> = { ...parsed.data };
 	if (params.variant !== undefined && !modelVariants(model).includes(params.variant as never)) {
-		return { ok: false, error: `params.variant: model "${model.id}" has no ${params.variant} variant (it has ${modelVariants(model).join(', ')})` };
+		return {
+			ok: false,
+			error: `params.variant: model "${model.id}" has no ${params.variant} variant (it has ${modelVariants(model).join(', ')})`
+		};
 	}
-	if (taskType === 'text_generation' && (params.temperature as number) > 0 && params.seed === undefined) params.seed = randomInt(0, 2 ** 32 - 1);
+	if (taskType === 'text_generation' && (params.temperature as number) > 0 && params.seed === undefined)
+		params.seed = randomInt(0, 2 ** 32 - 1);
 	return { ok: true, params };
 }
 
@@ -37,7 +41,8 @@ export async function checkImageInputs(inputs: string[], isStoredImage: (sha256:
 	for (const [i, input] of inputs.entries()) {
 		const sha256 = imageRefDigest(input);
 		if (!sha256) return `input ${i} must name an uploaded image as sha256:<digest> (upload it with POST /api/images)`;
-		if (!(await isStoredImage(sha256))) return `input ${i}: no image with sha256 ${sha256} is stored on this hub (upload it with POST /api/images)`;
+		if (!(await isStoredImage(sha256)))
+			return `input ${i}: no image with sha256 ${sha256} is stored on this hub (upload it with POST /api/images)`;
 	}
 	return null;
 }

@@ -26,7 +26,9 @@ describe.each(TEST_DB_KINDS)('query plans on %s', (kind) => {
 
 	it('walks the claimable index to its limit right after a 3,000-task job arrives, without sorting or scanning whole tables', async () => {
 		jobId = (await makeJob(database.db, 3000, { chunkSize: 1 })).id;
-		const plan = await explain(findClaimable(database.db, { volunteerId: 'v', backendClass: 'wasm', taskTypes: ['embedding'], limit: 16 }).toSQL());
+		const plan = await explain(
+			findClaimable(database.db, { volunteerId: 'v', backendClass: 'wasm', taskTypes: ['embedding'], limit: 16 }).toSQL()
+		);
 		expect(plan).toMatch(/Index Scan using tasks_claimable_idx/);
 		expect(plan).not.toMatch(/\bSort\b/);
 		// The sibling and already-computed checks probe per candidate row; a scan of a whole table per claim grows with it.

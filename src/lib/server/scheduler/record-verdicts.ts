@@ -34,9 +34,17 @@ export async function recordVerdicts(tx: Db, tally: VolunteerTally, jobId: strin
 
 /** All of a chunk's verdicts in one statement. */
 async function setVerdicts(tx: Db, verdicts: (readonly [number, 'valid' | 'invalid' | 'unchecked'])[]) {
-	const cases = sql.join(verdicts.map(([id, v]) => sql`when ${id} then ${v}`), sql` `);
+	const cases = sql.join(
+		verdicts.map(([id, v]) => sql`when ${id} then ${v}`),
+		sql` `
+	);
 	await tx
 		.update(results)
 		.set({ verdict: sql`case ${results.taskId} ${cases} end` })
-		.where(inArray(results.taskId, verdicts.map(([id]) => id)));
+		.where(
+			inArray(
+				results.taskId,
+				verdicts.map(([id]) => id)
+			)
+		);
 }

@@ -27,14 +27,7 @@ export async function releaseLease(db: Db, taskId: number, leaseToken: string, v
 	const rows = await db
 		.update(tasks)
 		.set(release)
-		.where(
-			and(
-				eq(tasks.id, taskId),
-				eq(tasks.leaseToken, leaseToken),
-				eq(tasks.leaseVolunteer, volunteerId),
-				eq(tasks.state, 'leased')
-			)
-		)
+		.where(and(eq(tasks.id, taskId), eq(tasks.leaseToken, leaseToken), eq(tasks.leaseVolunteer, volunteerId), eq(tasks.state, 'leased')))
 		.returning({ id: tasks.id });
 	return rows.length > 0;
 }

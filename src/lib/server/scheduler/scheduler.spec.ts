@@ -49,7 +49,15 @@ function job(db: Db, n: number, chunkSize = 2, priority: 'low' | 'normal' | 'hig
 function complete(db: Db, t: { id: number; leaseToken: string; inputs: string[] }, volunteerId = 'v1') {
 	return completeTask(
 		db,
-		{ taskId: t.id, leaseToken: t.leaseToken, volunteerId, outputs: t.inputs.map((_, i) => vec(i)), backend: 'wasm', resultClass: 'wasm/fp32', durationMs: 5 },
+		{
+			taskId: t.id,
+			leaseToken: t.leaseToken,
+			volunteerId,
+			outputs: t.inputs.map((_, i) => vec(i)),
+			backend: 'wasm',
+			resultClass: 'wasm/fp32',
+			durationMs: 5
+		},
 		policy
 	);
 }
@@ -62,14 +70,16 @@ describe.each(TEST_DB_KINDS)('scheduler on %s', (kind) => {
 		const { id, totalTasks } = await job(db, 5, 2);
 		expect(totalTasks).toBe(3);
 		const rows = await db.select().from(tasks).where(eq(tasks.jobId, id)).orderBy(tasks.seq);
-		expect(rows.map((r) => [r.seq, r.firstInput, r.inputs.length])).toEqual([[0, 0, 2], [1, 2, 2], [2, 4, 1]]);
+		expect(rows.map((r) => [r.seq, r.firstInput, r.inputs.length])).toEqual([
+			[0, 0, 2],
+			[1, 2, 2],
+			[2, 4, 1]
+		]);
 	});
 
 	it('never leases one task twice, however many claims race', async () => {
 		await job(db, 20, 2); // 10 tasks
-		const claims = await Promise.all(
-			Array.from({ length: 25 }, (_, i) => claim(db, { sessionId: `s${i}`, slots: 1 + (i % 3) }))
-		);
+		const claims = await Promise.all(Array.from({ length: 25 }, (_, i) => claim(db, { sessionId: `s${i}`, slots: 1 + (i % 3) })));
 		const ids = claims.flat().map((t) => t.id);
 		expect(ids).toHaveLength(10);
 		expect(new Set(ids).size).toBe(10);
@@ -82,7 +92,15 @@ describe.each(TEST_DB_KINDS)('scheduler on %s', (kind) => {
 		const [t] = await claim(db);
 		const forged = await completeTask(
 			db,
-			{ taskId: t.id, leaseToken: crypto.randomUUID(), volunteerId: 'v1', outputs: [vec(0), vec(1)], backend: 'wasm', resultClass: 'wasm/fp32', durationMs: 1 },
+			{
+				taskId: t.id,
+				leaseToken: crypto.randomUUID(),
+				volunteerId: 'v1',
+				outputs: [vec(0), vec(1)],
+				backend: 'wasm',
+				resultClass: 'wasm/fp32',
+				durationMs: 1
+			},
 			policy
 		);
 		expect(forged).toEqual({ stored: false, reason: 'stale_lease' });
@@ -163,12 +181,32 @@ describe.each(TEST_DB_KINDS)('scheduler on %s', (kind) => {
 		const [t] = await claim(db);
 		const bad = await completeTask(
 			db,
-			{ taskId: t.id, leaseToken: t.leaseToken, volunteerId: 'v1', outputs: [vec(0), [1, 2]], backend: 'wasm', resultClass: 'wasm/fp32', durationMs: 1 },
+			{
+				taskId: t.id,
+				leaseToken: t.leaseToken,
+				volunteerId: 'v1',
+				outputs: [vec(0), [1, 2]],
+				backend: 'wasm',
+				resultClass: 'wasm/fp32',
+				durationMs: 1
+			},
 			policy
 		);
 		expect(bad).toMatchObject({ stored: false, reason: 'rejected_output', error: expect.stringContaining('3') });
 		const wrongCount = await claim(db).then(([again]) =>
-			completeTask(db, { taskId: again.id, leaseToken: again.leaseToken, volunteerId: 'v1', outputs: [vec(0)], backend: 'wasm', resultClass: 'wasm/fp32', durationMs: 1 }, policy)
+			completeTask(
+				db,
+				{
+					taskId: again.id,
+					leaseToken: again.leaseToken,
+					volunteerId: 'v1',
+					outputs: [vec(0)],
+					backend: 'wasm',
+					resultClass: 'wasm/fp32',
+					durationMs: 1
+				},
+				policy
+			)
 		);
 		expect(wrongCount).toMatchObject({ stored: false, reason: 'rejected_output' });
 		expect(await db.select().from(results)).toHaveLength(0);

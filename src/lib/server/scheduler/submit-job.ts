@@ -10,7 +10,12 @@ export type SubmitOutcome = { ok: true; id: string } | { ok: false; status: 404 
 export type StoredImageCheck = (sha256: string) => Promise<boolean>;
 
 /** Checks a parsed submission against the models (and images) the hub has, then stores the job and its tasks. */
-export async function submitJob(db: Db, s: Submission, defaultChunkSize: number, isStoredImage: StoredImageCheck = async () => false): Promise<SubmitOutcome> {
+export async function submitJob(
+	db: Db,
+	s: Submission,
+	defaultChunkSize: number,
+	isStoredImage: StoredImageCheck = async () => false
+): Promise<SubmitOutcome> {
 	const model = await getModel(db, s.model);
 	if (!model) return { ok: false, status: 404, error: `unknown model "${s.model}"; GET /api/models lists the models this hub has` };
 	if (!model.taskTypes.includes(s.task_type))

@@ -74,10 +74,24 @@ export function makeJob(db: Db, n: number, opts: { chunkSize?: number; replicati
 }
 
 /** Completes a leased task with vectors `vec(i + shift)`: shift 0 is the right answer, anything else a wrong one. */
-export function completeAs(db: Db, t: { id: number; leaseToken: string; inputs: string[] }, volunteerId: string, shift = 0, backend: 'wasm' | 'webgpu' | 'native' = 'wasm') {
+export function completeAs(
+	db: Db,
+	t: { id: number; leaseToken: string; inputs: string[] },
+	volunteerId: string,
+	shift = 0,
+	backend: 'wasm' | 'webgpu' | 'native' = 'wasm'
+) {
 	return completeTask(
 		db,
-		{ taskId: t.id, leaseToken: t.leaseToken, volunteerId, outputs: t.inputs.map((_, i) => vec(i + shift)), backend, resultClass: `${backend === 'webgpu' ? 'webgpu-f32' : backend}/fp32`, durationMs: 5 },
+		{
+			taskId: t.id,
+			leaseToken: t.leaseToken,
+			volunteerId,
+			outputs: t.inputs.map((_, i) => vec(i + shift)),
+			backend,
+			resultClass: `${backend === 'webgpu' ? 'webgpu-f32' : backend}/fp32`,
+			durationMs: 5
+		},
 		policy
 	);
 }

@@ -29,11 +29,21 @@ type ResultRow = { taskId: number; volunteerId: string; backendClass: string; ou
  * trusted volunteer's solo replica is a quorum of one when it is the chunk's only result. With no quorum and nothing still running, one
  * more replica is spawned if the results disagree, up to 2n+1; otherwise the chunk is dead.
  */
-export async function validateChunk(tx: Db, jobId: string, seq: number, policy: ValidationPolicy, tally: VolunteerTally): Promise<Settlement> {
+export async function validateChunk(
+	tx: Db,
+	jobId: string,
+	seq: number,
+	policy: ValidationPolicy,
+	tally: VolunteerTally
+): Promise<Settlement> {
 	const rows = await chunkState(tx, jobId, seq);
 	const found = rows.filter((r) => r.verdict === 'pending').map((r) => ({ ...r, output: r.output! }));
 	if (rows[0].acceptedTask !== null) {
-		if (found.length > 0) await tx.update(results).set({ verdict: 'unchecked' }).where(and(chunk(results, jobId, seq), eq(results.verdict, 'pending')));
+		if (found.length > 0)
+			await tx
+				.update(results)
+				.set({ verdict: 'unchecked' })
+				.where(and(chunk(results, jobId, seq), eq(results.verdict, 'pending')));
 		return { outcome: 'already' };
 	}
 	const { replication, cost, inputs } = rows[0];
@@ -72,7 +82,9 @@ function chunkState(tx: Db, jobId: string, seq: number) {
 			verdict: results.verdict,
 			replication: jobs.replication,
 			cost: models.cost,
-			acceptedTask: sql<number | null>`(select ${acceptedResults.taskId} from ${acceptedResults} where ${acceptedResults.jobId} = ${jobId} and ${acceptedResults.seq} = ${seq})`
+			acceptedTask: sql<
+				number | null
+			>`(select ${acceptedResults.taskId} from ${acceptedResults} where ${acceptedResults.jobId} = ${jobId} and ${acceptedResults.seq} = ${seq})`
 		})
 		.from(tasks)
 		.innerJoin(jobs, eq(jobs.id, tasks.jobId))
@@ -101,12 +113,24 @@ function noQuorum(results: number, replicas: number) {
 	return `no quorum: ${results} result(s) from ${replicas} replica(s) did not agree`;
 }
 
-async function accept(tx: Db, tally: VolunteerTally, jobId: string, seq: number, agreeing: ResultRow[], all: ResultRow[], amount: number): Promise<Settlement> {
+async function accept(
+	tx: Db,
+	tally: VolunteerTally,
+	jobId: string,
+	seq: number,
+	agreeing: ResultRow[],
+	all: ResultRow[],
+	amount: number
+): Promise<Settlement> {
 	await tx.insert(acceptedResults).values({ jobId, seq, taskId: agreeing[0].taskId });
 	// One statement cancels every open replica; the locked snapshot in `open` still shows which were
 	// leased (RETURNING alone would show the new state), to tell those volunteers to stop.
 	const open = tx.$with('open').as(
-		tx.select({ id: tasks.id, was: tasks.state }).from(tasks).where(and(chunk(tasks, jobId, seq), inArray(tasks.state, ['queued', 'leased']))).for('update')
+		tx
+			.select({ id: tasks.id, was: tasks.state })
+			.from(tasks)
+			.where(and(chunk(tasks, jobId, seq), inArray(tasks.state, ['queued', 'leased'])))
+			.for('update')
 	);
 	const cancelled = await tx
 		.with(open)
@@ -121,8 +145,15 @@ async function accept(tx: Db, tally: VolunteerTally, jobId: string, seq: number,
 
 /** One more replica of a chunk whose results disagree: a fresh opinion from another volunteer. */
 async function spawnReplica(tx: Db, jobId: string, seq: number) {
-	const [template] = await tx.select().from(tasks).where(chunk(tasks, jobId, seq)).limit(1);
-	const [{ top }] = await tx.select({ top: max(tasks.replica) }).from(tasks).where(chunk(tasks, jobId, seq));
+	const [template] = await tx
+		.select()
+		.from(tasks)
+		.where(chunk(tasks, jobId, seq))
+		.limit(1);
+	const [{ top }] = await tx
+		.select({ top: max(tasks.replica) })
+		.from(tasks)
+		.where(chunk(tasks, jobId, seq));
 	await tx.insert(tasks).values({
 		jobId,
 		seq,

@@ -11,10 +11,14 @@ import { releaseSessionLeases } from './release-leases';
 
 describe.each(TEST_DB_KINDS)('replication, validation and credit on %s', (kind) => {
 	let db: Db;
-	seededDatabase(kind, async (d) => {
-		await seedModel(d, 2.5);
-		await seedVolunteers(d, ['a', 'b', 'c', 'd', 'e']);
-	}, (opened) => (db = opened));
+	seededDatabase(
+		kind,
+		async (d) => {
+			await seedModel(d, 2.5);
+			await seedVolunteers(d, ['a', 'b', 'c', 'd', 'e']);
+		},
+		(opened) => (db = opened)
+	);
 
 	const volunteer = async (id: string) => (await db.select().from(volunteers).where(eq(volunteers.id, id)))[0];
 
@@ -30,7 +34,10 @@ describe.each(TEST_DB_KINDS)('replication, validation and credit on %s', (kind) 
 		expect(await finishJobIfDone(db, jobId)).toBe('completed');
 		expect((await getJobStatus(db, jobId))?.result).toEqual([vec(0), vec(1)]);
 		const ledger = await db.select().from(creditLedger);
-		expect(ledger.map((l) => [l.volunteerId, l.amount]).sort()).toEqual([['a', 5], ['b', 5]]);
+		expect(ledger.map((l) => [l.volunteerId, l.amount]).sort()).toEqual([
+			['a', 5],
+			['b', 5]
+		]);
 		expect(await volunteer('a')).toMatchObject({ credit: 5, validResults: 1, consecutiveValid: 1 });
 	});
 
@@ -100,10 +107,12 @@ describe.each(TEST_DB_KINDS)('replication, validation and credit on %s', (kind) 
 		expect(await claimFor(db, 'b', { slots: 2 })).toMatchObject([{ seq: 1 }]);
 		expect(await completeAs(db, solo, 'a')).toMatchObject({ settlement: { outcome: 'accepted' } });
 		expect(await completeAs(db, checked, 'a')).toMatchObject({ settlement: { outcome: 'waiting' } });
-		expect((await db.select().from(tasks).where(eq(tasks.jobId, jobId))).filter((r) => r.seq === 0).map((r) => r.state).sort()).toEqual([
-			'cancelled',
-			'done'
-		]);
+		expect(
+			(await db.select().from(tasks).where(eq(tasks.jobId, jobId)))
+				.filter((r) => r.seq === 0)
+				.map((r) => r.state)
+				.sort()
+		).toEqual(['cancelled', 'done']);
 	});
 
 	it('ends a solo grant with its lease: whoever takes the task next is checked as usual', async () => {
@@ -154,7 +163,12 @@ describe.each(TEST_DB_KINDS)('replication, validation and credit on %s', (kind) 
 		expect(await completeAs(db, dup, 'c')).toMatchObject({ settlement: { outcome: 'accepted', cancelledLeases: [slow.id] } });
 		expect(await completeAs(db, slow, 'a')).toEqual({ stored: false, reason: 'stale_lease' });
 		const rows = await db.select().from(tasks).where(eq(tasks.jobId, jobId));
-		expect(rows.filter((r) => r.seq === slow.seq).map((r) => r.state).sort()).toEqual(['cancelled', 'done']);
+		expect(
+			rows
+				.filter((r) => r.seq === slow.seq)
+				.map((r) => r.state)
+				.sort()
+		).toEqual(['cancelled', 'done']);
 		expect(await db.select().from(creditLedger).where(eq(creditLedger.volunteerId, 'a'))).toHaveLength(0);
 	});
 });

@@ -35,9 +35,20 @@ describe.each(TEST_DB_KINDS)('leaderboard queries and profiles on %s', (kind) =>
 
 	it('ranks volunteers by credit within 24 h, 7 d and all time', async () => {
 		const rank = async (since?: Date) => (await creditRanking(db, 10, since)).map((r) => [r.id, r.credit, r.results]);
-		expect(await rank(ago(24 * HOUR))).toEqual([['b', 15, 2], ['a', 1, 1]]);
-		expect(await rank(ago(7 * 24 * HOUR))).toEqual([['c', 20, 1], ['b', 15, 2], ['a', 1, 1]]);
-		expect(await rank()).toEqual([['a', 101, 2], ['c', 20, 1], ['b', 15, 2]]);
+		expect(await rank(ago(24 * HOUR))).toEqual([
+			['b', 15, 2],
+			['a', 1, 1]
+		]);
+		expect(await rank(ago(7 * 24 * HOUR))).toEqual([
+			['c', 20, 1],
+			['b', 15, 2],
+			['a', 1, 1]
+		]);
+		expect(await rank()).toEqual([
+			['a', 101, 2],
+			['c', 20, 1],
+			['b', 15, 2]
+		]);
 		expect(await creditRanking(db, 1)).toHaveLength(1);
 	});
 
@@ -47,13 +58,23 @@ describe.each(TEST_DB_KINDS)('leaderboard queries and profiles on %s', (kind) =>
 		await setProfile(db, 'c', { displayName: 'Cy', team: 'Owls' });
 		expect(await db.select().from(teams)).toHaveLength(2);
 		const ranked = await creditRanking(db, 10);
-		expect(ranked.map((r) => [r.displayName, r.team])).toEqual([['Ada', 'Red Pandas'], ['Cy', 'Owls'], ['Bo', 'Red Pandas']]);
-		expect((await teamRanking(db, 10)).map((t) => [t.name, t.members, t.credit])).toEqual([['Red Pandas', 2, 116], ['Owls', 1, 20]]);
+		expect(ranked.map((r) => [r.displayName, r.team])).toEqual([
+			['Ada', 'Red Pandas'],
+			['Cy', 'Owls'],
+			['Bo', 'Red Pandas']
+		]);
+		expect((await teamRanking(db, 10)).map((t) => [t.name, t.members, t.credit])).toEqual([
+			['Red Pandas', 2, 116],
+			['Owls', 1, 20]
+		]);
 		expect((await teamRanking(db, 10, ago(24 * HOUR))).map((t) => [t.name, t.credit])).toEqual([['Red Pandas', 16]]);
 
 		// Leaving a team: the volunteer's credit no longer counts for it.
 		await setProfile(db, 'b', { displayName: 'Bo', team: null });
-		expect((await teamRanking(db, 10)).map((t) => [t.name, t.members, t.credit])).toEqual([['Red Pandas', 1, 101], ['Owls', 1, 20]]);
+		expect((await teamRanking(db, 10)).map((t) => [t.name, t.members, t.credit])).toEqual([
+			['Red Pandas', 1, 101],
+			['Owls', 1, 20]
+		]);
 		expect((await volunteerRecord(db, 'a'))?.team).toBe('Red Pandas');
 	});
 
@@ -78,10 +99,15 @@ describe.each(TEST_DB_KINDS)('leaderboard queries and profiles on %s', (kind) =>
 		expect(after).not.toBe(before);
 		// A grant that took a lower id but committed later (here: an id below the newest, as a slower
 		// transaction's would be) still changes it.
-		const [old] = await db.select({ id: creditLedger.id }).from(creditLedger).where(sql`${creditLedger.volunteerId} = 'c'`);
+		const [old] = await db
+			.select({ id: creditLedger.id })
+			.from(creditLedger)
+			.where(sql`${creditLedger.volunteerId} = 'c'`);
 		await db.execute(sql`delete from credit_ledger where id = ${old.id}`);
 		expect(await ledgerVersion(db)).toBe(after);
-		await db.execute(sql`insert into credit_ledger (id, volunteer_id, job_id, task_id, amount) overriding system value values (${old.id}, 'd', ${randomUUID()}, 999999, 1)`);
+		await db.execute(
+			sql`insert into credit_ledger (id, volunteer_id, job_id, task_id, amount) overriding system value values (${old.id}, 'd', ${randomUUID()}, 999999, 1)`
+		);
 		expect(await ledgerVersion(db)).not.toBe(after);
 	});
 });

@@ -58,7 +58,9 @@ export async function ledgerVersion(db: Db): Promise<string> {
 
 /** Credit per UTC day over the last `days` days, oldest first, with the running total (all-time credit before the window included). */
 export async function creditHistory(db: Db, volunteerId: string, days: number): Promise<[number, number, number][]> {
-	const since = new Date(Date.UTC(new Date().getUTCFullYear(), new Date().getUTCMonth(), new Date().getUTCDate()) - (days - 1) * 86_400_000);
+	const since = new Date(
+		Date.UTC(new Date().getUTCFullYear(), new Date().getUTCMonth(), new Date().getUTCDate()) - (days - 1) * 86_400_000
+	);
 	const day = sql<string>`date_trunc('day', ${creditLedger.createdAt} at time zone 'UTC')`;
 	const [rows, [before]] = await Promise.all([
 		db

@@ -32,7 +32,14 @@ export function nodeViews(sessions: SessionRow[]) {
 			readiness_score: latest.readiness.score,
 			// The hub's verdict (lease-gate.ts: its threshold, the power floor, the owner's presence), not the volunteer's word.
 			ready_for_ai: latest.readyForAi,
-			idle_state: latest.readiness.idle ? { state: latest.readiness.idle.state, idle_seconds: Math.round(latest.readiness.idle.seconds), threshold_seconds: latest.readiness.idle.thresholdSeconds, source: latest.readiness.idle.source } : null,
+			idle_state: latest.readiness.idle
+				? {
+						state: latest.readiness.idle.state,
+						idle_seconds: Math.round(latest.readiness.idle.seconds),
+						threshold_seconds: latest.readiness.idle.thresholdSeconds,
+						source: latest.readiness.idle.source
+					}
+				: null,
 			power_state: powerState(latest.readiness),
 			pressure: latest.readiness.pressure ?? null,
 			band: latest.readiness.band ?? null,
@@ -41,7 +48,9 @@ export function nodeViews(sessions: SessionRow[]) {
 			agent: latest.capabilities.agent,
 			cores: latest.capabilities.cores,
 			device_memory_gb: latest.capabilities.deviceMemory,
-			webgpu: latest.capabilities.webgpu ? { vendor: latest.capabilities.webgpu.vendor, architecture: latest.capabilities.webgpu.architecture } : null,
+			webgpu: latest.capabilities.webgpu
+				? { vendor: latest.capabilities.webgpu.vendor, architecture: latest.capabilities.webgpu.architecture }
+				: null,
 			connections: rows.length,
 			tasks_done: rows.reduce((n, r) => n + r.tasksDone, 0),
 			throughput: latest.throughput,

@@ -19,7 +19,10 @@ export async function setProfile(
 		if (profile.team) {
 			// Two volunteers founding one team at once: the unique index lets one insert win, both then read it.
 			await tx.insert(teams).values({ name: profile.team }).onConflictDoNothing();
-			[team] = await tx.select({ id: teams.id, name: teams.name }).from(teams).where(sql`lower(${teams.name}) = lower(${profile.team})`);
+			[team] = await tx
+				.select({ id: teams.id, name: teams.name })
+				.from(teams)
+				.where(sql`lower(${teams.name}) = lower(${profile.team})`);
 		}
 		await tx
 			.update(volunteers)

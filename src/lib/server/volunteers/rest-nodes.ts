@@ -16,7 +16,10 @@ export async function nodeExists(db: Db, nodeId: string): Promise<boolean> {
 /** Records a registration: the volunteer, and its session as it stands until the first heartbeat. */
 export async function registerNode(db: Db, nodeId: string, capabilities: Capabilities, readiness: Readiness): Promise<void> {
 	await db.transaction(async (tx) => {
-		await tx.insert(volunteers).values({ id: nodeId }).onConflictDoUpdate({ target: volunteers.id, set: { lastSeenAt: sql`now()` } });
+		await tx
+			.insert(volunteers)
+			.values({ id: nodeId })
+			.onConflictDoUpdate({ target: volunteers.id, set: { lastSeenAt: sql`now()` } });
 		await tx
 			.insert(volunteerSessions)
 			.values({ id: restSessionId(nodeId), volunteerId: nodeId, hubId: REST_HUB, capabilities, mode: 'auto', readiness, readyForAi: false })
@@ -26,7 +29,10 @@ export async function registerNode(db: Db, nodeId: string, capabilities: Capabil
 
 /** The node's REST session, or null when it never registered. */
 export async function restSession(db: Db, nodeId: string) {
-	const [row] = await db.select().from(volunteerSessions).where(and(eq(volunteerSessions.id, restSessionId(nodeId)), eq(volunteerSessions.hubId, REST_HUB)));
+	const [row] = await db
+		.select()
+		.from(volunteerSessions)
+		.where(and(eq(volunteerSessions.id, restSessionId(nodeId)), eq(volunteerSessions.hubId, REST_HUB)));
 	return row ?? null;
 }
 

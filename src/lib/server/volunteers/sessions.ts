@@ -69,5 +69,8 @@ export async function deleteStaleSessions(db: Db, staleMs: number): Promise<numb
 
 /** Marks every session served by one hub process as alive (its heartbeat). */
 export async function touchHubSessions(db: Db, hubId: string): Promise<void> {
-	await db.update(volunteerSessions).set({ lastSeenAt: sql`now()` }).where(eq(volunteerSessions.hubId, hubId));
+	await db
+		.update(volunteerSessions)
+		.set({ lastSeenAt: sql`now()` })
+		.where(eq(volunteerSessions.hubId, hubId));
 }

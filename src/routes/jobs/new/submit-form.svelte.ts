@@ -34,7 +34,10 @@ export class SubmitForm {
 
 	/** One input per non-empty line. */
 	get inputs(): string[] {
-		return this.text.split('\n').map((l) => l.trim()).filter(Boolean);
+		return this.text
+			.split('\n')
+			.map((l) => l.trim())
+			.filter(Boolean);
 	}
 
 	get taskTypes(): TaskType[] {
@@ -55,7 +58,10 @@ export class SubmitForm {
 		const num = (v: NumberField) => (v === null || v === undefined || String(v).trim() === '' ? undefined : Number(v));
 		const defined = (o: Record<string, unknown>) => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
 		if (this.taskType === 'text_generation') {
-			const stop = this.stop.split(',').map((s) => s.replaceAll('\\n', '\n')).filter(Boolean);
+			const stop = this.stop
+				.split(',')
+				.map((s) => s.replaceAll('\\n', '\n'))
+				.filter(Boolean);
 			return defined({
 				max_tokens: num(this.maxTokens),
 				temperature: num(this.temperature),

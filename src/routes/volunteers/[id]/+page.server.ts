@@ -11,7 +11,15 @@ export const load: PageServerLoad = async ({ params }) => {
 	const v = await volunteerRecord(hub.db, params.id);
 	if (!v) error(404, 'no such volunteer');
 	return {
-		volunteer: { id: v.id, name: v.displayName, team: v.team, credit: v.credit, validResults: v.validResults, inputsDone: v.inputsDone, since: v.createdAt.getTime() },
+		volunteer: {
+			id: v.id,
+			name: v.displayName,
+			team: v.team,
+			credit: v.credit,
+			validResults: v.validResults,
+			inputsDone: v.inputsDone,
+			since: v.createdAt.getTime()
+		},
 		history: await creditHistory(hub.db, v.id, HISTORY_DAYS)
 	};
 };

@@ -104,7 +104,13 @@ export function makeBertWeights(d: BertDims, seed: number): BertWeights {
 	const w: BertWeights = new Map();
 	const h = d.hiddenSize;
 	const put = (name: string, dims: number[], std: number) =>
-		w.set(name, { dims, data: rng.normalish(dims.reduce((a, b) => a * b, 1), std) });
+		w.set(name, {
+			dims,
+			data: rng.normalish(
+				dims.reduce((a, b) => a * b, 1),
+				std
+			)
+		});
 	put(EMBEDDING_NAMES.word, [d.vocabSize, h], 1);
 	put(EMBEDDING_NAMES.position, [d.maxPosition, h], 0.2);
 	put(EMBEDDING_NAMES.tokenType, [d.typeVocabSize, h], 0.1);

@@ -105,7 +105,15 @@ export function buildBpeTokenizerJson(vocab: string[], merges: [string, string][
 		truncation: null,
 		padding: null,
 		added_tokens: [
-			{ id: vocab.indexOf(END_OF_TEXT), content: END_OF_TEXT, single_word: false, lstrip: false, rstrip: false, normalized: true, special: true }
+			{
+				id: vocab.indexOf(END_OF_TEXT),
+				content: END_OF_TEXT,
+				single_word: false,
+				lstrip: false,
+				rstrip: false,
+				normalized: true,
+				special: true
+			}
 		],
 		normalizer: null,
 		pre_tokenizer: { type: 'ByteLevel', ...byteLevel },

@@ -14,7 +14,13 @@ function head(seed: number, fanIn: number, fanOut: number, gain: number) {
  * BertForSequenceClassification as an ONNX export has it: the encoder, then the pooler (dense + tanh
  * over [CLS]) and a linear classifier; inputs input_ids, attention_mask, token_type_ids; output logits.
  */
-export function buildTextClassifierGraph(dims: BertDims, weights: BertWeights, numLabels: number, seed: number, storage: WeightStorage = 'fp32'): Uint8Array {
+export function buildTextClassifierGraph(
+	dims: BertDims,
+	weights: BertWeights,
+	numLabels: number,
+	seed: number,
+	storage: WeightStorage = 'fp32'
+): Uint8Array {
 	const b = new GraphBuilder(storage);
 	const consts = makeEncoderConstants(b, dims);
 	const maskFloat = b.op('Cast', ['attention_mask'], [attr.int('to', FLOAT)]);
@@ -24,12 +30,23 @@ export function buildTextClassifierGraph(dims: BertDims, weights: BertWeights, n
 	const cls = b.op('Gather', [hidden, b.int64s('const.cls_index', [], [0])], [attr.int('axis', 1)]);
 	const pooler = head(seed * 7919 + 1, dims.hiddenSize, dims.hiddenSize, 1);
 	const pooled = b.op('Tanh', [
-		b.op('Add', [b.op('MatMul', [cls, b.matrix('pooler.dense.weight', [dims.hiddenSize, dims.hiddenSize], pooler.w)]), b.floats('pooler.dense.bias', [dims.hiddenSize], pooler.b)])
+		b.op('Add', [
+			b.op('MatMul', [cls, b.matrix('pooler.dense.weight', [dims.hiddenSize, dims.hiddenSize], pooler.w)]),
+			b.floats('pooler.dense.bias', [dims.hiddenSize], pooler.b)
+		])
 	]);
 	const cl = head(seed * 7919 + 2, dims.hiddenSize, numLabels, 6);
-	b.named('logits', 'Add', [b.op('MatMul', [pooled, b.matrix('classifier.weight', [dims.hiddenSize, numLabels], cl.w)]), b.floats('classifier.bias', [numLabels], cl.b)]);
+	b.named('logits', 'Add', [
+		b.op('MatMul', [pooled, b.matrix('classifier.weight', [dims.hiddenSize, numLabels], cl.w)]),
+		b.floats('classifier.bias', [numLabels], cl.b)
+	]);
 	const inputs = ['input_ids', 'attention_mask', 'token_type_ids'].map((n) => valueInfo(n, INT64, ['batch_size', 'sequence_length']));
-	return b.toModel('exostack_demo_bert_classifier', inputs, [valueInfo('logits', FLOAT, ['batch_size', numLabels])], 'ExoStack demo text classifier (random weights).');
+	return b.toModel(
+		'exostack_demo_bert_classifier',
+		inputs,
+		[valueInfo('logits', FLOAT, ['batch_size', numLabels])],
+		'ExoStack demo text classifier (random weights).'
+	);
 }
 
 export const IMAGE_SIZE = 32;
@@ -50,7 +67,15 @@ export function buildImageClassifierGraph(numLabels: number, seed: number, stora
 	const features = conv(conv('pixel_values', 'conv1', 3, 16), 'conv2', 16, 32);
 	const pooled = b.op('Flatten', [b.op('GlobalAveragePool', [features])], [attr.int('axis', 1)]);
 	const cl = head(seed * 7919 + 3, 32, numLabels, 8);
-	b.named('logits', 'Add', [b.op('MatMul', [pooled, b.matrix('classifier.weight', [32, numLabels], cl.w)]), b.floats('classifier.bias', [numLabels], cl.b)]);
+	b.named('logits', 'Add', [
+		b.op('MatMul', [pooled, b.matrix('classifier.weight', [32, numLabels], cl.w)]),
+		b.floats('classifier.bias', [numLabels], cl.b)
+	]);
 	const input = valueInfo('pixel_values', FLOAT, ['batch_size', 3, IMAGE_SIZE, IMAGE_SIZE]);
-	return b.toModel('exostack_demo_image_classifier', [input], [valueInfo('logits', FLOAT, ['batch_size', numLabels])], 'ExoStack demo image classifier (random weights).');
+	return b.toModel(
+		'exostack_demo_image_classifier',
+		[input],
+		[valueInfo('logits', FLOAT, ['batch_size', numLabels])],
+		'ExoStack demo image classifier (random weights).'
+	);
 }

@@ -23,14 +23,17 @@ async function run(session: ort.InferenceSession, batch: number[][]) {
 		input_ids: int64(ids, [batch.length, seq]),
 		attention_mask: int64(mask, [batch.length, seq])
 	};
-	if (session.inputNames.includes('token_type_ids')) feeds.token_type_ids = int64(ids.map(() => 0), [batch.length, seq]);
+	if (session.inputNames.includes('token_type_ids'))
+		feeds.token_type_ids = int64(
+			ids.map(() => 0),
+			[batch.length, seq]
+		);
 	const out = await session.run(feeds);
 	const tensor = out[session.outputNames[0]];
 	return { dims: tensor.dims, data: tensor.data as Float32Array };
 }
 
-const maxAbsDiff = (a: ArrayLike<number>, b: ArrayLike<number>) =>
-	Array.from(a).reduce((m, v, i) => Math.max(m, Math.abs(v - b[i])), 0);
+const maxAbsDiff = (a: ArrayLike<number>, b: ArrayLike<number>) => Array.from(a).reduce((m, v, i) => Math.max(m, Math.abs(v - b[i])), 0);
 
 // Token ids from the demo vocab: [CLS]=2 … [SEP]=3, lengths 3 to 9.
 const SEQUENCES = [

@@ -31,11 +31,7 @@ export function attentionBias(b: GraphBuilder, maskFloat: string, one: string): 
 export function embeddings(ctx: EncoderContext, withTokenTypes: boolean): string {
 	const { b } = ctx;
 	const words = b.op('Gather', [weight(ctx, EMBEDDING_NAMES.word), 'input_ids'], [attr.int('axis', 0)]);
-	const seqLen = b.op('Slice', [
-		b.op('Shape', ['input_ids']),
-		b.int64s('const.slice_1', [1], [1]),
-		b.int64s('const.slice_2', [1], [2])
-	]);
+	const seqLen = b.op('Slice', [b.op('Shape', ['input_ids']), b.int64s('const.slice_1', [1], [1]), b.int64s('const.slice_2', [1], [2])]);
 	const zero = b.int64s('const.zero_1d', [1], [0]);
 	const positions = b.op('Slice', [weight(ctx, EMBEDDING_NAMES.position), zero, seqLen, zero]);
 	// Without a token_type_ids input every token is type 0, so row 0 is broadcast to all tokens.

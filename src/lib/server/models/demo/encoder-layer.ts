@@ -51,9 +51,7 @@ function dense(ctx: EncoderContext, x: string, prefix: string): string {
 export function layerNorm(ctx: EncoderContext, x: string, prefix: string, output?: string): string {
 	const inputs = [x, weight(ctx, `${prefix}.weight`), weight(ctx, `${prefix}.bias`)];
 	const attrs = [attr.int('axis', -1), attr.float('epsilon', ctx.dims.layerNormEps)];
-	return output
-		? ctx.b.named(output, 'LayerNormalization', inputs, attrs)
-		: ctx.b.op('LayerNormalization', inputs, attrs, prefix);
+	return output ? ctx.b.named(output, 'LayerNormalization', inputs, attrs) : ctx.b.op('LayerNormalization', inputs, attrs, prefix);
 }
 
 /** [batch, seq, hidden] → [batch, heads, seq, headDim], or [batch, heads, headDim, seq] for keys. */

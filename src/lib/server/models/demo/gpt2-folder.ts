@@ -51,7 +51,11 @@ export function buildGpt2Folder(opts: Gpt2Options = {}): ModelFolder {
 	if (!Number.isSafeInteger(seed)) throw new Error(`seed must be an integer, got ${seed}`);
 	const { vocab, merges } = buildBpeVocab(d.vocabSize);
 	const eos = vocab.indexOf(END_OF_TEXT);
-	const weights = makeGpt2Weights(d, seed, vocab.map((t) => WORD_TOKEN.test(t)));
+	const weights = makeGpt2Weights(
+		d,
+		seed,
+		vocab.map((t) => WORD_TOKEN.test(t))
+	);
 	const folder: ModelFolder = new Map([
 		['config.json', json(gpt2Config(d, seed, eos))],
 		['generation_config.json', json({ bos_token_id: eos, eos_token_id: eos })],

@@ -41,8 +41,18 @@ function attention(ctx: Ctx, x: string, layer: number): string {
 	const { b } = ctx;
 	const p = (n: string) => `h.${layer}.attn.${n}`;
 	const q = heads(ctx, dense(ctx, x, p('q_proj')));
-	const k = b.named(`present.${layer}.key`, 'Concat', [`past_key_values.${layer}.key`, heads(ctx, dense(ctx, x, p('k_proj')))], [attr.int('axis', 2)]);
-	const v = b.named(`present.${layer}.value`, 'Concat', [`past_key_values.${layer}.value`, heads(ctx, dense(ctx, x, p('v_proj')))], [attr.int('axis', 2)]);
+	const k = b.named(
+		`present.${layer}.key`,
+		'Concat',
+		[`past_key_values.${layer}.key`, heads(ctx, dense(ctx, x, p('k_proj')))],
+		[attr.int('axis', 2)]
+	);
+	const v = b.named(
+		`present.${layer}.value`,
+		'Concat',
+		[`past_key_values.${layer}.value`, heads(ctx, dense(ctx, x, p('v_proj')))],
+		[attr.int('axis', 2)]
+	);
 	const kT = b.op('Transpose', [k], [attr.ints('perm', [0, 1, 3, 2])]);
 	const scores = b.op('Add', [b.op('Mul', [b.op('MatMul', [q, kT]), ctx.c.scale]), ctx.bias]);
 	const probs = b.op('Softmax', [scores], [attr.int('axis', -1)]);
@@ -69,13 +79,17 @@ function block(ctx: Ctx, x: string, layer: number): string {
  * (causal), and never a key whose attention_mask is 0 (padding).
  */
 function attentionBias(b: GraphBuilder, one: string): string {
-	const scalarAt = (shapeOf: string, axis: number) => b.op('Gather', [b.op('Shape', [shapeOf]), b.int64s(`const.index_${axis}_${shapeOf}`, [], [axis])], [attr.int('axis', 0)]);
+	const scalarAt = (shapeOf: string, axis: number) =>
+		b.op('Gather', [b.op('Shape', [shapeOf]), b.int64s(`const.index_${axis}_${shapeOf}`, [], [axis])], [attr.int('axis', 0)]);
 	const total = scalarAt('attention_mask', 1);
 	const seq = scalarAt('input_ids', 1);
 	const step = b.int64s('const.step', [], [1]);
 	const keys = b.op('Range', [b.int64s('const.zero', [], [0]), total, step]);
 	const queries = b.op('Range', [b.op('Sub', [total, seq]), total, step]);
-	const visible = b.op('LessOrEqual', [b.op('Unsqueeze', [keys, b.int64s('const.axis0', [1], [0])]), b.op('Unsqueeze', [queries, b.int64s('const.axis1', [1], [1])])]);
+	const visible = b.op('LessOrEqual', [
+		b.op('Unsqueeze', [keys, b.int64s('const.axis0', [1], [0])]),
+		b.op('Unsqueeze', [queries, b.int64s('const.axis1', [1], [1])])
+	]);
 	const fill = b.scalar('const.mask_fill', MASK_FILL);
 	const causal = b.op('Mul', [b.op('Sub', [one, b.op('Cast', [visible], [attr.int('to', FLOAT)])]), fill]);
 	const mask = b.op('Unsqueeze', [b.op('Cast', ['attention_mask'], [attr.int('to', FLOAT)]), b.int64s('const.axes12', [2], [1, 2])]);
@@ -105,7 +119,9 @@ export function buildGpt2Graph(d: Gpt2Dims, w: Gpt2Weights, storage: WeightStora
 	b.named('logits', 'Add', [b.op('MatMul', [final, param(ctx, 'lm_head.weight')]), param(ctx, 'lm_head.bias')]);
 
 	const kv = (prefix: string, len: string) =>
-		Array.from({ length: d.nLayer }, (_, i) => ['key', 'value'].map((t) => valueInfo(`${prefix}.${i}.${t}`, FLOAT, [BATCH, d.nHead, len, headDim]))).flat();
+		Array.from({ length: d.nLayer }, (_, i) =>
+			['key', 'value'].map((t) => valueInfo(`${prefix}.${i}.${t}`, FLOAT, [BATCH, d.nHead, len, headDim]))
+		).flat();
 	const inputs = [
 		valueInfo('input_ids', INT64, [BATCH, SEQ]),
 		valueInfo('attention_mask', INT64, [BATCH, TOTAL]),
@@ -113,5 +129,10 @@ export function buildGpt2Graph(d: Gpt2Dims, w: Gpt2Weights, storage: WeightStora
 		...kv('past_key_values', PAST)
 	];
 	const outputs = [valueInfo('logits', FLOAT, [BATCH, SEQ, d.vocabSize]), ...kv('present', TOTAL)];
-	return b.toModel('exostack_demo_gpt2', inputs, outputs, `ExoStack demo GPT-2 decoder (random weights, ${storage} weights); not a trained model.`);
+	return b.toModel(
+		'exostack_demo_gpt2',
+		inputs,
+		outputs,
+		`ExoStack demo GPT-2 decoder (random weights, ${storage} weights); not a trained model.`
+	);
 }

@@ -47,7 +47,13 @@ export function makeGpt2Weights(d: Gpt2Dims, seed: number, wordTokens: boolean[]
 	const w: Gpt2Weights = new Map();
 	const h = d.nEmbd;
 	const put = (name: string, dims: number[], std: number) =>
-		w.set(name, { dims, data: rng.normalish(dims.reduce((a, b) => a * b, 1), std) });
+		w.set(name, {
+			dims,
+			data: rng.normalish(
+				dims.reduce((a, b) => a * b, 1),
+				std
+			)
+		});
 	put('wte.weight', [d.vocabSize, h], 1);
 	put('wpe.weight', [d.nPositions, h], 0.3);
 	for (let layer = 0; layer < d.nLayer; layer++) {

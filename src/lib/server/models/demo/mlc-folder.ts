@@ -20,7 +20,17 @@ export function buildMlcTestFolder(opts: { quantization: string; tensorBytes: nu
 		temperature: 0.7,
 		top_p: 0.95,
 		tokenizer_files: ['tokenizer.json'],
-		conv_template: { name: 'llama-3', system_template: '{system_message}', system_message: '', roles: { user: 'user', assistant: 'assistant' }, seps: ['\n'], role_content_sep: ': ', role_empty_sep: ':', stop_str: [], stop_token_ids: [2047] }
+		conv_template: {
+			name: 'llama-3',
+			system_template: '{system_message}',
+			system_message: '',
+			roles: { user: 'user', assistant: 'assistant' },
+			seps: ['\n'],
+			role_content_sep: ': ',
+			role_empty_sep: ':',
+			stop_str: [],
+			stop_token_ids: [2047]
+		}
 	};
 	const cache = {
 		metadata: { ParamSize: 1, ParamBytes: opts.tensorBytes, BitsPerParam: 32 },
@@ -29,7 +39,16 @@ export function buildMlcTestFolder(opts: { quantization: string; tensorBytes: nu
 				dataPath: 'params_shard_0.bin',
 				format: 'raw-shard',
 				nbytes: opts.tensorBytes,
-				records: [{ name: 'model.embed_tokens.weight', shape: [opts.tensorBytes / 4], dtype: 'float32', format: 'raw', nbytes: opts.tensorBytes, byteOffset: 0 }],
+				records: [
+					{
+						name: 'model.embed_tokens.weight',
+						shape: [opts.tensorBytes / 4],
+						dtype: 'float32',
+						format: 'raw',
+						nbytes: opts.tensorBytes,
+						byteOffset: 0
+					}
+				],
 				md5sum: ''
 			}
 		]

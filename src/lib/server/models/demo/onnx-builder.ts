@@ -116,12 +116,7 @@ export class GraphBuilder {
 		return this.floats(name, [], new Float32Array([value]));
 	}
 
-	toModel(
-		graphName: string,
-		inputs: O.IValueInfoProto[],
-		outputs: O.IValueInfoProto[],
-		docString: string
-	): Uint8Array {
+	toModel(graphName: string, inputs: O.IValueInfoProto[], outputs: O.IValueInfoProto[], docString: string): Uint8Array {
 		const model: O.IModelProto = {
 			irVersion: IR_VERSION,
 			opsetImport: [{ domain: '', version: OPSET }],

@@ -90,7 +90,11 @@ function encoderLayer(m: ReferenceModel, x: Matrix, layer: number): Matrix {
 	const p = (name: string) => `encoder.layer.${layer}.${name}`;
 	const attended = attention(m, x, layer);
 	const inner = linear(attended, w(m, p('intermediate.dense.weight')), w(m, p('intermediate.dense.bias')));
-	const out = linear(inner.map((row) => row.map(gelu)), w(m, p('output.dense.weight')), w(m, p('output.dense.bias')));
+	const out = linear(
+		inner.map((row) => row.map(gelu)),
+		w(m, p('output.dense.weight')),
+		w(m, p('output.dense.bias'))
+	);
 	const [gamma, beta] = [w(m, p('output.LayerNorm.weight')), w(m, p('output.LayerNorm.bias'))];
 	return layerNorm(add(out, attended), gamma, beta, m.dims.layerNormEps);
 }

@@ -5,8 +5,28 @@ export const SPECIAL_TOKENS = ['[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]'] as 
 
 /** Common English endings, so inflected words split into a known stem and one piece instead of letters. */
 const SUFFIXES = [
-	'es', 'ed', 'ing', 'ly', 'er', 'ers', 'est', 'tion', 'tions', 'ness', 'ment', 'ments',
-	'able', 'al', 'ful', 'less', 'ize', 'ic', 'ity', 'ous', 'ive', 'en'
+	'es',
+	'ed',
+	'ing',
+	'ly',
+	'er',
+	'ers',
+	'est',
+	'tion',
+	'tions',
+	'ness',
+	'ment',
+	'ments',
+	'able',
+	'al',
+	'ful',
+	'less',
+	'ize',
+	'ic',
+	'ity',
+	'ous',
+	'ive',
+	'en'
 ];
 
 function printableAscii(): string[] {
@@ -38,13 +58,7 @@ function templateProcessing(ids: Map<string, number>) {
 	return {
 		type: 'TemplateProcessing',
 		single: [special('[CLS]'), sequence('A', 0), special('[SEP]')],
-		pair: [
-			special('[CLS]'),
-			sequence('A', 0),
-			special('[SEP]'),
-			sequence('B', 1),
-			{ SpecialToken: { id: '[SEP]', type_id: 1 } }
-		],
+		pair: [special('[CLS]'), sequence('A', 0), special('[SEP]'), sequence('B', 1), { SpecialToken: { id: '[SEP]', type_id: 1 } }],
 		special_tokens: { '[CLS]': token('[CLS]'), '[SEP]': token('[SEP]') }
 	};
 }

@@ -6,7 +6,11 @@ import type { Db } from '$lib/server/db';
 
 const formats = {
 	jsonl: { type: 'application/x-ndjson', header: '', line: (r: Row) => JSON.stringify(r) },
-	csv: { type: 'text/csv', header: 'index,input,output\n', line: (r: Row) => [r.index, csvCell(r.input), csvCell(JSON.stringify(r.output))].join(',') }
+	csv: {
+		type: 'text/csv',
+		header: 'index,input,output\n',
+		line: (r: Row) => [r.index, csvCell(r.input), csvCell(JSON.stringify(r.output))].join(',')
+	}
 } as const;
 
 interface Row {
