@@ -27,6 +27,8 @@ export default defineConfig({
 		}
 	},
 	test: {
+		// A test that asserts nothing cannot fail: vitest fails it instead.
+		expect: { requireAssertions: true },
 		projects: [
 			{
 				extends: true,

@@ -9,7 +9,8 @@ import { io } from 'socket.io-client';
 import { TaskRunner } from '../../src/lib/executor/task-runner';
 import { hubFileSource } from '../../src/lib/executor/model-files';
 import type { OrtRuntime } from '../../src/lib/executor/ort-runtime';
-import { WorkLoop, type Executor, type VolunteerSocket } from '../../src/lib/volunteer/work-loop';
+import { WorkLoop, type Executor } from '../../src/lib/volunteer/work-loop';
+import type { VolunteerSocket } from '../../src/lib/volunteer/volunteer-socket';
 import { nodeCapabilities } from '../../src/lib/headless/headless-volunteer';
 
 export interface Behaviour {

@@ -102,7 +102,7 @@ export async function main(argv: string[], io: Io, env = process.env): Promise<n
 						.map((l) => l.trim())
 						.filter(Boolean)
 				: [];
-			let params: Record<string, unknown> = {};
+			let params: Record<string, unknown>;
 			try {
 				params = values.params ? JSON.parse(values.params) : {};
 			} catch {

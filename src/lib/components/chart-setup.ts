@@ -27,4 +27,4 @@ Chart.defaults.maintainAspectRatio = false;
 export const PALETTE = ['#38bdf8', '#4ade80', '#fbbf24', '#f472b6', '#a78bfa', '#fb923c', '#2dd4bf', '#f87171', '#94a3b8'];
 
 export { Chart };
-export type { ChartConfiguration, ChartData, ChartType } from 'chart.js';
+export type { ChartConfiguration, ChartType } from 'chart.js';

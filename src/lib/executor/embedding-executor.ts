@@ -31,10 +31,6 @@ function checkSession(session: OrtSession, config: EmbeddingConfig): void {
 	}
 }
 
-function throwIfAborted(signal: AbortSignal | undefined): void {
-	if (signal?.aborted) throw new DOMException('embedding was aborted', 'AbortError');
-}
-
 /**
  * Text → vectors with an ONNX text-embedding model. The same code runs in a
  * browser worker (onnxruntime-web) and in Node (onnxruntime-node): the caller
@@ -74,13 +70,13 @@ export class EmbeddingExecutor {
 		if (this.released) throw new Error('executor was released');
 		const batchSize = opts.batchSize ?? DEFAULT_BATCH_SIZE;
 		if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error(`batchSize must be a positive integer, got ${batchSize}`);
-		throwIfAborted(opts.signal);
+		opts.signal?.throwIfAborted();
 		const encoded = texts.map((text) => this.tokenizer.encode(text));
 		// Batching similar lengths together keeps padding, and so wasted compute, small.
 		const order = encoded.map((_, i) => i).sort((a, b) => encoded[a].length - encoded[b].length || a - b);
 		const out = new Array<number[]>(texts.length);
 		for (let start = 0; start < order.length; start += batchSize) {
-			throwIfAborted(opts.signal);
+			opts.signal?.throwIfAborted();
 			const members = order.slice(start, start + batchSize);
 			const vectors = await this.runBatch(
 				padBatch(
@@ -90,7 +86,7 @@ export class EmbeddingExecutor {
 			);
 			members.forEach((index, k) => (out[index] = vectors[k]));
 		}
-		throwIfAborted(opts.signal);
+		opts.signal?.throwIfAborted();
 		return out;
 	}
 

@@ -73,7 +73,7 @@ export function resizeBilinear(img: RgbaImage, width: number, height: number): F
 /** An image → `pixel_values` for one item, channels first: [3, height, width]. */
 export function preprocessImage(img: RgbaImage, cfg: ImageProcessorConfig): Float32Array {
 	let rgb: Float32Array;
-	let [w, h] = [cfg.width, cfg.height];
+	const [w, h] = [cfg.width, cfg.height];
 	if (cfg.shortestEdge) {
 		const scale = cfg.shortestEdge / Math.min(img.width, img.height);
 		const [rw, rh] = [Math.max(cfg.width, Math.round(img.width * scale)), Math.max(cfg.height, Math.round(img.height * scale))];

@@ -12,7 +12,7 @@ import { imageProcessorConfig, preprocessImage } from './image-preprocess';
 import { findFile, readJsonFile, type ModelFileSource } from './model-files';
 import type { OrtRuntime } from './ort-runtime';
 import { TextGenerationExecutor } from './text-generation-executor';
-import type { RunOptions } from './task-runner';
+import type { RunOptions } from './run-options';
 import { isWebLlmModel } from '../protocol/web-llm';
 import { dutyCycled, inSlices } from './slices';
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { DutyGovernor, dutyCycled, inSlices, PartialAbort } from './slices';
+import { DutyGovernor } from './duty-governor';
+import { dutyCycled, inSlices, PartialAbort } from './slices';
 
 /** Busy-waits `ms` of real CPU time, as a model slice would. */
 const burn = (ms: number) => {

@@ -1,33 +1,10 @@
 import type { ModelManifest, TaskType } from '../protocol/models';
+import type { RunnableTask, RunOptions } from './run-options';
 import { pickVariant, variantPath, variantPreference, type ModelVariant } from '../protocol/variants';
 import type { ModelFileSource } from './model-files';
-import type { DutyGovernor } from './slices';
 import type { OrtRuntime } from './ort-runtime';
 import { LOADERS, type LoadedModel, type LoaderEnv } from './model-loaders';
 import { isWebLlmModel } from '../protocol/web-llm';
-
-export interface RunnableTask {
-	taskType: TaskType;
-	model: ModelManifest;
-	inputs: string[];
-	params: Record<string, unknown>;
-}
-
-export interface RunOptions {
-	signal?: AbortSignal;
-	/** Called as inputs finish with how many are done: the caller renews its lease with it. */
-	onProgress?: (done: number) => void;
-	/** Generated text as it is made: `index` is the input's position in the task. */
-	onText?: (index: number, delta: string) => void;
-	/** The task is starting its last slice: a volunteer asks for its next lease now, to have it in hand when this one ends. */
-	onLastSlice?: () => void;
-	/** Share of wall time (0–1] spent computing; the rest is slept between slices. Absent: 1. */
-	dutyCycle?: number;
-	/** Milliseconds just spent computing a slice (for the measured busy share). */
-	onBusy?: (ms: number) => void;
-	/** Paces the slices of every task of one worker together; absent: each run paces itself. */
-	governor?: DutyGovernor;
-}
 
 export interface RunOutcome {
 	outputs: unknown[];

@@ -27,10 +27,6 @@ type Feeds = Record<string, OrtTensor>;
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-function throwIfAborted(signal: AbortSignal | undefined) {
-	if (signal?.aborted) throw new DOMException('generation was aborted', 'AbortError');
-}
-
 /**
  * Prompt → completion with a decoder-only causal LM in the Hugging Face ONNX layout (GPT-2's
  * `input_ids`, `attention_mask`, `position_ids`, `past_key_values.*` → `logits`, `present.*`). The
@@ -61,7 +57,7 @@ export class TextGenerationExecutor {
 
 	async generate(prompt: string, params: GenerationParams, opts: GenerateOptions = {}): Promise<GenerationOutput> {
 		if (this.released) throw new Error('executor was released');
-		throwIfAborted(opts.signal);
+		opts.signal?.throwIfAborted();
 		const maxNew = Math.min(params.max_tokens, this.shape.maxPositions - 1);
 		// Keep the end of a prompt too long for the context, leaving room for the completion.
 		let ids = this.tokenizer.encode(prompt).ids.slice(-(this.shape.maxPositions - maxNew));
@@ -81,7 +77,7 @@ export class TextGenerationExecutor {
 				past = present;
 				position += step.length;
 				const next = chooseToken(logits, sampling, random);
-				throwIfAborted(opts.signal);
+				opts.signal?.throwIfAborted();
 				if (this.shape.eosIds.includes(next)) {
 					finish = 'eos';
 					break;

@@ -11,7 +11,8 @@ import { TaskRunner } from '../executor/task-runner';
 import { DEFAULT_SIGNALS_CONFIG, scoreReadiness } from '../readiness/score';
 import { hubFileSource, type ModelFileSource } from '../executor/model-files';
 import type { OrtRuntime } from '../executor/ort-runtime';
-import { WorkLoop, type VolunteerSocket, type WorkLoopListener, type WorkLoopOptions } from '../volunteer/work-loop';
+import { WorkLoop, type WorkLoopListener, type WorkLoopOptions } from '../volunteer/work-loop';
+import type { VolunteerSocket } from '../volunteer/volunteer-socket';
 
 export interface HeadlessOptions {
 	hubUrl: string;

@@ -63,8 +63,3 @@ export function pickVariant(
 	if (!choice) throw new Error(`model ${model.id} has no ONNX graph (onnx/model.onnx)`);
 	return choice;
 }
-
-/** The backend class a result is recorded under: results are only ever compared within one class. */
-export function resultClass(backend: Backend, variant: ModelVariant): string {
-	return variant === 'fp32' ? backend : `${backend}-${variant}`;
-}

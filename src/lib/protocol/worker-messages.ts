@@ -2,7 +2,7 @@
  * Messages between the volunteer page and its inference worker: a discriminated union with request
  * ids, narrowed by `type` on both sides, never cast.
  */
-import type { RunnableTask } from '../executor/task-runner';
+import type { RunnableTask } from '../executor/run-options';
 import type { Backend } from './volunteer';
 import type { ModelVariant } from './variants';
 

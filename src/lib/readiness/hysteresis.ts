@@ -23,8 +23,6 @@ export interface HysteresisConfig {
 	resumeDelaySeconds: number;
 }
 
-export const DEFAULT_RESUME_DELAY_SECONDS = 30;
-
 /** What the last assessment decided; null before the first. */
 export interface ReadinessMemory {
 	band: Band;

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { leaseGate, type ReportedReadiness } from './lease-gate';
+import { leaseGate } from './lease-gate';
+import type { Readiness } from '../protocol/volunteer';
 
-const report = (over: Partial<ReportedReadiness> = {}): ReportedReadiness => ({
+const report = (over: Partial<Readiness> = {}): Readiness => ({
 	score: 100,
 	ready: true,
 	idle: { state: 'idle', seconds: 1800, thresholdSeconds: 300, source: 'idle-detection' },

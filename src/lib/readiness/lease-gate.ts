@@ -9,18 +9,7 @@ import { passesThreshold, bandWithHysteresis } from './hysteresis';
 import { POWER_LIMITS, powerTier, type PowerTier } from './power-tiers';
 import { scoreReadiness, waivedForAlways, type Band } from './score';
 import { maxCostForBand } from './task-weights';
-
-/** What the gate reads; the protocol's Readiness has this shape (kept structural so this stays pure). */
-export interface ReportedReadiness {
-	score: number;
-	ready: boolean;
-	idle?: { state: 'active' | 'idle'; seconds: number; thresholdSeconds: number; source: 'idle-detection' | 'page' | 'none' };
-	power?: { charging: boolean; level: number } | null;
-	batteryFloor?: number;
-	pressure?: 'nominal' | 'fair' | 'serious' | 'critical' | null;
-	tier?: PowerTier;
-	band?: Band;
-}
+import type { Readiness } from '../protocol/volunteer';
 
 export interface LeaseGate {
 	/** Whether any task may be leased (the hub's `ready_for_ai`). */
@@ -37,7 +26,7 @@ export interface LeaseGate {
 }
 
 /** An agent with no owner (idle source `none`) counts as long idle. */
-function idleFor(idle: NonNullable<ReportedReadiness['idle']>) {
+function idleFor(idle: NonNullable<Readiness['idle']>) {
 	if (idle.source === 'none') return { userActive: false, idleSeconds: 1e9 };
 	return { userActive: idle.state === 'active', idleSeconds: idle.seconds };
 }
@@ -50,13 +39,7 @@ export function memoryCapMb(tier: PowerTier, deviceMemoryGb: number | null | und
 	return deviceMemoryGb ? deviceMemoryGb * 1024 * POWER_LIMITS[tier].maxMemory : Infinity;
 }
 
-export function leaseGate(
-	mode: string,
-	r: ReportedReadiness,
-	threshold: number,
-	wasOpen: boolean,
-	deviceMemoryGb?: number | null
-): LeaseGate {
+export function leaseGate(mode: string, r: Readiness, threshold: number, wasOpen: boolean, deviceMemoryGb?: number | null): LeaseGate {
 	if (mode === 'paused') return closed(r.score, ['the owner paused this volunteer']);
 	if (!r.idle) {
 		// No signals: hold the agent to its own score and flag, with the threshold and one task at a time per band.

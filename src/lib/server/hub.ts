@@ -12,16 +12,7 @@ import { BlobStore } from './models/blob-store';
 import { ensureDemoModels } from './models/demo-models';
 import { ModelCache } from './models/model-cache';
 import { startSweeper } from './scheduler/sweeper';
-
-/** How the scheduler's callers tell connected clients that something changed; the realtime layer fills it in. */
-export interface Notifier {
-	workAvailable(): void;
-	/** `ended`: the job just reached its final state; its watchers hear at once, not at the end of the coalescing window. */
-	jobChanged(jobId: string, ended?: boolean): void;
-	tasksCancelled(taskIds: number[]): void;
-}
-
-const quiet: Notifier = { workAvailable() {}, jobChanged() {}, tasksCancelled() {} };
+import { quiet, type Notifier } from './notifier';
 
 export interface Hub {
 	/** Distinguishes this process among several serving one database. */

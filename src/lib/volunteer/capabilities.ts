@@ -3,36 +3,11 @@
  * adapter behind it), cores, memory and isolation. The backend follows: WebGPU when an adapter
  * exists, multi-threaded WASM otherwise.
  */
-import type { Capabilities, WebGpuInfo } from '$lib/protocol/volunteer';
+import type { Capabilities } from '$lib/protocol/volunteer';
 import type { TaskType } from '$lib/protocol/models';
+import { probeWebGpu } from '$lib/gpu/probe-webgpu';
 
-interface GpuAdapterLike {
-	info?: { vendor?: string; architecture?: string };
-	features: Iterable<string>;
-	limits: { maxBufferSize: number; maxStorageBufferBindingSize: number };
-}
-type NavigatorWithGpu = Navigator & {
-	gpu?: { requestAdapter(): Promise<GpuAdapterLike | null> };
-	deviceMemory?: number;
-};
-
-export async function probeWebGpu(): Promise<WebGpuInfo | null> {
-	const gpu = (navigator as NavigatorWithGpu).gpu;
-	if (!gpu) return null;
-	try {
-		const adapter = await gpu.requestAdapter();
-		if (!adapter) return null;
-		return {
-			vendor: adapter.info?.vendor ?? '',
-			architecture: adapter.info?.architecture ?? '',
-			features: [...adapter.features].slice(0, 100),
-			maxBufferSize: adapter.limits.maxBufferSize,
-			maxStorageBufferBindingSize: adapter.limits.maxStorageBufferBindingSize
-		};
-	} catch {
-		return null;
-	}
-}
+type NavigatorWithGpu = Navigator & { deviceMemory?: number };
 
 export async function detectCapabilities(taskTypes: TaskType[], allowWebGpu = true): Promise<Capabilities> {
 	const nav = navigator as NavigatorWithGpu;

@@ -15,7 +15,3 @@ export async function loadIdentity(): Promise<string | null> {
 export async function saveIdentity(value: string): Promise<void> {
 	await identity.set(value);
 }
-
-export async function forgetIdentity(): Promise<void> {
-	await identity.delete();
-}

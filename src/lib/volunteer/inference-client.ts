@@ -1,6 +1,6 @@
 /** Promise-shaped access to the inference worker; the only place the page talks to it. */
 import type { FileEvent, FromWorker, ModelCacheStats, ToWorker } from '$lib/protocol/worker-messages';
-import type { RunnableTask } from '$lib/executor/task-runner';
+import type { RunnableTask } from '$lib/executor/run-options';
 import { PartialAbort } from '$lib/executor/slices';
 
 type Pending = {

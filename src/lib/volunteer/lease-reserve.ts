@@ -5,7 +5,7 @@
  * stops taking work, so a pause or a yield never strands a task until its lease expires.
  */
 import type { TaskLease } from '../protocol/events';
-import type { VolunteerSocket } from './work-loop';
+import type { VolunteerSocket } from './volunteer-socket';
 
 export class LeaseReserve {
 	/** `since`: when the lease was issued or last renewed. */

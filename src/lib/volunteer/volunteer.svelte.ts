@@ -17,7 +17,11 @@ import { ReadinessMonitor } from './readiness-monitor.svelte';
 import { memoryCapMb } from '$lib/readiness/lease-gate';
 import { dutyCycleFor, threadsFor } from '$lib/readiness/power-tiers';
 import { weightsMb } from '$lib/readiness/task-weights';
-import { WorkLoop, type ConnectionState, type VolunteerSocket } from './work-loop';
+import { WorkLoop, type ConnectionState } from './work-loop';
+import type { VolunteerSocket } from './volunteer-socket';
+
+/** The activity log's time of day, in the owner's locale. */
+const clock = new Intl.DateTimeFormat(undefined, { timeStyle: 'medium' });
 
 export class Volunteer {
 	connection = $state<ConnectionState | 'starting'>('starting');
@@ -243,7 +247,7 @@ export class Volunteer {
 
 	/** Newest first; each line keeps its id, so a new line adds one row to the page instead of rewriting all 30. */
 	private note(line: string) {
-		this.log = [{ id: this.logged++, text: `${new Date().toLocaleTimeString()}  ${line}` }, ...this.log].slice(0, 30);
+		this.log = [{ id: this.logged++, text: `${clock.format(Date.now())}  ${line}` }, ...this.log].slice(0, 30);
 	}
 	private logged = 0;
 }

@@ -4,23 +4,15 @@
  * its lease token, renew the lease while a long task progresses, give leases back when stopped.
  * It knows neither the DOM nor Node; the caller supplies the socket and the executor.
  */
-import type { Socket } from 'socket.io-client';
-import {
-	RESERVE_LEASES,
-	type HelloPayload,
-	type HelloReply,
-	type TaskLease,
-	type VolunteerClientToServer,
-	type VolunteerServerToClient
-} from '../protocol/events';
+import { RESERVE_LEASES, type HelloPayload, type HelloReply, type TaskLease } from '../protocol/events';
 import type { Backend, Readiness, VolunteerMode } from '../protocol/volunteer';
-import type { RunnableTask } from '../executor/task-runner';
+import type { RunnableTask } from '../executor/run-options';
 import type { ModelVariant } from '../protocol/variants';
 import { TextRelay } from './text-relay';
-import { giveBack, handIn } from './hand-in';
+import { giveBack, handIn, type TaskEnd } from './hand-in';
 import { LeaseReserve } from './lease-reserve';
+import type { VolunteerSocket } from './volunteer-socket';
 
-export type VolunteerSocket = Socket<VolunteerServerToClient, VolunteerClientToServer>;
 export type ConnectionState = 'connecting' | 'connected' | 'offline';
 
 export interface ExecutorHooks {
@@ -261,15 +253,23 @@ export class WorkLoop {
 			// Free the slot before delivering, so a reserved lease starts (or the next is asked for) while this result is committed.
 			this.running.delete(lease.taskId);
 			this.wake();
-			await handIn(this.socket, this.listener, this.options.ackMs, lease, { outputs, variant, durationMs, backend: this.executor.backend });
+			this.ended(
+				lease,
+				await handIn(this.socket, this.options.ackMs, lease, { outputs, variant, durationMs, backend: this.executor.backend })
+			);
 		} catch (e) {
 			relay.cancel();
-			giveBack(this.socket, this.listener, lease, e as Error);
+			this.ended(lease, giveBack(this.socket, lease, e as Error));
 		} finally {
 			this.running.delete(lease.taskId);
 			if (this.running.size === 0) for (const resolve of this.drained.splice(0)) resolve();
 			this.wake();
 		}
+	}
+
+	private ended(lease: TaskLease, end: TaskEnd) {
+		this.listener.log?.(end.line);
+		this.listener.taskEnded?.(lease, end);
 	}
 
 	private wake() {

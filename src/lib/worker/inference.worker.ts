@@ -7,12 +7,13 @@
  */
 import type { FromWorker, ToWorker } from '../protocol/worker-messages';
 import { TaskRunner } from '../executor/task-runner';
-import { DutyGovernor, PartialAbort } from '../executor/slices';
+import { DutyGovernor } from '../executor/duty-governor';
+import { PartialAbort } from '../executor/slices';
 import { variantPreference } from '../protocol/variants';
 import { loadOrt } from './load-ort';
 import { ModelCache } from './model-cache';
 import { webLlmLoader } from './web-llm-engine';
-import { probeWebGpu } from '../volunteer/capabilities';
+import { probeWebGpu } from '../gpu/probe-webgpu';
 
 declare const self: DedicatedWorkerGlobalScope;
 

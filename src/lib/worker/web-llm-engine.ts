@@ -43,7 +43,7 @@ export function webLlmLoader(hubUrl: string, files: ModelFileSource, adapter: ()
 				const p = GenerationParams.parse(params);
 				const out = [];
 				for (const [index, prompt] of inputs.entries()) {
-					if (ctx.signal?.aborted) throw new DOMException('the task was aborted', 'AbortError');
+					ctx.signal?.throwIfAborted();
 					const chunks = await engine.chat.completions.create({
 						messages: [{ role: 'user', content: prompt }],
 						stream: true,

@@ -25,6 +25,7 @@ export class DashboardState {
 	connected = $state(false);
 	/** Ticks once a second so idle durations count up between the hub's reports. */
 	now = $state(Date.now());
+	// eslint-disable-next-line svelte/prefer-svelte-reactivity -- plain on purpose: rows are published as one frozen array (publish()), not tracked per node
 	private nodes = new Map<string, NodeRow>();
 	private socket: DashboardSocket | null = null;
 	private pending: ReturnType<typeof setTimeout> | null = null;

@@ -54,7 +54,7 @@ async function readJson(absPath: string, rel: string): Promise<unknown> {
 	try {
 		return JSON.parse(await readFile(absPath, 'utf8'));
 	} catch (err) {
-		throw new Error(`${rel} is not valid JSON: ${(err as Error).message}`);
+		throw new Error(`${rel} is not valid JSON: ${(err as Error).message}`, { cause: err });
 	}
 }
 
@@ -71,7 +71,7 @@ async function readGraph(absPath: string, rel: string): Promise<GraphIo> {
 	try {
 		graph = readGraphIo(await readFile(absPath));
 	} catch (err) {
-		throw new Error(`${rel} is not a valid ONNX model: ${(err as Error).message}`);
+		throw new Error(`${rel} is not a valid ONNX model: ${(err as Error).message}`, { cause: err });
 	}
 	if (graph.usesExternalData) {
 		throw new Error(`${rel} keeps weights in an external data file (${rel.slice(5)}_data), which is not supported`);
@@ -96,7 +96,7 @@ async function checkTokenizer(tokenizerPath: string, tokenizerConfig: Json | und
 	try {
 		new Tokenizer(json, tokenizerConfig ?? {});
 	} catch (err) {
-		throw new Error(`tokenizer.json cannot be loaded: ${(err as Error).message}`);
+		throw new Error(`tokenizer.json cannot be loaded: ${(err as Error).message}`, { cause: err });
 	}
 }
 

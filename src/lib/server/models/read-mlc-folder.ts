@@ -24,7 +24,7 @@ export async function readMlcFolder(dir: string): Promise<HfFolder> {
 		try {
 			return { abs, value: JSON.parse(await readFile(abs, 'utf8')) };
 		} catch (e) {
-			throw new Error(`${rel} is not valid JSON: ${(e as Error).message}`);
+			throw new Error(`${rel} is not valid JSON: ${(e as Error).message}`, { cause: e });
 		}
 	};
 	const config = await json(MLC_CONFIG);

@@ -1,5 +1,5 @@
 import type { Hub } from '../hub';
-import type { DashboardNamespace } from './dashboard-namespace';
+import { leaderboardRoom, OVERVIEW_ROOM, type DashboardNamespace } from './rooms';
 import { CREDIT_WINDOWS, type ClusterSummary, type CreditWindow, type Leaderboard, type NodeRow } from '../../protocol/dashboard';
 import { IdleClock, loadLiveNodes, nodeRows } from '../dashboard/node-rows';
 import { clusterSummary } from '../dashboard/cluster-summary';
@@ -12,9 +12,6 @@ export const FEED_MS = 400;
 const SUMMARY_MS = 1000;
 /** A leaderboard is read again at least this often even without new credit: windows slide, names change. */
 const LEADERBOARD_REFRESH_MS = 15_000;
-
-export const OVERVIEW_ROOM = 'overview';
-export const leaderboardRoom = (w: CreditWindow) => `leaderboard:${w}`;
 
 /**
  * Pushes dashboard and leaderboard pages their data. Each hub process reads the shared database on

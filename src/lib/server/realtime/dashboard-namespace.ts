@@ -1,17 +1,13 @@
-import type { Namespace } from 'socket.io';
 import type { Hub } from '../hub';
-import { WatchJob, type DashboardClientToServer, type DashboardServerToClient, type InterServerEvents } from '../../protocol/events';
+import { WatchJob } from '../../protocol/events';
 import type { JobUpdate } from '../../protocol/jobs';
 import { getJobProgress } from '../scheduler/job-status';
 import { handle } from './handle';
 import type { TextStreams } from './text-streams';
 import { z } from 'zod';
 import { CREDIT_WINDOWS, SubscribeLeaderboard } from '../../protocol/dashboard';
-import { leaderboardRoom, type DashboardFeed } from './dashboard-feed';
-
-export type DashboardNamespace = Namespace<DashboardClientToServer, DashboardServerToClient, InterServerEvents>;
-
-export const jobRoom = (jobId: string) => `job:${jobId}`;
+import type { DashboardFeed } from './dashboard-feed';
+import { jobRoom, leaderboardRoom, type DashboardNamespace } from './rooms';
 
 /**
  * Pages watching a job join its room and get its state at once, then every change as it happens.

@@ -25,7 +25,8 @@ import { RESERVE_LEASES, VOLUNTEER_NAMESPACE, type JobText } from '../../protoco
 import * as ortNode from 'onnxruntime-node';
 import { TaskRunner } from '../../executor/task-runner';
 import type { OrtRuntime } from '../../executor/ort-runtime';
-import { WorkLoop, type VolunteerSocket } from '../../volunteer/work-loop';
+import { WorkLoop } from '../../volunteer/work-loop';
+import type { VolunteerSocket } from '../../volunteer/volunteer-socket';
 import type { VolunteerMode } from '../../protocol/volunteer';
 import type { GenerationOutput } from '../../protocol/generation';
 import { listJobTasks } from '../scheduler/list-jobs';

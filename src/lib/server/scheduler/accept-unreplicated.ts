@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import type { Db } from '../db';
 import { rowsOf } from '../db/rows';
-import type { Completion } from './complete-task';
+import type { Completion } from './types';
 
 export interface UnreplicatedResult extends Completion {
 	inputs: number;

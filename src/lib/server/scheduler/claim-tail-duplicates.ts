@@ -2,7 +2,7 @@ import { and, asc, avg, eq, inArray, ne, notExists, sql } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/pg-core';
 import { jobs, results, tasks } from '../db/schema';
 import type { Db } from '../db';
-import type { ClaimRequest } from './claim-tasks';
+import type { ClaimRequest } from './types';
 import { rowsOf } from '../db/rows';
 
 const sibling = alias(tasks, 'sibling');

@@ -2,35 +2,12 @@ import { and, eq, inArray, ne, notExists, sql } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/pg-core';
 import { jobs, tasks, volunteers } from '../db/schema';
 import type { Db } from '../db';
-import type { TaskType } from '../../protocol/models';
-import type { BackendClass } from '../../protocol/volunteer';
+import type { ClaimRequest } from './types';
 import { soloProbability } from './adaptive-replication';
 import { findClaimable } from './find-claimable';
 import { claimTailDuplicates } from './claim-tail-duplicates';
 
-export interface ClaimRequest {
-	sessionId: string;
-	volunteerId: string;
-	backendClass: BackendClass;
-	slots: number;
-	/** Only tasks of these types are leased: what the volunteer's executor can run. */
-	taskTypes: TaskType[];
-	/** Models this volunteer cannot run (WebLLM models beyond its GPU): their tasks are left for others. */
-	excludeModels?: string[];
-	leaseMs: number;
-	/** Source of randomness for adaptive replication (tests pass a fixed one). */
-	random?: () => number;
-	/** An idle volunteer may duplicate a job's slow last tasks running longer than this; absent: never. */
-	tailMs?: number;
-	/** Most leases the session may hold at once, those it holds included (its power tier); absent: no cap. */
-	maxHeld?: number;
-	/** Tasks of models costing this much or more are left for volunteers in a higher readiness band. */
-	maxCost?: number;
-}
-
 const sibling = alias(tasks, 'sibling');
-
-export type ClaimedTask = Awaited<ReturnType<typeof claimTasks>>[number];
 
 /**
  * Leases up to `slots` replicas to one volunteer session, atomically, at most one per chunk.

@@ -7,18 +7,7 @@ import { endLease, failedAttempt, type FailurePolicy } from './lease-transitions
 import { lockChunk, retrying } from './locks';
 import { validateChunk, type Settlement, type ValidationPolicy } from './validate-chunk';
 import { VolunteerTally } from './volunteer-tally';
-import type { Backend } from '../../protocol/volunteer';
-
-export interface Completion {
-	taskId: number;
-	leaseToken: string;
-	volunteerId: string;
-	outputs: unknown[];
-	backend: Backend;
-	/** Backend class and model variant (resultClassOf): only results of one result class are compared. */
-	resultClass: string;
-	durationMs: number;
-}
+import type { Completion } from './types';
 
 export type SchedulerPolicy = FailurePolicy & ValidationPolicy;
 

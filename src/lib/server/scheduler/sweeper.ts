@@ -1,4 +1,6 @@
-import type { Hub } from '../hub';
+import type { Db } from '../db';
+import type { HubConfig } from '../config';
+import type { Notifier } from '../notifier';
 import { deleteStaleSessions } from '../volunteers/sessions';
 import { finishJobs } from './finish-job';
 import { releaseExpiredLeases } from './release-expired-leases';
@@ -7,7 +9,14 @@ import { releaseExpiredLeases } from './release-expired-leases';
  * Runs the reaper every `sweepMs` in this process. Every hub process runs one; the queries are safe
  * to race (see releaseExpiredLeases). A failed sweep is logged and retried at the next tick, never fatal.
  */
-export function startSweeper(hub: Pick<Hub, 'db' | 'config' | 'notify'>) {
+/** What a sweep reads and tells; `notify` is read at each tick, since the realtime layer fills it in after start. */
+interface Sweepable {
+	db: Db;
+	config: HubConfig;
+	readonly notify: Notifier;
+}
+
+export function startSweeper(hub: Sweepable) {
 	let running = false;
 	const tick = async () => {
 		if (running) return;

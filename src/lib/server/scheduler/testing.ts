@@ -5,7 +5,8 @@ import { models, volunteers } from '../db/schema';
 import type { Database, Db } from '../db';
 import { openTestDatabase, type TestDbKind } from '../db/testing';
 import { createJob } from './create-job';
-import { claimTasks, type ClaimRequest } from './claim-tasks';
+import { claimTasks } from './claim-tasks';
+import type { ClaimRequest } from './types';
 import { completeTask } from './complete-task';
 
 export const policy = { maxFailures: 3, backoffMs: 0, tolerance: 1e-3 };

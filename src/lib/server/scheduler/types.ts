@@ -1,0 +1,34 @@
+/** The scheduler's request shapes, in a leaf module: the claim and the accept paths each have two modules that read them. */
+import type { TaskType } from '../../protocol/models';
+import type { Backend, BackendClass } from '../../protocol/volunteer';
+
+export interface ClaimRequest {
+	sessionId: string;
+	volunteerId: string;
+	backendClass: BackendClass;
+	slots: number;
+	/** Only tasks of these types are leased: what the volunteer's executor can run. */
+	taskTypes: TaskType[];
+	/** Models this volunteer cannot run (WebLLM models beyond its GPU): their tasks are left for others. */
+	excludeModels?: string[];
+	leaseMs: number;
+	/** Source of randomness for adaptive replication (tests pass a fixed one). */
+	random?: () => number;
+	/** An idle volunteer may duplicate a job's slow last tasks running longer than this; absent: never. */
+	tailMs?: number;
+	/** Most leases the session may hold at once, those it holds included (its power tier); absent: no cap. */
+	maxHeld?: number;
+	/** Tasks of models costing this much or more are left for volunteers in a higher readiness band. */
+	maxCost?: number;
+}
+
+export interface Completion {
+	taskId: number;
+	leaseToken: string;
+	volunteerId: string;
+	outputs: unknown[];
+	backend: Backend;
+	/** Backend class and model variant (resultClassOf): only results of one result class are compared. */
+	resultClass: string;
+	durationMs: number;
+}
