@@ -1,11 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
-import { openTestDatabase, TEST_DB_KINDS } from '../db/testing';
-import type { Database } from '../db';
+import { TEST_DB_KINDS } from '../db/testing';
+import type { Db } from '../db';
 import { rowsOf } from '../db/rows';
 import { findClaimable } from './find-claimable';
 import { finishJobsStatement } from './finish-job';
-import { makeJob, seedModel } from './testing';
+import { makeJob, seedModel, seededDatabase } from './testing';
 
 /**
  * The statements run for every task must not grow with the queue or the job: the claim should walk
@@ -15,20 +15,13 @@ import { makeJob, seedModel } from './testing';
  * open work from tasks_open_idx, not scan its done tasks.
  */
 describe.each(TEST_DB_KINDS)('query plans on %s', (kind) => {
-	let jobId: string;
-	let database: Database;
-
-	beforeAll(async () => {
-		database = await openTestDatabase(kind);
-		await seedModel(database.db);
-	});
-	afterAll(() => database.close());
+	let db: Db;
+	// Each test queues its own job on emptied tables: neither reads what the other left.
+	seededDatabase(kind, seedModel, (opened) => (db = opened));
 
 	it('walks the claimable index to its limit right after a 3,000-task job arrives, without sorting or scanning whole tables', async () => {
-		jobId = (await makeJob(database.db, 3000, { chunkSize: 1 })).id;
-		const plan = await explain(
-			findClaimable(database.db, { volunteerId: 'v', backendClass: 'wasm', taskTypes: ['embedding'], limit: 16 }).toSQL()
-		);
+		await makeJob(db, 3000, { chunkSize: 1 });
+		const plan = await explain(findClaimable(db, { volunteerId: 'v', backendClass: 'wasm', taskTypes: ['embedding'], limit: 16 }).toSQL());
 		expect(plan).toMatch(/Index Scan using tasks_claimable_idx/);
 		expect(plan).not.toMatch(/\bSort\b/);
 		// The sibling and already-computed checks probe per candidate row; a scan of a whole table per claim grows with it.
@@ -36,15 +29,16 @@ describe.each(TEST_DB_KINDS)('query plans on %s', (kind) => {
 	});
 
 	it('checks whether a job is finished from its open tasks alone, with most of it done', async () => {
-		await database.db.execute(sql`update tasks set state = 'done' where job_id = ${jobId} and seq < 2990`);
-		await database.db.execute(sql`analyze tasks`);
-		const plan = await explain(finishJobsStatement(database.db, jobId).toSQL());
+		const { id: jobId } = await makeJob(db, 3000, { chunkSize: 1 });
+		await db.execute(sql`update tasks set state = 'done' where job_id = ${jobId} and seq < 2990`);
+		await db.execute(sql`analyze tasks`);
+		const plan = await explain(finishJobsStatement(db, jobId).toSQL());
 		expect(plan).toMatch(/tasks_open_idx/);
 		expect(plan).not.toMatch(/Seq Scan on tasks\b/);
 	});
 
 	async function explain(query: { sql: string; params: unknown[] }): Promise<string> {
-		const rows = rowsOf<{ 'QUERY PLAN': string }>(await database.db.execute(sql.raw(`explain ${inline(query)}`)));
+		const rows = rowsOf<{ 'QUERY PLAN': string }>(await db.execute(sql.raw(`explain ${inline(query)}`)));
 		return rows.map((r) => r['QUERY PLAN']).join('\n');
 	}
 });

@@ -1,12 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
-import { models, results, tasks, volunteers } from '../db/schema';
+import { results, tasks, volunteers } from '../db/schema';
 import { TEST_DB_KINDS } from '../db/testing';
-import { seededDatabase } from './testing';
+import { claimFor, completeAs, expireLeases, makeJob, policy, seedModel, seedVolunteers, seededDatabase, vec } from './testing';
 import type { Db } from '../db';
-import { createJob } from './create-job';
-import { claimTasks } from './claim-tasks';
-import type { ClaimRequest } from './types';
 import { completeTask } from './complete-task';
 import { failTask } from './fail-task';
 import { finishJobIfDone } from './finish-job';
@@ -16,59 +13,19 @@ import { renewLease } from './renew-lease';
 import { cancelJob } from './cancel-job';
 import { getJobStatus } from './job-status';
 
-const policy = { maxFailures: 3, backoffMs: 0, tolerance: 1e-3 };
-const vec = (x: number) => [x, x + 1, x + 2];
-
-async function seed(db: Db) {
-	await db.insert(models).values({
-		id: 'm',
-		taskTypes: ['embedding'],
-		files: [{ path: 'onnx/model.onnx', sha256: 'a'.repeat(64), size: 1 }],
-		embedding: { pooling: 'none', normalize: true, maxLength: 16, dimensions: 3, output: 'y' },
-		source: 'demo'
-	});
-	await db.insert(volunteers).values([{ id: 'v1' }, { id: 'v2' }]);
-}
-
-function claim(db: Db, over: Partial<ClaimRequest> = {}) {
-	return claimTasks(db, {
-		sessionId: 's1',
-		volunteerId: 'v1',
-		backendClass: 'wasm',
-		slots: 1,
-		taskTypes: ['embedding'],
-		leaseMs: 60_000,
-		...over
-	});
-}
-
-function job(db: Db, n: number, chunkSize = 2, priority: 'low' | 'normal' | 'high' = 'normal', replication = 1) {
-	const inputs = Array.from({ length: n }, (_, i) => `input ${i}`);
-	return createJob(db, { taskType: 'embedding', modelId: 'm', inputs, priority, params: {}, chunkSize, replication });
-}
-
-function complete(db: Db, t: { id: number; leaseToken: string; inputs: string[] }, volunteerId = 'v1') {
-	return completeTask(
-		db,
-		{
-			taskId: t.id,
-			leaseToken: t.leaseToken,
-			volunteerId,
-			outputs: t.inputs.map((_, i) => vec(i)),
-			backend: 'wasm',
-			resultClass: 'wasm/fp32',
-			durationMs: 5
-		},
-		policy
-	);
-}
-
 describe.each(TEST_DB_KINDS)('scheduler on %s', (kind) => {
 	let db: Db;
-	seededDatabase(kind, seed, (opened) => (db = opened));
+	seededDatabase(
+		kind,
+		async (d) => {
+			await seedModel(d);
+			await seedVolunteers(d, ['v1', 'v2']);
+		},
+		(opened) => (db = opened)
+	);
 
 	it('splits a job into tasks of chunk size, in input order', async () => {
-		const { id, totalTasks } = await job(db, 5, 2);
+		const { id, totalTasks } = await makeJob(db, 5);
 		expect(totalTasks).toBe(3);
 		const rows = await db.select().from(tasks).where(eq(tasks.jobId, id)).orderBy(tasks.seq);
 		expect(rows.map((r) => [r.seq, r.firstInput, r.inputs.length])).toEqual([
@@ -79,8 +36,8 @@ describe.each(TEST_DB_KINDS)('scheduler on %s', (kind) => {
 	});
 
 	it('never leases one task twice, however many claims race', async () => {
-		await job(db, 20, 2); // 10 tasks
-		const claims = await Promise.all(Array.from({ length: 25 }, (_, i) => claim(db, { sessionId: `s${i}`, slots: 1 + (i % 3) })));
+		await makeJob(db, 20); // 10 tasks
+		const claims = await Promise.all(Array.from({ length: 25 }, (_, i) => claimFor(db, 'v1', { sessionId: `s${i}`, slots: 1 + (i % 3) })));
 		const ids = claims.flat().map((t) => t.id);
 		expect(ids).toHaveLength(10);
 		expect(new Set(ids).size).toBe(10);
@@ -89,8 +46,8 @@ describe.each(TEST_DB_KINDS)('scheduler on %s', (kind) => {
 	});
 
 	it('accepts a result once, only with the current token', async () => {
-		const { id: jobId } = await job(db, 2, 2);
-		const [t] = await claim(db);
+		const { id: jobId } = await makeJob(db, 2);
+		const [t] = await claimFor(db, 'v1');
 		const forged = await completeTask(
 			db,
 			{
@@ -105,9 +62,9 @@ describe.each(TEST_DB_KINDS)('scheduler on %s', (kind) => {
 			policy
 		);
 		expect(forged).toEqual({ stored: false, reason: 'stale_lease' });
-		expect(await complete(db, t, 'v2')).toEqual({ stored: false, reason: 'stale_lease' });
-		expect(await complete(db, t)).toMatchObject({ stored: true, jobId });
-		expect(await complete(db, t)).toEqual({ stored: false, reason: 'stale_lease' });
+		expect(await completeAs(db, t, 'v2')).toEqual({ stored: false, reason: 'stale_lease' });
+		expect(await completeAs(db, t, 'v1')).toMatchObject({ stored: true, jobId });
+		expect(await completeAs(db, t, 'v1')).toEqual({ stored: false, reason: 'stale_lease' });
 		expect(await db.select().from(results)).toHaveLength(1);
 		expect(await finishJobIfDone(db, jobId)).toBe('completed');
 		expect(await finishJobIfDone(db, jobId)).toBeNull();
@@ -118,51 +75,52 @@ describe.each(TEST_DB_KINDS)('scheduler on %s', (kind) => {
 	});
 
 	it('re-leases a released session lease to someone else and refuses the old token', async () => {
-		await job(db, 4, 2);
-		const mine = await claim(db, { slots: 2 });
+		await makeJob(db, 4);
+		const mine = await claimFor(db, 'v1', { slots: 2 });
 		expect(mine).toHaveLength(2);
-		expect((await releaseSessionLeases(db, 's1')).sort()).toEqual(mine.map((t) => t.id).sort());
-		const theirs = await claim(db, { sessionId: 's2', volunteerId: 'v2', slots: 2 });
+		expect((await releaseSessionLeases(db, 'session-of-v1')).sort()).toEqual(mine.map((t) => t.id).sort());
+		const theirs = await claimFor(db, 'v2', { slots: 2 });
 		expect(theirs.map((t) => t.id).sort()).toEqual(mine.map((t) => t.id).sort());
-		expect(await complete(db, mine[0])).toEqual({ stored: false, reason: 'stale_lease' });
-		expect(await complete(db, theirs[0], 'v2')).toMatchObject({ stored: true });
+		expect(await completeAs(db, mine[0], 'v1')).toEqual({ stored: false, reason: 'stale_lease' });
+		expect(await completeAs(db, theirs[0], 'v2')).toMatchObject({ stored: true });
 		const [row] = await db.select().from(tasks).where(eq(tasks.id, mine[1].id));
 		expect(row.failures).toBe(0);
 	});
 
 	it('gives back a single lease and renews only the current one', async () => {
-		await job(db, 2, 2);
-		const [t] = await claim(db, { leaseMs: 1_000 });
+		await makeJob(db, 2);
+		const [t] = await claimFor(db, 'v1', { leaseMs: 1_000 });
 		const renewed = await renewLease(db, t.id, t.leaseToken, 'v1', 120_000);
 		expect(renewed!.getTime()).toBeGreaterThan(t.leaseExpiresAt.getTime() + 100_000);
 		expect(await renewLease(db, t.id, crypto.randomUUID(), 'v1', 120_000)).toBeNull();
 		expect(await releaseLease(db, t.id, t.leaseToken, 'v1')).toBe(true);
 		expect(await releaseLease(db, t.id, t.leaseToken, 'v1')).toBe(false);
-		expect(await claim(db, { sessionId: 's2', volunteerId: 'v2' })).toHaveLength(1);
+		expect(await claimFor(db, 'v2')).toHaveLength(1);
 	});
 
 	it('sweeps expired leases back to the queue, counting a failure', async () => {
-		await job(db, 2, 2);
-		const [t] = await claim(db, { leaseMs: 1 });
-		await new Promise((r) => setTimeout(r, 20));
+		await makeJob(db, 2);
+		const [t] = await claimFor(db, 'v1');
+		expect(await releaseExpiredLeases(db, policy)).toEqual({ taskIds: [], jobIds: [] });
+		await expireLeases(db);
 		expect(await releaseExpiredLeases(db, policy)).toEqual({ taskIds: [t.id], jobIds: [t.jobId] });
 		const [row] = await db.select().from(tasks).where(eq(tasks.id, t.id));
 		expect(row).toMatchObject({ state: 'queued', failures: 1, leaseToken: null });
-		expect(await complete(db, t)).toEqual({ stored: false, reason: 'stale_lease' });
+		expect(await completeAs(db, t, 'v1')).toEqual({ stored: false, reason: 'stale_lease' });
 		expect(await releaseExpiredLeases(db, policy)).toEqual({ taskIds: [], jobIds: [] });
 	});
 
 	it('kills a task after max failures and fails its job, keeping the other results', async () => {
-		const { id: jobId } = await job(db, 4, 2);
-		const [good] = await claim(db);
-		expect(await complete(db, good)).toMatchObject({ stored: true });
+		const { id: jobId } = await makeJob(db, 4);
+		const [good] = await claimFor(db, 'v1');
+		expect(await completeAs(db, good, 'v1')).toMatchObject({ stored: true });
 		for (let i = 0; i < 3; i++) {
-			const [t] = await claim(db);
+			const [t] = await claimFor(db, 'v1');
 			expect(await failTask(db, { taskId: t.id, leaseToken: t.leaseToken, volunteerId: 'v1', error: `boom ${i}` }, policy)).toMatchObject({
 				state: i < 2 ? 'queued' : 'dead'
 			});
 		}
-		expect(await claim(db)).toHaveLength(0);
+		expect(await claimFor(db, 'v1')).toHaveLength(0);
 		expect(await finishJobIfDone(db, jobId)).toBe('failed');
 		const status = await getJobStatus(db, jobId);
 		expect(status).toMatchObject({ status: 'failed', tasks: { dead: 1, done: 1 }, result: [vec(0), vec(1), null, null] });
@@ -171,15 +129,15 @@ describe.each(TEST_DB_KINDS)('scheduler on %s', (kind) => {
 	});
 
 	it('waits out the back-off before re-leasing a failed task', async () => {
-		await job(db, 2, 2);
-		const [t] = await claim(db);
+		await makeJob(db, 2);
+		const [t] = await claimFor(db, 'v1');
 		await failTask(db, { taskId: t.id, leaseToken: t.leaseToken, volunteerId: 'v1', error: 'x' }, { ...policy, backoffMs: 60_000 });
-		expect(await claim(db)).toHaveLength(0);
+		expect(await claimFor(db, 'v1')).toHaveLength(0);
 	});
 
 	it('rejects outputs of the wrong shape as a failed attempt', async () => {
-		await job(db, 2, 2);
-		const [t] = await claim(db);
+		await makeJob(db, 2);
+		const [t] = await claimFor(db, 'v1');
 		const bad = await completeTask(
 			db,
 			{
@@ -194,7 +152,7 @@ describe.each(TEST_DB_KINDS)('scheduler on %s', (kind) => {
 			policy
 		);
 		expect(bad).toMatchObject({ stored: false, reason: 'rejected_output', error: expect.stringContaining('3') });
-		const wrongCount = await claim(db).then(([again]) =>
+		const wrongCount = await claimFor(db, 'v1').then(([again]) =>
 			completeTask(
 				db,
 				{
@@ -216,21 +174,21 @@ describe.each(TEST_DB_KINDS)('scheduler on %s', (kind) => {
 	});
 
 	it('leases higher priority first and only task types the volunteer runs', async () => {
-		await job(db, 2, 2, 'low');
-		const { id: urgent } = await job(db, 2, 2, 'high');
-		expect(await claim(db, { taskTypes: ['text_generation'] })).toHaveLength(0);
-		const [first] = await claim(db);
+		await makeJob(db, 2, { priority: 'low' });
+		const { id: urgent } = await makeJob(db, 2, { priority: 'high' });
+		expect(await claimFor(db, 'v1', { taskTypes: ['text_generation'] })).toHaveLength(0);
+		const [first] = await claimFor(db, 'v1');
 		expect(first.jobId).toBe(urgent);
 		expect((await getJobStatus(db, urgent))?.status).toBe('running');
 	});
 
 	it('cancels a job: late results are refused and nothing is leased', async () => {
-		const { id: jobId } = await job(db, 4, 2);
-		const [t] = await claim(db);
+		const { id: jobId } = await makeJob(db, 4);
+		const [t] = await claimFor(db, 'v1');
 		expect(await cancelJob(db, jobId)).toEqual({ leasedTaskIds: [t.id] });
 		expect(await cancelJob(db, jobId)).toBeNull();
-		expect(await complete(db, t)).toEqual({ stored: false, reason: 'stale_lease' });
-		expect(await claim(db)).toHaveLength(0);
+		expect(await completeAs(db, t, 'v1')).toEqual({ stored: false, reason: 'stale_lease' });
+		expect(await claimFor(db, 'v1')).toHaveLength(0);
 		expect((await getJobStatus(db, jobId))?.status).toBe('cancelled');
 	});
 });
