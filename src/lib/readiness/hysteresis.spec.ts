@@ -1,22 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { assessReadiness, bandWithHysteresis, passesThreshold, type ReadinessMemory } from './hysteresis';
 import type { ReadinessSignals } from './score';
+import { awaySignals } from './testing';
 
-const signals = (over: Partial<ReadinessSignals> = {}): ReadinessSignals => ({
-	idle: { userActive: false, idleSeconds: 1800 },
-	idleThresholdSeconds: 300,
-	power: { charging: true, level: 1 },
-	batteryFloor: 0.2,
-	pressure: 'nominal',
-	...over
-});
 const config = { resumeDelaySeconds: 10 };
 
 /** Feeds a sequence of (seconds, signals) through the assessment, carrying its memory. */
 function run(steps: [number, Partial<ReadinessSignals>][]) {
 	let memory: ReadinessMemory | null = null;
 	return steps.map(([t, over]) => {
-		const a = assessReadiness(signals(over), config, memory, t * 1000);
+		const a = assessReadiness(awaySignals(over), config, memory, t * 1000);
 		memory = a.memory;
 		return a;
 	});

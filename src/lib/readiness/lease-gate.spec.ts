@@ -1,31 +1,21 @@
 import { describe, expect, it } from 'vitest';
 import { leaseGate } from './lease-gate';
-import type { Readiness } from '../protocol/volunteer';
-
-const report = (over: Partial<Readiness> = {}): Readiness => ({
-	score: 100,
-	ready: true,
-	idle: { state: 'idle', seconds: 1800, thresholdSeconds: 300, source: 'idle-detection' },
-	power: { charging: true, level: 1 },
-	batteryFloor: 0.2,
-	pressure: 'nominal',
-	...over
-});
+import { awayReport } from './testing';
 
 describe('leaseGate', () => {
 	it('gives the tier its leases and the band its weights', () => {
-		expect(leaseGate('auto', report(), 60, false)).toMatchObject({
+		expect(leaseGate('auto', awayReport(), 60, false)).toMatchObject({
 			open: true,
 			score: 100,
 			tier: 'plugged',
 			maxLeases: 5,
 			maxCost: Infinity
 		});
-		const sixty = leaseGate('auto', report({ power: { charging: false, level: 0.6 }, tier: 'mid' }), 60, false);
+		const sixty = leaseGate('auto', awayReport({ power: { charging: false, level: 0.6 }, tier: 'mid' }), 60, false);
 		expect(sixty).toMatchObject({ open: true, score: 85, tier: 'mid', maxLeases: 2 });
 		const moderate = leaseGate(
 			'auto',
-			report({ idle: { state: 'idle', seconds: 300, thresholdSeconds: 300, source: 'page' }, pressure: 'fair' }),
+			awayReport({ idle: { state: 'idle', seconds: 300, thresholdSeconds: 300, source: 'page' }, pressure: 'fair' }),
 			60,
 			false
 		);
@@ -35,7 +25,7 @@ describe('leaseGate', () => {
 	it('rescores instead of trusting the score sent', () => {
 		const g = leaseGate(
 			'auto',
-			report({ score: 100, idle: { state: 'active', seconds: 0, thresholdSeconds: 300, source: 'idle-detection' } }),
+			awayReport({ score: 100, idle: { state: 'active', seconds: 0, thresholdSeconds: 300, source: 'idle-detection' } }),
 			60,
 			false
 		);
@@ -45,7 +35,7 @@ describe('leaseGate', () => {
 
 	it('applies readiness_threshold with hysteresis', () => {
 		// Idle past the threshold (20) + 60 % battery (15) + fair (20) = 55.
-		const r = report({
+		const r = awayReport({
 			idle: { state: 'idle', seconds: 300, thresholdSeconds: 300, source: 'page' },
 			power: { charging: false, level: 0.6 },
 			pressure: 'fair'
@@ -57,18 +47,18 @@ describe('leaseGate', () => {
 	});
 
 	it('closes at every gate', () => {
-		expect(leaseGate('paused', report(), 60, true).open).toBe(false);
-		expect(leaseGate('auto', report({ ready: false }), 60, true).open).toBe(false);
-		expect(leaseGate('auto', report({ pressure: 'critical' }), 60, true).open).toBe(false);
-		expect(leaseGate('auto', report({ power: { charging: false, level: 0.15 } }), 60, true).open).toBe(false);
+		expect(leaseGate('paused', awayReport(), 60, true).open).toBe(false);
+		expect(leaseGate('auto', awayReport({ ready: false }), 60, true).open).toBe(false);
+		expect(leaseGate('auto', awayReport({ pressure: 'critical' }), 60, true).open).toBe(false);
+		expect(leaseGate('auto', awayReport({ power: { charging: false, level: 0.15 } }), 60, true).open).toBe(false);
 	});
 
 	it('waives the idle factor in always mode and counts an ownerless agent as long idle', () => {
 		const active = { state: 'active' as const, seconds: 0, thresholdSeconds: 300, source: 'page' as const };
-		expect(leaseGate('always', report({ idle: active }), 60, false)).toMatchObject({ open: true, score: 80 });
-		expect(leaseGate('always', report({ idle: active, pressure: 'critical' }), 60, false)).toMatchObject({ open: true, score: 60 });
-		expect(leaseGate('always', report({ idle: active, power: { charging: false, level: 0.1 } }), 60, false).open).toBe(false);
-		expect(leaseGate('always', report({ idle: { ...active, source: 'none' }, pressure: null }), 60, false)).toMatchObject({
+		expect(leaseGate('always', awayReport({ idle: active }), 60, false)).toMatchObject({ open: true, score: 80 });
+		expect(leaseGate('always', awayReport({ idle: active, pressure: 'critical' }), 60, false)).toMatchObject({ open: true, score: 60 });
+		expect(leaseGate('always', awayReport({ idle: active, power: { charging: false, level: 0.1 } }), 60, false).open).toBe(false);
+		expect(leaseGate('always', awayReport({ idle: { ...active, source: 'none' }, pressure: null }), 60, false)).toMatchObject({
 			open: true,
 			score: 90,
 			band: 'heavy'
@@ -82,8 +72,8 @@ describe('leaseGate', () => {
 	});
 
 	it("caps model cost by the tier's share of device memory", () => {
-		expect(leaseGate('auto', report(), 60, false, 8).maxCost).toBeCloseTo(8 * 1024 * 0.9);
-		const low = leaseGate('auto', report({ power: { charging: false, level: 0.3 }, tier: 'low' }), 60, false, 0.5);
+		expect(leaseGate('auto', awayReport(), 60, false, 8).maxCost).toBeCloseTo(8 * 1024 * 0.9);
+		const low = leaseGate('auto', awayReport({ power: { charging: false, level: 0.3 }, tier: 'low' }), 60, false, 0.5);
 		expect(low).toMatchObject({ open: true, tier: 'low', maxLeases: 1, maxCost: 256 });
 	});
 });

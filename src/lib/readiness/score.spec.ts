@@ -1,14 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { bandOf, scoreReadiness, type ReadinessSignals } from './score';
+import { awaySignals } from './testing';
 
-const away = (idleSeconds: number, over: Partial<ReadinessSignals> = {}): ReadinessSignals => ({
-	idle: { userActive: false, idleSeconds },
-	idleThresholdSeconds: 300,
-	power: { charging: true, level: 1 },
-	batteryFloor: 0.2,
-	pressure: 'nominal',
-	...over
-});
+/** The fixture's machine, its owner away `idleSeconds`. */
+const away = (idleSeconds: number, over: Partial<ReadinessSignals> = {}) =>
+	awaySignals({ idle: { userActive: false, idleSeconds }, ...over });
 
 describe('scoreReadiness', () => {
 	it('gives the idle points at each edge', () => {
