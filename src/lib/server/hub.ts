@@ -27,6 +27,8 @@ export interface Hub {
 	notify: Notifier;
 	/** Run by stop(), newest first, before the database closes (the realtime layer releases its sessions' leases). */
 	onStop(close: () => Promise<void>): void;
+	/** Runs one sweep now, as the sweeper's timer does: specs drive expiry by this instead of sleeping through a timer. */
+	sweep(): Promise<void>;
 	stop(): Promise<void>;
 }
 
@@ -50,6 +52,7 @@ export async function startHub(config: HubConfig = loadConfig(), given?: { datab
 		models: new ModelCache(database.db),
 		notify: quiet,
 		onStop: (close) => closers.unshift(close),
+		sweep: () => sweeper.tick(),
 		async stop() {
 			sweeper.stop();
 			for (const close of closers) await close().catch((e) => console.error('exostack: shutdown step failed:', e));

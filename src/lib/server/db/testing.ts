@@ -13,23 +13,43 @@ const serverUrl = process.env.EXOSTACK_TEST_POSTGRES_URL ?? 'postgres://postgres
 
 export const TEST_DB_KINDS: TestDbKind[] = serverUrl === 'off' ? ['pglite'] : ['pglite', 'postgres'];
 
-export async function openTestDatabase(kind: TestDbKind): Promise<Database> {
-	if (kind === 'pglite') return openDatabase({ dataDir: 'memory://' });
-	const name = `exostack_test_${process.pid}_${randomBytes(4).toString('hex')}`;
+export interface EmptyPostgresDatabase {
+	url: string;
+	drop(): Promise<void>;
+}
+
+/**
+ * A new database on the test PostgreSQL server with nothing in it, not even migrations (hubs that share it
+ * apply them, as hub processes do), and a way to drop it; null when PostgreSQL is off.
+ */
+export async function emptyPostgresDatabase(prefix = 'exostack_test'): Promise<EmptyPostgresDatabase | null> {
+	if (serverUrl === 'off') return null;
+	const name = `${prefix}_${process.pid}_${randomBytes(4).toString('hex')}`;
 	const admin = postgres(serverUrl, { max: 1, onnotice: () => {} });
 	await admin.unsafe(`create database ${name}`);
 	await admin.end();
 	const url = new URL(serverUrl);
 	url.pathname = `/${name}`;
-	const database = await openDatabase({ url: url.toString() });
 	return {
-		...database,
 		url: url.toString(),
-		async close() {
-			await database.close();
+		async drop() {
 			const again = postgres(serverUrl, { max: 1, onnotice: () => {} });
 			await again.unsafe(`drop database if exists ${name} with (force)`);
 			await again.end();
+		}
+	};
+}
+
+export async function openTestDatabase(kind: TestDbKind): Promise<Database> {
+	if (kind === 'pglite') return openDatabase({ dataDir: 'memory://' });
+	const empty = await emptyPostgresDatabase();
+	if (!empty) throw new Error('PostgreSQL is off for tests (EXOSTACK_TEST_POSTGRES_URL=off)');
+	const database = await openDatabase({ url: empty.url });
+	return {
+		...database,
+		async close() {
+			await database.close();
+			await empty.drop();
 		}
 	};
 }

@@ -1,57 +1,39 @@
-/**
- * The Socket.IO layer in-process: a real hub (PGlite and PostgreSQL), a real HTTP server with
- * Socket.IO attached, real socket.io-client connections, and a headless volunteer computing with
- * onnxruntime-node. No SvelteKit: submissions go straight to the scheduler.
- */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { inArray } from 'drizzle-orm';
 import { jobs } from '../db/schema';
 import { cancelJob } from '../scheduler/cancel-job';
-import { createServer, type Server as HttpServer } from 'node:http';
 import { mkdtempSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { io as connect, type Socket } from 'socket.io-client';
-import { loadConfig } from '../config';
-import { startHub, type Hub } from '../hub';
-import { openTestDatabase, TEST_DB_KINDS } from '../db/testing';
-import { attachRealtime } from './attach';
-import { submitJob } from '../scheduler/submit-job';
+import type { Hub } from '../hub';
+import { TEST_DB_KINDS } from '../db/testing';
+import { expireLeases } from '../scheduler/testing';
+import { granted, replyTo, startTestHub, untyped, type TestHub } from './testing';
 import { getJobStatus } from '../scheduler/job-status';
 import { startHeadlessVolunteer, nodeCapabilities, serverReadiness } from '../../headless/headless-volunteer';
-import type { JobUpdate } from '../../protocol/jobs';
-import { RESERVE_LEASES, VOLUNTEER_NAMESPACE, type JobText } from '../../protocol/events';
+import type { JobUpdate, Submission } from '../../protocol/jobs';
+import { RESERVE_LEASES, type JobText } from '../../protocol/events';
 import * as ortNode from 'onnxruntime-node';
 import { TaskRunner } from '../../executor/task-runner';
 import type { OrtRuntime } from '../../executor/ort-runtime';
 import { WorkLoop } from '../../volunteer/work-loop';
 import type { VolunteerSocket } from '../../volunteer/volunteer-socket';
-import type { VolunteerMode } from '../../protocol/volunteer';
+import type { Capabilities, Readiness, VolunteerMode } from '../../protocol/volunteer';
 import type { GenerationOutput } from '../../protocol/generation';
 import { listJobTasks } from '../scheduler/list-jobs';
 import { writeFolder } from '../models/demo/write-model-folder';
 import { buildMlcTestFolder } from '../models/demo/mlc-folder';
 import { importModelFolder } from '../models/import-model';
-import type { ModelFile } from '../../protocol/models';
-import { sha256Hex } from '../../executor/model-files';
-
-type AnySocket = Socket;
+import { awayReport } from '../../readiness/testing';
 
 describe.each(TEST_DB_KINDS)('realtime on %s', (kind) => {
+	let testHub: TestHub;
 	let hub: Hub;
-	let http: HttpServer;
 	let url: string;
-	const sockets: AnySocket[] = [];
 
 	beforeAll(async () => {
-		const dataDir = mkdtempSync(path.join(tmpdir(), 'exostack-rt-'));
-		const config = loadConfig({ EXOSTACK_DATA_DIR: dataDir, EXOSTACK_SWEEP_SECONDS: '1', EXOSTACK_RETRY_BACKOFF_MS: '0' });
-		hub = await startHub(config, { database: await openTestDatabase(kind) });
-		http = createServer();
-		attachRealtime(hub, http);
-		await new Promise<void>((r) => http.listen(0, '127.0.0.1', r));
-		url = `http://127.0.0.1:${(http.address() as { port: number }).port}`;
+		testHub = await startTestHub({ kind, env: { EXOSTACK_RETRY_BACKOFF_MS: '0' } });
+		({ hub, url } = testHub);
 	});
 	// Each test starts from an empty queue: tasks a test leaves behind must not be leased by the next.
 	afterEach(async () => {
@@ -61,64 +43,37 @@ describe.each(TEST_DB_KINDS)('realtime on %s', (kind) => {
 			.where(inArray(jobs.status, ['queued', 'running']));
 		for (const { id } of open) await cancelJob(hub.db, id);
 	});
-	afterAll(async () => {
-		for (const s of sockets) s.close();
-		http.closeAllConnections();
-		await new Promise((r) => http.close(r));
-		await hub.stop();
-	});
+	afterAll(() => testHub?.stop());
 
-	function socket(ns: '/volunteer' | '/dashboard'): AnySocket {
-		const s = connect(`${url}${ns}`, { transports: ['websocket'], forceNew: true });
-		sockets.push(s);
-		return s;
+	function hello(s: VolunteerSocket, identity: string | null = null, capabilities: Capabilities = nodeCapabilities()) {
+		return replyTo(s, 'hello', { identity, capabilities, mode: 'always', readiness: { score: 90, ready: true } });
 	}
 
-	async function hello(s: AnySocket, identity: string | null = null) {
-		return s.timeout(5000).emitWithAck('hello', {
-			identity,
-			capabilities: nodeCapabilities(),
-			mode: 'always',
-			readiness: { score: 90, ready: true }
-		});
+	/** The tasks a lease request brings; a refused request fails the test. */
+	async function request(s: VolunteerSocket, slots: number) {
+		return granted(await replyTo(s, 'task:request', { slots })).tasks;
 	}
 
-	async function submit(
-		inputs: string[],
-		chunkSize: number,
-		job: { task_type?: 'embedding' | 'text_generation'; model?: string; params?: Record<string, unknown> } = {}
-	) {
-		const outcome = await submitJob(
-			hub.db,
-			{
-				task_type: 'embedding',
-				model: 'demo-embedding',
-				input: inputs,
-				priority: 'normal',
-				replication: 1,
-				params: {},
-				chunk_size: chunkSize,
-				...job
-			},
-			8
-		);
-		if (!outcome.ok) throw new Error(outcome.error);
-		hub.notify.workAvailable();
-		return outcome.id;
+	function submit(inputs: string[], chunkSize: number, job: Partial<Submission> = {}) {
+		return testHub.submit(inputs, { chunk_size: chunkSize, ...job });
 	}
 
 	it('refuses work before hello and invalid payloads, then keeps serving', async () => {
-		const s = socket('/volunteer');
-		expect(await s.timeout(5000).emitWithAck('task:request', { slots: 1 })).toMatchObject({ ok: false, code: 'unauthorized' });
-		const bad = await s.timeout(5000).emitWithAck('hello', { identity: 42 });
-		expect(bad).toMatchObject({ ok: false, code: 'invalid' });
-		expect(bad.error).toMatch(/identity/);
+		const s = testHub.volunteer();
+		expect(await replyTo(s, 'task:request', { slots: 1 })).toMatchObject({ ok: false, code: 'unauthorized' });
+		const bad = await untyped(s).timeout(5000).emitWithAck('hello', { identity: 42 });
+		expect(bad).toMatchObject({ ok: false, code: 'invalid', error: expect.stringMatching(/identity/) });
 		expect(await hello(s)).toMatchObject({ ok: true });
-		expect(await s.timeout(5000).emitWithAck('task:request', { slots: 99 })).toMatchObject({ ok: false, code: 'invalid' });
+		expect(await replyTo(s, 'task:request', { slots: 99 })).toMatchObject({ ok: false, code: 'invalid' });
 		expect(
-			await s
-				.timeout(5000)
-				.emitWithAck('task:result', { taskId: 1, leaseToken: crypto.randomUUID(), backend: 'native', durationMs: 1, outputs: [] })
+			await replyTo(s, 'task:result', {
+				taskId: 1,
+				leaseToken: crypto.randomUUID(),
+				backend: 'native',
+				variant: 'fp32',
+				durationMs: 1,
+				outputs: []
+			})
 		).toMatchObject({
 			ok: false,
 			code: 'stale_lease'
@@ -126,75 +81,67 @@ describe.each(TEST_DB_KINDS)('realtime on %s', (kind) => {
 	});
 
 	it('leases by the reported readiness: threshold, power tier and checkpoints of a yield', async () => {
-		const signals = (over: Record<string, unknown> = {}) => ({
-			score: 100,
-			ready: true,
-			idle: { state: 'idle', seconds: 1800, thresholdSeconds: 300, source: 'idle-detection' },
-			power: { charging: false, level: 0.6 },
-			batteryFloor: 0.2,
-			pressure: 'nominal',
-			...over
-		});
-		const s = socket('/volunteer');
-		await s.timeout(5000).emitWithAck('hello', { identity: null, capabilities: nodeCapabilities(), mode: 'auto', readiness: signals() });
+		// The owner away, on battery at 60 %.
+		const signals = (over: Partial<Readiness> = {}) => awayReport({ power: { charging: false, level: 0.6 }, ...over });
+		const s = testHub.volunteer();
+		granted(await replyTo(s, 'hello', { identity: null, capabilities: nodeCapabilities(), mode: 'auto', readiness: signals() }));
 		const id = await submit(
 			Array.from({ length: 12 }, (_, i) => `sentence ${i}`),
 			2
 		);
 		// 60 % on battery: two tasks to run and one in reserve at most, however many are asked for.
-		const first = await s.timeout(5000).emitWithAck('task:request', { slots: 2 });
-		expect(first.tasks).toHaveLength(2);
-		const reserve = await s.timeout(5000).emitWithAck('task:request', { slots: 5 });
-		expect(reserve.tasks).toHaveLength(RESERVE_LEASES);
-		expect((await s.timeout(5000).emitWithAck('task:request', { slots: 5 })).tasks).toHaveLength(0);
-		for (const t of reserve.tasks) await s.timeout(5000).emitWithAck('task:release', { taskId: t.taskId, leaseToken: t.leaseToken });
+		const first = await request(s, 2);
+		expect(first).toHaveLength(2);
+		const reserve = await request(s, 5);
+		expect(reserve).toHaveLength(RESERVE_LEASES);
+		expect(await request(s, 5)).toHaveLength(0);
+		for (const t of reserve) granted(await replyTo(s, 'task:release', { taskId: t.taskId, leaseToken: t.leaseToken }));
 		// The owner is back: the hub rescores (the score sent is ignored) and leases nothing.
 		const back = signals({ idle: { state: 'active', seconds: 0, thresholdSeconds: 300, source: 'idle-detection' } });
-		expect(await s.timeout(5000).emitWithAck('status', { mode: 'auto', readiness: back })).toMatchObject({ ok: true });
+		expect(await replyTo(s, 'status', { mode: 'auto', readiness: back })).toMatchObject({ ok: true });
 		// The yield: the first task's finished input kept (shape-checked), the other task released, both at once.
-		const [a, b] = first.tasks as { taskId: number; leaseToken: string; inputs: string[] }[];
+		const [a, b] = first;
 		const dims = (await hub.models.get(['demo-embedding'])).get('demo-embedding')!.embedding!.dimensions;
 		const vector = Array.from({ length: dims }, () => 0.1);
-		const checkpoint = (outputs: unknown[]) =>
-			s.timeout(5000).emitWithAck('task:checkpoint', { taskId: a.taskId, leaseToken: a.leaseToken, outputs });
+		const checkpoint = (outputs: unknown[]) => replyTo(s, 'task:checkpoint', { taskId: a.taskId, leaseToken: a.leaseToken, outputs });
 		expect(await checkpoint([vector, vector])).toMatchObject({ ok: false, code: 'invalid' });
 		expect(await checkpoint([[1]])).toMatchObject({ ok: false, code: 'invalid' });
 		expect(await checkpoint([vector])).toEqual({ ok: true, kept: 1 });
-		expect(await s.timeout(5000).emitWithAck('task:release', { taskId: b.taskId, leaseToken: b.leaseToken })).toMatchObject({ ok: true });
+		expect(await replyTo(s, 'task:release', { taskId: b.taskId, leaseToken: b.leaseToken })).toMatchObject({ ok: true });
 		expect((await listJobTasks(hub.db, id)).filter((t) => t.state === 'leased')).toHaveLength(0);
-		expect((await s.timeout(5000).emitWithAck('task:request', { slots: 5 })).tasks).toHaveLength(0);
+		expect(await request(s, 5)).toHaveLength(0);
 		// Away again: the kept task comes back with only the input left to compute.
-		await s.timeout(5000).emitWithAck('status', { mode: 'auto', readiness: signals() });
-		const again = (await s.timeout(5000).emitWithAck('task:request', { slots: 2 })).tasks as { taskId: number }[];
+		granted(await replyTo(s, 'status', { mode: 'auto', readiness: signals() }));
+		const again = await request(s, 2);
 		expect(again).toHaveLength(2);
 		expect(again.find((t) => t.taskId === a.taskId)).toMatchObject({ resumeAt: 1, inputs: [a.inputs[1]] });
 	});
 
 	it('issues a signed identity, recognises it, and refuses a forged one', async () => {
-		const first = await hello(socket('/volunteer'));
-		const again = await hello(socket('/volunteer'), first.identity);
+		const first = granted(await hello(testHub.volunteer()));
+		const again = granted(await hello(testHub.volunteer(), first.identity));
 		expect(again.volunteerId).toBe(first.volunteerId);
 		// The credit comes back with the identity (a browser restart shows it; the PWA end-to-end test has one earn it).
 		expect(first.credit).toEqual({ tasksDone: 0, inputsDone: 0 });
 		expect(again.credit).toEqual({ tasksDone: 0, inputsDone: 0 });
-		const forged = await hello(socket('/volunteer'), `${first.volunteerId}.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA`);
+		const forged = granted(await hello(testHub.volunteer(), `${first.volunteerId}.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA`));
 		expect(forged.volunteerId).not.toBe(first.volunteerId);
 	});
 
 	it('re-leases a disconnected volunteer’s task to another within a second', async () => {
 		const jobId = await submit(['one', 'two'], 2);
-		const a = socket('/volunteer');
-		const b = socket('/volunteer');
+		const a = testHub.volunteer();
+		const b = testHub.volunteer();
 		await hello(a);
 		await hello(b);
-		const [taken] = (await a.timeout(5000).emitWithAck('task:request', { slots: 1 })).tasks;
+		const [taken] = await request(a, 1);
 		expect(taken.jobId).toBe(jobId);
-		expect((await b.timeout(5000).emitWithAck('task:request', { slots: 1 })).tasks).toHaveLength(0);
+		expect(await request(b, 1)).toHaveLength(0);
 		const nudged = new Promise<void>((r) => b.once('work:available', () => r()));
 		const t0 = performance.now();
 		a.disconnect();
 		await nudged;
-		const [again] = (await b.timeout(5000).emitWithAck('task:request', { slots: 1 })).tasks;
+		const [again] = await request(b, 1);
 		const elapsed = performance.now() - t0;
 		expect(again.taskId).toBe(taken.taskId);
 		expect(again.leaseToken).not.toBe(taken.leaseToken);
@@ -203,46 +150,36 @@ describe.each(TEST_DB_KINDS)('realtime on %s', (kind) => {
 	});
 
 	it('expires the lease of a volunteer that stays connected but silent', async () => {
-		hub.config.leaseMs = 300;
-		try {
-			const jobId = await submit(['silent'], 1);
-			const s = socket('/volunteer');
-			await hello(s);
-			const [t] = (await s.timeout(5000).emitWithAck('task:request', { slots: 1 })).tasks;
-			expect(t.jobId).toBe(jobId);
-			await new Promise((r) => setTimeout(r, 2500)); // lease 0.3 s + one 1 s sweep, with slack
-			const again = await s.timeout(5000).emitWithAck('task:request', { slots: 1 });
-			expect(again.tasks.map((x: { taskId: number }) => x.taskId)).toContain(t.taskId);
-			s.disconnect();
-		} finally {
-			hub.config.leaseMs = 60_000;
-		}
-	});
-
-	// This hub has no HTTP routes (no SvelteKit), so volunteers read model files from the blob store,
-	// verified against their sha256 like any download.
-	const blobFiles = () => ({
-		async read(file: ModelFile) {
-			const bytes = new Uint8Array(await readFile(hub.blobs.path(file.sha256)!));
-			expect(await sha256Hex(bytes)).toBe(file.sha256);
-			return bytes;
-		}
+		const jobId = await submit(['silent'], 1);
+		const s = testHub.volunteer();
+		await hello(s);
+		const [t] = await request(s, 1);
+		expect(t.jobId).toBe(jobId);
+		const cancelled = new Promise<number[]>((r) => s.once('task:cancelled', ({ taskIds }) => r(taskIds)));
+		// A sweep before the expiry leaves the lease alone; the one after it takes the task back and tells its holder.
+		await hub.sweep();
+		expect(await request(s, 1)).toEqual([]);
+		await expireLeases(hub.db);
+		await hub.sweep();
+		expect(await cancelled).toEqual([t.taskId]);
+		expect((await request(s, 1)).map((x) => x.taskId)).toEqual([t.taskId]);
+		s.disconnect();
 	});
 
 	it('streams generated text to a watching dashboard as a headless volunteer makes it, then accepts the completions', async () => {
 		const prompts = ['Hello world, this is', 'The quick brown fox', 'Once upon a time'];
 		const jobId = await submit(prompts, 2, { task_type: 'text_generation', model: 'demo-text-generation', params: { max_tokens: 24 } });
-		const dash = socket('/dashboard');
+		const dash = testHub.dashboard();
 		const texts: JobText[] = [];
 		const updates: JobUpdate[] = [];
 		let textsBeforeCompletion = -1;
-		dash.on('job:text', (t: JobText) => texts.push(t));
-		dash.on('job:update', (u: JobUpdate) => {
+		dash.on('job:text', (t) => texts.push(t));
+		dash.on('job:update', (u) => {
 			updates.push(u);
 			if (u.status === 'completed') textsBeforeCompletion = texts.length;
 		});
-		await dash.timeout(5000).emitWithAck('job:watch', { jobId });
-		const volunteer = startHeadlessVolunteer({ hubUrl: url, threads: 1, files: blobFiles() });
+		granted(await replyTo(dash, 'job:watch', { jobId }));
+		const volunteer = startHeadlessVolunteer({ hubUrl: url, threads: 1, files: testHub.files });
 		try {
 			await expect.poll(() => updates.at(-1)?.status, { timeout: 30_000, interval: 100 }).toBe('completed');
 		} finally {
@@ -268,31 +205,35 @@ describe.each(TEST_DB_KINDS)('realtime on %s', (kind) => {
 
 	it('drops text for a lease the connection does not hold, and refuses a malformed completion', async () => {
 		const jobId = await submit(['Hello'], 1, { task_type: 'text_generation', model: 'demo-text-generation', params: { max_tokens: 4 } });
-		const dash = socket('/dashboard');
+		const dash = testHub.dashboard();
 		const texts: JobText[] = [];
-		dash.on('job:text', (t: JobText) => texts.push(t));
-		await dash.timeout(5000).emitWithAck('job:watch', { jobId });
-		const s = socket('/volunteer');
+		dash.on('job:text', (t) => texts.push(t));
+		granted(await replyTo(dash, 'job:watch', { jobId }));
+		const s = testHub.volunteer();
 		await hello(s);
-		const [t] = (await s.timeout(5000).emitWithAck('task:request', { slots: 1 })).tasks;
+		const [t] = await request(s, 1);
 		s.emit('task:text', { taskId: t.taskId, leaseToken: crypto.randomUUID(), index: 0, offset: 0, text: 'forged' });
 		s.emit('task:text', { taskId: t.taskId, leaseToken: t.leaseToken, index: 0, offset: 0, text: 'real' });
 		s.emit('task:text', { taskId: t.taskId, leaseToken: t.leaseToken, index: 0, offset: 99, text: 'gap' });
 		await expect.poll(() => texts.map((x) => x.text), { timeout: 5000 }).toEqual(['real']);
-		const bad = await s
-			.timeout(5000)
-			.emitWithAck('task:result', { taskId: t.taskId, leaseToken: t.leaseToken, backend: 'native', durationMs: 1, outputs: [{ text: 1 }] });
-		expect(bad).toMatchObject({ ok: false, code: 'rejected_output' });
-		expect(bad.error).toMatch(/output 0 is not a completion/);
+		const bad = await replyTo(s, 'task:result', {
+			taskId: t.taskId,
+			leaseToken: t.leaseToken,
+			backend: 'native',
+			variant: 'fp32',
+			durationMs: 1,
+			outputs: [{ text: 1 }]
+		});
+		expect(bad).toMatchObject({ ok: false, code: 'rejected_output', error: expect.stringMatching(/output 0 is not a completion/) });
 		s.disconnect();
 	});
 
 	it('leases a WebLLM model only to a browser whose WebGPU adapter meets its requirements', async () => {
 		// A claim before the import primes the hub's list of WebLLM models without this one, as when another
 		// hub process imports it: the claims below then see it only after leasing, and must give it back.
-		const primer = socket('/volunteer');
+		const primer = testHub.volunteer();
 		await hello(primer);
-		expect((await primer.timeout(5000).emitWithAck('task:request', { slots: 1 })).tasks).toEqual([]);
+		expect(await request(primer, 1)).toEqual([]);
 		const dir = mkdtempSync(path.join(tmpdir(), 'exostack-mlc-'));
 		await writeFolder(dir, buildMlcTestFolder({ quantization: 'q4f16_1', tensorBytes: 4096 }));
 		await importModelFolder(hub.db, hub.blobs, dir, { id: 'test/mlc-f16' });
@@ -304,10 +245,10 @@ describe.each(TEST_DB_KINDS)('realtime on %s', (kind) => {
 			backend: 'webgpu' as const,
 			webgpu: { ...webgpu, features }
 		});
-		const ask = async (capabilities: ReturnType<typeof nodeCapabilities>) => {
-			const s = socket('/volunteer');
-			await s.timeout(5000).emitWithAck('hello', { identity: null, capabilities, mode: 'always', readiness: { score: 90, ready: true } });
-			return { s, tasks: (await s.timeout(5000).emitWithAck('task:request', { slots: 4 })).tasks as { jobId: string }[] };
+		const ask = async (capabilities: Capabilities) => {
+			const s = testHub.volunteer();
+			granted(await hello(s, null, capabilities));
+			return { s, tasks: await request(s, 4) };
 		};
 		// The headless volunteer (no WebGPU) and a GPU without shader-f16 get nothing; one with it gets the task.
 		expect((await ask(nodeCapabilities())).tasks).toHaveLength(0);
@@ -329,7 +270,7 @@ describe.each(TEST_DB_KINDS)('realtime on %s', (kind) => {
 		const leased = async () => (await states()).filter((s) => s === 'leased').length;
 		// The volunteer's own loop and runner on onnxruntime-node; the test only holds each finished task
 		// back (its outputs already computed) until it says so, standing in for a slow last slice.
-		const runner = new TaskRunner(ortNode as unknown as OrtRuntime, blobFiles(), { intraOpNumThreads: 1 });
+		const runner = new TaskRunner(ortNode as unknown as OrtRuntime, testHub.files, { intraOpNumThreads: 1 });
 		const gate = () => {
 			let open!: () => void;
 			return { promise: new Promise<void>((r) => (open = r)), resolve: () => open() };
@@ -337,8 +278,7 @@ describe.each(TEST_DB_KINDS)('realtime on %s', (kind) => {
 		let hold = gate();
 		let mode: VolunteerMode = 'always';
 		const started: number[] = [];
-		const s = connect(new URL(VOLUNTEER_NAMESPACE, url).href, { transports: ['websocket'], autoConnect: false }) as VolunteerSocket;
-		sockets.push(s as AnySocket);
+		const s = testHub.volunteer({ autoConnect: false });
 		const loop = new WorkLoop(
 			s,
 			{
@@ -394,11 +334,11 @@ describe.each(TEST_DB_KINDS)('realtime on %s', (kind) => {
 	it('runs a job through a headless volunteer and streams progress to a dashboard', async () => {
 		const inputs = Array.from({ length: 24 }, (_, i) => `sentence number ${i} about the quick brown fox`);
 		const jobId = await submit(inputs, 4);
-		const dash = socket('/dashboard');
+		const dash = testHub.dashboard();
 		const updates: JobUpdate[] = [];
-		dash.on('job:update', (u: JobUpdate) => updates.push(u));
-		await dash.timeout(5000).emitWithAck('job:watch', { jobId });
-		const volunteer = startHeadlessVolunteer({ hubUrl: url, threads: 1, files: blobFiles() });
+		dash.on('job:update', (u) => updates.push(u));
+		granted(await replyTo(dash, 'job:watch', { jobId }));
+		const volunteer = startHeadlessVolunteer({ hubUrl: url, threads: 1, files: testHub.files });
 		try {
 			await expect.poll(() => updates.at(-1)?.status, { timeout: 30_000, interval: 100 }).toBe('completed');
 		} finally {
