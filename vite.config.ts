@@ -35,6 +35,16 @@ export default defineConfig({
 				test: { name: 'unit', include: ['src/**/*.spec.ts'], environment: 'node', testTimeout: 60_000, hookTimeout: 60_000 }
 			},
 			{
+				// Type tests (`*.test-d.ts`, the protocol's among them): checked by the compiler, never run. In the
+				// default run, so a protocol change that breaks its pinned shape fails `npm test`.
+				extends: true,
+				test: {
+					name: 'types',
+					include: [],
+					typecheck: { enabled: true, only: true, include: ['src/**/*.test-d.ts'], tsconfig: './tsconfig.json' }
+				}
+			},
+			{
 				extends: true,
 				test: {
 					name: 'e2e',
