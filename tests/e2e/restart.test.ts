@@ -4,11 +4,10 @@
  * hub process on the same data folder / database finds every job and result, and finishes the job
  * the crash interrupted with the volunteer that reconnected by itself.
  */
-import { randomBytes } from 'node:crypto';
 import { rm } from 'node:fs/promises';
-import postgres from 'postgres';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { api, startHubProcess, tempDir, type HubProcess } from '../harness/hub-process';
+import { freshDatabase } from '../harness/postgres';
 import { startHeadlessVolunteer } from '../../src/lib/headless/headless-volunteer';
 import { referenceEmbeddings } from '../harness/reference';
 import { testServerUrl } from '../../src/lib/server/db/testing';
@@ -20,8 +19,7 @@ import { testServerUrl } from '../../src/lib/server/db/testing';
 const FAST = { EXOSTACK_LEASE_SECONDS: '3', EXOSTACK_SWEEP_SECONDS: '1', EXOSTACK_RETRY_BACKOFF_MS: '0' };
 const LOOP = { renewMs: 500, pollMs: 1000 };
 
-const serverUrl = testServerUrl();
-const kinds = serverUrl ? (['pglite', 'postgres'] as const) : (['pglite'] as const);
+const kinds = testServerUrl() ? (['pglite', 'postgres'] as const) : (['pglite'] as const);
 
 interface StatusView {
 	task_id: string;
@@ -63,38 +61,32 @@ function expectClose(actual: number[][], expected: number[][]) {
 }
 
 describe.each(kinds)('a hub restart on %s', (kind) => {
-	const dataDir = tempDir('exostack-restart-');
-	let databaseUrl: string | undefined;
-	let dbName = '';
-	/** The hub running now; each test leaves one up for the next. */
-	let hub: HubProcess | undefined;
-
-	const start = (port?: number) => startHubProcess({ dataDir, databaseUrl, port, env: FAST });
-
-	beforeAll(async () => {
-		if (kind === 'postgres') {
-			dbName = `exostack_test_restart_${process.pid}_${randomBytes(4).toString('hex')}`;
-			const admin = postgres(serverUrl!, { max: 1, onnotice: () => {} });
-			await admin.unsafe(`create database ${dbName}`);
-			await admin.end();
-			const url = new URL(serverUrl!);
-			url.pathname = `/${dbName}`;
-			databaseUrl = url.toString();
-		}
+	/** What a test started, stopped and removed after it (hubs first, then their stores): the next test starts from nothing. */
+	const cleanups: (() => Promise<void>)[] = [];
+	afterEach(async () => {
+		for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 	});
 
-	afterAll(async () => {
-		await hub?.stop();
-		await rm(dataDir, { recursive: true, force: true });
-		if (dbName) {
-			const admin = postgres(serverUrl!, { max: 1, onnotice: () => {} });
-			await admin.unsafe(`drop database if exists ${dbName} with (force)`);
-			await admin.end();
-		}
-	});
+	/** A data folder and, on PostgreSQL, a database of the test's own; `start` runs a hub on them, as often as the test restarts it. */
+	async function freshStore() {
+		const dataDir = tempDir('exostack-restart-');
+		const database = kind === 'postgres' ? await freshDatabase() : null;
+		cleanups.push(async () => {
+			await rm(dataDir, { recursive: true, force: true });
+			await database?.drop();
+		});
+		return {
+			async start(port?: number): Promise<HubProcess> {
+				const hub = await startHubProcess({ dataDir, databaseUrl: database?.url, port, env: FAST });
+				cleanups.push(() => hub.stop());
+				return hub;
+			}
+		};
+	}
 
 	it('keeps a completed job, its status and every result across a clean stop and start', async () => {
-		hub = await start();
+		const { start } = await freshStore();
+		let hub = await start();
 		expect(await json<{ database: string }>(await fetch(`${hub.url}/api/health`))).toMatchObject({ database: kind });
 		const inputs = Array.from({ length: 30 }, (_, i) => `before the restart, sentence ${i}`);
 		const id = await submit(hub, { task_type: 'embedding', model: 'demo-embedding', input: inputs });
@@ -125,8 +117,8 @@ describe.each(kinds)('a hub restart on %s', (kind) => {
 	});
 
 	it('finishes a job whose hub was killed mid-job, with every input computed once restarted', async () => {
-		expect(hub, 'the previous test leaves a hub running').toBeDefined();
-		const first = hub!;
+		const { start } = await freshStore();
+		const first = await start();
 		const TOTAL = 120;
 		const inputs = Array.from({ length: TOTAL }, (_, i) => `interrupted job, input number ${i} of ${TOTAL}`);
 		// Two inputs per task: many small tasks, so the crash lands with most of the job still to do.
@@ -163,7 +155,7 @@ describe.each(kinds)('a hub restart on %s', (kind) => {
 			expect(acknowledged).toHaveLength(5);
 
 			// Same port: the volunteer's socket.io-client reconnects to the URL it knows.
-			hub = await start(first.port);
+			const hub = await start(first.port);
 			const done = await waitForCompletion(hub, id);
 
 			// The volunteer kept working after the restart, so the job really was unfinished when the hub died.
