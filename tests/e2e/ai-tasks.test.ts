@@ -77,6 +77,27 @@ describe('AI task types in browser volunteers', () => {
 		tabs = [];
 	}
 
+	/**
+	 * Whether the page's job watch has been acknowledged: from then on the hub sends it every piece of the
+	 * job's text as it is made. Read from the page's own /dashboard WebSocket frames: the `job:watch` event
+	 * and the acknowledgement of its id.
+	 */
+	function jobWatchAcknowledged(page: Page): () => boolean {
+		let acknowledged = false;
+		page.on('websocket', (ws) => {
+			const asked = new Set<string>();
+			ws.on('framesent', ({ payload }) => {
+				const watch = /^42\/dashboard,(\d+)\["job:watch"/.exec(String(payload));
+				if (watch) asked.add(watch[1]);
+			});
+			ws.on('framereceived', ({ payload }) => {
+				const ack = /^43\/dashboard,(\d+)\[\{"ok":true/.exec(String(payload));
+				if (ack && asked.has(ack[1])) acknowledged = true;
+			});
+		});
+		return () => acknowledged;
+	}
+
 	async function submit(taskType: TaskType, model: string, input: string[], params: Record<string, unknown> = {}) {
 		const res = await api(hub, '/api/jobs', { method: 'POST', json: { task_type: taskType, model, input, params, chunk_size: 1 } });
 		expect(res.status, await res.clone().text()).toBe(201);
@@ -124,8 +145,9 @@ describe('AI task types in browser volunteers', () => {
 	}
 
 	it('generates text on a WebGPU and a WASM tab with the same greedy tokens as onnxruntime-node, streaming to the job page', async () => {
-		await bothTabs();
+		// The job page watches before any volunteer connects, so all of every completion streams to it live.
 		const form = await cpu.newPage();
+		const watching = jobWatchAcknowledged(form);
 		await form.goto(`${hub.url}/jobs/new`);
 		await form.fill('#token', hub.token);
 		await form.selectOption('#model', 'demo-text-generation');
@@ -134,6 +156,8 @@ describe('AI task types in browser volunteers', () => {
 		await form.click('button[type=submit]');
 		await form.waitForURL(/\/jobs\/[0-9a-f-]{36}$/, { timeout: 30_000 });
 		const jobId = form.url().split('/').pop()!;
+		await expect.poll(watching, { timeout: 30_000 }).toBe(true);
+		await bothTabs();
 		// Text appears on the page as volunteers make it.
 		await form.getByTestId('live-text').waitFor({ timeout: 120_000 });
 		const { result, tasks } = await finished(jobId);
@@ -145,11 +169,9 @@ describe('AI task types in browser volunteers', () => {
 			expect(out.tokens, PROMPTS[i]).toEqual(expected[i].tokens);
 			expect(out.text).toBe(expected[i].text);
 		});
-		// The live text on the page is the accepted completion, input by input.
-		for (const [i, out] of got.entries()) {
-			const shown = form.locator(`.gen[data-index="${i}"]`);
-			if (await shown.count()) expect(await shown.textContent()).toBe(out.text);
-		}
+		// The live text on the page is the accepted completion, for every input.
+		for (const [i, out] of got.entries())
+			await expect.poll(() => form.locator(`.gen[data-index="${i}"]`).allTextContents(), { timeout: 5000 }).toEqual([out.text]);
 		await expect.poll(() => form.locator('[data-testid=results] tbody tr').count(), { timeout: 10_000 }).toBe(PROMPTS.length);
 
 		// One prompt per task, so both tabs take some: each runs the variant it prefers, WebGPU without
