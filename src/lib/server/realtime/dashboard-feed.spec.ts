@@ -87,7 +87,8 @@ describe.each(TEST_DB_KINDS)('dashboard feed on %s', (kind) => {
 		const boards: Leaderboard[] = [];
 		page.on('leaderboard:update', (b) => boards.push(b));
 		expect(await replyTo(page, 'leaderboard:watch', { window: '24h' })).toEqual({ ok: true });
-		await expect.poll(() => boards.length).toBe(1);
+		// The ranking comes at once (the feed's beat may send its own first reading beside it, if it lands while the watch reads).
+		await expect.poll(() => boards.length).toBeGreaterThanOrEqual(1);
 		const overview = watchOverview();
 		await overview.ready;
 
