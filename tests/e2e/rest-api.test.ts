@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { api, startHubProcess, tempDir, type HubProcess } from '../harness/hub-process';
 import { startHeadlessVolunteer, nodeCapabilities } from '../../src/lib/headless/headless-volunteer';
 import { referenceEmbeddings } from '../harness/reference';
-import { writeModelFolder } from '../../src/lib/server/models/demo/write-model-folder';
+import { writeModelFolder } from '../../src/lib/demo-models/write-model-folder';
 import { makeJpeg, makePng } from '../harness/images';
 import { encode as encodePng } from 'fast-png';
 

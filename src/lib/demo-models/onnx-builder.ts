@@ -1,6 +1,6 @@
 import onnxProto from 'onnx-proto';
 import type { onnx as O } from 'onnx-proto';
-import { halfArray } from '../../../executor/half';
+import { halfArray } from '../executor/half';
 
 // onnx-proto is CommonJS with a single `onnx` namespace on module.exports, so no named ESM import.
 export const { onnx } = onnxProto;

@@ -6,7 +6,7 @@
  * engine; `Math.log`/`Math.cos` (Box–Muller) are not guaranteed to agree
  * across engines, which would break byte-identical model files.
  */
-import { mulberry32 } from '../../../executor/seeded-random';
+import { mulberry32 } from '../executor/seeded-random';
 
 export interface Random {
 	/** Uniform in [0, 1), 32 bits of resolution. */

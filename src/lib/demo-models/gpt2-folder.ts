@@ -3,7 +3,7 @@ import { buildGpt2Graph } from './gpt2-graph';
 import { GPT2_SIZES, makeGpt2Weights, type Gpt2Dims, type Gpt2Size } from './gpt2-weights';
 import { WEIGHT_STORAGES, type WeightStorage } from './onnx-builder';
 import { DEFAULT_SEED, json, type ModelFolder } from './write-model-folder';
-import { variantFile } from '../../../protocol/variants';
+import { variantFile } from '../protocol/variants';
 
 export interface Gpt2Options {
 	size?: Gpt2Size;
