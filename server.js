@@ -3,6 +3,7 @@
 import { createReadStream, statSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 // The API enforces its own body limit with a JSON error; adapter-node's lower default would answer 413 in plain text first.
 process.env.BODY_SIZE_LIMIT ??= 'Infinity';
@@ -38,7 +39,8 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
 	});
 }
 
-const immutable = path.resolve('build/client/_app/immutable');
+// Beside this file, not in the working directory: the hub may be started from any folder.
+const immutable = fileURLToPath(new URL('./build/client/_app/immutable', import.meta.url));
 const types = {
 	'.wasm': 'application/wasm',
 	'.js': 'text/javascript',

@@ -26,7 +26,7 @@ import type { Page } from 'playwright-core';
 import { EmbeddingExecutor } from '../src/lib/executor/embedding-executor';
 import type { OrtRuntime } from '../src/lib/executor/ort-runtime';
 import type { EmbeddingConfig } from '../src/lib/protocol/models';
-import { writeModelFolder } from '../src/lib/server/models/demo/write-model-folder';
+import { writeModelFolder } from '../src/lib/demo-models/write-model-folder';
 import { api, startHubProcess, tempDir } from '../tests/harness/hub-process';
 import { launchChromium } from '../tests/harness/chromium';
 import { crossOriginIsolation } from '../src/lib/server/http/isolation';

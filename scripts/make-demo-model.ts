@@ -9,11 +9,11 @@
 import { statSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { MODEL_SIZES, type ModelSize } from '../src/lib/server/models/demo/bert-weights';
-import { MODEL_LAYOUTS, type ModelLayout } from '../src/lib/server/models/demo/embedding-graph';
-import { DEFAULT_SEED, writeFolder, writeModelFolder } from '../src/lib/server/models/demo/write-model-folder';
-import { buildGpt2Folder } from '../src/lib/server/models/demo/gpt2-folder';
-import { buildImageClassifierFolder, buildTextClassifierFolder } from '../src/lib/server/models/demo/classifier-folders';
+import { MODEL_SIZES, type ModelSize } from '../src/lib/demo-models/bert-weights';
+import { MODEL_LAYOUTS, type ModelLayout } from '../src/lib/demo-models/embedding-graph';
+import { DEFAULT_SEED, writeFolder, writeModelFolder } from '../src/lib/demo-models/write-model-folder';
+import { buildGpt2Folder } from '../src/lib/demo-models/gpt2-folder';
+import { buildImageClassifierFolder, buildTextClassifierFolder } from '../src/lib/demo-models/classifier-folders';
 
 const KINDS = ['embedding', 'text-generation', 'classifier', 'image-classifier'] as const;
 

@@ -1,8 +1,14 @@
 // See https://svelte.dev/docs/kit/types#app.d.ts
+import type { Hub } from '$lib/server/hub';
+
 declare global {
 	namespace App {
 		interface Error {
 			message: string;
+		}
+		interface Locals {
+			/** The hub this process serves (hooks.server.ts): routes reach the database, config and model store through it. */
+			hub: Hub;
 		}
 	}
 }

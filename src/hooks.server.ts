@@ -1,6 +1,7 @@
 import type { Handle, ServerInit } from '@sveltejs/kit';
 import { getHub } from '$lib/server/runtime';
 import { crossOriginIsolation } from '$lib/server/http/isolation';
+import { isApiPath, unmatchedApiPath } from '$lib/server/http/unmatched';
 
 /** Start the hub (database, migrations, demo model) before the first request is served. */
 export const init: ServerInit = async () => {
@@ -8,7 +9,9 @@ export const init: ServerInit = async () => {
 };
 
 export const handle: Handle = async ({ event, resolve }) => {
-	const response = await resolve(event);
+	event.locals.hub = await getHub();
+	// An API client gets JSON for a path no route matched (a malformed id among them), not the error page.
+	const response = event.route.id === null && isApiPath(event.url.pathname) ? unmatchedApiPath(event.url.pathname) : await resolve(event);
 	// The server entry sets these on every response too; here they also cover `vite dev` page responses.
 	for (const [name, value] of Object.entries(crossOriginIsolation)) response.headers.set(name, value);
 	return response;

@@ -12,7 +12,7 @@ import type { OrtRuntime } from '../../src/lib/executor/ort-runtime';
 import { WorkLoop } from '../../src/lib/volunteer/work-loop';
 import type { VolunteerSocket } from '../../src/lib/volunteer/volunteer-socket';
 import { nodeCapabilities } from '../../src/lib/headless/headless-volunteer';
-import { writeModelFolder } from '../../src/lib/server/models/demo/write-model-folder';
+import { writeModelFolder } from '../../src/lib/demo-models/write-model-folder';
 import { percentile } from './stats';
 
 export interface DispatchOptions {

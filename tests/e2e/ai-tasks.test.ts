@@ -14,8 +14,8 @@ import { referenceOutputs, variantOfResultClass } from '../harness/reference';
 import { makeJpeg, makePng } from '../harness/images';
 import type { GenerationOutput, ClassificationOutput } from '../../src/lib/protocol/generation';
 import type { TaskType } from '../../src/lib/protocol/models';
-import { writeFolder } from '../../src/lib/server/models/demo/write-model-folder';
-import { buildMlcTestFolder } from '../../src/lib/server/models/demo/mlc-folder';
+import { writeFolder } from '../../src/lib/demo-models/write-model-folder';
+import { buildMlcTestFolder } from '../../src/lib/demo-models/mlc-folder';
 
 interface TaskRow {
 	state: string;

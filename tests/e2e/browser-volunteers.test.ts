@@ -10,7 +10,7 @@ import type { Browser, Page } from 'playwright-core';
 import { api, startHubProcess, tempDir, type HubProcess } from '../harness/hub-process';
 import { launchChromium } from '../harness/chromium';
 import { maxAbsDiff, nodeReference } from '../harness/reference';
-import { writeModelFolder } from '../../src/lib/server/models/demo/write-model-folder';
+import { writeModelFolder } from '../../src/lib/demo-models/write-model-folder';
 
 const WORDS = 'the quick brown fox jumps over a lazy dog while people read books about science music and history'.split(' ');
 /** Distinct sentences of varied length, so batching and padding are exercised. */

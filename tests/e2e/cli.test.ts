@@ -6,10 +6,10 @@ import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { api, startHubProcess, tempDir, type HubProcess } from '../harness/hub-process';
 import { startHeadlessVolunteer } from '../../src/lib/headless/headless-volunteer';
-import { writeModelFolder } from '../../src/lib/server/models/demo/write-model-folder';
+import { writeModelFolder } from '../../src/lib/demo-models/write-model-folder';
 import type { GenerationOutput } from '../../src/lib/protocol/generation';
 import { startHfTestServer, type HfTestServer } from '../../src/lib/server/models/hf-test-server';
-import { buildTextClassifierFolder } from '../../src/lib/server/models/demo/classifier-folders';
+import { buildTextClassifierFolder } from '../../src/lib/demo-models/classifier-folders';
 import { launchChromium } from '../harness/chromium';
 
 interface Run {

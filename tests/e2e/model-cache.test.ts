@@ -11,7 +11,7 @@ import type { BrowserContext, Page } from 'playwright-core';
 import { api, startHubProcess, tempDir, type HubProcess } from '../harness/hub-process';
 import { launchPersistentChromium } from '../harness/chromium';
 import { activityLog, bytesSent, modelFiles, openVolunteer, runCheckedJob, sentences, type ModelFileView } from '../harness/volunteer-page';
-import { writeModelFolder } from '../../src/lib/server/models/demo/write-model-folder';
+import { writeModelFolder } from '../../src/lib/demo-models/write-model-folder';
 
 const CACHE = 'exostack-models';
 

@@ -7,7 +7,7 @@
  * service worker waits for the running task before it takes over and reloads the page.
  */
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BrowserContext, Page } from 'playwright-core';
@@ -201,7 +201,6 @@ function newVersionOfBuild(): string {
 	mkdirSync(dir, { recursive: true });
 	execFileSync('cp', ['-al', 'build', path.join(dir, 'build')]);
 	copyFileSync('server.js', path.join(dir, 'server.js'));
-	symlinkSync(path.resolve('drizzle'), path.join(dir, 'drizzle')); // the migrations, read at start
 	const sw = path.join(dir, 'build/client/sw.js');
 	const source = readFileSync(sw, 'utf8');
 	rmSync(sw); // break the hard link before writing

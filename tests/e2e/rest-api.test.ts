@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { api, startHubProcess, tempDir, type HubProcess } from '../harness/hub-process';
 import { startHeadlessVolunteer, nodeCapabilities } from '../../src/lib/headless/headless-volunteer';
 import { referenceEmbeddings } from '../harness/reference';
-import { writeModelFolder } from '../../src/lib/server/models/demo/write-model-folder';
+import { writeModelFolder } from '../../src/lib/demo-models/write-model-folder';
 import { makeJpeg, makePng } from '../harness/images';
 import { encode as encodePng } from 'fast-png';
 
@@ -256,6 +256,27 @@ describe('submitting a job', () => {
 		const health = await fetch(`${hub.url}/api/health`);
 		expect(health.status).toBe(200);
 		expect(await health.json()).toMatchObject({ ok: true, database: 'pglite' });
+	});
+
+	it('answers JSON for an API path no route takes, a malformed id of any kind among them; pages keep the error page', async () => {
+		const cases: [string, RequestInit, number, RegExp][] = [
+			['/api/jobs/not-a-uuid/cancel', { method: 'POST' }, 404, /no job "not-a-uuid"/],
+			['/nodes/-bad/heartbeat', { method: 'POST' }, 400, /invalid node id/],
+			['/nodes/-bad/health/detailed', {}, 404, /no live node "-bad"/],
+			['/api/volunteers/-bad', {}, 404, /no volunteer "-bad"/],
+			['/api/no-such-endpoint', {}, 404, /no API endpoint at \/api\/no-such-endpoint/]
+		];
+		for (const [pathname, init, status, message] of cases) {
+			const res = await api(hub, pathname, init);
+			expect(res.status, pathname).toBe(status);
+			expect(res.headers.get('content-type'), pathname).toMatch(/^application\/json/);
+			expect(await res.json(), pathname).toEqual({ error: expect.stringMatching(message) });
+		}
+		for (const pathname of ['/jobs/not-a-uuid', '/volunteers/-bad']) {
+			const page = await fetch(`${hub.url}${pathname}`, { headers: { accept: 'text/html' } });
+			expect(page.status, pathname).toBe(404);
+			expect(page.headers.get('content-type'), pathname).toMatch(/^text\/html/);
+		}
 	});
 });
 

@@ -30,6 +30,8 @@ export interface HubProcessOptions {
 	env?: Record<string, string>;
 	/** Where `node server.js` runs: another copy of the build (an update test serves a second version). */
 	cwd?: string;
+	/** The server entry to run, when it is not the `server.js` in `cwd` (a hub started from another folder). */
+	entry?: string;
 }
 
 export async function freePort(): Promise<number> {
@@ -62,7 +64,11 @@ export async function startHubProcess(opts: HubProcessOptions = {}): Promise<Hub
 	if (opts.databaseUrl) env.DATABASE_URL = opts.databaseUrl;
 	// EXOSTACK_HUB_NODE_ARGS passes node flags to the hub, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile a benchmark's hub.
 	const nodeArgs = process.env.EXOSTACK_HUB_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
-	const child = spawn(process.execPath, [...nodeArgs, 'server.js'], { env, cwd: opts.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+	const child = spawn(process.execPath, [...nodeArgs, opts.entry ?? 'server.js'], {
+		env,
+		cwd: opts.cwd,
+		stdio: ['ignore', 'pipe', 'pipe']
+	});
 	let output = '';
 	child.stdout!.on('data', (d) => (output += d));
 	child.stderr!.on('data', (d) => (output += d));

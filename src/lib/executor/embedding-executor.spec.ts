@@ -3,7 +3,7 @@ import * as ortNode from 'onnxruntime-node';
 import * as ortWeb from 'onnxruntime-web';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EmbeddingConfig } from '../protocol/models';
-import { buildModelFolder, type DemoModelOptions } from '../server/models/demo/write-model-folder';
+import { buildModelFolder, type DemoModelOptions } from '../demo-models/write-model-folder';
 import { EmbeddingExecutor, type EmbeddingModelFiles } from './embedding-executor';
 
 const SENTENCES = [

@@ -2,7 +2,7 @@ import * as ortNode from 'onnxruntime-node';
 import * as ortWeb from 'onnxruntime-web';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GenerationParams } from '../protocol/generation';
-import { buildGpt2Folder } from '../server/models/demo/gpt2-folder';
+import { buildGpt2Folder } from '../demo-models/gpt2-folder';
 import type { OrtRuntime } from './ort-runtime';
 import { TextGenerationExecutor, type GenerationModelFiles } from './text-generation-executor';
 
@@ -124,7 +124,7 @@ describe('TextGenerationExecutor', () => {
 	});
 
 	it('refuses a graph without a KV cache', async () => {
-		const { buildModelFolder } = await import('../server/models/demo/write-model-folder');
+		const { buildModelFolder } = await import('../demo-models/write-model-folder');
 		const encoder = { ...files(), model: buildModelFolder({}).get('onnx/model.onnx')! };
 		await expect(TextGenerationExecutor.create(ortNode as unknown as OrtRuntime, encoder)).rejects.toThrow(/no logits output/);
 	});

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildTokenizerConfig, buildTokenizerJson, buildVocab } from '../server/models/demo/wordpiece-tokenizer';
+import { buildTokenizerConfig, buildTokenizerJson, buildVocab } from '../demo-models/wordpiece-tokenizer';
 import { padBatch, TextTokenizer } from './tokenize';
 
 const JSON_FILE = buildTokenizerJson(buildVocab(2048));

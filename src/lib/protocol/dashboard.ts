@@ -26,8 +26,11 @@ export interface NodeRow {
 	backend: Backend;
 	agent: 'browser' | 'node';
 	power: { source: PowerSource; battery: number | null } | null;
-	/** The owner is using the machine ('active'), or has been idle since this epoch ms; null when not reported. */
-	idle: 'active' | number | null;
+	/**
+	 * The owner is using the machine ('active'), or has been idle since this epoch ms; 'unattended' for
+	 * an agent with no owner at a keyboard (the headless volunteer); null when not reported.
+	 */
+	idle: 'active' | 'unattended' | number | null;
 	/** Tasks leased to it now, and inputs per second over its recent tasks. */
 	tasks: number;
 	throughput: number | null;

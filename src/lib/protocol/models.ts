@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { SHA256 } from './ids';
 
 /** The kinds of work a job can ask for. Only `embedding` runs today; the others arrive with their executors. */
 export const TASK_TYPES = ['embedding', 'text_generation', 'classification', 'image_classification'] as const;
@@ -30,7 +31,7 @@ export type EmbeddingConfig = z.infer<typeof EmbeddingConfig>;
 export const ModelFile = z.object({
 	/** Path inside the model folder, Hugging Face layout: `onnx/model.onnx`, `tokenizer.json`, … */
 	path: z.string().min(1),
-	sha256: z.string().regex(/^[0-9a-f]{64}$/),
+	sha256: z.string().regex(SHA256),
 	size: z.number().int().nonnegative()
 });
 export type ModelFile = z.infer<typeof ModelFile>;

@@ -4,8 +4,9 @@
  * these are the fields ExoStack reads from them, and it ignores others.
  */
 import { z } from 'zod';
+import { NODE_ID, NODE_ID_RULE } from './ids';
 
-export const NodeId = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/, 'letters, digits, dot, dash or underscore, at most 100');
+const NodeId = z.string().regex(NODE_ID, NODE_ID_RULE);
 
 export const NodeRegistration = z.object({
 	id: NodeId,

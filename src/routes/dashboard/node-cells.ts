@@ -13,6 +13,7 @@ export function power(n: NodeRow): string {
 export function idle(n: NodeRow, now: number): string {
 	if (n.idle === null) return 'unknown';
 	if (n.idle === 'active') return 'in use';
+	if (n.idle === 'unattended') return 'unattended';
 	return duration((now - n.idle) / 1000);
 }
 

@@ -1,9 +1,8 @@
-import { getHub } from '$lib/server/runtime';
 import { listModels } from '$lib/server/models/model-queries';
 import { modelVariants } from '$lib/protocol/variants';
+import type { PageServerLoad } from './$types';
 
-export async function load() {
-	const hub = await getHub();
+export const load: PageServerLoad = async ({ locals: { hub } }) => {
 	const models = await listModels(hub.db);
 	return {
 		models: models.map((m) => ({
@@ -15,4 +14,4 @@ export async function load() {
 		})),
 		hfEndpoint: hub.config.huggingFace.endpoint
 	};
-}
+};

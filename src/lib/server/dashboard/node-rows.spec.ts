@@ -80,5 +80,12 @@ describe('node rows for the dashboard', () => {
 			0
 		);
 		expect(nodeRows([active], new Map(), clock)[0]).toMatchObject({ idle: 'active', band: 'none', ready: false });
+		const headless = session(
+			's',
+			'v',
+			{ score: 100, ready: true, idle: { state: 'idle', seconds: 1e9, thresholdSeconds: 300, source: 'none' } },
+			0
+		);
+		expect(nodeRows([headless], new Map(), clock)[0].idle).toBe('unattended');
 	});
 });

@@ -3,7 +3,7 @@ import { tasks, volunteerSessions, volunteers } from '../db/schema';
 import type { Db } from '../db';
 import { bandOf } from '../../readiness/score';
 import type { NodeRow } from '../../protocol/dashboard';
-import { readSensors } from './node-sensors';
+import { readSensors, type NodeSensors } from './node-sensors';
 
 type Session = typeof volunteerSessions.$inferSelect & { name: string | null };
 
@@ -34,8 +34,10 @@ export async function loadLiveNodes(db: Db, staleMs: number) {
 export class IdleClock {
 	private seen = new Map<string, { seconds: number; since: number }>();
 
-	since(sessionId: string, seconds: number | null, now: number): number | null {
-		if (seconds === null) return null;
+	/** The Idle cell: as reported when the owner is active, the node is unattended or it did not say; else when idling began. */
+	cell(sessionId: string, seconds: NodeSensors['idleSeconds'], now: number): NodeRow['idle'] {
+		if (seconds === null || seconds === 'unattended') return seconds;
+		if (seconds === 0) return 'active';
 		const known = this.seen.get(sessionId);
 		if (known && known.seconds === seconds) return known.since;
 		const since = now - seconds * 1000;
@@ -69,7 +71,7 @@ export function nodeRows(sessions: Session[], leased: Map<string, number>, idle:
 			backend: latest.capabilities.backend,
 			agent: latest.capabilities.agent,
 			power: sensors.power,
-			idle: sensors.idleSeconds === 0 ? 'active' : idle.since(latest.id, sensors.idleSeconds, now),
+			idle: idle.cell(latest.id, sensors.idleSeconds, now),
 			tasks: leased.get(id) ?? 0,
 			throughput: throughputs.length ? throughputs.reduce((a, b) => a + b, 0) : null,
 			tasksDone: rows.reduce((n, r) => n + r.tasksDone, 0),

@@ -20,4 +20,9 @@ describe('reading power and idle from what a node reported', () => {
 			idleSeconds: 0
 		});
 	});
+
+	it('calls an agent with no owner at a keyboard unattended, not idle for its nominal 1e9 s', () => {
+		const headless = { state: 'idle' as const, seconds: 1e9, thresholdSeconds: 300, source: 'none' as const };
+		expect(readSensors({ score: 100, ready: true, idle: headless }).idleSeconds).toBe('unattended');
+	});
 });

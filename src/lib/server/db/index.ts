@@ -4,9 +4,9 @@
  * drizzle-kit are applied on open.
  */
 import { mkdirSync } from 'node:fs';
-import path from 'node:path';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import * as schema from './schema';
+import { findMigrations } from './migrations-folder';
 
 export { schema };
 export type Schema = typeof schema;
@@ -26,15 +26,14 @@ export interface DatabaseOptions {
 	url?: string | null;
 	/** PGlite's folder; absent or `memory://` for an in-memory database (tests). */
 	dataDir?: string;
+	/** The drizzle-kit migrations to apply; absent for the committed ones (findMigrations). */
 	migrationsFolder?: string;
 	/** Connections in the PostgreSQL pool. */
 	poolSize?: number;
 }
 
-export const DEFAULT_MIGRATIONS = path.resolve('drizzle');
-
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
-	const migrationsFolder = options.migrationsFolder ?? DEFAULT_MIGRATIONS;
+	const migrationsFolder = options.migrationsFolder ?? findMigrations();
 	return options.url ? openPostgres(options.url, options.poolSize ?? 10, migrationsFolder) : openPglite(options.dataDir, migrationsFolder);
 }
 

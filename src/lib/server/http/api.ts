@@ -19,8 +19,8 @@ export class ApiError extends Error {
 }
 
 /** Wraps a route handler so an ApiError becomes its JSON response and anything else a logged 500. */
-export function withApiErrors(fn: (event: RequestEvent) => Promise<Response>) {
-	return async (event: RequestEvent): Promise<Response> => {
+export function withApiErrors<E extends RequestEvent>(fn: (event: E) => Promise<Response>) {
+	return async (event: E): Promise<Response> => {
 		try {
 			return await fn(event);
 		} catch (e) {

@@ -2,8 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdir, open, rename, stat, unlink, copyFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-
-const SHA256 = /^[0-9a-f]{64}$/;
+import { SHA256 } from '../../protocol/ids';
 
 /**
  * Model files stored by their sha256. Content addressing makes a file's URL mean one thing forever,

@@ -5,9 +5,9 @@ import type { TaskType } from '../../protocol/models';
 import type { BlobStore } from './blob-store';
 import { getModel } from './model-queries';
 import { importModelFolder } from './import-model';
-import { buildModelFolder, writeFolder, type ModelFolder } from './demo/write-model-folder';
-import { buildGpt2Folder } from './demo/gpt2-folder';
-import { buildImageClassifierFolder, buildTextClassifierFolder } from './demo/classifier-folders';
+import { buildModelFolder, writeFolder, type ModelFolder } from '../../demo-models/write-model-folder';
+import { buildGpt2Folder } from '../../demo-models/gpt2-folder';
+import { buildImageClassifierFolder, buildTextClassifierFolder } from '../../demo-models/classifier-folders';
 
 /** The demo embedding model every fresh hub has, so a new user can submit a job at once. */
 export const DEMO_EMBEDDING_MODEL = 'demo-embedding';

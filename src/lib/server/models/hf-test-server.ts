@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
-import type { ModelFolder } from './demo/write-model-folder';
+import type { ModelFolder } from '../../demo-models/write-model-folder';
 
 export interface HfTestServer {
 	url: string;

@@ -1,6 +1,6 @@
 import onnxProto from 'onnx-proto';
 import { describe, expect, it } from 'vitest';
-import { buildModelFolder } from './demo/write-model-folder';
+import { buildModelFolder } from '../../demo-models/write-model-folder';
 import { readGraphIo } from './onnx-graph-io';
 
 const { onnx } = onnxProto;

@@ -4,9 +4,9 @@ import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EmbeddingExecutor } from '../../executor/embedding-executor';
-import { writeFolder, writeModelFolder } from './demo/write-model-folder';
-import { buildGpt2Folder } from './demo/gpt2-folder';
-import { buildImageClassifierFolder, buildTextClassifierFolder } from './demo/classifier-folders';
+import { writeFolder, writeModelFolder } from '../../demo-models/write-model-folder';
+import { buildGpt2Folder } from '../../demo-models/gpt2-folder';
+import { buildImageClassifierFolder, buildTextClassifierFolder } from '../../demo-models/classifier-folders';
 import { readHfFolder, type HfFolder } from './read-hf-folder';
 
 let root: string;

@@ -21,8 +21,8 @@ import type { VolunteerSocket } from '../../volunteer/volunteer-socket';
 import type { Capabilities, Readiness, VolunteerMode } from '../../protocol/volunteer';
 import type { GenerationOutput } from '../../protocol/generation';
 import { listJobTasks } from '../scheduler/list-jobs';
-import { writeFolder } from '../models/demo/write-model-folder';
-import { buildMlcTestFolder } from '../models/demo/mlc-folder';
+import { writeFolder } from '../../demo-models/write-model-folder';
+import { buildMlcTestFolder } from '../../demo-models/mlc-folder';
 import { importModelFolder } from '../models/import-model';
 import { awayReport } from '../../readiness/testing';
 

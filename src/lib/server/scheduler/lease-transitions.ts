@@ -13,9 +13,20 @@ export const endLease = {
 export interface FailurePolicy {
 	/** A task whose failures reach this is dead. */
 	maxFailures: number;
-	/** The first retry waits this long; each further one twice as long. */
+	/** The first retry waits this long; each further one twice as long, up to MAX_BACKOFF_MS. */
 	backoffMs: number;
 }
+
+/**
+ * The longest a failed task waits before it is leased again (a longer configured first wait is kept).
+ * Unbounded doubling outgrew any job (the 21st retry of a 1 s back-off waited 12 days) and, from the
+ * 44th, PostgreSQL's interval range: the update that counts the failure threw, so the task stayed
+ * leased, and the reaper's batch update failed for every expired lease with it. An hour still spaces
+ * out a task that keeps failing, and lets its job finish soon after the cause is fixed.
+ */
+export const MAX_BACKOFF_MS = 3_600_000;
+/** Past this many doublings every back-off is at the cap; stopping there keeps power() finite. */
+const MAX_DOUBLINGS = 32;
 
 /**
  * The update that counts one failed attempt: back to the queue after an exponential back-off,
@@ -30,7 +41,7 @@ export function failedAttempt(policy: FailurePolicy, error: string | SQL) {
 		state: sql`case when ${dead} then 'dead' else 'queued' end`,
 		failures: sql`${tasks.failures} + 1`,
 		lastError: typeof error === 'string' ? error.slice(0, 2000) : error,
-		availableAt: sql`now() + ${policy.backoffMs} * power(2, ${tasks.failures}) * interval '1 millisecond'`,
+		availableAt: sql`now() + least(${policy.backoffMs} * power(2, least(${tasks.failures}, ${MAX_DOUBLINGS})), ${Math.max(policy.backoffMs, MAX_BACKOFF_MS)}) * interval '1 millisecond'`,
 		finishedAt: sql`case when ${dead} then now() else null end`
 	};
 }

@@ -1,8 +1,5 @@
 import { json } from '@sveltejs/kit';
-import { getHub } from '$lib/server/runtime';
+import type { RequestHandler } from './$types';
 
 /** Liveness for load balancers and start-up scripts: answers once the hub has started. */
-export async function GET() {
-	const hub = await getHub();
-	return json({ ok: true, hub: hub.id, database: hub.database.kind });
-}
+export const GET: RequestHandler = ({ locals: { hub } }) => json({ ok: true, hub: hub.id, database: hub.database.kind });

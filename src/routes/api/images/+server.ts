@@ -1,7 +1,7 @@
 import { json } from '@sveltejs/kit';
-import { getHub } from '$lib/server/runtime';
 import { ApiError, readBytes, requireToken, withApiErrors } from '$lib/server/http/api';
 import { checkImage, ImageRejected, storeImage, type StoredImage } from '$lib/server/images/store-image';
+import type { RequestHandler } from './$types';
 
 /** Images per multipart upload: enough for a form's batch, small enough to check in one request. */
 const MAX_FILES = 100;
@@ -11,8 +11,7 @@ const MAX_FILES = 100;
  * or multipart/form-data with files. Answers `{images: [{sha256, ref, type, size, width, height}]}`;
  * a job names each image by its `ref` (`sha256:<digest>`). Nothing is stored unless every image passes.
  */
-export const POST = withApiErrors(async ({ request }) => {
-	const hub = await getHub();
+export const POST: RequestHandler = withApiErrors(async ({ request, locals: { hub } }) => {
 	requireToken(hub, request);
 	const type = request.headers.get('content-type') ?? '';
 	const { maxBytes } = hub.config.images;

@@ -1,1 +1,37 @@
-export { submit as POST, list as GET } from '$lib/server/http/job-routes';
+/** Jobs: submit one (also at the seed's POST /tasks/submit), and list recent ones. */
+import { json } from '@sveltejs/kit';
+import { submissionSchema } from '$lib/protocol/jobs';
+import { ApiError, readJson, requireToken, withApiErrors } from '$lib/server/http/api';
+import { isStoredImage } from '$lib/server/images/store-image';
+import { submitJob } from '$lib/server/scheduler/submit-job';
+import { listJobs } from '$lib/server/scheduler/list-jobs';
+import type { RequestHandler } from './$types';
+
+export const POST: RequestHandler = withApiErrors(async ({ request, url, locals: { hub } }) => {
+	requireToken(hub, request);
+	const submission = await readJson(request, submissionSchema(hub.config.limits), hub.config.limits.maxBodyBytes);
+	const outcome = await submitJob(hub.db, submission, hub.config.chunkSize, (sha) => isStoredImage(hub.blobs, sha));
+	if (!outcome.ok) throw new ApiError(outcome.status, outcome.error);
+	hub.notify.workAvailable();
+	const location = new URL(`/api/jobs/${outcome.id}`, url).pathname;
+	return json({ task_id: outcome.id, status: 'queued' }, { status: 201, headers: { location } });
+});
+
+export const GET: RequestHandler = withApiErrors(async ({ url, locals: { hub } }) => {
+	const limit = Math.min(Math.max(Number(url.searchParams.get('limit') ?? 50) || 50, 1), 500);
+	const beforeParam = url.searchParams.get('before');
+	const before = beforeParam ? new Date(beforeParam) : undefined;
+	if (before && Number.isNaN(before.getTime())) throw new ApiError(400, 'before must be an ISO date');
+	const rows = await listJobs(hub.db, limit, before);
+	return json(
+		rows.map((j) => ({
+			task_id: j.id,
+			task_type: j.taskType,
+			model: j.modelId,
+			status: j.status,
+			inputs: j.totalInputs,
+			created_at: j.createdAt.toISOString(),
+			finished_at: j.finishedAt?.toISOString() ?? null
+		}))
+	);
+});

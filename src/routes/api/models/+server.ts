@@ -1,16 +1,15 @@
 import { json } from '@sveltejs/kit';
 import path from 'node:path';
 import { z } from 'zod';
-import { getHub } from '$lib/server/runtime';
 import { ApiError, readJson, requireToken, withApiErrors } from '$lib/server/http/api';
 import { modelView } from '$lib/server/http/model-views';
 import { listModels } from '$lib/server/models/model-queries';
 import { importHfRepo, importModelFolder } from '$lib/server/models/import-model';
 import { TaskType } from '$lib/protocol/models';
 import { forgetWebLlmModels } from '$lib/server/models/web-llm-gating';
+import type { RequestHandler } from './$types';
 
-export const GET = withApiErrors(async () => {
-	const hub = await getHub();
+export const GET: RequestHandler = withApiErrors(async ({ locals: { hub } }) => {
 	return json((await listModels(hub.db)).map(modelView));
 });
 
@@ -31,8 +30,7 @@ const ImportRequest = z.union([
 ]);
 
 /** Imports (or replaces) a model from a folder on the hub's disk or a Hugging Face repository. Needs the API token. */
-export const POST = withApiErrors(async ({ request }) => {
-	const hub = await getHub();
+export const POST: RequestHandler = withApiErrors(async ({ request, locals: { hub } }) => {
 	requireToken(hub, request);
 	const body = await readJson(request, ImportRequest, 64 * 1024);
 	const from = 'path' in body ? body.path : `${body.hf} from ${hub.config.huggingFace.endpoint}`;

@@ -1,1 +1,2 @@
-export { listNodes as GET } from '$lib/server/http/node-routes';
+// The seed's path for the connected volunteers: the same handler as GET /api/nodes.
+export { GET } from '../../api/nodes/+server';

@@ -1,1 +1,0 @@
-export { tasksOfJob as GET } from '$lib/server/http/job-routes';

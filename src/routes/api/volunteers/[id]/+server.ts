@@ -1,1 +1,0 @@
-export { showVolunteer as GET } from '$lib/server/http/volunteer-routes';

@@ -1,1 +1,0 @@
-export { showCreditHistory as GET } from '$lib/server/http/profile-routes';

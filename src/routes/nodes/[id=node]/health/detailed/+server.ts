@@ -1,0 +1,22 @@
+import { json } from '@sveltejs/kit';
+import { leaseGate } from '$lib/readiness/lease-gate';
+import { ApiError, withApiErrors } from '$lib/server/http/api';
+import { liveSessions } from '$lib/server/volunteers/sessions';
+import { nodeViews } from '$lib/server/volunteers/node-views';
+import type { RequestHandler } from './$types';
+
+/** One node in detail: the list's view plus why it is (not) ready and what its power tier allows. */
+export const GET: RequestHandler = withApiErrors(async ({ params: { id }, locals: { hub } }) => {
+	const sessions = (await liveSessions(hub.db, hub.config.heartbeatMs * 3)).filter((s) => s.volunteerId === id);
+	const [view] = nodeViews(sessions);
+	if (!view) throw new ApiError(404, `no live node "${id}"`);
+	const latest = sessions.reduce((a, b) => (b.connectedAt > a.connectedAt ? b : a));
+	const gate = leaseGate(latest.mode, latest.readiness, hub.config.readinessThreshold, latest.readyForAi);
+	return json({
+		...view,
+		readiness_threshold: hub.config.readinessThreshold,
+		blockers: gate.blockers,
+		limits: { max_concurrent_tasks: gate.maxLeases, max_model_cost: Number.isFinite(gate.maxCost) ? gate.maxCost : null },
+		capabilities: latest.capabilities
+	});
+});

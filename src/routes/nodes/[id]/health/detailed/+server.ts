@@ -1,1 +1,0 @@
-export { healthDetailed as GET } from '$lib/server/http/seed-node-routes';

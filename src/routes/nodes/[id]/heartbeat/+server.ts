@@ -1,1 +1,0 @@
-export { heartbeat as POST } from '$lib/server/http/seed-node-routes';

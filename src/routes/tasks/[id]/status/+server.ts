@@ -1,1 +1,0 @@
-export { status as GET } from '$lib/server/http/job-routes';
