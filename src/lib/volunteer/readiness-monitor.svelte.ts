@@ -2,7 +2,7 @@
  * The volunteer's readiness, live: the sensors, the owner's settings and mode, through the pure
  * assessment (src/lib/readiness/) with its hysteresis. It re-assesses on every sensor event (so the
  * owner's return is seen at once, not at the next tick) and once a second (for durations: idle time,
- * the resume delay). `changed` is told when anything the hub gates on changes; the volunteer then
+ * the resume delay), on the volunteer's clock: a hidden tab's own timers would see them a minute late. `changed` is told when anything the hub gates on changes; the volunteer then
  * reports at once instead of at its next heartbeat.
  */
 import { assessReadiness, type Assessment, type ReadinessMemory } from '$lib/readiness/hysteresis';
@@ -13,6 +13,7 @@ import { IdleSensor } from './sensors/idle-sensor';
 import { PressureSensor } from './sensors/pressure-sensor';
 import { VisibilitySensor } from './sensors/visibility-sensor';
 import { withinHours, type VolunteerSettings } from './settings';
+import type { Clock } from './clock';
 
 export class ReadinessMonitor {
 	assessment = $state<Assessment | null>(null);
@@ -23,7 +24,7 @@ export class ReadinessMonitor {
 	/** Bumped on every assessment so the panel re-reads the sensors. */
 	tick = $state(0);
 	private memory: ReadinessMemory | null = null;
-	private timer: ReturnType<typeof setInterval> | null = null;
+	private stopTick: (() => void) | null = null;
 
 	constructor(
 		private readonly settings: () => VolunteerSettings,
@@ -33,16 +34,16 @@ export class ReadinessMonitor {
 		this.idle = new IdleSensor(this.visibility, () => this.settings().idleDuration);
 	}
 
-	async start() {
+	async start(clock: Clock) {
 		const update = () => this.update();
 		this.visibility.start(update);
 		await Promise.all([this.idle.start(update), this.battery.start(update), this.pressure.start(update)]);
 		this.update();
-		this.timer = setInterval(update, 1000);
+		this.stopTick = clock.every(1000, update);
 	}
 
 	stop() {
-		if (this.timer) clearInterval(this.timer);
+		this.stopTick?.();
 		for (const s of [this.visibility, this.idle, this.battery, this.pressure]) s.stop();
 	}
 

@@ -19,6 +19,7 @@ import { dutyCycleFor, threadsFor } from '$lib/readiness/power-tiers';
 import { weightsMb } from '$lib/readiness/task-weights';
 import { WorkLoop, type ConnectionState } from './work-loop';
 import type { VolunteerSocket } from './volunteer-socket';
+import { WorkerClock } from './worker-clock';
 
 /** The activity log's time of day, in the owner's locale. */
 const clock = new Intl.DateTimeFormat(undefined, { timeStyle: 'medium' });
@@ -58,6 +59,8 @@ export class Volunteer {
 	);
 
 	private client: InferenceClient | null = null;
+	/** The timers that keep leases alive and work flowing tick in a worker: a hidden tab's own are throttled. */
+	private clock: WorkerClock | null = null;
 	private loop: WorkLoop | null = null;
 	private socket: VolunteerSocket | null = null;
 	/** Removes the window listeners on stop: a page navigated away from must not reconnect a closed socket. */
@@ -92,7 +95,8 @@ export class Volunteer {
 	async start() {
 		this.settings = await loadSettings(this.query);
 		this.mode = this.settings.mode;
-		await this.monitor.start();
+		const clock = (this.clock = new WorkerClock());
+		await this.monitor.start(clock);
 		this.watchNetwork();
 		void this.storage.init();
 		let capabilities: Capabilities;
@@ -159,7 +163,8 @@ export class Volunteer {
 				progress: (lease, done) => this.show(lease, done),
 				taskEnded: (lease, outcome) => this.ended(lease, outcome),
 				log: (line) => this.note(line)
-			}
+			},
+			{ clock }
 		);
 		this.loop.start();
 	}
@@ -170,6 +175,7 @@ export class Volunteer {
 		this.loop?.stop();
 		this.socket?.close();
 		this.client?.terminate();
+		this.clock?.stop();
 	}
 
 	setMode(mode: VolunteerMode) {
