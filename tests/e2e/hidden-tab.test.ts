@@ -105,17 +105,22 @@ describe('a hidden volunteer tab', () => {
 		const cdp = await page.context().newCDPSession(page);
 		await cdp.send('Emulation.setPressureSourceOverrideEnabled', { enabled: true, source: 'cpu' });
 		await cdp.send('Emulation.setPressureStateOverride', { source: 'cpu', state: 'nominal' });
-		// At 5 % of the CPU each task outlasts a lease several times over.
+		// 5 % of the CPU: tasks that outlast a lease need few inputs.
 		await page.goto(`${hub.url}/volunteer?mode=always&idle_duration=2&resume_delay=0&max_tasks=1&max_cpu=5`);
 		await waitConnected(page);
 		const volunteerId = await page.getByTestId('volunteer-id').textContent();
 		// A tab hidden this long has run tasks before: its model is loaded (loading sends no progress to renew a lease by).
-		await waitForJob(hub, await submitJob(hub, 'demo-embedding', sentences(8), 8), 60_000);
+		// The second of two tasks shows the tab's pace with the model loaded, on this machine as it is now.
+		const warmUp = await submitJob(hub, 'demo-embedding', sentences(2 * 32, 3, 24), 32);
+		await waitForJob(hub, warmUp, 60_000);
+		const paced = ((await (await api(hub, `/api/jobs/${warmUp}/tasks`)).json()) as TaskRow[])[1];
+		// Tasks of about two leases each: only renewals keep them.
+		const perTask = Math.min(3000, Math.ceil((2 * LEASE_S * 1000 * 32) / paced.duration_ms!));
 		// Auto mode without Idle Detection: the owner counts as away once the tab is hidden and untouched for idle_duration.
 		await page.getByRole('button', { name: 'auto' }).click();
 
-		// Three tasks, each longer than a lease (so kept only by renewals); another volunteer holds one of them.
-		const id = await submitJob(hub, 'demo-embedding', sentences(3 * 600, 9, 24), 600);
+		// Three such tasks; another volunteer holds one of them.
+		const id = await submitJob(hub, 'demo-embedding', sentences(3 * perTask, 9, 24), perTask);
 		const other = await otherVolunteer(hub);
 		try {
 			await other.take();
@@ -129,7 +134,7 @@ describe('a hidden volunteer tab', () => {
 			await expect.poll(async () => (await leasedByTab()).length, { timeout: 15_000, interval: 100 }).toBeGreaterThan(0);
 			const started = Date.now() - hidden;
 			// Task after task until only the other volunteer's is left, every lease kept to the end.
-			await expect.poll(async () => (await tasks()).filter((t) => t.state === 'done').length, { timeout: 60_000, interval: 200 }).toBe(2);
+			await expect.poll(async () => (await tasks()).filter((t) => t.state === 'done').length, { timeout: 120_000, interval: 200 }).toBe(2);
 			const ranAll = Date.now() - hidden;
 			await expect.poll(() => page.getByTestId('current-task').count(), { timeout: 5000 }).toBe(0);
 
@@ -145,7 +150,7 @@ describe('a hidden volunteer tab', () => {
 			const nodes = (await (await api(hub, '/nodes/ai-readiness')).json()) as { node_id: string; idle_state: { idle_seconds: number } }[];
 			const heard = nodes.find((n) => n.node_id === volunteerId)!.idle_state.idle_seconds;
 			console.log(
-				`hidden tab: started ${started} ms after hiding, ran its 2 tasks by ${ranAll} ms, took the failed task ` +
+				`hidden tab: started ${started} ms after hiding, ran its 2 tasks (${perTask} inputs each) by ${ranAll} ms, took the failed task ` +
 					`${pickedUp} ms after the failure; the hub last heard idle ${heard} s at ${sinceHidden.toFixed(1)} s hidden`
 			);
 			expect(started).toBeLessThan(10_000);
