@@ -1,4 +1,5 @@
 import { sveltekit } from '@sveltejs/kit/vite';
+import { playwright } from '@vitest/browser-playwright';
 import { pwa } from './pwa.config.ts';
 import type { Plugin } from 'vite';
 import { defineConfig } from 'vitest/config';
@@ -7,7 +8,8 @@ import { defineConfig } from 'vitest/config';
 function realtimeInDev(): Plugin {
 	return {
 		name: 'exostack-realtime',
-		apply: 'serve',
+		// Not under vitest: its browser project serves the specs from a dev server, which needs no hub.
+		apply: (_, env) => env.command === 'serve' && !process.env.VITEST,
 		async configureServer(server) {
 			if (!server.httpServer) return;
 			const { runtime } = await server.ssrLoadModule('/src/lib/server/runtime.ts');
@@ -32,7 +34,31 @@ export default defineConfig({
 		projects: [
 			{
 				extends: true,
-				test: { name: 'unit', include: ['src/**/*.spec.ts'], environment: 'node', testTimeout: 60_000, hookTimeout: 60_000 }
+				test: {
+					name: 'unit',
+					include: ['src/**/*.spec.ts'],
+					exclude: ['src/**/*.svelte.spec.ts'],
+					environment: 'node',
+					testTimeout: 60_000,
+					hookTimeout: 60_000
+				}
+			},
+			{
+				// The page's state classes (*.svelte.ts) in real Chromium: their runes, and the browser APIs they read.
+				extends: true,
+				test: {
+					name: 'browser',
+					include: ['src/**/*.svelte.spec.ts'],
+					browser: {
+						enabled: true,
+						headless: true,
+						// Debian's Chromium (playwright cannot download its own here); CHROMIUM_PATH overrides it, as in tests/harness/chromium.ts.
+						provider: playwright({
+							launchOptions: { executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu'] }
+						}),
+						instances: [{ browser: 'chromium' }]
+					}
+				}
 			},
 			{
 				// Type tests (`*.test-d.ts`, the protocol's among them): checked by the compiler, never run. In the

@@ -2,13 +2,22 @@
 const KEY = 'exostack:api-token';
 
 export class ApiTokenField {
-	value = $state('');
+	#value = $state('');
 
 	constructor() {
-		if (typeof localStorage !== 'undefined') this.value = localStorage.getItem(KEY) ?? '';
+		if (typeof localStorage !== 'undefined') this.#value = localStorage.getItem(KEY) ?? '';
 	}
 
+	/** What the person typed (the input binds to it). */
+	get value() {
+		return this.#value;
+	}
+	set value(typed: string) {
+		this.#value = typed;
+	}
+
+	/** Keeps the token for the next visit: called once the hub accepted it. */
 	remember() {
-		localStorage.setItem(KEY, this.value.trim());
+		localStorage.setItem(KEY, this.#value.trim());
 	}
 }

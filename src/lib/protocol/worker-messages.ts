@@ -46,3 +46,11 @@ export type FromWorker =
 	/** `partial`: outputs of the inputs finished before an abort, kept as a checkpoint. */
 	| { type: 'error'; id: number; message: string; aborted: boolean; partial?: unknown[] }
 	| { type: 'files'; event: FileEvent | null; cache?: ModelCacheStats | null };
+
+/**
+ * The page and its clock worker (src/lib/worker/clock.worker.ts): timers that keep leases alive and work
+ * flowing, run where a hidden tab's throttling does not reach. `id` names a timer, chosen by the page.
+ */
+export type ToClock = { type: 'after' | 'every'; id: number; ms: number } | { type: 'cancel'; id: number };
+
+export type FromClock = { type: 'fire'; id: number };

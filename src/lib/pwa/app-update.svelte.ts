@@ -13,36 +13,44 @@ export type UpdateState = 'unsupported' | 'registering' | 'ready' | 'waiting' | 
 const CHECK_EVERY_MS = 30 * 60_000;
 
 export class AppUpdate {
-	state = $state<UpdateState>('registering');
-	/** Whether a service worker serves this page (false on the first visit until it is claimed). */
-	controlled = $state(false);
+	#state = $state<UpdateState>('registering');
+	#controlled = $state(false);
 	private wb: Workbox | null = null;
 	private guard: (() => Promise<void>) | null = null;
 	/** A newer worker already controls this page (another tab let it in): only the reload is left. */
 	private updatedInControl = false;
 	private reloading = false;
 
+	get state(): UpdateState {
+		return this.#state;
+	}
+
+	/** Whether a service worker serves this page (false on the first visit until it is claimed). */
+	get controlled() {
+		return this.#controlled;
+	}
+
 	register(url = '/sw.js') {
 		if (this.wb) return;
 		// `vite dev` builds no service worker (and one would only get in the way of hot reloading).
 		if (dev || !('serviceWorker' in navigator)) {
-			this.state = 'unsupported'; // an insecure origin (plain http off localhost) or a browser without it
+			this.#state = 'unsupported'; // an insecure origin (plain http off localhost) or a browser without it
 			return;
 		}
-		this.controlled = navigator.serviceWorker.controller !== null;
+		this.#controlled = navigator.serviceWorker.controller !== null;
 		this.wb = new Workbox(url, { scope: '/' });
 		this.wb.addEventListener('waiting', () => void this.whenReady());
 		this.wb.addEventListener('controlling', (event) => {
-			this.controlled = true;
-			if (this.state === 'updating') return this.reload();
+			this.#controlled = true;
+			if (this.#state === 'updating') return this.reload();
 			if (event.isUpdate) {
 				this.updatedInControl = true;
 				void this.whenReady();
 			}
 		});
 		this.wb.register().then(
-			() => (this.state = this.state === 'registering' ? 'ready' : this.state),
-			() => (this.state = 'failed')
+			() => (this.#state = this.#state === 'registering' ? 'ready' : this.#state),
+			() => (this.#state = 'failed')
 		);
 		setInterval(() => this.check(), CHECK_EVERY_MS);
 	}
@@ -72,21 +80,21 @@ export class AppUpdate {
 	/** What must happen before this page may be replaced (finishing a task); null: ask the user. */
 	setGuard(guard: (() => Promise<void>) | null) {
 		this.guard = guard;
-		if (guard && this.state === 'waiting') void this.whenReady();
+		if (guard && this.#state === 'waiting') void this.whenReady();
 	}
 
 	/** Lets the new version in and reloads into it (the reload button, or the guard once it is done). */
 	apply() {
-		this.state = 'updating';
+		this.#state = 'updating';
 		if (this.updatedInControl) return this.reload();
 		this.wb?.messageSkipWaiting(); // 'controlling' follows, and reloads
 	}
 
 	private async whenReady() {
-		if (this.state === 'finishing' || this.state === 'updating') return;
-		this.state = 'waiting';
+		if (this.#state === 'finishing' || this.#state === 'updating') return;
+		this.#state = 'waiting';
 		if (!this.guard) return;
-		this.state = 'finishing';
+		this.#state = 'finishing';
 		await this.guard();
 		this.apply();
 	}

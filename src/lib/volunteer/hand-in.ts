@@ -7,7 +7,7 @@ import type { TaskLease } from '../protocol/events';
 import type { Backend } from '../protocol/volunteer';
 import type { ModelVariant } from '../protocol/variants';
 import { isAbort, PartialAbort } from '../executor/slices';
-import type { VolunteerSocket } from './volunteer-socket';
+import type { LoopSocket } from './volunteer-socket';
 
 export interface Computed {
 	outputs: unknown[];
@@ -24,7 +24,7 @@ export interface TaskEnd {
 	line: string;
 }
 
-export async function handIn(socket: VolunteerSocket, ackMs: number, lease: TaskLease, c: Computed): Promise<TaskEnd> {
+export async function handIn(socket: LoopSocket, ackMs: number, lease: TaskLease, c: Computed): Promise<TaskEnd> {
 	const payload = {
 		taskId: lease.taskId,
 		leaseToken: lease.leaseToken,
@@ -50,7 +50,7 @@ export async function handIn(socket: VolunteerSocket, ackMs: number, lease: Task
  * Stopped on purpose: release the lease so it moves on now, handing in the finished inputs as a
  * checkpoint so none of that work is lost. Failed: report it, so the hub counts it.
  */
-export function giveBack(socket: VolunteerSocket, lease: TaskLease, e: Error): TaskEnd {
+export function giveBack(socket: LoopSocket, lease: TaskLease, e: Error): TaskEnd {
 	const ids = { taskId: lease.taskId, leaseToken: lease.leaseToken };
 	const finished = e instanceof PartialAbort ? e.outputs : [];
 	if (isAbort(e)) {

@@ -5,15 +5,17 @@
  * stops taking work, so a pause or a yield never strands a task until its lease expires.
  */
 import type { TaskLease } from '../protocol/events';
-import type { VolunteerSocket } from './volunteer-socket';
+import type { Clock } from './clock';
+import type { LoopSocket } from './volunteer-socket';
 
 export class LeaseReserve {
 	/** `since`: when the lease was issued or last renewed. */
 	private held: { lease: TaskLease; since: number }[] = [];
 
 	constructor(
-		private readonly socket: VolunteerSocket,
-		private readonly renewMs: number
+		private readonly socket: LoopSocket,
+		private readonly renewMs: number,
+		private readonly clock: Clock
 	) {}
 
 	get size() {
@@ -21,7 +23,7 @@ export class LeaseReserve {
 	}
 
 	add(leases: TaskLease[]) {
-		this.held.push(...leases.map((lease) => ({ lease, since: Date.now() })));
+		this.held.push(...leases.map((lease) => ({ lease, since: this.clock.now() })));
 	}
 
 	take(): TaskLease | undefined {
@@ -42,8 +44,9 @@ export class LeaseReserve {
 
 	/** Renews the leases that have waited `renewMs`; one the hub no longer gives this volunteer is dropped. */
 	renew() {
-		for (const r of this.held.filter((r) => Date.now() - r.since >= this.renewMs)) {
-			r.since = Date.now();
+		const now = this.clock.now();
+		for (const r of this.held.filter((r) => now - r.since >= this.renewMs)) {
+			r.since = now;
 			const { taskId, leaseToken } = r.lease;
 			this.socket.emit('task:progress', { taskId, leaseToken, done: 0 }, (reply) => {
 				if (!reply.ok) this.held = this.held.filter((x) => x !== r);

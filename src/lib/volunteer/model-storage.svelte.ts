@@ -6,33 +6,56 @@
 import type { FileEvent, ModelCacheStats } from '$lib/protocol/worker-messages';
 
 export class ModelStorage {
+	#cache = $state<ModelCacheStats | null | undefined>(undefined);
+	#download = $state<{ path: string; received: number; total: number } | null>(null);
+	#usage = $state<number | null>(null);
+	#quota = $state<number | null>(null);
+	#persisted = $state<boolean | null>(null);
+
 	/** undefined until the worker reports; null when this origin has no Cache Storage (plain http). */
-	cache = $state<ModelCacheStats | null | undefined>(undefined);
-	download = $state<{ path: string; received: number; total: number } | null>(null);
-	usage = $state<number | null>(null);
-	quota = $state<number | null>(null);
-	persisted = $state<boolean | null>(null);
+	get cache() {
+		return this.#cache;
+	}
+
+	/** The model file being downloaded now, if any. */
+	get download() {
+		return this.#download;
+	}
+
+	/** Bytes this site stores, as the browser estimates them; null when it will not say. */
+	get usage() {
+		return this.#usage;
+	}
+
+	get quota() {
+		return this.#quota;
+	}
+
+	/** Whether the browser keeps this site's storage under disk pressure; null when it will not say. */
+	get persisted() {
+		return this.#persisted;
+	}
 
 	/** Asks the browser to keep this site's storage (models are large; re-downloading them is the cost of eviction). */
 	async init(): Promise<void> {
 		const storage = navigator.storage;
 		if (!storage?.persisted) return;
-		this.persisted = (await storage.persisted().catch(() => false)) || (await storage.persist().catch(() => false));
+		this.#persisted = (await storage.persisted().catch(() => false)) || (await storage.persist().catch(() => false));
 		await this.refresh();
 	}
 
 	async refresh(): Promise<void> {
 		const estimate = await navigator.storage?.estimate?.().catch(() => null);
-		this.usage = estimate?.usage ?? null;
-		this.quota = estimate?.quota ?? null;
+		this.#usage = estimate?.usage ?? null;
+		this.#quota = estimate?.quota ?? null;
 	}
 
 	/** Takes in a report from the worker; returns a line for the activity log when the event is worth one. */
 	record(event: FileEvent | null, cache?: ModelCacheStats | null): string | null {
-		if (cache !== undefined) this.cache = cache;
+		if (cache !== undefined) this.#cache = cache;
 		if (!event) return null;
 		if (event.kind === 'download') {
-			this.download = event.received < event.total ? { path: event.path, received: event.received, total: event.total } : null;
+			this.#download = event.received < event.total ? { path: event.path, received: event.received, total: event.total } : null;
 			return event.received === 0 ? `downloading ${event.path} (${formatBytes(event.total)})` : null;
 		}
 		if (event.kind !== 'hit') void this.refresh();

@@ -2,7 +2,7 @@
  * The volunteer's readiness, live: the sensors, the owner's settings and mode, through the pure
  * assessment (src/lib/readiness/) with its hysteresis. It re-assesses on every sensor event (so the
  * owner's return is seen at once, not at the next tick) and once a second (for durations: idle time,
- * the resume delay). `changed` is told when anything the hub gates on changes; the volunteer then
+ * the resume delay), on the volunteer's clock: a hidden tab's own timers would see them a minute late. `changed` is told when anything the hub gates on changes; the volunteer then
  * reports at once instead of at its next heartbeat.
  */
 import { assessReadiness, type Assessment, type ReadinessMemory } from '$lib/readiness/hysteresis';
@@ -13,17 +13,20 @@ import { IdleSensor } from './sensors/idle-sensor';
 import { PressureSensor } from './sensors/pressure-sensor';
 import { VisibilitySensor } from './sensors/visibility-sensor';
 import { withinHours, type VolunteerSettings } from './settings';
+import type { Clock } from './clock';
 
 export class ReadinessMonitor {
-	assessment = $state<Assessment | null>(null);
 	readonly visibility = new VisibilitySensor();
 	readonly idle: IdleSensor;
 	readonly battery = new BatterySensor();
 	readonly pressure = new PressureSensor();
-	/** Bumped on every assessment so the panel re-reads the sensors. */
-	tick = $state(0);
+	#assessment = $state<Assessment | null>(null);
+	/** Bumped on every assessment: the sensors' readings are plain fields, so the panel re-reads them on this. */
+	#tick = $state(0);
+	/** What the hub hears, rebuilt once per assessment (or settings change), not on every read. */
+	readonly #readiness = $derived.by(() => this.report(this.#assessment ?? this.assess().assessed));
 	private memory: ReadinessMemory | null = null;
-	private timer: ReturnType<typeof setInterval> | null = null;
+	private stopTick: (() => void) | null = null;
 
 	constructor(
 		private readonly settings: () => VolunteerSettings,
@@ -33,21 +36,46 @@ export class ReadinessMonitor {
 		this.idle = new IdleSensor(this.visibility, () => this.settings().idleDuration);
 	}
 
-	async start() {
+	/** The latest verdict, its power tier and limits; null until the first assessment. */
+	get assessment(): Assessment | null {
+		return this.#assessment;
+	}
+
+	get tick(): number {
+		return this.#tick;
+	}
+
+	/** What the hub hears: the verdict and the signals behind it, so it can score them itself. */
+	get readiness(): Readiness {
+		return this.#readiness;
+	}
+
+	async start(clock: Clock) {
 		const update = () => this.update();
 		this.visibility.start(update);
 		await Promise.all([this.idle.start(update), this.battery.start(update), this.pressure.start(update)]);
 		this.update();
-		this.timer = setInterval(update, 1000);
+		this.stopTick = clock.every(1000, update);
 	}
 
 	stop() {
-		if (this.timer) clearInterval(this.timer);
+		this.stopTick?.();
 		for (const s of [this.visibility, this.idle, this.battery, this.pressure]) s.stop();
 	}
 
+	/** Assesses the signals now; tells `changed` when what the hub gates on changed. */
+	update(): Assessment {
+		const { assessed, memory } = this.assess();
+		const before = this.#assessment;
+		this.memory = memory;
+		this.#assessment = assessed;
+		this.#tick++;
+		if (!before || before.ready !== assessed.ready || before.tier !== assessed.tier || before.band !== assessed.band) this.changed();
+		return assessed;
+	}
+
 	/** The signals as scored: in `always` mode the owner's presence and pressure are waived (they chose to compute anyway). */
-	signals(): ReadinessSignals {
+	private signals(): ReadinessSignals {
 		const s = this.settings();
 		const idle = this.idle.value;
 		const signals: ReadinessSignals = {
@@ -60,9 +88,17 @@ export class ReadinessMonitor {
 		return this.mode() === 'always' ? waivedForAlways(signals) : signals;
 	}
 
-	/** What the hub hears: the verdict and the signals behind it, so it can score them itself. */
-	report(): Readiness {
-		const a = this.assessment ?? this.update();
+	/** The assessment the signals give now, with the owner's mode and hours; stores nothing. */
+	private assess() {
+		const s = this.settings();
+		const a = assessReadiness(this.signals(), { resumeDelaySeconds: s.resumeDelay }, this.memory, Date.now());
+		const mode = this.mode();
+		if (mode === 'paused') a.blockers.unshift('paused by the owner');
+		if (!withinHours(s.hours)) a.blockers.unshift(`outside the allowed hours (${s.hours?.from}:00–${s.hours?.to}:00)`);
+		return { assessed: { ...a, ready: a.ready && mode !== 'paused' && withinHours(s.hours) }, memory: a.memory };
+	}
+
+	private report(a: Assessment): Readiness {
 		const s = this.settings();
 		const idle = this.idle.value;
 		return {
@@ -75,20 +111,5 @@ export class ReadinessMonitor {
 			tier: a.tier,
 			band: a.band
 		};
-	}
-
-	update(): Assessment {
-		const s = this.settings();
-		const a = assessReadiness(this.signals(), { resumeDelaySeconds: s.resumeDelay }, this.memory, Date.now());
-		const mode = this.mode();
-		if (mode === 'paused') a.blockers.unshift('paused by the owner');
-		if (!withinHours(s.hours)) a.blockers.unshift(`outside the allowed hours (${s.hours?.from}:00–${s.hours?.to}:00)`);
-		const assessed = { ...a, ready: a.ready && mode !== 'paused' && withinHours(s.hours) };
-		const before = this.assessment;
-		this.memory = a.memory;
-		this.assessment = assessed;
-		this.tick++;
-		if (!before || before.ready !== assessed.ready || before.tier !== assessed.tier || before.band !== assessed.band) this.changed();
-		return assessed;
 	}
 }

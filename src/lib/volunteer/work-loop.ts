@@ -2,7 +2,9 @@
  * A volunteer's work loop, shared by the browser tab and the headless volunteer so the two cannot
  * drift: say hello, ask for work when ready, run each task on an executor, hand the result back under
  * its lease token, renew the lease while a long task progresses, give leases back when stopped.
- * It knows neither the DOM nor Node; the caller supplies the socket and the executor.
+ * It knows neither the DOM nor Node; the caller supplies the socket, the executor and the clock its
+ * timers run on (a browser tab's must not be the page's own: see clock.ts). Between timers it is
+ * driven by events: the hub's answers and nudges, and the executor's progress.
  */
 import { RESERVE_LEASES, type HelloPayload, type HelloReply, type TaskLease } from '../protocol/events';
 import type { Backend, Readiness, VolunteerMode } from '../protocol/volunteer';
@@ -11,7 +13,8 @@ import type { ModelVariant } from '../protocol/variants';
 import { TextRelay } from './text-relay';
 import { giveBack, handIn, type TaskEnd } from './hand-in';
 import { LeaseReserve } from './lease-reserve';
-import type { VolunteerSocket } from './volunteer-socket';
+import { systemClock, type Clock } from './clock';
+import type { LoopSocket } from './volunteer-socket';
 
 export type ConnectionState = 'connecting' | 'connected' | 'offline';
 
@@ -65,9 +68,18 @@ export interface WorkLoopOptions {
 	renewMs: number;
 	/** The readiness report (status) is sent this often, and at once when it changes what the hub gates on. */
 	heartbeatMs: number;
+	/** What the heartbeat, the polls and the text relay's batching wait on. */
+	clock: Clock;
 }
 
-export const DEFAULT_LOOP_OPTIONS: WorkLoopOptions = { concurrency: 1, ackMs: 15_000, pollMs: 5_000, renewMs: 5_000, heartbeatMs: 10_000 };
+export const DEFAULT_LOOP_OPTIONS: WorkLoopOptions = {
+	concurrency: 1,
+	ackMs: 15_000,
+	pollMs: 5_000,
+	renewMs: 5_000,
+	heartbeatMs: 10_000,
+	clock: systemClock
+};
 
 export class WorkLoop {
 	private running = new Map<number, { lease: TaskLease; controller: AbortController; lastSlice: boolean }>();
@@ -75,6 +87,7 @@ export class WorkLoop {
 	private connected = false;
 	private stopped = false;
 	private resolveSleep: (() => void) | null = null;
+	private stopHeartbeat: (() => void) | null = null;
 	/** A wake-up that came while the loop was not sleeping (asking for work, say): its next sleep returns at once. */
 	private wakePending = false;
 	/** Set by drain(): no new tasks; the waiters are told when the running ones are done. */
@@ -83,14 +96,14 @@ export class WorkLoop {
 	private readonly options: WorkLoopOptions;
 
 	constructor(
-		private readonly socket: VolunteerSocket,
+		private readonly socket: LoopSocket,
 		private readonly executor: Executor,
 		private readonly host: WorkLoopHost,
 		private readonly listener: WorkLoopListener = {},
 		options: Partial<WorkLoopOptions> = {}
 	) {
 		this.options = { ...DEFAULT_LOOP_OPTIONS, ...options };
-		this.reserve = new LeaseReserve(socket, this.options.renewMs);
+		this.reserve = new LeaseReserve(socket, this.options.renewMs, this.options.clock);
 		socket.on('connect', () => void this.hello());
 		socket.on('disconnect', () => {
 			this.connected = false;
@@ -106,10 +119,8 @@ export class WorkLoop {
 		});
 	}
 
-	private heartbeat: ReturnType<typeof setInterval> | null = null;
-
 	start() {
-		this.heartbeat = setInterval(() => this.report(), this.options.heartbeatMs);
+		this.stopHeartbeat = this.options.clock.every(this.options.heartbeatMs, () => this.report());
 		this.listener.connection?.('connecting');
 		if (this.socket.connected) void this.hello();
 		else this.socket.connect();
@@ -118,7 +129,7 @@ export class WorkLoop {
 
 	/** Stops computing now; running tasks' leases are given back. */
 	stop() {
-		if (this.heartbeat) clearInterval(this.heartbeat);
+		this.stopHeartbeat?.();
 		this.stopped = true;
 		this.abortAll();
 		this.wake();
@@ -230,15 +241,16 @@ export class WorkLoop {
 		const entry = { lease, controller, lastSlice: false };
 		this.running.set(lease.taskId, entry);
 		this.listener.taskStarted?.(lease);
-		let renewedAt = Date.now();
+		const { clock } = this.options;
+		let renewedAt = clock.now();
 		const onProgress = (done: number) => {
 			this.listener.progress?.(lease, done);
-			if (Date.now() - renewedAt < this.options.renewMs) return;
-			renewedAt = Date.now();
+			if (clock.now() - renewedAt < this.options.renewMs) return;
+			renewedAt = clock.now();
 			this.socket.emit('task:progress', { taskId: lease.taskId, leaseToken: lease.leaseToken, done }, () => {});
 		};
 		const ids = { taskId: lease.taskId, leaseToken: lease.leaseToken };
-		const relay = new TextRelay((index, offset, text) => this.socket.emit('task:text', { ...ids, index, offset, text }));
+		const relay = new TextRelay((index, offset, text) => this.socket.emit('task:text', { ...ids, index, offset, text }), clock);
 		try {
 			const onLastSlice = () => {
 				entry.lastSlice = true;
@@ -285,12 +297,12 @@ export class WorkLoop {
 			return Promise.resolve();
 		}
 		return new Promise<void>((resolve) => {
-			const timer = setTimeout(() => {
+			const cancel = this.options.clock.after(ms, () => {
 				this.resolveSleep = null;
 				resolve();
-			}, ms);
+			});
 			this.resolveSleep = () => {
-				clearTimeout(timer);
+				cancel();
 				resolve();
 			};
 		});

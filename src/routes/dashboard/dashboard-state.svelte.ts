@@ -19,52 +19,79 @@ const BY: Record<NodeSort, (a: NodeRow, b: NodeRow) => number> = {
  * the page (one sorted, frozen array: no deep reactivity over 1,000 rows) at most every RENDER_MS.
  */
 export class DashboardState {
-	rows = $state.raw<NodeRow[]>([]);
-	summary = $state.raw<ClusterSummary | null>(null);
-	sort = $state<NodeSort>('readiness');
-	connected = $state(false);
-	/** Ticks once a second so idle durations count up between the hub's reports. */
-	now = $state(Date.now());
+	#rows = $state.raw<NodeRow[]>([]);
+	#summary = $state.raw<ClusterSummary | null>(null);
+	#sort = $state<NodeSort>('readiness');
+	#connected = $state(false);
+	#now = $state(Date.now());
+	/** From the rows, not the summary: the summary comes once a second, nodes a few times. */
+	readonly #readyNodes = $derived(this.#rows.filter((r) => r.ready).length);
+	readonly #tasksRunning = $derived(this.#rows.reduce((n, r) => n + r.tasks, 0));
+	readonly #throughputNow = $derived.by(() => {
+		const t = this.#summary?.throughput ?? [];
+		if (t.length < 2 || !this.#summary) return 0;
+		const [start, current] = t[t.length - 1];
+		const filled = Math.min(1, Math.max(0, (this.#summary.at - start) / (start - t[t.length - 2][0])));
+		return current + t[t.length - 2][1] * (1 - filled);
+	});
 	// eslint-disable-next-line svelte/prefer-svelte-reactivity -- plain on purpose: rows are published as one frozen array (publish()), not tracked per node
 	private nodes = new Map<string, NodeRow>();
 	private socket: DashboardSocket | null = null;
 	private pending: ReturnType<typeof setTimeout> | null = null;
 	private clock: ReturnType<typeof setInterval> | null = null;
 
-	/** From the rows, not the summary: the summary comes once a second, nodes a few times. */
+	/** Every live node, sorted by `sort`. */
+	get rows(): NodeRow[] {
+		return this.#rows;
+	}
+
+	get summary() {
+		return this.#summary;
+	}
+
+	get sort() {
+		return this.#sort;
+	}
+
+	/** Whether the hub's updates are arriving. */
+	get connected() {
+		return this.#connected;
+	}
+
+	/** Ticks once a second so idle durations count up between the hub's reports. */
+	get now() {
+		return this.#now;
+	}
+
 	get readyNodes() {
-		return this.rows.filter((r) => r.ready).length;
+		return this.#readyNodes;
 	}
 
 	get tasksRunning() {
-		return this.rows.reduce((n, r) => n + r.tasks, 0);
+		return this.#tasksRunning;
 	}
 
 	/** Inputs per second over the last 10 s: the newest (filling) bucket plus the part of the one before that is still in range. */
 	get throughputNow() {
-		const t = this.summary?.throughput ?? [];
-		if (t.length < 2 || !this.summary) return 0;
-		const [start, current] = t[t.length - 1];
-		const filled = Math.min(1, Math.max(0, (this.summary.at - start) / (start - t[t.length - 2][0])));
-		return current + t[t.length - 2][1] * (1 - filled);
+		return this.#throughputNow;
 	}
 
 	start() {
 		this.socket = dashboardSocket((s) => s.emit('overview:watch', {}, () => {}));
-		this.socket.on('connect', () => (this.connected = true));
-		this.socket.on('disconnect', () => (this.connected = false));
+		this.socket.on('connect', () => (this.#connected = true));
+		this.socket.on('disconnect', () => (this.#connected = false));
 		this.socket.on('nodes:delta', (d) => {
 			if (d.reset) this.nodes.clear();
 			for (const n of d.upsert) this.nodes.set(n.id, n);
 			for (const id of d.remove) this.nodes.delete(id);
 			this.schedule();
 		});
-		this.socket.on('cluster:summary', (s) => (this.summary = s));
-		this.clock = setInterval(() => (this.now = Date.now()), 1000);
+		this.socket.on('cluster:summary', (s) => (this.#summary = s));
+		this.clock = setInterval(() => (this.#now = Date.now()), 1000);
 	}
 
 	sortBy(sort: NodeSort) {
-		this.sort = sort;
+		this.#sort = sort;
 		this.publish();
 	}
 
@@ -82,7 +109,7 @@ export class DashboardState {
 	}
 
 	private publish() {
-		const by = BY[this.sort];
-		this.rows = [...this.nodes.values()].sort((a, b) => by(a, b) || a.id.localeCompare(b.id));
+		const by = BY[this.#sort];
+		this.#rows = [...this.nodes.values()].sort((a, b) => by(a, b) || a.id.localeCompare(b.id));
 	}
 }

@@ -11,31 +11,44 @@ function idSet(ids: string[]): ReadonlySet<string> {
 
 /** The leaderboard for one window, pushed by the hub whenever credit is granted; switching windows re-subscribes. */
 export class LeaderboardWatch {
-	board = $state.raw<Leaderboard>() as Leaderboard;
-	window = $state<CreditWindow>('all');
-	/** Volunteers whose rank just went up, so the page can mark them for a moment. */
-	risen = $state.raw<ReadonlySet<string>>(noneRisen);
+	#board = $state.raw<Leaderboard>() as Leaderboard;
+	#window = $state<CreditWindow>('all');
+	#risen = $state.raw<ReadonlySet<string>>(noneRisen);
 	private socket: DashboardSocket | null = null;
 
 	constructor(initial: Leaderboard) {
-		this.board = initial;
-		this.window = initial.window;
+		this.#board = initial;
+		this.#window = initial.window;
+	}
+
+	get board(): Leaderboard {
+		return this.#board;
+	}
+
+	/** The credit window shown: all time, or a recent stretch. */
+	get window(): CreditWindow {
+		return this.#window;
+	}
+
+	/** Volunteers whose rank just went up, so the page can mark them for a moment. */
+	get risen(): ReadonlySet<string> {
+		return this.#risen;
 	}
 
 	start() {
-		this.socket = dashboardSocket((s) => s.emit('leaderboard:watch', { window: this.window }, () => {}));
+		this.socket = dashboardSocket((s) => s.emit('leaderboard:watch', { window: this.#window }, () => {}));
 		this.socket.on('leaderboard:update', (b) => {
-			if (b.window !== this.window) return;
-			const before = Object.fromEntries(this.board.volunteers.map((v) => [v.id, v.credit]));
-			this.risen = idSet(b.volunteers.filter((v) => v.credit > (before[v.id] ?? 0)).map((v) => v.id));
-			this.board = b;
+			if (b.window !== this.#window) return;
+			const before = Object.fromEntries(this.#board.volunteers.map((v) => [v.id, v.credit]));
+			this.#risen = idSet(b.volunteers.filter((v) => v.credit > (before[v.id] ?? 0)).map((v) => v.id));
+			this.#board = b;
 		});
 	}
 
 	choose(window: CreditWindow) {
-		if (window === this.window) return;
-		this.window = window;
-		this.risen = noneRisen;
+		if (window === this.#window) return;
+		this.#window = window;
+		this.#risen = noneRisen;
 		this.socket?.emit('leaderboard:watch', { window }, () => {});
 		// eslint-disable-next-line svelte/no-navigation-without-resolve -- only the query of this page changes
 		replaceState(`?window=${window}`, {});

@@ -19,29 +19,59 @@ export interface LiveText {
 
 /** A job page's live view: progress pushed over the /dashboard namespace, results fetched once it ends. */
 export class JobWatch {
-	status = $state<JobStatus>('queued');
-	done = $state(0);
-	total = $state(0);
-	preview = $state<ResultRow[]>([]);
+	#status = $state<JobStatus>('queued');
+	#done = $state(0);
+	#total = $state(0);
+	#preview = $state<ResultRow[]>([]);
 	/** Text being generated, by input index, as volunteers stream it. */
-	live = $state<Record<number, LiveText>>({});
+	#live = $state<Record<number, LiveText>>({});
+	readonly #finished = $derived(TERMINAL_JOB_STATUSES.includes(this.#status));
+	readonly #percent = $derived(this.#total ? Math.round((100 * this.#done) / this.#total) : 0);
+	readonly #liveRows = $derived(
+		Object.entries(this.#live)
+			.map(([i, t]) => [Number(i), t] as [number, LiveText])
+			.sort((a, b) => a[0] - b[0])
+			.slice(0, LIVE_ROWS)
+	);
 	private socket: Socket<DashboardServerToClient, DashboardClientToServer> | null = null;
 
 	/** Called on every update the page hears; the task table uses it to read its rows again. */
 	onChange: () => void = () => {};
 
 	constructor(private readonly job: JobStatusView) {
-		this.status = job.status;
-		this.done = job.progress.done;
-		this.total = job.progress.total;
+		this.#status = job.status;
+		this.#done = job.progress.done;
+		this.#total = job.progress.total;
+	}
+
+	get status() {
+		return this.#status;
+	}
+
+	/** Inputs done and in all. */
+	get done() {
+		return this.#done;
+	}
+	get total() {
+		return this.#total;
+	}
+
+	/** The first results, once the job has ended. */
+	get preview(): readonly ResultRow[] {
+		return this.#preview;
 	}
 
 	get finished() {
-		return TERMINAL_JOB_STATUSES.includes(this.status);
+		return this.#finished;
 	}
 
 	get percent() {
-		return this.total ? Math.round((100 * this.done) / this.total) : 0;
+		return this.#percent;
+	}
+
+	/** The live completions shown, by input index. */
+	get liveRows(): [number, LiveText][] {
+		return this.#liveRows;
 	}
 
 	start() {
@@ -50,10 +80,10 @@ export class JobWatch {
 		socket.on('connect', () => socket.emit('job:watch', { jobId: this.job.task_id }, () => {}));
 		socket.on('job:update', (u) => {
 			if (u.jobId !== this.job.task_id) return;
-			const ended = !this.finished && TERMINAL_JOB_STATUSES.includes(u.status);
-			this.status = u.status;
-			this.done = u.progress.done;
-			this.total = u.progress.total;
+			const ended = !this.#finished && TERMINAL_JOB_STATUSES.includes(u.status);
+			this.#status = u.status;
+			this.#done = u.progress.done;
+			this.#total = u.progress.total;
 			if (ended) void this.loadPreview();
 			this.onChange();
 		});
@@ -61,27 +91,20 @@ export class JobWatch {
 			if (t.jobId !== this.job.task_id) return;
 			this.applyText(t.index, t.stream, t.offset, t.text);
 		});
-		if (this.finished) void this.loadPreview();
-	}
-
-	get liveRows(): [number, LiveText][] {
-		return Object.entries(this.live)
-			.map(([i, t]) => [Number(i), t] as [number, LiveText])
-			.sort((a, b) => a[0] - b[0])
-			.slice(0, LIVE_ROWS);
+		if (this.#finished) void this.loadPreview();
 	}
 
 	/** Appends in order; the first stream seen for an input is followed (a replica's copy would repeat it). */
 	private applyText(index: number, stream: string, offset: number, text: string) {
-		const current = this.live[index];
+		const current = this.#live[index];
 		if (current && current.stream !== stream) {
 			if (offset !== 0) return;
 		} else if (current) {
 			if (offset > current.text.length) return;
-			this.live[index] = { stream, text: current.text.slice(0, offset) + text };
+			this.#live[index] = { stream, text: current.text.slice(0, offset) + text };
 			return;
 		}
-		if (offset === 0) this.live[index] = { stream, text };
+		if (offset === 0) this.#live[index] = { stream, text };
 	}
 
 	stop() {
@@ -92,6 +115,6 @@ export class JobWatch {
 		const response = await fetch(`/api/jobs/${this.job.task_id}/results?format=jsonl`);
 		if (!response.ok) return;
 		const lines = (await response.text()).split('\n').filter(Boolean);
-		this.preview = lines.slice(0, PREVIEW_ROWS).map((l) => JSON.parse(l) as ResultRow);
+		this.#preview = lines.slice(0, PREVIEW_ROWS).map((l) => JSON.parse(l) as ResultRow);
 	}
 }

@@ -19,14 +19,20 @@ const REFRESH_MS = 1000;
 
 /** A job's tasks, read again (at a bounded rate) whenever the job page hears the job changed. */
 export class TaskRows {
-	rows = $state.raw<TaskRow[]>([]);
+	#rows = $state.raw<TaskRow[]>([]);
+	readonly #dead = $derived(this.#rows.filter((r) => r.state === 'dead'));
 	private timer: ReturnType<typeof setTimeout> | null = null;
 	private last = 0;
 
 	constructor(private readonly jobId: string) {}
 
-	get dead() {
-		return this.rows.filter((r) => r.state === 'dead');
+	get rows(): TaskRow[] {
+		return this.#rows;
+	}
+
+	/** The chunks that failed too often to be tried again. */
+	get dead(): TaskRow[] {
+		return this.#dead;
 	}
 
 	changed() {
@@ -39,7 +45,7 @@ export class TaskRows {
 		this.timer = null;
 		this.last = Date.now();
 		const response = await fetch(`/api/jobs/${this.jobId}/tasks`);
-		if (response.ok) this.rows = (await response.json()) as TaskRow[];
+		if (response.ok) this.#rows = (await response.json()) as TaskRow[];
 	}
 
 	stop() {

@@ -6,34 +6,49 @@ import type { CreditHistory } from '$lib/protocol/dashboard';
  * volunteer it reads the history again (one small request per change, not per task).
  */
 export class VolunteerWatch {
-	history = $state.raw<CreditHistory>([]);
-	credit = $state(0);
-	rank = $state<number | null>(null);
+	#history = $state.raw<CreditHistory>([]);
+	#credit = $state(0);
+	#rank = $state<number | null>(null);
 	private socket: DashboardSocket | null = null;
 
 	constructor(
 		private readonly id: string,
 		initial: { history: CreditHistory; credit: number }
 	) {
-		this.history = initial.history;
-		this.credit = initial.credit;
+		this.#history = initial.history;
+		this.#credit = initial.credit;
+	}
+
+	/** Credit per day and in total, oldest first. */
+	get history(): CreditHistory {
+		return this.#history;
+	}
+
+	/** All-time credit. */
+	get credit() {
+		return this.#credit;
+	}
+
+	/** Place on the all-time leaderboard; null when not on it. */
+	get rank() {
+		return this.#rank;
 	}
 
 	start() {
 		this.socket = dashboardSocket((s) => s.emit('leaderboard:watch', { window: 'all' }, () => {}));
 		this.socket.on('leaderboard:update', (b) => {
 			const me = b.volunteers.find((v) => v.id === this.id);
-			this.rank = me?.rank ?? null;
-			if (me && me.credit !== this.credit) {
-				this.credit = me.credit;
+			this.#rank = me?.rank ?? null;
+			if (me && me.credit !== this.#credit) {
+				this.#credit = me.credit;
 				void this.reload();
 			}
 		});
 	}
 
 	private async reload() {
-		const response = await fetch(`/api/volunteers/${this.id}/history?days=${this.history.length || 30}`);
-		if (response.ok) this.history = (await response.json()) as CreditHistory;
+		const response = await fetch(`/api/volunteers/${this.id}/history?days=${this.#history.length || 30}`);
+		if (response.ok) this.#history = (await response.json()) as CreditHistory;
 	}
 
 	stop() {

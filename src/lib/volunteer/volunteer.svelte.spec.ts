@@ -1,0 +1,55 @@
+/** The page's volunteer before it starts computing: its settings, the caps derived from them, and its verbs. */
+import { flushSync } from 'svelte';
+import { describe, expect, it } from 'vitest';
+import { Volunteer } from './volunteer.svelte';
+
+describe('Volunteer', () => {
+	it('takes this visit’s settings from the query string', () => {
+		const v = new Volunteer(new URLSearchParams('mode=auto&max_cpu=30&max_tasks=2&idle_duration=60'));
+		expect(v.mode).toBe('auto');
+		expect(v.settings).toMatchObject({ maxCpu: 0.3, maxTasks: 2, idleDuration: 60 });
+		expect(v.connection.state).toBe('starting');
+	});
+
+	it('derives its CPU share and its task cap from the owner’s settings and the power tier, whichever is lower', () => {
+		const v = new Volunteer(new URLSearchParams('max_cpu=30&max_tasks=2'));
+		v.monitor.update();
+		const tier = v.monitor.assessment!.limits;
+		expect(v.cpuShare).toBe(Math.min(0.3, tier.maxCpu));
+		expect(v.maxTasks).toBe(Math.min(2, tier.concurrent));
+		v.changeSettings({ maxCpu: 0.1, maxTasks: 0 });
+		expect(v.cpuShare).toBe(0.1);
+		expect(v.maxTasks).toBe(tier.concurrent);
+	});
+
+	it('reports the same readiness between assessments, and a new one when the owner pauses', () => {
+		const v = new Volunteer(new URLSearchParams('mode=always'));
+		v.monitor.update();
+		const report = v.readiness;
+		expect(v.readiness).toBe(report);
+		const seen: boolean[] = [];
+		const cleanup = $effect.root(() => {
+			$effect(() => {
+				seen.push(v.readiness.ready);
+			});
+		});
+		flushSync();
+		v.setMode('paused');
+		flushSync();
+		cleanup();
+		expect(v.mode).toBe('paused');
+		expect(v.readiness.ready).toBe(false);
+		expect(seen.at(-1)).toBe(false);
+		expect(v.monitor.assessment?.blockers).toContain('paused by the owner');
+	});
+
+	it('ignores hours it cannot read', () => {
+		const v = new Volunteer(new URLSearchParams(''));
+		v.changeHours('9-17');
+		expect(v.settings.hours).toEqual({ from: 9, to: 17 });
+		v.changeHours('nine to five');
+		expect(v.settings.hours).toEqual({ from: 9, to: 17 });
+		v.changeHours('');
+		expect(v.settings.hours).toBeNull();
+	});
+});

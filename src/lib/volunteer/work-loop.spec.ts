@@ -1,0 +1,229 @@
+/**
+ * The work loop against a fake hub and a clock moved by hand: every wait it makes is on the clock it
+ * was given (a browser tab gives it a worker's, see clock.ts), and between waits it is driven by the
+ * hub's answers and nudges and the executor's progress.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import type { TaskLease } from '../protocol/events';
+import type { Capabilities, VolunteerMode } from '../protocol/volunteer';
+import type { RunnableTask } from '../executor/run-options';
+import { WorkLoop, type Executor, type ExecutorHooks } from './work-loop';
+import { FakeHubSocket, lease, ManualClock, settle } from './testing';
+
+const capabilities: Capabilities = {
+	agent: 'browser',
+	backend: 'wasm',
+	webgpu: null,
+	cores: 4,
+	deviceMemory: 8,
+	crossOriginIsolated: true,
+	taskTypes: ['embedding']
+};
+
+/** Runs only finish when the spec says so. */
+class HeldExecutor implements Executor {
+	readonly backend = 'wasm' as const;
+	readonly runs: { task: RunnableTask; hooks: ExecutorHooks; signal: AbortSignal; finish(): void }[] = [];
+
+	run(task: RunnableTask, hooks: ExecutorHooks, signal: AbortSignal) {
+		return new Promise<{ outputs: unknown[]; variant: 'fp32'; durationMs: number }>((resolve, reject) => {
+			signal.addEventListener('abort', () => reject(new DOMException('stopped', 'AbortError')));
+			const finish = () => resolve({ outputs: task.inputs.map(() => [1, 0]), variant: 'fp32', durationMs: 5 });
+			this.runs.push({ task, hooks, signal, finish });
+		});
+	}
+
+	of(l: TaskLease) {
+		const run = this.runs.find((r) => r.task === l);
+		if (!run) throw new Error(`task ${l.taskId} never started`);
+		return run;
+	}
+}
+
+const loops: WorkLoop[] = [];
+afterEach(() => loops.splice(0).forEach((l) => l.stop()));
+
+/** A volunteer whose hub hands out `queue` one request at a time, as many as asked for. */
+function volunteer(queue: TaskLease[] = [], opts: { maxTasks?: number } = {}) {
+	const hub = new FakeHubSocket();
+	const clock = new ManualClock();
+	const executor = new HeldExecutor();
+	const state = { mode: 'always' as VolunteerMode, ready: true };
+	const started: number[] = [];
+	hub.answer('hello', () => ({
+		ok: true,
+		volunteerId: 'v1',
+		identity: 'signed',
+		sessionId: 's1',
+		credit: { tasksDone: 0, inputsDone: 0 }
+	}));
+	hub.answer('task:request', ({ slots }) => ({ ok: true, tasks: queue.splice(0, slots) }));
+	const loop = new WorkLoop(
+		hub,
+		executor,
+		{
+			hello: async () => ({ identity: null, capabilities, mode: state.mode, readiness: { score: 90, ready: state.ready } }),
+			saveIdentity() {},
+			readiness: () => ({ score: state.ready ? 90 : 0, ready: state.ready }),
+			mode: () => state.mode,
+			maxTasks: () => opts.maxTasks ?? 1
+		},
+		{ taskStarted: (l) => started.push(l.taskId) },
+		{ clock, pollMs: 5000, heartbeatMs: 10_000, renewMs: 5000 }
+	);
+	loops.push(loop);
+	return { hub, clock, executor, state, started, loop, requests: () => hub.payloads('task:request').length };
+}
+
+describe('WorkLoop', () => {
+	it('says hello on connecting and asks for as many tasks as it has slots', async () => {
+		const v = volunteer([], { maxTasks: 3 });
+		v.loop.start();
+		await settle();
+		expect(v.hub.sent.map((m) => m.event)).toEqual(['hello', 'task:request']);
+		expect(v.hub.payloads('task:request')).toEqual([{ slots: 3 }]);
+	});
+
+	it('waits for work on its clock, and asks at once when the hub says there is work', async () => {
+		const v = volunteer();
+		v.loop.start();
+		await settle();
+		expect(v.requests()).toBe(1);
+		// Real time passing changes nothing: the loop waits on the clock it was given.
+		await new Promise((r) => setTimeout(r, 50));
+		await v.clock.advance(4999);
+		expect(v.requests()).toBe(1);
+		await v.clock.advance(1);
+		expect(v.requests()).toBe(2);
+		v.hub.push('work:available');
+		await settle();
+		expect(v.requests()).toBe(3);
+	});
+
+	it('reports its status on the clock’s heartbeat', async () => {
+		const v = volunteer();
+		v.loop.start();
+		await settle();
+		expect(v.hub.payloads('status')).toHaveLength(0);
+		await v.clock.advance(10_000);
+		expect(v.hub.payloads('status')).toEqual([{ mode: 'always', readiness: { score: 90, ready: true } }]);
+		await v.clock.advance(20_000);
+		expect(v.hub.payloads('status')).toHaveLength(3);
+	});
+
+	it('runs a task and hands its result in under the lease token, then asks for the next at once', async () => {
+		const first = lease(1);
+		const v = volunteer([first, lease(2)]);
+		v.loop.start();
+		await settle();
+		expect(v.started).toEqual([1]);
+		v.executor.of(first).finish();
+		await settle();
+		expect(v.hub.payloads('task:result')).toEqual([
+			{
+				taskId: 1,
+				leaseToken: first.leaseToken,
+				backend: 'wasm',
+				variant: 'fp32',
+				durationMs: 5,
+				outputs: [
+					[1, 0],
+					[1, 0]
+				]
+			}
+		]);
+		expect(v.started).toEqual([1, 2]);
+	});
+
+	it('renews a running lease by progress, at most every renewMs of its clock', async () => {
+		const first = lease(1, ['a', 'b', 'c', 'd']);
+		const v = volunteer([first]);
+		v.loop.start();
+		await settle();
+		const { hooks } = v.executor.of(first);
+		hooks.onProgress(1);
+		await v.clock.advance(4000);
+		hooks.onProgress(2);
+		expect(v.hub.payloads('task:progress')).toEqual([]);
+		await v.clock.advance(1000);
+		hooks.onProgress(3);
+		expect(v.hub.payloads('task:progress')).toEqual([{ taskId: 1, leaseToken: first.leaseToken, done: 3 }]);
+	});
+
+	it('reserves the next lease on the last slice, keeps it alive on the heartbeat, and starts it the moment a slot frees', async () => {
+		const [first, second] = [lease(1), lease(2)];
+		const v = volunteer([first, second]);
+		v.loop.start();
+		await settle();
+		expect(v.started).toEqual([1]);
+		v.executor.of(first).hooks.onLastSlice?.();
+		await settle();
+		expect(v.hub.payloads('task:request')).toEqual([{ slots: 1 }, { slots: 1 }]);
+		expect(v.started).toEqual([1]);
+		// A long last slice: the reserved lease is renewed while it waits.
+		await v.clock.advance(10_000);
+		expect(v.hub.payloads('task:progress')).toEqual([{ taskId: 2, leaseToken: second.leaseToken, done: 0 }]);
+		v.executor.of(first).finish();
+		await settle();
+		expect(v.started).toEqual([1, 2]);
+	});
+
+	it('gives the running and the reserved lease back when the owner pauses', async () => {
+		const [first, second] = [lease(1), lease(2)];
+		const v = volunteer([first, second]);
+		v.loop.start();
+		await settle();
+		v.executor.of(first).hooks.onLastSlice?.();
+		await settle();
+		v.state.mode = 'paused';
+		v.loop.statusChanged();
+		await settle();
+		expect(v.hub.payloads('task:release').map((p) => p.taskId)).toEqual([2, 1]);
+		expect(v.hub.payloads('status').at(-1)?.mode).toBe('paused');
+		// Paused, it asks for nothing, however long it waits.
+		const asked = v.requests();
+		await v.clock.advance(60_000);
+		expect(v.requests()).toBe(asked);
+	});
+
+	it('stops a cancelled task and forgets its reserved lease', async () => {
+		const [first, second] = [lease(1), lease(2)];
+		const v = volunteer([first, second]);
+		v.loop.start();
+		await settle();
+		v.executor.of(first).hooks.onLastSlice?.();
+		await settle();
+		v.hub.push('task:cancelled', { taskIds: [1, 2] });
+		await settle();
+		expect(v.executor.of(first).signal.aborted).toBe(true);
+		await v.clock.advance(10_000);
+		expect(v.hub.payloads('task:progress')).toEqual([]);
+	});
+
+	it('drops everything when the connection drops, and says hello again when it returns', async () => {
+		const [first, second] = [lease(1), lease(2)];
+		const v = volunteer([first, second]);
+		v.loop.start();
+		await settle();
+		v.executor.of(first).hooks.onLastSlice?.();
+		await settle();
+		v.hub.drop();
+		await settle();
+		expect(v.executor.of(first).signal.aborted).toBe(true);
+		// The hub released the session's leases itself: nothing is sent back for them.
+		expect(v.hub.payloads('task:release')).toEqual([]);
+		v.hub.connect();
+		await settle();
+		expect(v.hub.payloads('hello')).toHaveLength(2);
+	});
+
+	it('leaves no timer behind when stopped', async () => {
+		const v = volunteer();
+		v.loop.start();
+		await settle();
+		expect(v.clock.pending).toBe(2);
+		v.loop.stop();
+		await settle();
+		expect(v.clock.pending).toBe(0);
+	});
+});
