@@ -1,7 +1,7 @@
 // The hub's production entry: SvelteKit's handler and Socket.IO on one HTTP server.
 // `npm start` builds the app, then runs this. PORT (default 8000) and HOST choose where it listens.
+// What guards the server (timeouts, connection caps, headers, Host checks) is in src/lib/server/http/edge/.
 import { createReadStream, statSync } from 'node:fs';
-import http from 'node:http';
 import path from 'node:path';
 
 // The API enforces its own body limit with a JSON error; adapter-node's lower default would answer 413 in plain text first.
@@ -12,15 +12,14 @@ const { handler } = await import('./build/handler.js');
 const runtime = globalThis[Symbol.for('exostack.runtime')];
 const hub = await runtime.hub;
 
-const server = http.createServer((req, res) => {
-	for (const [name, value] of Object.entries(runtime.headers)) res.setHeader(name, value);
+const server = await runtime.createServer((req, res) => {
 	if (!servePrecompressed(req, res)) handler(req, res);
 });
 await runtime.attach(server);
 
-const { port, host } = hub.config;
+const { port, host, publicUrl } = hub.config;
 server.listen(port, host, () => {
-	const base = `http://localhost:${server.address().port}`;
+	const base = publicUrl ?? `http://localhost:${server.address().port}`;
 	console.log(`ExoStack hub listening on ${base} (${hub.database.kind} database)`);
 	console.log(`  volunteer:  ${base}/volunteer`);
 	console.log(`  submit:     ${base}/jobs/new`);
