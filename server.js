@@ -6,6 +6,8 @@ import path from 'node:path';
 
 // The API enforces its own body limit with a JSON error; adapter-node's lower default would answer 413 in plain text first.
 process.env.BODY_SIZE_LIMIT ??= 'Infinity';
+// Whatever this process writes (data folder, model store, PGlite) is its user's alone; see src/lib/server/data-dir.ts.
+process.umask(0o077);
 
 // Importing the handler runs SvelteKit's init hook, which starts the hub (database, migrations, demo model).
 const { handler } = await import('./build/handler.js');
@@ -17,13 +19,19 @@ const server = await runtime.createServer((req, res) => {
 });
 await runtime.attach(server);
 
-const { port, host, publicUrl } = hub.config;
+const { port, host, publicUrl, dataDir } = hub.config;
+// The token is a secret: printed once, on the start that generated it, never when the operator chose it.
+const tokenLine = {
+	generated: `${hub.apiToken} (new; kept in ${path.join(dataDir, 'api-token')})`,
+	file: `in ${path.join(dataDir, 'api-token')}`,
+	environment: 'from EXOSTACK_API_TOKEN'
+}[hub.apiTokenSource];
 server.listen(port, host, () => {
 	const base = publicUrl ?? `http://localhost:${server.address().port}`;
 	console.log(`ExoStack hub listening on ${base} (${hub.database.kind} database)`);
 	console.log(`  volunteer:  ${base}/volunteer`);
 	console.log(`  submit:     ${base}/jobs/new`);
-	console.log(`  API token:  ${hub.apiToken}`);
+	console.log(`  API token:  ${tokenLine}`);
 });
 
 let closing = false;
