@@ -1,6 +1,7 @@
 import { getHub } from '$lib/server/runtime';
 import { ApiError, withApiErrors } from '$lib/server/http/api';
 import { jobIdParam } from '$lib/server/http/job-routes';
+import { csvCell } from '$lib/server/http/csv';
 import { getJobStatus, resultPages } from '$lib/server/scheduler/job-status';
 import type { Db } from '$lib/server/db';
 
@@ -57,8 +58,4 @@ function stream(db: Db, jobId: string, header: string, line: (r: Row) => string)
 			await pages.return(undefined);
 		}
 	});
-}
-
-function csvCell(value: string): string {
-	return /[",\n\r]/.test(value) ? `"${value.replaceAll('"', '""')}"` : value;
 }
