@@ -41,7 +41,7 @@ export function checkImage(bytes: Uint8Array, limits: ImageLimits): { type: Imag
 	if (!type) throw new ImageRejected('only PNG and JPEG images are accepted');
 	// From the header, before a byte is inflated: a small file may declare a huge canvas.
 	const header = readImageHeader(bytes);
-	if (!header) throw new ImageRejected(`the ${type} image has no readable header`);
+	if (!header) throw new ImageRejected(`the ${type} image cannot be decoded: it has no readable header`);
 	const { width, height } = header;
 	if (width * height > limits.maxPixels)
 		throw new ImageRejected(`the image is ${width}×${height}, over ${limits.maxPixels} pixels (EXOSTACK_MAX_IMAGE_PIXELS)`);
