@@ -1,31 +1,38 @@
 // The hub's production entry: SvelteKit's handler and Socket.IO on one HTTP server.
 // `npm start` builds the app, then runs this. PORT (default 8000) and HOST choose where it listens.
+// What guards the server (timeouts, connection caps, headers, Host checks) is in src/lib/server/http/edge/.
 import { createReadStream, statSync } from 'node:fs';
-import http from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 // The API enforces its own body limit with a JSON error; adapter-node's lower default would answer 413 in plain text first.
 process.env.BODY_SIZE_LIMIT ??= 'Infinity';
+// Whatever this process writes (data folder, model store, PGlite) is its user's alone; see src/lib/server/data-dir.ts.
+process.umask(0o077);
 
 // Importing the handler runs SvelteKit's init hook, which starts the hub (database, migrations, demo model).
 const { handler } = await import('./build/handler.js');
 const runtime = globalThis[Symbol.for('exostack.runtime')];
 const hub = await runtime.hub;
 
-const server = http.createServer((req, res) => {
-	for (const [name, value] of Object.entries(runtime.headers)) res.setHeader(name, value);
+const server = await runtime.createServer((req, res) => {
 	if (!servePrecompressed(req, res)) handler(req, res);
 });
 await runtime.attach(server);
 
-const { port, host } = hub.config;
+const { port, host, publicUrl, dataDir } = hub.config;
+// The token is a secret: printed once, on the start that generated it, never when the operator chose it.
+const tokenLine = {
+	generated: `${hub.apiToken} (new; kept in ${path.join(dataDir, 'api-token')})`,
+	file: `in ${path.join(dataDir, 'api-token')}`,
+	environment: 'from EXOSTACK_API_TOKEN'
+}[hub.apiTokenSource];
 server.listen(port, host, () => {
-	const base = `http://localhost:${server.address().port}`;
+	const base = publicUrl ?? `http://localhost:${server.address().port}`;
 	console.log(`ExoStack hub listening on ${base} (${hub.database.kind} database)`);
 	console.log(`  volunteer:  ${base}/volunteer`);
 	console.log(`  submit:     ${base}/jobs/new`);
-	console.log(`  API token:  ${hub.apiToken}`);
+	console.log(`  API token:  ${tokenLine}`);
 });
 
 let closing = false;

@@ -27,7 +27,8 @@ export interface HubProcessOptions {
 	dataDir?: string;
 	databaseUrl?: string;
 	port?: number;
-	env?: Record<string, string>;
+	/** Added to the hub's environment; a key set to undefined is removed (EXOSTACK_API_TOKEN: undefined makes it generate one). */
+	env?: Record<string, string | undefined>;
 	/** Where `node server.js` runs: another copy of the build (an update test serves a second version). */
 	cwd?: string;
 	/** The server entry to run, when it is not the `server.js` in `cwd` (a hub started from another folder). */
@@ -52,8 +53,8 @@ export function tempDir(prefix = 'exostack-test-'): string {
 export async function startHubProcess(opts: HubProcessOptions = {}): Promise<HubProcess> {
 	const port = opts.port ?? (await freePort());
 	const dataDir = opts.dataDir ?? tempDir();
-	const env: Record<string, string> = {
-		...(process.env as Record<string, string>),
+	const env: Record<string, string | undefined> = {
+		...process.env,
 		PORT: String(port),
 		HOST: '127.0.0.1',
 		EXOSTACK_DATA_DIR: dataDir,
@@ -61,6 +62,7 @@ export async function startHubProcess(opts: HubProcessOptions = {}): Promise<Hub
 		...opts.env
 	};
 	delete env.DATABASE_URL;
+	for (const [key, value] of Object.entries(env)) if (value === undefined) delete env[key];
 	if (opts.databaseUrl) env.DATABASE_URL = opts.databaseUrl;
 	// EXOSTACK_HUB_NODE_ARGS passes node flags to the hub, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile a benchmark's hub.
 	const nodeArgs = process.env.EXOSTACK_HUB_NODE_ARGS?.split(' ').filter(Boolean) ?? [];

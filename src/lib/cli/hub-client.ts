@@ -1,6 +1,5 @@
 /** The CLI's view of a hub: where it is, the API token, and JSON calls that fail with the hub's own message. */
-import { existsSync, readFileSync } from 'node:fs';
-import path from 'node:path';
+import { hubToken } from './hub-token';
 
 export interface HubClient {
 	url: string;
@@ -18,17 +17,11 @@ export class CliError extends Error {
 	}
 }
 
-/** --token, else EXOSTACK_API_TOKEN, else the token a local hub saved in its data folder. */
-function findToken(given: string | undefined, env: NodeJS.ProcessEnv): string | null {
-	if (given) return given;
-	if (env.EXOSTACK_API_TOKEN) return env.EXOSTACK_API_TOKEN;
-	const file = path.join(env.EXOSTACK_DATA_DIR ?? 'data', 'api-token');
-	return existsSync(file) ? readFileSync(file, 'utf8').trim() : null;
-}
-
 export function hubClient(opts: { hub?: string; token?: string }, env: NodeJS.ProcessEnv = process.env): HubClient {
 	const url = (opts.hub ?? env.EXOSTACK_HUB_URL ?? 'http://localhost:8000').replace(/\/+$/, '');
-	const token = findToken(opts.token, env);
+	if (!URL.canParse(url) || !/^https?:$/.test(new URL(url).protocol)) throw new CliError(`--hub must be an http(s) URL, not "${url}"`, 2);
+	// --token, else EXOSTACK_API_TOKEN, else a local hub's data/api-token: each only for the hub it belongs to (hub-token.ts).
+	const { token, withheld } = hubToken(url, opts.token, env);
 	const raw = async (pathname: string, init: RequestInit = {}) => {
 		const headers = new Headers(init.headers);
 		if (token && !headers.has('authorization')) headers.set('authorization', `Bearer ${token}`);
@@ -47,7 +40,10 @@ export function hubClient(opts: { hub?: string; token?: string }, env: NodeJS.Pr
 			if (init.json !== undefined) headers.set('content-type', 'application/json');
 			const res = await raw(pathname, { ...init, headers, body: init.json !== undefined ? JSON.stringify(init.json) : init.body });
 			const body = await res.json().catch(() => null);
-			if (!res.ok) throw new CliError(`the hub refused: ${(body as { error?: string } | null)?.error ?? `HTTP ${res.status}`}`);
+			if (!res.ok) {
+				const reason = (body as { error?: string } | null)?.error ?? `HTTP ${res.status}`;
+				throw new CliError(`the hub refused: ${reason}${res.status === 401 && withheld ? ` (${withheld})` : ''}`);
+			}
 			return body as T;
 		}
 	};

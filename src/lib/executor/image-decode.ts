@@ -7,6 +7,7 @@
  */
 import { decode as decodePng } from 'fast-png';
 import jpeg from 'jpeg-js';
+import { readImageHeader, type ImageType } from './image-header';
 
 export interface RgbaImage {
 	width: number;
@@ -14,8 +15,6 @@ export interface RgbaImage {
 	/** Row-major RGBA, 8 bits per channel. */
 	data: Uint8Array;
 }
-
-export type ImageType = 'image/png' | 'image/jpeg';
 
 /** Hard cap on decoded size, whatever the file claims: 40 megapixels is ~160 MB of RGBA. */
 export const MAX_PIXELS = 40_000_000;
@@ -27,19 +26,22 @@ export function sniffImageType(bytes: Uint8Array): ImageType | null {
 	return null;
 }
 
-export function decodeImage(bytes: Uint8Array): RgbaImage {
+/** Decodes an image of at most `maxPixels`, a limit checked on the header before anything is inflated. */
+export function decodeImage(bytes: Uint8Array, maxPixels = MAX_PIXELS): RgbaImage {
 	const type = sniffImageType(bytes);
+	if (!type) throw new Error('not a PNG or JPEG image');
+	const header = readImageHeader(bytes);
+	if (!header) throw new Error(`no ${type === 'image/png' ? 'PNG IHDR' : 'JPEG frame'} header`);
+	if (header.width * header.height > maxPixels) throw new Error(`image is ${header.width}×${header.height}, over ${maxPixels} pixels`);
 	if (type === 'image/jpeg') {
-		const img = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: true, maxResolutionInMP: MAX_PIXELS / 1e6, maxMemoryUsageInMB: 512 });
+		const img = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: true, maxResolutionInMP: maxPixels / 1e6, maxMemoryUsageInMB: 512 });
 		return { width: img.width, height: img.height, data: img.data };
 	}
-	if (type === 'image/png') return pngToRgba(decodePng(bytes));
-	throw new Error('not a PNG or JPEG image');
+	return pngToRgba(decodePng(bytes));
 }
 
 function pngToRgba(png: ReturnType<typeof decodePng>): RgbaImage {
 	const { width, height, channels, depth } = png;
-	if (width * height > MAX_PIXELS) throw new Error(`image is ${width}×${height}, over ${MAX_PIXELS} pixels`);
 	if (png.palette) throw new Error('indexed-colour PNGs are not supported; save as RGB');
 	const src = png.data;
 	const out = new Uint8Array(width * height * 4);

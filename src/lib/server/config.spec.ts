@@ -19,7 +19,9 @@ describe('loadConfig', () => {
 			tailMs: 10000,
 			heartbeatMs: 10_000,
 			readinessThreshold: 60,
+			publicUrl: null,
 			allowedOrigins: [],
+			edge: { headersTimeoutMs: 20_000, requestTimeoutMs: 300_000, keepAliveTimeoutMs: 5000, maxConnectionsPerAddress: 256 },
 			demoModels: true,
 			images: { maxBytes: 10 * 1024 * 1024, maxPixels: 25_000_000 },
 			huggingFace: { endpoint: 'https://huggingface.co', maxBytes: 4 * 1024 ** 3, token: null }
@@ -46,7 +48,12 @@ describe('loadConfig', () => {
 			EXOSTACK_RESULT_TOLERANCE: '0.0005',
 			EXOSTACK_HEARTBEAT_SECONDS: '3',
 			EXOSTACK_READINESS_THRESHOLD: '70',
-			EXOSTACK_ALLOWED_ORIGINS: ' https://a.example , https://b.example,,',
+			EXOSTACK_PUBLIC_URL: 'https://Hub.Example.org/',
+			EXOSTACK_ALLOWED_ORIGINS: ' https://a.example , https://b.example:8443/,,',
+			EXOSTACK_HEADERS_TIMEOUT_SECONDS: '10',
+			EXOSTACK_REQUEST_TIMEOUT_SECONDS: '60',
+			EXOSTACK_KEEPALIVE_TIMEOUT_SECONDS: '2',
+			EXOSTACK_MAX_CONNECTIONS_PER_ADDRESS: '0',
 			EXOSTACK_DEMO_MODELS: 'off',
 			EXOSTACK_MAX_IMAGE_BYTES: '1000',
 			EXOSTACK_MAX_IMAGE_PIXELS: '640000',
@@ -69,7 +76,9 @@ describe('loadConfig', () => {
 			tailMs: 7000,
 			heartbeatMs: 3000,
 			readinessThreshold: 70,
-			allowedOrigins: ['https://a.example', 'https://b.example'],
+			publicUrl: 'https://hub.example.org',
+			allowedOrigins: ['https://a.example', 'https://b.example:8443'],
+			edge: { headersTimeoutMs: 10_000, requestTimeoutMs: 60_000, keepAliveTimeoutMs: 2000, maxConnectionsPerAddress: 0 },
 			demoModels: false,
 			images: { maxBytes: 1000, maxPixels: 640_000 },
 			huggingFace: { endpoint: 'http://mirror.example/hf', maxBytes: 2048, token: 'hf_secret' }
@@ -106,6 +115,12 @@ describe('loadConfig', () => {
 		expect(error({ EXOSTACK_LEASE_SECONDS: '1.5' })).toMatch(/EXOSTACK_LEASE_SECONDS: .*expected int/);
 		expect(error({ EXOSTACK_RETRY_BACKOFF_MS: '-5' })).toMatch(/EXOSTACK_RETRY_BACKOFF_MS/);
 		expect(error({ EXOSTACK_DEMO_MODELS: 'yes' })).toMatch(/EXOSTACK_DEMO_MODELS: .*"on"\|"off"/);
+		expect(error({ EXOSTACK_ALLOWED_ORIGINS: 'https://a.example,*' })).toMatch(/EXOSTACK_ALLOWED_ORIGINS.1: "\*" is not an origin/);
+		expect(error({ EXOSTACK_PUBLIC_URL: 'https://hub.example.org/exostack' })).toMatch(/EXOSTACK_PUBLIC_URL: .* is not an origin/);
+		expect(error({ EXOSTACK_PUBLIC_URL: 'ftp://hub.example.org' })).toMatch(/EXOSTACK_PUBLIC_URL/);
+		expect(error({ EXOSTACK_HEADERS_TIMEOUT_SECONDS: '30', EXOSTACK_REQUEST_TIMEOUT_SECONDS: '10' })).toMatch(
+			/EXOSTACK_HEADERS_TIMEOUT_SECONDS: must not exceed EXOSTACK_REQUEST_TIMEOUT_SECONDS/
+		);
 	});
 
 	it('lists every bad variable at once', () => {

@@ -7,40 +7,68 @@ import { z } from 'zod';
 
 const int = (fallback: number, min = 1) => z.coerce.number().int().min(min).default(fallback);
 
-const Env = z.object({
-	PORT: int(8000, 0),
-	HOST: z.string().default('0.0.0.0'),
-	DATABASE_URL: z
-		.string()
-		.regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')
-		.optional(),
-	EXOSTACK_DATA_DIR: z.string().default('data'),
-	EXOSTACK_DB_POOL: int(10),
-	EXOSTACK_API_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
-	EXOSTACK_MAX_INPUTS: int(10_000),
-	EXOSTACK_MAX_INPUT_CHARS: int(20_000),
-	EXOSTACK_MAX_BODY_BYTES: int(16 * 1024 * 1024),
-	EXOSTACK_CHUNK_SIZE: int(8),
-	EXOSTACK_LEASE_SECONDS: int(60),
-	EXOSTACK_MAX_FAILURES: int(3),
-	EXOSTACK_RETRY_BACKOFF_MS: int(1000, 0),
-	EXOSTACK_RESULT_TOLERANCE: z.coerce.number().positive().max(1).default(1e-3),
-	EXOSTACK_SWEEP_SECONDS: int(5),
-	/** An idle volunteer duplicates a job's last tasks once they run longer than this (and 3× the job's mean). */
-	EXOSTACK_TAIL_SECONDS: int(10, 0),
-	EXOSTACK_HEARTBEAT_SECONDS: int(10),
-	/** The seed's readiness_threshold: no task is leased to a volunteer scoring under it (0–100). */
-	EXOSTACK_READINESS_THRESHOLD: z.coerce.number().int().min(0).max(100).default(60),
-	/** Extra origins whose pages may open a volunteer socket, comma-separated (the hub's own always may). */
-	EXOSTACK_ALLOWED_ORIGINS: z.string().default(''),
-	EXOSTACK_DEMO_MODELS: z.enum(['on', 'off']).default('on'),
-	EXOSTACK_MAX_IMAGE_BYTES: int(10 * 1024 * 1024),
-	EXOSTACK_MAX_IMAGE_PIXELS: int(25_000_000),
-	/** Where models are imported from by repository id; HF_ENDPOINT is the variable huggingface_hub reads. */
-	HF_ENDPOINT: z.url().default('https://huggingface.co'),
-	EXOSTACK_MAX_IMPORT_BYTES: int(4 * 1024 ** 3),
-	HF_TOKEN: z.string().min(1).optional()
-});
+/** A web origin, `scheme://host[:port]` (a trailing slash is forgiven, a path is not), normalised as browsers send it. */
+const origin = z
+	.string()
+	.trim()
+	.transform((value, ctx) => {
+		const url = URL.canParse(value) ? new URL(value) : null;
+		if (url && /^https?:$/.test(url.protocol) && url.pathname === '/' && !url.search && !url.hash && !url.username) return url.origin;
+		ctx.addIssue({ code: 'custom', message: `"${value}" is not an origin such as https://hub.example.org` });
+		return z.NEVER;
+	});
+
+const Env = z
+	.object({
+		PORT: int(8000, 0),
+		HOST: z.string().default('0.0.0.0'),
+		DATABASE_URL: z
+			.string()
+			.regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')
+			.optional(),
+		EXOSTACK_DATA_DIR: z.string().default('data'),
+		EXOSTACK_DB_POOL: int(10),
+		EXOSTACK_API_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+		EXOSTACK_MAX_INPUTS: int(10_000),
+		EXOSTACK_MAX_INPUT_CHARS: int(20_000),
+		EXOSTACK_MAX_BODY_BYTES: int(16 * 1024 * 1024),
+		EXOSTACK_CHUNK_SIZE: int(8),
+		EXOSTACK_LEASE_SECONDS: int(60),
+		EXOSTACK_MAX_FAILURES: int(3),
+		EXOSTACK_RETRY_BACKOFF_MS: int(1000, 0),
+		EXOSTACK_RESULT_TOLERANCE: z.coerce.number().positive().max(1).default(1e-3),
+		EXOSTACK_SWEEP_SECONDS: int(5),
+		/** An idle volunteer duplicates a job's last tasks once they run longer than this (and 3× the job's mean). */
+		EXOSTACK_TAIL_SECONDS: int(10, 0),
+		EXOSTACK_HEARTBEAT_SECONDS: int(10),
+		/** The seed's readiness_threshold: no task is leased to a volunteer scoring under it (0–100). */
+		EXOSTACK_READINESS_THRESHOLD: z.coerce.number().int().min(0).max(100).default(60),
+		/** The origin browsers reach this hub at through a proxy or a DNS name: its pages may open sockets and its Host is answered. */
+		EXOSTACK_PUBLIC_URL: origin.optional(),
+		/** Further origins whose pages may open sockets to this hub, comma-separated (the hub's own always may; see http/edge/host-policy.ts). */
+		EXOSTACK_ALLOWED_ORIGINS: z
+			.string()
+			.default('')
+			.transform((list) => list.split(',').filter((o) => o.trim()))
+			.pipe(z.array(origin)),
+		/** How long a client may take to send a request's headers, its whole request, and how long an idle keep-alive connection stays open. */
+		EXOSTACK_HEADERS_TIMEOUT_SECONDS: int(20),
+		EXOSTACK_REQUEST_TIMEOUT_SECONDS: int(300),
+		EXOSTACK_KEEPALIVE_TIMEOUT_SECONDS: int(5),
+		/** Open connections from one address (one /64 for IPv6); 0 for no cap (behind a proxy, which then limits per client). */
+		EXOSTACK_MAX_CONNECTIONS_PER_ADDRESS: int(256, 0),
+		EXOSTACK_DEMO_MODELS: z.enum(['on', 'off']).default('on'),
+		EXOSTACK_MAX_IMAGE_BYTES: int(10 * 1024 * 1024),
+		EXOSTACK_MAX_IMAGE_PIXELS: int(25_000_000),
+		/** Where models are imported from by repository id; HF_ENDPOINT is the variable huggingface_hub reads. */
+		HF_ENDPOINT: z.url().default('https://huggingface.co'),
+		EXOSTACK_MAX_IMPORT_BYTES: int(4 * 1024 ** 3),
+		HF_TOKEN: z.string().min(1).optional()
+	})
+	.refine((e) => e.EXOSTACK_HEADERS_TIMEOUT_SECONDS <= e.EXOSTACK_REQUEST_TIMEOUT_SECONDS, {
+		path: ['EXOSTACK_HEADERS_TIMEOUT_SECONDS'],
+		message: 'must not exceed EXOSTACK_REQUEST_TIMEOUT_SECONDS'
+	});
 
 export type HubConfig = ReturnType<typeof loadConfig>;
 
@@ -66,9 +94,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
 		tailMs: e.EXOSTACK_TAIL_SECONDS * 1000,
 		heartbeatMs: e.EXOSTACK_HEARTBEAT_SECONDS * 1000,
 		readinessThreshold: e.EXOSTACK_READINESS_THRESHOLD,
-		allowedOrigins: e.EXOSTACK_ALLOWED_ORIGINS.split(',')
-			.map((o) => o.trim())
-			.filter(Boolean),
+		publicUrl: e.EXOSTACK_PUBLIC_URL ?? null,
+		allowedOrigins: e.EXOSTACK_ALLOWED_ORIGINS,
+		edge: {
+			headersTimeoutMs: e.EXOSTACK_HEADERS_TIMEOUT_SECONDS * 1000,
+			requestTimeoutMs: e.EXOSTACK_REQUEST_TIMEOUT_SECONDS * 1000,
+			keepAliveTimeoutMs: e.EXOSTACK_KEEPALIVE_TIMEOUT_SECONDS * 1000,
+			maxConnectionsPerAddress: e.EXOSTACK_MAX_CONNECTIONS_PER_ADDRESS
+		},
 		demoModels: e.EXOSTACK_DEMO_MODELS === 'on',
 		images: { maxBytes: e.EXOSTACK_MAX_IMAGE_BYTES, maxPixels: e.EXOSTACK_MAX_IMAGE_PIXELS },
 		huggingFace: { endpoint: e.HF_ENDPOINT.replace(/\/+$/, ''), maxBytes: e.EXOSTACK_MAX_IMPORT_BYTES, token: e.HF_TOKEN ?? null }

@@ -6,7 +6,8 @@ import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { loadConfig, type HubConfig } from './config';
 import { openDatabase, type Database, type Db } from './db';
-import { loadApiToken } from './auth/api-token';
+import { loadApiToken, type ApiTokenSource } from './auth/api-token';
+import { secureDataDir } from './data-dir';
 import { loadIdentitySigner, type IdentitySigner } from './auth/identity';
 import { BlobStore } from './models/blob-store';
 import { ensureDemoModels } from './models/demo-models';
@@ -21,6 +22,8 @@ export interface Hub {
 	database: Database;
 	db: Db;
 	apiToken: string;
+	/** Where the token came from: it is printed only when it was just generated, never when the operator set it. */
+	apiTokenSource: ApiTokenSource;
 	identities: IdentitySigner;
 	blobs: BlobStore;
 	models: ModelCache;
@@ -34,19 +37,23 @@ export interface Hub {
 
 /** Starts a hub. Tests may hand it a database they opened (a fresh PGlite or PostgreSQL one); it then owns and closes it. */
 export async function startHub(config: HubConfig = loadConfig(), given?: { database: Database }): Promise<Hub> {
+	secureDataDir(config.dataDir);
 	const database =
 		given?.database ??
 		(await openDatabase({ url: config.databaseUrl, poolSize: config.dbPool, dataDir: path.join(config.dataDir, 'pglite') }));
-	const { token, generated } = loadApiToken(config.apiToken, config.dataDir);
+	const { token, source } = loadApiToken(config.apiToken, config.dataDir);
 	const blobs = new BlobStore(path.join(config.dataDir, 'blobs'));
 	const closers: (() => Promise<void>)[] = [];
 	if (config.demoModels) await ensureDemoModels(database.db, blobs, config.dataDir);
+	// Again now that the database and the model store have written their files.
+	secureDataDir(config.dataDir);
 	const hub: Hub = {
 		id: randomUUID(),
 		config,
 		database,
 		db: database.db,
 		apiToken: token,
+		apiTokenSource: source,
 		identities: await loadIdentitySigner(database.db),
 		blobs,
 		models: new ModelCache(database.db),
@@ -60,6 +67,6 @@ export async function startHub(config: HubConfig = loadConfig(), given?: { datab
 		}
 	};
 	const sweeper = startSweeper(hub);
-	if (generated) console.log(`exostack: generated an API token and saved it in ${path.join(config.dataDir, 'api-token')}`);
+	if (source === 'generated') console.log(`exostack: generated an API token and saved it in ${path.join(config.dataDir, 'api-token')}`);
 	return hub;
 }

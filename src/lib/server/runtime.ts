@@ -3,15 +3,15 @@
  * server (the production entry `server.js`, or the Vite plugin in development). Those can load this
  * module as separate instances, so the hub lives on globalThis under a registered symbol.
  */
-import type { Server as HttpServer } from 'node:http';
+import type { Server as HttpServer, RequestListener } from 'node:http';
 import { startHub, type Hub } from './hub';
 import { attachRealtime } from './realtime/attach';
-import { crossOriginIsolation } from './http/isolation';
+import { createHubServer } from './http/edge/create-hub-server';
 
 interface Runtime {
 	hub: Promise<Hub>;
-	/** Headers every response needs (see isolation.ts); the server entry applies them. */
-	headers: Record<string, string>;
+	/** The production HTTP server around `listener`, hardened at the edge (http/edge/). */
+	createServer(listener: RequestListener): Promise<HttpServer>;
 	attach(httpServer: HttpServer): Promise<void>;
 }
 
@@ -25,7 +25,9 @@ export function runtime(): Runtime {
 		const hub = startHub();
 		g[KEY] = {
 			hub,
-			headers: crossOriginIsolation,
+			async createServer(listener) {
+				return createHubServer(listener, (await hub).config);
+			},
 			async attach(httpServer) {
 				attachRealtime(await hub, httpServer);
 			}

@@ -5,6 +5,7 @@
  * through the same TaskRunner the headless volunteer uses. Model files come through the worker's
  * verified cache (model-cache.ts), so a model is downloaded once per volunteer.
  */
+import '../protocol/zod-jitless'; // first, before any schema is built
 import type { FromWorker, ToWorker } from '../protocol/worker-messages';
 import { TaskRunner } from '../executor/task-runner';
 import { DutyGovernor } from '../executor/duty-governor';

@@ -2,18 +2,20 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
+export type ApiTokenSource = 'environment' | 'file' | 'generated';
+
 /**
  * The token that submitting jobs and managing models need. EXOSTACK_API_TOKEN wins; otherwise one is
  * generated on first start and kept in the data folder (readable by its owner only), so it survives restarts.
  */
-export function loadApiToken(configured: string | null, dataDir: string): { token: string; generated: boolean } {
-	if (configured) return { token: configured, generated: false };
+export function loadApiToken(configured: string | null, dataDir: string): { token: string; source: ApiTokenSource } {
+	if (configured) return { token: configured, source: 'environment' };
 	const file = path.join(dataDir, 'api-token');
-	if (existsSync(file)) return { token: readFileSync(file, 'utf8').trim(), generated: false };
-	mkdirSync(dataDir, { recursive: true });
+	if (existsSync(file)) return { token: readFileSync(file, 'utf8').trim(), source: 'file' };
+	mkdirSync(dataDir, { recursive: true, mode: 0o700 });
 	const token = `exo_${randomBytes(24).toString('base64url')}`;
 	writeFileSync(file, `${token}\n`, { mode: 0o600 });
-	return { token, generated: true };
+	return { token, source: 'generated' };
 }
 
 /** Whether a request carries `Authorization: Bearer <token>`, compared in constant time. */

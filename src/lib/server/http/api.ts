@@ -101,33 +101,14 @@ export async function readBytes(request: Request, maxBytes: number, what = 'the 
 		if (done) break;
 		size += value.byteLength;
 		if (size > maxBytes) {
-			discardRest(reader);
+			// Not cancelled: that would destroy the connection with bytes unread, and the client would see a
+			// reset instead of the 413. The server's edge reads and drops the rest after the response (unread-body.ts).
+			reader.releaseLock();
 			throw tooLarge(maxBytes, what);
 		}
 		chunks.push(value);
 	}
 	return new Uint8Array(Buffer.concat(chunks));
-}
-
-/** How much more of a refused body is read and dropped before the connection is cut. */
-const DISCARD_BYTES = 8 * 1024 * 1024;
-
-/**
- * Reads and drops the rest of a refused body so the 413 reaches the client: cancelling the stream
- * makes adapter-node destroy the socket before the response is written, and a streamed (chunked)
- * upload got a bare connection reset. Past DISCARD_BYTES it cancels after all, so an endless upload
- * cannot hold the connection.
- */
-function discardRest(reader: ReadableStreamDefaultReader<Uint8Array>): void {
-	void (async () => {
-		let extra = 0;
-		for (;;) {
-			const { done, value } = await reader.read();
-			if (done) return;
-			extra += value.byteLength;
-			if (extra > DISCARD_BYTES) return reader.cancel();
-		}
-	})().catch(() => {});
 }
 
 const tooLarge = (max: number, what = 'the request body') =>

@@ -1,5 +1,7 @@
 import type { BlobStore } from '../models/blob-store';
 import { decodeImage, sniffImageType } from '../../executor/image-decode';
+import { readImageHeader } from '../../executor/image-header';
+import { pngDataFits } from './png-data-size';
 import { imageRef, type ImageMediaType } from '../../protocol/images';
 
 export interface ImageLimits {
@@ -37,15 +39,18 @@ export function checkImage(bytes: Uint8Array, limits: ImageLimits): { type: Imag
 		throw new ImageRejected(`the image is larger than ${limits.maxBytes} bytes (EXOSTACK_MAX_IMAGE_BYTES)`);
 	const type = sniffImageType(bytes);
 	if (!type) throw new ImageRejected('only PNG and JPEG images are accepted');
-	let width: number;
-	let height: number;
+	// From the header, before a byte is inflated: a small file may declare a huge canvas.
+	const header = readImageHeader(bytes);
+	if (!header) throw new ImageRejected(`the ${type} image cannot be decoded: it has no readable header`);
+	const { width, height } = header;
+	if (width * height > limits.maxPixels)
+		throw new ImageRejected(`the image is ${width}×${height}, over ${limits.maxPixels} pixels (EXOSTACK_MAX_IMAGE_PIXELS)`);
+	if (!pngDataFits(bytes, header)) throw new ImageRejected(`the ${type} image's data inflates to more than its ${width}×${height} pixels`);
 	try {
-		({ width, height } = decodeImage(bytes));
+		decodeImage(bytes, limits.maxPixels);
 	} catch (e) {
 		throw new ImageRejected(`the ${type} image cannot be decoded: ${(e as Error).message}`);
 	}
-	if (width * height > limits.maxPixels)
-		throw new ImageRejected(`the image is ${width}×${height}, over ${limits.maxPixels} pixels (EXOSTACK_MAX_IMAGE_PIXELS)`);
 	return { type, width, height };
 }
 

@@ -23,7 +23,7 @@ const JOB_UPDATE_MS = 100;
  */
 export function attachRealtime(hub: Hub, httpServer: HttpServer): Server {
 	const io = new Server(httpServer, {
-		allowRequest: (req, done) => done(null, originAllowed(req, hub.config.allowedOrigins)),
+		allowRequest: (req, done) => done(null, originAllowed(req, hub.config)),
 		// Model results are large arrays of numbers; the default 1 MB cap would refuse a big embedding task.
 		maxHttpBufferSize: 64 * 1024 * 1024
 	});

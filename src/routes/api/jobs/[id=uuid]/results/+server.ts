@@ -1,4 +1,5 @@
 import { ApiError, withApiErrors } from '$lib/server/http/api';
+import { csvCell } from '$lib/server/http/csv';
 import { getJobStatus, resultPages } from '$lib/server/scheduler/job-status';
 import type { Db } from '$lib/server/db';
 import type { RequestHandler } from './$types';
@@ -54,8 +55,4 @@ function stream(db: Db, jobId: string, header: string, line: (r: Row) => string)
 			await pages.return(undefined);
 		}
 	});
-}
-
-function csvCell(value: string): string {
-	return /[",\n\r]/.test(value) ? `"${value.replaceAll('"', '""')}"` : value;
 }
