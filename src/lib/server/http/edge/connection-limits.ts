@@ -1,24 +1,13 @@
 import type { Server } from 'node:http';
-import { isIPv4, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
+import { networkOf } from '../../net/network-of';
 
 /**
  * Whose connection this is, for counting: an IPv4 address, or an IPv6 /64 (one subscriber's network:
  * a single host there can use any of its 2^64 addresses).
  */
 export function addressKey(address: string | undefined): string {
-	if (!address) return 'unknown';
-	const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
-	if (mapped) return mapped[1];
-	if (isIPv4(address)) return address;
-	const [head, tail] = address.split('%')[0].toLowerCase().split('::');
-	const groups = (part: string | undefined) => (part ? part.split(':').flatMap((g) => (g.includes('.') ? ['0', '0'] : [g])) : []);
-	const left = groups(head);
-	const right = tail === undefined ? [] : groups(tail);
-	const full = [...left, ...Array(Math.max(0, 8 - left.length - right.length)).fill('0'), ...right];
-	return `${full
-		.slice(0, 4)
-		.map((g) => g.replace(/^0+(?=.)/, ''))
-		.join(':')}::/64`;
+	return networkOf(address, { v4: 32, v6: 64 }).replace(/\/32$/, '');
 }
 
 /**

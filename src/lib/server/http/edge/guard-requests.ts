@@ -1,4 +1,5 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
+import onHeaders from 'on-headers';
 import { hostAllowed, type HostPolicyConfig } from './host-policy';
 import { settleUnreadBody } from './unread-body';
 
@@ -29,12 +30,17 @@ function failed(res: ServerResponse, error: unknown): void {
  * listener, synchronous or not, is a 500 for that request (Node would otherwise exit on it: nothing
  * catches an exception thrown in a 'request' handler); a URL that does not decode is a 400 before any
  * code parses it; a Host the hub does not answer to is a 421 (DNS rebinding, see host-policy.ts). Every
- * response gets `headers`, and a body left unread is settled after the response (unread-body.ts).
+ * response gets `headers` (a 304 no CSP), and a body left unread is settled after the response (unread-body.ts).
  */
 export function guardRequests(listener: RequestListener, config: HostPolicyConfig, headers: Record<string, string>): RequestListener {
 	return (req: IncomingMessage, res: ServerResponse) => {
 		try {
 			for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
+			// A 304's headers replace the cached response's (RFC 9111 §4.3.4): the default CSP on one would
+			// overwrite a cached page's own, which carries the hash of its inline script, and the page breaks.
+			onHeaders(res, function () {
+				if (this.statusCode === 304) this.removeHeader('Content-Security-Policy');
+			});
 			settleUnreadBody(req, res);
 			if (!hostAllowed(req.headers.host, config))
 				return sendError(res, 421, 'this hub does not answer to that host name (its operator can add it with EXOSTACK_PUBLIC_URL)');
