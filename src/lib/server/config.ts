@@ -57,6 +57,9 @@ const Env = z
 		EXOSTACK_KEEPALIVE_TIMEOUT_SECONDS: int(5),
 		/** Open connections from one address (one /64 for IPv6); 0 for no cap (behind a proxy, which then limits per client). */
 		EXOSTACK_MAX_CONNECTIONS_PER_ADDRESS: int(256, 0),
+		/** How many leading bits of an address name its network (net/network-of.ts): identities are rationed and replicas separated per network. */
+		EXOSTACK_NETWORK_PREFIX_V4: z.coerce.number().int().min(8).max(32).default(24),
+		EXOSTACK_NETWORK_PREFIX_V6: z.coerce.number().int().min(16).max(128).default(48),
 		EXOSTACK_DEMO_MODELS: z.enum(['on', 'off']).default('on'),
 		EXOSTACK_MAX_IMAGE_BYTES: int(10 * 1024 * 1024),
 		EXOSTACK_MAX_IMAGE_PIXELS: int(25_000_000),
@@ -102,6 +105,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
 			keepAliveTimeoutMs: e.EXOSTACK_KEEPALIVE_TIMEOUT_SECONDS * 1000,
 			maxConnectionsPerAddress: e.EXOSTACK_MAX_CONNECTIONS_PER_ADDRESS
 		},
+		networks: { v4: e.EXOSTACK_NETWORK_PREFIX_V4, v6: e.EXOSTACK_NETWORK_PREFIX_V6 },
 		demoModels: e.EXOSTACK_DEMO_MODELS === 'on',
 		images: { maxBytes: e.EXOSTACK_MAX_IMAGE_BYTES, maxPixels: e.EXOSTACK_MAX_IMAGE_PIXELS },
 		huggingFace: { endpoint: e.HF_ENDPOINT.replace(/\/+$/, ''), maxBytes: e.EXOSTACK_MAX_IMPORT_BYTES, token: e.HF_TOKEN ?? null }
