@@ -38,7 +38,7 @@ export function guardRequests(listener: RequestListener, config: HostPolicyConfi
 			for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
 			// A 304's headers replace the cached response's (RFC 9111 §4.3.4): the default CSP on one would
 			// overwrite a cached page's own, which carries the hash of its inline script, and the page breaks.
-			onHeaders(res, function () {
+			onHeaders(res, function (this: ServerResponse) {
 				if (this.statusCode === 304) this.removeHeader('Content-Security-Policy');
 			});
 			settleUnreadBody(req, res);
