@@ -106,6 +106,19 @@ describe('security headers', () => {
 		}
 	});
 
+	it('sends no CSP on a 304, so a page revalidated from the cache keeps its own policy with its script hash', async () => {
+		const html = await (await fetch(`${hub.url}/volunteer`)).text();
+		const asset = /\/_app\/immutable\/[^"]+\.js/.exec(html)![0];
+		const first = await fetch(new URL(asset, hub.url));
+		await first.arrayBuffer();
+		const etag = first.headers.get('etag');
+		expect(etag).toBeTruthy();
+		const again = await fetch(new URL(asset, hub.url), { headers: { 'if-none-match': etag! } });
+		expect(again.status).toBe(304);
+		expect(again.headers.get('content-security-policy')).toBeNull();
+		expect(again.headers.get('x-content-type-options')).toBe('nosniff');
+	});
+
 	it('lets every page run under it: no violation, and a volunteer tab computes in its module worker with WASM', async () => {
 		const context = await browser.newContext();
 		const violations: string[] = [];
