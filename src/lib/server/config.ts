@@ -65,9 +65,9 @@ const Env = z
 		/** How long a socket may take to complete the Socket.IO handshake (authenticate) before it is dropped. */
 		EXOSTACK_CONNECT_SECONDS: int(10),
 		/** Packets one connection may send per second, of any kind; past it the connection is closed (realtime/bounded-parser.ts). */
-		EXOSTACK_SOCKET_PACKETS_PER_SECOND: int(400),
+		EXOSTACK_SOCKET_PACKETS_PER_SECOND: int(500),
 		/** Events one socket may send per second; past it they are refused with 'rate-limited' (realtime/event-budget.ts). */
-		EXOSTACK_SOCKET_EVENTS_PER_SECOND: int(100),
+		EXOSTACK_SOCKET_EVENTS_PER_SECOND: int(200),
 		/** New volunteer identities one network may be issued per hour (across hub processes); 0 for no limit. */
 		EXOSTACK_IDENTITIES_PER_NETWORK: int(20, 0),
 		/** Leading zero bits of proof of work asked for before a new identity is issued; 0 turns it off. */

@@ -14,3 +14,12 @@ export function clientAddressResolver(trustedProxies: string[]): ClientAddressOf
 	const trust = proxyAddr.compile(trustedProxies);
 	return (req) => proxyAddr(req, trust);
 }
+
+const resolvers = new WeakMap<string[], ClientAddressOf>();
+
+/** The resolver for a configuration's trusted proxies, compiled once per configuration. */
+export function clientAddressFor(trustedProxies: string[]): ClientAddressOf {
+	let resolve = resolvers.get(trustedProxies);
+	if (!resolve) resolvers.set(trustedProxies, (resolve = clientAddressResolver(trustedProxies)));
+	return resolve;
+}
