@@ -82,7 +82,7 @@ function startVolunteer(hubUrl: string, concurrency: number, latencies: number[]
 			}
 		},
 		{
-			hello: async () => ({ identity, capabilities: nodeCapabilities(), mode: 'always', readiness }),
+			credentials: async () => ({ identity, capabilities: nodeCapabilities(), mode: 'always', readiness }),
 			saveIdentity: (issued) => void (identity = issued),
 			readiness: () => readiness,
 			mode: () => 'always'

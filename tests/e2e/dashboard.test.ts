@@ -8,6 +8,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { io, type Socket } from 'socket.io-client';
+import type { Welcome } from '../../src/lib/protocol/events';
 import postgres from 'postgres';
 import type { Browser, Page } from 'playwright-core';
 import { api, startHubProcess, tempDir, type HubProcess } from '../harness/hub-process';
@@ -60,23 +61,23 @@ describe.skipIf(!database)('dashboard and leaderboard pages', () => {
 		return page;
 	}
 
-	function volunteerSocket(hub: HubProcess): Socket {
-		const s = io(`${hub.url}/volunteer`, { transports: ['websocket'], forceNew: true });
+	/** A volunteer connection authenticating with this readiness score; resolves to the hub's welcome. */
+	function hello(hub: HubProcess, score: number): Promise<Welcome> {
+		const auth = { identity: null, capabilities: nodeCapabilities(), mode: 'always', readiness: { score, ready: score >= 40 } };
+		const s: Socket = io(`${hub.url}/volunteer`, { transports: ['websocket'], forceNew: true, auth });
 		sockets.push(s);
-		return s;
+		return new Promise((resolve, reject) => {
+			s.once('welcome', resolve);
+			s.once('connect_error', reject);
+		});
 	}
-
-	const hello = (s: Socket, score: number) =>
-		s
-			.timeout(10_000)
-			.emitWithAck('hello', { identity: null, capabilities: nodeCapabilities(), mode: 'always', readiness: { score, ready: score >= 40 } });
 
 	it('shows a volunteer that connects to another hub process on the dashboard within 1 s, by the name it chooses', async () => {
 		const page = await open('/dashboard');
 		await expect.poll(() => page.getByTestId('live').textContent(), { timeout: 10_000 }).toBe('Live');
-		const s = volunteerSocket(a);
 		const started = Date.now();
-		const reply = await hello(s, 72);
+		const reply = await hello(a, 72);
+		const s = sockets.at(-1)!;
 		await page.waitForSelector(`tr[data-node="${reply.volunteerId}"]`, { timeout: 1000 });
 		expect(Date.now() - started).toBeLessThan(1000);
 		const row = page.locator(`tr[data-node="${reply.volunteerId}"]`);
@@ -235,8 +236,8 @@ describe.skipIf(!database)('dashboard and leaderboard pages', () => {
 				})
 			).json()
 		).task_id;
-		const s = volunteerSocket(a);
-		await hello(s, 90);
+		await hello(a, 90);
+		const s = sockets.at(-1)!;
 		for (let attempt = 0; attempt < 2; attempt++) {
 			const { tasks } = await s.timeout(10_000).emitWithAck('task:request', { slots: 1 });
 			expect(tasks[0]?.jobId).toBe(failing);
@@ -276,9 +277,8 @@ describe.skipIf(!database)('dashboard and leaderboard pages', () => {
 		const page = await open('/dashboard');
 		const nodes: Socket[] = [];
 		for (let i = 0; i < 1000; i += 50) {
-			const batch = Array.from({ length: 50 }, () => volunteerSocket(i % 100 === 0 ? a : b));
-			await Promise.all(batch.map((s, k) => hello(s, 20 + (((i + k) * 37) % 80))));
-			nodes.push(...batch);
+			await Promise.all(Array.from({ length: 50 }, (_, k) => hello(i % 100 === 0 ? a : b, 20 + (((i + k) * 37) % 80))));
+			nodes.push(...sockets.slice(-50));
 		}
 		await expect.poll(() => page.getByTestId('node-count').textContent(), { timeout: 20_000 }).toBe('1000');
 		// Only the rows in view are in the DOM.

@@ -626,8 +626,10 @@ describe('the volunteer socket', () => {
 	const sockets: Socket[] = [];
 	afterAll(() => sockets.forEach((s) => s.close()));
 
-	function connect(extraHeaders?: Record<string, string>): Socket {
-		const s = io(`${hub.url}/volunteer`, { transports: ['websocket'], reconnection: false, forceNew: true, extraHeaders });
+	const paused = { identity: null, capabilities: nodeCapabilities(), mode: 'paused', readiness: { score: 90, ready: true } };
+
+	function connect(extraHeaders?: Record<string, string>, auth: object = paused): Socket {
+		const s = io(`${hub.url}/volunteer`, { transports: ['websocket'], reconnection: false, forceNew: true, extraHeaders, auth });
 		sockets.push(s);
 		return s;
 	}
@@ -638,39 +640,20 @@ describe('the volunteer socket', () => {
 			s.once('connect_error', reject);
 		});
 
-	it('validates every payload and refuses work before hello', async () => {
+	it('refuses an invalid handshake, then validates every payload', async () => {
+		const garbage = connect(undefined, { identity: 42, capabilities: 'fast', mode: 'turbo' });
+		const refused = (await connected(garbage).catch((e: Error & { data?: unknown }) => e)) as Error & { data?: unknown };
+		expect(refused.data).toEqual({ code: 'invalid' });
+		expect(refused.message).toMatch(/identity/);
+		expect(refused.message).toMatch(/capabilities/);
+		expect(refused.message).toMatch(/mode/);
+		expect(garbage.connected).toBe(false);
+
 		const s = connect();
+		const welcome = new Promise((resolve) => s.once('welcome', resolve));
 		await connected(s);
+		expect(await welcome).toMatchObject({ volunteerId: expect.any(String), identity: expect.any(String), sessionId: s.id });
 		const ask = (event: string, payload: unknown) => s.timeout(5000).emitWithAck(event, payload);
-
-		expect(await ask('task:request', { slots: 1 })).toEqual({ ok: false, error: 'send hello first', code: 'unauthorized' });
-		expect(
-			await ask('task:result', { taskId: 1, leaseToken: crypto.randomUUID(), backend: 'native', durationMs: 1, outputs: [] })
-		).toMatchObject({
-			ok: false,
-			code: 'unauthorized'
-		});
-
-		const garbage = await ask('hello', { identity: 42, capabilities: 'fast', mode: 'turbo' });
-		expect(garbage).toMatchObject({ ok: false, code: 'invalid' });
-		expect(garbage.error).toMatch(/identity/);
-		expect(garbage.error).toMatch(/capabilities/);
-		expect(garbage.error).toMatch(/mode/);
-		expect(await ask('hello', 'not even an object')).toMatchObject({ ok: false, code: 'invalid' });
-
-		const hello = await ask('hello', {
-			identity: null,
-			capabilities: nodeCapabilities(),
-			mode: 'paused',
-			readiness: { score: 90, ready: true }
-		});
-		expect(hello).toMatchObject({ ok: true, volunteerId: expect.any(String), identity: expect.any(String), sessionId: s.id });
-		expect(
-			await ask('hello', { identity: null, capabilities: nodeCapabilities(), mode: 'paused', readiness: { score: 90, ready: true } })
-		).toMatchObject({
-			ok: false,
-			code: 'invalid'
-		});
 
 		// A forged result for a task this volunteer never leased changes nothing.
 		expect(
@@ -705,7 +688,7 @@ describe('the volunteer socket', () => {
 		expect(await ask('task:request', { slots: 1000 })).toMatchObject({ ok: false, code: 'invalid' });
 		expect(await ask('status', { mode: 'always', readiness: { score: 900, ready: true } })).toMatchObject({ ok: false, code: 'invalid' });
 
-		// Paused, as its hello said: asking for work gets none.
+		// Paused, as its handshake said: asking for work gets none.
 		expect(await ask('task:request', { slots: 4 })).toEqual({ ok: true, tasks: [] });
 		expect(s.connected).toBe(true);
 	});

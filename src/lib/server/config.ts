@@ -60,6 +60,32 @@ const Env = z
 		/** How many leading bits of an address name its network (net/network-of.ts): identities are rationed and replicas separated per network. */
 		EXOSTACK_NETWORK_PREFIX_V4: z.coerce.number().int().min(8).max(32).default(24),
 		EXOSTACK_NETWORK_PREFIX_V6: z.coerce.number().int().min(16).max(128).default(48),
+		/** The largest Socket.IO message (a task's result is the biggest the protocol has); larger ones close the connection. */
+		EXOSTACK_MAX_MESSAGE_BYTES: int(1024 * 1024),
+		/** How long a socket may take to complete the Socket.IO handshake (authenticate) before it is dropped. */
+		EXOSTACK_CONNECT_SECONDS: int(10),
+		/** Packets one connection may send per second, of any kind; past it the connection is closed (realtime/bounded-parser.ts). */
+		EXOSTACK_SOCKET_PACKETS_PER_SECOND: int(500),
+		/** Events one socket may send per second; past it they are refused with 'rate-limited' (realtime/event-budget.ts). */
+		EXOSTACK_SOCKET_EVENTS_PER_SECOND: int(200),
+		/** New volunteer identities one network may be issued per hour (across hub processes); 0 for no limit. */
+		EXOSTACK_IDENTITIES_PER_NETWORK: int(20, 0),
+		/** Leading zero bits of proof of work asked for before a new identity is issued; 0 turns it off. */
+		EXOSTACK_IDENTITY_POW_BITS: z.coerce.number().int().min(0).max(32).default(0),
+		/** Sockets one identity may hold open on one hub process. */
+		EXOSTACK_SOCKETS_PER_IDENTITY: int(8),
+		/** Volunteer sockets one network may hold open on one hub process; 0 for no cap. */
+		EXOSTACK_SOCKETS_PER_NETWORK: int(256, 0),
+		/** Reverse proxies whose X-Forwarded-For is believed, comma-separated (addresses, CIDRs or proxy-addr's names such as loopback); none by default. */
+		EXOSTACK_TRUSTED_PROXIES: z
+			.string()
+			.default('')
+			.transform((list) =>
+				list
+					.split(',')
+					.map((p) => p.trim())
+					.filter(Boolean)
+			),
 		EXOSTACK_DEMO_MODELS: z.enum(['on', 'off']).default('on'),
 		EXOSTACK_MAX_IMAGE_BYTES: int(10 * 1024 * 1024),
 		EXOSTACK_MAX_IMAGE_PIXELS: int(25_000_000),
@@ -106,6 +132,16 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
 			maxConnectionsPerAddress: e.EXOSTACK_MAX_CONNECTIONS_PER_ADDRESS
 		},
 		networks: { v4: e.EXOSTACK_NETWORK_PREFIX_V4, v6: e.EXOSTACK_NETWORK_PREFIX_V6 },
+		trustedProxies: e.EXOSTACK_TRUSTED_PROXIES,
+		sockets: {
+			maxMessageBytes: e.EXOSTACK_MAX_MESSAGE_BYTES,
+			connectTimeoutMs: e.EXOSTACK_CONNECT_SECONDS * 1000,
+			packetsPerSecond: e.EXOSTACK_SOCKET_PACKETS_PER_SECOND,
+			eventsPerSecond: e.EXOSTACK_SOCKET_EVENTS_PER_SECOND,
+			perIdentity: e.EXOSTACK_SOCKETS_PER_IDENTITY,
+			perNetwork: e.EXOSTACK_SOCKETS_PER_NETWORK
+		},
+		identities: { perNetworkPerHour: e.EXOSTACK_IDENTITIES_PER_NETWORK, powBits: e.EXOSTACK_IDENTITY_POW_BITS },
 		demoModels: e.EXOSTACK_DEMO_MODELS === 'on',
 		images: { maxBytes: e.EXOSTACK_MAX_IMAGE_BYTES, maxPixels: e.EXOSTACK_MAX_IMAGE_PIXELS },
 		huggingFace: { endpoint: e.HF_ENDPOINT.replace(/\/+$/, ''), maxBytes: e.EXOSTACK_MAX_IMPORT_BYTES, token: e.HF_TOKEN ?? null }

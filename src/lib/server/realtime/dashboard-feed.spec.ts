@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Hub } from '../hub';
 import { TEST_DB_KINDS } from '../db/testing';
-import { granted, replyTo, startTestHub, untyped, type TestHub } from './testing';
+import { replyTo, startTestHub, untyped, welcomed, type TestHub } from './testing';
 import { startHeadlessVolunteer, nodeCapabilities } from '../../headless/headless-volunteer';
 import type { ClusterSummary, Leaderboard, NodeRow } from '../../protocol/dashboard';
 import { setProfile } from '../volunteers/profile';
@@ -39,11 +39,11 @@ describe.each(TEST_DB_KINDS)('dashboard feed on %s', (kind) => {
 	it('shows a volunteer that connects within a second, with power and idle unknown, and drops it when it leaves', async () => {
 		const { view, ready } = watchOverview();
 		expect(await ready).toEqual({ ok: true });
-		const v = testHub.volunteer();
 		const t0 = performance.now();
-		const reply = granted(
-			await replyTo(v, 'hello', { identity: null, capabilities: nodeCapabilities(), mode: 'always', readiness: { score: 65, ready: true } })
-		);
+		const v = testHub.volunteer({
+			auth: { identity: null, capabilities: nodeCapabilities(), mode: 'always', readiness: { score: 65, ready: true } }
+		});
+		const reply = await welcomed(v);
 		await expect.poll(() => view.nodes.get(reply.volunteerId), { timeout: 1000, interval: 20 }).toBeDefined();
 		expect(performance.now() - t0).toBeLessThan(1000);
 		expect(view.nodes.get(reply.volunteerId)).toMatchObject({

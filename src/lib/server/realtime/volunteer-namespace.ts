@@ -1,7 +1,5 @@
-import type { Namespace, Socket } from 'socket.io';
 import type { Hub } from '../hub';
 import {
-	HelloPayload,
 	RESERVE_LEASES,
 	StatusPayload,
 	TaskCheckpoint,
@@ -11,13 +9,10 @@ import {
 	TaskRequest,
 	TaskResult,
 	TaskText,
-	type InterServerEvents,
 	type JobText,
-	type TaskLease,
-	type VolunteerClientToServer,
-	type VolunteerServerToClient
+	type TaskLease
 } from '../../protocol/events';
-import { backendClassOf, resultClassOf, type Capabilities, type Readiness, type VolunteerMode } from '../../protocol/volunteer';
+import { backendClassOf, resultClassOf } from '../../protocol/volunteer';
 import type { Settlement } from '../scheduler/validate-chunk';
 import { claimTasks } from '../scheduler/claim-tasks';
 import { completeTask } from '../scheduler/complete-task';
@@ -27,7 +22,7 @@ import { releaseLease, releaseSessionLeases } from '../scheduler/release-leases'
 import { renewLease } from '../scheduler/renew-lease';
 import { checkpointTask } from '../scheduler/checkpoint-task';
 import { leaseGate } from '../../readiness/lease-gate';
-import { closeSession, openSession, updateSession } from '../volunteers/sessions';
+import { closeSession, updateSession } from '../volunteers/sessions';
 import { SessionCounters } from '../volunteers/session-counters';
 import { handle, refuse } from './handle';
 import { metrics } from '../metrics/registry';
@@ -36,6 +31,10 @@ import { beyondReach, modelsBeyondReach } from '../models/web-llm-gating';
 import { isWebLlmModel } from '../../protocol/web-llm';
 import type { ModelManifest } from '../../protocol/models';
 import type { TextStreams } from './text-streams';
+import type { VolunteerData, VolunteerNamespace, VolunteerSocket } from './volunteer-data';
+import type { EventBudget } from './event-budget';
+
+export type { VolunteerNamespace } from './volunteer-data';
 
 /** Live text: which leases may stream, and where accepted text goes (the job's dashboard room). */
 export interface TextRelayOptions {
@@ -43,27 +42,16 @@ export interface TextRelayOptions {
 	publish(text: JobText): void;
 }
 
-interface VolunteerData {
-	sessionId: string;
-	volunteerId: string;
-	capabilities: Capabilities;
-	mode: VolunteerMode;
-	readiness: Readiness;
-	/** The hub's gate on this session's readiness was open at the last report (its threshold hysteresis). */
-	gateOpen: boolean;
-}
-
-export type VolunteerNamespace = Namespace<VolunteerClientToServer, VolunteerServerToClient, InterServerEvents, Partial<VolunteerData>>;
-type VolunteerSocket = Socket<VolunteerClientToServer, VolunteerServerToClient, InterServerEvents, Partial<VolunteerData>>;
-
 /**
- * Wires each volunteer connection: hello first, then leasing, results and status, all validated and
- * fenced. `drain()` waits for disconnected sessions' leases to be given back (for a clean shutdown).
+ * Wires each volunteer connection, authenticated in the handshake (volunteer-handshake.ts): leasing,
+ * results and status, all within the socket's event budget, validated and fenced. `drain()` waits for
+ * disconnected sessions' leases to be given back (for a clean shutdown).
  */
-export function serveVolunteers(hub: Hub, nsp: VolunteerNamespace, text: TextRelayOptions) {
+export function serveVolunteers(hub: Hub, nsp: VolunteerNamespace, text: TextRelayOptions, budget: EventBudget) {
 	const leaving = new Set<Promise<void>>();
 	const counters = new SessionCounters(hub.db);
 	nsp.on('connection', (socket) => {
+		socket.use(budget.middleware(socket));
 		metrics.volunteerSockets.inc();
 		socket.on('disconnect', () => metrics.volunteerSockets.dec());
 		const session = () => (socket.data.volunteerId ? (socket.data as VolunteerData) : null);
@@ -73,36 +61,8 @@ export function serveVolunteers(hub: Hub, nsp: VolunteerNamespace, text: TextRel
 			text.streams.untrack(taskId, leaseToken);
 			streaming.delete(taskId);
 		};
-		const notHello = () => refuse('send hello first', 'unauthorized');
-
-		socket.on(
-			'hello',
-			handle(HelloPayload, async (p) => {
-				if (session()) return refuse('hello was already sent on this connection', 'invalid');
-				const known = p.identity ? hub.identities.verify(p.identity) : null;
-				const { volunteerId, identity } = known ? { volunteerId: known, identity: p.identity! } : hub.identities.issue();
-				const gateOpen = leaseGate(p.mode, p.readiness, hub.config.readinessThreshold, false).open;
-				const data: VolunteerData = {
-					sessionId: socket.id,
-					volunteerId,
-					capabilities: p.capabilities,
-					mode: p.mode,
-					readiness: p.readiness,
-					gateOpen
-				};
-				const credit = await openSession(hub.db, {
-					id: socket.id,
-					volunteerId,
-					hubId: hub.id,
-					capabilities: p.capabilities,
-					mode: p.mode,
-					readiness: p.readiness,
-					readyForAi: gateOpen
-				});
-				Object.assign(socket.data, data);
-				return { ok: true, volunteerId, identity, sessionId: socket.id, credit };
-			})
-		);
+		// Every connected socket was authenticated in the handshake; this guards data that was somehow never filled.
+		const notHello = () => refuse('this socket has no session', 'unauthorized');
 
 		socket.on(
 			'status',

@@ -1,0 +1,142 @@
+/**
+ * Floods on the hub's Socket.IO edge by someone with only its URL: a huge message before authenticating,
+ * an oversized handshake, events on a socket the hub refused, a socket that never authenticates, a
+ * thousand lease requests on one socket, the root namespace, and a dashboard socket watching a thousand
+ * jobs. After each, the hub still runs and everyone else is still served.
+ */
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startHubProcess, type HubProcess } from '../harness/hub-process';
+import { client, honestAuth, outcome, peakGrowthMb, rawSocket, until } from './socket-attacker';
+
+const CONNECT_S = 2;
+
+let hub: HubProcess;
+
+beforeAll(async () => {
+	hub = await startHubProcess({ env: { EXOSTACK_DEMO_MODELS: 'off', EXOSTACK_CONNECT_SECONDS: String(CONNECT_S) } });
+});
+afterAll(() => hub?.stop());
+
+const alive = async () => {
+	expect(hub.child.exitCode, hub.logs()).toBeNull();
+	expect((await fetch(`${hub.url}/api/health`)).status).toBe(200);
+};
+
+/** An honest volunteer's lease request, answered: how long it took. */
+async function honestRequestMs(): Promise<number> {
+	const s = client(hub.url, '/volunteer', honestAuth());
+	try {
+		expect((await outcome(s)).welcome).toBeDefined();
+		const t0 = performance.now();
+		expect(await s.timeout(5000).emitWithAck('task:request', { slots: 1 })).toEqual({ ok: true, tasks: [] });
+		return performance.now() - t0;
+	} finally {
+		s.close();
+	}
+}
+
+describe('before authentication', () => {
+	it('refuses a 50 MB message without the hub holding it', async () => {
+		const raw = await rawSocket(hub.url);
+		const growth = await peakGrowthMb(hub.child.pid!, async () => {
+			raw.send(`40/volunteer,{"identity":null,"pad":"${'x'.repeat(50 * 1024 * 1024)}"}`);
+			await raw.closed;
+		});
+		expect(growth).toBeLessThan(20);
+		await alive();
+	});
+
+	it('closes a connection whose handshake is larger than a handshake needs', async () => {
+		const raw = await rawSocket(hub.url);
+		raw.send(`40/volunteer,${JSON.stringify({ ...honestAuth(), pad: 'x'.repeat(100_000) })}`);
+		await raw.closed;
+		expect(raw.frames.some((f) => f.startsWith('40/volunteer'))).toBe(false);
+		await alive();
+	});
+
+	it('does nothing with events sent on a socket whose handshake was refused', async () => {
+		const raw = await rawSocket(hub.url);
+		raw.send('40/volunteer,{"identity":42}');
+		await until(() => raw.frames.some((f) => f.startsWith('44/volunteer')));
+		raw.send('42/volunteer,0["task:request",{"slots":1}]');
+		raw.send('42/volunteer,1["status",{"mode":"always","readiness":{"score":90,"ready":true}}]');
+		await raw.closed;
+		expect(raw.frames.filter((f) => f.startsWith('43'))).toEqual([]);
+		await alive();
+	});
+
+	it('drops a connection that never authenticates', async () => {
+		const raw = await rawSocket(hub.url);
+		const t0 = Date.now();
+		await raw.closed;
+		expect(Date.now() - t0).toBeLessThan((CONNECT_S + 3) * 1000);
+	});
+
+	it('refuses the root namespace: only /volunteer and /dashboard are served', async () => {
+		const s = client(hub.url, '/');
+		const refused = await new Promise<Error>((resolve) => {
+			s.once('connect_error', resolve);
+			s.once('connect', () => resolve(new Error('connected')));
+		});
+		expect(refused.message).toMatch(/no such namespace/);
+		s.close();
+	});
+});
+
+describe('an authenticated flooder', () => {
+	it('sends 1,000 lease requests at once: the hub answers others within a second and cuts the flooder off', async () => {
+		const flooder = client(hub.url, '/volunteer', honestAuth());
+		expect((await outcome(flooder)).welcome).toBeDefined();
+		const cut = new Promise<string>((resolve) => flooder.once('disconnect', resolve));
+		const replies = Array.from({ length: 1000 }, () =>
+			flooder
+				.timeout(10_000)
+				.emitWithAck('task:request', { slots: 16 })
+				.catch(() => null)
+		);
+		expect(await honestRequestMs()).toBeLessThan(1000);
+		// Cut off by its event budget (a disconnect) or, sooner, by the connection's packet rate (the connection closed).
+		expect(['io server disconnect', 'transport close']).toContain(await cut);
+		// At most one was served at a time, and only until the cut.
+		expect((await Promise.all(replies)).filter((r) => r?.ok).length).toBeLessThan(10);
+		await alive();
+	});
+
+	it('is refused past its event budget with when to try again, and a second lease request while one is pending', async () => {
+		const s = client(hub.url, '/volunteer', honestAuth());
+		expect((await outcome(s)).welcome).toBeDefined();
+		const status = { mode: 'always', readiness: { score: 90, ready: true } };
+		// 230 at once: 200 a second are allowed, 30 refusals are not yet enough to be cut off.
+		const replies = await Promise.all(Array.from({ length: 230 }, () => s.timeout(5000).emitWithAck('status', status)));
+		const refused = replies.filter((r) => !r.ok);
+		expect(refused.length).toBeGreaterThan(0);
+		expect(refused[0]).toMatchObject({ code: 'rate-limited', retryAfterMs: expect.any(Number) });
+		await new Promise((r) => setTimeout(r, 1100));
+		const [first, second] = await Promise.all([
+			s.timeout(5000).emitWithAck('task:request', { slots: 1 }),
+			s.timeout(5000).emitWithAck('task:request', { slots: 1 })
+		]);
+		expect(first).toEqual({ ok: true, tasks: [] });
+		expect(second).toMatchObject({ ok: false, code: 'rate-limited' });
+		expect(s.connected).toBe(true);
+		s.close();
+	});
+
+	it('watches at most 20 jobs on one dashboard socket', async () => {
+		const page = client(hub.url, '/dashboard');
+		await new Promise<void>((r) => page.once('connect', () => r()));
+		const replies: { ok: boolean }[] = [];
+		for (let i = 0; i < 1000 && page.connected; i++) {
+			const reply = await page
+				.timeout(5000)
+				.emitWithAck('job:watch', { jobId: randomUUID() })
+				.catch(() => null);
+			if (reply) replies.push(reply);
+		}
+		expect(replies.filter((r) => r.ok)).toHaveLength(20);
+		expect(replies.filter((r) => !r.ok).length).toBeGreaterThan(0);
+		page.close();
+		await alive();
+	});
+});
