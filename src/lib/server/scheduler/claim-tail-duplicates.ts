@@ -1,9 +1,10 @@
-import { and, asc, avg, eq, inArray, ne, notExists, sql } from 'drizzle-orm';
+import { and, asc, avg, eq, inArray, ne, not, notExists, sql } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/pg-core';
 import { jobs, results, tasks } from '../db/schema';
 import type { Db } from '../db';
 import type { ClaimRequest } from './types';
 import { rowsOf } from '../db/rows';
+import { failedBy } from './lease-transitions';
 
 const sibling = alias(tasks, 'sibling');
 
@@ -44,6 +45,7 @@ export async function claimTailDuplicates(tx: Db, req: ClaimRequest, slots: numb
 			and(
 				eq(tasks.state, 'leased'),
 				ne(tasks.leaseVolunteer, req.volunteerId),
+				not(failedBy(tasks, req.volunteerId)),
 				eq(jobs.replication, 1),
 				inArray(tasks.taskType, req.taskTypes),
 				sql`${tasks.leasedAt} < now() - greatest(${tailMs}, 3 * coalesce((${meanMs}), 0)) * interval '1 millisecond'`,

@@ -85,7 +85,7 @@ function completeAndValidate(db: Db, c: Completion, policy: SchedulerPolicy, pro
 		if (problem) {
 			await tx
 				.update(tasks)
-				.set(failedAttempt(policy, `rejected output: ${problem}`))
+				.set(failedAttempt(policy, `rejected output: ${problem}`, 'reported'))
 				.where(eq(tasks.id, c.taskId));
 			const settlement = await validateChunk(tx, where.jobId, where.seq, policy, tally);
 			await tally.apply(tx);
