@@ -110,4 +110,13 @@ describe.each(TEST_DB_KINDS)('checkpoints of yielded tasks on %s', (kind) => {
 		expect(await claimFor(db, 'b', { slots: 2, maxCost: 100 })).toHaveLength(0);
 		expect(await claimFor(db, 'b', { slots: 2, maxCost: 500 })).toHaveLength(2);
 	});
+
+	it('caps the leases one volunteer holds across all its sessions', async () => {
+		await makeJob(db, 10, { chunkSize: 1 });
+		const cap = { slots: 3, maxHeld: 3, maxPerVolunteer: 4 };
+		expect(await claimFor(db, 'c', { ...cap, sessionId: 'tab-1' })).toHaveLength(3);
+		expect(await claimFor(db, 'c', { ...cap, sessionId: 'tab-2' })).toHaveLength(1);
+		expect(await claimFor(db, 'c', { ...cap, sessionId: 'tab-3' })).toHaveLength(0);
+		expect(await claimFor(db, 'c', { ...cap, sessionId: 'tab-4', maxPerVolunteer: 0 })).toHaveLength(3);
+	});
 });
