@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { eq } from 'drizzle-orm';
+import { eq, inArray } from 'drizzle-orm';
 import { models, tasks, volunteers } from '../db/schema';
 import { TEST_DB_KINDS } from '../db/testing';
 import type { Db } from '../db';
@@ -99,6 +99,30 @@ describe.each(TEST_DB_KINDS)('checkpoints of yielded tasks on %s', (kind) => {
 		expect(row.checkpointParts).toEqual([{ volunteerId: 'a', outputs: 3 }]);
 		const [b] = await db.select({ credit: volunteers.credit }).from(volunteers).where(eq(volunteers.id, 'b'));
 		expect(b.credit).toBe(1);
+	});
+
+	it('blames the author of a checkpointed part when the result holding it is found invalid', async () => {
+		await seedVolunteers(db, ['author'], 7);
+		await makeJob(db, 2, { chunkSize: 2, replication: 2 });
+		const [ta] = await claimFor(db, 'a');
+		// As a replica resumed from 'author''s checkpoint stands (the part is on record with the replica).
+		await db
+			.update(tasks)
+			.set({ checkpointParts: [{ volunteerId: 'author', outputs: 1 }] })
+			.where(eq(tasks.id, ta.id));
+		const [tb] = await claimFor(db, 'b');
+		expect(await completeAs(db, ta, 'a', 5)).toMatchObject({ stored: true });
+		expect(await completeAs(db, tb, 'b')).toMatchObject({ settlement: { outcome: 'spawned' } });
+		const [tc] = await claimFor(db, 'c');
+		expect(await completeAs(db, tc, 'c')).toMatchObject({ settlement: { outcome: 'accepted' } });
+		const rows = await db
+			.select({ id: volunteers.id, invalid: volunteers.invalidResults, run: volunteers.consecutiveValid })
+			.from(volunteers)
+			.where(inArray(volunteers.id, ['a', 'author']));
+		expect(rows.sort((x, y) => x.id.localeCompare(y.id))).toEqual([
+			{ id: 'a', invalid: 1, run: 0 },
+			{ id: 'author', invalid: 1, run: 0 }
+		]);
 	});
 
 	it('caps the leases a session holds and leaves heavy models to higher bands', async () => {

@@ -30,11 +30,11 @@ export async function recordVerdicts(tx: Db, tally: VolunteerTally, jobId: strin
 	await tx.insert(creditLedger).values(agreeing.map((r) => ({ volunteerId: r.volunteerId, jobId, taskId: r.taskId, amount })));
 	for (const r of agreeing) tally.add(r.volunteerId, { credit: amount, valid: 1 });
 	for (const r of invalid) tally.add(r.volunteerId, { invalid: 1 });
-	for (const author of await checkpointAuthors(
+	const authors = await checkpointAuthors(
 		tx,
 		invalid.map((r) => r.taskId)
-	))
-		tally.add(author, { invalid: 1 });
+	);
+	for (const author of authors) tally.add(author, { invalid: 1 });
 	return agreeing.map((r) => ({ volunteerId: r.volunteerId, amount }));
 }
 
