@@ -90,7 +90,10 @@ export const tasks = pgTable(
 		 * rejected output, `~id` let a lease expire. A task is dead only when enough distinct volunteers
 		 * failed it, and a volunteer is never leased again a task it failed.
 		 */
-		failedBy: text('failed_by').array().notNull().default(sql`'{}'::text[]`),
+		failedBy: text('failed_by')
+			.array()
+			.notNull()
+			.default(sql`'{}'::text[]`),
 		/** The current lease's total lifetime ends here, whatever renewals say (lease-deadline.ts); expiry never passes it. */
 		deadlineAt: timestamp('deadline_at', { withTimezone: true }),
 		/** Inputs the current lease reported done (renew-lease.ts): a renewal extends the lease only when this grows. */
