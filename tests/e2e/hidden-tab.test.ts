@@ -53,8 +53,12 @@ async function otherVolunteer(hub: HubProcess) {
 		socket.once('connect_error', (e) => reject(new Error(`the hub refused the other volunteer: ${e.message}`)));
 	});
 	let held: TaskLease | null = null;
+	let done = 0;
+	// A renewal must show progress (renew-lease.ts): one more input a second, never the last, as a slow machine would.
 	const renew = setInterval(() => {
-		if (held) socket.emit('task:progress', { taskId: held.taskId, leaseToken: held.leaseToken, done: 0 }, () => {});
+		if (!held) return;
+		done = Math.min(done + 1, held.inputs.length - 1);
+		socket.emit('task:progress', { taskId: held.taskId, leaseToken: held.leaseToken, done }, () => {});
 	}, 1000);
 	return {
 		sessionId: hello.sessionId,

@@ -34,6 +34,10 @@ const Env = z
 		EXOSTACK_MAX_BODY_BYTES: int(16 * 1024 * 1024),
 		EXOSTACK_CHUNK_SIZE: int(8),
 		EXOSTACK_LEASE_SECONDS: int(60),
+		/** The longest a lease may live in all, however its holder renews it (lease-deadline.ts): the ceiling of the deadline set from the task's expected duration. */
+		EXOSTACK_LEASE_MAX_SECONDS: int(3600),
+		/** Most leases one volunteer identity may hold at once across all its sockets; 0 for no cap. */
+		EXOSTACK_LEASES_PER_VOLUNTEER: int(16, 0),
 		EXOSTACK_MAX_FAILURES: int(3),
 		EXOSTACK_RETRY_BACKOFF_MS: int(1000, 0),
 		EXOSTACK_RESULT_TOLERANCE: z.coerce.number().positive().max(1).default(1e-3),
@@ -118,6 +122,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
 		limits: { maxInputs: e.EXOSTACK_MAX_INPUTS, maxInputChars: e.EXOSTACK_MAX_INPUT_CHARS, maxBodyBytes: e.EXOSTACK_MAX_BODY_BYTES },
 		chunkSize: e.EXOSTACK_CHUNK_SIZE,
 		leaseMs: e.EXOSTACK_LEASE_SECONDS * 1000,
+		leaseMaxMs: e.EXOSTACK_LEASE_MAX_SECONDS * 1000,
+		leasesPerVolunteer: e.EXOSTACK_LEASES_PER_VOLUNTEER,
 		policy: { maxFailures: e.EXOSTACK_MAX_FAILURES, backoffMs: e.EXOSTACK_RETRY_BACKOFF_MS, tolerance: e.EXOSTACK_RESULT_TOLERANCE },
 		sweepMs: e.EXOSTACK_SWEEP_SECONDS * 1000,
 		tailMs: e.EXOSTACK_TAIL_SECONDS * 1000,

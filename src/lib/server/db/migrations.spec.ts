@@ -17,7 +17,7 @@ const migrations = path.join(root, 'drizzle');
  */
 const FROZEN: Record<string, string> = {
 	'0000_init': '8c7c7c0ac76bc5fcb8a20be09fcb679311a54c6cfe8d1a9dcb939282e57a5d3f',
-	'0001_rate_windows': '4d8039138821c85cdc08bfb9a642472db9381111bf7dc31e0f33a0459cdd12fd'
+	'0001_defences': 'f9467d9ba26b72b3b14d424736737d7a311b07889d0e6eb50e880b60ac9144c3'
 };
 
 const scratches: string[] = [];

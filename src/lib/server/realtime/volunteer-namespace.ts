@@ -35,6 +35,7 @@ import type { VolunteerData, VolunteerNamespace, VolunteerSocket } from './volun
 import type { EventBudget } from './event-budget';
 
 export type { VolunteerNamespace } from './volunteer-data';
+import { maxCompletionChars } from '../scheduler/check-outputs';
 
 /** Live text: which leases may stream, and where accepted text goes (the job's dashboard room). */
 export interface TextRelayOptions {
@@ -91,7 +92,13 @@ export function serveVolunteers(hub: Hub, nsp: VolunteerNamespace, text: TextRel
 					generating.map((t) => t.taskId)
 				);
 				for (const t of generating) {
-					text.streams.track(t.taskId, t.leaseToken, t.jobId, (offsets.get(t.taskId) ?? 0) + t.resumeAt);
+					text.streams.track(t.taskId, {
+						leaseToken: t.leaseToken,
+						jobId: t.jobId,
+						firstInput: (offsets.get(t.taskId) ?? 0) + t.resumeAt,
+						inputs: t.inputs.length,
+						maxChars: maxCompletionChars(t.params)
+					});
 					streaming.set(t.taskId, t.leaseToken);
 				}
 				return { ok: true, tasks };
@@ -103,7 +110,7 @@ export function serveVolunteers(hub: Hub, nsp: VolunteerNamespace, text: TextRel
 			handle(TaskProgress, async (p) => {
 				const s = session();
 				if (!s) return notHello();
-				const until = await renewLease(hub.db, p.taskId, p.leaseToken, s.volunteerId, hub.config.leaseMs);
+				const until = await renewLease(hub.db, { ...p, volunteerId: s.volunteerId }, hub.config.leaseMs);
 				return until ? { ok: true, leaseExpiresAt: until.getTime() } : refuse('this lease is no longer yours', 'stale_lease');
 			})
 		);
@@ -119,12 +126,12 @@ export function serveVolunteers(hub: Hub, nsp: VolunteerNamespace, text: TextRel
 			})
 		);
 
-		// Fire and forget: text from a lease this connection does not hold is dropped without a word.
+		// Fire and forget (no acknowledgement, so streaming never waits): refused text is dropped and changes nothing.
 		socket.on('task:text', (payload: unknown) => {
 			const parsed = TaskText.safeParse(payload);
 			if (!parsed.success || !session()) return;
-			const event = text.streams.accept(parsed.data);
-			if (event) text.publish(event);
+			const accepted = text.streams.accept(parsed.data);
+			if ('event' in accepted) text.publish(accepted.event);
 		});
 
 		socket.on(
@@ -187,6 +194,8 @@ async function lease(hub: Hub, s: VolunteerData, slots: number, gate: { maxLease
 		leaseMs: hub.config.leaseMs,
 		tailMs: hub.config.tailMs,
 		maxHeld: gate.maxLeases + (gate.maxLeases > 0 ? RESERVE_LEASES : 0),
+		maxPerVolunteer: hub.config.leasesPerVolunteer,
+		leaseMaxMs: hub.config.leaseMaxMs,
 		maxCost: gate.maxCost
 	});
 	timer();

@@ -1,9 +1,11 @@
-import { and, asc, avg, eq, inArray, ne, notExists, sql } from 'drizzle-orm';
+import { and, asc, avg, eq, inArray, ne, not, notExists, sql } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/pg-core';
 import { jobs, results, tasks } from '../db/schema';
 import type { Db } from '../db';
 import type { ClaimRequest } from './types';
 import { rowsOf } from '../db/rows';
+import { failedBy } from './lease-transitions';
+import { DEFAULT_LEASE_MAX_MS, firstExpiryMs, leaseDeadline } from './lease-deadline';
 
 const sibling = alias(tasks, 'sibling');
 
@@ -44,6 +46,7 @@ export async function claimTailDuplicates(tx: Db, req: ClaimRequest, slots: numb
 			and(
 				eq(tasks.state, 'leased'),
 				ne(tasks.leaseVolunteer, req.volunteerId),
+				not(failedBy(tasks, req.volunteerId)),
 				eq(jobs.replication, 1),
 				inArray(tasks.taskType, req.taskTypes),
 				sql`${tasks.leasedAt} < now() - greatest(${tailMs}, 3 * coalesce((${meanMs}), 0)) * interval '1 millisecond'`,
@@ -55,14 +58,16 @@ export async function claimTailDuplicates(tx: Db, req: ClaimRequest, slots: numb
 		.limit(slots)
 		.for('update', { of: tasks, skipLocked: true });
 	if (slow.length === 0) return [];
+	const maxMs = req.leaseMaxMs ?? DEFAULT_LEASE_MAX_MS;
 	const duplicates = await tx.execute(sql`
 		insert into ${tasks} (job_id, seq, replica, first_input, inputs, task_type, model_id, priority, state,
-			lease_token, lease_session, lease_volunteer, backend_class, lease_expires_at, leased_at, attempts)
+			lease_token, lease_session, lease_volunteer, backend_class, lease_expires_at, deadline_at, progress, progress_at, leased_at, attempts)
 		select o.job_id, o.seq,
 			(select max(r.replica) + 1 from ${tasks} r where r.job_id = o.job_id and r.seq = o.seq),
 			o.first_input, o.inputs, o.task_type, o.model_id, o.priority, 'leased',
 			gen_random_uuid(), ${req.sessionId}, ${req.volunteerId}, ${req.backendClass},
-			now() + ${req.leaseMs} * interval '1 millisecond', now(), 1
+			now() + ${firstExpiryMs(req.leaseMs, maxMs)} * interval '1 millisecond',
+			${leaseDeadline(maxMs, sql`jsonb_array_length(o.inputs)`, sql`o.job_id`)}, 0, now(), now(), 1
 		from ${tasks} o where o.id in (${sql.join(
 			slow.map((s) => sql`${s.id}`),
 			sql`, `

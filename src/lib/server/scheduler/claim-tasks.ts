@@ -6,6 +6,7 @@ import type { ClaimRequest } from './types';
 import { soloProbability } from './adaptive-replication';
 import { findClaimable } from './find-claimable';
 import { claimTailDuplicates } from './claim-tail-duplicates';
+import { DEFAULT_LEASE_MAX_MS, firstExpiryMs, leaseClock } from './lease-deadline';
 
 const sibling = alias(tasks, 'sibling');
 
@@ -16,7 +17,8 @@ const sibling = alias(tasks, 'sibling');
  * across its sessions (two tabs could otherwise each take a replica of the same chunk, and one
  * volunteer would be its own quorum); claims of different volunteers never wait on each other. The
  * rows come from findClaimable (FOR UPDATE SKIP LOCKED). Each lease gets a fresh random token: the
- * only key that can later complete, renew, fail or release it (fencing).
+ * only key that can later complete, renew, fail or release it (fencing), and a deadline no renewal
+ * passes (lease-deadline.ts).
  */
 export async function claimTasks(db: Db, req: ClaimRequest) {
 	return db.transaction(async (tx) => {
@@ -28,6 +30,7 @@ export async function claimTasks(db: Db, req: ClaimRequest) {
 		const duplicates =
 			chosen.length < slots && req.tailMs !== undefined ? await claimTailDuplicates(tx, req, slots - chosen.length, req.tailMs) : [];
 		if (chosen.length === 0) return duplicates.map(leaseOf);
+		const maxMs = req.leaseMaxMs ?? DEFAULT_LEASE_MAX_MS;
 		const claimed = await tx
 			.update(tasks)
 			.set({
@@ -36,7 +39,8 @@ export async function claimTasks(db: Db, req: ClaimRequest) {
 				leaseSession: req.sessionId,
 				leaseVolunteer: req.volunteerId,
 				backendClass: req.backendClass,
-				leaseExpiresAt: sql`now() + ${req.leaseMs} * interval '1 millisecond'`,
+				leaseExpiresAt: sql`now() + ${firstExpiryMs(req.leaseMs, maxMs)} * interval '1 millisecond'`,
+				...leaseClock(maxMs, sql`jsonb_array_length(${tasks.inputs}) - coalesce(jsonb_array_length(${tasks.checkpoint}), 0)`, tasks.jobId),
 				leasedAt: sql`now()`,
 				attempts: sql`${tasks.attempts} + 1`
 			})
@@ -79,16 +83,26 @@ function leaseOf<T extends { leaseToken: string | null; leaseExpiresAt: Date | n
 }
 
 /**
- * The power tier's cap, counted under the volunteer's advisory lock: two requests racing on one
- * session (or two tabs of one volunteer) cannot both see room for the same slot.
+ * The caps on live leases, counted under the volunteer's advisory lock (two requests racing on one
+ * session, or two sockets of one volunteer, cannot both see room for the same slot), in one statement:
+ * the session's (its power tier, `maxHeld`) and the volunteer's across all its sessions
+ * (`maxPerVolunteer`), so opening more sockets does not multiply what one identity can hold.
  */
 async function slotsLeft(tx: Db, req: ClaimRequest): Promise<number> {
-	if (req.maxHeld === undefined) return req.slots;
-	const [{ held }] = await tx
-		.select({ held: sql<number>`count(*)`.mapWith(Number) })
+	const perVolunteer = req.maxPerVolunteer ?? 0;
+	if (req.maxHeld === undefined && perVolunteer === 0) return req.slots;
+	const [{ session, volunteer }] = await tx
+		.select({
+			session: sql<number>`count(*) filter (where ${tasks.leaseSession} = ${req.sessionId})`.mapWith(Number),
+			volunteer: sql<number>`count(*)`.mapWith(Number)
+		})
 		.from(tasks)
-		.where(and(eq(tasks.leaseSession, req.sessionId), eq(tasks.state, 'leased')));
-	return Math.min(req.slots, req.maxHeld - held);
+		.where(and(eq(tasks.leaseVolunteer, req.volunteerId), eq(tasks.state, 'leased')));
+	return Math.min(
+		req.slots,
+		req.maxHeld === undefined ? Infinity : req.maxHeld - session,
+		perVolunteer === 0 ? Infinity : perVolunteer - volunteer
+	);
 }
 
 function onePerChunk<T extends { jobId: string; seq: number }>(rows: T[], slots: number): T[] {

@@ -4,6 +4,7 @@ import { jobs, models, results, tasks } from '../db/schema';
 import type { Db } from '../db';
 import type { TaskType } from '../../protocol/models';
 import type { BackendClass } from '../../protocol/volunteer';
+import { failedBy } from './lease-transitions';
 
 export interface ClaimFilter {
 	volunteerId: string;
@@ -40,7 +41,7 @@ function none(subquery: SQLWrapper) {
  * results of one class are compared), or while a trusted volunteer holds the chunk alone (solo).
  * A checkpoint (checkpoint-task.ts) counts as computed: its replica resumes only on its own backend
  * class, and its contributors take no sibling (they could otherwise be their own quorum), though they
- * may resume the replica they started.
+ * may resume the replica they started. A volunteer that reported a failure of the chunk is not given it again.
  */
 export function findClaimable(tx: Db, f: ClaimFilter) {
 	const mine = or(
@@ -49,7 +50,9 @@ export function findClaimable(tx: Db, f: ClaimFilter) {
 		// Only while the solo lease lives: once its result is in, a split (rare) is settled as usual.
 		and(eq(sibling.solo, true), eq(sibling.state, 'leased')),
 		and(isNotNull(sibling.checkpoint), ne(sibling.backendClass, f.backendClass)),
-		and(ne(sibling.id, tasks.id), sql`${sibling.checkpointBy} @> ${JSON.stringify([f.volunteerId])}::jsonb`)
+		and(ne(sibling.id, tasks.id), sql`${sibling.checkpointBy} @> ${JSON.stringify([f.volunteerId])}::jsonb`),
+		// It reported a failure of this replica or a sibling: it is not given the chunk again (lease-transitions.ts).
+		failedBy(sibling, f.volunteerId)
 	);
 	const tooHeavy =
 		f.maxCost === undefined || f.maxCost === Infinity

@@ -4,6 +4,12 @@ import type { JobStatus, TaskState } from '../../../protocol/jobs';
 import type { TaskType } from '../../../protocol/models';
 import { models } from './models';
 
+/** One volunteer's share of a checkpoint: the next `outputs` outputs, in order. */
+export interface CheckpointPart {
+	volunteerId: string;
+	outputs: number;
+}
+
 export const jobs = pgTable('jobs', {
 	id: uuid('id').primaryKey().defaultRandom(),
 	taskType: text('task_type').$type<TaskType>().notNull(),
@@ -73,7 +79,27 @@ export const tasks = pgTable(
 		 */
 		checkpoint: jsonb('checkpoint').$type<unknown[]>(),
 		/** Every volunteer that contributed to the checkpoint: none of them may compute a sibling replica. */
-		checkpointBy: jsonb('checkpoint_by').$type<string[]>()
+		checkpointBy: jsonb('checkpoint_by').$type<string[]>(),
+		/**
+		 * Who computed which outputs of the checkpoint, in order (checkpoint-parts.ts): a result found
+		 * invalid is blamed on each part's author, and credit is shared by the same parts.
+		 */
+		checkpointParts: jsonb('checkpoint_parts').$type<CheckpointPart[]>(),
+		/**
+		 * The volunteers whose attempts failed (lease-transitions.ts): `id` reported a failure or sent a
+		 * rejected output, `~id` let a lease expire. A task is dead only when enough distinct volunteers
+		 * failed it, and a volunteer is never leased again a task it failed.
+		 */
+		failedBy: text('failed_by')
+			.array()
+			.notNull()
+			.default(sql`'{}'::text[]`),
+		/** The current lease's total lifetime ends here, whatever renewals say (lease-deadline.ts); expiry never passes it. */
+		deadlineAt: timestamp('deadline_at', { withTimezone: true }),
+		/** Inputs the current lease reported done (renew-lease.ts): a renewal extends the lease only when this grows. */
+		progress: integer('progress').notNull().default(0),
+		/** When `progress` last grew (or the lease began). */
+		progressAt: timestamp('progress_at', { withTimezone: true })
 	},
 	(t) => [
 		// The claim scans queued tasks in priority order; a partial index keeps it small.
@@ -94,6 +120,10 @@ export const tasks = pgTable(
 			.where(sql`${t.state} = 'leased'`),
 		index('tasks_lease_session_idx')
 			.on(t.leaseSession)
+			.where(sql`${t.state} = 'leased'`),
+		// The claim counts one volunteer's live leases across all its sessions (EXOSTACK_LEASES_PER_VOLUNTEER).
+		index('tasks_lease_volunteer_idx')
+			.on(t.leaseVolunteer)
 			.where(sql`${t.state} = 'leased'`)
 	]
 );
