@@ -67,7 +67,7 @@ if (Number(values.idle) > 0) {
 	const idle = await withDatabase((url) =>
 		idleConnections({ databaseUrl: url, connections: Number(values.idle), windowMs: Number(values.window) * 1000 })
 	);
-	console.log(`idle: ${idle.connections} volunteers connected and said hello in ${fmt(idle.connectSeconds)} s`);
+	console.log(`idle: ${idle.connections} volunteers connected and authenticated in ${fmt(idle.connectSeconds)} s`);
 	console.log(
 		`  event-loop lag over ${values.window} s with heartbeats: p99 ${fmt(idle.lagP99Ms, 2)} ms, max ${fmt(idle.lagMaxMs, 2)} ms   (target: p99 < 50 ms at 10,000)`
 	);

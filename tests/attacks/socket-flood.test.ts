@@ -10,11 +10,20 @@ import { startHubProcess, type HubProcess } from '../harness/hub-process';
 import { client, honestAuth, outcome, peakGrowthMb, rawSocket, until } from './socket-attacker';
 
 const CONNECT_S = 2;
+const PER_NETWORK = 30;
+const PER_IDENTITY = 8;
 
 let hub: HubProcess;
 
 beforeAll(async () => {
-	hub = await startHubProcess({ env: { EXOSTACK_DEMO_MODELS: 'off', EXOSTACK_CONNECT_SECONDS: String(CONNECT_S) } });
+	hub = await startHubProcess({
+		env: {
+			EXOSTACK_DEMO_MODELS: 'off',
+			EXOSTACK_CONNECT_SECONDS: String(CONNECT_S),
+			EXOSTACK_SOCKETS_PER_NETWORK: String(PER_NETWORK),
+			EXOSTACK_SOCKETS_PER_IDENTITY: String(PER_IDENTITY)
+		}
+	});
 });
 afterAll(() => hub?.stop());
 
@@ -137,6 +146,38 @@ describe('an authenticated flooder', () => {
 		expect(replies.filter((r) => r.ok)).toHaveLength(20);
 		expect(replies.filter((r) => !r.ok).length).toBeGreaterThan(0);
 		page.close();
+		await alive();
+	});
+
+	it('opens at most 8 sockets for one identity and 30 from one network', async () => {
+		const open: ReturnType<typeof client>[] = [];
+		try {
+			const first = client(hub.url, '/volunteer', honestAuth());
+			open.push(first);
+			const { identity } = (await outcome(first)).welcome!;
+			for (let i = 1; i < PER_IDENTITY; i++) {
+				open.push(client(hub.url, '/volunteer', honestAuth(identity)));
+				expect((await outcome(open.at(-1)!)).welcome).toBeDefined();
+			}
+			const extra = client(hub.url, '/volunteer', honestAuth(identity));
+			open.push(extra);
+			expect((await outcome(extra)).refusal).toMatchObject({ code: 'too-many-sockets', retryAfterMs: expect.any(Number) });
+			// Fresh identities fill the network's cap; then even a new identity is refused, until a socket closes.
+			while (open.filter((s) => s.connected).length < PER_NETWORK) {
+				open.push(client(hub.url, '/volunteer', honestAuth()));
+				expect((await outcome(open.at(-1)!)).welcome).toBeDefined();
+			}
+			const beyond = client(hub.url, '/volunteer', honestAuth());
+			open.push(beyond);
+			expect((await outcome(beyond)).refusal).toMatchObject({ code: 'too-many-sockets' });
+			first.close();
+			await new Promise((r) => setTimeout(r, 200));
+			const again = client(hub.url, '/volunteer', honestAuth());
+			open.push(again);
+			expect((await outcome(again)).welcome).toBeDefined();
+		} finally {
+			for (const s of open) s.close();
+		}
 		await alive();
 	});
 });

@@ -64,8 +64,8 @@ const Env = z
 		/** How many leading bits of an address name its network (net/network-of.ts): identities are rationed and replicas separated per network. */
 		EXOSTACK_NETWORK_PREFIX_V4: z.coerce.number().int().min(8).max(32).default(24),
 		EXOSTACK_NETWORK_PREFIX_V6: z.coerce.number().int().min(16).max(128).default(48),
-		/** The largest Socket.IO message (a task's result is the biggest the protocol has); larger ones close the connection. */
-		EXOSTACK_MAX_MESSAGE_BYTES: int(1024 * 1024),
+		/** The largest Socket.IO message once authenticated: a task's result, up to 1,000 inputs (chunk_size) of 1,024-dim vectors or long completions; larger ones close the connection. */
+		EXOSTACK_MAX_MESSAGE_BYTES: int(32 * 1024 * 1024),
 		/** How long a socket may take to complete the Socket.IO handshake (authenticate) before it is dropped. */
 		EXOSTACK_CONNECT_SECONDS: int(10),
 		/** Packets one connection may send per second, of any kind; past it the connection is closed (realtime/bounded-parser.ts). */

@@ -16,5 +16,9 @@ export function throttle(ms: number, fn: () => void): (() => void) & { cancel():
 		if (wait <= 0) run();
 		else timer = setTimeout(run, wait);
 	};
-	return Object.assign(call, { cancel: () => timer && clearTimeout(timer) });
+	const cancel = () => {
+		if (timer) clearTimeout(timer);
+		timer = null;
+	};
+	return Object.assign(call, { cancel });
 }
