@@ -60,6 +60,10 @@ const Env = z
 		/** How many leading bits of an address name its network (net/network-of.ts): identities are rationed and replicas separated per network. */
 		EXOSTACK_NETWORK_PREFIX_V4: z.coerce.number().int().min(8).max(32).default(24),
 		EXOSTACK_NETWORK_PREFIX_V6: z.coerce.number().int().min(16).max(128).default(48),
+		/** Replicas of one chunk only go to volunteers on distinct networks (claim-rules.ts); off for a private lab where everyone shares one network. */
+		EXOSTACK_DISTINCT_NETWORKS: z.enum(['on', 'off']).default('on'),
+		/** Live leases all sessions of one network may hold together, across sockets and identities; 0 for no cap. */
+		EXOSTACK_LEASES_PER_NETWORK: int(64, 0),
 		EXOSTACK_DEMO_MODELS: z.enum(['on', 'off']).default('on'),
 		EXOSTACK_MAX_IMAGE_BYTES: int(10 * 1024 * 1024),
 		EXOSTACK_MAX_IMAGE_PIXELS: int(25_000_000),
@@ -106,6 +110,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
 			maxConnectionsPerAddress: e.EXOSTACK_MAX_CONNECTIONS_PER_ADDRESS
 		},
 		networks: { v4: e.EXOSTACK_NETWORK_PREFIX_V4, v6: e.EXOSTACK_NETWORK_PREFIX_V6 },
+		trust: { distinctNetworks: e.EXOSTACK_DISTINCT_NETWORKS === 'on', leasesPerNetwork: e.EXOSTACK_LEASES_PER_NETWORK },
 		demoModels: e.EXOSTACK_DEMO_MODELS === 'on',
 		images: { maxBytes: e.EXOSTACK_MAX_IMAGE_BYTES, maxPixels: e.EXOSTACK_MAX_IMAGE_PIXELS },
 		huggingFace: { endpoint: e.HF_ENDPOINT.replace(/\/+$/, ''), maxBytes: e.EXOSTACK_MAX_IMPORT_BYTES, token: e.HF_TOKEN ?? null }

@@ -34,6 +34,7 @@ import { metrics } from '../metrics/registry';
 import { taskOffsets } from '../scheduler/task-offsets';
 import { beyondReach, modelsBeyondReach } from '../models/web-llm-gating';
 import { isWebLlmModel } from '../../protocol/web-llm';
+import { networkOf } from '../net/network-of';
 import type { ModelManifest } from '../../protocol/models';
 import type { TextStreams } from './text-streams';
 
@@ -97,7 +98,8 @@ export function serveVolunteers(hub: Hub, nsp: VolunteerNamespace, text: TextRel
 					capabilities: p.capabilities,
 					mode: p.mode,
 					readiness: p.readiness,
-					readyForAi: gateOpen
+					readyForAi: gateOpen,
+					network: networkOf(socket.handshake.address, hub.config.networks)
 				});
 				Object.assign(socket.data, data);
 				return { ok: true, volunteerId, identity, sessionId: socket.id, credit };
@@ -124,7 +126,7 @@ export function serveVolunteers(hub: Hub, nsp: VolunteerNamespace, text: TextRel
 				// The hub enforces readiness itself (lease-gate.ts): its threshold, the power tier's lease cap and the band's task weight.
 				const gate = leaseGate(s.mode, s.readiness, hub.config.readinessThreshold, s.gateOpen, s.capabilities.deviceMemory);
 				if (!gate.open) return { ok: true, tasks: [] };
-				const tasks = await lease(hub, s, p.slots, gate);
+				const tasks = await lease(hub, s, p.slots, gate, networkOf(socket.handshake.address, hub.config.networks));
 				const generating = tasks.filter((t) => t.taskType === 'text_generation');
 				const offsets = await taskOffsets(
 					hub.db,
@@ -215,7 +217,13 @@ export function serveVolunteers(hub: Hub, nsp: VolunteerNamespace, text: TextRel
 	return { drain: () => Promise.allSettled([...leaving, counters.flush()]).then(() => {}) };
 }
 
-async function lease(hub: Hub, s: VolunteerData, slots: number, gate: { maxLeases: number; maxCost: number }): Promise<TaskLease[]> {
+async function lease(
+	hub: Hub,
+	s: VolunteerData,
+	slots: number,
+	gate: { maxLeases: number; maxCost: number },
+	network: string
+): Promise<TaskLease[]> {
 	const timer = metrics.claimSeconds.startTimer();
 	const claimed = await claimTasks(hub.db, {
 		sessionId: s.sessionId,
@@ -227,7 +235,10 @@ async function lease(hub: Hub, s: VolunteerData, slots: number, gate: { maxLease
 		leaseMs: hub.config.leaseMs,
 		tailMs: hub.config.tailMs,
 		maxHeld: gate.maxLeases + (gate.maxLeases > 0 ? RESERVE_LEASES : 0),
-		maxCost: gate.maxCost
+		maxCost: gate.maxCost,
+		network,
+		distinctNetworks: hub.config.trust.distinctNetworks,
+		leasesPerNetwork: hub.config.trust.leasesPerNetwork
 	});
 	timer();
 	metrics.leases.inc(claimed.length);

@@ -3,7 +3,8 @@ import { alias } from 'drizzle-orm/pg-core';
 import { jobs, tasks, volunteers } from '../db/schema';
 import type { Db } from '../db';
 import type { ClaimRequest } from './types';
-import { soloProbability } from './adaptive-replication';
+import { isEstablished, soloProbability } from './adaptive-replication';
+import { leasesOfNetwork, networkLock } from './claim-rules';
 import { findClaimable } from './find-claimable';
 import { claimTailDuplicates } from './claim-tail-duplicates';
 
@@ -21,12 +22,14 @@ const sibling = alias(tasks, 'sibling');
 export async function claimTasks(db: Db, req: ClaimRequest) {
 	return db.transaction(async (tx) => {
 		await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${req.volunteerId}))`);
-		const slots = await slotsLeft(tx, req);
+		const slots = Math.min(await slotsLeft(tx, req), await networkSlotsLeft(tx, req));
 		if (slots <= 0) return [];
-		const candidates = await findClaimable(tx, { ...req, limit: slots * 4 });
+		const run = await consecutiveValid(tx, req.volunteerId);
+		const who = { ...req, established: isEstablished(run) };
+		const candidates = await findClaimable(tx, { ...who, limit: slots * 4 });
 		const chosen = onePerChunk(candidates, slots);
 		const duplicates =
-			chosen.length < slots && req.tailMs !== undefined ? await claimTailDuplicates(tx, req, slots - chosen.length, req.tailMs) : [];
+			chosen.length < slots && req.tailMs !== undefined ? await claimTailDuplicates(tx, who, slots - chosen.length, req.tailMs) : [];
 		if (chosen.length === 0) return duplicates.map(leaseOf);
 		const claimed = await tx
 			.update(tasks)
@@ -36,6 +39,7 @@ export async function claimTasks(db: Db, req: ClaimRequest) {
 				leaseSession: req.sessionId,
 				leaseVolunteer: req.volunteerId,
 				backendClass: req.backendClass,
+				network: req.network ?? null,
 				leaseExpiresAt: sql`now() + ${req.leaseMs} * interval '1 millisecond'`,
 				leasedAt: sql`now()`,
 				attempts: sql`${tasks.attempts} + 1`
@@ -67,6 +71,7 @@ export async function claimTasks(db: Db, req: ClaimRequest) {
 		await maybeGoSolo(
 			tx,
 			req,
+			run,
 			claimed.filter((t) => t.replication > 1)
 		);
 		await markJobsRunning(tx, [...new Set(claimed.filter((t) => t.jobStatus === 'queued').map((t) => t.jobId))]);
@@ -91,6 +96,22 @@ async function slotsLeft(tx: Db, req: ClaimRequest): Promise<number> {
 	return Math.min(req.slots, req.maxHeld - held);
 }
 
+/**
+ * The per-network cap (EXOSTACK_LEASES_PER_NETWORK): one person's sockets and identities, or one NAT,
+ * share it, so opening more of either does not hold more of the queue. Counted under the network's lock.
+ */
+async function networkSlotsLeft(tx: Db, req: ClaimRequest): Promise<number> {
+	if (!req.leasesPerNetwork || req.network === undefined) return req.slots;
+	await networkLock(tx, req.network);
+	return req.leasesPerNetwork - (await leasesOfNetwork(tx, req.network));
+}
+
+/** The volunteer's run of valid results: adaptive replication's trust, and whether it counts as established. */
+async function consecutiveValid(tx: Db, volunteerId: string): Promise<number> {
+	const [v] = await tx.select({ run: volunteers.consecutiveValid }).from(volunteers).where(eq(volunteers.id, volunteerId));
+	return v?.run ?? 0;
+}
+
 function onePerChunk<T extends { jobId: string; seq: number }>(rows: T[], slots: number): T[] {
 	const seen = new Set<string>();
 	return rows.filter((r) => !seen.has(`${r.jobId}:${r.seq}`) && seen.add(`${r.jobId}:${r.seq}`)).slice(0, slots);
@@ -103,10 +124,9 @@ function onePerChunk<T extends { jobId: string; seq: number }>(rows: T[], slots:
  * with it (lease-transitions) and the chunk is replicated as usual. The validator accepts a solo
  * replica's result on its own only when it is the chunk's only result.
  */
-async function maybeGoSolo(tx: Db, req: ClaimRequest, replicated: { id: number; jobId: string; seq: number }[]) {
+async function maybeGoSolo(tx: Db, req: ClaimRequest, run: number, replicated: { id: number; jobId: string; seq: number }[]) {
 	if (replicated.length === 0) return;
-	const [v] = await tx.select({ run: volunteers.consecutiveValid }).from(volunteers).where(eq(volunteers.id, req.volunteerId));
-	const p = soloProbability(v?.run ?? 0);
+	const p = soloProbability(run);
 	if (p === 0) return;
 	for (const t of replicated) {
 		if ((req.random ?? Math.random)() >= p) continue;

@@ -20,6 +20,12 @@ export interface ClaimRequest {
 	maxHeld?: number;
 	/** Tasks of models costing this much or more are left for volunteers in a higher readiness band. */
 	maxCost?: number;
+	/** The session's network (networkOf): replicas of a chunk go to distinct networks, leases are capped per network. */
+	network?: string;
+	/** Separate replicas by network (EXOSTACK_DISTINCT_NETWORKS); needs `network`. */
+	distinctNetworks?: boolean;
+	/** Most live leases all sessions of `network` may hold together (EXOSTACK_LEASES_PER_NETWORK); absent or 0: no cap. */
+	leasesPerNetwork?: number;
 }
 
 export interface Completion {

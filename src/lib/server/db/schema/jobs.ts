@@ -57,6 +57,14 @@ export const tasks = pgTable(
 		/** The session holding the lease (released when it disconnects) and its volunteer (bound to the result). */
 		leaseSession: text('lease_session'),
 		leaseVolunteer: text('lease_volunteer'),
+		/**
+		 * The network of the session that last leased this replica (networkOf). Kept after the lease ends,
+		 * like backend_class: a sibling leased or computed from one network bars that network from the
+		 * chunk's other replicas, and live leases are counted per network (claim-rules.ts).
+		 */
+		network: text('network'),
+		/** A replica only an established volunteer may take: newcomers agreed and must be confirmed (validate-chunk.ts). */
+		needsEstablished: boolean('needs_established').notNull().default(false),
 		leaseExpiresAt: timestamp('lease_expires_at', { withTimezone: true }),
 		/** When the current lease began: how long a task has been running, to spot a slow tail. */
 		leasedAt: timestamp('leased_at', { withTimezone: true }),
@@ -94,6 +102,10 @@ export const tasks = pgTable(
 			.where(sql`${t.state} = 'leased'`),
 		index('tasks_lease_session_idx')
 			.on(t.leaseSession)
+			.where(sql`${t.state} = 'leased'`),
+		// The per-network lease cap counts a network's live leases at every claim.
+		index('tasks_lease_network_idx')
+			.on(t.network)
 			.where(sql`${t.state} = 'leased'`)
 	]
 );
