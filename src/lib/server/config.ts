@@ -96,7 +96,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
 		limits: { maxInputs: e.EXOSTACK_MAX_INPUTS, maxInputChars: e.EXOSTACK_MAX_INPUT_CHARS, maxBodyBytes: e.EXOSTACK_MAX_BODY_BYTES },
 		chunkSize: e.EXOSTACK_CHUNK_SIZE,
 		leaseMs: e.EXOSTACK_LEASE_SECONDS * 1000,
-		policy: { maxFailures: e.EXOSTACK_MAX_FAILURES, backoffMs: e.EXOSTACK_RETRY_BACKOFF_MS, tolerance: e.EXOSTACK_RESULT_TOLERANCE },
+		policy: {
+			maxFailures: e.EXOSTACK_MAX_FAILURES,
+			backoffMs: e.EXOSTACK_RETRY_BACKOFF_MS,
+			tolerance: e.EXOSTACK_RESULT_TOLERANCE,
+			distinctNetworks: e.EXOSTACK_DISTINCT_NETWORKS === 'on'
+		},
 		sweepMs: e.EXOSTACK_SWEEP_SECONDS * 1000,
 		tailMs: e.EXOSTACK_TAIL_SECONDS * 1000,
 		heartbeatMs: e.EXOSTACK_HEARTBEAT_SECONDS * 1000,
