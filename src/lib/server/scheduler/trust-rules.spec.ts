@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { eq } from 'drizzle-orm';
 import { tasks, volunteerSessions } from '../db/schema';
 import { TEST_DB_KINDS } from '../db/testing';
 import type { Db } from '../db';
@@ -6,6 +7,7 @@ import { completeTask } from './complete-task';
 import { finishJobIfDone } from './finish-job';
 import { claimFor, makeJob, policy, seedModel, seedVolunteers, seededDatabase, vec } from './testing';
 import { TRUST_AFTER } from './adaptive-replication';
+import { whyWaiting } from './job-waiting';
 
 const trusting = { ...policy, distinctNetworks: true };
 
@@ -86,6 +88,25 @@ describe.each(TEST_DB_KINDS)('who may compute and settle a chunk, on %s', (kind)
 		await complete(ta, 'a', 0);
 		expect(await complete(tb, 'b', 0)).toMatchObject({ settlement: { outcome: 'accepted' } });
 		expect(await finishJobIfDone(db, jobId)).toBe('completed');
+	});
+
+	it('says why a job waits: nobody can run it, a second network, an established volunteer', async () => {
+		const { id: jobId } = await makeJob(db, 2, { replication: 2 });
+		const waiting = async () => whyWaiting(db, { id: jobId, taskType: 'embedding', modelId: 'm' }, { distinctNetworks: true });
+		expect(await waiting()).toBe('no connected volunteer can run model m');
+		await connect('a', '10.0.0.0/24');
+		expect(await waiting()).toBeNull();
+		const [ta] = await claimFor(db, 'a', on('10.0.0.0/24'));
+		expect(await waiting()).toBeNull();
+		await complete(ta, 'a', 0);
+		expect(await waiting()).toBe('waiting for a second volunteer on another network');
+		await connect('b', '10.0.1.0/24');
+		expect(await waiting()).toBeNull();
+		await connect('old', '10.0.9.0/24');
+		const [tb] = await claimFor(db, 'b', on('10.0.1.0/24'));
+		await complete(tb, 'b', 0);
+		await db.delete(volunteerSessions).where(eq(volunteerSessions.volunteerId, 'old'));
+		expect(await waiting()).toBe('waiting for an established volunteer to confirm newcomers’ results');
 	});
 
 	async function connect(volunteerId: string, network: string) {
