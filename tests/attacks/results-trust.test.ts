@@ -1,12 +1,14 @@
 /**
  * Attacks on the results: one person plays several volunteers from one network to be its own quorum,
- * holds the queue with many sockets and identities, and reads the public task listing to learn which of
- * its leases are checked. Each volunteer here is a raw socket.io-client bound to its own 127.x.y.z
+ * holds the queue with many sockets and identities, reads the public task listing to learn which of
+ * its leases are checked, and settles chunks with fresh identities on several networks. And a job held
+ * back by these rules says why. Each volunteer here is a raw socket.io-client bound to its own 127.x.y.z
  * source address: networkOf puts 127.0.5.* in one /24 and 127.0.7.* in another, as two home networks.
  */
 import { io, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { api, startHubProcess, type HubProcess } from '../harness/hub-process';
+import { TRUST_AFTER } from '../../src/lib/server/scheduler/adaptive-replication';
 
 const PER_NETWORK = 4;
 
@@ -66,6 +68,21 @@ async function submit(input: string[], replication: number, chunkSize: number): 
 	return (await res.json()).task_id;
 }
 
+/** Hands in `outputs(input index)` for every input of a lease. */
+async function hand(s: Socket, l: Lease, value: number) {
+	const vector = Array.from({ length: l.model.embedding!.dimensions }, () => value);
+	const reply = await s.timeout(5000).emitWithAck('task:result', {
+		taskId: l.taskId,
+		leaseToken: l.leaseToken,
+		backend: 'native',
+		durationMs: 10,
+		outputs: l.inputs.map(() => vector)
+	});
+	expect(reply, JSON.stringify(reply)).toMatchObject({ ok: true });
+}
+
+const statusOf = async (id: string) => (await fetch(`${hub.url}/api/jobs/${id}`)).json();
+
 /** Gives every lease back, so the next test starts from an empty queue of leases. */
 async function releaseAll(s: Socket, leases: Lease[]) {
 	for (const l of leases) await s.timeout(5000).emitWithAck('task:release', { taskId: l.taskId, leaseToken: l.leaseToken });
@@ -79,15 +96,7 @@ describe('results from strangers', () => {
 		for (const s of sybils) for (const l of await take(s)) if (l.jobId === id) leases.push({ s, l });
 		// The first takes a replica; its network is then barred from the chunk's other two.
 		expect(leases).toHaveLength(1);
-		const fake = Array.from({ length: leases[0].l.model.embedding!.dimensions }, () => 0.5);
-		for (const { s, l } of leases)
-			await s.timeout(5000).emitWithAck('task:result', {
-				taskId: l.taskId,
-				leaseToken: l.leaseToken,
-				backend: 'native',
-				durationMs: 10,
-				outputs: l.inputs.map(() => fake)
-			});
+		for (const { s, l } of leases) await hand(s, l, 0.5);
 		const status = await (await fetch(`${hub.url}/api/jobs/${id}`)).json();
 		expect(status.status).not.toBe('completed');
 		expect(status.progress.done).toBe(0);
@@ -133,6 +142,51 @@ describe('results from strangers', () => {
 			['taskId', 'leaseToken', 'leaseExpiresAt', 'jobId', 'taskType', 'model', 'params', 'inputs', 'resumeAt'].sort()
 		);
 		await releaseAll(v, leases);
+		await api(hub, `/api/jobs/${id}/cancel`, { method: 'POST' });
+	});
+
+	it('newcomers alone cannot settle a chunk while an established volunteer is connected', async () => {
+		// An honest volunteer earns trust: TRUST_AFTER valid results in a row (an unreplicated job's).
+		const warmUp = await submit(
+			Array.from({ length: TRUST_AFTER }, (_, i) => `warm-up ${i}`),
+			1,
+			1
+		);
+		const honest = await volunteerFrom('127.0.12.1');
+		for (let done = 0; done < TRUST_AFTER;) {
+			const leases = (await take(honest, PER_NETWORK)).filter((l) => l.jobId === warmUp);
+			expect(leases.length).toBeGreaterThan(0);
+			for (const l of leases) await hand(honest, l, 0.25);
+			done += leases.length;
+		}
+		expect((await statusOf(warmUp)).status).toBe('completed');
+
+		// Two fresh identities on two networks agree on a made-up answer.
+		const id = await submit(['what newcomers claim'], 2, 1);
+		for (const address of ['127.0.10.1', '127.0.11.1']) {
+			const newcomer = await volunteerFrom(address);
+			const [lease] = (await take(newcomer, 1)).filter((l) => l.jobId === id);
+			expect(lease).toBeDefined();
+			await hand(newcomer, lease, 0.5);
+		}
+		expect(await statusOf(id)).toMatchObject({ status: 'running', progress: { done: 0 } });
+		// The chunk waits for the established volunteer, which computes the truth: the newcomers' answer is not accepted.
+		const [check] = (await take(honest, 1)).filter((l) => l.jobId === id);
+		expect(check).toBeDefined();
+		await hand(honest, check, 0.25);
+		expect(await statusOf(id)).toMatchObject({ status: 'running', progress: { done: 0 } });
+		await api(hub, `/api/jobs/${id}/cancel`, { method: 'POST' });
+	});
+
+	it('a job that cannot progress says why in its status', async () => {
+		for (const s of sockets.splice(0)) s.disconnect();
+		const id = await submit(['alone on its network'], 2, 1);
+		const waiting = async () => (await statusOf(id)).waiting;
+		await expect.poll(waiting, { timeout: 10_000 }).toBe('no connected volunteer can run model demo-embedding');
+		const lonely = await volunteerFrom('127.0.13.1');
+		const [lease] = (await take(lonely, 1)).filter((l) => l.jobId === id);
+		await hand(lonely, lease, 0.5);
+		expect(await waiting()).toBe('waiting for a second volunteer on another network');
 		await api(hub, `/api/jobs/${id}/cancel`, { method: 'POST' });
 	});
 });
