@@ -68,13 +68,14 @@ async function submit(input: string[], replication: number, chunkSize: number): 
 	return (await res.json()).task_id;
 }
 
-/** Hands in `outputs(input index)` for every input of a lease. */
-async function hand(s: Socket, l: Lease, value: number) {
+/** Hands in a vector of `value`s for every input of a lease, saying it ran `variant` when given. */
+async function hand(s: Socket, l: Lease, value: number, variant?: string) {
 	const vector = Array.from({ length: l.model.embedding!.dimensions }, () => value);
 	const reply = await s.timeout(5000).emitWithAck('task:result', {
 		taskId: l.taskId,
 		leaseToken: l.leaseToken,
 		backend: 'native',
+		...(variant ? { variant } : {}),
 		durationMs: 10,
 		outputs: l.inputs.map(() => vector)
 	});
@@ -139,7 +140,7 @@ describe('results from strangers', () => {
 		}
 		// The lease itself carries nothing that says whether it is checked either.
 		expect(Object.keys(leases[0]).sort()).toEqual(
-			['taskId', 'leaseToken', 'leaseExpiresAt', 'jobId', 'taskType', 'model', 'params', 'inputs', 'resumeAt'].sort()
+			['taskId', 'leaseToken', 'leaseExpiresAt', 'jobId', 'taskType', 'model', 'params', 'variant', 'inputs', 'resumeAt'].sort()
 		);
 		await releaseAll(v, leases);
 		await api(hub, `/api/jobs/${id}/cancel`, { method: 'POST' });
@@ -188,5 +189,28 @@ describe('results from strangers', () => {
 		await hand(lonely, lease, 0.5);
 		expect(await waiting()).toBe('waiting for a second volunteer on another network');
 		await api(hub, `/api/jobs/${id}/cancel`, { method: 'POST' });
+	});
+
+	it('a volunteer naming another variant is still compared where its lease put it, and caught', async () => {
+		for (const s of sockets.splice(0)) s.disconnect();
+		const id = await submit(['which variant ran this?'], 2, 1);
+		const [honest, liar, third] = await Promise.all(['127.0.20.1', '127.0.21.1', '127.0.22.1'].map(volunteerFrom));
+		const [a] = (await take(honest, 1)).filter((l) => l.jobId === id);
+		const [b] = (await take(liar, 1)).filter((l) => l.jobId === id);
+		expect(b).toMatchObject({ variant: 'fp32' });
+		await hand(honest, a, 0.25);
+		// "I ran q8, so compare me with nobody": the hub leased fp32 and compares it as fp32.
+		await hand(liar, b, 0.9, 'q8');
+		const [c] = (await take(third, 1)).filter((l) => l.jobId === id);
+		expect(c).toBeDefined();
+		await hand(third, c, 0.25);
+		await expect.poll(async () => (await statusOf(id)).status, { timeout: 10_000 }).toBe('completed');
+		const rows = (await (await fetch(`${hub.url}/api/jobs/${id}/tasks`)).json()) as {
+			volunteer_id: string;
+			verdict: string;
+			result_class: string;
+		}[];
+		expect(rows.filter((r) => r.verdict === 'valid')).toHaveLength(2);
+		expect(rows.find((r) => r.verdict !== 'valid')).toMatchObject({ verdict: 'invalid', result_class: 'native/fp32' });
 	});
 });

@@ -26,6 +26,7 @@ import { finishJobIfDone } from '../scheduler/finish-job';
 import { releaseLease, releaseSessionLeases } from '../scheduler/release-leases';
 import { renewLease } from '../scheduler/renew-lease';
 import { checkpointTask } from '../scheduler/checkpoint-task';
+import { leaseResultClass, leaseVariant } from '../scheduler/lease-variant';
 import { leaseGate } from '../../readiness/lease-gate';
 import { closeSession, openSession, updateSession } from '../volunteers/sessions';
 import { SessionCounters } from '../volunteers/session-counters';
@@ -253,6 +254,7 @@ async function lease(
 		taskType: t.taskType,
 		model: models.get(t.modelId)!,
 		params: t.params,
+		variant: leaseVariant(models.get(t.modelId)!, classOf(s), t.params),
 		inputs: t.inputs.slice(t.checkpointed),
 		resumeAt: t.checkpointed
 	}));
@@ -283,7 +285,8 @@ async function accept(hub: Hub, counters: SessionCounters, s: VolunteerData, p: 
 	const timer = metrics.completeSeconds.startTimer();
 	const outcome = await completeTask(
 		hub.db,
-		{ ...p, volunteerId: s.volunteerId, resultClass: resultClassOf(classOf(s), p.variant) },
+		// The lease fixed class and variant; what the result says it ran is not taken (lease-variant.ts).
+		{ ...p, volunteerId: s.volunteerId, resultClass: (await leaseResultClass(hub.db, p.taskId)) ?? resultClassOf(classOf(s), p.variant) },
 		hub.config.policy
 	);
 	timer();
