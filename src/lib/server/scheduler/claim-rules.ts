@@ -27,6 +27,15 @@ export interface ReplicaRef {
 const sibling = alias(tasks, 'sibling');
 
 /**
+ * How long a computed replica holds its chunk for its own backend class. Results are compared only
+ * within one class (floating point differs between them by more than any tolerance worth having), so
+ * a class no other connected volunteer has would stall the chunk forever: after this wait the chunk's
+ * other replicas may go to any class, which then forms a quorum of its own (the validator spawns the
+ * replicas it needs); the lone class's result stays unchecked and is never accepted alone.
+ */
+export const CLASS_WAIT_MS = 5 * 60_000;
+
+/**
  * `NOT EXISTS` for the claim, written as a scalar subquery on purpose: PostgreSQL turns NOT EXISTS into
  * an anti join, and for these it then scanned every task and result once per claim (4 ms at 30,000
  * tasks, growing with the table). A scalar subquery stays a per-row probe of the (job_id, seq) indexes,
@@ -41,7 +50,8 @@ function none(subquery: SQLWrapper) {
  * normal claim (find-claimable.ts) and the tail duplicate (claim-tail-duplicates.ts).
  *
  * A sibling bars the claimant when its volunteer is the claimant (replicas go to distinct volunteers),
- * when it was leased or computed by another backend class (only results of one class are compared),
+ * when it is leased, or was computed less than CLASS_WAIT_MS ago, by another backend class (only
+ * results of one class are compared),
  * while a trusted volunteer holds the chunk alone (solo), when it was leased or computed from the
  * claimant's network (one person's machines, or one NAT full of sybils, must not be a quorum), and
  * when the claimant contributed to its checkpoint. A checkpoint counts as computed: its replica resumes
@@ -53,7 +63,13 @@ export function mayTakeReplica(tx: Db, r: ReplicaRef, who: Claimant): SQL {
 	const notItself = r.id ? ne(sibling.id, r.id) : undefined;
 	const bars = or(
 		eq(sibling.leaseVolunteer, who.volunteerId),
-		and(inArray(sibling.state, ['leased', 'done']), ne(sibling.backendClass, who.backendClass)),
+		and(
+			ne(sibling.backendClass, who.backendClass),
+			or(
+				eq(sibling.state, 'leased'),
+				and(eq(sibling.state, 'done'), sql`${sibling.finishedAt} > now() - ${CLASS_WAIT_MS} * interval '1 millisecond'`)
+			)
+		),
 		// Only while the solo lease lives: once its result is in, a split (rare) is settled as usual.
 		and(eq(sibling.solo, true), eq(sibling.state, 'leased')),
 		who.distinctNetworks && who.network !== undefined

@@ -8,6 +8,7 @@ import { finishJobIfDone } from './finish-job';
 import { claimFor, makeJob, policy, seedModel, seedVolunteers, seededDatabase, vec } from './testing';
 import { TRUST_AFTER } from './adaptive-replication';
 import { whyWaiting } from './job-waiting';
+import { CLASS_WAIT_MS } from './claim-rules';
 
 const trusting = { ...policy, distinctNetworks: true };
 
@@ -40,6 +41,22 @@ describe.each(TEST_DB_KINDS)('who may compute and settle a chunk, on %s', (kind)
 		await db.update(tasks).set({ leasedAt: new Date(Date.now() - 60_000) });
 		expect(await claimFor(db, 'b', { ...on('10.0.0.0/24'), tailMs: 1 })).toHaveLength(0);
 		expect(await claimFor(db, 'b', { ...on('10.0.1.0/24'), tailMs: 1 })).toHaveLength(1);
+	});
+
+	it('lets another backend class take over a chunk a lone class computed, after CLASS_WAIT_MS', async () => {
+		const { id: jobId } = await makeJob(db, 2, { replication: 2 });
+		const [ta] = await claimFor(db, 'a', { ...on('10.0.0.0/24'), backendClass: 'webgpu-f16' });
+		await complete(ta, 'a', 0, 'webgpu-f16/fp16');
+		expect(await claimFor(db, 'b', on('10.0.1.0/24'))).toHaveLength(0);
+		await db
+			.update(tasks)
+			.set({ finishedAt: new Date(Date.now() - CLASS_WAIT_MS - 60_000) })
+			.where(eq(tasks.id, ta.id));
+		const [tb] = await claimFor(db, 'b', on('10.0.1.0/24'));
+		expect(await complete(tb, 'b', 0)).toMatchObject({ settlement: { outcome: 'spawned' } });
+		const [tc] = await claimFor(db, 'c', on('10.0.2.0/24'));
+		expect(await complete(tc, 'c', 0)).toMatchObject({ settlement: { outcome: 'accepted' } });
+		expect(await finishJobIfDone(db, jobId)).toBe('completed');
 	});
 
 	it('caps the live leases of one network across its sessions and identities', async () => {
@@ -130,7 +147,12 @@ describe.each(TEST_DB_KINDS)('who may compute and settle a chunk, on %s', (kind)
 		});
 	}
 
-	function complete(t: { id: number; leaseToken: string; inputs: string[] }, volunteerId: string, shift: number) {
+	function complete(
+		t: { id: number; leaseToken: string; inputs: string[] },
+		volunteerId: string,
+		shift: number,
+		resultClass = 'wasm/fp32'
+	) {
 		return completeTask(
 			db,
 			{
@@ -139,7 +161,7 @@ describe.each(TEST_DB_KINDS)('who may compute and settle a chunk, on %s', (kind)
 				volunteerId,
 				outputs: t.inputs.map((_, i) => vec(i + shift)),
 				backend: 'wasm',
-				resultClass: 'wasm/fp32',
+				resultClass,
 				durationMs: 5
 			},
 			trusting
