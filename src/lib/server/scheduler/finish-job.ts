@@ -21,7 +21,8 @@ export function finishJobsStatement(db: Db, jobId?: string) {
 	const open = db
 		.select({ one: sql`1` })
 		.from(tasks)
-		.where(and(eq(tasks.jobId, jobs.id), inArray(tasks.state, ['queued', 'leased'])));
+		// Re-checks of accepted chunks (settle-checks.ts) are not the job's work: it never waits for them.
+		.where(and(eq(tasks.jobId, jobs.id), inArray(tasks.state, ['queued', 'leased']), eq(tasks.recheck, false)));
 	const accepted = db
 		.select({ n: sql`count(*)` })
 		.from(acceptedResults)

@@ -34,6 +34,8 @@ export async function getJobStatus(
 		finished_at: job.finishedAt?.toISOString() ?? null,
 		error: job.error,
 		waiting: finished || job.status === 'cancelled' ? null : await whyWaiting(db, job, { distinctNetworks: opts.distinctNetworks ?? true }),
+		corrections: job.corrections,
+		corrected_at: job.correctedAt?.toISOString() ?? null,
 		result: finished && opts.withResult ? await collectOutputs(db, jobId, job.totalInputs) : null
 	};
 }

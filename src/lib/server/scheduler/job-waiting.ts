@@ -28,7 +28,7 @@ export async function whyWaiting(
 			forEstablished: sql<number>`count(*) filter (where ${tasks.state} = 'queued' and ${tasks.needsEstablished})`.mapWith(Number)
 		})
 		.from(tasks)
-		.where(and(eq(tasks.jobId, job.id), inArray(tasks.state, ['queued', 'leased'])));
+		.where(and(eq(tasks.jobId, job.id), inArray(tasks.state, ['queued', 'leased']), eq(tasks.recheck, false)));
 	if (open.leased > 0 || open.queued === 0) return null;
 	const ready = await readySessions(db, job.taskType);
 	if (ready.length === 0) return `no connected volunteer can run model ${job.modelId}`;

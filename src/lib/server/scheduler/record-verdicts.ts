@@ -2,6 +2,7 @@ import { inArray, sql } from 'drizzle-orm';
 import { creditLedger, results } from '../db/schema';
 import type { Db } from '../db';
 import type { VolunteerTally } from './volunteer-tally';
+import { queueRechecks } from './settle-checks';
 
 interface Judged {
 	taskId: number;
@@ -29,6 +30,8 @@ export async function recordVerdicts(tx: Db, tally: VolunteerTally, jobId: strin
 	await tx.insert(creditLedger).values(agreeing.map((r) => ({ volunteerId: r.volunteerId, jobId, taskId: r.taskId, amount })));
 	for (const r of agreeing) tally.add(r.volunteerId, { credit: amount, valid: 1 });
 	for (const r of invalid) tally.add(r.volunteerId, { invalid: 1 });
+	// Caught: what it had accepted on its word alone is computed again (settle-checks.ts).
+	for (const r of invalid) await queueRechecks(tx, r.volunteerId);
 	return agreeing.map((r) => ({ volunteerId: r.volunteerId, amount }));
 }
 

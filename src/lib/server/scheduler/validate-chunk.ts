@@ -6,6 +6,7 @@ import { largestAgreeingGroup, quorumOf } from './compare-outputs';
 import { endLease } from './lease-transitions';
 import { recordVerdicts } from './record-verdicts';
 import { confirmNewcomers, type Confirmation } from './confirm-newcomers';
+import { settleRecheck } from './settle-checks';
 import type { TaskType } from '../../protocol/models';
 import type { VolunteerTally } from './volunteer-tally';
 
@@ -45,11 +46,14 @@ export async function validateChunk(
 	const rows = await chunkState(tx, jobId, seq);
 	const found = rows.filter((r) => r.verdict === 'pending').map((r) => ({ ...r, output: r.output! }));
 	if (rows[0].acceptedTask !== null) {
-		if (found.length > 0)
+		// A re-check of a result accepted on one volunteer's word (settle-checks.ts); any other late result is never compared.
+		if (found.some((r) => r.recheck)) await settleRecheck(tx, jobId, seq, policy.tolerance, tally);
+		const late = found.filter((r) => !r.recheck).map((r) => r.taskId);
+		if (late.length > 0)
 			await tx
 				.update(results)
 				.set({ verdict: 'unchecked' })
-				.where(and(chunk(results, jobId, seq), eq(results.verdict, 'pending')));
+				.where(and(inArray(results.taskId, late), eq(results.verdict, 'pending')));
 		return { outcome: 'already' };
 	}
 	const { replication, cost, inputs } = rows[0];
@@ -96,6 +100,7 @@ function chunkState(tx: Db, jobId: string, seq: number) {
 			state: tasks.state,
 			solo: tasks.solo,
 			needsEstablished: tasks.needsEstablished,
+			recheck: tasks.recheck,
 			leaseClass: tasks.backendClass,
 			taskType: tasks.taskType,
 			inputs: sql<number>`jsonb_array_length(${tasks.inputs})`,
@@ -123,6 +128,7 @@ interface ChunkRow {
 	state: string;
 	solo: boolean;
 	needsEstablished: boolean;
+	recheck: boolean;
 	leaseClass: string | null;
 	taskType: TaskType;
 	inputs: number;

@@ -19,6 +19,9 @@ export const jobs = pgTable('jobs', {
 	/** Chunks of inputs; each is computed by one or more replica tasks. */
 	totalTasks: integer('total_tasks').notNull(),
 	error: text('error'),
+	/** Accepted results replaced after re-checks found them wrong (settle-checks.ts), and when the last one was. */
+	corrections: integer('corrections').notNull().default(0),
+	correctedAt: timestamp('corrected_at', { withTimezone: true }),
 	createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
 	startedAt: timestamp('started_at', { withTimezone: true }),
 	finishedAt: timestamp('finished_at', { withTimezone: true })
@@ -63,6 +66,11 @@ export const tasks = pgTable(
 		 * chunk's other replicas, and live leases are counted per network (claim-rules.ts).
 		 */
 		network: text('network'),
+		/**
+		 * A re-check of a chunk already accepted on one volunteer's word, queued when that volunteer was
+		 * caught lying (settle-checks.ts). Never job progress, and its job never waits for it.
+		 */
+		recheck: boolean('recheck').notNull().default(false),
 		/** A replica only an established volunteer may take: newcomers agreed and must be confirmed (validate-chunk.ts). */
 		needsEstablished: boolean('needs_established').notNull().default(false),
 		leaseExpiresAt: timestamp('lease_expires_at', { withTimezone: true }),
