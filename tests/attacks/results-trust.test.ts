@@ -14,6 +14,8 @@ const PER_NETWORK = 4;
 
 let hub: HubProcess;
 const sockets: Socket[] = [];
+/** Each socket's volunteer id, as its hello answered. */
+const identities = new Map<Socket, string>();
 
 beforeAll(async () => {
 	hub = await startHubProcess({ env: { HOST: '0.0.0.0', EXOSTACK_LEASES_PER_NETWORK: String(PER_NETWORK) } });
@@ -50,6 +52,7 @@ async function volunteerFrom(localAddress: string): Promise<Socket> {
 		readiness: { score: 95, ready: true }
 	});
 	expect(reply, JSON.stringify(reply)).toMatchObject({ ok: true });
+	identities.set(s, reply.volunteerId);
 	return s;
 }
 
@@ -212,5 +215,39 @@ describe('results from strangers', () => {
 		}[];
 		expect(rows.filter((r) => r.verdict === 'valid')).toHaveLength(2);
 		expect(rows.find((r) => r.verdict !== 'valid')).toMatchObject({ verdict: 'invalid', result_class: 'native/fp32' });
+	});
+
+	it('a liar with built trust, once caught, loses it, and what it had accepted alone is re-checked and overturned', async () => {
+		for (const s of sockets.splice(0)) s.disconnect();
+		const [liar, a, b] = await Promise.all(['127.0.30.1', '127.0.31.1', '127.0.32.1'].map(volunteerFrom));
+		// Unreplicated work is accepted on the liar's word, and builds its trust.
+		const alone = await submit(['first lie', 'second lie'], 1, 1);
+		const lies = (await take(liar, 2)).filter((l) => l.jobId === alone);
+		expect(lies).toHaveLength(2);
+		for (const l of lies) await hand(liar, l, 0.9);
+		expect((await statusOf(alone)).status).toBe('completed');
+		// Then it loses a quorum.
+		const quorum = await submit(['caught here'], 3, 1);
+		for (const [s, value] of [
+			[liar, 0.9],
+			[a, 0.25],
+			[b, 0.25]
+		] as const) {
+			const [l] = (await take(s, 1)).filter((x) => x.jobId === quorum);
+			expect(l).toBeDefined();
+			await hand(s, l, value);
+		}
+		await expect.poll(async () => (await statusOf(quorum)).status, { timeout: 10_000 }).toBe('completed');
+		// Its earlier results are computed again by others; two agreeing against each lie overturn it.
+		for (const checker of [a, b]) {
+			const checks = (await take(checker, 2)).filter((l) => l.jobId === alone);
+			expect(checks).toHaveLength(2);
+			for (const l of checks) await hand(checker, l, 0.25);
+		}
+		const corrected = await statusOf(alone);
+		expect(corrected).toMatchObject({ status: 'completed', corrections: 2 });
+		expect(corrected.result.flat().every((x: number) => x === 0.25)).toBe(true);
+		const record = await (await fetch(`${hub.url}/api/volunteers/${identities.get(liar)}`)).json();
+		expect(record).toMatchObject({ invalid_results: 3, credit: 0 });
 	});
 });
