@@ -64,6 +64,8 @@ const Env = z
 		EXOSTACK_DISTINCT_NETWORKS: z.enum(['on', 'off']).default('on'),
 		/** Live leases all sessions of one network may hold together, across sockets and identities; 0 for no cap. */
 		EXOSTACK_LEASES_PER_NETWORK: int(64, 0),
+		/** Chance that a lease is a hidden known-answer check (a chunk two volunteers already agreed on); 0 for none. */
+		EXOSTACK_SPOT_CHECK_RATE: z.coerce.number().min(0).max(1).default(0.05),
 		EXOSTACK_DEMO_MODELS: z.enum(['on', 'off']).default('on'),
 		EXOSTACK_MAX_IMAGE_BYTES: int(10 * 1024 * 1024),
 		EXOSTACK_MAX_IMAGE_PIXELS: int(25_000_000),
@@ -115,7 +117,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
 			maxConnectionsPerAddress: e.EXOSTACK_MAX_CONNECTIONS_PER_ADDRESS
 		},
 		networks: { v4: e.EXOSTACK_NETWORK_PREFIX_V4, v6: e.EXOSTACK_NETWORK_PREFIX_V6 },
-		trust: { distinctNetworks: e.EXOSTACK_DISTINCT_NETWORKS === 'on', leasesPerNetwork: e.EXOSTACK_LEASES_PER_NETWORK },
+		trust: {
+			distinctNetworks: e.EXOSTACK_DISTINCT_NETWORKS === 'on',
+			leasesPerNetwork: e.EXOSTACK_LEASES_PER_NETWORK,
+			spotCheckRate: e.EXOSTACK_SPOT_CHECK_RATE
+		},
 		demoModels: e.EXOSTACK_DEMO_MODELS === 'on',
 		images: { maxBytes: e.EXOSTACK_MAX_IMAGE_BYTES, maxPixels: e.EXOSTACK_MAX_IMAGE_PIXELS },
 		huggingFace: { endpoint: e.HF_ENDPOINT.replace(/\/+$/, ''), maxBytes: e.EXOSTACK_MAX_IMPORT_BYTES, token: e.HF_TOKEN ?? null }

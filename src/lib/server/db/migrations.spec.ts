@@ -17,7 +17,7 @@ const migrations = path.join(root, 'drizzle');
  */
 const FROZEN: Record<string, string> = {
 	'0000_init': '8c7c7c0ac76bc5fcb8a20be09fcb679311a54c6cfe8d1a9dcb939282e57a5d3f',
-	'0001_trust_networks': '217b8bc2d668aebf9f07f3c8023f5a076725634bf298459f5117f4290becbc32'
+	'0001_trust_networks': '26408938f33a2f168597cacef9e73dceb03797fdb9d2bab491af552b78c47abf'
 };
 
 const scratches: string[] = [];

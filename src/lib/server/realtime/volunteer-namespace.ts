@@ -239,7 +239,8 @@ async function lease(
 		maxCost: gate.maxCost,
 		network,
 		distinctNetworks: hub.config.trust.distinctNetworks,
-		leasesPerNetwork: hub.config.trust.leasesPerNetwork
+		leasesPerNetwork: hub.config.trust.leasesPerNetwork,
+		spotCheckRate: hub.config.trust.spotCheckRate
 	});
 	timer();
 	metrics.leases.inc(claimed.length);

@@ -70,7 +70,14 @@ export async function claimTailDuplicates(tx: Db, req: ClaimRequest & Claimant, 
 			sql`, `
 		)})
 		returning id`);
-	const ids = rowsOf<{ id: number | string }>(duplicates).map((r) => Number(r.id));
+	return leasesOf(
+		tx,
+		rowsOf<{ id: number | string }>(duplicates).map((r) => Number(r.id))
+	);
+}
+
+/** Leases inserted whole (a tail duplicate, a known-answer check) as the claim returns them: the payload is the same for every lease. */
+export function leasesOf(tx: Db, ids: number[]) {
 	return tx
 		.select({
 			id: tasks.id,
@@ -78,6 +85,7 @@ export async function claimTailDuplicates(tx: Db, req: ClaimRequest & Claimant, 
 			seq: tasks.seq,
 			params: jobs.params,
 			replication: jobs.replication,
+			jobStatus: jobs.status,
 			taskType: tasks.taskType,
 			modelId: tasks.modelId,
 			inputs: tasks.inputs,

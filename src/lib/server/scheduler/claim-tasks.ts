@@ -6,7 +6,8 @@ import type { ClaimRequest } from './types';
 import { isEstablished, soloProbability } from './adaptive-replication';
 import { leasesOfNetwork, networkLock } from './claim-rules';
 import { findClaimable } from './find-claimable';
-import { claimTailDuplicates } from './claim-tail-duplicates';
+import { claimTailDuplicates, leasesOf } from './claim-tail-duplicates';
+import { claimSpotCheck } from './spot-checks';
 
 const sibling = alias(tasks, 'sibling');
 
@@ -26,11 +27,15 @@ export async function claimTasks(db: Db, req: ClaimRequest) {
 		if (slots <= 0) return [];
 		const run = await consecutiveValid(tx, req.volunteerId);
 		const who = { ...req, established: isEstablished(run) };
-		const candidates = await findClaimable(tx, { ...who, limit: slots * 4 });
-		const chosen = onePerChunk(candidates, slots);
+		// A known-answer check takes one slot, by chance, before anything else: the lease looks like any other.
+		const spot = req.spotCheckRate && (req.random ?? Math.random)() < req.spotCheckRate ? await claimSpotCheck(tx, who) : null;
+		const room = slots - (spot === null ? 0 : 1);
+		const candidates = room > 0 ? await findClaimable(tx, { ...who, limit: room * 4 }) : [];
+		const chosen = onePerChunk(candidates, room);
 		const duplicates =
-			chosen.length < slots && req.tailMs !== undefined ? await claimTailDuplicates(tx, who, slots - chosen.length, req.tailMs) : [];
-		if (chosen.length === 0) return duplicates.map(leaseOf);
+			chosen.length < room && req.tailMs !== undefined ? await claimTailDuplicates(tx, who, room - chosen.length, req.tailMs) : [];
+		const extra = spot === null ? duplicates : [...(await leasesOf(tx, [spot])), ...duplicates];
+		if (chosen.length === 0) return extra.map(leaseOf);
 		const claimed = await tx
 			.update(tasks)
 			.set({
@@ -75,7 +80,7 @@ export async function claimTasks(db: Db, req: ClaimRequest) {
 			claimed.filter((t) => t.replication > 1)
 		);
 		await markJobsRunning(tx, [...new Set(claimed.filter((t) => t.jobStatus === 'queued').map((t) => t.jobId))]);
-		return [...claimed, ...duplicates].map(leaseOf);
+		return [...claimed, ...extra].map(leaseOf);
 	});
 }
 

@@ -33,8 +33,8 @@ export async function completeTask(db: Db, sent: Completion, policy: SchedulerPo
 	// checkpoint changes only under a lease token, so it cannot change before the fenced write below.
 	const c = task.checkpoint ? { ...sent, outputs: [...task.checkpoint, ...sent.outputs] } : sent;
 	const problem = checkOutputs(task.taskType, c.outputs, { inputCount: task.inputs, embedding: task.embedding });
-	// A re-check (settle-checks.ts) is compared with the accepted result even in an unreplicated job.
-	if (problem || task.replication > 1 || task.recheck) return retrying(() => completeAndValidate(db, c, policy, problem));
+	// A check (a re-check, a known answer) is compared with the accepted result even in an unreplicated job.
+	if (problem || task.replication > 1 || task.recheck || task.spotCheck) return retrying(() => completeAndValidate(db, c, policy, problem));
 	const fast = await retrying(() => acceptUnreplicated(db, { ...c, inputs: task.inputs, amount: task.inputs * task.cost }));
 	if (!fast.stored) return { stored: false, reason: 'stale_lease' };
 	const settlement: Settlement = fast.accepted
@@ -58,6 +58,7 @@ async function currentLease(db: Db, c: Completion) {
 			cost: models.cost,
 			replication: jobs.replication,
 			recheck: tasks.recheck,
+			spotCheck: tasks.spotCheck,
 			checkpoint: tasks.checkpoint
 		})
 		.from(tasks)

@@ -35,6 +35,8 @@ export function findClaimable(tx: Db, f: ClaimFilter) {
 		.where(
 			and(
 				eq(tasks.state, 'queued'),
+				// A known-answer check is only ever leased whole, to the volunteer it was drawn for (spot-checks.ts).
+				eq(tasks.spotCheck, false),
 				lte(tasks.availableAt, sql`now()`),
 				inArray(tasks.taskType, f.taskTypes),
 				f.excludeModels?.length ? notInArray(tasks.modelId, f.excludeModels) : undefined,

@@ -4,6 +4,7 @@ import { tasks, volunteerSessions, volunteers } from '../db/schema';
 import type { Db } from '../db';
 import { REST_HUB } from '../volunteers/rest-nodes';
 import { TRUST_AFTER } from './adaptive-replication';
+import { isJobWork } from './job-work';
 
 const sibling = alias(tasks, 'sibling');
 
@@ -28,7 +29,7 @@ export async function whyWaiting(
 			forEstablished: sql<number>`count(*) filter (where ${tasks.state} = 'queued' and ${tasks.needsEstablished})`.mapWith(Number)
 		})
 		.from(tasks)
-		.where(and(eq(tasks.jobId, job.id), inArray(tasks.state, ['queued', 'leased']), eq(tasks.recheck, false)));
+		.where(and(eq(tasks.jobId, job.id), inArray(tasks.state, ['queued', 'leased']), isJobWork()));
 	if (open.leased > 0 || open.queued === 0) return null;
 	const ready = await readySessions(db, job.taskType);
 	if (ready.length === 0) return `no connected volunteer can run model ${job.modelId}`;

@@ -28,6 +28,8 @@ export async function listJobTasks(db: Db, jobId: string) {
 			replica: tasks.replica,
 			state: tasks.state,
 			solo: tasks.solo,
+			recheck: tasks.recheck,
+			spotCheck: tasks.spotCheck,
 			firstInput: tasks.firstInput,
 			inputs: tasks.inputs,
 			attempts: tasks.attempts,

@@ -26,6 +26,8 @@ export interface ClaimRequest {
 	distinctNetworks?: boolean;
 	/** Most live leases all sessions of `network` may hold together (EXOSTACK_LEASES_PER_NETWORK); absent or 0: no cap. */
 	leasesPerNetwork?: number;
+	/** Chance that one slot of this claim is a known-answer check (EXOSTACK_SPOT_CHECK_RATE); absent or 0: never. */
+	spotCheckRate?: number;
 }
 
 export interface Completion {

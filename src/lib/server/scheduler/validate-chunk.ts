@@ -7,6 +7,7 @@ import { endLease } from './lease-transitions';
 import { recordVerdicts } from './record-verdicts';
 import { confirmNewcomers, type Confirmation } from './confirm-newcomers';
 import { settleRecheck } from './settle-checks';
+import { settleSpotCheck } from './spot-checks';
 import type { TaskType } from '../../protocol/models';
 import type { VolunteerTally } from './volunteer-tally';
 
@@ -46,9 +47,10 @@ export async function validateChunk(
 	const rows = await chunkState(tx, jobId, seq);
 	const found = rows.filter((r) => r.verdict === 'pending').map((r) => ({ ...r, output: r.output! }));
 	if (rows[0].acceptedTask !== null) {
-		// A re-check of a result accepted on one volunteer's word (settle-checks.ts); any other late result is never compared.
+		// Checks of the accepted result (settle-checks.ts, spot-checks.ts) are judged; any other late result is never compared.
 		if (found.some((r) => r.recheck)) await settleRecheck(tx, jobId, seq, policy.tolerance, tally);
-		const late = found.filter((r) => !r.recheck).map((r) => r.taskId);
+		for (const r of found.filter((f) => f.spotCheck)) await settleSpotCheck(tx, r.taskId, policy.tolerance, tally);
+		const late = found.filter((r) => !r.recheck && !r.spotCheck).map((r) => r.taskId);
 		if (late.length > 0)
 			await tx
 				.update(results)
@@ -101,6 +103,7 @@ function chunkState(tx: Db, jobId: string, seq: number) {
 			solo: tasks.solo,
 			needsEstablished: tasks.needsEstablished,
 			recheck: tasks.recheck,
+			spotCheck: tasks.spotCheck,
 			leaseClass: tasks.backendClass,
 			taskType: tasks.taskType,
 			inputs: sql<number>`jsonb_array_length(${tasks.inputs})`,
@@ -129,6 +132,7 @@ interface ChunkRow {
 	solo: boolean;
 	needsEstablished: boolean;
 	recheck: boolean;
+	spotCheck: boolean;
 	leaseClass: string | null;
 	taskType: TaskType;
 	inputs: number;

@@ -71,6 +71,12 @@ export const tasks = pgTable(
 		 * caught lying (settle-checks.ts). Never job progress, and its job never waits for it.
 		 */
 		recheck: boolean('recheck').notNull().default(false),
+		/**
+		 * A known-answer check: a replica of a chunk already accepted by agreeing volunteers, leased like
+		 * any other (spot-checks.ts), compared with that answer, never credited, never job progress.
+		 * Never sent to the volunteer.
+		 */
+		spotCheck: boolean('spot_check').notNull().default(false),
 		/** A replica only an established volunteer may take: newcomers agreed and must be confirmed (validate-chunk.ts). */
 		needsEstablished: boolean('needs_established').notNull().default(false),
 		leaseExpiresAt: timestamp('lease_expires_at', { withTimezone: true }),
