@@ -18,7 +18,10 @@ const sockets: Socket[] = [];
 const identities = new Map<Socket, string>();
 
 beforeAll(async () => {
-	hub = await startHubProcess({ env: { HOST: '0.0.0.0', EXOSTACK_LEASES_PER_NETWORK: String(PER_NETWORK) } });
+	// Every lease that can be a known-answer check is one (a chunk of a running job two volunteers agreed on).
+	hub = await startHubProcess({
+		env: { HOST: '0.0.0.0', EXOSTACK_LEASES_PER_NETWORK: String(PER_NETWORK), EXOSTACK_SPOT_CHECK_RATE: '1' }
+	});
 });
 afterAll(async () => {
 	for (const s of sockets) s.disconnect();
@@ -249,5 +252,34 @@ describe('results from strangers', () => {
 		expect(corrected.result.flat().every((x: number) => x === 0.25)).toBe(true);
 		const record = await (await fetch(`${hub.url}/api/volunteers/${identities.get(liar)}`)).json();
 		expect(record).toMatchObject({ invalid_results: 3, credit: 0 });
+	});
+
+	it('a known-answer check looks like any lease, and catches a liar with built trust', async () => {
+		for (const s of sockets.splice(0)) s.disconnect();
+		const [liar, a, b] = await Promise.all(['127.0.40.1', '127.0.41.1', '127.0.42.1'].map(volunteerFrom));
+		const alone = await submit(['trusted lie'], 1, 1);
+		const [lie] = (await take(liar, 1)).filter((l) => l.jobId === alone);
+		await hand(liar, lie, 0.9);
+		// Two volunteers agree on the first chunk of a job that is still running: the hub knows that answer.
+		const id = await submit(['known', 'still open'], 2, 1);
+		const ordinary: Lease[] = [];
+		for (const s of [a, b]) {
+			const [l] = (await take(s, 1)).filter((x) => x.jobId === id);
+			ordinary.push(l);
+			await hand(s, l, 0.25);
+		}
+		const [check] = (await take(liar, 1)).filter((l) => l.jobId === id);
+		expect(check).toBeDefined();
+		expect(Object.keys(check).sort()).toEqual(Object.keys(ordinary[0]).sort());
+		expect(check.inputs).toEqual(ordinary[0].inputs);
+		// Nothing public shows a check: the listing has the job's own replicas only.
+		expect((await (await fetch(`${hub.url}/api/jobs/${id}/tasks`)).json()).length).toBe(4);
+		await hand(liar, check, 0.9);
+		expect(await (await fetch(`${hub.url}/api/volunteers/${identities.get(liar)}`)).json()).toMatchObject({ invalid_results: 1 });
+		// Caught: what it had accepted alone is offered to others again.
+		const [recheck] = (await take(a, 1)).filter((l) => l.jobId === alone);
+		expect(recheck).toBeDefined();
+		expect((await statusOf(id)).progress.done).toBe(1);
+		await api(hub, `/api/jobs/${id}/cancel`, { method: 'POST' });
 	});
 });
