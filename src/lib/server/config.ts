@@ -102,7 +102,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
 			maxFailures: e.EXOSTACK_MAX_FAILURES,
 			backoffMs: e.EXOSTACK_RETRY_BACKOFF_MS,
 			tolerance: e.EXOSTACK_RESULT_TOLERANCE,
-			distinctNetworks: e.EXOSTACK_DISTINCT_NETWORKS === 'on'
+			distinctNetworks: e.EXOSTACK_DISTINCT_NETWORKS === 'on',
+			lazyCheckRate: e.EXOSTACK_SPOT_CHECK_RATE
 		},
 		sweepMs: e.EXOSTACK_SWEEP_SECONDS * 1000,
 		tailMs: e.EXOSTACK_TAIL_SECONDS * 1000,

@@ -7,9 +7,15 @@ import { endLease, failedAttempt, type FailurePolicy } from './lease-transitions
 import { lockChunk, retrying } from './locks';
 import { validateChunk, type Settlement, type ValidationPolicy } from './validate-chunk';
 import { VolunteerTally } from './volunteer-tally';
+import { queueLazyCheck } from './settle-checks';
 import type { Completion } from './types';
 
-export type SchedulerPolicy = FailurePolicy & ValidationPolicy;
+export type SchedulerPolicy = FailurePolicy &
+	ValidationPolicy & {
+		/** Chance that an unreplicated result, once accepted, is re-checked behind its volunteer's back (EXOSTACK_SPOT_CHECK_RATE). */
+		lazyCheckRate?: number;
+		random?: () => number;
+	};
 
 export type CompletionOutcome =
 	| { stored: true; jobId: string; inputs: number; settlement: Settlement }
@@ -37,6 +43,7 @@ export async function completeTask(db: Db, sent: Completion, policy: SchedulerPo
 	if (problem || task.replication > 1 || task.recheck || task.spotCheck) return retrying(() => completeAndValidate(db, c, policy, problem));
 	const fast = await retrying(() => acceptUnreplicated(db, { ...c, inputs: task.inputs, amount: task.inputs * task.cost }));
 	if (!fast.stored) return { stored: false, reason: 'stale_lease' };
+	if (fast.accepted && (policy.random ?? Math.random)() < (policy.lazyCheckRate ?? 0)) await queueLazyCheck(db, sent.taskId);
 	const settlement: Settlement = fast.accepted
 		? {
 				outcome: 'accepted',

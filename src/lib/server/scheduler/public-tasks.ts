@@ -10,7 +10,7 @@ type TaskRow = Awaited<ReturnType<typeof listJobTasks>>[number];
 
 /** What anyone may see of one replica: all of it once its chunk is settled, only its place while it is live. */
 export type PublicTaskRow =
-	| (Omit<TaskRow, 'solo' | 'leaseSession' | 'recheck' | 'spotCheck'> & { settled: true })
+	| (Omit<TaskRow, 'solo' | 'leaseSession'> & { settled: true })
 	| { settled: false; seq: number; replica: number; state: 'pending'; firstInput: number; inputs: string[] };
 
 /**
@@ -23,14 +23,11 @@ export type PublicTaskRow =
  */
 export async function listPublicTasks(db: Db, jobId: string): Promise<PublicTaskRow[]> {
 	const [rows, settled] = await Promise.all([listJobTasks(db, jobId), settledChunks(db, jobId)]);
-	// Checks of accepted work (job-work.ts) are not the job's and would give themselves away: never listed.
-	return rows
-		.filter((t) => !t.recheck && !t.spotCheck)
-		.map(({ solo: _solo, leaseSession: _session, recheck: _recheck, spotCheck: _spot, ...t }) =>
-			settled.has(t.seq)
-				? { ...t, settled: true as const }
-				: { settled: false as const, seq: t.seq, replica: t.replica, state: 'pending' as const, firstInput: t.firstInput, inputs: t.inputs }
-		);
+	return rows.map(({ solo: _solo, leaseSession: _session, ...t }) =>
+		settled.has(t.seq)
+			? { ...t, settled: true as const }
+			: { settled: false as const, seq: t.seq, replica: t.replica, state: 'pending' as const, firstInput: t.firstInput, inputs: t.inputs }
+	);
 }
 
 /** Chunks accepted, or with nothing open any more (dead): their replicas' story is over. */

@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
-import { tasks, volunteers } from '../db/schema';
+import { results, tasks, volunteers } from '../db/schema';
 import { TEST_DB_KINDS } from '../db/testing';
 import type { Db } from '../db';
 import { finishJobIfDone } from './finish-job';
 import { getJobStatus } from './job-status';
-import { claimFor, completeAs, makeJob, seedModel, seedVolunteers, seededDatabase, vec } from './testing';
+import { claimFor, completeAs, makeJob, policy, seedModel, seedVolunteers, seededDatabase, vec } from './testing';
+import { completeTask } from './complete-task';
 
 describe.each(TEST_DB_KINDS)('a caught volunteer’s unchecked results, on %s', (kind) => {
 	let db: Db;
@@ -79,5 +80,34 @@ describe.each(TEST_DB_KINDS)('a caught volunteer’s unchecked results, on %s', 
 		// A re-check queued or running never reopened the finished job, and agreement leaves it as it was.
 		expect(await getJobStatus(db, jobId)).toMatchObject({ status: 'completed', corrections: 0, result: [vec(0)] });
 		expect(await db.select().from(tasks).where(eq(tasks.recheck, true))).toMatchObject([{ state: 'done' }]);
+	});
+
+	it('re-checks an unreplicated result lazily, decided after it arrived, and never judges another class', async () => {
+		const { id: jobId } = await makeJob(db, 1, { replication: 1 });
+		const [t] = await claimFor(db, 'a');
+		const lazy = { ...policy, lazyCheckRate: 1, random: () => 0 };
+		const sent = { taskId: t.id, leaseToken: t.leaseToken, volunteerId: 'a', backend: 'wasm' as const, durationMs: 5 };
+		await completeTask(db, { ...sent, outputs: t.inputs.map((_, i) => vec(i)), resultClass: 'wasm/fp32' }, lazy);
+		expect(await finishJobIfDone(db, jobId)).toBe('completed');
+		const [check] = await claimFor(db, 'b');
+		expect(check).toMatchObject({ jobId });
+		// Computed in another class (it outwaited its own): not comparable, so no verdict, and another re-check.
+		await completeTask(
+			db,
+			{
+				...sent,
+				taskId: check.id,
+				leaseToken: check.leaseToken,
+				volunteerId: 'b',
+				outputs: t.inputs.map((_, i) => vec(i + 9)),
+				resultClass: 'native/fp32'
+			},
+			policy
+		);
+		expect((await db.select().from(results).where(eq(results.taskId, check.id)))[0].verdict).toBe('unchecked');
+		expect(await db.select({ state: tasks.state }).from(tasks).where(eq(tasks.recheck, true))).toEqual(
+			expect.arrayContaining([{ state: 'queued' }])
+		);
+		expect((await getJobStatus(db, jobId))?.result).toEqual([vec(0)]);
 	});
 });

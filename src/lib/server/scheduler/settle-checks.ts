@@ -46,6 +46,18 @@ export async function queueRechecks(tx: Db, volunteerId: string): Promise<number
 	return queued;
 }
 
+/**
+ * A lazy check: the chunk of a result just accepted on its volunteer's word alone (an unreplicated
+ * job) is computed once more, decided after the result arrived, so nothing about the lease could have
+ * told the volunteer. Settled like any re-check; its job never waits for it.
+ */
+export async function queueLazyCheck(db: Db, taskId: number): Promise<void> {
+	await db.transaction(async (tx) => {
+		const [t] = await tx.select({ jobId: tasks.jobId, seq: tasks.seq }).from(tasks).where(eq(tasks.id, taskId));
+		if (t) await spawnRecheck(tx, t.jobId, t.seq);
+	});
+}
+
 /** One more re-check replica of an accepted chunk, unless one is open or the chunk had its share. */
 async function spawnRecheck(tx: Db, jobId: string, seq: number): Promise<boolean> {
 	const replicas = await tx
@@ -80,15 +92,29 @@ async function spawnRecheck(tx: Db, jobId: string, seq: number): Promise<boolean
  */
 export async function settleRecheck(tx: Db, jobId: string, seq: number, tolerance: number, tally: VolunteerTally): Promise<boolean> {
 	const [accepted] = await tx
-		.select({ taskId: results.taskId, volunteerId: results.volunteerId, output: results.output })
+		.select({ taskId: results.taskId, volunteerId: results.volunteerId, output: results.output, resultClass: results.backendClass })
 		.from(acceptedResults)
 		.innerJoin(results, eq(results.taskId, acceptedResults.taskId))
 		.where(and(eq(acceptedResults.jobId, jobId), eq(acceptedResults.seq, seq)));
-	const checks = await tx
-		.select({ taskId: results.taskId, volunteerId: results.volunteerId, output: results.output, verdict: results.verdict })
+	const all = await tx
+		.select({
+			taskId: results.taskId,
+			volunteerId: results.volunteerId,
+			output: results.output,
+			verdict: results.verdict,
+			resultClass: results.backendClass
+		})
 		.from(results)
 		.innerJoin(tasks, eq(tasks.id, results.taskId))
 		.where(and(eq(results.jobId, jobId), eq(results.seq, seq), eq(tasks.recheck, true)));
+	// Only re-computations of the accepted result's class and variant are compared with it; others are never judged.
+	const incomparable = all.filter((c) => c.resultClass !== accepted.resultClass && c.verdict === 'pending').map((c) => c.taskId);
+	if (incomparable.length > 0) await tx.update(results).set({ verdict: 'unchecked' }).where(inArray(results.taskId, incomparable));
+	const checks = all.filter((c) => c.resultClass === accepted.resultClass);
+	if (checks.length === 0) {
+		await spawnRecheck(tx, jobId, seq);
+		return false;
+	}
 	const agreeing = checks.filter((c) => outputsAgree(c.output, accepted.output, tolerance));
 	const dissent = largestAgreeingGroup(
 		checks.filter((c) => !outputsAgree(c.output, accepted.output, tolerance)),

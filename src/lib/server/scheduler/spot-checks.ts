@@ -29,6 +29,8 @@ export async function claimSpotCheck(tx: Db, req: ClaimRequest & Claimant) {
 			and(
 				eq(jobs.status, 'running'),
 				inArray(tasks.taskType, req.taskTypes),
+				// Only a class's own answers are known to it: results are compared within one backend class.
+				eq(tasks.backendClass, req.backendClass),
 				req.excludeModels?.length ? notInArray(tasks.modelId, req.excludeModels) : undefined,
 				corroborated,
 				mayTakeReplica(tx, { jobId: tasks.jobId, seq: tasks.seq }, req)
@@ -60,15 +62,26 @@ export async function claimSpotCheck(tx: Db, req: ClaimRequest & Claimant) {
  */
 export async function settleSpotCheck(tx: Db, taskId: number, tolerance: number, tally: VolunteerTally) {
 	const [row] = await tx
-		.select({ volunteerId: results.volunteerId, output: results.output, jobId: results.jobId, seq: results.seq })
+		.select({
+			volunteerId: results.volunteerId,
+			output: results.output,
+			jobId: results.jobId,
+			seq: results.seq,
+			resultClass: results.backendClass
+		})
 		.from(results)
 		.where(and(eq(results.taskId, taskId), eq(results.verdict, 'pending')));
 	if (!row) return;
 	const [known] = await tx
-		.select({ output: results.output })
+		.select({ output: results.output, resultClass: results.backendClass })
 		.from(acceptedResults)
 		.innerJoin(results, eq(results.taskId, acceptedResults.taskId))
 		.where(and(eq(acceptedResults.jobId, row.jobId), eq(acceptedResults.seq, row.seq)));
+	if (row.resultClass !== known.resultClass) {
+		// Another class or variant (the chunk outwaited its class, claim-rules.ts): not comparable, so no verdict.
+		await tx.update(results).set({ verdict: 'unchecked' }).where(eq(results.taskId, taskId));
+		return;
+	}
 	const valid = outputsAgree(row.output, known.output, tolerance);
 	await tx
 		.update(results)

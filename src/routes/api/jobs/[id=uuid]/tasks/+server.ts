@@ -6,7 +6,7 @@ import { listJobTasks } from '$lib/server/scheduler/list-jobs';
 import { listPublicTasks } from '$lib/server/scheduler/public-tasks';
 import type { RequestHandler } from './$types';
 
-type Row = Omit<Awaited<ReturnType<typeof listJobTasks>>[number], 'solo' | 'leaseSession' | 'recheck' | 'spotCheck'>;
+type Row = Omit<Awaited<ReturnType<typeof listJobTasks>>[number], 'solo' | 'leaseSession'>;
 
 /**
  * A job's tasks, one per replica of each chunk. Settled chunks show state, attempts, who computed each
@@ -17,12 +17,7 @@ type Row = Omit<Awaited<ReturnType<typeof listJobTasks>>[number], 'solo' | 'leas
 export const GET: RequestHandler = withApiErrors(async ({ request, params: { id }, locals: { hub } }) => {
 	const full = hasBearer(request, hub.apiToken);
 	const rows = full
-		? (await listJobTasks(hub.db, id)).map((t) => ({
-				...shown(t),
-				solo: t.solo,
-				lease_session: t.leaseSession,
-				check: t.spotCheck ? 'known_answer' : t.recheck ? 'recheck' : null
-			}))
+		? (await listJobTasks(hub.db, id)).map((t) => ({ ...shown(t), solo: t.solo, lease_session: t.leaseSession }))
 		: (await listPublicTasks(hub.db, id)).map((t) => (t.settled ? shown(t) : pending(t)));
 	if (rows.length === 0 && !(await getJobStatus(hub.db, id, { withResult: false }))) throw new ApiError(404, `no job "${id}"`);
 	return json(rows);
