@@ -285,4 +285,22 @@ describe('results from strangers', () => {
 		expect((await statusOf(id)).progress.done).toBe(1);
 		await api(hub, `/api/jobs/${id}/cancel`, { method: 'POST' });
 	});
+
+	it('garbage on unreplicated jobs, accepted on its word, buys no trust', async () => {
+		const id = await submit(
+			Array.from({ length: TRUST_AFTER }, (_, i) => `unchecked ${i}`),
+			1,
+			1
+		);
+		const farmer = await volunteerFrom('127.0.15.1');
+		for (let done = 0; done < TRUST_AFTER;) {
+			const leases = (await take(farmer, PER_NETWORK)).filter((l) => l.jobId === id);
+			expect(leases.length).toBeGreaterThan(0);
+			for (const l of leases) await hand(farmer, l, 0.9);
+			done += leases.length;
+		}
+		expect((await statusOf(id)).status).toBe('completed');
+		const record = await (await fetch(`${hub.url}/api/volunteers/${identities.get(farmer)}`)).json();
+		expect(record).toMatchObject({ valid_results: TRUST_AFTER, consecutive_valid: 0 });
+	});
 });

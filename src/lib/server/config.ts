@@ -66,6 +66,8 @@ const Env = z
 		EXOSTACK_LEASES_PER_NETWORK: int(64, 0),
 		/** Chance that a lease is a hidden known-answer check (a chunk two volunteers already agreed on); 0 for none. */
 		EXOSTACK_SPOT_CHECK_RATE: z.coerce.number().min(0).max(1).default(0.05),
+		/** Chance that an unreplicated result, once accepted on its volunteer's word, is computed again behind its back; 0 for none. */
+		EXOSTACK_LAZY_CHECK_RATE: z.coerce.number().min(0).max(1).default(0.05),
 		EXOSTACK_DEMO_MODELS: z.enum(['on', 'off']).default('on'),
 		EXOSTACK_MAX_IMAGE_BYTES: int(10 * 1024 * 1024),
 		EXOSTACK_MAX_IMAGE_PIXELS: int(25_000_000),
@@ -103,7 +105,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
 			backoffMs: e.EXOSTACK_RETRY_BACKOFF_MS,
 			tolerance: e.EXOSTACK_RESULT_TOLERANCE,
 			distinctNetworks: e.EXOSTACK_DISTINCT_NETWORKS === 'on',
-			lazyCheckRate: e.EXOSTACK_SPOT_CHECK_RATE
+			lazyCheckRate: e.EXOSTACK_LAZY_CHECK_RATE
 		},
 		sweepMs: e.EXOSTACK_SWEEP_SECONDS * 1000,
 		tailMs: e.EXOSTACK_TAIL_SECONDS * 1000,

@@ -12,7 +12,7 @@ import type { Completion } from './types';
 
 export type SchedulerPolicy = FailurePolicy &
 	ValidationPolicy & {
-		/** Chance that an unreplicated result, once accepted, is re-checked behind its volunteer's back (EXOSTACK_SPOT_CHECK_RATE). */
+		/** Chance that an unreplicated result, once accepted, is re-checked behind its volunteer's back (EXOSTACK_LAZY_CHECK_RATE). */
 		lazyCheckRate?: number;
 		random?: () => number;
 	};
