@@ -107,6 +107,7 @@ describe('the volunteer protocol', () => {
 			taskType: TaskType;
 			model: ModelManifest;
 			params: Record<string, unknown>;
+			variant: ModelVariant;
 			inputs: string[];
 			resumeAt: number;
 		}>();

@@ -85,6 +85,8 @@ export interface TaskLease {
 	taskType: TaskType;
 	model: ModelManifest;
 	params: Record<string, unknown>;
+	/** The model variant to run, chosen by the hub for the session's backend class: results are compared within it. */
+	variant: ModelVariant;
 	/** The inputs still to compute: after `resumeAt` inputs a volunteer that yielded already finished. */
 	inputs: string[];
 	/** Inputs of the task kept from an earlier lease (a checkpoint); the result covers only `inputs`. */

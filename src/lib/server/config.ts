@@ -90,6 +90,14 @@ const Env = z
 					.map((p) => p.trim())
 					.filter(Boolean)
 			),
+		/** Replicas of one chunk only go to volunteers on distinct networks (claim-rules.ts); off for a private lab where everyone shares one network. */
+		EXOSTACK_DISTINCT_NETWORKS: z.enum(['on', 'off']).default('on'),
+		/** Live leases all sessions of one network may hold together, across sockets and identities; 0 for no cap. */
+		EXOSTACK_LEASES_PER_NETWORK: int(64, 0),
+		/** Chance that a lease is a hidden known-answer check (a chunk two volunteers already agreed on); 0 for none. */
+		EXOSTACK_SPOT_CHECK_RATE: z.coerce.number().min(0).max(1).default(0.05),
+		/** Chance that an unreplicated result, once accepted on its volunteer's word, is computed again behind its back; 0 for none. */
+		EXOSTACK_LAZY_CHECK_RATE: z.coerce.number().min(0).max(1).default(0.05),
 		EXOSTACK_DEMO_MODELS: z.enum(['on', 'off']).default('on'),
 		EXOSTACK_MAX_IMAGE_BYTES: int(10 * 1024 * 1024),
 		EXOSTACK_MAX_IMAGE_PIXELS: int(25_000_000),
@@ -124,7 +132,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
 		leaseMs: e.EXOSTACK_LEASE_SECONDS * 1000,
 		leaseMaxMs: e.EXOSTACK_LEASE_MAX_SECONDS * 1000,
 		leasesPerVolunteer: e.EXOSTACK_LEASES_PER_VOLUNTEER,
-		policy: { maxFailures: e.EXOSTACK_MAX_FAILURES, backoffMs: e.EXOSTACK_RETRY_BACKOFF_MS, tolerance: e.EXOSTACK_RESULT_TOLERANCE },
+		policy: {
+			maxFailures: e.EXOSTACK_MAX_FAILURES,
+			backoffMs: e.EXOSTACK_RETRY_BACKOFF_MS,
+			tolerance: e.EXOSTACK_RESULT_TOLERANCE,
+			distinctNetworks: e.EXOSTACK_DISTINCT_NETWORKS === 'on',
+			lazyCheckRate: e.EXOSTACK_LAZY_CHECK_RATE
+		},
 		sweepMs: e.EXOSTACK_SWEEP_SECONDS * 1000,
 		tailMs: e.EXOSTACK_TAIL_SECONDS * 1000,
 		heartbeatMs: e.EXOSTACK_HEARTBEAT_SECONDS * 1000,
@@ -148,6 +162,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
 			perNetwork: e.EXOSTACK_SOCKETS_PER_NETWORK
 		},
 		identities: { perNetworkPerHour: e.EXOSTACK_IDENTITIES_PER_NETWORK, powBits: e.EXOSTACK_IDENTITY_POW_BITS },
+		trust: {
+			distinctNetworks: e.EXOSTACK_DISTINCT_NETWORKS === 'on',
+			leasesPerNetwork: e.EXOSTACK_LEASES_PER_NETWORK,
+			spotCheckRate: e.EXOSTACK_SPOT_CHECK_RATE
+		},
 		demoModels: e.EXOSTACK_DEMO_MODELS === 'on',
 		images: { maxBytes: e.EXOSTACK_MAX_IMAGE_BYTES, maxPixels: e.EXOSTACK_MAX_IMAGE_PIXELS },
 		huggingFace: { endpoint: e.HF_ENDPOINT.replace(/\/+$/, ''), maxBytes: e.EXOSTACK_MAX_IMPORT_BYTES, token: e.HF_TOKEN ?? null }

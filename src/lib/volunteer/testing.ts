@@ -166,6 +166,7 @@ export function lease(taskId: number, inputs = ['a', 'b']): TaskLease {
 		taskType: 'embedding',
 		model: { id: 'demo-embedding', taskTypes: ['embedding'], files: [{ path: 'onnx/model.onnx', sha256: '0'.repeat(64), size: 1 }] },
 		params: {},
+		variant: 'fp32',
 		inputs,
 		resumeAt: 0
 	};

@@ -25,6 +25,7 @@ function session(id: string, volunteerId: string, readiness: Readiness, connecte
 		connectedAt: new Date(connectedAt),
 		lastSeenAt: new Date(connectedAt),
 		readyForAi: readiness.ready,
+		network: '',
 		name: null,
 		...extra
 	};

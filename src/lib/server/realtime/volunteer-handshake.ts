@@ -79,7 +79,8 @@ async function handshake(hub: Hub, caps: SocketCaps, addressOf: ClientAddressOf,
 		capabilities,
 		mode,
 		readiness,
-		readyForAi: gateOpen
+		readyForAi: gateOpen,
+		network
 	}).catch((e: unknown) => {
 		release();
 		throw e;

@@ -21,6 +21,7 @@ import { finishJobIfDone } from '../scheduler/finish-job';
 import { releaseLease, releaseSessionLeases } from '../scheduler/release-leases';
 import { renewLease } from '../scheduler/renew-lease';
 import { checkpointTask } from '../scheduler/checkpoint-task';
+import { leaseResultClass, leaseVariant } from '../scheduler/lease-variant';
 import { leaseGate } from '../../readiness/lease-gate';
 import { closeSession, updateSession } from '../volunteers/sessions';
 import { SessionCounters } from '../volunteers/session-counters';
@@ -29,6 +30,7 @@ import { metrics } from '../metrics/registry';
 import { taskOffsets } from '../scheduler/task-offsets';
 import { beyondReach, modelsBeyondReach } from '../models/web-llm-gating';
 import { isWebLlmModel } from '../../protocol/web-llm';
+import { networkOf } from '../net/network-of';
 import type { ModelManifest } from '../../protocol/models';
 import type { TextStreams } from './text-streams';
 import type { VolunteerData, VolunteerNamespace, VolunteerSocket } from './volunteer-data';
@@ -182,7 +184,12 @@ export function serveVolunteers(hub: Hub, nsp: VolunteerNamespace, text: TextRel
 	return { drain: () => Promise.allSettled([...leaving, counters.flush()]).then(() => {}) };
 }
 
-async function lease(hub: Hub, s: VolunteerData, slots: number, gate: { maxLeases: number; maxCost: number }): Promise<TaskLease[]> {
+async function lease(
+	hub: Hub,
+	s: VolunteerData,
+	slots: number,
+	gate: { maxLeases: number; maxCost: number }
+): Promise<TaskLease[]> {
 	const timer = metrics.claimSeconds.startTimer();
 	const claimed = await claimTasks(hub.db, {
 		sessionId: s.sessionId,
@@ -196,7 +203,11 @@ async function lease(hub: Hub, s: VolunteerData, slots: number, gate: { maxLease
 		maxHeld: gate.maxLeases + (gate.maxLeases > 0 ? RESERVE_LEASES : 0),
 		maxPerVolunteer: hub.config.leasesPerVolunteer,
 		leaseMaxMs: hub.config.leaseMaxMs,
-		maxCost: gate.maxCost
+		maxCost: gate.maxCost,
+		network: s.network,
+		distinctNetworks: hub.config.trust.distinctNetworks,
+		leasesPerNetwork: hub.config.trust.leasesPerNetwork,
+		spotCheckRate: hub.config.trust.spotCheckRate
 	});
 	timer();
 	metrics.leases.inc(claimed.length);
@@ -211,6 +222,7 @@ async function lease(hub: Hub, s: VolunteerData, slots: number, gate: { maxLease
 		taskType: t.taskType,
 		model: models.get(t.modelId)!,
 		params: t.params,
+		variant: leaseVariant(models.get(t.modelId)!, classOf(s), t.params),
 		inputs: t.inputs.slice(t.checkpointed),
 		resumeAt: t.checkpointed
 	}));
@@ -241,7 +253,8 @@ async function accept(hub: Hub, counters: SessionCounters, s: VolunteerData, p: 
 	const timer = metrics.completeSeconds.startTimer();
 	const outcome = await completeTask(
 		hub.db,
-		{ ...p, volunteerId: s.volunteerId, resultClass: resultClassOf(classOf(s), p.variant) },
+		// The lease fixed class and variant; what the result says it ran is not taken (lease-variant.ts).
+		{ ...p, volunteerId: s.volunteerId, resultClass: (await leaseResultClass(hub.db, p.taskId)) ?? resultClassOf(classOf(s), p.variant) },
 		hub.config.policy
 	);
 	timer();

@@ -3,6 +3,7 @@ import { creditLedger, results } from '../db/schema';
 import type { Db } from '../db';
 import type { VolunteerTally } from './volunteer-tally';
 import { checkpointAuthors } from './checkpoint-authors';
+import { queueRechecks } from './settle-checks';
 
 interface Judged {
 	taskId: number;
@@ -35,6 +36,8 @@ export async function recordVerdicts(tx: Db, tally: VolunteerTally, jobId: strin
 		invalid.map((r) => r.taskId)
 	);
 	for (const author of authors) tally.add(author, { invalid: 1 });
+	// Caught: what it had accepted on its word alone is computed again (settle-checks.ts).
+	for (const r of invalid) await queueRechecks(tx, r.volunteerId);
 	return agreeing.map((r) => ({ volunteerId: r.volunteerId, amount }));
 }
 

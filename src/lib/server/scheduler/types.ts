@@ -24,6 +24,14 @@ export interface ClaimRequest {
 	maxPerVolunteer?: number;
 	/** Tasks of models costing this much or more are left for volunteers in a higher readiness band. */
 	maxCost?: number;
+	/** The session's network (networkOf): replicas of a chunk go to distinct networks, leases are capped per network. */
+	network?: string;
+	/** Separate replicas by network (EXOSTACK_DISTINCT_NETWORKS); needs `network`. */
+	distinctNetworks?: boolean;
+	/** Most live leases all sessions of `network` may hold together (EXOSTACK_LEASES_PER_NETWORK); absent or 0: no cap. */
+	leasesPerNetwork?: number;
+	/** Chance that one slot of this claim is a known-answer check (EXOSTACK_SPOT_CHECK_RATE); absent or 0: never. */
+	spotCheckRate?: number;
 }
 
 export interface Completion {

@@ -2,11 +2,12 @@
 export interface TaskRow {
 	seq: number;
 	replica: number;
-	state: 'queued' | 'leased' | 'done' | 'dead' | 'cancelled';
+	/** `pending`: the chunk is still being computed, and its replicas' details are not public until it is settled. */
+	state: 'pending' | 'queued' | 'leased' | 'done' | 'dead' | 'cancelled';
 	first_input: number;
 	inputs: number;
-	attempts: number;
-	failures: number;
+	attempts: number | null;
+	failures: number | null;
 	last_error: string | null;
 	volunteer_id: string | null;
 	backend: string | null;

@@ -25,6 +25,9 @@ export const jobs = pgTable('jobs', {
 	/** Chunks of inputs; each is computed by one or more replica tasks. */
 	totalTasks: integer('total_tasks').notNull(),
 	error: text('error'),
+	/** Accepted results replaced after re-checks found them wrong (settle-checks.ts), and when the last one was. */
+	corrections: integer('corrections').notNull().default(0),
+	correctedAt: timestamp('corrected_at', { withTimezone: true }),
 	createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
 	startedAt: timestamp('started_at', { withTimezone: true }),
 	finishedAt: timestamp('finished_at', { withTimezone: true })
@@ -63,6 +66,25 @@ export const tasks = pgTable(
 		/** The session holding the lease (released when it disconnects) and its volunteer (bound to the result). */
 		leaseSession: text('lease_session'),
 		leaseVolunteer: text('lease_volunteer'),
+		/**
+		 * The network of the session that last leased this replica (networkOf). Kept after the lease ends,
+		 * like backend_class: a sibling leased or computed from one network bars that network from the
+		 * chunk's other replicas, and live leases are counted per network (claim-rules.ts).
+		 */
+		network: text('network'),
+		/**
+		 * A re-check of a chunk already accepted on one volunteer's word, queued when that volunteer was
+		 * caught lying (settle-checks.ts). Never job progress, and its job never waits for it.
+		 */
+		recheck: boolean('recheck').notNull().default(false),
+		/**
+		 * A known-answer check: a replica of a chunk already accepted by agreeing volunteers, leased like
+		 * any other (spot-checks.ts), compared with that answer, never credited, never job progress.
+		 * Never sent to the volunteer.
+		 */
+		spotCheck: boolean('spot_check').notNull().default(false),
+		/** A replica only an established volunteer may take: newcomers agreed and must be confirmed (validate-chunk.ts). */
+		needsEstablished: boolean('needs_established').notNull().default(false),
 		leaseExpiresAt: timestamp('lease_expires_at', { withTimezone: true }),
 		/** When the current lease began: how long a task has been running, to spot a slow tail. */
 		leasedAt: timestamp('leased_at', { withTimezone: true }),
@@ -124,6 +146,10 @@ export const tasks = pgTable(
 		// The claim counts one volunteer's live leases across all its sessions (EXOSTACK_LEASES_PER_VOLUNTEER).
 		index('tasks_lease_volunteer_idx')
 			.on(t.leaseVolunteer)
+			.where(sql`${t.state} = 'leased'`),
+		// The per-network lease cap counts a network's live leases at every claim.
+		index('tasks_lease_network_idx')
+			.on(t.network)
 			.where(sql`${t.state} = 'leased'`)
 	]
 );
