@@ -61,6 +61,9 @@ const Env = z
 		EXOSTACK_NETWORK_PREFIX_V4: z.coerce.number().int().min(8).max(32).default(24),
 		EXOSTACK_NETWORK_PREFIX_V6: z.coerce.number().int().min(16).max(128).default(48),
 		EXOSTACK_DEMO_MODELS: z.enum(['on', 'off']).default('on'),
+		/** What one submitter's API key may queue in a rolling day, unless set for the key when minted (the admin token has no quota). */
+		EXOSTACK_KEY_JOBS_PER_DAY: int(1000, 0),
+		EXOSTACK_KEY_INPUTS_PER_DAY: int(1_000_000, 0),
 		EXOSTACK_MAX_IMAGE_BYTES: int(10 * 1024 * 1024),
 		EXOSTACK_MAX_IMAGE_PIXELS: int(25_000_000),
 		/** Where models are imported from by repository id; HF_ENDPOINT is the variable huggingface_hub reads. */
@@ -107,6 +110,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
 		},
 		networks: { v4: e.EXOSTACK_NETWORK_PREFIX_V4, v6: e.EXOSTACK_NETWORK_PREFIX_V6 },
 		demoModels: e.EXOSTACK_DEMO_MODELS === 'on',
+		keyQuotas: { jobsPerDay: e.EXOSTACK_KEY_JOBS_PER_DAY, inputsPerDay: e.EXOSTACK_KEY_INPUTS_PER_DAY },
 		images: { maxBytes: e.EXOSTACK_MAX_IMAGE_BYTES, maxPixels: e.EXOSTACK_MAX_IMAGE_PIXELS },
 		huggingFace: { endpoint: e.HF_ENDPOINT.replace(/\/+$/, ''), maxBytes: e.EXOSTACK_MAX_IMPORT_BYTES, token: e.HF_TOKEN ?? null }
 	};

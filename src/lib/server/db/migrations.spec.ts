@@ -16,7 +16,8 @@ const migrations = path.join(root, 'drizzle');
  * before): change the schema with a new file from `npm run db:generate`, and pin that file here.
  */
 const FROZEN: Record<string, string> = {
-	'0000_init': '8c7c7c0ac76bc5fcb8a20be09fcb679311a54c6cfe8d1a9dcb939282e57a5d3f'
+	'0000_init': '8c7c7c0ac76bc5fcb8a20be09fcb679311a54c6cfe8d1a9dcb939282e57a5d3f',
+	'0001_submitters': 'ae5c3895735c666cd99a49c699b10d2e8e65f561547b05dd6966d5c6ded3c33a'
 };
 
 const scratches: string[] = [];

@@ -2,3 +2,4 @@ export * from './models';
 export * from './jobs';
 export * from './volunteers';
 export * from './socket-io';
+export * from './submitters';
