@@ -211,7 +211,8 @@ describe('what anyone learns about the volunteers', () => {
 
 		for (const p of ['/api/nodes', '/nodes/ai-readiness']) {
 			const text = await (await fetch(`${hub.url}${p}`)).text();
-			for (const secret of ['idle', 'battery', 'victim-laptop', 'seed-agent', 'user_agent', 'plugged']) expect(text, p).not.toContain(secret);
+			for (const secret of ['idle', 'battery', 'victim-laptop', 'seed-agent', 'user_agent', 'plugged'])
+				expect(text, p).not.toContain(secret);
 			expect(JSON.parse(text), p).toMatchObject({ nodes: 1 });
 		}
 		expect((await fetch(`${hub.url}/nodes/victim-laptop/health/detailed`)).status).toBe(401);
