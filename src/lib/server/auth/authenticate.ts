@@ -10,6 +10,11 @@ export interface Credentials {
 	defaultQuotas: KeyQuotas;
 }
 
+/** A hub's credentials (structurally, so this module needs nothing above it). */
+export function credentialsOf(hub: { db: Db; apiToken: string; config: { keyQuotas: KeyQuotas } }): Credentials {
+	return { db: hub.db, adminToken: hub.apiToken, defaultQuotas: hub.config.keyQuotas };
+}
+
 /** The principal a bearer token speaks for: the admin, a live key, or nobody (unknown or revoked). */
 export async function authenticate(c: Credentials, token: string): Promise<Principal | null> {
 	if (tokensMatch(token, c.adminToken)) return ADMIN;

@@ -1,7 +1,7 @@
 import { json, type RequestEvent } from '@sveltejs/kit';
 import type { z } from 'zod';
 import type { Hub } from '../hub';
-import { authenticate, bearerOf, type Credentials } from '../auth/authenticate';
+import { authenticate, bearerOf, credentialsOf } from '../auth/authenticate';
 import { canAccessJob } from '../auth/job-access';
 import type { Principal } from '../auth/principal';
 
@@ -33,16 +33,11 @@ export function withApiErrors<E extends RequestEvent>(fn: (event: E) => Promise<
 	};
 }
 
-/** What authenticating a token needs from the hub. */
-export function credentials(hub: Hub): Credentials {
-	return { db: hub.db, adminToken: hub.apiToken, defaultQuotas: hub.config.keyQuotas };
-}
-
 /** The admin or a live API key, from `Authorization: Bearer`; 401 otherwise. */
 export async function requirePrincipal(hub: Hub, request: Request): Promise<Principal> {
 	const token = bearerOf(request);
 	if (!token) throw new ApiError(401, 'missing API token: send Authorization: Bearer <token> (the admin token or an API key)');
-	const principal = await authenticate(credentials(hub), token);
+	const principal = await authenticate(credentialsOf(hub), token);
 	if (!principal) throw new ApiError(401, 'invalid API token (unknown or revoked key)');
 	return principal;
 }

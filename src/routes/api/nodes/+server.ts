@@ -1,6 +1,6 @@
 import { json } from '@sveltejs/kit';
-import { authenticate, bearerOf } from '$lib/server/auth/authenticate';
-import { credentials, withApiErrors } from '$lib/server/http/api';
+import { authenticate, bearerOf, credentialsOf } from '$lib/server/auth/authenticate';
+import { withApiErrors } from '$lib/server/http/api';
 import { liveSessions } from '$lib/server/volunteers/sessions';
 import { nodeSummary, nodeViews } from '$lib/server/volunteers/node-views';
 import type { RequestHandler } from './$types';
@@ -12,6 +12,6 @@ import type { RequestHandler } from './$types';
 export const GET: RequestHandler = withApiErrors(async ({ request, locals: { hub } }) => {
 	const sessions = await liveSessions(hub.db, hub.config.heartbeatMs * 3);
 	const token = bearerOf(request);
-	const admin = token !== null && (await authenticate(credentials(hub), token))?.kind === 'admin';
+	const admin = token !== null && (await authenticate(credentialsOf(hub), token))?.kind === 'admin';
 	return json(admin ? nodeViews(sessions) : nodeSummary(sessions));
 });
