@@ -9,10 +9,12 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import postgres from 'postgres';
+import { io, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { api, startHubProcess, type HubProcess } from '../harness/hub-process';
 import { freshDatabase } from '../harness/postgres';
 import { writeModelFolder } from '../../src/lib/demo-models/write-model-folder';
+import { DASHBOARD_NAMESPACE } from '../../src/lib/protocol/events';
 
 const database = await freshDatabase();
 const JOBS_PER_DAY = 3;
@@ -38,6 +40,16 @@ async function mint(name: string, quotas?: Record<string, number>): Promise<Mint
 	const res = await api(hub, '/api/keys', { method: 'POST', json: { name, ...(quotas ? { quotas } : {}) } });
 	expect(res.status, await res.clone().text()).toBe(201);
 	return (await res.json()) as Minted;
+}
+
+/** A raw Socket.IO client on the dashboard namespace, as any web page could open one; `token` goes in the handshake. */
+async function dashboardSocket(token: string | null): Promise<Socket> {
+	const socket = io(`${hub.url}${DASHBOARD_NAMESPACE}`, { transports: ['websocket'], auth: token ? { token } : {}, reconnection: false });
+	await new Promise<void>((resolve, reject) => {
+		socket.once('connect', () => resolve());
+		socket.once('connect_error', reject);
+	});
+	return socket;
 }
 
 async function submitAs(token: string, input: string[] = ['a secret input']) {
@@ -95,6 +107,29 @@ describe('one submitter against another', () => {
 		expect(((await (await as(alice.key, '/api/jobs')).json()) as { task_id: string }[]).map((j) => j.task_id)).toEqual([id]);
 		expect((await api(hub, `/api/jobs/${id}/tasks`)).status).toBe(200);
 		expect((await as(alice.key, `/api/jobs/${id}/cancel`, { method: 'POST' })).status).toBe(200);
+	});
+
+	it("cannot watch another key's job live (progress and generated text) on the dashboard namespace", async () => {
+		const alice = await mint('alice-live');
+		const mallory = await mint('mallory-live');
+		const { task_id: id } = (await (await submitAs(alice.key)).json()) as { task_id: string };
+		for (const token of [mallory.key, null, 'exok_made_up']) {
+			const socket = await dashboardSocket(token);
+			const heard: unknown[] = [];
+			socket.onAny((event, ...args) => heard.push([event, ...args]));
+			const reply = (await socket.timeout(5000).emitWithAck('job:watch', { jobId: id })) as { ok: boolean; error?: string };
+			expect(reply.ok, String(token)).toBe(false);
+			expect(reply.error).toMatch(/no job/);
+			await new Promise((r) => setTimeout(r, 300));
+			expect(heard, String(token)).toEqual([]);
+			socket.close();
+		}
+		// Its owner watches it.
+		const owner = await dashboardSocket(alice.key);
+		const update = new Promise((resolve) => owner.once('job:update', resolve));
+		expect(((await owner.timeout(5000).emitWithAck('job:watch', { jobId: id })) as { ok: boolean }).ok).toBe(true);
+		expect(await update).toMatchObject({ jobId: id });
+		owner.close();
 	});
 
 	it('cannot use a key once the admin revoked it, nor mint keys with a submitter key', async () => {
@@ -215,6 +250,15 @@ describe('what anyone learns about the volunteers', () => {
 				expect(text, p).not.toContain(secret);
 			expect(JSON.parse(text), p).toMatchObject({ nodes: 1 });
 		}
+		// The public dashboard's node table, as any page watching it gets it.
+		const dashboard = await dashboardSocket(null);
+		const delta = new Promise<unknown>((resolve) => dashboard.once('nodes:delta', resolve));
+		await dashboard.timeout(5000).emitWithAck('overview:watch', {});
+		const rows = JSON.stringify(await delta);
+		dashboard.close();
+		expect(rows).toContain('victim-laptop');
+		for (const secret of ['idle', 'battery', 'power', '0.73', 'seed-agent']) expect(rows).not.toContain(secret);
+
 		expect((await fetch(`${hub.url}/nodes/victim-laptop/health/detailed`)).status).toBe(401);
 		const mallory = await mint('mallory-nodes');
 		expect((await as(mallory.key, '/nodes/victim-laptop/health/detailed')).status).toBe(401);

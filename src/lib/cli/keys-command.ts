@@ -21,7 +21,10 @@ export async function keys(client: HubClient, o: KeysOptions, io: Io): Promise<n
 			const quotas = Object.fromEntries(
 				Object.entries({ jobs_per_day: o.jobsPerDay, inputs_per_day: o.inputsPerDay }).filter(([, v]) => v !== undefined)
 			);
-			const body = await client.call('/api/keys', { method: 'POST', json: { name: o.arg, ...(Object.keys(quotas).length ? { quotas } : {}) } });
+			const body = await client.call('/api/keys', {
+				method: 'POST',
+				json: { name: o.arg, ...(Object.keys(quotas).length ? { quotas } : {}) }
+			});
 			const minted = MintedKeyView.parse(body);
 			if (o.json) io.out.write(`${JSON.stringify(minted)}\n`);
 			else io.out.write(`${minted.key}\n`);
