@@ -35,8 +35,10 @@ export function withApiErrors<E extends RequestEvent>(fn: (event: E) => Promise<
 
 /** The admin or a live API key, from `Authorization: Bearer`; 401 otherwise. */
 export async function requirePrincipal(hub: Hub, request: Request): Promise<Principal> {
+	if (!request.headers.get('authorization'))
+		throw new ApiError(401, 'missing API token: send Authorization: Bearer <token> (the admin token or an API key)');
 	const token = bearerOf(request);
-	if (!token) throw new ApiError(401, 'missing API token: send Authorization: Bearer <token> (the admin token or an API key)');
+	if (!token) throw new ApiError(401, 'invalid API token: send it as Authorization: Bearer <token>');
 	const principal = await authenticate(credentialsOf(hub), token);
 	if (!principal) throw new ApiError(401, 'invalid API token (unknown or revoked key)');
 	return principal;
