@@ -164,7 +164,7 @@ describe('DNS rebinding', () => {
 
 	it('refuses a request whose Host is a name the hub does not answer to', async () => {
 		for (const host of [`${REBOUND}:${hub.port}`, REBOUND]) {
-			const reply = await rawGet(hub.port, '/api/jobs', { host });
+			const reply = await rawGet(hub.port, '/api/models', { host });
 			expect(reply.status, host).toBe(421);
 			expect(JSON.parse(reply.body).error).toMatch(/host/);
 		}
@@ -176,7 +176,7 @@ describe('DNS rebinding', () => {
 			`127.0.0.2:${hub.port}`,
 			'hub.example.org'
 		]) {
-			expect((await rawGet(hub.port, '/api/jobs', { host })).status, host).toBe(200);
+			expect((await rawGet(hub.port, '/api/models', { host })).status, host).toBe(200);
 		}
 	});
 

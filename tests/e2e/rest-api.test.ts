@@ -102,7 +102,7 @@ describe('submitting a job', () => {
 			[b, 1, 'high']
 		] as const) {
 			for (const pathname of [`/api/jobs/${id}`, `/tasks/${id}/status`]) {
-				const res = await fetch(`${hub.url}${pathname}`);
+				const res = await api(hub, pathname);
 				expect(res.status).toBe(200);
 				expect(await res.json()).toMatchObject({
 					task_id: id,
@@ -249,7 +249,7 @@ describe('submitting a job', () => {
 			'/api/jobs/00000000-0000-4000-8000-000000000000/results',
 			'/api/jobs/00000000-0000-4000-8000-000000000000/tasks'
 		]) {
-			const res = await fetch(`${hub.url}${pathname}`);
+			const res = await api(hub, pathname);
 			expect(res.status, pathname).toBe(404);
 			expect((await res.json()).error, pathname).toMatch(/no job/);
 		}
@@ -497,14 +497,14 @@ describe('a job computed by a headless volunteer', () => {
 			// While connected, the seed's node list shows it, ready.
 			const node = await waitFor('the volunteer in /nodes/ai-readiness', async () => {
 				if (!volunteerId) return null;
-				const nodes = (await (await fetch(`${hub.url}/nodes/ai-readiness`)).json()) as Record<string, unknown>[];
+				const nodes = (await (await api(hub, '/nodes/ai-readiness')).json()) as Record<string, unknown>[];
 				return nodes.find((n) => n.node_id === volunteerId);
 			});
 			expect(node).toMatchObject({ node_id: volunteerId, ready_for_ai: true, backend: 'native', agent: 'node' });
 			expect(typeof node.readiness_score).toBe('number');
 			expect(node.readiness_score as number).toBeGreaterThanOrEqual(60);
 			expect(node.readiness_score as number).toBeLessThanOrEqual(100);
-			const apiNodes = (await (await fetch(`${hub.url}/api/nodes`)).json()) as { node_id: string }[];
+			const apiNodes = (await (await api(hub, '/api/nodes')).json()) as { node_id: string }[];
 			expect(apiNodes.map((n) => n.node_id)).toContain(volunteerId);
 
 			const done = await waitFor('the job to complete', async () => {
@@ -529,9 +529,9 @@ describe('a job computed by a headless volunteer', () => {
 				expect(worst, `input ${i}`).toBeLessThan(1e-5);
 			}
 			// The alias answers the same.
-			expect((await (await fetch(`${hub.url}/tasks/${id}/status`)).json()).result).toEqual(result);
+			expect((await (await api(hub, `/tasks/${id}/status`)).json()).result).toEqual(result);
 
-			const jsonl = await fetch(`${hub.url}/api/jobs/${id}/results?format=jsonl`);
+			const jsonl = await api(hub, `/api/jobs/${id}/results?format=jsonl`);
 			expect(jsonl.status).toBe(200);
 			expect(jsonl.headers.get('content-type')).toMatch(/^application\/x-ndjson/);
 			const lines = (await jsonl.text())
@@ -541,7 +541,7 @@ describe('a job computed by a headless volunteer', () => {
 			expect(lines).toHaveLength(30);
 			lines.forEach((line, i) => expect(line).toEqual({ index: i, input: INPUTS[i], output: result[i] }));
 
-			const csv = await fetch(`${hub.url}/api/jobs/${id}/results?format=csv`);
+			const csv = await api(hub, `/api/jobs/${id}/results?format=csv`);
 			expect(csv.status).toBe(200);
 			expect(csv.headers.get('content-type')).toMatch(/^text\/csv/);
 			const rows = (await csv.text()).trimEnd().split('\n');
@@ -550,11 +550,11 @@ describe('a job computed by a headless volunteer', () => {
 			expect(rows[1]).toBe(`0,${INPUTS[0]},"${JSON.stringify(result[0])}"`);
 			expect(rows[8]).toBe(`7,"Hello, ""world"" — with a comma and quotes","${JSON.stringify(result[7])}"`);
 			rows.slice(1).forEach((row, i) => expect(row.startsWith(`${i},`)).toBe(true));
-			const badFormat = await fetch(`${hub.url}/api/jobs/${id}/results?format=xml`);
+			const badFormat = await api(hub, `/api/jobs/${id}/results?format=xml`);
 			expect(badFormat.status).toBe(400);
 			expect((await badFormat.json()).error).toMatch(/jsonl or csv/);
 
-			const tasks = (await (await fetch(`${hub.url}/api/jobs/${id}/tasks`)).json()) as Record<string, unknown>[];
+			const tasks = (await (await api(hub, `/api/jobs/${id}/tasks`)).json()) as Record<string, unknown>[];
 			expect(tasks).toHaveLength(4);
 			tasks.forEach((t, seq) =>
 				expect(t).toMatchObject({
@@ -592,7 +592,7 @@ describe('a job computed by a headless volunteer', () => {
 			await waitFor(
 				'the volunteer to leave /nodes/ai-readiness',
 				async () => {
-					const nodes = (await (await fetch(`${hub.url}/nodes/ai-readiness`)).json()) as { node_id: string }[];
+					const nodes = (await (await api(hub, '/nodes/ai-readiness')).json()) as { node_id: string }[];
 					return !nodes.some((n) => n.node_id === volunteerId);
 				},
 				1000
@@ -612,7 +612,7 @@ describe('a job computed by a headless volunteer', () => {
 		expect(res.status).toBe(200);
 		expect(await res.json()).toEqual({ task_id: id, status: 'cancelled' });
 		expect(await status(id)).toMatchObject({ status: 'cancelled', result: null, tasks: { queued: 0, leased: 0 } });
-		expect((await (await fetch(`${hub.url}/api/jobs/${id}/tasks`)).json()).map((t: { state: string }) => t.state)).toEqual(['cancelled']);
+		expect((await (await api(hub, `/api/jobs/${id}/tasks`)).json()).map((t: { state: string }) => t.state)).toEqual(['cancelled']);
 
 		const again = await api(hub, `/api/jobs/${id}/cancel`, { method: 'POST' });
 		expect(again.status).toBe(409);

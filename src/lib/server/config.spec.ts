@@ -26,6 +26,7 @@ describe('loadConfig', () => {
 			edge: { headersTimeoutMs: 20_000, requestTimeoutMs: 300_000, keepAliveTimeoutMs: 5000, maxConnectionsPerAddress: 256 },
 			networks: { v4: 24, v6: 48 },
 			demoModels: true,
+			keyQuotas: { jobsPerDay: 1000, inputsPerDay: 1_000_000 },
 			images: { maxBytes: 10 * 1024 * 1024, maxPixels: 25_000_000 },
 			huggingFace: { endpoint: 'https://huggingface.co', maxBytes: 4 * 1024 ** 3, token: null }
 		});
@@ -64,7 +65,9 @@ describe('loadConfig', () => {
 			EXOSTACK_MAX_IMAGE_PIXELS: '640000',
 			HF_ENDPOINT: 'http://mirror.example/hf/',
 			EXOSTACK_MAX_IMPORT_BYTES: '2048',
-			HF_TOKEN: 'hf_secret'
+			HF_TOKEN: 'hf_secret',
+			EXOSTACK_KEY_JOBS_PER_DAY: '7',
+			EXOSTACK_KEY_INPUTS_PER_DAY: '700'
 		});
 		expect(config).toEqual({
 			port: 9001,
@@ -88,6 +91,7 @@ describe('loadConfig', () => {
 			edge: { headersTimeoutMs: 10_000, requestTimeoutMs: 60_000, keepAliveTimeoutMs: 2000, maxConnectionsPerAddress: 0 },
 			networks: { v4: 24, v6: 48 },
 			demoModels: false,
+			keyQuotas: { jobsPerDay: 7, inputsPerDay: 700 },
 			images: { maxBytes: 1000, maxPixels: 640_000 },
 			huggingFace: { endpoint: 'http://mirror.example/hf', maxBytes: 2048, token: 'hf_secret' }
 		});

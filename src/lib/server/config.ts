@@ -99,6 +99,9 @@ const Env = z
 		/** Chance that an unreplicated result, once accepted on its volunteer's word, is computed again behind its back; 0 for none. */
 		EXOSTACK_LAZY_CHECK_RATE: z.coerce.number().min(0).max(1).default(0.05),
 		EXOSTACK_DEMO_MODELS: z.enum(['on', 'off']).default('on'),
+		/** What one submitter's API key may queue in a rolling day, unless set for the key when minted (the admin token has no quota). */
+		EXOSTACK_KEY_JOBS_PER_DAY: int(1000, 0),
+		EXOSTACK_KEY_INPUTS_PER_DAY: int(1_000_000, 0),
 		EXOSTACK_MAX_IMAGE_BYTES: int(10 * 1024 * 1024),
 		EXOSTACK_MAX_IMAGE_PIXELS: int(25_000_000),
 		/** Where models are imported from by repository id; HF_ENDPOINT is the variable huggingface_hub reads. */
@@ -168,6 +171,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
 			spotCheckRate: e.EXOSTACK_SPOT_CHECK_RATE
 		},
 		demoModels: e.EXOSTACK_DEMO_MODELS === 'on',
+		keyQuotas: { jobsPerDay: e.EXOSTACK_KEY_JOBS_PER_DAY, inputsPerDay: e.EXOSTACK_KEY_INPUTS_PER_DAY },
 		images: { maxBytes: e.EXOSTACK_MAX_IMAGE_BYTES, maxPixels: e.EXOSTACK_MAX_IMAGE_PIXELS },
 		huggingFace: { endpoint: e.HF_ENDPOINT.replace(/\/+$/, ''), maxBytes: e.EXOSTACK_MAX_IMPORT_BYTES, token: e.HF_TOKEN ?? null }
 	};

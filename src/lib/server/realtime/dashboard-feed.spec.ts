@@ -36,7 +36,7 @@ describe.each(TEST_DB_KINDS)('dashboard feed on %s', (kind) => {
 		return { page, view, ready: replyTo(page, 'overview:watch', {}) };
 	}
 
-	it('shows a volunteer that connects within a second, with power and idle unknown, and drops it when it leaves', async () => {
+	it('shows a volunteer that connects within a second, without its power or presence, and drops it when it leaves', async () => {
 		const { view, ready } = watchOverview();
 		expect(await ready).toEqual({ ok: true });
 		const t0 = performance.now();
@@ -50,10 +50,11 @@ describe.each(TEST_DB_KINDS)('dashboard feed on %s', (kind) => {
 			score: 65,
 			band: 'moderate',
 			backend: 'native',
-			power: null,
-			idle: null,
 			tasks: 0
 		});
+		// A public page: never the owner's presence or battery (SECURITY.md, public node views).
+		expect(view.nodes.get(reply.volunteerId)).not.toHaveProperty('power');
+		expect(view.nodes.get(reply.volunteerId)).not.toHaveProperty('idle');
 		// The summary follows within its own (slower) beat.
 		await expect.poll(() => view.summary?.readyNodes, { timeout: 1500, interval: 20 }).toBe(view.nodes.size);
 		expect(view.summary!.throughput).toHaveLength(60);

@@ -3,6 +3,8 @@ import { WatchJob } from '../../protocol/events';
 import type { JobUpdate } from '../../protocol/jobs';
 import { getJobProgress } from '../scheduler/job-status';
 import { handle, refuse } from './handle';
+import { tokenMayAccessJob } from '../auth/job-access';
+import { credentialsOf } from '../auth/authenticate';
 import type { TextStreams } from './text-streams';
 import { z } from 'zod';
 import { CREDIT_WINDOWS, SubscribeLeaderboard } from '../../protocol/dashboard';
@@ -43,6 +45,11 @@ export function serveDashboards(hub: Hub, nsp: DashboardNamespace, streams: Text
 			handle(WatchJob, async ({ jobId }) => {
 				if (!socket.rooms.has(jobRoom(jobId)) && watched() >= MAX_WATCHED_JOBS)
 					return refuse(`a connection watches at most ${MAX_WATCHED_JOBS} jobs`, 'rate-limited');
+				// The REST rule for a job's private parts (auth/job-access.ts): its owner's key, sent in the
+				// handshake's `auth.token`, or the admin token; anyone else hears what a missing job gives.
+				const token: unknown = socket.handshake.auth?.token;
+				if (!(await tokenMayAccessJob(credentialsOf(hub), typeof token === 'string' ? token : null, jobId)))
+					return refuse(`no job "${jobId}" (watching a job needs its owner's API key or the admin token)`, 'unauthorized');
 				await socket.join(jobRoom(jobId));
 				const update = await jobUpdate(hub, jobId);
 				if (update) socket.emit('job:update', update);

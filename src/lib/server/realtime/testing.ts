@@ -98,7 +98,7 @@ export interface TestHub {
 	 * leaves connecting (and authenticating) to its owner (a work loop).
 	 */
 	volunteer(options?: { autoConnect?: boolean; auth?: VolunteerAuth }): VolunteerSocket;
-	/** A new /dashboard connection, closed when the hub stops. */
+	/** A new /dashboard connection with the admin token, closed when the hub stops. */
 	dashboard(): DashboardClient;
 	/** Model files from this hub's blob store, checked against their sha256 like any download. */
 	files: ModelFileSource;
@@ -122,7 +122,7 @@ export async function startTestHub(opts: TestHubOptions = {}): Promise<TestHub> 
 	await new Promise<void>((r) => http.listen(0, '127.0.0.1', r));
 	const url = `http://127.0.0.1:${(http.address() as { port: number }).port}`;
 	const sockets: Socket[] = [];
-	const open = (namespace: string, autoConnect = true, auth?: object) => {
+	const open = (namespace: string, autoConnect = true, auth: object = {}) => {
 		const s = connect(new URL(namespace, url).href, { transports: ['websocket'], forceNew: true, autoConnect, auth });
 		sockets.push(s);
 		return s;
@@ -131,7 +131,8 @@ export async function startTestHub(opts: TestHubOptions = {}): Promise<TestHub> 
 		hub,
 		url,
 		volunteer: (options) => open(VOLUNTEER_NAMESPACE, options?.autoConnect, options?.auth),
-		dashboard: () => open(DASHBOARD_NAMESPACE),
+		// As the admin: watching a job takes its owner's key or the admin token (auth/job-access.ts).
+		dashboard: () => open(DASHBOARD_NAMESPACE, true, { token: hub.apiToken }),
 		files: {
 			async read(file) {
 				const bytes = new Uint8Array(await readFile(hub.blobs.path(file.sha256)!));

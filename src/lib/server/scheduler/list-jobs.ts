@@ -3,8 +3,11 @@ import { jobs, results, tasks } from '../db/schema';
 import type { Db } from '../db';
 import { isJobWork } from './job-work';
 
-/** Newest jobs first, a page at a time (`before` is the created_at of the last job of the previous page). */
-export async function listJobs(db: Db, limit: number, before?: Date) {
+/**
+ * Newest jobs first, a page at a time (`before` is the created_at of the last job of the previous page):
+ * all of them (`owner` undefined, for the admin) or one key's.
+ */
+export async function listJobs(db: Db, limit: number, before?: Date, owner?: string) {
 	return db
 		.select({
 			id: jobs.id,
@@ -16,7 +19,7 @@ export async function listJobs(db: Db, limit: number, before?: Date) {
 			finishedAt: jobs.finishedAt
 		})
 		.from(jobs)
-		.where(before ? lt(jobs.createdAt, before) : undefined)
+		.where(and(before ? lt(jobs.createdAt, before) : undefined, owner === undefined ? undefined : eq(jobs.ownerKeyId, owner)))
 		.orderBy(desc(jobs.createdAt))
 		.limit(limit);
 }

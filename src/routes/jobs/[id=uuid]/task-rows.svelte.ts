@@ -25,7 +25,11 @@ export class TaskRows {
 	private timer: ReturnType<typeof setTimeout> | null = null;
 	private last = 0;
 
-	constructor(private readonly jobId: string) {}
+	/** `token`: the key that opened the job page; a job's tasks are its owner's to read. */
+	constructor(
+		private readonly jobId: string,
+		private readonly token: string
+	) {}
 
 	get rows(): TaskRow[] {
 		return this.#rows;
@@ -45,7 +49,7 @@ export class TaskRows {
 	async load() {
 		this.timer = null;
 		this.last = Date.now();
-		const response = await fetch(`/api/jobs/${this.jobId}/tasks`);
+		const response = await fetch(`/api/jobs/${this.jobId}/tasks`, { headers: { authorization: `Bearer ${this.token}` } });
 		if (response.ok) this.#rows = (await response.json()) as TaskRow[];
 	}
 

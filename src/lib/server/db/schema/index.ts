@@ -3,3 +3,4 @@ export * from './jobs';
 export * from './volunteers';
 export * from './socket-io';
 export * from './rate-windows';
+export * from './submitters';

@@ -3,6 +3,7 @@ import { bigint, boolean, index, integer, jsonb, pgTable, primaryKey, real, text
 import type { JobStatus, TaskState } from '../../../protocol/jobs';
 import type { TaskType } from '../../../protocol/models';
 import { models } from './models';
+import { apiKeys } from './submitters';
 
 /** One volunteer's share of a checkpoint: the next `outputs` outputs, in order. */
 export interface CheckpointPart {
@@ -10,28 +11,35 @@ export interface CheckpointPart {
 	outputs: number;
 }
 
-export const jobs = pgTable('jobs', {
-	id: uuid('id').primaryKey().defaultRandom(),
-	taskType: text('task_type').$type<TaskType>().notNull(),
-	modelId: text('model_id')
-		.notNull()
-		.references(() => models.id),
-	params: jsonb('params').$type<Record<string, unknown>>().notNull().default({}),
-	priority: integer('priority').notNull().default(1),
-	/** Replicas computed per chunk, by distinct volunteers; a quorum of them must agree. */
-	replication: integer('replication').notNull().default(1),
-	status: text('status').$type<JobStatus>().notNull().default('queued'),
-	totalInputs: integer('total_inputs').notNull(),
-	/** Chunks of inputs; each is computed by one or more replica tasks. */
-	totalTasks: integer('total_tasks').notNull(),
-	error: text('error'),
-	/** Accepted results replaced after re-checks found them wrong (settle-checks.ts), and when the last one was. */
-	corrections: integer('corrections').notNull().default(0),
-	correctedAt: timestamp('corrected_at', { withTimezone: true }),
-	createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
-	startedAt: timestamp('started_at', { withTimezone: true }),
-	finishedAt: timestamp('finished_at', { withTimezone: true })
-});
+export const jobs = pgTable(
+	'jobs',
+	{
+		id: uuid('id').primaryKey().defaultRandom(),
+		taskType: text('task_type').$type<TaskType>().notNull(),
+		modelId: text('model_id')
+			.notNull()
+			.references(() => models.id),
+		params: jsonb('params').$type<Record<string, unknown>>().notNull().default({}),
+		priority: integer('priority').notNull().default(1),
+		/** Replicas computed per chunk, by distinct volunteers; a quorum of them must agree. */
+		replication: integer('replication').notNull().default(1),
+		status: text('status').$type<JobStatus>().notNull().default('queued'),
+		totalInputs: integer('total_inputs').notNull(),
+		/** Chunks of inputs; each is computed by one or more replica tasks. */
+		totalTasks: integer('total_tasks').notNull(),
+		error: text('error'),
+		/** The API key that submitted it; null: the admin token. Only its owner (or the admin) reads or cancels it. */
+		ownerKeyId: uuid('owner_key_id').references(() => apiKeys.id),
+		/** Accepted results replaced after re-checks found them wrong (settle-checks.ts), and when the last one was. */
+		corrections: integer('corrections').notNull().default(0),
+		correctedAt: timestamp('corrected_at', { withTimezone: true }),
+		createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+		startedAt: timestamp('started_at', { withTimezone: true }),
+		finishedAt: timestamp('finished_at', { withTimezone: true })
+	},
+	// A key's quota counts its jobs of the last day; job lists page by creation time per owner.
+	(t) => [index('jobs_owner_created_idx').on(t.ownerKeyId, t.createdAt)]
+);
 
 /**
  * One replica of a chunk of a job's inputs: the unit that is leased and computed. A chunk is

@@ -1,6 +1,5 @@
 import { json } from '@sveltejs/kit';
-import { ApiError, withApiErrors } from '$lib/server/http/api';
-import { hasBearer } from '$lib/server/auth/api-token';
+import { ApiError, requireJobAccess, withApiErrors } from '$lib/server/http/api';
 import { getJobStatus } from '$lib/server/scheduler/job-status';
 import { listJobTasks } from '$lib/server/scheduler/list-jobs';
 import { listPublicTasks } from '$lib/server/scheduler/public-tasks';
@@ -9,16 +8,18 @@ import type { RequestHandler } from './$types';
 type Row = Omit<Awaited<ReturnType<typeof listJobTasks>>[number], 'solo' | 'leaseSession'>;
 
 /**
- * A job's tasks, one per replica of each chunk. Settled chunks show state, attempts, who computed each
- * replica and the validator's verdict; a chunk still in play shows its replicas only as `pending`
- * (public-tasks.ts: a volunteer must not learn whether its lease is checked). The operator (the API
- * token) is no volunteer: it sees live work as it is, lease sessions and solo grants included.
+ * A job's tasks, one per replica of each chunk; its owner's key or the admin's only. Settled chunks show
+ * state, attempts, who computed each replica and the validator's verdict; a chunk still in play shows its
+ * replicas only as `pending` (public-tasks.ts: a volunteer must not learn whether its lease is checked,
+ * and a submitter may volunteer too). The operator (the admin token) is no volunteer: it sees live work
+ * as it is, lease sessions and solo grants included.
  */
 export const GET: RequestHandler = withApiErrors(async ({ request, params: { id }, locals: { hub } }) => {
-	const full = hasBearer(request, hub.apiToken);
-	const rows = full
-		? (await listJobTasks(hub.db, id)).map((t) => ({ ...shown(t), solo: t.solo, lease_session: t.leaseSession }))
-		: (await listPublicTasks(hub.db, id)).map((t) => (t.settled ? shown(t) : pending(t)));
+	const principal = await requireJobAccess(hub, request, id);
+	const rows =
+		principal.kind === 'admin'
+			? (await listJobTasks(hub.db, id)).map((t) => ({ ...shown(t), solo: t.solo, lease_session: t.leaseSession }))
+			: (await listPublicTasks(hub.db, id)).map((t) => (t.settled ? shown(t) : pending(t)));
 	if (rows.length === 0 && !(await getJobStatus(hub.db, id, { withResult: false }))) throw new ApiError(404, `no job "${id}"`);
 	return json(rows);
 });
