@@ -3,7 +3,7 @@
  * processes on one PostgreSQL database (as behind a load balancer): volunteers connect to hub A, every
  * page is served by hub B, so what the pages show crosses processes through the database.
  * Volunteers that compute are headless volunteers running the real model with onnxruntime-node; the
- * 1,000 simulated nodes are lightweight socket.io-client connections, each saying hello and reporting
+ * 1,000 simulated nodes are lightweight socket.io-client connections, each authenticating in the handshake and reporting
  * status through the real /volunteer protocol (no inference: they only need to be seen).
  */
 import { readFileSync } from 'node:fs';
@@ -71,7 +71,7 @@ describe.skipIf(!database)('dashboard and leaderboard pages', () => {
 	}
 
 	/** A volunteer connection authenticating with this readiness score; resolves to the hub's welcome. */
-	function hello(hub: HubProcess, score: number): Promise<Welcome> {
+	function welcomed(hub: HubProcess, score: number): Promise<Welcome> {
 		const auth = { identity: null, capabilities: nodeCapabilities(), mode: 'always', readiness: { score, ready: score >= 40 } };
 		const s: Socket = io(`${hub.url}/volunteer`, { transports: ['websocket'], forceNew: true, auth });
 		sockets.push(s);
@@ -85,7 +85,7 @@ describe.skipIf(!database)('dashboard and leaderboard pages', () => {
 		const page = await open('/dashboard');
 		await expect.poll(() => page.getByTestId('live').textContent(), { timeout: 10_000 }).toBe('Live');
 		const started = Date.now();
-		const reply = await hello(a, 72);
+		const reply = await welcomed(a, 72);
 		const s = sockets.at(-1)!;
 		await page.waitForSelector(`tr[data-node="${reply.volunteerId}"]`, { timeout: 1000 });
 		expect(Date.now() - started).toBeLessThan(1000);
@@ -246,7 +246,7 @@ describe.skipIf(!database)('dashboard and leaderboard pages', () => {
 				})
 			).json()
 		).task_id;
-		await hello(a, 90);
+		await welcomed(a, 90);
 		const s = sockets.at(-1)!;
 		for (let attempt = 0; attempt < 2; attempt++) {
 			const { tasks } = await s.timeout(10_000).emitWithAck('task:request', { slots: 1 });
@@ -287,14 +287,14 @@ describe.skipIf(!database)('dashboard and leaderboard pages', () => {
 		const page = await open('/dashboard');
 		const nodes: Socket[] = [];
 		for (let i = 0; i < 1000; i += 50) {
-			await Promise.all(Array.from({ length: 50 }, (_, k) => hello(i % 100 === 0 ? a : b, 20 + (((i + k) * 37) % 80))));
+			await Promise.all(Array.from({ length: 50 }, (_, k) => welcomed(i % 100 === 0 ? a : b, 20 + (((i + k) * 37) % 80))));
 			nodes.push(...sockets.slice(-50));
 		}
 		await expect.poll(() => page.getByTestId('node-count').textContent(), { timeout: 20_000 }).toBe('1000');
 		// Only the rows in view are in the DOM.
 		expect(await page.locator('[data-testid=node-table] tr[data-node]').count()).toBeLessThan(60);
 
-		await page.waitForTimeout(1000); // the last hellos' rows rendered
+		await page.waitForTimeout(1000); // the last welcomed nodes' rows rendered
 		const longTasks = await recordLongTasks(page);
 		const mainThread = await recordMainThreadTasks(browser, page);
 

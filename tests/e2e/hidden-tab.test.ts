@@ -48,7 +48,7 @@ async function otherVolunteer(hub: HubProcess) {
 		readiness: { score: 90, ready: true }
 	};
 	const socket: VolunteerSocket = io(new URL(VOLUNTEER_NAMESPACE, hub.url).href, { transports: ['websocket'], auth });
-	const hello = await new Promise<Welcome>((resolve, reject) => {
+	const welcome = await new Promise<Welcome>((resolve, reject) => {
 		socket.once('welcome', resolve);
 		socket.once('connect_error', (e) => reject(new Error(`the hub refused the other volunteer: ${e.message}`)));
 	});
@@ -61,7 +61,7 @@ async function otherVolunteer(hub: HubProcess) {
 		socket.emit('task:progress', { taskId: held.taskId, leaseToken: held.leaseToken, done }, () => {});
 	}, 1000);
 	return {
-		sessionId: hello.sessionId,
+		sessionId: welcome.sessionId,
 		async take() {
 			const reply = await socket.timeout(10_000).emitWithAck('task:request', { slots: 1 });
 			if (!reply.ok || reply.tasks.length !== 1) throw new Error(`no task for the other volunteer: ${JSON.stringify(reply)}`);

@@ -142,14 +142,20 @@ describe.each(TEST_DB_KINDS)('realtime on %s', (kind) => {
 		const [taken] = await request(a, 1);
 		expect(taken.jobId).toBe(jobId);
 		expect(await request(b, 1)).toHaveLength(0);
-		const nudged = new Promise<void>((r) => b.once('work:available', () => r()));
+		const nudged = () => new Promise<void>((r) => b.once('work:available', () => r()));
+		let nudge = nudged();
 		const t0 = performance.now();
 		a.disconnect();
-		await nudged;
-		const [again] = await request(b, 1);
+		// A nudge the hub held back from an earlier release (work:available is throttled) may come first: ask at each.
+		let again: Awaited<ReturnType<typeof request>>[number] | undefined;
+		while (!again && performance.now() - t0 < 1000) {
+			await nudge;
+			nudge = nudged();
+			[again] = await request(b, 1);
+		}
 		const elapsed = performance.now() - t0;
-		expect(again.taskId).toBe(taken.taskId);
-		expect(again.leaseToken).not.toBe(taken.leaseToken);
+		expect(again?.taskId).toBe(taken.taskId);
+		expect(again?.leaseToken).not.toBe(taken.leaseToken);
 		expect(elapsed).toBeLessThan(1000);
 		b.disconnect();
 	});
