@@ -28,6 +28,7 @@ import {
 	dashboardEvents,
 	FIRE_AND_FORGET,
 	handshakeAuth,
+	helloPayload,
 	openSocket,
 	socketCases,
 	volunteerEvents,
@@ -50,6 +51,8 @@ let snap: ReturnType<typeof snapshotter>;
 let ctx: FuzzContext & SocketContext;
 /** A volunteer and a dashboard that only watch: whatever the fuzz does, they stay connected. */
 const bystanders: Socket[] = [];
+/** The volunteer holding the fixture job's leases (a bystander too). */
+let leaser: Socket;
 const dropped: string[] = [];
 
 /** How a failing case reads in the report: where it was, the seed to replay it, its payload (shortened). */
@@ -110,7 +113,7 @@ async function fixtures(h: HubProcess): Promise<FuzzContext & SocketContext> {
 		json: { task_type: 'embedding', model: model.id, input: ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'], chunk_size: 2 }
 	});
 	const { task_id: jobId } = (await submitted.json()) as { task_id: string };
-	const leaser = openSocket(h.url, 'volunteer');
+	leaser = openSocket(h.url, 'volunteer');
 	const hello = await authenticate(leaser, null);
 	if (!hello.ok) throw new Error(`hello refused: ${hello.error}`);
 	const leased = (await leaser.timeout(20_000).emitWithAck('task:request', { slots: 4 })) as Ack<{ tasks: TaskLease[] }>;
@@ -222,6 +225,33 @@ async function fuzzRest(count: number, authenticated: boolean, seed: number) {
 	const cases = fc.sample(requests(ctx, authenticated), { numRuns: runs(count), seed });
 	for (let i = 0; i < cases.length; i += BATCH) await batch(cases.slice(i, i + BATCH), runRest, (r, k) => restLabel(r, i + k));
 }
+
+/** Payloads the fuzz found that stopped or broke the hub once, kept as plain assertions. */
+describe('regressions found by the fuzz', () => {
+	const get = async (target: string) => (await send(hub.port, { route: 'regression', method: 'GET', target, headers: {} })).status;
+
+	it('refuses text PostgreSQL cannot store (U+0000, a lone surrogate) in a body or a socket payload, and stores nothing', async () => {
+		const before = await snap.take();
+		for (const input of ['a\u0000b', '\ud800']) {
+			const res = await api(hub, '/api/jobs', { method: 'POST', json: { task_type: 'embedding', model: ctx.modelId, input } });
+			expect(res.status, input).toBe(400);
+		}
+		const socket = openSocket(hub.url, 'volunteer');
+		try {
+			for (const userAgent of ['a\u0000b', '\udfff']) {
+				const hello = { ...helloPayload(null), capabilities: { ...helloPayload(null).capabilities, userAgent } };
+				await connected(socket);
+				expect(await socket.timeout(10_000).emitWithAck('hello', hello)).toMatchObject({ ok: false, code: 'invalid' });
+			}
+			const fail = { taskId: ctx.leases[0].taskId, leaseToken: ctx.leases[0].leaseToken, error: 'x\u0000' };
+			expect(await leaser.timeout(10_000).emitWithAck('task:fail', fail)).toMatchObject({ ok: false, code: 'invalid' });
+		} finally {
+			socket.disconnect();
+		}
+		await settle();
+		unchanged(before, await snap.take(), () => ['the regressions above']);
+	});
+});
 
 describe('REST', () => {
 	it('fuzzes every route and page of src/routes', () => {

@@ -2,6 +2,7 @@ import { json, type RequestEvent } from '@sveltejs/kit';
 import type { z } from 'zod';
 import type { Hub } from '../hub';
 import { hasBearer } from '../auth/api-token';
+import { unstorableTextAt, unstorableTextMessage } from '../db/storable-text';
 
 /** A JSON error response: `{ "error": "…" }` with the given status. Every API refusal goes through here. */
 export function apiError(status: number, error: string): Response {
@@ -38,7 +39,7 @@ export function requireToken(hub: Hub, request: Request): void {
 
 /**
  * Reads a JSON body of at most `maxBytes`, counting as it streams (Content-Length can lie or be absent),
- * then validates it with `schema`. Every failure is a 4xx that says what is wrong.
+ * then validates it with `schema` and checks its text is storable. Every failure is a 4xx that says what is wrong.
  */
 export async function readJson<S extends z.ZodType>(request: Request, schema: S, maxBytes: number): Promise<z.infer<S>> {
 	const type = request.headers.get('content-type') ?? '';
@@ -52,6 +53,8 @@ export async function readJson<S extends z.ZodType>(request: Request, schema: S,
 	}
 	const parsed = schema.safeParse(body);
 	if (!parsed.success) throw new ApiError(400, `invalid request: ${describeIssues(parsed.error.issues, [], body).join('; ')}`);
+	const unstorable = unstorableTextAt(parsed.data);
+	if (unstorable !== null) throw new ApiError(400, `invalid request: ${unstorableTextMessage(unstorable)}`);
 	return parsed.data;
 }
 
