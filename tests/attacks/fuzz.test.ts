@@ -230,6 +230,11 @@ async function fuzzRest(count: number, authenticated: boolean, seed: number) {
 describe('regressions found by the fuzz', () => {
 	const get = async (target: string) => (await send(hub.port, { route: 'regression', method: 'GET', target, headers: {} })).status;
 
+	it('answers a model id with U+0000 (%00) with 404, not 500', async () => {
+		expect(await get('/api/models/%00')).toBe(404);
+		expect(await get('/models/a%00/resolve/main/model.onnx')).toBe(404);
+	});
+
 	it('refuses text PostgreSQL cannot store (U+0000, a lone surrogate) in a body or a socket payload, and stores nothing', async () => {
 		const before = await snap.take();
 		for (const input of ['a\u0000b', '\ud800']) {
