@@ -230,6 +230,13 @@ async function fuzzRest(count: number, authenticated: boolean, seed: number) {
 describe('regressions found by the fuzz', () => {
 	const get = async (target: string) => (await send(hub.port, { route: 'regression', method: 'GET', target, headers: {} })).status;
 
+	it('refuses query values that are no window or no storable date with 400, not 500', async () => {
+		for (const window of ['constructor', 'toString', '__proto__']) expect(await get(`/api/volunteers?window=${window}`), window).toBe(400);
+		for (const before of ['-271821-04-20', '%2B275760-09-13', '0000-01-01'])
+			expect(await get(`/api/jobs?before=${before}`), before).toBe(400);
+		expect(await get('/api/jobs?before=2020-01-01')).toBe(200);
+	});
+
 	it('answers a model id with U+0000 (%00) with 404, not 500', async () => {
 		expect(await get('/api/models/%00')).toBe(404);
 		expect(await get('/models/a%00/resolve/main/model.onnx')).toBe(404);
