@@ -242,6 +242,17 @@ describe('regressions found by the fuzz', () => {
 		expect(await get('/models/a%00/resolve/main/model.onnx')).toBe(404);
 	});
 
+	it('takes one of two hellos sent at once on a connection and refuses the other as invalid, not internal', async () => {
+		const socket = openSocket(hub.url, 'volunteer');
+		try {
+			await connected(socket);
+			const replies = await Promise.all([1, 2].map(() => socket.timeout(10_000).emitWithAck('hello', helloPayload(ctx.identity))));
+			expect(replies.map((r: Ack) => (r.ok ? 'ok' : r.code)).sort()).toEqual(['invalid', 'ok']);
+		} finally {
+			socket.disconnect();
+		}
+	});
+
 	it('refuses text PostgreSQL cannot store (U+0000, a lone surrogate) in a body or a socket payload, and stores nothing', async () => {
 		const before = await snap.take();
 		for (const input of ['a\u0000b', '\ud800']) {

@@ -74,11 +74,17 @@ export function serveVolunteers(hub: Hub, nsp: VolunteerNamespace, text: TextRel
 			streaming.delete(taskId);
 		};
 		const notHello = () => refuse('send hello first', 'unauthorized');
+		/**
+		 * Set before the first await, not when the session is stored: two hellos sent at once both passed a
+		 * check of session() and both inserted this socket's session (a duplicate key, an `internal` refusal).
+		 */
+		let helloTaken = false;
 
 		socket.on(
 			'hello',
 			handle(HelloPayload, async (p) => {
-				if (session()) return refuse('hello was already sent on this connection', 'invalid');
+				if (helloTaken) return refuse('hello was already sent on this connection', 'invalid');
+				helloTaken = true;
 				const known = p.identity ? hub.identities.verify(p.identity) : null;
 				const { volunteerId, identity } = known ? { volunteerId: known, identity: p.identity! } : hub.identities.issue();
 				const gateOpen = leaseGate(p.mode, p.readiness, hub.config.readinessThreshold, false).open;
@@ -98,6 +104,9 @@ export function serveVolunteers(hub: Hub, nsp: VolunteerNamespace, text: TextRel
 					mode: p.mode,
 					readiness: p.readiness,
 					readyForAi: gateOpen
+				}).catch((e: unknown) => {
+					helloTaken = false; // nothing was stored: this connection may say hello again
+					throw e;
 				});
 				Object.assign(socket.data, data);
 				return { ok: true, volunteerId, identity, sessionId: socket.id, credit };
