@@ -23,7 +23,7 @@ import { snapshotter, type Snapshot } from './fuzz/db-snapshot';
 import { send, type FuzzReply } from './fuzz/raw-http';
 import { requests, restRoutes, type FuzzContext, type FuzzRequest } from './fuzz/rest-routes';
 import {
-	authenticate,
+	authenticatedVolunteer,
 	connected,
 	dashboardEvents,
 	FIRE_AND_FORGET,
@@ -82,7 +82,7 @@ beforeAll(async () => {
 	});
 	snap = snapshotter(db.url);
 	ctx = await fixtures(hub);
-	const volunteer = openSocket(hub.url, 'volunteer');
+	const { socket: volunteer } = await authenticatedVolunteer(hub.url, ctx.identity);
 	const dashboard = openSocket(hub.url, 'dashboard');
 	for (const [name, s] of [
 		['volunteer', volunteer],
@@ -91,13 +91,15 @@ beforeAll(async () => {
 		s.on('disconnect', (reason) => dropped.push(`${name} bystander: ${reason}`));
 		bystanders.push(s);
 	}
-	const hello = await authenticate(volunteer, ctx.identity);
-	if (!hello.ok) throw new Error(`the bystander's hello was refused: ${hello.error}`);
 	await connected(dashboard);
 	await dashboard.timeout(10_000).emitWithAck('job:watch', { jobId: ctx.jobId });
 }, 180_000);
 
 afterAll(async () => {
+	console.info(
+		`fuzz (FUZZ_SEED=${SEED}): ${sent} payloads; REST answers by status ${JSON.stringify(Object.fromEntries([...statuses].sort()))}; ` +
+			`routes that accepted some: ${routesAccepting.size}`
+	);
 	for (const s of bystanders) s.disconnect();
 	await snap?.close();
 	await hub?.stop();
@@ -113,9 +115,8 @@ async function fixtures(h: HubProcess): Promise<FuzzContext & SocketContext> {
 		json: { task_type: 'embedding', model: model.id, input: ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'], chunk_size: 2 }
 	});
 	const { task_id: jobId } = (await submitted.json()) as { task_id: string };
-	leaser = openSocket(h.url, 'volunteer');
-	const hello = await authenticate(leaser, null);
-	if (!hello.ok) throw new Error(`hello refused: ${hello.error}`);
+	const hello = await authenticatedVolunteer(h.url, null);
+	leaser = hello.socket;
 	const leased = (await leaser.timeout(20_000).emitWithAck('task:request', { slots: 4 })) as Ack<{ tasks: TaskLease[] }>;
 	if (!leased.ok || leased.tasks.length === 0) throw new Error(`no leases for the fuzz: ${JSON.stringify(leased)}`);
 	const registered = await fetch(`${h.url}/nodes/register`, {
@@ -215,8 +216,14 @@ function restLabel(r: FuzzRequest, i: number) {
 	return where(`${r.method} ${r.target.slice(0, 300)}`, i, r.body?.subarray(0, 1500).toString('latin1'));
 }
 
+/** Answers by status, and routes that accepted something: how deep the fuzz reached, printed at the end. */
+const statuses = new Map<number, number>();
+const routesAccepting = new Set<string>();
+
 async function runRest(r: FuzzRequest): Promise<Outcome> {
 	const reply: FuzzReply = await send(hub.port, r);
+	if (reply.status !== null) statuses.set(reply.status, (statuses.get(reply.status) ?? 0) + 1);
+	if (reply.status !== null && reply.status < 300) routesAccepting.add(r.route);
 	if (reply.status === null || reply.status >= 500) throw new Error(`answered ${reply.status ?? reply.error}: ${reply.body}`);
 	return reply.status >= 400 ? 'refused' : r.method === 'GET' || r.method === 'HEAD' ? 'refused' : 'changed';
 }
@@ -250,6 +257,7 @@ describe('regressions found by the fuzz', () => {
 			expect(replies.map((r: Ack) => (r.ok ? 'ok' : r.code)).sort()).toEqual(['invalid', 'ok']);
 		} finally {
 			socket.disconnect();
+			await settle(); // the hub forgets the session before the next test fingerprints
 		}
 	});
 
@@ -321,12 +329,13 @@ class SocketPool {
 				if (old?.connected && !this.helloed.has(old)) continue;
 				if (old) replaced = true;
 				old?.disconnect();
-				const socket = openSocket(hub.url, ns);
 				if (this.authenticated && ns === 'volunteer') {
-					const reply = await authenticate(socket, ctx.identity);
-					if (!reply.ok) throw new Error(`authenticate refused: ${reply.error}`);
-				} else await connected(socket);
-				this.#slots.set(key, socket);
+					this.#slots.set(key, (await authenticatedVolunteer(hub.url, ctx.identity)).socket);
+				} else {
+					const socket = openSocket(hub.url, ns);
+					await connected(socket);
+					this.#slots.set(key, socket);
+				}
 			}
 		if (replaced) await settle();
 	}
