@@ -4,6 +4,7 @@ import type { Hub } from '../hub';
 import { authenticate, bearerOf, credentialsOf } from '../auth/authenticate';
 import { canAccessJob } from '../auth/job-access';
 import type { Principal } from '../auth/principal';
+import { unstorableTextAt, unstorableTextMessage } from '../db/storable-text';
 
 /** A JSON error response: `{ "error": "…" }` with the given status. Every API refusal goes through here. */
 export function apiError(status: number, error: string): Response {
@@ -58,7 +59,7 @@ export async function requireJobAccess(hub: Hub, request: Request, jobId: string
 
 /**
  * Reads a JSON body of at most `maxBytes`, counting as it streams (Content-Length can lie or be absent),
- * then validates it with `schema`. Every failure is a 4xx that says what is wrong.
+ * then validates it with `schema` and checks its text is storable. Every failure is a 4xx that says what is wrong.
  */
 export async function readJson<S extends z.ZodType>(request: Request, schema: S, maxBytes: number): Promise<z.infer<S>> {
 	const type = request.headers.get('content-type') ?? '';
@@ -72,6 +73,8 @@ export async function readJson<S extends z.ZodType>(request: Request, schema: S,
 	}
 	const parsed = schema.safeParse(body);
 	if (!parsed.success) throw new ApiError(400, `invalid request: ${describeIssues(parsed.error.issues, [], body).join('; ')}`);
+	const unstorable = unstorableTextAt(parsed.data);
+	if (unstorable !== null) throw new ApiError(400, `invalid request: ${unstorableTextMessage(unstorable)}`);
 	return parsed.data;
 }
 

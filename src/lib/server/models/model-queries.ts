@@ -2,6 +2,7 @@ import { asc, eq, inArray, sql } from 'drizzle-orm';
 import { jobs, models } from '../db/schema';
 import type { Db } from '../db';
 import type { ModelManifest } from '../../protocol/models';
+import { isStorableText } from '../db/storable-text';
 
 type ModelRow = typeof models.$inferSelect;
 
@@ -15,6 +16,8 @@ export async function listModels(db: Db): Promise<(ModelManifest & { source: str
 }
 
 export async function getModel(db: Db, id: string): Promise<ModelManifest | null> {
+	// An id from a URL (`%00`) can hold what no stored id can, and the query would fail on it.
+	if (!isStorableText(id)) return null;
 	const [row] = await db.select().from(models).where(eq(models.id, id));
 	return row ? toManifest(row) : null;
 }

@@ -28,7 +28,9 @@ export const GET: RequestHandler = withApiErrors(async ({ request, url, locals: 
 	const limit = Math.min(Math.max(Number(url.searchParams.get('limit') ?? 50) || 50, 1), 500);
 	const beforeParam = url.searchParams.get('before');
 	const before = beforeParam ? new Date(beforeParam) : undefined;
-	if (before && Number.isNaN(before.getTime())) throw new ApiError(400, 'before must be an ISO date');
+	// JavaScript dates run from year -271821 to 275760; PostgreSQL reads the ISO form only for years 1 to 9999 (it was a 500).
+	const year = before?.getUTCFullYear();
+	if (year !== undefined && !(year >= 1 && year <= 9999)) throw new ApiError(400, 'before must be an ISO date from year 1 to 9999');
 	const rows = await listJobs(hub.db, limit, before, principal.kind === 'admin' ? undefined : principal.id);
 	return json(
 		rows.map((j) => ({
