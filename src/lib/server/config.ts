@@ -166,7 +166,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
 		},
 		identities: { perNetworkPerHour: e.EXOSTACK_IDENTITIES_PER_NETWORK, powBits: e.EXOSTACK_IDENTITY_POW_BITS },
 		trust: {
-			distinctNetworks: e.EXOSTACK_DISTINCT_NETWORKS === 'on',
 			leasesPerNetwork: e.EXOSTACK_LEASES_PER_NETWORK,
 			spotCheckRate: e.EXOSTACK_SPOT_CHECK_RATE
 		},

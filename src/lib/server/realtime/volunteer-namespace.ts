@@ -205,7 +205,7 @@ async function lease(
 		leaseMaxMs: hub.config.leaseMaxMs,
 		maxCost: gate.maxCost,
 		network: s.network,
-		distinctNetworks: hub.config.trust.distinctNetworks,
+		distinctNetworks: hub.config.policy.distinctNetworks,
 		leasesPerNetwork: hub.config.trust.leasesPerNetwork,
 		spotCheckRate: hub.config.trust.spotCheckRate
 	});
