@@ -8,9 +8,14 @@ import postgres from 'postgres';
 /**
  * Moved by timers, not by the request in hand: every table's `last_seen_at` (the sessions' heartbeat), and
  * a session's counters, which SessionCounters flushes up to 500 ms after an accepted result (waiting that
- * long after every batch would double the run).
+ * long after every batch would double the run). And a key's `last_used_at`: any request bearing the key
+ * marks it used (at most once a minute), a refused one too, by design: it tells the admin the key is live.
  */
-const VOLATILE_COLUMNS: Record<string, string[]> = { '*': ['last_seen_at'], volunteer_sessions: ['throughput', 'tasks_done'] };
+const VOLATILE_COLUMNS: Record<string, string[]> = {
+	'*': ['last_seen_at'],
+	volunteer_sessions: ['throughput', 'tasks_done'],
+	api_keys: ['last_used_at']
+};
 
 export type Snapshot = Record<string, string>;
 

@@ -1,18 +1,25 @@
 /**
  * Every REST route and page of the hub, keyed by its route id under src/routes, with the requests an
  * attacker can aim at it: its methods (and ones it does not have), odd path params, hostile query
- * strings and bodies built by breaking a payload the route's real schema accepts. The fuzz test checks
- * this table against the route files, so a new route cannot go unfuzzed.
+ * strings and bodies built by breaking a payload the route's real schema accepts, anonymously, as the
+ * admin or as a submitter's key. The fuzz test checks this table against the route files, so a new route
+ * cannot go unfuzzed.
  */
 import fc from 'fast-check';
 import { submissionSchema } from '../../../src/lib/protocol/jobs';
 import { NodeHeartbeat, NodeRegistration } from '../../../src/lib/protocol/seed-nodes';
 import { ProfileUpdate } from '../../../src/lib/protocol/profile';
+import { MintKeyRequest } from '../../../src/lib/protocol/api-keys';
 import { hostile, payloadFor } from './hostile';
 
 /** Real ids and secrets of the fuzzed hub, so that some requests reach the code behind the lookups. */
 export interface FuzzContext {
 	token: string;
+	/** A submitter's key (minted by the admin), and the job it owns: the admin's job is someone else's to it. */
+	apiKey: string;
+	keyJobId: string;
+	/** A second key, there to be revoked by the admin's DELETE (never the one the fuzz sends). */
+	spareKeyId: string;
 	jobId: string;
 	volunteerId: string;
 	identity: string;
@@ -51,7 +58,18 @@ function segment(real: Part, wellFormed: Part): Part {
 }
 
 const hex = (n: number) => fc.string({ unit: fc.constantFrom(...'0123456789abcdef'), minLength: n, maxLength: n });
-const queryKeys = ['limit', 'before', 'window', 'days', 'format', '__proto__', 'constructor', 'x-sveltekit-invalidated', '/default'];
+const queryKeys = [
+	'limit',
+	'after',
+	'before',
+	'window',
+	'days',
+	'format',
+	'__proto__',
+	'constructor',
+	'x-sveltekit-invalidated',
+	'/default'
+];
 
 /** A query string: known keys with hostile values, percent-encoded or raw bad escapes, repeated keys. */
 const query: Part = fc
@@ -166,7 +184,15 @@ const OTHER_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS
 
 /** The hub's routes (keys: route ids as in src/routes; `page:` marks a page). */
 export function restRoutes(ctx: FuzzContext): Record<string, RouteSpec> {
-	const job = segment(fc.constant(ctx.jobId), fc.uuid());
+	const job = segment(fc.constantFrom(ctx.jobId, ctx.keyJobId), fc.uuid());
+	const key = segment(fc.constant(ctx.spareKeyId), fc.uuid());
+	const mint = fc.record(
+		{
+			name: fc.constantFrom('fuzz key', ' padded ', 'k'),
+			quotas: fc.record({ jobs_per_day: fc.nat({ max: 1000 }), inputs_per_day: fc.nat({ max: 100_000 }) }, { requiredKeys: [] })
+		},
+		{ requiredKeys: ['name'] }
+	);
 	const node = segment(fc.constantFrom(ctx.volunteerId, ctx.nodeId), fc.stringMatching(/^[A-Za-z0-9][A-Za-z0-9._-]{0,20}$/));
 	const sha = segment(fc.constant(ctx.blobSha), hex(64));
 	const modelPath = fc.oneof(
@@ -253,6 +279,13 @@ export function restRoutes(ctx: FuzzContext): Record<string, RouteSpec> {
 			body: jsonBody(profile.filter((p) => ProfileUpdate.safeParse(p).success))
 		},
 		'/api/leaderboard': { path: fc.constant('/api/leaderboard'), methods: ['GET'] },
+		'/api/keys': {
+			path: fc.constant('/api/keys'),
+			methods: ['GET', 'POST'],
+			body: jsonBody(mint.filter((m) => MintKeyRequest.safeParse(m).success))
+		},
+		'/api/keys/[id=uuid]': { path: key.map((k) => `/api/keys/${k}`), methods: ['DELETE'] },
+		'/api/audit': { path: fc.constant('/api/audit'), methods: ['GET'] },
 		'/models/[...path]': { path: modelPath.map((p) => `/models/${p}`), methods: ['GET'] },
 		'/blobs/[sha256=sha256]': { path: sha.map((s) => `/blobs/${s}`), methods: ['GET'] },
 		'page:/': page(fc.constant('/')),
@@ -266,11 +299,24 @@ export function restRoutes(ctx: FuzzContext): Record<string, RouteSpec> {
 	};
 }
 
+/** Who sends a fuzzed request: nobody (or a wrong token), the admin, or a submitter's key. */
+export type Caller = 'anonymous' | 'admin' | 'key';
+
+/** The Authorization header of `caller`: mostly its own credential, now and then one slightly wrong. */
+function authorizationOf(ctx: FuzzContext, caller: Caller): fc.Arbitrary<string | undefined> {
+	if (caller === 'anonymous') return fc.constantFrom(undefined, 'Bearer wrong-token-0123456789', 'Bearer ', `Bearer ${'a'.repeat(5000)}`);
+	const secret = caller === 'admin' ? ctx.token : ctx.apiKey;
+	return fc.oneof(
+		{ arbitrary: fc.constant(`Bearer ${secret}`), weight: 8 },
+		{ arbitrary: fc.constantFrom(secret, `Bearer ${secret}x`, `Bearer ${secret.slice(0, -1)}`, 'Basic Og=='), weight: 1 }
+	);
+}
+
 /**
  * Requests to every route: its own methods mostly, now and then one it lacks (or a page form action it
- * lacks), with or without the admin token (or a wrong one), odd headers.
+ * lacks), as `caller`, odd headers.
  */
-export function requests(ctx: FuzzContext, authenticated: boolean): fc.Arbitrary<FuzzRequest> {
+export function requests(ctx: FuzzContext, caller: Caller): fc.Arbitrary<FuzzRequest> {
 	const table = restRoutes(ctx);
 	const perRoute = Object.entries(table).map(([route, spec]) =>
 		fc
@@ -282,12 +328,7 @@ export function requests(ctx: FuzzContext, authenticated: boolean): fc.Arbitrary
 					{ arbitrary: fc.constantFrom(...OTHER_METHODS), weight: 1 }
 				),
 				body: spec.body ?? jsonBody(fc.constant({})),
-				authorization: authenticated
-					? fc.oneof(
-							{ arbitrary: fc.constant(`Bearer ${ctx.token}`), weight: 8 },
-							{ arbitrary: fc.constantFrom(ctx.token, `Bearer ${ctx.token}x`, 'Basic Og=='), weight: 1 }
-						)
-					: fc.constantFrom(undefined, 'Bearer wrong-token-0123456789', 'Bearer ', `Bearer ${'a'.repeat(5000)}`),
+				authorization: authorizationOf(ctx, caller),
 				nodeToken: fc.constantFrom(undefined, ctx.nodeToken, 'Bearer nope'),
 				accept: fc.constantFrom(undefined, 'application/json', 'text/html', '*/*', 'text/x-component'),
 				encoding: fc.constantFrom(undefined, 'br, gzip', 'identity;q=0, *;q=0')

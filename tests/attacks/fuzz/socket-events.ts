@@ -1,19 +1,18 @@
 /**
  * Every client→server Socket.IO event of the hub, one table per namespace: event → arbitrary payload
- * (a valid one, usually broken by `payloadFor`), plus the one place a volunteer authenticates. The
- * tables are `Record`s over the protocol's event maps, so a new event does not compile until it is
- * fuzzed. When `hello` moves into the handshake, `authenticatedVolunteer` and the `hello` row are what
- * change (the row then fuzzes nothing: the handshake case, `handshakeAuth`, covers it).
+ * (a valid one, usually broken by `payloadFor`), plus the handshake's `auth`, where a volunteer
+ * authenticates (`handshakeAuth`, `authenticatedVolunteer`). The tables are `Record`s over the
+ * protocol's event maps, so a new event does not compile until it is fuzzed.
  */
 import fc from 'fast-check';
 import { io, type Socket } from 'socket.io-client';
 import {
 	DASHBOARD_NAMESPACE,
 	VOLUNTEER_NAMESPACE,
-	type Ack,
 	type DashboardClientToServer,
-	type HelloPayload,
-	type VolunteerClientToServer
+	type VolunteerAuth,
+	type VolunteerClientToServer,
+	type Welcome
 } from '../../../src/lib/protocol/events';
 import { nodeCapabilities, serverReadiness } from '../../../src/lib/headless/headless-volunteer';
 import { payloadFor } from './hostile';
@@ -30,13 +29,18 @@ export interface LeaseContext {
 
 export interface SocketContext {
 	identity: string;
+	/** The admin token: a dashboard presents it (or a key) in its handshake to watch a job. */
+	token: string;
+	/** A submitter's API key (not the admin's), the owner of `keyJobId`. */
+	apiKey: string;
 	jobId: string;
 	leases: LeaseContext[];
 }
 
 type Events = Record<string, (ctx: SocketContext) => fc.Arbitrary<unknown>>;
 
-export function helloPayload(identity: string | null): HelloPayload {
+/** What a well-behaved headless volunteer presents in its handshake. */
+export function volunteerAuth(identity: string | null): VolunteerAuth {
 	return { identity, capabilities: nodeCapabilities(), mode: 'always', readiness: serverReadiness('always') };
 }
 
@@ -57,13 +61,6 @@ function lease(ctx: SocketContext) {
 const vector = (dims: number) => fc.array(fc.float({ min: -1, max: 1, noNaN: true }), { minLength: dims, maxLength: dims });
 
 export const volunteerEvents: Record<keyof VolunteerClientToServer, (ctx: SocketContext) => fc.Arbitrary<unknown>> = {
-	hello: (ctx) =>
-		fc.record({
-			identity: fc.constantFrom(null, ctx.identity, 'forged.identity'),
-			capabilities: fc.constant(nodeCapabilities()),
-			mode,
-			readiness
-		}),
 	status: () => fc.record({ mode, readiness }),
 	'task:request': () => fc.record({ slots: fc.integer({ min: 1, max: 16 }) }),
 	'task:progress': (ctx) =>
@@ -122,6 +119,8 @@ export const UNKNOWN_EVENTS = [
 	'toString',
 	'hasOwnProperty',
 	'task:',
+	// The event volunteers authenticated with before the handshake took its place.
+	'hello',
 	'hello ',
 	'job:watch:all',
 	'x'.repeat(2000)
@@ -159,9 +158,16 @@ export function socketCases(ctx: SocketContext): fc.Arbitrary<SocketCase> {
 	);
 }
 
-/** The handshake's `auth` object, fuzzed: today the hub ignores it; once `hello` moves there it is the hello payload. */
+/** The handshake's `auth` object, fuzzed: a first visit, the real identity or a forged one, in any mode. */
 export function handshakeAuth(identity: string): fc.Arbitrary<unknown> {
-	return payloadFor(fc.constantFrom(helloPayload(null), helloPayload(identity)));
+	return payloadFor(
+		fc.record({
+			identity: fc.constantFrom(null, identity, 'forged.identity'),
+			capabilities: fc.constant(nodeCapabilities()),
+			mode,
+			readiness
+		})
+	);
 }
 
 export function openSocket(url: string, namespace: SocketCase['namespace'], auth?: unknown): Socket {
@@ -184,21 +190,33 @@ export function connected(socket: Socket, timeoutMs = 10_000): Promise<void> {
 	});
 }
 
-/**
- * A volunteer socket the hub knows: the one place the fuzz authenticates. Today it connects and sends
- * `hello`; once authentication moves into the handshake, it passes `helloPayload(identity)` as `auth` to
- * `openSocket` and waits for `welcome` instead, and the rest of the fuzz is unchanged.
- */
+/** The hub's answer to a volunteer's handshake: its welcome, or the refusal's `err.data` (none when it closed the connection). */
+export function handshakeOutcome(
+	socket: Socket,
+	timeoutMs = 20_000
+): Promise<{ welcome: Welcome } | { refusal: { code?: string } | undefined; message: string }> {
+	return new Promise((resolve, reject) => {
+		const timer = setTimeout(() => reject(new Error('neither welcome nor refusal')), timeoutMs);
+		socket.once('welcome', (welcome: Welcome) => (clearTimeout(timer), resolve({ welcome })));
+		socket.once(
+			'connect_error',
+			(e: Error & { data?: { code?: string } }) => (clearTimeout(timer), resolve({ refusal: e.data, message: e.message }))
+		);
+		// A handshake the hub cannot even parse (over the pre-admission size) closes the connection without a connect_error.
+		socket.once('disconnect', (reason) => (clearTimeout(timer), resolve({ refusal: undefined, message: `closed: ${reason}` })));
+	});
+}
+
+/** A volunteer socket the hub knows: the one place the fuzz authenticates (the handshake's `auth`, then `welcome`). */
 export async function authenticatedVolunteer(
 	url: string,
 	identity: string | null
 ): Promise<{ socket: Socket; identity: string; volunteerId: string }> {
-	const socket = openSocket(url, 'volunteer');
-	await connected(socket);
-	const reply = (await socket.timeout(20_000).emitWithAck('hello', helloPayload(identity))) as Ack<{
-		identity: string;
-		volunteerId: string;
-	}>;
-	if (!reply.ok) throw new Error(`the hub refused to authenticate a volunteer: ${reply.error}`);
-	return { socket, identity: reply.identity, volunteerId: reply.volunteerId };
+	const socket = openSocket(url, 'volunteer', volunteerAuth(identity));
+	const answer = await handshakeOutcome(socket);
+	if (!('welcome' in answer)) {
+		socket.disconnect();
+		throw new Error(`the hub refused to authenticate a volunteer: ${answer.message} ${JSON.stringify(answer.refusal)}`);
+	}
+	return { socket, identity: answer.welcome.identity, volunteerId: answer.welcome.volunteerId };
 }
