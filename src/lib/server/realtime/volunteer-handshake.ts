@@ -13,6 +13,7 @@ import { admitNewIdentity } from '../auth/identity-admission';
 import { networkOf } from '../net/network-of';
 import type { ClientAddressOf } from '../http/edge/client-address';
 import { closeSession, openSession } from '../volunteers/sessions';
+import { unstorableTextAt, unstorableTextMessage } from '../db/storable-text';
 import { admit } from './bounded-parser';
 import { SocketCaps } from './socket-caps';
 import type { VolunteerData, VolunteerNamespace, VolunteerSocket } from './volunteer-data';
@@ -47,6 +48,9 @@ async function handshake(hub: Hub, caps: SocketCaps, addressOf: ClientAddressOf,
 	if (!parsed.success)
 		return refusal(`invalid handshake: ${parsed.error.issues.map((i) => i.path.join('.')).join(', ')}`, { code: 'invalid' });
 	const auth = parsed.data;
+	// Checked before anything is written (an identity drawn, a session opened): PostgreSQL would refuse such text at the insert.
+	const unstorable = unstorableTextAt(auth);
+	if (unstorable !== null) return refusal(`invalid handshake: ${unstorableTextMessage(unstorable)}`, { code: 'invalid' });
 	const network = networkOf(addressOf(socket.request), hub.config.networks);
 	if (caps.networkFull(network))
 		return refusal('too many sockets from this network', { code: 'too-many-sockets', retryAfterMs: SOCKETS_RETRY_MS });
