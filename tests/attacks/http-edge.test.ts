@@ -5,6 +5,7 @@
  * everyone else is still served.
  */
 import { io } from 'socket.io-client';
+import { honestAuth } from './socket-attacker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHubProcess, type HubProcess } from '../harness/hub-process';
 import { closedWithin, connect, healthLatency, rawExchange, rawGet, sleep } from './http-attacker';
@@ -92,9 +93,9 @@ describe('slow and idle connections', () => {
 	});
 
 	it('leaves a volunteer’s WebSocket open past those deadlines: it is no longer an HTTP request', async () => {
-		const socket = io(`${hub.url}/volunteer`, { transports: ['websocket'], forceNew: true, reconnection: false });
+		const socket = io(`${hub.url}/volunteer`, { transports: ['websocket'], forceNew: true, reconnection: false, auth: honestAuth() });
 		try {
-			await new Promise((resolve, reject) => socket.once('connect', resolve as () => void).once('connect_error', reject));
+			await new Promise((resolve, reject) => socket.once('welcome', resolve as () => void).once('connect_error', reject));
 			await sleep((REQUEST_S + 2) * 1000);
 			expect(socket.connected).toBe(true);
 		} finally {

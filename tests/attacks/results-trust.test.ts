@@ -13,6 +13,8 @@ import { TRUST_AFTER } from '../../src/lib/server/scheduler/adaptive-replication
 const PER_NETWORK = 4;
 
 let hub: HubProcess;
+/** The jobs' submitter: an API key of its own, as strangers' volunteers never see a job's owner view. */
+let submitter: Pick<HubProcess, 'url' | 'token'>;
 const sockets: Socket[] = [];
 /** Each socket's volunteer id, as its hello answered. */
 const identities = new Map<Socket, string>();
@@ -22,6 +24,8 @@ beforeAll(async () => {
 	hub = await startHubProcess({
 		env: { HOST: '0.0.0.0', EXOSTACK_LEASES_PER_NETWORK: String(PER_NETWORK), EXOSTACK_SPOT_CHECK_RATE: '1' }
 	});
+	const minted = await api(hub, '/api/keys', { method: 'POST', json: { name: 'submitter' } });
+	submitter = { url: hub.url, token: ((await minted.json()) as { key: string }).key };
 });
 afterAll(async () => {
 	for (const s of sockets) s.disconnect();
@@ -69,7 +73,7 @@ async function take(s: Socket, slots = 16): Promise<Lease[]> {
 }
 
 async function submit(input: string[], replication: number, chunkSize: number): Promise<string> {
-	const res = await api(hub, '/api/jobs', {
+	const res = await api(submitter, '/api/jobs', {
 		method: 'POST',
 		json: { task_type: 'embedding', model: 'demo-embedding', input, replication, chunk_size: chunkSize }
 	});
@@ -91,7 +95,7 @@ async function hand(s: Socket, l: Lease, value: number, variant?: string) {
 	expect(reply, JSON.stringify(reply)).toMatchObject({ ok: true });
 }
 
-const statusOf = async (id: string) => (await fetch(`${hub.url}/api/jobs/${id}`)).json();
+const statusOf = async (id: string) => (await api(submitter, `/api/jobs/${id}`)).json();
 
 /** Gives every lease back, so the next test starts from an empty queue of leases. */
 async function releaseAll(s: Socket, leases: Lease[]) {
@@ -107,10 +111,10 @@ describe('results from strangers', () => {
 		// The first takes a replica; its network is then barred from the chunk's other two.
 		expect(leases).toHaveLength(1);
 		for (const { s, l } of leases) await hand(s, l, 0.5);
-		const status = await (await fetch(`${hub.url}/api/jobs/${id}`)).json();
+		const status = await (await api(submitter, `/api/jobs/${id}`)).json();
 		expect(status.status).not.toBe('completed');
 		expect(status.progress.done).toBe(0);
-		await api(hub, `/api/jobs/${id}/cancel`, { method: 'POST' });
+		await api(submitter, `/api/jobs/${id}/cancel`, { method: 'POST' });
 	});
 
 	it('caps the leases one network holds, across its sockets and identities; other networks are still served', async () => {
@@ -132,15 +136,15 @@ describe('results from strangers', () => {
 				held.filter((h) => h.s === s).map((h) => h.l)
 			);
 		await releaseAll(neighbour, theirs);
-		await api(hub, `/api/jobs/${id}/cancel`, { method: 'POST' });
+		await api(submitter, `/api/jobs/${id}/cancel`, { method: 'POST' });
 	});
 
-	it('shows anonymous readers nothing of live work: no holder, lease session, solo grant or verdict', async () => {
+	it('shows the job’s submitter nothing of live work (a submitter may volunteer too): no holder, lease session, solo grant or verdict', async () => {
 		const id = await submit(['is this lease checked?'], 2, 1);
 		const v = await volunteerFrom('127.0.8.1');
 		const leases = (await take(v, 1)).filter((l) => l.jobId === id);
 		expect(leases).toHaveLength(1);
-		const rows = (await (await fetch(`${hub.url}/api/jobs/${id}/tasks`)).json()) as Record<string, unknown>[];
+		const rows = (await (await api(submitter, `/api/jobs/${id}/tasks`)).json()) as Record<string, unknown>[];
 		expect(rows).toHaveLength(2);
 		for (const row of rows) {
 			expect(row).not.toHaveProperty('solo');
@@ -152,7 +156,7 @@ describe('results from strangers', () => {
 			['taskId', 'leaseToken', 'leaseExpiresAt', 'jobId', 'taskType', 'model', 'params', 'variant', 'inputs', 'resumeAt'].sort()
 		);
 		await releaseAll(v, leases);
-		await api(hub, `/api/jobs/${id}/cancel`, { method: 'POST' });
+		await api(submitter, `/api/jobs/${id}/cancel`, { method: 'POST' });
 	});
 
 	it('newcomers alone cannot settle a chunk while an established volunteer is connected', async () => {
@@ -188,7 +192,7 @@ describe('results from strangers', () => {
 		expect(check).toBeDefined();
 		await hand(honest, check, 0.25);
 		expect(await statusOf(id)).toMatchObject({ status: 'running', progress: { done: 0 } });
-		await api(hub, `/api/jobs/${id}/cancel`, { method: 'POST' });
+		await api(submitter, `/api/jobs/${id}/cancel`, { method: 'POST' });
 	});
 
 	it('a job that cannot progress says why in its status', async () => {
@@ -200,7 +204,7 @@ describe('results from strangers', () => {
 		const [lease] = (await take(lonely, 1)).filter((l) => l.jobId === id);
 		await hand(lonely, lease, 0.5);
 		expect(await waiting()).toBe('waiting for a second volunteer on another network');
-		await api(hub, `/api/jobs/${id}/cancel`, { method: 'POST' });
+		await api(submitter, `/api/jobs/${id}/cancel`, { method: 'POST' });
 	});
 
 	it('a volunteer naming another variant is still compared where its lease put it, and caught', async () => {
@@ -217,7 +221,7 @@ describe('results from strangers', () => {
 		expect(c).toBeDefined();
 		await hand(third, c, 0.25);
 		await expect.poll(async () => (await statusOf(id)).status, { timeout: 10_000 }).toBe('completed');
-		const rows = (await (await fetch(`${hub.url}/api/jobs/${id}/tasks`)).json()) as {
+		const rows = (await (await api(submitter, `/api/jobs/${id}/tasks`)).json()) as {
 			volunteer_id: string;
 			verdict: string;
 			result_class: string;
@@ -279,14 +283,14 @@ describe('results from strangers', () => {
 		expect(Object.keys(check).sort()).toEqual(Object.keys(ordinary[0]).sort());
 		expect(check.inputs).toEqual(ordinary[0].inputs);
 		// Nothing public shows a check: the listing has the job's own replicas only.
-		expect((await (await fetch(`${hub.url}/api/jobs/${id}/tasks`)).json()).length).toBe(4);
+		expect((await (await api(submitter, `/api/jobs/${id}/tasks`)).json()).length).toBe(4);
 		await hand(liar, check, 0.9);
 		expect(await (await fetch(`${hub.url}/api/volunteers/${identities.get(liar)}`)).json()).toMatchObject({ invalid_results: 1 });
 		// Caught: what it had accepted alone is offered to others again.
 		const [recheck] = (await take(a, 1)).filter((l) => l.jobId === alone);
 		expect(recheck).toBeDefined();
 		expect((await statusOf(id)).progress.done).toBe(1);
-		await api(hub, `/api/jobs/${id}/cancel`, { method: 'POST' });
+		await api(submitter, `/api/jobs/${id}/cancel`, { method: 'POST' });
 	});
 
 	it('garbage on unreplicated jobs, accepted on its word, buys no trust', async () => {
