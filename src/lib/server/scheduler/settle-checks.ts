@@ -4,6 +4,7 @@ import { acceptedResults, creditLedger, jobs, results, tasks } from '../db/schem
 import type { Db } from '../db';
 import { largestAgreeingGroup, outputsAgree } from './compare-outputs';
 import type { VolunteerTally } from './volunteer-tally';
+import { creditChecks } from './credit-checks';
 
 /** How many of a caught volunteer's results accepted on its word alone are re-checked, newest first, and how far back. */
 export const RECHECK_LAST = 50;
@@ -120,11 +121,13 @@ export async function settleRecheck(tx: Db, jobId: string, seq: number, toleranc
 		checks.filter((c) => !outputsAgree(c.output, accepted.output, tolerance)),
 		tolerance
 	);
+	const fresh = agreeing.filter((c) => c.verdict === 'pending');
 	await verdicts(
 		tx,
-		agreeing.filter((c) => c.verdict === 'pending').map((c) => c.taskId),
+		fresh.map((c) => c.taskId),
 		'valid'
 	);
+	await creditChecks(tx, tally, fresh);
 	if (agreeing.length > 0 || dissent.length === 0) return false;
 	if (dissent.length < OVERTURN_AGREEING) {
 		await spawnRecheck(tx, jobId, seq);
@@ -142,7 +145,7 @@ export async function settleRecheck(tx: Db, jobId: string, seq: number, toleranc
 	);
 	const taken = await tx.delete(creditLedger).where(eq(creditLedger.taskId, accepted.taskId)).returning({ amount: creditLedger.amount });
 	tally.add(accepted.volunteerId, { credit: -(taken[0]?.amount ?? 0), valid: -1, invalid: 1 });
-	for (const c of dissent) tally.add(c.volunteerId, { valid: 1 });
+	await creditChecks(tx, tally, dissent);
 	await queueRechecks(tx, accepted.volunteerId);
 	await tx
 		.update(jobs)

@@ -47,7 +47,7 @@ describe.each(TEST_DB_KINDS)('known-answer checks, on %s', (kind) => {
 		expect((await getJobStatus(db, jobId))?.progress.done).toBe(2);
 	});
 
-	it('counts a right answer as valid, credits nothing, and never holds the job open', async () => {
+	it('counts a right answer as valid work, and never holds the job open', async () => {
 		const jobId = await knownAnswer();
 		const [check] = await claimFor(db, 'c', spot);
 		expect(check).toMatchObject({ jobId, seq: 0 });
@@ -59,7 +59,7 @@ describe.each(TEST_DB_KINDS)('known-answer checks, on %s', (kind) => {
 		}
 		expect(await finishJobIfDone(db, jobId)).toBe('completed');
 		await completeAs(db, check, 'c');
-		expect(await volunteer('c')).toMatchObject({ validResults: 1, credit: 0 });
+		expect(await volunteer('c')).toMatchObject({ validResults: 1, credit: 2 });
 		expect((await getJobStatus(db, jobId))?.result).toEqual([vec(0), vec(1), vec(0), vec(1)]);
 		expect(again).toBeDefined();
 	});

@@ -7,6 +7,7 @@ import { outputsAgree } from './compare-outputs';
 import { queueRechecks } from './settle-checks';
 import type { ClaimRequest } from './types';
 import type { VolunteerTally } from './volunteer-tally';
+import { creditChecks } from './credit-checks';
 
 /** Recent accepted chunks a known-answer check is drawn from: bounded, so the draw never scans every result. */
 const DRAW_FROM = 200;
@@ -56,8 +57,8 @@ export async function claimSpotCheck(tx: Db, req: ClaimRequest & Claimant) {
 
 /**
  * A known-answer check's result (the caller holds the chunk's lock): compared with the accepted answer
- * within the job's tolerance. Agreeing, it counts as a valid result (trust, no credit: it is no job's
- * work). Disagreeing, the volunteer is caught: invalid, its trust revoked, its unchecked results
+ * within the job's tolerance. Agreeing, it counts as a valid result, credited as the work it was
+ * (credit-checks.ts), its output never part of the job's result. Disagreeing, the volunteer is caught: invalid, its trust revoked, its unchecked results
  * re-checked (settle-checks.ts). The accepted answer never changes: two volunteers agreed on it.
  */
 export async function settleSpotCheck(tx: Db, taskId: number, tolerance: number, tally: VolunteerTally) {
@@ -87,6 +88,9 @@ export async function settleSpotCheck(tx: Db, taskId: number, tolerance: number,
 		.update(results)
 		.set({ verdict: valid ? 'valid' : 'invalid' })
 		.where(eq(results.taskId, taskId));
-	tally.add(row.volunteerId, valid ? { valid: 1 } : { invalid: 1 });
-	if (!valid) await queueRechecks(tx, row.volunteerId);
+	if (valid) await creditChecks(tx, tally, [{ taskId, volunteerId: row.volunteerId }]);
+	else {
+		tally.add(row.volunteerId, { invalid: 1 });
+		await queueRechecks(tx, row.volunteerId);
+	}
 }
