@@ -6,7 +6,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { api, startHubProcess, type HubProcess } from '../harness/hub-process';
+import { api, startHubProcess, tempDir, type HubProcess } from '../harness/hub-process';
+import { writeModelFolder } from '../../src/lib/demo-models/write-model-folder';
 import { client, honestAuth, outcome, peakGrowthMb, rawSocket, until } from './socket-attacker';
 
 const CONNECT_S = 2;
@@ -18,6 +19,7 @@ let hub: HubProcess;
 beforeAll(async () => {
 	hub = await startHubProcess({
 		env: {
+			// No demo models: their generation at start would blur the memory the 50 MB message is measured by.
 			EXOSTACK_DEMO_MODELS: 'off',
 			EXOSTACK_CONNECT_SECONDS: String(CONNECT_S),
 			EXOSTACK_SOCKETS_PER_NETWORK: String(PER_NETWORK),
@@ -112,36 +114,41 @@ describe('an authenticated flooder', () => {
 		await alive();
 	});
 
-	it('is refused past its event budget with when to try again, and a second lease request while one is pending', async () => {
+	it('is refused past its event budget with when to try again, and keeps its connection while it slows down', async () => {
 		const s = client(hub.url, '/volunteer', honestAuth());
-		expect((await outcome(s)).welcome).toBeDefined();
-		const status = { mode: 'always', readiness: { score: 90, ready: true } };
-		// 230 at once: 200 a second are allowed, 30 refusals are not yet enough to be cut off.
-		const replies = await Promise.all(Array.from({ length: 230 }, () => s.timeout(5000).emitWithAck('status', status)));
-		const refused = replies.filter((r) => !r.ok);
-		expect(refused.length).toBeGreaterThan(0);
-		expect(refused[0]).toMatchObject({ code: 'rate-limited', retryAfterMs: expect.any(Number) });
-		await new Promise((r) => setTimeout(r, 1100));
-		const [first, second] = await Promise.all([
-			s.timeout(5000).emitWithAck('task:request', { slots: 1 }),
-			s.timeout(5000).emitWithAck('task:request', { slots: 1 })
-		]);
-		expect(first).toEqual({ ok: true, tasks: [] });
-		expect(second).toMatchObject({ ok: false, code: 'rate-limited' });
-		expect(s.connected).toBe(true);
-		s.close();
+		try {
+			expect((await outcome(s)).welcome).toBeDefined();
+			const status = { mode: 'always', readiness: { score: 90, ready: true } };
+			// 230 at once: 200 a second are allowed, 30 refusals are not yet enough to be cut off.
+			const replies = await Promise.all(Array.from({ length: 230 }, () => s.timeout(5000).emitWithAck('status', status)));
+			const refused = replies.filter((r) => !r.ok);
+			expect(refused.length).toBeGreaterThan(0);
+			expect(refused[0]).toMatchObject({ code: 'rate-limited', retryAfterMs: expect.any(Number) });
+			// One task request at a time per socket is event-budget.spec.ts's: over a network, whether two
+			// requests meet in flight depends on how the packets are split into reads.
+			await new Promise((r) => setTimeout(r, 1100));
+			expect(await s.timeout(5000).emitWithAck('task:request', { slots: 1 })).toEqual({ ok: true, tasks: [] });
+			expect(s.connected).toBe(true);
+		} finally {
+			s.close();
+		}
 	});
 
 	it('watches at most 20 jobs on one dashboard socket', async () => {
 		// Watching takes a job's key or the admin token (auth/job-access.ts); even the admin's socket is capped.
+		const dir = tempDir('exostack-tiny-');
+		await writeModelFolder(dir, { layout: 'pooled', size: 'tiny' });
+		expect((await api(hub, '/api/models', { method: 'POST', json: { path: dir, id: 'tiny' } })).status).toBe(201);
 		const jobs: string[] = [];
 		for (let i = 0; i < 25; i++) {
 			const res = await api(hub, '/api/jobs', {
 				method: 'POST',
-				json: { task_type: 'embedding', model: 'demo-embedding', input: [`job ${i}`] }
+				json: { task_type: 'embedding', model: 'tiny', input: [`job ${i}`] }
 			});
+			expect(res.status, await res.clone().text()).toBe(201);
 			jobs.push(((await res.json()) as { task_id: string }).task_id);
 		}
+		expect(jobs.every(Boolean)).toBe(true);
 		const page = client(hub.url, '/dashboard', { token: hub.token });
 		await new Promise<void>((r) => page.once('connect', () => r()));
 		const replies: { ok: boolean; code?: string }[] = [];
