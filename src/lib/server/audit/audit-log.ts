@@ -9,7 +9,7 @@ import { auditLog } from '../db/schema';
 export type AuditAction = 'key.minted' | 'key.revoked' | 'model.imported' | 'job.cancelled';
 
 export interface AuditEntry {
-	/** `admin` or a key id (auth/principal.ts actorOf). */
+	/** `admin` or a key id; every audited action is the admin's today. */
 	actor: string;
 	action: AuditAction;
 	target: string | null;

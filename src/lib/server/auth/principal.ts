@@ -9,11 +9,6 @@ export interface KeyQuotas {
 
 export const ADMIN: Principal = { kind: 'admin' };
 
-/** The audit log's and the jobs table's name for a principal: `admin`, or the key's id. */
-export function actorOf(p: Principal): string {
-	return p.kind === 'admin' ? 'admin' : p.id;
-}
-
 /** The owner recorded on a job this principal submits: null for the admin. */
 export function ownerOf(p: Principal): string | null {
 	return p.kind === 'admin' ? null : p.id;

@@ -30,7 +30,6 @@ import { metrics } from '../metrics/registry';
 import { taskOffsets } from '../scheduler/task-offsets';
 import { beyondReach, modelsBeyondReach } from '../models/web-llm-gating';
 import { isWebLlmModel } from '../../protocol/web-llm';
-import { networkOf } from '../net/network-of';
 import type { ModelManifest } from '../../protocol/models';
 import type { TextStreams } from './text-streams';
 import type { VolunteerData, VolunteerNamespace, VolunteerSocket } from './volunteer-data';
@@ -184,12 +183,7 @@ export function serveVolunteers(hub: Hub, nsp: VolunteerNamespace, text: TextRel
 	return { drain: () => Promise.allSettled([...leaving, counters.flush()]).then(() => {}) };
 }
 
-async function lease(
-	hub: Hub,
-	s: VolunteerData,
-	slots: number,
-	gate: { maxLeases: number; maxCost: number }
-): Promise<TaskLease[]> {
+async function lease(hub: Hub, s: VolunteerData, slots: number, gate: { maxLeases: number; maxCost: number }): Promise<TaskLease[]> {
 	const timer = metrics.claimSeconds.startTimer();
 	const claimed = await claimTasks(hub.db, {
 		sessionId: s.sessionId,

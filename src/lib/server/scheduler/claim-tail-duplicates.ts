@@ -1,4 +1,4 @@
-import { and, asc, avg, eq, inArray, ne, not, notExists, sql } from 'drizzle-orm';
+import { and, asc, avg, eq, inArray, ne, notExists, sql } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/pg-core';
 import { jobs, results, tasks } from '../db/schema';
 import type { Db } from '../db';
