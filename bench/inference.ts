@@ -210,7 +210,8 @@ async function throughHub(tabCount: number, threads: number) {
 		};
 		const done = (id: string) =>
 			new Promise<number>((resolve) => {
-				const socket = io(`${hub.url}/dashboard`, { transports: ['websocket'] });
+				// Watching a job takes its owner's key or the admin token.
+				const socket = io(`${hub.url}/dashboard`, { transports: ['websocket'], auth: { token: hub.token } });
 				socket.on('connect', () => socket.emit('job:watch', { jobId: id }, () => {}));
 				socket.on('job:update', (u: { status: string }) => {
 					if (u.status === 'completed') {

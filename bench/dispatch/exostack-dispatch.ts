@@ -4,6 +4,7 @@
  * PostgreSQL. Reports accepted tasks per second and the task-request round trip.
  */
 import * as ort from 'onnxruntime-node';
+import postgres from 'postgres';
 import { io } from 'socket.io-client';
 import { api, startHubProcess, tempDir } from '../../tests/harness/hub-process';
 import { TaskRunner } from '../../src/lib/executor/task-runner';
@@ -22,13 +23,15 @@ export interface DispatchOptions {
 	concurrency: number;
 	/** The hub's PostgreSQL connections (EXOSTACK_DB_POOL). */
 	pool: number;
+	/** Settings over the hub's defaults (the defences' knobs, to measure what they cost). */
+	env?: Record<string, string>;
 }
 
 export async function exostackDispatch(o: DispatchOptions) {
 	const hub = await startHubProcess({
 		databaseUrl: o.databaseUrl,
 		dataDir: tempDir(),
-		env: { EXOSTACK_DB_POOL: String(o.pool), EXOSTACK_DEMO_MODELS: 'off', EXOSTACK_MAX_INPUTS: String(o.tasks) }
+		env: { EXOSTACK_DB_POOL: String(o.pool), EXOSTACK_DEMO_MODELS: 'off', EXOSTACK_MAX_INPUTS: String(o.tasks), ...o.env }
 	});
 	try {
 		const dir = tempDir('exostack-tiny-');
@@ -37,7 +40,11 @@ export async function exostackDispatch(o: DispatchOptions) {
 		if (imported.status !== 201) throw new Error(`import failed: ${await imported.text()}`);
 
 		const latencies: number[] = [];
-		const volunteers = Array.from({ length: o.volunteers }, () => startVolunteer(hub.url, o.concurrency, latencies));
+		// Each volunteer on a network of its own (127.0.N.1 is a /24 of its own), as strangers are: the
+		// distinct-network rules then apply as they would on the internet.
+		const volunteers = Array.from({ length: o.volunteers }, (_, i) =>
+			startVolunteer(hub.url, o.concurrency, latencies, `127.0.${i + 1}.1`)
+		);
 		await new Promise((r) => setTimeout(r, 2000)); // connected, model not yet loaded: the first task loads it
 		const started = performance.now();
 		const submitted = await api(hub, '/api/jobs', {
@@ -54,7 +61,14 @@ export async function exostackDispatch(o: DispatchOptions) {
 		const seconds = (performance.now() - started) / 1000;
 		await Promise.all(volunteers.map((v) => v.stop()));
 		const metrics = await (await fetch(`${hub.url}/metrics`)).text();
+		const sql = postgres(o.databaseUrl, { max: 1, onnotice: () => {} });
+		const [checks] = await sql<{ spot: number; recheck: number; replicas: number }[]>`
+			select count(*) filter (where spot_check)::int as spot, count(*) filter (where recheck)::int as recheck,
+				count(*) filter (where replica > 0)::int as replicas
+			from tasks`;
+		await sql.end();
 		return {
+			checks,
 			tasksPerSecond: o.tasks / seconds,
 			seconds,
 			leaseP50: percentile(latencies, 50),
@@ -67,9 +81,11 @@ export async function exostackDispatch(o: DispatchOptions) {
 	}
 }
 
-function startVolunteer(hubUrl: string, concurrency: number, latencies: number[]) {
+function startVolunteer(hubUrl: string, concurrency: number, latencies: number[], localAddress: string) {
 	const runner = new TaskRunner(ort as unknown as OrtRuntime, hubFileSource(hubUrl), { intraOpNumThreads: 1 });
-	const socket: VolunteerSocket = io(`${hubUrl}/volunteer`, { transports: ['websocket'], autoConnect: false });
+	// localAddress reaches Node's WebSocket connect (engine.io-client passes its options through); the type does not list it.
+	const options = { transports: ['websocket'], autoConnect: false, localAddress } as Parameters<typeof io>[1];
+	const socket: VolunteerSocket = io(`${hubUrl}/volunteer`, options);
 	let identity: string | null = null;
 	const readiness = { score: 90, ready: true };
 	const loop = new WorkLoop(
@@ -82,7 +98,7 @@ function startVolunteer(hubUrl: string, concurrency: number, latencies: number[]
 			}
 		},
 		{
-			hello: async () => ({ identity, capabilities: nodeCapabilities(), mode: 'always', readiness }),
+			credentials: async () => ({ identity, capabilities: nodeCapabilities(), mode: 'always', readiness }),
 			saveIdentity: (issued) => void (identity = issued),
 			readiness: () => readiness,
 			mode: () => 'always'

@@ -1,5 +1,5 @@
 /**
- * How many idle volunteers one hub process holds: K connected, said-hello sockets with heartbeats
+ * How many idle volunteers one hub process holds: K connected, authenticated sockets with heartbeats
  * running (Socket.IO pings, the hub's session heartbeat to the database), then the hub's event-loop
  * lag p99 over a quiet window and its memory per connection, read from its own /metrics.
  */
@@ -19,15 +19,11 @@ export async function idleConnections(o: { databaseUrl: string; connections: num
 		const capabilities = nodeCapabilities();
 		for (let i = 0; i < o.connections; i += 250) {
 			const batch = Array.from({ length: Math.min(250, o.connections - i) }, () => {
-				const s = io(`${hub.url}/volunteer`, { transports: ['websocket'], forceNew: true });
+				const auth = { identity: null, capabilities, mode: 'always', readiness: { score: 90, ready: true } };
+				const s = io(`${hub.url}/volunteer`, { transports: ['websocket'], forceNew: true, auth });
 				sockets.push(s);
 				return new Promise<void>((resolve, reject) => {
-					s.once('connect', () =>
-						s
-							.timeout(60_000)
-							.emitWithAck('hello', { identity: null, capabilities, mode: 'always', readiness: { score: 90, ready: true } })
-							.then((r: { ok: boolean; error?: string }) => (r.ok ? resolve() : reject(new Error(r.error))), reject)
-					);
+					s.once('welcome', () => resolve());
 					s.once('connect_error', reject);
 				});
 			});

@@ -5,6 +5,7 @@
  * everyone else is still served.
  */
 import { io } from 'socket.io-client';
+import { honestAuth } from './socket-attacker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHubProcess, type HubProcess } from '../harness/hub-process';
 import { closedWithin, connect, healthLatency, rawExchange, rawGet, sleep } from './http-attacker';
@@ -92,9 +93,9 @@ describe('slow and idle connections', () => {
 	});
 
 	it('leaves a volunteer’s WebSocket open past those deadlines: it is no longer an HTTP request', async () => {
-		const socket = io(`${hub.url}/volunteer`, { transports: ['websocket'], forceNew: true, reconnection: false });
+		const socket = io(`${hub.url}/volunteer`, { transports: ['websocket'], forceNew: true, reconnection: false, auth: honestAuth() });
 		try {
-			await new Promise((resolve, reject) => socket.once('connect', resolve as () => void).once('connect_error', reject));
+			await new Promise((resolve, reject) => socket.once('welcome', resolve as () => void).once('connect_error', reject));
 			await sleep((REQUEST_S + 2) * 1000);
 			expect(socket.connected).toBe(true);
 		} finally {
@@ -164,7 +165,7 @@ describe('DNS rebinding', () => {
 
 	it('refuses a request whose Host is a name the hub does not answer to', async () => {
 		for (const host of [`${REBOUND}:${hub.port}`, REBOUND]) {
-			const reply = await rawGet(hub.port, '/api/jobs', { host });
+			const reply = await rawGet(hub.port, '/api/models', { host });
 			expect(reply.status, host).toBe(421);
 			expect(JSON.parse(reply.body).error).toMatch(/host/);
 		}
@@ -176,7 +177,7 @@ describe('DNS rebinding', () => {
 			`127.0.0.2:${hub.port}`,
 			'hub.example.org'
 		]) {
-			expect((await rawGet(hub.port, '/api/jobs', { host })).status, host).toBe(200);
+			expect((await rawGet(hub.port, '/api/models', { host })).status, host).toBe(200);
 		}
 	});
 

@@ -72,7 +72,7 @@ describe('the CSV export', () => {
 		await expect
 			.poll(async () => (await (await api(hub, `/api/jobs/${id}`)).json()).status, { timeout: 120_000, interval: 300 })
 			.toBe('completed');
-		const csv = await (await fetch(`${hub.url}/api/jobs/${id}/results?format=csv`)).text();
+		const csv = await (await api(hub, `/api/jobs/${id}/results?format=csv`)).text();
 		const rows = parseCsv(csv).slice(1);
 		expect(rows).toHaveLength(inputs.length);
 		for (const cells of rows) for (const cell of cells) expect(cell, JSON.stringify(cell)).not.toMatch(/^[=+\-@\t\r]/);

@@ -128,6 +128,32 @@ describe('exostack CLI', () => {
 		expect(wrongToken.stderr).toMatch(/invalid API token/);
 	});
 
+	it('keys create, list and revoke a submitter key that owns its jobs, watched live with it', async () => {
+		const created = await cli(hub, ['keys', 'create', 'lab-a', '--jobs-per-day', '5']);
+		expect(created.code, created.stderr).toBe(0);
+		const key = created.stdout.trim();
+		expect(key).toMatch(/^exok_/);
+		expect(created.stderr).toMatch(/shown this once/);
+		// The key submits and waits (the live watch carries it), and reads its own job back.
+		const submitted = await cli(hub, ['submit', '--model', 'demo-embedding', '--input', 'mine', '--wait'], { EXOSTACK_API_TOKEN: key });
+		expect(submitted.code, submitted.stderr).toBe(0);
+		const id = (JSON.parse(submitted.stdout) as { task_id: string }).task_id;
+		expect((await cli(hub, ['status', id], { EXOSTACK_API_TOKEN: key })).code).toBe(0);
+		const listed = await cli(hub, ['keys', 'list', '--json']);
+		const mine = (JSON.parse(listed.stdout) as { id: string; name: string; prefix: string; usage: { jobs_last_day: number } }[]).find(
+			(k) => k.name === 'lab-a'
+		)!;
+		expect(key.startsWith(mine.prefix)).toBe(true);
+		expect(listed.stdout).not.toContain(key);
+		expect(mine.usage.jobs_last_day).toBe(1);
+		// A submitter's key cannot manage keys; once revoked, it is refused.
+		expect((await cli(hub, ['keys', 'list'], { EXOSTACK_API_TOKEN: key })).stderr).toMatch(/admin token/);
+		expect((await cli(hub, ['keys', 'revoke', mine.id])).stdout).toMatch(/revoked/);
+		const refused = await cli(hub, ['status', id], { EXOSTACK_API_TOKEN: key });
+		expect(refused.code).toBe(1);
+		expect(refused.stderr).toMatch(/invalid API token/);
+	});
+
 	it('the models page lists models with their variants and imports a repository by id', async () => {
 		const browser = await launchChromium({ webgpu: false });
 		try {

@@ -10,7 +10,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { io } from 'socket.io-client';
-import { VOLUNTEER_NAMESPACE, type TaskLease } from '../../src/lib/protocol/events';
+import { VOLUNTEER_NAMESPACE, type TaskLease, type VolunteerAuth, type Welcome } from '../../src/lib/protocol/events';
 import type { VolunteerSocket } from '../../src/lib/volunteer/volunteer-socket';
 import { api, startHubProcess, type HubProcess } from '../harness/hub-process';
 import { launchChromium } from '../harness/chromium';
@@ -33,8 +33,7 @@ interface TaskRow {
 
 /** Another volunteer, driven by hand from the test: it takes a task, keeps its lease alive, then fails it. */
 async function otherVolunteer(hub: HubProcess) {
-	const socket: VolunteerSocket = io(new URL(VOLUNTEER_NAMESPACE, hub.url).href, { transports: ['websocket'] });
-	const hello = await socket.timeout(10_000).emitWithAck('hello', {
+	const auth: VolunteerAuth = {
 		identity: null,
 		capabilities: {
 			agent: 'node',
@@ -47,14 +46,22 @@ async function otherVolunteer(hub: HubProcess) {
 		},
 		mode: 'always',
 		readiness: { score: 90, ready: true }
+	};
+	const socket: VolunteerSocket = io(new URL(VOLUNTEER_NAMESPACE, hub.url).href, { transports: ['websocket'], auth });
+	const welcome = await new Promise<Welcome>((resolve, reject) => {
+		socket.once('welcome', resolve);
+		socket.once('connect_error', (e) => reject(new Error(`the hub refused the other volunteer: ${e.message}`)));
 	});
-	if (!hello.ok) throw new Error(`the hub refused the other volunteer: ${hello.error}`);
 	let held: TaskLease | null = null;
+	let done = 0;
+	// A renewal must show progress (renew-lease.ts): one more input a second, never the last, as a slow machine would.
 	const renew = setInterval(() => {
-		if (held) socket.emit('task:progress', { taskId: held.taskId, leaseToken: held.leaseToken, done: 0 }, () => {});
+		if (!held) return;
+		done = Math.min(done + 1, held.inputs.length - 1);
+		socket.emit('task:progress', { taskId: held.taskId, leaseToken: held.leaseToken, done }, () => {});
 	}, 1000);
 	return {
-		sessionId: hello.sessionId,
+		sessionId: welcome.sessionId,
 		async take() {
 			const reply = await socket.timeout(10_000).emitWithAck('task:request', { slots: 1 });
 			if (!reply.ok || reply.tasks.length !== 1) throw new Error(`no task for the other volunteer: ${JSON.stringify(reply)}`);

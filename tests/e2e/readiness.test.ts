@@ -325,7 +325,8 @@ describe('readiness in auto mode', () => {
 		expect((await post('/nodes/my-laptop/heartbeat', { readiness_score: 'high' }, token)).status).toBe(400);
 		const ok = await post('/nodes/my-laptop/heartbeat', { ...away, readiness_score: 5 }, token);
 		expect(await ok.json()).toMatchObject({ node_id: 'my-laptop', readiness_score: 100, ready_for_ai: true });
-		const nodes = (await (await fetch(`${hub.url}/nodes/ai-readiness`)).json()) as { node_id: string }[];
+		// Per node, with presence and battery: the admin's view (anyone else gets counts).
+		const nodes = (await (await api(hub, '/nodes/ai-readiness')).json()) as { node_id: string }[];
 		expect(nodes.find((n) => n.node_id === 'my-laptop')).toMatchObject({
 			readiness_score: 100,
 			ready_for_ai: true,
@@ -338,13 +339,17 @@ describe('readiness in auto mode', () => {
 			ready_for_ai: false,
 			blockers: expect.arrayContaining([expect.stringMatching(/battery at 15 %/)])
 		});
-		const detail = await (await fetch(`${hub.url}/nodes/my-laptop/health/detailed`)).json();
+		// The node itself reads its detail with its own token; a stranger cannot.
+		expect((await fetch(`${hub.url}/nodes/my-laptop/health/detailed`)).status).toBe(401);
+		const detail = await (
+			await fetch(`${hub.url}/nodes/my-laptop/health/detailed`, { headers: { authorization: `Bearer ${token}` } })
+		).json();
 		expect(detail).toMatchObject({
 			node_id: 'my-laptop',
 			ready_for_ai: false,
 			readiness_threshold: 60,
 			limits: { max_concurrent_tasks: 0 }
 		});
-		expect((await fetch(`${hub.url}/nodes/nobody/health/detailed`)).status).toBe(404);
+		expect((await api(hub, '/nodes/nobody/health/detailed')).status).toBe(404);
 	});
 });

@@ -102,7 +102,7 @@ describe('submitting a job', () => {
 			[b, 1, 'high']
 		] as const) {
 			for (const pathname of [`/api/jobs/${id}`, `/tasks/${id}/status`]) {
-				const res = await fetch(`${hub.url}${pathname}`);
+				const res = await api(hub, pathname);
 				expect(res.status).toBe(200);
 				expect(await res.json()).toMatchObject({
 					task_id: id,
@@ -249,7 +249,7 @@ describe('submitting a job', () => {
 			'/api/jobs/00000000-0000-4000-8000-000000000000/results',
 			'/api/jobs/00000000-0000-4000-8000-000000000000/tasks'
 		]) {
-			const res = await fetch(`${hub.url}${pathname}`);
+			const res = await api(hub, pathname);
 			expect(res.status, pathname).toBe(404);
 			expect((await res.json()).error, pathname).toMatch(/no job/);
 		}
@@ -497,14 +497,14 @@ describe('a job computed by a headless volunteer', () => {
 			// While connected, the seed's node list shows it, ready.
 			const node = await waitFor('the volunteer in /nodes/ai-readiness', async () => {
 				if (!volunteerId) return null;
-				const nodes = (await (await fetch(`${hub.url}/nodes/ai-readiness`)).json()) as Record<string, unknown>[];
+				const nodes = (await (await api(hub, '/nodes/ai-readiness')).json()) as Record<string, unknown>[];
 				return nodes.find((n) => n.node_id === volunteerId);
 			});
 			expect(node).toMatchObject({ node_id: volunteerId, ready_for_ai: true, backend: 'native', agent: 'node' });
 			expect(typeof node.readiness_score).toBe('number');
 			expect(node.readiness_score as number).toBeGreaterThanOrEqual(60);
 			expect(node.readiness_score as number).toBeLessThanOrEqual(100);
-			const apiNodes = (await (await fetch(`${hub.url}/api/nodes`)).json()) as { node_id: string }[];
+			const apiNodes = (await (await api(hub, '/api/nodes')).json()) as { node_id: string }[];
 			expect(apiNodes.map((n) => n.node_id)).toContain(volunteerId);
 
 			const done = await waitFor('the job to complete', async () => {
@@ -529,9 +529,9 @@ describe('a job computed by a headless volunteer', () => {
 				expect(worst, `input ${i}`).toBeLessThan(1e-5);
 			}
 			// The alias answers the same.
-			expect((await (await fetch(`${hub.url}/tasks/${id}/status`)).json()).result).toEqual(result);
+			expect((await (await api(hub, `/tasks/${id}/status`)).json()).result).toEqual(result);
 
-			const jsonl = await fetch(`${hub.url}/api/jobs/${id}/results?format=jsonl`);
+			const jsonl = await api(hub, `/api/jobs/${id}/results?format=jsonl`);
 			expect(jsonl.status).toBe(200);
 			expect(jsonl.headers.get('content-type')).toMatch(/^application\/x-ndjson/);
 			const lines = (await jsonl.text())
@@ -541,7 +541,7 @@ describe('a job computed by a headless volunteer', () => {
 			expect(lines).toHaveLength(30);
 			lines.forEach((line, i) => expect(line).toEqual({ index: i, input: INPUTS[i], output: result[i] }));
 
-			const csv = await fetch(`${hub.url}/api/jobs/${id}/results?format=csv`);
+			const csv = await api(hub, `/api/jobs/${id}/results?format=csv`);
 			expect(csv.status).toBe(200);
 			expect(csv.headers.get('content-type')).toMatch(/^text\/csv/);
 			const rows = (await csv.text()).trimEnd().split('\n');
@@ -550,11 +550,11 @@ describe('a job computed by a headless volunteer', () => {
 			expect(rows[1]).toBe(`0,${INPUTS[0]},"${JSON.stringify(result[0])}"`);
 			expect(rows[8]).toBe(`7,"Hello, ""world"" — with a comma and quotes","${JSON.stringify(result[7])}"`);
 			rows.slice(1).forEach((row, i) => expect(row.startsWith(`${i},`)).toBe(true));
-			const badFormat = await fetch(`${hub.url}/api/jobs/${id}/results?format=xml`);
+			const badFormat = await api(hub, `/api/jobs/${id}/results?format=xml`);
 			expect(badFormat.status).toBe(400);
 			expect((await badFormat.json()).error).toMatch(/jsonl or csv/);
 
-			const tasks = (await (await fetch(`${hub.url}/api/jobs/${id}/tasks`)).json()) as Record<string, unknown>[];
+			const tasks = (await (await api(hub, `/api/jobs/${id}/tasks`)).json()) as Record<string, unknown>[];
 			expect(tasks).toHaveLength(4);
 			tasks.forEach((t, seq) =>
 				expect(t).toMatchObject({
@@ -592,7 +592,7 @@ describe('a job computed by a headless volunteer', () => {
 			await waitFor(
 				'the volunteer to leave /nodes/ai-readiness',
 				async () => {
-					const nodes = (await (await fetch(`${hub.url}/nodes/ai-readiness`)).json()) as { node_id: string }[];
+					const nodes = (await (await api(hub, '/nodes/ai-readiness')).json()) as { node_id: string }[];
 					return !nodes.some((n) => n.node_id === volunteerId);
 				},
 				1000
@@ -612,7 +612,7 @@ describe('a job computed by a headless volunteer', () => {
 		expect(res.status).toBe(200);
 		expect(await res.json()).toEqual({ task_id: id, status: 'cancelled' });
 		expect(await status(id)).toMatchObject({ status: 'cancelled', result: null, tasks: { queued: 0, leased: 0 } });
-		expect((await (await fetch(`${hub.url}/api/jobs/${id}/tasks`)).json()).map((t: { state: string }) => t.state)).toEqual(['cancelled']);
+		expect((await (await api(hub, `/api/jobs/${id}/tasks`)).json()).map((t: { state: string }) => t.state)).toEqual(['cancelled']);
 
 		const again = await api(hub, `/api/jobs/${id}/cancel`, { method: 'POST' });
 		expect(again.status).toBe(409);
@@ -626,8 +626,10 @@ describe('the volunteer socket', () => {
 	const sockets: Socket[] = [];
 	afterAll(() => sockets.forEach((s) => s.close()));
 
-	function connect(extraHeaders?: Record<string, string>): Socket {
-		const s = io(`${hub.url}/volunteer`, { transports: ['websocket'], reconnection: false, forceNew: true, extraHeaders });
+	const paused = { identity: null, capabilities: nodeCapabilities(), mode: 'paused', readiness: { score: 90, ready: true } };
+
+	function connect(extraHeaders?: Record<string, string>, auth: object = paused): Socket {
+		const s = io(`${hub.url}/volunteer`, { transports: ['websocket'], reconnection: false, forceNew: true, extraHeaders, auth });
 		sockets.push(s);
 		return s;
 	}
@@ -638,39 +640,20 @@ describe('the volunteer socket', () => {
 			s.once('connect_error', reject);
 		});
 
-	it('validates every payload and refuses work before hello', async () => {
+	it('refuses an invalid handshake, then validates every payload', async () => {
+		const garbage = connect(undefined, { identity: 42, capabilities: 'fast', mode: 'turbo' });
+		const refused = (await connected(garbage).catch((e: Error & { data?: unknown }) => e)) as Error & { data?: unknown };
+		expect(refused.data).toEqual({ code: 'invalid' });
+		expect(refused.message).toMatch(/identity/);
+		expect(refused.message).toMatch(/capabilities/);
+		expect(refused.message).toMatch(/mode/);
+		expect(garbage.connected).toBe(false);
+
 		const s = connect();
+		const welcome = new Promise((resolve) => s.once('welcome', resolve));
 		await connected(s);
+		expect(await welcome).toMatchObject({ volunteerId: expect.any(String), identity: expect.any(String), sessionId: s.id });
 		const ask = (event: string, payload: unknown) => s.timeout(5000).emitWithAck(event, payload);
-
-		expect(await ask('task:request', { slots: 1 })).toEqual({ ok: false, error: 'send hello first', code: 'unauthorized' });
-		expect(
-			await ask('task:result', { taskId: 1, leaseToken: crypto.randomUUID(), backend: 'native', durationMs: 1, outputs: [] })
-		).toMatchObject({
-			ok: false,
-			code: 'unauthorized'
-		});
-
-		const garbage = await ask('hello', { identity: 42, capabilities: 'fast', mode: 'turbo' });
-		expect(garbage).toMatchObject({ ok: false, code: 'invalid' });
-		expect(garbage.error).toMatch(/identity/);
-		expect(garbage.error).toMatch(/capabilities/);
-		expect(garbage.error).toMatch(/mode/);
-		expect(await ask('hello', 'not even an object')).toMatchObject({ ok: false, code: 'invalid' });
-
-		const hello = await ask('hello', {
-			identity: null,
-			capabilities: nodeCapabilities(),
-			mode: 'paused',
-			readiness: { score: 90, ready: true }
-		});
-		expect(hello).toMatchObject({ ok: true, volunteerId: expect.any(String), identity: expect.any(String), sessionId: s.id });
-		expect(
-			await ask('hello', { identity: null, capabilities: nodeCapabilities(), mode: 'paused', readiness: { score: 90, ready: true } })
-		).toMatchObject({
-			ok: false,
-			code: 'invalid'
-		});
 
 		// A forged result for a task this volunteer never leased changes nothing.
 		expect(
@@ -705,7 +688,7 @@ describe('the volunteer socket', () => {
 		expect(await ask('task:request', { slots: 1000 })).toMatchObject({ ok: false, code: 'invalid' });
 		expect(await ask('status', { mode: 'always', readiness: { score: 900, ready: true } })).toMatchObject({ ok: false, code: 'invalid' });
 
-		// Paused, as its hello said: asking for work gets none.
+		// Paused, as its handshake said: asking for work gets none.
 		expect(await ask('task:request', { slots: 4 })).toEqual({ ok: true, tasks: [] });
 		expect(s.connected).toBe(true);
 	});

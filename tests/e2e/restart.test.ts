@@ -43,7 +43,7 @@ async function submit(hub: HubProcess, body: unknown): Promise<string> {
 async function waitForCompletion(hub: HubProcess, id: string, timeoutMs = 60_000): Promise<StatusView> {
 	const deadline = Date.now() + timeoutMs;
 	for (;;) {
-		const s = await json<StatusView>(await fetch(`${hub.url}/api/jobs/${id}`));
+		const s = await json<StatusView>(await api(hub, `/api/jobs/${id}`));
 		if (s.status === 'completed') return s;
 		if (s.status === 'failed' || s.status === 'cancelled') throw new Error(`job ${id} ended ${s.status}: ${JSON.stringify(s)}`);
 		if (Date.now() > deadline)
@@ -98,20 +98,20 @@ describe.each(kinds)('a hub restart on %s', (kind) => {
 			await volunteer.stop();
 		}
 		expectClose(before.result!, await referenceEmbeddings(hub.url, 'demo-embedding', inputs));
-		const jsonlBefore = await (await fetch(`${hub.url}/api/jobs/${id}/results?format=jsonl`)).text();
-		const tasksBefore = await json<unknown[]>(await fetch(`${hub.url}/api/jobs/${id}/tasks`));
+		const jsonlBefore = await (await api(hub, `/api/jobs/${id}/results?format=jsonl`)).text();
+		const tasksBefore = await json<unknown[]>(await api(hub, `/api/jobs/${id}/tasks`));
 		expect(jsonlBefore.trimEnd().split('\n')).toHaveLength(30);
 
 		await hub.stop();
 		expect(hub.child.exitCode, hub.logs()).toBe(0);
 		hub = await start();
 
-		const after = await json<StatusView>(await fetch(`${hub.url}/api/jobs/${id}`));
+		const after = await json<StatusView>(await api(hub, `/api/jobs/${id}`));
 		expect(after).toMatchObject({ task_id: id, status: 'completed', progress: { done: 30, total: 30 }, tasks: { total: 4, done: 4 } });
 		expect(after.result).toEqual(before.result);
-		expect(await (await fetch(`${hub.url}/tasks/${id}/status`)).json()).toMatchObject({ status: 'completed', result: before.result });
-		expect(await (await fetch(`${hub.url}/api/jobs/${id}/results?format=jsonl`)).text()).toBe(jsonlBefore);
-		expect(await json<unknown[]>(await fetch(`${hub.url}/api/jobs/${id}/tasks`))).toEqual(tasksBefore);
+		expect(await (await api(hub, `/tasks/${id}/status`)).json()).toMatchObject({ status: 'completed', result: before.result });
+		expect(await (await api(hub, `/api/jobs/${id}/results?format=jsonl`)).text()).toBe(jsonlBefore);
+		expect(await json<unknown[]>(await api(hub, `/api/jobs/${id}/tasks`))).toEqual(tasksBefore);
 		const listed = await json<{ task_id: string; status: string }[]>(await api(hub, '/api/jobs'));
 		expect(listed.find((j) => j.task_id === id)).toMatchObject({ status: 'completed' });
 	});
@@ -170,7 +170,7 @@ describe.each(kinds)('a hub restart on %s', (kind) => {
 			});
 			expectClose(done.result!, expected);
 			// One line per input, in order: no input lost, none accepted twice.
-			const lines = (await (await fetch(`${hub.url}/api/jobs/${id}/results?format=jsonl`)).text())
+			const lines = (await (await api(hub, `/api/jobs/${id}/results?format=jsonl`)).text())
 				.trimEnd()
 				.split('\n')
 				.map((l) => JSON.parse(l) as { index: number; input: string; output: number[] });
@@ -178,7 +178,7 @@ describe.each(kinds)('a hub restart on %s', (kind) => {
 			expect(lines.map((l) => l.input)).toEqual(inputs);
 			expect(lines.map((l) => l.output)).toEqual(done.result);
 			const tasks = await json<{ seq: number; state: string; backend: string; attempts: number }[]>(
-				await fetch(`${hub.url}/api/jobs/${id}/tasks`)
+				await api(hub, `/api/jobs/${id}/tasks`)
 			);
 			expect(tasks).toHaveLength(TOTAL / 2);
 			expect(tasks.every((t) => t.state === 'done' && t.backend === 'native')).toBe(true);

@@ -6,7 +6,7 @@ import { readdirSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startHubProcess, tempDir, type HubProcess } from '../harness/hub-process';
+import { api, startHubProcess, tempDir, type HubProcess } from '../harness/hub-process';
 
 describe('a hub started from another folder', () => {
 	const elsewhere = tempDir('exostack-cwd-');
@@ -26,7 +26,7 @@ describe('a hub started from another folder', () => {
 		const health = await fetch(`${hub.url}/api/health`);
 		expect(await health.json()).toMatchObject({ ok: true, database: 'pglite' });
 		// A query on a migrated table: the job list is empty, not an error.
-		const jobs = await fetch(`${hub.url}/api/jobs`);
+		const jobs = await api(hub, '/api/jobs');
 		expect(jobs.status).toBe(200);
 		expect(await jobs.json()).toEqual([]);
 	});

@@ -47,7 +47,7 @@ export function startChaosVolunteer(hubUrl: string, behaviour: Behaviour) {
 		socket,
 		executor,
 		{
-			hello: async () => ({ identity, capabilities: nodeCapabilities(), mode: 'always', readiness: { score: 90, ready: true } }),
+			credentials: async () => ({ identity, capabilities: nodeCapabilities(), mode: 'always', readiness: { score: 90, ready: true } }),
 			saveIdentity: (issued, id) => {
 				identity = issued;
 				volunteerId = id;

@@ -50,6 +50,13 @@ export function tempDir(prefix = 'exostack-test-'): string {
 	return mkdtempSync(path.join(tmpdir(), prefix));
 }
 
+/**
+ * Tests and benches run every volunteer from 127.0.0.1, one network: the hub's per-network ration of
+ * identities and cap on sockets would refuse the second hundred. The harness lifts both (the attack
+ * suite sets its own values to test them); the hub's defaults stay what they are.
+ */
+export const ONE_MACHINE_MANY_VOLUNTEERS = { EXOSTACK_IDENTITIES_PER_NETWORK: '0', EXOSTACK_SOCKETS_PER_NETWORK: '0' };
+
 export async function startHubProcess(opts: HubProcessOptions = {}): Promise<HubProcess> {
 	const port = opts.port ?? (await freePort());
 	const dataDir = opts.dataDir ?? tempDir();
@@ -59,6 +66,7 @@ export async function startHubProcess(opts: HubProcessOptions = {}): Promise<Hub
 		HOST: '127.0.0.1',
 		EXOSTACK_DATA_DIR: dataDir,
 		EXOSTACK_API_TOKEN: TEST_TOKEN,
+		...ONE_MACHINE_MANY_VOLUNTEERS,
 		...opts.env
 	};
 	delete env.DATABASE_URL;

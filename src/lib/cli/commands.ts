@@ -35,6 +35,7 @@ export async function infer(client: HubClient, o: InferOptions, io: Io): Promise
 	let printed = '';
 	const status = await watchJob(
 		client.url,
+		client.token,
 		id,
 		{
 			text: (index, delta) => {
@@ -93,7 +94,7 @@ export async function submit(client: HubClient, o: SubmitOptions, io: Io): Promi
 		io.out.write(`${id}\n`);
 		return 0;
 	}
-	const status = await watchJob(client.url, id, { text() {} }, o.timeoutMs);
+	const status = await watchJob(client.url, client.token, id, { text() {} }, o.timeoutMs);
 	io.out.write(`${JSON.stringify(await client.call(`/api/jobs/${id}`), null, 2)}\n`);
 	return status === 'completed' ? 0 : 1;
 }

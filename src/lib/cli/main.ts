@@ -6,6 +6,8 @@
  *   exostack status <job-id>
  *   exostack results <job-id> [--format jsonl|csv]
  *   exostack import <folder> [--id <id>] | --hf <owner/name> [--revision main]
+ *   exostack keys create <name> [--jobs-per-day n] [--inputs-per-day n] | keys list | keys revoke <key-id>
+ *                                                           submitters' API keys (admin token); create prints the key once
  *   exostack volunteer --hub <url> [--concurrency n] [--threads n] [--mode always|paused] [--identity-file path]
  *                                                           lend this machine: compute tasks with onnxruntime-node
  *
@@ -17,6 +19,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { CliError, hubClient } from './hub-client';
 import { importModel, infer, results, status, submit, type Io } from './commands';
 import { volunteerCommand } from './volunteer-command';
+import { keys } from './keys-command';
 
 const COMMON = { hub: { type: 'string' }, token: { type: 'string' }, help: { type: 'boolean', short: 'h' } } as const;
 const GENERATION = {
@@ -141,6 +144,24 @@ export async function main(argv: string[], io: Io, env = process.env): Promise<n
 			return importModel(
 				hubClient(values, env),
 				{ folder: positionals[0], hf: values.hf, id: values.id, taskType: values['task-type'], revision: values.revision },
+				io
+			);
+		}
+		case 'keys': {
+			const { values, positionals } = parse(rest, {
+				'jobs-per-day': { type: 'string' },
+				'inputs-per-day': { type: 'string' },
+				json: { type: 'boolean' }
+			});
+			return keys(
+				hubClient(values, env),
+				{
+					action: positionals[0],
+					arg: positionals[1],
+					jobsPerDay: num(values['jobs-per-day'], 'jobs-per-day'),
+					inputsPerDay: num(values['inputs-per-day'], 'inputs-per-day'),
+					json: !!values.json
+				},
 				io
 			);
 		}

@@ -12,9 +12,17 @@ export interface WatchHandlers {
 }
 
 /** Resolves with the job's final status; text before it arrives through the handler. */
-export function watchJob(hubUrl: string, jobId: string, handlers: WatchHandlers, timeoutMs: number): Promise<JobStatus> {
+export function watchJob(
+	hubUrl: string,
+	token: string | null,
+	jobId: string,
+	handlers: WatchHandlers,
+	timeoutMs: number
+): Promise<JobStatus> {
+	// Watching a job takes its owner's key (or the admin token), as reading it over REST does.
 	const socket: Socket<DashboardServerToClient, DashboardClientToServer> = io(`${hubUrl}${DASHBOARD_NAMESPACE}`, {
-		transports: ['websocket']
+		transports: ['websocket'],
+		auth: token ? { token } : {}
 	});
 	// Per input: the stream followed (the first seen) and how much of it was printed.
 	const followed = new Map<number, { stream: string; printed: number }>();
@@ -25,7 +33,11 @@ export function watchJob(hubUrl: string, jobId: string, handlers: WatchHandlers,
 			socket.close();
 			then();
 		};
-		socket.on('connect', () => socket.emit('job:watch', { jobId }, () => {}));
+		socket.on('connect', () =>
+			socket.emit('job:watch', { jobId }, (reply) => {
+				if (!reply.ok) finish(() => reject(new Error(`cannot watch the job: ${reply.error}`)));
+			})
+		);
 		socket.on('connect_error', (e) => finish(() => reject(new Error(`cannot watch the job: ${e.message}`))));
 		socket.on('job:text', (t) => {
 			if (t.jobId !== jobId) return;

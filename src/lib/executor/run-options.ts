@@ -1,12 +1,15 @@
 /** What running a task takes: the task itself and the hooks a caller passes (a leaf module, so every executor may import it). */
 import type { ModelManifest, TaskType } from '../protocol/models';
 import type { DutyGovernor } from './duty-governor';
+import type { ModelVariant } from '../protocol/variants';
 
 export interface RunnableTask {
 	taskType: TaskType;
 	model: ModelManifest;
 	inputs: string[];
 	params: Record<string, unknown>;
+	/** The variant the hub leased this task for; absent (a local run): the backend's own preference. */
+	variant?: ModelVariant;
 }
 
 export interface RunOptions {

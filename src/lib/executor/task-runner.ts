@@ -36,7 +36,7 @@ export class TaskRunner {
 	async run(task: RunnableTask, opts: RunOptions = {}): Promise<RunOutcome> {
 		if (!TaskRunner.taskTypes.includes(task.taskType)) throw new Error(`this volunteer cannot run ${task.taskType} tasks`);
 		// A WebLLM build is one variant by itself (its quantisation is in its id), recorded as the model's only one.
-		const variant = isWebLlmModel(task.model) ? 'fp32' : pickVariant(task.model, this.preference, task.params.variant);
+		const variant = isWebLlmModel(task.model) ? 'fp32' : pickVariant(task.model, this.preference, task.variant ?? task.params.variant);
 		const model = await this.load(task.taskType, task.model, variant);
 		const outputs = await model.run(task.inputs, task.params, { ...opts, files: this.files });
 		return { outputs, variant };

@@ -88,7 +88,7 @@ export function startHeadlessVolunteer(opts: HeadlessOptions) {
 			}
 		},
 		{
-			hello: async () => ({ identity, capabilities, mode, readiness: serverReadiness(mode) }),
+			credentials: async () => ({ identity, capabilities, mode, readiness: serverReadiness(mode) }),
 			saveIdentity: (issued, volunteerId) => {
 				identity = issued;
 				opts.onIdentity?.(issued, volunteerId);

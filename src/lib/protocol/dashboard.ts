@@ -13,9 +13,11 @@ export type CreditWindow = z.infer<typeof CreditWindow>;
 export const CREDIT_WINDOW_MS: Record<CreditWindow, number | null> = { '24h': 86_400_000, '7d': 7 * 86_400_000, all: null };
 
 export type ReadinessBand = 'heavy' | 'moderate' | 'light' | 'none';
-export type PowerSource = 'ac' | 'battery';
-
-/** One connected volunteer as the dashboard shows it. Power and idle are null where the node did not report them. */
+/**
+ * One connected volunteer as the public dashboard shows it. Never its owner's presence (idle or in use)
+ * or its battery: anyone may watch this page, and those say when someone is away from their machine.
+ * The volunteer's own page shows its own; the admin reads them at GET /api/nodes.
+ */
 export interface NodeRow {
 	id: string;
 	name: string | null;
@@ -25,12 +27,6 @@ export interface NodeRow {
 	mode: VolunteerMode;
 	backend: Backend;
 	agent: 'browser' | 'node';
-	power: { source: PowerSource; battery: number | null } | null;
-	/**
-	 * The owner is using the machine ('active'), or has been idle since this epoch ms; 'unattended' for
-	 * an agent with no owner at a keyboard (the headless volunteer); null when not reported.
-	 */
-	idle: 'active' | 'unattended' | number | null;
 	/** Tasks leased to it now, and inputs per second over its recent tasks. */
 	tasks: number;
 	throughput: number | null;

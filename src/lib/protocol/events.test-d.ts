@@ -12,8 +12,7 @@ import type {
 	AckErrorCode,
 	DashboardClientToServer,
 	DashboardServerToClient,
-	HelloPayload,
-	HelloReply,
+	HandshakeRefusal,
 	InterServerEvents,
 	JobText,
 	StatusPayload,
@@ -25,10 +24,13 @@ import type {
 	TaskRequest,
 	TaskResult,
 	TaskText,
+	VolunteerAuth,
 	VolunteerClientToServer,
 	VolunteerCredit,
-	VolunteerServerToClient
+	VolunteerServerToClient,
+	Welcome
 } from './events';
+import type { ProofOfWorkChallenge, ProofOfWorkSolution } from './proof-of-work';
 import type { ClusterSummary, Leaderboard, NodesDelta, SubscribeLeaderboard } from './dashboard';
 import type { JobUpdate } from './jobs';
 import type { ModelManifest, TaskType } from './models';
@@ -39,7 +41,6 @@ import type { z } from 'zod';
 describe('the volunteer protocol', () => {
 	it('has these events from volunteer to hub, each acknowledged with a refusal or its reply (text is not acknowledged)', () => {
 		expectTypeOf<VolunteerClientToServer>().toEqualTypeOf<{
-			hello: (payload: HelloPayload, ack: (reply: Ack<HelloReply>) => void) => void;
 			status: (payload: StatusPayload, ack: (reply: Ack) => void) => void;
 			'task:request': (payload: TaskRequest, ack: (reply: Ack<{ tasks: TaskLease[] }>) => void) => void;
 			'task:progress': (payload: TaskProgress, ack: (reply: Ack<{ leaseExpiresAt: number }>) => void) => void;
@@ -53,17 +54,24 @@ describe('the volunteer protocol', () => {
 
 	it('has these events from hub to volunteer', () => {
 		expectTypeOf<VolunteerServerToClient>().toEqualTypeOf<{
+			welcome: (welcome: Welcome) => void;
 			'work:available': () => void;
 			'task:cancelled': (payload: { taskIds: number[] }) => void;
 		}>();
 	});
 
 	it('carries these payloads from the volunteer', () => {
-		expectTypeOf<HelloPayload>().toEqualTypeOf<{
+		expectTypeOf<VolunteerAuth>().toEqualTypeOf<{
 			identity: string | null;
 			capabilities: Capabilities;
 			mode: VolunteerMode;
 			readiness: Readiness;
+			pow?: ProofOfWorkSolution;
+		}>();
+		expectTypeOf<HandshakeRefusal>().toEqualTypeOf<{
+			code: 'invalid' | 'rate-limited' | 'pow-required' | 'too-many-sockets' | 'internal';
+			retryAfterMs?: number;
+			pow?: ProofOfWorkChallenge;
 		}>();
 		expectTypeOf<StatusPayload>().toEqualTypeOf<{ mode: VolunteerMode; readiness: Readiness }>();
 		expectTypeOf<TaskRequest>().toEqualTypeOf<{ slots: number }>();
@@ -84,10 +92,12 @@ describe('the volunteer protocol', () => {
 
 	it('answers with these replies', () => {
 		expectTypeOf<Ack<{ kept: number }>>().toEqualTypeOf<
-			({ ok: true } & { kept: number }) | { ok: false; error: string; code?: AckErrorCode }
+			({ ok: true } & { kept: number }) | { ok: false; error: string; code?: AckErrorCode; retryAfterMs?: number }
 		>();
-		expectTypeOf<AckErrorCode>().toEqualTypeOf<'invalid' | 'unauthorized' | 'stale_lease' | 'rejected_output' | 'internal'>();
-		expectTypeOf<HelloReply>().toEqualTypeOf<{ volunteerId: string; identity: string; sessionId: string; credit: VolunteerCredit }>();
+		expectTypeOf<AckErrorCode>().toEqualTypeOf<
+			'invalid' | 'unauthorized' | 'stale_lease' | 'rejected_output' | 'internal' | 'rate-limited'
+		>();
+		expectTypeOf<Welcome>().toEqualTypeOf<{ volunteerId: string; identity: string; sessionId: string; credit: VolunteerCredit }>();
 		expectTypeOf<VolunteerCredit>().toEqualTypeOf<{ tasksDone: number; inputsDone: number }>();
 		expectTypeOf<TaskLease>().toEqualTypeOf<{
 			taskId: number;
@@ -97,6 +107,7 @@ describe('the volunteer protocol', () => {
 			taskType: TaskType;
 			model: ModelManifest;
 			params: Record<string, unknown>;
+			variant: ModelVariant;
 			inputs: string[];
 			resumeAt: number;
 		}>();

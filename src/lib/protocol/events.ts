@@ -9,26 +9,45 @@ import type { ClusterSummary, Leaderboard, NodesDelta, SubscribeLeaderboard } fr
 import { ModelManifest, TaskType } from './models';
 import { Backend, Capabilities, Readiness, VolunteerMode } from './volunteer';
 import { ModelVariant } from './variants';
+import { ProofOfWorkChallenge, ProofOfWorkSolution } from './proof-of-work';
 
 export const VOLUNTEER_NAMESPACE = '/volunteer';
 export const DASHBOARD_NAMESPACE = '/dashboard';
 
 /** Every acknowledgement is either a success with data or a refusal that says why. */
-export type Ack<T extends object = object> = ({ ok: true } & T) | { ok: false; error: string; code?: AckErrorCode };
-export type AckErrorCode = 'invalid' | 'unauthorized' | 'stale_lease' | 'rejected_output' | 'internal';
+export type Ack<T extends object = object> = ({ ok: true } & T) | { ok: false; error: string; code?: AckErrorCode; retryAfterMs?: number };
+export type AckErrorCode = 'invalid' | 'unauthorized' | 'stale_lease' | 'rejected_output' | 'internal' | 'rate-limited';
 
 const id = z.number().int().positive();
 const leaseToken = z.uuid();
 
-export const HelloPayload = z.object({
+/**
+ * What a volunteer presents in the Socket.IO handshake (`auth`): the hub authenticates there, so a
+ * socket that is connected at all has a session, and handlers never ask whether it introduced itself.
+ */
+export const VolunteerAuth = z.object({
 	/** The signed identity the hub issued earlier; absent on a first visit. */
 	identity: z.string().max(200).nullable(),
 	capabilities: Capabilities,
 	mode: VolunteerMode,
-	readiness: Readiness
+	readiness: Readiness,
+	/** A solved proof-of-work challenge, when the hub asked for one before issuing an identity. */
+	pow: ProofOfWorkSolution.optional()
 });
-export type HelloPayload = z.infer<typeof HelloPayload>;
-export interface HelloReply {
+export type VolunteerAuth = z.infer<typeof VolunteerAuth>;
+
+/** Why the hub refused a handshake: `connect_error`'s `err.data`. */
+export const HandshakeRefusal = z.object({
+	code: z.enum(['invalid', 'rate-limited', 'pow-required', 'too-many-sockets', 'internal']),
+	/** When asking again may succeed (rate-limited, too-many-sockets). */
+	retryAfterMs: z.number().int().nonnegative().optional(),
+	/** The challenge to solve before an identity is issued (pow-required, or a bad solution). */
+	pow: ProofOfWorkChallenge.optional()
+});
+export type HandshakeRefusal = z.infer<typeof HandshakeRefusal>;
+
+/** Sent by the hub once a handshake was accepted: who this volunteer is (a new identity is issued here). */
+export interface Welcome {
 	volunteerId: string;
 	identity: string;
 	sessionId: string;
@@ -66,6 +85,8 @@ export interface TaskLease {
 	taskType: TaskType;
 	model: ModelManifest;
 	params: Record<string, unknown>;
+	/** The model variant to run, chosen by the hub for the session's backend class: results are compared within it. */
+	variant: ModelVariant;
 	/** The inputs still to compute: after `resumeAt` inputs a volunteer that yielded already finished. */
 	inputs: string[];
 	/** Inputs of the task kept from an earlier lease (a checkpoint); the result covers only `inputs`. */
@@ -126,7 +147,6 @@ export interface JobText {
 }
 
 export interface VolunteerClientToServer {
-	hello: (payload: HelloPayload, ack: (reply: Ack<HelloReply>) => void) => void;
 	status: (payload: StatusPayload, ack: (reply: Ack) => void) => void;
 	'task:request': (payload: TaskRequest, ack: (reply: Ack<{ tasks: TaskLease[] }>) => void) => void;
 	'task:progress': (payload: TaskProgress, ack: (reply: Ack<{ leaseExpiresAt: number }>) => void) => void;
@@ -139,6 +159,8 @@ export interface VolunteerClientToServer {
 }
 
 export interface VolunteerServerToClient {
+	/** The handshake was accepted: the first event on every connection. */
+	welcome: (welcome: Welcome) => void;
 	/** New work was queued: idle volunteers should ask again now rather than at their next poll. */
 	'work:available': () => void;
 	/** These tasks were cancelled (their job was): stop computing them. */

@@ -69,6 +69,11 @@ export interface JobStatusView {
 	started_at: string | null;
 	finished_at: string | null;
 	error: string | null;
+	/** Why a queued or running job is not moving (e.g. "waiting for a second volunteer on another network"); null when it is. */
+	waiting: string | null;
+	/** Accepted results replaced after re-checks found them wrong (a finished job's result was corrected), and when the last was. */
+	corrections: number;
+	corrected_at: string | null;
 	/** One entry per input, in input order, once the job has completed; null before. */
 	result: unknown[] | null;
 }

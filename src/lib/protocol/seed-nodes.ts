@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { NODE_ID, NODE_ID_RULE } from './ids';
+import { ProofOfWorkSolution } from './proof-of-work';
 
 const NodeId = z.string().regex(NODE_ID, NODE_ID_RULE);
 
@@ -14,7 +15,9 @@ export const NodeRegistration = z.object({
 	laptop_optimized: z.boolean().optional(),
 	gpu_available: z.boolean().optional(),
 	cores: z.number().int().min(1).max(1024).optional(),
-	memory_gb: z.number().positive().max(4096).optional()
+	memory_gb: z.number().positive().max(4096).optional(),
+	/** A solved proof-of-work challenge, when the hub asks for one before registering a new node. */
+	pow: ProofOfWorkSolution.optional()
 });
 
 export const NodeHeartbeat = z.object({

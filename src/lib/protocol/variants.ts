@@ -5,7 +5,7 @@
  * of different variants are never compared with each other.
  */
 import { z } from 'zod';
-import type { Backend } from './volunteer';
+import type { Backend, BackendClass } from './volunteer';
 import type { ModelManifest } from './models';
 
 export const MODEL_VARIANTS = ['fp32', 'fp16', 'q8'] as const;
@@ -62,4 +62,19 @@ export function pickVariant(
 	const choice = preference.find((v) => available.includes(v));
 	if (!choice) throw new Error(`model ${model.id} has no ONNX graph (onnx/model.onnx)`);
 	return choice;
+}
+
+/**
+ * The variant the hub has a backend class run (the lease carries it): the class's own preference among
+ * the model's variants, or the job's pinned one. Decided by the hub, so a result's class is the lease's,
+ * never the volunteer's word.
+ */
+export function variantForClass(model: Pick<ModelManifest, 'files' | 'id'>, cls: BackendClass, pinned?: unknown): ModelVariant {
+	const preference =
+		cls === 'webgpu-f16'
+			? variantPreference('webgpu', ['shader-f16'])
+			: cls === 'webgpu-f32'
+				? variantPreference('webgpu')
+				: variantPreference(cls);
+	return pickVariant(model, preference, pinned);
 }

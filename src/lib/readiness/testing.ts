@@ -26,7 +26,7 @@ export function awaySignals(over: Partial<ReadinessSignals> = {}): ReadinessSign
 	};
 }
 
-/** The machine as a volunteer reports it to the hub (`hello` and `status`), its owner seen by the Idle Detection API. */
+/** The machine as a volunteer reports it to the hub (the handshake and `status`), its owner seen by the Idle Detection API. */
 export function awayReport(over: Partial<Readiness> = {}): Readiness {
 	return {
 		score: 100,

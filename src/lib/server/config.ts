@@ -34,6 +34,10 @@ const Env = z
 		EXOSTACK_MAX_BODY_BYTES: int(16 * 1024 * 1024),
 		EXOSTACK_CHUNK_SIZE: int(8),
 		EXOSTACK_LEASE_SECONDS: int(60),
+		/** The longest a lease may live in all, however its holder renews it (lease-deadline.ts): the ceiling of the deadline set from the task's expected duration. */
+		EXOSTACK_LEASE_MAX_SECONDS: int(3600),
+		/** Most leases one volunteer identity may hold at once across all its sockets; 0 for no cap. */
+		EXOSTACK_LEASES_PER_VOLUNTEER: int(16, 0),
 		EXOSTACK_MAX_FAILURES: int(3),
 		EXOSTACK_RETRY_BACKOFF_MS: int(1000, 0),
 		EXOSTACK_RESULT_TOLERANCE: z.coerce.number().positive().max(1).default(1e-3),
@@ -60,7 +64,44 @@ const Env = z
 		/** How many leading bits of an address name its network (net/network-of.ts): identities are rationed and replicas separated per network. */
 		EXOSTACK_NETWORK_PREFIX_V4: z.coerce.number().int().min(8).max(32).default(24),
 		EXOSTACK_NETWORK_PREFIX_V6: z.coerce.number().int().min(16).max(128).default(48),
+		/** The largest Socket.IO message once authenticated: a task's result, up to 1,000 inputs (chunk_size) of 1,024-dim vectors or long completions; larger ones close the connection. */
+		EXOSTACK_MAX_MESSAGE_BYTES: int(32 * 1024 * 1024),
+		/** How long a socket may take to complete the Socket.IO handshake (authenticate) before it is dropped. */
+		EXOSTACK_CONNECT_SECONDS: int(10),
+		/** Packets one connection may send per second, of any kind; past it the connection is closed (realtime/bounded-parser.ts). */
+		EXOSTACK_SOCKET_PACKETS_PER_SECOND: int(500),
+		/** Events one socket may send per second; past it they are refused with 'rate-limited' (realtime/event-budget.ts). */
+		EXOSTACK_SOCKET_EVENTS_PER_SECOND: int(200),
+		/** New volunteer identities one network may be issued per hour (across hub processes); 0 for no limit. */
+		EXOSTACK_IDENTITIES_PER_NETWORK: int(20, 0),
+		/** Leading zero bits of proof of work asked for before a new identity is issued; 0 turns it off. */
+		EXOSTACK_IDENTITY_POW_BITS: z.coerce.number().int().min(0).max(32).default(0),
+		/** Sockets one identity may hold open on one hub process. */
+		EXOSTACK_SOCKETS_PER_IDENTITY: int(8),
+		/** Volunteer sockets one network may hold open on one hub process; 0 for no cap. */
+		EXOSTACK_SOCKETS_PER_NETWORK: int(256, 0),
+		/** Reverse proxies whose X-Forwarded-For is believed, comma-separated (addresses, CIDRs or proxy-addr's names such as loopback); none by default. */
+		EXOSTACK_TRUSTED_PROXIES: z
+			.string()
+			.default('')
+			.transform((list) =>
+				list
+					.split(',')
+					.map((p) => p.trim())
+					.filter(Boolean)
+			),
+		/** Replicas of one chunk only go to volunteers on distinct networks (claim-rules.ts); off for a private lab where everyone shares one network. */
+		EXOSTACK_DISTINCT_NETWORKS: z.enum(['on', 'off']).default('on'),
+		/** Live leases all sessions of one network may hold together, across sockets and identities; 0 for no cap. */
+		EXOSTACK_LEASES_PER_NETWORK: int(64, 0),
+		/** Chance that a lease is a hidden known-answer check (a chunk two volunteers already agreed on); 0 for none. */
+		EXOSTACK_SPOT_CHECK_RATE: z.coerce.number().min(0).max(1).default(0.05),
+		/** Chance that an unreplicated result, once accepted on its volunteer's word, is computed again behind its back; 0 for none. */
+		EXOSTACK_LAZY_CHECK_RATE: z.coerce.number().min(0).max(1).default(0.05),
 		EXOSTACK_DEMO_MODELS: z.enum(['on', 'off']).default('on'),
+		/** What one submitter's API key may queue in a rolling day, unless set for the key when minted (the admin token has no quota). */
+		EXOSTACK_KEY_JOBS_PER_DAY: int(1000, 0),
+		EXOSTACK_KEY_INPUTS_PER_DAY: int(1_000_000, 0),
 		EXOSTACK_MAX_IMAGE_BYTES: int(10 * 1024 * 1024),
 		EXOSTACK_MAX_IMAGE_PIXELS: int(25_000_000),
 		/** Where models are imported from by repository id; HF_ENDPOINT is the variable huggingface_hub reads. */
@@ -92,7 +133,15 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
 		limits: { maxInputs: e.EXOSTACK_MAX_INPUTS, maxInputChars: e.EXOSTACK_MAX_INPUT_CHARS, maxBodyBytes: e.EXOSTACK_MAX_BODY_BYTES },
 		chunkSize: e.EXOSTACK_CHUNK_SIZE,
 		leaseMs: e.EXOSTACK_LEASE_SECONDS * 1000,
-		policy: { maxFailures: e.EXOSTACK_MAX_FAILURES, backoffMs: e.EXOSTACK_RETRY_BACKOFF_MS, tolerance: e.EXOSTACK_RESULT_TOLERANCE },
+		leaseMaxMs: e.EXOSTACK_LEASE_MAX_SECONDS * 1000,
+		leasesPerVolunteer: e.EXOSTACK_LEASES_PER_VOLUNTEER,
+		policy: {
+			maxFailures: e.EXOSTACK_MAX_FAILURES,
+			backoffMs: e.EXOSTACK_RETRY_BACKOFF_MS,
+			tolerance: e.EXOSTACK_RESULT_TOLERANCE,
+			distinctNetworks: e.EXOSTACK_DISTINCT_NETWORKS === 'on',
+			lazyCheckRate: e.EXOSTACK_LAZY_CHECK_RATE
+		},
 		sweepMs: e.EXOSTACK_SWEEP_SECONDS * 1000,
 		tailMs: e.EXOSTACK_TAIL_SECONDS * 1000,
 		heartbeatMs: e.EXOSTACK_HEARTBEAT_SECONDS * 1000,
@@ -106,7 +155,22 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
 			maxConnectionsPerAddress: e.EXOSTACK_MAX_CONNECTIONS_PER_ADDRESS
 		},
 		networks: { v4: e.EXOSTACK_NETWORK_PREFIX_V4, v6: e.EXOSTACK_NETWORK_PREFIX_V6 },
+		trustedProxies: e.EXOSTACK_TRUSTED_PROXIES,
+		sockets: {
+			maxMessageBytes: e.EXOSTACK_MAX_MESSAGE_BYTES,
+			connectTimeoutMs: e.EXOSTACK_CONNECT_SECONDS * 1000,
+			packetsPerSecond: e.EXOSTACK_SOCKET_PACKETS_PER_SECOND,
+			eventsPerSecond: e.EXOSTACK_SOCKET_EVENTS_PER_SECOND,
+			perIdentity: e.EXOSTACK_SOCKETS_PER_IDENTITY,
+			perNetwork: e.EXOSTACK_SOCKETS_PER_NETWORK
+		},
+		identities: { perNetworkPerHour: e.EXOSTACK_IDENTITIES_PER_NETWORK, powBits: e.EXOSTACK_IDENTITY_POW_BITS },
+		trust: {
+			leasesPerNetwork: e.EXOSTACK_LEASES_PER_NETWORK,
+			spotCheckRate: e.EXOSTACK_SPOT_CHECK_RATE
+		},
 		demoModels: e.EXOSTACK_DEMO_MODELS === 'on',
+		keyQuotas: { jobsPerDay: e.EXOSTACK_KEY_JOBS_PER_DAY, inputsPerDay: e.EXOSTACK_KEY_INPUTS_PER_DAY },
 		images: { maxBytes: e.EXOSTACK_MAX_IMAGE_BYTES, maxPixels: e.EXOSTACK_MAX_IMAGE_PIXELS },
 		huggingFace: { endpoint: e.HF_ENDPOINT.replace(/\/+$/, ''), maxBytes: e.EXOSTACK_MAX_IMPORT_BYTES, token: e.HF_TOKEN ?? null }
 	};

@@ -49,7 +49,7 @@ export class Activity {
 		return this.#throughput;
 	}
 
-	/** All-time work credited to this volunteer's identity, as the hub reported it at hello, plus this visit's. */
+	/** All-time work credited to this volunteer's identity, as the hub reported it in its welcome, plus this visit's. */
 	get credit() {
 		return this.#credit;
 	}
@@ -64,7 +64,7 @@ export class Activity {
 		return this.#log;
 	}
 
-	/** The hub accepted hello and says what this identity has done so far. */
+	/** The hub welcomed this volunteer and says what this identity has done so far. */
 	welcomed(credit: VolunteerCredit) {
 		this.#credit = credit;
 	}

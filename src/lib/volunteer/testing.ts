@@ -3,25 +3,38 @@
  * protocol's event maps (so a spec cannot send or answer what the hub would not), and a clock that
  * moves only when the spec moves it (so what waits on time is seen to wait on the clock it was given).
  */
-import type { TaskLease, VolunteerClientToServer, VolunteerServerToClient } from '../protocol/events';
+import type { TaskLease, VolunteerAuth, VolunteerClientToServer, VolunteerServerToClient, Welcome } from '../protocol/events';
 import type { Clock } from './clock';
 import type { AckOf, LoopSocket } from './volunteer-socket';
 
 type Emits = VolunteerClientToServer;
 type Payload<E extends keyof Emits> = Parameters<Emits[E]>[0];
 type Acked = { [E in keyof Emits]: Parameters<Emits[E]> extends [unknown, (reply: never) => void] ? E : never }[keyof Emits];
-type Hears = VolunteerServerToClient & { connect: () => void; disconnect: () => void };
+type Hears = VolunteerServerToClient & { connect: () => void; disconnect: () => void; connect_error: (err: Error) => void };
 
 /** One message the volunteer sent, as the hub would read it. */
 export type Sent = { [E in keyof Emits]: { event: E; payload: Payload<E> } }[keyof Emits];
 
 export class FakeHubSocket implements LoopSocket {
 	connected = false;
+	/** Set by the volunteer: what it presents in each handshake. */
+	auth: object | ((cb: (data: object) => void) => void) = {};
 	/** Everything the volunteer sent, in order. */
 	readonly sent: Sent[] = [];
+	/** What the volunteer presented at each connection, in order. */
+	readonly handshakes: VolunteerAuth[] = [];
+	/** How the hub welcomes a handshake (it accepts every one). */
+	welcome: (auth: VolunteerAuth) => Welcome = () => ({
+		volunteerId: 'v1',
+		identity: 'signed',
+		sessionId: 's1',
+		credit: { tasksDone: 0, inputsDone: 0 }
+	});
 	private readonly listeners: { [E in keyof Hears]: Hears[E][] } = {
 		connect: [],
 		disconnect: [],
+		connect_error: [],
+		welcome: [],
 		'work:available': [],
 		'task:cancelled': []
 	};
@@ -37,9 +50,18 @@ export class FakeHubSocket implements LoopSocket {
 		return this.sent.filter((m): m is Extract<Sent, { event: E }> => m.event === event).map((m) => m.payload);
 	}
 
+	/** The handshake: the volunteer's auth is read and accepted, then the connection opens and the hub welcomes it. */
 	connect() {
-		this.connected = true;
-		for (const l of this.listeners.connect) l();
+		const auth = this.auth;
+		const accept = (data: object) => {
+			const presented = data as VolunteerAuth;
+			this.handshakes.push(presented);
+			this.connected = true;
+			for (const l of this.listeners.connect) l();
+			this.push('welcome', this.welcome(presented));
+		};
+		if (typeof auth === 'function') auth(accept);
+		else accept(auth);
 	}
 
 	/** The connection drops (the hub has released this session's leases). */
@@ -144,6 +166,7 @@ export function lease(taskId: number, inputs = ['a', 'b']): TaskLease {
 		taskType: 'embedding',
 		model: { id: 'demo-embedding', taskTypes: ['embedding'], files: [{ path: 'onnx/model.onnx', sha256: '0'.repeat(64), size: 1 }] },
 		params: {},
+		variant: 'fp32',
 		inputs,
 		resumeAt: 0
 	};

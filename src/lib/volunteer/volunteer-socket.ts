@@ -1,6 +1,7 @@
 /** A volunteer's end of the hub connection, typed by the one protocol (the browser tab and the headless volunteer both hold one). */
 import type { Socket } from 'socket.io-client';
 import type { VolunteerClientToServer, VolunteerServerToClient } from '../protocol/events';
+import type { HandshakeSocket } from './hub-handshake';
 
 export type VolunteerSocket = Socket<VolunteerServerToClient, VolunteerClientToServer>;
 
@@ -23,10 +24,11 @@ type EmitWithAck = UnionToIntersection<
  * The part of a VolunteerSocket the work loop uses, and all a fake needs (testing.ts): typed by the
  * same event maps, so a fake cannot speak a protocol the hub does not.
  */
-export interface LoopSocket {
+export interface LoopSocket extends HandshakeSocket {
 	readonly connected: boolean;
 	connect(): unknown;
 	on(event: 'connect' | 'disconnect', listener: () => void): unknown;
+	on(event: 'connect_error', listener: (err: Error) => void): unknown;
 	on<E extends keyof VolunteerServerToClient>(event: E, listener: VolunteerServerToClient[E]): unknown;
 	emit<E extends keyof Emits>(event: E, ...args: Parameters<Emits[E]>): unknown;
 	/** Socket.IO's `socket.timeout(ms).emitWithAck(...)`: the acknowledgement, or a rejection after `ms`. */

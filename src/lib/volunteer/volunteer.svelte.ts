@@ -193,7 +193,7 @@ export class Volunteer {
 
 	private host(capabilities: Capabilities) {
 		return {
-			hello: async () => ({ identity: await loadIdentity(), capabilities, mode: this.#mode, readiness: this.readiness }),
+			credentials: async () => ({ identity: await loadIdentity(), capabilities, mode: this.#mode, readiness: this.readiness }),
 			saveIdentity: async (identity: string, volunteerId: string) => {
 				this.#volunteerId = volunteerId;
 				await saveIdentity(identity);

@@ -50,19 +50,12 @@ function volunteer(queue: TaskLease[] = [], opts: { maxTasks?: number } = {}) {
 	const executor = new HeldExecutor();
 	const state = { mode: 'always' as VolunteerMode, ready: true };
 	const started: number[] = [];
-	hub.answer('hello', () => ({
-		ok: true,
-		volunteerId: 'v1',
-		identity: 'signed',
-		sessionId: 's1',
-		credit: { tasksDone: 0, inputsDone: 0 }
-	}));
 	hub.answer('task:request', ({ slots }) => ({ ok: true, tasks: queue.splice(0, slots) }));
 	const loop = new WorkLoop(
 		hub,
 		executor,
 		{
-			hello: async () => ({ identity: null, capabilities, mode: state.mode, readiness: { score: 90, ready: state.ready } }),
+			credentials: async () => ({ identity: null, capabilities, mode: state.mode, readiness: { score: 90, ready: state.ready } }),
 			saveIdentity() {},
 			readiness: () => ({ score: state.ready ? 90 : 0, ready: state.ready }),
 			mode: () => state.mode,
@@ -76,11 +69,12 @@ function volunteer(queue: TaskLease[] = [], opts: { maxTasks?: number } = {}) {
 }
 
 describe('WorkLoop', () => {
-	it('says hello on connecting and asks for as many tasks as it has slots', async () => {
+	it('authenticates in the handshake and, once welcomed, asks for as many tasks as it has slots', async () => {
 		const v = volunteer([], { maxTasks: 3 });
 		v.loop.start();
 		await settle();
-		expect(v.hub.sent.map((m) => m.event)).toEqual(['hello', 'task:request']);
+		expect(v.hub.handshakes).toEqual([expect.objectContaining({ identity: null, mode: 'always' })]);
+		expect(v.hub.sent.map((m) => m.event)).toEqual(['task:request']);
 		expect(v.hub.payloads('task:request')).toEqual([{ slots: 3 }]);
 	});
 
@@ -200,7 +194,7 @@ describe('WorkLoop', () => {
 		expect(v.hub.payloads('task:progress')).toEqual([]);
 	});
 
-	it('drops everything when the connection drops, and says hello again when it returns', async () => {
+	it('drops everything when the connection drops, and authenticates again when it returns', async () => {
 		const [first, second] = [lease(1), lease(2)];
 		const v = volunteer([first, second]);
 		v.loop.start();
@@ -214,7 +208,7 @@ describe('WorkLoop', () => {
 		expect(v.hub.payloads('task:release')).toEqual([]);
 		v.hub.connect();
 		await settle();
-		expect(v.hub.payloads('hello')).toHaveLength(2);
+		expect(v.hub.handshakes).toHaveLength(2);
 	});
 
 	it('leaves no timer behind when stopped', async () => {

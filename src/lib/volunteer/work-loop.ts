@@ -1,12 +1,12 @@
 /**
  * A volunteer's work loop, shared by the browser tab and the headless volunteer so the two cannot
- * drift: say hello, ask for work when ready, run each task on an executor, hand the result back under
+ * drift: authenticate in the handshake, ask for work when ready, run each task on an executor, hand the result back under
  * its lease token, renew the lease while a long task progresses, give leases back when stopped.
  * It knows neither the DOM nor Node; the caller supplies the socket, the executor and the clock its
  * timers run on (a browser tab's must not be the page's own: see clock.ts). Between timers it is
  * driven by events: the hub's answers and nudges, and the executor's progress.
  */
-import { RESERVE_LEASES, type HelloPayload, type HelloReply, type TaskLease } from '../protocol/events';
+import { RESERVE_LEASES, type TaskLease, type Welcome } from '../protocol/events';
 import type { Backend, Readiness, VolunteerMode } from '../protocol/volunteer';
 import type { RunnableTask } from '../executor/run-options';
 import type { ModelVariant } from '../protocol/variants';
@@ -15,6 +15,7 @@ import { giveBack, handIn, type TaskEnd } from './hand-in';
 import { LeaseReserve } from './lease-reserve';
 import { systemClock, type Clock } from './clock';
 import type { LoopSocket } from './volunteer-socket';
+import { authenticateWith, type Credentials, type Handshake } from './hub-handshake';
 
 export type ConnectionState = 'connecting' | 'connected' | 'offline';
 
@@ -37,8 +38,8 @@ export interface Executor {
 }
 
 export interface WorkLoopHost {
-	/** What to say in hello: the stored identity and this volunteer's current state. */
-	hello(): Promise<HelloPayload>;
+	/** What to present in the handshake: the stored identity and this volunteer's current state. */
+	credentials(): Promise<Credentials>;
 	saveIdentity(identity: string, volunteerId: string): Promise<void> | void;
 	readiness(): Readiness;
 	mode(): VolunteerMode;
@@ -48,8 +49,8 @@ export interface WorkLoopHost {
 
 export interface WorkLoopListener {
 	connection?(state: ConnectionState): void;
-	/** The hub accepted hello: who this volunteer is and the credit it holds. */
-	welcomed?(reply: HelloReply): void;
+	/** The hub accepted the handshake: who this volunteer is and the credit it holds. */
+	welcomed?(welcome: Welcome): void;
 	taskStarted?(lease: TaskLease): void;
 	progress?(lease: TaskLease, done: number): void;
 	taskEnded?(lease: TaskLease, outcome: { accepted: boolean; durationMs?: number; error?: string }): void;
@@ -94,6 +95,7 @@ export class WorkLoop {
 	private draining = false;
 	private drained: (() => void)[] = [];
 	private readonly options: WorkLoopOptions;
+	private readonly handshake: Handshake;
 
 	constructor(
 		private readonly socket: LoopSocket,
@@ -104,7 +106,11 @@ export class WorkLoop {
 	) {
 		this.options = { ...DEFAULT_LOOP_OPTIONS, ...options };
 		this.reserve = new LeaseReserve(socket, this.options.renewMs, this.options.clock);
-		socket.on('connect', () => void this.hello());
+		this.handshake = authenticateWith(socket, () => host.credentials(), {
+			clock: this.options.clock,
+			log: (line) => this.listener.log?.(line)
+		});
+		socket.on('welcome', (welcome) => void this.welcomed(welcome));
 		socket.on('disconnect', () => {
 			this.connected = false;
 			this.listener.connection?.('offline');
@@ -122,14 +128,14 @@ export class WorkLoop {
 	start() {
 		this.stopHeartbeat = this.options.clock.every(this.options.heartbeatMs, () => this.report());
 		this.listener.connection?.('connecting');
-		if (this.socket.connected) void this.hello();
-		else this.socket.connect();
+		if (!this.socket.connected) this.socket.connect();
 		void this.loop();
 	}
 
 	/** Stops computing now; running tasks' leases are given back. */
 	stop() {
 		this.stopHeartbeat?.();
+		this.handshake.cancel();
 		this.stopped = true;
 		this.abortAll();
 		this.wake();
@@ -185,14 +191,9 @@ export class WorkLoop {
 		for (const { controller } of this.running.values()) controller.abort();
 	}
 
-	private async hello() {
-		const reply = await this.socket
-			.timeout(this.options.ackMs)
-			.emitWithAck('hello', await this.host.hello())
-			.catch((e: Error) => ({ ok: false as const, error: e.message }));
-		if (!reply.ok) return this.listener.log?.(`the hub refused this volunteer: ${reply.error}`);
-		await this.host.saveIdentity(reply.identity, reply.volunteerId);
-		this.listener.welcomed?.(reply);
+	private async welcomed(welcome: Welcome) {
+		await this.host.saveIdentity(welcome.identity, welcome.volunteerId);
+		this.listener.welcomed?.(welcome);
 		this.connected = true;
 		this.listener.connection?.('connected');
 		this.wake();

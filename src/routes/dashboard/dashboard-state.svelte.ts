@@ -23,7 +23,6 @@ export class DashboardState {
 	#summary = $state.raw<ClusterSummary | null>(null);
 	#sort = $state<NodeSort>('readiness');
 	#connected = $state(false);
-	#now = $state(Date.now());
 	/** From the rows, not the summary: the summary comes once a second, nodes a few times. */
 	readonly #readyNodes = $derived(this.#rows.filter((r) => r.ready).length);
 	readonly #tasksRunning = $derived(this.#rows.reduce((n, r) => n + r.tasks, 0));
@@ -38,7 +37,6 @@ export class DashboardState {
 	private nodes = new Map<string, NodeRow>();
 	private socket: DashboardSocket | null = null;
 	private pending: ReturnType<typeof setTimeout> | null = null;
-	private clock: ReturnType<typeof setInterval> | null = null;
 
 	/** Every live node, sorted by `sort`. */
 	get rows(): NodeRow[] {
@@ -56,11 +54,6 @@ export class DashboardState {
 	/** Whether the hub's updates are arriving. */
 	get connected() {
 		return this.#connected;
-	}
-
-	/** Ticks once a second so idle durations count up between the hub's reports. */
-	get now() {
-		return this.#now;
 	}
 
 	get readyNodes() {
@@ -87,7 +80,6 @@ export class DashboardState {
 			this.schedule();
 		});
 		this.socket.on('cluster:summary', (s) => (this.#summary = s));
-		this.clock = setInterval(() => (this.#now = Date.now()), 1000);
 	}
 
 	sortBy(sort: NodeSort) {
@@ -98,7 +90,6 @@ export class DashboardState {
 	stop() {
 		this.socket?.close();
 		if (this.pending) clearTimeout(this.pending);
-		if (this.clock) clearInterval(this.clock);
 	}
 
 	private schedule() {

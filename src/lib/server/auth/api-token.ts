@@ -5,7 +5,7 @@ import path from 'node:path';
 export type ApiTokenSource = 'environment' | 'file' | 'generated';
 
 /**
- * The token that submitting jobs and managing models need. EXOSTACK_API_TOKEN wins; otherwise one is
+ * The admin token: it manages models and API keys, and sees and submits any job. EXOSTACK_API_TOKEN wins; otherwise one is
  * generated on first start and kept in the data folder (readable by its owner only), so it survives restarts.
  */
 export function loadApiToken(configured: string | null, dataDir: string): { token: string; source: ApiTokenSource } {
@@ -18,12 +18,9 @@ export function loadApiToken(configured: string | null, dataDir: string): { toke
 	return { token, source: 'generated' };
 }
 
-/** Whether a request carries `Authorization: Bearer <token>`, compared in constant time. */
-export function hasBearer(request: Request, token: string): boolean {
-	const header = request.headers.get('authorization') ?? '';
-	const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
-	if (!match) return false;
-	const given = Buffer.from(match[1]);
-	const expected = Buffer.from(token);
-	return given.length === expected.length && timingSafeEqual(given, expected);
+/** Whether a bearer token is the expected secret, compared in constant time. */
+export function tokensMatch(given: string, token: string): boolean {
+	const a = Buffer.from(given);
+	const b = Buffer.from(token);
+	return a.length === b.length && timingSafeEqual(a, b);
 }

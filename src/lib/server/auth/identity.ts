@@ -31,6 +31,11 @@ export class IdentitySigner {
 		return given.length === expected.length && timingSafeEqual(given, expected) ? id : null;
 	}
 
+	/** A key for another purpose (proof-of-work challenges), shared by every hub process as this one is. */
+	derive(purpose: string): Buffer {
+		return createHmac('sha256', this.key).update(`derive:${purpose}`).digest();
+	}
+
 	private sign(id: string): string {
 		return createHmac('sha256', this.key).update(id).digest('base64url');
 	}

@@ -13,7 +13,7 @@ describe.each(TEST_DB_KINDS)('dashboard job summaries and throughput on %s', (ki
 		kind,
 		async (d) => {
 			await seedModel(d);
-			await seedVolunteers(d, ['a']);
+			await seedVolunteers(d, ['a', 'b', 'c']);
 		},
 		(opened) => (db = opened)
 	);
@@ -22,10 +22,10 @@ describe.each(TEST_DB_KINDS)('dashboard job summaries and throughput on %s', (ki
 		const { id: jobId } = await makeJob(db, 6, { chunkSize: 2 });
 		const [done] = await claimFor(db, 'a');
 		await completeAs(db, done, 'a');
-		// The next chunk fails until it is given up on.
-		for (let i = 0; i < policy.maxFailures; i++) {
-			const [t] = await claimFor(db, 'a');
-			await failTask(db, { taskId: t.id, leaseToken: t.leaseToken, volunteerId: 'a', error: `boom ${i}` }, policy);
+		// The next chunk fails until it is given up on: failures count once per volunteer.
+		for (const volunteerId of ['a', 'b', 'c'].slice(0, policy.maxFailures)) {
+			const [t] = await claimFor(db, volunteerId);
+			await failTask(db, { taskId: t.id, leaseToken: t.leaseToken, volunteerId, error: `boom by ${volunteerId}` }, policy);
 		}
 		const [running] = await jobSummaries(db);
 		expect(running).toMatchObject({ id: jobId, status: 'running', done: 2, total: 6, tasksDone: 1, tasksDead: 1, tasksTotal: 3 });

@@ -3,7 +3,6 @@ import { tasks, volunteerSessions, volunteers } from '../db/schema';
 import type { Db } from '../db';
 import { bandOf } from '../../readiness/score';
 import type { NodeRow } from '../../protocol/dashboard';
-import { readSensors, type NodeSensors } from './node-sensors';
 
 type Session = typeof volunteerSessions.$inferSelect & { name: string | null };
 
@@ -27,38 +26,12 @@ export async function loadLiveNodes(db: Db, staleMs: number) {
 	};
 }
 
-/**
- * Turns a node's reported idle seconds into the moment it went idle, once per report, so the page can
- * count idle time up by itself between reports instead of the hub pushing a new number every second.
- */
-export class IdleClock {
-	private seen = new Map<string, { seconds: number; since: number }>();
-
-	/** The Idle cell: as reported when the owner is active, the node is unattended or it did not say; else when idling began. */
-	cell(sessionId: string, seconds: NodeSensors['idleSeconds'], now: number): NodeRow['idle'] {
-		if (seconds === null || seconds === 'unattended') return seconds;
-		if (seconds === 0) return 'active';
-		const known = this.seen.get(sessionId);
-		if (known && known.seconds === seconds) return known.since;
-		const since = now - seconds * 1000;
-		this.seen.set(sessionId, { seconds, since });
-		return since;
-	}
-
-	/** Forgets sessions that are gone. */
-	keep(sessionIds: Set<string>) {
-		for (const id of this.seen.keys()) if (!sessionIds.has(id)) this.seen.delete(id);
-	}
-}
-
 /** One row per volunteer (a node), from its most recently connected session; several tabs add up their work. */
-export function nodeRows(sessions: Session[], leased: Map<string, number>, idle: IdleClock, now = Date.now()): NodeRow[] {
+export function nodeRows(sessions: Session[], leased: Map<string, number>): NodeRow[] {
 	const byVolunteer = new Map<string, Session[]>();
 	for (const s of sessions) byVolunteer.set(s.volunteerId, [...(byVolunteer.get(s.volunteerId) ?? []), s]);
-	idle.keep(new Set(sessions.map((s) => s.id)));
 	return [...byVolunteer].map(([id, rows]) => {
 		const latest = rows.reduce((a, b) => (b.connectedAt > a.connectedAt ? b : a));
-		const sensors = readSensors(latest.readiness);
 		const throughputs = rows.map((r) => r.throughput).filter((t): t is number => t !== null);
 		return {
 			id,
@@ -70,8 +43,6 @@ export function nodeRows(sessions: Session[], leased: Map<string, number>, idle:
 			mode: latest.mode,
 			backend: latest.capabilities.backend,
 			agent: latest.capabilities.agent,
-			power: sensors.power,
-			idle: idle.cell(latest.id, sensors.idleSeconds, now),
 			tasks: leased.get(id) ?? 0,
 			throughput: throughputs.length ? throughputs.reduce((a, b) => a + b, 0) : null,
 			tasksDone: rows.reduce((n, r) => n + r.tasksDone, 0),

@@ -16,7 +16,8 @@ const migrations = path.join(root, 'drizzle');
  * before): change the schema with a new file from `npm run db:generate`, and pin that file here.
  */
 const FROZEN: Record<string, string> = {
-	'0000_init': '8c7c7c0ac76bc5fcb8a20be09fcb679311a54c6cfe8d1a9dcb939282e57a5d3f'
+	'0000_init': '8c7c7c0ac76bc5fcb8a20be09fcb679311a54c6cfe8d1a9dcb939282e57a5d3f',
+	'0001_defences': '94cde2d14a9a349da69c9dd917ab0d273d12e984058adfb626be474ceae14ec9'
 };
 
 const scratches: string[] = [];

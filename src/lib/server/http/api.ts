@@ -1,7 +1,10 @@
 import { json, type RequestEvent } from '@sveltejs/kit';
 import type { z } from 'zod';
 import type { Hub } from '../hub';
-import { hasBearer } from '../auth/api-token';
+import { authenticate, bearerOf, credentialsOf } from '../auth/authenticate';
+import { canAccessJob } from '../auth/job-access';
+import type { Principal } from '../auth/principal';
+import { unstorableTextAt, unstorableTextMessage } from '../db/storable-text';
 
 /** A JSON error response: `{ "error": "…" }` with the given status. Every API refusal goes through here. */
 export function apiError(status: number, error: string): Response {
@@ -31,14 +34,32 @@ export function withApiErrors<E extends RequestEvent>(fn: (event: E) => Promise<
 	};
 }
 
-export function requireToken(hub: Hub, request: Request): void {
-	if (!request.headers.get('authorization')) throw new ApiError(401, 'missing API token: send Authorization: Bearer <token>');
-	if (!hasBearer(request, hub.apiToken)) throw new ApiError(401, 'invalid API token');
+/** The admin or a live API key, from `Authorization: Bearer`; 401 otherwise. */
+export async function requirePrincipal(hub: Hub, request: Request): Promise<Principal> {
+	if (!request.headers.get('authorization'))
+		throw new ApiError(401, 'missing API token: send Authorization: Bearer <token> (the admin token or an API key)');
+	const token = bearerOf(request);
+	if (!token) throw new ApiError(401, 'invalid API token: send it as Authorization: Bearer <token>');
+	const principal = await authenticate(credentialsOf(hub), token);
+	if (!principal) throw new ApiError(401, 'invalid API token (unknown or revoked key)');
+	return principal;
+}
+
+/** The admin token only: a submitter's key gets 403. */
+export async function requireAdmin(hub: Hub, request: Request): Promise<void> {
+	if ((await requirePrincipal(hub, request)).kind !== 'admin') throw new ApiError(403, 'this needs the admin token');
+}
+
+/** The caller, who must be the job's owner or the admin: anyone else gets the 404 of a missing job. */
+export async function requireJobAccess(hub: Hub, request: Request, jobId: string): Promise<Principal> {
+	const principal = await requirePrincipal(hub, request);
+	if (!(await canAccessJob(hub.db, principal, jobId))) throw new ApiError(404, `no job "${jobId}"`);
+	return principal;
 }
 
 /**
  * Reads a JSON body of at most `maxBytes`, counting as it streams (Content-Length can lie or be absent),
- * then validates it with `schema`. Every failure is a 4xx that says what is wrong.
+ * then validates it with `schema` and checks its text is storable. Every failure is a 4xx that says what is wrong.
  */
 export async function readJson<S extends z.ZodType>(request: Request, schema: S, maxBytes: number): Promise<z.infer<S>> {
 	const type = request.headers.get('content-type') ?? '';
@@ -52,6 +73,8 @@ export async function readJson<S extends z.ZodType>(request: Request, schema: S,
 	}
 	const parsed = schema.safeParse(body);
 	if (!parsed.success) throw new ApiError(400, `invalid request: ${describeIssues(parsed.error.issues, [], body).join('; ')}`);
+	const unstorable = unstorableTextAt(parsed.data);
+	if (unstorable !== null) throw new ApiError(400, `invalid request: ${unstorableTextMessage(unstorable)}`);
 	return parsed.data;
 }
 

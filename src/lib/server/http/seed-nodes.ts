@@ -9,14 +9,16 @@
  */
 import type { Hub } from '../hub';
 import { ApiError } from './api';
-import { hasBearer } from '../auth/api-token';
+import { tokensMatch } from '../auth/api-token';
+import { bearerOf } from '../auth/authenticate';
 import type { NodeHeartbeat } from '../../protocol/seed-nodes';
 import type { Readiness } from '../../protocol/volunteer';
 import { DEFAULT_SIGNALS_CONFIG } from '../../readiness/score';
 
 /** The node's own token, or the hub's API token. */
 export function requireNodeToken(hub: Hub, request: Request, nodeId: string) {
-	if (hasBearer(request, hub.apiToken) || hasBearer(request, hub.identities.issueFor(nodeId))) return;
+	const given = bearerOf(request);
+	if (given && (tokensMatch(given, hub.apiToken) || tokensMatch(given, hub.identities.issueFor(nodeId)))) return;
 	throw new ApiError(401, `send the token POST /nodes/register gave for "${nodeId}" as Authorization: Bearer <token>`);
 }
 

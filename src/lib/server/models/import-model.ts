@@ -13,6 +13,13 @@ import { downloadHfRepo, type HfSource } from './hf-download';
 /** Model ids: a name, optionally with one owner prefix as on the Hugging Face hub (`owner/name`). */
 export const MODEL_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}(\/[A-Za-z0-9][A-Za-z0-9._-]{0,63})?$/;
 
+/** A re-import under an id some job already used, with other files: refused, the old model stays. */
+export class ModelInUseError extends Error {
+	constructor(readonly id: string) {
+		super(`model "${id}" is used by jobs and cannot be replaced; import the new files as a new version (e.g. "${id}-v2")`);
+	}
+}
+
 export interface ImportOptions {
 	id: string;
 	taskType?: TaskType;
@@ -37,7 +44,7 @@ export async function importModelFolder(db: Db, blobs: BlobStore, dir: string, o
 		files,
 		...(folder.embedding ? { embedding: folder.embedding } : {})
 	});
-	await saveModel(db, manifest, opts.source ?? 'import');
+	if ((await saveModel(db, manifest, opts.source ?? 'import')) === 'in-use') throw new ModelInUseError(opts.id);
 	return manifest;
 }
 

@@ -1,7 +1,8 @@
-import { asc, eq, inArray } from 'drizzle-orm';
-import { models } from '../db/schema';
+import { asc, eq, inArray, sql } from 'drizzle-orm';
+import { jobs, models } from '../db/schema';
 import type { Db } from '../db';
 import type { ModelManifest } from '../../protocol/models';
+import { isStorableText } from '../db/storable-text';
 
 type ModelRow = typeof models.$inferSelect;
 
@@ -15,6 +16,8 @@ export async function listModels(db: Db): Promise<(ModelManifest & { source: str
 }
 
 export async function getModel(db: Db, id: string): Promise<ModelManifest | null> {
+	// An id from a URL (`%00`) can hold what no stored id can, and the query would fail on it.
+	if (!isStorableText(id)) return null;
 	const [row] = await db.select().from(models).where(eq(models.id, id));
 	return row ? toManifest(row) : null;
 }
@@ -32,7 +35,12 @@ export function modelCost(manifest: ModelManifest): number {
 	return Math.max(1, Math.round(weights / 1e5) / 10);
 }
 
-export async function saveModel(db: Db, manifest: ModelManifest, source: 'demo' | 'import'): Promise<void> {
+/**
+ * Records a model, or replaces one of the same id that no job has used. A model a job used is
+ * immutable (its results must stay reproducible and its volunteers' cached copies right): replacing it
+ * with different files is refused ('in-use'); the same files again (a demo model regenerated) are a no-op.
+ */
+export async function saveModel(db: Db, manifest: ModelManifest, source: 'demo' | 'import'): Promise<'saved' | 'in-use'> {
 	const values = {
 		taskTypes: manifest.taskTypes,
 		files: manifest.files,
@@ -40,8 +48,14 @@ export async function saveModel(db: Db, manifest: ModelManifest, source: 'demo' 
 		cost: modelCost(manifest),
 		source
 	};
-	await db
+	const saved = await db
 		.insert(models)
 		.values({ id: manifest.id, ...values })
-		.onConflictDoUpdate({ target: models.id, set: values });
+		.onConflictDoUpdate({
+			target: models.id,
+			set: values,
+			setWhere: sql`${models.files} = excluded.files or not exists (select 1 from ${jobs} where ${jobs.modelId} = excluded.id)`
+		})
+		.returning({ id: models.id });
+	return saved.length ? 'saved' : 'in-use';
 }

@@ -13,31 +13,51 @@ import { touchHubSessions } from '../volunteers/sessions';
 import { TextStreams } from './text-streams';
 import { DashboardFeed } from './dashboard-feed';
 import { TERMINAL_JOB_STATUSES } from '../../protocol/jobs';
+import { boundedParser } from './bounded-parser';
+import { eventBudget } from './event-budget';
+import { authenticateVolunteers, refusal } from './volunteer-handshake';
+import { clientAddressResolver } from '../http/edge/client-address';
+import { throttle } from './throttle';
 
 /** Job updates are coalesced per job over this window: a busy job refreshes its watchers ~10 times a second, not once per task. */
 const JOB_UPDATE_MS = 100;
+/** At most one work:available broadcast per this window, per hub process. */
+export const WORK_AVAILABLE_MS = 250;
 
 /**
  * Puts Socket.IO on the hub's HTTP server (the production entry and the Vite dev server both call this)
  * and gives the hub a notifier that reaches connected volunteers and dashboards.
  */
 export function attachRealtime(hub: Hub, httpServer: HttpServer): Server {
+	const { sockets } = hub.config;
 	const io = new Server(httpServer, {
 		allowRequest: (req, done) => done(null, originAllowed(req, hub.config)),
-		// Model results are large arrays of numbers; the default 1 MB cap would refuse a big embedding task.
-		maxHttpBufferSize: 64 * 1024 * 1024
+		// The largest message is a task's result; Engine.IO refuses a bigger one before buffering it.
+		maxHttpBufferSize: sockets.maxMessageBytes,
+		parser: boundedParser({ packetsPerSecond: sockets.packetsPerSecond }),
+		// A connection with no authenticated socket by then is closed.
+		connectTimeout: sockets.connectTimeoutMs
 	});
+	// Only the volunteer and dashboard namespaces are served; Socket.IO's root namespace always exists, so it is refused here.
+	io.of('/').use((_socket, next) => next(refusal('no such namespace', { code: 'invalid' })));
 	if (hub.database.url) crossProcessBroadcasts(hub, io, hub.database.url);
 	const volunteers = io.of(VOLUNTEER_NAMESPACE) as unknown as VolunteerNamespace;
 	const dashboards = io.of(DASHBOARD_NAMESPACE) as unknown as DashboardNamespace;
 	const streams = new TextStreams();
-	const volunteerService = serveVolunteers(hub, volunteers, {
-		streams,
-		publish: (text) => dashboards.to(jobRoom(text.jobId)).emit('job:text', text)
-	});
+	const budget = eventBudget(sockets.eventsPerSecond);
+	authenticateVolunteers(hub, volunteers, clientAddressResolver(hub.config.trustedProxies));
+	const volunteerService = serveVolunteers(
+		hub,
+		volunteers,
+		{
+			streams,
+			publish: (text) => dashboards.to(jobRoom(text.jobId)).emit('job:text', text)
+		},
+		budget
+	);
 	const feed = new DashboardFeed(hub, dashboards);
 	feed.start();
-	serveDashboards(hub, dashboards, streams, feed);
+	serveDashboards(hub, dashboards, streams, feed, budget);
 	hub.notify = notifier(hub, volunteers, dashboards, streams);
 	// On shutdown, drop every connection and wait for their leases to be given back before the database closes.
 	hub.onStop(async () => {
@@ -93,8 +113,12 @@ function notifier(hub: Hub, volunteers: VolunteerNamespace, dashboards: Dashboar
 		if (update && TERMINAL_JOB_STATUSES.includes(update.status)) streams.jobEnded(jobId);
 		if (update) dashboards.to(jobRoom(jobId)).emit('job:update', update);
 	};
+	// One release or result at a time would otherwise wake every idle volunteer each time; they ask again
+	// within the window anyway, so one nudge per window loses nothing.
+	const workAvailable = throttle(WORK_AVAILABLE_MS, () => void volunteers.emit('work:available'));
+	hub.onStop(async () => workAvailable.cancel());
 	return {
-		workAvailable: () => void volunteers.emit('work:available'),
+		workAvailable,
 		tasksCancelled: (taskIds) => void volunteers.emit('task:cancelled', { taskIds }),
 		jobChanged(jobId, ended) {
 			if (ended) return void flush(jobId);

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Hub } from '../hub';
 import { TEST_DB_KINDS } from '../db/testing';
-import { granted, replyTo, startTestHub, untyped, type TestHub } from './testing';
+import { replyTo, startTestHub, untyped, welcomed, type TestHub } from './testing';
 import { startHeadlessVolunteer, nodeCapabilities } from '../../headless/headless-volunteer';
 import type { ClusterSummary, Leaderboard, NodeRow } from '../../protocol/dashboard';
 import { setProfile } from '../volunteers/profile';
@@ -36,24 +36,25 @@ describe.each(TEST_DB_KINDS)('dashboard feed on %s', (kind) => {
 		return { page, view, ready: replyTo(page, 'overview:watch', {}) };
 	}
 
-	it('shows a volunteer that connects within a second, with power and idle unknown, and drops it when it leaves', async () => {
+	it('shows a volunteer that connects within a second, without its power or presence, and drops it when it leaves', async () => {
 		const { view, ready } = watchOverview();
 		expect(await ready).toEqual({ ok: true });
-		const v = testHub.volunteer();
 		const t0 = performance.now();
-		const reply = granted(
-			await replyTo(v, 'hello', { identity: null, capabilities: nodeCapabilities(), mode: 'always', readiness: { score: 65, ready: true } })
-		);
+		const v = testHub.volunteer({
+			auth: { identity: null, capabilities: nodeCapabilities(), mode: 'always', readiness: { score: 65, ready: true } }
+		});
+		const reply = await welcomed(v);
 		await expect.poll(() => view.nodes.get(reply.volunteerId), { timeout: 1000, interval: 20 }).toBeDefined();
 		expect(performance.now() - t0).toBeLessThan(1000);
 		expect(view.nodes.get(reply.volunteerId)).toMatchObject({
 			score: 65,
 			band: 'moderate',
 			backend: 'native',
-			power: null,
-			idle: null,
 			tasks: 0
 		});
+		// A public page: never the owner's presence or battery (SECURITY.md, public node views).
+		expect(view.nodes.get(reply.volunteerId)).not.toHaveProperty('power');
+		expect(view.nodes.get(reply.volunteerId)).not.toHaveProperty('idle');
 		// The summary follows within its own (slower) beat.
 		await expect.poll(() => view.summary?.readyNodes, { timeout: 1500, interval: 20 }).toBe(view.nodes.size);
 		expect(view.summary!.throughput).toHaveLength(60);

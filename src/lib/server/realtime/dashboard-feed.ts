@@ -1,7 +1,7 @@
 import type { Hub } from '../hub';
 import { leaderboardRoom, OVERVIEW_ROOM, type DashboardNamespace } from './rooms';
 import { CREDIT_WINDOWS, type ClusterSummary, type CreditWindow, type Leaderboard, type NodeRow } from '../../protocol/dashboard';
-import { IdleClock, loadLiveNodes, nodeRows } from '../dashboard/node-rows';
+import { loadLiveNodes, nodeRows } from '../dashboard/node-rows';
 import { clusterSummary } from '../dashboard/cluster-summary';
 import { loadLeaderboard } from '../volunteers/leaderboard';
 import { ledgerVersion } from '../volunteers/credit-queries';
@@ -28,7 +28,6 @@ export class DashboardFeed {
 	private boards = new Map<CreditWindow, { version: string; at: number }>();
 	/** The newest ranking read per window, handed to pages that start watching within a beat of it (many pages opening at once cost one read). */
 	private latest = new Map<CreditWindow, { board: Leaderboard; at: number }>();
-	private idle = new IdleClock();
 	private timer: NodeJS.Timeout | null = null;
 	private busy = false;
 
@@ -86,7 +85,7 @@ export class DashboardFeed {
 	/** Reads every live node, and sends watchers only the nodes that changed, then the summary (at most once a second) if it changed. */
 	private async readOverview(send: boolean) {
 		const { sessions, leased } = await loadLiveNodes(this.hub.db, this.hub.config.heartbeatMs * 3);
-		const rows = nodeRows(sessions, leased, this.idle);
+		const rows = nodeRows(sessions, leased);
 		const next = new Map(rows.map((r) => [r.id, JSON.stringify(r)]));
 		const upsert = rows.filter((r) => this.nodes.get(r.id) !== next.get(r.id));
 		const remove = [...this.nodes.keys()].filter((id) => !next.has(id));

@@ -1,12 +1,14 @@
 import type { z } from 'zod';
 import type { Ack, AckErrorCode } from '../../protocol/events';
+import { unstorableTextAt, unstorableTextMessage } from '../db/storable-text';
 
 export function refuse(error: string, code: AckErrorCode): Ack<never> {
 	return { ok: false, error, code };
 }
 
 /**
- * Wraps a socket event handler: the payload is parsed with its schema before the handler sees it,
+ * Wraps a socket event handler: the payload is parsed with its schema (and its text checked storable)
+ * before the handler sees it,
  * a refusal is acknowledged with the reason, and a thrown error becomes an `internal` refusal instead
  * of an unhandled rejection. A client that sends no ack callback gets no answer, and nothing breaks.
  */
@@ -15,6 +17,8 @@ export function handle<S extends z.ZodType, R extends object>(schema: S, fn: (pa
 		const reply = typeof ack === 'function' ? (ack as (r: Ack<R>) => void) : () => {};
 		const parsed = schema.safeParse(payload);
 		if (!parsed.success) return reply(refuse(describe(parsed.error), 'invalid'));
+		const unstorable = unstorableTextAt(parsed.data);
+		if (unstorable !== null) return reply(refuse(unstorableTextMessage(unstorable), 'invalid'));
 		try {
 			reply(await fn(parsed.data));
 		} catch (e) {

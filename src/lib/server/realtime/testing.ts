@@ -21,7 +21,10 @@ import {
 	DASHBOARD_NAMESPACE,
 	VOLUNTEER_NAMESPACE,
 	type DashboardClientToServer,
-	type DashboardServerToClient
+	type DashboardServerToClient,
+	HandshakeRefusal,
+	type VolunteerAuth,
+	type Welcome
 } from '../../protocol/events';
 import type { Submission } from '../../protocol/jobs';
 import { verifyFile, type ModelFileSource } from '../../executor/model-files';
@@ -54,6 +57,25 @@ export function granted<T extends object>(reply: Ack<T>): T {
 	return reply;
 }
 
+/**
+ * The hub's welcome on a volunteer connection opened with `auth`; a refused handshake throws an error whose
+ * `refusal` is the hub's HandshakeRefusal.
+ */
+export function welcomed(socket: VolunteerSocket, ms = 5000): Promise<Welcome> {
+	return new Promise((resolve, reject) => {
+		const timer = setTimeout(() => reject(new Error('no welcome from the hub')), ms);
+		socket.once('welcome', (w) => {
+			clearTimeout(timer);
+			resolve(w);
+		});
+		socket.once('connect_error', (err: Error & { data?: unknown }) => {
+			clearTimeout(timer);
+			const refusal = HandshakeRefusal.safeParse(err.data);
+			reject(Object.assign(new Error(`the hub refused the handshake: ${err.message}`), { refusal: refusal.data }));
+		});
+	});
+}
+
 /** The same connection without the protocol's types, to send what the protocol forbids and see the hub refuse it. */
 export function untyped<L extends object, M extends object>(socket: Socket<L, M>): Socket {
 	return socket as unknown as Socket;
@@ -71,9 +93,12 @@ export interface TestHubOptions {
 export interface TestHub {
 	hub: Hub;
 	url: string;
-	/** A new /volunteer connection, closed when the hub stops; `autoConnect: false` leaves connecting to its owner (a work loop). */
-	volunteer(options?: { autoConnect?: boolean }): VolunteerSocket;
-	/** A new /dashboard connection, closed when the hub stops. */
+	/**
+	 * A new /volunteer connection presenting `auth` in its handshake, closed when the hub stops; `autoConnect: false`
+	 * leaves connecting (and authenticating) to its owner (a work loop).
+	 */
+	volunteer(options?: { autoConnect?: boolean; auth?: VolunteerAuth }): VolunteerSocket;
+	/** A new /dashboard connection with the admin token, closed when the hub stops. */
 	dashboard(): DashboardClient;
 	/** Model files from this hub's blob store, checked against their sha256 like any download. */
 	files: ModelFileSource;
@@ -86,6 +111,8 @@ export async function startTestHub(opts: TestHubOptions = {}): Promise<TestHub> 
 	const config = loadConfig({
 		EXOSTACK_DATA_DIR: mkdtempSync(path.join(tmpdir(), 'exostack-hub-')),
 		EXOSTACK_SWEEP_SECONDS: '3600',
+		// Specs open many volunteers from 127.0.0.1: the per-network ration of identities is the attack suite's to test.
+		EXOSTACK_IDENTITIES_PER_NETWORK: '0',
 		...opts.env
 	});
 	const database = opts.databaseUrl ? await openDatabase({ url: opts.databaseUrl }) : await openTestDatabase(opts.kind ?? 'pglite');
@@ -95,16 +122,17 @@ export async function startTestHub(opts: TestHubOptions = {}): Promise<TestHub> 
 	await new Promise<void>((r) => http.listen(0, '127.0.0.1', r));
 	const url = `http://127.0.0.1:${(http.address() as { port: number }).port}`;
 	const sockets: Socket[] = [];
-	const open = (namespace: string, autoConnect = true) => {
-		const s = connect(new URL(namespace, url).href, { transports: ['websocket'], forceNew: true, autoConnect });
+	const open = (namespace: string, autoConnect = true, auth: object = {}) => {
+		const s = connect(new URL(namespace, url).href, { transports: ['websocket'], forceNew: true, autoConnect, auth });
 		sockets.push(s);
 		return s;
 	};
 	return {
 		hub,
 		url,
-		volunteer: (options) => open(VOLUNTEER_NAMESPACE, options?.autoConnect),
-		dashboard: () => open(DASHBOARD_NAMESPACE),
+		volunteer: (options) => open(VOLUNTEER_NAMESPACE, options?.autoConnect, options?.auth),
+		// As the admin: watching a job takes its owner's key or the admin token (auth/job-access.ts).
+		dashboard: () => open(DASHBOARD_NAMESPACE, true, { token: hub.apiToken }),
 		files: {
 			async read(file) {
 				const bytes = new Uint8Array(await readFile(hub.blobs.path(file.sha256)!));

@@ -1,11 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import type { JobText, TaskText } from '../../protocol/events';
-import { MAX_TEXT_CHARS } from '../../protocol/generation';
 
 interface StreamLease {
 	leaseToken: string;
 	jobId: string;
 	firstInput: number;
+	/** How many inputs the lease holds: text for any other index is not this lease's to stream. */
+	inputs: number;
+	/** The most characters one input's text may reach (the job's max_tokens, check-outputs.ts). */
+	maxChars: number;
 	/** Shown to pages instead of the lease token, which is the lease holder's secret. */
 	stream: string;
 }
@@ -23,8 +26,8 @@ export class TextStreams {
 	private leases = new Map<number, StreamLease>();
 	private live = new Map<string, Map<number, { stream: string; text: string }>>();
 
-	track(taskId: number, leaseToken: string, jobId: string, firstInput: number) {
-		this.leases.set(taskId, { leaseToken, jobId, firstInput, stream: randomBytes(6).toString('hex') });
+	track(taskId: number, lease: Omit<StreamLease, 'stream'>) {
+		this.leases.set(taskId, { ...lease, stream: randomBytes(6).toString('hex') });
 		if (this.leases.size > MAX_LEASES) this.leases.delete(this.leases.keys().next().value!);
 	}
 
@@ -34,23 +37,31 @@ export class TextStreams {
 		if (lease?.leaseToken === leaseToken) this.leases.delete(taskId);
 	}
 
-	/** A volunteer's text, checked against the lease it was granted; the event for pages, or null to drop it. */
-	accept(p: TaskText): JobText | null {
+	/**
+	 * A volunteer's text, checked against the lease it was granted: the event for pages, or why it was
+	 * refused (nothing changes then). Only the lease's own inputs, in order, and no more text per input
+	 * than the job's max_tokens can make: a lease holder cannot write over other inputs' live text or
+	 * grow the hub's memory beyond what its job predicts.
+	 */
+	accept(p: TaskText): { event: JobText } | { error: string } {
 		const lease = this.leases.get(p.taskId);
-		if (!lease || lease.leaseToken !== p.leaseToken) return null;
+		if (!lease || lease.leaseToken !== p.leaseToken) return { error: 'this lease is not streaming here' };
+		if (p.index >= lease.inputs) return { error: `input ${p.index} is not one of this lease's ${lease.inputs} inputs` };
 		const index = lease.firstInput + p.index;
+		const current = this.live.get(lease.jobId)?.get(index);
+		const base = current && current.stream === lease.stream ? current.text : '';
+		// Only in-order text from one stream is kept; a new stream (a reissued task) starts over at 0.
+		if (p.offset !== base.length) return { error: `text for input ${p.index} continues at ${base.length}, not ${p.offset}` };
+		if (base.length + p.text.length > lease.maxChars)
+			return { error: `input ${p.index}'s text would pass the ${lease.maxChars} characters its job's max_tokens allow` };
 		let job = this.live.get(lease.jobId);
 		if (!job) {
 			job = new Map();
 			this.live.set(lease.jobId, job);
 			if (this.live.size > MAX_JOBS) this.live.delete(this.live.keys().next().value!);
 		}
-		const current = job.get(index);
-		const base = current && current.stream === lease.stream ? current.text : '';
-		// Only in-order text from one stream is kept; a new stream (a reissued task) starts over at 0.
-		if (p.offset !== base.length || base.length + p.text.length > MAX_TEXT_CHARS) return null;
 		job.set(index, { stream: lease.stream, text: base + p.text });
-		return { jobId: lease.jobId, index, stream: lease.stream, offset: p.offset, text: p.text };
+		return { event: { jobId: lease.jobId, index, stream: lease.stream, offset: p.offset, text: p.text } };
 	}
 
 	/** Everything streamed so far for a job, as whole-text events from offset 0. */

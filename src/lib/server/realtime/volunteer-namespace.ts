@@ -1,7 +1,5 @@
-import type { Namespace, Socket } from 'socket.io';
 import type { Hub } from '../hub';
 import {
-	HelloPayload,
 	RESERVE_LEASES,
 	StatusPayload,
 	TaskCheckpoint,
@@ -11,13 +9,10 @@ import {
 	TaskRequest,
 	TaskResult,
 	TaskText,
-	type InterServerEvents,
 	type JobText,
-	type TaskLease,
-	type VolunteerClientToServer,
-	type VolunteerServerToClient
+	type TaskLease
 } from '../../protocol/events';
-import { backendClassOf, resultClassOf, type Capabilities, type Readiness, type VolunteerMode } from '../../protocol/volunteer';
+import { backendClassOf, resultClassOf } from '../../protocol/volunteer';
 import type { Settlement } from '../scheduler/validate-chunk';
 import { claimTasks } from '../scheduler/claim-tasks';
 import { completeTask } from '../scheduler/complete-task';
@@ -26,8 +21,9 @@ import { finishJobIfDone } from '../scheduler/finish-job';
 import { releaseLease, releaseSessionLeases } from '../scheduler/release-leases';
 import { renewLease } from '../scheduler/renew-lease';
 import { checkpointTask } from '../scheduler/checkpoint-task';
+import { leaseResultClass, leaseVariant } from '../scheduler/lease-variant';
 import { leaseGate } from '../../readiness/lease-gate';
-import { closeSession, openSession, updateSession } from '../volunteers/sessions';
+import { closeSession, updateSession } from '../volunteers/sessions';
 import { SessionCounters } from '../volunteers/session-counters';
 import { handle, refuse } from './handle';
 import { metrics } from '../metrics/registry';
@@ -36,6 +32,11 @@ import { beyondReach, modelsBeyondReach } from '../models/web-llm-gating';
 import { isWebLlmModel } from '../../protocol/web-llm';
 import type { ModelManifest } from '../../protocol/models';
 import type { TextStreams } from './text-streams';
+import type { VolunteerData, VolunteerNamespace, VolunteerSocket } from './volunteer-data';
+import type { EventBudget } from './event-budget';
+
+export type { VolunteerNamespace } from './volunteer-data';
+import { maxCompletionChars } from '../scheduler/check-outputs';
 
 /** Live text: which leases may stream, and where accepted text goes (the job's dashboard room). */
 export interface TextRelayOptions {
@@ -43,27 +44,16 @@ export interface TextRelayOptions {
 	publish(text: JobText): void;
 }
 
-interface VolunteerData {
-	sessionId: string;
-	volunteerId: string;
-	capabilities: Capabilities;
-	mode: VolunteerMode;
-	readiness: Readiness;
-	/** The hub's gate on this session's readiness was open at the last report (its threshold hysteresis). */
-	gateOpen: boolean;
-}
-
-export type VolunteerNamespace = Namespace<VolunteerClientToServer, VolunteerServerToClient, InterServerEvents, Partial<VolunteerData>>;
-type VolunteerSocket = Socket<VolunteerClientToServer, VolunteerServerToClient, InterServerEvents, Partial<VolunteerData>>;
-
 /**
- * Wires each volunteer connection: hello first, then leasing, results and status, all validated and
- * fenced. `drain()` waits for disconnected sessions' leases to be given back (for a clean shutdown).
+ * Wires each volunteer connection, authenticated in the handshake (volunteer-handshake.ts): leasing,
+ * results and status, all within the socket's event budget, validated and fenced. `drain()` waits for
+ * disconnected sessions' leases to be given back (for a clean shutdown).
  */
-export function serveVolunteers(hub: Hub, nsp: VolunteerNamespace, text: TextRelayOptions) {
+export function serveVolunteers(hub: Hub, nsp: VolunteerNamespace, text: TextRelayOptions, budget: EventBudget) {
 	const leaving = new Set<Promise<void>>();
 	const counters = new SessionCounters(hub.db);
 	nsp.on('connection', (socket) => {
+		socket.use(budget.middleware(socket));
 		metrics.volunteerSockets.inc();
 		socket.on('disconnect', () => metrics.volunteerSockets.dec());
 		const session = () => (socket.data.volunteerId ? (socket.data as VolunteerData) : null);
@@ -73,36 +63,8 @@ export function serveVolunteers(hub: Hub, nsp: VolunteerNamespace, text: TextRel
 			text.streams.untrack(taskId, leaseToken);
 			streaming.delete(taskId);
 		};
-		const notHello = () => refuse('send hello first', 'unauthorized');
-
-		socket.on(
-			'hello',
-			handle(HelloPayload, async (p) => {
-				if (session()) return refuse('hello was already sent on this connection', 'invalid');
-				const known = p.identity ? hub.identities.verify(p.identity) : null;
-				const { volunteerId, identity } = known ? { volunteerId: known, identity: p.identity! } : hub.identities.issue();
-				const gateOpen = leaseGate(p.mode, p.readiness, hub.config.readinessThreshold, false).open;
-				const data: VolunteerData = {
-					sessionId: socket.id,
-					volunteerId,
-					capabilities: p.capabilities,
-					mode: p.mode,
-					readiness: p.readiness,
-					gateOpen
-				};
-				const credit = await openSession(hub.db, {
-					id: socket.id,
-					volunteerId,
-					hubId: hub.id,
-					capabilities: p.capabilities,
-					mode: p.mode,
-					readiness: p.readiness,
-					readyForAi: gateOpen
-				});
-				Object.assign(socket.data, data);
-				return { ok: true, volunteerId, identity, sessionId: socket.id, credit };
-			})
-		);
+		// Every connected socket was authenticated in the handshake; this guards data that was somehow never filled.
+		const notHello = () => refuse('this socket has no session', 'unauthorized');
 
 		socket.on(
 			'status',
@@ -131,7 +93,13 @@ export function serveVolunteers(hub: Hub, nsp: VolunteerNamespace, text: TextRel
 					generating.map((t) => t.taskId)
 				);
 				for (const t of generating) {
-					text.streams.track(t.taskId, t.leaseToken, t.jobId, (offsets.get(t.taskId) ?? 0) + t.resumeAt);
+					text.streams.track(t.taskId, {
+						leaseToken: t.leaseToken,
+						jobId: t.jobId,
+						firstInput: (offsets.get(t.taskId) ?? 0) + t.resumeAt,
+						inputs: t.inputs.length,
+						maxChars: maxCompletionChars(t.params)
+					});
 					streaming.set(t.taskId, t.leaseToken);
 				}
 				return { ok: true, tasks };
@@ -143,7 +111,7 @@ export function serveVolunteers(hub: Hub, nsp: VolunteerNamespace, text: TextRel
 			handle(TaskProgress, async (p) => {
 				const s = session();
 				if (!s) return notHello();
-				const until = await renewLease(hub.db, p.taskId, p.leaseToken, s.volunteerId, hub.config.leaseMs);
+				const until = await renewLease(hub.db, { ...p, volunteerId: s.volunteerId }, hub.config.leaseMs);
 				return until ? { ok: true, leaseExpiresAt: until.getTime() } : refuse('this lease is no longer yours', 'stale_lease');
 			})
 		);
@@ -159,12 +127,12 @@ export function serveVolunteers(hub: Hub, nsp: VolunteerNamespace, text: TextRel
 			})
 		);
 
-		// Fire and forget: text from a lease this connection does not hold is dropped without a word.
+		// Fire and forget (no acknowledgement, so streaming never waits): refused text is dropped and changes nothing.
 		socket.on('task:text', (payload: unknown) => {
 			const parsed = TaskText.safeParse(payload);
 			if (!parsed.success || !session()) return;
-			const event = text.streams.accept(parsed.data);
-			if (event) text.publish(event);
+			const accepted = text.streams.accept(parsed.data);
+			if ('event' in accepted) text.publish(accepted.event);
 		});
 
 		socket.on(
@@ -227,7 +195,13 @@ async function lease(hub: Hub, s: VolunteerData, slots: number, gate: { maxLease
 		leaseMs: hub.config.leaseMs,
 		tailMs: hub.config.tailMs,
 		maxHeld: gate.maxLeases + (gate.maxLeases > 0 ? RESERVE_LEASES : 0),
-		maxCost: gate.maxCost
+		maxPerVolunteer: hub.config.leasesPerVolunteer,
+		leaseMaxMs: hub.config.leaseMaxMs,
+		maxCost: gate.maxCost,
+		network: s.network,
+		distinctNetworks: hub.config.policy.distinctNetworks,
+		leasesPerNetwork: hub.config.trust.leasesPerNetwork,
+		spotCheckRate: hub.config.trust.spotCheckRate
 	});
 	timer();
 	metrics.leases.inc(claimed.length);
@@ -242,6 +216,7 @@ async function lease(hub: Hub, s: VolunteerData, slots: number, gate: { maxLease
 		taskType: t.taskType,
 		model: models.get(t.modelId)!,
 		params: t.params,
+		variant: leaseVariant(models.get(t.modelId)!, classOf(s), t.params),
 		inputs: t.inputs.slice(t.checkpointed),
 		resumeAt: t.checkpointed
 	}));
@@ -272,7 +247,8 @@ async function accept(hub: Hub, counters: SessionCounters, s: VolunteerData, p: 
 	const timer = metrics.completeSeconds.startTimer();
 	const outcome = await completeTask(
 		hub.db,
-		{ ...p, volunteerId: s.volunteerId, resultClass: resultClassOf(classOf(s), p.variant) },
+		// The lease fixed class and variant; what the result says it ran is not taken (lease-variant.ts).
+		{ ...p, volunteerId: s.volunteerId, resultClass: (await leaseResultClass(hub.db, p.taskId)) ?? resultClassOf(classOf(s), p.variant) },
 		hub.config.policy
 	);
 	timer();

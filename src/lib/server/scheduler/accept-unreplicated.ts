@@ -56,8 +56,8 @@ export async function acceptUnreplicated(db: Db, r: UnreplicatedResult) {
 					tasks_done = tasks_done + 1,
 					inputs_done = inputs_done + ${r.inputs},
 					credit = credit + case when exists (select 1 from acc) then ${r.amount}::float8 else 0 end,
-					valid_results = valid_results + (select count(*) from acc),
-					consecutive_valid = consecutive_valid + (select count(*) from acc)
+					-- No consecutive_valid: trust is earned only by results compared with someone else's.
+					valid_results = valid_results + (select count(*) from acc)
 				where id = ${r.volunteerId} and exists (select 1 from done) returning id
 			)
 			-- res, ledger and vol run whether or not they are read: PostgreSQL always completes data-modifying CTEs.

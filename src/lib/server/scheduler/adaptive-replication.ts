@@ -12,3 +12,11 @@ export function soloProbability(consecutiveValid: number): number {
 	if (consecutiveValid < TRUST_AFTER) return 0;
 	return Math.min(MAX_SKIP, 1 - TRUST_AFTER / consecutiveValid);
 }
+
+/**
+ * An established volunteer: its run of valid results has reached TRUST_AFTER. A quorum made only of
+ * volunteers that are not is confirmed by one that is, when one is connected (validate-chunk.ts).
+ */
+export function isEstablished(consecutiveValid: number): boolean {
+	return consecutiveValid >= TRUST_AFTER;
+}

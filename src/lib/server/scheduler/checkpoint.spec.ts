@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { eq } from 'drizzle-orm';
-import { models, tasks } from '../db/schema';
+import { eq, inArray } from 'drizzle-orm';
+import { models, tasks, volunteers } from '../db/schema';
 import { TEST_DB_KINDS } from '../db/testing';
 import type { Db } from '../db';
 import { checkpointTask } from './checkpoint-task';
@@ -69,25 +69,60 @@ describe.each(TEST_DB_KINDS)('checkpoints of yielded tasks on %s', (kind) => {
 		expect(row).toMatchObject({ state: 'leased', checkpoint: null });
 	});
 
-	it('keeps a replicated chunk honest: contributors take no sibling, and only their backend class resumes', async () => {
+	it('keeps nothing of a replicated chunk: each replica is computed whole by its own volunteer', async () => {
 		const { id: jobId } = await makeJob(db, 2, { chunkSize: 2, replication: 2 });
 		const [ta] = await claimFor(db, 'a');
-		await checkpointTask(db, { taskId: ta.id, leaseToken: ta.leaseToken, volunteerId: 'a', outputs: [vec(0)] });
-		// 'a' may resume its own replica but not take the other one.
-		const [again] = await claimFor(db, 'a');
-		expect(again).toMatchObject({ id: ta.id, checkpointed: 1 });
-		expect(await claimFor(db, 'a', { sessionId: 'tab-2' })).toHaveLength(0);
-		await checkpointTask(db, { taskId: again.id, leaseToken: again.leaseToken, volunteerId: 'a', outputs: [] });
-		// A native volunteer may not resume a WASM checkpoint (nor, then, take its sibling).
-		expect(await claimFor(db, 'b', { backendClass: 'native' })).toHaveLength(0);
-		const [tb] = await claimFor(db, 'b', { slots: 2 }).then((ts) => ts.filter((t) => t.id === ta.id));
-		expect(tb.checkpointed).toBe(1);
+		// Well-shaped but made up: kept, it would sit inside whoever finished the replica.
+		expect(await checkpointTask(db, { taskId: ta.id, leaseToken: ta.leaseToken, volunteerId: 'a', outputs: [vec(100)] })).toEqual({
+			kept: 0
+		});
+		const [row] = await db.select().from(tasks).where(eq(tasks.id, ta.id));
+		expect(row).toMatchObject({ state: 'queued', leaseToken: null, checkpoint: null, checkpointParts: null, failures: 0 });
+		const [tb] = await claimFor(db, 'b');
 		const [tc] = await claimFor(db, 'c');
-		expect(tc.id).not.toBe(ta.id);
-		expect(await completeFrom(db, tb, 'b')).toMatchObject({ stored: true, settlement: { outcome: 'waiting' } });
+		expect([tb.checkpointed, tc.checkpointed]).toEqual([0, 0]);
+		expect(await completeAs(db, tb, 'b')).toMatchObject({ stored: true, settlement: { outcome: 'waiting' } });
 		expect(await completeAs(db, tc, 'c')).toMatchObject({ stored: true, settlement: { outcome: 'accepted' } });
 		expect(await finishJobIfDone(db, jobId)).toBe('completed');
 		expect((await getJobStatus(db, jobId))?.result).toEqual([vec(0), vec(1)]);
+	});
+
+	it('records who computed each part, and credits the finisher only for the inputs it computed', async () => {
+		await makeJob(db, 4, { chunkSize: 4 });
+		const [ta] = await claimFor(db, 'a');
+		await checkpointTask(db, { taskId: ta.id, leaseToken: ta.leaseToken, volunteerId: 'a', outputs: [vec(0), vec(1), vec(2)] });
+		const [tb] = await claimFor(db, 'b');
+		expect(await completeFrom(db, tb, 'b')).toMatchObject({
+			settlement: { outcome: 'accepted', credited: [{ volunteerId: 'b', amount: 1 }] }
+		});
+		const [row] = await db.select().from(tasks).where(eq(tasks.id, ta.id));
+		expect(row.checkpointParts).toEqual([{ volunteerId: 'a', outputs: 3 }]);
+		const [b] = await db.select({ credit: volunteers.credit }).from(volunteers).where(eq(volunteers.id, 'b'));
+		expect(b.credit).toBe(1);
+	});
+
+	it('blames the author of a checkpointed part when the result holding it is found invalid', async () => {
+		await seedVolunteers(db, ['author'], 7);
+		await makeJob(db, 2, { chunkSize: 2, replication: 2 });
+		const [ta] = await claimFor(db, 'a');
+		// As a replica resumed from 'author''s checkpoint stands (the part is on record with the replica).
+		await db
+			.update(tasks)
+			.set({ checkpointParts: [{ volunteerId: 'author', outputs: 1 }] })
+			.where(eq(tasks.id, ta.id));
+		const [tb] = await claimFor(db, 'b');
+		expect(await completeAs(db, ta, 'a', 5)).toMatchObject({ stored: true });
+		expect(await completeAs(db, tb, 'b')).toMatchObject({ settlement: { outcome: 'spawned' } });
+		const [tc] = await claimFor(db, 'c');
+		expect(await completeAs(db, tc, 'c')).toMatchObject({ settlement: { outcome: 'accepted' } });
+		const rows = await db
+			.select({ id: volunteers.id, invalid: volunteers.invalidResults, run: volunteers.consecutiveValid })
+			.from(volunteers)
+			.where(inArray(volunteers.id, ['a', 'author']));
+		expect(rows.sort((x, y) => x.id.localeCompare(y.id))).toEqual([
+			{ id: 'a', invalid: 1, run: 0 },
+			{ id: 'author', invalid: 1, run: 0 }
+		]);
 	});
 
 	it('caps the leases a session holds and leaves heavy models to higher bands', async () => {
@@ -98,5 +133,14 @@ describe.each(TEST_DB_KINDS)('checkpoints of yielded tasks on %s', (kind) => {
 		await db.update(models).set({ cost: 150 }).where(eq(models.id, 'm'));
 		expect(await claimFor(db, 'b', { slots: 2, maxCost: 100 })).toHaveLength(0);
 		expect(await claimFor(db, 'b', { slots: 2, maxCost: 500 })).toHaveLength(2);
+	});
+
+	it('caps the leases one volunteer holds across all its sessions', async () => {
+		await makeJob(db, 10, { chunkSize: 1 });
+		const cap = { slots: 3, maxHeld: 3, maxPerVolunteer: 4 };
+		expect(await claimFor(db, 'c', { ...cap, sessionId: 'tab-1' })).toHaveLength(3);
+		expect(await claimFor(db, 'c', { ...cap, sessionId: 'tab-2' })).toHaveLength(1);
+		expect(await claimFor(db, 'c', { ...cap, sessionId: 'tab-3' })).toHaveLength(0);
+		expect(await claimFor(db, 'c', { ...cap, sessionId: 'tab-4', maxPerVolunteer: 0 })).toHaveLength(3);
 	});
 });

@@ -4,6 +4,8 @@ import { jobs, results, tasks } from '../db/schema';
 import type { Db } from '../db';
 import type { ClaimRequest } from './types';
 import { rowsOf } from '../db/rows';
+import { DEFAULT_LEASE_MAX_MS, firstExpiryMs, leaseDeadline } from './lease-deadline';
+import { mayTakeReplica, type Claimant } from './claim-rules';
 
 const sibling = alias(tasks, 'sibling');
 
@@ -11,12 +13,13 @@ const sibling = alias(tasks, 'sibling');
  * The batch tail: when a volunteer is idle and a job's last chunks have been running long (3× the job's
  * mean task time, and at least `tailMs`), it gets a duplicate of the slowest. Both run; the validator
  * accepts the first result (an unreplicated chunk's quorum is one) and cancels the other lease.
- * Only unreplicated jobs get duplicates: a replicated chunk already has several volunteers on it.
+ * Only unreplicated jobs get duplicates: a replicated chunk already has several volunteers on it. Who
+ * may take one is the claim's own rule (claim-rules.ts): never the original's volunteer or network.
  *
  * Locking: the original row is taken FOR UPDATE SKIP LOCKED, so two idle volunteers never duplicate the
  * same chunk at once, and a claim never waits for a completion in progress.
  */
-export async function claimTailDuplicates(tx: Db, req: ClaimRequest, slots: number, tailMs: number) {
+export async function claimTailDuplicates(tx: Db, req: ClaimRequest & Claimant, slots: number, tailMs: number) {
 	const queuedInJob = tx
 		.select({ one: sql`1` })
 		.from(sibling)
@@ -43,7 +46,7 @@ export async function claimTailDuplicates(tx: Db, req: ClaimRequest, slots: numb
 		.where(
 			and(
 				eq(tasks.state, 'leased'),
-				ne(tasks.leaseVolunteer, req.volunteerId),
+				mayTakeReplica(tx, { jobId: tasks.jobId, seq: tasks.seq }, req),
 				eq(jobs.replication, 1),
 				inArray(tasks.taskType, req.taskTypes),
 				sql`${tasks.leasedAt} < now() - greatest(${tailMs}, 3 * coalesce((${meanMs}), 0)) * interval '1 millisecond'`,
@@ -55,20 +58,29 @@ export async function claimTailDuplicates(tx: Db, req: ClaimRequest, slots: numb
 		.limit(slots)
 		.for('update', { of: tasks, skipLocked: true });
 	if (slow.length === 0) return [];
+	const maxMs = req.leaseMaxMs ?? DEFAULT_LEASE_MAX_MS;
 	const duplicates = await tx.execute(sql`
 		insert into ${tasks} (job_id, seq, replica, first_input, inputs, task_type, model_id, priority, state,
-			lease_token, lease_session, lease_volunteer, backend_class, lease_expires_at, leased_at, attempts)
+			lease_token, lease_session, lease_volunteer, backend_class, network, lease_expires_at, deadline_at, progress, progress_at, leased_at, attempts)
 		select o.job_id, o.seq,
 			(select max(r.replica) + 1 from ${tasks} r where r.job_id = o.job_id and r.seq = o.seq),
 			o.first_input, o.inputs, o.task_type, o.model_id, o.priority, 'leased',
-			gen_random_uuid(), ${req.sessionId}, ${req.volunteerId}, ${req.backendClass},
-			now() + ${req.leaseMs} * interval '1 millisecond', now(), 1
+			gen_random_uuid(), ${req.sessionId}, ${req.volunteerId}, ${req.backendClass}, ${req.network ?? null},
+			now() + ${firstExpiryMs(req.leaseMs, maxMs)} * interval '1 millisecond',
+			${leaseDeadline(maxMs, sql`jsonb_array_length(o.inputs)`, sql`o.job_id`)}, 0, now(), now(), 1
 		from ${tasks} o where o.id in (${sql.join(
 			slow.map((s) => sql`${s.id}`),
 			sql`, `
 		)})
 		returning id`);
-	const ids = rowsOf<{ id: number | string }>(duplicates).map((r) => Number(r.id));
+	return leasesOf(
+		tx,
+		rowsOf<{ id: number | string }>(duplicates).map((r) => Number(r.id))
+	);
+}
+
+/** Leases inserted whole (a tail duplicate, a known-answer check) as the claim returns them: the payload is the same for every lease. */
+export function leasesOf(tx: Db, ids: number[]) {
 	return tx
 		.select({
 			id: tasks.id,
@@ -76,6 +88,7 @@ export async function claimTailDuplicates(tx: Db, req: ClaimRequest, slots: numb
 			seq: tasks.seq,
 			params: jobs.params,
 			replication: jobs.replication,
+			jobStatus: jobs.status,
 			taskType: tasks.taskType,
 			modelId: tasks.modelId,
 			inputs: tasks.inputs,

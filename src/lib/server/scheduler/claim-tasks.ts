@@ -3,9 +3,12 @@ import { alias } from 'drizzle-orm/pg-core';
 import { jobs, tasks, volunteers } from '../db/schema';
 import type { Db } from '../db';
 import type { ClaimRequest } from './types';
-import { soloProbability } from './adaptive-replication';
+import { isEstablished, soloProbability } from './adaptive-replication';
+import { leasesOfNetwork, networkLock } from './claim-rules';
 import { findClaimable } from './find-claimable';
-import { claimTailDuplicates } from './claim-tail-duplicates';
+import { claimTailDuplicates, leasesOf } from './claim-tail-duplicates';
+import { DEFAULT_LEASE_MAX_MS, firstExpiryMs, leaseClock } from './lease-deadline';
+import { claimSpotCheck } from './spot-checks';
 
 const sibling = alias(tasks, 'sibling');
 
@@ -16,18 +19,26 @@ const sibling = alias(tasks, 'sibling');
  * across its sessions (two tabs could otherwise each take a replica of the same chunk, and one
  * volunteer would be its own quorum); claims of different volunteers never wait on each other. The
  * rows come from findClaimable (FOR UPDATE SKIP LOCKED). Each lease gets a fresh random token: the
- * only key that can later complete, renew, fail or release it (fencing).
+ * only key that can later complete, renew, fail or release it (fencing), and a deadline no renewal
+ * passes (lease-deadline.ts).
  */
 export async function claimTasks(db: Db, req: ClaimRequest) {
 	return db.transaction(async (tx) => {
 		await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${req.volunteerId}))`);
-		const slots = await slotsLeft(tx, req);
+		const slots = Math.min(await slotsLeft(tx, req), await networkSlotsLeft(tx, req));
 		if (slots <= 0) return [];
-		const candidates = await findClaimable(tx, { ...req, limit: slots * 4 });
-		const chosen = onePerChunk(candidates, slots);
+		const run = await consecutiveValid(tx, req.volunteerId);
+		const who = { ...req, established: isEstablished(run) };
+		// A known-answer check takes one slot, by chance, before anything else: the lease looks like any other.
+		const spot = req.spotCheckRate && (req.random ?? Math.random)() < req.spotCheckRate ? await claimSpotCheck(tx, who) : null;
+		const room = slots - (spot === null ? 0 : 1);
+		const candidates = room > 0 ? await findClaimable(tx, { ...who, limit: room * 4 }) : [];
+		const chosen = onePerChunk(candidates, room);
 		const duplicates =
-			chosen.length < slots && req.tailMs !== undefined ? await claimTailDuplicates(tx, req, slots - chosen.length, req.tailMs) : [];
-		if (chosen.length === 0) return duplicates.map(leaseOf);
+			chosen.length < room && req.tailMs !== undefined ? await claimTailDuplicates(tx, who, room - chosen.length, req.tailMs) : [];
+		const extra = spot === null ? duplicates : [...(await leasesOf(tx, [spot])), ...duplicates];
+		if (chosen.length === 0) return extra.map(leaseOf);
+		const maxMs = req.leaseMaxMs ?? DEFAULT_LEASE_MAX_MS;
 		const claimed = await tx
 			.update(tasks)
 			.set({
@@ -36,7 +47,9 @@ export async function claimTasks(db: Db, req: ClaimRequest) {
 				leaseSession: req.sessionId,
 				leaseVolunteer: req.volunteerId,
 				backendClass: req.backendClass,
-				leaseExpiresAt: sql`now() + ${req.leaseMs} * interval '1 millisecond'`,
+				network: req.network ?? null,
+				leaseExpiresAt: sql`now() + ${firstExpiryMs(req.leaseMs, maxMs)} * interval '1 millisecond'`,
+				...leaseClock(maxMs, sql`jsonb_array_length(${tasks.inputs}) - coalesce(jsonb_array_length(${tasks.checkpoint}), 0)`, tasks.jobId),
 				leasedAt: sql`now()`,
 				attempts: sql`${tasks.attempts} + 1`
 			})
@@ -67,10 +80,11 @@ export async function claimTasks(db: Db, req: ClaimRequest) {
 		await maybeGoSolo(
 			tx,
 			req,
+			run,
 			claimed.filter((t) => t.replication > 1)
 		);
 		await markJobsRunning(tx, [...new Set(claimed.filter((t) => t.jobStatus === 'queued').map((t) => t.jobId))]);
-		return [...claimed, ...duplicates].map(leaseOf);
+		return [...claimed, ...extra].map(leaseOf);
 	});
 }
 
@@ -79,16 +93,42 @@ function leaseOf<T extends { leaseToken: string | null; leaseExpiresAt: Date | n
 }
 
 /**
- * The power tier's cap, counted under the volunteer's advisory lock: two requests racing on one
- * session (or two tabs of one volunteer) cannot both see room for the same slot.
+ * The caps on live leases, counted under the volunteer's advisory lock (two requests racing on one
+ * session, or two sockets of one volunteer, cannot both see room for the same slot), in one statement:
+ * the session's (its power tier, `maxHeld`) and the volunteer's across all its sessions
+ * (`maxPerVolunteer`), so opening more sockets does not multiply what one identity can hold.
  */
 async function slotsLeft(tx: Db, req: ClaimRequest): Promise<number> {
-	if (req.maxHeld === undefined) return req.slots;
-	const [{ held }] = await tx
-		.select({ held: sql<number>`count(*)`.mapWith(Number) })
+	const perVolunteer = req.maxPerVolunteer ?? 0;
+	if (req.maxHeld === undefined && perVolunteer === 0) return req.slots;
+	const [{ session, volunteer }] = await tx
+		.select({
+			session: sql<number>`count(*) filter (where ${tasks.leaseSession} = ${req.sessionId})`.mapWith(Number),
+			volunteer: sql<number>`count(*)`.mapWith(Number)
+		})
 		.from(tasks)
-		.where(and(eq(tasks.leaseSession, req.sessionId), eq(tasks.state, 'leased')));
-	return Math.min(req.slots, req.maxHeld - held);
+		.where(and(eq(tasks.leaseVolunteer, req.volunteerId), eq(tasks.state, 'leased')));
+	return Math.min(
+		req.slots,
+		req.maxHeld === undefined ? Infinity : req.maxHeld - session,
+		perVolunteer === 0 ? Infinity : perVolunteer - volunteer
+	);
+}
+
+/**
+ * The per-network cap (EXOSTACK_LEASES_PER_NETWORK): one person's sockets and identities, or one NAT,
+ * share it, so opening more of either does not hold more of the queue. Counted under the network's lock.
+ */
+async function networkSlotsLeft(tx: Db, req: ClaimRequest): Promise<number> {
+	if (!req.leasesPerNetwork || req.network === undefined) return req.slots;
+	await networkLock(tx, req.network);
+	return req.leasesPerNetwork - (await leasesOfNetwork(tx, req.network));
+}
+
+/** The volunteer's run of valid results: adaptive replication's trust, and whether it counts as established. */
+async function consecutiveValid(tx: Db, volunteerId: string): Promise<number> {
+	const [v] = await tx.select({ run: volunteers.consecutiveValid }).from(volunteers).where(eq(volunteers.id, volunteerId));
+	return v?.run ?? 0;
 }
 
 function onePerChunk<T extends { jobId: string; seq: number }>(rows: T[], slots: number): T[] {
@@ -103,10 +143,9 @@ function onePerChunk<T extends { jobId: string; seq: number }>(rows: T[], slots:
  * with it (lease-transitions) and the chunk is replicated as usual. The validator accepts a solo
  * replica's result on its own only when it is the chunk's only result.
  */
-async function maybeGoSolo(tx: Db, req: ClaimRequest, replicated: { id: number; jobId: string; seq: number }[]) {
+async function maybeGoSolo(tx: Db, req: ClaimRequest, run: number, replicated: { id: number; jobId: string; seq: number }[]) {
 	if (replicated.length === 0) return;
-	const [v] = await tx.select({ run: volunteers.consecutiveValid }).from(volunteers).where(eq(volunteers.id, req.volunteerId));
-	const p = soloProbability(v?.run ?? 0);
+	const p = soloProbability(run);
 	if (p === 0) return;
 	for (const t of replicated) {
 		if ((req.random ?? Math.random)() >= p) continue;

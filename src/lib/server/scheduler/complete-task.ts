@@ -7,9 +7,15 @@ import { endLease, failedAttempt, type FailurePolicy } from './lease-transitions
 import { lockChunk, retrying } from './locks';
 import { validateChunk, type Settlement, type ValidationPolicy } from './validate-chunk';
 import { VolunteerTally } from './volunteer-tally';
+import { queueLazyCheck } from './settle-checks';
 import type { Completion } from './types';
 
-export type SchedulerPolicy = FailurePolicy & ValidationPolicy;
+export type SchedulerPolicy = FailurePolicy &
+	ValidationPolicy & {
+		/** Chance that an unreplicated result, once accepted, is re-checked behind its volunteer's back (EXOSTACK_LAZY_CHECK_RATE). */
+		lazyCheckRate?: number;
+		random?: () => number;
+	};
 
 export type CompletionOutcome =
 	| { stored: true; jobId: string; inputs: number; settlement: Settlement }
@@ -32,15 +38,19 @@ export async function completeTask(db: Db, sent: Completion, policy: SchedulerPo
 	// A resumed replica: the volunteer computed the inputs after the checkpoint; the result is both. The
 	// checkpoint changes only under a lease token, so it cannot change before the fenced write below.
 	const c = task.checkpoint ? { ...sent, outputs: [...task.checkpoint, ...sent.outputs] } : sent;
-	const problem = checkOutputs(task.taskType, c.outputs, { inputCount: task.inputs, embedding: task.embedding });
-	if (problem || task.replication > 1) return retrying(() => completeAndValidate(db, c, policy, problem));
-	const fast = await retrying(() => acceptUnreplicated(db, { ...c, inputs: task.inputs, amount: task.inputs * task.cost }));
+	const problem = checkOutputs(task.taskType, c.outputs, { inputCount: task.inputs, embedding: task.embedding, params: task.params });
+	// A check (a re-check, a known answer) is compared with the accepted result even in an unreplicated job.
+	if (problem || task.replication > 1 || task.recheck || task.spotCheck) return retrying(() => completeAndValidate(db, c, policy, problem));
+	// Credit is for the inputs this volunteer computed: a checkpoint's outputs are its authors' (checkpoint-parts.ts), never the finisher's.
+	const amount = (task.inputs - (task.checkpoint?.length ?? 0)) * task.cost;
+	const fast = await retrying(() => acceptUnreplicated(db, { ...c, inputs: task.inputs, amount }));
 	if (!fast.stored) return { stored: false, reason: 'stale_lease' };
+	if (fast.accepted && (policy.random ?? Math.random)() < (policy.lazyCheckRate ?? 0)) await queueLazyCheck(db, sent.taskId);
 	const settlement: Settlement = fast.accepted
 		? {
 				outcome: 'accepted',
 				cancelledLeases: fast.cancelledLeases,
-				credited: [{ volunteerId: c.volunteerId, amount: task.inputs * task.cost }]
+				credited: [{ volunteerId: c.volunteerId, amount }]
 			}
 		: { outcome: 'already' };
 	return { stored: true, jobId: task.jobId, inputs: task.inputs, settlement };
@@ -56,6 +66,9 @@ async function currentLease(db: Db, c: Completion) {
 			embedding: models.embedding,
 			cost: models.cost,
 			replication: jobs.replication,
+			params: jobs.params,
+			recheck: tasks.recheck,
+			spotCheck: tasks.spotCheck,
 			checkpoint: tasks.checkpoint
 		})
 		.from(tasks)
@@ -85,7 +98,7 @@ function completeAndValidate(db: Db, c: Completion, policy: SchedulerPolicy, pro
 		if (problem) {
 			await tx
 				.update(tasks)
-				.set(failedAttempt(policy, `rejected output: ${problem}`))
+				.set(failedAttempt(policy, `rejected output: ${problem}`, 'reported'))
 				.where(eq(tasks.id, c.taskId));
 			const settlement = await validateChunk(tx, where.jobId, where.seq, policy, tally);
 			await tally.apply(tx);

@@ -14,6 +14,8 @@ export interface NewJob {
 	chunkSize: number;
 	/** Replicas per chunk, leased to distinct volunteers. */
 	replication: number;
+	/** The API key submitting it; null or absent: the admin. */
+	ownerKeyId?: string | null;
 }
 
 /**
@@ -32,6 +34,7 @@ export async function createJob(db: Db, job: NewJob): Promise<{ id: string; tota
 				params: job.params,
 				priority,
 				replication: job.replication,
+				ownerKeyId: job.ownerKeyId ?? null,
 				totalInputs: job.inputs.length,
 				totalTasks: chunks.length
 			})

@@ -31,7 +31,7 @@ export async function failTask(
 			await lockChunk(tx, where.jobId, where.seq);
 			const [row] = await tx
 				.update(tasks)
-				.set(failedAttempt(policy, f.error))
+				.set(failedAttempt(policy, f.error, 'reported'))
 				.where(
 					and(
 						eq(tasks.id, f.taskId),

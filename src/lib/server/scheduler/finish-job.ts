@@ -2,6 +2,7 @@ import { and, eq, inArray, sql } from 'drizzle-orm';
 import { acceptedResults, jobs, tasks } from '../db/schema';
 import type { Db } from '../db';
 import type { JobStatus } from '../../protocol/jobs';
+import { isJobWork } from './job-work';
 
 /**
  * Moves jobs to `completed` (every chunk accepted) or `failed` (some chunk died) once none of their
@@ -21,7 +22,8 @@ export function finishJobsStatement(db: Db, jobId?: string) {
 	const open = db
 		.select({ one: sql`1` })
 		.from(tasks)
-		.where(and(eq(tasks.jobId, jobs.id), inArray(tasks.state, ['queued', 'leased'])));
+		// Checks of accepted chunks (job-work.ts) are not the job's work: it never waits for them.
+		.where(and(eq(tasks.jobId, jobs.id), inArray(tasks.state, ['queued', 'leased']), isJobWork()));
 	const accepted = db
 		.select({ n: sql`count(*)` })
 		.from(acceptedResults)

@@ -1,12 +1,17 @@
 import { and, asc, eq, gt, sql } from 'drizzle-orm';
 import { acceptedResults, jobs, results, tasks } from '../db/schema';
 import type { Db } from '../db';
+import { whyWaiting } from './job-waiting';
 import { PRIORITIES, type JobProgress, type JobStatusView, type PriorityName } from '../../protocol/jobs';
 
 const priorityName = Object.fromEntries(Object.entries(PRIORITIES).map(([k, v]) => [v, k])) as Record<number, PriorityName>;
 
-/** A job as the status endpoints show it; `result` is filled once the job has finished (unless not wanted). */
-export async function getJobStatus(db: Db, jobId: string, opts = { withResult: true }): Promise<JobStatusView | null> {
+/** A job as the status endpoints show it; `result` is filled once the job has finished (unless not wanted), `waiting` says why it is stuck. */
+export async function getJobStatus(
+	db: Db,
+	jobId: string,
+	opts: { withResult: boolean; distinctNetworks?: boolean } = { withResult: true }
+): Promise<JobStatusView | null> {
 	const [job] = await db.select().from(jobs).where(eq(jobs.id, jobId));
 	if (!job) return null;
 	const chunks = await chunkStates(db, jobId);
@@ -28,6 +33,9 @@ export async function getJobStatus(db: Db, jobId: string, opts = { withResult: t
 		started_at: job.startedAt?.toISOString() ?? null,
 		finished_at: job.finishedAt?.toISOString() ?? null,
 		error: job.error,
+		waiting: finished || job.status === 'cancelled' ? null : await whyWaiting(db, job, { distinctNetworks: opts.distinctNetworks ?? true }),
+		corrections: job.corrections,
+		corrected_at: job.correctedAt?.toISOString() ?? null,
 		result: finished && opts.withResult ? await collectOutputs(db, jobId, job.totalInputs) : null
 	};
 }

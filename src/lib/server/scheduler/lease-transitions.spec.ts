@@ -66,3 +66,60 @@ describe.each(TEST_DB_KINDS)('retry back-off on %s', (kind) => {
 		expect(await waitAfterFailure(4, 2 * MAX_BACKOFF_MS)).toBeCloseTo(2 * MAX_BACKOFF_MS, -3);
 	});
 });
+
+describe.each(TEST_DB_KINDS)('failures counted per distinct volunteer on %s', (kind) => {
+	let db: Db;
+	seededDatabase(
+		kind,
+		async (d) => {
+			await seedModel(d);
+			await seedVolunteers(d, ['a', 'b', 'c']);
+		},
+		(opened) => (db = opened)
+	);
+	const policy = { maxFailures: 2, backoffMs: 0, tolerance: 1e-3 };
+
+	async function taskRow() {
+		const [row] = await db.select({ state: tasks.state, failures: tasks.failures, failedBy: tasks.failedBy }).from(tasks);
+		return row;
+	}
+
+	it('never leases a task again to a volunteer that reported its failure, and a dead task takes distinct volunteers', async () => {
+		await makeJob(db, 1);
+		const [t] = await claimFor(db, 'a');
+		await failTask(db, { taskId: t.id, leaseToken: t.leaseToken, volunteerId: 'a', error: 'x' }, policy);
+		expect(await taskRow()).toEqual({ state: 'queued', failures: 1, failedBy: ['a'] });
+		// Under another session, too: the bar is on the identity.
+		expect(await claimFor(db, 'a', { sessionId: 'a-second-tab' })).toEqual([]);
+		const [again] = await claimFor(db, 'b');
+		await failTask(db, { taskId: again.id, leaseToken: again.leaseToken, volunteerId: 'b', error: 'y' }, policy);
+		expect(await taskRow()).toEqual({ state: 'dead', failures: 2, failedBy: ['a', 'b'] });
+	});
+
+	it('counts a volunteer whose leases keep expiring once, and lets it try again', async () => {
+		await makeJob(db, 1);
+		for (let i = 0; i < 3; i++) {
+			const [t] = await claimFor(db, 'a');
+			expect(t, `lease ${i}`).toBeDefined();
+			await db
+				.update(tasks)
+				.set({ leaseExpiresAt: sql`now() - interval '1 second'` })
+				.where(eq(tasks.id, t.id));
+			await releaseExpiredLeases(db, policy);
+		}
+		expect(await taskRow()).toEqual({ state: 'queued', failures: 1, failedBy: ['~a'] });
+		// Its later report of a failure is the same volunteer: recorded (so it is barred) but not counted again.
+		const [t] = await claimFor(db, 'a');
+		await failTask(db, { taskId: t.id, leaseToken: t.leaseToken, volunteerId: 'a', error: 'x' }, policy);
+		expect(await taskRow()).toEqual({ state: 'queued', failures: 1, failedBy: ['~a', 'a'] });
+		expect(await claimFor(db, 'a')).toEqual([]);
+	});
+
+	it('does not give a replicated chunk to a volunteer that failed a replica of it', async () => {
+		await makeJob(db, 1, { replication: 2 });
+		const [t] = await claimFor(db, 'a');
+		await failTask(db, { taskId: t.id, leaseToken: t.leaseToken, volunteerId: 'a', error: 'x' }, policy);
+		expect(await claimFor(db, 'a', { slots: 2 })).toEqual([]);
+		expect(await claimFor(db, 'b', { slots: 2 })).toHaveLength(1);
+	});
+});

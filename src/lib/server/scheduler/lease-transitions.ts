@@ -1,4 +1,4 @@
-import { sql, type SQL } from 'drizzle-orm';
+import { sql, type SQL, type SQLWrapper } from 'drizzle-orm';
 import { tasks } from '../db/schema';
 
 /** The columns that end a lease, whatever comes next. */
@@ -7,7 +7,10 @@ export const endLease = {
 	leaseSession: null,
 	leaseVolunteer: null,
 	leaseExpiresAt: null,
-	leasedAt: null
+	leasedAt: null,
+	deadlineAt: null,
+	progress: 0,
+	progressAt: null
 } as const;
 
 export interface FailurePolicy {
@@ -29,17 +32,48 @@ export const MAX_BACKOFF_MS = 3_600_000;
 const MAX_DOUBLINGS = 32;
 
 /**
- * The update that counts one failed attempt: back to the queue after an exponential back-off,
- * or dead once `maxFailures` is reached. Shared by error reports, rejected outputs and expiries
- * so the three can never disagree on what a failure costs.
+ * How a lease failed: `reported` (the holder sent task:fail or a rejected output) or `expired` (it
+ * went silent). A silent holder is recorded as `~id`: its failure counts, but it is not barred from
+ * the task (a dropped connection is no reason to distrust it), while one that reported a failure is.
  */
-export function failedAttempt(policy: FailurePolicy, error: string | SQL) {
-	const dead = sql`${tasks.failures} + 1 >= ${policy.maxFailures}`;
+export type FailureKind = 'reported' | 'expired';
+
+/** The entry a failure of this kind adds to `failed_by`: the holder's id, marked `~` for an expiry. */
+function failureEntry(kind: FailureKind) {
+	const holder = sql`coalesce(${tasks.leaseVolunteer}, '')`;
+	return kind === 'expired' ? sql`('~' || ${holder})` : holder;
+}
+
+/**
+ * Whether this failure counts: only a volunteer that has not failed the task before (in either way)
+ * adds to `failures`. So one identity cannot kill a task by failing it repeatedly: dead takes
+ * `maxFailures` distinct volunteers (BOINC counts errors per host the same way).
+ */
+const counts = sql`(select count(*) from unnest(${tasks.failedBy}) f where ltrim(f, '~') = coalesce(${tasks.leaseVolunteer}, '')) = 0`;
+
+/**
+ * The claim filter: `volunteerId` reported a failure of this task row (`table` is tasks or an alias of
+ * it), so it is never leased it (or a replica or duplicate beside it) again.
+ */
+export function failedBy(table: { failedBy: SQLWrapper }, volunteerId: string) {
+	return sql`${volunteerId} = any(${table.failedBy})`;
+}
+
+/**
+ * The update that counts one failed attempt: back to the queue after an exponential back-off,
+ * or dead once `maxFailures` distinct volunteers failed it (the one definition of a dead task). Shared
+ * by error reports, rejected outputs and expiries so the three can never disagree on what a failure costs.
+ */
+export function failedAttempt(policy: FailurePolicy, error: string | SQL, kind: FailureKind) {
+	const added = sql`(case when ${counts} then 1 else 0 end)`;
+	const dead = sql`${tasks.failures} + ${added} >= ${policy.maxFailures}`;
+	const entry = failureEntry(kind);
 	return {
 		...endLease,
 		solo: false,
 		state: sql`case when ${dead} then 'dead' else 'queued' end`,
-		failures: sql`${tasks.failures} + 1`,
+		failures: sql`${tasks.failures} + ${added}`,
+		failedBy: sql`case when ${entry} = any(${tasks.failedBy}) then ${tasks.failedBy} else array_append(${tasks.failedBy}, ${entry}) end`,
 		lastError: typeof error === 'string' ? error.slice(0, 2000) : error,
 		availableAt: sql`now() + least(${policy.backoffMs} * power(2, least(${tasks.failures}, ${MAX_DOUBLINGS})), ${Math.max(policy.backoffMs, MAX_BACKOFF_MS)}) * interval '1 millisecond'`,
 		finishedAt: sql`case when ${dead} then now() else null end`

@@ -1,9 +1,13 @@
-import { sql, desc, eq, lt } from 'drizzle-orm';
+import { and, sql, desc, eq, lt } from 'drizzle-orm';
 import { jobs, results, tasks } from '../db/schema';
 import type { Db } from '../db';
+import { isJobWork } from './job-work';
 
-/** Newest jobs first, a page at a time (`before` is the created_at of the last job of the previous page). */
-export async function listJobs(db: Db, limit: number, before?: Date) {
+/**
+ * Newest jobs first, a page at a time (`before` is the created_at of the last job of the previous page):
+ * all of them (`owner` undefined, for the admin) or one key's.
+ */
+export async function listJobs(db: Db, limit: number, before?: Date, owner?: string) {
 	return db
 		.select({
 			id: jobs.id,
@@ -15,12 +19,15 @@ export async function listJobs(db: Db, limit: number, before?: Date) {
 			finishedAt: jobs.finishedAt
 		})
 		.from(jobs)
-		.where(before ? lt(jobs.createdAt, before) : undefined)
+		.where(and(before ? lt(jobs.createdAt, before) : undefined, owner === undefined ? undefined : eq(jobs.ownerKeyId, owner)))
 		.orderBy(desc(jobs.createdAt))
 		.limit(limit);
 }
 
-/** A job's replica tasks in chunk order, with who computed each and what the validator made of it: the job page's task table. */
+/**
+ * A job's replica tasks in chunk order, with who computed each and what the validator made of it: the job
+ * page's task table. Checks of accepted work are no job's tasks (job-work.ts) and never listed.
+ */
 export async function listJobTasks(db: Db, jobId: string) {
 	return db
 		.select({
@@ -43,6 +50,6 @@ export async function listJobTasks(db: Db, jobId: string) {
 		})
 		.from(tasks)
 		.leftJoin(results, eq(results.taskId, tasks.id))
-		.where(eq(tasks.jobId, jobId))
+		.where(and(eq(tasks.jobId, jobId), isJobWork()))
 		.orderBy(tasks.seq, tasks.replica);
 }

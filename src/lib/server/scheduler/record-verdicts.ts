@@ -2,6 +2,8 @@ import { inArray, sql } from 'drizzle-orm';
 import { creditLedger, results } from '../db/schema';
 import type { Db } from '../db';
 import type { VolunteerTally } from './volunteer-tally';
+import { checkpointAuthors } from './checkpoint-authors';
+import { queueRechecks } from './settle-checks';
 
 interface Judged {
 	taskId: number;
@@ -13,7 +15,7 @@ interface Judged {
  * Writes the validator's verdicts on a chunk's results and what follows from them: the agreeing
  * results are valid, credited (one ledger row each; the task id is unique there, so credit is never
  * granted twice) and extend their volunteers' trusted run; results of the same backend class that
- * disagreed are invalid and reset their volunteers' run; results of other classes were never compared.
+ * disagreed are invalid and reset their volunteers' run (and the run of whoever checkpointed part of them); results of other classes were never compared.
  */
 export async function recordVerdicts(tx: Db, tally: VolunteerTally, jobId: string, agreeing: Judged[], all: Judged[], amount: number) {
 	const cls = agreeing[0].backendClass;
@@ -29,6 +31,13 @@ export async function recordVerdicts(tx: Db, tally: VolunteerTally, jobId: strin
 	await tx.insert(creditLedger).values(agreeing.map((r) => ({ volunteerId: r.volunteerId, jobId, taskId: r.taskId, amount })));
 	for (const r of agreeing) tally.add(r.volunteerId, { credit: amount, valid: 1 });
 	for (const r of invalid) tally.add(r.volunteerId, { invalid: 1 });
+	const authors = await checkpointAuthors(
+		tx,
+		invalid.map((r) => r.taskId)
+	);
+	for (const author of authors) tally.add(author, { invalid: 1 });
+	// Caught: what it had accepted on its word alone is computed again (settle-checks.ts).
+	for (const r of invalid) await queueRechecks(tx, r.volunteerId);
 	return agreeing.map((r) => ({ volunteerId: r.volunteerId, amount }));
 }
 

@@ -24,7 +24,7 @@ export async function releaseExpiredLeases(db: Db, policy: SchedulerPolicy): Pro
 		.for('update', { skipLocked: true });
 	const rows = await db
 		.update(tasks)
-		.set(failedAttempt(policy, 'lease expired: the volunteer went silent'))
+		.set(failedAttempt(policy, 'lease expired: the volunteer went silent', 'expired'))
 		.where(and(sql`${tasks.id} = ANY(ARRAY(${expired}))`, eq(tasks.state, 'leased'), lt(tasks.leaseExpiresAt, sql`now()`)))
 		.returning({ id: tasks.id, jobId: tasks.jobId, seq: tasks.seq, state: tasks.state });
 	for (const r of rows.filter((r) => r.state === 'dead')) {

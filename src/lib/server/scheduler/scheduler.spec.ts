@@ -19,7 +19,7 @@ describe.each(TEST_DB_KINDS)('scheduler on %s', (kind) => {
 		kind,
 		async (d) => {
 			await seedModel(d);
-			await seedVolunteers(d, ['v1', 'v2']);
+			await seedVolunteers(d, ['v1', 'v2', 'v3']);
 		},
 		(opened) => (db = opened)
 	);
@@ -90,9 +90,9 @@ describe.each(TEST_DB_KINDS)('scheduler on %s', (kind) => {
 	it('gives back a single lease and renews only the current one', async () => {
 		await makeJob(db, 2);
 		const [t] = await claimFor(db, 'v1', { leaseMs: 1_000 });
-		const renewed = await renewLease(db, t.id, t.leaseToken, 'v1', 120_000);
+		const renewed = await renewLease(db, { taskId: t.id, leaseToken: t.leaseToken, volunteerId: 'v1', done: 1 }, 120_000);
 		expect(renewed!.getTime()).toBeGreaterThan(t.leaseExpiresAt.getTime() + 100_000);
-		expect(await renewLease(db, t.id, crypto.randomUUID(), 'v1', 120_000)).toBeNull();
+		expect(await renewLease(db, { taskId: t.id, leaseToken: crypto.randomUUID(), volunteerId: 'v1', done: 2 }, 120_000)).toBeNull();
 		expect(await releaseLease(db, t.id, t.leaseToken, 'v1')).toBe(true);
 		expect(await releaseLease(db, t.id, t.leaseToken, 'v1')).toBe(false);
 		expect(await claimFor(db, 'v2')).toHaveLength(1);
@@ -110,13 +110,14 @@ describe.each(TEST_DB_KINDS)('scheduler on %s', (kind) => {
 		expect(await releaseExpiredLeases(db, policy)).toEqual({ taskIds: [], jobIds: [] });
 	});
 
-	it('kills a task after max failures and fails its job, keeping the other results', async () => {
+	it('kills a task after max failures from distinct volunteers and fails its job, keeping the other results', async () => {
 		const { id: jobId } = await makeJob(db, 4);
 		const [good] = await claimFor(db, 'v1');
 		expect(await completeAs(db, good, 'v1')).toMatchObject({ stored: true });
 		for (let i = 0; i < 3; i++) {
-			const [t] = await claimFor(db, 'v1');
-			expect(await failTask(db, { taskId: t.id, leaseToken: t.leaseToken, volunteerId: 'v1', error: `boom ${i}` }, policy)).toMatchObject({
+			const volunteerId = `v${i + 1}`;
+			const [t] = await claimFor(db, volunteerId);
+			expect(await failTask(db, { taskId: t.id, leaseToken: t.leaseToken, volunteerId, error: `boom ${i}` }, policy)).toMatchObject({
 				state: i < 2 ? 'queued' : 'dead'
 			});
 		}
@@ -152,13 +153,15 @@ describe.each(TEST_DB_KINDS)('scheduler on %s', (kind) => {
 			policy
 		);
 		expect(bad).toMatchObject({ stored: false, reason: 'rejected_output', error: expect.stringContaining('3') });
-		const wrongCount = await claimFor(db, 'v1').then(([again]) =>
+		// A rejected output bars its sender from the task like a reported failure: another volunteer gets it.
+		expect(await claimFor(db, 'v1')).toHaveLength(0);
+		const wrongCount = await claimFor(db, 'v2').then(([again]) =>
 			completeTask(
 				db,
 				{
 					taskId: again.id,
 					leaseToken: again.leaseToken,
-					volunteerId: 'v1',
+					volunteerId: 'v2',
 					outputs: [vec(0)],
 					backend: 'wasm',
 					resultClass: 'wasm/fp32',

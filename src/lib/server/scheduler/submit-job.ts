@@ -14,7 +14,8 @@ export async function submitJob(
 	db: Db,
 	s: Submission,
 	defaultChunkSize: number,
-	isStoredImage: StoredImageCheck = async () => false
+	isStoredImage: StoredImageCheck = async () => false,
+	ownerKeyId: string | null = null
 ): Promise<SubmitOutcome> {
 	const model = await getModel(db, s.model);
 	if (!model) return { ok: false, status: 404, error: `unknown model "${s.model}"; GET /api/models lists the models this hub has` };
@@ -34,7 +35,8 @@ export async function submitJob(
 		priority: s.priority,
 		params: params.params,
 		chunkSize: s.chunk_size ?? defaultChunkSize,
-		replication: s.replication
+		replication: s.replication,
+		ownerKeyId
 	});
 	return { ok: true, id: job.id };
 }

@@ -5,11 +5,17 @@ import type { Db } from '../db';
 import { largestAgreeingGroup, quorumOf } from './compare-outputs';
 import { endLease } from './lease-transitions';
 import { recordVerdicts } from './record-verdicts';
+import { confirmNewcomers, type Confirmation } from './confirm-newcomers';
+import { settleRecheck } from './settle-checks';
+import { settleSpotCheck } from './spot-checks';
+import type { TaskType } from '../../protocol/models';
 import type { VolunteerTally } from './volunteer-tally';
 
 export interface ValidationPolicy {
 	/** Numbers in two outputs agree when they differ by at most this. */
 	tolerance: number;
+	/** Replicas go to distinct networks (EXOSTACK_DISTINCT_NETWORKS): a confirming replica must come from another one. */
+	distinctNetworks?: boolean;
 }
 
 export type Settlement =
@@ -26,7 +32,9 @@ type ResultRow = { taskId: number; volunteerId: string; backendClass: string; ou
  * agree within the tolerance, the chunk is accepted: the first of them becomes the accepted result,
  * the agreeing replicas are credited and gain trust, the ones of that class that disagreed lose it,
  * and the chunk's open replicas are cancelled (a slow tail duplicate among them loses its lease). A
- * trusted volunteer's solo replica is a quorum of one when it is the chunk's only result. With no quorum and nothing still running, one
+ * trusted volunteer's solo replica is a quorum of one when it is the chunk's only result. A quorum of
+ * newcomers alone waits for an established volunteer's confirmation when one is connected
+ * (confirm-newcomers.ts). With no quorum and nothing still running, one
  * more replica is spawned if the results disagree, up to 2n+1; otherwise the chunk is dead.
  */
 export async function validateChunk(
@@ -39,18 +47,37 @@ export async function validateChunk(
 	const rows = await chunkState(tx, jobId, seq);
 	const found = rows.filter((r) => r.verdict === 'pending').map((r) => ({ ...r, output: r.output! }));
 	if (rows[0].acceptedTask !== null) {
-		if (found.length > 0)
+		// Checks of the accepted result (settle-checks.ts, spot-checks.ts) are judged; any other late result is never compared.
+		if (found.some((r) => r.recheck)) await settleRecheck(tx, jobId, seq, policy.tolerance, tally);
+		for (const r of found.filter((f) => f.spotCheck)) await settleSpotCheck(tx, r.taskId, policy.tolerance, tally);
+		const late = found.filter((r) => !r.recheck && !r.spotCheck).map((r) => r.taskId);
+		if (late.length > 0)
 			await tx
 				.update(results)
 				.set({ verdict: 'unchecked' })
-				.where(and(chunk(results, jobId, seq), eq(results.verdict, 'pending')));
+				.where(and(inArray(results.taskId, late), eq(results.verdict, 'pending')));
 		return { outcome: 'already' };
 	}
 	const { replication, cost, inputs } = rows[0];
 	const quorum = found.length === 1 && found[0].solo ? 1 : quorumOf(replication);
 	for (const [, inClass] of groupBy(found, (r) => r.backendClass)) {
 		const agreeing = largestAgreeingGroup(inClass, policy.tolerance);
-		if (agreeing.length >= quorum) return accept(tx, tally, jobId, seq, agreeing, found, cost * inputs);
+		if (agreeing.length < quorum) continue;
+		const ctx = {
+			jobId,
+			seq,
+			backendClass: rows[0].leaseClass,
+			taskType: rows[0].taskType,
+			distinctNetworks: policy.distinctNetworks ?? false
+		};
+		const confirm: Confirmation = quorum === 1 ? { action: 'accept' } : await confirmNewcomers(tx, ctx, agreeing, found, rows);
+		if (confirm.action === 'refuse') continue;
+		if (confirm.action === 'wait') return { outcome: 'waiting' };
+		if (confirm.action === 'spawn') {
+			await spawnReplica(tx, jobId, seq, true);
+			return { outcome: 'spawned' };
+		}
+		return accept(tx, tally, jobId, seq, agreeing, found, cost * inputs);
 	}
 	if (rows.some((r) => r.state === 'queued' || r.state === 'leased')) return { outcome: 'waiting' };
 	if (found.length > 0 && rows.length < 2 * replication + 1) {
@@ -74,6 +101,11 @@ function chunkState(tx: Db, jobId: string, seq: number) {
 			id: tasks.id,
 			state: tasks.state,
 			solo: tasks.solo,
+			needsEstablished: tasks.needsEstablished,
+			recheck: tasks.recheck,
+			spotCheck: tasks.spotCheck,
+			leaseClass: tasks.backendClass,
+			taskType: tasks.taskType,
 			inputs: sql<number>`jsonb_array_length(${tasks.inputs})`,
 			taskId: results.taskId,
 			volunteerId: results.volunteerId,
@@ -98,6 +130,11 @@ interface ChunkRow {
 	id: number;
 	state: string;
 	solo: boolean;
+	needsEstablished: boolean;
+	recheck: boolean;
+	spotCheck: boolean;
+	leaseClass: string | null;
+	taskType: TaskType;
 	inputs: number;
 	taskId: number;
 	volunteerId: string;
@@ -143,8 +180,11 @@ async function accept(
 	return { outcome: 'accepted', cancelledLeases: cancelled.filter((c) => c.was === 'leased').map((c) => c.id), credited };
 }
 
-/** One more replica of a chunk whose results disagree: a fresh opinion from another volunteer. */
-async function spawnReplica(tx: Db, jobId: string, seq: number) {
+/**
+ * One more replica of a chunk whose results disagree: a fresh opinion from another volunteer; or, for
+ * newcomers' quorum (confirm-newcomers.ts), one only an established volunteer may take.
+ */
+async function spawnReplica(tx: Db, jobId: string, seq: number, needsEstablished = false) {
 	const [template] = await tx
 		.select()
 		.from(tasks)
@@ -162,7 +202,8 @@ async function spawnReplica(tx: Db, jobId: string, seq: number) {
 		inputs: template.inputs,
 		taskType: template.taskType,
 		modelId: template.modelId,
-		priority: template.priority
+		priority: template.priority,
+		needsEstablished
 	});
 }
 

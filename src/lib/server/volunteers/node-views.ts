@@ -59,3 +59,21 @@ export function nodeViews(sessions: SessionRow[]) {
 		};
 	});
 }
+
+/**
+ * What anyone may know about the volunteers: counts, never a machine. Per-node readiness, presence
+ * (idle), battery and the agent's details tell a stranger when someone is away from their computer
+ * and what it runs; they are for the admin (`nodeViews`) and for each node about itself.
+ */
+export function nodeSummary(sessions: SessionRow[]) {
+	const nodes = nodeViews(sessions);
+	const count = <K extends string>(key: (n: (typeof nodes)[number]) => K) =>
+		nodes.reduce<Record<string, number>>((acc, n) => ({ ...acc, [key(n)]: (acc[key(n)] ?? 0) + 1 }), {});
+	return {
+		nodes: nodes.length,
+		ready_for_ai: nodes.filter((n) => n.ready_for_ai).length,
+		connections: sessions.length,
+		tasks_done: nodes.reduce((sum, n) => sum + n.tasks_done, 0),
+		by_backend: count((n) => n.backend)
+	};
+}

@@ -12,6 +12,8 @@ export interface NewSession {
 	mode: VolunteerMode;
 	readiness: Readiness;
 	readyForAi: boolean;
+	/** The network the connection came from (networkOf): replicas and lease caps are counted per network. */
+	network?: string;
 }
 
 /** Records a connection, creating the volunteer on its first visit; returns the credit it holds. */

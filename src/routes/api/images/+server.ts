@@ -1,5 +1,5 @@
 import { json } from '@sveltejs/kit';
-import { ApiError, readBytes, requireToken, withApiErrors } from '$lib/server/http/api';
+import { ApiError, readBytes, requirePrincipal, withApiErrors } from '$lib/server/http/api';
 import { checkImage, ImageRejected, storeImage, type StoredImage } from '$lib/server/images/store-image';
 import type { RequestHandler } from './$types';
 
@@ -12,7 +12,7 @@ const MAX_FILES = 100;
  * a job names each image by its `ref` (`sha256:<digest>`). Nothing is stored unless every image passes.
  */
 export const POST: RequestHandler = withApiErrors(async ({ request, locals: { hub } }) => {
-	requireToken(hub, request);
+	await requirePrincipal(hub, request);
 	const type = request.headers.get('content-type') ?? '';
 	const { maxBytes } = hub.config.images;
 	let files: Uint8Array[];

@@ -1,12 +1,14 @@
 import { json } from '@sveltejs/kit';
 import path from 'node:path';
 import { z } from 'zod';
-import { ApiError, readJson, requireToken, withApiErrors } from '$lib/server/http/api';
+import { ApiError, readJson, requireAdmin, withApiErrors } from '$lib/server/http/api';
 import { modelView } from '$lib/server/http/model-views';
 import { listModels } from '$lib/server/models/model-queries';
-import { importHfRepo, importModelFolder } from '$lib/server/models/import-model';
+import { importHfRepo, importModelFolder, ModelInUseError } from '$lib/server/models/import-model';
 import { TaskType } from '$lib/protocol/models';
 import { forgetWebLlmModels } from '$lib/server/models/web-llm-gating';
+import { recordAudit } from '$lib/server/audit/audit-log';
+import type { Hub } from '$lib/server/hub';
 import type { RequestHandler } from './$types';
 
 export const GET: RequestHandler = withApiErrors(async ({ locals: { hub } }) => {
@@ -29,26 +31,43 @@ const ImportRequest = z.union([
 	})
 ]);
 
-/** Imports (or replaces) a model from a folder on the hub's disk or a Hugging Face repository. Needs the API token. */
-export const POST: RequestHandler = withApiErrors(async ({ request, locals: { hub } }) => {
-	requireToken(hub, request);
+/**
+ * Imports a model from a folder on the hub's disk or a Hugging Face repository. Needs the admin token.
+ * An id no job has used may be imported again (replaced); one a job used is immutable (409).
+ */
+export const POST: RequestHandler = withApiErrors(async (event) => {
+	const {
+		request,
+		locals: { hub }
+	} = event;
+	await requireAdmin(hub, request);
 	const body = await readJson(request, ImportRequest, 64 * 1024);
 	const from = 'path' in body ? body.path : `${body.hf} from ${hub.config.huggingFace.endpoint}`;
-	try {
-		const manifest =
-			'path' in body
-				? await importModelFolder(hub.db, hub.blobs, body.path, { id: body.id, taskType: body.task_type })
-				: await importHfRepo(hub.db, hub.blobs, body.hf, {
-						id: body.id,
-						taskType: body.task_type,
-						revision: body.revision,
-						scratchDir: path.join(hub.config.dataDir, 'imports'),
-						hub: hub.config.huggingFace
-					});
-		hub.models.forget(manifest.id);
-		forgetWebLlmModels(hub.db);
-		return json(modelView({ ...manifest, source: 'import' }), { status: 201 });
-	} catch (e) {
+	const manifest = await importFrom(hub, body).catch((e: unknown) => {
+		if (e instanceof ModelInUseError) throw new ApiError(409, e.message);
 		throw new ApiError(400, `could not import ${from}: ${(e as Error).message}`);
-	}
+	});
+	hub.models.forget(manifest.id);
+	forgetWebLlmModels(hub.db);
+	// After the import, outside its error handling: a failed audit write is a 500, never "could not import".
+	await recordAudit(hub.db, {
+		actor: 'admin',
+		action: 'model.imported',
+		target: manifest.id,
+		detail: { from, files: manifest.files.map((f) => ({ path: f.path, sha256: f.sha256 })) },
+		clientAddress: event.getClientAddress()
+	});
+	return json(modelView({ ...manifest, source: 'import' }), { status: 201 });
 });
+
+function importFrom(hub: Hub, body: z.infer<typeof ImportRequest>) {
+	return 'path' in body
+		? importModelFolder(hub.db, hub.blobs, body.path, { id: body.id, taskType: body.task_type })
+		: importHfRepo(hub.db, hub.blobs, body.hf, {
+				id: body.id,
+				taskType: body.task_type,
+				revision: body.revision,
+				scratchDir: path.join(hub.config.dataDir, 'imports'),
+				hub: hub.config.huggingFace
+			});
+}

@@ -1,9 +1,7 @@
-import { error } from '@sveltejs/kit';
-import { getJobStatus } from '$lib/server/scheduler/job-status';
 import type { PageServerLoad } from './$types';
 
-export const load: PageServerLoad = async ({ params, locals: { hub } }) => {
-	const job = await getJobStatus(hub.db, params.id, { withResult: false });
-	if (!job) error(404, `no job "${params.id}"`);
-	return { job };
-};
+/**
+ * Only the id: whether the job exists, and everything about it, is its submitter's to know. The page
+ * reads it in the browser with the key saved there (job-access.svelte.ts).
+ */
+export const load: PageServerLoad = async ({ params }) => ({ id: params.id });

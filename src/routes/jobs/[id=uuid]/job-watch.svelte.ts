@@ -38,7 +38,11 @@ export class JobWatch {
 	/** Called on every update the page hears; the task table uses it to read its rows again. */
 	onChange: () => void = () => {};
 
-	constructor(private readonly job: JobStatusView) {
+	/** `token`: the key that opened the page; watching and reading a job's results are its owner's (or the admin's). */
+	constructor(
+		private readonly job: JobStatusView,
+		private readonly token: string
+	) {
 		this.#status = job.status;
 		this.#done = job.progress.done;
 		this.#total = job.progress.total;
@@ -75,7 +79,10 @@ export class JobWatch {
 	}
 
 	start() {
-		const socket: Socket<DashboardServerToClient, DashboardClientToServer> = io(DASHBOARD_NAMESPACE, { transports: ['websocket'] });
+		const socket: Socket<DashboardServerToClient, DashboardClientToServer> = io(DASHBOARD_NAMESPACE, {
+			transports: ['websocket'],
+			auth: { token: this.token }
+		});
 		this.socket = socket;
 		socket.on('connect', () => socket.emit('job:watch', { jobId: this.job.task_id }, () => {}));
 		socket.on('job:update', (u) => {
@@ -112,7 +119,9 @@ export class JobWatch {
 	}
 
 	private async loadPreview() {
-		const response = await fetch(`/api/jobs/${this.job.task_id}/results?format=jsonl`);
+		const response = await fetch(`/api/jobs/${this.job.task_id}/results?format=jsonl`, {
+			headers: { authorization: `Bearer ${this.token}` }
+		});
 		if (!response.ok) return;
 		const lines = (await response.text()).split('\n').filter(Boolean);
 		this.#preview = lines.slice(0, PREVIEW_ROWS).map((l) => JSON.parse(l) as ResultRow);

@@ -21,16 +21,16 @@ afterEach(() => vi.restoreAllMocks());
 describe('TaskRows', () => {
 	it('reads the job’s tasks and picks out the dead ones', async () => {
 		const fetch = vi.spyOn(window, 'fetch').mockResolvedValue(Response.json([row(0, 'done'), row(1, 'dead'), row(2, 'leased')]));
-		const rows = new TaskRows('job-1');
+		const rows = new TaskRows('job-1', 'exok_key');
 		await rows.load();
-		expect(fetch).toHaveBeenCalledWith('/api/jobs/job-1/tasks');
+		expect(fetch).toHaveBeenCalledWith('/api/jobs/job-1/tasks', { headers: { authorization: 'Bearer exok_key' } });
 		expect(rows.rows.map((r) => r.state)).toEqual(['done', 'dead', 'leased']);
 		expect(rows.dead.map((r) => r.seq)).toEqual([1]);
 	});
 
 	it('reads them again at most once a second, however often the job changes', async () => {
 		const fetch = vi.spyOn(window, 'fetch').mockImplementation(async () => Response.json([row(0, 'queued')]));
-		const rows = new TaskRows('job-1');
+		const rows = new TaskRows('job-1', 'exok_key');
 		await rows.load();
 		for (let i = 0; i < 5; i++) rows.changed();
 		await new Promise((r) => setTimeout(r, 300));

@@ -2,11 +2,12 @@
 export interface TaskRow {
 	seq: number;
 	replica: number;
-	state: 'queued' | 'leased' | 'done' | 'dead' | 'cancelled';
+	/** `pending`: the chunk is still being computed, and its replicas' details are not public until it is settled. */
+	state: 'pending' | 'queued' | 'leased' | 'done' | 'dead' | 'cancelled';
 	first_input: number;
 	inputs: number;
-	attempts: number;
-	failures: number;
+	attempts: number | null;
+	failures: number | null;
 	last_error: string | null;
 	volunteer_id: string | null;
 	backend: string | null;
@@ -24,7 +25,11 @@ export class TaskRows {
 	private timer: ReturnType<typeof setTimeout> | null = null;
 	private last = 0;
 
-	constructor(private readonly jobId: string) {}
+	/** `token`: the key that opened the job page; a job's tasks are its owner's to read. */
+	constructor(
+		private readonly jobId: string,
+		private readonly token: string
+	) {}
 
 	get rows(): TaskRow[] {
 		return this.#rows;
@@ -44,7 +49,7 @@ export class TaskRows {
 	async load() {
 		this.timer = null;
 		this.last = Date.now();
-		const response = await fetch(`/api/jobs/${this.jobId}/tasks`);
+		const response = await fetch(`/api/jobs/${this.jobId}/tasks`, { headers: { authorization: `Bearer ${this.token}` } });
 		if (response.ok) this.#rows = (await response.json()) as TaskRow[];
 	}
 

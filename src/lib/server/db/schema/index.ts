@@ -2,3 +2,5 @@ export * from './models';
 export * from './jobs';
 export * from './volunteers';
 export * from './socket-io';
+export * from './rate-windows';
+export * from './submitters';

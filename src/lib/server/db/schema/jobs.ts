@@ -3,26 +3,43 @@ import { bigint, boolean, index, integer, jsonb, pgTable, primaryKey, real, text
 import type { JobStatus, TaskState } from '../../../protocol/jobs';
 import type { TaskType } from '../../../protocol/models';
 import { models } from './models';
+import { apiKeys } from './submitters';
 
-export const jobs = pgTable('jobs', {
-	id: uuid('id').primaryKey().defaultRandom(),
-	taskType: text('task_type').$type<TaskType>().notNull(),
-	modelId: text('model_id')
-		.notNull()
-		.references(() => models.id),
-	params: jsonb('params').$type<Record<string, unknown>>().notNull().default({}),
-	priority: integer('priority').notNull().default(1),
-	/** Replicas computed per chunk, by distinct volunteers; a quorum of them must agree. */
-	replication: integer('replication').notNull().default(1),
-	status: text('status').$type<JobStatus>().notNull().default('queued'),
-	totalInputs: integer('total_inputs').notNull(),
-	/** Chunks of inputs; each is computed by one or more replica tasks. */
-	totalTasks: integer('total_tasks').notNull(),
-	error: text('error'),
-	createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
-	startedAt: timestamp('started_at', { withTimezone: true }),
-	finishedAt: timestamp('finished_at', { withTimezone: true })
-});
+/** One volunteer's share of a checkpoint: the next `outputs` outputs, in order. */
+export interface CheckpointPart {
+	volunteerId: string;
+	outputs: number;
+}
+
+export const jobs = pgTable(
+	'jobs',
+	{
+		id: uuid('id').primaryKey().defaultRandom(),
+		taskType: text('task_type').$type<TaskType>().notNull(),
+		modelId: text('model_id')
+			.notNull()
+			.references(() => models.id),
+		params: jsonb('params').$type<Record<string, unknown>>().notNull().default({}),
+		priority: integer('priority').notNull().default(1),
+		/** Replicas computed per chunk, by distinct volunteers; a quorum of them must agree. */
+		replication: integer('replication').notNull().default(1),
+		status: text('status').$type<JobStatus>().notNull().default('queued'),
+		totalInputs: integer('total_inputs').notNull(),
+		/** Chunks of inputs; each is computed by one or more replica tasks. */
+		totalTasks: integer('total_tasks').notNull(),
+		error: text('error'),
+		/** The API key that submitted it; null: the admin token. Only its owner (or the admin) reads or cancels it. */
+		ownerKeyId: uuid('owner_key_id').references(() => apiKeys.id),
+		/** Accepted results replaced after re-checks found them wrong (settle-checks.ts), and when the last one was. */
+		corrections: integer('corrections').notNull().default(0),
+		correctedAt: timestamp('corrected_at', { withTimezone: true }),
+		createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+		startedAt: timestamp('started_at', { withTimezone: true }),
+		finishedAt: timestamp('finished_at', { withTimezone: true })
+	},
+	// A key's quota counts its jobs of the last day; job lists page by creation time per owner.
+	(t) => [index('jobs_owner_created_idx').on(t.ownerKeyId, t.createdAt)]
+);
 
 /**
  * One replica of a chunk of a job's inputs: the unit that is leased and computed. A chunk is
@@ -57,6 +74,25 @@ export const tasks = pgTable(
 		/** The session holding the lease (released when it disconnects) and its volunteer (bound to the result). */
 		leaseSession: text('lease_session'),
 		leaseVolunteer: text('lease_volunteer'),
+		/**
+		 * The network of the session that last leased this replica (networkOf). Kept after the lease ends,
+		 * like backend_class: a sibling leased or computed from one network bars that network from the
+		 * chunk's other replicas, and live leases are counted per network (claim-rules.ts).
+		 */
+		network: text('network'),
+		/**
+		 * A re-check of a chunk already accepted on one volunteer's word, queued when that volunteer was
+		 * caught lying (settle-checks.ts). Never job progress, and its job never waits for it.
+		 */
+		recheck: boolean('recheck').notNull().default(false),
+		/**
+		 * A known-answer check: a replica of a chunk already accepted by agreeing volunteers, leased like
+		 * any other (spot-checks.ts), compared with that answer, never credited, never job progress.
+		 * Never sent to the volunteer.
+		 */
+		spotCheck: boolean('spot_check').notNull().default(false),
+		/** A replica only an established volunteer may take: newcomers agreed and must be confirmed (validate-chunk.ts). */
+		needsEstablished: boolean('needs_established').notNull().default(false),
 		leaseExpiresAt: timestamp('lease_expires_at', { withTimezone: true }),
 		/** When the current lease began: how long a task has been running, to spot a slow tail. */
 		leasedAt: timestamp('leased_at', { withTimezone: true }),
@@ -73,7 +109,27 @@ export const tasks = pgTable(
 		 */
 		checkpoint: jsonb('checkpoint').$type<unknown[]>(),
 		/** Every volunteer that contributed to the checkpoint: none of them may compute a sibling replica. */
-		checkpointBy: jsonb('checkpoint_by').$type<string[]>()
+		checkpointBy: jsonb('checkpoint_by').$type<string[]>(),
+		/**
+		 * Who computed which outputs of the checkpoint, in order (checkpoint-parts.ts): a result found
+		 * invalid is blamed on each part's author, and credit is shared by the same parts.
+		 */
+		checkpointParts: jsonb('checkpoint_parts').$type<CheckpointPart[]>(),
+		/**
+		 * The volunteers whose attempts failed (lease-transitions.ts): `id` reported a failure or sent a
+		 * rejected output, `~id` let a lease expire. A task is dead only when enough distinct volunteers
+		 * failed it, and a volunteer is never leased again a task it failed.
+		 */
+		failedBy: text('failed_by')
+			.array()
+			.notNull()
+			.default(sql`'{}'::text[]`),
+		/** The current lease's total lifetime ends here, whatever renewals say (lease-deadline.ts); expiry never passes it. */
+		deadlineAt: timestamp('deadline_at', { withTimezone: true }),
+		/** Inputs the current lease reported done (renew-lease.ts): a renewal extends the lease only when this grows. */
+		progress: integer('progress').notNull().default(0),
+		/** When `progress` last grew (or the lease began). */
+		progressAt: timestamp('progress_at', { withTimezone: true })
 	},
 	(t) => [
 		// The claim scans queued tasks in priority order; a partial index keeps it small.
@@ -94,6 +150,14 @@ export const tasks = pgTable(
 			.where(sql`${t.state} = 'leased'`),
 		index('tasks_lease_session_idx')
 			.on(t.leaseSession)
+			.where(sql`${t.state} = 'leased'`),
+		// The claim counts one volunteer's live leases across all its sessions (EXOSTACK_LEASES_PER_VOLUNTEER).
+		index('tasks_lease_volunteer_idx')
+			.on(t.leaseVolunteer)
+			.where(sql`${t.state} = 'leased'`),
+		// The per-network lease cap counts a network's live leases at every claim.
+		index('tasks_lease_network_idx')
+			.on(t.network)
 			.where(sql`${t.state} = 'leased'`)
 	]
 );

@@ -82,6 +82,8 @@ export const volunteerSessions = pgTable(
 		tasksDone: integer('tasks_done').notNull().default(0),
 		/** The hub's own verdict on the reported readiness (lease-gate.ts): whether it leases to this session. */
 		readyForAi: boolean('ready_for_ai').notNull().default(false),
+		/** The network its connection came from (networkOf): replicas of a chunk go to distinct networks, and leases are capped per network. */
+		network: text('network').notNull().default(''),
 		connectedAt: timestamp('connected_at', { withTimezone: true }).notNull().defaultNow(),
 		lastSeenAt: timestamp('last_seen_at', { withTimezone: true }).notNull().defaultNow()
 	},

@@ -1,4 +1,4 @@
-import { ApiError, withApiErrors } from '$lib/server/http/api';
+import { ApiError, requireJobAccess, withApiErrors } from '$lib/server/http/api';
 import { csvCell } from '$lib/server/http/csv';
 import { getJobStatus, resultPages } from '$lib/server/scheduler/job-status';
 import type { Db } from '$lib/server/db';
@@ -21,9 +21,10 @@ interface Row {
 
 /**
  * The accepted results of a job so far, one line per input in input order, streamed page by page
- * (`?format=jsonl`, the default, or `csv`). A running job yields what is done; a dead task's inputs are absent.
+ * (`?format=jsonl`, the default, or `csv`). Its owner's key or the admin's only. A running job yields what is done; a dead task's inputs are absent.
  */
-export const GET: RequestHandler = withApiErrors(async ({ params: { id }, url, locals: { hub } }) => {
+export const GET: RequestHandler = withApiErrors(async ({ request, params: { id }, url, locals: { hub } }) => {
+	await requireJobAccess(hub, request, id);
 	const format = url.searchParams.get('format') ?? 'jsonl';
 	if (format !== 'jsonl' && format !== 'csv') throw new ApiError(400, 'format must be jsonl or csv');
 	if (!(await getJobStatus(hub.db, id, { withResult: false }))) throw new ApiError(404, `no job "${id}"`);

@@ -1,12 +1,17 @@
 import { json } from '@sveltejs/kit';
 import { leaseGate } from '$lib/readiness/lease-gate';
 import { ApiError, withApiErrors } from '$lib/server/http/api';
+import { requireNodeToken } from '$lib/server/http/seed-nodes';
 import { liveSessions } from '$lib/server/volunteers/sessions';
 import { nodeViews } from '$lib/server/volunteers/node-views';
 import type { RequestHandler } from './$types';
 
-/** One node in detail: the list's view plus why it is (not) ready and what its power tier allows. */
-export const GET: RequestHandler = withApiErrors(async ({ params: { id }, locals: { hub } }) => {
+/**
+ * One node in detail: the list's view plus why it is (not) ready and what its power tier allows. For the
+ * node itself (its own token from POST /nodes/register) or the admin: it tells when its owner is away.
+ */
+export const GET: RequestHandler = withApiErrors(async ({ request, params: { id }, locals: { hub } }) => {
+	requireNodeToken(hub, request, id);
 	const sessions = (await liveSessions(hub.db, hub.config.heartbeatMs * 3)).filter((s) => s.volunteerId === id);
 	const [view] = nodeViews(sessions);
 	if (!view) throw new ApiError(404, `no live node "${id}"`);

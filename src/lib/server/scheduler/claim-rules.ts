@@ -1,0 +1,118 @@
+import { and, eq, inArray, isNotNull, ne, or, sql, type SQL, type SQLWrapper } from 'drizzle-orm';
+import { alias, type PgColumn } from 'drizzle-orm/pg-core';
+import { results, tasks } from '../db/schema';
+import type { Db } from '../db';
+import type { BackendClass } from '../../protocol/volunteer';
+import { failedBy } from './lease-transitions';
+
+/** Who asks for a replica: what the rules below compare a chunk's other replicas with. */
+export interface Claimant {
+	volunteerId: string;
+	backendClass: BackendClass;
+	/** The session's network (networkOf); absent: the caller does not separate networks. */
+	network?: string;
+	/** Replicas of a chunk go to distinct networks (EXOSTACK_DISTINCT_NETWORKS). */
+	distinctNetworks?: boolean;
+	/** The volunteer has a run of valid results long enough to be trusted (adaptive-replication.ts). */
+	established?: boolean;
+}
+
+/** The replica a claim would take: its chunk, and its own id when it already exists (a queued row). */
+export interface ReplicaRef {
+	jobId: PgColumn;
+	seq: PgColumn;
+	id?: PgColumn;
+	needsEstablished?: PgColumn;
+}
+
+const sibling = alias(tasks, 'sibling');
+
+/**
+ * How long a computed replica holds its chunk for its own backend class. Results are compared only
+ * within one class (floating point differs between them by more than any tolerance worth having), so
+ * a class no other connected volunteer has would stall the chunk forever: after this wait the chunk's
+ * other replicas may go to any class, which then forms a quorum of its own (the validator spawns the
+ * replicas it needs); the lone class's result stays unchecked and is never accepted alone.
+ */
+export const CLASS_WAIT_MS = 5 * 60_000;
+
+/**
+ * `NOT EXISTS` for the claim, written as a scalar subquery on purpose: PostgreSQL turns NOT EXISTS into
+ * an anti join, and for these it then scanned every task and result once per claim (4 ms at 30,000
+ * tasks, growing with the table). A scalar subquery stays a per-row probe of the (job_id, seq) indexes,
+ * run only for the few rows the claim walks before its LIMIT.
+ */
+function none(subquery: SQLWrapper) {
+	return sql`(${subquery} limit 1) is null`;
+}
+
+/**
+ * Whether this claimant may compute a replica of the chunk `r` names: the one definition behind both the
+ * normal claim (find-claimable.ts) and the tail duplicate (claim-tail-duplicates.ts).
+ *
+ * A sibling bars the claimant when its volunteer is the claimant (replicas go to distinct volunteers),
+ * when it is leased, or was computed less than CLASS_WAIT_MS ago, by another backend class (only
+ * results of one class are compared),
+ * while a trusted volunteer holds the chunk alone (solo), when it was leased or computed from the
+ * claimant's network (one person's machines, or one NAT full of sybils, must not be a quorum), and
+ * when the claimant contributed to its checkpoint, and when the claimant reported a failure of it. A checkpoint counts as computed: its replica resumes
+ * only on its own backend class, and its contributors may resume only the replica they started. A
+ * result already computed by the claimant bars it too, and a replica kept for an established volunteer
+ * (validate-chunk.ts, newcomers' quorum) goes to no one else.
+ */
+export function mayTakeReplica(tx: Db, r: ReplicaRef, who: Claimant): SQL {
+	const notItself = r.id ? ne(sibling.id, r.id) : undefined;
+	const bars = or(
+		eq(sibling.leaseVolunteer, who.volunteerId),
+		and(
+			ne(sibling.backendClass, who.backendClass),
+			or(
+				eq(sibling.state, 'leased'),
+				and(eq(sibling.state, 'done'), sql`${sibling.finishedAt} > now() - ${CLASS_WAIT_MS} * interval '1 millisecond'`)
+			)
+		),
+		// Only while the solo lease lives: once its result is in, a split (rare) is settled as usual.
+		and(eq(sibling.solo, true), eq(sibling.state, 'leased')),
+		who.distinctNetworks && who.network !== undefined
+			? and(inArray(sibling.state, ['leased', 'done']), eq(sibling.network, who.network), notItself)
+			: undefined,
+		and(isNotNull(sibling.checkpoint), ne(sibling.backendClass, who.backendClass)),
+		and(notItself, sql`${sibling.checkpointBy} @> ${JSON.stringify([who.volunteerId])}::jsonb`),
+		// It reported a failure of this replica or a sibling: it is not given the chunk again (lease-transitions.ts).
+		failedBy(sibling, who.volunteerId)
+	);
+	const conflictingSibling = tx
+		.select({ one: sql`1` })
+		.from(sibling)
+		.where(and(eq(sibling.jobId, r.jobId), eq(sibling.seq, r.seq), bars));
+	const alreadyComputed = tx
+		.select({ one: sql`1` })
+		.from(results)
+		.where(and(eq(results.jobId, r.jobId), eq(results.seq, r.seq), eq(results.volunteerId, who.volunteerId)));
+	return and(
+		none(conflictingSibling),
+		none(alreadyComputed),
+		r.needsEstablished && !who.established ? eq(r.needsEstablished, false) : undefined
+	)!;
+}
+
+/**
+ * Live leases held by sessions of one network, across its sockets and identities: what the per-network
+ * cap (EXOSTACK_LEASES_PER_NETWORK) counts. The caller holds networkLock, so two claims from one
+ * network cannot both see room for the same lease.
+ */
+export async function leasesOfNetwork(tx: Db, network: string): Promise<number> {
+	const [{ held }] = await tx
+		.select({ held: sql<number>`count(*)`.mapWith(Number) })
+		.from(tasks)
+		.where(and(eq(tasks.network, network), eq(tasks.state, 'leased')));
+	return held;
+}
+
+/**
+ * Serialises the claims of one network for the rest of the transaction. Always taken after the
+ * volunteer's lock (claim-tasks.ts), never before, so two claims cannot wait on each other in a cycle.
+ */
+export async function networkLock(tx: Db, network: string) {
+	await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${'network:' + network}))`);
+}

@@ -1,0 +1,65 @@
+import { describe, expect, it } from 'vitest';
+import { eq, sql } from 'drizzle-orm';
+import { tasks } from '../db/schema';
+import { TEST_DB_KINDS } from '../db/testing';
+import type { Db } from '../db';
+import { renewLease } from './renew-lease';
+import { claimFor, makeJob, seedModel, seedVolunteers, seededDatabase } from './testing';
+
+describe.each(TEST_DB_KINDS)('lease renewal by progress, within a deadline, on %s', (kind) => {
+	let db: Db;
+	seededDatabase(
+		kind,
+		async (d) => {
+			await seedModel(d);
+			await seedVolunteers(d, ['v']);
+		},
+		(opened) => (db = opened)
+	);
+
+	/** A lease on a 4-input task whose whole life is `maxMs` (the job's pace is unknown, so the ceiling decides). */
+	async function lease(maxMs: number) {
+		await makeJob(db, 4, { chunkSize: 4 });
+		const [t] = await claimFor(db, 'v', { leaseMs: 10_000, leaseMaxMs: maxMs });
+		const [row] = await db.select({ deadlineAt: tasks.deadlineAt, leasedAt: tasks.leasedAt }).from(tasks).where(eq(tasks.id, t.id));
+		const renew = (done: number) => renewLease(db, { taskId: t.id, leaseToken: t.leaseToken, volunteerId: 'v', done }, 10_000);
+		return { t, deadline: row.deadlineAt!, leasedAt: row.leasedAt!, renew };
+	}
+
+	/** Moves the lease's clock `ms` into the past, as waiting would (so the spec does not sleep). */
+	async function age(ms: number) {
+		await db.execute(sql`update tasks set leased_at = leased_at - ${ms} * interval '1 millisecond',
+			progress_at = progress_at - ${ms} * interval '1 millisecond', deadline_at = deadline_at - ${ms} * interval '1 millisecond'
+			where state = 'leased'`);
+	}
+
+	it('sets a deadline from the ceiling when the pace is unknown, and the first expiry within it', async () => {
+		const { t, deadline, leasedAt } = await lease(120_000);
+		expect(deadline.getTime() - leasedAt.getTime()).toBeCloseTo(120_000, -3);
+		expect(t.leaseExpiresAt.getTime()).toBeLessThanOrEqual(deadline.getTime());
+	});
+
+	it('renews on progress, never past the deadline, and not for progress beyond the inputs', async () => {
+		const { t, deadline, renew } = await lease(60_000);
+		const first = (await renew(1))!;
+		expect(first.getTime()).toBeGreaterThan(t.leaseExpiresAt.getTime() - 1);
+		await age(55_000);
+		// Progress, but the deadline is 5 s away: the expiry stops there instead of 10 s out.
+		const capped = (await renew(2))!;
+		expect(capped.getTime()).toBeLessThanOrEqual(deadline.getTime() - 55_000 + 1);
+		// 99 of 4 inputs is no progress: the expiry stays.
+		expect((await renew(99))!.getTime()).toBe(capped.getTime());
+	});
+
+	it('renews without progress only within one input’s share of the lifetime, then lets the lease expire', async () => {
+		const { renew } = await lease(400_000); // 100 s per input
+		const waiting = (await renew(0))!;
+		await age(50_000);
+		expect((await renew(0))!.getTime()).toBeGreaterThan(waiting.getTime());
+		await age(60_000);
+		const stalled = (await renew(0))!;
+		expect((await renew(0))!.getTime()).toBe(stalled.getTime());
+		// Progress starts its allowance again.
+		expect((await renew(1))!.getTime()).toBeGreaterThan(stalled.getTime());
+	});
+});
