@@ -121,8 +121,9 @@ describe('a hidden volunteer tab', () => {
 		const warmUp = await submitJob(hub, 'demo-embedding', sentences(2 * 32, 3, 24), 32);
 		await waitForJob(hub, warmUp, 60_000);
 		const paced = ((await (await api(hub, `/api/jobs/${warmUp}/tasks`)).json()) as TaskRow[])[1];
-		// Tasks of about two leases each: only renewals keep them.
-		const perTask = Math.min(3000, Math.ceil((2 * LEASE_S * 1000 * 32) / paced.duration_ms!));
+		// Tasks of about two leases each: only renewals keep them. At most 1,000 inputs, the largest chunk_size a
+		// job may ask for (a faster tab than that would need was a 400 on a quiet machine).
+		const perTask = Math.min(1000, Math.ceil((2 * LEASE_S * 1000 * 32) / paced.duration_ms!));
 		// Auto mode without Idle Detection: the owner counts as away once the tab is hidden and untouched for idle_duration.
 		await page.getByRole('button', { name: 'auto' }).click();
 
