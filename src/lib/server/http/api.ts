@@ -28,7 +28,7 @@ export function withApiErrors<E extends RequestEvent>(fn: (event: E) => Promise<
 			return await fn(event);
 		} catch (e) {
 			if (e instanceof ApiError) return apiError(e.status, e.message);
-			console.error('exostack: request failed:', e);
+			event.locals.hub.observe.log.error({ err: e, path: event.url.pathname }, 'request failed');
 			return apiError(500, 'the hub could not process this request');
 		}
 	};
