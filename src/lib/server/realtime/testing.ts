@@ -116,6 +116,8 @@ export async function startTestHub(opts: TestHubOptions = {}): Promise<TestHub> 
 		EXOSTACK_SWEEP_SECONDS: '3600',
 		// Specs open many volunteers from 127.0.0.1: the per-network ration of identities is the attack suite's to test.
 		EXOSTACK_IDENTITIES_PER_NETWORK: '0',
+		// Spec output stays readable: a line per hub and per job at info would drown vitest's (a spec may ask for more).
+		EXOSTACK_LOG_LEVEL: 'warn',
 		...opts.env
 	});
 	const database = opts.databaseUrl ? await openDatabase({ url: opts.databaseUrl }) : await openTestDatabase(opts.kind ?? 'pglite');
