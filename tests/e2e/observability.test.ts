@@ -63,7 +63,10 @@ async function startCollector() {
 const attribute = (span: OtlpSpan, key: string) => Object.values(span.attributes.find((a) => a.key === key)?.value ?? {})[0];
 
 async function submit(hub: HubProcess, inputs: string[]): Promise<string> {
-	const res = await api(hub, '/api/jobs', { method: 'POST', json: { task_type: 'embedding', model: 'demo-embedding', input: inputs, chunk_size: 2 } });
+	const res = await api(hub, '/api/jobs', {
+		method: 'POST',
+		json: { task_type: 'embedding', model: 'demo-embedding', input: inputs, chunk_size: 2 }
+	});
 	expect(res.status).toBe(201);
 	return (await res.json()).task_id;
 }
@@ -94,7 +97,12 @@ describe('observability of the production hub', () => {
 	beforeAll(async () => {
 		collector = await startCollector();
 		hub = await startHubProcess({
-			env: { EXOSTACK_LOG_LEVEL: 'debug', EXOSTACK_TRACING: 'on', OTEL_EXPORTER_OTLP_ENDPOINT: collector.url, OTEL_BSP_SCHEDULE_DELAY: '200' }
+			env: {
+				EXOSTACK_LOG_LEVEL: 'debug',
+				EXOSTACK_TRACING: 'on',
+				OTEL_EXPORTER_OTLP_ENDPOINT: collector.url,
+				OTEL_BSP_SCHEDULE_DELAY: '200'
+			}
 		});
 	});
 	afterAll(async () => {
@@ -115,25 +123,41 @@ describe('observability of the production hub', () => {
 
 			const lines = logLines(hub.stdout());
 			for (const l of lines) {
-				expect(l).toMatchObject({ level: expect.any(String), msg: expect.any(String), hub_id: expect.any(String) });
+				expect(l).toMatchObject({ level: expect.any(String), msg: expect.any(String), pid: hub.child.pid });
 				expect(new Date(l.time).toISOString()).toBe(l.time);
 			}
-			expect(lines.find((l) => l.msg === 'hub started')).toMatchObject({ level: 'info', db: 'pglite', migrations: expect.any(Number), tracing: true });
+			expect(lines.find((l) => l.msg === 'hub started')).toMatchObject({
+				level: 'info',
+				db: 'pglite',
+				migrations: expect.any(Number),
+				tracing: true
+			});
 			const ofJob = lines.filter((l) => l.job_id === jobId);
-			expect(ofJob.find((l) => l.msg === 'job submitted')).toMatchObject({ level: 'info', submitter: 'admin', inputs: 4, model: 'demo-embedding' });
+			// The hub's own events carry its id (a process serves one hub; a line from code without a hub at hand has the pid).
+			expect(new Set(ofJob.map((l) => l.hub_id)).size).toBe(1);
+			expect(ofJob[0].hub_id).toMatch(/^[0-9a-f-]{36}$/);
+			expect(ofJob.find((l) => l.msg === 'job submitted')).toMatchObject({
+				level: 'info',
+				submitter: 'admin',
+				inputs: 4,
+				model: 'demo-embedding'
+			});
 			expect(ofJob.find((l) => l.msg === 'job completed')).toMatchObject({ level: 'info', status: 'completed' });
 			// Two chunks of two inputs: each leased to the volunteer and its result accepted, at debug.
 			const leased = ofJob.filter((l) => l.msg === 'task leased');
 			const accepted = ofJob.filter((l) => l.msg === 'result accepted');
 			expect(leased.map((l) => l.task_id).sort()).toEqual(accepted.map((l) => l.task_id).sort());
 			expect(new Set(leased.map((l) => l.task_id)).size).toBe(2);
-			for (const l of [...leased, ...accepted]) expect(l).toMatchObject({ level: 'debug', volunteer_id: volunteerId, task_id: expect.any(Number) });
+			for (const l of [...leased, ...accepted])
+				expect(l).toMatchObject({ level: 'debug', volunteer_id: volunteerId, task_id: expect.any(Number) });
 			// The admin token never reaches the log.
 			expect(hub.stdout()).not.toContain(TEST_TOKEN);
 
 			// The trace: its id is the job's, from the submission through each lease to each result and the end.
 			const trace = jobId.replace(/-/g, '');
-			await expect.poll(() => collector.spans.filter((s) => s.traceId === trace && s.name === 'job.finish').length, { timeout: 30_000 }).toBe(1);
+			await expect
+				.poll(() => collector.spans.filter((s) => s.traceId === trace && s.name === 'job.finish').length, { timeout: 30_000 })
+				.toBe(1);
 			const spans = collector.spans.filter((s) => s.traceId === trace);
 			const submitSpan = spans.find((s) => s.name === 'job.submit')!;
 			expect(attribute(submitSpan, 'exostack.job.id')).toBe(jobId);
@@ -161,7 +185,12 @@ describe('observability of the production hub', () => {
 		expect(plotted.length).toBeGreaterThanOrEqual(10);
 		const used = new Set<string>();
 		for (const p of plotted) {
-			expect(p.gridPos, p.title).toMatchObject({ h: expect.any(Number), w: expect.any(Number), x: expect.any(Number), y: expect.any(Number) });
+			expect(p.gridPos, p.title).toMatchObject({
+				h: expect.any(Number),
+				w: expect.any(Number),
+				x: expect.any(Number),
+				y: expect.any(Number)
+			});
 			expect(p.datasource, p.title).toEqual({ type: 'prometheus', uid: '${datasource}' });
 			expect(p.targets?.length, p.title).toBeGreaterThan(0);
 			for (const t of p.targets!) {
@@ -172,7 +201,13 @@ describe('observability of the production hub', () => {
 			}
 		}
 		// The metrics the issue names are all on it.
-		for (const n of ['exostack_results_total', 'exostack_tasks', 'exostack_volunteer_sockets', 'exostack_claim_seconds_bucket', 'exostack_lease_expiries_total'])
+		for (const n of [
+			'exostack_results_total',
+			'exostack_tasks',
+			'exostack_volunteer_sockets',
+			'exostack_claim_seconds_bucket',
+			'exostack_lease_expiries_total'
+		])
 			expect(used).toContain(n);
 		const exposed = exposedNames(await (await fetch(`${hub.url}/metrics`)).text());
 		expect([...used].filter((n) => !exposed.has(n))).toEqual([]);

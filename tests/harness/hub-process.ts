@@ -100,7 +100,17 @@ export async function startHubProcess(opts: HubProcessOptions = {}): Promise<Hub
 		await exited;
 		clearTimeout(slow);
 	};
-	return { url, token: TEST_TOKEN, dataDir, port, child, logs: () => output, stdout: () => stdout, stop: () => signal('SIGTERM'), kill: () => signal('SIGKILL') };
+	return {
+		url,
+		token: TEST_TOKEN,
+		dataDir,
+		port,
+		child,
+		logs: () => output,
+		stdout: () => stdout,
+		stop: () => signal('SIGTERM'),
+		kill: () => signal('SIGKILL')
+	};
 }
 
 async function waitForHealth(url: string, child: ChildProcess, logs: () => string) {

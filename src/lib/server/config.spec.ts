@@ -163,7 +163,9 @@ describe('loadConfig', () => {
 		expect(error({ EXOSTACK_LEASE_SECONDS: '1.5' })).toMatch(/EXOSTACK_LEASE_SECONDS: .*expected int/);
 		expect(error({ EXOSTACK_RETRY_BACKOFF_MS: '-5' })).toMatch(/EXOSTACK_RETRY_BACKOFF_MS/);
 		expect(error({ EXOSTACK_DEMO_MODELS: 'yes' })).toMatch(/EXOSTACK_DEMO_MODELS: .*"on"\|"off"/);
-		expect(error({ EXOSTACK_LOG_LEVEL: 'verbose' })).toMatch(/EXOSTACK_LOG_LEVEL: .*"fatal"\|"error"\|"warn"\|"info"\|"debug"\|"trace"\|"silent"/);
+		expect(error({ EXOSTACK_LOG_LEVEL: 'verbose' })).toMatch(
+			/EXOSTACK_LOG_LEVEL: .*"fatal"\|"error"\|"warn"\|"info"\|"debug"\|"trace"\|"silent"/
+		);
 		expect(error({ EXOSTACK_TRACING: 'otlp' })).toMatch(/EXOSTACK_TRACING: .*"on"\|"off"/);
 		expect(error({ EXOSTACK_ALLOWED_ORIGINS: 'https://a.example,*' })).toMatch(/EXOSTACK_ALLOWED_ORIGINS.1: "\*" is not an origin/);
 		expect(error({ EXOSTACK_PUBLIC_URL: 'https://hub.example.org/exostack' })).toMatch(/EXOSTACK_PUBLIC_URL: .* is not an origin/);

@@ -46,7 +46,10 @@ export interface Hub {
  * Starts a hub. Tests may hand it a database they opened (a fresh PGlite or PostgreSQL one); it then owns and
  * closes it; and a span exporter, which turns tracing on and receives every span as it ends.
  */
-export async function startHub(config: HubConfig = loadConfig(), given?: { database: Database; spanExporter?: SpanExporter }): Promise<Hub> {
+export async function startHub(
+	config: HubConfig = loadConfig(),
+	given?: { database: Database; spanExporter?: SpanExporter }
+): Promise<Hub> {
 	log.level = config.logLevel;
 	const id = randomUUID();
 	const hubLog = log.child({ hub_id: id });

@@ -45,10 +45,19 @@ export function createObserver(log: Logger, tracer: JobTracer | null): Observer 
 		log,
 		jobSubmitted(job, times) {
 			metrics.jobsSubmitted.inc();
-			log.info({ job_id: job.jobId, submitter: job.submitter, task_type: job.taskType, model: job.model, inputs: job.inputs }, 'job submitted');
+			log.info(
+				{ job_id: job.jobId, submitter: job.submitter, task_type: job.taskType, model: job.model, inputs: job.inputs },
+				'job submitted'
+			);
 			tracer?.jobSubmitted(
 				job.jobId,
-				{ 'exostack.job.id': job.jobId, 'exostack.submitter': job.submitter, 'exostack.task_type': job.taskType, 'exostack.model': job.model, 'exostack.inputs': job.inputs },
+				{
+					'exostack.job.id': job.jobId,
+					'exostack.submitter': job.submitter,
+					'exostack.task_type': job.taskType,
+					'exostack.model': job.model,
+					'exostack.inputs': job.inputs
+				},
 				times
 			);
 		},
@@ -67,7 +76,11 @@ export function createObserver(log: Logger, tracer: JobTracer | null): Observer 
 			metrics.leases.inc(leases.length);
 			for (const lease of leases) {
 				log.debug({ task_id: lease.taskId, job_id: lease.jobId, volunteer_id: volunteerId }, 'task leased');
-				tracer?.leased(lease, { 'exostack.job.id': lease.jobId, 'exostack.task.id': lease.taskId, 'exostack.volunteer.id': volunteerId }, times);
+				tracer?.leased(
+					lease,
+					{ 'exostack.job.id': lease.jobId, 'exostack.task.id': lease.taskId, 'exostack.volunteer.id': volunteerId },
+					times
+				);
 			}
 		},
 		resultHandled(volunteerId, lease, outcome, times) {
@@ -79,7 +92,12 @@ export function createObserver(log: Logger, tracer: JobTracer | null): Observer 
 			const attributes = { 'exostack.job.id': outcome.jobId, 'exostack.task.id': lease.taskId, 'exostack.volunteer.id': volunteerId };
 			if (outcome.stored) {
 				log.debug({ ...ids, job_id: outcome.jobId, settlement: outcome.settlement.outcome }, 'result accepted');
-				tracer?.leaseEnded('task.result', { ...lease, jobId: outcome.jobId }, { ...attributes, 'exostack.settlement': outcome.settlement.outcome }, times);
+				tracer?.leaseEnded(
+					'task.result',
+					{ ...lease, jobId: outcome.jobId },
+					{ ...attributes, 'exostack.settlement': outcome.settlement.outcome },
+					times
+				);
 			} else {
 				log.warn({ ...ids, job_id: outcome.jobId, error: outcome.error }, 'result rejected');
 				tracer?.leaseEnded('task.result', { ...lease, jobId: outcome.jobId }, attributes, times, outcome.error);
@@ -92,7 +110,12 @@ export function createObserver(log: Logger, tracer: JobTracer | null): Observer 
 			tracer?.leaseEnded(
 				'task.fail',
 				lease,
-				{ 'exostack.job.id': lease.jobId, 'exostack.task.id': lease.taskId, 'exostack.volunteer.id': volunteerId, 'exostack.task.state': state },
+				{
+					'exostack.job.id': lease.jobId,
+					'exostack.task.id': lease.taskId,
+					'exostack.volunteer.id': volunteerId,
+					'exostack.task.state': state
+				},
 				{ start: now, end: now },
 				error
 			);

@@ -25,7 +25,9 @@ describe('job traces', () => {
 
 	it('records submit → lease → result as one trace per job, with the ids of each step', async () => {
 		const { hub } = testHub;
-		const s = testHub.volunteer({ auth: { identity: null, capabilities: nodeCapabilities(), mode: 'always', readiness: { score: 90, ready: true } } });
+		const s = testHub.volunteer({
+			auth: { identity: null, capabilities: nodeCapabilities(), mode: 'always', readiness: { score: 90, ready: true } }
+		});
 		const { volunteerId } = await welcomed(s);
 		const jobId = await testHub.submit(['one', 'two', 'three'], { chunk_size: 1 });
 		const leases = granted(await replyTo(s, 'task:request', { slots: 3 })).tasks;
@@ -36,7 +38,9 @@ describe('job traces', () => {
 			replyTo(s, 'task:result', { taskId: t.taskId, leaseToken: t.leaseToken, backend: 'native', variant: 'fp32', durationMs: 5, outputs });
 		expect(await result(good, [Array.from({ length: dims }, () => 0.1)])).toEqual({ ok: true });
 		expect(await result(bad, [[1, 2]])).toMatchObject({ ok: false, code: 'rejected_output' });
-		expect(await replyTo(s, 'task:fail', { taskId: failing.taskId, leaseToken: failing.leaseToken, error: 'out of memory' })).toEqual({ ok: true });
+		expect(await replyTo(s, 'task:fail', { taskId: failing.taskId, leaseToken: failing.leaseToken, error: 'out of memory' })).toEqual({
+			ok: true
+		});
 
 		const spans = exporter.getFinishedSpans();
 		const named = (name: string) => spans.filter((x) => x.name === name);
@@ -45,7 +49,12 @@ describe('job traces', () => {
 		const [submit] = named('job.submit');
 		expect(ids(submit)).toEqual({ traceId: jobTraceId(jobId), spanId: jobSpanId(jobId) });
 		expect(submit.parentSpanContext).toBeUndefined();
-		expect(submit.attributes).toMatchObject({ 'exostack.job.id': jobId, 'exostack.submitter': 'admin', 'exostack.inputs': 3, 'exostack.model': 'demo-embedding' });
+		expect(submit.attributes).toMatchObject({
+			'exostack.job.id': jobId,
+			'exostack.submitter': 'admin',
+			'exostack.inputs': 3,
+			'exostack.model': 'demo-embedding'
+		});
 		expect(submit.resource.attributes).toMatchObject({ 'service.name': 'exostack-hub', 'service.instance.id': hub.id });
 
 		// Each lease hangs under the submit span, named by its task and lease token.
@@ -77,7 +86,9 @@ describe('job traces', () => {
 
 	it('ends a finished job with a job.finish span under its submit span', async () => {
 		exporter.reset();
-		const s = testHub.volunteer({ auth: { identity: null, capabilities: nodeCapabilities(), mode: 'always', readiness: { score: 90, ready: true } } });
+		const s = testHub.volunteer({
+			auth: { identity: null, capabilities: nodeCapabilities(), mode: 'always', readiness: { score: 90, ready: true } }
+		});
 		await welcomed(s);
 		const jobId = await testHub.submit(['alone']);
 		const [t] = granted(await replyTo(s, 'task:request', { slots: 1 })).tasks;

@@ -73,7 +73,15 @@ export async function startTracing(options: TracingOptions): Promise<JobTracer> 
 	/** A context whose parent is the span named by these ids, recorded elsewhere (maybe by another process). */
 	const under = (traceId: string, spanId: string): Context =>
 		api.trace.setSpanContext(api.ROOT_CONTEXT, { traceId, spanId, traceFlags: api.TraceFlags.SAMPLED, isRemote: true });
-	const record = (name: string, parent: Context, spanId: string | undefined, traceId: string | undefined, attributes: Attributes, times: SpanTimes, error?: string) => {
+	const record = (
+		name: string,
+		parent: Context,
+		spanId: string | undefined,
+		traceId: string | undefined,
+		attributes: Attributes,
+		times: SpanTimes,
+		error?: string
+	) => {
 		const span = ids.with({ traceId, spanId }, () => tracer.startSpan(name, { attributes, startTime: times.start }, parent));
 		if (error !== undefined) span.setStatus({ code: api.SpanStatusCode.ERROR, message: error });
 		span.end(times.end);
@@ -94,7 +102,15 @@ export async function startTracing(options: TracingOptions): Promise<JobTracer> 
 		jobFinished(jobId, status) {
 			const now = Date.now();
 			const error = status === 'failed' ? 'the job failed' : undefined;
-			record('job.finish', under(jobTraceId(jobId), jobSpanId(jobId)), undefined, undefined, { 'exostack.job.id': jobId, 'exostack.job.status': status }, { start: now, end: now }, error);
+			record(
+				'job.finish',
+				under(jobTraceId(jobId), jobSpanId(jobId)),
+				undefined,
+				undefined,
+				{ 'exostack.job.id': jobId, 'exostack.job.status': status },
+				{ start: now, end: now },
+				error
+			);
 		},
 		shutdown: () => provider.shutdown()
 	};

@@ -160,7 +160,10 @@ export async function startTestHub(opts: TestHubOptions = {}): Promise<TestHub> 
 			if (!outcome.ok) throw new Error(outcome.error);
 			hub.notify.workAvailable();
 			const inputs = typeof submission.input === 'string' ? 1 : submission.input.length;
-			hub.observe.jobSubmitted({ jobId: outcome.id, taskType: submission.task_type, model: submission.model, inputs, submitter: 'admin' }, { start, end: Date.now() });
+			hub.observe.jobSubmitted(
+				{ jobId: outcome.id, taskType: submission.task_type, model: submission.model, inputs, submitter: 'admin' },
+				{ start, end: Date.now() }
+			);
 			return outcome.id;
 		},
 		async stop() {

@@ -263,7 +263,9 @@ async function accept(hub: Hub, counters: SessionCounters, s: VolunteerData, p: 
 	}
 	// The result is committed: acknowledge now; what follows is bookkeeping (the sweeper is its backstop).
 	counters.count(s.sessionId, outcome.inputs / Math.max(p.durationMs / 1000, 1e-3));
-	void announce(hub, outcome.jobId, outcome.settlement).catch((err) => hub.observe.log.error({ err, job_id: outcome.jobId }, 'after a result'));
+	void announce(hub, outcome.jobId, outcome.settlement).catch((err) =>
+		hub.observe.log.error({ err, job_id: outcome.jobId }, 'after a result')
+	);
 	return { ok: true } as const;
 }
 

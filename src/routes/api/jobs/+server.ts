@@ -19,7 +19,13 @@ export const POST: RequestHandler = withApiErrors(async ({ request, url, locals:
 	const outcome = await submitJob(hub.db, submission, hub.config.chunkSize, (sha) => isStoredImage(hub.blobs, sha), ownerOf(principal));
 	if (!outcome.ok) throw new ApiError(outcome.status, outcome.error);
 	hub.notify.workAvailable();
-	const job = { jobId: outcome.id, taskType: submission.task_type, model: submission.model, inputs, submitter: ownerOf(principal) ?? 'admin' };
+	const job = {
+		jobId: outcome.id,
+		taskType: submission.task_type,
+		model: submission.model,
+		inputs,
+		submitter: ownerOf(principal) ?? 'admin'
+	};
 	hub.observe.jobSubmitted(job, { start, end: Date.now() });
 	const location = new URL(`/api/jobs/${outcome.id}`, url).pathname;
 	return json({ task_id: outcome.id, status: 'queued' }, { status: 201, headers: { location } });
