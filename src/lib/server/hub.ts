@@ -63,7 +63,8 @@ export async function startHub(
 	if (config.demoModels) await ensureDemoModels(database.db, blobs, config.dataDir);
 	// Again now that the database and the model store have written their files.
 	secureDataDir(config.dataDir);
-	const tracing = config.tracing || given?.spanExporter ? await startTracing({ hubId: id, exporter: given?.spanExporter }) : null;
+	const tracing =
+		config.tracing || given?.spanExporter ? await startTracing({ hubId: id, log: hubLog, exporter: given?.spanExporter }) : null;
 	const hub: Hub = {
 		id,
 		config,

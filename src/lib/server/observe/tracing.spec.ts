@@ -4,13 +4,27 @@
  * by an HTTP server of the test's own.
  */
 import { createServer } from 'node:http';
+import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InMemorySpanExporter, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { nodeCapabilities } from '../../headless/headless-volunteer';
 import { granted, replyTo, startTestHub, welcomed, type TestHub } from '../realtime/testing';
 import { jobSpanId, jobTraceId, leaseSpanId } from './trace-ids';
 import { startTracing } from './tracing';
+import { createLogger } from '../log';
 import { cancelJob } from '../scheduler/cancel-job';
+
+/** A logger into an array of parsed lines. */
+function capture() {
+	const lines: Record<string, unknown>[] = [];
+	const sink = new Writable({
+		write(chunk, _encoding, done) {
+			for (const line of String(chunk).split('\n').filter(Boolean)) lines.push(JSON.parse(line));
+			done();
+		}
+	});
+	return { log: createLogger('info', sink), lines };
+}
 
 const ids = (span: ReadableSpan) => ({ traceId: span.spanContext().traceId, spanId: span.spanContext().spanId });
 const parentOf = (span: ReadableSpan) => span.parentSpanContext?.spanId;
@@ -128,7 +142,7 @@ describe('OTLP export', () => {
 		const before = process.env.OTEL_EXPORTER_OTLP_ENDPOINT;
 		process.env.OTEL_EXPORTER_OTLP_ENDPOINT = `http://127.0.0.1:${(collector.address() as { port: number }).port}`;
 		try {
-			const tracer = await startTracing({ hubId: 'hub-under-test' });
+			const tracer = await startTracing({ hubId: 'hub-under-test', log: capture().log });
 			const jobId = crypto.randomUUID();
 			const now = Date.now();
 			tracer.jobSubmitted(jobId, { 'exostack.job.id': jobId }, { start: now - 5, end: now });
@@ -144,6 +158,33 @@ describe('OTLP export', () => {
 			if (before === undefined) delete process.env.OTEL_EXPORTER_OTLP_ENDPOINT;
 			else process.env.OTEL_EXPORTER_OTLP_ENDPOINT = before;
 			collector.close();
+		}
+	});
+});
+
+describe('OTLP export to a collector that is down', () => {
+	it('is logged as a warning, not dropped in silence', async () => {
+		const port = await new Promise<number>((resolve) => {
+			const probe = createServer().listen(0, '127.0.0.1', () => {
+				const { port } = probe.address() as { port: number };
+				probe.close(() => resolve(port));
+			});
+		});
+		const before = { ...process.env };
+		process.env.OTEL_EXPORTER_OTLP_ENDPOINT = `http://127.0.0.1:${port}`;
+		// The batch goes out on the processor's schedule, as in a running hub (not at shutdown, whose failure the hub logs itself).
+		process.env.OTEL_BSP_SCHEDULE_DELAY = '50';
+		const { log, lines } = capture();
+		const tracer = await startTracing({ hubId: 'hub-under-test', log });
+		try {
+			const now = Date.now();
+			tracer.jobSubmitted(crypto.randomUUID(), {}, { start: now, end: now });
+			await expect
+				.poll(() => lines, { timeout: 30_000, interval: 100 })
+				.toContainEqual(expect.objectContaining({ level: 'warn', msg: expect.stringMatching(/^OpenTelemetry: /) }));
+		} finally {
+			await tracer.shutdown().catch(() => {});
+			process.env = before;
 		}
 	});
 });

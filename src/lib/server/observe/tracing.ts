@@ -9,6 +9,7 @@
  */
 import type { Attributes, Context, Tracer } from '@opentelemetry/api';
 import type { IdGenerator, SpanExporter } from '@opentelemetry/sdk-trace-base';
+import type { Logger } from '../log';
 import { jobSpanId, jobTraceId, leaseSpanId } from './trace-ids';
 
 /** When an operation ran, in milliseconds since the epoch (Date.now()). */
@@ -52,6 +53,8 @@ class PinnedIds implements IdGenerator {
 
 export interface TracingOptions {
 	hubId: string;
+	/** Where OpenTelemetry's own complaints go (an export that failed: the collector is down), as warnings. */
+	log: Logger;
 	/** Where spans go instead of OTLP, synchronously as each ends (specs: an InMemorySpanExporter). */
 	exporter?: SpanExporter;
 }
@@ -60,6 +63,13 @@ export async function startTracing(options: TracingOptions): Promise<JobTracer> 
 	const api = await import('@opentelemetry/api');
 	const sdk = await import('@opentelemetry/sdk-trace-base');
 	const { resourceFromAttributes } = await import('@opentelemetry/resources');
+	// Without a diagnostic logger OpenTelemetry drops its errors silently: an operator would never learn the collector is unreachable.
+	const warn = (message: string, ...args: unknown[]) => options.log.warn({ details: args.map(String) }, `OpenTelemetry: ${message}`);
+	const ignore = () => {};
+	api.diag.setLogger(
+		{ error: warn, warn, info: ignore, debug: ignore, verbose: ignore },
+		{ logLevel: api.DiagLogLevel.WARN, suppressOverrideMessage: true }
+	);
 	const processor = options.exporter
 		? new sdk.SimpleSpanProcessor(options.exporter)
 		: new sdk.BatchSpanProcessor(new (await import('@opentelemetry/exporter-trace-otlp-http')).OTLPTraceExporter());
