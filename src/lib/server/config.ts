@@ -4,7 +4,7 @@
  */
 import path from 'node:path';
 import { z } from 'zod';
-import { LOG_LEVELS } from './log';
+import { LOG_LEVELS } from './log-levels';
 
 const int = (fallback: number, min = 1) => z.coerce.number().int().min(min).default(fallback);
 

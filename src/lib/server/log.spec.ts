@@ -1,6 +1,7 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { createLogger, type LogLevel } from './log';
+import { createLogger } from './log';
+import type { LogLevel } from './log-levels';
 
 /** A logger writing into an array of parsed lines, as a log shipper would read stdout. */
 function capture(level: LogLevel) {

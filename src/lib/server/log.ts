@@ -9,12 +9,9 @@
  * (`node server.js | npx pino-pretty`).
  */
 import pino, { type DestinationStream, type Logger } from 'pino';
+import type { LogLevel } from './log-levels';
 
 export type { Logger } from 'pino';
-
-/** pino's levels, most severe first; `silent` logs nothing. */
-export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
-export type LogLevel = (typeof LOG_LEVELS)[number];
 
 /**
  * Secrets never reach the log, even when an object that carries one is logged whole (an error's request,
