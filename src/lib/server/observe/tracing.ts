@@ -31,9 +31,12 @@ export interface JobTracer {
 	/** What ended a lease (`task.result`, `task.fail`), under that lease's span; `error` marks it failed. */
 	leaseEnded(name: string, lease: LeaseRef, attributes: Attributes, times: SpanTimes, error?: string): void;
 	jobFinished(jobId: string, status: string): void;
-	/** Exports what is pending and stops. */
+	/** Exports what is pending (waiting SHUTDOWN_MS at most) and stops. */
 	shutdown(): Promise<void>;
 }
+
+/** The longest stopping waits for the last spans to be exported. */
+const SHUTDOWN_MS = 3000;
 
 /** Ids for the next span, when set: the SDK asks its IdGenerator inside startSpan, which is synchronous. */
 class PinnedIds implements IdGenerator {
@@ -122,6 +125,7 @@ export async function startTracing(options: TracingOptions): Promise<JobTracer> 
 				error
 			);
 		},
-		shutdown: () => provider.shutdown()
+		// A collector that is down would hold the hub's shutdown for the exporter's retries: what is not out by then is dropped.
+		shutdown: () => Promise.race([provider.shutdown(), new Promise<void>((r) => setTimeout(r, SHUTDOWN_MS).unref())])
 	};
 }

@@ -25,8 +25,8 @@ export function startSweeper(hub: Sweepable) {
 		running = true;
 		try {
 			const { taskIds, jobIds } = await releaseExpiredLeases(hub.db, hub.config.policy);
-			// A silent holder may still be computing: tell it to stop, the task has moved on.
 			hub.observe.leasesExpired(taskIds, jobIds);
+			// A silent holder may still be computing: tell it to stop, the task has moved on.
 			if (taskIds.length > 0) hub.notify.tasksCancelled(taskIds);
 			for (const jobId of jobIds) hub.notify.jobChanged(jobId);
 			// Also the backstop for a job whose last result's after-commit finish was cut short (a crash).
