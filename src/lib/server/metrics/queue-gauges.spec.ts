@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Db } from '../db';
-import { TEST_DB_KINDS } from '../db/testing';
+import { openTestDatabase, TEST_DB_KINDS } from '../db/testing';
 import { claimFor, makeJob, seedModel, seedVolunteers, seededDatabase } from '../scheduler/testing';
 import { registry } from './registry';
 import { refreshQueueGauges } from './queue-gauges';
@@ -48,5 +48,19 @@ describe.each(TEST_DB_KINDS)('queue gauges on %s', (kind) => {
 		await aSecond();
 		await refreshQueueGauges(db);
 		expect(await gauges()).toMatchObject({ queued: 2, jobsQueued: 1 });
+	});
+});
+
+describe('queue gauges without a database', () => {
+	it('are dropped, and the rest of the metrics still rendered, when the database cannot be read', async () => {
+		const database = await openTestDatabase('pglite');
+		await refreshQueueGauges(database.db);
+		expect((await gauges()).queued).toBe(0);
+		await database.close();
+		await new Promise((r) => setTimeout(r, 1100));
+		await expect(refreshQueueGauges(database.db)).resolves.toBeUndefined();
+		const text = await registry.metrics();
+		expect(text).not.toMatch(/^exostack_tasks\{/m);
+		expect(text).toMatch(/^exostack_process_cpu_seconds_total /m);
 	});
 });

@@ -8,6 +8,7 @@ import { Gauge } from 'prom-client';
 import type { Db } from '../db';
 import { jobs, tasks } from '../db/schema';
 import { registry } from './registry';
+import { log } from '../log';
 
 const OPEN_TASK_STATES = ['queued', 'leased'] as const;
 const OPEN_JOB_STATUSES = ['queued', 'running'] as const;
@@ -29,11 +30,19 @@ const openJobs = new Gauge({
 const FRESH_MS = 1000;
 const lastRead = new WeakMap<Db, { at: number; done: Promise<void> }>();
 
-/** Sets the queue gauges from `db` (at most once a second); the /metrics route calls it before rendering. */
+/**
+ * Sets the queue gauges from `db` (at most once a second); the /metrics route calls it before rendering.
+ * Never throws: when the database cannot be read the gauges are dropped (no series beats a stale one) and
+ * the rest of /metrics is still served, since a database outage is when an operator needs it most.
+ */
 export function refreshQueueGauges(db: Db): Promise<void> {
 	const last = lastRead.get(db);
 	if (last && Date.now() - last.at < FRESH_MS) return last.done;
-	const done = readQueue(db);
+	const done = readQueue(db).catch((err) => {
+		openTasks.reset();
+		openJobs.reset();
+		log.warn({ err }, 'could not read the queue depth for /metrics');
+	});
 	lastRead.set(db, { at: Date.now(), done });
 	return done;
 }
