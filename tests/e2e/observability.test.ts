@@ -10,6 +10,7 @@ import { createServer, type Server } from 'node:http';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { api, startHubProcess, tempDir, TEST_TOKEN, type HubProcess } from '../harness/hub-process';
+import { metricNamesOf } from '../harness/promql';
 
 type LogLine = Record<string, unknown> & { level: string; time: string; msg: string };
 
@@ -195,7 +196,7 @@ describe('observability of the production hub', () => {
 			expect(p.targets?.length, p.title).toBeGreaterThan(0);
 			for (const t of p.targets!) {
 				expect(t.datasource, p.title).toEqual({ type: 'prometheus', uid: '${datasource}' });
-				const names = t.expr.match(/\bexostack_[a-zA-Z0-9_:]*/g) ?? [];
+				const names = metricNamesOf(t.expr);
 				expect(names.length, `${p.title}: ${t.expr}`).toBeGreaterThan(0);
 				for (const n of names) used.add(n);
 			}
