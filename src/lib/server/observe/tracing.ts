@@ -62,8 +62,57 @@ export interface TracingOptions {
 	exporter?: SpanExporter;
 }
 
+/** What one span is: its parent, the ids pinned for it (if any), and what it says. */
+interface SpanSpec {
+	parent: Context;
+	pin: { traceId?: string; spanId?: string };
+	attributes: Attributes;
+	times: SpanTimes;
+	error?: string;
+}
+
 export async function startTracing(options: TracingOptions): Promise<JobTracer> {
 	const api = await import('@opentelemetry/api');
+	const { provider, ids } = await createProvider(options, api);
+	const tracer: Tracer = provider.getTracer('exostack');
+	/** A context whose parent is the span named by these ids, recorded elsewhere (maybe by another process). */
+	const under = (traceId: string, spanId: string): Context =>
+		api.trace.setSpanContext(api.ROOT_CONTEXT, { traceId, spanId, traceFlags: api.TraceFlags.SAMPLED, isRemote: true });
+	const record = (name: string, { parent, pin, attributes, times, error }: SpanSpec) => {
+		const span = ids.with(pin, () => tracer.startSpan(name, { attributes, startTime: times.start }, parent));
+		if (error !== undefined) span.setStatus({ code: api.SpanStatusCode.ERROR, message: error });
+		span.end(times.end);
+	};
+	return {
+		jobSubmitted(jobId, attributes, times) {
+			// The root: no parent, its trace and span ids pinned to the job's.
+			record('job.submit', { parent: api.ROOT_CONTEXT, pin: { traceId: jobTraceId(jobId), spanId: jobSpanId(jobId) }, attributes, times });
+		},
+		leased(lease, attributes, times) {
+			const parent = under(jobTraceId(lease.jobId), jobSpanId(lease.jobId));
+			record('task.lease', { parent, pin: { spanId: leaseSpanId(lease.taskId, lease.leaseToken) }, attributes, times });
+		},
+		leaseEnded(name, lease, attributes, times, error) {
+			const parent = under(jobTraceId(lease.jobId), leaseSpanId(lease.taskId, lease.leaseToken));
+			record(name, { parent, pin: {}, attributes, times, error });
+		},
+		jobFinished(jobId, status) {
+			const now = Date.now();
+			record('job.finish', {
+				parent: under(jobTraceId(jobId), jobSpanId(jobId)),
+				pin: {},
+				attributes: { 'exostack.job.id': jobId, 'exostack.job.status': status },
+				times: { start: now, end: now },
+				error: status === 'failed' ? 'the job failed' : undefined
+			});
+		},
+		// A collector that is down would hold the hub's shutdown for the exporter's retries: what is not out by then is dropped.
+		shutdown: () => Promise.race([provider.shutdown(), new Promise<void>((r) => setTimeout(r, SHUTDOWN_MS).unref())])
+	};
+}
+
+/** The SDK's provider, exporting to `options.exporter` or over OTLP/HTTP, with OpenTelemetry's complaints in the hub's log. */
+async function createProvider(options: TracingOptions, api: typeof import('@opentelemetry/api')) {
 	const sdk = await import('@opentelemetry/sdk-trace-base');
 	const { resourceFromAttributes } = await import('@opentelemetry/resources');
 	// Without a diagnostic logger OpenTelemetry drops its errors silently: an operator would never learn the collector is unreachable.
@@ -82,50 +131,5 @@ export async function startTracing(options: TracingOptions): Promise<JobTracer> 
 		idGenerator: ids,
 		spanProcessors: [processor]
 	});
-	const tracer: Tracer = provider.getTracer('exostack');
-	/** A context whose parent is the span named by these ids, recorded elsewhere (maybe by another process). */
-	const under = (traceId: string, spanId: string): Context =>
-		api.trace.setSpanContext(api.ROOT_CONTEXT, { traceId, spanId, traceFlags: api.TraceFlags.SAMPLED, isRemote: true });
-	const record = (
-		name: string,
-		parent: Context,
-		spanId: string | undefined,
-		traceId: string | undefined,
-		attributes: Attributes,
-		times: SpanTimes,
-		error?: string
-	) => {
-		const span = ids.with({ traceId, spanId }, () => tracer.startSpan(name, { attributes, startTime: times.start }, parent));
-		if (error !== undefined) span.setStatus({ code: api.SpanStatusCode.ERROR, message: error });
-		span.end(times.end);
-	};
-	return {
-		jobSubmitted(jobId, attributes, times) {
-			// The root: no parent, its trace and span ids pinned to the job's.
-			record('job.submit', api.ROOT_CONTEXT, jobSpanId(jobId), jobTraceId(jobId), attributes, times);
-		},
-		leased(lease, attributes, times) {
-			const parent = under(jobTraceId(lease.jobId), jobSpanId(lease.jobId));
-			record('task.lease', parent, leaseSpanId(lease.taskId, lease.leaseToken), undefined, attributes, times);
-		},
-		leaseEnded(name, lease, attributes, times, error) {
-			const parent = under(jobTraceId(lease.jobId), leaseSpanId(lease.taskId, lease.leaseToken));
-			record(name, parent, undefined, undefined, attributes, times, error);
-		},
-		jobFinished(jobId, status) {
-			const now = Date.now();
-			const error = status === 'failed' ? 'the job failed' : undefined;
-			record(
-				'job.finish',
-				under(jobTraceId(jobId), jobSpanId(jobId)),
-				undefined,
-				undefined,
-				{ 'exostack.job.id': jobId, 'exostack.job.status': status },
-				{ start: now, end: now },
-				error
-			);
-		},
-		// A collector that is down would hold the hub's shutdown for the exporter's retries: what is not out by then is dropped.
-		shutdown: () => Promise.race([provider.shutdown(), new Promise<void>((r) => setTimeout(r, SHUTDOWN_MS).unref())])
-	};
+	return { provider, ids };
 }
