@@ -67,7 +67,10 @@ describe.skipIf(!database)('behind nginx terminating TLS, two hub processes', ()
 		expect(response?.status()).toBe(200);
 		expect((await response?.securityDetails())?.issuer).toBe('ExoStack test CA');
 		await waitConnected(page);
-		expect(await page.evaluate(() => ({ secure: isSecureContext, isolated: crossOriginIsolated }))).toEqual({ secure: true, isolated: true });
+		expect(await page.evaluate(() => ({ secure: isSecureContext, isolated: crossOriginIsolated }))).toEqual({
+			secure: true,
+			isolated: true
+		});
 		await page.evaluate(() => navigator.serviceWorker.ready.then(() => true));
 		const reloaded = await page.reload();
 		expect(reloaded?.fromServiceWorker()).toBe(true);
@@ -125,10 +128,14 @@ describe.skipIf(!database)('behind nginx terminating TLS, two hub processes', ()
 		});
 		expect(submitted.status).toBe(201);
 		const jobId = (JSON.parse(submitted.text) as { task_id: string }).task_id;
-		const progress = async () => JSON.parse((await proxy.fetch(`/api/jobs/${jobId}`, { headers: { authorization: `Bearer ${holder.token}` } })).text);
+		const progress = async () =>
+			JSON.parse((await proxy.fetch(`/api/jobs/${jobId}`, { headers: { authorization: `Bearer ${holder.token}` } })).text);
 
 		// The dashboard follows the job live: its figures move without a reload.
-		const figures = dashboard.locator('[data-testid=job-list] li', { hasText: jobId.slice(0, 8) }).locator('.figures span').first();
+		const figures = dashboard
+			.locator('[data-testid=job-list] li', { hasText: jobId.slice(0, 8) })
+			.locator('.figures span')
+			.first();
 		const seen = new Set<string>();
 		await expect
 			.poll(async () => seen.add((await figures.textContent().catch(() => '')) ?? '').size, { timeout: 60_000, interval: 100 })
@@ -156,8 +163,16 @@ describe.skipIf(!database)('behind nginx terminating TLS, two hub processes', ()
 			)
 			.toBe(ids.length)
 			.catch(async (e) => {
-				const states = await Promise.all(tabs.map(async (t) => [await t.getByTestId('connection').textContent(), await t.locator('.log').textContent()]));
-				console.error('back:', JSON.stringify([...back]), 'job:', JSON.stringify((await progress()).progress), JSON.stringify(states).slice(0, 3000));
+				const states = await Promise.all(
+					tabs.map(async (t) => [await t.getByTestId('connection').textContent(), await t.locator('.log').textContent()])
+				);
+				console.error(
+					'back:',
+					JSON.stringify([...back]),
+					'job:',
+					JSON.stringify((await progress()).progress),
+					JSON.stringify(states).slice(0, 3000)
+				);
 				throw e;
 			});
 		console.log('back computing after the kill (ms):', JSON.stringify(Object.fromEntries(back)));

@@ -27,9 +27,22 @@ export function makeTestCa(hostName: string): TestCa {
 	const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes'];
 	writeFileSync(
 		path.join(dir, 'ca.cnf'),
-		['[req]', 'distinguished_name = dn', 'x509_extensions = ca', '[dn]', '[ca]', 'basicConstraints = critical, CA:TRUE, pathlen:0', 'keyUsage = critical, keyCertSign, cRLSign', 'subjectKeyIdentifier = hash'].join('\n')
+		[
+			'[req]',
+			'distinguished_name = dn',
+			'x509_extensions = ca',
+			'[dn]',
+			'[ca]',
+			'basicConstraints = critical, CA:TRUE, pathlen:0',
+			'keyUsage = critical, keyCertSign, cRLSign',
+			'subjectKeyIdentifier = hash'
+		].join('\n')
 	);
-	run('openssl', ['req', '-x509', ...ec, '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '2', '-subj', '/CN=ExoStack test CA', '-config', 'ca.cnf'], dir);
+	run(
+		'openssl',
+		['req', '-x509', ...ec, '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '2', '-subj', '/CN=ExoStack test CA', '-config', 'ca.cnf'],
+		dir
+	);
 	writeFileSync(
 		path.join(dir, 'leaf.ext'),
 		[
@@ -41,7 +54,27 @@ export function makeTestCa(hostName: string): TestCa {
 		].join('\n')
 	);
 	run('openssl', ['req', ...ec, '-keyout', 'leaf.key', '-out', 'leaf.csr', '-subj', `/CN=${hostName}`], dir);
-	run('openssl', ['x509', '-req', '-in', 'leaf.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-days', '2', '-extfile', 'leaf.ext', '-out', 'leaf.pem'], dir);
+	run(
+		'openssl',
+		[
+			'x509',
+			'-req',
+			'-in',
+			'leaf.csr',
+			'-CA',
+			'ca.pem',
+			'-CAkey',
+			'ca.key',
+			'-CAcreateserial',
+			'-days',
+			'2',
+			'-extfile',
+			'leaf.ext',
+			'-out',
+			'leaf.pem'
+		],
+		dir
+	);
 	const caPem = readFileSync(path.join(dir, 'ca.pem'), 'utf8');
 	writeFileSync(path.join(dir, 'chain.pem'), readFileSync(path.join(dir, 'leaf.pem'), 'utf8') + caPem);
 
