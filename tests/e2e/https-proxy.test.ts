@@ -6,9 +6,11 @@
  * The page is a secure, cross-origin-isolated context with a service worker in control and WebGPU;
  * volunteers and a dashboard get work and live updates through the proxy; when the hub process holding
  * their sockets is killed, they compute again through the other within 5 s and the job completes with
- * every result equal to onnxruntime-node's.
+ * every result equal to onnxruntime-node's. And a client's forged X-Forwarded-For stops at nginx.
  */
 import { request } from 'node:http';
+import { Agent } from 'node:https';
+import { io } from 'socket.io-client';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
@@ -19,6 +21,8 @@ import { makeTestCa, type TestCa } from '../harness/test-ca';
 import { startTlsProxy, type TlsProxy } from '../harness/tls-proxy';
 import { sentences, waitConnected } from '../harness/volunteer-page';
 import { maxAbsDiff, referenceEmbeddings } from '../harness/reference';
+import { nodeCapabilities } from '../../src/lib/headless/headless-volunteer';
+import type { Welcome } from '../../src/lib/protocol/events';
 
 const HOST = 'exostack.test';
 const database = await freshDatabase();
@@ -92,6 +96,38 @@ describe.skipIf(!database)('behind nginx terminating TLS, two hub processes', ()
 				.end()
 		);
 		expect(redirect).toEqual({ status: 301, location: `${proxy.publicUrl}/volunteer` });
+	});
+
+	it("drops a client's own X-Forwarded-For: the hub counts each client by the address nginx saw", async () => {
+		// A Node client through the proxy: the test CA trusted, the test host name resolved here. (socket.io-client
+		// types `agent` as a string; in Node it is handed to the https module, which takes an Agent.)
+		const agent = new Agent({
+			ca: ca.caPem,
+			lookup: (_host, opts, done) =>
+				(opts as { all?: boolean }).all ? done(null, [{ address: '127.0.0.1', family: 4 }]) : done(null, '127.0.0.1', 4)
+		});
+		const auth = { identity: null, capabilities: nodeCapabilities(), mode: 'paused', readiness: { score: 80, ready: true } };
+		const socket = io(`${proxy.publicUrl}/volunteer`, {
+			transports: ['websocket'],
+			forceNew: true,
+			reconnection: false,
+			auth,
+			extraHeaders: { 'x-forwarded-for': '203.0.113.9' },
+			agent: agent as unknown as string
+		});
+		try {
+			const welcome = await new Promise<Welcome>((resolve, reject) => {
+				socket.once('welcome', resolve);
+				socket.once('connect_error', reject);
+			});
+			const [session] = await sql`select network from volunteer_sessions where volunteer_id = ${welcome.volunteerId}`;
+			// Appended to instead (nginx's $proxy_add_x_forwarded_for), the forged hop would be believed: the hub
+			// trusts loopback proxies, and the real client here is on loopback too.
+			expect(session.network).toBe('127.0.0.0/24');
+		} finally {
+			socket.close();
+			agent.destroy();
+		}
 	});
 
 	it('keeps volunteers and a dashboard working through the proxy when the hub holding their sockets is killed', async () => {
