@@ -44,6 +44,7 @@ describe.skipIf(!database)('behind nginx terminating TLS, two hub processes', ()
 			// The killed hub's leases come back after a short expiry, so the job finishes soon after.
 			EXOSTACK_LEASE_SECONDS: '4',
 			EXOSTACK_SWEEP_SECONDS: '1',
+			// Every volunteer here connects from 127.0.0.1: one network, as in a private lab.
 			EXOSTACK_DISTINCT_NETWORKS: 'off'
 		};
 		const dataDir = tempDir();
