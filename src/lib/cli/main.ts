@@ -10,6 +10,8 @@
  *                                                           submitters' API keys (admin token); create prints the key once
  *   exostack volunteer --hub <url> [--concurrency n] [--threads n] [--mode always|paused] [--identity-file path]
  *                                                           lend this machine: compute tasks with onnxruntime-node
+ *   exostack config [--json]                                every hub setting here, its value and its source
+ *                                                           (environment, exostack.config.json/.yaml, default)
  *
  * Common options: --hub <url> (EXOSTACK_HUB_URL, default http://localhost:8000), --token <token>
  * (EXOSTACK_API_TOKEN, else data/api-token of a hub started in this folder).
@@ -20,6 +22,7 @@ import { CliError, hubClient } from './hub-client';
 import { importModel, infer, results, status, submit, type Io } from './commands';
 import { volunteerCommand } from './volunteer-command';
 import { keys } from './keys-command';
+import { configCommand } from './config-command';
 
 const COMMON = { hub: { type: 'string' }, token: { type: 'string' }, help: { type: 'boolean', short: 'h' } } as const;
 const GENERATION = {
@@ -167,6 +170,10 @@ export async function main(argv: string[], io: Io, env = process.env): Promise<n
 		}
 		case 'volunteer':
 			return volunteerCommand(rest);
+		case 'config': {
+			const { values } = parse(rest, { json: { type: 'boolean' } });
+			return configCommand({ json: !!values.json }, io, env);
+		}
 		case undefined:
 		case 'help':
 		case '--help':
