@@ -69,6 +69,8 @@ describe('exostack backup and restore', () => {
 		expect(offline.code).toBe(1);
 		expect(offline.err).toMatch(/in use by an ExoStack hub \(pid \d+\)/);
 		expect(existsSync(path.join(work, 'offline.tar.gz'))).toBe(false);
+		// Nor may a second hub open it: two processes on one PGlite folder would corrupt it.
+		await expect(startHubProcess({ dataDir: hub.dataDir })).rejects.toThrow(/in use by an ExoStack hub \(pid \d+\)/);
 
 		const nonEmpty = path.join(work, 'non-empty');
 		mkdirSync(nonEmpty);
