@@ -48,7 +48,9 @@ async function archive(entries: Entry[]): Promise<Buffer> {
 type Listed = { path: string; size: number; sha256: string };
 const manifest = (files: Listed[], extra: Record<string, unknown> = {}): Entry => ({
 	name: 'manifest.json',
-	body: Buffer.from(JSON.stringify({ format: 'exostack-backup', version: 1, created_at: new Date().toISOString(), database: 'postgres', files, ...extra }))
+	body: Buffer.from(
+		JSON.stringify({ format: 'exostack-backup', version: 1, created_at: new Date().toISOString(), database: 'postgres', files, ...extra })
+	)
 });
 const listed = (p: string, body: Buffer): Listed => ({ path: p, size: body.length, sha256: sha256(body) });
 
@@ -79,10 +81,26 @@ describe('restoring a crafted archive', () => {
 	});
 
 	const refusals: [string, () => Entry[] | Promise<Buffer> | Buffer, RegExp][] = [
-		['a ../ path the manifest lists', () => [manifest([listed('../escape', BLOB)]), { name: '../escape', body: BLOB }], /files\.0\.path: is not a path a backup holds/],
-		['a ../ path inside blobs/', () => [manifest([listed(`blobs/../${BLOB_SHA}`, BLOB)]), { name: `blobs/../${BLOB_SHA}`, body: BLOB }], /is not a path a backup holds/],
-		['an absolute path', () => [manifest([listed('/tmp/exostack-escape', BLOB)]), { name: '/tmp/exostack-escape', body: BLOB }], /is not a path a backup holds/],
-		['a ../ entry the manifest does not list', () => [manifest([]), { name: '../../escape', body: BLOB }], /"\.\.\/\.\.\/escape": not listed in the manifest/],
+		[
+			'a ../ path the manifest lists',
+			() => [manifest([listed('../escape', BLOB)]), { name: '../escape', body: BLOB }],
+			/files\.0\.path: is not a path a backup holds/
+		],
+		[
+			'a ../ path inside blobs/',
+			() => [manifest([listed(`blobs/../${BLOB_SHA}`, BLOB)]), { name: `blobs/../${BLOB_SHA}`, body: BLOB }],
+			/is not a path a backup holds/
+		],
+		[
+			'an absolute path',
+			() => [manifest([listed('/tmp/exostack-escape', BLOB)]), { name: '/tmp/exostack-escape', body: BLOB }],
+			/is not a path a backup holds/
+		],
+		[
+			'a ../ entry the manifest does not list',
+			() => [manifest([]), { name: '../../escape', body: BLOB }],
+			/"\.\.\/\.\.\/escape": not listed in the manifest/
+		],
 		[
 			'a symlink in place of a listed blob',
 			() => [manifest([listed(`blobs/${BLOB_SHA}`, BLOB)]), { name: `blobs/${BLOB_SHA}`, type: 'symlink', linkname: '/etc/passwd' }],
@@ -94,16 +112,54 @@ describe('restoring a crafted archive', () => {
 			/a link entry; a backup holds plain files only/
 		],
 		['a directory entry', () => [manifest([]), { name: 'blobs/', type: 'directory' }], /a directory entry/],
-		['a blob whose bytes are not its name', () => [manifest([{ path: `blobs/${BLOB_SHA}`, size: 4, sha256: BLOB_SHA }]), { name: `blobs/${BLOB_SHA}`, body: Buffer.from('evil') }], /its sha256 is not the manifest's/],
-		['a blob named for another sha256 than listed', () => [manifest([{ ...listed(`blobs/${'0'.repeat(64)}`, BLOB) }]), { name: `blobs/${'0'.repeat(64)}`, body: BLOB }], /is not named for its sha256/],
-		['a file longer than listed', () => [manifest([{ path: 'api-token', size: 3, sha256: sha256(Buffer.from('abc')) }]), { name: 'api-token', body: Buffer.from('abcdef') }], /api-token: 6 bytes, the manifest lists 3/],
-		['a file listed twice', () => [manifest([listed('api-token', BLOB), listed('api-token', BLOB)]), { name: 'api-token', body: BLOB }], /api-token is listed twice/],
-		['a file sent twice', () => [manifest([listed('api-token', BLOB)]), { name: 'api-token', body: BLOB }, { name: 'api-token', body: BLOB }], /not listed in the manifest \(or listed once and seen twice\)/],
-		['a listed file missing', () => [manifest([listed('api-token', BLOB), listed(`blobs/${BLOB_SHA}`, BLOB)]), { name: 'api-token', body: BLOB }], /the archive ends before blobs\//],
-		['no manifest first', () => [{ name: `blobs/${BLOB_SHA}`, body: BLOB }, manifest([listed(`blobs/${BLOB_SHA}`, BLOB)])], /not an ExoStack backup: it does not begin with manifest\.json/],
+		[
+			'a blob whose bytes are not its name',
+			() => [
+				manifest([{ path: `blobs/${BLOB_SHA}`, size: 4, sha256: BLOB_SHA }]),
+				{ name: `blobs/${BLOB_SHA}`, body: Buffer.from('evil') }
+			],
+			/its sha256 is not the manifest's/
+		],
+		[
+			'a blob named for another sha256 than listed',
+			() => [manifest([{ ...listed(`blobs/${'0'.repeat(64)}`, BLOB) }]), { name: `blobs/${'0'.repeat(64)}`, body: BLOB }],
+			/is not named for its sha256/
+		],
+		[
+			'a file longer than listed',
+			() => [
+				manifest([{ path: 'api-token', size: 3, sha256: sha256(Buffer.from('abc')) }]),
+				{ name: 'api-token', body: Buffer.from('abcdef') }
+			],
+			/api-token: 6 bytes, the manifest lists 3/
+		],
+		[
+			'a file listed twice',
+			() => [manifest([listed('api-token', BLOB), listed('api-token', BLOB)]), { name: 'api-token', body: BLOB }],
+			/api-token is listed twice/
+		],
+		[
+			'a file sent twice',
+			() => [manifest([listed('api-token', BLOB)]), { name: 'api-token', body: BLOB }, { name: 'api-token', body: BLOB }],
+			/not listed in the manifest \(or listed once and seen twice\)/
+		],
+		[
+			'a listed file missing',
+			() => [manifest([listed('api-token', BLOB), listed(`blobs/${BLOB_SHA}`, BLOB)]), { name: 'api-token', body: BLOB }],
+			/the archive ends before blobs\//
+		],
+		[
+			'no manifest first',
+			() => [{ name: `blobs/${BLOB_SHA}`, body: BLOB }, manifest([listed(`blobs/${BLOB_SHA}`, BLOB)])],
+			/not an ExoStack backup: it does not begin with manifest\.json/
+		],
 		['a manifest of unknown keys', () => [manifest([], { run: 'rm -rf /' })], /manifest\.json: : Unrecognized key/],
 		['a pglite backup without its database', () => [manifest([], { database: 'pglite' })], /a pglite backup lacks its database file/],
-		['a postgres backup with a database file', () => [manifest([listed('database/pglite.tar', BLOB)]), { name: 'database/pglite.tar', body: BLOB }], /a postgres backup holds no database file/],
+		[
+			'a postgres backup with a database file',
+			() => [manifest([listed('database/pglite.tar', BLOB)]), { name: 'database/pglite.tar', body: BLOB }],
+			/a postgres backup holds no database file/
+		],
 		['a manifest that is not JSON', () => [{ name: 'manifest.json', body: Buffer.from('{') }], /manifest\.json: not JSON/],
 		['bytes that are not gzip', () => Buffer.from('not a backup at all'), /the archive cannot be read/],
 		['an empty archive', () => archive([]), /the archive is empty/]
@@ -141,10 +197,12 @@ describe('asking a hub for a backup', () => {
 	}, 120_000);
 	afterAll(() => hub?.stop());
 
-	const audited = async () => ((await (await api(hub, '/api/audit')).json()) as { action: string }[]).filter((e) => e.action === 'backup.created').length;
+	const audited = async () =>
+		((await (await api(hub, '/api/audit')).json()) as { action: string }[]).filter((e) => e.action === 'backup.created').length;
 
 	it('refuses anyone but the admin, with a JSON error, and makes no backup', async () => {
-		const post = (authorization?: string) => fetch(`${hub.url}/api/backup`, { method: 'POST', headers: authorization ? { authorization } : {} });
+		const post = (authorization?: string) =>
+			fetch(`${hub.url}/api/backup`, { method: 'POST', headers: authorization ? { authorization } : {} });
 		for (const [authorization, status] of [
 			[undefined, 401],
 			['Bearer wrong-token-0123456789', 401],
@@ -170,7 +228,9 @@ describe('asking a hub for a backup', () => {
 		expect(await audited()).toBe(1);
 		const io = { out: { write: () => true }, err: { write: () => true } };
 		const file = path.join(root, 'as-key.tar.gz');
-		await expect(main(['backup', file, '--hub', hub.url, '--token', key], io)).rejects.toThrow(/the hub refused: this needs the admin token/);
+		await expect(main(['backup', file, '--hub', hub.url, '--token', key], io)).rejects.toThrow(
+			/the hub refused: this needs the admin token/
+		);
 		expect(existsSync(file) || existsSync(`${file}.partial`)).toBe(false);
 	});
 });

@@ -13,7 +13,10 @@ import { api, startHubProcess, tempDir, TEST_TOKEN, type HubProcess } from '../h
 /** Runs the real CLI to its end. */
 function exostack(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; out: string; err: string }> {
 	return new Promise((resolve) => {
-		const child = spawn(process.execPath, ['bin/exostack.js', ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+		const child = spawn(process.execPath, ['bin/exostack.js', ...args], {
+			env: { ...process.env, ...env },
+			stdio: ['ignore', 'pipe', 'pipe']
+		});
 		let out = '';
 		let err = '';
 		child.stdout!.on('data', (d) => (out += d));
@@ -23,9 +26,13 @@ function exostack(args: string[], env: Record<string, string> = {}): Promise<{ c
 }
 
 function startVolunteer(hubUrl: string): ChildProcess {
-	return spawn(process.execPath, ['bin/exostack.js', 'volunteer', '--hub', hubUrl, '--identity-file', path.join(tempDir(), 'identity'), '--threads', '1'], {
-		stdio: 'ignore'
-	});
+	return spawn(
+		process.execPath,
+		['bin/exostack.js', 'volunteer', '--hub', hubUrl, '--identity-file', path.join(tempDir(), 'identity'), '--threads', '1'],
+		{
+			stdio: 'ignore'
+		}
+	);
 }
 
 const json = async (hub: HubProcess, pathname: string) => (await api(hub, pathname)).json();
@@ -44,14 +51,22 @@ describe('exostack backup and restore', () => {
 		hubs.push(hub);
 		volunteer = startVolunteer(hub.url);
 		const inputs = ['kept across a restore', 'and its results too'];
-		const { task_id: done } = await (await api(hub, '/api/jobs', { method: 'POST', json: { task_type: 'embedding', model: 'demo-embedding', input: inputs } })).json();
+		const { task_id: done } = await (
+			await api(hub, '/api/jobs', { method: 'POST', json: { task_type: 'embedding', model: 'demo-embedding', input: inputs } })
+		).json();
 		await expect.poll(async () => (await json(hub, `/api/jobs/${done}`)).status, { timeout: 90_000, interval: 250 }).toBe('completed');
 		volunteer.kill('SIGTERM');
 		volunteer = null;
 		// A job still queued when the backup is taken, and a submitter's key: both must come back too.
-		const { task_id: queued } = await (await api(hub, '/api/jobs', { method: 'POST', json: { task_type: 'embedding', model: 'demo-embedding', input: ['later'] } })).json();
+		const { task_id: queued } = await (
+			await api(hub, '/api/jobs', { method: 'POST', json: { task_type: 'embedding', model: 'demo-embedding', input: ['later'] } })
+		).json();
 		const { key } = await (await api(hub, '/api/keys', { method: 'POST', json: { name: 'carol' } })).json();
-		const before = { done: await json(hub, `/api/jobs/${done}`), queued: await json(hub, `/api/jobs/${queued}`), models: await json(hub, '/api/models') };
+		const before = {
+			done: await json(hub, `/api/jobs/${done}`),
+			queued: await json(hub, `/api/jobs/${queued}`),
+			models: await json(hub, '/api/models')
+		};
 		expect(before.done.result).toHaveLength(2);
 
 		const work = tempDir();

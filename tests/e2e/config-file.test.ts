@@ -16,7 +16,8 @@ describe('a hub started beside a configuration file', () => {
 		// PORT in the file loses to the harness's PORT in the environment; the input limit is the file's.
 		writeFileSync(path.join(cwd, 'exostack.config.yaml'), 'PORT: 1\nEXOSTACK_MAX_INPUTS: 2\nEXOSTACK_DEMO_MODELS: off\n');
 		hub = await startHubProcess({ cwd, entry: path.resolve('server.js') });
-		const submit = (input: string[]) => api(hub!, '/api/jobs', { method: 'POST', json: { task_type: 'embedding', model: 'demo-embedding', input } });
+		const submit = (input: string[]) =>
+			api(hub!, '/api/jobs', { method: 'POST', json: { task_type: 'embedding', model: 'demo-embedding', input } });
 		const tooMany = await submit(['a', 'b', 'c']);
 		expect(tooMany.status).toBe(400);
 		expect((await tooMany.json()).error).toMatch(/at most 2/);

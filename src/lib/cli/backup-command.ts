@@ -39,7 +39,11 @@ async function archiveStream(o: { hub: HubClient | null; dataDir?: string }, env
 	return Readable.fromWeb(res.body as import('node:stream/web').ReadableStream<Uint8Array>);
 }
 
-export async function backupCommand(o: { file?: string; hub: HubClient | null; dataDir?: string }, io: Io, env: NodeJS.ProcessEnv): Promise<number> {
+export async function backupCommand(
+	o: { file?: string; hub: HubClient | null; dataDir?: string },
+	io: Io,
+	env: NodeJS.ProcessEnv
+): Promise<number> {
 	const file = o.file ?? `exostack-backup-${new Date().toISOString().replace(/[:.]/g, '-')}.tar.gz`;
 	const partial = `${file}.partial`;
 	try {

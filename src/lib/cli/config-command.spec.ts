@@ -12,7 +12,10 @@ function capture() {
 
 describe('exostack config', () => {
 	const cwd = mkdtempSync(path.join(tmpdir(), 'exostack-config-'));
-	writeFileSync(path.join(cwd, 'exostack.config.json'), JSON.stringify({ EXOSTACK_CHUNK_SIZE: 12, EXOSTACK_API_TOKEN: 'exo_from_file_0123456789' }));
+	writeFileSync(
+		path.join(cwd, 'exostack.config.json'),
+		JSON.stringify({ EXOSTACK_CHUNK_SIZE: 12, EXOSTACK_API_TOKEN: 'exo_from_file_0123456789' })
+	);
 	const env = { PORT: '9001', DATABASE_URL: 'postgres://hub:s3cret@db.example/exostack', PATH: '/usr/bin' };
 
 	it('prints each setting, its value and its source, secrets masked, without a hub', () => {
@@ -42,6 +45,8 @@ describe('exostack config', () => {
 	it('fails with the hub’s own message on an invalid configuration', () => {
 		const { io } = capture();
 		expect(() => configCommand({ json: false }, io, { EXOSTACK_CHUNK_SIZE: '0' }, cwd)).toThrow(CliError);
-		expect(() => configCommand({ json: false }, io, { EXOSTACK_CHUNK_SIZE: '0' }, cwd)).toThrow(/invalid configuration:\n {2}EXOSTACK_CHUNK_SIZE: /);
+		expect(() => configCommand({ json: false }, io, { EXOSTACK_CHUNK_SIZE: '0' }, cwd)).toThrow(
+			/invalid configuration:\n {2}EXOSTACK_CHUNK_SIZE: /
+		);
 	});
 });

@@ -78,7 +78,10 @@ describe('the configuration file', () => {
 		expect(message).toMatch(/^ {2}EXOSTACK_MAX_INPUTS: .*expected number/m);
 		// The environment's value replaces the file's: the bad one in the file is then not used, nor reported.
 		expect(loadConfig({ EXOSTACK_CHUNK_SIZE: '3' }, cwd).chunkSize).toBe(3);
-		const crossed = error({}, folder({ 'exostack.config.json': '{"EXOSTACK_HEADERS_TIMEOUT_SECONDS": 30, "EXOSTACK_REQUEST_TIMEOUT_SECONDS": 10}' }));
+		const crossed = error(
+			{},
+			folder({ 'exostack.config.json': '{"EXOSTACK_HEADERS_TIMEOUT_SECONDS": 30, "EXOSTACK_REQUEST_TIMEOUT_SECONDS": 10}' })
+		);
 		expect(crossed).toMatch(/exostack\.config\.json: EXOSTACK_HEADERS_TIMEOUT_SECONDS: must not exceed EXOSTACK_REQUEST_TIMEOUT_SECONDS/);
 	});
 
@@ -89,7 +92,9 @@ describe('the configuration file', () => {
 	});
 
 	it('refuses a file it cannot read as settings, saying why', () => {
-		expect(error({}, folder({ 'exostack.config.json': '{"PORT": 80,' }))).toMatch(/^invalid configuration:\n {2}exostack\.config\.json: not valid JSON/);
+		expect(error({}, folder({ 'exostack.config.json': '{"PORT": 80,' }))).toMatch(
+			/^invalid configuration:\n {2}exostack\.config\.json: not valid JSON/
+		);
 		expect(error({}, folder({ 'exostack.config.yaml': 'PORT: [1\n' }))).toMatch(/exostack\.config\.yaml: not valid YAML/);
 		expect(error({}, folder({ 'exostack.config.json': '[8000]' }))).toMatch(/exostack\.config\.json: must be an object of settings/);
 		expect(error({}, folder({ 'exostack.config.json': '{"HOST": {"name": "x"}}' }))).toMatch(

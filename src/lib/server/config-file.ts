@@ -38,7 +38,8 @@ export function readConfigFile(file: string, cwd: string): Record<string, string
 	const full = path.resolve(cwd, file);
 	const stat = statSync(full, { throwIfNoEntry: false });
 	if (!stat?.isFile()) throw new ConfigFileError(`${file}: not a file`);
-	if (stat.size > MAX_CONFIG_BYTES) throw new ConfigFileError(`${file}: ${stat.size} bytes; a configuration file holds at most ${MAX_CONFIG_BYTES}`);
+	if (stat.size > MAX_CONFIG_BYTES)
+		throw new ConfigFileError(`${file}: ${stat.size} bytes; a configuration file holds at most ${MAX_CONFIG_BYTES}`);
 	const text = readFileSync(full, 'utf8');
 	let data: unknown;
 	try {
@@ -47,7 +48,8 @@ export function readConfigFile(file: string, cwd: string): Record<string, string
 		throw new ConfigFileError(`${file}: not valid ${/\.json$/i.test(file) ? 'JSON' : 'YAML'}: ${(e as Error).message.split('\n')[0]}`);
 	}
 	if (data === null || data === undefined) return {}; // an empty YAML file sets nothing
-	if (typeof data !== 'object' || Array.isArray(data)) throw new ConfigFileError(`${file}: must be an object of settings, such as {"PORT": 8000}`);
+	if (typeof data !== 'object' || Array.isArray(data))
+		throw new ConfigFileError(`${file}: must be an object of settings, such as {"PORT": 8000}`);
 	const settings: Record<string, string> = {};
 	for (const [key, value] of Object.entries(data)) settings[key] = asSettingText(file, key, value);
 	return settings;

@@ -7,7 +7,10 @@ import { configReport, maskSetting, MASK } from './config-report';
 
 describe('configReport', () => {
 	const cwd = mkdtempSync(path.join(tmpdir(), 'exostack-config-'));
-	writeFileSync(path.join(cwd, 'exostack.config.yaml'), 'EXOSTACK_CHUNK_SIZE: 12\nHF_TOKEN: hf_from_the_file\nEXOSTACK_ALLOWED_ORIGINS: [https://a.example]\n');
+	writeFileSync(
+		path.join(cwd, 'exostack.config.yaml'),
+		'EXOSTACK_CHUNK_SIZE: 12\nHF_TOKEN: hf_from_the_file\nEXOSTACK_ALLOWED_ORIGINS: [https://a.example]\n'
+	);
 	const report = configReport(
 		{ EXOSTACK_API_TOKEN: 'exo_0123456789abcdef', DATABASE_URL: 'postgres://hub:s3cret@db.example:5432/exostack', PORT: '9001' },
 		cwd
@@ -18,7 +21,11 @@ describe('configReport', () => {
 		expect(report.file).toBe('exostack.config.yaml');
 		expect(row('PORT')).toEqual({ key: 'PORT', value: 9001, source: 'environment' });
 		expect(row('EXOSTACK_CHUNK_SIZE')).toEqual({ key: 'EXOSTACK_CHUNK_SIZE', value: 12, source: 'exostack.config.yaml' });
-		expect(row('EXOSTACK_ALLOWED_ORIGINS')).toEqual({ key: 'EXOSTACK_ALLOWED_ORIGINS', value: ['https://a.example'], source: 'exostack.config.yaml' });
+		expect(row('EXOSTACK_ALLOWED_ORIGINS')).toEqual({
+			key: 'EXOSTACK_ALLOWED_ORIGINS',
+			value: ['https://a.example'],
+			source: 'exostack.config.yaml'
+		});
 		expect(row('EXOSTACK_LEASE_SECONDS')).toEqual({ key: 'EXOSTACK_LEASE_SECONDS', value: 60, source: 'default' });
 		expect(row('EXOSTACK_PUBLIC_URL')).toEqual({ key: 'EXOSTACK_PUBLIC_URL', value: null, source: 'default' });
 		const keys = report.settings.map((s) => s.key);

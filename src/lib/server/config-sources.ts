@@ -33,7 +33,9 @@ export function gatherSettings(keys: readonly string[], env: Record<string, stri
 	// A typo in the file must not be silently ignored: the setting it meant would keep its default.
 	for (const key of Object.keys(fromFile))
 		if (!known.has(key))
-			problems.push(`${file}: ${key}: unknown setting${key === 'EXOSTACK_CONFIG' ? ' (EXOSTACK_CONFIG names the file; set it in the environment)' : ''}`);
+			problems.push(
+				`${file}: ${key}: unknown setting${key === 'EXOSTACK_CONFIG' ? ' (EXOSTACK_CONFIG names the file; set it in the environment)' : ''}`
+			);
 	const input: Record<string, string> = {};
 	const sources: Record<string, SettingSource> = {};
 	for (const key of keys) {

@@ -51,7 +51,10 @@ export function claimDataDir(dir: string, holder: string): () => void {
 		const [pidText, id, other] = (readIfThere(file) ?? '').split('\n');
 		const pid = Number(pidText);
 		const stale = !Number.isSafeInteger(pid) || pid <= 0 || (pid === process.pid ? id !== THIS_PROCESS : !alive(pid));
-		if (!stale) throw new DataDirBusy(`${dir} is in use by ${other || 'another process'} (pid ${pid}); its embedded database takes one process at a time`);
+		if (!stale)
+			throw new DataDirBusy(
+				`${dir} is in use by ${other || 'another process'} (pid ${pid}); its embedded database takes one process at a time`
+			);
 		rmSync(file, { force: true });
 	}
 	throw new DataDirBusy(`${dir}: another process claimed it at the same moment`);

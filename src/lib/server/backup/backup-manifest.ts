@@ -49,6 +49,10 @@ export const BackupManifest = z
 		}
 		const hasDatabase = seen.has(DATABASE_ENTRY);
 		if (hasDatabase !== (m.database === 'pglite'))
-			ctx.addIssue({ code: 'custom', path: ['files'], message: hasDatabase ? 'a postgres backup holds no database file' : 'a pglite backup lacks its database file' });
+			ctx.addIssue({
+				code: 'custom',
+				path: ['files'],
+				message: hasDatabase ? 'a postgres backup holds no database file' : 'a pglite backup lacks its database file'
+			});
 	});
 export type BackupManifest = z.infer<typeof BackupManifest>;

@@ -31,12 +31,14 @@ async function* checked(entry: Entry, file: BackupFile): AsyncGenerator<Buffer> 
 		yield chunk;
 	}
 	if (size !== file.size) throw new BackupError(`${file.path}: ${size} bytes, the manifest lists ${file.size}`);
-	if (hash.digest('hex') !== file.sha256) throw new BackupError(`${file.path}: its sha256 is not the manifest's (the archive is damaged or altered)`);
+	if (hash.digest('hex') !== file.sha256)
+		throw new BackupError(`${file.path}: its sha256 is not the manifest's (the archive is damaged or altered)`);
 }
 
 async function readManifest(entry: Entry): Promise<BackupManifest> {
 	const size = entry.header.size ?? 0;
-	if (entry.header.name !== MANIFEST_NAME || entry.header.type !== 'file') throw new BackupError(`not an ExoStack backup: it does not begin with ${MANIFEST_NAME}`);
+	if (entry.header.name !== MANIFEST_NAME || entry.header.type !== 'file')
+		throw new BackupError(`not an ExoStack backup: it does not begin with ${MANIFEST_NAME}`);
 	if (size > MAX_MANIFEST_BYTES) throw new BackupError(`${MANIFEST_NAME}: ${size} bytes, more than a manifest holds`);
 	const chunks: Buffer[] = [];
 	for await (const chunk of entry) chunks.push(chunk as Buffer);
@@ -84,6 +86,7 @@ export async function readBackup(input: Readable, sink: FileSink): Promise<Backu
 		throw new BackupError(`the archive cannot be read: ${(e as Error).message}`);
 	}
 	if (!manifest) throw new BackupError('the archive is empty');
-	if (pending.size) throw new BackupError(`the archive ends before ${[...pending.keys()].slice(0, 3).join(', ')}${pending.size > 3 ? ' …' : ''}`);
+	if (pending.size)
+		throw new BackupError(`the archive ends before ${[...pending.keys()].slice(0, 3).join(', ')}${pending.size > 3 ? ' …' : ''}`);
 	return manifest;
 }

@@ -31,7 +31,8 @@ export function verifyBackup(archive: string): Promise<BackupManifest> {
 /** Restores `archive` into `dataDir`, which must be absent or empty. */
 export async function restoreBackup(archive: string, dataDir: string): Promise<BackupManifest> {
 	const existing = await readdir(dataDir).catch((e: NodeJS.ErrnoException) => (e.code === 'ENOENT' ? null : Promise.reject(e)));
-	if (existing?.length) throw new BackupError(`${dataDir} is not empty: restore into a new folder (a restore never merges into a hub's data)`);
+	if (existing?.length)
+		throw new BackupError(`${dataDir} is not empty: restore into a new folder (a restore never merges into a hub's data)`);
 	await mkdir(dataDir, { recursive: true, mode: 0o700 });
 	const release = claimDataDir(dataDir, 'exostack restore');
 	try {
@@ -39,7 +40,8 @@ export async function restoreBackup(archive: string, dataDir: string): Promise<B
 		let database: Buffer | null = null;
 		const manifest = await readBackup(createReadStream(archive), async (file, bytes) => {
 			if (file.path === DATABASE_ENTRY) database = await collect(bytes);
-			else if (file.path === API_TOKEN_ENTRY) await writeFile(path.join(dataDir, 'api-token'), await collect(bytes), { flag: 'wx', mode: 0o600 });
+			else if (file.path === API_TOKEN_ENTRY)
+				await writeFile(path.join(dataDir, 'api-token'), await collect(bytes), { flag: 'wx', mode: 0o600 });
 			else {
 				// The manifest's rules made this `blobs/<sha256>`, and the sha256 is checked as the bytes pass.
 				const blob = path.join(dataDir, 'blobs', file.path.slice(BLOB_PREFIX.length));

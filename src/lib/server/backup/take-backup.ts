@@ -16,7 +16,10 @@ let running = false;
  * A backup of a running hub's data, or null while another is being made: each holds its database copy
  * in memory until it is sent, so they are made one at a time.
  */
-export async function backupRunningHub(hub: { database: Pick<Database, 'kind' | 'dump'>; config: { dataDir: string } }): Promise<Backup | null> {
+export async function backupRunningHub(hub: {
+	database: Pick<Database, 'kind' | 'dump'>;
+	config: { dataDir: string };
+}): Promise<Backup | null> {
 	if (running) return null;
 	running = true;
 	try {
@@ -34,7 +37,8 @@ export async function backupDataDir(dataDir: string, databaseUrl: string | null)
 	if (!existsSync(dataDir)) throw new BackupError(`${dataDir}: no such folder`);
 	if (databaseUrl) return createBackup({ dataDir, database: 'postgres', dump: null });
 	const pgdata = path.join(dataDir, 'pglite');
-	if (!existsSync(path.join(pgdata, 'PG_VERSION'))) throw new BackupError(`${dataDir} holds no embedded database (pglite/); is it a hub's data folder?`);
+	if (!existsSync(path.join(pgdata, 'PG_VERSION')))
+		throw new BackupError(`${dataDir} holds no embedded database (pglite/); is it a hub's data folder?`);
 	const release = claimDataDir(dataDir, 'exostack backup');
 	try {
 		const { PGlite } = await import('@electric-sql/pglite');

@@ -71,12 +71,17 @@ export async function createBackup(source: BackupSource): Promise<Backup> {
 	pipeline(pack, gzip, archive).catch((e) => archive.destroy(e));
 	void (async () => {
 		const entry = (name: string, bytes: Uint8Array) =>
-			new Promise<void>((resolve, reject) => pack.entry({ name, size: bytes.byteLength, mode: 0o600 }, Buffer.from(bytes), (e) => (e ? reject(e) : resolve())));
+			new Promise<void>((resolve, reject) =>
+				pack.entry({ name, size: bytes.byteLength, mode: 0o600 }, Buffer.from(bytes), (e) => (e ? reject(e) : resolve()))
+			);
 		await entry(MANIFEST_NAME, Buffer.from(JSON.stringify(manifest, null, 1)));
 		for (const [name, bytes] of inMemory) await entry(name, bytes);
 		for (const blob of blobs) {
 			// Streamed, not read whole: a model file may be gigabytes. tar-stream fails the entry if its size differs from the listing's.
-			await pipeline(createReadStream(path.join(source.dataDir, 'blobs', blob.sha256)), pack.entry({ name: blob.path, size: blob.size, mode: 0o600 }));
+			await pipeline(
+				createReadStream(path.join(source.dataDir, 'blobs', blob.sha256)),
+				pack.entry({ name: blob.path, size: blob.size, mode: 0o600 })
+			);
 		}
 		pack.finalize();
 	})().catch((e) => {
