@@ -233,4 +233,21 @@ describe('asking a hub for a backup', () => {
 		);
 		expect(existsSync(file) || existsSync(`${file}.partial`)).toBe(false);
 	});
+
+	it('makes one backup at a time, each holding its database copy until sent, so an admin loop cannot pile them up', async () => {
+		// The first is left unread: its archive (megabytes) waits on the socket, so it is still being sent.
+		const first = await api(hub, '/api/backup', { method: 'POST' });
+		expect(first.status).toBe(200);
+		const second = await api(hub, '/api/backup', { method: 'POST' });
+		expect(second.status).toBe(409);
+		expect((await second.json()).error).toMatch(/a backup is already being made/);
+		// Once the first is abandoned, the next is made.
+		await first.body!.cancel();
+		await expect
+			.poll(async () => await api(hub, '/api/backup', { method: 'POST' }).then(async (r) => (await r.arrayBuffer(), r.status)), {
+				timeout: 30_000,
+				interval: 500
+			})
+			.toBe(200);
+	});
 });
