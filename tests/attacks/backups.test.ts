@@ -28,6 +28,11 @@ interface Entry {
 
 /** A gzipped tar of exactly these entries, in this order. */
 async function archive(entries: Entry[]): Promise<Buffer> {
+	return gzipSync(await tar(entries));
+}
+
+/** A plain tar of exactly these entries (PGlite's database dump is one, inside the archive). */
+async function tar(entries: Entry[]): Promise<Buffer> {
 	const p = pack();
 	const chunks: Buffer[] = [];
 	const done = (async () => {
@@ -42,7 +47,13 @@ async function archive(entries: Entry[]): Promise<Buffer> {
 	}
 	p.finalize();
 	await done;
-	return gzipSync(Buffer.concat(chunks));
+	return Buffer.concat(chunks);
+}
+
+/** A pglite backup whose database dump holds `inner`, listed truthfully: only the dump's own contents are crafted. */
+async function withDatabase(inner: Entry[]): Promise<Buffer> {
+	const db = await tar(inner);
+	return archive([manifest([listed('database/pglite.tar', db)], { database: 'pglite' }), { name: 'database/pglite.tar', body: db }]);
 }
 
 type Listed = { path: string; size: number; sha256: string };
@@ -159,6 +170,37 @@ describe('restoring a crafted archive', () => {
 			'a postgres backup with a database file',
 			() => [manifest([listed('database/pglite.tar', BLOB)]), { name: 'database/pglite.tar', body: BLOB }],
 			/a postgres backup holds no database file/
+		],
+		[
+			'a database dump with a symlink out of the folder',
+			() =>
+				withDatabase([
+					{ name: '/PG_VERSION', body: Buffer.from('17') },
+					{ name: '/base', type: 'symlink', linkname: '/etc' }
+				]),
+			/database\/pglite\.tar: "\/base" is a symlink entry/
+		],
+		[
+			'a database dump with a ../ entry',
+			() =>
+				withDatabase([
+					{ name: '/PG_VERSION', body: Buffer.from('17') },
+					{ name: '/../../escape', body: BLOB }
+				]),
+			/database\/pglite\.tar: "\/\.\.\/\.\.\/escape" is not a path inside the database folder/
+		],
+		[
+			'a database dump that is not a tar',
+			() =>
+				withDatabase([]).then(() =>
+					archive([manifest([listed('database/pglite.tar', BLOB)], { database: 'pglite' }), { name: 'database/pglite.tar', body: BLOB }])
+				),
+			/database\/pglite\.tar: not a tar/
+		],
+		[
+			'a database dump of no database',
+			() => withDatabase([{ name: '/base', type: 'directory' }]),
+			/database\/pglite\.tar: not a PostgreSQL data folder \(no PG_VERSION\)/
 		],
 		['a manifest that is not JSON', () => [{ name: 'manifest.json', body: Buffer.from('{') }], /manifest\.json: not JSON/],
 		['bytes that are not gzip', () => Buffer.from('not a backup at all'), /the archive cannot be read/],

@@ -14,6 +14,7 @@ import { claimDataDir } from '../data-dir-lock';
 import { loadPglite } from '../db/pglite-dump';
 import { API_TOKEN_ENTRY, BLOB_PREFIX, DATABASE_ENTRY, type BackupManifest } from './backup-manifest';
 import { BackupError, readBackup } from './read-backup';
+import { checkDatabaseTar } from './check-database-tar';
 
 async function collect(bytes: AsyncIterable<Buffer>): Promise<Buffer> {
 	const chunks: Buffer[] = [];
@@ -37,7 +38,8 @@ export async function restoreBackup(archive: string, dataDir: string): Promise<B
 	const release = claimDataDir(dataDir, 'exostack restore');
 	try {
 		await mkdir(path.join(dataDir, 'blobs'), { mode: 0o700 });
-		let database: Buffer | null = null;
+		// Set by the callback below (a let the compiler would otherwise narrow to null).
+		let database = null as Buffer | null;
 		const manifest = await readBackup(createReadStream(archive), async (file, bytes) => {
 			if (file.path === DATABASE_ENTRY) database = await collect(bytes);
 			else if (file.path === API_TOKEN_ENTRY)
@@ -48,7 +50,10 @@ export async function restoreBackup(archive: string, dataDir: string): Promise<B
 				await pipeline(Readable.from(bytes), createWriteStream(blob, { flags: 'wx', mode: 0o600 }));
 			}
 		});
-		if (database) await loadPglite(path.join(dataDir, 'pglite'), new Blob([database]));
+		if (database) {
+			await checkDatabaseTar(database);
+			await loadPglite(path.join(dataDir, 'pglite'), new Blob([database]));
+		}
 		secureDataDir(dataDir);
 		return manifest;
 	} catch (e) {
