@@ -9,6 +9,7 @@ import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'nod
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { api, startHubProcess, tempDir, TEST_TOKEN, type HubProcess } from '../harness/hub-process';
+import { freshDatabase } from '../harness/postgres';
 
 /** Runs the real CLI to its end. */
 function exostack(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; out: string; err: string }> {
@@ -37,6 +38,8 @@ function startVolunteer(hubUrl: string): ChildProcess {
 
 const json = async (hub: HubProcess, pathname: string) => (await api(hub, pathname)).json();
 const sha256 = (bytes: ArrayBuffer) => createHash('sha256').update(new Uint8Array(bytes)).digest('hex');
+
+const postgres = await freshDatabase();
 
 describe('exostack backup and restore', () => {
 	const hubs: HubProcess[] = [];
@@ -124,4 +127,37 @@ describe('exostack backup and restore', () => {
 		hubs.push(third);
 		expect(await json(third, `/api/jobs/${done}`)).toEqual(before.done);
 	}, 300_000);
+
+	afterAll(() => postgres?.drop());
+
+	it.skipIf(!postgres)(
+		'on PostgreSQL, backs up the model store only and says the database is the operator’s to dump',
+		async () => {
+			const hub = await startHubProcess({ databaseUrl: postgres!.url });
+			hubs.push(hub);
+			const models = await json(hub, '/api/models');
+			const work = tempDir();
+			const archive = path.join(work, 'models.tar.gz');
+			const backup = await exostack(['backup', archive, '--hub', hub.url, '--token', TEST_TOKEN]);
+			expect(backup, backup.err).toMatchObject({ code: 0 });
+			expect(backup.err).toMatch(/the database is on PostgreSQL and not in this archive: back it up with pg_dump/);
+			const restoredDir = path.join(work, 'restored');
+			const restore = await exostack(['restore', archive, '--data-dir', restoredDir]);
+			expect(restore, restore.err).toMatchObject({ code: 0 });
+			expect(restore.err).toMatch(/pg_dump/);
+			expect(readdirSync(restoredDir).sort()).toEqual(['blobs']);
+			// Every model file the database refers to is in the restored store, whole: hubs on the same database can serve from it.
+			const blobs = readdirSync(path.join(restoredDir, 'blobs'));
+			for (const f of (models as { files: { sha256: string }[] }[]).flatMap((m) => m.files)) expect(blobs).toContain(f.sha256);
+			// Offline, with DATABASE_URL in the environment, the same: the model store only.
+			await hub.stop();
+			hubs.pop();
+			const direct = await exostack(['backup', path.join(work, 'direct.tar.gz'), '--data-dir', hub.dataDir], {
+				DATABASE_URL: postgres!.url
+			});
+			expect(direct, direct.err).toMatchObject({ code: 0 });
+			expect(direct.err).toMatch(/pg_dump/);
+		},
+		180_000
+	);
 });

@@ -16,7 +16,7 @@ import { API_TOKEN_ENTRY, BLOB_PREFIX, DATABASE_ENTRY, type BackupManifest } fro
 import { BackupError, readBackup } from './read-backup';
 import { checkDatabaseTar } from './check-database-tar';
 
-async function collect(bytes: AsyncIterable<Buffer>): Promise<Buffer> {
+async function collect(bytes: AsyncIterable<Buffer>): Promise<Buffer<ArrayBuffer>> {
 	const chunks: Buffer[] = [];
 	for await (const chunk of bytes) chunks.push(chunk);
 	return Buffer.concat(chunks);
@@ -39,7 +39,7 @@ export async function restoreBackup(archive: string, dataDir: string): Promise<B
 	try {
 		await mkdir(path.join(dataDir, 'blobs'), { mode: 0o700 });
 		// Set by the callback below (a let the compiler would otherwise narrow to null).
-		let database = null as Buffer | null;
+		let database = null as Buffer<ArrayBuffer> | null;
 		const manifest = await readBackup(createReadStream(archive), async (file, bytes) => {
 			if (file.path === DATABASE_ENTRY) database = await collect(bytes);
 			else if (file.path === API_TOKEN_ENTRY)
