@@ -8,6 +8,7 @@ import { loadConfig, type HubConfig } from './config';
 import { openDatabase, type Database, type Db } from './db';
 import { loadApiToken, type ApiTokenSource } from './auth/api-token';
 import { secureDataDir } from './data-dir';
+import { claimDataDir } from './data-dir-lock';
 import { loadIdentitySigner, type IdentitySigner } from './auth/identity';
 import { BlobStore } from './models/blob-store';
 import { ensureDemoModels } from './models/demo-models';
@@ -38,9 +39,14 @@ export interface Hub {
 /** Starts a hub. Tests may hand it a database they opened (a fresh PGlite or PostgreSQL one); it then owns and closes it. */
 export async function startHub(config: HubConfig = loadConfig(), given?: { database: Database }): Promise<Hub> {
 	secureDataDir(config.dataDir);
+	// PGlite is one process's: a second hub (or an offline backup) on this folder is refused, not let corrupt it.
+	const release = given || config.databaseUrl ? () => {} : claimDataDir(config.dataDir, 'an ExoStack hub');
 	const database =
 		given?.database ??
-		(await openDatabase({ url: config.databaseUrl, poolSize: config.dbPool, dataDir: path.join(config.dataDir, 'pglite') }));
+		(await openDatabase({ url: config.databaseUrl, poolSize: config.dbPool, dataDir: path.join(config.dataDir, 'pglite') }).catch((e) => {
+			release();
+			throw e;
+		}));
 	const { token, source } = loadApiToken(config.apiToken, config.dataDir);
 	const blobs = new BlobStore(path.join(config.dataDir, 'blobs'));
 	const closers: (() => Promise<void>)[] = [];
@@ -64,6 +70,7 @@ export async function startHub(config: HubConfig = loadConfig(), given?: { datab
 			sweeper.stop();
 			for (const close of closers) await close().catch((e) => console.error('exostack: shutdown step failed:', e));
 			await database.close();
+			release();
 		}
 	};
 	const sweeper = startSweeper(hub);

@@ -286,6 +286,7 @@ export function restRoutes(ctx: FuzzContext): Record<string, RouteSpec> {
 		},
 		'/api/keys/[id=uuid]': { path: key.map((k) => `/api/keys/${k}`), methods: ['DELETE'] },
 		'/api/audit': { path: fc.constant('/api/audit'), methods: ['GET'] },
+		'/api/backup': { path: fc.constant('/api/backup'), methods: ['POST'] },
 		'/models/[...path]': { path: modelPath.map((p) => `/models/${p}`), methods: ['GET'] },
 		'/blobs/[sha256=sha256]': { path: sha.map((s) => `/blobs/${s}`), methods: ['GET'] },
 		'page:/': page(fc.constant('/')),
