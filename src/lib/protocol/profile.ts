@@ -4,6 +4,7 @@
  * spaces and a little punctuation, never markup.
  */
 import { z } from 'zod';
+import { UUID } from './ids';
 
 export const DISPLAY_NAME_MAX = 32;
 export const TEAM_NAME_MAX = 40;
@@ -39,5 +40,18 @@ export type ProfileUpdate = z.infer<typeof ProfileUpdate>;
 export interface ProfileView {
 	volunteer_id: string;
 	display_name: string | null;
+	team: string | null;
+}
+
+/** `POST /api/volunteers/team`: join a team by its id (the join link), or leave any team (null). */
+export const TeamMembershipUpdate = z.strictObject({
+	identity: z.string().min(3).max(200),
+	team_id: z.string().regex(UUID, 'team_id must be a team’s id').nullable()
+});
+export type TeamMembershipUpdate = z.infer<typeof TeamMembershipUpdate>;
+
+export interface TeamMembershipView {
+	volunteer_id: string;
+	team_id: string | null;
 	team: string | null;
 }
