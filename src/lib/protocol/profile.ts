@@ -41,6 +41,7 @@ export interface ProfileView {
 	volunteer_id: string;
 	display_name: string | null;
 	team: string | null;
+	team_id: string | null;
 }
 
 /** `POST /api/volunteers/team`: join a team by its id (the join link), or leave any team (null). */

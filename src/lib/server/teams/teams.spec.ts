@@ -35,8 +35,9 @@ describe.each(TEST_DB_KINDS)('teams on %s', (kind) => {
 	});
 
 	it('founds a team by name, records its founder, and joins others to it by id with their own seniority', async () => {
-		expect(await setProfile(db, 'ada', { displayName: 'Ada', team: 'Red Pandas' })).toEqual({ team: 'Red Pandas' });
+		const founded = await setProfile(db, 'ada', { displayName: 'Ada', team: 'Red Pandas' });
 		const [red] = await db.select().from(teams);
+		expect(founded).toEqual({ team: 'Red Pandas', teamId: red.id });
 		expect(red.creatorId).toBe('ada');
 		const adaJoined = (await teamOf('ada')).at!;
 		expect(await moveToTeam(db, 'bob', red.id)).toEqual({ ok: true, team: { id: red.id, name: 'Red Pandas' } });

@@ -5,14 +5,14 @@ import { moveToTeam, teamNamed } from '../teams/membership';
 
 /**
  * Sets a volunteer's display name and team (joined by name, founded on first use; null leaves any
- * team). Returns the team's name as stored (its founder's capitals), or undefined when there is no
+ * team). Returns the team's name as stored (its founder's capitals) and id, or undefined when there is no
  * such volunteer, and then changes nothing.
  */
 export async function setProfile(
 	db: Db,
 	volunteerId: string,
 	profile: { displayName: string; team: string | null }
-): Promise<{ team: string | null } | undefined> {
+): Promise<{ team: string | null; teamId: string | null } | undefined> {
 	return db.transaction(async (tx) => {
 		const [exists] = await tx.select({ id: volunteers.id }).from(volunteers).where(eq(volunteers.id, volunteerId));
 		if (!exists) return undefined;
@@ -21,6 +21,6 @@ export async function setProfile(
 		if (!moved.ok && profile.team) moved = await moveToTeam(tx, volunteerId, await teamNamed(tx, profile.team, volunteerId));
 		if (!moved.ok) throw new Error(`could not join team "${profile.team}"`);
 		await tx.update(volunteers).set({ displayName: profile.displayName }).where(eq(volunteers.id, volunteerId));
-		return { team: moved.team?.name ?? null };
+		return { team: moved.team?.name ?? null, teamId: moved.team?.id ?? null };
 	});
 }
