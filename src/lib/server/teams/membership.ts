@@ -31,9 +31,17 @@ export async function moveToTeam(tx: Db, volunteerId: string, teamId: string | n
 }
 
 async function deleteIfEmpty(tx: Db, teamId: string) {
-	await tx
-		.delete(teams)
-		.where(and(eq(teams.id, teamId), notExists(tx.select({ one: sql`1` }).from(volunteers).where(eq(volunteers.teamId, teamId)))));
+	await tx.delete(teams).where(
+		and(
+			eq(teams.id, teamId),
+			notExists(
+				tx
+					.select({ one: sql`1` })
+					.from(volunteers)
+					.where(eq(volunteers.teamId, teamId))
+			)
+		)
+	);
 }
 
 /**
@@ -48,4 +56,3 @@ export async function teamNamed(tx: Db, name: string, founder: string): Promise<
 		.where(sql`lower(${teams.name}) = lower(${name})`);
 	return team.id;
 }
-

@@ -45,7 +45,13 @@ describe.each(TEST_DB_KINDS)('teams on %s', (kind) => {
 		// Saving the profile with the same team (any capitals) keeps the join time.
 		await setProfile(db, 'ada', { displayName: 'Ada L', team: 'red pandas' });
 		expect((await teamOf('ada')).at).toEqual(adaJoined);
-		expect(await teamRecord(db, red.id)).toMatchObject({ name: 'Red Pandas', founderId: 'ada', founderName: 'Ada L', members: 3, credit: 420 });
+		expect(await teamRecord(db, red.id)).toMatchObject({
+			name: 'Red Pandas',
+			founderId: 'ada',
+			founderName: 'Ada L',
+			members: 3,
+			credit: 420
+		});
 	});
 
 	it('names only members who chose a display name; the others are a count and a sum', async () => {

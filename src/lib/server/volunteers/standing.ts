@@ -36,7 +36,10 @@ export async function volunteerStanding(db: Db, id: string, now = Date.now()) {
 export async function achievementsOf(db: Db, ids: string[]): Promise<Map<string, Achievements>> {
 	if (ids.length === 0) return new Map();
 	const [rows, streaks] = await Promise.all([
-		db.select({ id: volunteers.id, credit: volunteers.credit, results: volunteers.validResults }).from(volunteers).where(inArray(volunteers.id, ids)),
+		db
+			.select({ id: volunteers.id, credit: volunteers.credit, results: volunteers.validResults })
+			.from(volunteers)
+			.where(inArray(volunteers.id, ids)),
 		recentStreaks(db, ids)
 	]);
 	return new Map(rows.map((r) => [r.id, { credit: r.credit, results: r.results, streak: streaks.get(r.id) ?? 0 }]));

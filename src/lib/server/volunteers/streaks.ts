@@ -20,7 +20,12 @@ export function utcDayStart(now = Date.now()): Date {
  * written on the hot path that grants credit. Days are stepped by 24 hours, not `interval '1 day'`,
  * which follows the session's time zone across a daylight-saving change.
  */
-export async function currentStreaks(db: Db, volunteerIds: string[], now = Date.now(), cap = STREAK_CAP_DAYS): Promise<Map<string, number>> {
+export async function currentStreaks(
+	db: Db,
+	volunteerIds: string[],
+	now = Date.now(),
+	cap = STREAK_CAP_DAYS
+): Promise<Map<string, number>> {
 	if (volunteerIds.length === 0) return new Map();
 	const today = utcDayStart(now).toISOString();
 	const ids = sql.join(
