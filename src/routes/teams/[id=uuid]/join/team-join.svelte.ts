@@ -1,4 +1,5 @@
-import type { TeamMembershipView } from '$lib/protocol/profile';
+import { z } from 'zod';
+import { TeamMembershipView } from '$lib/protocol/profile';
 
 type Loader = () => Promise<string | null>;
 
@@ -32,9 +33,11 @@ export class TeamJoin {
 			headers: { 'content-type': 'application/json' },
 			body: JSON.stringify({ identity, team_id: this.teamId })
 		});
-		const body = (await response.json().catch(() => ({}))) as Partial<TeamMembershipView> & { error?: string };
-		if (response.ok && body.team_id === this.teamId) return void (this.#state = 'joined');
-		this.#error = body.error ?? `the hub answered ${response.status}`;
+		const body: unknown = await response.json().catch(() => null);
+		const joined = TeamMembershipView.safeParse(body);
+		if (response.ok && joined.success && joined.data.team_id === this.teamId) return void (this.#state = 'joined');
+		const refusal = z.object({ error: z.string() }).safeParse(body);
+		this.#error = refusal.success ? refusal.data.error : `the hub answered ${response.status}`;
 		this.#state = 'ready';
 	}
 }
