@@ -11,6 +11,7 @@ import type { Database, Db } from '../db';
 import { setProfile } from '../volunteers/profile';
 import { moveToTeam } from '../teams/membership';
 import { dailyStats } from './daily-stats';
+import { CREDIT_DAYS } from './export-rows';
 import { serveStatsFile } from './serve-stats';
 
 const DAY = 86_400_000;
@@ -44,6 +45,8 @@ describe.each(TEST_DB_KINDS)('daily open statistics on %s', (kind) => {
 		await grant('ada', 100, NOW - 20 * DAY);
 		await grant('ada', 30, NOW - DAY);
 		await grant('shy-volunteer', 70, NOW - DAY);
+		// Older than the credit-per-day file reaches back.
+		await grant('ada', 5, NOW - CREDIT_DAYS * DAY);
 		// A live session with hardware and presence: none of it may reach the statistics.
 		await db.insert(volunteerSessions).values({
 			id: 's1',
@@ -83,7 +86,20 @@ describe.each(TEST_DB_KINDS)('daily open statistics on %s', (kind) => {
 			credit_of_volunteers_without_a_public_name: 70,
 			teams: 1
 		});
-		expect(index.files.map((f: { name: string }) => f.name)).toEqual(['users.json.gz', 'users.csv.gz', 'teams.json.gz', 'teams.csv.gz']);
+		expect(index.files.map((f: { name: string }) => f.name)).toEqual([
+			'users.json.gz',
+			'users.csv.gz',
+			'teams.json.gz',
+			'teams.csv.gz',
+			'credit.json.gz',
+			'credit.csv.gz'
+		]);
+		// The project's credit per UTC day: everyone's, named or not, naming no one.
+		expect(json(stats.files['credit.json.gz'].body).days).toEqual([
+			{ day: '2025-12-21', credit: 100, results: 1, volunteers: 1 },
+			{ day: '2026-01-09', credit: 100, results: 2, volunteers: 2 }
+		]);
+		expect(csv(stats.files['credit.csv.gz'].body)).toEqual(['day,credit,results,volunteers', '2025-12-21,100,1,1', '2026-01-09,100,2,2']);
 		const everything = [...Object.values(stats.files)].map((f) =>
 			(f.contentType === 'application/gzip' ? gunzipSync(f.body) : f.body).toString()
 		);

@@ -4,7 +4,15 @@ import { csvCell } from '../http/csv';
 import type { ExportRows } from './export-rows';
 
 /** The files of the open statistics, by the name they are served under (/stats/<name>). */
-export const STATS_FILES = ['users.json.gz', 'users.csv.gz', 'teams.json.gz', 'teams.csv.gz', 'index.json'] as const;
+export const STATS_FILES = [
+	'users.json.gz',
+	'users.csv.gz',
+	'teams.json.gz',
+	'teams.csv.gz',
+	'credit.json.gz',
+	'credit.csv.gz',
+	'index.json'
+] as const;
 export type StatsFileName = (typeof STATS_FILES)[number];
 
 export interface StatsFile {
@@ -31,7 +39,7 @@ export function statsFile(name: StatsFileName, body: Buffer): StatsFile {
 // gzip's header carries a time stamp; 0 keeps one day's exports byte-identical wherever they are made.
 const gz = (text: string) => gzipSync(text, { level: 9 }).fill(0, 4, 8);
 
-/** Every statistics file, from one read of the rows: gzipped JSON and CSV of users and teams, and an index. */
+/** Every statistics file, from one read of the rows: gzipped JSON and CSV of users, teams and credit per day, and an index. */
 export function buildStatsFiles(rows: ExportRows, day: string, generatedAt: Date): Record<StatsFileName, StatsFile> {
 	const stamp = { day, generated_at: generatedAt.toISOString() };
 	const userColumns = ['volunteer_id', 'name', 'team_id', 'credit', 'credit_last_7_days', 'results', 'since'];
@@ -40,7 +48,9 @@ export function buildStatsFiles(rows: ExportRows, day: string, generatedAt: Date
 		'users.json.gz': statsFile('users.json.gz', gz(JSON.stringify({ ...stamp, users: rows.users }))),
 		'users.csv.gz': statsFile('users.csv.gz', gz(csv(rows.users, userColumns))),
 		'teams.json.gz': statsFile('teams.json.gz', gz(JSON.stringify({ ...stamp, teams: rows.teams }))),
-		'teams.csv.gz': statsFile('teams.csv.gz', gz(csv(rows.teams, teamColumns)))
+		'teams.csv.gz': statsFile('teams.csv.gz', gz(csv(rows.teams, teamColumns))),
+		'credit.json.gz': statsFile('credit.json.gz', gz(JSON.stringify({ ...stamp, days: rows.days }))),
+		'credit.csv.gz': statsFile('credit.csv.gz', gz(csv(rows.days, ['day', 'credit', 'results', 'volunteers'])))
 	};
 	const index = {
 		...stamp,

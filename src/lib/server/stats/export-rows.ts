@@ -1,9 +1,12 @@
-import { asc, desc, eq, gt, isNotNull, sql } from 'drizzle-orm';
+import { asc, desc, eq, gt, gte, isNotNull, sql } from 'drizzle-orm';
 import { creditLedger, teams, volunteers } from '../db/schema';
 import type { Db } from '../db';
+import { utcDayStart } from '../volunteers/streaks';
 
 /** BOINC's "recent average credit" is a decayed average; ours is plainer: credit granted in the last seven days. */
 const RECENT_MS = 7 * 86_400_000;
+/** The project's credit per UTC day goes back this far (a range of the ledger's time index, read once a day). */
+export const CREDIT_DAYS = 90;
 
 const dateOnly = (d: Date) => d.toISOString().slice(0, 10);
 
@@ -20,7 +23,9 @@ export async function exportRows(db: Db, now = Date.now()) {
 		.where(gt(creditLedger.createdAt, recentSince))
 		.groupBy(creditLedger.volunteerId)
 		.as('recent');
-	const [users, teamRows, [totals]] = await Promise.all([
+	const day = sql`date_trunc('day', ${creditLedger.createdAt} at time zone 'UTC')`;
+	const daysSince = new Date(utcDayStart(now).getTime() - (CREDIT_DAYS - 1) * 86_400_000);
+	const [users, teamRows, [totals], days] = await Promise.all([
 		db
 			.select({
 				id: volunteers.id,
@@ -56,7 +61,19 @@ export async function exportRows(db: Db, now = Date.now()) {
 				credit: sql<number>`coalesce(sum(${volunteers.credit}), 0)::float8`,
 				namedCredit: sql<number>`coalesce(sum(${volunteers.credit}) filter (where ${volunteers.displayName} is not null), 0)::float8`
 			})
-			.from(volunteers)
+			.from(volunteers),
+		// Every volunteer's credit counts here, named or not: a day's total names no one.
+		db
+			.select({
+				day: sql<string>`to_char(${day}, 'YYYY-MM-DD')`,
+				credit: sql<number>`sum(${creditLedger.amount})::float8`,
+				results: sql<number>`count(*)::int`,
+				volunteers: sql<number>`count(distinct ${creditLedger.volunteerId})::int`
+			})
+			.from(creditLedger)
+			.where(gte(creditLedger.createdAt, daysSince))
+			.groupBy(day)
+			.orderBy(day)
 	]);
 	return {
 		users: users.map((u) => ({
@@ -76,6 +93,7 @@ export async function exportRows(db: Db, now = Date.now()) {
 			credit: Number(t.credit),
 			credit_last_7_days: Number(t.recent)
 		})),
+		days: days.map((d) => ({ day: d.day, credit: Number(d.credit), results: Number(d.results), volunteers: Number(d.volunteers) })),
 		totals: {
 			volunteers: Number(totals.volunteers),
 			public_volunteers: Number(totals.named),
