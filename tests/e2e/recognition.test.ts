@@ -204,11 +204,15 @@ describe('recognition and open statistics', () => {
 		]);
 		const teams = JSON.parse(gunzipSync(Buffer.from(await (await get('teams.json.gz')).arrayBuffer())).toString()).teams;
 		expect(teams).toEqual([expect.objectContaining({ team_id: teamId, name: 'Red Pandas', members: 2 })]);
-		for (const name of ['users.json.gz', 'users.csv.gz', 'teams.json.gz', 'teams.csv.gz']) {
+		for (const name of ['users.json.gz', 'users.csv.gz', 'teams.json.gz', 'teams.csv.gz', 'credit.json.gz', 'credit.csv.gz']) {
 			const text = gunzipSync(Buffer.from(await (await get(name)).arrayBuffer())).toString();
 			expect(text).not.toContain(shy.id);
 			expect(text).not.toMatch(/last_seen|native|cores|idle|readiness/);
 		}
+		const days = JSON.parse(gunzipSync(Buffer.from(await (await get('credit.json.gz')).arrayBuffer())).toString()).days;
+		expect(days).toEqual([
+			{ day: index.day, credit: expect.closeTo(a.credit + (await record(shy.id)).credit, 6), results: 15, volunteers: 2 }
+		]);
 		// A poller with the current copy costs a 304.
 		expect((await get('users.json.gz', { 'if-none-match': usersResponse.headers.get('etag')! })).status).toBe(304);
 	});
