@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, utimesSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
@@ -116,10 +116,14 @@ describe.each(TEST_DB_KINDS)('daily open statistics on %s', (kind) => {
 		const other = await dailyStats(db, `${dir}/x/../stats`, NOW + 3_600_000);
 		expect(other.files['users.json.gz'].etag).toBe(first.files['users.json.gz'].etag);
 		expect(other.generatedAt).toEqual(first.generatedAt);
-		// The next day: made afresh with the new credit, and yesterday's folder is gone.
+		// The next day: made afresh with the new credit, and yesterday's folder is gone, as is the scratch
+		// folder of a process that died writing (old); one being written now (young) stays.
+		mkdirSync(path.join(dir, 'stats', '.making-2026-01-10-dead'));
+		utimesSync(path.join(dir, 'stats', '.making-2026-01-10-dead'), new Date(NOW), new Date(NOW));
+		mkdirSync(path.join(dir, 'stats', '.making-2026-01-11-busy'));
 		const tomorrow = await dailyStats(db, path.join(dir, 'stats'), NOW + DAY);
 		expect(json(tomorrow.files['users.json.gz'].body).users[0].credit_last_7_days).toBe(1030);
-		expect(readdirSync(path.join(dir, 'stats'))).toEqual(['2026-01-11']);
+		expect(readdirSync(path.join(dir, 'stats')).sort()).toEqual(['.making-2026-01-11-busy', '2026-01-11']);
 		expect(existsSync(path.join(dir, 'stats', '2026-01-10'))).toBe(false);
 	});
 

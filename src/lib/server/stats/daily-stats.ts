@@ -7,7 +7,7 @@
  * the first rename wins and the other reads its files.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Db } from '../db';
 import { utcDayStart } from '../volunteers/streaks';
@@ -69,8 +69,13 @@ async function makeDay(db: Db, folder: string, day: string, now: number): Promis
 		const theirs = readDay(folder, day);
 		if (theirs) return theirs;
 	}
-	// Earlier days are not kept: the statistics are today's, at stable URLs.
-	for (const old of readdirSync(folder))
-		if (DAY_FOLDER.test(old) && old !== day) rmSync(path.join(folder, old), { recursive: true, force: true });
+	// Earlier days are not kept: the statistics are today's, at stable URLs. Nor are the scratch folders of
+	// a process that died while writing (an hour is far longer than any takes; younger ones may be in use).
+	for (const old of readdirSync(folder)) {
+		const stale = DAY_FOLDER.test(old)
+			? old !== day
+			: old.startsWith('.making-') && statSync(path.join(folder, old)).mtimeMs < now - 3_600_000;
+		if (stale) rmSync(path.join(folder, old), { recursive: true, force: true });
+	}
 	return { day, generatedAt, files };
 }
