@@ -10,9 +10,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { startHubProcess, tempDir, type HubProcess } from '../harness/hub-process';
 import { launchChromium } from '../harness/chromium';
+import { freshDatabase } from '../harness/postgres';
 import { seriousAxeViolations } from '../harness/page-checks';
 import { runCheckedJob, sentences } from '../harness/volunteer-page';
 import { startHeadlessVolunteer } from '../../src/lib/headless/headless-volunteer';
+
+const database = await freshDatabase();
 
 type Headless = ReturnType<typeof startHeadlessVolunteer>;
 interface Person {
@@ -216,4 +219,39 @@ describe('recognition and open statistics', () => {
 		// A poller with the current copy costs a 304.
 		expect((await get('users.json.gz', { 'if-none-match': usersResponse.headers.get('etag')! })).status).toBe(304);
 	});
+});
+
+describe.skipIf(!database)('open statistics from two hub processes sharing a data folder', () => {
+	let a: HubProcess;
+	let b: HubProcess;
+	afterAll(async () => {
+		await Promise.all([a?.stop(), b?.stop()]);
+		await database?.drop();
+	});
+
+	it('are made once for the day and served alike by both, even when both are asked first at once', async () => {
+		const dataDir = tempDir();
+		[a, b] = await Promise.all([
+			startHubProcess({ databaseUrl: database!.url, dataDir }),
+			startHubProcess({ databaseUrl: database!.url, dataDir })
+		]);
+		let identity = '';
+		const v = startHeadlessVolunteer({ hubUrl: a.url, threads: 1, mode: 'paused', onIdentity: (i) => (identity = i) });
+		await expect.poll(() => identity, { timeout: 30_000 }).not.toBe('');
+		await v.stop();
+		const saved = await fetch(`${b.url}/api/volunteers/profile`, {
+			method: 'POST',
+			headers: { 'content-type': 'application/json' },
+			body: JSON.stringify({ identity, display_name: 'Grace', team: 'Compilers' })
+		});
+		expect(saved.status).toBe(200);
+		const first = await Promise.all([a, b, a, b].map((h) => fetch(`${h.url}/stats/users.json.gz`)));
+		const tags = first.map((r) => r.headers.get('etag'));
+		expect(new Set(tags).size).toBe(1);
+		const users = JSON.parse(gunzipSync(Buffer.from(await first[1].arrayBuffer())).toString()).users;
+		expect(users.map((u: { name: string }) => u.name)).toEqual(['Grace']);
+		// Each answers 304 to the other's validator.
+		for (const h of [a, b])
+			expect((await fetch(`${h.url}/stats/users.json.gz`, { headers: { 'if-none-match': tags[0]! } })).status).toBe(304);
+	}, 120_000);
 });
