@@ -23,8 +23,13 @@ const SWIFTSHADER_WEBGPU = [
 const executablePath = () => process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const args = (webgpu: boolean) => (webgpu ? [...QUIET, ...SWIFTSHADER_WEBGPU] : [...QUIET, '--disable-gpu']);
 
-export async function launchChromium(opts: { webgpu: boolean }): Promise<Browser> {
-	return chromium.launch({ executablePath: executablePath(), args: args(opts.webgpu) });
+/** `args` are added to the usual flags; `env` replaces Chromium's environment (a HOME with its own NSS database of trusted roots). */
+export async function launchChromium(opts: {
+	webgpu: boolean;
+	args?: string[];
+	env?: Record<string, string | undefined>;
+}): Promise<Browser> {
+	return chromium.launch({ executablePath: executablePath(), args: [...args(opts.webgpu), ...(opts.args ?? [])], env: opts.env });
 }
 
 /**

@@ -1,10 +1,14 @@
 /**
- * The hub's configuration, from environment variables. Parsed once at start-up; a bad value stops
- * the hub with a message naming the variable, rather than surfacing later as odd behaviour.
+ * The hub's configuration, from environment variables and an optional configuration file under the
+ * same names (config-file.ts; the environment wins). Parsed once at start-up; a bad value stops the
+ * hub with a message naming the variable (and the file, when it came from there), rather than
+ * surfacing later as odd behaviour. A knob added to the schema below is read from both, and listed
+ * by `exostack config`, with nothing more.
  */
 import path from 'node:path';
 import { z } from 'zod';
 import { LOG_LEVELS } from './log-levels';
+import { gatherSettings, type SettingSource } from './config-sources';
 
 const int = (fallback: number, min = 1) => z.coerce.number().int().min(min).default(fallback);
 
@@ -121,19 +125,27 @@ const Env = z
 
 export type HubConfig = ReturnType<typeof loadConfig>;
 
-export function loadConfig(env: Record<string, string | undefined> = process.env) {
-	const parsed = Env.safeParse(env);
-	if (!parsed.success) {
-		const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
-		throw new Error(`invalid configuration:\n${lines.join('\n')}`);
+/** Every setting's validated value and where it came from (`exostack config` lists them); throws naming each bad one. */
+export function readSettings(env: Record<string, string | undefined> = process.env, cwd = process.cwd()) {
+	const gathered = gatherSettings(Object.keys(Env.shape), env, cwd);
+	const parsed = Env.safeParse(gathered.input);
+	const issues = parsed.success ? [] : parsed.error.issues;
+	if (issues.length || gathered.problems.length) {
+		const from = (key: PropertyKey | undefined) => (gathered.sources[String(key)] === 'file' ? `${gathered.file}: ` : '');
+		const lines = [...gathered.problems, ...issues.map((i) => `${from(i.path[0])}${i.path.join('.')}: ${i.message}`)];
+		throw new Error(`invalid configuration:\n${lines.map((l) => `  ${l}`).join('\n')}`);
 	}
-	const e = parsed.data;
+	return { values: parsed.data!, sources: gathered.sources as Record<keyof z.output<typeof Env>, SettingSource>, file: gathered.file };
+}
+
+export function loadConfig(env: Record<string, string | undefined> = process.env, cwd = process.cwd()) {
+	const e = readSettings(env, cwd).values;
 	return {
 		port: e.PORT,
 		host: e.HOST,
 		databaseUrl: e.DATABASE_URL ?? null,
 		dbPool: e.EXOSTACK_DB_POOL,
-		dataDir: path.resolve(e.EXOSTACK_DATA_DIR),
+		dataDir: path.resolve(cwd, e.EXOSTACK_DATA_DIR),
 		apiToken: e.EXOSTACK_API_TOKEN ?? null,
 		limits: { maxInputs: e.EXOSTACK_MAX_INPUTS, maxInputChars: e.EXOSTACK_MAX_INPUT_CHARS, maxBodyBytes: e.EXOSTACK_MAX_BODY_BYTES },
 		chunkSize: e.EXOSTACK_CHUNK_SIZE,

@@ -8,6 +8,7 @@ import { loadConfig, type HubConfig } from './config';
 import { openDatabase, type Database, type Db } from './db';
 import { loadApiToken, type ApiTokenSource } from './auth/api-token';
 import { secureDataDir } from './data-dir';
+import { claimDataDir } from './data-dir-lock';
 import { loadIdentitySigner, type IdentitySigner } from './auth/identity';
 import { BlobStore } from './models/blob-store';
 import { ensureDemoModels } from './models/demo-models';
@@ -54,9 +55,14 @@ export async function startHub(
 	const id = randomUUID();
 	const hubLog = log.child({ hub_id: id });
 	secureDataDir(config.dataDir);
+	// PGlite is one process's: a second hub (or an offline backup) on this folder is refused, not let corrupt it.
+	const release = given || config.databaseUrl ? () => {} : claimDataDir(config.dataDir, 'an ExoStack hub');
 	const database =
 		given?.database ??
-		(await openDatabase({ url: config.databaseUrl, poolSize: config.dbPool, dataDir: path.join(config.dataDir, 'pglite') }));
+		(await openDatabase({ url: config.databaseUrl, poolSize: config.dbPool, dataDir: path.join(config.dataDir, 'pglite') }).catch((e) => {
+			release();
+			throw e;
+		}));
 	const { token, source } = loadApiToken(config.apiToken, config.dataDir);
 	const blobs = new BlobStore(path.join(config.dataDir, 'blobs'));
 	const closers: (() => Promise<void>)[] = [];
@@ -84,6 +90,7 @@ export async function startHub(
 			for (const close of closers) await close().catch((err) => hubLog.error({ err }, 'shutdown step failed'));
 			await hub.observe.stop().catch((err) => hubLog.error({ err }, 'could not export the last spans'));
 			await database.close();
+			release();
 		}
 	};
 	const sweeper = startSweeper(hub);
