@@ -7,6 +7,7 @@
  */
 import path from 'node:path';
 import { z } from 'zod';
+import { LOG_LEVELS } from './log-levels';
 import { gatherSettings, type SettingSource } from './config-sources';
 
 const int = (fallback: number, min = 1) => z.coerce.number().int().min(min).default(fallback);
@@ -111,7 +112,11 @@ const Env = z
 		/** Where models are imported from by repository id; HF_ENDPOINT is the variable huggingface_hub reads. */
 		HF_ENDPOINT: z.url().default('https://huggingface.co'),
 		EXOSTACK_MAX_IMPORT_BYTES: int(4 * 1024 ** 3),
-		HF_TOKEN: z.string().min(1).optional()
+		HF_TOKEN: z.string().min(1).optional(),
+		/** The least severe log lines written (JSON on stdout, log.ts): debug adds one line per lease and result, which info leaves out. */
+		EXOSTACK_LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
+		/** OpenTelemetry traces of each job (observe/tracing.ts), exported over OTLP/HTTP where OTEL_EXPORTER_OTLP_ENDPOINT says; off costs nothing. */
+		EXOSTACK_TRACING: z.enum(['on', 'off']).default('off')
 	})
 	.refine((e) => e.EXOSTACK_HEADERS_TIMEOUT_SECONDS <= e.EXOSTACK_REQUEST_TIMEOUT_SECONDS, {
 		path: ['EXOSTACK_HEADERS_TIMEOUT_SECONDS'],
@@ -184,6 +189,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
 		demoModels: e.EXOSTACK_DEMO_MODELS === 'on',
 		keyQuotas: { jobsPerDay: e.EXOSTACK_KEY_JOBS_PER_DAY, inputsPerDay: e.EXOSTACK_KEY_INPUTS_PER_DAY },
 		images: { maxBytes: e.EXOSTACK_MAX_IMAGE_BYTES, maxPixels: e.EXOSTACK_MAX_IMAGE_PIXELS },
-		huggingFace: { endpoint: e.HF_ENDPOINT.replace(/\/+$/, ''), maxBytes: e.EXOSTACK_MAX_IMPORT_BYTES, token: e.HF_TOKEN ?? null }
+		huggingFace: { endpoint: e.HF_ENDPOINT.replace(/\/+$/, ''), maxBytes: e.EXOSTACK_MAX_IMPORT_BYTES, token: e.HF_TOKEN ?? null },
+		logLevel: e.EXOSTACK_LOG_LEVEL,
+		tracing: e.EXOSTACK_TRACING === 'on'
 	};
 }

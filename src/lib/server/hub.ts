@@ -15,6 +15,11 @@ import { ensureDemoModels } from './models/demo-models';
 import { ModelCache } from './models/model-cache';
 import { startSweeper } from './scheduler/sweeper';
 import { quiet, type Notifier } from './notifier';
+import { log } from './log';
+import { createObserver, type Observer } from './observe/observer';
+import { startTracing } from './observe/tracing';
+import { migrationsApplied } from './observe/migrations-applied';
+import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
 
 export interface Hub {
 	/** Distinguishes this process among several serving one database. */
@@ -29,6 +34,8 @@ export interface Hub {
 	blobs: BlobStore;
 	models: ModelCache;
 	notify: Notifier;
+	/** Logs, counts and traces what happens to jobs and tasks (observe/observer.ts); its `log` carries this hub's id. */
+	observe: Observer;
 	/** Run by stop(), newest first, before the database closes (the realtime layer releases its sessions' leases). */
 	onStop(close: () => Promise<void>): void;
 	/** Runs one sweep now, as the sweeper's timer does: specs drive expiry by this instead of sleeping through a timer. */
@@ -36,8 +43,17 @@ export interface Hub {
 	stop(): Promise<void>;
 }
 
-/** Starts a hub. Tests may hand it a database they opened (a fresh PGlite or PostgreSQL one); it then owns and closes it. */
-export async function startHub(config: HubConfig = loadConfig(), given?: { database: Database }): Promise<Hub> {
+/**
+ * Starts a hub. Tests may hand it a database they opened (a fresh PGlite or PostgreSQL one); it then owns and
+ * closes it; and a span exporter, which turns tracing on and receives every span as it ends.
+ */
+export async function startHub(
+	config: HubConfig = loadConfig(),
+	given?: { database: Database; spanExporter?: SpanExporter }
+): Promise<Hub> {
+	log.level = config.logLevel;
+	const id = randomUUID();
+	const hubLog = log.child({ hub_id: id });
 	secureDataDir(config.dataDir);
 	// PGlite is one process's: a second hub (or an offline backup) on this folder is refused, not let corrupt it.
 	const release = given || config.databaseUrl ? () => {} : claimDataDir(config.dataDir, 'an ExoStack hub');
@@ -53,8 +69,10 @@ export async function startHub(config: HubConfig = loadConfig(), given?: { datab
 	if (config.demoModels) await ensureDemoModels(database.db, blobs, config.dataDir);
 	// Again now that the database and the model store have written their files.
 	secureDataDir(config.dataDir);
+	const tracing =
+		config.tracing || given?.spanExporter ? await startTracing({ hubId: id, log: hubLog, exporter: given?.spanExporter }) : null;
 	const hub: Hub = {
-		id: randomUUID(),
+		id,
 		config,
 		database,
 		db: database.db,
@@ -64,16 +82,19 @@ export async function startHub(config: HubConfig = loadConfig(), given?: { datab
 		blobs,
 		models: new ModelCache(database.db),
 		notify: quiet,
+		observe: createObserver(hubLog, tracing),
 		onStop: (close) => closers.unshift(close),
 		sweep: () => sweeper.tick(),
 		async stop() {
 			sweeper.stop();
-			for (const close of closers) await close().catch((e) => console.error('exostack: shutdown step failed:', e));
+			for (const close of closers) await close().catch((err) => hubLog.error({ err }, 'shutdown step failed'));
+			await hub.observe.stop().catch((err) => hubLog.error({ err }, 'could not export the last spans'));
 			await database.close();
 			release();
 		}
 	};
 	const sweeper = startSweeper(hub);
-	if (source === 'generated') console.log(`exostack: generated an API token and saved it in ${path.join(config.dataDir, 'api-token')}`);
+	if (source === 'generated') hubLog.info({ file: path.join(config.dataDir, 'api-token') }, 'generated an API token and saved it');
+	hubLog.info({ db: database.kind, ...migrationsApplied(), log_level: config.logLevel, tracing: tracing !== null }, 'hub started');
 	return hub;
 }

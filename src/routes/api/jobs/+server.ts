@@ -10,6 +10,7 @@ import { listJobs } from '$lib/server/scheduler/list-jobs';
 import type { RequestHandler } from './$types';
 
 export const POST: RequestHandler = withApiErrors(async ({ request, url, locals: { hub } }) => {
+	const start = Date.now();
 	const principal = await requirePrincipal(hub, request);
 	const submission = await readJson(request, submissionSchema(hub.config.limits), hub.config.limits.maxBodyBytes);
 	const inputs = typeof submission.input === 'string' ? 1 : submission.input.length;
@@ -18,6 +19,14 @@ export const POST: RequestHandler = withApiErrors(async ({ request, url, locals:
 	const outcome = await submitJob(hub.db, submission, hub.config.chunkSize, (sha) => isStoredImage(hub.blobs, sha), ownerOf(principal));
 	if (!outcome.ok) throw new ApiError(outcome.status, outcome.error);
 	hub.notify.workAvailable();
+	const job = {
+		jobId: outcome.id,
+		taskType: submission.task_type,
+		model: submission.model,
+		inputs,
+		submitter: ownerOf(principal) ?? 'admin'
+	};
+	hub.observe.jobSubmitted(job, { start, end: Date.now() });
 	const location = new URL(`/api/jobs/${outcome.id}`, url).pathname;
 	return json({ task_id: outcome.id, status: 'queued' }, { status: 201, headers: { location } });
 });
