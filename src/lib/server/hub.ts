@@ -30,9 +30,15 @@ export interface Hub {
 	notify: Notifier;
 	/** Run by stop(), newest first, before the database closes (the realtime layer releases its sessions' leases). */
 	onStop(close: () => Promise<void>): void;
+	/** Set when stop() begins: the readiness probe answers 503 from then on (health/readiness.ts). */
+	stopping: boolean;
 	/** Runs one sweep now, as the sweeper's timer does: specs drive expiry by this instead of sleeping through a timer. */
 	sweep(): Promise<void>;
-	stop(): Promise<void>;
+	/**
+	 * Stops the hub: the onStop steps (volunteers' leases given back) run while `inFlight` settles (the
+	 * HTTP requests still being answered, which may need the database), and only then does the database close.
+	 */
+	stop(inFlight?: () => Promise<void>): Promise<void>;
 }
 
 /** Starts a hub. Tests may hand it a database they opened (a fresh PGlite or PostgreSQL one); it then owns and closes it. */
@@ -59,10 +65,15 @@ export async function startHub(config: HubConfig = loadConfig(), given?: { datab
 		models: new ModelCache(database.db),
 		notify: quiet,
 		onStop: (close) => closers.unshift(close),
+		stopping: false,
 		sweep: () => sweeper.tick(),
-		async stop() {
+		async stop(inFlight) {
+			hub.stopping = true;
 			sweeper.stop();
-			for (const close of closers) await close().catch((e) => console.error('exostack: shutdown step failed:', e));
+			const steps = async () => {
+				for (const close of closers) await close().catch((e) => console.error('exostack: shutdown step failed:', e));
+			};
+			await Promise.all([steps(), inFlight?.()]);
 			await database.close();
 		}
 	};
