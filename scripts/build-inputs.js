@@ -32,6 +32,12 @@ const NOT_BUILT = /\.(spec|test-d)\.ts$/;
 /** Where the build keeps the hash of the inputs it was made from; adapter-node empties build/ at each build's start. */
 export const STAMP = path.join('build', '.inputs-sha256');
 
+/**
+ * The files at `relative` under `root` (itself, when it is a file), in sorted order.
+ * @param {string} root
+ * @param {string} relative
+ * @returns {Generator<string>}
+ */
 function* files(root, relative) {
 	const full = path.join(root, relative);
 	const stat = statSync(full, { throwIfNoEntry: false });
@@ -40,7 +46,10 @@ function* files(root, relative) {
 	for (const entry of readdirSync(full).sort()) yield* files(root, path.join(relative, entry));
 }
 
-/** sha256 over the inputs' paths and contents, in a fixed order: an edit, a new file, a removed or renamed one all change it. */
+/**
+ * sha256 over the inputs' paths and contents, in a fixed order: an edit, a new file, a removed or renamed one all change it.
+ * @param {string} root
+ */
 export function inputsHash(root) {
 	const hash = createHash('sha256');
 	for (const input of BUILD_INPUTS)
@@ -53,7 +62,11 @@ export function inputsHash(root) {
 	return hash.digest('hex');
 }
 
-/** Why build/ must be built again, or null when it was built from the inputs as they are now. */
+/**
+ * Why build/ must be built again, or null when it was built from the inputs as they are now.
+ * @param {string} root
+ * @returns {string | null}
+ */
 export function staleBuild(root) {
 	if (!existsSync(path.join(root, 'build', 'handler.js'))) return 'there is no build yet';
 	const stamp = path.join(root, STAMP);

@@ -79,4 +79,3 @@ describe('whether npm start must build', () => {
 		expect(staleBuild(scratch)).toBe('there is no build yet');
 	});
 });
-

@@ -27,7 +27,10 @@ const compose = parse(readFileSync('compose.yaml', 'utf8'), { merge: true }) as 
 const hubs = Object.entries(compose.services).filter(([, s]) => s.build === '.');
 /** Compose's ${VAR:-default} and ${VAR:?error} with what the README asks the operator to set. */
 const interpolate = (value: string) =>
-	value.replace(/\$\{(\w+)(?::[-?]([^}]*))?\}/g, (_, name: string) => ({ POSTGRES_PASSWORD: 'pw', EXOSTACK_API_TOKEN: 'x'.repeat(32) })[name] ?? 'localhost');
+	value.replace(
+		/\$\{(\w+)(?::[-?]([^}]*))?\}/g,
+		(_, name: string) => ({ POSTGRES_PASSWORD: 'pw', EXOSTACK_API_TOKEN: 'x'.repeat(32) })[name] ?? 'localhost'
+	);
 
 describe('compose.yaml', () => {
 	it('is valid against the Compose specification and clean of dclint findings', () => {
@@ -45,7 +48,10 @@ describe('compose.yaml', () => {
 		for (const [name, hub] of hubs) {
 			expect(hub.depends_on, name).toEqual({ postgres: { condition: 'service_healthy' } });
 			expect(new URL(interpolate(hub.environment!.DATABASE_URL)).host, name).toBe('postgres:5432');
-			expect(() => loadConfig(Object.fromEntries(Object.entries(hub.environment!).map(([k, v]) => [k, interpolate(v)]))), name).not.toThrow();
+			expect(
+				() => loadConfig(Object.fromEntries(Object.entries(hub.environment!).map(([k, v]) => [k, interpolate(v)]))),
+				name
+			).not.toThrow();
 			// The hubs share one model store.
 			expect(hub.volumes, name).toEqual(['hub-data:/data']);
 		}

@@ -35,7 +35,10 @@ afterAll(async () => {
 describe('the Dockerfile', () => {
 	it('builds in one stage and runs from another that installs production dependencies only', () => {
 		expect(stages.length).toBeGreaterThanOrEqual(2);
-		const runs = stages.flat().filter((i) => i.getKeyword() === 'RUN').map((i) => i.getArgumentsContent());
+		const runs = stages
+			.flat()
+			.filter((i) => i.getKeyword() === 'RUN')
+			.map((i) => i.getArgumentsContent());
 		expect(runs).toContainEqual(expect.stringContaining('npm run build'));
 		expect(runs).toContainEqual(expect.stringMatching(/npm ci --omit=dev/));
 		// node_modules come from the stage that omitted dev dependencies, not the one that built.
@@ -93,7 +96,9 @@ describe('the Dockerfile', () => {
 			.split('\n')
 			.map((l) => l.trim())
 			.filter((l) => l && !l.startsWith('#'));
-		expect(ignored.filter((pattern) => BUILD_INPUTS.some((input: string) => input === pattern || input.startsWith(`${pattern}/`)))).toEqual([]);
+		expect(ignored.filter((pattern) => BUILD_INPUTS.some((input: string) => input === pattern || input.startsWith(`${pattern}/`)))).toEqual(
+			[]
+		);
 		expect(ignored).toEqual(expect.arrayContaining(['node_modules', 'build', 'data', '.git']));
 	});
 });

@@ -47,7 +47,13 @@ const env = Object.fromEntries((hub.env ?? []).map((e) => [e.name, e.value]));
 
 describe('the Kubernetes manifests', () => {
 	it('are valid against the Kubernetes schemas, every document of every file', () => {
-		expect(documents.map((d) => d.object.kind).sort()).toEqual(['Deployment', 'Ingress', 'PersistentVolumeClaim', 'PodDisruptionBudget', 'Service']);
+		expect(documents.map((d) => d.object.kind).sort()).toEqual([
+			'Deployment',
+			'Ingress',
+			'PersistentVolumeClaim',
+			'PodDisruptionBudget',
+			'Service'
+		]);
 		for (const { file, object } of documents) expect(() => validate(object), file).not.toThrow();
 	});
 
@@ -55,9 +61,8 @@ describe('the Kubernetes manifests', () => {
 		const broken = structuredClone(deployment);
 		broken.spec!.template.spec!.containers[0].ports![0].containerPort = 'eight thousand' as unknown as number;
 		expect(() => validate(broken)).toThrow(/containerPort must be integer/);
-		const unselected = structuredClone(deployment) as Partial<IDeployment> & { spec: Record<string, unknown> };
-		delete unselected.spec.selector;
-		expect(() => validate(unselected as IDeployment)).toThrow(/must have required property 'selector'|required property selector/);
+		const { selector: _, ...unselectedSpec } = deployment.spec!;
+		expect(() => validate({ ...deployment, spec: unselectedSpec } as IDeployment)).toThrow(/required property selector/);
 	});
 
 	it("probe the hub's liveness and readiness routes on its port", () => {

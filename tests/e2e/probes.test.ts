@@ -16,17 +16,21 @@ afterAll(async () => {
 	await Promise.all(hubs.map((h) => h.stop()));
 });
 
-async function probe(hub: HubProcess, which: 'live' | 'ready') {
-	const res = await fetch(`${hub.url}/api/health/${which}`);
-	const body = await res.json();
-	return { status: res.status, body: which === 'live' ? LivenessView.parse(body) : ReadinessView.parse(body) };
+async function live(hub: HubProcess) {
+	const res = await fetch(`${hub.url}/api/health/live`);
+	return { status: res.status, body: LivenessView.parse(await res.json()) };
 }
 
-async function untilReady(hub: HubProcess, ready: boolean) {
+async function ready(hub: HubProcess) {
+	const res = await fetch(`${hub.url}/api/health/ready`);
+	return { status: res.status, body: ReadinessView.parse(await res.json()) };
+}
+
+async function untilReady(hub: HubProcess, wanted: boolean) {
 	const deadline = Date.now() + 30_000;
 	for (;;) {
-		const answer = await probe(hub, 'ready');
-		if (answer.body.ready === ready) return answer;
+		const answer = await ready(hub);
+		if (answer.body.ready === wanted) return answer;
 		if (Date.now() > deadline) throw new Error(`readiness stayed ${JSON.stringify(answer)}\n${hub.logs().slice(-2000)}`);
 		await sleep(200);
 	}
@@ -36,8 +40,8 @@ describe('the probes on PGlite', () => {
 	it('answers live and ready once started', async () => {
 		const hub = await startHubProcess();
 		hubs.push(hub);
-		expect(await probe(hub, 'live')).toEqual({ status: 200, body: { live: true, hub: expect.any(String) } });
-		expect(await probe(hub, 'ready')).toMatchObject({ status: 200, body: { ready: true, database: 'pglite' } });
+		expect(await live(hub)).toEqual({ status: 200, body: { live: true, hub: expect.any(String) } });
+		expect(await ready(hub)).toMatchObject({ status: 200, body: { ready: true, database: 'pglite' } });
 	});
 });
 
@@ -49,13 +53,13 @@ describe.runIf(testServerUrl())('the probes on PostgreSQL', () => {
 		try {
 			const hub = await startHubProcess({ databaseUrl: database.url });
 			hubs.push(hub);
-			expect(await probe(hub, 'ready')).toMatchObject({ status: 200, body: { ready: true, database: 'postgres' } });
+			expect(await ready(hub)).toMatchObject({ status: 200, body: { ready: true, database: 'postgres' } });
 
 			await admin.unsafe(`alter database ${name} with allow_connections false`);
 			await admin`select pg_terminate_backend(pid) from pg_stat_activity where datname = ${name} and pid <> pg_backend_pid()`;
 			const down = await untilReady(hub, false);
 			expect(down).toMatchObject({ status: 503, body: { ready: false, reason: 'database_unreachable' } });
-			expect(await probe(hub, 'live')).toMatchObject({ status: 200, body: { live: true } });
+			expect(await live(hub)).toMatchObject({ status: 200, body: { live: true } });
 
 			await admin.unsafe(`alter database ${name} with allow_connections true`);
 			expect(await untilReady(hub, true)).toMatchObject({ status: 200, body: { ready: true, database: 'postgres' } });

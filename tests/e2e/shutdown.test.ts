@@ -54,7 +54,9 @@ function slowSubmission(port: number, body: string) {
 }
 
 const exited = (hub: HubProcess) =>
-	hub.child.exitCode !== null ? Promise.resolve(hub.child.exitCode) : new Promise<number | null>((r) => hub.child.once('exit', (code) => r(code)));
+	hub.child.exitCode !== null
+		? Promise.resolve(hub.child.exitCode)
+		: new Promise<number | null>((r) => hub.child.once('exit', (code) => r(code)));
 
 const cleanups: (() => Promise<unknown>)[] = [];
 afterEach(async () => {
@@ -65,7 +67,10 @@ describe.runIf(testServerUrl())('SIGTERM on a hub with volunteers working', () =
 	it('refuses new connections, requeues the leases at once, answers the request in flight, exits 0, and the volunteer carries on elsewhere', async () => {
 		const database = (await freshDatabase())!;
 		const sql = postgres(database.url, { max: 1, onnotice: () => {} });
-		cleanups.push(() => database.drop(), () => sql.end());
+		cleanups.push(
+			() => database.drop(),
+			() => sql.end()
+		);
 		const first = await startHubProcess({ databaseUrl: database.url, env: { ...LONG_LEASES, EXOSTACK_SHUTDOWN_SECONDS: '20' } });
 		cleanups.push(() => first.stop());
 		const inputs = Array.from({ length: 12 }, (_, i) => `sentence ${i} for a hub that stops`);

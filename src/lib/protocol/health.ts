@@ -11,7 +11,12 @@ export type NotReadyReason = z.infer<typeof NotReadyReason>;
 
 /** `GET /api/health/ready`: 200 with `ready: true`, or 503 with the reason and what was found. */
 export const ReadinessView = z.discriminatedUnion('ready', [
-	z.object({ ready: z.literal(true), hub: z.string(), database: z.enum(['postgres', 'pglite']), migrations: z.number().int().describe("migrations this build ships, all applied") }),
+	z.object({
+		ready: z.literal(true),
+		hub: z.string(),
+		database: z.enum(['postgres', 'pglite']),
+		migrations: z.number().int().describe('migrations this build ships, all applied')
+	}),
 	z.object({ ready: z.literal(false), hub: z.string(), reason: NotReadyReason, error: z.string() })
 ]);
 export type ReadinessView = z.infer<typeof ReadinessView>;

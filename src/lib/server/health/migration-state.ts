@@ -22,9 +22,13 @@ export interface MigrationState {
 export async function migrationState(db: Db, migrationsFolder: string): Promise<MigrationState> {
 	let expected = journals.get(migrationsFolder);
 	if (!expected) journals.set(migrationsFolder, (expected = readMigrationFiles({ migrationsFolder })));
-	const [table] = rowsOf<{ found: boolean }>(await db.execute(sql`select to_regclass('drizzle.__drizzle_migrations') is not null as found`));
+	const [table] = rowsOf<{ found: boolean }>(
+		await db.execute(sql`select to_regclass('drizzle.__drizzle_migrations') is not null as found`)
+	);
 	if (!table?.found) return { shipped: expected.length, pending: expected.length };
-	const [row] = rowsOf<{ newest: string | number | null }>(await db.execute(sql`select max(created_at) as newest from drizzle.__drizzle_migrations`));
+	const [row] = rowsOf<{ newest: string | number | null }>(
+		await db.execute(sql`select max(created_at) as newest from drizzle.__drizzle_migrations`)
+	);
 	const newest = row?.newest == null ? -Infinity : Number(row.newest);
 	return { shipped: expected.length, pending: expected.filter((m) => m.folderMillis > newest).length };
 }

@@ -51,7 +51,9 @@ describe.each(TEST_DB_KINDS)('the readiness probe on %s', (kind) => {
 				error: `1 of this build's ${journal.entries.length + 1} migrations are not applied`
 			});
 			// A database restored from before the last migration: drizzle's record of it is what the migrator reads.
-			await database.db.execute(sql`delete from drizzle.__drizzle_migrations where created_at = (select max(created_at) from drizzle.__drizzle_migrations)`);
+			await database.db.execute(
+				sql`delete from drizzle.__drizzle_migrations where created_at = (select max(created_at) from drizzle.__drizzle_migrations)`
+			);
 			expect(await checkReadiness(probe(database))).toMatchObject({ ready: false, reason: 'migrations_pending' });
 			await database.db.execute(sql`drop table drizzle.__drizzle_migrations`);
 			expect(await checkReadiness(probe(database))).toMatchObject({

@@ -40,6 +40,7 @@ export async function checkReadiness(
 	}
 	const state = await within(timeoutMs, migrationState(hub.db, migrationsFolder)).catch((e: Error) => e);
 	if (state instanceof Error) return notReady('database_unreachable', state.message);
-	if (state.pending > 0) return notReady('migrations_pending', `${state.pending} of this build's ${state.shipped} migrations are not applied`);
+	if (state.pending > 0)
+		return notReady('migrations_pending', `${state.pending} of this build's ${state.shipped} migrations are not applied`);
 	return { ready: true, hub: hub.id, database: hub.database.kind, migrations: state.shipped };
 }
