@@ -39,17 +39,31 @@ function tryConnect(port: number): Promise<string> {
 	});
 }
 
-/** A POST /api/jobs whose body is sent in two parts, so the request is in flight for as long as the test likes. */
+/**
+ * A POST /api/jobs whose body is sent in two parts, so the request is in flight for as long as the test
+ * likes. It asks for `100 Continue` and sends nothing more until the hub answers it: only then is the
+ * request surely being answered (a connection whose request has not been read yet is idle, and a
+ * stopping hub closes it).
+ */
 function slowSubmission(port: number, body: string) {
 	const socket: Socket = connect(port, '127.0.0.1');
 	let response = '';
-	socket.on('data', (d) => (response += d));
 	const ended = new Promise<string>((resolve) => socket.once('close', () => resolve(response)));
-	const head =
-		`POST /api/jobs HTTP/1.1\r\nhost: 127.0.0.1:${port}\r\nauthorization: Bearer ${TEST_TOKEN}\r\n` +
-		`content-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n`;
+	socket.on('error', () => {}); // an abandoned one is reset; 'close' follows
 	const half = Math.floor(body.length / 2);
-	const sent = new Promise<void>((resolve) => socket.once('connect', () => socket.write(head + body.slice(0, half), () => resolve())));
+	const sent = new Promise<void>((resolve) => {
+		socket.on('data', (d) => {
+			const first = !response.includes('100 Continue');
+			response += d;
+			if (first && response.includes('100 Continue')) socket.write(body.slice(0, half), () => resolve());
+		});
+	});
+	socket.once('connect', () =>
+		socket.write(
+			`POST /api/jobs HTTP/1.1\r\nhost: 127.0.0.1:${port}\r\nauthorization: Bearer ${TEST_TOKEN}\r\n` +
+				`content-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nexpect: 100-continue\r\nconnection: close\r\n\r\n`
+		)
+	);
 	return { sent, finish: () => socket.write(body.slice(half)), abandon: () => socket.destroy(), ended };
 }
 
@@ -110,7 +124,7 @@ describe.runIf(testServerUrl())('SIGTERM on a hub with volunteers working', () =
 
 		// The request that was in flight is answered in full, and only then does the hub exit, cleanly.
 		slow.finish();
-		expect(await slow.ended).toMatch(/^HTTP\/1\.1 201 /);
+		expect(await slow.ended).toMatch(/^HTTP\/1\.1 100 Continue\r\n\r\nHTTP\/1\.1 201 /);
 		expect(await exited(first), first.logs()).toBe(0);
 		expect(first.logs()).not.toMatch(/exiting anyway|shutdown failed|shutdown step failed/);
 
