@@ -5,7 +5,7 @@
  * server imports at run time may be a devDependency.
  */
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, rmSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { api, startHubProcess, tempDir, type HubProcess } from '../harness/hub-process';
@@ -28,6 +28,16 @@ function productionPackages(): string[] {
 	return listed.filter((p, i) => !listed.slice(0, i).some((outer) => p.startsWith(`${outer}/`)));
 }
 
+/** Hard links where the temporary folder shares this checkout's file system (instant), a copy where not; either way the files npm installed, patches applied. */
+function copyTree(from: string, to: string) {
+	try {
+		execFileSync('cp', ['-al', from, to], { stdio: 'ignore' });
+	} catch {
+		rmSync(to, { recursive: true, force: true });
+		cpSync(from, to, { recursive: true, verbatimSymlinks: true });
+	}
+}
+
 describe('the production dependencies alone', () => {
 	it('serve the built hub: pages, the API, the probes', async () => {
 		const packages = productionPackages();
@@ -35,10 +45,9 @@ describe('the production dependencies alone', () => {
 		for (const dev of ['node_modules/vite', 'node_modules/@sveltejs/kit', 'node_modules/svelte']) expect(packages).not.toContain(dev);
 		for (const p of packages) {
 			mkdirSync(path.dirname(path.join(folder, p)), { recursive: true });
-			// Hard links: instant, and the same files npm installed (patches applied).
-			execFileSync('cp', ['-al', path.join(root, p), path.join(folder, p)]);
+			copyTree(path.join(root, p), path.join(folder, p));
 		}
-		execFileSync('cp', ['-al', path.join(root, 'build'), path.join(folder, 'build')]);
+		copyTree(path.join(root, 'build'), path.join(folder, 'build'));
 		for (const file of ['server.js', 'package.json']) copyFileSync(path.join(root, file), path.join(folder, file));
 		// Nothing above the folder may hold node_modules, or Node would find the dev dependencies there.
 		for (let dir = path.dirname(folder); dir !== path.dirname(dir); dir = path.dirname(dir))
