@@ -59,10 +59,15 @@ describe.runIf(testServerUrl())('the probes on PostgreSQL', () => {
 			await admin`select pg_terminate_backend(pid) from pg_stat_activity where datname = ${name} and pid <> pg_backend_pid()`;
 			const down = await untilReady(hub, false);
 			expect(down).toMatchObject({ status: 503, body: { ready: false, reason: 'database_unreachable' } });
+			// The driver's words, which name hosts, ports and databases, go to the hub's log, not to an anonymous caller.
+			expect(down.body).toMatchObject({ error: "the database query failed (the hub's log says why)" });
+			for (const internal of [name, '5432', '127.0.0.1']) expect(JSON.stringify(down.body)).not.toContain(internal);
+			expect(hub.logs()).toMatch(/exostack: readiness lost \(database_unreachable\): Failed query: select 1\n.*\(.+\)/);
 			expect(await live(hub)).toMatchObject({ status: 200, body: { live: true } });
 
 			await admin.unsafe(`alter database ${name} with allow_connections true`);
 			expect(await untilReady(hub, true)).toMatchObject({ status: 200, body: { ready: true, database: 'postgres' } });
+			expect(hub.logs()).toContain('exostack: readiness restored');
 		} finally {
 			await admin.unsafe(`alter database ${name} with allow_connections true`).catch(() => {});
 			await admin.end();
