@@ -15,7 +15,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { freePort, tempDir, TEST_TOKEN } from '../../tests/harness/hub-process';
+import { freePort, HUB_COMMAND, tempDir, TEST_TOKEN } from '../../tests/harness/hub-process';
 import { fmt, percentile } from '../dispatch/stats';
 
 const { values } = parseArgs({ options: { runs: { type: 'string', default: '5' }, 'rebuild-runs': { type: 'string', default: '2' } } });
@@ -23,7 +23,7 @@ const { values } = parseArgs({ options: { runs: { type: 'string', default: '5' }
 const WAYS = [
 	{ name: 'npm start, as it was (build every start)', command: 'npm run build && node server.js', runs: Number(values['rebuild-runs']) },
 	{ name: 'npm start (build only when sources changed)', command: 'npm start', runs: Number(values.runs) },
-	{ name: 'node server.js', command: 'node server.js', runs: Number(values.runs) }
+	{ name: HUB_COMMAND.join(' '), command: HUB_COMMAND.join(' '), runs: Number(values.runs) }
 ];
 
 /** Runs `command` in its own process group, so SIGKILL reaches npm, the shell and the hub alike. */
