@@ -1,5 +1,5 @@
 // The hub's production entry: SvelteKit's handler and Socket.IO on one HTTP server.
-// `npm start` builds the app, then runs this. PORT (default 8000) and HOST choose where it listens.
+// `npm start` builds the app when its sources changed (scripts/start.js), then runs this; a container runs it directly. PORT (default 8000) and HOST choose where it listens.
 // What guards the server (timeouts, connection caps, headers, Host checks) is in src/lib/server/http/edge/.
 import { createReadStream, statSync } from 'node:fs';
 import path from 'node:path';
@@ -35,14 +35,25 @@ server.listen(port, host, () => {
 	console.log(`  API token:  ${tokenLine}`);
 });
 
+// A clean stop (src/lib/server/shutdown/stop-serving.ts): no new connections, volunteers' leases back in
+// the queue, in-flight requests answered, then exit 0. EXOSTACK_SHUTDOWN_SECONDS bounds it: past that, or
+// on a second signal, the process exits 1 at once (an orchestrator would SIGKILL it soon after anyway).
 let closing = false;
 for (const signal of ['SIGINT', 'SIGTERM']) {
-	process.on(signal, async () => {
+	process.on(signal, () => {
 		if (closing) process.exit(1);
 		closing = true;
-		server.close();
-		await hub.stop().catch(() => {});
-		process.exit(0);
+		setTimeout(() => {
+			console.error(`exostack: shutdown took over ${hub.config.shutdownMs / 1000} s; exiting anyway`);
+			process.exit(1);
+		}, hub.config.shutdownMs).unref();
+		runtime.shutDown(server).then(
+			() => process.exit(0),
+			(e) => {
+				console.error('exostack: shutdown failed:', e);
+				process.exit(1);
+			}
+		);
 	});
 }
 

@@ -10,6 +10,12 @@ import path from 'node:path';
 
 export const TEST_TOKEN = 'exo_test_token_0123456789abcdef';
 
+/**
+ * How the hub is started in production: the container image's CMD (tests/deploy/dockerfile.test.ts holds
+ * the Dockerfile to it). Every hub the tests start runs this, `node` being this test's own Node.
+ */
+export const HUB_COMMAND = ['node', 'server.js'] as const;
+
 export interface HubProcess {
 	url: string;
 	token: string;
@@ -76,7 +82,7 @@ export async function startHubProcess(opts: HubProcessOptions = {}): Promise<Hub
 	if (opts.databaseUrl) env.DATABASE_URL = opts.databaseUrl;
 	// EXOSTACK_HUB_NODE_ARGS passes node flags to the hub, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile a benchmark's hub.
 	const nodeArgs = process.env.EXOSTACK_HUB_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
-	const child = spawn(process.execPath, [...nodeArgs, opts.entry ?? 'server.js'], {
+	const child = spawn(process.execPath, [...nodeArgs, opts.entry ?? HUB_COMMAND[1]], {
 		env,
 		cwd: opts.cwd,
 		stdio: ['ignore', 'pipe', 'pipe']

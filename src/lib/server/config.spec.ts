@@ -37,6 +37,7 @@ describe('loadConfig', () => {
 			identities: { perNetworkPerHour: 20, powBits: 0 },
 			trust: { leasesPerNetwork: 64, spotCheckRate: 0.05 },
 			demoModels: true,
+			shutdownMs: 10_000,
 			keyQuotas: { jobsPerDay: 1000, inputsPerDay: 1_000_000 },
 			images: { maxBytes: 10 * 1024 * 1024, maxPixels: 25_000_000 },
 			huggingFace: { endpoint: 'https://huggingface.co', maxBytes: 4 * 1024 ** 3, token: null },
@@ -74,6 +75,7 @@ describe('loadConfig', () => {
 			EXOSTACK_KEEPALIVE_TIMEOUT_SECONDS: '2',
 			EXOSTACK_MAX_CONNECTIONS_PER_ADDRESS: '0',
 			EXOSTACK_DEMO_MODELS: 'off',
+			EXOSTACK_SHUTDOWN_SECONDS: '4',
 			EXOSTACK_MAX_IMAGE_BYTES: '1000',
 			EXOSTACK_MAX_IMAGE_PIXELS: '640000',
 			HF_ENDPOINT: 'http://mirror.example/hf/',
@@ -125,6 +127,7 @@ describe('loadConfig', () => {
 			identities: { perNetworkPerHour: 0, powBits: 12 },
 			trust: { leasesPerNetwork: 5, spotCheckRate: 0.5 },
 			demoModels: false,
+			shutdownMs: 4000,
 			keyQuotas: { jobsPerDay: 7, inputsPerDay: 700 },
 			images: { maxBytes: 1000, maxPixels: 640_000 },
 			huggingFace: { endpoint: 'http://mirror.example/hf', maxBytes: 2048, token: 'hf_secret' },
@@ -162,6 +165,7 @@ describe('loadConfig', () => {
 		expect(error({ EXOSTACK_MAX_BODY_BYTES: 'lots' })).toMatch(/EXOSTACK_MAX_BODY_BYTES/);
 		expect(error({ EXOSTACK_LEASE_SECONDS: '1.5' })).toMatch(/EXOSTACK_LEASE_SECONDS: .*expected int/);
 		expect(error({ EXOSTACK_RETRY_BACKOFF_MS: '-5' })).toMatch(/EXOSTACK_RETRY_BACKOFF_MS/);
+		expect(error({ EXOSTACK_SHUTDOWN_SECONDS: '0' })).toMatch(/EXOSTACK_SHUTDOWN_SECONDS: .*>=1/);
 		expect(error({ EXOSTACK_DEMO_MODELS: 'yes' })).toMatch(/EXOSTACK_DEMO_MODELS: .*"on"\|"off"/);
 		expect(error({ EXOSTACK_LOG_LEVEL: 'verbose' })).toMatch(
 			/EXOSTACK_LOG_LEVEL: .*"fatal"\|"error"\|"warn"\|"info"\|"debug"\|"trace"\|"silent"/

@@ -104,6 +104,8 @@ const Env = z
 		/** Chance that an unreplicated result, once accepted on its volunteer's word, is computed again behind its back; 0 for none. */
 		EXOSTACK_LAZY_CHECK_RATE: z.coerce.number().min(0).max(1).default(0.05),
 		EXOSTACK_DEMO_MODELS: z.enum(['on', 'off']).default('on'),
+		/** How long a SIGTERM'd hub may take to give leases back and finish in-flight requests before it exits anyway (server.js); keep it under the orchestrator's grace period. */
+		EXOSTACK_SHUTDOWN_SECONDS: int(10),
 		/** What one submitter's API key may queue in a rolling day, unless set for the key when minted (the admin token has no quota). */
 		EXOSTACK_KEY_JOBS_PER_DAY: int(1000, 0),
 		EXOSTACK_KEY_INPUTS_PER_DAY: int(1_000_000, 0),
@@ -187,6 +189,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
 			spotCheckRate: e.EXOSTACK_SPOT_CHECK_RATE
 		},
 		demoModels: e.EXOSTACK_DEMO_MODELS === 'on',
+		shutdownMs: e.EXOSTACK_SHUTDOWN_SECONDS * 1000,
 		keyQuotas: { jobsPerDay: e.EXOSTACK_KEY_JOBS_PER_DAY, inputsPerDay: e.EXOSTACK_KEY_INPUTS_PER_DAY },
 		images: { maxBytes: e.EXOSTACK_MAX_IMAGE_BYTES, maxPixels: e.EXOSTACK_MAX_IMAGE_PIXELS },
 		huggingFace: { endpoint: e.HF_ENDPOINT.replace(/\/+$/, ''), maxBytes: e.EXOSTACK_MAX_IMPORT_BYTES, token: e.HF_TOKEN ?? null },

@@ -38,9 +38,15 @@ export interface Hub {
 	observe: Observer;
 	/** Run by stop(), newest first, before the database closes (the realtime layer releases its sessions' leases). */
 	onStop(close: () => Promise<void>): void;
+	/** Set when stop() begins: the readiness probe answers 503 from then on (health/readiness.ts). */
+	stopping: boolean;
 	/** Runs one sweep now, as the sweeper's timer does: specs drive expiry by this instead of sleeping through a timer. */
 	sweep(): Promise<void>;
-	stop(): Promise<void>;
+	/**
+	 * Stops the hub: the onStop steps (volunteers' leases given back) run while `inFlight` settles (the
+	 * HTTP requests still being answered, which may need the database), and only then does the database close.
+	 */
+	stop(inFlight?: () => Promise<void>): Promise<void>;
 }
 
 /**
@@ -84,10 +90,15 @@ export async function startHub(
 		notify: quiet,
 		observe: createObserver(hubLog, tracing),
 		onStop: (close) => closers.unshift(close),
+		stopping: false,
 		sweep: () => sweeper.tick(),
-		async stop() {
+		async stop(inFlight) {
+			hub.stopping = true;
 			sweeper.stop();
-			for (const close of closers) await close().catch((err) => hubLog.error({ err }, 'shutdown step failed'));
+			const steps = async () => {
+				for (const close of closers) await close().catch((err) => hubLog.error({ err }, 'shutdown step failed'));
+			};
+			await Promise.all([steps(), inFlight?.()]);
 			await hub.observe.stop().catch((err) => hubLog.error({ err }, 'could not export the last spans'));
 			await database.close();
 			release();

@@ -7,12 +7,16 @@ import type { Server as HttpServer, RequestListener } from 'node:http';
 import { startHub, type Hub } from './hub';
 import { attachRealtime } from './realtime/attach';
 import { createHubServer } from './http/edge/create-hub-server';
+import { trackInFlight, type InFlight } from './shutdown/in-flight';
+import { stopServing } from './shutdown/stop-serving';
 
 interface Runtime {
 	hub: Promise<Hub>;
 	/** The production HTTP server around `listener`, hardened at the edge (http/edge/). */
 	createServer(listener: RequestListener): Promise<HttpServer>;
 	attach(httpServer: HttpServer): Promise<void>;
+	/** The clean stop of the server made by createServer (shutdown/stop-serving.ts); server.js bounds its time. */
+	shutDown(httpServer: HttpServer): Promise<void>;
 }
 
 const KEY = Symbol.for('exostack.runtime');
@@ -23,13 +27,21 @@ export function runtime(): Runtime {
 	const g = globalThis as Global;
 	if (!g[KEY]) {
 		const hub = startHub();
+		const requests = new WeakMap<HttpServer, InFlight>();
 		g[KEY] = {
 			hub,
 			async createServer(listener) {
-				return createHubServer(listener, (await hub).config);
+				const server = createHubServer(listener, (await hub).config);
+				requests.set(server, trackInFlight(server));
+				return server;
 			},
 			async attach(httpServer) {
 				attachRealtime(await hub, httpServer);
+			},
+			async shutDown(httpServer) {
+				const inFlight = requests.get(httpServer);
+				if (!inFlight) throw new Error('shutDown() takes the server that createServer() made');
+				await stopServing(httpServer, await hub, inFlight);
 			}
 		};
 	}

@@ -251,6 +251,8 @@ export function restRoutes(ctx: FuzzContext): Record<string, RouteSpec> {
 	});
 	return {
 		'/api/health': { path: fc.constant('/api/health'), methods: ['GET'] },
+		'/api/health/live': { path: fc.constant('/api/health/live'), methods: ['GET'] },
+		'/api/health/ready': { path: fc.constant('/api/health/ready'), methods: ['GET'] },
 		'/metrics': { path: fc.constant('/metrics'), methods: ['GET'] },
 		'/api/jobs': { path: fc.constant('/api/jobs'), methods: ['GET', 'POST'], body: jobs },
 		'/tasks/submit': { path: fc.constant('/tasks/submit'), methods: ['POST'], body: jobs },

@@ -1,5 +1,5 @@
 import { json } from '@sveltejs/kit';
 import type { RequestHandler } from './$types';
 
-/** Liveness for load balancers and start-up scripts: answers once the hub has started. */
+/** The seed's health check, kept for the scripts that call it: answers once the hub has started (the probes are live/ and ready/). */
 export const GET: RequestHandler = ({ locals: { hub } }) => json({ ok: true, hub: hub.id, database: hub.database.kind });
