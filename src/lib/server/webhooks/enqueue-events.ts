@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import type { Db } from '../db';
 import type { JobStatus } from '../../protocol/jobs';
-import type { WebhookEvent } from './events';
+import type { WebhookEvent } from '../../protocol/webhooks';
 
 /** The event a job's final status raises, if any: cancelling is the submitter's own act, not news to it. */
 const EVENT_OF: Record<JobStatus, WebhookEvent | null> = {

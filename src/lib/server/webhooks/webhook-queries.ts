@@ -3,7 +3,7 @@ import { and, count, desc, eq, isNull, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../db';
 import { webhooks } from '../db/schema';
 import type { Principal } from '../auth/principal';
-import type { WebhookEvent } from './events';
+import type { WebhookEvent } from '../../protocol/webhooks';
 
 /** How many live webhooks one API key (or the admin) may have: each costs a POST per event. */
 export const MAX_WEBHOOKS_PER_OWNER = 10;
