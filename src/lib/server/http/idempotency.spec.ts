@@ -9,7 +9,8 @@ import { mintKey } from '../auth/api-keys';
 import { ApiError } from './api';
 import { idempotencyKeyOf, idempotent, MAX_IDEMPOTENCY_KEY_CHARS } from './idempotency';
 
-const withKey = (key?: string) => new Request('http://hub/api/jobs', { method: 'POST', headers: key === undefined ? {} : { 'idempotency-key': key } });
+const withKey = (key?: string) =>
+	new Request('http://hub/api/jobs', { method: 'POST', headers: key === undefined ? {} : { 'idempotency-key': key } });
 
 describe('idempotencyKeyOf', () => {
 	it('reads the header, and refuses an empty, overlong or non-ASCII key with a 400', () => {

@@ -53,7 +53,13 @@ export async function idempotent(
 			.select({ sha: idempotencyKeys.bodySha256, jobId: idempotencyKeys.jobId, status: jobs.status })
 			.from(idempotencyKeys)
 			.innerJoin(jobs, eq(jobs.id, idempotencyKeys.jobId))
-			.where(and(eq(idempotencyKeys.principal, owner), eq(idempotencyKeys.key, key), gt(idempotencyKeys.createdAt, sql`now() - interval '1 day'`)));
+			.where(
+				and(
+					eq(idempotencyKeys.principal, owner),
+					eq(idempotencyKeys.key, key),
+					gt(idempotencyKeys.createdAt, sql`now() - interval '1 day'`)
+				)
+			);
 		if (first) {
 			if (first.sha !== sha) throw new ApiError(422, 'this Idempotency-Key was already used with a different request body');
 			return { jobId: first.jobId, replayed: true as const, status: first.status };
@@ -61,7 +67,9 @@ export async function idempotent(
 		const created = await create(tx);
 		if (created instanceof Response) return created;
 		// An expired row of the same key is replaced; the caller's other expired keys go with it.
-		await tx.delete(idempotencyKeys).where(and(eq(idempotencyKeys.principal, owner), lt(idempotencyKeys.createdAt, sql`now() - interval '1 day'`)));
+		await tx
+			.delete(idempotencyKeys)
+			.where(and(eq(idempotencyKeys.principal, owner), lt(idempotencyKeys.createdAt, sql`now() - interval '1 day'`)));
 		await tx
 			.insert(idempotencyKeys)
 			.values({ principal: owner, key, bodySha256: sha, jobId: created.jobId })

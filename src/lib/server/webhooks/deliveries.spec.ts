@@ -107,7 +107,9 @@ describe.each(TEST_DB_KINDS)('webhook deliveries on %s', (kind) => {
 		await hook(alice, '/alice');
 		const jobId = await failedJob(null);
 		const rows = await db.select().from(webhookDeliveries);
-		expect(rows.map((d) => [d.webhookId, d.event, (d.payload.data as { job_id: string }).job_id])).toEqual([[adminHook.id, 'job.failed', jobId]]);
+		expect(rows.map((d) => [d.webhookId, d.event, (d.payload.data as { job_id: string }).job_id])).toEqual([
+			[adminHook.id, 'job.failed', jobId]
+		]);
 	});
 
 	it('delivers signed events that standardwebhooks verifies, retrying a receiver that fails until it answers 2xx', async () => {

@@ -27,7 +27,9 @@ export async function claimDueDeliveries(db: Db, limit: number): Promise<Claimed
 			.select({ id: webhookDeliveries.id, disabled: webhooks.disabledAt })
 			.from(webhookDeliveries)
 			.innerJoin(webhooks, eq(webhooks.id, webhookDeliveries.webhookId))
-			.where(and(isNull(webhookDeliveries.deliveredAt), isNull(webhookDeliveries.failedAt), lte(webhookDeliveries.nextAttemptAt, sql`now()`)))
+			.where(
+				and(isNull(webhookDeliveries.deliveredAt), isNull(webhookDeliveries.failedAt), lte(webhookDeliveries.nextAttemptAt, sql`now()`))
+			)
 			.orderBy(webhookDeliveries.nextAttemptAt)
 			.limit(limit)
 			.for('update', { of: webhookDeliveries, skipLocked: true });
@@ -42,7 +44,10 @@ export async function claimDueDeliveries(db: Db, limit: number): Promise<Claimed
 			}
 			const [c] = await tx
 				.update(webhookDeliveries)
-				.set({ attempts: sql`${webhookDeliveries.attempts} + 1`, nextAttemptAt: sql`now() + ${`${CLAIM_LEASE_MS} milliseconds`}::interval` })
+				.set({
+					attempts: sql`${webhookDeliveries.attempts} + 1`,
+					nextAttemptAt: sql`now() + ${`${CLAIM_LEASE_MS} milliseconds`}::interval`
+				})
 				.from(webhooks)
 				.where(and(eq(webhookDeliveries.id, row.id), eq(webhooks.id, webhookDeliveries.webhookId)))
 				.returning({
@@ -61,7 +66,10 @@ export async function claimDueDeliveries(db: Db, limit: number): Promise<Claimed
 
 /** A 2xx: done for good. */
 export async function markDelivered(db: Db, id: string): Promise<void> {
-	await db.update(webhookDeliveries).set({ deliveredAt: sql`now()`, lastError: null }).where(eq(webhookDeliveries.id, id));
+	await db
+		.update(webhookDeliveries)
+		.set({ deliveredAt: sql`now()`, lastError: null })
+		.where(eq(webhookDeliveries.id, id));
 }
 
 /** A failed try: again at `retryAt`, or given up on (failed_at) when that is null. */

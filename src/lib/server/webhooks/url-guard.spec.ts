@@ -2,7 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { checkWebhookUrl, MAX_WEBHOOK_URL_CHARS, refusedAddress } from './url-guard';
 
 const strict = { allowHttp: false, allowPrivate: false };
-const resolvesTo = (...addresses: string[]) => async () => addresses;
+const resolvesTo =
+	(...addresses: string[]) =>
+	async () =>
+		addresses;
 
 describe('refusedAddress', () => {
 	it.each([
@@ -52,8 +55,12 @@ describe('checkWebhookUrl', () => {
 
 	it('wants https unless http is allowed', async () => {
 		await expect(checkWebhookUrl('http://hooks.example/', strict, resolvesTo('93.184.215.14'))).rejects.toThrow(/https/);
-		await expect(checkWebhookUrl('http://hooks.example/', { ...strict, allowHttp: true }, resolvesTo('93.184.215.14'))).resolves.toBeInstanceOf(URL);
-		await expect(checkWebhookUrl('ftp://hooks.example/', { ...strict, allowHttp: true }, resolvesTo('93.184.215.14'))).rejects.toThrow(/http/);
+		await expect(
+			checkWebhookUrl('http://hooks.example/', { ...strict, allowHttp: true }, resolvesTo('93.184.215.14'))
+		).resolves.toBeInstanceOf(URL);
+		await expect(checkWebhookUrl('ftp://hooks.example/', { ...strict, allowHttp: true }, resolvesTo('93.184.215.14'))).rejects.toThrow(
+			/http/
+		);
 	});
 
 	it('refuses credentials, names that do not resolve, non-URLs and overlong URLs', async () => {
