@@ -8,7 +8,7 @@ import { TEST_DB_KINDS } from '../db/testing';
 import type { Db } from '../db';
 import { claimFor, completeAs, makeJob, seedModel, seedVolunteers, seededDatabase } from '../scheduler/testing';
 import { finishJobIfDone } from '../scheduler/finish-job';
-import { mintKey } from '../auth/api-keys';
+import { mintKey, revokeKey } from '../auth/api-keys';
 import { ADMIN, type Principal } from '../auth/principal';
 import { log } from '../log';
 import { createWebhook, disableWebhook, listWebhooks, MAX_WEBHOOKS_PER_OWNER } from './webhook-queries';
@@ -110,6 +110,14 @@ describe.each(TEST_DB_KINDS)('webhook deliveries on %s', (kind) => {
 		expect(rows.map((d) => [d.webhookId, d.event, (d.payload.data as { job_id: string }).job_id])).toEqual([
 			[adminHook.id, 'job.failed', jobId]
 		]);
+	});
+
+	it('queues nothing for the webhooks of a revoked key', async () => {
+		const alice = await keyPrincipal();
+		await hook(alice, '/revoked');
+		await revokeKey(db, (alice as { id: string }).id);
+		await completedJob((alice as { id: string }).id);
+		expect(await db.select().from(webhookDeliveries)).toEqual([]);
 	});
 
 	it('delivers signed events that standardwebhooks verifies, retrying a receiver that fails until it answers 2xx', async () => {

@@ -38,6 +38,8 @@ export async function enqueueJobEvents(db: Db, finished: { id: string; status: J
 		)}) as e(id, event)
 		join jobs j on j.id = e.id
 		join webhooks w on w.key_id is not distinct from j.owner_key_id
-		where w.disabled_at is null and e.event = any(w.events)
+		left join api_keys k on k.id = w.key_id
+		-- A revoked key's jobs run on, but its webhooks fall silent with it.
+		where w.disabled_at is null and k.revoked_at is null and e.event = any(w.events)
 	`);
 }
