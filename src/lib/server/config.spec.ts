@@ -39,7 +39,8 @@ describe('loadConfig', () => {
 			demoModels: true,
 			keyQuotas: { jobsPerDay: 1000, inputsPerDay: 1_000_000 },
 			images: { maxBytes: 10 * 1024 * 1024, maxPixels: 25_000_000 },
-			huggingFace: { endpoint: 'https://huggingface.co', maxBytes: 4 * 1024 ** 3, token: null }
+			huggingFace: { endpoint: 'https://huggingface.co', maxBytes: 4 * 1024 ** 3, token: null },
+			openaiWaitMs: 120_000
 		});
 	});
 
@@ -79,6 +80,7 @@ describe('loadConfig', () => {
 			HF_TOKEN: 'hf_secret',
 			EXOSTACK_KEY_JOBS_PER_DAY: '7',
 			EXOSTACK_KEY_INPUTS_PER_DAY: '700',
+			EXOSTACK_OPENAI_WAIT_SECONDS: '9',
 			EXOSTACK_NETWORK_PREFIX_V4: '16',
 			EXOSTACK_NETWORK_PREFIX_V6: '56',
 			EXOSTACK_TRUSTED_PROXIES: 'loopback, 10.0.0.0/8',
@@ -123,7 +125,8 @@ describe('loadConfig', () => {
 			demoModels: false,
 			keyQuotas: { jobsPerDay: 7, inputsPerDay: 700 },
 			images: { maxBytes: 1000, maxPixels: 640_000 },
-			huggingFace: { endpoint: 'http://mirror.example/hf', maxBytes: 2048, token: 'hf_secret' }
+			huggingFace: { endpoint: 'http://mirror.example/hf', maxBytes: 2048, token: 'hf_secret' },
+			openaiWaitMs: 9000
 		});
 		expect(loadConfig({ DATABASE_URL: 'postgres://localhost/x' }).databaseUrl).toBe('postgres://localhost/x');
 		expect(loadConfig({ PORT: '0' }).port).toBe(0);

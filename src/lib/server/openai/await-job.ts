@@ -1,0 +1,38 @@
+import type { Hub } from '../hub';
+import { cancelJob } from '../scheduler/cancel-job';
+import { getJobProgress, getJobStatus } from '../scheduler/job-status';
+import { TERMINAL_JOB_STATUSES, type JobStatusView } from '../../protocol/jobs';
+
+export type AwaitOutcome = { done: JobStatusView } | { timedOut: true };
+
+/** Polls start fast (a small embedding finishes in tens of milliseconds) and slow down to this. */
+const MAX_POLL_MS = 500;
+
+/**
+ * Waits for a job to reach its final state, at most `timeoutMs`; a job given up on is cancelled, so no
+ * volunteer computes what nobody will read. The job's state
+ * is read from the database rather than heard from this process's sockets: with several hub processes,
+ * the volunteer that finishes it may be connected to another one.
+ */
+export async function awaitJob(hub: Hub, jobId: string, timeoutMs: number): Promise<AwaitOutcome> {
+	const deadline = Date.now() + timeoutMs;
+	for (let pause = 20; ; pause = Math.min(pause * 2, MAX_POLL_MS)) {
+		const progress = await getJobProgress(hub.db, jobId);
+		if (progress && TERMINAL_JOB_STATUSES.includes(progress.status)) {
+			const view = await getJobStatus(hub.db, jobId, { withResult: true });
+			if (view) return { done: view };
+		}
+		if (Date.now() >= deadline) {
+			await giveUp(hub, jobId);
+			return { timedOut: true };
+		}
+		await new Promise((resolve) => setTimeout(resolve, Math.min(pause, Math.max(deadline - Date.now(), 0))));
+	}
+}
+
+async function giveUp(hub: Hub, jobId: string) {
+	const cancelled = await cancelJob(hub.db, jobId);
+	if (!cancelled) return;
+	hub.notify.tasksCancelled(cancelled.leasedTaskIds);
+	hub.notify.jobChanged(jobId, true);
+}
