@@ -10,6 +10,7 @@ import { submissionSchema } from '../../../src/lib/protocol/jobs';
 import { NodeHeartbeat, NodeRegistration } from '../../../src/lib/protocol/seed-nodes';
 import { ProfileUpdate } from '../../../src/lib/protocol/profile';
 import { MintKeyRequest } from '../../../src/lib/protocol/api-keys';
+import { embeddingsRequestSchema } from '../../../src/lib/server/openai/embeddings-request';
 import { hostile, payloadFor } from './hostile';
 
 /** Real ids and secrets of the fuzzed hub, so that some requests reach the code behind the lookups. */
@@ -215,6 +216,19 @@ export function restRoutes(ctx: FuzzContext): Record<string, RouteSpec> {
 		params: fc.constant({})
 	});
 	const jobs = jsonBody(submission.filter((s) => submissionSchema({ maxInputs: 10_000, maxInputChars: 20_000 }).safeParse(s).success));
+	const text = fc.string({ minLength: 1, maxLength: 30 });
+	const embeddings = fc.record(
+		{
+			model: fc.constant(ctx.modelId),
+			input: fc.oneof(text, fc.array(text, { minLength: 1, maxLength: 5 })),
+			encoding_format: fc.constantFrom('float', 'base64'),
+			dimensions: fc.constant(4)
+		},
+		{ requiredKeys: ['model', 'input'] }
+	);
+	const openAiEmbeddings = jsonBody(
+		embeddings.filter((b) => embeddingsRequestSchema({ maxInputs: 10_000, maxInputChars: 20_000 }).safeParse(b).success)
+	);
 	const registration = fc.record({
 		id: fc.constant(ctx.nodeId),
 		capabilities: fc.array(fc.string({ maxLength: 10 }), { maxLength: 3 }),
@@ -288,6 +302,12 @@ export function restRoutes(ctx: FuzzContext): Record<string, RouteSpec> {
 		'/api/audit': { path: fc.constant('/api/audit'), methods: ['GET'] },
 		'/models/[...path]': { path: modelPath.map((p) => `/models/${p}`), methods: ['GET'] },
 		'/blobs/[sha256=sha256]': { path: sha.map((s) => `/blobs/${s}`), methods: ['GET'] },
+		'/v1/models': { path: fc.constant('/v1/models'), methods: ['GET'] },
+		'/v1/models/[...id]': {
+			path: segment(fc.constant(ctx.modelId), fc.string({ maxLength: 30 })).map((m) => `/v1/models/${m}`),
+			methods: ['GET']
+		},
+		'/v1/embeddings': { path: fc.constant('/v1/embeddings'), methods: ['POST'], body: openAiEmbeddings },
 		'page:/': page(fc.constant('/')),
 		'page:/jobs/new': page(fc.constant('/jobs/new')),
 		'page:/jobs/[id=uuid]': page(job.map((j) => `/jobs/${j}`)),
