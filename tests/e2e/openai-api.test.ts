@@ -9,9 +9,11 @@ import { Tokenizer } from '@huggingface/tokenizers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { api, startHubProcess, type HubProcess } from '../harness/hub-process';
 import { startCliVolunteer, type CliVolunteer } from '../harness/cli-volunteer';
-import { maxAbsDiff, referenceEmbeddings } from '../harness/reference';
+import { maxAbsDiff, referenceEmbeddings, referenceOutputs, variantOfResultClass } from '../harness/reference';
+import type { GenerationOutput } from '../../src/lib/protocol/generation';
 
 const MODEL = 'demo-embedding';
+const GENERATOR = 'demo-text-generation';
 /** As the other end-to-end embedding checks: a volunteer's vector against onnxruntime-node's. */
 const TOLERANCE = 1e-5;
 
@@ -39,18 +41,35 @@ async function refusal(call: Promise<unknown>): Promise<InstanceType<typeof Open
 	return e as InstanceType<typeof OpenAI.APIError>;
 }
 
+/** Tokens per text by a model's own tokenizer.json, fetched from the hub like any client could. */
+async function tokenCountsOf(model: string, texts: string[]): Promise<number[]> {
+	const view = (await (await api(hub, `/api/models/${model}`)).json()) as { files: { path: string; sha256: string }[] };
+	const blob = async (p: string) => (await fetch(`${hub.url}/blobs/${view.files.find((f) => f.path === p)!.sha256}`)).json();
+	const tokenizer = new Tokenizer(await blob('tokenizer.json'), await blob('tokenizer_config.json'));
+	return texts.map((t) => tokenizer.encode(t).ids.length);
+}
+
+/**
+ * onnxruntime-node's generation for the prompts of the job behind a /v1 response (`cmpl-<job id>`), with
+ * the variant the hub recorded for the volunteer's task.
+ */
+async function referenceGeneration(responseId: string, prompts: string[], params: Record<string, unknown>) {
+	const jobId = responseId.replace(/^(chat)?cmpl-/, '');
+	const [task] = (await (await api(hub, `/api/jobs/${jobId}/tasks`)).json()) as { result_class: string }[];
+	const variant = variantOfResultClass(task.result_class);
+	return (await referenceOutputs(hub.url, {
+		taskType: 'text_generation',
+		modelId: GENERATOR,
+		inputs: prompts,
+		params,
+		variant
+	})) as GenerationOutput[];
+}
+
 /** Little-endian float32 bytes, as OpenAI's base64 encoding carries a vector. */
 function decodeBase64(text: string): number[] {
 	const bytes = Buffer.from(text, 'base64');
 	return Array.from({ length: bytes.length / 4 }, (_, i) => bytes.readFloatLE(i * 4));
-}
-
-/** Tokens per text by the model's own tokenizer.json, fetched from the hub like any client could. */
-async function tokenCounts(texts: string[]): Promise<number[]> {
-	const view = (await (await api(hub, `/api/models/${MODEL}`)).json()) as { files: { path: string; sha256: string }[] };
-	const blob = async (p: string) => (await fetch(`${hub.url}/blobs/${view.files.find((f) => f.path === p)!.sha256}`)).json();
-	const tokenizer = new Tokenizer(await blob('tokenizer.json'), await blob('tokenizer_config.json'));
-	return texts.map((t) => tokenizer.encode(t).ids.length);
 }
 
 describe('GET /v1/models', () => {
@@ -117,7 +136,7 @@ describe('POST /v1/embeddings', () => {
 
 		const texts = ['Idle laptops, doing AI work', 'one fish', 'two fish, red fish, blue fish'];
 		const expected = await referenceEmbeddings(hub.url, MODEL, texts);
-		const counts = await tokenCounts(texts);
+		const counts = await tokenCountsOf(MODEL, texts);
 
 		const single = await client().embeddings.create({ model: MODEL, input: texts[0], encoding_format: 'float' });
 		expect(single).toMatchObject({ object: 'list', model: MODEL, usage: { prompt_tokens: counts[0], total_tokens: counts[0] } });
@@ -143,5 +162,71 @@ describe('POST /v1/embeddings', () => {
 		const jobs = (await (await api(hub, '/api/jobs')).json()) as { task_type: string; model: string; status: string }[];
 		expect(jobs.length).toBeGreaterThanOrEqual(5);
 		for (const job of jobs) expect(job).toMatchObject({ task_type: 'embedding', model: MODEL, status: 'completed' });
+	});
+});
+
+describe('POST /v1/completions and /v1/chat/completions', () => {
+	// The volunteer started by the embeddings test above computes these too.
+	it('completes prompts as onnxruntime-node does, with usage by the model tokenizer', async () => {
+		const prompts = ['Hello world, this is', 'Once upon a time'];
+		const res = await client().completions.create({ model: GENERATOR, prompt: prompts, max_tokens: 12, temperature: 0 });
+		expect(res).toMatchObject({ object: 'text_completion', model: GENERATOR });
+		const expected = await referenceGeneration(res.id, prompts, { max_tokens: 12, temperature: 0, top_p: 1 });
+		expect(res.choices.map((c) => c.index)).toEqual([0, 1]);
+		res.choices.forEach((c, i) => {
+			expect(c.text, prompts[i]).toBe(expected[i].text);
+			expect(c.finish_reason).toBe(expected[i].finish_reason === 'length' ? 'length' : 'stop');
+		});
+		const promptTokens = (await tokenCountsOf(GENERATOR, prompts)).reduce((a, b) => a + b);
+		const completionTokens = expected.reduce((n, o) => n + o.tokens.length, 0);
+		expect(completionTokens).toBeGreaterThan(0);
+		expect(res.usage).toEqual({
+			prompt_tokens: promptTokens,
+			completion_tokens: completionTokens,
+			total_tokens: promptTokens + completionTokens
+		});
+	});
+
+	it('answers a chat, rendered in the plain format for a model without a chat template, as onnxruntime-node with the same seed', async () => {
+		const messages = [
+			{ role: 'system' as const, content: 'You are brief.' },
+			{ role: 'user' as const, content: 'Say something about idle laptops.' }
+		];
+		const sampling = { temperature: 0.9, top_p: 0.95, seed: 1234 };
+		const res = await client().chat.completions.create({ model: GENERATOR, messages, max_completion_tokens: 20, ...sampling });
+		const prompt = 'System: You are brief.\n\nUser: Say something about idle laptops.\n\nAssistant:';
+		const [expected] = await referenceGeneration(res.id, [prompt], { max_tokens: 20, ...sampling });
+		expect(expected.tokens.length).toBeGreaterThan(0);
+		expect(res.object).toBe('chat.completion');
+		expect(res.choices).toHaveLength(1);
+		expect(res.choices[0].message).toMatchObject({ role: 'assistant', content: expected.text });
+		const [promptTokens] = await tokenCountsOf(GENERATOR, [prompt]);
+		expect(res.usage).toMatchObject({ prompt_tokens: promptTokens, completion_tokens: expected.tokens.length });
+		// The same seed again: the same answer.
+		const again = await client().chat.completions.create({ model: GENERATOR, messages, max_completion_tokens: 20, ...sampling });
+		expect(again.choices[0].message.content).toBe(res.choices[0].message.content);
+	});
+
+	it('refuses what the executor cannot do as BadRequestError naming the field', async () => {
+		const messages = [{ role: 'user' as const, content: 'hi' }];
+		const cases: [() => Promise<unknown>, string, string?][] = [
+			[() => client().chat.completions.create({ model: GENERATOR, messages, n: 2 }), 'n'],
+			[() => client().chat.completions.create({ model: GENERATOR, messages, max_tokens: 100_000 }), 'max_tokens'],
+			[() => client().chat.completions.create({ model: GENERATOR, messages, temperature: 3 }), 'temperature'],
+			[() => client().chat.completions.create({ model: GENERATOR, messages, presence_penalty: 1 }), 'presence_penalty'],
+			[() => client().chat.completions.create({ model: MODEL, messages }), 'model'],
+			[
+				() => client().completions.create({ model: GENERATOR, prompt: 'word '.repeat(400), max_tokens: 16 }),
+				'prompt',
+				'context_length_exceeded'
+			],
+			[() => client().completions.create({ model: GENERATOR, prompt: [1, 2, 3] }), 'prompt[0]']
+		];
+		for (const [call, param, code] of cases) {
+			const e = await refusal(call());
+			expect(e, param).toBeInstanceOf(OpenAI.BadRequestError);
+			expect(e.param).toBe(param);
+			if (code) expect(e.code).toBe(code);
+		}
 	});
 });
