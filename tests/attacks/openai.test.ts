@@ -40,12 +40,13 @@ afterAll(async () => {
 	await database?.drop();
 });
 
-/** A POST to /v1/embeddings as the holder of `token` (null: none), with a raw body. */
-function embeddings(token: string | null, body: string, type = 'application/json') {
+/** A POST to a /v1 endpoint as the holder of `token` (null: none), with a raw body. */
+function post(path: string, token: string | null, body: string, type = 'application/json') {
 	const headers: Record<string, string> = { 'content-type': type };
 	if (token) headers.authorization = `Bearer ${token}`;
-	return fetch(`${hub.url}/v1/embeddings`, { method: 'POST', headers, body });
+	return fetch(`${hub.url}${path}`, { method: 'POST', headers, body });
 }
+const embeddings = (token: string | null, body: string, type?: string) => post('/v1/embeddings', token, body, type);
 
 interface OpenAiErrorBody {
 	error: { message: string; type: string; param: string | null; code: string | null };
@@ -112,6 +113,48 @@ describe('/v1 refuses what it must, in OpenAI shape, and queues nothing', () => 
 		for (const [body, status, param, type] of cases) {
 			const answer = await refused(await embeddings(hub.token, body, type));
 			expect([answer.status, answer.error.param, answer.error.type], body.slice(0, 80)).toEqual([status, param, 'invalid_request_error']);
+		}
+		expect(await jobCount()).toBe(before);
+	});
+
+	it('refuses generation requests past the bounds: n > 1, huge max_tokens, oversized prompts and conversations', async () => {
+		const before = await jobCount();
+		const model = 'demo-text-generation';
+		const user = (content: string) => ({ role: 'user', content });
+		const chat = (extra: object) => JSON.stringify({ model, messages: [user('hi')], ...extra });
+		const complete = (extra: object) => JSON.stringify({ model, prompt: 'hi', ...extra });
+		const cases: [path: string, body: string, param: string | null][] = [
+			['/v1/chat/completions', chat({ n: 2 }), 'n'],
+			['/v1/completions', complete({ n: 5 }), 'n'],
+			['/v1/chat/completions', chat({ max_tokens: 1_000_000_000 }), 'max_tokens'],
+			['/v1/chat/completions', chat({ max_completion_tokens: 2049 }), 'max_completion_tokens'],
+			['/v1/completions', complete({ max_tokens: 0 }), 'max_tokens'],
+			['/v1/completions', complete({ max_tokens: 1.5 }), 'max_tokens'],
+			['/v1/chat/completions', chat({ stop: ['a', 'b', 'c', 'd', 'e'] }), 'stop'],
+			['/v1/chat/completions', chat({ seed: -1 }), 'seed'],
+			['/v1/chat/completions', chat({ tools: [{ type: 'function', function: { name: 'f' } }] }), null],
+			['/v1/chat/completions', JSON.stringify({ model, messages: [] }), 'messages'],
+			['/v1/chat/completions', JSON.stringify({ model, messages: Array.from({ length: 257 }, () => user('x')) }), 'messages'],
+			['/v1/chat/completions', JSON.stringify({ model, messages: [user('x'.repeat(MAX_INPUT_CHARS + 1))] }), 'messages[0].content'],
+			['/v1/chat/completions', JSON.stringify({ model, messages: [{ role: 'tool', content: 'x' }] }), 'messages[0].role'],
+			[
+				'/v1/chat/completions',
+				JSON.stringify({ model, messages: [{ role: 'user', content: [{ type: 'image_url', image_url: {} }] }] }),
+				'messages[0].content[0].type'
+			],
+			// Each message within bounds, the conversation rendered past the limit on one input.
+			['/v1/chat/completions', JSON.stringify({ model, messages: [user('x'.repeat(150)), user('y'.repeat(150))] }), 'messages'],
+			['/v1/completions', complete({ prompt: Array.from({ length: MAX_INPUTS + 1 }, () => 'p') }), 'prompt'],
+			['/v1/completions', complete({ prompt: '' }), 'prompt'],
+			['/v1/completions', complete({ echo: true }), 'echo']
+		];
+		for (const [path, body, param] of cases) {
+			const answer = await refused(await post(path, hub.token, body));
+			expect([answer.status, answer.error.param, answer.error.type], `${path} ${body.slice(0, 100)}`).toEqual([
+				400,
+				param,
+				'invalid_request_error'
+			]);
 		}
 		expect(await jobCount()).toBe(before);
 	});

@@ -11,6 +11,7 @@ import { NodeHeartbeat, NodeRegistration } from '../../../src/lib/protocol/seed-
 import { ProfileUpdate } from '../../../src/lib/protocol/profile';
 import { MintKeyRequest } from '../../../src/lib/protocol/api-keys';
 import { embeddingsRequestSchema } from '../../../src/lib/server/openai/embeddings-request';
+import { chatRequestSchema, completionsRequestSchema } from '../../../src/lib/server/openai/generation-request';
 import { hostile, payloadFor } from './hostile';
 
 /** Real ids and secrets of the fuzzed hub, so that some requests reach the code behind the lookups. */
@@ -229,6 +230,34 @@ export function restRoutes(ctx: FuzzContext): Record<string, RouteSpec> {
 	const openAiEmbeddings = jsonBody(
 		embeddings.filter((b) => embeddingsRequestSchema({ maxInputs: 10_000, maxInputChars: 20_000 }).safeParse(b).success)
 	);
+	const limits = { maxInputs: 10_000, maxInputChars: 20_000 };
+	const sampling = {
+		max_tokens: fc.integer({ min: 1, max: 8 }),
+		temperature: fc.constantFrom(0, 0.7, 2),
+		top_p: fc.constantFrom(0.5, 1),
+		stop: fc.constantFrom('\n', ['.', '!']),
+		seed: fc.nat(),
+		n: fc.constant(1),
+		stream: fc.constant(false)
+	};
+	const completions = fc.record(
+		{ model: fc.constant('demo-text-generation'), prompt: fc.oneof(text, fc.array(text, { minLength: 1, maxLength: 3 })), ...sampling },
+		{ requiredKeys: ['model', 'prompt'] }
+	);
+	const chat = fc.record(
+		{
+			model: fc.constant('demo-text-generation'),
+			messages: fc.array(fc.record({ role: fc.constantFrom('system', 'user', 'assistant'), content: text }), {
+				minLength: 1,
+				maxLength: 3
+			}),
+			max_completion_tokens: fc.integer({ min: 1, max: 8 }),
+			...sampling
+		},
+		{ requiredKeys: ['model', 'messages'] }
+	);
+	const openAiCompletions = jsonBody(completions.filter((b) => completionsRequestSchema(limits).safeParse(b).success));
+	const openAiChat = jsonBody(chat.filter((b) => chatRequestSchema(limits).safeParse(b).success));
 	const registration = fc.record({
 		id: fc.constant(ctx.nodeId),
 		capabilities: fc.array(fc.string({ maxLength: 10 }), { maxLength: 3 }),
@@ -308,6 +337,8 @@ export function restRoutes(ctx: FuzzContext): Record<string, RouteSpec> {
 			methods: ['GET']
 		},
 		'/v1/embeddings': { path: fc.constant('/v1/embeddings'), methods: ['POST'], body: openAiEmbeddings },
+		'/v1/completions': { path: fc.constant('/v1/completions'), methods: ['POST'], body: openAiCompletions },
+		'/v1/chat/completions': { path: fc.constant('/v1/chat/completions'), methods: ['POST'], body: openAiChat },
 		'page:/': page(fc.constant('/')),
 		'page:/jobs/new': page(fc.constant('/jobs/new')),
 		'page:/jobs/[id=uuid]': page(job.map((j) => `/jobs/${j}`)),
