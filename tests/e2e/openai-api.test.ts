@@ -92,6 +92,11 @@ describe('POST /v1/embeddings', () => {
 		expect(e.status).toBe(503);
 		expect(e.code).toBe('no_volunteer_available');
 		expect(e.headers?.get('retry-after')).toBe('10');
+		// A stream is refused the same way, before any event.
+		const streamed = await refusal(
+			client().chat.completions.create({ model: GENERATOR, messages: [{ role: 'user', content: 'hi' }], stream: true })
+		);
+		expect([streamed.status, streamed.code]).toEqual([503, 'no_volunteer_available']);
 		expect(await (await api(hub, '/api/jobs')).json()).toEqual([]);
 	});
 
@@ -228,5 +233,54 @@ describe('POST /v1/completions and /v1/chat/completions', () => {
 			expect(e.param).toBe(param);
 			if (code) expect(e.code).toBe(code);
 		}
+	});
+});
+
+describe('stream: true', () => {
+	const messages = [{ role: 'user' as const, content: 'Tell a long story about volunteers and their idle laptops.' }];
+	const sampling = { temperature: 0.8, top_p: 0.9, seed: 42, max_completion_tokens: 150 };
+
+	it('streams a chat completion as the volunteer generates it, equal to the non-streamed one with the same seed', async () => {
+		const whole = await client().chat.completions.create({ model: GENERATOR, messages, ...sampling });
+		const stream = await client().chat.completions.create({
+			model: GENERATOR,
+			messages,
+			...sampling,
+			stream: true,
+			stream_options: { include_usage: true }
+		});
+		const pieces: string[] = [];
+		let finish: string | null = null;
+		let usage: unknown = null;
+		let role: string | undefined;
+		for await (const chunk of stream) {
+			expect(chunk.object).toBe('chat.completion.chunk');
+			if (chunk.usage) usage = chunk.usage;
+			for (const choice of chunk.choices) {
+				role ??= choice.delta.role;
+				if (choice.delta.content) pieces.push(choice.delta.content);
+				finish = choice.finish_reason ?? finish;
+			}
+		}
+		expect(role).toBe('assistant');
+		expect(pieces.join('')).toBe(whole.choices[0].message.content);
+		expect(finish).toBe(whole.choices[0].finish_reason);
+		expect(usage).toEqual(whole.usage);
+		// Relayed as it was generated (the volunteer sends its text every 50 ms), not in one piece at the end.
+		expect(pieces.length).toBeGreaterThan(1);
+	});
+
+	it('streams a text completion, and the wire format ends with data: [DONE]', async () => {
+		const params = { model: GENERATOR, prompt: 'Once upon a time', max_tokens: 40, temperature: 0 };
+		const whole = await client().completions.create(params);
+		let text = '';
+		for await (const chunk of await client().completions.create({ ...params, stream: true })) text += chunk.choices[0]?.text ?? '';
+		expect(text).toBe(whole.choices[0].text);
+
+		const raw = await api(hub, '/v1/completions', { method: 'POST', json: { ...params, stream: true } });
+		expect(raw.headers.get('content-type')).toMatch(/^text\/event-stream/);
+		const events = (await raw.text()).split('\n\n').filter(Boolean);
+		expect(events.at(-1)).toBe('data: [DONE]');
+		expect(events.every((e) => e.startsWith('data: '))).toBe(true);
 	});
 });

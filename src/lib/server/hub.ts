@@ -14,6 +14,7 @@ import { ensureDemoModels } from './models/demo-models';
 import { ModelCache } from './models/model-cache';
 import { startSweeper } from './scheduler/sweeper';
 import { quiet, type Notifier } from './notifier';
+import { noLiveText, type LiveText } from './live-text';
 
 export interface Hub {
 	/** Distinguishes this process among several serving one database. */
@@ -28,6 +29,8 @@ export interface Hub {
 	blobs: BlobStore;
 	models: ModelCache;
 	notify: Notifier;
+	/** Generated text as this process's volunteers stream it; the realtime layer fills it in. */
+	liveText: LiveText;
 	/** Run by stop(), newest first, before the database closes (the realtime layer releases its sessions' leases). */
 	onStop(close: () => Promise<void>): void;
 	/** Runs one sweep now, as the sweeper's timer does: specs drive expiry by this instead of sleeping through a timer. */
@@ -58,6 +61,7 @@ export async function startHub(config: HubConfig = loadConfig(), given?: { datab
 		blobs,
 		models: new ModelCache(database.db),
 		notify: quiet,
+		liveText: noLiveText,
 		onStop: (close) => closers.unshift(close),
 		sweep: () => sweeper.tick(),
 		async stop() {

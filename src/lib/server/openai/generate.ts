@@ -3,6 +3,7 @@ import type { Principal } from '../auth/principal';
 import type { ModelManifest } from '../../protocol/models';
 import type { GenerationOutput } from '../../protocol/generation';
 import type { JobGenerationParams } from './generation-request';
+import type { Submission } from '../../protocol/jobs';
 import { invalidParam } from './errors';
 import { readModelJson } from './model-json';
 import { runJob } from './run-job';
@@ -22,19 +23,24 @@ async function contextLength(hub: Hub, model: ModelManifest): Promise<number | n
 	return typeof n === 'number' && Number.isInteger(n) && n > 0 ? n : null;
 }
 
+/** A text-generation job ready to queue, and its prompts' tokens. */
+export interface GenerationPlan {
+	submission: Submission;
+	promptTokens: number;
+}
+
 /**
- * Generates a completion of each prompt as one text-generation job. A prompt that would not fit the
- * model's context with `max_tokens` after it is refused (OpenAI's `context_length_exceeded`) instead of
- * having its start cut off by the executor, so `usage` counts exactly what the model read.
+ * The job that completes each prompt. A prompt that would not fit the model's context with `max_tokens`
+ * after it is refused (OpenAI's `context_length_exceeded`) instead of having its start cut off by the
+ * executor, so `usage` counts exactly what the model read.
  */
-export async function generate(
+export async function planGeneration(
 	hub: Hub,
-	principal: Principal,
 	model: ModelManifest,
 	prompts: string[],
 	params: JobGenerationParams,
 	promptParam: string
-): Promise<Generated> {
+): Promise<GenerationPlan> {
 	if (!model.files.some((f) => f.path === 'tokenizer.json'))
 		throw invalidParam(
 			'model',
@@ -51,13 +57,14 @@ export async function generate(
 			`model '${model.id}' reads at most ${context} tokens; this request has ${longest} in its prompt and asks for ${params.max_tokens} more`,
 			'context_length_exceeded'
 		);
-	const job = await runJob(hub, principal, {
-		task_type: 'text_generation',
-		model: model.id,
-		input: prompts,
-		priority: 'high',
-		replication: 1,
-		params
-	});
-	return { jobId: job.task_id, outputs: job.result as GenerationOutput[], promptTokens: counts.reduce((a, b) => a + b, 0) };
+	return {
+		submission: { task_type: 'text_generation', model: model.id, input: prompts, priority: 'high', replication: 1, params },
+		promptTokens: counts.reduce((a, b) => a + b, 0)
+	};
+}
+
+/** Runs a planned generation and waits for its completions. */
+export async function generate(hub: Hub, principal: Principal, plan: GenerationPlan): Promise<Generated> {
+	const job = await runJob(hub, principal, plan.submission);
+	return { jobId: job.task_id, outputs: job.result as GenerationOutput[], promptTokens: plan.promptTokens };
 }

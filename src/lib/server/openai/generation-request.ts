@@ -28,6 +28,7 @@ function samplingFields() {
 		seed: z.number().int().min(0, 'must be 0 to 4294967295').max(0xffffffff, 'must be 0 to 4294967295').nullish(),
 		n: z.literal(1, 'only n = 1 is supported: each request makes one completion').nullish(),
 		stream: z.boolean().nullish(),
+		stream_options: z.strictObject({ include_usage: z.boolean().optional() }).nullish(),
 		/** Accepted at their neutral values only: the executor has no penalties. */
 		presence_penalty: z.literal(0, 'presence penalties are not supported (only 0)').nullish(),
 		frequency_penalty: z.literal(0, 'frequency penalties are not supported (only 0)').nullish(),

@@ -28,11 +28,11 @@ export async function modelFor(hub: Hub, id: string, taskType: TaskType): Promis
 }
 
 /**
- * Runs a /v1 request as an ordinary ExoStack job, computed by volunteers: refused at once with a 503 when
- * no connected volunteer can run it, queued through the same path as `POST /api/jobs` (quotas included),
- * then waited for within EXOSTACK_OPENAI_WAIT_SECONDS. Returns the completed job.
+ * Queues a /v1 request as an ordinary ExoStack job, computed by volunteers: refused at once with a 503
+ * when no connected volunteer can run it, else queued through the same path as `POST /api/jobs`
+ * (quotas included). Returns the job's id.
  */
-export async function runJob(hub: Hub, principal: Principal, submission: Submission): Promise<JobStatusView> {
+export async function queueJob(hub: Hub, principal: Principal, submission: Submission): Promise<string> {
 	if (!(await someoneCanRun(hub.db, submission.task_type)))
 		throw unavailable(`no connected volunteer can run model ${submission.model} right now`);
 	const outcome = await submitAs(hub, principal, submission);
@@ -44,10 +44,20 @@ export async function runJob(hub: Hub, principal: Principal, submission: Submiss
 		throw outcome.status === 404
 			? new OpenAiError(404, outcome.error, 'invalid_request_error', 'model', 'model_not_found')
 			: invalidParam(null, outcome.error);
-	const waited = await awaitJob(hub, outcome.id, hub.config.openaiWaitMs);
-	if ('timedOut' in waited)
+	return outcome.id;
+}
+
+/**
+ * The completed job, waited for within EXOSTACK_OPENAI_WAIT_SECONDS (or until `signal` aborts); past
+ * that it is cancelled and this is a 503. A job that failed is a 500 saying why.
+ */
+export async function finishJob(hub: Hub, jobId: string, signal?: AbortSignal): Promise<JobStatusView> {
+	const waited = await awaitJob(hub, jobId, hub.config.openaiWaitMs, signal);
+	if ('gaveUp' in waited)
 		throw unavailable(
-			`volunteers did not finish this request within ${hub.config.openaiWaitMs / 1000} s (job ${outcome.id}, now cancelled)`
+			waited.gaveUp === 'aborted'
+				? `the client went away; job ${jobId} was cancelled`
+				: `volunteers did not finish this request within ${hub.config.openaiWaitMs / 1000} s (job ${jobId}, now cancelled)`
 		);
 	const job = waited.done;
 	if (job.status !== 'completed')
@@ -57,6 +67,11 @@ export async function runJob(hub: Hub, principal: Principal, submission: Submiss
 			'server_error'
 		);
 	return job;
+}
+
+/** Queues a /v1 request's job and waits for it to complete. */
+export async function runJob(hub: Hub, principal: Principal, submission: Submission): Promise<JobStatusView> {
+	return finishJob(hub, await queueJob(hub, principal, submission));
 }
 
 function unavailable(message: string): OpenAiError {

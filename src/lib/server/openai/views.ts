@@ -30,14 +30,14 @@ export function modelObject(m: ModelManifest & { createdAt: Date; source: string
 }
 
 /** OpenAI's finish reasons: the model's end of text and a stop sequence are both `stop`. */
-const FINISH: Record<GenerationOutput['finish_reason'], 'stop' | 'length'> = { eos: 'stop', stop: 'stop', length: 'length' };
+export const FINISH: Record<GenerationOutput['finish_reason'], 'stop' | 'length'> = { eos: 'stop', stop: 'stop', length: 'length' };
 
-function usageOf(g: Generated) {
+export function usageOf(g: Pick<Generated, 'outputs' | 'promptTokens'>) {
 	const completion = g.outputs.reduce((n, o) => n + o.tokens.length, 0);
 	return { prompt_tokens: g.promptTokens, completion_tokens: completion, total_tokens: g.promptTokens + completion };
 }
 
-const now = () => Math.floor(Date.now() / 1000);
+export const now = () => Math.floor(Date.now() / 1000);
 
 export function completionView(model: string, g: Generated) {
 	return {

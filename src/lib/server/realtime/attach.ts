@@ -51,7 +51,10 @@ export function attachRealtime(hub: Hub, httpServer: HttpServer): Server {
 		volunteers,
 		{
 			streams,
-			publish: (text) => dashboards.to(jobRoom(text.jobId)).emit('job:text', text)
+			publish(text) {
+				dashboards.to(jobRoom(text.jobId)).emit('job:text', text);
+				streams.deliver(text);
+			}
 		},
 		budget
 	);
@@ -59,6 +62,7 @@ export function attachRealtime(hub: Hub, httpServer: HttpServer): Server {
 	feed.start();
 	serveDashboards(hub, dashboards, streams, feed, budget);
 	hub.notify = notifier(hub, volunteers, dashboards, streams);
+	hub.liveText = streams;
 	// On shutdown, drop every connection and wait for their leases to be given back before the database closes.
 	hub.onStop(async () => {
 		feed.stop();

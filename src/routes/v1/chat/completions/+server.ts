@@ -3,12 +3,13 @@ import { json } from '@sveltejs/kit';
 import { requirePrincipal } from '$lib/server/http/api';
 import { renderChat } from '$lib/server/openai/chat-template';
 import { invalidParam, withOpenAiErrors } from '$lib/server/openai/errors';
-import { generate } from '$lib/server/openai/generate';
+import { generate, planGeneration } from '$lib/server/openai/generate';
 import { chatRequestSchema, generationParams } from '$lib/server/openai/generation-request';
 import { readModelJson } from '$lib/server/openai/model-json';
 import { parseOpenAiBody } from '$lib/server/openai/parse-body';
 import { modelFor } from '$lib/server/openai/run-job';
-import { refuseStreaming } from '$lib/server/openai/streaming';
+import { streamGeneration } from '$lib/server/openai/streaming';
+import { chatChunks } from '$lib/server/openai/stream-views';
 import { chatCompletionView } from '$lib/server/openai/views';
 import type { RequestHandler } from './$types';
 
@@ -19,7 +20,6 @@ export const POST: RequestHandler = withOpenAiErrors(async ({ request, locals: {
 	const principal = await requirePrincipal(hub, request);
 	const { limits } = hub.config;
 	const body = await parseOpenAiBody(request, chatRequestSchema(limits), limits.maxBodyBytes);
-	refuseStreaming(body.stream);
 	const model = await modelFor(hub, body.model, 'text_generation');
 	let prompt: string;
 	try {
@@ -33,6 +33,8 @@ export const POST: RequestHandler = withOpenAiErrors(async ({ request, locals: {
 			'messages',
 			`the conversation is ${prompt.length} characters once rendered; at most ${limits.maxInputChars} are taken`
 		);
-	const generated = await generate(hub, principal, model, [prompt], generationParams(body, DEFAULT_MAX_TOKENS), 'messages');
-	return json(chatCompletionView(model.id, generated));
+	const plan = await planGeneration(hub, model, [prompt], generationParams(body, DEFAULT_MAX_TOKENS), 'messages');
+	if (body.stream)
+		return streamGeneration(hub, principal, plan, (jobId) => chatChunks(model.id, jobId), body.stream_options?.include_usage ?? false);
+	return json(chatCompletionView(model.id, await generate(hub, principal, plan)));
 });
