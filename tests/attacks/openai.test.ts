@@ -203,3 +203,39 @@ describe('/v1 waits for volunteers, within bounds', () => {
 		expect((await embeddings(threeInputs.key, valid(['a', 'b', 'c']))).status).toBe(200);
 	});
 });
+
+describe('a streaming client that goes away', () => {
+	// Its own hub, waiting far longer than the test: a job cancelled within the test was cancelled by the disconnect.
+	let patient: HubProcess | undefined;
+	let silent: Socket | undefined;
+	afterAll(async () => {
+		silent?.disconnect();
+		await patient?.stop();
+	});
+
+	it('cancels its job at once, so no volunteer computes for nobody', async () => {
+		patient = await startHubProcess({ env: { EXOSTACK_OPENAI_WAIT_SECONDS: '3600' } });
+		silent = client(patient.url, VOLUNTEER_NAMESPACE, honestAuth());
+		expect((await outcome(silent)).welcome).toBeDefined();
+		const abort = new AbortController();
+		const res = await fetch(`${patient.url}/v1/chat/completions`, {
+			method: 'POST',
+			headers: { authorization: `Bearer ${patient.token}`, 'content-type': 'application/json' },
+			body: JSON.stringify({ model: 'demo-text-generation', messages: [{ role: 'user', content: 'hi' }], stream: true }),
+			signal: abort.signal
+		});
+		expect(res.status).toBe(200);
+		// The assistant's opening chunk: the stream is open and its job queued.
+		const reader = res.body!.getReader();
+		expect(new TextDecoder().decode((await reader.read()).value)).toContain('"role":"assistant"');
+		const [job] = (await (await api(patient, '/api/jobs?limit=1')).json()) as { task_id: string; status: string }[];
+		expect(job.status).toBe('queued');
+		abort.abort();
+		await expect
+			.poll(async () => ((await (await api(patient!, `/api/jobs/${job.task_id}`)).json()) as { status: string }).status, {
+				timeout: 30_000,
+				interval: 200
+			})
+			.toBe('cancelled');
+	});
+});
