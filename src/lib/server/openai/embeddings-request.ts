@@ -23,4 +23,3 @@ export function embeddingsRequestSchema(limits: SubmissionLimits) {
 		user: z.string().max(256).optional()
 	});
 }
-export type EmbeddingsRequest = z.infer<ReturnType<typeof embeddingsRequestSchema>>;
