@@ -238,7 +238,7 @@ export function restRoutes(ctx: FuzzContext): Record<string, RouteSpec> {
 		stop: fc.constantFrom('\n', ['.', '!']),
 		seed: fc.nat(),
 		n: fc.constant(1),
-		stream: fc.constant(false)
+		stream: fc.boolean()
 	};
 	const completions = fc.record(
 		{ model: fc.constant('demo-text-generation'), prompt: fc.oneof(text, fc.array(text, { minLength: 1, maxLength: 3 })), ...sampling },

@@ -9,7 +9,7 @@ import { awaitJob } from './await-job';
 import { OpenAiError, invalidParam } from './errors';
 
 /** What a 503 tells a client to wait before trying again: about one heartbeat, when a new volunteer would show. */
-export const RETRY_AFTER_SECONDS = 10;
+const RETRY_AFTER_SECONDS = 10;
 
 /** The model a /v1 request names, which must do `taskType`: 404 `model_not_found` or 400 otherwise. */
 export async function modelFor(hub: Hub, id: string, taskType: TaskType): Promise<ModelManifest> {
