@@ -1,14 +1,14 @@
 /**
  * `stream: true`: a completion as server-sent events, `data: <chunk>` per piece of text as the volunteer
- * generates it (relayed live through this hub process, hub.liveText), then each choice's finish, the
- * usage if asked for, and `data: [DONE]`. What is refused before the job is queued (a bad key, no
- * volunteer, a quota) is an ordinary JSON error; a failure after the stream began is an `error` event,
- * as OpenAI sends it, which the SDKs raise.
+ * generates it (hub.liveText: heard by this hub process, from its own volunteers or through the adapter
+ * from another process's), then each choice's finish, the usage if asked for, and `data: [DONE]`.
+ * What is refused before the job is queued (a bad key, no volunteer, a quota) is an ordinary JSON error;
+ * a failure after the stream began is an `error` event, as OpenAI sends it, which the SDKs raise.
  *
  * The accepted result is the record: live text is only sent while it extends what was sent, and what
- * the result adds after it (the whole text, when the volunteer streamed through another hub process)
- * comes before the finish. A stream whose live text turned out not to be the accepted result (a
- * rejected volunteer's) ends with an error instead of a wrong completion.
+ * the result adds after it (text not heard live) comes before the finish. A stream whose live text
+ * turned out not to be the accepted result (a rejected volunteer's) ends with an error instead of a
+ * wrong completion.
  */
 import type { Hub } from '../hub';
 import type { Principal } from '../auth/principal';
