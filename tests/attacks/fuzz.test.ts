@@ -163,6 +163,15 @@ async function fixtures(h: HubProcess): Promise<FuzzContext & SocketContext> {
 		headers: { 'content-type': 'application/json' }
 	});
 	const { token: nodeToken } = (await registered.json()) as { token: string };
+	// A team founded by a volunteer of its own: the fuzz (speaking as the leaser) joins and leaves it, never empties it.
+	const founder = await authenticatedVolunteer(h.url, null);
+	founder.socket.disconnect();
+	const founded = await fetch(`${h.url}/api/volunteers/profile`, {
+		method: 'POST',
+		body: JSON.stringify({ identity: founder.identity, display_name: 'Fuzz Founder', team: 'Fuzz Team' }),
+		headers: { 'content-type': 'application/json' }
+	});
+	const { team_id: teamId } = (await founded.json()) as { team_id: string };
 	// The leaser stays connected: its leases stay live for the task events to aim at.
 	bystanders.push(leaser);
 	leaser.on('disconnect', (reason) => dropped.push(`leaser: ${reason}`));
@@ -174,6 +183,7 @@ async function fixtures(h: HubProcess): Promise<FuzzContext & SocketContext> {
 		jobId,
 		volunteerId: authenticated.volunteerId,
 		identity: authenticated.identity,
+		teamId,
 		nodeId: 'fuzz-node',
 		nodeToken,
 		modelId: model.id,

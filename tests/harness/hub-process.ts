@@ -17,6 +17,8 @@ export interface HubProcess {
 	port: number;
 	child: ChildProcess;
 	logs(): string;
+	/** What the hub wrote to stdout alone: its JSON log lines (and the start banner). */
+	stdout(): string;
 	/** SIGTERM and wait: a clean shutdown. */
 	stop(): Promise<void>;
 	/** SIGKILL and wait: a crash. */
@@ -80,7 +82,11 @@ export async function startHubProcess(opts: HubProcessOptions = {}): Promise<Hub
 		stdio: ['ignore', 'pipe', 'pipe']
 	});
 	let output = '';
-	child.stdout!.on('data', (d) => (output += d));
+	let stdout = '';
+	child.stdout!.on('data', (d) => {
+		output += d;
+		stdout += d;
+	});
 	child.stderr!.on('data', (d) => (output += d));
 	const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
 	const url = `http://127.0.0.1:${port}`;
@@ -94,7 +100,17 @@ export async function startHubProcess(opts: HubProcessOptions = {}): Promise<Hub
 		await exited;
 		clearTimeout(slow);
 	};
-	return { url, token: TEST_TOKEN, dataDir, port, child, logs: () => output, stop: () => signal('SIGTERM'), kill: () => signal('SIGKILL') };
+	return {
+		url,
+		token: TEST_TOKEN,
+		dataDir,
+		port,
+		child,
+		logs: () => output,
+		stdout: () => stdout,
+		stop: () => signal('SIGTERM'),
+		kill: () => signal('SIGKILL')
+	};
 }
 
 async function waitForHealth(url: string, child: ChildProcess, logs: () => string) {

@@ -1,5 +1,6 @@
 /** The CLI's view of a hub: where it is, the API token, and JSON calls that fail with the hub's own message. */
 import { hubToken } from './hub-token';
+import { withConfigFile } from './config-env';
 
 export interface HubClient {
 	url: string;
@@ -20,8 +21,8 @@ export class CliError extends Error {
 export function hubClient(opts: { hub?: string; token?: string }, env: NodeJS.ProcessEnv = process.env): HubClient {
 	const url = (opts.hub ?? env.EXOSTACK_HUB_URL ?? 'http://localhost:8000').replace(/\/+$/, '');
 	if (!URL.canParse(url) || !/^https?:$/.test(new URL(url).protocol)) throw new CliError(`--hub must be an http(s) URL, not "${url}"`, 2);
-	// --token, else EXOSTACK_API_TOKEN, else a local hub's data/api-token: each only for the hub it belongs to (hub-token.ts).
-	const { token, withheld } = hubToken(url, opts.token, env);
+	// --token, else EXOSTACK_API_TOKEN, else a local hub's data/api-token (either may come from the configuration file here): each only for the hub it belongs to (hub-token.ts).
+	const { token, withheld } = hubToken(url, opts.token, withConfigFile(env));
 	const raw = async (pathname: string, init: RequestInit = {}) => {
 		const headers = new Headers(init.headers);
 		if (token && !headers.has('authorization')) headers.set('authorization', `Bearer ${token}`);

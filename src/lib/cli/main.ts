@@ -10,6 +10,11 @@
  *                                                           submitters' API keys (admin token); create prints the key once
  *   exostack volunteer --hub <url> [--concurrency n] [--threads n] [--mode always|paused] [--identity-file path]
  *                                                           lend this machine: compute tasks with onnxruntime-node
+ *   exostack config [--json]                                every hub setting here, its value and its source
+ *                                                           (environment, exostack.config.json/.yaml, default)
+ *   exostack backup [<file>]                                the running hub's database and model store (admin token)
+ *   exostack backup [<file>] --data-dir <folder>            the same from a data folder no hub runs on
+ *   exostack restore <archive> --data-dir <new folder>      checks every file, then restores into an empty folder
  *
  * Common options: --hub <url> (EXOSTACK_HUB_URL, default http://localhost:8000), --token <token>
  * (EXOSTACK_API_TOKEN, else data/api-token of a hub started in this folder).
@@ -20,6 +25,8 @@ import { CliError, hubClient } from './hub-client';
 import { importModel, infer, results, status, submit, type Io } from './commands';
 import { volunteerCommand } from './volunteer-command';
 import { keys } from './keys-command';
+import { configCommand } from './config-command';
+import { backupCommand, restoreCommand } from './backup-command';
 
 const COMMON = { hub: { type: 'string' }, token: { type: 'string' }, help: { type: 'boolean', short: 'h' } } as const;
 const GENERATION = {
@@ -167,6 +174,21 @@ export async function main(argv: string[], io: Io, env = process.env): Promise<n
 		}
 		case 'volunteer':
 			return volunteerCommand(rest);
+		case 'backup': {
+			const { values, positionals } = parse(rest, { 'data-dir': { type: 'string' } });
+			if (positionals.length > 1) throw new CliError('usage: exostack backup [<file>] [--data-dir <folder>]', 2);
+			const dataDir = values['data-dir'];
+			return backupCommand({ file: positionals[0], dataDir, hub: dataDir ? null : hubClient(values, env) }, io, env);
+		}
+		case 'restore': {
+			const { values, positionals } = parse(rest, { 'data-dir': { type: 'string' } });
+			if (positionals.length > 1) throw new CliError('usage: exostack restore <archive> --data-dir <new folder>', 2);
+			return restoreCommand({ archive: positionals[0], dataDir: values['data-dir'] }, io);
+		}
+		case 'config': {
+			const { values } = parse(rest, { json: { type: 'boolean' } });
+			return configCommand({ json: !!values.json }, io, env);
+		}
 		case undefined:
 		case 'help':
 		case '--help':

@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import type { Backend, VolunteerMode } from './volunteer';
 import type { JobStatus, PriorityName } from './jobs';
+import type { Achievements } from '../recognition/milestones';
 
 export const CREDIT_WINDOWS = ['24h', '7d', 'all'] as const;
 export const CreditWindow = z.enum(CREDIT_WINDOWS);
@@ -75,8 +76,11 @@ export interface RankedVolunteer {
 	id: string;
 	name: string | null;
 	team: string | null;
+	teamId: string | null;
 	credit: number;
 	results: number;
+	/** All-time, whatever the window: what its milestones are earned from (recognition/milestones.ts). */
+	achievements: Achievements;
 }
 
 export interface RankedTeam {

@@ -40,7 +40,9 @@ describe('loadConfig', () => {
 			keyQuotas: { jobsPerDay: 1000, inputsPerDay: 1_000_000 },
 			images: { maxBytes: 10 * 1024 * 1024, maxPixels: 25_000_000 },
 			huggingFace: { endpoint: 'https://huggingface.co', maxBytes: 4 * 1024 ** 3, token: null },
-			openaiWaitMs: 120_000
+			openaiWaitMs: 120_000,
+			logLevel: 'info',
+			tracing: false
 		});
 	});
 
@@ -95,7 +97,9 @@ describe('loadConfig', () => {
 			EXOSTACK_DISTINCT_NETWORKS: 'off',
 			EXOSTACK_LEASES_PER_NETWORK: '5',
 			EXOSTACK_SPOT_CHECK_RATE: '0.5',
-			EXOSTACK_LAZY_CHECK_RATE: '0'
+			EXOSTACK_LAZY_CHECK_RATE: '0',
+			EXOSTACK_LOG_LEVEL: 'debug',
+			EXOSTACK_TRACING: 'on'
 		});
 		expect(config).toEqual({
 			port: 9001,
@@ -126,7 +130,9 @@ describe('loadConfig', () => {
 			keyQuotas: { jobsPerDay: 7, inputsPerDay: 700 },
 			images: { maxBytes: 1000, maxPixels: 640_000 },
 			huggingFace: { endpoint: 'http://mirror.example/hf', maxBytes: 2048, token: 'hf_secret' },
-			openaiWaitMs: 9000
+			openaiWaitMs: 9000,
+			logLevel: 'debug',
+			tracing: true
 		});
 		expect(loadConfig({ DATABASE_URL: 'postgres://localhost/x' }).databaseUrl).toBe('postgres://localhost/x');
 		expect(loadConfig({ PORT: '0' }).port).toBe(0);
@@ -160,6 +166,10 @@ describe('loadConfig', () => {
 		expect(error({ EXOSTACK_LEASE_SECONDS: '1.5' })).toMatch(/EXOSTACK_LEASE_SECONDS: .*expected int/);
 		expect(error({ EXOSTACK_RETRY_BACKOFF_MS: '-5' })).toMatch(/EXOSTACK_RETRY_BACKOFF_MS/);
 		expect(error({ EXOSTACK_DEMO_MODELS: 'yes' })).toMatch(/EXOSTACK_DEMO_MODELS: .*"on"\|"off"/);
+		expect(error({ EXOSTACK_LOG_LEVEL: 'verbose' })).toMatch(
+			/EXOSTACK_LOG_LEVEL: .*"fatal"\|"error"\|"warn"\|"info"\|"debug"\|"trace"\|"silent"/
+		);
+		expect(error({ EXOSTACK_TRACING: 'otlp' })).toMatch(/EXOSTACK_TRACING: .*"on"\|"off"/);
 		expect(error({ EXOSTACK_ALLOWED_ORIGINS: 'https://a.example,*' })).toMatch(/EXOSTACK_ALLOWED_ORIGINS.1: "\*" is not an origin/);
 		expect(error({ EXOSTACK_PUBLIC_URL: 'https://hub.example.org/exostack' })).toMatch(/EXOSTACK_PUBLIC_URL: .* is not an origin/);
 		expect(error({ EXOSTACK_PUBLIC_URL: 'ftp://hub.example.org' })).toMatch(/EXOSTACK_PUBLIC_URL/);

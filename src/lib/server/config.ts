@@ -1,9 +1,14 @@
 /**
- * The hub's configuration, from environment variables. Parsed once at start-up; a bad value stops
- * the hub with a message naming the variable, rather than surfacing later as odd behaviour.
+ * The hub's configuration, from environment variables and an optional configuration file under the
+ * same names (config-file.ts; the environment wins). Parsed once at start-up; a bad value stops the
+ * hub with a message naming the variable (and the file, when it came from there), rather than
+ * surfacing later as odd behaviour. A knob added to the schema below is read from both, and listed
+ * by `exostack config`, with nothing more.
  */
 import path from 'node:path';
 import { z } from 'zod';
+import { LOG_LEVELS } from './log-levels';
+import { gatherSettings, type SettingSource } from './config-sources';
 
 const int = (fallback: number, min = 1) => z.coerce.number().int().min(min).default(fallback);
 
@@ -109,7 +114,11 @@ const Env = z
 		/** Where models are imported from by repository id; HF_ENDPOINT is the variable huggingface_hub reads. */
 		HF_ENDPOINT: z.url().default('https://huggingface.co'),
 		EXOSTACK_MAX_IMPORT_BYTES: int(4 * 1024 ** 3),
-		HF_TOKEN: z.string().min(1).optional()
+		HF_TOKEN: z.string().min(1).optional(),
+		/** The least severe log lines written (JSON on stdout, log.ts): debug adds one line per lease and result, which info leaves out. */
+		EXOSTACK_LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
+		/** OpenTelemetry traces of each job (observe/tracing.ts), exported over OTLP/HTTP where OTEL_EXPORTER_OTLP_ENDPOINT says; off costs nothing. */
+		EXOSTACK_TRACING: z.enum(['on', 'off']).default('off')
 	})
 	.refine((e) => e.EXOSTACK_HEADERS_TIMEOUT_SECONDS <= e.EXOSTACK_REQUEST_TIMEOUT_SECONDS, {
 		path: ['EXOSTACK_HEADERS_TIMEOUT_SECONDS'],
@@ -118,19 +127,27 @@ const Env = z
 
 export type HubConfig = ReturnType<typeof loadConfig>;
 
-export function loadConfig(env: Record<string, string | undefined> = process.env) {
-	const parsed = Env.safeParse(env);
-	if (!parsed.success) {
-		const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
-		throw new Error(`invalid configuration:\n${lines.join('\n')}`);
+/** Every setting's validated value and where it came from (`exostack config` lists them); throws naming each bad one. */
+export function readSettings(env: Record<string, string | undefined> = process.env, cwd = process.cwd()) {
+	const gathered = gatherSettings(Object.keys(Env.shape), env, cwd);
+	const parsed = Env.safeParse(gathered.input);
+	const issues = parsed.success ? [] : parsed.error.issues;
+	if (issues.length || gathered.problems.length) {
+		const from = (key: PropertyKey | undefined) => (gathered.sources[String(key)] === 'file' ? `${gathered.file}: ` : '');
+		const lines = [...gathered.problems, ...issues.map((i) => `${from(i.path[0])}${i.path.join('.')}: ${i.message}`)];
+		throw new Error(`invalid configuration:\n${lines.map((l) => `  ${l}`).join('\n')}`);
 	}
-	const e = parsed.data;
+	return { values: parsed.data!, sources: gathered.sources as Record<keyof z.output<typeof Env>, SettingSource>, file: gathered.file };
+}
+
+export function loadConfig(env: Record<string, string | undefined> = process.env, cwd = process.cwd()) {
+	const e = readSettings(env, cwd).values;
 	return {
 		port: e.PORT,
 		host: e.HOST,
 		databaseUrl: e.DATABASE_URL ?? null,
 		dbPool: e.EXOSTACK_DB_POOL,
-		dataDir: path.resolve(e.EXOSTACK_DATA_DIR),
+		dataDir: path.resolve(cwd, e.EXOSTACK_DATA_DIR),
 		apiToken: e.EXOSTACK_API_TOKEN ?? null,
 		limits: { maxInputs: e.EXOSTACK_MAX_INPUTS, maxInputChars: e.EXOSTACK_MAX_INPUT_CHARS, maxBodyBytes: e.EXOSTACK_MAX_BODY_BYTES },
 		chunkSize: e.EXOSTACK_CHUNK_SIZE,
@@ -175,6 +192,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
 		keyQuotas: { jobsPerDay: e.EXOSTACK_KEY_JOBS_PER_DAY, inputsPerDay: e.EXOSTACK_KEY_INPUTS_PER_DAY },
 		images: { maxBytes: e.EXOSTACK_MAX_IMAGE_BYTES, maxPixels: e.EXOSTACK_MAX_IMAGE_PIXELS },
 		huggingFace: { endpoint: e.HF_ENDPOINT.replace(/\/+$/, ''), maxBytes: e.EXOSTACK_MAX_IMPORT_BYTES, token: e.HF_TOKEN ?? null },
-		openaiWaitMs: e.EXOSTACK_OPENAI_WAIT_SECONDS * 1000
+		openaiWaitMs: e.EXOSTACK_OPENAI_WAIT_SECONDS * 1000,
+		logLevel: e.EXOSTACK_LOG_LEVEL,
+		tracing: e.EXOSTACK_TRACING === 'on'
 	};
 }

@@ -8,6 +8,7 @@ import { loadConfig, type HubConfig } from './config';
 import { openDatabase, type Database, type Db } from './db';
 import { loadApiToken, type ApiTokenSource } from './auth/api-token';
 import { secureDataDir } from './data-dir';
+import { claimDataDir } from './data-dir-lock';
 import { loadIdentitySigner, type IdentitySigner } from './auth/identity';
 import { BlobStore } from './models/blob-store';
 import { ensureDemoModels } from './models/demo-models';
@@ -15,6 +16,11 @@ import { ModelCache } from './models/model-cache';
 import { startSweeper } from './scheduler/sweeper';
 import { quiet, type Notifier } from './notifier';
 import { noLiveText, type LiveText } from './live-text';
+import { log } from './log';
+import { createObserver, type Observer } from './observe/observer';
+import { startTracing } from './observe/tracing';
+import { migrationsApplied } from './observe/migrations-applied';
+import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
 
 export interface Hub {
 	/** Distinguishes this process among several serving one database. */
@@ -31,6 +37,8 @@ export interface Hub {
 	notify: Notifier;
 	/** Generated text as this process's volunteers stream it; the realtime layer fills it in. */
 	liveText: LiveText;
+	/** Logs, counts and traces what happens to jobs and tasks (observe/observer.ts); its `log` carries this hub's id. */
+	observe: Observer;
 	/** Run by stop(), newest first, before the database closes (the realtime layer releases its sessions' leases). */
 	onStop(close: () => Promise<void>): void;
 	/** Runs one sweep now, as the sweeper's timer does: specs drive expiry by this instead of sleeping through a timer. */
@@ -38,20 +46,36 @@ export interface Hub {
 	stop(): Promise<void>;
 }
 
-/** Starts a hub. Tests may hand it a database they opened (a fresh PGlite or PostgreSQL one); it then owns and closes it. */
-export async function startHub(config: HubConfig = loadConfig(), given?: { database: Database }): Promise<Hub> {
+/**
+ * Starts a hub. Tests may hand it a database they opened (a fresh PGlite or PostgreSQL one); it then owns and
+ * closes it; and a span exporter, which turns tracing on and receives every span as it ends.
+ */
+export async function startHub(
+	config: HubConfig = loadConfig(),
+	given?: { database: Database; spanExporter?: SpanExporter }
+): Promise<Hub> {
+	log.level = config.logLevel;
+	const id = randomUUID();
+	const hubLog = log.child({ hub_id: id });
 	secureDataDir(config.dataDir);
+	// PGlite is one process's: a second hub (or an offline backup) on this folder is refused, not let corrupt it.
+	const release = given || config.databaseUrl ? () => {} : claimDataDir(config.dataDir, 'an ExoStack hub');
 	const database =
 		given?.database ??
-		(await openDatabase({ url: config.databaseUrl, poolSize: config.dbPool, dataDir: path.join(config.dataDir, 'pglite') }));
+		(await openDatabase({ url: config.databaseUrl, poolSize: config.dbPool, dataDir: path.join(config.dataDir, 'pglite') }).catch((e) => {
+			release();
+			throw e;
+		}));
 	const { token, source } = loadApiToken(config.apiToken, config.dataDir);
 	const blobs = new BlobStore(path.join(config.dataDir, 'blobs'));
 	const closers: (() => Promise<void>)[] = [];
 	if (config.demoModels) await ensureDemoModels(database.db, blobs, config.dataDir);
 	// Again now that the database and the model store have written their files.
 	secureDataDir(config.dataDir);
+	const tracing =
+		config.tracing || given?.spanExporter ? await startTracing({ hubId: id, log: hubLog, exporter: given?.spanExporter }) : null;
 	const hub: Hub = {
-		id: randomUUID(),
+		id,
 		config,
 		database,
 		db: database.db,
@@ -62,15 +86,19 @@ export async function startHub(config: HubConfig = loadConfig(), given?: { datab
 		models: new ModelCache(database.db),
 		notify: quiet,
 		liveText: noLiveText,
+		observe: createObserver(hubLog, tracing),
 		onStop: (close) => closers.unshift(close),
 		sweep: () => sweeper.tick(),
 		async stop() {
 			sweeper.stop();
-			for (const close of closers) await close().catch((e) => console.error('exostack: shutdown step failed:', e));
+			for (const close of closers) await close().catch((err) => hubLog.error({ err }, 'shutdown step failed'));
+			await hub.observe.stop().catch((err) => hubLog.error({ err }, 'could not export the last spans'));
 			await database.close();
+			release();
 		}
 	};
 	const sweeper = startSweeper(hub);
-	if (source === 'generated') console.log(`exostack: generated an API token and saved it in ${path.join(config.dataDir, 'api-token')}`);
+	if (source === 'generated') hubLog.info({ file: path.join(config.dataDir, 'api-token') }, 'generated an API token and saved it');
+	hubLog.info({ db: database.kind, ...migrationsApplied(), log_level: config.logLevel, tracing: tracing !== null }, 'hub started');
 	return hub;
 }

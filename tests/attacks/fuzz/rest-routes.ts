@@ -8,7 +8,8 @@
 import fc from 'fast-check';
 import { submissionSchema } from '../../../src/lib/protocol/jobs';
 import { NodeHeartbeat, NodeRegistration } from '../../../src/lib/protocol/seed-nodes';
-import { ProfileUpdate } from '../../../src/lib/protocol/profile';
+import { ProfileUpdate, TeamMembershipUpdate } from '../../../src/lib/protocol/profile';
+import { STATS_FILES } from '../../../src/lib/server/stats/export-files';
 import { MintKeyRequest } from '../../../src/lib/protocol/api-keys';
 import { embeddingsRequestSchema } from '../../../src/lib/server/openai/embeddings-request';
 import { chatRequestSchema, completionsRequestSchema } from '../../../src/lib/server/openai/generation-request';
@@ -25,6 +26,8 @@ export interface FuzzContext {
 	jobId: string;
 	volunteerId: string;
 	identity: string;
+	/** A team held by a volunteer the fuzz does not speak for, so it is never emptied (and deleted) by the fuzz. */
+	teamId: string;
 	nodeId: string;
 	nodeToken: string;
 	modelId: string;
@@ -274,6 +277,11 @@ export function restRoutes(ctx: FuzzContext): Record<string, RouteSpec> {
 		display_name: fc.constantFrom('Fuzzy Tester', 'Ada'),
 		team: fc.constantFrom('Fuzzers', '', null)
 	});
+	const team = segment(fc.constant(ctx.teamId), fc.uuid());
+	const membership = fc.record({
+		identity: fc.constant(ctx.identity),
+		team_id: fc.constantFrom(ctx.teamId, null, '00000000-0000-4000-8000-000000000000')
+	});
 	const modelImport = fc.oneof(
 		fc.record({ path: fc.constant('/nonexistent/exostack-fuzz-model'), id: fc.constant('fuzz-model') }),
 		fc.record({ hf: fc.constant('exostack/fuzz-model'), revision: fc.constant('main') })
@@ -321,7 +329,18 @@ export function restRoutes(ctx: FuzzContext): Record<string, RouteSpec> {
 			methods: ['POST'],
 			body: jsonBody(profile.filter((p) => ProfileUpdate.safeParse(p).success))
 		},
+		'/api/volunteers/team': {
+			path: fc.constant('/api/volunteers/team'),
+			methods: ['POST'],
+			body: jsonBody(membership.filter((m) => TeamMembershipUpdate.safeParse(m).success))
+		},
 		'/api/leaderboard': { path: fc.constant('/api/leaderboard'), methods: ['GET'] },
+		'/volunteers/[id=node]/card.svg': { path: node.map((n) => `/volunteers/${n}/card.svg`), methods: ['GET'] },
+		'/teams/[id=uuid]/card.svg': { path: team.map((t) => `/teams/${t}/card.svg`), methods: ['GET'] },
+		'/stats/[file]': {
+			path: segment(fc.constantFrom(...STATS_FILES), fc.string({ maxLength: 20 })).map((f) => `/stats/${f}`),
+			methods: ['GET']
+		},
 		'/api/keys': {
 			path: fc.constant('/api/keys'),
 			methods: ['GET', 'POST'],
@@ -329,6 +348,7 @@ export function restRoutes(ctx: FuzzContext): Record<string, RouteSpec> {
 		},
 		'/api/keys/[id=uuid]': { path: key.map((k) => `/api/keys/${k}`), methods: ['DELETE'] },
 		'/api/audit': { path: fc.constant('/api/audit'), methods: ['GET'] },
+		'/api/backup': { path: fc.constant('/api/backup'), methods: ['POST'] },
 		'/models/[...path]': { path: modelPath.map((p) => `/models/${p}`), methods: ['GET'] },
 		'/blobs/[sha256=sha256]': { path: sha.map((s) => `/blobs/${s}`), methods: ['GET'] },
 		'/v1/models': { path: fc.constant('/v1/models'), methods: ['GET'] },
@@ -346,7 +366,9 @@ export function restRoutes(ctx: FuzzContext): Record<string, RouteSpec> {
 		'page:/models': page(fc.constant('/models')),
 		'page:/dashboard': page(fc.constant('/dashboard')),
 		'page:/volunteers/[id=node]': page(node.map((n) => `/volunteers/${n}`)),
-		'page:/leaderboard': page(fc.constant('/leaderboard'))
+		'page:/leaderboard': page(fc.constant('/leaderboard')),
+		'page:/teams/[id=uuid]': page(team.map((t) => `/teams/${t}`)),
+		'page:/teams/[id=uuid]/join': page(team.map((t) => `/teams/${t}/join`))
 	};
 }
 

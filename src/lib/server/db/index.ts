@@ -7,6 +7,7 @@ import { mkdirSync } from 'node:fs';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import * as schema from './schema';
 import { findMigrations } from './migrations-folder';
+import { dumpPglite } from './pglite-dump';
 
 export { schema };
 export type Schema = typeof schema;
@@ -18,6 +19,8 @@ export interface Database {
 	kind: 'postgres' | 'pglite';
 	/** A postgres:// URL for side connections (the Socket.IO adapter); null on PGlite. */
 	url: string | null;
+	/** A consistent copy of PGlite's data folder as a tarball (backups, pglite-dump.ts); null on PostgreSQL, which is the operator's to dump. */
+	dump: (() => Promise<Blob>) | null;
 	close(): Promise<void>;
 }
 
@@ -45,7 +48,7 @@ async function openPglite(dataDir: string | undefined, migrationsFolder: string)
 	const client = await PGlite.create(dataDir);
 	const db = drizzle(client, { schema });
 	await migrate(db, { migrationsFolder });
-	return { db: db as unknown as Db, kind: 'pglite', url: null, close: () => client.close() };
+	return { db: db as unknown as Db, kind: 'pglite', url: null, dump: () => dumpPglite(client), close: () => client.close() };
 }
 
 async function openPostgres(url: string, poolSize: number, migrationsFolder: string): Promise<Database> {
@@ -62,5 +65,5 @@ async function openPostgres(url: string, poolSize: number, migrationsFolder: str
 	} finally {
 		await lock.end();
 	}
-	return { db: db as unknown as Db, kind: 'postgres', url, close: () => client.end({ timeout: 5 }) };
+	return { db: db as unknown as Db, kind: 'postgres', url, dump: null, close: () => client.end({ timeout: 5 }) };
 }

@@ -17,7 +17,8 @@ const migrations = path.join(root, 'drizzle');
  */
 const FROZEN: Record<string, string> = {
 	'0000_init': '8c7c7c0ac76bc5fcb8a20be09fcb679311a54c6cfe8d1a9dcb939282e57a5d3f',
-	'0001_defences': '94cde2d14a9a349da69c9dd917ab0d273d12e984058adfb626be474ceae14ec9'
+	'0001_defences': '94cde2d14a9a349da69c9dd917ab0d273d12e984058adfb626be474ceae14ec9',
+	'0002_teams_recognition': '21c972ddc95784b2c0f423bb36407a5a18904283a1420962308d640a3637d764'
 };
 
 const scratches: string[] = [];

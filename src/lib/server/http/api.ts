@@ -5,6 +5,7 @@ import { authenticate, bearerOf, credentialsOf } from '../auth/authenticate';
 import { canAccessJob } from '../auth/job-access';
 import type { Principal } from '../auth/principal';
 import { unstorableTextAt, unstorableTextMessage } from '../db/storable-text';
+import { log } from '../log';
 
 /** A JSON error response: `{ "error": "…" }` with the given status. Every API refusal goes through here. */
 export function apiError(status: number, error: string): Response {
@@ -28,7 +29,7 @@ export function withApiErrors<E extends RequestEvent>(fn: (event: E) => Promise<
 			return await fn(event);
 		} catch (e) {
 			if (e instanceof ApiError) return apiError(e.status, e.message);
-			console.error('exostack: request failed:', e);
+			log.error({ err: e, path: event.url.pathname }, 'request failed');
 			return apiError(500, 'the hub could not process this request');
 		}
 	};

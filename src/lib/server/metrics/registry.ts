@@ -13,6 +13,23 @@ export const metrics = {
 		help: 'Volunteer connections open on this hub process',
 		registers: [registry]
 	}),
+	jobsSubmitted: new Counter({ name: 'exostack_jobs_submitted_total', help: 'Jobs submitted to this hub process', registers: [registry] }),
+	jobsFinished: new Counter({
+		name: 'exostack_jobs_finished_total',
+		help: 'Jobs that reached a final state, by status (completed, failed, cancelled), as seen by this hub process',
+		labelNames: ['status'] as const,
+		registers: [registry]
+	}),
+	leaseExpiries: new Counter({
+		name: 'exostack_lease_expiries_total',
+		help: 'Leases that expired (their volunteer went silent), swept by this hub process',
+		registers: [registry]
+	}),
+	taskFailures: new Counter({
+		name: 'exostack_task_failures_total',
+		help: 'Tasks whose volunteer reported it could not compute them, on this hub process',
+		registers: [registry]
+	}),
 	leases: new Counter({ name: 'exostack_leases_total', help: 'Tasks leased by this hub process', registers: [registry] }),
 	results: new Counter({
 		name: 'exostack_results_total',

@@ -78,7 +78,7 @@ export function attachRealtime(hub: Hub, httpServer: HttpServer): Server {
 
 	// Sessions of this process are alive while its sockets are; one statement keeps them all fresh.
 	const heartbeat = setInterval(() => {
-		touchHubSessions(hub.db, hub.id).catch((e) => console.error('exostack: heartbeat failed:', e));
+		touchHubSessions(hub.db, hub.id).catch((err) => hub.observe.log.error({ err }, 'heartbeat failed'));
 	}, hub.config.heartbeatMs);
 	heartbeat.unref();
 	io.on('close', () => clearInterval(heartbeat));
@@ -93,12 +93,12 @@ export function attachRealtime(hub: Hub, httpServer: HttpServer): Server {
  */
 function crossProcessBroadcasts(hub: Hub, io: Server, url: string) {
 	const pool = new pg.Pool({ connectionString: url, max: 2 });
-	const log = (e: Error) => console.error('exostack: Socket.IO adapter connection lost (it reconnects):', e.message);
+	const log = (err: Error) => hub.observe.log.warn({ err }, 'Socket.IO adapter connection lost (it reconnects)');
 	// The adapter holds one client checked out for LISTEN; a checked-out client's error (a dropped or
 	// terminated connection) is not the pool's, and unhandled it would crash the hub.
 	pool.on('connect', (client) => client.on('error', log));
 	pool.on('error', log);
-	io.adapter(createAdapter(pool, { errorHandler: (e) => console.error('exostack: Socket.IO adapter:', e.message) }));
+	io.adapter(createAdapter(pool, { errorHandler: (err) => hub.observe.log.warn({ err }, 'Socket.IO adapter') }));
 	hub.onStop(() => pool.end());
 }
 

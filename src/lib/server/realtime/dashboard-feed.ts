@@ -75,8 +75,8 @@ export class DashboardFeed {
 		try {
 			if (this.watched(OVERVIEW_ROOM)) await this.readOverview(true);
 			await this.readLeaderboards();
-		} catch (e) {
-			console.error('exostack: dashboard feed read failed:', e);
+		} catch (err) {
+			this.hub.observe.log.error({ err }, 'dashboard feed read failed');
 		} finally {
 			this.busy = false;
 		}

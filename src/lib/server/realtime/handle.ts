@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import type { Ack, AckErrorCode } from '../../protocol/events';
 import { unstorableTextAt, unstorableTextMessage } from '../db/storable-text';
+import { log } from '../log';
 
 export function refuse(error: string, code: AckErrorCode): Ack<never> {
 	return { ok: false, error, code };
@@ -21,8 +22,8 @@ export function handle<S extends z.ZodType, R extends object>(schema: S, fn: (pa
 		if (unstorable !== null) return reply(refuse(unstorableTextMessage(unstorable), 'invalid'));
 		try {
 			reply(await fn(parsed.data));
-		} catch (e) {
-			console.error('exostack: socket handler failed:', e);
+		} catch (err) {
+			log.error({ err }, 'socket handler failed');
 			reply(refuse('the hub could not process this request', 'internal'));
 		}
 	};

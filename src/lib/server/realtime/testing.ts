@@ -15,6 +15,7 @@ import { openDatabase } from '../db';
 import { openTestDatabase, type TestDbKind } from '../db/testing';
 import { startHub, type Hub } from '../hub';
 import { submitJob } from '../scheduler/submit-job';
+import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { attachRealtime } from './attach';
 import {
 	type Ack,
@@ -88,6 +89,8 @@ export interface TestHubOptions {
 	databaseUrl?: string;
 	/** Configuration over the test defaults, as environment variables. */
 	env?: Record<string, string>;
+	/** Turns tracing on, every span going here as it ends (an InMemorySpanExporter). */
+	spanExporter?: SpanExporter;
 }
 
 export interface TestHub {
@@ -113,10 +116,12 @@ export async function startTestHub(opts: TestHubOptions = {}): Promise<TestHub> 
 		EXOSTACK_SWEEP_SECONDS: '3600',
 		// Specs open many volunteers from 127.0.0.1: the per-network ration of identities is the attack suite's to test.
 		EXOSTACK_IDENTITIES_PER_NETWORK: '0',
+		// Spec output stays readable: a line per hub and per job at info would drown vitest's (a spec may ask for more).
+		EXOSTACK_LOG_LEVEL: 'warn',
 		...opts.env
 	});
 	const database = opts.databaseUrl ? await openDatabase({ url: opts.databaseUrl }) : await openTestDatabase(opts.kind ?? 'pglite');
-	const hub = await startHub(config, { database });
+	const hub = await startHub(config, { database, spanExporter: opts.spanExporter });
 	const http = createServer();
 	attachRealtime(hub, http);
 	await new Promise<void>((r) => http.listen(0, '127.0.0.1', r));
@@ -150,9 +155,15 @@ export async function startTestHub(opts: TestHubOptions = {}): Promise<TestHub> 
 				params: {},
 				...job
 			};
+			const start = Date.now();
 			const outcome = await submitJob(hub.db, submission, hub.config.chunkSize);
 			if (!outcome.ok) throw new Error(outcome.error);
 			hub.notify.workAvailable();
+			const inputs = typeof submission.input === 'string' ? 1 : submission.input.length;
+			hub.observe.jobSubmitted(
+				{ jobId: outcome.id, taskType: submission.task_type, model: submission.model, inputs, submitter: 'admin' },
+				{ start, end: Date.now() }
+			);
 			return outcome.id;
 		},
 		async stop() {

@@ -31,8 +31,8 @@ export function authenticateVolunteers(hub: Hub, nsp: VolunteerNamespace, addres
 	nsp.use((socket, next) => {
 		handshake(hub, caps, addressOf, socket).then(
 			(refused) => next(refused ?? undefined),
-			(e) => {
-				console.error('exostack: volunteer handshake failed:', e);
+			(err) => {
+				hub.observe.log.error({ err }, 'volunteer handshake failed');
 				next(refusal('the hub could not open this session', { code: 'internal' }));
 			}
 		);

@@ -143,6 +143,7 @@ export function serveVolunteers(hub: Hub, nsp: VolunteerNamespace, text: TextRel
 				endStream(p.taskId, p.leaseToken);
 				const row = await failTask(hub.db, { ...p, volunteerId: s.volunteerId }, hub.config.policy);
 				if (!row) return refuse('this lease is no longer yours', 'stale_lease');
+				hub.observe.taskFailed(s.volunteerId, { jobId: row.jobId, taskId: p.taskId, leaseToken: p.leaseToken }, row.state, p.error);
 				await announce(hub, row.jobId, row.settlement);
 				return { ok: true };
 			})
@@ -184,7 +185,7 @@ export function serveVolunteers(hub: Hub, nsp: VolunteerNamespace, text: TextRel
 }
 
 async function lease(hub: Hub, s: VolunteerData, slots: number, gate: { maxLeases: number; maxCost: number }): Promise<TaskLease[]> {
-	const timer = metrics.claimSeconds.startTimer();
+	const start = Date.now();
 	const claimed = await claimTasks(hub.db, {
 		sessionId: s.sessionId,
 		volunteerId: s.volunteerId,
@@ -203,8 +204,11 @@ async function lease(hub: Hub, s: VolunteerData, slots: number, gate: { maxLease
 		leasesPerNetwork: hub.config.trust.leasesPerNetwork,
 		spotCheckRate: hub.config.trust.spotCheckRate
 	});
-	timer();
-	metrics.leases.inc(claimed.length);
+	hub.observe.tasksLeased(
+		s.volunteerId,
+		claimed.map((t) => ({ jobId: t.jobId, taskId: t.id, leaseToken: t.leaseToken })),
+		{ start, end: Date.now() }
+	);
 	const models = await hub.models.get([...new Set(claimed.map((t) => t.modelId))]);
 	for (const jobId of new Set(claimed.map((t) => t.jobId))) hub.notify.jobChanged(jobId);
 	const runnable = await giveBackUnreachable(hub, s, claimed, models);
@@ -244,15 +248,14 @@ async function giveBackUnreachable<T extends { id: number; modelId: string; leas
 }
 
 async function accept(hub: Hub, counters: SessionCounters, s: VolunteerData, p: TaskResult) {
-	const timer = metrics.completeSeconds.startTimer();
+	const start = Date.now();
 	const outcome = await completeTask(
 		hub.db,
 		// The lease fixed class and variant; what the result says it ran is not taken (lease-variant.ts).
 		{ ...p, volunteerId: s.volunteerId, resultClass: (await leaseResultClass(hub.db, p.taskId)) ?? resultClassOf(classOf(s), p.variant) },
 		hub.config.policy
 	);
-	timer();
-	metrics.results.inc({ outcome: outcome.stored ? outcome.settlement.outcome : outcome.reason });
+	hub.observe.resultHandled(s.volunteerId, { taskId: p.taskId, leaseToken: p.leaseToken }, outcome, { start, end: Date.now() });
 	if (!outcome.stored) {
 		if (outcome.reason === 'stale_lease') return refuse('this lease is no longer yours; the result was not accepted', 'stale_lease');
 		await announce(hub, outcome.jobId, outcome.settlement);
@@ -260,7 +263,9 @@ async function accept(hub: Hub, counters: SessionCounters, s: VolunteerData, p: 
 	}
 	// The result is committed: acknowledge now; what follows is bookkeeping (the sweeper is its backstop).
 	counters.count(s.sessionId, outcome.inputs / Math.max(p.durationMs / 1000, 1e-3));
-	void announce(hub, outcome.jobId, outcome.settlement).catch((e) => console.error('exostack: after a result:', e));
+	void announce(hub, outcome.jobId, outcome.settlement).catch((err) =>
+		hub.observe.log.error({ err, job_id: outcome.jobId }, 'after a result')
+	);
 	return { ok: true } as const;
 }
 
@@ -268,7 +273,9 @@ async function accept(hub: Hub, counters: SessionCounters, s: VolunteerData, p: 
 async function announce(hub: Hub, jobId: string, settlement: Settlement | null) {
 	if (settlement?.outcome === 'accepted' && settlement.cancelledLeases.length > 0) hub.notify.tasksCancelled(settlement.cancelledLeases);
 	if (settlement?.outcome === 'spawned') hub.notify.workAvailable();
-	hub.notify.jobChanged(jobId, (await finishJobIfDone(hub.db, jobId)) !== null);
+	const finished = await finishJobIfDone(hub.db, jobId);
+	if (finished) hub.observe.jobFinished(jobId, finished);
+	hub.notify.jobChanged(jobId, finished !== null);
 }
 
 /** A dropped connection gives its leases back at once, so another volunteer picks them up now, not at expiry. */
@@ -278,9 +285,9 @@ async function goodbye(hub: Hub, counters: SessionCounters, socket: VolunteerSoc
 		const released = await releaseSessionLeases(hub.db, socket.id);
 		await closeSession(hub.db, socket.id);
 		if (released.length > 0) hub.notify.workAvailable();
-	} catch (e) {
+	} catch (err) {
 		// The leases still end by expiry; the sweeper is the backstop.
-		console.error('exostack: could not release a disconnected session, its leases will expire:', e);
+		hub.observe.log.error({ err, session_id: socket.id }, 'could not release a disconnected session, its leases will expire');
 	}
 }
 

@@ -1,6 +1,7 @@
 import type { Db } from '../db';
 import type { HubConfig } from '../config';
 import type { Notifier } from '../notifier';
+import type { Observer } from '../observe/observer';
 import { deleteStaleSessions } from '../volunteers/sessions';
 import { finishJobs } from './finish-job';
 import { releaseExpiredLeases } from './release-expired-leases';
@@ -14,6 +15,7 @@ interface Sweepable {
 	db: Db;
 	config: HubConfig;
 	readonly notify: Notifier;
+	observe: Observer;
 }
 
 export function startSweeper(hub: Sweepable) {
@@ -23,15 +25,19 @@ export function startSweeper(hub: Sweepable) {
 		running = true;
 		try {
 			const { taskIds, jobIds } = await releaseExpiredLeases(hub.db, hub.config.policy);
+			hub.observe.leasesExpired(taskIds, jobIds);
 			// A silent holder may still be computing: tell it to stop, the task has moved on.
 			if (taskIds.length > 0) hub.notify.tasksCancelled(taskIds);
 			for (const jobId of jobIds) hub.notify.jobChanged(jobId);
 			// Also the backstop for a job whose last result's after-commit finish was cut short (a crash).
-			for (const job of await finishJobs(hub.db)) hub.notify.jobChanged(job.id, true);
+			for (const job of await finishJobs(hub.db)) {
+				hub.observe.jobFinished(job.id, job.status);
+				hub.notify.jobChanged(job.id, true);
+			}
 			if (jobIds.length > 0) hub.notify.workAvailable();
 			await deleteStaleSessions(hub.db, hub.config.heartbeatMs * 3);
-		} catch (e) {
-			console.error('exostack: sweep failed, retrying next tick:', e);
+		} catch (err) {
+			hub.observe.log.error({ err }, 'sweep failed, retrying next tick');
 		} finally {
 			running = false;
 		}

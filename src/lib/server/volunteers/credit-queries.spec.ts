@@ -53,8 +53,9 @@ describe.each(TEST_DB_KINDS)('leaderboard queries and profiles on %s', (kind) =>
 	});
 
 	it('sets a display name and joins teams by name whatever their capitals, and ranks teams', async () => {
-		expect(await setProfile(db, 'a', { displayName: 'Ada', team: 'Red Pandas' })).toEqual({ team: 'Red Pandas' });
-		expect(await setProfile(db, 'b', { displayName: 'Bo', team: 'red pandas' })).toEqual({ team: 'Red Pandas' });
+		const founded = await setProfile(db, 'a', { displayName: 'Ada', team: 'Red Pandas' });
+		expect(founded).toEqual({ team: 'Red Pandas', teamId: expect.any(String) });
+		expect(await setProfile(db, 'b', { displayName: 'Bo', team: 'red pandas' })).toEqual({ team: 'Red Pandas', teamId: founded!.teamId });
 		await setProfile(db, 'c', { displayName: 'Cy', team: 'Owls' });
 		expect(await db.select().from(teams)).toHaveLength(2);
 		const ranked = await creditRanking(db, 10);

@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, gt, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, inArray, sql, type SQL } from 'drizzle-orm';
 import { creditLedger, teams, volunteers } from '../db/schema';
 import type { Db } from '../db';
 
@@ -12,13 +12,14 @@ export async function creditRanking(db: Db, limit: number, since?: Date) {
 			id: volunteers.id,
 			displayName: volunteers.displayName,
 			team: teams.name,
+			teamId: teams.id,
 			credit,
 			results: sql<number>`count(${creditLedger.id})::int`
 		})
 		.from(volunteers)
 		.innerJoin(creditLedger, and(eq(creditLedger.volunteerId, volunteers.id), inWindow(since)))
 		.leftJoin(teams, eq(teams.id, volunteers.teamId))
-		.groupBy(volunteers.id, teams.name)
+		.groupBy(volunteers.id, teams.id)
 		.orderBy(desc(credit), asc(volunteers.id))
 		.limit(limit);
 }
@@ -57,7 +58,17 @@ export async function ledgerVersion(db: Db): Promise<string> {
 }
 
 /** Credit per UTC day over the last `days` days, oldest first, with the running total (all-time credit before the window included). */
-export async function creditHistory(db: Db, volunteerId: string, days: number): Promise<[number, number, number][]> {
+export function creditHistory(db: Db, volunteerId: string, days: number): Promise<[number, number, number][]> {
+	return historyOf(db, eq(creditLedger.volunteerId, volunteerId), days);
+}
+
+/** The same for a team: its current members' credit (what they earned before joining included, as the leaderboard counts it). */
+export function teamCreditHistory(db: Db, teamId: string, days: number): Promise<[number, number, number][]> {
+	const members = db.select({ id: volunteers.id }).from(volunteers).where(eq(volunteers.teamId, teamId));
+	return historyOf(db, inArray(creditLedger.volunteerId, members), days);
+}
+
+async function historyOf(db: Db, whose: SQL, days: number): Promise<[number, number, number][]> {
 	const since = new Date(
 		Date.UTC(new Date().getUTCFullYear(), new Date().getUTCMonth(), new Date().getUTCDate()) - (days - 1) * 86_400_000
 	);
@@ -66,13 +77,13 @@ export async function creditHistory(db: Db, volunteerId: string, days: number): 
 		db
 			.select({ day: sql<string>`to_char(${day}, 'YYYY-MM-DD')`, credit })
 			.from(creditLedger)
-			.where(and(eq(creditLedger.volunteerId, volunteerId), gt(creditLedger.createdAt, since)))
+			.where(and(whose, gt(creditLedger.createdAt, since)))
 			.groupBy(day)
 			.orderBy(day),
 		db
 			.select({ credit })
 			.from(creditLedger)
-			.where(and(eq(creditLedger.volunteerId, volunteerId), sql`${creditLedger.createdAt} <= ${since.toISOString()}`))
+			.where(and(whose, sql`${creditLedger.createdAt} <= ${since.toISOString()}`))
 	]);
 	const byDay = new Map(rows.map((r) => [Date.parse(`${r.day}T00:00:00Z`), Number(r.credit)]));
 	let total = Number(before.credit);

@@ -1,5 +1,6 @@
 import type { Db } from '../db';
 import { countSessionTasks } from './sessions';
+import { log } from '../log';
 
 /** How often a session's task count and throughput reach the database: a few times a second is live enough. */
 const FLUSH_MS = 500;
@@ -19,7 +20,7 @@ export class SessionCounters {
 	count(sessionId: string, throughput: number): void {
 		const p = this.pending.get(sessionId);
 		this.pending.set(sessionId, { tasks: (p?.tasks ?? 0) + 1, throughput });
-		this.timer ??= setTimeout(() => void this.flush().catch((e) => console.error('exostack: session statistics:', e)), FLUSH_MS);
+		this.timer ??= setTimeout(() => void this.flush().catch((err) => log.error({ err }, 'could not write session statistics')), FLUSH_MS);
 	}
 
 	/** Writes what is pending now (also before a session closes and when the hub stops). */

@@ -7,9 +7,10 @@ import { listJobs } from '$lib/server/scheduler/list-jobs';
 import type { RequestHandler } from './$types';
 
 export const POST: RequestHandler = withApiErrors(async ({ request, url, locals: { hub } }) => {
+	const start = Date.now();
 	const principal = await requirePrincipal(hub, request);
 	const submission = await readJson(request, submissionSchema(hub.config.limits), hub.config.limits.maxBodyBytes);
-	const outcome = await submitAs(hub, principal, submission);
+	const outcome = await submitAs(hub, principal, submission, start);
 	if (!outcome.ok && outcome.status === 429)
 		return json({ error: outcome.error }, { status: 429, headers: { 'retry-after': String(outcome.retryAfterSeconds) } });
 	if (!outcome.ok) throw new ApiError(outcome.status, outcome.error);

@@ -7,6 +7,7 @@ import {
 	integer,
 	jsonb,
 	pgTable,
+	type AnyPgColumn,
 	real,
 	text,
 	timestamp,
@@ -21,29 +22,38 @@ export const teams = pgTable(
 	{
 		id: uuid('id').primaryKey().defaultRandom(),
 		name: text('name').notNull(),
-		createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow()
+		createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+		/** The volunteer who founded it (named on its page); null for teams older than this column or a founder since deleted. */
+		creatorId: text('creator_id').references((): AnyPgColumn => volunteers.id, { onDelete: 'set null' })
 	},
 	// "Red Pandas" and "red pandas" are one team: joining by name must not split a team by its capitals.
 	(t) => [uniqueIndex('teams_name_idx').on(sql`lower(${t.name})`)]
 );
 
 /** A volunteer identity (one per browser profile or headless agent). Outlives connections so credit stays bound to it. */
-export const volunteers = pgTable('volunteers', {
-	id: text('id').primaryKey(),
-	/** Chosen by the volunteer; the only thing about them the leaderboard shows. */
-	displayName: text('display_name'),
-	teamId: uuid('team_id').references(() => teams.id, { onDelete: 'set null' }),
-	tasksDone: integer('tasks_done').notNull().default(0),
-	inputsDone: integer('inputs_done').notNull().default(0),
-	/** The validator's record of this volunteer: adaptive replication trusts a long run of valid results. */
-	validResults: integer('valid_results').notNull().default(0),
-	invalidResults: integer('invalid_results').notNull().default(0),
-	consecutiveValid: integer('consecutive_valid').notNull().default(0),
-	/** Sum of this volunteer's credit ledger, kept beside it for the leaderboard. */
-	credit: doublePrecision('credit').notNull().default(0),
-	createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
-	lastSeenAt: timestamp('last_seen_at', { withTimezone: true }).notNull().defaultNow()
-});
+export const volunteers = pgTable(
+	'volunteers',
+	{
+		id: text('id').primaryKey(),
+		/** Chosen by the volunteer; the only thing about them the leaderboard shows. */
+		displayName: text('display_name'),
+		teamId: uuid('team_id').references(() => teams.id, { onDelete: 'set null' }),
+		/** When it joined its current team: the team page lists members by seniority. */
+		teamJoinedAt: timestamp('team_joined_at', { withTimezone: true }),
+		tasksDone: integer('tasks_done').notNull().default(0),
+		inputsDone: integer('inputs_done').notNull().default(0),
+		/** The validator's record of this volunteer: adaptive replication trusts a long run of valid results. */
+		validResults: integer('valid_results').notNull().default(0),
+		invalidResults: integer('invalid_results').notNull().default(0),
+		consecutiveValid: integer('consecutive_valid').notNull().default(0),
+		/** Sum of this volunteer's credit ledger, kept beside it for the leaderboard. */
+		credit: doublePrecision('credit').notNull().default(0),
+		createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+		lastSeenAt: timestamp('last_seen_at', { withTimezone: true }).notNull().defaultNow()
+	},
+	// A team's page and ranking read its members by team.
+	(t) => [index('volunteers_team_idx').on(t.teamId)]
+);
 
 /** Credit granted, one row per validated result: the leaderboard is a view over this ledger. */
 export const creditLedger = pgTable(

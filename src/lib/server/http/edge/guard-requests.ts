@@ -2,6 +2,7 @@ import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http
 import onHeaders from 'on-headers';
 import { hostAllowed, type HostPolicyConfig } from './host-policy';
 import { settleUnreadBody } from './unread-body';
+import { log } from '../../log';
 
 /** The request target must be a path (origin-form) whose percent-escapes decode. */
 function validTarget(url: string | undefined): boolean {
@@ -20,7 +21,7 @@ function sendError(res: ServerResponse, status: number, error: string): void {
 }
 
 function failed(res: ServerResponse, error: unknown): void {
-	console.error('exostack: request failed:', error);
+	log.error({ err: error }, 'request failed');
 	if (!res.headersSent) sendError(res, 500, 'the hub could not process this request');
 	else res.destroy();
 }

@@ -14,6 +14,6 @@ export const POST: RequestHandler = withApiErrors(async ({ request, locals: { hu
 	if (!volunteerId) throw new ApiError(403, 'identity is not one this hub signed');
 	const saved = await setProfile(hub.db, volunteerId, { displayName: body.display_name, team: body.team || null });
 	if (!saved) throw new ApiError(404, 'this volunteer has not connected to this hub yet');
-	const view: ProfileView = { volunteer_id: volunteerId, display_name: body.display_name, team: saved.team };
+	const view: ProfileView = { volunteer_id: volunteerId, display_name: body.display_name, team: saved.team, team_id: saved.teamId };
 	return json(view);
 });

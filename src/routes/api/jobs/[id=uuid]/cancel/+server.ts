@@ -21,6 +21,7 @@ export const POST: RequestHandler = withApiErrors(async (event) => {
 	}
 	if (principal.kind === 'admin')
 		await recordAudit(hub.db, { actor: 'admin', action: 'job.cancelled', target: id, clientAddress: event.getClientAddress() });
+	hub.observe.jobCancelled(id, principal.kind === 'admin' ? 'admin' : principal.id);
 	hub.notify.tasksCancelled(outcome.leasedTaskIds);
 	hub.notify.jobChanged(id);
 	return json({ task_id: id, status: 'cancelled' });
