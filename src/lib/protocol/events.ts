@@ -186,5 +186,7 @@ export interface DashboardServerToClient {
 }
 
 /** Events hub processes send each other through the Socket.IO adapter. */
-// eslint-disable-next-line @typescript-eslint/no-empty-object-type
-export interface InterServerEvents {}
+export interface InterServerEvents {
+	/** Live text a volunteer streamed to one hub process, for in-process watchers on the others (an OpenAI-compatible stream). */
+	'job:text': (text: JobText) => void;
+}

@@ -2,10 +2,7 @@
 import { json } from '@sveltejs/kit';
 import { submissionSchema } from '$lib/protocol/jobs';
 import { ApiError, readJson, requirePrincipal, withApiErrors } from '$lib/server/http/api';
-import { checkQuota } from '$lib/server/auth/key-quota';
-import { ownerOf } from '$lib/server/auth/principal';
-import { isStoredImage } from '$lib/server/images/store-image';
-import { submitJob } from '$lib/server/scheduler/submit-job';
+import { submitAs } from '$lib/server/http/submit-as';
 import { listJobs } from '$lib/server/scheduler/list-jobs';
 import type { RequestHandler } from './$types';
 
@@ -13,20 +10,10 @@ export const POST: RequestHandler = withApiErrors(async ({ request, url, locals:
 	const start = Date.now();
 	const principal = await requirePrincipal(hub, request);
 	const submission = await readJson(request, submissionSchema(hub.config.limits), hub.config.limits.maxBodyBytes);
-	const inputs = typeof submission.input === 'string' ? 1 : submission.input.length;
-	const quota = await checkQuota(hub.db, principal, inputs);
-	if (!quota.ok) return json({ error: quota.error }, { status: 429, headers: { 'retry-after': String(quota.retryAfterSeconds) } });
-	const outcome = await submitJob(hub.db, submission, hub.config.chunkSize, (sha) => isStoredImage(hub.blobs, sha), ownerOf(principal));
+	const outcome = await submitAs(hub, principal, submission, start);
+	if (!outcome.ok && outcome.status === 429)
+		return json({ error: outcome.error }, { status: 429, headers: { 'retry-after': String(outcome.retryAfterSeconds) } });
 	if (!outcome.ok) throw new ApiError(outcome.status, outcome.error);
-	hub.notify.workAvailable();
-	const job = {
-		jobId: outcome.id,
-		taskType: submission.task_type,
-		model: submission.model,
-		inputs,
-		submitter: ownerOf(principal) ?? 'admin'
-	};
-	hub.observe.jobSubmitted(job, { start, end: Date.now() });
 	const location = new URL(`/api/jobs/${outcome.id}`, url).pathname;
 	return json({ task_id: outcome.id, status: 'queued' }, { status: 201, headers: { location } });
 });
