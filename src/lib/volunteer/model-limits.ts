@@ -4,7 +4,10 @@
  * hub leases only what they allow, checked again on each lease before anything downloads, and described
  * on the readiness panel.
  */
+import { z } from 'zod';
 import type { ModelLimits } from '$lib/protocol/events';
+import { ModelFile } from '$lib/protocol/models';
+import { downloadBytes } from '$lib/protocol/model-downloads';
 import { SHA256 } from '$lib/protocol/ids';
 import { MODEL_CACHE_NAME } from '$lib/worker/model-cache';
 import type { MeteredReason } from './sensors/network-sensor';
@@ -47,4 +50,15 @@ async function cachedFiles(): Promise<string[]> {
 		.map((r) => new URL(r.url).pathname.split('/').pop() ?? '')
 		.filter((sha) => SHA256.test(sha))
 		.slice(0, 512);
+}
+
+/** GET /api/models, as far as the controls need it: each model's id and files. */
+const HubModels = z.array(z.object({ id: z.string().min(1).max(200), files: z.array(ModelFile) })).max(10_000);
+
+/** The hub's models for the owner to choose from, with each one's download (largest variant); empty when the hub will not say. */
+export async function hubModels(): Promise<{ id: string; downloadMb: number }[]> {
+	const response = await fetch('/api/models').catch(() => null);
+	const parsed = HubModels.safeParse(response?.ok ? await response.json().catch(() => null) : null);
+	if (!parsed.success) return [];
+	return parsed.data.map((m) => ({ id: m.id, downloadMb: Math.ceil(downloadBytes(m, new Set()) / 1e5) / 10 }));
 }
