@@ -3,12 +3,12 @@ import { downloadBytes, modelRefusal } from './model-downloads';
 
 const sha = (c: string) => c.repeat(64);
 const file = (path: string, c: string, size: number) => ({ path, sha256: sha(c), size });
-/** fp32 with external data, fp16 and q8 graphs, and a tokenizer every variant needs. */
+/** fp32, fp16 and q8 graphs, a tokenizer every variant reads, and a file no executor reads. */
 const model = {
 	id: 'm',
 	files: [
-		file('onnx/model.onnx', 'a', 100),
-		file('onnx/model.onnx_data', 'b', 900),
+		file('onnx/model.onnx', 'a', 1000),
+		file('README.md', 'b', 900),
 		file('onnx/model_fp16.onnx', 'c', 500),
 		file('onnx/model_quantized.onnx', 'd', 250),
 		file('tokenizer.json', 'e', 10)
@@ -16,10 +16,10 @@ const model = {
 };
 
 describe('model downloads', () => {
-	it('counts the largest variant with its external data and shared files, less what is cached', () => {
+	it('counts the largest variant with the files read beside it, less what is cached', () => {
 		expect(downloadBytes(model, new Set())).toBe(1010);
-		expect(downloadBytes(model, new Set([sha('b')]))).toBe(510);
-		expect(downloadBytes(model, new Set([sha('a'), sha('b'), sha('c'), sha('e')]))).toBe(250);
+		expect(downloadBytes(model, new Set([sha('a')]))).toBe(510);
+		expect(downloadBytes(model, new Set([sha('a'), sha('c'), sha('e')]))).toBe(250);
 		// No variants (a WebLLM build): every file.
 		expect(downloadBytes({ files: [file('params_shard_0.bin', 'f', 7), file('mlc-chat-config.json', 'g', 3)] }, new Set())).toBe(10);
 	});
@@ -31,6 +31,6 @@ describe('model downloads', () => {
 		expect(modelRefusal(model, { maxDownloadBytes: 1010 })).toBeNull();
 		expect(modelRefusal(model, { maxDownloadBytes: 1009 })).toMatch(/over this machine's/);
 		expect(modelRefusal(model, { maxDownloadBytes: 0 })).toMatch(/downloads are paused/);
-		expect(modelRefusal(model, { maxDownloadBytes: 0, cached: model.files.map((f) => f.sha256) })).toBeNull();
+		expect(modelRefusal(model, { maxDownloadBytes: 0, cached: ['a', 'c', 'd', 'e'].map(sha) })).toBeNull();
 	});
 });

@@ -6,21 +6,23 @@
  */
 import type { ModelLimits } from './events';
 import type { ModelFile, ModelManifest } from './models';
-import { GRAPH_STEMS, MODEL_VARIANTS, modelVariants, variantFile, type ModelVariant } from './variants';
+import { modelVariants, variantPath, type ModelVariant } from './variants';
 
 /**
- * The files a volunteer fetches to run `variant`: every file but the other variants' graphs and their
- * external data (`onnx/model_fp16.onnx_data` goes with `onnx/model_fp16.onnx`). A model without
- * variants (a WebLLM build) needs all of its files.
+ * The files besides a graph that the executors read (executor/model-loaders.ts): tokenizer, model and
+ * preprocessing configs. Anything else in a model folder (a README, other exports) is never fetched.
  */
+const READ_BESIDE_GRAPH = new Set(['tokenizer.json', 'tokenizer_config.json', 'config.json', 'generation_config.json', 'preprocessor_config.json']);
+
+/** The files a volunteer fetches to run `variant`: its graph and the configs read beside it. */
 function filesForVariant(model: Pick<ModelManifest, 'files'>, variant: ModelVariant): ModelFile[] {
-	const others = new Set(MODEL_VARIANTS.filter((v) => v !== variant).flatMap((v) => GRAPH_STEMS.map((stem) => variantFile(stem, v))));
-	return model.files.filter((f) => !others.has(f.path.replace(/_data$/, '')));
+	const graph = variantPath(model, variant);
+	return model.files.filter((f) => f.path === graph || READ_BESIDE_GRAPH.has(f.path));
 }
 
 /**
  * Bytes still to download to run the model: its files less those in the cache, for the largest of its
- * variants. The largest, because a job may pin any variant (params.variant): counting the one a backend
+ * variants (a WebLLM build, which has none, reads all its files). The largest, because a job may pin any variant (params.variant): counting the one a backend
  * prefers would let a pinned job past the limit, and the task would be leased and declined over and over.
  */
 export function downloadBytes(model: Pick<ModelManifest, 'files'>, cached: ReadonlySet<string>): number {

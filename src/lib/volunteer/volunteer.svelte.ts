@@ -158,7 +158,8 @@ export class Volunteer {
 		this.#settings = { ...this.#settings, ...patch };
 		this.monitor.update();
 		this.loop?.statusChanged();
-		void saveSettings(patch);
+		// A snapshot: what came out of $state is a proxy, which IndexedDB cannot store (it would be lost silently).
+		void saveSettings($state.snapshot(patch) as typeof patch);
 	}
 
 	/** One day's hours (`day`: 0 is Sunday): `9-17`, `09:30-17:00`, `22-6`, `off`, or empty / `any`; anything else is ignored. */
