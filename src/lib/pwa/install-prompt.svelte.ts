@@ -12,7 +12,7 @@ interface BeforeInstallPromptEvent extends Event {
 	readonly userChoice: Promise<{ outcome: 'accepted' | 'dismissed' }>;
 }
 
-/** `waiting`: too early to tell; `available`: the button works; `unavailable`: show the hint; `installed`. */
+/** `waiting`: too early to tell (or an offer was just used); `available`: the button works; `unavailable`: show the hint; `installed`. */
 export type InstallState = 'waiting' | 'available' | 'unavailable' | 'installed';
 
 /** How long after load a browser that offers installation has to say so before the hint shows. */
@@ -20,6 +20,8 @@ const GRACE_MS = 3000;
 
 export class InstallPrompt {
 	#event = $state<BeforeInstallPromptEvent | null>(null);
+	/** The browser offered installation at least once: no hint then, even after the offer was used. */
+	#offered = $state(false);
 	#installed = $state(false);
 	#standalone = $state(false);
 	#waited = $state(false);
@@ -27,7 +29,7 @@ export class InstallPrompt {
 	get state(): InstallState {
 		if (this.#installed || this.#standalone) return 'installed';
 		if (this.#event) return 'available';
-		return this.#waited ? 'unavailable' : 'waiting';
+		return this.#waited && !this.#offered ? 'unavailable' : 'waiting';
 	}
 
 	/** Running in the installed app's own window (not just installed from this tab a moment ago). */
@@ -44,6 +46,7 @@ export class InstallPrompt {
 			(e) => {
 				e.preventDefault();
 				this.#event = e as BeforeInstallPromptEvent;
+				this.#offered = true;
 			},
 			{ signal }
 		);
