@@ -7,7 +7,7 @@
  * once lifted. The GPU switch runs on SwiftShader's software WebGPU, so "off" is a real change of backend.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, BrowserContext, CDPSession, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { api, startHubProcess, type HubProcess } from '../harness/hub-process';
 import { launchChromium } from '../harness/chromium';
 import { sentences, submitJob, waitConnected, waitForJob } from '../harness/volunteer-page';
@@ -56,7 +56,8 @@ describe('the owner’s controls', () => {
 		jobs.push(id);
 		return id;
 	};
-	const states = async (id: string) => ((await (await api(hub, `/api/jobs/${id}/tasks`)).json()) as { state: string }[]).map((t) => t.state);
+	const states = async (id: string) =>
+		((await (await api(hub, `/api/jobs/${id}/tasks`)).json()) as { state: string }[]).map((t) => t.state);
 	/** Waits long enough for a ready volunteer to have been leased the job (it asks every few seconds), then checks it was not. */
 	async function expectNotLeased(id: string) {
 		await sleep(4000);
@@ -152,7 +153,12 @@ describe('the owner’s controls', () => {
 		await expect.poll(() => text(page, 'backend'), { timeout: 60_000 }).toBe('webgpu');
 		const node = async () => {
 			const id = await text(page, 'volunteer-id');
-			const nodes = (await (await api(hub, '/api/nodes')).json()) as { node_id: string; backend: string; webgpu: unknown; connections: number }[];
+			const nodes = (await (await api(hub, '/api/nodes')).json()) as {
+				node_id: string;
+				backend: string;
+				webgpu: unknown;
+				connections: number;
+			}[];
 			return nodes.find((n) => n.node_id === id);
 		};
 		await expect.poll(node).toMatchObject({ backend: 'webgpu', webgpu: expect.anything() });

@@ -12,7 +12,13 @@ import { modelVariants, variantPath, type ModelVariant } from './variants';
  * The files besides a graph that the executors read (executor/model-loaders.ts): tokenizer, model and
  * preprocessing configs. Anything else in a model folder (a README, other exports) is never fetched.
  */
-const READ_BESIDE_GRAPH = new Set(['tokenizer.json', 'tokenizer_config.json', 'config.json', 'generation_config.json', 'preprocessor_config.json']);
+const READ_BESIDE_GRAPH = new Set([
+	'tokenizer.json',
+	'tokenizer_config.json',
+	'config.json',
+	'generation_config.json',
+	'preprocessor_config.json'
+]);
 
 /** The files a volunteer fetches to run `variant`: its graph and the configs read beside it. */
 function filesForVariant(model: Pick<ModelManifest, 'files'>, variant: ModelVariant): ModelFile[] {

@@ -60,7 +60,9 @@ describe('the owner’s controls', () => {
 		await until(() => m.network.value !== null);
 		expect(m.network.value).toBe('save-data');
 		expect(await currentModelLimits(limits, m.network.value)).toEqual({ maxDownloadBytes: 0, cached: [] });
-		expect(modelLimitNotes(limits, m.network.value)).toEqual(['model downloads paused: the browser asks to save data (cached models still run)']);
+		expect(modelLimitNotes(limits, m.network.value)).toEqual([
+			'model downloads paused: the browser asks to save data (cached models still run)'
+		]);
 		const allowed = { models: ['demo-embedding'], maxDownloadMb: 50, allowMetered: true };
 		expect(await currentModelLimits(allowed, m.network.value)).toEqual({ only: ['demo-embedding'], maxDownloadBytes: 50e6, cached: [] });
 		expect(modelLimitNotes(allowed, m.network.value)).toEqual(['serving only demo-embedding', 'model downloads up to 50 MB']);

@@ -39,7 +39,10 @@ export function modelLimitNotes(s: Limits, metered: MeteredReason | null): strin
 export async function currentModelLimits(s: Limits, metered: MeteredReason | null): Promise<ModelLimits | undefined> {
 	const max = downloadLimit(s, metered);
 	if (!s.models && max === undefined) return undefined;
-	return { ...(s.models ? { only: s.models.slice(0, 100) } : {}), ...(max === undefined ? {} : { maxDownloadBytes: max, cached: await cachedFiles() }) };
+	return {
+		...(s.models ? { only: s.models.slice(0, 100) } : {}),
+		...(max === undefined ? {} : { maxDownloadBytes: max, cached: await cachedFiles() })
+	};
 }
 
 /** The sha256 of the model files in this origin's cache (the worker's ModelCache keeps them under /blobs/<sha256>). */

@@ -31,8 +31,7 @@ describe('the weekly schedule', () => {
 		expect(scheduleFromHours(null)).toEqual(ANY_TIME);
 		const overnight = scheduleFromHours({ from: 22, to: 6 });
 		// The old rule: allowed at h when h >= 22 or h < 6, every day.
-		for (let day = 0; day < 7; day++)
-			for (let h = 0; h < 24; h++) expect(scheduleAllows(overnight, at(day, h, 30))).toBe(h >= 22 || h < 6);
+		for (let day = 0; day < 7; day++) for (let h = 0; h < 24; h++) expect(scheduleAllows(overnight, at(day, h, 30))).toBe(h >= 22 || h < 6);
 		const evening = scheduleFromHours({ from: 20, to: 24 });
 		expect([19, 20, 23].map((h) => scheduleAllows(evening, at(3, h, 59)))).toEqual([false, true, true]);
 	});

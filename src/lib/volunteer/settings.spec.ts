@@ -62,7 +62,10 @@ describe('settingsFromQuery', () => {
 			allowMetered: true
 		});
 		const limited = settingsFromQuery(q, saved);
-		expect(settingsFromQuery(new URLSearchParams('models=all&allow_metered=0'), limited)).toMatchObject({ models: null, allowMetered: false });
+		expect(settingsFromQuery(new URLSearchParams('models=all&allow_metered=0'), limited)).toMatchObject({
+			models: null,
+			allowMetered: false
+		});
 		const bad = new URLSearchParams('heat_limit=warm&models=a,,b&max_download_mb=-1&allow_metered=yes');
 		expect(settingsFromQuery(bad, saved)).toEqual(saved);
 	});

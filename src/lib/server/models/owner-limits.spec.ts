@@ -60,7 +60,9 @@ describe.each(TEST_DB_KINDS)('owner model limits on %s', (kind) => {
 		const s = await volunteer();
 		// Downloads paused (a metered connection): nothing not cached; one file missing is still a download.
 		expect(await request(s, { maxDownloadBytes: 0 })).toEqual([]);
-		expect(await request(s, { maxDownloadBytes: 0, cached: files.filter((f) => f.path !== 'onnx/model.onnx').map((f) => f.sha256) })).toEqual([]);
+		expect(
+			await request(s, { maxDownloadBytes: 0, cached: files.filter((f) => f.path !== 'onnx/model.onnx').map((f) => f.sha256) })
+		).toEqual([]);
 		expect(await request(s, { maxDownloadBytes: size - 1 })).toEqual([]);
 		expect(modelsOf(await request(s, { maxDownloadBytes: 0, cached: files.map((f) => f.sha256) }))).toEqual(['demo-embedding']);
 		s.disconnect();

@@ -184,7 +184,12 @@ export function serveVolunteers(hub: Hub, nsp: VolunteerNamespace, text: TextRel
 	return { drain: () => Promise.allSettled([...leaving, counters.flush()]).then(() => {}) };
 }
 
-async function lease(hub: Hub, s: VolunteerData, { slots, models: limits }: TaskRequest, gate: { maxLeases: number; maxCost: number }): Promise<TaskLease[]> {
+async function lease(
+	hub: Hub,
+	s: VolunteerData,
+	{ slots, models: limits }: TaskRequest,
+	gate: { maxLeases: number; maxCost: number }
+): Promise<TaskLease[]> {
 	const timer = metrics.claimSeconds.startTimer();
 	const claimed = await claimTasks(hub.db, {
 		sessionId: s.sessionId,
