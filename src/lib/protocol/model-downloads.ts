@@ -5,25 +5,28 @@
  * each lease again before it downloads anything (the hub's list of models can be a few seconds old).
  */
 import type { ModelLimits } from './events';
-import type { ModelFile, ModelManifest } from './models';
+import type { ModelFile, ModelManifest, TaskType } from './models';
 import { modelVariants, variantPath, type ModelVariant } from './variants';
 
 /**
- * The files besides a graph that the executors read (executor/model-loaders.ts): tokenizer, model and
- * preprocessing configs. Anything else in a model folder (a README, other exports) is never fetched.
+ * The files besides a graph that each task type's executor reads (executor/model-loaders.ts): tokenizer,
+ * model and preprocessing configs. Anything else in a model folder (a README, other exports) is never
+ * fetched. A Record, so a new task type does not compile until its files are listed here.
  */
-const READ_BESIDE_GRAPH = new Set([
-	'tokenizer.json',
-	'tokenizer_config.json',
-	'config.json',
-	'generation_config.json',
-	'preprocessor_config.json'
-]);
+const READ_BESIDE_GRAPH: Record<TaskType, readonly string[]> = {
+	embedding: ['tokenizer.json', 'tokenizer_config.json'],
+	text_generation: ['tokenizer.json', 'tokenizer_config.json', 'config.json', 'generation_config.json'],
+	classification: ['tokenizer.json', 'tokenizer_config.json', 'config.json'],
+	image_classification: ['config.json', 'preprocessor_config.json']
+};
 
-/** The files a volunteer fetches to run `variant`: its graph and the configs read beside it. */
-function filesForVariant(model: Pick<ModelManifest, 'files'>, variant: ModelVariant): ModelFile[] {
+type Downloadable = Pick<ModelManifest, 'files' | 'taskTypes'>;
+
+/** The files a volunteer fetches to run `variant` for any of the model's task types: its graph and the configs read beside it. */
+function filesForVariant(model: Downloadable, variant: ModelVariant): ModelFile[] {
 	const graph = variantPath(model, variant);
-	return model.files.filter((f) => f.path === graph || READ_BESIDE_GRAPH.has(f.path));
+	const read = new Set(model.taskTypes.flatMap((t) => READ_BESIDE_GRAPH[t]));
+	return model.files.filter((f) => f.path === graph || read.has(f.path));
 }
 
 /**
@@ -31,7 +34,7 @@ function filesForVariant(model: Pick<ModelManifest, 'files'>, variant: ModelVari
  * variants (a WebLLM build, which has none, reads all its files). The largest, because a job may pin any variant (params.variant): counting the one a backend
  * prefers would let a pinned job past the limit, and the task would be leased and declined over and over.
  */
-export function downloadBytes(model: Pick<ModelManifest, 'files'>, cached: ReadonlySet<string>): number {
+export function downloadBytes(model: Downloadable, cached: ReadonlySet<string>): number {
 	const missing = (files: ModelFile[]) => files.filter((f) => !cached.has(f.sha256)).reduce((n, f) => n + f.size, 0);
 	const variants = modelVariants(model);
 	if (variants.length === 0) return missing(model.files);
@@ -39,7 +42,7 @@ export function downloadBytes(model: Pick<ModelManifest, 'files'>, cached: Reado
 }
 
 /** Why the owner's limits refuse this model (for the log and the tests), or null when they allow it. */
-export function modelRefusal(model: Pick<ModelManifest, 'id' | 'files'>, limits: ModelLimits | undefined): string | null {
+export function modelRefusal(model: Downloadable & Pick<ModelManifest, 'id'>, limits: ModelLimits | undefined): string | null {
 	if (!limits) return null;
 	if (limits.only && !limits.only.includes(model.id)) return `${model.id} is not among the models this machine serves`;
 	if (limits.maxDownloadBytes === undefined) return null;

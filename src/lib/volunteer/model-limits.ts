@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import type { ModelLimits } from '$lib/protocol/events';
-import { ModelFile } from '$lib/protocol/models';
+import { ModelFile, TaskType } from '$lib/protocol/models';
 import { downloadBytes } from '$lib/protocol/model-downloads';
 import { SHA256 } from '$lib/protocol/ids';
 import { MODEL_CACHE_NAME } from '$lib/worker/model-cache';
@@ -56,12 +56,17 @@ async function cachedFiles(): Promise<string[]> {
 }
 
 /** GET /api/models, as far as the controls need it: each model's id and files. */
-const HubModels = z.array(z.object({ id: z.string().min(1).max(200), files: z.array(ModelFile) })).max(10_000);
+const HubModels = z
+	.array(z.object({ id: z.string().min(1).max(200), task_types: z.array(TaskType), files: z.array(ModelFile) }))
+	.max(10_000);
 
 /** The hub's models for the owner to choose from, with each one's download (largest variant); empty when the hub will not say. */
 export async function hubModels(): Promise<{ id: string; downloadMb: number }[]> {
 	const response = await fetch('/api/models').catch(() => null);
 	const parsed = HubModels.safeParse(response?.ok ? await response.json().catch(() => null) : null);
 	if (!parsed.success) return [];
-	return parsed.data.map((m) => ({ id: m.id, downloadMb: Math.ceil(downloadBytes(m, new Set()) / 1e5) / 10 }));
+	return parsed.data.map((m) => ({
+		id: m.id,
+		downloadMb: Math.ceil(downloadBytes({ files: m.files, taskTypes: m.task_types }, new Set()) / 1e5) / 10
+	}));
 }

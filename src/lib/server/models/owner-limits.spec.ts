@@ -40,7 +40,7 @@ describe.each(TEST_DB_KINDS)('owner model limits on %s', (kind) => {
 	const request = async (s: VolunteerSocket, models?: ModelLimits) =>
 		granted(await replyTo(s, 'task:request', { slots: 4, ...(models ? { models } : {}) })).tasks;
 	const modelsOf = (tasks: { model: { id: string } }[]) => [...new Set(tasks.map((t) => t.model.id))].sort();
-	const embeddingFiles = async () => (await testHub.hub.models.get(['demo-embedding'])).get('demo-embedding')!.files;
+	const embedding = async () => (await testHub.hub.models.get(['demo-embedding'])).get('demo-embedding')!;
 
 	it('leases only the models the owner serves', async () => {
 		await testHub.submit(['a', 'b'], { chunk_size: 1 });
@@ -54,8 +54,9 @@ describe.each(TEST_DB_KINDS)('owner model limits on %s', (kind) => {
 
 	it('leases no model whose download is over the limit, unless its files are cached', async () => {
 		await testHub.submit(['a'], { chunk_size: 1 });
-		const files = await embeddingFiles();
-		const size = downloadBytes({ files }, new Set());
+		const model = await embedding();
+		const { files } = model;
+		const size = downloadBytes(model, new Set());
 		expect(size).toBeGreaterThan(0);
 		const s = await volunteer();
 		// Downloads paused (a metered connection): nothing not cached; one file missing is still a download.
