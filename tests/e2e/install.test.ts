@@ -14,6 +14,8 @@ import { startHubProcess, tempDir, type HubProcess } from '../harness/hub-proces
 import { launchChromium, launchPersistentChromium } from '../harness/chromium';
 import { seriousAxeViolations } from '../harness/page-checks';
 
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
 describe('installing the volunteer app', () => {
 	let hub: HubProcess;
 	let context: BrowserContext;
@@ -55,6 +57,22 @@ describe('installing the volunteer app', () => {
 
 		await page.evaluate(() => dispatchEvent(new Event('appinstalled')));
 		await expect.poll(() => page.getByTestId('install-note').textContent(), { timeout: 30_000 }).toMatch(/^ExoStack is installed/);
+	});
+
+	it('says it runs as the installed app, with no button or hint', async () => {
+		// Chromium cannot be put in display-mode standalone from here (CDP's media emulation ignores the
+		// feature); iOS Safari's own sign of a home-screen app, navigator.standalone, is set instead.
+		const app = await browser.newContext();
+		await app.addInitScript(() => Object.defineProperty(navigator, 'standalone', { value: true }));
+		const page = await app.newPage();
+		await page.goto(`${hub.url}/volunteer`);
+		await expect
+			.poll(() => page.getByTestId('install-note').textContent(), { timeout: 30_000 })
+			.toBe('Running as the installed ExoStack app.');
+		await sleep(3500); // past the wait for an install offer: still no hint
+		expect(await page.getByTestId('install-hint').count()).toBe(0);
+		expect(await page.getByTestId('install-button').count()).toBe(0);
+		await app.close();
 	});
 
 	it('gives Firefox and Safari users a hint in their browser’s terms instead', async () => {
