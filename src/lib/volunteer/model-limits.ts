@@ -47,8 +47,10 @@ export async function currentModelLimits(s: Limits, metered: MeteredReason | nul
 
 /** The sha256 of the model files in this origin's cache (the worker's ModelCache keeps them under /blobs/<sha256>). */
 async function cachedFiles(): Promise<string[]> {
-	if (typeof caches === 'undefined') return [];
-	const keys = await (await caches.open(MODEL_CACHE_NAME)).keys().catch(() => []);
+	// Unreadable counts as nothing cached: the limits then refuse more, never less.
+	const keys = await (typeof caches === 'undefined' ? Promise.resolve([]) : caches.open(MODEL_CACHE_NAME).then((c) => c.keys())).catch(
+		() => []
+	);
 	return keys
 		.map((r) => new URL(r.url).pathname.split('/').pop() ?? '')
 		.filter((sha) => SHA256.test(sha))

@@ -229,7 +229,9 @@ export class WorkLoop {
 	}
 
 	private async request(slots: number): Promise<TaskLease[]> {
-		const models = await this.host.modelLimits?.().catch(() => undefined);
+		// Limits that cannot be read now ask for nothing: leasing without them could download what the owner refused.
+		const models = await this.host.modelLimits?.().catch(() => null);
+		if (models === null) return [];
 		const started = performance.now();
 		const reply = await this.socket
 			.timeout(this.options.ackMs)
