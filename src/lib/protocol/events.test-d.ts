@@ -74,7 +74,10 @@ describe('the volunteer protocol', () => {
 			pow?: ProofOfWorkChallenge;
 		}>();
 		expectTypeOf<StatusPayload>().toEqualTypeOf<{ mode: VolunteerMode; readiness: Readiness }>();
-		expectTypeOf<TaskRequest>().toEqualTypeOf<{ slots: number }>();
+		expectTypeOf<TaskRequest>().toEqualTypeOf<{
+			slots: number;
+			models?: { only?: string[] | undefined; maxDownloadBytes?: number | undefined; cached?: string[] | undefined } | undefined;
+		}>();
 		expectTypeOf<TaskProgress>().toEqualTypeOf<{ taskId: number; leaseToken: string; done: number }>();
 		expectTypeOf<TaskResult>().toEqualTypeOf<{
 			taskId: number;

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import type { JobUpdate } from './jobs';
 import type { ClusterSummary, Leaderboard, NodesDelta, SubscribeLeaderboard } from './dashboard';
 import { ModelManifest, TaskType } from './models';
+import { SHA256 } from './ids';
 import { Backend, Capabilities, Readiness, VolunteerMode } from './volunteer';
 import { ModelVariant } from './variants';
 import { ProofOfWorkChallenge, ProofOfWorkSolution } from './proof-of-work';
@@ -72,7 +73,20 @@ export type StatusPayload = z.infer<typeof StatusPayload>;
  */
 export const RESERVE_LEASES = 1;
 
-export const TaskRequest = z.object({ slots: z.number().int().min(1).max(16) });
+/**
+ * The owner's limits on which models this volunteer takes (its controls on the volunteer page), per request
+ * so the hub stores nothing for them: only the models named in `only`, and none whose download would pass
+ * `maxDownloadBytes` (0 on a metered connection: cached models only). Files listed in `cached` (sha256 of
+ * the model files in its cache) cost nothing to download. A volunteer that lies here only narrows its own work.
+ */
+export const ModelLimits = z.object({
+	only: z.array(z.string().min(1).max(200)).max(100).optional(),
+	maxDownloadBytes: z.number().int().min(0).max(1e13).optional(),
+	cached: z.array(z.string().regex(SHA256)).max(512).optional()
+});
+export type ModelLimits = z.infer<typeof ModelLimits>;
+
+export const TaskRequest = z.object({ slots: z.number().int().min(1).max(16), models: ModelLimits.optional() });
 export type TaskRequest = z.infer<typeof TaskRequest>;
 
 /** A leased task as the volunteer receives it: everything needed to run it, and the token to hand it back. */
@@ -186,5 +200,7 @@ export interface DashboardServerToClient {
 }
 
 /** Events hub processes send each other through the Socket.IO adapter. */
-// eslint-disable-next-line @typescript-eslint/no-empty-object-type
-export interface InterServerEvents {}
+export interface InterServerEvents {
+	/** Live text a volunteer streamed to one hub process, for in-process watchers on the others (an OpenAI-compatible stream). */
+	'job:text': (text: JobText) => void;
+}

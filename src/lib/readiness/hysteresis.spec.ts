@@ -6,10 +6,10 @@ import { awaySignals } from './testing';
 const config = { resumeDelaySeconds: 10 };
 
 /** Feeds a sequence of (seconds, signals) through the assessment, carrying its memory. */
-function run(steps: [number, Partial<ReadinessSignals>][]) {
+function run(steps: [number, Partial<ReadinessSignals>][], cfg: typeof config & { heatLimit?: 'serious' } = config) {
 	let memory: ReadinessMemory | null = null;
 	return steps.map(([t, over]) => {
-		const a = assessReadiness(awaySignals(over), config, memory, t * 1000);
+		const a = assessReadiness(awaySignals(over), cfg, memory, t * 1000);
 		memory = a.memory;
 		return a;
 	});
@@ -109,6 +109,21 @@ describe('assessReadiness', () => {
 		]);
 		expect(r.map((a) => a.memory.critical)).toEqual([false, true, true, false, false]);
 		expect(r.map((a) => a.ready)).toEqual([true, false, false, false, true]);
+	});
+
+	it('stops at serious pressure under the owner’s heat limit, and resumes at fair after the delay', () => {
+		const steps: [number, Partial<ReadinessSignals>][] = [
+			[0, { pressure: 'fair' }],
+			[1, { pressure: 'serious' }],
+			[2, { pressure: 'fair' }],
+			[20, { pressure: 'nominal' }]
+		];
+		const r = run(steps, { ...config, heatLimit: 'serious' });
+		expect(r.map((a) => a.ready)).toEqual([true, false, false, true]);
+		expect(r[1].blockers).toEqual(['heat limit: compute pressure is serious']);
+		expect(r[2].blockers.join()).toMatch(/resuming after 10 s/);
+		// Without it, serious pressure only lowers the score.
+		expect(run(steps).map((a) => a.ready)).toEqual([true, true, true, true]);
 	});
 
 	it('is not ready in the none band even when no gate trips', () => {

@@ -10,6 +10,7 @@
  * | battery floor    | level ≤ floor on battery                 | level > floor + 5 points, or plugged in    |
  * | power tiers      | level reaches 80 / 50 %                  | level > 85 / 55 %                          |
  * | CPU pressure     | critical                                 | fair or nominal (serious keeps it blocked) |
+ * | heat limit (owner's) | serious (or critical)                | fair or nominal                            |
  * | score bands      | score < edge − 5 (75, 55, 35)            | score ≥ edge (80, 60, 40)                  |
  * | hub threshold    | score < readiness_threshold − 5          | score ≥ readiness_threshold                |
  */
@@ -21,6 +22,12 @@ export const SCORE_MARGIN = 5;
 export interface HysteresisConfig {
 	/** Seconds of continuous readiness before computing resumes after a stop. */
 	resumeDelaySeconds: number;
+	/**
+	 * The owner's heat limit: `serious` stops at serious CPU pressure as well, before the built-in
+	 * critical stop (and in `always` mode too, where critical counts as serious: the owner chose it).
+	 * It clears at fair or nominal, then waits the resume delay like any stop. Absent: `critical`.
+	 */
+	heatLimit?: 'critical' | 'serious';
 }
 
 /** What the last assessment decided; null before the first. */
@@ -77,6 +84,7 @@ export function assessReadiness(
 	const blockers = base.blockers.filter((b) => !/battery|pressure/.test(b));
 	if (lowBattery) blockers.push(`battery at ${Math.round(power.level * 100)} % and not charging`);
 	if (critical) blockers.push('the CPU is under critical pressure');
+	else if (config.heatLimit === 'serious' && pressure === 'serious') blockers.push('heat limit: compute pressure is serious');
 	const band = bandWithHysteresis(base.score, memory?.band ?? null);
 	if (band === 'none') blockers.push(`readiness ${base.score} is below 40`);
 	const clearSince = blockers.length > 0 ? null : (memory?.clearSince ?? now);

@@ -41,6 +41,7 @@ describe('loadConfig', () => {
 			keyQuotas: { jobsPerDay: 1000, inputsPerDay: 1_000_000 },
 			images: { maxBytes: 10 * 1024 * 1024, maxPixels: 25_000_000 },
 			huggingFace: { endpoint: 'https://huggingface.co', maxBytes: 4 * 1024 ** 3, token: null },
+			openaiWaitMs: 120_000,
 			logLevel: 'info',
 			tracing: false,
 			webhooks: { allowHttp: false, allowPrivate: false, backoffMs: 30_000 }
@@ -84,6 +85,7 @@ describe('loadConfig', () => {
 			HF_TOKEN: 'hf_secret',
 			EXOSTACK_KEY_JOBS_PER_DAY: '7',
 			EXOSTACK_KEY_INPUTS_PER_DAY: '700',
+			EXOSTACK_OPENAI_WAIT_SECONDS: '9',
 			EXOSTACK_NETWORK_PREFIX_V4: '16',
 			EXOSTACK_NETWORK_PREFIX_V6: '56',
 			EXOSTACK_TRUSTED_PROXIES: 'loopback, 10.0.0.0/8',
@@ -135,6 +137,7 @@ describe('loadConfig', () => {
 			keyQuotas: { jobsPerDay: 7, inputsPerDay: 700 },
 			images: { maxBytes: 1000, maxPixels: 640_000 },
 			huggingFace: { endpoint: 'http://mirror.example/hf', maxBytes: 2048, token: 'hf_secret' },
+			openaiWaitMs: 9000,
 			logLevel: 'debug',
 			tracing: true,
 			webhooks: { allowHttp: true, allowPrivate: true, backoffMs: 250 }

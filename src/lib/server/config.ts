@@ -109,6 +109,8 @@ const Env = z
 		/** What one submitter's API key may queue in a rolling day, unless set for the key when minted (the admin token has no quota). */
 		EXOSTACK_KEY_JOBS_PER_DAY: int(1000, 0),
 		EXOSTACK_KEY_INPUTS_PER_DAY: int(1_000_000, 0),
+		/** How long a /v1 (OpenAI-compatible) request waits for volunteers to compute it before its job is cancelled and it gets a 503: an HTTP client waits, a job does not. */
+		EXOSTACK_OPENAI_WAIT_SECONDS: int(120),
 		EXOSTACK_MAX_IMAGE_BYTES: int(10 * 1024 * 1024),
 		EXOSTACK_MAX_IMAGE_PIXELS: int(25_000_000),
 		/** Where models are imported from by repository id; HF_ENDPOINT is the variable huggingface_hub reads. */
@@ -199,6 +201,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
 		keyQuotas: { jobsPerDay: e.EXOSTACK_KEY_JOBS_PER_DAY, inputsPerDay: e.EXOSTACK_KEY_INPUTS_PER_DAY },
 		images: { maxBytes: e.EXOSTACK_MAX_IMAGE_BYTES, maxPixels: e.EXOSTACK_MAX_IMAGE_PIXELS },
 		huggingFace: { endpoint: e.HF_ENDPOINT.replace(/\/+$/, ''), maxBytes: e.EXOSTACK_MAX_IMPORT_BYTES, token: e.HF_TOKEN ?? null },
+		openaiWaitMs: e.EXOSTACK_OPENAI_WAIT_SECONDS * 1000,
 		logLevel: e.EXOSTACK_LOG_LEVEL,
 		tracing: e.EXOSTACK_TRACING === 'on',
 		webhooks: {

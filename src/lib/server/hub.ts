@@ -16,6 +16,7 @@ import { ModelCache } from './models/model-cache';
 import { startSweeper } from './scheduler/sweeper';
 import { startDeliveryWorker } from './webhooks/delivery-worker';
 import { quiet, type Notifier } from './notifier';
+import { noLiveText, type LiveText } from './live-text';
 import { log } from './log';
 import { createObserver, type Observer } from './observe/observer';
 import { startTracing } from './observe/tracing';
@@ -35,6 +36,8 @@ export interface Hub {
 	blobs: BlobStore;
 	models: ModelCache;
 	notify: Notifier;
+	/** Generated text as this process's volunteers stream it; the realtime layer fills it in. */
+	liveText: LiveText;
 	/** Logs, counts and traces what happens to jobs and tasks (observe/observer.ts); its `log` carries this hub's id. */
 	observe: Observer;
 	/** Run by stop(), newest first, before the database closes (the realtime layer releases its sessions' leases). */
@@ -89,6 +92,7 @@ export async function startHub(
 		blobs,
 		models: new ModelCache(database.db),
 		notify: quiet,
+		liveText: noLiveText,
 		observe: createObserver(hubLog, tracing),
 		onStop: (close) => closers.unshift(close),
 		stopping: false,

@@ -12,7 +12,9 @@ import { BatterySensor } from './sensors/battery-sensor';
 import { IdleSensor } from './sensors/idle-sensor';
 import { PressureSensor } from './sensors/pressure-sensor';
 import { VisibilitySensor } from './sensors/visibility-sensor';
-import { withinHours, type VolunteerSettings } from './settings';
+import { NetworkSensor } from './sensors/network-sensor';
+import { scheduleBlocker } from './schedule';
+import type { VolunteerSettings } from './settings';
 import type { Clock } from './clock';
 
 export class ReadinessMonitor {
@@ -20,6 +22,8 @@ export class ReadinessMonitor {
 	readonly idle: IdleSensor;
 	readonly battery = new BatterySensor();
 	readonly pressure = new PressureSensor();
+	/** Whether the connection is metered: it pauses model downloads, not computing (model-limits.ts). */
+	readonly network = new NetworkSensor();
 	#assessment = $state<Assessment | null>(null);
 	/** Bumped on every assessment: the sensors' readings are plain fields, so the panel re-reads them on this. */
 	#tick = $state(0);
@@ -53,6 +57,7 @@ export class ReadinessMonitor {
 	async start(clock: Clock) {
 		const update = () => this.update();
 		this.visibility.start(update);
+		this.network.start(update);
 		await Promise.all([this.idle.start(update), this.battery.start(update), this.pressure.start(update)]);
 		this.update();
 		this.stopTick = clock.every(1000, update);
@@ -60,7 +65,7 @@ export class ReadinessMonitor {
 
 	stop() {
 		this.stopTick?.();
-		for (const s of [this.visibility, this.idle, this.battery, this.pressure]) s.stop();
+		for (const s of [this.visibility, this.idle, this.battery, this.pressure, this.network]) s.stop();
 	}
 
 	/** Assesses the signals now; tells `changed` when what the hub gates on changed. */
@@ -88,14 +93,15 @@ export class ReadinessMonitor {
 		return this.mode() === 'always' ? waivedForAlways(signals) : signals;
 	}
 
-	/** The assessment the signals give now, with the owner's mode and hours; stores nothing. */
+	/** The assessment the signals give now, with the owner's mode, heat limit and schedule; stores nothing. */
 	private assess() {
 		const s = this.settings();
-		const a = assessReadiness(this.signals(), { resumeDelaySeconds: s.resumeDelay }, this.memory, Date.now());
+		const a = assessReadiness(this.signals(), { resumeDelaySeconds: s.resumeDelay, heatLimit: s.heatLimit }, this.memory, Date.now());
 		const mode = this.mode();
+		const outside = scheduleBlocker(s.schedule);
 		if (mode === 'paused') a.blockers.unshift('paused by the owner');
-		if (!withinHours(s.hours)) a.blockers.unshift(`outside the allowed hours (${s.hours?.from}:00–${s.hours?.to}:00)`);
-		return { assessed: { ...a, ready: a.ready && mode !== 'paused' && withinHours(s.hours) }, memory: a.memory };
+		if (outside) a.blockers.unshift(outside);
+		return { assessed: { ...a, ready: a.ready && mode !== 'paused' && !outside }, memory: a.memory };
 	}
 
 	private report(a: Assessment): Readiness {

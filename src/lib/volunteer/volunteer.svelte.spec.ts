@@ -43,13 +43,19 @@ describe('Volunteer', () => {
 		expect(v.monitor.assessment?.blockers).toContain('paused by the owner');
 	});
 
-	it('ignores hours it cannot read', () => {
+	it('changes one day of the schedule, ignores hours it cannot read, and says why it is not computing', () => {
 		const v = new Volunteer(new URLSearchParams(''));
-		v.changeHours('9-17');
-		expect(v.settings.hours).toEqual({ from: 9, to: 17 });
-		v.changeHours('nine to five');
-		expect(v.settings.hours).toEqual({ from: 9, to: 17 });
-		v.changeHours('');
-		expect(v.settings.hours).toBeNull();
+		const today = new Date().getDay();
+		v.changeDayHours(today, 'off');
+		expect(v.settings.schedule[today]).toBe('off');
+		expect(v.settings.schedule.filter((d) => d === 'any')).toHaveLength(6);
+		expect(v.readiness.ready).toBe(false);
+		expect(v.monitor.assessment?.blockers[0]).toMatch(/^outside your schedule \((Sun|Mon|Tue|Wed|Thu|Fri|Sat) off\)$/);
+		v.changeDayHours(today, 'nine to five');
+		v.changeDayHours(9, 'any');
+		expect(v.settings.schedule[today]).toBe('off');
+		v.changeDayHours(today, '');
+		expect(v.settings.schedule[today]).toBe('any');
+		expect(v.monitor.assessment?.blockers.join()).not.toMatch(/schedule/);
 	});
 });

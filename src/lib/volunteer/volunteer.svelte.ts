@@ -9,7 +9,11 @@ import { detectCapabilities } from './capabilities';
 import { loadIdentity, saveIdentity } from './identity-store';
 import { InferenceClient } from './inference-client';
 import { ModelStorage } from './model-storage.svelte';
-import { DEFAULT_SETTINGS, parseHours, settingsFromQuery, type VolunteerSettings } from './settings';
+import { DEFAULT_SETTINGS, settingsFromQuery, type VolunteerSettings } from './settings';
+import { parseDayHours } from './schedule';
+import { currentModelLimits } from './model-limits';
+import { modelRefusal } from '$lib/protocol/model-downloads';
+import type { VolunteerSocket } from './volunteer-socket';
 import { loadSettings, saveSettings } from './settings-store';
 import { ReadinessMonitor } from './readiness-monitor.svelte';
 import { Activity } from './activity.svelte';
@@ -50,6 +54,7 @@ export class Volunteer {
 
 	private client: InferenceClient | null = null;
 	private loop: WorkLoop | null = null;
+	private socket: VolunteerSocket | null = null;
 	/** The timers that keep leases alive and work flowing tick in a worker: a hidden tab's own are throttled. */
 	private clock: WorkerClock | null = null;
 
@@ -101,15 +106,34 @@ export class Volunteer {
 		await this.monitor.start(clock);
 		this.connection.watch();
 		void this.storage.init();
+		await this.startWork(clock);
+	}
+
+	/** The inference worker, then the connection that tells the hub what it can run, then the loop. */
+	private async startWork(clock: WorkerClock) {
 		const capabilities = await this.startCompute().catch((e: Error) => {
 			this.#error = `could not start the inference worker: ${e.message}`;
 			return null;
 		});
 		if (!capabilities || !this.client) return;
-		this.loop = new WorkLoop(this.connection.open(), this.executor(this.client, capabilities), this.host(capabilities), this.listener(), {
-			clock
-		});
+		this.socket = this.connection.open();
+		this.loop = new WorkLoop(this.socket, this.executor(this.client, capabilities), this.host(capabilities), this.listener(), { clock });
 		this.loop.start();
+	}
+
+	/**
+	 * GPU on or off. The backend is fixed when the worker loads and the hub learns it in the handshake, so
+	 * both start again: running tasks go back (their leases end with the old connection), and the new
+	 * connection advertises what the new worker runs (with the GPU off: WASM only, no WebGPU adapter).
+	 */
+	async setGpu(on: boolean) {
+		this.changeSettings({ backend: on ? 'auto' : 'wasm' });
+		if (!this.clock || !this.client) return;
+		this.loop?.stop();
+		this.socket?.disconnect();
+		this.client.terminate();
+		[this.loop, this.socket, this.client, this.#backend] = [null, null, null, null];
+		await this.startWork(this.clock);
 	}
 
 	stop() {
@@ -134,13 +158,15 @@ export class Volunteer {
 		this.#settings = { ...this.#settings, ...patch };
 		this.monitor.update();
 		this.loop?.statusChanged();
-		void saveSettings(patch);
+		// A snapshot: what came out of $state is a proxy, which IndexedDB cannot store (it would be lost silently).
+		void saveSettings($state.snapshot(patch) as typeof patch);
 	}
 
-	/** `9-17`, `22-6`, or empty / `any` for every hour; anything else is ignored. */
-	changeHours(text: string) {
-		const hours = parseHours(text.trim() === '' ? 'any' : text.trim());
-		if (hours !== undefined) this.changeSettings({ hours });
+	/** One day's hours (`day`: 0 is Sunday): `9-17`, `09:30-17:00`, `22-6`, `off`, or empty / `any`; anything else is ignored. */
+	changeDayHours(day: number, text: string) {
+		const hours = parseDayHours(text);
+		if (hours === undefined || !(day in this.#settings.schedule)) return;
+		this.changeSettings({ schedule: this.#settings.schedule.map((d, i) => (i === day ? hours : d)) });
 	}
 
 	/** Takes no new tasks and resolves once the running one is handed in: an app update waits on this. */
@@ -177,11 +203,14 @@ export class Volunteer {
 	private executor(client: InferenceClient, capabilities: Capabilities): Executor {
 		return {
 			backend: capabilities.backend,
-			run: (task, hooks, signal) => {
+			run: async (task, hooks, signal) => {
 				// The hub leases by the same cap; this guards against a tier that fell since the lease.
 				const cap = memoryCapMb(this.monitor.assessment?.tier ?? 'plugged', capabilities.deviceMemory);
 				if (weightsMb(task.model.files) > cap)
 					throw new DOMException(`declined: ${task.model.id} is over this power tier's memory cap`, 'AbortError');
+				// And by the owner's model limits, from a list of models that may be seconds old: checked before any download.
+				const refused = modelRefusal(task.model, await this.modelLimits());
+				if (refused) throw new DOMException(`declined: ${refused}`, 'AbortError');
 				const onProgress = (done: number) => {
 					this.activity.busy(client.busyMs);
 					hooks.onProgress(done);
@@ -200,8 +229,13 @@ export class Volunteer {
 			},
 			readiness: () => this.readiness,
 			mode: () => this.#mode,
-			maxTasks: () => this.#maxTasks
+			maxTasks: () => this.#maxTasks,
+			modelLimits: () => this.modelLimits()
 		};
+	}
+
+	private modelLimits() {
+		return currentModelLimits(this.#settings, this.monitor.network.value);
 	}
 
 	private listener(): WorkLoopListener {

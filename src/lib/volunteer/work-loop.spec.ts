@@ -4,7 +4,7 @@
  * hub's answers and nudges and the executor's progress.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import type { TaskLease } from '../protocol/events';
+import type { ModelLimits, TaskLease } from '../protocol/events';
 import type { Capabilities, VolunteerMode } from '../protocol/volunteer';
 import type { RunnableTask } from '../executor/run-options';
 import { WorkLoop, type Executor, type ExecutorHooks } from './work-loop';
@@ -44,7 +44,7 @@ const loops: WorkLoop[] = [];
 afterEach(() => loops.splice(0).forEach((l) => l.stop()));
 
 /** A volunteer whose hub hands out `queue` one request at a time, as many as asked for. */
-function volunteer(queue: TaskLease[] = [], opts: { maxTasks?: number } = {}) {
+function volunteer(queue: TaskLease[] = [], opts: { maxTasks?: number; modelLimits?: () => Promise<ModelLimits | undefined> } = {}) {
 	const hub = new FakeHubSocket();
 	const clock = new ManualClock();
 	const executor = new HeldExecutor();
@@ -59,7 +59,8 @@ function volunteer(queue: TaskLease[] = [], opts: { maxTasks?: number } = {}) {
 			saveIdentity() {},
 			readiness: () => ({ score: state.ready ? 90 : 0, ready: state.ready }),
 			mode: () => state.mode,
-			maxTasks: () => opts.maxTasks ?? 1
+			maxTasks: () => opts.maxTasks ?? 1,
+			modelLimits: opts.modelLimits
 		},
 		{ taskStarted: (l) => started.push(l.taskId) },
 		{ clock, pollMs: 5000, heartbeatMs: 10_000, renewMs: 5000 }
@@ -76,6 +77,20 @@ describe('WorkLoop', () => {
 		expect(v.hub.handshakes).toEqual([expect.objectContaining({ identity: null, mode: 'always' })]);
 		expect(v.hub.sent.map((m) => m.event)).toEqual(['task:request']);
 		expect(v.hub.payloads('task:request')).toEqual([{ slots: 3 }]);
+	});
+
+	it('sends the owner’s model limits with each request, and asks for nothing while they cannot be read', async () => {
+		let limits: () => Promise<ModelLimits | undefined> = async () => ({ only: ['demo-embedding'], maxDownloadBytes: 0, cached: [] });
+		const v = volunteer([], { modelLimits: () => limits() });
+		v.loop.start();
+		await settle();
+		expect(v.hub.payloads('task:request')).toEqual([{ slots: 1, models: { only: ['demo-embedding'], maxDownloadBytes: 0, cached: [] } }]);
+		limits = () => Promise.reject(new Error('storage unavailable'));
+		await v.clock.advance(5000);
+		expect(v.requests()).toBe(1);
+		limits = async () => undefined;
+		await v.clock.advance(5000);
+		expect(v.hub.payloads('task:request').at(-1)).toEqual({ slots: 1 });
 	});
 
 	it('waits for work on its clock, and asks at once when the hub says there is work', async () => {

@@ -6,7 +6,7 @@
  * timers run on (a browser tab's must not be the page's own: see clock.ts). Between timers it is
  * driven by events: the hub's answers and nudges, and the executor's progress.
  */
-import { RESERVE_LEASES, type TaskLease, type Welcome } from '../protocol/events';
+import { RESERVE_LEASES, type ModelLimits, type TaskLease, type Welcome } from '../protocol/events';
 import type { Backend, Readiness, VolunteerMode } from '../protocol/volunteer';
 import type { RunnableTask } from '../executor/run-options';
 import type { ModelVariant } from '../protocol/variants';
@@ -45,6 +45,8 @@ export interface WorkLoopHost {
 	mode(): VolunteerMode;
 	/** Tasks to run at once now (the power tier's cap); absent: `options.concurrency`. */
 	maxTasks?(): number;
+	/** The owner's limits on which models to take, sent with each request; absent or undefined: none. */
+	modelLimits?(): Promise<ModelLimits | undefined>;
 }
 
 export interface WorkLoopListener {
@@ -227,10 +229,13 @@ export class WorkLoop {
 	}
 
 	private async request(slots: number): Promise<TaskLease[]> {
+		// Limits that cannot be read now ask for nothing: leasing without them could download what the owner refused.
+		const models = await this.host.modelLimits?.().catch(() => null);
+		if (models === null) return [];
 		const started = performance.now();
 		const reply = await this.socket
 			.timeout(this.options.ackMs)
-			.emitWithAck('task:request', { slots })
+			.emitWithAck('task:request', models ? { slots, models } : { slots })
 			.catch(() => null);
 		const tasks = reply?.ok ? reply.tasks : [];
 		this.listener.leaseAnswered?.(tasks.length, performance.now() - started);

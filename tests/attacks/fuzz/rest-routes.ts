@@ -12,6 +12,8 @@ import { ProfileUpdate, TeamMembershipUpdate } from '../../../src/lib/protocol/p
 import { STATS_FILES } from '../../../src/lib/server/stats/export-files';
 import { MintKeyRequest } from '../../../src/lib/protocol/api-keys';
 import { WEBHOOK_EVENTS } from '../../../src/lib/protocol/webhooks';
+import { embeddingsRequestSchema } from '../../../src/lib/server/openai/embeddings-request';
+import { chatRequestSchema, completionsRequestSchema } from '../../../src/lib/server/openai/generation-request';
 import { hostile, payloadFor } from './hostile';
 
 /** Real ids and secrets of the fuzzed hub, so that some requests reach the code behind the lookups. */
@@ -232,6 +234,47 @@ export function restRoutes(ctx: FuzzContext): Record<string, RouteSpec> {
 		params: fc.constant({})
 	});
 	const jobs = jsonBody(submission.filter((s) => submissionSchema({ maxInputs: 10_000, maxInputChars: 20_000 }).safeParse(s).success));
+	const text = fc.string({ minLength: 1, maxLength: 30 });
+	const embeddings = fc.record(
+		{
+			model: fc.constant(ctx.modelId),
+			input: fc.oneof(text, fc.array(text, { minLength: 1, maxLength: 5 })),
+			encoding_format: fc.constantFrom('float', 'base64'),
+			dimensions: fc.constant(4)
+		},
+		{ requiredKeys: ['model', 'input'] }
+	);
+	const openAiEmbeddings = jsonBody(
+		embeddings.filter((b) => embeddingsRequestSchema({ maxInputs: 10_000, maxInputChars: 20_000 }).safeParse(b).success)
+	);
+	const limits = { maxInputs: 10_000, maxInputChars: 20_000 };
+	const sampling = {
+		max_tokens: fc.integer({ min: 1, max: 8 }),
+		temperature: fc.constantFrom(0, 0.7, 2),
+		top_p: fc.constantFrom(0.5, 1),
+		stop: fc.constantFrom('\n', ['.', '!']),
+		seed: fc.nat(),
+		n: fc.constant(1),
+		stream: fc.boolean()
+	};
+	const completions = fc.record(
+		{ model: fc.constant('demo-text-generation'), prompt: fc.oneof(text, fc.array(text, { minLength: 1, maxLength: 3 })), ...sampling },
+		{ requiredKeys: ['model', 'prompt'] }
+	);
+	const chat = fc.record(
+		{
+			model: fc.constant('demo-text-generation'),
+			messages: fc.array(fc.record({ role: fc.constantFrom('system', 'user', 'assistant'), content: text }), {
+				minLength: 1,
+				maxLength: 3
+			}),
+			max_completion_tokens: fc.integer({ min: 1, max: 8 }),
+			...sampling
+		},
+		{ requiredKeys: ['model', 'messages'] }
+	);
+	const openAiCompletions = jsonBody(completions.filter((b) => completionsRequestSchema(limits).safeParse(b).success));
+	const openAiChat = jsonBody(chat.filter((b) => chatRequestSchema(limits).safeParse(b).success));
 	const registration = fc.record({
 		id: fc.constant(ctx.nodeId),
 		capabilities: fc.array(fc.string({ maxLength: 10 }), { maxLength: 3 }),
@@ -326,6 +369,14 @@ export function restRoutes(ctx: FuzzContext): Record<string, RouteSpec> {
 		'/api/backup': { path: fc.constant('/api/backup'), methods: ['POST'] },
 		'/models/[...path]': { path: modelPath.map((p) => `/models/${p}`), methods: ['GET'] },
 		'/blobs/[sha256=sha256]': { path: sha.map((s) => `/blobs/${s}`), methods: ['GET'] },
+		'/v1/models': { path: fc.constant('/v1/models'), methods: ['GET'] },
+		'/v1/models/[...id]': {
+			path: segment(fc.constant(ctx.modelId), fc.string({ maxLength: 30 })).map((m) => `/v1/models/${m}`),
+			methods: ['GET']
+		},
+		'/v1/embeddings': { path: fc.constant('/v1/embeddings'), methods: ['POST'], body: openAiEmbeddings },
+		'/v1/completions': { path: fc.constant('/v1/completions'), methods: ['POST'], body: openAiCompletions },
+		'/v1/chat/completions': { path: fc.constant('/v1/chat/completions'), methods: ['POST'], body: openAiChat },
 		'page:/': page(fc.constant('/')),
 		'page:/jobs/new': page(fc.constant('/jobs/new')),
 		'page:/jobs/[id=uuid]': page(job.map((j) => `/jobs/${j}`)),

@@ -58,11 +58,20 @@ function lease(ctx: SocketContext) {
 	return ctx.leases.length === 0 ? strangers : fc.oneof(fc.constantFrom(...ctx.leases), strangers);
 }
 
+/** An owner's model limits (volunteer controls) as a task request carries them; the hostile builder breaks them. */
+const modelLimits = fc.record(
+	{
+		only: fc.array(fc.constantFrom('demo-embedding', 'demo-classifier', 'no-such-model'), { maxLength: 3 }),
+		maxDownloadBytes: fc.nat({ max: 1e9 }),
+		cached: fc.array(fc.stringMatching(/^[0-9a-f]{64}$/), { maxLength: 3 })
+	},
+	{ requiredKeys: [] }
+);
 const vector = (dims: number) => fc.array(fc.float({ min: -1, max: 1, noNaN: true }), { minLength: dims, maxLength: dims });
 
 export const volunteerEvents: Record<keyof VolunteerClientToServer, (ctx: SocketContext) => fc.Arbitrary<unknown>> = {
 	status: () => fc.record({ mode, readiness }),
-	'task:request': () => fc.record({ slots: fc.integer({ min: 1, max: 16 }) }),
+	'task:request': () => fc.record({ slots: fc.integer({ min: 1, max: 16 }), models: modelLimits }, { requiredKeys: ['slots'] }),
 	'task:progress': (ctx) =>
 		lease(ctx).chain((l) =>
 			fc.record({ taskId: fc.constant(l.taskId), leaseToken: fc.constant(l.leaseToken), done: fc.nat({ max: l.inputs }) })

@@ -23,31 +23,33 @@ export function idempotencyKeyOf(request: Request): string | null {
 	return key;
 }
 
-/** What `create` may answer: the new job's id, or a refusal response (a quota's 429) that stores nothing. */
-export type Created = { jobId: string } | Response;
+/** What `create` answers: the new job's id, or a refusal (a quota's 429, an unknown model) that stores nothing. */
+export type Created<F> = { ok: true; id: string } | F;
 
-export type IdempotentOutcome = Response | { jobId: string; replayed: false } | { jobId: string; replayed: true; status: JobStatus };
+export type IdempotentOutcome<F> =
+	{ ok: true; id: string; replayed: false } | { ok: true; id: string; replayed: true; status: JobStatus } | F;
 
 /**
  * Runs `create` once per (principal, key): without a key it just runs. With one, it runs in a transaction
  * that holds an advisory lock on the key, so two concurrent retries cannot both create a job: the second
  * waits, then finds the first's row. `body` is the validated request, hashed to tell a retry from a misuse.
- * An error thrown by `create` rolls its job back and stores no key, so the client may retry.
+ * A refusal, or an error thrown by `create`, stores no key (and the error rolls its job back), so the
+ * client may retry.
  */
-export async function idempotent(
+export async function idempotent<F extends { ok: false }>(
 	db: Db,
 	principal: Principal,
 	key: string | null,
 	body: unknown,
-	create: (db: Db) => Promise<Created>
-): Promise<IdempotentOutcome> {
+	create: (db: Db) => Promise<Created<F>>
+): Promise<IdempotentOutcome<F>> {
 	if (key === null) {
 		const created = await create(db);
-		return created instanceof Response ? created : { jobId: created.jobId, replayed: false };
+		return created.ok ? { ok: true, id: created.id, replayed: false } : created;
 	}
 	const owner = principal.kind === 'admin' ? 'admin' : principal.id;
 	const sha = createHash('sha256').update(JSON.stringify(body)).digest('hex');
-	return db.transaction(async (tx) => {
+	return db.transaction(async (tx): Promise<IdempotentOutcome<F>> => {
 		await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`idempotency:${owner}:${key}`}))`);
 		const [first] = await tx
 			.select({ sha: idempotencyKeys.bodySha256, jobId: idempotencyKeys.jobId, status: jobs.status })
@@ -62,21 +64,21 @@ export async function idempotent(
 			);
 		if (first) {
 			if (first.sha !== sha) throw new ApiError(422, 'this Idempotency-Key was already used with a different request body');
-			return { jobId: first.jobId, replayed: true as const, status: first.status };
+			return { ok: true, id: first.jobId, replayed: true, status: first.status };
 		}
 		const created = await create(tx);
-		if (created instanceof Response) return created;
+		if (!created.ok) return created;
 		// An expired row of the same key is replaced; the caller's other expired keys go with it.
 		await tx
 			.delete(idempotencyKeys)
 			.where(and(eq(idempotencyKeys.principal, owner), lt(idempotencyKeys.createdAt, sql`now() - interval '1 day'`)));
 		await tx
 			.insert(idempotencyKeys)
-			.values({ principal: owner, key, bodySha256: sha, jobId: created.jobId })
+			.values({ principal: owner, key, bodySha256: sha, jobId: created.id })
 			.onConflictDoUpdate({
 				target: [idempotencyKeys.principal, idempotencyKeys.key],
-				set: { bodySha256: sha, jobId: created.jobId, createdAt: sql`now()` }
+				set: { bodySha256: sha, jobId: created.id, createdAt: sql`now()` }
 			});
-		return { jobId: created.jobId, replayed: false as const };
+		return { ok: true, id: created.id, replayed: false };
 	});
 }

@@ -6,8 +6,9 @@
  */
 import { apiError } from './api';
 import { NODE_ID_RULE } from '../../protocol/ids';
+import { OpenAiError, openAiErrorResponse } from '../openai/errors';
 
-const API = /^\/(?:api|tasks|nodes|blobs)(?:\/|$)/;
+const API = /^\/(?:api|tasks|nodes|blobs|v1)(?:\/|$)/;
 
 const MALFORMED: { path: RegExp; answer: (id: string) => [status: number, error: string] }[] = [
 	{ path: /^\/api\/jobs\/([^/]+)(?:\/(?:cancel|results|tasks))?$/, answer: (id) => [404, `no job "${id}": job ids are UUIDs`] },
@@ -24,6 +25,9 @@ export function isApiPath(pathname: string): boolean {
 
 /** The JSON 404 (or, for a malformed node id, 400) for an API path no route took. */
 export function unmatchedApiPath(pathname: string): Response {
+	// OpenAI's clients read their own error shape.
+	if (/^\/v1(?:\/|$)/.test(pathname))
+		return openAiErrorResponse(new OpenAiError(404, `no endpoint at ${pathname}`, 'invalid_request_error', null, 'unknown_url'));
 	for (const { path, answer } of MALFORMED) {
 		const id = path.exec(pathname)?.[1];
 		if (id !== undefined) return apiError(...answer(decode(id)));

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Db } from '../db';
 import type { BlobStore } from './blob-store';
-import { listModels } from './model-queries';
+import { forgetRecentModels, recentModels } from './recent-models';
 import type { ModelManifest } from '../../protocol/models';
 import type { Capabilities } from '../../protocol/volunteer';
 import {
@@ -28,20 +28,8 @@ async function requirementsOf(blobs: BlobStore, model: ModelManifest): Promise<W
 	return req;
 }
 
-/** How long the list of WebLLM models is reused: it is read before every claim, and models change rarely. */
-const LIST_TTL_MS = 5000;
-/** Per database (tests run several hubs in one process). */
-const listed = new WeakMap<Db, { models: Promise<ModelManifest[]>; until: number }>();
-
-function webLlmModels(db: Db): Promise<ModelManifest[]> {
-	let entry = listed.get(db);
-	if (!entry || entry.until <= Date.now()) {
-		const models = listModels(db).then((all) => all.filter(isWebLlmModel));
-		entry = { models, until: Date.now() + LIST_TTL_MS };
-		listed.set(db, entry);
-		models.catch(() => listed.get(db)?.models === models && listed.delete(db));
-	}
-	return entry.models;
+async function webLlmModels(db: Db): Promise<ModelManifest[]> {
+	return (await recentModels(db)).filter(isWebLlmModel);
 }
 
 /** Whether a volunteer with these capabilities cannot run this WebLLM model (its adapter falls short, or it has none). */
@@ -53,7 +41,7 @@ export async function beyondReach(blobs: BlobStore, model: ModelManifest, capabi
 /**
  * The WebLLM models this volunteer must not be leased: those whose WebGPU needs its adapter does not
  * meet (every one, for a volunteer without WebGPU, such as the headless one). Read before each claim
- * from a list at most LIST_TTL_MS old; a model imported by another hub process within that window is
+ * from a list at most LIST_TTL_MS old (recent-models.ts); a model imported by another hub process within that window is
  * caught after the claim instead (lease() checks each leased model with beyondReach), so a volunteer
  * that cannot run such a task never runs it.
  */
@@ -65,5 +53,5 @@ export async function modelsBeyondReach(db: Db, blobs: BlobStore, capabilities: 
 
 /** Forget the cached list now (this process imported a model). */
 export function forgetWebLlmModels(db: Db): void {
-	listed.delete(db);
+	forgetRecentModels(db);
 }

@@ -4,7 +4,7 @@ import { createAdapter } from '@socket.io/postgres-adapter';
 import pg from 'pg';
 import type { Hub } from '../hub';
 import type { Notifier } from '../notifier';
-import { DASHBOARD_NAMESPACE, VOLUNTEER_NAMESPACE } from '../../protocol/events';
+import { DASHBOARD_NAMESPACE, VOLUNTEER_NAMESPACE, type JobText } from '../../protocol/events';
 import { jobUpdate, serveDashboards } from './dashboard-namespace';
 import { jobRoom, type DashboardNamespace } from './rooms';
 import { originAllowed } from './origin';
@@ -51,7 +51,12 @@ export function attachRealtime(hub: Hub, httpServer: HttpServer): Server {
 		volunteers,
 		{
 			streams,
-			publish: (text) => dashboards.to(jobRoom(text.jobId)).emit('job:text', text)
+			publish(text) {
+				dashboards.to(jobRoom(text.jobId)).emit('job:text', text);
+				streams.deliver(text);
+				// Watchers inside other hub processes (a /v1 stream served there) hear it through the adapter too.
+				if (hub.database.url) dashboards.serverSideEmit('job:text', text);
+			}
 		},
 		budget
 	);
@@ -59,6 +64,8 @@ export function attachRealtime(hub: Hub, httpServer: HttpServer): Server {
 	feed.start();
 	serveDashboards(hub, dashboards, streams, feed, budget);
 	hub.notify = notifier(hub, volunteers, dashboards, streams);
+	hub.liveText = streams;
+	dashboards.on('job:text', (text: JobText) => streams.deliver(text));
 	// On shutdown, drop every connection and wait for their leases to be given back before the database closes.
 	hub.onStop(async () => {
 		feed.stop();

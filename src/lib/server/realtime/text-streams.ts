@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { JobText, TaskText } from '../../protocol/events';
+import type { LiveText } from '../live-text';
 
 interface StreamLease {
 	leaseToken: string;
@@ -22,9 +23,10 @@ const MAX_JOBS = 1_000;
  * holder can stream for a task), and each job's text so far (so a page that starts watching
  * mid-generation sees what came before). Text is shown, never stored: the accepted result is the record.
  */
-export class TextStreams {
+export class TextStreams implements LiveText {
 	private leases = new Map<number, StreamLease>();
 	private live = new Map<string, Map<number, { stream: string; text: string }>>();
+	private watchers = new Map<string, Set<(text: JobText) => void>>();
 
 	track(taskId: number, lease: Omit<StreamLease, 'stream'>) {
 		this.leases.set(taskId, { ...lease, stream: randomBytes(6).toString('hex') });
@@ -67,6 +69,22 @@ export class TextStreams {
 	/** Everything streamed so far for a job, as whole-text events from offset 0. */
 	snapshot(jobId: string): JobText[] {
 		return [...(this.live.get(jobId) ?? [])].map(([index, { stream, text }]) => ({ jobId, index, stream, offset: 0, text }));
+	}
+
+	/** Hands accepted text to this process's watchers of its job (pages hear it through their room). */
+	deliver(text: JobText) {
+		for (const listener of this.watchers.get(text.jobId) ?? []) listener(text);
+	}
+
+	watch(jobId: string, listener: (text: JobText) => void): () => void {
+		for (const text of this.snapshot(jobId)) listener(text);
+		let set = this.watchers.get(jobId);
+		if (!set) this.watchers.set(jobId, (set = new Set()));
+		set.add(listener);
+		return () => {
+			set.delete(listener);
+			if (set.size === 0 && this.watchers.get(jobId) === set) this.watchers.delete(jobId);
+		};
 	}
 
 	jobEnded(jobId: string) {

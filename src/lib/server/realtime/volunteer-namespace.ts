@@ -29,6 +29,7 @@ import { handle, refuse } from './handle';
 import { metrics } from '../metrics/registry';
 import { taskOffsets } from '../scheduler/task-offsets';
 import { beyondReach, modelsBeyondReach } from '../models/web-llm-gating';
+import { modelsRefused } from '../models/owner-limits';
 import { isWebLlmModel } from '../../protocol/web-llm';
 import type { ModelManifest } from '../../protocol/models';
 import type { TextStreams } from './text-streams';
@@ -86,7 +87,7 @@ export function serveVolunteers(hub: Hub, nsp: VolunteerNamespace, text: TextRel
 				// The hub enforces readiness itself (lease-gate.ts): its threshold, the power tier's lease cap and the band's task weight.
 				const gate = leaseGate(s.mode, s.readiness, hub.config.readinessThreshold, s.gateOpen, s.capabilities.deviceMemory);
 				if (!gate.open) return { ok: true, tasks: [] };
-				const tasks = await lease(hub, s, p.slots, gate);
+				const tasks = await lease(hub, s, p, gate);
 				const generating = tasks.filter((t) => t.taskType === 'text_generation');
 				const offsets = await taskOffsets(
 					hub.db,
@@ -184,7 +185,12 @@ export function serveVolunteers(hub: Hub, nsp: VolunteerNamespace, text: TextRel
 	return { drain: () => Promise.allSettled([...leaving, counters.flush()]).then(() => {}) };
 }
 
-async function lease(hub: Hub, s: VolunteerData, slots: number, gate: { maxLeases: number; maxCost: number }): Promise<TaskLease[]> {
+async function lease(
+	hub: Hub,
+	s: VolunteerData,
+	{ slots, models: limits }: TaskRequest,
+	gate: { maxLeases: number; maxCost: number }
+): Promise<TaskLease[]> {
 	const start = Date.now();
 	const claimed = await claimTasks(hub.db, {
 		sessionId: s.sessionId,
@@ -192,7 +198,8 @@ async function lease(hub: Hub, s: VolunteerData, slots: number, gate: { maxLease
 		backendClass: classOf(s),
 		slots,
 		taskTypes: s.capabilities.taskTypes,
-		excludeModels: await modelsBeyondReach(hub.db, hub.blobs, s.capabilities),
+		// Models beyond its GPU, and those its owner refuses in this request (its controls: models served, download limit).
+		excludeModels: [...(await modelsBeyondReach(hub.db, hub.blobs, s.capabilities)), ...(await modelsRefused(hub.db, limits))],
 		leaseMs: hub.config.leaseMs,
 		tailMs: hub.config.tailMs,
 		maxHeld: gate.maxLeases + (gate.maxLeases > 0 ? RESERVE_LEASES : 0),

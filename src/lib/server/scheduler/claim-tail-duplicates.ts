@@ -6,6 +6,7 @@ import type { ClaimRequest } from './types';
 import { rowsOf } from '../db/rows';
 import { DEFAULT_LEASE_MAX_MS, firstExpiryMs, leaseDeadline } from './lease-deadline';
 import { mayTakeReplica, type Claimant } from './claim-rules';
+import { runnableHere } from './find-claimable';
 
 const sibling = alias(tasks, 'sibling');
 
@@ -48,7 +49,7 @@ export async function claimTailDuplicates(tx: Db, req: ClaimRequest & Claimant, 
 				eq(tasks.state, 'leased'),
 				mayTakeReplica(tx, { jobId: tasks.jobId, seq: tasks.seq }, req),
 				eq(jobs.replication, 1),
-				inArray(tasks.taskType, req.taskTypes),
+				runnableHere(tx, req),
 				sql`${tasks.leasedAt} < now() - greatest(${tailMs}, 3 * coalesce((${meanMs}), 0)) * interval '1 millisecond'`,
 				notExists(queuedInJob),
 				notExists(alreadyDuplicated)

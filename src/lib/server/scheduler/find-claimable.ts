@@ -1,15 +1,36 @@
-import { and, asc, desc, eq, gte, inArray, lte, notInArray, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gte, inArray, lte, notInArray, sql, type SQL } from 'drizzle-orm';
 import { jobs, models, tasks } from '../db/schema';
 import type { Db } from '../db';
 import type { TaskType } from '../../protocol/models';
 import { mayTakeReplica, type Claimant } from './claim-rules';
 
-export interface ClaimFilter extends Claimant {
+/** What the volunteer can and may run: the one filter every claim (queued, tail duplicate, known-answer check) applies. */
+export interface RunnableFilter {
 	taskTypes: TaskType[];
+	/** Models it cannot run (WebLLM beyond its GPU) or its owner refuses (owner-limits.ts). */
 	excludeModels?: string[];
 	/** Only models costing less than this (task weight by readiness band); absent: any. */
 	maxCost?: number;
+}
+
+export interface ClaimFilter extends Claimant, RunnableFilter {
 	limit: number;
+}
+
+/**
+ * Tasks of `tasks` this volunteer can run: its task types, not of an excluded model, and light enough
+ * for its band. Every claim uses this one definition, so a new filter cannot be missed by one of them.
+ */
+export function runnableHere(tx: Db, f: RunnableFilter): SQL | undefined {
+	const tooHeavy =
+		f.maxCost === undefined || f.maxCost === Infinity
+			? undefined
+			: tx.select({ id: models.id }).from(models).where(gte(models.cost, f.maxCost));
+	return and(
+		inArray(tasks.taskType, f.taskTypes),
+		f.excludeModels?.length ? notInArray(tasks.modelId, f.excludeModels) : undefined,
+		tooHeavy ? notInArray(tasks.modelId, tooHeavy) : undefined
+	);
 }
 
 /**
@@ -24,10 +45,6 @@ export interface ClaimFilter extends Claimant {
  * volunteers and networks, one backend class per chunk, solo, checkpoint and established-only rules).
  */
 export function findClaimable(tx: Db, f: ClaimFilter) {
-	const tooHeavy =
-		f.maxCost === undefined || f.maxCost === Infinity
-			? undefined
-			: tx.select({ id: models.id }).from(models).where(gte(models.cost, f.maxCost));
 	return tx
 		.select({ id: tasks.id, jobId: tasks.jobId, seq: tasks.seq, replication: jobs.replication })
 		.from(tasks)
@@ -38,9 +55,7 @@ export function findClaimable(tx: Db, f: ClaimFilter) {
 				// A known-answer check is only ever leased whole, to the volunteer it was drawn for (spot-checks.ts).
 				eq(tasks.spotCheck, false),
 				lte(tasks.availableAt, sql`now()`),
-				inArray(tasks.taskType, f.taskTypes),
-				f.excludeModels?.length ? notInArray(tasks.modelId, f.excludeModels) : undefined,
-				tooHeavy ? notInArray(tasks.modelId, tooHeavy) : undefined,
+				runnableHere(tx, f),
 				mayTakeReplica(tx, { jobId: tasks.jobId, seq: tasks.seq, id: tasks.id, needsEstablished: tasks.needsEstablished }, f)
 			)
 		)

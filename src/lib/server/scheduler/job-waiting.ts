@@ -40,8 +40,17 @@ export async function whyWaiting(
 	return null;
 }
 
+/**
+ * Whether some connected volunteer is ready for work of this task type now (the same estimate as
+ * whyWaiting's): a caller that holds its request open for the result asks first, so it can refuse at
+ * once instead of waiting for nobody.
+ */
+export async function someoneCanRun(db: Db, taskType: string): Promise<boolean> {
+	return (await readySessions(db, taskType, 1)).length > 0;
+}
+
 /** Connected sessions ready for work of this task type (capabilities as declared at hello). */
-async function readySessions(db: Db, taskType: string) {
+async function readySessions(db: Db, taskType: string, limit = 1000) {
 	return db
 		.select({
 			network: volunteerSessions.network,
@@ -56,7 +65,7 @@ async function readySessions(db: Db, taskType: string) {
 				sql`${volunteerSessions.capabilities} -> 'taskTypes' @> ${JSON.stringify([taskType])}::jsonb`
 			)
 		)
-		.limit(1000);
+		.limit(limit);
 }
 
 /** Whether every queued replica of the job has a sibling leased or computed on each connected network (a fresh chunk has none). */

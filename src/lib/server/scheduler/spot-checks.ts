@@ -1,8 +1,9 @@
-import { and, desc, eq, inArray, notInArray, sql } from 'drizzle-orm';
+import { and, desc, eq, sql } from 'drizzle-orm';
 import { acceptedResults, jobs, results, tasks } from '../db/schema';
 import type { Db } from '../db';
 import { rowsOf } from '../db/rows';
 import { mayTakeReplica, type Claimant } from './claim-rules';
+import { runnableHere } from './find-claimable';
 import { outputsAgree } from './compare-outputs';
 import { queueRechecks } from './settle-checks';
 import type { ClaimRequest } from './types';
@@ -29,10 +30,9 @@ export async function claimSpotCheck(tx: Db, req: ClaimRequest & Claimant) {
 		.where(
 			and(
 				eq(jobs.status, 'running'),
-				inArray(tasks.taskType, req.taskTypes),
+				runnableHere(tx, req),
 				// Only a class's own answers are known to it: results are compared within one backend class.
 				eq(tasks.backendClass, req.backendClass),
-				req.excludeModels?.length ? notInArray(tasks.modelId, req.excludeModels) : undefined,
 				corroborated,
 				mayTakeReplica(tx, { jobId: tasks.jobId, seq: tasks.seq }, req)
 			)

@@ -2,11 +2,8 @@
 import { json } from '@sveltejs/kit';
 import { submissionSchema } from '$lib/protocol/jobs';
 import { ApiError, readJson, requirePrincipal, withApiErrors } from '$lib/server/http/api';
-import { checkQuota } from '$lib/server/auth/key-quota';
-import { ownerOf } from '$lib/server/auth/principal';
-import { idempotencyKeyOf, idempotent } from '$lib/server/http/idempotency';
-import { isStoredImage } from '$lib/server/images/store-image';
-import { submitJob } from '$lib/server/scheduler/submit-job';
+import { idempotencyKeyOf } from '$lib/server/http/idempotency';
+import { submitAs } from '$lib/server/http/submit-as';
 import { listJobs } from '$lib/server/scheduler/list-jobs';
 import type { RequestHandler } from './$types';
 
@@ -14,30 +11,15 @@ export const POST: RequestHandler = withApiErrors(async ({ request, url, locals:
 	const start = Date.now();
 	const principal = await requirePrincipal(hub, request);
 	const submission = await readJson(request, submissionSchema(hub.config.limits), hub.config.limits.maxBodyBytes);
-	const inputs = typeof submission.input === 'string' ? 1 : submission.input.length;
-	const key = idempotencyKeyOf(request);
-	const outcome = await idempotent(hub.db, principal, key, submission, async (db) => {
-		const quota = await checkQuota(db, principal, inputs);
-		if (!quota.ok) return json({ error: quota.error }, { status: 429, headers: { 'retry-after': String(quota.retryAfterSeconds) } });
-		const submitted = await submitJob(db, submission, hub.config.chunkSize, (sha) => isStoredImage(hub.blobs, sha), ownerOf(principal));
-		if (!submitted.ok) throw new ApiError(submitted.status, submitted.error);
-		return { jobId: submitted.id };
-	});
-	if (outcome instanceof Response) return outcome;
-	const location = new URL(`/api/jobs/${outcome.jobId}`, url).pathname;
+	const outcome = await submitAs(hub, principal, submission, start, idempotencyKeyOf(request));
+	if (!outcome.ok && outcome.status === 429)
+		return json({ error: outcome.error }, { status: 429, headers: { 'retry-after': String(outcome.retryAfterSeconds) } });
+	if (!outcome.ok) throw new ApiError(outcome.status, outcome.error);
+	const location = new URL(`/api/jobs/${outcome.id}`, url).pathname;
 	// A retry of a request that already made its job: that job, as it is now, and nothing queued again.
 	if (outcome.replayed)
-		return json({ task_id: outcome.jobId, status: outcome.status }, { status: 200, headers: { location, 'idempotent-replayed': 'true' } });
-	hub.notify.workAvailable();
-	const job = {
-		jobId: outcome.jobId,
-		taskType: submission.task_type,
-		model: submission.model,
-		inputs,
-		submitter: ownerOf(principal) ?? 'admin'
-	};
-	hub.observe.jobSubmitted(job, { start, end: Date.now() });
-	return json({ task_id: outcome.jobId, status: 'queued' }, { status: 201, headers: { location } });
+		return json({ task_id: outcome.id, status: outcome.status }, { status: 200, headers: { location, 'idempotent-replayed': 'true' } });
+	return json({ task_id: outcome.id, status: 'queued' }, { status: 201, headers: { location } });
 });
 
 /** The caller's jobs, newest first (the admin's: every job). Anonymous callers get a 401: which jobs exist is private. */

@@ -1,0 +1,79 @@
+import type { Hub } from '../hub';
+import type { Principal } from '../auth/principal';
+import type { JobStatusView, Submission } from '../../protocol/jobs';
+import type { ModelManifest, TaskType } from '../../protocol/models';
+import { getModel } from '../models/model-queries';
+import { someoneCanRun } from '../scheduler/job-waiting';
+import { submitAs } from '../http/submit-as';
+import { awaitJob } from './await-job';
+import { OpenAiError, invalidParam } from './errors';
+
+/** What a 503 tells a client to wait before trying again: about one heartbeat, when a new volunteer would show. */
+const RETRY_AFTER_SECONDS = 10;
+
+/** The model a /v1 request names, which must do `taskType`: 404 `model_not_found` or 400 otherwise. */
+export async function modelFor(hub: Hub, id: string, taskType: TaskType): Promise<ModelManifest> {
+	const model = await getModel(hub.db, id);
+	if (!model)
+		throw new OpenAiError(
+			404,
+			`The model '${id}' does not exist on this hub (GET /v1/models lists them)`,
+			'invalid_request_error',
+			'model',
+			'model_not_found'
+		);
+	if (!model.taskTypes.includes(taskType))
+		throw invalidParam('model', `model '${id}' does not do ${taskType}; it does ${model.taskTypes.join(', ')}`, 'model_not_supported');
+	return model;
+}
+
+/**
+ * Queues a /v1 request as an ordinary ExoStack job, computed by volunteers: refused at once with a 503
+ * when no connected volunteer can run it, else queued through the same path as `POST /api/jobs`
+ * (quotas included). Returns the job's id.
+ */
+export async function queueJob(hub: Hub, principal: Principal, submission: Submission): Promise<string> {
+	if (!(await someoneCanRun(hub.db, submission.task_type)))
+		throw unavailable(`no connected volunteer can run model ${submission.model} right now`);
+	const outcome = await submitAs(hub, principal, submission);
+	if (!outcome.ok && outcome.status === 429)
+		throw new OpenAiError(429, outcome.error, 'insufficient_quota', null, 'insufficient_quota', {
+			'retry-after': String(outcome.retryAfterSeconds)
+		});
+	if (!outcome.ok)
+		throw outcome.status === 404
+			? new OpenAiError(404, outcome.error, 'invalid_request_error', 'model', 'model_not_found')
+			: invalidParam(null, outcome.error);
+	return outcome.id;
+}
+
+/**
+ * The completed job, waited for within EXOSTACK_OPENAI_WAIT_SECONDS (or until `signal` aborts); past
+ * that it is cancelled and this is a 503. A job that failed is a 500 saying why.
+ */
+export async function finishJob(hub: Hub, jobId: string, signal?: AbortSignal): Promise<JobStatusView> {
+	const waited = await awaitJob(hub, jobId, hub.config.openaiWaitMs, signal);
+	if ('gaveUp' in waited)
+		throw unavailable(
+			waited.gaveUp === 'aborted'
+				? `the client went away; job ${jobId} was cancelled`
+				: `volunteers did not finish this request within ${hub.config.openaiWaitMs / 1000} s (job ${jobId}, now cancelled)`
+		);
+	const job = waited.done;
+	if (job.status !== 'completed')
+		throw new OpenAiError(
+			500,
+			`job ${job.task_id} ${job.status}: ${job.error ?? job.errors[0]?.error ?? 'no reason given'}`,
+			'server_error'
+		);
+	return job;
+}
+
+/** Queues a /v1 request's job and waits for it to complete. */
+export async function runJob(hub: Hub, principal: Principal, submission: Submission): Promise<JobStatusView> {
+	return finishJob(hub, await queueJob(hub, principal, submission));
+}
+
+function unavailable(message: string): OpenAiError {
+	return new OpenAiError(503, message, 'server_error', null, 'no_volunteer_available', { 'retry-after': String(RETRY_AFTER_SECONDS) });
+}
