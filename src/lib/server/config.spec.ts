@@ -43,7 +43,8 @@ describe('loadConfig', () => {
 			huggingFace: { endpoint: 'https://huggingface.co', maxBytes: 4 * 1024 ** 3, token: null },
 			openaiWaitMs: 120_000,
 			logLevel: 'info',
-			tracing: false
+			tracing: false,
+			webhooks: { allowHttp: false, allowPrivate: false, backoffMs: 30_000 }
 		});
 	});
 
@@ -101,7 +102,10 @@ describe('loadConfig', () => {
 			EXOSTACK_SPOT_CHECK_RATE: '0.5',
 			EXOSTACK_LAZY_CHECK_RATE: '0',
 			EXOSTACK_LOG_LEVEL: 'debug',
-			EXOSTACK_TRACING: 'on'
+			EXOSTACK_TRACING: 'on',
+			EXOSTACK_WEBHOOK_ALLOW_HTTP: 'on',
+			EXOSTACK_WEBHOOK_ALLOW_PRIVATE: 'on',
+			EXOSTACK_WEBHOOK_BACKOFF_MS: '250'
 		});
 		expect(config).toEqual({
 			port: 9001,
@@ -135,7 +139,8 @@ describe('loadConfig', () => {
 			huggingFace: { endpoint: 'http://mirror.example/hf', maxBytes: 2048, token: 'hf_secret' },
 			openaiWaitMs: 9000,
 			logLevel: 'debug',
-			tracing: true
+			tracing: true,
+			webhooks: { allowHttp: true, allowPrivate: true, backoffMs: 250 }
 		});
 		expect(loadConfig({ DATABASE_URL: 'postgres://localhost/x' }).databaseUrl).toBe('postgres://localhost/x');
 		expect(loadConfig({ PORT: '0' }).port).toBe(0);

@@ -120,7 +120,13 @@ const Env = z
 		/** The least severe log lines written (JSON on stdout, log.ts): debug adds one line per lease and result, which info leaves out. */
 		EXOSTACK_LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
 		/** OpenTelemetry traces of each job (observe/tracing.ts), exported over OTLP/HTTP where OTEL_EXPORTER_OTLP_ENDPOINT says; off costs nothing. */
-		EXOSTACK_TRACING: z.enum(['on', 'off']).default('off')
+		EXOSTACK_TRACING: z.enum(['on', 'off']).default('off'),
+		/** Lets webhooks use plain http:// URLs (a receiver on a trusted network); off, they must be https://, since each delivery carries a job's status to a third party. */
+		EXOSTACK_WEBHOOK_ALLOW_HTTP: z.enum(['on', 'off']).default('off'),
+		/** Lets webhook URLs reach loopback, private, link-local and metadata addresses; off, the hub cannot be made to probe its own network (SSRF). */
+		EXOSTACK_WEBHOOK_ALLOW_PRIVATE: z.enum(['on', 'off']).default('off'),
+		/** The first retry's delay for a failed webhook delivery; each later one doubles (with jitter), for up to 24 h. */
+		EXOSTACK_WEBHOOK_BACKOFF_MS: int(30_000)
 	})
 	.refine((e) => e.EXOSTACK_HEADERS_TIMEOUT_SECONDS <= e.EXOSTACK_REQUEST_TIMEOUT_SECONDS, {
 		path: ['EXOSTACK_HEADERS_TIMEOUT_SECONDS'],
@@ -197,6 +203,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
 		huggingFace: { endpoint: e.HF_ENDPOINT.replace(/\/+$/, ''), maxBytes: e.EXOSTACK_MAX_IMPORT_BYTES, token: e.HF_TOKEN ?? null },
 		openaiWaitMs: e.EXOSTACK_OPENAI_WAIT_SECONDS * 1000,
 		logLevel: e.EXOSTACK_LOG_LEVEL,
-		tracing: e.EXOSTACK_TRACING === 'on'
+		tracing: e.EXOSTACK_TRACING === 'on',
+		webhooks: {
+			allowHttp: e.EXOSTACK_WEBHOOK_ALLOW_HTTP === 'on',
+			allowPrivate: e.EXOSTACK_WEBHOOK_ALLOW_PRIVATE === 'on',
+			backoffMs: e.EXOSTACK_WEBHOOK_BACKOFF_MS
+		}
 	};
 }

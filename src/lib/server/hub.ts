@@ -14,6 +14,7 @@ import { BlobStore } from './models/blob-store';
 import { ensureDemoModels } from './models/demo-models';
 import { ModelCache } from './models/model-cache';
 import { startSweeper } from './scheduler/sweeper';
+import { startDeliveryWorker } from './webhooks/delivery-worker';
 import { quiet, type Notifier } from './notifier';
 import { noLiveText, type LiveText } from './live-text';
 import { log } from './log';
@@ -99,6 +100,9 @@ export async function startHub(
 		async stop(inFlight) {
 			hub.stopping = true;
 			sweeper.stop();
+			// Not awaited: a send in flight may take its full timeout; if the database closes under it, the claimed
+			// row's lease runs out and it is sent again (at least once), so a bounded shutdown loses nothing.
+			deliveries.stop();
 			const steps = async () => {
 				for (const close of closers) await close().catch((err) => hubLog.error({ err }, 'shutdown step failed'));
 			};
@@ -109,6 +113,7 @@ export async function startHub(
 		}
 	};
 	const sweeper = startSweeper(hub);
+	const deliveries = startDeliveryWorker({ db: hub.db, rules: config.webhooks, backoffMs: config.webhooks.backoffMs, log: hubLog });
 	if (source === 'generated') hubLog.info({ file: path.join(config.dataDir, 'api-token') }, 'generated an API token and saved it');
 	hubLog.info({ db: database.kind, ...migrationsApplied(), log_level: config.logLevel, tracing: tracing !== null }, 'hub started');
 	return hub;

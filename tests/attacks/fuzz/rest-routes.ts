@@ -11,6 +11,7 @@ import { NodeHeartbeat, NodeRegistration } from '../../../src/lib/protocol/seed-
 import { ProfileUpdate, TeamMembershipUpdate } from '../../../src/lib/protocol/profile';
 import { STATS_FILES } from '../../../src/lib/server/stats/export-files';
 import { MintKeyRequest } from '../../../src/lib/protocol/api-keys';
+import { WEBHOOK_EVENTS } from '../../../src/lib/protocol/webhooks';
 import { embeddingsRequestSchema } from '../../../src/lib/server/openai/embeddings-request';
 import { chatRequestSchema, completionsRequestSchema } from '../../../src/lib/server/openai/generation-request';
 import { hostile, payloadFor } from './hostile';
@@ -198,6 +199,19 @@ export function restRoutes(ctx: FuzzContext): Record<string, RouteSpec> {
 		},
 		{ requiredKeys: ['name'] }
 	);
+	const webhook = fc.record({
+		url: fc.oneof(
+			fc.constantFrom(
+				'https://127.0.0.1/hook',
+				'https://169.254.169.254/latest/meta-data',
+				'https://[::1]/',
+				'http://10.0.0.1/',
+				'https://localhost/'
+			),
+			fc.webUrl()
+		),
+		events: fc.subarray([...WEBHOOK_EVENTS], { minLength: 1 })
+	});
 	const node = segment(fc.constantFrom(ctx.volunteerId, ctx.nodeId), fc.stringMatching(/^[A-Za-z0-9][A-Za-z0-9._-]{0,20}$/));
 	const sha = segment(fc.constant(ctx.blobSha), hex(64));
 	const modelPath = fc.oneof(
@@ -350,6 +364,8 @@ export function restRoutes(ctx: FuzzContext): Record<string, RouteSpec> {
 		},
 		'/api/keys/[id=uuid]': { path: key.map((k) => `/api/keys/${k}`), methods: ['DELETE'] },
 		'/api/audit': { path: fc.constant('/api/audit'), methods: ['GET'] },
+		'/api/webhooks': { path: fc.constant('/api/webhooks'), methods: ['GET', 'POST'], body: jsonBody(webhook) },
+		'/api/webhooks/[id=uuid]': { path: segment(fc.uuid(), fc.uuid()).map((w) => `/api/webhooks/${w}`), methods: ['DELETE'] },
 		'/api/backup': { path: fc.constant('/api/backup'), methods: ['POST'] },
 		'/models/[...path]': { path: modelPath.map((p) => `/models/${p}`), methods: ['GET'] },
 		'/blobs/[sha256=sha256]': { path: sha.map((s) => `/blobs/${s}`), methods: ['GET'] },
@@ -406,14 +422,16 @@ export function requests(ctx: FuzzContext, caller: Caller): fc.Arbitrary<FuzzReq
 				authorization: authorizationOf(ctx, caller),
 				nodeToken: fc.constantFrom(undefined, ctx.nodeToken, 'Bearer nope'),
 				accept: fc.constantFrom(undefined, 'application/json', 'text/html', '*/*', 'text/x-component'),
-				encoding: fc.constantFrom(undefined, 'br, gzip', 'identity;q=0, *;q=0')
+				encoding: fc.constantFrom(undefined, 'br, gzip', 'identity;q=0, *;q=0'),
+				idempotencyKey: fc.constantFrom(undefined, 'fuzz-1', 'a b', 'k'.repeat(300))
 			})
-			.map(({ path, query: q, method, body, authorization, nodeToken, accept, encoding }): FuzzRequest => {
+			.map(({ path, query: q, method, body, authorization, nodeToken, accept, encoding, idempotencyKey }): FuzzRequest => {
 				const headers: Record<string, string> = {};
 				const auth = route.startsWith('/nodes/') ? (nodeToken ? `Bearer ${nodeToken}` : authorization) : authorization;
 				if (auth) headers.authorization = auth;
 				if (accept) headers.accept = accept;
 				if (encoding) headers['accept-encoding'] = encoding;
+				if (idempotencyKey) headers['idempotency-key'] = idempotencyKey;
 				const sends = method !== 'GET' && method !== 'HEAD';
 				if (sends && body.type) headers['content-type'] = body.type;
 				// A page's POST is a form action: `?/name` (none exist, they must be refused).

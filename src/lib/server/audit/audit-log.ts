@@ -6,7 +6,8 @@ import { asc, gt } from 'drizzle-orm';
 import type { Db } from '../db';
 import { auditLog } from '../db/schema';
 
-export type AuditAction = 'key.minted' | 'key.revoked' | 'model.imported' | 'job.cancelled' | 'backup.created';
+export type AuditAction =
+	'key.minted' | 'key.revoked' | 'model.imported' | 'job.cancelled' | 'backup.created' | 'webhook.created' | 'webhook.deleted';
 
 export interface AuditEntry {
 	/** `admin` or a key id; every audited action is the admin's today. */

@@ -4,24 +4,36 @@ import { checkQuota } from '../auth/key-quota';
 import { ownerOf, type Principal } from '../auth/principal';
 import { isStoredImage } from '../images/store-image';
 import { submitJob } from '../scheduler/submit-job';
+import { idempotent, type Created, type IdempotentOutcome } from './idempotency';
 
-export type SubmitAsOutcome =
-	| { ok: true; id: string }
-	| { ok: false; status: 404 | 400; error: string }
-	| { ok: false; status: 429; error: string; retryAfterSeconds: number };
+type Refusal = { ok: false; status: 404 | 400; error: string } | { ok: false; status: 429; error: string; retryAfterSeconds: number };
+
+/** The job queued, or (`replayed`) the one an earlier request with the same Idempotency-Key queued, or why not. */
+export type SubmitAsOutcome = IdempotentOutcome<Refusal>;
 
 /**
  * Queues a parsed submission on behalf of `principal`: its key's quota first, then the model and
  * parameter checks and the job itself, then a nudge to idle volunteers and the observer's record (its
  * span from `start`, when the request began). Every way into the queue (`POST /api/jobs`, the
- * OpenAI-compatible `/v1` endpoints) goes through here, so none can skip a quota or go unrecorded.
+ * OpenAI-compatible `/v1` endpoints) goes through here, so none can skip a quota or go unrecorded; an
+ * `idempotencyKey` (the caller's Idempotency-Key header) makes a retry return the first job instead.
  */
-export async function submitAs(hub: Hub, principal: Principal, submission: Submission, start = Date.now()): Promise<SubmitAsOutcome> {
+export async function submitAs(
+	hub: Hub,
+	principal: Principal,
+	submission: Submission,
+	start = Date.now(),
+	idempotencyKey: string | null = null
+): Promise<SubmitAsOutcome> {
 	const inputs = typeof submission.input === 'string' ? 1 : submission.input.length;
-	const quota = await checkQuota(hub.db, principal, inputs);
-	if (!quota.ok) return { ok: false, status: 429, error: quota.error, retryAfterSeconds: quota.retryAfterSeconds };
-	const outcome = await submitJob(hub.db, submission, hub.config.chunkSize, (sha) => isStoredImage(hub.blobs, sha), ownerOf(principal));
-	if (!outcome.ok) return outcome;
+	// With an Idempotency-Key, the quota check and the job are in the key's transaction (http/idempotency.ts).
+	const outcome = await idempotent(hub.db, principal, idempotencyKey, submission, async (db): Promise<Created<Refusal>> => {
+		const quota = await checkQuota(db, principal, inputs);
+		if (!quota.ok) return { ok: false, status: 429, error: quota.error, retryAfterSeconds: quota.retryAfterSeconds };
+		return submitJob(db, submission, hub.config.chunkSize, (sha) => isStoredImage(hub.blobs, sha), ownerOf(principal));
+	});
+	// A replay queued nothing: no nudge, no second record.
+	if (!outcome.ok || outcome.replayed) return outcome;
 	hub.notify.workAvailable();
 	const job = {
 		jobId: outcome.id,

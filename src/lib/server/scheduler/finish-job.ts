@@ -3,6 +3,7 @@ import { acceptedResults, jobs, tasks } from '../db/schema';
 import type { Db } from '../db';
 import type { JobStatus } from '../../protocol/jobs';
 import { isJobWork } from './job-work';
+import { enqueueJobEvents } from '../webhooks/enqueue-events';
 
 /**
  * Moves jobs to `completed` (every chunk accepted) or `failed` (some chunk died) once none of their
@@ -14,7 +15,12 @@ import { isJobWork } from './job-work';
  * still queued or running changes, and only once.
  */
 export async function finishJobs(db: Db, jobId?: string): Promise<{ id: string; status: JobStatus }[]> {
-	return finishJobsStatement(db, jobId);
+	// The webhook events are written with the status they announce, so a crash can lose neither alone.
+	return db.transaction(async (tx) => {
+		const finished = await finishJobsStatement(tx, jobId);
+		await enqueueJobEvents(tx, finished);
+		return finished;
+	});
 }
 
 /** finishJobs's statement, not yet run (query-plans.spec.ts checks how PostgreSQL runs it). */

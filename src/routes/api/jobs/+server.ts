@@ -2,6 +2,7 @@
 import { json } from '@sveltejs/kit';
 import { submissionSchema } from '$lib/protocol/jobs';
 import { ApiError, readJson, requirePrincipal, withApiErrors } from '$lib/server/http/api';
+import { idempotencyKeyOf } from '$lib/server/http/idempotency';
 import { submitAs } from '$lib/server/http/submit-as';
 import { listJobs } from '$lib/server/scheduler/list-jobs';
 import type { RequestHandler } from './$types';
@@ -10,11 +11,14 @@ export const POST: RequestHandler = withApiErrors(async ({ request, url, locals:
 	const start = Date.now();
 	const principal = await requirePrincipal(hub, request);
 	const submission = await readJson(request, submissionSchema(hub.config.limits), hub.config.limits.maxBodyBytes);
-	const outcome = await submitAs(hub, principal, submission, start);
+	const outcome = await submitAs(hub, principal, submission, start, idempotencyKeyOf(request));
 	if (!outcome.ok && outcome.status === 429)
 		return json({ error: outcome.error }, { status: 429, headers: { 'retry-after': String(outcome.retryAfterSeconds) } });
 	if (!outcome.ok) throw new ApiError(outcome.status, outcome.error);
 	const location = new URL(`/api/jobs/${outcome.id}`, url).pathname;
+	// A retry of a request that already made its job: that job, as it is now, and nothing queued again.
+	if (outcome.replayed)
+		return json({ task_id: outcome.id, status: outcome.status }, { status: 200, headers: { location, 'idempotent-replayed': 'true' } });
 	return json({ task_id: outcome.id, status: 'queued' }, { status: 201, headers: { location } });
 });
 

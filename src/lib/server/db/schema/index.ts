@@ -4,3 +4,4 @@ export * from './volunteers';
 export * from './socket-io';
 export * from './rate-windows';
 export * from './submitters';
+export * from './webhooks';
