@@ -19,6 +19,8 @@ import { sentences, submitJob, waitConnected, waitForJob } from '../harness/volu
 
 /** Leases this short die unless renewed every few seconds: a renewal left to a once-a-minute timer would lose them. */
 const LEASE_S = 6;
+/** Words per input sentence. */
+const WORDS = 64;
 
 interface TaskRow {
 	seq: number;
@@ -118,17 +120,18 @@ describe('a hidden volunteer tab', () => {
 		const volunteerId = await page.getByTestId('volunteer-id').textContent();
 		// A tab hidden this long has run tasks before: its model is loaded (loading sends no progress to renew a lease by).
 		// The second of two tasks shows the tab's pace with the model loaded, on this machine as it is now.
-		const warmUp = await submitJob(hub, 'demo-embedding', sentences(2 * 32, 3, 24), 32);
+		// Long sentences (about 70 tokens of the demo model's 128): 1,000 of them outlast a lease even on a quiet machine.
+		const warmUp = await submitJob(hub, 'demo-embedding', sentences(2 * 32, 3, WORDS), 32);
 		await waitForJob(hub, warmUp, 60_000);
 		const paced = ((await (await api(hub, `/api/jobs/${warmUp}/tasks`)).json()) as TaskRow[])[1];
-		// Tasks of about two leases each: only renewals keep them. At most 1,000 inputs, the largest chunk_size a
-		// job may ask for (a faster tab than that would need was a 400 on a quiet machine).
-		const perTask = Math.min(1000, Math.ceil((2 * LEASE_S * 1000 * 32) / paced.duration_ms!));
+		// Tasks of about three leases each: only renewals keep them, and a machine that quietens after the warm-up (other
+		// tests ending) still leaves each longer than a lease. At most 1,000 inputs, the largest chunk_size a job may ask for.
+		const perTask = Math.min(1000, Math.ceil((3 * LEASE_S * 1000 * 32) / paced.duration_ms!));
 		// Auto mode without Idle Detection: the owner counts as away once the tab is hidden and untouched for idle_duration.
 		await page.getByRole('button', { name: 'auto' }).click();
 
 		// Three such tasks; another volunteer holds one of them.
-		const id = await submitJob(hub, 'demo-embedding', sentences(3 * perTask, 9, 24), perTask);
+		const id = await submitJob(hub, 'demo-embedding', sentences(3 * perTask, 9, WORDS), perTask);
 		const other = await otherVolunteer(hub);
 		try {
 			await other.take();
