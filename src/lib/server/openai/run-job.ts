@@ -1,6 +1,6 @@
 import type { Hub } from '../hub';
 import type { Principal } from '../auth/principal';
-import type { JobStatusView, Submission } from '../../protocol/jobs';
+import type { JobStatusView, QueuedSubmission } from '../../protocol/jobs';
 import type { ModelManifest, TaskType } from '../../protocol/models';
 import { getModel } from '../models/model-queries';
 import { someoneCanRun } from '../scheduler/job-waiting';
@@ -32,7 +32,7 @@ export async function modelFor(hub: Hub, id: string, taskType: TaskType): Promis
  * when no connected volunteer can run it, else queued through the same path as `POST /api/jobs`
  * (quotas included). Returns the job's id.
  */
-export async function queueJob(hub: Hub, principal: Principal, submission: Submission): Promise<string> {
+export async function queueJob(hub: Hub, principal: Principal, submission: QueuedSubmission): Promise<string> {
 	if (!(await someoneCanRun(hub.db, submission.task_type)))
 		throw unavailable(`no connected volunteer can run model ${submission.model} right now`);
 	const outcome = await submitAs(hub, principal, submission);
@@ -70,7 +70,7 @@ export async function finishJob(hub: Hub, jobId: string, signal?: AbortSignal): 
 }
 
 /** Queues a /v1 request's job and waits for it to complete. */
-export async function runJob(hub: Hub, principal: Principal, submission: Submission): Promise<JobStatusView> {
+export async function runJob(hub: Hub, principal: Principal, submission: QueuedSubmission): Promise<JobStatusView> {
 	return finishJob(hub, await queueJob(hub, principal, submission));
 }
 

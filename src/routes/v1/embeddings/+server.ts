@@ -24,7 +24,7 @@ export const POST: RequestHandler = withOpenAiErrors(async ({ request, locals: {
 		task_type: 'embedding',
 		model: model.id,
 		input: inputs,
-		priority: 'high',
+		priority: 'interactive',
 		replication: 1,
 		params: {}
 	});
