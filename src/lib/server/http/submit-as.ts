@@ -4,7 +4,7 @@ import { checkQuota } from '../auth/key-quota';
 import { ownerOf, type Principal } from '../auth/principal';
 import { isStoredImage } from '../images/store-image';
 import { submitJob } from '../scheduler/submit-job';
-import { laneTargets } from '../scheduler/interactive-lane';
+import { announceJob } from '../scheduler/interactive-lane';
 import { idempotent, type Created, type IdempotentOutcome } from './idempotency';
 
 type Refusal = { ok: false; status: 404 | 400; error: string } | { ok: false; status: 429; error: string; retryAfterSeconds: number };
@@ -35,8 +35,7 @@ export async function submitAs(
 	});
 	// A replay queued nothing: no nudge, no second record.
 	if (!outcome.ok || outcome.replayed) return outcome;
-	if (submission.priority === 'interactive') hub.notify.laneWork(await laneTargets(hub.db, submission.task_type));
-	else hub.notify.workAvailable();
+	await announceJob(hub.db, hub.notify, { priority: submission.priority, taskType: submission.task_type });
 	const job = {
 		jobId: outcome.id,
 		taskType: submission.task_type,

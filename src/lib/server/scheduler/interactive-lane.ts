@@ -10,7 +10,8 @@
 import { and, asc, eq, gte, ne, sql, type SQL } from 'drizzle-orm';
 import { tasks, volunteerSessions } from '../db/schema';
 import type { Db } from '../db';
-import { PRIORITIES } from '../../protocol/jobs';
+import { PRIORITIES, type PriorityName } from '../../protocol/jobs';
+import type { Notifier } from '../notifier';
 import type { TaskType } from '../../protocol/models';
 import { REST_HUB } from '../volunteers/rest-nodes';
 
@@ -57,4 +58,13 @@ export async function laneTargets(db: Db, taskType: TaskType, limit = LANE_NUDGE
 		.orderBy(asc(sql`coalesce(${held.n}, 0)`), asc(volunteerSessions.connectedAt))
 		.limit(limit);
 	return rows.map((r) => r.id);
+}
+
+/**
+ * Tells volunteers of a newly queued job: an interactive one at once to its laneTargets, any other by the
+ * throttled broadcast. Every way into the queue calls this, so the lane cannot be skipped by one of them.
+ */
+export async function announceJob(db: Db, notify: Notifier, job: { priority: PriorityName; taskType: TaskType }) {
+	if (job.priority === 'interactive') notify.laneWork(await laneTargets(db, job.taskType));
+	else notify.workAvailable();
 }
