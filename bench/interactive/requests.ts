@@ -8,6 +8,8 @@ import { api, type HubProcess } from '../../tests/harness/hub-process';
 
 export interface Timed {
 	tag: string;
+	/** performance.now() when the request was about to be sent. */
+	sentAt: number;
 	e2eMs: number;
 	/** Streams only: until the first chunk that carries generated text. */
 	ttftMs?: number;
@@ -18,7 +20,7 @@ export async function embedOnce(hub: HubProcess, model: string, tag: string): Pr
 	const res = await api(hub, '/v1/embeddings', { method: 'POST', json: { model, input: `interactive request ${tag}` } });
 	const body = await res.text();
 	if (res.status !== 200) throw new Error(`embeddings: ${res.status} ${body}`);
-	return { tag, e2eMs: performance.now() - t };
+	return { tag, sentAt: t, e2eMs: performance.now() - t };
 }
 
 export async function chatOnce(hub: HubProcess, model: string, tag: string, maxTokens: number): Promise<Timed> {
@@ -36,7 +38,7 @@ export async function chatOnce(hub: HubProcess, model: string, tag: string, maxT
 		if (ttftMs === undefined && firstContent(buffered)) ttftMs = performance.now() - t;
 	}
 	if (ttftMs === undefined) throw new Error(`chat: no content in the stream: ${buffered.slice(0, 500)}`);
-	return { tag, e2eMs: performance.now() - t, ttftMs };
+	return { tag, sentAt: t, e2eMs: performance.now() - t, ttftMs };
 }
 
 /** Whether the SSE text so far holds a chunk with a non-empty content delta. */

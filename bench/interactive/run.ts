@@ -34,9 +34,12 @@ const GENERATOR = 'demo-text-generation';
 /** Issue 14's targets for the hub's added latency (end to end less the volunteer's compute), with batch work running. */
 const TARGET = { p50: 20, p99: 100 };
 
+/** A request with its task: `toStartMs` from sending it to the volunteer starting the task (queue, nudge, claim). */
+type Measured = Timed & { computeMs: number; toStartMs: number };
+
 interface Phase {
-	embeddings: (Timed & { computeMs: number })[];
-	chats: (Timed & { computeMs: number })[];
+	embeddings: Measured[];
+	chats: Measured[];
 	load: number[];
 	batchTasksDuring: number;
 }
@@ -130,10 +133,10 @@ async function phase(hub: HubProcess, v: Volunteers, name: string): Promise<Phas
 }
 
 /** The volunteer hands its result in before the hub answers, but tells its listener after: wait for it briefly. */
-async function withCompute(v: Volunteers, t: Timed): Promise<Timed & { computeMs: number }> {
+async function withCompute(v: Volunteers, t: Timed): Promise<Measured> {
 	for (let i = 0; i < 100; i++) {
-		const ms = v.computeMs(t.tag);
-		if (ms !== undefined) return { ...t, computeMs: ms };
+		const task = v.task(t.tag);
+		if (task) return { ...t, computeMs: task.computeMs, toStartMs: task.startedAt - t.sentAt };
 		await new Promise((r) => setTimeout(r, 10));
 	}
 	throw new Error(`no compute time recorded for ${t.tag}`);
@@ -141,21 +144,28 @@ async function withCompute(v: Volunteers, t: Timed): Promise<Timed & { computeMs
 
 function report(floor: number[], idle: Phase, busy: Phase) {
 	const pp = (xs: number[]) => `p50 ${fmt(percentile(xs, 50))} ms, p99 ${fmt(percentile(xs, 99))} ms`;
-	const added = (rows: (Timed & { computeMs: number })[]) => rows.map((r) => r.e2eMs - r.computeMs);
+	const added = (rows: Measured[]) => rows.map((r) => r.e2eMs - r.computeMs);
+	// Where the added latency goes: before the volunteer starts the task, and after it finishes.
+	const split = (rows: Measured[]) =>
+		`until the volunteer starts ${pp(rows.map((r) => r.toStartMs))}; after its compute ${pp(rows.map((r) => r.e2eMs - r.toStartMs - r.computeMs))}`;
 	console.log(`  anchor: onnxruntime-node in the bench process, one input: ${pp(floor)}`);
 	for (const [name, p] of [
 		['no batch', idle],
 		['batch running', busy]
 	] as const) {
 		console.log(
-			`  ${name} (load average ${fmt(Math.min(...p.load), 2)}–${fmt(Math.max(...p.load), 2)}; ${p.batchTasksDuring} batch tasks done meanwhile)`
+			`  ${name} (load average ${fmt(Math.min(...p.load), 2)}–${fmt(Math.max(...p.load), 2)}; ${p.batchTasksDuring} other tasks done meanwhile)`
 		);
-		console.log(`    embeddings  end to end ${pp(p.embeddings.map((r) => r.e2eMs))}; volunteer compute ${pp(p.embeddings.map((r) => r.computeMs))}`);
+		console.log(
+			`    embeddings  end to end ${pp(p.embeddings.map((r) => r.e2eMs))}; volunteer compute ${pp(p.embeddings.map((r) => r.computeMs))}`
+		);
 		console.log(`                hub's added latency ${pp(added(p.embeddings))}`);
+		console.log(`                of which ${split(p.embeddings)}`);
 		console.log(
 			`    chat        time to first token ${pp(p.chats.map((r) => r.ttftMs!))}; end to end ${pp(p.chats.map((r) => r.e2eMs))}; volunteer compute ${pp(p.chats.map((r) => r.computeMs))}`
 		);
 		console.log(`                hub's added latency (end to end less compute) ${pp(added(p.chats))}`);
+		console.log(`                of which ${split(p.chats)}`);
 	}
 	for (const [what, xs] of [
 		['embedding', added(busy.embeddings)],

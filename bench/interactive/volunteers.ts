@@ -13,15 +13,19 @@ import type { VolunteerSocket } from '../../src/lib/volunteer/volunteer-socket';
 import { nodeCapabilities } from '../../src/lib/headless/headless-volunteer';
 
 export interface Volunteers {
-	/** The volunteer's compute time (ms) of the task whose first input contains `tag`, once it has been handed in. */
-	computeMs(tag: string): number | undefined;
+	/**
+	 * The task whose first input contains `tag`, once handed in: the volunteer's compute time (ms), and when
+	 * (performance.now() of this process) the volunteer started it.
+	 */
+	task(tag: string): { computeMs: number; startedAt: number } | undefined;
 	/** Batch tasks handed in so far (tasks whose first input holds none of the bench's request tags). */
 	tasksDone(): number;
 	stop(): Promise<void>;
 }
 
 export function startVolunteers(hubUrl: string, count: number): Volunteers {
-	const computed = new Map<string, number>();
+	const computed = new Map<string, { computeMs: number; startedAt: number }>();
+	const started = new Map<number, number>();
 	let done = 0;
 	const loops = Array.from({ length: count }, (_, i) => {
 		const runner = new TaskRunner(ort as unknown as OrtRuntime, hubFileSource(hubUrl), { intraOpNumThreads: 1 });
@@ -46,9 +50,12 @@ export function startVolunteers(hubUrl: string, count: number): Volunteers {
 				mode: () => 'always'
 			},
 			{
+				taskStarted: (lease) => void started.set(lease.taskId, performance.now()),
 				taskEnded: (lease, end) => {
+					const startedAt = started.get(lease.taskId)!;
+					started.delete(lease.taskId);
 					if (!end.accepted || end.durationMs === undefined) return;
-					computed.set(lease.inputs[0], end.durationMs);
+					computed.set(lease.inputs[0], { computeMs: end.durationMs, startedAt });
 					done++;
 				}
 			},
@@ -58,8 +65,8 @@ export function startVolunteers(hubUrl: string, count: number): Volunteers {
 		return { loop, socket, runner };
 	});
 	return {
-		computeMs(tag) {
-			for (const [input, ms] of computed) if (input.includes(tag)) return ms;
+		task(tag) {
+			for (const [input, t] of computed) if (input.includes(tag)) return t;
 			return undefined;
 		},
 		tasksDone: () => done,

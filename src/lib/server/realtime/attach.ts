@@ -131,6 +131,7 @@ function notifier(hub: Hub, volunteers: VolunteerNamespace, dashboards: Dashboar
 		},
 		tasksCancelled: (taskIds) => void volunteers.emit('task:cancelled', { taskIds }),
 		jobChanged(jobId, ended) {
+			if (ended) hub.jobEnds.ended(jobId);
 			if (ended) return void flush(jobId);
 			if (pending.has(jobId)) return;
 			pending.set(
