@@ -24,7 +24,7 @@ export const LANE_SLOTS = 1;
  * Sessions nudged per interactive job: the most likely taker, and one more in case it is slow to ask or
  * just left. Everyone else learns of the job at its next request or poll, as with batch work.
  */
-export const LANE_NUDGES = 2;
+const LANE_NUDGES = 2;
 
 /** The claim filter of the lane: interactive tasks only (every claim applies it through runnableHere). */
 export function inLane(lane: Lane | undefined): SQL | undefined {
