@@ -34,7 +34,7 @@ export async function awaitJob(hub: Hub, jobId: string, timeoutMs: number, signa
 				await giveUp(hub, jobId);
 				return { gaveUp };
 			}
-			await Promise.race([sleep(Math.min(pause, Math.max(deadline - Date.now(), 0)), signal), end.ended]);
+			await sleep(Math.min(pause, Math.max(deadline - Date.now(), 0)), signal, end.ended);
 		} finally {
 			end.cancel();
 		}
@@ -48,8 +48,8 @@ async function giveUp(hub: Hub, jobId: string) {
 	hub.notify.jobChanged(jobId, true);
 }
 
-/** A pause that an abort cuts short. */
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+/** A pause that an abort, or the job's end, cuts short. */
+function sleep(ms: number, signal: AbortSignal | undefined, ended: Promise<void>): Promise<void> {
 	return new Promise((resolve) => {
 		const done = () => {
 			clearTimeout(timer);
@@ -58,5 +58,6 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
 		};
 		const timer = setTimeout(done, ms);
 		signal?.addEventListener('abort', done, { once: true });
+		void ended.then(done);
 	});
 }

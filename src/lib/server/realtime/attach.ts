@@ -131,8 +131,10 @@ function notifier(hub: Hub, volunteers: VolunteerNamespace, dashboards: Dashboar
 		},
 		tasksCancelled: (taskIds) => void volunteers.emit('task:cancelled', { taskIds }),
 		jobChanged(jobId, ended) {
-			if (ended) hub.jobEnds.ended(jobId);
-			if (ended) return void flush(jobId);
+			if (ended) {
+				hub.jobEnds.ended(jobId);
+				return void flush(jobId);
+			}
 			if (pending.has(jobId)) return;
 			pending.set(
 				jobId,
