@@ -36,7 +36,7 @@ export const POST: RequestHandler = withOpenAiErrors(async ({ request, locals: {
 	const filename = [...(file.name || 'batch.jsonl')]
 		.slice(0, MAX_FILENAME_CHARS)
 		.join('')
-		.replace(/[\x00-\x1f\x7f]/g, '_');
+		.replace(/\p{Cc}/gu, '_');
 	const [row] = await hub.db
 		.insert(files)
 		.values({ id: newFileId(), ownerKeyId: ownerOf(principal), filename, purpose, bytes: size, sha256 })
