@@ -175,6 +175,10 @@ describe('batches', () => {
 		);
 		expect(misuse.status).toBe(422);
 
+		// Nobody reads the batch meanwhile: the hub's batch worker finalises it and sends batch.completed by itself.
+		await expect
+			.poll(() => events.filter((e) => e.data.batch_id === created.id).map((e) => e.type), { timeout: 120_000, interval: 500 })
+			.toEqual(['batch.completed']);
 		const done = await settled(created.id);
 		expect(done).toMatchObject({
 			status: 'completed',

@@ -15,7 +15,6 @@ import { ensureDemoModels } from './models/demo-models';
 import { ModelCache } from './models/model-cache';
 import { startSweeper } from './scheduler/sweeper';
 import { startDeliveryWorker } from './webhooks/delivery-worker';
-import { startBatchWorker } from './openai/batches/batch-worker';
 import { quiet, type Notifier } from './notifier';
 import { noLiveText, type LiveText } from './live-text';
 import { log } from './log';
@@ -101,7 +100,6 @@ export async function startHub(
 		async stop(inFlight) {
 			hub.stopping = true;
 			sweeper.stop();
-			batchWorker.stop();
 			// Not awaited: a send in flight may take its full timeout; if the database closes under it, the claimed
 			// row's lease runs out and it is sent again (at least once), so a bounded shutdown loses nothing.
 			deliveries.stop();
@@ -115,7 +113,6 @@ export async function startHub(
 		}
 	};
 	const sweeper = startSweeper(hub);
-	const batchWorker = startBatchWorker(hub);
 	const deliveries = startDeliveryWorker({ db: hub.db, rules: config.webhooks, backoffMs: config.webhooks.backoffMs, log: hubLog });
 	if (source === 'generated') hubLog.info({ file: path.join(config.dataDir, 'api-token') }, 'generated an API token and saved it');
 	hubLog.info({ db: database.kind, ...migrationsApplied(), log_level: config.logLevel, tracing: tracing !== null }, 'hub started');
