@@ -204,6 +204,19 @@ describe('batches', () => {
 			.toEqual([['batch.completed', done.output_file_id]]);
 	}, 240_000);
 
+	it('takes Idempotency-Key on the synchronous endpoints too: a retry is the first job, another body a 422', async () => {
+		const jobCount = async () => ((await (await api({ url: hub.url, token: key }, '/api/jobs')).json()) as unknown[]).length;
+		const before = await jobCount();
+		const headers = { 'Idempotency-Key': 'sync-e2e-1' };
+		const first = await client().embeddings.create({ model: MODEL, input: 'once only' }, { headers });
+		const again = await client().embeddings.create({ model: MODEL, input: 'once only' }, { headers });
+		expect(again.data[0].embedding).toEqual(first.data[0].embedding);
+		expect(await jobCount()).toBe(before + 1);
+		const misuse = await refusal(client().embeddings.create({ model: MODEL, input: 'something else' }, { headers }));
+		expect(misuse.status).toBe(422);
+		expect(await jobCount()).toBe(before + 1);
+	});
+
 	it('lists batches newest first, a page at a time', async () => {
 		const all = (await client().batches.list({ limit: 100 })).data.map((b) => b.id);
 		expect(all.length).toBeGreaterThanOrEqual(2);
