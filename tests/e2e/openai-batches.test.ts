@@ -20,6 +20,8 @@ const TOLERANCE = 1e-5;
 
 type Event = { type: string; data: { batch_id: string; status: string; output_file_id: string | null; request_counts: { total: number } } };
 
+const HUB_ENV = { EXOSTACK_WEBHOOK_ALLOW_HTTP: 'on', EXOSTACK_WEBHOOK_ALLOW_PRIVATE: 'on', EXOSTACK_SWEEP_SECONDS: '1' };
+
 let hub: HubProcess;
 let key: string;
 let volunteer: CliVolunteer | undefined;
@@ -41,9 +43,7 @@ const receiver = http.createServer((req, res) => {
 
 beforeAll(async () => {
 	await new Promise<void>((done) => receiver.listen(0, '127.0.0.1', done));
-	hub = await startHubProcess({
-		env: { EXOSTACK_WEBHOOK_ALLOW_HTTP: 'on', EXOSTACK_WEBHOOK_ALLOW_PRIVATE: 'on', EXOSTACK_SWEEP_SECONDS: '1' }
-	});
+	hub = await startHubProcess({ env: HUB_ENV });
 	key = (await (await api(hub, '/api/keys', { method: 'POST', json: { name: 'batches' } })).json()).key;
 	const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hooks`;
 	const hook = await api({ url: hub.url, token: key }, '/api/webhooks', {
@@ -229,4 +229,38 @@ describe('batches', () => {
 		for await (const b of client().batches.list({ limit: 1 })) walked.push(b.id);
 		expect(walked).toEqual(all);
 	});
+
+	it("answers chat and completion lines with the synchronous endpoints' bodies", async () => {
+		const chat = { model: 'demo-text-generation', messages: [{ role: 'user', content: 'Idle laptops' }], max_tokens: 6, temperature: 0 };
+		const completion = { model: 'demo-text-generation', prompt: ['one fish', 'two fish'], max_tokens: 5, temperature: 0 };
+		const run = async (endpoint: '/v1/chat/completions' | '/v1/completions', body: object) => {
+			const file = await upload(jsonl([{ custom_id: 'g', method: 'POST', url: endpoint, body }]));
+			const batch = await settled((await client().batches.create({ input_file_id: file.id, endpoint, completion_window: '24h' })).id);
+			expect(batch.status).toBe('completed');
+			return parseJsonl(await (await client().files.content(batch.output_file_id!)).text())[0].response.body;
+		};
+		const chatBody = await run('/v1/chat/completions', chat);
+		const syncChat = await client().chat.completions.create(chat as OpenAI.ChatCompletionCreateParamsNonStreaming);
+		expect(chatBody).toMatchObject({ object: 'chat.completion', model: chat.model, choices: syncChat.choices, usage: syncChat.usage });
+		expect(chatBody.id).toMatch(/^chatcmpl-/);
+		const completionBody = await run('/v1/completions', completion);
+		const syncCompletion = await client().completions.create(completion);
+		expect(completionBody).toMatchObject({ object: 'text_completion', choices: syncCompletion.choices, usage: syncCompletion.usage });
+	}, 240_000);
+
+	it('finishes a batch across a hub killed while it was queued', async () => {
+		await volunteer?.stop();
+		volunteer = undefined;
+		const file = await upload(jsonl([embeddingLine('r1', { input: 'survives a restart' })]));
+		const { id } = await client().batches.create({ input_file_id: file.id, endpoint: '/v1/embeddings', completion_window: '24h' });
+		await hub.kill();
+		hub = await startHubProcess({ dataDir: hub.dataDir, env: HUB_ENV });
+		expect((await client().batches.retrieve(id)).status).toBe('in_progress');
+		volunteer = startCliVolunteer(hub.url);
+		const done = await settled(id);
+		expect([done.status, done.request_counts]).toEqual(['completed', { total: 1, completed: 1, failed: 0 }]);
+		const [out] = parseJsonl(await (await client().files.content(done.output_file_id!)).text());
+		const [expected] = await referenceEmbeddings(hub.url, MODEL, ['survives a restart']);
+		expect(maxAbsDiff(out.response.body.data[0].embedding, expected)).toBeLessThan(TOLERANCE);
+	}, 240_000);
 });
