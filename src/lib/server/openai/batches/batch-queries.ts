@@ -4,12 +4,11 @@ import type { Db } from '../../db';
 import { batchLines, batches, jobs } from '../../db/schema';
 import { ownerOf, type Principal } from '../../auth/principal';
 import { OpenAiError, invalidParam } from '../errors';
+import { COMPLETION_WINDOW_MS } from './expiry';
 import { BATCH_ID } from './ids';
 
 type BatchRow = typeof batches.$inferSelect;
 type Counts = { total: number; completed: number; failed: number };
-
-const COMPLETION_WINDOW_S = 24 * 60 * 60;
 
 function ownedBy(principal: Principal) {
 	const owner = ownerOf(principal);
@@ -93,11 +92,11 @@ export function batchObject(row: BatchRow, counts: Counts = { total: 0, complete
 		error_file_id: row.errorFileId,
 		created_at: seconds(row.createdAt)!,
 		in_progress_at: seconds(row.inProgressAt),
-		expires_at: seconds(row.createdAt)! + COMPLETION_WINDOW_S,
+		expires_at: seconds(row.createdAt)! + COMPLETION_WINDOW_MS / 1000,
 		finalizing_at: ended('completed'),
 		completed_at: ended('completed'),
 		failed_at: ended('failed'),
-		expired_at: null,
+		expired_at: ended('expired'),
 		cancelling_at: seconds(row.cancellingAt),
 		cancelled_at: ended('cancelled'),
 		request_counts: counts,

@@ -1,7 +1,8 @@
 /**
  * Every hub process's backstop for batches: finalises those whose jobs have all ended (and so queues their
  * webhooks) even when nobody polls, and fails one whose creating request died before queueing all its
- * lines (its hub stopped), cancelling what it had queued. A failed round is logged and retried next tick.
+ * lines (its hub stopped), cancelling what it had queued, and stops one past its completion window (it is
+ * finalised as `expired`). A failed round is logged and retried next tick.
  */
 import { and, eq, inArray, lt, sql } from 'drizzle-orm';
 import type { Hub } from '../../hub';
@@ -9,6 +10,7 @@ import { batches } from '../../db/schema';
 import { cancelBatchJobs } from './create-batch';
 import { enqueueBatchEvent } from './batch-events';
 import { finalizeBatch } from './finalize-batch';
+import { COMPLETION_WINDOW_MS, EXPIRED } from './expiry';
 
 /** Longer than queueing the largest batch takes: a batch still `validating` after this lost its creator. */
 const STALLED_MS = 10 * 60 * 1000;
@@ -24,6 +26,12 @@ export async function advanceBatches(hub: Hub): Promise<void> {
 		return rows;
 	});
 	for (const { id } of stalled) await cancelBatchJobs(hub, id);
+	const expired = await hub.db
+		.update(batches)
+		.set({ status: 'cancelling', cancellingAt: sql`now()`, error: EXPIRED })
+		.where(and(eq(batches.status, 'in_progress'), lt(batches.createdAt, sql`now() - ${`${COMPLETION_WINDOW_MS} milliseconds`}::interval`)))
+		.returning({ id: batches.id });
+	for (const { id } of expired) await cancelBatchJobs(hub, id);
 	const open = await hub.db
 		.select({ id: batches.id })
 		.from(batches)

@@ -94,4 +94,22 @@ describe.each(TEST_DB_KINDS)('batch finalisation on %s', (kind) => {
 		expect((await db.select({ status: batches.status }).from(batches).where(eq(batches.id, id)))[0].status).toBe('validating');
 		expect((await db.select({ status: jobs.status }).from(jobs).where(eq(jobs.id, jobId)))[0].status).toBe('queued');
 	});
+
+	it('stops a batch past its completion window: expired, its jobs cancelled, every open line in the error file', async () => {
+		const id = `batch_${'d'.repeat(32)}`;
+		const jobId = await batchOverJob(id);
+		await db
+			.update(batches)
+			.set({ createdAt: sql`now() - interval '25 hours'` })
+			.where(eq(batches.id, id));
+		await db.update(webhooks).set({ events: ['batch.expired'] });
+		await advanceBatches(hub());
+		const [batch] = await db.select().from(batches).where(eq(batches.id, id));
+		expect([batch.status, batch.outputFileId, batch.failedCount]).toEqual(['expired', null, 1]);
+		expect((await db.select({ status: jobs.status }).from(jobs).where(eq(jobs.id, jobId)))[0].status).toBe('cancelled');
+		const [errors] = await db.select().from(files).where(eq(files.id, batch.errorFileId!));
+		const line = JSON.parse(Buffer.from((await new BlobStore(blobDir).head(errors.sha256, errors.bytes))!).toString());
+		expect([line.custom_id, line.response, line.error.code]).toEqual(['only', null, 'batch_expired']);
+		expect((await deliveries()).map((d) => d.event)).toEqual(['batch.expired']);
+	});
 });

@@ -11,6 +11,7 @@ import { batchLines, batches, files, jobs } from '../../db/schema';
 import { getJobStatus } from '../../scheduler/job-status';
 import { responseFor, type BatchEndpoint } from '../plan-request';
 import { enqueueBatchEvent } from './batch-events';
+import { EXPIRED } from './expiry';
 import { resultFileId } from './ids';
 
 const OPEN_JOB = ['queued', 'running'];
@@ -36,14 +37,16 @@ export async function finalizeBatch(hub: Hub, id: string): Promise<boolean> {
 	const output: OutLine[] = [];
 	const errors: OutLine[] = [];
 	for (const { line } of lines) {
-		const out = await lineOutcome(hub, batch.endpoint as BatchEndpoint, line, batch.status === 'cancelling');
+		const stopped = batch.status !== 'cancelling' ? null : batch.error === EXPIRED ? 'expired' : 'cancelled';
+		const out = await lineOutcome(hub, batch.endpoint as BatchEndpoint, line, stopped);
 		(out.response?.status_code === 200 ? output : errors).push(out);
 	}
 	const written = await Promise.all(
 		[output, errors].map((set) => (set.length ? hub.blobs.putBytes(Buffer.from(set.map((l) => JSON.stringify(l) + '\n').join(''))) : null))
 	);
 	const [outputBlob, errorBlob] = written;
-	const final = batch.status === 'cancelling' ? 'cancelled' : 'completed';
+	// The worker stops a batch past its window as a cancel with the reason in `error` (batch-worker.ts).
+	const final = batch.status !== 'cancelling' ? 'completed' : batch.error === EXPIRED ? 'expired' : 'cancelled';
 	return hub.db.transaction(async (tx) => {
 		const [done] = await tx
 			.update(batches)
@@ -78,13 +81,18 @@ export async function finalizeBatch(hub: Hub, id: string): Promise<boolean> {
 				: []
 		);
 		if (rows.length) await tx.insert(files).values(rows).onConflictDoNothing();
-		await enqueueBatchEvent(tx, id, final === 'cancelled' ? 'batch.cancelled' : 'batch.completed');
+		await enqueueBatchEvent(tx, id, `batch.${final}`);
 		return true;
 	});
 }
 
 /** One line's entry: the endpoint's response from its completed job, or why there is none. */
-async function lineOutcome(hub: Hub, endpoint: BatchEndpoint, line: typeof batchLines.$inferSelect, cancelled: boolean): Promise<OutLine> {
+async function lineOutcome(
+	hub: Hub,
+	endpoint: BatchEndpoint,
+	line: typeof batchLines.$inferSelect,
+	stopped: 'cancelled' | 'expired' | null
+): Promise<OutLine> {
 	const base = { id: `batch_req_${line.batchId.slice(6)}_${line.line}`, custom_id: line.customId };
 	const failed = (status_code: number, message: string, type = 'server_error') => ({
 		...base,
@@ -108,15 +116,19 @@ async function lineOutcome(hub: Hub, endpoint: BatchEndpoint, line: typeof batch
 			},
 			error: null
 		};
-	if (cancelled || job?.status === 'cancelled' || !job)
-		return {
-			...base,
-			response: null,
-			error: {
-				code: 'batch_cancelled',
-				message: cancelled ? 'the batch was cancelled before this request finished' : 'its job was cancelled or removed'
-			}
-		};
 	// As the synchronous endpoint reports a failed job (run-job.ts finishJob).
-	return failed(500, `job ${job.task_id} ${job.status}: ${job.error ?? job.errors[0]?.error ?? 'no reason given'}`);
+	if (job?.status === 'failed') return failed(500, `job ${job.task_id} failed: ${job.error ?? job.errors[0]?.error ?? 'no reason given'}`);
+	return {
+		...base,
+		response: null,
+		error: {
+			code: stopped === 'expired' ? 'batch_expired' : 'batch_cancelled',
+			message:
+				stopped === 'expired'
+					? EXPIRED
+					: stopped
+						? 'the batch was cancelled before this request finished'
+						: 'its job was cancelled or removed'
+		}
+	};
 }
