@@ -84,7 +84,12 @@ export function batchObject(row: BatchRow, counts: Counts = { total: 0, complete
 		id: row.id,
 		object: 'batch' as const,
 		endpoint: row.endpoint,
-		errors: row.error ? { object: 'list', data: [{ code: 'batch_failed', message: row.error, param: null, line: null }] } : null,
+		errors: row.error
+			? {
+					object: 'list',
+					data: [{ code: row.status === 'failed' ? 'batch_failed' : 'batch_expired', message: row.error, param: null, line: null }]
+				}
+			: null,
 		input_file_id: row.inputFileId,
 		completion_window: '24h',
 		status: row.status,
