@@ -70,6 +70,8 @@ export async function createBatch(hub: Hub, principal: Principal, req: CreateBat
 	return id;
 }
 
+const LINES_PER_INSERT = 1000;
+
 type Planned = { line: number; customId: string; body: Record<string, unknown>; plan: { promptTokens: number } };
 
 /**
@@ -112,9 +114,9 @@ async function insertBatch(
 			idempotencyKey: key,
 			bodySha256: sha
 		});
-		await tx
-			.insert(batchLines)
-			.values(planned.map((l) => ({ batchId: id, line: l.line, customId: l.customId, body: l.body, promptTokens: l.plan.promptTokens })));
+		const rows = planned.map((l) => ({ batchId: id, line: l.line, customId: l.customId, body: l.body, promptTokens: l.plan.promptTokens }));
+		// In slices: one statement's parameters are bounded (65,535), however many lines EXOSTACK_BATCH_MAX_LINES allows.
+		for (let i = 0; i < rows.length; i += LINES_PER_INSERT) await tx.insert(batchLines).values(rows.slice(i, i + LINES_PER_INSERT));
 		return null;
 	});
 }
