@@ -63,8 +63,13 @@ export async function planGeneration(
 	};
 }
 
-/** Runs a planned generation and waits for its completions. */
-export async function generate(hub: Hub, principal: Principal, plan: GenerationPlan): Promise<Generated> {
-	const job = await runJob(hub, principal, plan.submission);
+/** Runs a planned generation and waits for its completions; a retry with the same `idempotencyKey` waits for the first job. */
+export async function generate(
+	hub: Hub,
+	principal: Principal,
+	plan: GenerationPlan,
+	idempotencyKey: string | null = null
+): Promise<Generated> {
+	const job = await runJob(hub, principal, plan.submission, idempotencyKey);
 	return { jobId: job.task_id, outputs: job.result as GenerationOutput[], promptTokens: plan.promptTokens };
 }
