@@ -68,6 +68,8 @@ describe('the owner’s controls', () => {
 		await page.getByTestId(id).fill(value);
 		await page.getByTestId(id).dispatchEvent('change');
 	};
+	/** The page says the owner's choices are on disk: a reload or a closed browser before that could lose the last one. */
+	const settingsSaved = (page: Page) => expect.poll(() => page.getByTestId('settings-saved').getAttribute('data-state')).toBe('saved');
 
 	it('computes only within the weekly schedule and under the heat limit, naming what stops it', async () => {
 		const { page, cdp } = await volunteer();
@@ -110,6 +112,7 @@ describe('the owner’s controls', () => {
 		await waitConnected(page);
 		for (const day of DAYS) await expect.poll(() => page.getByTestId(`hours-${day}`).inputValue()).toBe('22:00-06:00');
 		await setInput(page, 'hours-Sat', '9-17');
+		await settingsSaved(page);
 		await page.reload();
 		await waitConnected(page);
 		await expect.poll(() => page.getByTestId('hours-Sat').inputValue()).toBe('09:00-17:00');
@@ -167,6 +170,7 @@ describe('the owner’s controls', () => {
 		await waitConnected(page);
 		await expect.poll(node, { timeout: 20_000 }).toMatchObject({ backend: 'wasm', webgpu: null, connections: 1 });
 		await waitForJob(hub, await submit(3, 6));
+		await settingsSaved(page);
 		await page.reload();
 		await waitConnected(page);
 		await expect.poll(() => text(page, 'backend'), { timeout: 60_000 }).toMatch(/^wasm · \d+ thr$/);

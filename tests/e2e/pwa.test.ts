@@ -117,6 +117,8 @@ describe('the installable volunteer app', () => {
 		expect(id).toMatch(/^[0-9a-f-]{36}$/);
 		await expect.poll(() => page.getByTestId('credit').textContent()).toBe('2 tasks · 7 inputs');
 		await page.getByRole('button', { name: 'paused' }).click();
+		// Kept on disk before the browser goes: closing it sooner could lose the choice, as it would for an owner.
+		await expect.poll(() => page.getByTestId('settings-saved').getAttribute('data-state')).toBe('saved');
 		await context.close();
 
 		context = await launchPersistentChromium(profile, { webgpu: false });

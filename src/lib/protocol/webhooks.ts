@@ -2,10 +2,17 @@
 import { z } from 'zod';
 
 /**
- * The events a webhook may subscribe to. A new one (batch.completed, when batches arrive) is one more
+ * The events a webhook may subscribe to. A new one is one more
  * entry here plus the place that enqueues it; registration, storage and delivery take any of these.
  */
-export const WEBHOOK_EVENTS = ['job.completed', 'job.failed'] as const;
+export const WEBHOOK_EVENTS = [
+	'job.completed',
+	'job.failed',
+	'batch.completed',
+	'batch.failed',
+	'batch.cancelled',
+	'batch.expired'
+] as const;
 export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];
 
 /** `POST /api/webhooks`: where to deliver, and which events (each at most once). The URL's own checks are the hub's. */

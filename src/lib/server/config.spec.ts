@@ -44,7 +44,8 @@ describe('loadConfig', () => {
 			openaiWaitMs: 120_000,
 			logLevel: 'info',
 			tracing: false,
-			webhooks: { allowHttp: false, allowPrivate: false, backoffMs: 30_000 }
+			webhooks: { allowHttp: false, allowPrivate: false, backoffMs: 30_000 },
+			batches: { maxFileBytes: 8 * 1024 * 1024, maxLines: 1000 }
 		});
 	});
 
@@ -105,7 +106,9 @@ describe('loadConfig', () => {
 			EXOSTACK_TRACING: 'on',
 			EXOSTACK_WEBHOOK_ALLOW_HTTP: 'on',
 			EXOSTACK_WEBHOOK_ALLOW_PRIVATE: 'on',
-			EXOSTACK_WEBHOOK_BACKOFF_MS: '250'
+			EXOSTACK_WEBHOOK_BACKOFF_MS: '250',
+			EXOSTACK_BATCH_FILE_MAX_BYTES: '4096',
+			EXOSTACK_BATCH_MAX_LINES: '7'
 		});
 		expect(config).toEqual({
 			port: 9001,
@@ -140,7 +143,8 @@ describe('loadConfig', () => {
 			openaiWaitMs: 9000,
 			logLevel: 'debug',
 			tracing: true,
-			webhooks: { allowHttp: true, allowPrivate: true, backoffMs: 250 }
+			webhooks: { allowHttp: true, allowPrivate: true, backoffMs: 250 },
+			batches: { maxFileBytes: 4096, maxLines: 7 }
 		});
 		expect(loadConfig({ DATABASE_URL: 'postgres://localhost/x' }).databaseUrl).toBe('postgres://localhost/x');
 		expect(loadConfig({ PORT: '0' }).port).toBe(0);

@@ -126,7 +126,11 @@ const Env = z
 		/** Lets webhook URLs reach loopback, private, link-local and metadata addresses; off, the hub cannot be made to probe its own network (SSRF). */
 		EXOSTACK_WEBHOOK_ALLOW_PRIVATE: z.enum(['on', 'off']).default('off'),
 		/** The first retry's delay for a failed webhook delivery; each later one doubles (with jitter), for up to 24 h. */
-		EXOSTACK_WEBHOOK_BACKOFF_MS: int(30_000)
+		EXOSTACK_WEBHOOK_BACKOFF_MS: int(30_000),
+		/** The largest JSONL file `POST /v1/files` takes for a batch: the upload is read whole into memory to check every line before anything is stored. */
+		EXOSTACK_BATCH_FILE_MAX_BYTES: int(8 * 1024 * 1024),
+		/** Most lines (requests) one batch input file may hold: each becomes a job, so this bounds what one upload can queue. */
+		EXOSTACK_BATCH_MAX_LINES: int(1000)
 	})
 	.refine((e) => e.EXOSTACK_HEADERS_TIMEOUT_SECONDS <= e.EXOSTACK_REQUEST_TIMEOUT_SECONDS, {
 		path: ['EXOSTACK_HEADERS_TIMEOUT_SECONDS'],
@@ -208,6 +212,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
 			allowHttp: e.EXOSTACK_WEBHOOK_ALLOW_HTTP === 'on',
 			allowPrivate: e.EXOSTACK_WEBHOOK_ALLOW_PRIVATE === 'on',
 			backoffMs: e.EXOSTACK_WEBHOOK_BACKOFF_MS
-		}
+		},
+		batches: { maxFileBytes: e.EXOSTACK_BATCH_FILE_MAX_BYTES, maxLines: e.EXOSTACK_BATCH_MAX_LINES }
 	};
 }

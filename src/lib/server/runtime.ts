@@ -6,6 +6,7 @@
 import type { Server as HttpServer, RequestListener } from 'node:http';
 import { startHub, type Hub } from './hub';
 import { attachRealtime } from './realtime/attach';
+import { startBatchWorker } from './openai/batches/batch-worker';
 import { createHubServer } from './http/edge/create-hub-server';
 import { trackInFlight, type InFlight } from './shutdown/in-flight';
 import { stopServing } from './shutdown/stop-serving';
@@ -26,7 +27,12 @@ type Global = typeof globalThis & { [KEY]?: Runtime };
 export function runtime(): Runtime {
 	const g = globalThis as Global;
 	if (!g[KEY]) {
-		const hub = startHub();
+		// The batch worker needs the whole hub (jobs, blobs, notices), so it starts here rather than in startHub, which its modules import types from.
+		const hub = startHub().then((h) => {
+			const batches = startBatchWorker(h);
+			h.onStop(async () => batches.stop());
+			return h;
+		});
 		const requests = new WeakMap<HttpServer, InFlight>();
 		g[KEY] = {
 			hub,

@@ -57,7 +57,16 @@ export async function loadSettings(query: URLSearchParams): Promise<VolunteerSet
 	return settingsFromQuery(query, { ...DEFAULT_SETTINGS, ...migrateSettings(await saved.get()) });
 }
 
-/** Saves the fields the owner changed, keeping the others as they were saved. */
-export async function saveSettings(patch: Partial<VolunteerSettings>): Promise<void> {
-	await saved.set({ ...migrateSettings(await saved.get()), ...patch });
+/** The last save queued: each waits for the one before it. */
+let queue: Promise<void> = Promise.resolve();
+
+/**
+ * Saves the fields the owner changed, keeping the others as they were saved. Saves run one at a time:
+ * each reads what the last one wrote, so two quick changes (a mode and a schedule) cannot write over each
+ * other with what they read before either landed.
+ */
+export function saveSettings(patch: Partial<VolunteerSettings>): Promise<void> {
+	const save = queue.then(async () => saved.set({ ...migrateSettings(await saved.get()), ...patch }));
+	queue = save.catch(() => {});
+	return save;
 }

@@ -27,6 +27,8 @@ import { WorkerClock } from './worker-clock';
 export class Volunteer {
 	#mode = $state<VolunteerMode>('always');
 	#settings = $state<VolunteerSettings>(DEFAULT_SETTINGS);
+	#savesPending = $state(0);
+	#saveFailed = $state(false);
 	#backend = $state<Backend | null>(null);
 	#threads = $state(0);
 	/** Logical cores (navigator.hardwareConcurrency), known once the worker starts. */
@@ -150,7 +152,7 @@ export class Volunteer {
 		if (mode !== 'paused') this.loop?.undrain();
 		this.monitor.update();
 		this.loop?.statusChanged();
-		void saveSettings({ mode });
+		this.#save({ mode });
 	}
 
 	/** The owner changed a setting on the page: it applies now and is kept for later visits. */
@@ -159,7 +161,22 @@ export class Volunteer {
 		this.monitor.update();
 		this.loop?.statusChanged();
 		// A snapshot: what came out of $state is a proxy, which IndexedDB cannot store (it would be lost silently).
-		void saveSettings($state.snapshot(patch) as typeof patch);
+		this.#save($state.snapshot(patch) as typeof patch);
+	}
+
+	/** Whether the owner's choices are all on disk ('saved'), still being written, or could not be kept. */
+	get settingsSaved(): 'saved' | 'saving' | 'failed' {
+		return this.#saveFailed ? 'failed' : this.#savesPending > 0 ? 'saving' : 'saved';
+	}
+
+	#save(patch: Partial<VolunteerSettings>) {
+		this.#savesPending++;
+		saveSettings(patch)
+			.then(
+				() => (this.#saveFailed = false),
+				() => (this.#saveFailed = true)
+			)
+			.finally(() => this.#savesPending--);
 	}
 
 	/** One day's hours (`day`: 0 is Sunday): `9-17`, `09:30-17:00`, `22-6`, `off`, or empty / `any`; anything else is ignored. */

@@ -175,6 +175,33 @@ const multipartBody = fc
 		return { body: Buffer.from(parts.join('') + (files ? '--x--\r\n' : 'garbage'), 'latin1'), type: 'multipart/form-data; boundary=x' };
 	});
 
+/** A batch upload: `purpose` beside a JSONL `file` of embedding lines, some broken, some not lines at all. */
+const batchUploadBody = fc
+	.tuple(
+		fc.array(
+			fc.oneof(
+				fc
+					.record({
+						custom_id: fc.string({ maxLength: 20 }),
+						method: fc.constantFrom('POST', 'GET'),
+						url: fc.constantFrom('/v1/embeddings', '/v1/completions', '/v1/x'),
+						body: fc.record({ model: fc.constant('demo-embedding'), input: fc.string({ maxLength: 30 }) })
+					})
+					.map((l) => JSON.stringify(l)),
+				fc.string({ maxLength: 40 })
+			),
+			{ maxLength: 4 }
+		),
+		fc.constantFrom('batch', 'fine-tune', '')
+	)
+	.map(([lines, purpose]) => ({
+		body: Buffer.from(
+			`--x\r\ncontent-disposition: form-data; name="purpose"\r\n\r\n${purpose}\r\n` +
+				`--x\r\ncontent-disposition: form-data; name="file"; filename="b.jsonl"\r\ncontent-type: application/jsonl\r\n\r\n${lines.join('\n')}\r\n--x--\r\n`
+		),
+		type: 'multipart/form-data; boundary=x'
+	}));
+
 type BodyArb = fc.Arbitrary<{ body: Buffer; type: string }>;
 
 interface RouteSpec {
@@ -192,6 +219,9 @@ const OTHER_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS
 export function restRoutes(ctx: FuzzContext): Record<string, RouteSpec> {
 	const job = segment(fc.constantFrom(ctx.jobId, ctx.keyJobId), fc.uuid());
 	const key = segment(fc.constant(ctx.spareKeyId), fc.uuid());
+	// No file or batch exists in the fuzzed hub: well-formed ids of none, and anything else.
+	const fileId = segment(fc.stringMatching(/^file-[0-9a-f]{24}$/), fc.string({ maxLength: 30 }).map(enc));
+	const batchId = segment(fc.stringMatching(/^batch_[0-9a-f]{32}$/), fc.string({ maxLength: 40 }).map(enc));
 	const mint = fc.record(
 		{
 			name: fc.constantFrom('fuzz key', ' padded ', 'k'),
@@ -377,6 +407,26 @@ export function restRoutes(ctx: FuzzContext): Record<string, RouteSpec> {
 		'/v1/embeddings': { path: fc.constant('/v1/embeddings'), methods: ['POST'], body: openAiEmbeddings },
 		'/v1/completions': { path: fc.constant('/v1/completions'), methods: ['POST'], body: openAiCompletions },
 		'/v1/chat/completions': { path: fc.constant('/v1/chat/completions'), methods: ['POST'], body: openAiChat },
+		'/v1/files': { path: fc.constant('/v1/files'), methods: ['GET', 'POST'], body: fc.oneof(batchUploadBody, multipartBody) },
+		'/v1/files/[id]': { path: fileId.map((f) => `/v1/files/${f}`), methods: ['GET', 'DELETE'] },
+		'/v1/files/[id]/content': { path: fileId.map((f) => `/v1/files/${f}/content`), methods: ['GET'] },
+		'/v1/batches': {
+			path: fc.constant('/v1/batches'),
+			methods: ['GET', 'POST'],
+			body: jsonBody(
+				fc.record(
+					{
+						input_file_id: fc.oneof(fc.stringMatching(/^file-[0-9a-f]{24}$/), fc.string({ maxLength: 30 })),
+						endpoint: fc.constantFrom('/v1/embeddings', '/v1/chat/completions', '/v1/completions'),
+						completion_window: fc.constant('24h'),
+						metadata: fc.dictionary(fc.string({ maxLength: 10 }), fc.string({ maxLength: 10 }), { maxKeys: 3 })
+					},
+					{ requiredKeys: ['input_file_id', 'endpoint', 'completion_window'] }
+				)
+			)
+		},
+		'/v1/batches/[id]': { path: batchId.map((b) => `/v1/batches/${b}`), methods: ['GET'] },
+		'/v1/batches/[id]/cancel': { path: batchId.map((b) => `/v1/batches/${b}/cancel`), methods: ['POST'] },
 		'page:/': page(fc.constant('/')),
 		'page:/jobs/new': page(fc.constant('/jobs/new')),
 		'page:/jobs/[id=uuid]': page(job.map((j) => `/jobs/${j}`)),

@@ -3,7 +3,7 @@ import type { Principal } from '../auth/principal';
 import type { ModelManifest } from '../../protocol/models';
 import type { GenerationOutput } from '../../protocol/generation';
 import type { JobGenerationParams } from './generation-request';
-import type { QueuedSubmission } from '../../protocol/jobs';
+import type { Submission } from '../../protocol/jobs';
 import { invalidParam } from './errors';
 import { readModelJson } from './model-json';
 import { runJob } from './run-job';
@@ -25,7 +25,7 @@ async function contextLength(hub: Hub, model: ModelManifest): Promise<number | n
 
 /** A text-generation job ready to queue, and its prompts' tokens. */
 export interface GenerationPlan {
-	submission: QueuedSubmission;
+	submission: Submission;
 	promptTokens: number;
 }
 
@@ -58,13 +58,18 @@ export async function planGeneration(
 			'context_length_exceeded'
 		);
 	return {
-		submission: { task_type: 'text_generation', model: model.id, input: prompts, priority: 'interactive', replication: 1, params },
+		submission: { task_type: 'text_generation', model: model.id, input: prompts, priority: 'high', replication: 1, params },
 		promptTokens: counts.reduce((a, b) => a + b, 0)
 	};
 }
 
-/** Runs a planned generation and waits for its completions. */
-export async function generate(hub: Hub, principal: Principal, plan: GenerationPlan): Promise<Generated> {
-	const job = await runJob(hub, principal, plan.submission);
+/** Runs a planned generation and waits for its completions; a retry with the same `idempotencyKey` waits for the first job. */
+export async function generate(
+	hub: Hub,
+	principal: Principal,
+	plan: GenerationPlan,
+	idempotencyKey: string | null = null
+): Promise<Generated> {
+	const job = await runJob(hub, principal, plan.submission, idempotencyKey);
 	return { jobId: job.task_id, outputs: job.result as GenerationOutput[], promptTokens: plan.promptTokens };
 }

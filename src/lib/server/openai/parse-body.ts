@@ -8,6 +8,11 @@ import { invalidParam } from './errors';
  */
 export async function parseOpenAiBody<S extends z.ZodType>(request: Request, schema: S, maxBytes: number): Promise<z.infer<S>> {
 	const body = await readJson(request, z.unknown(), maxBytes);
+	return validateOpenAiBody(body, schema);
+}
+
+/** Validates a parsed /v1 body with `schema`: a 400 naming the first bad field as OpenAI's `param`. */
+export function validateOpenAiBody<S extends z.ZodType>(body: unknown, schema: S): z.infer<S> {
 	if (body === null || typeof body !== 'object' || Array.isArray(body)) throw invalidParam(null, 'the body must be a JSON object');
 	const parsed = schema.safeParse(body);
 	if (parsed.success) return parsed.data;

@@ -1,6 +1,6 @@
 import type { Hub } from '../hub';
 import type { Principal } from '../auth/principal';
-import type { JobStatusView, QueuedSubmission } from '../../protocol/jobs';
+import type { JobStatusView, Submission } from '../../protocol/jobs';
 import type { ModelManifest, TaskType } from '../../protocol/models';
 import { getModel } from '../models/model-queries';
 import { someoneCanRun } from '../scheduler/job-waiting';
@@ -30,12 +30,20 @@ export async function modelFor(hub: Hub, id: string, taskType: TaskType): Promis
 /**
  * Queues a /v1 request as an ordinary ExoStack job, computed by volunteers: refused at once with a 503
  * when no connected volunteer can run it, else queued through the same path as `POST /api/jobs`
- * (quotas included). Returns the job's id.
+ * (quotas included). With an `idempotencyKey` (the request's Idempotency-Key), a retry gets the first
+ * job's id back. Returns the job's id.
  */
-export async function queueJob(hub: Hub, principal: Principal, submission: QueuedSubmission): Promise<string> {
+export async function queueJob(
+	hub: Hub,
+	principal: Principal,
+	submission: Submission,
+	idempotencyKey: string | null = null
+): Promise<string> {
 	if (!(await someoneCanRun(hub.db, submission.task_type)))
 		throw unavailable(`no connected volunteer can run model ${submission.model} right now`);
-	const outcome = await submitAs(hub, principal, submission);
+	// The client holds its connection open for the answer: the interactive lane, ahead of all batch work
+	// (scheduler/interactive-lane.ts). A batch line (openai/batches/) queues the same plan at its own priority.
+	const outcome = await submitAs(hub, principal, { ...submission, priority: 'interactive' }, Date.now(), idempotencyKey);
 	if (!outcome.ok && outcome.status === 429)
 		throw new OpenAiError(429, outcome.error, 'insufficient_quota', null, 'insufficient_quota', {
 			'retry-after': String(outcome.retryAfterSeconds)
@@ -70,8 +78,13 @@ export async function finishJob(hub: Hub, jobId: string, signal?: AbortSignal): 
 }
 
 /** Queues a /v1 request's job and waits for it to complete. */
-export async function runJob(hub: Hub, principal: Principal, submission: QueuedSubmission): Promise<JobStatusView> {
-	return finishJob(hub, await queueJob(hub, principal, submission));
+export async function runJob(
+	hub: Hub,
+	principal: Principal,
+	submission: Submission,
+	idempotencyKey: string | null = null
+): Promise<JobStatusView> {
+	return finishJob(hub, await queueJob(hub, principal, submission, idempotencyKey));
 }
 
 function unavailable(message: string): OpenAiError {

@@ -5,3 +5,4 @@ export * from './socket-io';
 export * from './rate-windows';
 export * from './submitters';
 export * from './webhooks';
+export * from './batches';
