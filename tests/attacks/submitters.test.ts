@@ -166,6 +166,18 @@ describe('one submitter against another', () => {
 		// The admin has no quota.
 		for (let i = 0; i <= JOBS_PER_DAY; i++) expect((await submitAs(hub.token)).status).toBe(201);
 	});
+
+	it("cannot jump ahead of everyone's work: the interactive lane is the /v1 endpoints' alone", async () => {
+		const jumper = await mint('jumper');
+		const json = { task_type: 'embedding', model: 'demo-embedding', input: ['a big batch'], priority: 'interactive' };
+		const refused = await as(jumper.key, '/api/jobs', { method: 'POST', json });
+		expect(refused.status).toBe(400);
+		expect(((await refused.json()) as { error: string }).error).toMatch(/priority/);
+		// Not even the admin: batch work is batch work.
+		expect((await api(hub, '/api/jobs', { method: 'POST', json })).status).toBe(400);
+		const listed = (await (await api(hub, '/api/jobs')).json()) as { priority: string }[];
+		expect(listed.filter((j) => j.priority === 'interactive')).toEqual([]);
+	});
 });
 
 describe('what the hub keeps', () => {

@@ -14,7 +14,7 @@ import { granted, replyTo, startTestHub, welcomed, type TestHub } from '../../sr
 import { nodeCapabilities } from '../../src/lib/headless/headless-volunteer';
 import type { VolunteerSocket } from '../../src/lib/volunteer/volunteer-socket';
 import type { JobText, TaskLease } from '../../src/lib/protocol/events';
-import type { Submission } from '../../src/lib/protocol/jobs';
+import type { QueuedSubmission } from '../../src/lib/protocol/jobs';
 
 const LEASE_SECONDS = 2;
 const LEASE_MAX_SECONDS = 6;
@@ -64,7 +64,7 @@ describe('a volunteer cannot kill, hold or poison work', () => {
 		return granted(await replyTo(s, 'task:request', { slots })).tasks;
 	}
 
-	function submit(inputs: string[], job: Partial<Submission> = {}) {
+	function submit(inputs: string[], job: Partial<QueuedSubmission> = {}) {
 		return testHub.submit(inputs, { chunk_size: inputs.length, ...job });
 	}
 
@@ -131,6 +131,25 @@ describe('a volunteer cannot kill, hold or poison work', () => {
 		expect(held).toBe(LEASES_PER_VOLUNTEER);
 		const leased = await testHub.hub.db.select({ id: tasks.id }).from(tasks).where(eq(tasks.leaseVolunteer, first.volunteerId));
 		expect(leased).toHaveLength(LEASES_PER_VOLUNTEER);
+	});
+
+	it('the interactive lane brings no batch work, one task per request, and no more than the volunteer may hold', async () => {
+		await testHub.submit(
+			Array.from({ length: 10 }, (_, i) => `batch ${i}`),
+			{ chunk_size: 1, priority: 'high' }
+		);
+		const attacker = await volunteerAs();
+		const onLane = async () => granted(await replyTo(attacker.socket, 'task:request', { slots: 16, lane: 'interactive' })).tasks;
+		expect(await onLane()).toEqual([]);
+		const interactive = await testHub.submit(
+			Array.from({ length: 8 }, (_, i) => `now ${i}`),
+			{ chunk_size: 1, priority: 'interactive' }
+		);
+		const taken: TaskLease[][] = [];
+		for (let i = 0; i < 8; i++) taken.push(await onLane());
+		expect(taken.map((t) => t.length)).toEqual([1, 1, 1, 1, 0, 0, 0, 0]);
+		const held = await testHub.hub.db.select({ jobId: tasks.jobId }).from(tasks).where(eq(tasks.leaseVolunteer, attacker.volunteerId));
+		expect(held.map((t) => t.jobId)).toEqual(Array(LEASES_PER_VOLUNTEER).fill(interactive));
 	});
 
 	/** Vectors of the demo model's width: `value` everywhere (the honest ones agree with each other). */

@@ -55,7 +55,7 @@ describe('the volunteer protocol', () => {
 	it('has these events from hub to volunteer', () => {
 		expectTypeOf<VolunteerServerToClient>().toEqualTypeOf<{
 			welcome: (welcome: Welcome) => void;
-			'work:available': () => void;
+			'work:available': (nudge?: { lane: 'interactive' }) => void;
 			'task:cancelled': (payload: { taskIds: number[] }) => void;
 		}>();
 	});
@@ -77,6 +77,7 @@ describe('the volunteer protocol', () => {
 		expectTypeOf<TaskRequest>().toEqualTypeOf<{
 			slots: number;
 			models?: { only?: string[] | undefined; maxDownloadBytes?: number | undefined; cached?: string[] | undefined } | undefined;
+			lane?: 'interactive' | undefined;
 		}>();
 		expectTypeOf<TaskProgress>().toEqualTypeOf<{ taskId: number; leaseToken: string; done: number }>();
 		expectTypeOf<TaskResult>().toEqualTypeOf<{

@@ -86,7 +86,12 @@ export const ModelLimits = z.object({
 });
 export type ModelLimits = z.infer<typeof ModelLimits>;
 
-export const TaskRequest = z.object({ slots: z.number().int().min(1).max(16), models: ModelLimits.optional() });
+/** `lane: 'interactive'`: a volunteer nudged for an interactive request asks for it past its reserve (interactive-lane.ts). */
+export const TaskRequest = z.object({
+	slots: z.number().int().min(1).max(16),
+	models: ModelLimits.optional(),
+	lane: z.literal('interactive').optional()
+});
 export type TaskRequest = z.infer<typeof TaskRequest>;
 
 /** A leased task as the volunteer receives it: everything needed to run it, and the token to hand it back. */
@@ -172,11 +177,18 @@ export interface VolunteerClientToServer {
 	'task:text': (payload: TaskText) => void;
 }
 
+export interface WorkNudge {
+	lane: 'interactive';
+}
+
 export interface VolunteerServerToClient {
 	/** The handshake was accepted: the first event on every connection. */
 	welcome: (welcome: Welcome) => void;
-	/** New work was queued: idle volunteers should ask again now rather than at their next poll. */
-	'work:available': () => void;
+	/**
+	 * New work was queued: idle volunteers should ask again now rather than at their next poll. With
+	 * `lane`, an interactive request is waiting: a busy volunteer asks for it on that lane too.
+	 */
+	'work:available': (nudge?: WorkNudge) => void;
 	/** These tasks were cancelled (their job was): stop computing them. */
 	'task:cancelled': (payload: { taskIds: number[] }) => void;
 }

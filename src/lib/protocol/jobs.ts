@@ -10,8 +10,14 @@ export const TERMINAL_JOB_STATUSES: readonly JobStatus[] = ['completed', 'failed
 export const TASK_STATES = ['queued', 'leased', 'done', 'dead', 'cancelled'] as const;
 export type TaskState = (typeof TASK_STATES)[number];
 
-export const PRIORITIES = { low: 0, normal: 1, high: 2 } as const;
+/**
+ * Claim order, highest first. `interactive` is the lane of synchronous requests (the OpenAI-compatible
+ * `/v1` endpoints): served before any batch work and nudged to volunteers at once (interactive-lane.ts).
+ * It is the hub's own: a submission may ask only for the batch priorities, so a big job cannot jump the lane.
+ */
+export const PRIORITIES = { low: 0, normal: 1, high: 2, interactive: 3 } as const;
 export type PriorityName = keyof typeof PRIORITIES;
+const BATCH_PRIORITIES = ['low', 'normal', 'high'] as const satisfies readonly PriorityName[];
 
 /** Hub-side limits on a submission; the hub fills them from its configuration. */
 export interface SubmissionLimits {
@@ -36,7 +42,7 @@ export function submissionSchema(limits: SubmissionLimits) {
 			text,
 			z.array(text).min(1, 'input must hold at least one item').max(limits.maxInputs, `input must hold at most ${limits.maxInputs} items`)
 		]),
-		priority: z.enum(Object.keys(PRIORITIES) as [PriorityName, ...PriorityName[]]).default('normal'),
+		priority: z.enum(BATCH_PRIORITIES).default('normal'),
 		/** Each chunk is computed by this many distinct volunteers and accepted when a majority agree. */
 		replication: z.number().int().min(1, 'replication must be 1 to 5').max(5, 'replication must be 1 to 5').default(1),
 		/** Inputs per task; by default the hub chooses. */
@@ -46,6 +52,8 @@ export function submissionSchema(limits: SubmissionLimits) {
 	});
 }
 export type Submission = z.infer<ReturnType<typeof submissionSchema>>;
+/** A submission as the hub queues it: a parsed one, or the hub's own `/v1` request in the interactive lane. */
+export type QueuedSubmission = Omit<Submission, 'priority'> & { priority: PriorityName };
 
 export interface JobProgress {
 	done: number;

@@ -16,6 +16,7 @@ import { ModelCache } from './models/model-cache';
 import { startSweeper } from './scheduler/sweeper';
 import { startDeliveryWorker } from './webhooks/delivery-worker';
 import { quiet, type Notifier } from './notifier';
+import { JobEnds } from './job-ends';
 import { noLiveText, type LiveText } from './live-text';
 import { log } from './log';
 import { createObserver, type Observer } from './observe/observer';
@@ -38,6 +39,8 @@ export interface Hub {
 	notify: Notifier;
 	/** Generated text as this process's volunteers stream it; the realtime layer fills it in. */
 	liveText: LiveText;
+	/** Wakes requests waiting on a job when this process sees it end (job-ends.ts); the realtime layer tells it. */
+	jobEnds: JobEnds;
 	/** Logs, counts and traces what happens to jobs and tasks (observe/observer.ts); its `log` carries this hub's id. */
 	observe: Observer;
 	/** Run by stop(), newest first, before the database closes (the realtime layer releases its sessions' leases). */
@@ -93,6 +96,7 @@ export async function startHub(
 		models: new ModelCache(database.db),
 		notify: quiet,
 		liveText: noLiveText,
+		jobEnds: new JobEnds(),
 		observe: createObserver(hubLog, tracing),
 		onStop: (close) => closers.unshift(close),
 		stopping: false,

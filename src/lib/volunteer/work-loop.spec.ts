@@ -177,6 +177,38 @@ describe('WorkLoop', () => {
 		expect(v.started).toEqual([1, 2]);
 	});
 
+	it('busy with batch work and a full reserve, asks on the interactive lane when nudged and runs that task next', async () => {
+		const [batch, reserved, interactive] = [lease(1), lease(2), lease(3)];
+		const queue = [batch, reserved];
+		const v = volunteer();
+		v.hub.answer('task:request', (p) => ({ ok: true, tasks: p.lane === 'interactive' ? [interactive] : queue.splice(0, p.slots) }));
+		v.loop.start();
+		await settle();
+		v.executor.of(batch).hooks.onLastSlice?.();
+		await settle();
+		expect(v.started).toEqual([1]);
+		// Running one task and holding its reserve: an ordinary request would ask for nothing.
+		v.hub.push('work:available', { lane: 'interactive' });
+		await settle();
+		expect(v.hub.payloads('task:request').at(-1)).toEqual({ slots: 1, lane: 'interactive' });
+		expect(v.started).toEqual([1]);
+		v.executor.of(batch).finish();
+		await settle();
+		expect(v.started).toEqual([1, 3]);
+		v.executor.of(interactive).finish();
+		await settle();
+		expect(v.started).toEqual([1, 3, 2]);
+	});
+
+	it('idle, takes an interactive nudge as an ordinary request: no lane needed', async () => {
+		const v = volunteer([]);
+		v.loop.start();
+		await settle();
+		v.hub.push('work:available', { lane: 'interactive' });
+		await settle();
+		expect(v.hub.payloads('task:request')).toEqual([{ slots: 1 }, { slots: 1 }]);
+	});
+
 	it('gives the running and the reserved lease back when the owner pauses', async () => {
 		const [first, second] = [lease(1), lease(2)];
 		const v = volunteer([first, second]);

@@ -93,6 +93,8 @@ export class WorkLoop {
 	private stopHeartbeat: (() => void) | null = null;
 	/** A wake-up that came while the loop was not sleeping (asking for work, say): its next sleep returns at once. */
 	private wakePending = false;
+	/** The hub nudged for an interactive request while every slot was busy: ask for it on the lane (interactive-lane.ts). */
+	private laneAsk = false;
 	/** Set by drain(): no new tasks; the waiters are told when the running ones are done. */
 	private draining = false;
 	private drained: (() => void)[] = [];
@@ -120,7 +122,10 @@ export class WorkLoop {
 			this.reserve.forget();
 			this.abortAll();
 		});
-		socket.on('work:available', () => this.wake());
+		socket.on('work:available', (nudge) => {
+			if (nudge?.lane === 'interactive') this.laneAsk = true;
+			this.wake();
+		});
 		socket.on('task:cancelled', ({ taskIds }) => {
 			for (const id of taskIds) this.running.get(id)?.controller.abort();
 			this.reserve.forget(taskIds);
@@ -204,6 +209,7 @@ export class WorkLoop {
 	private async loop() {
 		while (!this.stopped) {
 			this.startReserved();
+			await this.askOnLane();
 			const wanted = this.mayTake() ? this.wanted() : 0;
 			const leases = wanted > 0 ? await this.request(wanted) : [];
 			this.reserve.add(leases);
@@ -224,18 +230,30 @@ export class WorkLoop {
 		return this.capacity() + finishing - this.running.size - this.reserve.size;
 	}
 
+	/**
+	 * A busy volunteer nudged for an interactive request asks for it past its reserve, and runs it next:
+	 * ahead of its reserved batch lease, the moment its running task ends. An idle one needs no lane: its
+	 * ordinary request gets the interactive task first.
+	 */
+	private async askOnLane() {
+		if (!this.laneAsk) return;
+		this.laneAsk = false;
+		if (!this.mayTake() || this.running.size < this.capacity()) return;
+		this.reserve.addFirst(await this.request(1, 'interactive'));
+	}
+
 	private startReserved() {
 		while (this.mayTake() && this.running.size < this.capacity() && this.reserve.size > 0) void this.runTask(this.reserve.take()!);
 	}
 
-	private async request(slots: number): Promise<TaskLease[]> {
+	private async request(slots: number, lane?: 'interactive'): Promise<TaskLease[]> {
 		// Limits that cannot be read now ask for nothing: leasing without them could download what the owner refused.
 		const models = await this.host.modelLimits?.().catch(() => null);
 		if (models === null) return [];
 		const started = performance.now();
 		const reply = await this.socket
 			.timeout(this.options.ackMs)
-			.emitWithAck('task:request', models ? { slots, models } : { slots })
+			.emitWithAck('task:request', { slots, ...(models && { models }), ...(lane && { lane }) })
 			.catch(() => null);
 		const tasks = reply?.ok ? reply.tasks : [];
 		this.listener.leaseAnswered?.(tasks.length, performance.now() - started);

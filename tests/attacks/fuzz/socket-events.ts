@@ -71,7 +71,11 @@ const vector = (dims: number) => fc.array(fc.float({ min: -1, max: 1, noNaN: tru
 
 export const volunteerEvents: Record<keyof VolunteerClientToServer, (ctx: SocketContext) => fc.Arbitrary<unknown>> = {
 	status: () => fc.record({ mode, readiness }),
-	'task:request': () => fc.record({ slots: fc.integer({ min: 1, max: 16 }), models: modelLimits }, { requiredKeys: ['slots'] }),
+	'task:request': () =>
+		fc.record(
+			{ slots: fc.integer({ min: 1, max: 16 }), models: modelLimits, lane: fc.constant('interactive') },
+			{ requiredKeys: ['slots'] }
+		),
 	'task:progress': (ctx) =>
 		lease(ctx).chain((l) =>
 			fc.record({ taskId: fc.constant(l.taskId), leaseToken: fc.constant(l.leaseToken), done: fc.nat({ max: l.inputs }) })

@@ -1,9 +1,10 @@
 import type { Hub } from '../hub';
-import type { Submission } from '../../protocol/jobs';
+import type { QueuedSubmission } from '../../protocol/jobs';
 import { checkQuota } from '../auth/key-quota';
 import { ownerOf, type Principal } from '../auth/principal';
 import { isStoredImage } from '../images/store-image';
 import { submitJob } from '../scheduler/submit-job';
+import { announceJob } from '../scheduler/interactive-lane';
 import { idempotent, type Created, type IdempotentOutcome } from './idempotency';
 
 type Refusal = { ok: false; status: 404 | 400; error: string } | { ok: false; status: 429; error: string; retryAfterSeconds: number };
@@ -21,7 +22,7 @@ export type SubmitAsOutcome = IdempotentOutcome<Refusal>;
 export async function submitAs(
 	hub: Hub,
 	principal: Principal,
-	submission: Submission,
+	submission: QueuedSubmission,
 	start = Date.now(),
 	idempotencyKey: string | null = null
 ): Promise<SubmitAsOutcome> {
@@ -34,7 +35,7 @@ export async function submitAs(
 	});
 	// A replay queued nothing: no nudge, no second record.
 	if (!outcome.ok || outcome.replayed) return outcome;
-	hub.notify.workAvailable();
+	await announceJob(hub.db, hub.notify, { priority: submission.priority, taskType: submission.task_type });
 	const job = {
 		jobId: outcome.id,
 		taskType: submission.task_type,

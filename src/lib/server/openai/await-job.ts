@@ -5,7 +5,11 @@ import { TERMINAL_JOB_STATUSES, type JobStatusView } from '../../protocol/jobs';
 
 export type AwaitOutcome = { done: JobStatusView } | { gaveUp: 'timeout' | 'aborted' };
 
-/** Polls start fast (a small embedding finishes in tens of milliseconds) and slow down to this. */
+/**
+ * Polls start fast (a small embedding finishes in tens of milliseconds) and slow down to this; a job that
+ * ends in this process wakes its waiter at once (job-ends.ts), so the polls matter for jobs finished by
+ * another hub process.
+ */
 const MAX_POLL_MS = 500;
 
 /**
@@ -17,17 +21,23 @@ const MAX_POLL_MS = 500;
 export async function awaitJob(hub: Hub, jobId: string, timeoutMs: number, signal?: AbortSignal): Promise<AwaitOutcome> {
 	const deadline = Date.now() + timeoutMs;
 	for (let pause = 20; ; pause = Math.min(pause * 2, MAX_POLL_MS)) {
-		const progress = await getJobProgress(hub.db, jobId);
-		if (progress && TERMINAL_JOB_STATUSES.includes(progress.status)) {
-			const view = await getJobStatus(hub.db, jobId, { withResult: true });
-			if (view) return { done: view };
+		// Listening before the read, so an end between the read and the pause still cuts the pause short.
+		const end = hub.jobEnds.next(jobId);
+		try {
+			const progress = await getJobProgress(hub.db, jobId);
+			if (progress && TERMINAL_JOB_STATUSES.includes(progress.status)) {
+				const view = await getJobStatus(hub.db, jobId, { withResult: true });
+				if (view) return { done: view };
+			}
+			const gaveUp = signal?.aborted ? 'aborted' : Date.now() >= deadline ? 'timeout' : null;
+			if (gaveUp) {
+				await giveUp(hub, jobId);
+				return { gaveUp };
+			}
+			await sleep(Math.min(pause, Math.max(deadline - Date.now(), 0)), signal, end.ended);
+		} finally {
+			end.cancel();
 		}
-		const gaveUp = signal?.aborted ? 'aborted' : Date.now() >= deadline ? 'timeout' : null;
-		if (gaveUp) {
-			await giveUp(hub, jobId);
-			return { gaveUp };
-		}
-		await sleep(Math.min(pause, Math.max(deadline - Date.now(), 0)), signal);
 	}
 }
 
@@ -38,8 +48,8 @@ async function giveUp(hub: Hub, jobId: string) {
 	hub.notify.jobChanged(jobId, true);
 }
 
-/** A pause that an abort cuts short. */
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+/** A pause that an abort, or the job's end, cuts short. */
+function sleep(ms: number, signal: AbortSignal | undefined, ended: Promise<void>): Promise<void> {
 	return new Promise((resolve) => {
 		const done = () => {
 			clearTimeout(timer);
@@ -48,5 +58,6 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
 		};
 		const timer = setTimeout(done, ms);
 		signal?.addEventListener('abort', done, { once: true });
+		void ended.then(done);
 	});
 }

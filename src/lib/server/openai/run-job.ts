@@ -41,7 +41,9 @@ export async function queueJob(
 ): Promise<string> {
 	if (!(await someoneCanRun(hub.db, submission.task_type)))
 		throw unavailable(`no connected volunteer can run model ${submission.model} right now`);
-	const outcome = await submitAs(hub, principal, submission, Date.now(), idempotencyKey);
+	// The client holds its connection open for the answer: the interactive lane, ahead of all batch work
+	// (scheduler/interactive-lane.ts). A batch line (openai/batches/) queues the same plan at its own priority.
+	const outcome = await submitAs(hub, principal, { ...submission, priority: 'interactive' }, Date.now(), idempotencyKey);
 	if (!outcome.ok && outcome.status === 429)
 		throw new OpenAiError(429, outcome.error, 'insufficient_quota', null, 'insufficient_quota', {
 			'retry-after': String(outcome.retryAfterSeconds)

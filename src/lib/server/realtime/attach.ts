@@ -126,9 +126,15 @@ function notifier(hub: Hub, volunteers: VolunteerNamespace, dashboards: Dashboar
 	hub.onStop(async () => workAvailable.cancel());
 	return {
 		workAvailable,
+		laneWork: (sessionIds) => {
+			if (sessionIds.length > 0) volunteers.to(sessionIds).emit('work:available', { lane: 'interactive' });
+		},
 		tasksCancelled: (taskIds) => void volunteers.emit('task:cancelled', { taskIds }),
 		jobChanged(jobId, ended) {
-			if (ended) return void flush(jobId);
+			if (ended) {
+				hub.jobEnds.ended(jobId);
+				return void flush(jobId);
+			}
 			if (pending.has(jobId)) return;
 			pending.set(
 				jobId,

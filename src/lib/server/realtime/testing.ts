@@ -27,7 +27,8 @@ import {
 	type VolunteerAuth,
 	type Welcome
 } from '../../protocol/events';
-import type { Submission } from '../../protocol/jobs';
+import type { QueuedSubmission } from '../../protocol/jobs';
+import { announceJob } from '../scheduler/interactive-lane';
 import { verifyFile, type ModelFileSource } from '../../executor/model-files';
 import type { VolunteerSocket } from '../../volunteer/volunteer-socket';
 
@@ -106,7 +107,7 @@ export interface TestHub {
 	/** Model files from this hub's blob store, checked against their sha256 like any download. */
 	files: ModelFileSource;
 	/** Queues a job of `input` (demo embeddings unless `job` says otherwise) and tells volunteers, as POST /api/jobs does; its id. */
-	submit(input: string[], job?: Partial<Submission>): Promise<string>;
+	submit(input: string[], job?: Partial<QueuedSubmission>): Promise<string>;
 	stop(): Promise<void>;
 }
 
@@ -146,7 +147,7 @@ export async function startTestHub(opts: TestHubOptions = {}): Promise<TestHub> 
 			}
 		},
 		async submit(input, job = {}) {
-			const submission: Submission = {
+			const submission: QueuedSubmission = {
 				task_type: 'embedding',
 				model: 'demo-embedding',
 				input,
@@ -158,7 +159,7 @@ export async function startTestHub(opts: TestHubOptions = {}): Promise<TestHub> 
 			const start = Date.now();
 			const outcome = await submitJob(hub.db, submission, hub.config.chunkSize);
 			if (!outcome.ok) throw new Error(outcome.error);
-			hub.notify.workAvailable();
+			await announceJob(hub.db, hub.notify, { priority: submission.priority, taskType: submission.task_type });
 			const inputs = typeof submission.input === 'string' ? 1 : submission.input.length;
 			hub.observe.jobSubmitted(
 				{ jobId: outcome.id, taskType: submission.task_type, model: submission.model, inputs, submitter: 'admin' },

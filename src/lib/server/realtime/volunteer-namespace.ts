@@ -188,7 +188,7 @@ export function serveVolunteers(hub: Hub, nsp: VolunteerNamespace, text: TextRel
 async function lease(
 	hub: Hub,
 	s: VolunteerData,
-	{ slots, models: limits }: TaskRequest,
+	{ slots, models: limits, lane }: TaskRequest,
 	gate: { maxLeases: number; maxCost: number }
 ): Promise<TaskLease[]> {
 	const start = Date.now();
@@ -209,7 +209,8 @@ async function lease(
 		network: s.network,
 		distinctNetworks: hub.config.policy.distinctNetworks,
 		leasesPerNetwork: hub.config.trust.leasesPerNetwork,
-		spotCheckRate: hub.config.trust.spotCheckRate
+		spotCheckRate: hub.config.trust.spotCheckRate,
+		lane
 	});
 	hub.observe.tasksLeased(
 		s.volunteerId,

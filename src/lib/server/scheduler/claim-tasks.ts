@@ -9,6 +9,7 @@ import { findClaimable } from './find-claimable';
 import { claimTailDuplicates, leasesOf } from './claim-tail-duplicates';
 import { DEFAULT_LEASE_MAX_MS, firstExpiryMs, leaseClock } from './lease-deadline';
 import { claimSpotCheck } from './spot-checks';
+import { LANE_SLOTS } from './interactive-lane';
 
 const sibling = alias(tasks, 'sibling');
 
@@ -30,7 +31,7 @@ export async function claimTasks(db: Db, req: ClaimRequest) {
 		const run = await consecutiveValid(tx, req.volunteerId);
 		const who = { ...req, established: isEstablished(run) };
 		// A known-answer check takes one slot, by chance, before anything else: the lease looks like any other.
-		const spot = req.spotCheckRate && (req.random ?? Math.random)() < req.spotCheckRate ? await claimSpotCheck(tx, who) : null;
+		const spot = req.spotCheckRate && !req.lane && (req.random ?? Math.random)() < req.spotCheckRate ? await claimSpotCheck(tx, who) : null;
 		const room = slots - (spot === null ? 0 : 1);
 		const candidates = room > 0 ? await findClaimable(tx, { ...who, limit: room * 4 }) : [];
 		const chosen = onePerChunk(candidates, room);
@@ -100,7 +101,10 @@ function leaseOf<T extends { leaseToken: string | null; leaseExpiresAt: Date | n
  */
 async function slotsLeft(tx: Db, req: ClaimRequest): Promise<number> {
 	const perVolunteer = req.maxPerVolunteer ?? 0;
-	if (req.maxHeld === undefined && perVolunteer === 0) return req.slots;
+	const asked = req.lane ? Math.min(req.slots, LANE_SLOTS) : req.slots;
+	// The lane's lease comes on top of the session's cap (interactive-lane.ts), never of the volunteer's or the network's.
+	const maxHeld = req.maxHeld === undefined ? undefined : req.maxHeld + (req.lane ? LANE_SLOTS : 0);
+	if (maxHeld === undefined && perVolunteer === 0) return asked;
 	const [{ session, volunteer }] = await tx
 		.select({
 			session: sql<number>`count(*) filter (where ${tasks.leaseSession} = ${req.sessionId})`.mapWith(Number),
@@ -108,11 +112,7 @@ async function slotsLeft(tx: Db, req: ClaimRequest): Promise<number> {
 		})
 		.from(tasks)
 		.where(and(eq(tasks.leaseVolunteer, req.volunteerId), eq(tasks.state, 'leased')));
-	return Math.min(
-		req.slots,
-		req.maxHeld === undefined ? Infinity : req.maxHeld - session,
-		perVolunteer === 0 ? Infinity : perVolunteer - volunteer
-	);
+	return Math.min(asked, maxHeld === undefined ? Infinity : maxHeld - session, perVolunteer === 0 ? Infinity : perVolunteer - volunteer);
 }
 
 /**

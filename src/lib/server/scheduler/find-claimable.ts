@@ -3,6 +3,7 @@ import { jobs, models, tasks } from '../db/schema';
 import type { Db } from '../db';
 import type { TaskType } from '../../protocol/models';
 import { mayTakeReplica, type Claimant } from './claim-rules';
+import { inLane, type Lane } from './interactive-lane';
 
 /** What the volunteer can and may run: the one filter every claim (queued, tail duplicate, known-answer check) applies. */
 export interface RunnableFilter {
@@ -11,6 +12,8 @@ export interface RunnableFilter {
 	excludeModels?: string[];
 	/** Only models costing less than this (task weight by readiness band); absent: any. */
 	maxCost?: number;
+	/** Only work of this lane (interactive-lane.ts); absent: any, highest priority first. */
+	lane?: Lane;
 }
 
 export interface ClaimFilter extends Claimant, RunnableFilter {
@@ -29,7 +32,8 @@ export function runnableHere(tx: Db, f: RunnableFilter): SQL | undefined {
 	return and(
 		inArray(tasks.taskType, f.taskTypes),
 		f.excludeModels?.length ? notInArray(tasks.modelId, f.excludeModels) : undefined,
-		tooHeavy ? notInArray(tasks.modelId, tooHeavy) : undefined
+		tooHeavy ? notInArray(tasks.modelId, tooHeavy) : undefined,
+		inLane(f.lane)
 	);
 }
 

@@ -2,7 +2,7 @@ import type { Db } from '../db';
 import { getModel } from '../models/model-queries';
 import { createJob } from './create-job';
 import { checkImageInputs, normalizeParams } from './job-params';
-import type { Submission } from '../../protocol/jobs';
+import type { QueuedSubmission } from '../../protocol/jobs';
 
 export type SubmitOutcome = { ok: true; id: string } | { ok: false; status: 404 | 400; error: string };
 
@@ -12,7 +12,7 @@ export type StoredImageCheck = (sha256: string) => Promise<boolean>;
 /** Checks a parsed submission against the models (and images) the hub has, then stores the job and its tasks. */
 export async function submitJob(
 	db: Db,
-	s: Submission,
+	s: QueuedSubmission,
 	defaultChunkSize: number,
 	isStoredImage: StoredImageCheck = async () => false,
 	ownerKeyId: string | null = null

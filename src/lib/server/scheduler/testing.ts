@@ -7,6 +7,7 @@ import { openTestDatabase, type TestDbKind } from '../db/testing';
 import { createJob } from './create-job';
 import { claimTasks } from './claim-tasks';
 import type { ClaimRequest } from './types';
+import type { PriorityName } from '../../protocol/jobs';
 import { completeTask } from './complete-task';
 
 export const policy = { maxFailures: 3, backoffMs: 0, tolerance: 1e-3 };
@@ -69,7 +70,7 @@ export function claimFor(db: Db, volunteerId: string, over: Partial<ClaimRequest
 	});
 }
 
-export function makeJob(db: Db, n: number, opts: { chunkSize?: number; replication?: number; priority?: 'low' | 'normal' | 'high' } = {}) {
+export function makeJob(db: Db, n: number, opts: { chunkSize?: number; replication?: number; priority?: PriorityName } = {}) {
 	const inputs = Array.from({ length: n }, (_, i) => `input ${i}`);
 	return createJob(db, {
 		taskType: 'embedding',

@@ -1,6 +1,7 @@
 /** The scheduler's request shapes, in a leaf module: the claim and the accept paths each have two modules that read them. */
 import type { TaskType } from '../../protocol/models';
 import type { Backend, BackendClass } from '../../protocol/volunteer';
+import type { Lane } from './interactive-lane';
 
 export interface ClaimRequest {
 	sessionId: string;
@@ -32,6 +33,11 @@ export interface ClaimRequest {
 	leasesPerNetwork?: number;
 	/** Chance that one slot of this claim is a known-answer check (EXOSTACK_SPOT_CHECK_RATE); absent or 0: never. */
 	spotCheckRate?: number;
+	/**
+	 * Ask on a lane (interactive-lane.ts): at most LANE_SLOTS leases of its work only, past `maxHeld`, and
+	 * no known-answer check; absent: an ordinary claim.
+	 */
+	lane?: Lane;
 }
 
 export interface Completion {

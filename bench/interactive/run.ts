@@ -1,0 +1,180 @@
+/**
+ * Interactive bench (issue 14): what the hub adds to a synchronous request over the volunteer's own
+ * compute time, with batch work running and without, side by side in one run. One hub process on
+ * PostgreSQL, headless volunteers (the real work loop and TaskRunner on onnxruntime-node) in this
+ * process; N sequential one-input `/v1/embeddings` calls and N streamed `/v1/chat/completions` calls per
+ * phase. Anchor: the same embedding computed directly by onnxruntime-node here (the compute floor).
+ *
+ *   npx tsx bench/interactive/run.ts [--requests 40] [--volunteers 2] [--batch 8000] [--chunk 8] [--max-tokens 8]
+ *
+ * Needs the production build (npm run build) and PostgreSQL (EXOSTACK_TEST_POSTGRES_URL, default
+ * postgres://postgres@127.0.0.1:5432/postgres).
+ */
+import os from 'node:os';
+import { parseArgs } from 'node:util';
+import { api, startHubProcess, tempDir, type HubProcess } from '../../tests/harness/hub-process';
+import { freshDatabase } from '../../tests/harness/postgres';
+import { nodeReference } from '../../tests/harness/reference';
+import { fmt, percentile } from '../dispatch/stats';
+import { startVolunteers, type Volunteers } from './volunteers';
+import { chatOnce, embedOnce, type Timed } from './requests';
+
+const { values } = parseArgs({
+	options: {
+		requests: { type: 'string', default: '40' },
+		volunteers: { type: 'string', default: '2' },
+		batch: { type: 'string', default: '8000' },
+		chunk: { type: 'string', default: '8' },
+		'max-tokens': { type: 'string', default: '8' }
+	}
+});
+const N = Number(values.requests);
+const EMBEDDER = 'demo-embedding';
+const GENERATOR = 'demo-text-generation';
+/** Issue 14's targets for the hub's added latency (end to end less the volunteer's compute), with batch work running. */
+const TARGET = { p50: 20, p99: 100 };
+
+/** A request with its task: `toStartMs` from sending it to the volunteer starting the task (queue, nudge, claim). */
+type Measured = Timed & { computeMs: number; toStartMs: number };
+
+interface Phase {
+	embeddings: Measured[];
+	chats: Measured[];
+	load: number[];
+	batchTasksDuring: number;
+}
+
+const db = await freshDatabase();
+if (!db) throw new Error('the benchmark needs PostgreSQL');
+const hub = await startHubProcess({
+	databaseUrl: db.url,
+	dataDir: tempDir(),
+	env: { EXOSTACK_MAX_INPUTS: values.batch, EXOSTACK_LOG_LEVEL: 'warn' }
+});
+const volunteers = startVolunteers(hub.url, Number(values.volunteers));
+try {
+	console.log(
+		`interactive: ${N} one-input embeddings and ${N} streamed chat completions (max_tokens ${values['max-tokens']}) per phase, ` +
+			`${values.volunteers} volunteers × 1 task, batch job ${values.batch} inputs in chunks of ${values.chunk}; ${os.cpus().length} cores`
+	);
+	await warmUp(hub);
+	const floor = await computeFloor(hub);
+	const idle = await phase(hub, volunteers, 'idle');
+	const batchId = await startBatch(hub, volunteers);
+	const busy = await phase(hub, volunteers, 'busy');
+	const batch = await (await api(hub, `/api/jobs/${batchId}`)).json();
+	if (batch.status !== 'running') throw new Error(`the batch job was ${batch.status} before the busy phase ended: make --batch larger`);
+	await api(hub, `/api/jobs/${batchId}/cancel`, { method: 'POST' });
+	report(floor, idle, busy);
+} finally {
+	await volunteers.stop();
+	await hub.stop();
+	await db.drop();
+}
+
+/** Until both endpoints answer: volunteers connected, models downloaded and loaded. */
+async function warmUp(hub: HubProcess) {
+	for (let i = 0; ; i++) {
+		const ok = await Promise.all([embedOnce(hub, EMBEDDER, `warm-e${i}#`), chatOnce(hub, GENERATOR, `warm-c${i}#`, 2)]).then(
+			() => true,
+			() => false
+		);
+		if (ok && i >= 3) return;
+		if (!ok) await new Promise((r) => setTimeout(r, 500));
+		if (i > 120) throw new Error('the volunteers never answered');
+	}
+}
+
+/** The anchor: the same one-input embedding by onnxruntime-node in this process, no hub, no network. */
+async function computeFloor(hub: HubProcess): Promise<number[]> {
+	const executor = await nodeReference(hub.url, EMBEDDER);
+	const times: number[] = [];
+	try {
+		for (let i = 0; i < N + 5; i++) {
+			const t = performance.now();
+			await executor.embed([`interactive request #floor-${i}#`]);
+			if (i >= 5) times.push(performance.now() - t);
+		}
+	} finally {
+		await executor.release();
+	}
+	return times;
+}
+
+async function startBatch(hub: HubProcess, v: Volunteers): Promise<string> {
+	const before = v.tasksDone();
+	const res = await api(hub, '/api/jobs', {
+		method: 'POST',
+		json: {
+			task_type: 'embedding',
+			model: EMBEDDER,
+			input: Array.from({ length: Number(values.batch) }, (_, i) => `batch input ${i}, a sentence of ordinary length for the model`),
+			chunk_size: Number(values.chunk)
+		}
+	});
+	if (res.status !== 201) throw new Error(`batch job: ${res.status} ${await res.text()}`);
+	const { task_id } = await res.json();
+	// Every volunteer busy before measuring.
+	while (v.tasksDone() < before + 2 * Number(values.volunteers)) await new Promise((r) => setTimeout(r, 50));
+	return task_id;
+}
+
+async function phase(hub: HubProcess, v: Volunteers, name: string): Promise<Phase> {
+	const load: number[] = [];
+	const startDone = v.tasksDone();
+	const embeddings = [];
+	const chats = [];
+	for (let i = 0; i < N; i++) {
+		embeddings.push(await withCompute(v, await embedOnce(hub, EMBEDDER, `#${name}-e${i}#`)));
+		chats.push(await withCompute(v, await chatOnce(hub, GENERATOR, `#${name}-c${i}#`, Number(values['max-tokens']))));
+		load.push(os.loadavg()[0]);
+	}
+	return { embeddings, chats, load, batchTasksDuring: v.tasksDone() - startDone - 2 * N };
+}
+
+/** The volunteer hands its result in before the hub answers, but tells its listener after: wait for it briefly. */
+async function withCompute(v: Volunteers, t: Timed): Promise<Measured> {
+	for (let i = 0; i < 100; i++) {
+		const task = v.task(t.tag);
+		if (task) return { ...t, computeMs: task.computeMs, toStartMs: task.startedAt - t.sentAt };
+		await new Promise((r) => setTimeout(r, 10));
+	}
+	throw new Error(`no compute time recorded for ${t.tag}`);
+}
+
+function report(floor: number[], idle: Phase, busy: Phase) {
+	const pp = (xs: number[]) => `p50 ${fmt(percentile(xs, 50))} ms, p99 ${fmt(percentile(xs, 99))} ms`;
+	const added = (rows: Measured[]) => rows.map((r) => r.e2eMs - r.computeMs);
+	// Where the added latency goes: before the volunteer starts the task, and after it finishes.
+	const split = (rows: Measured[]) =>
+		`until the volunteer starts ${pp(rows.map((r) => r.toStartMs))}; after its compute ${pp(rows.map((r) => r.e2eMs - r.toStartMs - r.computeMs))}`;
+	console.log(`  anchor: onnxruntime-node in the bench process, one input: ${pp(floor)}`);
+	for (const [name, p] of [
+		['no batch', idle],
+		['batch running', busy]
+	] as const) {
+		console.log(
+			`  ${name} (load average ${fmt(Math.min(...p.load), 2)}–${fmt(Math.max(...p.load), 2)}; ${p.batchTasksDuring} other tasks done meanwhile)`
+		);
+		console.log(
+			`    embeddings  end to end ${pp(p.embeddings.map((r) => r.e2eMs))}; volunteer compute ${pp(p.embeddings.map((r) => r.computeMs))}`
+		);
+		console.log(`                hub's added latency ${pp(added(p.embeddings))}`);
+		console.log(`                of which ${split(p.embeddings)}`);
+		console.log(
+			`    chat        time to first token ${pp(p.chats.map((r) => r.ttftMs!))}; end to end ${pp(p.chats.map((r) => r.e2eMs))}; volunteer compute ${pp(p.chats.map((r) => r.computeMs))}`
+		);
+		console.log(`                hub's added latency (end to end less compute) ${pp(added(p.chats))}`);
+		console.log(`                of which ${split(p.chats)}`);
+	}
+	for (const [what, xs] of [
+		['embedding', added(busy.embeddings)],
+		['chat', added(busy.chats)]
+	] as const) {
+		const verdict = (p: 50 | 99, target: number) => {
+			const v = percentile(xs, p);
+			return v <= target ? `p${p} ${fmt(v)} ms ≤ ${target} ms: met` : `p${p} ${fmt(v)} ms > ${target} ms: MISSED by ${fmt(v - target)} ms`;
+		};
+		console.log(`  target, ${what} added latency with batch running: ${verdict(50, TARGET.p50)}; ${verdict(99, TARGET.p99)}`);
+	}
+}

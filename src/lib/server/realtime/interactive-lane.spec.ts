@@ -1,0 +1,115 @@
+/**
+ * The interactive lane end to end on a real hub (Socket.IO, claims, PostgreSQL and PGlite): who is told of
+ * an interactive job, and that a volunteer busy with batch work, its reserve full, runs it next. The
+ * volunteer is the real work loop; only its executor is held by hand (as in work-loop.spec.ts), because
+ * what is checked is the order tasks start in, which no real model run could pin.
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { and, eq, inArray } from 'drizzle-orm';
+import { jobs, tasks, volunteerSessions } from '../db/schema';
+import { TEST_DB_KINDS } from '../db/testing';
+import { cancelJob } from '../scheduler/cancel-job';
+import { granted, replyTo, startTestHub, welcomed, type TestHub } from './testing';
+import { nodeCapabilities, serverReadiness } from '../../headless/headless-volunteer';
+import { WorkLoop, type Executor } from '../../volunteer/work-loop';
+import type { TaskLease, WorkNudge } from '../../protocol/events';
+import type { RunnableTask } from '../../executor/run-options';
+import type { VolunteerSocket } from '../../volunteer/volunteer-socket';
+
+describe.each(TEST_DB_KINDS)('interactive lane on a hub on %s', (kind) => {
+	let testHub: TestHub;
+	const loops: WorkLoop[] = [];
+	const sockets: VolunteerSocket[] = [];
+
+	beforeAll(async () => {
+		testHub = await startTestHub({ kind, env: { EXOSTACK_SPOT_CHECK_RATE: '0', EXOSTACK_LAZY_CHECK_RATE: '0' } });
+	});
+	afterEach(async () => {
+		loops.splice(0).forEach((l) => l.stop());
+		sockets.splice(0).forEach((s) => s.close());
+		const { db } = testHub.hub;
+		// The next test's nudges go to its own volunteers only once these sessions are gone.
+		await expect.poll(() => db.$count(volunteerSessions), { timeout: 10_000 }).toBe(0);
+		const open = await db
+			.select({ id: jobs.id })
+			.from(jobs)
+			.where(inArray(jobs.status, ['queued', 'running']));
+		for (const { id } of open) await cancelJob(db, id);
+	});
+	afterAll(() => testHub?.stop());
+
+	const auth = () => ({ identity: null, capabilities: nodeCapabilities(), mode: 'always' as const, readiness: serverReadiness('always') });
+
+	async function leasedTo(volunteerId: string) {
+		return testHub.hub.db
+			.select({ id: tasks.id })
+			.from(tasks)
+			.where(and(eq(tasks.leaseVolunteer, volunteerId), eq(tasks.state, 'leased')));
+	}
+
+	it('tells the ready volunteers holding the fewest leases, at once, and them only', async () => {
+		sockets.push(testHub.volunteer({ auth: auth() }), testHub.volunteer({ auth: auth() }), testHub.volunteer({ auth: auth() }));
+		await Promise.all(sockets.map((s) => welcomed(s)));
+		const [busy, some, idle] = sockets;
+		const nudges = sockets.map(() => [] as (WorkNudge | undefined)[]);
+		sockets.forEach((s, i) => s.on('work:available', (n) => nudges[i].push(n)));
+		await testHub.submit(['a', 'b', 'c'], { chunk_size: 1 });
+		expect(granted(await replyTo(busy, 'task:request', { slots: 2 })).tasks).toHaveLength(2);
+		expect(granted(await replyTo(some, 'task:request', { slots: 1 })).tasks).toHaveLength(1);
+		await testHub.submit(['now'], { priority: 'interactive' });
+		const lane = (i: number) => nudges[i].filter((n) => n?.lane === 'interactive').length;
+		await expect.poll(() => [lane(1), lane(2)], { timeout: 10_000 }).toEqual([1, 1]);
+		// Anything sent to `busy` before this round trip has arrived by its end: it was not told.
+		await replyTo(busy, 'status', { mode: 'always', readiness: serverReadiness('always') });
+		expect(lane(0)).toBe(0);
+		// The idle one takes it with an ordinary request: the lane outranks the batch job queued before it.
+		const [taken] = granted(await replyTo(idle, 'task:request', { slots: 1 })).tasks;
+		expect(taken.inputs).toEqual(['now']);
+	});
+
+	it('a volunteer busy with batch work, its reserve full, asks on the lane and runs the interactive task next', async () => {
+		const started: TaskLease[] = [];
+		const runs = new Map<number, { finish(): void; lastSlice(): void }>();
+		const executor: Executor = {
+			backend: 'native',
+			run: (task: RunnableTask, hooks, signal) =>
+				new Promise((resolve, reject) => {
+					const lease = task as TaskLease;
+					started.push(lease);
+					signal.addEventListener('abort', () => reject(new DOMException('stopped', 'AbortError')));
+					runs.set(lease.taskId, {
+						finish: () => resolve({ outputs: task.inputs.map(() => Array(64).fill(0.125)), variant: 'fp32', durationMs: 1 }),
+						lastSlice: () => hooks.onLastSlice?.()
+					});
+				})
+		};
+		const batchJob = await testHub.submit(['b1', 'b2', 'b3', 'b4'], { chunk_size: 1, priority: 'high' });
+		const socket = testHub.volunteer({ autoConnect: false });
+		sockets.push(socket);
+		let volunteerId = '';
+		socket.on('welcome', (w) => (volunteerId = w.volunteerId));
+		const loop = new WorkLoop(socket, executor, {
+			credentials: async () => auth(),
+			saveIdentity() {},
+			readiness: () => serverReadiness('always'),
+			mode: () => 'always',
+			maxTasks: () => 1
+		});
+		loops.push(loop);
+		loop.start();
+		await expect.poll(() => started.length, { timeout: 10_000 }).toBe(1);
+		const running = started[0];
+		runs.get(running.taskId)!.lastSlice();
+		// Its last slice: it reserves the next batch task, and now holds all its session may.
+		await expect.poll(async () => (await leasedTo(volunteerId)).length, { timeout: 10_000 }).toBe(2);
+		const interactiveJob = await testHub.submit(['please answer now'], { priority: 'interactive' });
+		await expect.poll(async () => (await leasedTo(volunteerId)).length, { timeout: 10_000 }).toBe(3);
+		expect(started).toHaveLength(1);
+		runs.get(running.taskId)!.finish();
+		await expect.poll(() => started.length, { timeout: 10_000 }).toBe(2);
+		expect(started[1].jobId).toBe(interactiveJob);
+		runs.get(started[1].taskId)!.finish();
+		await expect.poll(() => started.length, { timeout: 10_000 }).toBe(3);
+		expect(started[2].jobId).toBe(batchJob);
+	});
+});

@@ -1,0 +1,70 @@
+/**
+ * The interactive lane: synchronous requests (the `/v1` endpoints) queued at PRIORITIES.interactive go
+ * ahead of every batch job, and the volunteers that can take one soonest are told at once.
+ *
+ * A volunteer busy with batch work already holds its reserve lease (RESERVE_LEASES), and the claim's
+ * session cap would refuse it more; so a nudged busy volunteer asks on the lane: one more lease than its
+ * cap, of interactive work only, which it starts ahead of its reserve as soon as its running task ends.
+ * The extra lease can only ever be interactive, so no volunteer can use the lane to hoard batch work.
+ */
+import { and, asc, eq, gte, ne, sql, type SQL } from 'drizzle-orm';
+import { tasks, volunteerSessions } from '../db/schema';
+import type { Db } from '../db';
+import { PRIORITIES, type PriorityName } from '../../protocol/jobs';
+import type { Notifier } from '../notifier';
+import type { TaskType } from '../../protocol/models';
+import { REST_HUB } from '../volunteers/rest-nodes';
+
+export type Lane = 'interactive';
+
+/** Leases a session may hold on the lane beyond its cap: one interactive task waiting for its running task to end. */
+export const LANE_SLOTS = 1;
+
+/**
+ * Sessions nudged per interactive job: the most likely taker, and one more in case it is slow to ask or
+ * just left. Everyone else learns of the job at its next request or poll, as with batch work.
+ */
+const LANE_NUDGES = 2;
+
+/** The claim filter of the lane: interactive tasks only (every claim applies it through runnableHere). */
+export function inLane(lane: Lane | undefined): SQL | undefined {
+	return lane === 'interactive' ? gte(tasks.priority, PRIORITIES.interactive) : undefined;
+}
+
+/**
+ * The sessions to tell of a newly queued interactive job of `taskType`: ready ones on a Socket.IO hub
+ * that declared the task type, those holding the fewest live leases first (an idle one takes it with its
+ * next ordinary request; a busy one asks on the lane). An estimate, like someoneCanRun: the claim still
+ * decides who gets the task.
+ */
+export async function laneTargets(db: Db, taskType: TaskType, limit = LANE_NUDGES): Promise<string[]> {
+	const held = db
+		.select({ session: tasks.leaseSession, n: sql<number>`count(*)`.as('n') })
+		.from(tasks)
+		.where(eq(tasks.state, 'leased'))
+		.groupBy(tasks.leaseSession)
+		.as('held');
+	const rows = await db
+		.select({ id: volunteerSessions.id })
+		.from(volunteerSessions)
+		.leftJoin(held, eq(held.session, volunteerSessions.id))
+		.where(
+			and(
+				eq(volunteerSessions.readyForAi, true),
+				ne(volunteerSessions.hubId, REST_HUB),
+				sql`${volunteerSessions.capabilities} -> 'taskTypes' @> ${JSON.stringify([taskType])}::jsonb`
+			)
+		)
+		.orderBy(asc(sql`coalesce(${held.n}, 0)`), asc(volunteerSessions.connectedAt))
+		.limit(limit);
+	return rows.map((r) => r.id);
+}
+
+/**
+ * Tells volunteers of a newly queued job: an interactive one at once to its laneTargets, any other by the
+ * throttled broadcast. Every way into the queue calls this, so the lane cannot be skipped by one of them.
+ */
+export async function announceJob(db: Db, notify: Notifier, job: { priority: PriorityName; taskType: TaskType }) {
+	if (job.priority === 'interactive') notify.laneWork(await laneTargets(db, job.taskType));
+	else notify.workAvailable();
+}
