@@ -1,7 +1,7 @@
 /** The CLI's subcommands; each takes parsed options and returns an exit code. */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { JobStatusView } from '../protocol/jobs';
+import type { JobStatusView } from '../protocol/rest/jobs';
 import { CliError, type HubClient } from './hub-client';
 import { watchJob } from './watch-text';
 

@@ -60,32 +60,6 @@ export interface JobProgress {
 	total: number;
 }
 
-/** What `GET /tasks/{id}/status` and `GET /api/jobs/{id}` return (the seed calls a job a task). */
-export interface JobStatusView {
-	task_id: string;
-	status: JobStatus;
-	task_type: TaskType;
-	model: string;
-	priority: PriorityName;
-	replication: number;
-	progress: JobProgress;
-	/** Chunks of inputs: `done` accepted, `dead` given up on (see `errors`), the rest waiting or computing. */
-	tasks: { total: number; done: number; leased: number; queued: number; dead: number };
-	/** Why dead chunks died, with the inputs they held. */
-	errors: { first_input: number; inputs: number; error: string }[];
-	created_at: string;
-	started_at: string | null;
-	finished_at: string | null;
-	error: string | null;
-	/** Why a queued or running job is not moving (e.g. "waiting for a second volunteer on another network"); null when it is. */
-	waiting: string | null;
-	/** Accepted results replaced after re-checks found them wrong (a finished job's result was corrected), and when the last was. */
-	corrections: number;
-	corrected_at: string | null;
-	/** One entry per input, in input order, once the job has completed; null before. */
-	result: unknown[] | null;
-}
-
 /** The live update a job page receives over the /dashboard namespace. */
 export interface JobUpdate {
 	jobId: string;

@@ -37,13 +37,6 @@ export const ProfileUpdate = z.strictObject({
 });
 export type ProfileUpdate = z.infer<typeof ProfileUpdate>;
 
-export interface ProfileView {
-	volunteer_id: string;
-	display_name: string | null;
-	team: string | null;
-	team_id: string | null;
-}
-
 /** `POST /api/volunteers/team`: join a team by its id (the join link), or leave any team (null). */
 export const TeamMembershipUpdate = z.strictObject({
 	identity: z.string().min(3).max(200),

@@ -1,7 +1,8 @@
 import type { Hub } from '../hub';
 import { cancelJob } from '../scheduler/cancel-job';
 import { getJobProgress, getJobStatus } from '../scheduler/job-status';
-import { TERMINAL_JOB_STATUSES, type JobStatusView } from '../../protocol/jobs';
+import { TERMINAL_JOB_STATUSES } from '../../protocol/jobs';
+import type { JobStatusView } from '../../protocol/rest/jobs';
 
 export type AwaitOutcome = { done: JobStatusView } | { gaveUp: 'timeout' | 'aborted' };
 

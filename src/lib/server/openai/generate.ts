@@ -71,5 +71,5 @@ export async function generate(
 	idempotencyKey: string | null = null
 ): Promise<Generated> {
 	const job = await runJob(hub, principal, plan.submission, idempotencyKey);
-	return { jobId: job.task_id, outputs: job.result as GenerationOutput[], promptTokens: plan.promptTokens };
+	return { jobId: job.job_id, outputs: job.result as GenerationOutput[], promptTokens: plan.promptTokens };
 }

@@ -1,6 +1,7 @@
 import type { Hub } from '../hub';
 import type { Principal } from '../auth/principal';
-import type { JobStatusView, Submission } from '../../protocol/jobs';
+import type { Submission } from '../../protocol/jobs';
+import type { JobStatusView } from '../../protocol/rest/jobs';
 import type { ModelManifest, TaskType } from '../../protocol/models';
 import { getModel } from '../models/model-queries';
 import { someoneCanRun } from '../scheduler/job-waiting';
@@ -71,7 +72,7 @@ export async function finishJob(hub: Hub, jobId: string, signal?: AbortSignal): 
 	if (job.status !== 'completed')
 		throw new OpenAiError(
 			500,
-			`job ${job.task_id} ${job.status}: ${job.error ?? job.errors[0]?.error ?? 'no reason given'}`,
+			`job ${job.job_id} ${job.status}: ${job.error ?? job.errors[0]?.error ?? 'no reason given'}`,
 			'server_error'
 		);
 	return job;

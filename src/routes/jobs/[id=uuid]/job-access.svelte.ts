@@ -1,5 +1,5 @@
 import { ApiTokenField } from '$lib/components/api-token.svelte';
-import type { JobStatusView } from '$lib/protocol/jobs';
+import type { JobStatusView } from '$lib/protocol/rest/jobs';
 
 /**
  * Opening a job page: a job is its submitter's, so the page reads it with the key saved in this browser

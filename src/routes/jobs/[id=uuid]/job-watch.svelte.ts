@@ -1,6 +1,7 @@
 import { io, type Socket } from 'socket.io-client';
 import { DASHBOARD_NAMESPACE, type DashboardClientToServer, type DashboardServerToClient } from '$lib/protocol/events';
-import { TERMINAL_JOB_STATUSES, type JobStatus, type JobStatusView } from '$lib/protocol/jobs';
+import { TERMINAL_JOB_STATUSES, type JobStatus } from '$lib/protocol/jobs';
+import type { JobStatusView } from '$lib/protocol/rest/jobs';
 
 export interface ResultRow {
 	index: number;
@@ -84,9 +85,9 @@ export class JobWatch {
 			auth: { token: this.token }
 		});
 		this.socket = socket;
-		socket.on('connect', () => socket.emit('job:watch', { jobId: this.job.task_id }, () => {}));
+		socket.on('connect', () => socket.emit('job:watch', { jobId: this.job.job_id }, () => {}));
 		socket.on('job:update', (u) => {
-			if (u.jobId !== this.job.task_id) return;
+			if (u.jobId !== this.job.job_id) return;
 			const ended = !this.#finished && TERMINAL_JOB_STATUSES.includes(u.status);
 			this.#status = u.status;
 			this.#done = u.progress.done;
@@ -95,7 +96,7 @@ export class JobWatch {
 			this.onChange();
 		});
 		socket.on('job:text', (t) => {
-			if (t.jobId !== this.job.task_id) return;
+			if (t.jobId !== this.job.job_id) return;
 			this.applyText(t.index, t.stream, t.offset, t.text);
 		});
 		if (this.#finished) void this.loadPreview();
@@ -119,7 +120,7 @@ export class JobWatch {
 	}
 
 	private async loadPreview() {
-		const response = await fetch(`/api/jobs/${this.job.task_id}/results?format=jsonl`, {
+		const response = await fetch(`/api/jobs/${this.job.job_id}/results?format=jsonl`, {
 			headers: { authorization: `Bearer ${this.token}` }
 		});
 		if (!response.ok) return;

@@ -111,13 +111,13 @@ async function lineOutcome(
 			...base,
 			response: {
 				status_code: 200,
-				request_id: job.task_id,
-				body: responseFor(endpoint, line.body, { id: job.task_id, result: job.result }, line.promptTokens)
+				request_id: job.job_id,
+				body: responseFor(endpoint, line.body, { id: job.job_id, result: job.result }, line.promptTokens)
 			},
 			error: null
 		};
 	// As the synchronous endpoint reports a failed job (run-job.ts finishJob).
-	if (job?.status === 'failed') return failed(500, `job ${job.task_id} failed: ${job.error ?? job.errors[0]?.error ?? 'no reason given'}`);
+	if (job?.status === 'failed') return failed(500, `job ${job.job_id} failed: ${job.error ?? job.errors[0]?.error ?? 'no reason given'}`);
 	return {
 		...base,
 		response: null,
