@@ -228,11 +228,11 @@ describe('a streaming client that goes away', () => {
 		// The assistant's opening chunk: the stream is open and its job queued.
 		const reader = res.body!.getReader();
 		expect(new TextDecoder().decode((await reader.read()).value)).toContain('"role":"assistant"');
-		const [job] = (await (await api(patient, '/api/jobs?limit=1')).json()) as { task_id: string; status: string }[];
+		const [job] = (await (await api(patient, '/api/jobs?limit=1')).json()) as { job_id: string; status: string }[];
 		expect(job.status).toBe('queued');
 		abort.abort();
 		await expect
-			.poll(async () => ((await (await api(patient!, `/api/jobs/${job.task_id}`)).json()) as { status: string }).status, {
+			.poll(async () => ((await (await api(patient!, `/api/jobs/${job.job_id}`)).json()) as { status: string }).status, {
 				timeout: 30_000,
 				interval: 200
 			})

@@ -164,11 +164,11 @@ describe('POST /v1/embeddings', () => {
 		sdkDefault.data.forEach((d, i) => expect(maxAbsDiff(d.embedding, expected[i]), texts[i]).toBeLessThan(TOLERANCE));
 
 		// Each call was an ordinary job, computed and visible like any other.
-		const jobs = (await (await api(hub, '/api/jobs')).json()) as { task_id: string; task_type: string; model: string; status: string }[];
+		const jobs = (await (await api(hub, '/api/jobs')).json()) as { job_id: string; task_type: string; model: string; status: string }[];
 		expect(jobs.length).toBeGreaterThanOrEqual(5);
 		for (const job of jobs) expect(job).toMatchObject({ task_type: 'embedding', model: MODEL, status: 'completed' });
 		// In the interactive lane, ahead of any batch work.
-		for (const job of jobs) expect((await (await api(hub, `/api/jobs/${job.task_id}`)).json()).priority).toBe('interactive');
+		for (const job of jobs) expect((await (await api(hub, `/api/jobs/${job.job_id}`)).json()).priority).toBe('interactive');
 	});
 });
 

@@ -128,11 +128,11 @@ describe('batches', () => {
 		const file = await upload(jsonl([embeddingLine('x1', { input: 'never computed' }), embeddingLine('x2', { input: 'nor this' })]));
 		const batch = await client().batches.create({ input_file_id: file.id, endpoint: '/v1/embeddings', completion_window: '24h' });
 		expect(batch).toMatchObject({ object: 'batch', status: 'in_progress', request_counts: { total: 2, completed: 0, failed: 0 } });
-		const jobs = (await (await api({ url: hub.url, token: key }, '/api/jobs')).json()) as { status: string; task_id: string }[];
+		const jobs = (await (await api({ url: hub.url, token: key }, '/api/jobs')).json()) as { status: string; job_id: string }[];
 		expect(jobs.map((j) => j.status)).toEqual(['queued', 'queued']);
 		// Batch work: its lines never take the synchronous requests' interactive lane.
 		for (const j of jobs)
-			expect(((await (await api({ url: hub.url, token: key }, `/api/jobs/${j.task_id}`)).json()) as { priority: string }).priority).toBe(
+			expect(((await (await api({ url: hub.url, token: key }, `/api/jobs/${j.job_id}`)).json()) as { priority: string }).priority).toBe(
 				'high'
 			);
 		const cancelled = await client().batches.cancel(batch.id);

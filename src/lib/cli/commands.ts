@@ -28,7 +28,7 @@ export interface InferOptions {
 
 /** Submits one prompt and prints the completion as volunteers generate it. */
 export async function infer(client: HubClient, o: InferOptions, io: Io): Promise<number> {
-	const { task_id: id } = await client.call<{ task_id: string }>('/api/jobs', {
+	const { job_id: id } = await client.call<{ job_id: string }>('/api/jobs', {
 		method: 'POST',
 		json: { task_type: 'text_generation', model: o.model, input: [o.prompt], params: o.params, priority: 'high' }
 	});
@@ -89,7 +89,7 @@ export async function submit(client: HubClient, o: SubmitOptions, io: Io): Promi
 	}
 	if (inputs.length === 0) throw new CliError('no inputs: give --input, --file or --image', 2);
 	const body = { task_type: o.type, model: o.model, input: inputs, params: o.params, priority: o.priority, chunk_size: o.chunkSize };
-	const { task_id: id } = await client.call<{ task_id: string }>('/api/jobs', { method: 'POST', json: body });
+	const { job_id: id } = await client.call<{ job_id: string }>('/api/jobs', { method: 'POST', json: body });
 	if (!o.wait) {
 		io.out.write(`${id}\n`);
 		return 0;

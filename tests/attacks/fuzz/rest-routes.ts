@@ -341,6 +341,7 @@ export function restRoutes(ctx: FuzzContext): Record<string, RouteSpec> {
 		'/api/health/live': { path: fc.constant('/api/health/live'), methods: ['GET'] },
 		'/api/health/ready': { path: fc.constant('/api/health/ready'), methods: ['GET'] },
 		'/metrics': { path: fc.constant('/metrics'), methods: ['GET'] },
+		'/openapi.json': { path: fc.constant('/openapi.json'), methods: ['GET'] },
 		'/api/jobs': { path: fc.constant('/api/jobs'), methods: ['GET', 'POST'], body: jobs },
 		'/tasks/submit': { path: fc.constant('/tasks/submit'), methods: ['POST'], body: jobs },
 		'/api/jobs/[id=uuid]': { path: job.map((j) => `/api/jobs/${j}`), methods: ['GET'] },

@@ -63,7 +63,7 @@ export const HUB_OPERATIONS = defineOperations([
 		tag: 'health',
 		summary: 'The open statistics, made once per UTC day',
 		auth: 'public',
-		params: z.object({ file: z.enum(['index.json', 'users.json.gz', 'teams.json.gz', 'users.csv.gz', 'teams.csv.gz']) }),
+		params: z.object({ file: z.string().describe('`index.json`, or `{users,teams,credit}.{json,csv}.gz`') }),
 		responses: { 200: file('application/gzip', 'the file (index.json is application/json)'), ...notModified, ...errors(404) }
 	},
 	{

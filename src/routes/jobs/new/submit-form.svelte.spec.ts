@@ -64,7 +64,7 @@ describe('SubmitForm', () => {
 	});
 
 	it('submits the job, and keeps the token the hub accepted for next time', async () => {
-		const fetch = vi.spyOn(window, 'fetch').mockResolvedValue(Response.json({ task_id: 'job-1' }, { status: 201 }));
+		const fetch = vi.spyOn(window, 'fetch').mockResolvedValue(Response.json({ job_id: 'job-1' }, { status: 201 }));
 		const form = new SubmitForm(models);
 		form.text = 'a\nb';
 		form.token.value = ' exo_secret ';

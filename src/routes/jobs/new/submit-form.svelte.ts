@@ -152,7 +152,7 @@ export class SubmitForm {
 			const body = await response.json().catch(() => ({}));
 			if (!response.ok) return this.fail(body.error ?? `the hub answered ${response.status}`);
 			this.token.remember();
-			return body.task_id as string;
+			return body.job_id as string;
 		} catch (e) {
 			return this.fail(`could not reach the hub: ${(e as Error).message}`);
 		} finally {
