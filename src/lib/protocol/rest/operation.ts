@@ -36,6 +36,8 @@ export interface Body {
 
 export interface Reply extends Body {
 	description: string;
+	/** A second media type the same status may answer with (a streamed completion). */
+	also?: Body;
 	headers?: Record<string, string>;
 }
 

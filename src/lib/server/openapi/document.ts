@@ -7,6 +7,7 @@ import type { z } from 'zod';
 import { OPERATIONS } from '../../protocol/rest/contract';
 import { TAGS, type Auth, type Body, type Operation, type Reply } from '../../protocol/rest/operation';
 import { isOptional, jsonSchemaOf, type JsonSchema } from './json-schema';
+import { V1_OPERATIONS } from './v1-operations';
 
 const SECURITY: Record<Auth, Record<string, string[]>[]> = {
 	public: [],
@@ -48,7 +49,7 @@ function response(reply: Reply) {
 		...(reply.headers
 			? { headers: Object.fromEntries(Object.entries(reply.headers).map(([h, d]) => [h, { description: d, schema: { type: 'string' } }])) }
 			: {}),
-		...(reply.schema || reply.type ? { content: content(reply, 'output') } : {})
+		...(reply.schema || reply.type ? { content: { ...content(reply, 'output'), ...(reply.also ? content(reply.also, 'output') : {}) } } : {})
 	};
 }
 
@@ -69,7 +70,7 @@ function operation(op: Operation) {
 
 function build() {
 	const paths: Record<string, Record<string, unknown>> = {};
-	for (const op of OPERATIONS as readonly Operation[]) (paths[op.path] ??= {})[op.method] = operation(op);
+	for (const op of [...OPERATIONS, ...V1_OPERATIONS] as readonly Operation[]) (paths[op.path] ??= {})[op.method] = operation(op);
 	return {
 		openapi: '3.1.0',
 		info: {

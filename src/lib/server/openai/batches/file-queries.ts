@@ -1,4 +1,5 @@
 /** The Files API's rows: each file its owner's alone (another's is a 404, as if it did not exist). */
+import type { FileObject } from '../../../protocol/rest/openai';
 import { and, desc, eq, isNull } from 'drizzle-orm';
 import type { Db } from '../../db';
 import { files } from '../../db/schema';
@@ -41,7 +42,7 @@ export async function fileBytes(blobs: BlobStore, row: FileRow): Promise<Uint8Ar
 }
 
 /** OpenAI's File object. */
-export function fileObject(row: FileRow) {
+export function fileObject(row: FileRow): FileObject {
 	return {
 		id: row.id,
 		object: 'file' as const,
