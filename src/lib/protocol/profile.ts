@@ -47,11 +47,3 @@ export type TeamMembershipUpdate = z.infer<typeof TeamMembershipUpdate>;
 /** The answer to a membership change: the team the volunteer is now in, if any. */
 export const TeamMembershipView = z.object({ volunteer_id: z.string(), team_id: z.string().nullable(), team: z.string().nullable() });
 export type TeamMembershipView = z.infer<typeof TeamMembershipView>;
-
-/** The part of `GET /api/volunteers/{id}` the volunteer page's milestones panel reads. */
-export const VolunteerStandingView = z.object({
-	rank: z.number().int().nullable(),
-	team_id: z.string().nullable(),
-	team: z.string().nullable(),
-	achievements: z.object({ credit: z.number(), results: z.number(), streak: z.number() })
-});

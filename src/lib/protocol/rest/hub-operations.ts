@@ -64,7 +64,11 @@ export const HUB_OPERATIONS = defineOperations([
 		summary: 'The open statistics, made once per UTC day',
 		auth: 'public',
 		params: z.object({ file: z.string().describe('`index.json`, or `{users,teams,credit}.{json,csv}.gz`') }),
-		responses: { 200: file('application/gzip', 'the file (index.json is application/json)'), ...notModified, ...errors(404) }
+		responses: {
+			200: { ...file('application/gzip', 'the file'), also: { type: 'application/json', schema: z.unknown(), description: 'index.json' } },
+			...notModified,
+			...errors(404)
+		}
 	},
 	{
 		method: 'get',
@@ -105,7 +109,7 @@ export const HUB_OPERATIONS = defineOperations([
 			200: file('application/octet-stream', 'the file'),
 			206: file('application/octet-stream', 'the requested range'),
 			...notModified,
-			404: { description: 'no such file' },
+			...errors(404),
 			416: { description: 'the range is outside the file' }
 		}
 	},

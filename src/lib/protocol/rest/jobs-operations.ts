@@ -78,7 +78,8 @@ export const JOB_OPERATIONS = defineOperations([
 			200: {
 				description: 'JSON Lines of `{index, input, output}`, or CSV with the columns `index,input,output`',
 				type: 'application/x-ndjson',
-				schema: z.string()
+				schema: z.string(),
+				also: { type: 'text/csv', schema: z.string() }
 			},
 			...errors(400, 401, 404)
 		}

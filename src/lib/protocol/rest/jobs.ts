@@ -75,6 +75,10 @@ export const TaskRowView = z.object({
 });
 export type TaskRowView = z.infer<typeof TaskRowView>;
 
+/** One line of `GET /api/jobs/{id}/results?format=jsonl`: an accepted output, in input order. */
+export const ResultLine = z.object({ index: z.number().int(), input: z.string(), output: z.unknown() });
+export type ResultLine = z.infer<typeof ResultLine>;
+
 /** The seed's `POST /tasks/submit`: the seed called a job a task. */
 export const SeedTaskCreated = z.object({ task_id: Uuid, status: JobStatus });
 export type SeedTaskCreated = z.infer<typeof SeedTaskCreated>;

@@ -1,13 +1,12 @@
 import { io, type Socket } from 'socket.io-client';
 import { DASHBOARD_NAMESPACE, type DashboardClientToServer, type DashboardServerToClient } from '$lib/protocol/events';
 import { TERMINAL_JOB_STATUSES, type JobStatus } from '$lib/protocol/jobs';
-import type { JobStatusView } from '$lib/protocol/rest/jobs';
+import type { JobStatusView, ResultLine } from '$lib/protocol/rest/jobs';
+import { jobResultLines } from '$lib/api-client/endpoints';
+import { HubApi } from '$lib/api-client/hub-api';
 
-export interface ResultRow {
-	index: number;
-	input: string;
-	output: unknown;
-}
+/** One accepted output, as the results file lists it (the contract's own type). */
+export type ResultRow = ResultLine;
 
 const PREVIEW_ROWS = 50;
 /** Live completions shown at once; a page is for watching, the results download is for everything. */
@@ -120,11 +119,6 @@ export class JobWatch {
 	}
 
 	private async loadPreview() {
-		const response = await fetch(`/api/jobs/${this.job.job_id}/results?format=jsonl`, {
-			headers: { authorization: `Bearer ${this.token}` }
-		});
-		if (!response.ok) return;
-		const lines = (await response.text()).split('\n').filter(Boolean);
-		this.#preview = lines.slice(0, PREVIEW_ROWS).map((l) => JSON.parse(l) as ResultRow);
+		this.#preview = await jobResultLines(new HubApi({ token: this.token }), this.job.job_id, PREVIEW_ROWS).catch(() => this.#preview);
 	}
 }
