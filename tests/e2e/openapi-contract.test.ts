@@ -214,7 +214,10 @@ describe('the OpenAI-compatible /v1 endpoints', () => {
 			((await (await api(hub, '/api/nodes')).json()) as { node_id: string; ready_for_ai: boolean }[]).some(
 				(n) => n.ready_for_ai && !n.node_id.startsWith('contract-node')
 			);
-		await expect.poll(ready, { timeout: 60_000 }).toBe(true);
+		for (const deadline = Date.now() + 60_000; !(await ready()); ) {
+			if (Date.now() > deadline) throw new Error(`no volunteer became ready:\n${volunteer!.output().slice(-2000)}`);
+			await new Promise((r) => setTimeout(r, 250));
+		}
 	}, 90_000);
 
 	it('lists models and computes embeddings and completions, whole and streamed; refuses in OpenAI’s shape', async () => {

@@ -65,7 +65,7 @@ export const HUB_OPERATIONS = defineOperations([
 		auth: 'public',
 		params: z.object({ file: z.string().describe('`index.json`, or `{users,teams,credit}.{json,csv}.gz`') }),
 		responses: {
-			200: { ...file('application/gzip', 'the file'), also: { type: 'application/json', schema: z.unknown(), description: 'index.json' } },
+			200: { ...file('application/gzip', 'the file'), also: { type: 'application/json', schema: z.record(z.string(), z.unknown()), description: 'index.json' } },
 			...notModified,
 			...errors(404)
 		}
