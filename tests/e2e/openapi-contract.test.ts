@@ -11,6 +11,8 @@ import { api, ONE_MACHINE_MANY_VOLUNTEERS, startHubProcess, tempDir, type HubPro
 import { startCliVolunteer, type CliVolunteer } from '../harness/cli-volunteer';
 import { ContractCheck, type OpenApiDoc } from '../harness/openapi-check';
 import { makePng } from '../harness/images';
+import { launchChromium } from '../harness/chromium';
+import { seriousAxeViolations } from '../harness/page-checks';
 import { writeModelFolder } from '../../src/lib/demo-models/write-model-folder';
 
 const NO_SUCH = '00000000-0000-4000-8000-000000000000';
@@ -105,7 +107,9 @@ describe('admin', () => {
 			json: { url: 'http://127.0.0.1:9/hook', events: ['job.completed'] }
 		});
 		expect(hook.status).toBe(201);
-		expect((await call('post', '/api/webhooks', '/api/webhooks', { token: key, json: { url: 'not a url', events: ['job.completed'] } })).status).toBe(400);
+		expect(
+			(await call('post', '/api/webhooks', '/api/webhooks', { token: key, json: { url: 'not a url', events: ['job.completed'] } })).status
+		).toBe(400);
 		expect((await call('get', '/api/webhooks', '/api/webhooks', { token: key })).status).toBe(200);
 		expect((await anonymous('get', '/api/webhooks')).status).toBe(401);
 		expect((await call('delete', '/api/webhooks/{id}', `/api/webhooks/${hook.body.id}`, { token: key })).status).toBe(200);
@@ -144,7 +148,10 @@ describe('jobs, on /api and the seed paths', () => {
 
 	it('stores uploaded images and refuses other bodies', async () => {
 		const png = makePng(8, 8, 1);
-		const stored = await call('post', '/api/images', '/api/images', { headers: { 'content-type': 'image/png' }, body: png as Uint8Array<ArrayBuffer> });
+		const stored = await call('post', '/api/images', '/api/images', {
+			headers: { 'content-type': 'image/png' },
+			body: png as Uint8Array<ArrayBuffer>
+		});
 		expect(stored.status).toBe(201);
 		expect((await call('post', '/api/images', '/api/images', { headers: { 'content-type': 'text/plain' }, body: 'no' })).status).toBe(415);
 	});
@@ -164,7 +171,10 @@ describe('nodes and volunteers', () => {
 		token = registered.body.token;
 		const bad = { headers: { 'content-type': 'application/json' }, body: JSON.stringify({ id: '' }) };
 		expect((await anonymous('post', '/nodes/register', '/nodes/register', bad)).status).toBe(400);
-		const beat = { token, json: { ready_for_ai: true, idle_state: { state: 'idle', idle_seconds: 900 }, power_state: { plugged_in: true } } };
+		const beat = {
+			token,
+			json: { ready_for_ai: true, idle_state: { state: 'idle', idle_seconds: 900 }, power_state: { plugged_in: true } }
+		};
 		expect((await call('post', '/nodes/{id}/heartbeat', `/nodes/${nodeId}/heartbeat`, beat)).status).toBe(200);
 		expect((await call('post', '/nodes/{id}/heartbeat', `/nodes/${nodeId}/heartbeat`, { ...beat, token: 'wrong' })).status).toBe(401);
 		expect((await call('get', '/nodes/{id}/health/detailed', `/nodes/${nodeId}/health/detailed`, { token })).status).toBe(200);
@@ -183,9 +193,15 @@ describe('nodes and volunteers', () => {
 		});
 		expect(profile.status).toBe(200);
 		teamId = profile.body.team_id;
-		const forged = { headers: { 'content-type': 'application/json' }, body: JSON.stringify({ identity: 'forged-identity', display_name: 'Eve' }) };
+		const forged = {
+			headers: { 'content-type': 'application/json' },
+			body: JSON.stringify({ identity: 'forged-identity', display_name: 'Eve' })
+		};
 		expect((await anonymous('post', '/api/volunteers/profile', '/api/volunteers/profile', forged)).status).toBe(403);
-		const join = (identity: string) => ({ headers: { 'content-type': 'application/json' }, body: JSON.stringify({ identity, team_id: teamId }) });
+		const join = (identity: string) => ({
+			headers: { 'content-type': 'application/json' },
+			body: JSON.stringify({ identity, team_id: teamId })
+		});
 		expect((await anonymous('post', '/api/volunteers/team', '/api/volunteers/team', join(token))).status).toBe(200);
 		expect((await anonymous('post', '/api/volunteers/team', '/api/volunteers/team', join('forged-identity'))).status).toBe(403);
 	});
@@ -214,7 +230,7 @@ describe('the OpenAI-compatible /v1 endpoints', () => {
 			((await (await api(hub, '/api/nodes')).json()) as { node_id: string; ready_for_ai: boolean }[]).some(
 				(n) => n.ready_for_ai && !n.node_id.startsWith('contract-node')
 			);
-		for (const deadline = Date.now() + 60_000; !(await ready()); ) {
+		for (const deadline = Date.now() + 60_000; !(await ready());) {
 			if (Date.now() > deadline) throw new Error(`no volunteer became ready:\n${volunteer!.output().slice(-2000)}`);
 			await new Promise((r) => setTimeout(r, 250));
 		}
@@ -226,7 +242,9 @@ describe('the OpenAI-compatible /v1 endpoints', () => {
 		expect((await call('get', '/v1/models/{id}', '/v1/models/demo-embedding')).status).toBe(200);
 		expect((await call('get', '/v1/models/{id}', '/v1/models/no-such-model')).status).toBe(404);
 
-		const embeddings = await call('post', '/v1/embeddings', '/v1/embeddings', { json: { model: 'demo-embedding', input: ['hello', 'world'] } });
+		const embeddings = await call('post', '/v1/embeddings', '/v1/embeddings', {
+			json: { model: 'demo-embedding', input: ['hello', 'world'] }
+		});
 		expect(embeddings.status).toBe(200);
 		const base64 = { model: 'demo-embedding', input: 'hello', encoding_format: 'base64' };
 		expect((await call('post', '/v1/embeddings', '/v1/embeddings', { json: base64 })).status).toBe(200);
@@ -276,6 +294,26 @@ describe('the OpenAI-compatible /v1 endpoints', () => {
 		expect((await call('delete', '/v1/files/{id}', `/v1/files/${file.body.id}`)).status).toBe(200);
 		expect((await call('delete', '/v1/files/{id}', `/v1/files/${file.body.id}`)).status).toBe(404);
 	}, 120_000);
+});
+
+describe('the reference page', () => {
+	it('renders every operation of the document at /docs/api, grouped by tag, with no serious axe violations', async () => {
+		const browser = await launchChromium({ webgpu: false });
+		try {
+			for (const width of [390, 1440]) {
+				const page = await browser.newPage({ viewport: { width, height: 900 } });
+				await page.goto(`${hub.url}/docs/api`);
+				const documented = Object.values(contract.doc.paths).reduce((n, methods) => n + Object.keys(methods).length, 0);
+				await expect.poll(() => page.getByTestId('operation').count()).toBe(documented);
+				await expect.poll(() => page.getByTestId('tag-jobs').getByTestId('operation').count()).toBeGreaterThan(5);
+				await expect.poll(() => page.locator('#postApiJobs').textContent()).toMatch(/API key or admin token[\s\S]*job_id/);
+				expect(await seriousAxeViolations(page), `at ${width}px`).toEqual([]);
+				await page.close();
+			}
+		} finally {
+			await browser.close();
+		}
+	}, 60_000);
 });
 
 describe('coverage', () => {

@@ -17,7 +17,8 @@ export interface OpenApiDoc {
 }
 
 // ajv-formats is CommonJS: its default export arrives as the module object under some loaders.
-const addFormats = ((addFormatsModule as unknown as { default?: typeof addFormatsModule }).default ?? addFormatsModule) as typeof addFormatsModule;
+const addFormats = ((addFormatsModule as unknown as { default?: typeof addFormatsModule }).default ??
+	addFormatsModule) as typeof addFormatsModule;
 
 export class ContractCheck {
 	readonly #ajv = new Ajv2020({ strict: false, allErrors: true });

@@ -1,6 +1,6 @@
 /** The calls the pages and the CLI make, each with the contract's request and answer types. */
 import { z } from 'zod';
-import { AuditEntryView, KeyView, MintedKeyView, type MintKeyRequest } from '../protocol/api-keys';
+import { KeyView, MintedKeyView, type MintKeyRequest } from '../protocol/api-keys';
 import type { ProfileUpdate, TeamMembershipUpdate } from '../protocol/profile';
 import { TeamMembershipView } from '../protocol/profile';
 import { ImagesUploaded, JobCancelled, JobCreated, JobStatusView, ResultLine, TaskRowView } from '../protocol/rest/jobs';
@@ -39,7 +39,6 @@ export const importModel = (api: HubApi, body: ImportModelRequest) => api.call(M
 export const mintKey = (api: HubApi, body: MintKeyRequest) => api.call(MintedKeyView, '/api/keys', { method: 'POST', json: body });
 export const listKeys = (api: HubApi) => api.call(z.array(KeyView), '/api/keys');
 export const revokeKey = (api: HubApi, keyId: string) => api.call(KeyRevoked, `/api/keys/${id(keyId)}`, { method: 'DELETE' });
-export const listAudit = (api: HubApi, after = 0, limit = 100) => api.call(z.array(AuditEntryView), `/api/audit?after=${after}&limit=${limit}`);
 
 export const getVolunteer = (api: HubApi, volunteerId: string) => api.call(VolunteerRecordView, `/api/volunteers/${id(volunteerId)}`);
 export const getVolunteerHistory = (api: HubApi, volunteerId: string, days: number) =>

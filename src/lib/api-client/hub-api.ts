@@ -36,7 +36,11 @@ export class HubApi {
 		if (json !== undefined) headers.set('content-type', 'application/json');
 		let res: Response;
 		try {
-			res = await this.#fetch(`${this.baseUrl}${pathname}`, { ...rest, headers, body: json !== undefined ? JSON.stringify(json) : rest.body });
+			res = await this.#fetch(`${this.baseUrl}${pathname}`, {
+				...rest,
+				headers,
+				body: json !== undefined ? JSON.stringify(json) : rest.body
+			});
 		} catch (e) {
 			const cause = (e as Error).cause ?? (e as Error).message;
 			throw new ApiRequestError(0, `cannot reach the hub${this.baseUrl ? ` at ${this.baseUrl}` : ''}: ${cause}`);

@@ -31,7 +31,8 @@ async function archiveStream(o: { hub: HubClient | null; dataDir?: string }, env
 		return (await backupDataDir(path.resolve(o.dataDir), databaseUrl)).archive;
 	}
 	const res = await o.hub!.use((api) => api.send('/api/backup', { method: 'POST' }));
-	if (!res.body || res.headers.get('content-type') !== 'application/gzip') throw new CliError(`${o.hub!.url} did not answer with a backup archive`);
+	if (!res.body || res.headers.get('content-type') !== 'application/gzip')
+		throw new CliError(`${o.hub!.url} did not answer with a backup archive`);
 	return Readable.fromWeb(res.body as import('node:stream/web').ReadableStream<Uint8Array>);
 }
 

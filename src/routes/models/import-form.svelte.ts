@@ -66,9 +66,7 @@ export class ImportForm {
 		const common = { ...(this.#taskType ? { task_type: this.#taskType } : {}) };
 		const id = this.#id.trim();
 		const body: ImportModelRequest =
-			this.#from === 'hf'
-				? { hf: this.#source.trim(), ...(id ? { id } : {}), ...common }
-				: { path: this.#source.trim(), id, ...common };
+			this.#from === 'hf' ? { hf: this.#source.trim(), ...(id ? { id } : {}), ...common } : { path: this.#source.trim(), id, ...common };
 		this.#busy = true;
 		try {
 			const model = await importModel(new HubApi({ token: this.token.value.trim() }), body);

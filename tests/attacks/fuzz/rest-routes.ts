@@ -433,6 +433,7 @@ export function restRoutes(ctx: FuzzContext): Record<string, RouteSpec> {
 		'page:/jobs/[id=uuid]': page(job.map((j) => `/jobs/${j}`)),
 		'page:/volunteer': page(fc.constant('/volunteer')),
 		'page:/models': page(fc.constant('/models')),
+		'page:/docs/api': page(fc.constant('/docs/api')),
 		'page:/dashboard': page(fc.constant('/dashboard')),
 		'page:/volunteers/[id=node]': page(node.map((n) => `/volunteers/${n}`)),
 		'page:/leaderboard': page(fc.constant('/leaderboard')),

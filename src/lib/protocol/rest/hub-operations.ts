@@ -53,7 +53,7 @@ export const HUB_OPERATIONS = defineOperations([
 		method: 'get',
 		path: '/metrics',
 		tag: 'health',
-		summary: "Prometheus metrics of this hub process",
+		summary: 'Prometheus metrics of this hub process',
 		auth: 'public',
 		responses: { 200: file('text/plain', 'the Prometheus text exposition format') }
 	},
@@ -65,7 +65,10 @@ export const HUB_OPERATIONS = defineOperations([
 		auth: 'public',
 		params: z.object({ file: z.string().describe('`index.json`, or `{users,teams,credit}.{json,csv}.gz`') }),
 		responses: {
-			200: { ...file('application/gzip', 'the file'), also: { type: 'application/json', schema: z.record(z.string(), z.unknown()), description: 'index.json' } },
+			200: {
+				...file('application/gzip', 'the file'),
+				also: { type: 'application/json', schema: z.record(z.string(), z.unknown()), description: 'index.json' }
+			},
 			...notModified,
 			...errors(404)
 		}
@@ -121,7 +124,12 @@ export const HUB_OPERATIONS = defineOperations([
 		description: '`/models/<id>/resolve/main/<file>`, as WebLLM and other tools that speak the layout fetch it.',
 		auth: 'public',
 		params: z.object({ path: z.string().describe('`<id>/resolve/<revision>/<file>`, slashes included') }),
-		responses: { 200: file('application/octet-stream', 'the file'), 206: file('application/octet-stream', 'the requested range'), ...notModified, ...errors(404) }
+		responses: {
+			200: file('application/octet-stream', 'the file'),
+			206: file('application/octet-stream', 'the requested range'),
+			...notModified,
+			...errors(404)
+		}
 	},
 	{
 		method: 'post',
@@ -155,7 +163,10 @@ export const HUB_OPERATIONS = defineOperations([
 		tag: 'admin',
 		summary: 'The audit log, oldest first',
 		auth: 'admin',
-		query: z.object({ after: z.number().int().min(0).default(0).optional(), limit: z.number().int().min(1).max(1000).default(100).optional() }),
+		query: z.object({
+			after: z.number().int().min(0).default(0).optional(),
+			limit: z.number().int().min(1).max(1000).default(100).optional()
+		}),
 		responses: { 200: { description: 'the entries', schema: z.array(AuditEntryView) }, ...errors(400, 401, 403) }
 	},
 	{
@@ -173,7 +184,10 @@ export const HUB_OPERATIONS = defineOperations([
 		summary: 'Register a webhook',
 		description: 'Deliveries are signed per the Standard Webhooks spec with the secret in the answer, shown this once.',
 		auth: 'key',
-		body: { schema: RegisterWebhookRequest, example: { url: 'https://example.com/hooks/exostack', events: ['job.completed', 'job.failed'] } },
+		body: {
+			schema: RegisterWebhookRequest,
+			example: { url: 'https://example.com/hooks/exostack', events: ['job.completed', 'job.failed'] }
+		},
 		responses: { 201: { description: 'registered', schema: WebhookCreated }, ...errors(400, 401, 409, 413, 415) }
 	},
 	{

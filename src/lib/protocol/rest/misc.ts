@@ -10,7 +10,13 @@ export const WebhookCreated = z.object({ id: Uuid, url: z.string(), events: Webh
 export type WebhookCreated = z.infer<typeof WebhookCreated>;
 
 /** One entry of `GET /api/webhooks`, without its secret. */
-export const WebhookListItem = z.object({ id: Uuid, url: z.string(), events: WebhookEvents, key_id: Uuid.nullable(), created_at: Timestamp });
+export const WebhookListItem = z.object({
+	id: Uuid,
+	url: z.string(),
+	events: WebhookEvents,
+	key_id: Uuid.nullable(),
+	created_at: Timestamp
+});
 export type WebhookListItem = z.infer<typeof WebhookListItem>;
 
 export const WebhookDeleted = z.object({ id: Uuid, deleted: z.literal(true) });

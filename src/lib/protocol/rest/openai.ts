@@ -79,7 +79,13 @@ export type FileObject = z.infer<typeof FileObject>;
 
 /** A page of a list, OpenAI's cursor paging: pass `last_id` as `after` while `has_more`. */
 const page = <T extends z.ZodType>(item: T) =>
-	z.object({ object: z.literal('list'), data: z.array(item), has_more: z.boolean(), first_id: z.string().nullable(), last_id: z.string().nullable() });
+	z.object({
+		object: z.literal('list'),
+		data: z.array(item),
+		has_more: z.boolean(),
+		first_id: z.string().nullable(),
+		last_id: z.string().nullable()
+	});
 export const FileList = page(FileObject);
 export const FileDeleted = z.object({ id: z.string(), object: z.literal('file'), deleted: z.literal(true) });
 export type FileDeleted = z.infer<typeof FileDeleted>;

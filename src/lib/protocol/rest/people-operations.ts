@@ -48,7 +48,10 @@ export const PEOPLE_OPERATIONS = defineOperations([
 		auth: 'public',
 		params: VolunteerId,
 		query: z.object({ days: z.number().int().min(1).max(365).default(30).optional() }),
-		responses: { 200: { description: '`[day start (epoch ms), credit that day, cumulative]`, oldest first', schema: CreditHistoryView }, ...errors(400, 404) }
+		responses: {
+			200: { description: '`[day start (epoch ms), credit that day, cumulative]`, oldest first', schema: CreditHistoryView },
+			...errors(400, 404)
+		}
 	},
 	{
 		method: 'post',
@@ -103,7 +106,10 @@ export const PEOPLE_OPERATIONS = defineOperations([
 		description: 'The hub scores the report with the same function as for browsers and answers its own verdict.',
 		auth: 'node',
 		params: VolunteerId,
-		body: { schema: NodeHeartbeat, example: { ready_for_ai: true, idle_state: { state: 'idle', idle_seconds: 600 }, power_state: { plugged_in: true } } },
+		body: {
+			schema: NodeHeartbeat,
+			example: { ready_for_ai: true, idle_state: { state: 'idle', idle_seconds: 600 }, power_state: { plugged_in: true } }
+		},
 		responses: { 200: { description: "the hub's verdict", schema: HeartbeatAnswer }, ...errors(400, 401, 404, 413, 415) }
 	},
 	{

@@ -3,7 +3,15 @@
  * calls a job `job_id`; the seed's `/tasks/*` paths keep its `task_id`, renamed here and nowhere else.
  */
 import type { JobStatus } from '../../protocol/jobs';
-import type { JobCancelled, JobCreated, JobListItem, JobStatusView, SeedTaskCreated, SeedTaskStatus, TaskRowView } from '../../protocol/rest/jobs';
+import type {
+	JobCancelled,
+	JobCreated,
+	JobListItem,
+	JobStatusView,
+	SeedTaskCreated,
+	SeedTaskStatus,
+	TaskRowView
+} from '../../protocol/rest/jobs';
 import type { listJobs, listJobTasks } from '../scheduler/list-jobs';
 
 export const jobCreatedView = (id: string, status: JobStatus): JobCreated => ({ job_id: id, status });

@@ -22,7 +22,11 @@ function routeOperations(): string[] {
 						.map((part) => part.replace(/^\[(?:\.\.\.)?([^\]=]+)(?:=[^\]]+)?\]$/, '{$1}'))
 						.join('/');
 				const source = readFileSync(full, 'utf8');
-				const methods = [...source.matchAll(/export (?:const|async function|function) (GET|POST|PUT|PATCH|DELETE)\b|export \{ (GET|POST|PUT|PATCH|DELETE)\b/g)];
+				const methods = [
+					...source.matchAll(
+						/export (?:const|async function|function) (GET|POST|PUT|PATCH|DELETE)\b|export \{ (GET|POST|PUT|PATCH|DELETE)\b/g
+					)
+				];
 				for (const m of methods) found.push(`${m[1] ?? m[2]} ${template}`);
 			}
 		}
@@ -53,7 +57,10 @@ describe('the OpenAPI document', () => {
 
 	it('gives every JSON answer a schema, and every operation with auth a security requirement', () => {
 		for (const [p, methods] of Object.entries(openApiDocument().paths))
-			for (const [m, op] of Object.entries(methods) as [string, { security: unknown[]; 'x-exostack-auth': string; responses: Record<string, { content?: Record<string, { schema: object }> }> }][]) {
+			for (const [m, op] of Object.entries(methods) as [
+				string,
+				{ security: unknown[]; 'x-exostack-auth': string; responses: Record<string, { content?: Record<string, { schema: object }> }> }
+			][]) {
 				for (const [status, reply] of Object.entries(op.responses)) {
 					const body = reply.content?.['application/json'];
 					if (body) expect(Object.keys(body.schema), `${m} ${p} ${status}`).not.toHaveLength(0);

@@ -49,7 +49,9 @@ function response(reply: Reply) {
 		...(reply.headers
 			? { headers: Object.fromEntries(Object.entries(reply.headers).map(([h, d]) => [h, { description: d, schema: { type: 'string' } }])) }
 			: {}),
-		...(reply.schema || reply.type ? { content: { ...content(reply, 'output'), ...(reply.also ? content(reply.also, 'output') : {}) } } : {})
+		...(reply.schema || reply.type
+			? { content: { ...content(reply, 'output'), ...(reply.also ? content(reply.also, 'output') : {}) } }
+			: {})
 	};
 }
 
@@ -63,7 +65,15 @@ function operation(op: Operation) {
 		security: SECURITY[op.auth],
 		'x-exostack-auth': op.auth,
 		...(params.length ? { parameters: params } : {}),
-		...(op.body ? { requestBody: { required: true, ...(op.body.description ? { description: op.body.description } : {}), content: content(op.body, 'input') } } : {}),
+		...(op.body
+			? {
+					requestBody: {
+						required: true,
+						...(op.body.description ? { description: op.body.description } : {}),
+						content: content(op.body, 'input')
+					}
+				}
+			: {}),
 		responses: Object.fromEntries(Object.entries(op.responses).map(([status, reply]) => [status, response(reply)]))
 	};
 }
@@ -76,7 +86,8 @@ function build() {
 		info: {
 			title: 'ExoStack hub',
 			version: '1',
-			description: 'Volunteer computing for AI: submit jobs, follow them, and speak the OpenAI API. Errors are `{"error": "…"}` (OpenAI’s shape on `/v1`).'
+			description:
+				'Volunteer computing for AI: submit jobs, follow them, and speak the OpenAI API. Errors are `{"error": "…"}` (OpenAI’s shape on `/v1`).'
 		},
 		tags: Object.entries(TAGS).map(([name, description]) => ({ name, description })),
 		paths,

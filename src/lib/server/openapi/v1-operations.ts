@@ -73,7 +73,10 @@ export const V1_OPERATIONS = defineOperations([
 		auth: 'key',
 		headers: idempotency,
 		body: { schema: embeddingsRequestSchema(LIMITS), example: { model: 'demo-embedding', input: ['Hello world'] } },
-		responses: { 200: { description: 'one vector per input', schema: EmbeddingsResponse }, ...errors(400, 401, 404, 413, 415, 422, 429, 503) }
+		responses: {
+			200: { description: 'one vector per input', schema: EmbeddingsResponse },
+			...errors(400, 401, 404, 413, 415, 422, 429, 503)
+		}
 	},
 	{
 		method: 'post',
@@ -84,7 +87,11 @@ export const V1_OPERATIONS = defineOperations([
 		headers: idempotency,
 		body: { schema: completionsRequestSchema(LIMITS), example: { model: 'demo-generation', prompt: 'Once upon a time', max_tokens: 16 } },
 		responses: {
-			200: { description: 'the completion; with `stream: true`, server-sent events ending with `data: [DONE]`', schema: CompletionResponse, also: streamed },
+			200: {
+				description: 'the completion; with `stream: true`, server-sent events ending with `data: [DONE]`',
+				schema: CompletionResponse,
+				also: streamed
+			},
 			...errors(400, 401, 404, 413, 415, 422, 429, 503)
 		}
 	},
@@ -97,7 +104,11 @@ export const V1_OPERATIONS = defineOperations([
 		headers: idempotency,
 		body: { schema: chatRequestSchema(LIMITS), example: { model: 'demo-generation', messages: [{ role: 'user', content: 'Hello' }] } },
 		responses: {
-			200: { description: 'the completion; with `stream: true`, server-sent events ending with `data: [DONE]`', schema: ChatCompletionResponse, also: streamed },
+			200: {
+				description: 'the completion; with `stream: true`, server-sent events ending with `data: [DONE]`',
+				schema: ChatCompletionResponse,
+				also: streamed
+			},
 			...errors(400, 401, 404, 413, 415, 422, 429, 503)
 		}
 	},

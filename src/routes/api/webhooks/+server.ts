@@ -32,10 +32,7 @@ export const POST: RequestHandler = withApiErrors(async (event) => {
 		detail: { url: url.href, events: body.events },
 		clientAddress: event.getClientAddress()
 	});
-	return json(
-		webhookCreatedView(created, url.href, body.events),
-		{ status: 201, headers: { 'cache-control': 'no-store' } }
-	);
+	return json(webhookCreatedView(created, url.href, body.events), { status: 201, headers: { 'cache-control': 'no-store' } });
 });
 
 /** The caller's live webhooks (the admin's: all), without secrets. */

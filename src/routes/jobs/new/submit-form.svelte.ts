@@ -147,7 +147,13 @@ export class SubmitForm {
 		try {
 			const api = new HubApi({ token: this.token.value.trim() });
 			const input = this.takesImages ? await this.uploadImages(api) : this.inputs;
-			const { job_id } = await submitJob(api, { task_type: this.taskType, model: this.model, input, priority: this.priority, params: this.params });
+			const { job_id } = await submitJob(api, {
+				task_type: this.taskType,
+				model: this.model,
+				input,
+				priority: this.priority,
+				params: this.params
+			});
 			this.token.remember();
 			return job_id;
 		} catch (e) {

@@ -14,10 +14,10 @@ import { networkOf } from '$lib/server/net/network-of';
 /** 429 with Retry-After for a spent ration; 403 with a challenge to solve when proof of work is asked for. */
 function refusedRegistration(admission: Exclude<Admission, { ok: true }>): Response {
 	if (admission.code === 'rate-limited')
-		return json(
-			{ error: admission.error, retry_after_ms: admission.retryAfterMs } satisfies z.infer<typeof RegistrationRateLimited>,
-			{ status: 429, headers: { 'retry-after': String(Math.ceil(admission.retryAfterMs / 1000)) } }
-		);
+		return json({ error: admission.error, retry_after_ms: admission.retryAfterMs } satisfies z.infer<typeof RegistrationRateLimited>, {
+			status: 429,
+			headers: { 'retry-after': String(Math.ceil(admission.retryAfterMs / 1000)) }
+		});
 	return json({ error: admission.error, pow: admission.pow } satisfies z.infer<typeof RegistrationNeedsWork>, { status: 403 });
 }
 
@@ -42,6 +42,10 @@ export const POST: RequestHandler = withApiErrors(async ({ request, locals: { hu
 		userAgent: `seed-agent (${r.capabilities.join(', ').slice(0, 400)})`
 	};
 	await registerNode(hub.db, r.id, capabilities, { score: 0, ready: false });
-	const registered: NodeRegistered = { node_id: r.id, token: hub.identities.issueFor(r.id), heartbeat_seconds: hub.config.heartbeatMs / 1000 };
+	const registered: NodeRegistered = {
+		node_id: r.id,
+		token: hub.identities.issueFor(r.id),
+		heartbeat_seconds: hub.config.heartbeatMs / 1000
+	};
 	return json(registered, { status: 201 });
 });
