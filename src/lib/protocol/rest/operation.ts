@@ -1,7 +1,8 @@
 /**
  * One entry of the REST contract: a path and method with its auth, parameters, body and answers, each
- * body a zod schema from this folder. The OpenAPI document (server/openapi/) and the typed client
- * (api-client/) are both read off these entries, so neither can describe a shape the other does not.
+ * body a zod schema from this folder. The OpenAPI document (server/openapi/) is generated from these
+ * entries; the hub's views are typed by the same schemas and the typed client (api-client/) parses with
+ * them, so the document, the answers and the client cannot describe three different shapes.
  */
 import type { z } from 'zod';
 import { ApiErrorBody } from './common';
@@ -77,5 +78,5 @@ export function errors(...statuses: number[]): Record<number, Reply> {
 	return Object.fromEntries(statuses.map((s) => [s, { description: ERROR_MEANINGS[s] ?? 'refused', schema: ApiErrorBody }]));
 }
 
-/** The contract's operations, as typed tuples so a client can look one up by method and path. */
+/** A list of operations, each checked against `Operation` where it is written. */
 export const defineOperations = <const T extends readonly Operation[]>(ops: T) => ops;
