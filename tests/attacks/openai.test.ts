@@ -205,17 +205,19 @@ describe('/v1 waits for volunteers, within bounds', () => {
 	});
 });
 
-describe('a streaming client that goes away', () => {
+describe('a client that goes away', () => {
 	// Its own hub, waiting far longer than the test: a job cancelled within the test was cancelled by the disconnect.
 	let patient: HubProcess | undefined;
 	let silent: Socket | undefined;
+	beforeAll(async () => {
+		patient = await startHubProcess({ env: { EXOSTACK_OPENAI_WAIT_SECONDS: '3600' } });
+	}, 120_000);
 	afterAll(async () => {
 		silent?.disconnect();
 		await patient?.stop();
 	});
 
-	it('cancels its job at once, so no volunteer computes for nobody', async () => {
-		patient = await startHubProcess({ env: { EXOSTACK_OPENAI_WAIT_SECONDS: '3600' } });
+	it("cancels a stream's job at once, so no volunteer computes for nobody", async () => {
 		silent = client(patient.url, VOLUNTEER_NAMESPACE, honestAuth());
 		expect((await outcome(silent)).welcome).toBeDefined();
 		const abort = new AbortController();
