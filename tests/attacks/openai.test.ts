@@ -207,7 +207,7 @@ describe('/v1 waits for volunteers, within bounds', () => {
 
 describe('a client that goes away', () => {
 	// Its own hub, waiting far longer than the test: a job cancelled within the test was cancelled by the disconnect.
-	let patient: HubProcess | undefined;
+	let patient: HubProcess;
 	let silent: Socket | undefined;
 	beforeAll(async () => {
 		patient = await startHubProcess({ env: { EXOSTACK_OPENAI_WAIT_SECONDS: '3600' } });
@@ -235,7 +235,7 @@ describe('a client that goes away', () => {
 		expect(job.status).toBe('queued');
 		abort.abort();
 		await expect
-			.poll(async () => ((await (await api(patient!, `/api/jobs/${job.task_id}`)).json()) as { status: string }).status, {
+			.poll(async () => ((await (await api(patient, `/api/jobs/${job.task_id}`)).json()) as { status: string }).status, {
 				timeout: 30_000,
 				interval: 200
 			})
@@ -243,25 +243,25 @@ describe('a client that goes away', () => {
 	});
 
 	it('cancels the job of a non-streamed request whose client leaves, and frees its leases', async () => {
-		const leaser = await authenticatedVolunteer(patient!.url, null);
+		const leaser = await authenticatedVolunteer(patient.url, null);
 		try {
 			const cancelled: number[] = [];
 			leaser.socket.on('task:cancelled', ({ taskIds }: { taskIds: number[] }) => cancelled.push(...taskIds));
 			const abort = new AbortController();
-			const pending = fetch(`${patient!.url}/v1/embeddings`, {
+			const pending = fetch(`${patient.url}/v1/embeddings`, {
 				method: 'POST',
-				headers: { authorization: `Bearer ${patient!.token}`, 'content-type': 'application/json' },
+				headers: { authorization: `Bearer ${patient.token}`, 'content-type': 'application/json' },
 				body: JSON.stringify({ model: MODEL, input: 'nobody will read this' }),
 				signal: abort.signal
 			}).catch((e: unknown) => e);
 			type Job = { task_id: string; status: string; tasks: { leased: number } };
-			const latest = async () => ((await (await api(patient!, '/api/jobs?limit=1')).json()) as Job[])[0];
+			const latest = async () => ((await (await api(patient, '/api/jobs?limit=1')).json()) as Job[])[0];
 			await expect.poll(async () => (await latest())?.status === 'queued' && (await latest()).task_id, { timeout: 30_000 }).toBeTruthy();
 			const { task_id: jobId } = await latest();
 			// The volunteer holds the job's one task: what leaving must give back.
 			const leased = (await leaser.socket.timeout(20_000).emitWithAck('task:request', { slots: 1 })) as { ok: boolean; tasks: TaskLease[] };
 			expect(leased.tasks.map((t) => t.jobId)).toEqual([jobId]);
-			const job = async () => (await (await api(patient!, `/api/jobs/${jobId}`)).json()) as Job;
+			const job = async () => (await (await api(patient, `/api/jobs/${jobId}`)).json()) as Job;
 			expect((await job()).tasks.leased).toBe(1);
 			abort.abort();
 			expect(await pending).toBeInstanceOf(Error);

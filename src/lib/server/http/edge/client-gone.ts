@@ -3,7 +3,9 @@
  * say so for a request whose body was read: adapter-node aborts it only when the connection closes
  * before the body's end (kit's `getRequest`), and a /v1 POST has read its body long before it waits
  * for volunteers. So the hub's server records, per request, a signal that aborts when the response's
- * connection closes before the response ended, and a route reads it through the request's async context.
+ * connection closes before the response ended, and a route reads it through the request's async context
+ * (AsyncLocalStorage: it follows promises and awaits from the listener down, as SvelteKit's handler runs a
+ * route, though not into callbacks of emitters made outside the request, such as the socket's events).
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
