@@ -274,6 +274,8 @@ describe('the OpenAI-compatible /v1 endpoints', () => {
 		expect(file.status).toBe(200);
 		expect((await upload('fine-tune')).status).toBe(400);
 		expect((await call('get', '/v1/files')).status).toBe(200);
+		expect((await call('get', '/v1/files', '/v1/files?order=asc&limit=1')).status).toBe(200);
+		expect((await call('get', '/v1/files', '/v1/files?order=sideways')).status).toBe(400);
 		expect((await anonymous('get', '/v1/files')).status).toBe(401);
 		expect((await call('get', '/v1/files/{id}', `/v1/files/${file.body.id}`)).status).toBe(200);
 		expect((await call('get', '/v1/files/{id}', '/v1/files/file-nothing')).status).toBe(404);

@@ -129,9 +129,12 @@ export const V1_OPERATIONS = defineOperations([
 		method: 'get',
 		path: '/v1/files',
 		tag: 'openai',
-		summary: "The caller's files, newest first, paged",
+		summary: "The caller's files, paged (newest first unless `order=asc`)",
 		auth: 'key',
-		query: cursor(10_000, 10_000).extend({ purpose: z.string().optional() }),
+		query: cursor(10_000, 10_000).extend({
+			order: z.enum(['asc', 'desc']).default('desc').optional().describe('by creation time'),
+			purpose: z.string().optional()
+		}),
 		responses: { 200: { description: 'a page of files', schema: FileList }, ...errors(400, 401) }
 	},
 	{
