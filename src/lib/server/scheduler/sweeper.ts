@@ -5,6 +5,7 @@ import type { Observer } from '../observe/observer';
 import { deleteStaleSessions } from '../volunteers/sessions';
 import { finishJobs } from './finish-job';
 import { releaseExpiredLeases } from './release-expired-leases';
+import type { ChunkTuner } from './chunk-tuner';
 
 /**
  * Runs the reaper every `sweepMs` in this process. Every hub process runs one; the queries are safe
@@ -16,6 +17,8 @@ interface Sweepable {
 	config: HubConfig;
 	readonly notify: Notifier;
 	observe: Observer;
+	/** Resizes the chunks of this process's running jobs to their measured pace (chunk-tuner.ts). */
+	chunks: ChunkTuner;
 }
 
 export function startSweeper(hub: Sweepable) {
@@ -33,6 +36,10 @@ export function startSweeper(hub: Sweepable) {
 			for (const job of await finishJobs(hub.db)) {
 				hub.observe.jobFinished(job.id, job.status);
 				hub.notify.jobChanged(job.id, true);
+			}
+			for (const r of await hub.chunks.tune(hub.db)) {
+				hub.observe.log.info({ job_id: r.jobId, from_seq: r.fromSeq, chunks_before: r.before, chunks_after: r.after, size: r.size }, 're-chunked a job');
+				hub.notify.jobChanged(r.jobId);
 			}
 			if (jobIds.length > 0) hub.notify.workAvailable();
 			await deleteStaleSessions(hub.db, hub.config.heartbeatMs * 3);
