@@ -56,7 +56,8 @@ export class ChunkTuner {
  */
 async function latestChunkSizes(db: Db, ids: string[]) {
 	const start = (back: number) =>
-		sql<number | null>`(select t.first_input from tasks t where t.job_id = ${jobs.id} and t.seq = ${jobs.totalTasks} - ${back} limit 1)`;
+		// Written out: drizzle leaves column names unqualified in a select list, where "id" would be the task's.
+		sql<number | null>`(select t.first_input from tasks t where t.job_id = jobs.id and t.seq = jobs.total_tasks - ${back} limit 1)`;
 	const rows = await db
 		.select({ id: jobs.id, status: jobs.status, totalInputs: jobs.totalInputs, last: start(1), previous: start(2) })
 		.from(jobs)
