@@ -71,7 +71,15 @@ describe.each(TEST_DB_KINDS)('chunks sized to measured throughput on %s', (kind)
 		const submit = (n: number, chunk_size?: number, s = sizing) =>
 			submitJob(
 				db,
-				{ task_type: 'embedding', model: 'm', input: Array.from({ length: n }, (_, i) => `input ${i}`), priority: 'normal', replication: 1, params: {}, chunk_size },
+				{
+					task_type: 'embedding',
+					model: 'm',
+					input: Array.from({ length: n }, (_, i) => `input ${i}`),
+					priority: 'normal',
+					replication: 1,
+					params: {},
+					chunk_size
+				},
 				s
 			);
 		const chunksOf = async (outcome: Awaited<ReturnType<typeof submit>>) => {

@@ -13,12 +13,16 @@ export const outputOf = (input: string) => vec(Number(input.replace('input ', ''
 /** Hands in the right outputs of a lease's inputs (after its checkpoint), reporting `durationMs`. */
 export function completeRight(db: Db, t: Lease, volunteerId: string, durationMs = 5) {
 	const outputs = t.inputs.slice(t.checkpointed).map(outputOf);
-	return completeTask(db, { taskId: t.id, leaseToken: t.leaseToken, volunteerId, outputs, backend: 'wasm', resultClass: 'wasm/fp32', durationMs }, policy);
+	return completeTask(
+		db,
+		{ taskId: t.id, leaseToken: t.leaseToken, volunteerId, outputs, backend: 'wasm', resultClass: 'wasm/fp32', durationMs },
+		policy
+	);
 }
 
 /** Lets `volunteers` take turns claiming one task each and answering it rightly until none of them gets one. */
 export async function drain(db: Db, volunteers: string[], durationMs = 5) {
-	for (let idle = 0; idle < volunteers.length; ) {
+	for (let idle = 0; idle < volunteers.length;) {
 		idle = 0;
 		for (const v of volunteers) {
 			const [t] = await claimFor(db, v);

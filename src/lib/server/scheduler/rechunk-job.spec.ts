@@ -51,7 +51,10 @@ describe.each(TEST_DB_KINDS)('re-chunking the untouched tail of a running job on
 		expect(await finishJobIfDone(db, jobId)).toBe('completed');
 		const pages: unknown[] = [];
 		for await (const page of resultPages(db, jobId)) for (const row of page) pages.push(row.firstInput, row.output);
-		return { result: JSON.stringify((await getJobStatus(db, jobId))?.result), outputs: JSON.stringify(pages.filter((_, i) => i % 2 === 1).flat()) };
+		return {
+			result: JSON.stringify((await getJobStatus(db, jobId))?.result),
+			outputs: JSON.stringify(pages.filter((_, i) => i % 2 === 1).flat())
+		};
 	}
 
 	it.each([1, 2])('keeps the assembled output identical to the same job left alone (replication %i)', async (replication) => {
@@ -90,7 +93,14 @@ describe.each(TEST_DB_KINDS)('re-chunking the untouched tail of a running job on
 		const held = (await claimFor(db, 'a', { slots: 6 })).sort((x, y) => x.seq - y.seq); // chunks 0–5
 		expect(held.map((t) => t.seq)).toEqual([0, 1, 2, 3, 4, 5]);
 		await completeRight(db, held[0], 'a');
-		expect(await checkpointTask(db, { taskId: held[1].id, leaseToken: held[1].leaseToken, volunteerId: 'a', outputs: [outputOf(held[1].inputs[0])] })).toEqual({
+		expect(
+			await checkpointTask(db, {
+				taskId: held[1].id,
+				leaseToken: held[1].leaseToken,
+				volunteerId: 'a',
+				outputs: [outputOf(held[1].inputs[0])]
+			})
+		).toEqual({
 			kept: 1
 		});
 		expect(await releaseLease(db, held[2].id, held[2].leaseToken, 'a')).toBe(true);

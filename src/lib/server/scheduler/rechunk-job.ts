@@ -83,7 +83,12 @@ async function pristineSuffix(tx: Db, jobId: string, job: JobShape): Promise<{ s
 		.from(tasks)
 		.where(and(eq(tasks.jobId, jobId), sql`not ${untouched}`));
 	const rows = await tx
-		.select({ seq: tasks.seq, firstInput: tasks.firstInput, n: sql<number>`jsonb_array_length(${tasks.inputs})`, ok: sql<boolean>`${untouched}` })
+		.select({
+			seq: tasks.seq,
+			firstInput: tasks.firstInput,
+			n: sql<number>`jsonb_array_length(${tasks.inputs})`,
+			ok: sql<boolean>`${untouched}`
+		})
 		.from(tasks)
 		.where(and(eq(tasks.jobId, jobId), gt(tasks.seq, last?.seq ?? -1)))
 		.orderBy(tasks.seq)
@@ -136,5 +141,6 @@ async function replaceChunks(tx: Db, jobId: string, s: JobShape & { seq: number;
 	);
 	const expected = (s.totalTasks - s.seq) * s.replication;
 	// Every row of the suffix was locked and checked above; anything else means a rule here is wrong: roll back.
-	if (Number(rows[0]?.deleted) !== expected) throw new Error(`re-chunking job ${jobId} deleted ${rows[0]?.deleted} replicas, expected ${expected}`);
+	if (Number(rows[0]?.deleted) !== expected)
+		throw new Error(`re-chunking job ${jobId} deleted ${rows[0]?.deleted} replicas, expected ${expected}`);
 }

@@ -38,7 +38,10 @@ export function startSweeper(hub: Sweepable) {
 				hub.notify.jobChanged(job.id, true);
 			}
 			for (const r of await hub.chunks.tune(hub.db)) {
-				hub.observe.log.info({ job_id: r.jobId, from_seq: r.fromSeq, chunks_before: r.before, chunks_after: r.after, size: r.size }, 're-chunked a job');
+				hub.observe.log.info(
+					{ job_id: r.jobId, from_seq: r.fromSeq, chunks_before: r.before, chunks_after: r.after, size: r.size },
+					're-chunked a job'
+				);
 				hub.notify.jobChanged(r.jobId);
 			}
 			if (jobIds.length > 0) hub.notify.workAvailable();
