@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
+import { PgDialect } from 'drizzle-orm/pg-core';
 import { TEST_DB_KINDS } from '../db/testing';
 import type { Db } from '../db';
 import { rowsOf } from '../db/rows';
@@ -109,8 +110,8 @@ describe.each(TEST_DB_KINDS)('chunks sized to measured throughput on %s', (kind)
 			select id, job_id, seq, 'h1', '[]'::jsonb, 'wasm', 'wasm/fp32', 5, 'valid' from tasks`);
 		await db.execute(sql`analyze`);
 		for (const scope of [{ jobId }, { modelId: 'm', taskType: 'embedding' as const }]) {
-			const q = db.dialect.sqlToQuery(throughputStatement(scope));
-			const text = q.sql.replace(/\$(\d+)/g, (_, i) => {
+			const q = new PgDialect().sqlToQuery(throughputStatement(scope));
+			const text = q.sql.replace(/\$(\d+)/g, (_: string, i: string) => {
 				const v = q.params[Number(i) - 1];
 				return typeof v === 'number' ? String(v) : `'${String(v)}'`;
 			});
