@@ -90,7 +90,7 @@ describe.each(TEST_DB_KINDS)('chunks sized to measured throughput on %s', (kind)
 		// Nothing measured yet: the configured first size.
 		expect(await chunksOf(await submit(20))).toEqual([8, 8, 4]);
 		for (const v of ['h1', 'h2', 'h3']) await compute(v, 1, 4000); // 8 inputs in 4 s: 2 inputs/s
-		expect(await chooseChunkSize(db, sizing, { modelId: 'm', taskType: 'embedding' })).toBe(60);
+		expect(await chooseChunkSize(db, sizing, { modelId: 'm', taskType: 'embedding', inputs: 150 })).toBe(60);
 		expect(await chunksOf(await submit(150))).toEqual([60, 60, 30]);
 		expect(await chunksOf(await submit(10, 3))).toEqual([3, 3, 3, 1]);
 		expect(await chunksOf(await submit(20, undefined, { chunkSize: 8, targetTaskMs: 0 }))).toEqual([8, 8, 4]);

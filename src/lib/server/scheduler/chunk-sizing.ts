@@ -34,10 +34,11 @@ export function hubSizesChunks(sizing: ChunkSizing, explicit: number | undefined
 export async function chooseChunkSize(
 	db: Db,
 	sizing: ChunkSizing,
-	job: { modelId: string; taskType: TaskType; explicit?: number }
+	job: { modelId: string; taskType: TaskType; inputs: number; explicit?: number }
 ): Promise<number> {
 	if (job.explicit !== undefined) return job.explicit;
-	if (!hubSizesChunks(sizing, job.explicit)) return sizing.chunkSize;
+	// One input is one task at any size (a /v1 request): nothing to measure for.
+	if (!hubSizesChunks(sizing, job.explicit) || job.inputs <= 1) return sizing.chunkSize;
 	const measured = await measureThroughput(db, { modelId: job.modelId, taskType: job.taskType });
 	return measured ? chunkSizeFor(measured.inputsPerSecond, sizing.targetTaskMs) : Math.min(sizing.chunkSize, MAX_CHUNK_SIZE);
 }

@@ -31,7 +31,10 @@ export class ChunkTuner {
 		if (hubSizesChunks(this.sizing, explicitChunkSize) && this.#jobs.size < MAX_TRACKED) this.#jobs.add(jobId);
 	}
 
-	/** Re-chunks the tracked jobs whose pace calls for it (and forgets the ones that ended); what changed. */
+	/**
+	 * Re-chunks the tracked jobs whose pace calls for it (and forgets the ones that ended); what changed.
+	 * A job whose re-chunking throws is forgotten before the error is passed on, so it cannot fail every sweep.
+	 */
 	async tune(db: Db): Promise<(Rechunked & { size: number })[]> {
 		if (this.#jobs.size === 0) return [];
 		const live = await latestChunkSizes(db, [...this.#jobs]);
@@ -43,7 +46,10 @@ export class ChunkTuner {
 			if (!measured) continue;
 			const size = chunkSizeFor(measured.inputsPerSecond, this.sizing.targetTaskMs);
 			if (size < job.size * REBALANCE_RATIO && size * REBALANCE_RATIO > job.size) continue;
-			const done = await rechunkJob(db, jobId, size);
+			const done = await rechunkJob(db, jobId, size).catch((err) => {
+				this.#jobs.delete(jobId);
+				throw err;
+			});
 			if (done) changed.push({ ...done, size });
 		}
 		return changed;

@@ -27,6 +27,8 @@ export const MIN_RESULTS = 3;
 const WINDOW = sql`interval '1 hour'`;
 /** Newest results read per estimate at most: a model rarely run beside a busy one stays unmeasured rather than searched for. */
 const SCAN = 1000;
+/** A job's own latest results read at most: all of them are its model's, so fewer do (the tuner reads this at every sweep). */
+const JOB_SCAN = 4 * SAMPLE;
 
 export type ThroughputScope = { jobId: string } | { modelId: string; taskType: TaskType };
 
@@ -53,7 +55,7 @@ export function throughputStatement(scope: ThroughputScope): SQL {
 		'jobId' in scope
 			? sql`select r.task_id, r.job_id, r.seq, r.volunteer_id, r.duration_ms, r.created_at from results r
 				where r.job_id = ${scope.jobId} and r.verdict = 'valid' and r.created_at > now() - ${WINDOW}
-				order by r.seq desc limit ${SCAN}`
+				order by r.seq desc limit ${JOB_SCAN}`
 			: sql`select r.task_id, r.job_id, r.seq, r.volunteer_id, r.duration_ms, r.created_at from results r
 				where r.created_at > now() - ${WINDOW} and r.verdict = 'valid'
 				order by r.created_at desc limit ${SCAN}`;

@@ -35,7 +35,12 @@ export async function submitJob(
 		inputs,
 		priority: s.priority,
 		params: params.params,
-		chunkSize: await chooseChunkSize(db, sizing, { modelId: s.model, taskType: s.task_type, explicit: s.chunk_size }),
+		chunkSize: await chooseChunkSize(db, sizing, {
+			modelId: s.model,
+			taskType: s.task_type,
+			inputs: inputs.length,
+			explicit: s.chunk_size
+		}),
 		replication: s.replication,
 		ownerKeyId
 	});

@@ -37,6 +37,9 @@ export function startSweeper(hub: Sweepable) {
 				hub.observe.jobFinished(job.id, job.status);
 				hub.notify.jobChanged(job.id, true);
 			}
+			if (jobIds.length > 0) hub.notify.workAvailable();
+			await deleteStaleSessions(hub.db, hub.config.heartbeatMs * 3);
+			// Last: resizing is an optimisation, and whatever it throws must not hold up the sweep's other work.
 			for (const r of await hub.chunks.tune(hub.db)) {
 				hub.observe.log.info(
 					{ job_id: r.jobId, from_seq: r.fromSeq, chunks_before: r.before, chunks_after: r.after, size: r.size },
@@ -44,8 +47,6 @@ export function startSweeper(hub: Sweepable) {
 				);
 				hub.notify.jobChanged(r.jobId);
 			}
-			if (jobIds.length > 0) hub.notify.workAvailable();
-			await deleteStaleSessions(hub.db, hub.config.heartbeatMs * 3);
 		} catch (err) {
 			hub.observe.log.error({ err }, 'sweep failed, retrying next tick');
 		} finally {
