@@ -10,7 +10,7 @@ import { tasks } from '../../src/lib/server/db/schema';
 import { granted, replyTo, startTestHub, welcomed, type TestHub } from '../../src/lib/server/realtime/testing';
 import { seedModel, vec } from '../../src/lib/server/scheduler/testing';
 import type { VolunteerSocket } from '../../src/lib/volunteer/volunteer-socket';
-import { honestAuth } from './socket-attacker';
+import { nodeCapabilities } from '../../src/lib/headless/headless-volunteer';
 
 const inputs = (n: number) => Array.from({ length: n }, (_, i) => `input ${i}`);
 
@@ -26,7 +26,9 @@ describe('durations a liar reports', () => {
 	afterAll(() => testHub?.stop());
 
 	const volunteer = async () => {
-		const s = testHub.volunteer({ auth: honestAuth() });
+		const s = testHub.volunteer({
+			auth: { identity: null, capabilities: nodeCapabilities(), mode: 'always', readiness: { score: 90, ready: true } }
+		});
 		await welcomed(s);
 		return s;
 	};
