@@ -8,9 +8,10 @@ import { checkpointTask } from './checkpoint-task';
 import { ChunkTuner } from './chunk-tuner';
 import { finishJobIfDone } from './finish-job';
 import { getJobStatus, resultPages } from './job-status';
-import { rechunkJob } from './rechunk-job';
+import { rechunkJob, untouchedTask } from './rechunk-job';
+import { queueLazyCheck } from './settle-checks';
 import { releaseLease } from './release-leases';
-import { claimFor, makeJob, seedModel, seedVolunteers, seededDatabase, vec } from './testing';
+import { claimFor, completeAs, makeJob, seedModel, seedVolunteers, seededDatabase, vec } from './testing';
 import { completeRight, drain, outputOf, replicasOf } from './chunk-testing';
 
 const VOLUNTEERS = ['a', 'b', 'c'];
@@ -113,6 +114,25 @@ describe.each(TEST_DB_KINDS)('re-chunking the untouched tail of a running job on
 		for (const t of held.slice(3)) await completeRight(db, t, 'a');
 		await drain(db, ['b', 'c']);
 		expect(JSON.parse((await assembled(jobId)).result)).toEqual(Array.from({ length: 20 }, (_, i) => vec(i)));
+	});
+
+	it('counts a re-check and a replica added after a disagreement as touched, though both are queued and never leased', async () => {
+		const { id: jobId } = await makeJob(db, 4, { chunkSize: 2, replication: 2 });
+		const untouched = async () =>
+			rowsOf<{ replica: number; state: string; attempts: number; untouched: boolean }>(
+				await db.execute(
+					sql`select replica, state, attempts, ${untouchedTask(2)} as untouched from tasks where job_id = ${jobId} and seq = 0 order by replica`
+				)
+			);
+		// Replicas of chunk 0 disagree: the validator queues a third.
+		await completeAs(db, (await claimFor(db, 'a'))[0], 'a');
+		await completeAs(db, (await claimFor(db, 'b'))[0], 'b', 1);
+		expect((await untouched()).at(-1)).toEqual({ replica: 2, state: 'queued', attempts: 0, untouched: false });
+		// The third agrees with the first: accepted; a re-check of it is queued behind the volunteer's back.
+		await completeAs(db, (await claimFor(db, 'c'))[0], 'c');
+		const [accepted] = rowsOf<{ task_id: number }>(await db.execute(sql`select task_id from accepted_results where job_id = ${jobId}`));
+		await queueLazyCheck(db, Number(accepted.task_id));
+		expect((await untouched()).at(-1)).toEqual({ replica: 3, state: 'queued', attempts: 0, untouched: false });
 	});
 
 	it('does nothing to a job that has ended, or whose work is all under way', async () => {
