@@ -55,8 +55,13 @@ export async function createJob(db: Db, job: NewJob): Promise<{ id: string; tota
 		for (let i = 0; i < replicas.length; i += 500) await tx.insert(tasks).values(replicas.slice(i, i + 500));
 		return { id: row.id, totalTasks: chunks.length };
 	});
-	if (chunks.length * job.replication >= ANALYZE_AFTER) await db.execute(sql`analyze tasks`);
+	await refreshPlannerStats(db, chunks.length * job.replication);
 	return created;
+}
+
+/** After `added` queued replicas arrived at once (a new job, a job split into smaller chunks): see ANALYZE_AFTER. */
+export async function refreshPlannerStats(db: Db, added: number) {
+	if (added >= ANALYZE_AFTER) await db.execute(sql`analyze tasks`);
 }
 
 /**
