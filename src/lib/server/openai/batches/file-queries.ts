@@ -1,7 +1,8 @@
 /** The Files API's rows: each file its owner's alone (another's is a 404, as if it did not exist). */
-import { and, desc, eq, isNull } from 'drizzle-orm';
+import { and, desc, eq, isNull, sql } from 'drizzle-orm';
 import type { Db } from '../../db';
 import { files } from '../../db/schema';
+import { FILE_PURPOSES, type FilePurpose } from '../../db/schema/states';
 import type { BlobStore } from '../../models/blob-store';
 import { ownerOf, type Principal } from '../../auth/principal';
 import { OpenAiError } from '../errors';
@@ -27,11 +28,14 @@ export async function requireFile(db: Db, principal: Principal, id: string, para
 	return row;
 }
 
+/** `purpose` comes from the query string: one no file can have lists nothing. */
 export function listFiles(db: Db, principal: Principal, purpose?: string): Promise<FileRow[]> {
+	const known = (p: string): p is FilePurpose => (FILE_PURPOSES as readonly string[]).includes(p);
+	const ofPurpose = purpose === undefined || purpose === '' ? undefined : known(purpose) ? eq(files.purpose, purpose) : sql`false`;
 	return db
 		.select()
 		.from(files)
-		.where(and(ownedBy(principal), purpose ? eq(files.purpose, purpose) : undefined))
+		.where(and(ownedBy(principal), ofPurpose))
 		.orderBy(desc(files.createdAt), desc(files.id));
 }
 
