@@ -51,9 +51,13 @@ async function seed(db: Db): Promise<Seeded> {
 		values ('s1', 'v1', 'hub', '{}', 'auto', '{}')`);
 	await db.execute(sql`insert into audit_log (actor, action) values ('admin', 'key.minted')`);
 	const [hook] = rowsOf<{ id: string }>(
-		await db.execute(sql`insert into webhooks (url, secret, events) values ('https://example.com/', 'whsec_x', array['job.completed']) returning id`)
+		await db.execute(
+			sql`insert into webhooks (url, secret, events) values ('https://example.com/', 'whsec_x', array['job.completed']) returning id`
+		)
 	);
-	await db.execute(sql`insert into webhook_deliveries (id, webhook_id, event, payload) values ('msg_1', ${hook.id}, 'job.completed', '{}')`);
+	await db.execute(
+		sql`insert into webhook_deliveries (id, webhook_id, event, payload) values ('msg_1', ${hook.id}, 'job.completed', '{}')`
+	);
 	await db.execute(sql`insert into files (id, filename, purpose, bytes, sha256) values ('file-1', 'in.jsonl', 'batch', 1, 'a')`);
 	await db.execute(sql`insert into batches (id, endpoint, input_file_id) values ('batch_1', '/v1/embeddings', 'file-1')`);
 	return { jobId: job.id, taskId, webhookId: hook.id };
@@ -110,12 +114,15 @@ describe.each(TEST_DB_KINDS)('the database enforces its states on %s', (kind) =>
 	const set = (c: Constrained, value: string) =>
 		db.execute(sql`update ${sql.identifier(c.table)} set ${sql.identifier(c.column)} = ${c.as ? c.as(value) : sql`${value}::text`}`);
 
-	it.each(CONSTRAINED.map((c) => [`${c.table}.${c.column}`, c] as const))('%s takes every value of its set and nothing else', async (_, c) => {
-		for (const value of c.values) await set(c, value);
-		expect(await refusal(set(c, 'bogus'))).toMatch(`violates check constraint "${c.check}"`);
-		// Case and spacing are not forgiven: the code compares states with `=`.
-		expect(await refusal(set(c, c.values[0].toUpperCase()))).toMatch(c.check);
-	});
+	it.each(CONSTRAINED.map((c) => [`${c.table}.${c.column}`, c] as const))(
+		'%s takes every value of its set and nothing else',
+		async (_, c) => {
+			for (const value of c.values) await set(c, value);
+			expect(await refusal(set(c, 'bogus'))).toMatch(`violates check constraint "${c.check}"`);
+			// Case and spacing are not forgiven: the code compares states with `=`.
+			expect(await refusal(set(c, c.values[0].toUpperCase()))).toMatch(c.check);
+		}
+	);
 
 	it('refuses a webhook subscribed to one known and one unknown event', async () => {
 		const mixed = db.execute(sql`update webhooks set events = array['job.completed', 'job.exploded']`);
@@ -140,7 +147,9 @@ describe.each(TEST_DB_KINDS)('the database enforces its states on %s', (kind) =>
 		expect(await refusal(db.execute(sql`update tasks set lease_volunteer = 'ghost'`))).toMatch('tasks_lease_volunteer_volunteers_id_fk');
 		expect(await refusal(db.execute(sql`update tasks set model_id = 'no-such-model'`))).toMatch('tasks_model_id_models_id_fk');
 		expect(await refusal(db.execute(sql`update credit_ledger set job_id = ${ghostJob}`))).toMatch('credit_ledger_job_id_jobs_id_fk');
-		expect(await refusal(db.execute(sql`update credit_ledger set task_id = ${taskId} + 1000`))).toMatch('credit_ledger_task_id_tasks_id_fk');
+		expect(await refusal(db.execute(sql`update credit_ledger set task_id = ${taskId} + 1000`))).toMatch(
+			'credit_ledger_task_id_tasks_id_fk'
+		);
 	});
 
 	it('deleting a job takes its tasks and results and keeps the credit they earned', async () => {

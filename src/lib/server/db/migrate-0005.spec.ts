@@ -69,7 +69,9 @@ async function seed0004(db: Db): Promise<Fixture> {
 	await db.execute(sql`insert into models (id, task_types, files, source) values ('m', '["embedding"]', '[]', 'demo')`);
 	await db.execute(sql`insert into volunteers (id, credit) values ('kept', 3)`);
 	const [job] = rowsOf<{ id: string }>(
-		await db.execute(sql`insert into jobs (task_type, model_id, total_inputs, total_tasks, status) values ('embedding', 'm', 3, 3, 'running') returning id`)
+		await db.execute(
+			sql`insert into jobs (task_type, model_id, total_inputs, total_tasks, status) values ('embedding', 'm', 3, 3, 'running') returning id`
+		)
 	);
 	const tasks = rowsOf<{ id: number }>(
 		await db.execute(sql`insert into tasks (job_id, seq, first_input, inputs, task_type, model_id, priority, state, lease_volunteer, lease_token)
@@ -81,7 +83,9 @@ async function seed0004(db: Db): Promise<Fixture> {
 	await db.execute(sql`insert into results (task_id, job_id, seq, volunteer_id, output, backend, backend_class, duration_ms, verdict)
 		values (${tasks[0]}, ${job.id}, 0, 'kept', '[[1]]', 'wasm', 'wasm/fp32', 1, 'valid'),
 			(${tasks[1]}, ${goneJob}, 1, 'vanished', '[[2]]', 'wasm', 'wasm/fp32', 1, 'valid')`);
-	await db.execute(sql`insert into accepted_results (job_id, seq, task_id) values (${job.id}, 0, ${tasks[0]}), (${job.id}, 1, ${tasks[1]})`);
+	await db.execute(
+		sql`insert into accepted_results (job_id, seq, task_id) values (${job.id}, 0, ${tasks[0]}), (${job.id}, 1, ${tasks[1]})`
+	);
 	await db.execute(sql`insert into credit_ledger (volunteer_id, job_id, task_id, amount)
 		values ('kept', ${job.id}, ${tasks[0]}, 1), ('kept', ${goneJob}, 987654321, 2)`);
 	return { jobId: job.id, taskId: tasks[0], orphanTaskId: tasks[1], goneJob };
@@ -158,7 +162,9 @@ describe.each(TEST_DB_KINDS)('migration 0005 on a %s database with data', (kind)
 		try {
 			expect(await appliedMigrations(again.db)).toBe(5);
 			// Rolled back whole: not even the repairs that ran before the refused CHECK are kept.
-			const [orphan] = rowsOf<{ job_id: string }>(await again.db.execute(sql`select job_id from results where task_id = ${f.orphanTaskId}`));
+			const [orphan] = rowsOf<{ job_id: string }>(
+				await again.db.execute(sql`select job_id from results where task_id = ${f.orphanTaskId}`)
+			);
 			expect(orphan.job_id).toBe(f.goneJob);
 			const [state] = rowsOf<{ state: string }>(await again.db.execute(sql`select state from tasks where id = ${f.taskId}`));
 			expect(state.state).toBe('finished');
