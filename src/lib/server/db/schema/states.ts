@@ -21,11 +21,9 @@ export { WEBHOOK_EVENTS } from '../../../protocol/webhooks';
 
 /** What validation concluded about a replica's result. `unchecked`: never compared (another class won, or its chunk was cancelled). */
 export const VERDICTS = ['pending', 'valid', 'invalid', 'unchecked'] as const;
-export type Verdict = (typeof VERDICTS)[number];
 
 /** An OpenAI batch's states, in order: validating → in_progress → (cancelling →) completed | cancelled | failed | expired. */
 export const BATCH_STATUSES = ['validating', 'in_progress', 'cancelling', 'completed', 'cancelled', 'failed', 'expired'] as const;
-export type BatchStatus = (typeof BATCH_STATUSES)[number];
 
 /** The endpoints a batch line may call (openai/plan-request.ts maps each to its request schema). */
 export const BATCH_ENDPOINT_PATHS = ['/v1/embeddings', '/v1/chat/completions', '/v1/completions'] as const;
@@ -73,7 +71,6 @@ export function allOf(column: AnyPgColumn, values: readonly string[]): SQL {
 
 /** CHECK body for a jsonb column holding an array of strings: an array, and every element one of `values`. */
 export function jsonArrayOf(column: AnyPgColumn, values: readonly string[]): SQL {
-	const list = sql.raw(`'${JSON.stringify(values)}'::jsonb`);
-	literals(values);
-	return sql`jsonb_typeof(${column}) = 'array' and ${column} <@ ${list}`;
+	literals(values); // refuses anything but plain names, which JSON.stringify then writes without quotes to escape
+	return sql`jsonb_typeof(${column}) = 'array' and ${column} <@ ${sql.raw(`'${JSON.stringify(values)}'::jsonb`)}`;
 }
