@@ -407,16 +407,7 @@ export function restRoutes(ctx: FuzzContext): Record<string, RouteSpec> {
 		'/v1/embeddings': { path: fc.constant('/v1/embeddings'), methods: ['POST'], body: openAiEmbeddings },
 		'/v1/completions': { path: fc.constant('/v1/completions'), methods: ['POST'], body: openAiCompletions },
 		'/v1/chat/completions': { path: fc.constant('/v1/chat/completions'), methods: ['POST'], body: openAiChat },
-		'/v1/files': {
-			// The purpose filter goes to the database only when it names a purpose a file can have (file-queries.ts).
-			path: fc.oneof(
-				fc.constant('/v1/files'),
-				fc.constantFrom('batch', 'batch_output', '\u0000', 'BATCH').map((p) => `/v1/files?purpose=${encodeURIComponent(p)}`),
-				fc.string({ maxLength: 30 }).map((p) => `/v1/files?purpose=${encodeURIComponent(p)}`)
-			),
-			methods: ['GET', 'POST'],
-			body: fc.oneof(batchUploadBody, multipartBody)
-		},
+		'/v1/files': { path: fc.constant('/v1/files'), methods: ['GET', 'POST'], body: fc.oneof(batchUploadBody, multipartBody) },
 		'/v1/files/[id]': { path: fileId.map((f) => `/v1/files/${f}`), methods: ['GET', 'DELETE'] },
 		'/v1/files/[id]/content': { path: fileId.map((f) => `/v1/files/${f}/content`), methods: ['GET'] },
 		'/v1/batches': {
