@@ -71,6 +71,8 @@ const queryKeys = [
 	'window',
 	'days',
 	'format',
+	'order',
+	'purpose',
 	'__proto__',
 	'constructor',
 	'x-sveltekit-invalidated',

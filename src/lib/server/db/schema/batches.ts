@@ -7,8 +7,8 @@ import { BATCH_ENDPOINT_PATHS, BATCH_STATUSES, FILE_PURPOSES, oneOf } from './st
 /**
  * A file of OpenAI's Files API (openai/batches/): an uploaded batch input or a batch's output or error
  * file. The bytes live in the content-addressed blob store under `sha256`; the row is what makes them a
- * file, and whose. `owner_key_id` null: the admin's. A deleted file's row goes, its blob may stay (another
- * file may share it).
+ * file, and whose. `owner_key_id` null: the admin's. A deleted file's row goes, and its blob with it unless
+ * another file or a model shares it (openai/batches/store-file.ts).
  */
 export const files = pgTable(
 	'files',
@@ -26,7 +26,8 @@ export const files = pgTable(
 );
 
 /**
- * An OpenAI batch: one job per line (batch_lines), finalised once every line's job has ended by writing
+ * An OpenAI batch: its lines (batch_lines) grouped into jobs, lines that differ only in their inputs
+ * sharing one (openai/batches/group-lines.ts), finalised once every line's job has ended by writing
  * the output and error files and the final status in one transaction (openai/batches/finalize-batch.ts).
  * Its file ids are no foreign keys, on purpose: as at OpenAI, a batch keeps naming its input, output and
  * error files after their owner deletes them (DELETE /v1/files takes the row only), and the hub never
@@ -69,7 +70,8 @@ export const batches = pgTable(
 );
 
 /**
- * One line of a batch's input: the job that computes it (null until queued), or why it was never queued
+ * One line of a batch's input: the job that computes it (null until queued; other lines may share it, and
+ * the line's inputs then sit after those of the earlier lines with that job), or why it was never queued
  * (a quota's refusal). `body` is the line's validated /v1 request and `prompt_tokens` its usage, kept so
  * the output is the synchronous endpoint's response without reading the input again.
  */
