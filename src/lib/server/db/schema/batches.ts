@@ -30,8 +30,8 @@ export const files = pgTable(
  * sharing one (openai/batches/group-lines.ts), finalised once every line's job has ended by writing
  * the output and error files and the final status in one transaction (openai/batches/finalize-batch.ts).
  * Its file ids are no foreign keys, on purpose: as at OpenAI, a batch keeps naming its input, output and
- * error files after their owner deletes them (DELETE /v1/files takes the row only), and the hub never
- * reads the input again once the lines are stored.
+ * error files after their owner deletes them (DELETE /v1/files takes the file, not the batch's record of
+ * it), and the hub never reads the input again once the lines are stored.
  */
 export const batches = pgTable(
 	'batches',
