@@ -8,7 +8,6 @@ export const TERMINAL_JOB_STATUSES: readonly JobStatus[] = ['completed', 'failed
 
 /** Task states, in order (pg-boss style): a task only moves forward, except a released lease going back to queued. */
 export const TASK_STATES = ['queued', 'leased', 'done', 'dead', 'cancelled'] as const;
-export type TaskState = (typeof TASK_STATES)[number];
 
 /**
  * Claim order, highest first. `interactive` is the lane of synchronous requests (the OpenAI-compatible
