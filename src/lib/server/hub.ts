@@ -14,7 +14,6 @@ import { BlobStore } from './models/blob-store';
 import { ensureDemoModels } from './models/demo-models';
 import { ModelCache } from './models/model-cache';
 import { startSweeper } from './scheduler/sweeper';
-import { ChunkTuner } from './scheduler/chunk-tuner';
 import { startDeliveryWorker } from './webhooks/delivery-worker';
 import { quiet, type Notifier } from './notifier';
 import { JobEnds } from './job-ends';
@@ -44,8 +43,6 @@ export interface Hub {
 	jobEnds: JobEnds;
 	/** Logs, counts and traces what happens to jobs and tasks (observe/observer.ts); its `log` carries this hub's id. */
 	observe: Observer;
-	/** The jobs this process sized and resizes as they run (scheduler/chunk-tuner.ts): every way into the queue tells it. */
-	chunks: ChunkTuner;
 	/** Run by stop(), newest first, before the database closes (the realtime layer releases its sessions' leases). */
 	onStop(close: () => Promise<void>): void;
 	/** Set when stop() begins: the readiness probe answers 503 from then on (health/readiness.ts). */
@@ -101,7 +98,6 @@ export async function startHub(
 		liveText: noLiveText,
 		jobEnds: new JobEnds(),
 		observe: createObserver(hubLog, tracing),
-		chunks: new ChunkTuner(config),
 		onStop: (close) => closers.unshift(close),
 		stopping: false,
 		sweep: () => sweeper.tick(),

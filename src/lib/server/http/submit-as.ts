@@ -35,7 +35,6 @@ export async function submitAs(
 	});
 	// A replay queued nothing: no nudge, no second record.
 	if (!outcome.ok || outcome.replayed) return outcome;
-	hub.chunks.queued(outcome.id, submission.chunk_size);
 	await announceJob(hub.db, hub.notify, { priority: submission.priority, taskType: submission.task_type });
 	const job = {
 		jobId: outcome.id,

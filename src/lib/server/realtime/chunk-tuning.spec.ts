@@ -8,7 +8,7 @@ import { startTestHub, type TestHub } from './testing';
 
 const inputs = (n: number) => Array.from({ length: n }, (_, i) => `input ${i}`);
 
-/** The wiring: every job a hub sizes is handed to its tuner, and its sweep resizes them as results arrive. */
+/** The wiring: a job the hub sizes is marked so, and the sweep resizes it as results arrive. */
 describe.each(TEST_DB_KINDS)('a hub sizing chunks to its volunteers on %s', (kind) => {
 	let testHub: TestHub;
 	beforeAll(async () => {
@@ -24,6 +24,9 @@ describe.each(TEST_DB_KINDS)('a hub sizing chunks to its volunteers on %s', (kin
 		const asked = await testHub.submit(inputs(200), { model: 'm', chunk_size: 2 });
 		const totalTasks = async (id: string) => (await db.select({ n: jobs.totalTasks }).from(jobs).where(eq(jobs.id, id)))[0].n;
 		expect([await totalTasks(sized), await totalTasks(asked)]).toEqual([100, 100]);
+		// Stored with the job, so any hub process (or this one restarted) keeps tuning it.
+		const auto = async (id: string) => (await db.select({ a: jobs.chunkSizeAuto }).from(jobs).where(eq(jobs.id, id)))[0].a;
+		expect([await auto(sized), await auto(asked)]).toEqual([true, false]);
 		// Three chunks of each job at 2 inputs per second: 30 s is 60 inputs.
 		for (const v of ['a', 'b', 'c']) for (let k = 0; k < 2; k++) await completeRight(db, (await claimFor(db, v))[0], v, 1000);
 		await testHub.hub.sweep();

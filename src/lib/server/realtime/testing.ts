@@ -159,7 +159,6 @@ export async function startTestHub(opts: TestHubOptions = {}): Promise<TestHub> 
 			const start = Date.now();
 			const outcome = await submitJob(hub.db, submission, hub.config);
 			if (!outcome.ok) throw new Error(outcome.error);
-			hub.chunks.queued(outcome.id, submission.chunk_size);
 			await announceJob(hub.db, hub.notify, { priority: submission.priority, taskType: submission.task_type });
 			const inputs = typeof submission.input === 'string' ? 1 : submission.input.length;
 			hub.observe.jobSubmitted(

@@ -14,6 +14,8 @@ export interface NewJob {
 	chunkSize: number;
 	/** Replicas per chunk, leased to distinct volunteers. */
 	replication: number;
+	/** The hub chose `chunkSize` and may re-chunk the job as it runs (chunk-tuner.ts); absent: false. */
+	chunkSizeAuto?: boolean;
 	/** The API key submitting it; null or absent: the admin. */
 	ownerKeyId?: string | null;
 }
@@ -36,7 +38,8 @@ export async function createJob(db: Db, job: NewJob): Promise<{ id: string; tota
 				replication: job.replication,
 				ownerKeyId: job.ownerKeyId ?? null,
 				totalInputs: job.inputs.length,
-				totalTasks: chunks.length
+				totalTasks: chunks.length,
+				chunkSizeAuto: job.chunkSizeAuto ?? false
 			})
 			.returning({ id: jobs.id });
 		const replicas = chunks.flatMap((inputs, seq) =>

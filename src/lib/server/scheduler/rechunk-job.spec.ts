@@ -5,7 +5,7 @@ import { TEST_DB_KINDS } from '../db/testing';
 import type { Db } from '../db';
 import { rowsOf } from '../db/rows';
 import { checkpointTask } from './checkpoint-task';
-import { ChunkTuner } from './chunk-tuner';
+import { tuneChunks } from './chunk-tuner';
 import { finishJobIfDone } from './finish-job';
 import { getJobStatus, resultPages } from './job-status';
 import { rechunkJob, untouchedTask } from './rechunk-job';
@@ -157,23 +157,23 @@ describe.each(TEST_DB_KINDS)('re-chunking the untouched tail of a running job on
 		await expectWellFormed(jobId, 1);
 	});
 
-	it("resizes the jobs it was told the hub sizes once their own pace calls for it, never a submitter's", async () => {
-		const tuner = new ChunkTuner({ chunkSize: 2, targetTaskMs: 30_000 });
-		const { id: sized } = await makeJob(db, 200, { chunkSize: 2 });
+	it("resizes the jobs the hub sized once their own pace calls for it, never a submitter's, from any hub process", async () => {
+		// Stateless: what makes a job the hub's to resize is stored with it, so this call stands for any process, or one restarted.
+		const tune = () => tuneChunks(db, { chunkSize: 2, targetTaskMs: 30_000 });
+		const { id: sized } = await makeJob(db, 200, { chunkSize: 2, chunkSizeAuto: true });
 		const { id: asked } = await makeJob(db, 200, { chunkSize: 2 });
-		tuner.queued(sized, undefined);
-		tuner.queued(asked, 2);
 		// The chunks themselves (their states move on as volunteers compute them).
 		const layout = async (jobId: string) => (await replicasOf(db, jobId)).map((r) => [r.id, r.seq, r.first_input, r.inputs.length]);
 		const askedBefore = await layout(asked);
-		expect(await tuner.tune(db)).toEqual([]); // queued, nothing measured
+		expect(await tune()).toEqual({ changed: [], failed: [] }); // queued, nothing measured
 		// Three chunks of each job, 2 inputs per second: 60 inputs make 30 s.
 		for (const v of VOLUNTEERS) for (let k = 0; k < 2; k++) await completeRight(db, (await claimFor(db, v))[0], v, 1000);
-		const changed = await tuner.tune(db);
-		expect(changed).toEqual([{ jobId: sized, fromSeq: 3, before: 97, after: 4, size: 60 }]);
+		expect(await tune()).toEqual({ changed: [{ jobId: sized, fromSeq: 3, before: 97, after: 4, size: 60 }], failed: [] });
 		expect(await layout(asked)).toEqual(askedBefore);
 		await expectWellFormed(sized, 1);
 		// Within the hysteresis: no second change.
-		expect(await tuner.tune(db)).toEqual([]);
+		expect(await tune()).toEqual({ changed: [], failed: [] });
+		// Sizing off: nothing is looked at.
+		expect(await tuneChunks(db, { chunkSize: 2, targetTaskMs: 0 })).toEqual({ changed: [], failed: [] });
 	});
 });

@@ -1,7 +1,7 @@
 import type { Db } from '../db';
 import { getModel } from '../models/model-queries';
 import { createJob } from './create-job';
-import { chooseChunkSize, type ChunkSizing } from './chunk-sizing';
+import { chooseChunkSize, hubSizesChunks, type ChunkSizing } from './chunk-sizing';
 import { checkImageInputs, normalizeParams } from './job-params';
 import type { QueuedSubmission } from '../../protocol/jobs';
 
@@ -42,6 +42,7 @@ export async function submitJob(
 			explicit: s.chunk_size
 		}),
 		replication: s.replication,
+		chunkSizeAuto: hubSizesChunks(sizing, s.chunk_size) && inputs.length > 1,
 		ownerKeyId
 	});
 	return { ok: true, id: job.id };

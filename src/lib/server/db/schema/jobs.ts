@@ -27,6 +27,12 @@ export const jobs = pgTable(
 		totalInputs: integer('total_inputs').notNull(),
 		/** Chunks of inputs; each is computed by one or more replica tasks. */
 		totalTasks: integer('total_tasks').notNull(),
+		/**
+		 * The hub chose the chunk size (its submitter named none), so it may re-chunk the job's untouched tail as
+		 * measurements arrive (chunk-tuner.ts); a submitter's size is never changed. Stored, so any hub process,
+		 * and one restarted, keeps tuning it.
+		 */
+		chunkSizeAuto: boolean('chunk_size_auto').notNull().default(false),
 		error: text('error'),
 		/** The API key that submitted it; null: the admin token. Only its owner (or the admin) reads or cancels it. */
 		ownerKeyId: uuid('owner_key_id').references(() => apiKeys.id),
@@ -40,6 +46,10 @@ export const jobs = pgTable(
 	(t) => [
 		// A key's quota counts its jobs of the last day; job lists page by creation time per owner.
 		index('jobs_owner_created_idx').on(t.ownerKeyId, t.createdAt),
+		// The tuner's sweep reads the open jobs it may resize; few, whatever the history.
+		index('jobs_tuned_idx')
+			.on(t.createdAt)
+			.where(sql`${t.chunkSizeAuto} and ${t.status} in ('queued', 'running')`),
 		check('jobs_status_check', oneOf(t.status, JOB_STATUSES)),
 		check('jobs_task_type_check', oneOf(t.taskType, TASK_TYPES))
 	]
