@@ -8,7 +8,6 @@ export const TERMINAL_JOB_STATUSES: readonly JobStatus[] = ['completed', 'failed
 
 /** Task states, in order (pg-boss style): a task only moves forward, except a released lease going back to queued. */
 export const TASK_STATES = ['queued', 'leased', 'done', 'dead', 'cancelled'] as const;
-export type TaskState = (typeof TASK_STATES)[number];
 
 /**
  * Claim order, highest first. `interactive` is the lane of synchronous requests (the OpenAI-compatible
@@ -17,6 +16,9 @@ export type TaskState = (typeof TASK_STATES)[number];
  */
 export const PRIORITIES = { low: 0, normal: 1, high: 2, interactive: 3 } as const;
 export type PriorityName = keyof typeof PRIORITIES;
+/** The most inputs one task may hold, asked for (`chunk_size`) or chosen by the hub: a result of that many must fit a socket message. */
+export const MAX_CHUNK_SIZE = 1000;
+
 const BATCH_PRIORITIES = ['low', 'normal', 'high'] as const satisfies readonly PriorityName[];
 
 /** Hub-side limits on a submission; the hub fills them from its configuration. */
@@ -45,8 +47,8 @@ export function submissionSchema(limits: SubmissionLimits) {
 		priority: z.enum(BATCH_PRIORITIES).default('normal'),
 		/** Each chunk is computed by this many distinct volunteers and accepted when a majority agree. */
 		replication: z.number().int().min(1, 'replication must be 1 to 5').max(5, 'replication must be 1 to 5').default(1),
-		/** Inputs per task; by default the hub chooses. */
-		chunk_size: z.number().int().min(1).max(1000).optional(),
+		/** Inputs per task; by default the hub chooses (server/scheduler/chunk-sizing.ts). */
+		chunk_size: z.number().int().min(1).max(MAX_CHUNK_SIZE).optional(),
 		params: z.record(z.string(), z.unknown()).default({}),
 		laptop_optimized: z.boolean().optional()
 	});

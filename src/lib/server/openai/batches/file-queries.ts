@@ -3,6 +3,7 @@ import type { FileObject } from '../../../protocol/rest/openai';
 import { and, asc, desc, eq, isNull, sql } from 'drizzle-orm';
 import type { Db } from '../../db';
 import { files } from '../../db/schema';
+import { FILE_PURPOSES, type FilePurpose } from '../../db/schema/states';
 import type { BlobStore } from '../../models/blob-store';
 import { ownerOf, type Principal } from '../../auth/principal';
 import { OpenAiError, invalidParam } from '../errors';
@@ -26,6 +27,12 @@ export async function requireFile(db: Db, principal: Principal, id: string, para
 		: [];
 	if (!row) throw new OpenAiError(404, `No such File object: ${id.slice(0, 64)}`, 'invalid_request_error', param, 'not_found');
 	return row;
+}
+
+/** `purpose` comes from the query string: one no file can have (an unknown word, a NUL) lists nothing, without asking. */
+function ofPurpose(purpose: string | null) {
+	const known = (p: string): p is FilePurpose => (FILE_PURPOSES as readonly string[]).includes(p);
+	return purpose === null ? undefined : known(purpose) ? eq(files.purpose, purpose) : sql`false`;
 }
 
 export interface FilePage {
@@ -58,7 +65,7 @@ export async function listFiles(db: Db, principal: Principal, page: FilePage): P
 	const rows = await db
 		.select()
 		.from(files)
-		.where(and(ownedBy(principal), page.purpose === null ? undefined : eq(files.purpose, page.purpose), cursor))
+		.where(and(ownedBy(principal), ofPurpose(page.purpose), cursor))
 		.orderBy(by(files.createdAt), by(files.id))
 		.limit(page.limit + 1);
 	return { rows: rows.slice(0, page.limit), hasMore: rows.length > page.limit };

@@ -86,7 +86,7 @@ export async function finalizeBatch(hub: Hub, id: string): Promise<boolean> {
 							id: resultFileId(id, kind),
 							ownerKeyId: batch.ownerKeyId,
 							filename: `${id}_${kind}.jsonl`,
-							purpose: 'batch_output',
+							purpose: 'batch_output' as const,
 							bytes: blob.size,
 							sha256: blob.sha256
 						}
