@@ -12,8 +12,7 @@ import { ProfileUpdate, TeamMembershipUpdate } from '../../../src/lib/protocol/p
 import { STATS_FILES } from '../../../src/lib/server/stats/export-files';
 import { MintKeyRequest } from '../../../src/lib/protocol/api-keys';
 import { WEBHOOK_EVENTS } from '../../../src/lib/protocol/webhooks';
-import { embeddingsRequestSchema } from '../../../src/lib/server/openai/embeddings-request';
-import { chatRequestSchema, completionsRequestSchema } from '../../../src/lib/server/openai/generation-request';
+import { chatRequestSchema, completionsRequestSchema, embeddingsRequestSchema } from '../../../src/lib/protocol/rest/openai-requests';
 import { hostile, payloadFor } from './hostile';
 
 /** Real ids and secrets of the fuzzed hub, so that some requests reach the code behind the lookups. */

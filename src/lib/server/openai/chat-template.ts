@@ -10,7 +10,7 @@
  * one message per paragraph, ending with the assistant's turn for the model to continue.
  */
 import { Template } from '@huggingface/jinja';
-import type { ChatMessage } from './generation-request';
+import type { ChatMessage } from '../../protocol/rest/openai-requests';
 
 type TokenizerConfig = Record<string, unknown>;
 

@@ -7,7 +7,6 @@ import type { z } from 'zod';
 import { OPERATIONS } from '../../protocol/rest/contract';
 import { TAGS, type Auth, type Body, type Operation, type Reply } from '../../protocol/rest/operation';
 import { isOptional, jsonSchemaOf, type JsonSchema } from './json-schema';
-import { V1_OPERATIONS } from './v1-operations';
 
 const SECURITY: Record<Auth, Record<string, string[]>[]> = {
 	public: [],
@@ -80,7 +79,7 @@ function operation(op: Operation) {
 
 function build() {
 	const paths: Record<string, Record<string, unknown>> = {};
-	for (const op of [...OPERATIONS, ...V1_OPERATIONS] as readonly Operation[]) (paths[op.path] ??= {})[op.method] = operation(op);
+	for (const op of OPERATIONS as readonly Operation[]) (paths[op.path] ??= {})[op.method] = operation(op);
 	return {
 		openapi: '3.1.0',
 		info: {

@@ -5,7 +5,8 @@ import { readJson, requirePrincipal } from '$lib/server/http/api';
 import { idempotencyKeyOf } from '$lib/server/http/idempotency';
 import { invalidParam, withOpenAiErrors } from '$lib/server/openai/errors';
 import { validateOpenAiBody } from '$lib/server/openai/parse-body';
-import { CreateBatchRequest, createBatch } from '$lib/server/openai/batches/create-batch';
+import { createBatch } from '$lib/server/openai/batches/create-batch';
+import { CreateBatchRequest } from '$lib/protocol/rest/openai-requests';
 import { batchObject, countsOf, listBatches, requireBatch } from '$lib/server/openai/batches/batch-queries';
 import type { RequestHandler } from './$types';
 

@@ -5,7 +5,7 @@ import { clientGone } from '$lib/server/http/edge/client-gone';
 import { idempotencyKeyOf } from '$lib/server/http/idempotency';
 import { withOpenAiErrors } from '$lib/server/openai/errors';
 import { generate } from '$lib/server/openai/generate';
-import { completionsRequestSchema } from '$lib/server/openai/generation-request';
+import { completionsRequestSchema } from '$lib/protocol/rest/openai-requests';
 import { parseOpenAiBody } from '$lib/server/openai/parse-body';
 import { planCompletion } from '$lib/server/openai/plan-request';
 import { streamGeneration } from '$lib/server/openai/streaming';

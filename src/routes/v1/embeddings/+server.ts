@@ -3,7 +3,7 @@ import { json } from '@sveltejs/kit';
 import { requirePrincipal } from '$lib/server/http/api';
 import { clientGone } from '$lib/server/http/edge/client-gone';
 import { idempotencyKeyOf } from '$lib/server/http/idempotency';
-import { embeddingsRequestSchema } from '$lib/server/openai/embeddings-request';
+import { embeddingsRequestSchema } from '$lib/protocol/rest/openai-requests';
 import { withOpenAiErrors } from '$lib/server/openai/errors';
 import { parseOpenAiBody } from '$lib/server/openai/parse-body';
 import { planEmbeddings } from '$lib/server/openai/plan-request';

@@ -25,9 +25,7 @@ export const VERDICTS = ['pending', 'valid', 'invalid', 'unchecked'] as const;
 /** An OpenAI batch's states, in order: validating → in_progress → (cancelling →) completed | cancelled | failed | expired. */
 export const BATCH_STATUSES = ['validating', 'in_progress', 'cancelling', 'completed', 'cancelled', 'failed', 'expired'] as const;
 
-/** The endpoints a batch line may call (openai/plan-request.ts maps each to its request schema). */
-export const BATCH_ENDPOINT_PATHS = ['/v1/embeddings', '/v1/chat/completions', '/v1/completions'] as const;
-export type BatchEndpoint = (typeof BATCH_ENDPOINT_PATHS)[number];
+export { BATCH_ENDPOINT_PATHS } from '../../../protocol/rest/openai-requests';
 
 /** `batch`: an upload, a batch's input. `batch_output`: a batch's output or error file, written by the hub. */
 export const FILE_PURPOSES = ['batch', 'batch_output'] as const;

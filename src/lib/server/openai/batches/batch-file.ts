@@ -6,11 +6,15 @@
 import { z } from 'zod';
 import type { SubmissionLimits } from '../../../protocol/jobs';
 import { unstorableTextAt, unstorableTextMessage } from '../../db/storable-text';
-import { embeddingsRequestSchema } from '../embeddings-request';
 import { OpenAiError, invalidParam } from '../errors';
-import { chatRequestSchema, completionsRequestSchema } from '../generation-request';
 import { validateOpenAiBody } from '../parse-body';
-import { BATCH_ENDPOINTS, type BatchEndpoint } from '../plan-request';
+import {
+	BATCH_ENDPOINT_PATHS,
+	chatRequestSchema,
+	completionsRequestSchema,
+	embeddingsRequestSchema,
+	type BatchEndpoint
+} from '../../../protocol/rest/openai-requests';
 
 export interface BatchLine {
 	/** 1-based, as an editor numbers lines. */
@@ -25,9 +29,7 @@ const MAX_CUSTOM_ID_CHARS = 512;
 const LineSchema = z.strictObject({
 	custom_id: z.string().min(1).max(MAX_CUSTOM_ID_CHARS),
 	method: z.literal('POST', { error: 'method must be "POST"' }),
-	url: z.enum(Object.keys(BATCH_ENDPOINTS) as [BatchEndpoint, ...BatchEndpoint[]], {
-		error: `url must be one of ${Object.keys(BATCH_ENDPOINTS).join(', ')}`
-	}),
+	url: z.enum(BATCH_ENDPOINT_PATHS, { error: `url must be one of ${BATCH_ENDPOINT_PATHS.join(', ')}` }),
 	body: z.record(z.string(), z.unknown())
 });
 

@@ -5,7 +5,6 @@
  */
 import { createHash } from 'node:crypto';
 import { and, eq, gt, inArray, sql } from 'drizzle-orm';
-import { z } from 'zod';
 import type { Hub } from '../../hub';
 import { ownerOf, type Principal } from '../../auth/principal';
 import { batchLines, batches } from '../../db/schema';
@@ -14,7 +13,8 @@ import { submitAs } from '../../http/submit-as';
 import { cancelJob } from '../../scheduler/cancel-job';
 import { OpenAiError, invalidParam } from '../errors';
 import type { GenerationPlan } from '../generate';
-import { BATCH_ENDPOINTS, planFor, type BatchEndpoint } from '../plan-request';
+import { planFor } from '../plan-request';
+import type { CreateBatchRequest } from '../../../protocol/rest/openai-requests';
 import { parseBatchFile } from './batch-file';
 import { groupLines } from './group-lines';
 import { fileBytes, requireFile } from './file-queries';
@@ -22,17 +22,6 @@ import { newBatchId } from './ids';
 
 /** Lines per statement: one statement's parameters are bounded (65,535), however many lines EXOSTACK_BATCH_MAX_LINES allows. */
 const LINES_PER_INSERT = 1000;
-
-export const CreateBatchRequest = z.strictObject({
-	input_file_id: z.string().min(1).max(128),
-	endpoint: z.enum(Object.keys(BATCH_ENDPOINTS) as [BatchEndpoint, ...BatchEndpoint[]]),
-	completion_window: z.literal('24h', { error: 'completion_window must be "24h"' }),
-	metadata: z
-		.record(z.string().max(64), z.string().max(512))
-		.refine((m) => Object.keys(m).length <= 16, 'at most 16 keys')
-		.nullish()
-});
-export type CreateBatchRequest = z.infer<typeof CreateBatchRequest>;
 
 /** The batch created, or the one an earlier request with the same Idempotency-Key created. */
 export async function createBatch(hub: Hub, principal: Principal, req: CreateBatchRequest, idempotencyKey: string | null): Promise<string> {

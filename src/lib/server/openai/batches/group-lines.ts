@@ -9,7 +9,7 @@
  * first input is the sum of the inputs of the earlier lines with the same job (`positionsInJobs`).
  */
 import type { Submission } from '../../../protocol/jobs';
-import type { BatchEndpoint } from '../plan-request';
+import type { BatchEndpoint } from '../../../protocol/rest/openai-requests';
 
 export interface LineJob {
 	/** The lines' numbers, in order. */

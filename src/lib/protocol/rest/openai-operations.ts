@@ -1,10 +1,9 @@
 /**
- * The contract of the OpenAI-compatible `/v1` endpoints. Their answers' schemas are shared
- * (protocol/rest/openai.ts); their request schemas stay beside the handlers that parse them (server/openai/),
- * which is why this list is the server's: the document joins it to the shared one.
+ * The contract of the OpenAI-compatible `/v1` endpoints: their requests (openai-requests.ts, which the routes
+ * parse) and answers (openai.ts, which the /v1 views are typed by).
  */
 import { z } from 'zod';
-import { defineOperations, type Reply } from '../../protocol/rest/operation';
+import { defineOperations, type Reply } from './operation';
 import {
 	BatchList,
 	BatchObject,
@@ -17,10 +16,8 @@ import {
 	ModelList,
 	ModelObject,
 	OpenAiErrorBody
-} from '../../protocol/rest/openai';
-import { CreateBatchRequest } from '../openai/batches/create-batch';
-import { embeddingsRequestSchema } from '../openai/embeddings-request';
-import { chatRequestSchema, completionsRequestSchema } from '../openai/generation-request';
+} from './openai';
+import { chatRequestSchema, completionsRequestSchema, CreateBatchRequest, embeddingsRequestSchema } from './openai-requests';
 
 /** The hub's default limits (EXOSTACK_MAX_INPUTS, EXOSTACK_MAX_INPUT_CHARS); a hub may set others. */
 const LIMITS = { maxInputs: 10_000, maxInputChars: 20_000 };
