@@ -1,0 +1,112 @@
+/**
+ * One client process of the busy-volunteer part (forked by busy-volunteers.ts): `count` simulated
+ * volunteers on real Socket.IO connections, each the real work loop, each from a /24 of its own
+ * (127.16.0.1 onward), running one task at a time. A task's output is what the tiny model computes
+ * (onnxruntime-node, one TaskRunner shared by this process's volunteers); then the volunteer holds it
+ * until `taskMs` have passed since it started the task: that hold is the simulated slow device, so a
+ * task takes 2 s as on a phone, while the output handed in is still the model's real one.
+ *
+ * IPC: sends { type: 'connected' } once every volunteer is welcomed; answers { type: 'report', from, to }
+ * (epoch ms) with the busy time and accepted tasks inside that window; exits on { type: 'stop' }.
+ */
+import * as ort from 'onnxruntime-node';
+import { io } from 'socket.io-client';
+import { TaskRunner } from '../../src/lib/executor/task-runner';
+import { hubFileSource } from '../../src/lib/executor/model-files';
+import type { OrtRuntime } from '../../src/lib/executor/ort-runtime';
+import { WorkLoop, type Executor } from '../../src/lib/volunteer/work-loop';
+import type { VolunteerSocket } from '../../src/lib/volunteer/volunteer-socket';
+import { nodeCapabilities } from '../../src/lib/headless/headless-volunteer';
+
+const [hubUrl, first, count, taskMs] = [process.argv[2], Number(process.argv[3]), Number(process.argv[4]), Number(process.argv[5])];
+const now = () => performance.timeOrigin + performance.now();
+
+/** Volunteer g's address: a /24 of its own, 127.(16 + g / 256).(g % 256).1. */
+const address = (g: number) => `127.${16 + Math.floor(g / 256)}.${g % 256}.1`;
+
+const runner = new TaskRunner(ort as unknown as OrtRuntime, hubFileSource(hubUrl), { intraOpNumThreads: 1 });
+/** Accepted tasks: when the device started and finished each (epoch ms), and when the hub acknowledged it. */
+const accepted: { start: number; end: number; ackedAt: number }[] = [];
+const latencies: { at: number; ms: number }[] = [];
+let failed = 0;
+
+/** The real model's output, then the hold: the device is busy from `start` until `start + taskMs`. */
+function slowDevice(spans: Map<number, { start: number; end: number }>): Executor {
+	return {
+		backend: 'native',
+		async run(task, hooks, signal) {
+			const start = now();
+			const outcome = await runner.run(task, { ...hooks, signal });
+			const hold = start + taskMs - now();
+			if (hold > 0)
+				await new Promise<void>((resolve, reject) => {
+					const timer = setTimeout(resolve, hold);
+					signal.addEventListener('abort', () => (clearTimeout(timer), reject(signal.reason)), { once: true });
+				});
+			const end = now();
+			spans.set(task.taskId, { start, end });
+			return { ...outcome, durationMs: end - start };
+		}
+	};
+}
+
+function startOne(g: number): { loop: WorkLoop; socket: VolunteerSocket; welcomed: Promise<void> } {
+	// localAddress reaches Node's WebSocket connect (engine.io-client passes its options through); the type does not list it.
+	const options = { transports: ['websocket'], autoConnect: false, localAddress: address(g) } as Parameters<typeof io>[1];
+	const socket: VolunteerSocket = io(`${hubUrl}/volunteer`, options);
+	const spans = new Map<number, { start: number; end: number }>();
+	let identity: string | null = null;
+	let welcome!: () => void;
+	const welcomed = new Promise<void>((r) => (welcome = r));
+	const readiness = { score: 90, ready: true };
+	const loop = new WorkLoop(
+		socket,
+		slowDevice(spans),
+		{
+			credentials: async () => ({ identity, capabilities: nodeCapabilities(), mode: 'always', readiness }),
+			saveIdentity: (issued) => void (identity = issued),
+			readiness: () => readiness,
+			mode: () => 'always'
+		},
+		{
+			welcomed: () => welcome(),
+			leaseAnswered: (n, ms) => n > 0 && latencies.push({ at: now(), ms }),
+			taskEnded: (lease, end) => {
+				const span = spans.get(lease.taskId);
+				spans.delete(lease.taskId);
+				if (end.accepted && span) accepted.push({ ...span, ackedAt: now() });
+				else failed++;
+			}
+		},
+		{ concurrency: 1, pollMs: 1000 }
+	);
+	loop.start();
+	return { loop, socket, welcomed };
+}
+
+const volunteers: ReturnType<typeof startOne>[] = [];
+for (let i = 0; i < count; i += 250) {
+	const batch = Array.from({ length: Math.min(250, count - i) }, (_, k) => startOne(first + i + k));
+	volunteers.push(...batch);
+	await Promise.all(batch.map((v) => v.welcomed));
+}
+process.send!({ type: 'connected' });
+
+process.on('message', (m: { type: 'report'; from: number; to: number } | { type: 'stop' }) => {
+	if (m.type === 'report') {
+		const clip = (s: { start: number; end: number }) => Math.max(0, Math.min(s.end, m.to) - Math.max(s.start, m.from));
+		process.send!({
+			type: 'report',
+			busyMs: accepted.reduce((sum, s) => sum + clip(s), 0),
+			accepted: accepted.filter((s) => s.ackedAt >= m.from && s.ackedAt < m.to).length,
+			notAccepted: failed,
+			latencies: latencies.filter((l) => l.at >= m.from && l.at < m.to).map((l) => l.ms)
+		});
+	} else {
+		for (const v of volunteers) {
+			v.loop.stop();
+			v.socket.close();
+		}
+		void runner.release().finally(() => process.exit(0));
+	}
+});
