@@ -29,13 +29,19 @@ const runner = new TaskRunner(ort as unknown as OrtRuntime, hubFileSource(hubUrl
 const accepted: { start: number; end: number; ackedAt: number }[] = [];
 const latencies: { at: number; ms: number }[] = [];
 let failed = 0;
+/** Tasks a device has started and not yet seen end (by lease): when each started. */
+const running = new Map<object, number>();
 
-/** The real model's output, then the hold: the device is busy from `start` until `start + taskMs`. */
-function slowDevice(spans: Map<number, { start: number; end: number }>): Executor {
+/**
+ * The real model's output, then the hold: the device is busy from `start` until `start + taskMs`. Spans are
+ * keyed by the lease object, which the work loop hands both to the executor and to its listener.
+ */
+function slowDevice(spans: WeakMap<object, { start: number; end: number }>): Executor {
 	return {
 		backend: 'native',
 		async run(task, hooks, signal) {
 			const start = now();
+			running.set(task, start);
 			const outcome = await runner.run(task, { ...hooks, signal });
 			const hold = start + taskMs - now();
 			if (hold > 0)
@@ -44,7 +50,7 @@ function slowDevice(spans: Map<number, { start: number; end: number }>): Executo
 					signal.addEventListener('abort', () => (clearTimeout(timer), reject(signal.reason)), { once: true });
 				});
 			const end = now();
-			spans.set(task.taskId, { start, end });
+			spans.set(task, { start, end });
 			return { ...outcome, durationMs: end - start };
 		}
 	};
@@ -54,7 +60,7 @@ function startOne(g: number): { loop: WorkLoop; socket: VolunteerSocket; welcome
 	// localAddress reaches Node's WebSocket connect (engine.io-client passes its options through); the type does not list it.
 	const options = { transports: ['websocket'], autoConnect: false, localAddress: address(g) } as Parameters<typeof io>[1];
 	const socket: VolunteerSocket = io(`${hubUrl}/volunteer`, options);
-	const spans = new Map<number, { start: number; end: number }>();
+	const spans = new WeakMap<object, { start: number; end: number }>();
 	let identity: string | null = null;
 	let welcome!: () => void;
 	const welcomed = new Promise<void>((r) => (welcome = r));
@@ -72,8 +78,8 @@ function startOne(g: number): { loop: WorkLoop; socket: VolunteerSocket; welcome
 			welcomed: () => welcome(),
 			leaseAnswered: (n, ms) => n > 0 && latencies.push({ at: now(), ms }),
 			taskEnded: (lease, end) => {
-				const span = spans.get(lease.taskId);
-				spans.delete(lease.taskId);
+				const span = spans.get(lease);
+				running.delete(lease);
 				if (end.accepted && span) accepted.push({ ...span, ackedAt: now() });
 				else failed++;
 			}
@@ -92,8 +98,15 @@ for (let i = 0; i < count; i += 250) {
 }
 process.send!({ type: 'connected' });
 
-process.on('message', (m: { type: 'report'; from: number; to: number } | { type: 'stop' }) => {
+/** Until every task started before `to` has ended (its hand-in acknowledged or refused), at most 30 s. */
+async function settled(to: number) {
+	const deadline = now() + 30_000;
+	while (now() < deadline && [...running.values()].some((start) => start < to)) await new Promise((r) => setTimeout(r, 100));
+}
+
+process.on('message', async (m: { type: 'report'; from: number; to: number } | { type: 'stop' }) => {
 	if (m.type === 'report') {
+		await settled(m.to);
 		const clip = (s: { start: number; end: number }) => Math.max(0, Math.min(s.end, m.to) - Math.max(s.start, m.from));
 		process.send!({
 			type: 'report',

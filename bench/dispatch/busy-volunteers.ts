@@ -60,8 +60,7 @@ export async function busyVolunteers(o: BusyOptions) {
 		const to = Date.now();
 		const after = snapshot(pids);
 		const metrics = await (await fetch(`${hub.url}/metrics`)).text();
-		// Tasks running at the window's end are counted once they are handed in: wait one task's length.
-		await new Promise((r) => setTimeout(r, o.taskMs + 1000));
+		// Each client counts the tasks running at the window's end once their hand-ins are answered.
 		const reports = await Promise.all(
 			children.map((c) => {
 				const answer = nextMessage<Report>(c, 'report');

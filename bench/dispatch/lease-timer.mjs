@@ -10,13 +10,16 @@ import { Socket } from 'socket.io-client';
 
 const out = process.env.EXOSTACK_BENCH_LEASE_TIMES;
 if (out) {
+	/** @type {[number, number][]} */
 	const times = [];
 	const emit = Socket.prototype.emit;
+	/** @this {Socket} @param {string | symbol} event @param {any[]} args */
 	Socket.prototype.emit = function (event, ...args) {
 		const ack = args.at(-1);
 		if (event === 'task:request' && typeof ack === 'function') {
 			const sentAt = Date.now();
 			const sent = performance.now();
+			/** @this {unknown} @param {any[]} reply */
 			const timed = function (...reply) {
 				// emitWithAck's callback takes (error, reply); a plain ack takes (reply).
 				const answer = ack.withError ? reply[1] : reply[0];

@@ -10,16 +10,28 @@ import { busyVolunteers, type BusyOptions } from './busy-volunteers';
 import { twoHubs } from './two-hubs';
 import { idleConnections } from './idle-connections';
 import { figure, sampled, verdict } from './report';
+import { PgActivitySampler } from './pg-activity';
 import { fmt, metricMean } from './stats';
 
-export async function withDatabase<T>(run: (url: string) => Promise<T>): Promise<T> {
+/** Set by --pg-sample: each contender's database is sampled (pg-activity.ts), printed after its part's figures. */
+export const pgSampling = { on: false };
+const samples: string[] = [];
+
+/** Runs one contender on a fresh database (sampled when --pg-sample), dropped after. */
+async function withDatabase<T>(name: string, run: (url: string) => Promise<T>): Promise<T> {
 	const db = await freshDatabase();
 	if (!db) throw new Error('the benchmark needs PostgreSQL');
+	const sampler = pgSampling.on ? new PgActivitySampler(db.url) : null;
 	try {
 		return await run(db.url);
 	} finally {
+		if (sampler) samples.push(`    pg_stat_activity during ${name}, mean connections:`, ...(await sampler.stop()).map((l) => `      ${l}`));
 		await db.drop();
 	}
+}
+
+function printPgSamples() {
+	for (const line of samples.splice(0)) console.log(line);
 }
 
 const ms = (n: number) => `${fmt(n, 1)} ms`;
@@ -34,12 +46,12 @@ export async function dispatchPart(o: {
 	env?: Record<string, string>;
 }) {
 	const workers = o.volunteers * o.concurrency;
-	const exo = await sampled(() => withDatabase((url) => exostackDispatch({ databaseUrl: url, ...o })));
+	const exo = await sampled(() => withDatabase('exostack', (url) => exostackDispatch({ databaseUrl: url, ...o })));
 	const boss1 = await sampled(() =>
-		withDatabase((url) => pgBossAnchor({ databaseUrl: url, tasks: o.tasks, workers, batch: 1, pool: o.pool }))
+		withDatabase('pg-boss batch 1', (url) => pgBossAnchor({ databaseUrl: url, tasks: o.tasks, workers, batch: 1, pool: o.pool }))
 	);
 	const boss20 = await sampled(() =>
-		withDatabase((url) => pgBossAnchor({ databaseUrl: url, tasks: o.tasks, workers, batch: 20, pool: o.pool }))
+		withDatabase('pg-boss batch 20', (url) => pgBossAnchor({ databaseUrl: url, tasks: o.tasks, workers, batch: 20, pool: o.pool }))
 	);
 	const name = o.env ? 'dispatch (relaxed: defences off)' : 'dispatch';
 	console.log(`${name}: ${o.tasks} one-input tasks, ${o.volunteers} in-process volunteers × ${o.concurrency}, ${o.pool} connections`);
@@ -65,12 +77,13 @@ export async function dispatchPart(o: {
 		`    (${exo.requests} requests; hub's mean claim ${ms(metricMean(exo.metrics, 'exostack_claim_seconds') * 1000)}, result ${ms(metricMean(exo.metrics, 'exostack_complete_seconds') * 1000)}; ` +
 			`${exo.checks.spot} known-answer checks, ${exo.checks.recheck} re-checks, ${exo.checks.replicas} extra replicas)`
 	);
+	printPgSamples();
 	return exo;
 }
 
 /** Part 2: real `exostack volunteer` processes. */
 export async function endToEndPart(o: { tasks: number; processes: number; concurrency: number; pool: number }) {
-	const run = await sampled(() => withDatabase((url) => endToEndCli({ databaseUrl: url, ...o })));
+	const run = await sampled(() => withDatabase('e2e', (url) => endToEndCli({ databaseUrl: url, ...o })));
 	console.log(
 		`e2e: ${o.tasks} one-input embedding tasks, ${o.processes} × \`exostack volunteer --concurrency ${o.concurrency}\` processes`
 	);
@@ -82,11 +95,12 @@ export async function endToEndPart(o: { tasks: number; processes: number; concur
 		run.load
 	);
 	console.log(`    (${fmt(run.seconds, 2)} s, submit ${fmt(run.submitSeconds, 2)} s; ${run.requests} requests timed in the CLI processes)`);
+	printPgSamples();
 }
 
 /** Part 3: thousands of simulated volunteers with 2 s tasks. */
 export async function busyPart(o: Omit<BusyOptions, 'databaseUrl'>) {
-	const run = await sampled(() => withDatabase((url) => busyVolunteers({ databaseUrl: url, ...o })));
+	const run = await sampled(() => withDatabase('busy', (url) => busyVolunteers({ databaseUrl: url, ...o })));
 	const needed = (o.volunteers * 1000) / o.taskMs;
 	console.log(
 		`busy: ${o.volunteers} simulated volunteers in ${o.processes} client processes, ${o.taskMs} ms tasks (the tiny model's real output, then held), ` +
@@ -123,8 +137,9 @@ export async function busyPart(o: Omit<BusyOptions, 'databaseUrl'>) {
 	if (run.queuedLeft === 0) console.log('    WARNING: the job ran dry during the window; the busy share is understated');
 	console.log(
 		`    outputs: ${run.agree.results} results of ${run.agree.inputs} distinct inputs gave ${run.agree.distinctOutputs} distinct (input, output) pairs ` +
-			`(${run.agree.distinctOutputs === run.agree.inputs ? 'each input one output: the model computed them' : 'NOT one output per input'}); ${run.notAccepted} tasks not accepted`
+			`(${run.agree.distinctOutputs === run.agree.inputs ? 'each input one output: the model computed them' : 'NOT one output per input'}); ${run.notAccepted} tasks not accepted (whole run)`
 	);
+	printPgSamples();
 }
 
 /** Part 4: per-task time of a small and a large job (fresh database each); the same per task means linear. */
@@ -133,7 +148,7 @@ export async function scalePart(o: { sizes: number[]; volunteers: number; concur
 	const perTask: number[] = [];
 	for (const tasks of o.sizes) {
 		const run = await sampled(() =>
-			withDatabase((url) =>
+			withDatabase(`${tasks} tasks`, (url) =>
 				exostackDispatch({ databaseUrl: url, tasks, volunteers: o.volunteers, concurrency: o.concurrency, pool: o.pool })
 			)
 		);
@@ -156,7 +171,7 @@ export async function scalePart(o: { sizes: number[]; volunteers: number; concur
 
 /** Part 5: two hub processes on one database sharing the volunteers. */
 export async function twoHubsPart(o: { tasks: number; volunteers: number; concurrency: number; pool: number }, oneHub?: number) {
-	const run = await sampled(() => withDatabase((url) => twoHubs({ databaseUrl: url, ...o })));
+	const run = await sampled(() => withDatabase('two hubs', (url) => twoHubs({ databaseUrl: url, ...o })));
 	console.log(
 		`twohubs: ${o.tasks} tasks, ${o.volunteers} in-process volunteers × ${o.concurrency} split over two hub processes, ${o.pool} connections each`
 	);
@@ -177,11 +192,12 @@ export async function twoHubsPart(o: { tasks: number; volunteers: number; concur
 		run.load
 	);
 	console.log(`    (volunteers saw ${run.seenTwice} task ids leased twice; ${run.db.results} results, ${run.db.accepted} accepted chunks)`);
+	printPgSamples();
 }
 
 export async function idlePart(o: { connections: number; windowSeconds: number }) {
 	const idle = await sampled(() =>
-		withDatabase((url) => idleConnections({ databaseUrl: url, connections: o.connections, windowMs: o.windowSeconds * 1000 }))
+		withDatabase('idle', (url) => idleConnections({ databaseUrl: url, connections: o.connections, windowMs: o.windowSeconds * 1000 }))
 	);
 	console.log(`idle: ${idle.connections} volunteers connected and authenticated in ${fmt(idle.connectSeconds)} s`);
 	figure(

@@ -43,5 +43,5 @@ export function verdict(value: number, target: number, kind: 'atLeast' | 'atMost
 
 /** One printed figure: name, value, then the target and its verdict, then the load. */
 export function figure(name: string, value: string, target: string, load: string) {
-	console.log(`  ${name.padEnd(34)} ${value.padEnd(30)} ${target}  (${load})`);
+	console.log(`  ${name.padEnd(34)} ${value.padEnd(30)} ${target}${load ? `  (${load})` : ''}`);
 }
