@@ -2,7 +2,6 @@
  * The dispatch bench's parts, each run on a fresh database and printed with the issue's targets beside
  * its figures (issue 13 part 6) and the load average while it ran.
  */
-import { freshDatabase } from '../../tests/harness/postgres';
 import { exostackDispatch } from './exostack-dispatch';
 import { pgBossAnchor } from './pg-boss-anchor';
 import { endToEndCli } from './e2e-cli';
@@ -10,29 +9,8 @@ import { busyVolunteers, type BusyOptions } from './busy-volunteers';
 import { twoHubs } from './two-hubs';
 import { idleConnections } from './idle-connections';
 import { figure, sampled, verdict } from './report';
-import { PgActivitySampler } from './pg-activity';
+import { printPgSamples, withDatabase } from './contender-database';
 import { fmt, metricMean } from './stats';
-
-/** Set by --pg-sample: each contender's database is sampled (pg-activity.ts), printed after its part's figures. */
-export const pgSampling = { on: false };
-const samples: string[] = [];
-
-/** Runs one contender on a fresh database (sampled when --pg-sample), dropped after. */
-async function withDatabase<T>(name: string, run: (url: string) => Promise<T>): Promise<T> {
-	const db = await freshDatabase();
-	if (!db) throw new Error('the benchmark needs PostgreSQL');
-	const sampler = pgSampling.on ? new PgActivitySampler(db.url) : null;
-	try {
-		return await run(db.url);
-	} finally {
-		if (sampler) samples.push(`    pg_stat_activity during ${name}, mean connections:`, ...(await sampler.stop()).map((l) => `      ${l}`));
-		await db.drop();
-	}
-}
-
-function printPgSamples() {
-	for (const line of samples.splice(0)) console.log(line);
-}
 
 const ms = (n: number) => `${fmt(n, 1)} ms`;
 const perSecond = (n: number) => `${fmt(n)} tasks/s`;

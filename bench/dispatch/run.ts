@@ -22,7 +22,8 @@
  */
 import os from 'node:os';
 import { parseArgs } from 'node:util';
-import { busyPart, dispatchPart, endToEndPart, idlePart, pgSampling, scalePart, twoHubsPart } from './parts';
+import { busyPart, dispatchPart, endToEndPart, idlePart, scalePart, twoHubsPart } from './parts';
+import { pgSampling } from './contender-database';
 import { fmt } from './stats';
 
 const PARTS = ['dispatch', 'e2e', 'busy', 'scale', 'twohubs', 'idle'] as const;
