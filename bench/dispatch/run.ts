@@ -11,7 +11,7 @@
  *     busy      --busy-volunteers 5000 simulated volunteers over --busy-processes 5 client processes,
  *               --busy-task-ms 2000 tasks: busy share, accepted tasks/s, hub event-loop lag and CPU
  *               (--busy-warmup 5 s, then a --busy-window 20 s window)
- *     scale     jobs of --scale 2000,20000 tasks (the issue's: 10000,100000): time per task and the ratio
+ *     scale     jobs of --scale 1000,10000 tasks (the issue's: 10000,100000): time per task and the ratio
  *     twohubs   two hub processes on one database sharing the volunteers: throughput, tasks leased twice
  *     idle      (only when named) --idle 10000 idle volunteers held for --window 30 s
  *
@@ -43,7 +43,7 @@ const { values } = parseArgs({
 		'busy-task-ms': { type: 'string', default: '2000' },
 		'busy-warmup': { type: 'string', default: '5' },
 		'busy-window': { type: 'string', default: '20' },
-		scale: { type: 'string', default: '2000,20000' },
+		scale: { type: 'string', default: '1000,10000' },
 		idle: { type: 'string', default: '10000' },
 		window: { type: 'string', default: '30' }
 	}
