@@ -29,6 +29,8 @@ const runner = new TaskRunner(ort as unknown as OrtRuntime, hubFileSource(hubUrl
 const accepted: { start: number; end: number; ackedAt: number }[] = [];
 const latencies: { at: number; ms: number }[] = [];
 let failed = 0;
+/** Where tasks are (whole run): started on a device, computed by the model, held for the full task time. */
+const counts = { started: 0, computed: 0, held: 0 };
 /** Tasks a device has started and not yet seen end (by lease): when each started. */
 const running = new Map<object, number>();
 
@@ -42,7 +44,9 @@ function slowDevice(spans: WeakMap<object, { start: number; end: number }>): Exe
 		async run(task, hooks, signal) {
 			const start = now();
 			running.set(task, start);
+			counts.started++;
 			const outcome = await runner.run(task, { ...hooks, signal });
+			counts.computed++;
 			const hold = start + taskMs - now();
 			if (hold > 0)
 				await new Promise<void>((resolve, reject) => {
@@ -50,6 +54,7 @@ function slowDevice(spans: WeakMap<object, { start: number; end: number }>): Exe
 					signal.addEventListener('abort', () => (clearTimeout(timer), reject(signal.reason)), { once: true });
 				});
 			const end = now();
+			counts.held++;
 			spans.set(task, { start, end });
 			return { ...outcome, durationMs: end - start };
 		}
@@ -84,7 +89,8 @@ function startOne(g: number): { loop: WorkLoop; socket: VolunteerSocket; welcome
 				else failed++;
 			}
 		},
-		{ concurrency: 1, pollMs: 1000 }
+		// The work loop's default poll (5 s), as real volunteers: the hub's nudge on new work wakes them sooner.
+		{ concurrency: 1 }
 	);
 	loop.start();
 	return { loop, socket, welcomed };
@@ -113,6 +119,7 @@ process.on('message', async (m: { type: 'report'; from: number; to: number } | {
 			busyMs: accepted.reduce((sum, s) => sum + clip(s), 0),
 			accepted: accepted.filter((s) => s.ackedAt >= m.from && s.ackedAt < m.to).length,
 			notAccepted: failed,
+			...counts,
 			latencies: latencies.filter((l) => l.at >= m.from && l.at < m.to).map((l) => l.ms)
 		});
 	} else {

@@ -115,7 +115,7 @@ export async function busyPart(o: Omit<BusyOptions, 'databaseUrl'>) {
 	if (run.queuedLeft === 0) console.log('    WARNING: the job ran dry during the window; the busy share is understated');
 	console.log(
 		`    outputs: ${run.agree.results} results of ${run.agree.inputs} distinct inputs gave ${run.agree.distinctOutputs} distinct (input, output) pairs ` +
-			`(${run.agree.distinctOutputs === run.agree.inputs ? 'each input one output: the model computed them' : 'NOT one output per input'}); ${run.notAccepted} tasks not accepted (whole run)`
+			`(${run.agree.distinctOutputs === run.agree.inputs ? 'each input one output: the model computed them' : 'NOT one output per input'}); ${run.notAccepted} tasks not accepted; whole run: ${run.started} started, ${run.computed} computed, ${run.held} held to the end`
 	);
 	printPgSamples();
 }
