@@ -2,7 +2,7 @@
  * Dispatch benchmark (issue 13 part 6): in one run on the same PostgreSQL server, with the same number of
  * database connections for every contender, and with the issue's target printed beside each figure.
  *
- *   npx tsx bench/dispatch/run.ts [--only dispatch,e2e,busy,scale,twohubs,idle] [--pool 10]
+ *   npx tsx bench/dispatch/run.ts [--only dispatch,e2e,busy,scale,twohubs,idle] [--pool 10] [--pg-sample]
  *     dispatch  ExoStack with trivial tasks (tiny model, one input per task; --tasks 3000, --volunteers 8
  *               in-process volunteers × --concurrency 4) against pg-boss at batch 1 and batch 20. --relaxed
  *               also runs it with the defences' knobs off.
