@@ -6,8 +6,13 @@
  * until `taskMs` have passed since it started the task: that hold is the simulated slow device, so a
  * task takes 2 s as on a phone, while the output handed in is still the model's real one.
  *
- * IPC: sends { type: 'connected' } once every volunteer is welcomed; answers { type: 'report', from, to }
- * (epoch ms) with the busy time and accepted tasks inside that window; exits on { type: 'stop' }.
+ * The volunteers connect paused (owners who said "not now"), so connecting thousands is not slowed by the
+ * task requests of those already in, and all start together on { type: 'go' }, as when a big job reaches
+ * idle volunteers.
+ *
+ * IPC: sends { type: 'connected' } once every volunteer is welcomed; on { type: 'go' } they turn to
+ * 'always'; answers { type: 'report', from, to } (epoch ms) with the busy time and accepted tasks inside
+ * that window; exits on { type: 'stop' }.
  */
 import * as ort from 'onnxruntime-node';
 import { io } from 'socket.io-client';
@@ -17,6 +22,7 @@ import type { OrtRuntime } from '../../src/lib/executor/ort-runtime';
 import { WorkLoop, type Executor } from '../../src/lib/volunteer/work-loop';
 import type { VolunteerSocket } from '../../src/lib/volunteer/volunteer-socket';
 import { nodeCapabilities } from '../../src/lib/headless/headless-volunteer';
+import type { VolunteerMode } from '../../src/lib/protocol/volunteer';
 
 const [hubUrl, first, count, taskMs] = [process.argv[2], Number(process.argv[3]), Number(process.argv[4]), Number(process.argv[5])];
 const now = () => performance.timeOrigin + performance.now();
@@ -29,6 +35,8 @@ const runner = new TaskRunner(ort as unknown as OrtRuntime, hubFileSource(hubUrl
 const accepted: { start: number; end: number; ackedAt: number }[] = [];
 const latencies: { at: number; ms: number }[] = [];
 let failed = 0;
+/** Every volunteer's mode: paused while they connect, then 'always' (go). */
+let mode: VolunteerMode = 'paused';
 /** Where tasks are (whole run): started on a device, computed by the model, held for the full task time. */
 const counts = { started: 0, computed: 0, held: 0 };
 /** Tasks a device has started and not yet seen end (by lease): when each started. */
@@ -74,10 +82,10 @@ function startOne(g: number): { loop: WorkLoop; socket: VolunteerSocket; welcome
 		socket,
 		slowDevice(spans),
 		{
-			credentials: async () => ({ identity, capabilities: nodeCapabilities(), mode: 'always', readiness }),
+			credentials: async () => ({ identity, capabilities: nodeCapabilities(), mode, readiness }),
 			saveIdentity: (issued) => void (identity = issued),
 			readiness: () => readiness,
-			mode: () => 'always'
+			mode: () => mode
 		},
 		{
 			welcomed: () => welcome(),
@@ -110,8 +118,12 @@ async function settled(to: number) {
 	while (now() < deadline && [...running.values()].some((start) => start < to)) await new Promise((r) => setTimeout(r, 100));
 }
 
-process.on('message', async (m: { type: 'report'; from: number; to: number } | { type: 'stop' }) => {
-	if (m.type === 'report') {
+process.on('message', async (m: { type: 'go' } | { type: 'report'; from: number; to: number } | { type: 'stop' }) => {
+	if (m.type === 'go') {
+		mode = 'always';
+		// Tells the hub (status) and asks for work now.
+		for (const v of volunteers) v.loop.statusChanged();
+	} else if (m.type === 'report') {
 		await settled(m.to);
 		const clip = (s: { start: number; end: number }) => Math.max(0, Math.min(s.end, m.to) - Math.max(s.start, m.from));
 		process.send!({

@@ -10,7 +10,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { startHubProcess, tempDir, metric } from '../../tests/harness/hub-process';
-import { importTinyModel, timedJob, warmUp } from './tiny-job';
+import { benchHubEnv, importTinyModel, timedJob, warmUp } from './tiny-job';
 import { percentile } from './stats';
 
 export interface EndToEndOptions {
@@ -28,7 +28,7 @@ export async function endToEndCli(o: EndToEndOptions) {
 	const hub = await startHubProcess({
 		databaseUrl: o.databaseUrl,
 		dataDir: tempDir(),
-		env: { EXOSTACK_DB_POOL: String(o.pool), EXOSTACK_DEMO_MODELS: 'off', EXOSTACK_MAX_INPUTS: String(o.tasks), EXOSTACK_LOG_LEVEL: 'warn' }
+		env: benchHubEnv(o.pool, o.tasks)
 	});
 	const dir = tempDir('exostack-e2e-');
 	const children: ChildProcess[] = [];
@@ -39,7 +39,7 @@ export async function endToEndCli(o: EndToEndOptions) {
 			if (children.some((c) => c.exitCode !== null)) throw new Error('a volunteer process exited before connecting');
 			await new Promise((r) => setTimeout(r, 200));
 		}
-		await warmUp(hub, 100);
+		await warmUp(hub);
 		const from = Date.now(); // the warm-up job's requests are in the files too: only later ones count
 		const job = await timedJob(hub, o.tasks);
 		await Promise.all(children.map(stop));

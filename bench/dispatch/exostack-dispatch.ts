@@ -6,7 +6,7 @@
 import postgres from 'postgres';
 import { startHubProcess, tempDir } from '../../tests/harness/hub-process';
 import { startVolunteers } from './in-process-volunteers';
-import { importTinyModel, timedJob, warmUp } from './tiny-job';
+import { benchHubEnv, importTinyModel, timedJob, warmUp } from './tiny-job';
 import { percentile } from './stats';
 
 export interface DispatchOptions {
@@ -20,25 +20,16 @@ export interface DispatchOptions {
 	env?: Record<string, string>;
 }
 
-/** Tasks of the job run before the measured one, so the model is loaded everywhere. */
-const WARM_UP_TASKS = 100;
-
 export async function exostackDispatch(o: DispatchOptions) {
 	const hub = await startHubProcess({
 		databaseUrl: o.databaseUrl,
 		dataDir: tempDir(),
-		env: {
-			EXOSTACK_DB_POOL: String(o.pool),
-			EXOSTACK_DEMO_MODELS: 'off',
-			EXOSTACK_MAX_INPUTS: String(o.tasks),
-			EXOSTACK_LOG_LEVEL: 'warn',
-			...o.env
-		}
+		env: { ...benchHubEnv(o.pool, o.tasks), ...o.env }
 	});
 	try {
 		await importTinyModel(hub);
 		const volunteers = startVolunteers([hub.url], o.volunteers, o.concurrency);
-		await warmUp(hub, WARM_UP_TASKS);
+		await warmUp(hub);
 		volunteers.latencies.length = 0;
 		const job = await timedJob(hub, o.tasks);
 		await volunteers.stop();

@@ -8,6 +8,22 @@ import { writeModelFolder } from '../../src/lib/demo-models/write-model-folder';
 
 export const TINY_MODEL = 'tiny';
 
+/** Tasks of the job run before a measured one, so every volunteer has the model loaded. */
+const WARM_UP_TASKS = 100;
+
+/**
+ * The settings every hub of the bench runs with: `pool` database connections (the same for every
+ * contender), no demo models to download, jobs of up to `tasks` inputs, and only warnings logged.
+ */
+export function benchHubEnv(pool: number, tasks: number): Record<string, string> {
+	return {
+		EXOSTACK_DB_POOL: String(pool),
+		EXOSTACK_DEMO_MODELS: 'off',
+		EXOSTACK_MAX_INPUTS: String(Math.max(tasks, WARM_UP_TASKS)),
+		EXOSTACK_LOG_LEVEL: 'warn'
+	};
+}
+
 export async function importTinyModel(hub: HubProcess) {
 	const dir = tempDir('exostack-tiny-');
 	await writeModelFolder(dir, { layout: 'pooled', size: 'tiny' });
@@ -42,8 +58,8 @@ export async function waitForJob(hub: HubProcess, id: string, pollMs = 100): Pro
  * A small job first, so every volunteer has downloaded and loaded the model before the measured one:
  * the measured figure is dispatch, not a model download.
  */
-export async function warmUp(hub: HubProcess, tasks: number) {
-	await waitForJob(hub, await submitJob(hub, tasks));
+export async function warmUp(hub: HubProcess) {
+	await waitForJob(hub, await submitJob(hub, WARM_UP_TASKS));
 }
 
 /** Submits a job of `tasks` tasks and times it from submission to completion. */

@@ -7,7 +7,7 @@
 import postgres from 'postgres';
 import { startHubProcess, tempDir } from '../../tests/harness/hub-process';
 import { startVolunteers } from './in-process-volunteers';
-import { importTinyModel, timedJob, warmUp } from './tiny-job';
+import { benchHubEnv, importTinyModel, timedJob, warmUp } from './tiny-job';
 import { percentile } from './stats';
 
 export interface TwoHubOptions {
@@ -20,12 +20,7 @@ export interface TwoHubOptions {
 
 export async function twoHubs(o: TwoHubOptions) {
 	const dataDir = tempDir();
-	const env = {
-		EXOSTACK_DB_POOL: String(o.pool),
-		EXOSTACK_DEMO_MODELS: 'off',
-		EXOSTACK_MAX_INPUTS: String(o.tasks),
-		EXOSTACK_LOG_LEVEL: 'warn'
-	};
+	const env = benchHubEnv(o.pool, o.tasks);
 	// One after the other: the first applies the migrations (the second would wait on their advisory lock anyway).
 	const a = await startHubProcess({ databaseUrl: o.databaseUrl, dataDir, env });
 	const b = await startHubProcess({ databaseUrl: o.databaseUrl, dataDir, env }).catch(async (e) => {
@@ -36,7 +31,7 @@ export async function twoHubs(o: TwoHubOptions) {
 	try {
 		await importTinyModel(a);
 		const volunteers = startVolunteers([a.url, b.url], o.volunteers, o.concurrency);
-		await warmUp(a, 100);
+		await warmUp(a);
 		volunteers.latencies.length = 0;
 		volunteers.leases.clear();
 		const job = await timedJob(a, o.tasks);
