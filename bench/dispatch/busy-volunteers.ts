@@ -39,6 +39,10 @@ export async function busyVolunteers(o: BusyOptions) {
 		const jobId = await submitJob(hub, tasks);
 		const submitSeconds = (performance.now() - submitStarted) / 1000;
 		go(children);
+		// Printed now: under overload the window's scrapes of the hub may fail, and these figures still count.
+		console.log(
+			`    busy: ${o.volunteers} volunteers connected in ${connectSeconds.toFixed(1)} s; job of ${tasks} tasks submitted in ${submitSeconds.toFixed(1)} s`
+		);
 		await new Promise((r) => setTimeout(r, o.warmUpSeconds * 1000));
 		const window = await measureWindow(hub, children, o.windowSeconds);
 		const sql = postgres(o.databaseUrl, { max: 1, onnotice: () => {} });
@@ -66,13 +70,13 @@ export async function busyVolunteers(o: BusyOptions) {
 /** One window of `seconds`: what the clients did in it, the hub's event-loop lag, and the cores each side used. */
 async function measureWindow(hub: HubProcess, children: ChildProcess[], seconds: number) {
 	const pids = [hub.child.pid!, ...children.map((c) => c.pid!)];
-	await fetch(`${hub.url}/metrics`); // prom-client's event-loop histogram restarts at each scrape: the window starts now
+	await scrape(hub); // prom-client's event-loop histogram restarts at each scrape: the window starts now
 	const before = snapshot(pids);
 	const from = Date.now();
 	await new Promise((r) => setTimeout(r, seconds * 1000));
 	const to = Date.now();
 	const after = snapshot(pids);
-	const metrics = await (await fetch(`${hub.url}/metrics`)).text();
+	const metrics = await scrape(hub);
 	// Each client counts the tasks running at the window's end once their hand-ins are answered.
 	const reports = await askReports(children, from, to);
 	const sum = (key: 'busyMs' | 'accepted' | 'notAccepted' | 'started' | 'computed' | 'held') => reports.reduce((n, r) => n + r[key], 0);
@@ -94,4 +98,18 @@ async function measureWindow(hub: HubProcess, children: ChildProcess[], seconds:
 		postgresCores: hubCores.postgres,
 		clientCores: coresUsed(before, after, pids.slice(1)).processes
 	};
+}
+
+/**
+ * The hub's /metrics, or '' (figures NaN: "not measured") when it does not answer within 30 s: an
+ * overloaded hub (seen at 5,000 volunteers on a loaded machine) may not, and the window's other figures
+ * still count.
+ */
+async function scrape(hub: HubProcess): Promise<string> {
+	try {
+		return await (await fetch(`${hub.url}/metrics`, { signal: AbortSignal.timeout(30_000) })).text();
+	} catch {
+		console.log('    busy: the hub did not answer /metrics within 30 s');
+		return '';
+	}
 }
