@@ -41,7 +41,7 @@ export async function submitJob(hub: HubProcess, tasks: number): Promise<string>
 		json: { task_type: 'embedding', model: TINY_MODEL, input: Array.from({ length: tasks }, (_, i) => benchInput(i)), chunk_size: 1 }
 	});
 	if (submitted.status !== 201) throw new Error(`submit failed: ${submitted.status} ${await submitted.text()}`);
-	return (await submitted.json()).task_id;
+	return (await submitted.json()).job_id;
 }
 
 /** Polls the job until it completes (throws if it fails). */
