@@ -1,48 +1,60 @@
 /**
- * Dispatch benchmark: ExoStack's accepted tasks per second and lease latency against pg-boss's
- * fetch-and-complete throughput on the same PostgreSQL with the same concurrency, measured side by
- * side in one run, with the defences on (the defaults) and relaxed (their knobs off) to show what they
- * cost; then how many idle volunteers one hub process holds.
+ * Dispatch benchmark (issue 13 part 6): in one run on the same PostgreSQL server, with the same number of
+ * database connections for every contender, and with the issue's target printed beside each figure.
  *
- *   npx tsx bench/dispatch/run.ts [--tasks 4000] [--volunteers 8] [--concurrency 4] [--pool 10] [--idle 10000] [--window 30]
+ *   npx tsx bench/dispatch/run.ts [--only dispatch,e2e,busy,scale,twohubs,idle] [--pool 10] [--pg-sample]
+ *     dispatch  ExoStack with trivial tasks (tiny model, one input per task; --tasks 3000, --volunteers 8
+ *               in-process volunteers × --concurrency 4) against pg-boss at batch 1 and batch 20. --relaxed
+ *               also runs it with the defences' knobs off.
+ *     e2e       --e2e-processes 4 `exostack volunteer --concurrency 8` processes (--e2e-concurrency) on a
+ *               --tasks job: accepted tasks/s, lease round trip p50/p99
+ *     busy      --busy-volunteers 5000 simulated volunteers over --busy-processes 5 client processes,
+ *               --busy-task-ms 2000 tasks: busy share, accepted tasks/s, hub event-loop lag and CPU
+ *               (--busy-warmup 5 s, then a --busy-window 20 s window)
+ *     scale     jobs of --scale 1000,10000 tasks (the issue's: 10000,100000): time per task and the ratio
+ *     twohubs   two hub processes on one database sharing the volunteers: throughput, tasks leased twice
+ *     idle      (only when named) --idle 10000 idle volunteers held for --window 30 s
  *
  * Needs the production build (npm run build) and PostgreSQL (EXOSTACK_TEST_POSTGRES_URL, default
- * postgres://postgres@127.0.0.1:5432/postgres).
+ * postgres://postgres@127.0.0.1:5432/postgres). EXOSTACK_HUB_NODE_ARGS="--cpu-prof --cpu-prof-dir=DIR"
+ * profiles every hub process; --pg-sample samples pg_stat_activity of each part's database (what
+ * PostgreSQL's connections wait on); BENCHMARKS.md says how to use pg_stat_statements instead.
  */
+import os from 'node:os';
 import { parseArgs } from 'node:util';
-import { freshDatabase } from '../../tests/harness/postgres';
-import { exostackDispatch } from './exostack-dispatch';
-import { pgBossAnchor } from './pg-boss-anchor';
-import { idleConnections } from './idle-connections';
+import { busyPart, dispatchPart, endToEndPart, idlePart, scalePart, twoHubsPart } from './parts';
+import { pgSampling } from './contender-database';
 import { fmt } from './stats';
 
+const PARTS = ['dispatch', 'e2e', 'busy', 'scale', 'twohubs', 'idle'] as const;
 const { values } = parseArgs({
 	options: {
-		tasks: { type: 'string', default: '4000' },
+		only: { type: 'string', default: 'dispatch,e2e,busy,scale,twohubs' },
+		tasks: { type: 'string', default: '3000' },
 		volunteers: { type: 'string', default: '8' },
 		concurrency: { type: 'string', default: '4' },
 		pool: { type: 'string', default: '10' },
+		relaxed: { type: 'boolean', default: false },
+		'pg-sample': { type: 'boolean', default: false },
+		'e2e-processes': { type: 'string', default: '4' },
+		'e2e-concurrency': { type: 'string', default: '8' },
+		'busy-volunteers': { type: 'string', default: '5000' },
+		'busy-processes': { type: 'string', default: '5' },
+		'busy-task-ms': { type: 'string', default: '2000' },
+		'busy-warmup': { type: 'string', default: '5' },
+		'busy-window': { type: 'string', default: '20' },
+		scale: { type: 'string', default: '1000,10000' },
 		idle: { type: 'string', default: '10000' },
 		window: { type: 'string', default: '30' }
 	}
 });
-const tasks = Number(values.tasks);
-const volunteers = Number(values.volunteers);
-const concurrency = Number(values.concurrency);
-/** PostgreSQL connections, the same for the hub process and for pg-boss. */
-const pool = Number(values.pool);
+const only = new Set(values.only.split(',').map((p) => p.trim()));
+for (const p of only)
+	if (!(PARTS as readonly string[]).includes(p)) throw new Error(`--only: unknown part "${p}" (parts: ${PARTS.join(', ')})`);
+const n = (v: string) => Number(v);
+pgSampling.on = values['pg-sample'];
+const common = { volunteers: n(values.volunteers), concurrency: n(values.concurrency), pool: n(values.pool) };
 
-async function withDatabase<T>(run: (url: string) => Promise<T>): Promise<T> {
-	const db = await freshDatabase();
-	if (!db) throw new Error('the benchmark needs PostgreSQL');
-	try {
-		return await run(db.url);
-	} finally {
-		await db.drop();
-	}
-}
-
-console.log(`dispatch: ${tasks} tasks, ${volunteers} volunteers × ${concurrency} concurrent tasks, ${pool} database connections each`);
 /**
  * The defences that add work on the lease/result path (SECURITY.md), turned off: no hidden or lazy
  * checks, no distinct-network rule, no lease caps, a socket event budget no volunteer reaches. What
@@ -57,45 +69,39 @@ const RELAXED = {
 	EXOSTACK_SOCKET_EVENTS_PER_SECOND: '100000',
 	EXOSTACK_SOCKET_PACKETS_PER_SECOND: '100000'
 };
-const exo = await withDatabase((url) => exostackDispatch({ databaseUrl: url, tasks, volunteers, concurrency, pool }));
-const relaxed = await withDatabase((url) => exostackDispatch({ databaseUrl: url, tasks, volunteers, concurrency, pool, env: RELAXED }));
-const boss = await withDatabase((url) => pgBossAnchor({ databaseUrl: url, tasks, workers: volunteers * concurrency, batch: 1, pool }));
-for (const [name, run] of [
-	['exostack', exo],
-	['relaxed', relaxed]
-] as const) {
-	console.log(
-		`  ${name.padEnd(9)} ${fmt(run.tasksPerSecond)} accepted tasks/s  (${fmt(run.seconds, 2)} s; lease round trip p50 ${fmt(run.leaseP50, 2)} ms, p99 ${fmt(run.leaseP99, 2)} ms over ${run.requests} requests)`
-	);
-	console.log(
-		`            claim transaction mean ${fmt(metricMeanMs(run.metrics, 'exostack_claim_seconds'), 2)} ms, result transaction mean ${fmt(metricMeanMs(run.metrics, 'exostack_complete_seconds'), 2)} ms; ` +
-			`${run.checks.spot} known-answer checks, ${run.checks.recheck} re-checks, ${run.checks.replicas} extra replicas`
-	);
-}
-console.log(
-	`  defences  ${fmt(exo.tasksPerSecond / relaxed.tasksPerSecond, 2)}× the relaxed hub's throughput (exostack ÷ relaxed, same build, same run)`
-);
-console.log(
-	`  pg-boss   ${fmt(boss.tasksPerSecond)} fetched+completed jobs/s  (${fmt(boss.seconds, 2)} s; ${volunteers * concurrency} workers, batch 1)`
-);
-console.log(
-	`  ratio     ${fmt(exo.tasksPerSecond / boss.tasksPerSecond, 2)}× pg-boss   (targets: ≥ 2500 tasks/s, ≥ 2×, lease p99 < 50 ms)`
-);
 
-/** A histogram's mean in ms, from the hub's Prometheus text. */
-function metricMeanMs(text: string, name: string): number {
-	const read = (suffix: string) => Number(new RegExp(`^${name}_${suffix}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
-	return (read('sum') / read('count')) * 1000;
+console.log(
+	`dispatch bench on ${os.cpus().length} cores, load ${os
+		.loadavg()
+		.map((l) => fmt(l, 2))
+		.join(' ')}; parts: ${[...only].join(', ')}`
+);
+let oneHub: number | undefined;
+if (only.has('dispatch')) {
+	const exo = await dispatchPart({ tasks: n(values.tasks), ...common });
+	oneHub = exo.tasksPerSecond;
+	if (values.relaxed) {
+		const relaxed = await dispatchPart({ tasks: n(values.tasks), ...common, env: RELAXED });
+		console.log(`  defences: ${fmt(exo.tasksPerSecond / relaxed.tasksPerSecond, 2)}× the relaxed hub's throughput (same build, same run)`);
+	}
 }
-
-if (Number(values.idle) > 0) {
-	const idle = await withDatabase((url) =>
-		idleConnections({ databaseUrl: url, connections: Number(values.idle), windowMs: Number(values.window) * 1000 })
-	);
-	console.log(`idle: ${idle.connections} volunteers connected and authenticated in ${fmt(idle.connectSeconds)} s`);
-	console.log(
-		`  event-loop lag over ${values.window} s with heartbeats: p99 ${fmt(idle.lagP99Ms, 2)} ms, max ${fmt(idle.lagMaxMs, 2)} ms   (target: p99 < 50 ms at 10,000)`
-	);
-	console.log(`  hub memory ${fmt(idle.rssBeforeMb)} MB → ${fmt(idle.rssAfterMb)} MB: ${fmt(idle.kbPerConnection)} KB per connection`);
-}
+if (only.has('e2e'))
+	await endToEndPart({
+		tasks: n(values.tasks),
+		processes: n(values['e2e-processes']),
+		concurrency: n(values['e2e-concurrency']),
+		pool: common.pool
+	});
+if (only.has('busy'))
+	await busyPart({
+		volunteers: n(values['busy-volunteers']),
+		processes: n(values['busy-processes']),
+		taskMs: n(values['busy-task-ms']),
+		warmUpSeconds: n(values['busy-warmup']),
+		windowSeconds: n(values['busy-window']),
+		pool: common.pool
+	});
+if (only.has('scale')) await scalePart({ sizes: values.scale.split(',').map(Number), ...common });
+if (only.has('twohubs')) await twoHubsPart({ tasks: n(values.tasks), ...common }, oneHub);
+if (only.has('idle')) await idlePart({ connections: n(values.idle), windowSeconds: n(values.window) });
 process.exit(0);

@@ -12,3 +12,9 @@ export function metricValue(text: string, name: string): number {
 	const line = text.split('\n').find((l) => l.startsWith(`${name} `));
 	return line ? Number(line.split(' ')[1]) : Number.NaN;
 }
+
+/** A Prometheus histogram's mean (its unit: seconds for ours), from the hub's /metrics text. */
+export function metricMean(text: string, name: string): number {
+	const read = (suffix: string) => Number(new RegExp(`^${name}_${suffix}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
+	return read('sum') / read('count');
+}
