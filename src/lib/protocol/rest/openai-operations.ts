@@ -17,7 +17,14 @@ import {
 	ModelObject,
 	OpenAiErrorBody
 } from './openai';
-import { chatRequestSchema, completionsRequestSchema, CreateBatchRequest, embeddingsRequestSchema } from './openai-requests';
+import {
+	BatchListQuery,
+	chatRequestSchema,
+	completionsRequestSchema,
+	CreateBatchRequest,
+	embeddingsRequestSchema,
+	FileListQuery
+} from './openai-requests';
 
 /** The hub's default limits (EXOSTACK_MAX_INPUTS, EXOSTACK_MAX_INPUT_CHARS); a hub may set others. */
 const LIMITS = { maxInputs: 10_000, maxInputChars: 20_000 };
@@ -36,11 +43,6 @@ const errors = (...statuses: number[]): Record<number, Reply> =>
 	Object.fromEntries(statuses.map((s) => [s, { description: MEANINGS[s], schema: OpenAiErrorBody }]));
 const idempotency = { 'Idempotency-Key': 'a retry with the same key and body answers the first result; another body is a 422' };
 const Id = z.object({ id: z.string() });
-const cursor = (max: number, dflt: number) =>
-	z.object({
-		after: z.string().optional().describe('the last id of the previous page'),
-		limit: z.number().int().min(1).max(max).default(dflt).optional()
-	});
 /** With `stream: true`, the same answer as chunks, `data: {…}` lines, then `data: [DONE]`. */
 const streamed = { type: 'text/event-stream', schema: z.string() };
 
@@ -128,10 +130,7 @@ export const V1_OPERATIONS = defineOperations([
 		tag: 'openai',
 		summary: "The caller's files, paged (newest first unless `order=asc`)",
 		auth: 'key',
-		query: cursor(10_000, 10_000).extend({
-			order: z.enum(['asc', 'desc']).default('desc').optional().describe('by creation time'),
-			purpose: z.string().optional()
-		}),
+		query: FileListQuery,
 		responses: { 200: { description: 'a page of files', schema: FileList }, ...errors(400, 401) }
 	},
 	{
@@ -177,7 +176,7 @@ export const V1_OPERATIONS = defineOperations([
 		tag: 'openai',
 		summary: "The caller's batches, newest first, paged",
 		auth: 'key',
-		query: cursor(100, 20),
+		query: BatchListQuery,
 		responses: { 200: { description: 'a page of batches', schema: BatchList }, ...errors(400, 401) }
 	},
 	{

@@ -124,3 +124,30 @@ export const CreateBatchRequest = z.strictObject({
 		.nullish()
 });
 export type CreateBatchRequest = z.infer<typeof CreateBatchRequest>;
+
+/**
+ * A page's cursor: `after` (the last id of the previous page) and `limit`, within OpenAI's bounds for the
+ * list. Other parameters are ignored, as OpenAI ignores them (a client's cache-buster must not be a 400).
+ */
+function cursor(max: number, dflt: number) {
+	return z.object({
+		after: z.string().max(128).optional().describe('the last id of the previous page'),
+		limit: z
+			.number(`must be a whole number from 1 to ${max}`)
+			.int(`must be a whole number from 1 to ${max}`)
+			.min(1, `must be a whole number from 1 to ${max}`)
+			.max(max, `must be a whole number from 1 to ${max}`)
+			.default(dflt)
+			.optional()
+	});
+}
+
+/** `GET /v1/files`'s query: the caller's files, newest first unless `order=asc`, of one purpose if named. */
+export const FileListQuery = cursor(10_000, 10_000).extend({
+	order: z.enum(['asc', 'desc'], 'must be "asc" or "desc"').default('desc').optional().describe('by creation time'),
+	purpose: z.string().max(64, 'must be at most 64 characters').optional()
+});
+export type FileListQuery = z.infer<typeof FileListQuery>;
+
+/** `GET /v1/batches`'s query. */
+export const BatchListQuery = cursor(100, 20);

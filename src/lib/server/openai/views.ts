@@ -2,7 +2,7 @@
 import type { ModelManifest } from '../../protocol/models';
 import type { GenerationOutput } from '../../protocol/generation';
 import type { Generated } from './generate';
-import type { ChatCompletionResponse, CompletionResponse, EmbeddingsResponse, ModelObject } from '../../protocol/rest/openai';
+import type { ChatCompletionResponse, CompletionResponse, EmbeddingsResponse, FileDeleted, ModelObject } from '../../protocol/rest/openai';
 
 /** A float vector as OpenAI's `encoding_format: "base64"` sends it: little-endian float32 bytes, base64. */
 export function base64Vector(vector: number[]): string {
@@ -68,4 +68,13 @@ export function chatCompletionView(model: string, g: Generated): ChatCompletionR
 		],
 		usage: usageOf(g)
 	};
+}
+
+/** One page of an OpenAI list (files, batches): its items, whether more follow, and the ids that bound it. */
+export function listView<T extends { id: string }>(data: T[], hasMore: boolean) {
+	return { object: 'list' as const, data, has_more: hasMore, first_id: data[0]?.id ?? null, last_id: data.at(-1)?.id ?? null };
+}
+
+export function fileDeletedView(id: string): FileDeleted {
+	return { id, object: 'file', deleted: true };
 }

@@ -3,6 +3,9 @@ import { json } from '@sveltejs/kit';
 import { ownerOf } from '$lib/server/auth/principal';
 import { readBytes, requirePrincipal } from '$lib/server/http/api';
 import { invalidParam, withOpenAiErrors } from '$lib/server/openai/errors';
+import { parseOpenAiQuery } from '$lib/server/openai/parse-body';
+import { listView } from '$lib/server/openai/views';
+import { FileListQuery } from '$lib/protocol/rest/openai-requests';
 import { parseBatchFile } from '$lib/server/openai/batches/batch-file';
 import { fileObject, listFiles } from '$lib/server/openai/batches/file-queries';
 import { storeFile } from '$lib/server/openai/batches/store-file';
@@ -12,9 +15,6 @@ import type { RequestHandler } from './$types';
 /** Room for the multipart envelope (boundaries, headers, the purpose field) around the file itself. */
 const FORM_OVERHEAD_BYTES = 16 * 1024;
 const MAX_FILENAME_CHARS = 255;
-/** OpenAI's bounds and default for a page of files. */
-const MAX_PAGE = 10_000;
-const MAX_PURPOSE_CHARS = 64;
 
 export const POST: RequestHandler = withOpenAiErrors(async ({ request, locals: { hub } }) => {
 	const principal = await requirePrincipal(hub, request);
@@ -45,16 +45,12 @@ export const POST: RequestHandler = withOpenAiErrors(async ({ request, locals: {
 
 export const GET: RequestHandler = withOpenAiErrors(async ({ request, url, locals: { hub } }) => {
 	const principal = await requirePrincipal(hub, request);
-	const query = url.searchParams;
-	const limitText = query.get('limit') ?? String(MAX_PAGE);
-	const limit = /^\d{1,5}$/.test(limitText) ? Number(limitText) : NaN;
-	if (!(limit >= 1 && limit <= MAX_PAGE)) throw invalidParam('limit', `limit must be a whole number from 1 to ${MAX_PAGE}`);
-	const order = query.get('order') ?? 'desc';
-	if (order !== 'asc' && order !== 'desc') throw invalidParam('order', 'order must be "asc" or "desc"');
-	const purpose = query.get('purpose');
-	if (purpose !== null && purpose.length > MAX_PURPOSE_CHARS)
-		throw invalidParam('purpose', `purpose must be at most ${MAX_PURPOSE_CHARS} characters`);
-	const { rows, hasMore } = await listFiles(hub.db, principal, { after: query.get('after'), limit, order, purpose });
-	const data = rows.map(fileObject);
-	return json({ object: 'list', data, has_more: hasMore, first_id: data[0]?.id ?? null, last_id: data.at(-1)?.id ?? null });
+	const { after, limit, order, purpose } = parseOpenAiQuery(url, FileListQuery);
+	const { rows, hasMore } = await listFiles(hub.db, principal, {
+		after: after ?? null,
+		limit: limit!,
+		order: order!,
+		purpose: purpose ?? null
+	});
+	return json(listView(rows.map(fileObject), hasMore));
 });

@@ -2,6 +2,7 @@
 import { json } from '@sveltejs/kit';
 import { requirePrincipal } from '$lib/server/http/api';
 import { withOpenAiErrors } from '$lib/server/openai/errors';
+import { fileDeletedView } from '$lib/server/openai/views';
 import { fileObject, requireFile } from '$lib/server/openai/batches/file-queries';
 import { deleteFile } from '$lib/server/openai/batches/store-file';
 import type { RequestHandler } from './$types';
@@ -16,5 +17,5 @@ export const DELETE: RequestHandler = withOpenAiErrors(async ({ request, params,
 	const principal = await requirePrincipal(hub, request);
 	const row = await requireFile(hub.db, principal, params.id);
 	await deleteFile(hub, row);
-	return json({ id: row.id, object: 'file', deleted: true });
+	return json(fileDeletedView(row.id));
 });
