@@ -302,6 +302,9 @@ describe('regressions found by the fuzz', () => {
 			for (const before of ['-271821-04-20', '%2B275760-09-13', '0000-01-01'])
 				expect(await get(`/api/jobs?before=${before}`, token), before).toBe(400);
 			expect(await get('/api/jobs?before=2020-01-01', token)).toBe(200);
+			expect(await get('/api/jobs?before=2020-01-01T00:00:00Z&limit=500', token)).toBe(200);
+			// The bounds the OpenAPI document gives are the ones enforced (read with the same schema), not clamped.
+			for (const limit of ['0', '501', 'abc', '1.5', '5&limit=6']) expect(await get(`/api/jobs?limit=${limit}`, token), limit).toBe(400);
 		}
 	});
 

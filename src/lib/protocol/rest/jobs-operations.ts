@@ -1,7 +1,17 @@
 /** The contract of `/api/jobs*`, `/api/images` and the seed's `/tasks/*`. */
 import { z } from 'zod';
 import { submissionSchema } from '../jobs';
-import { ImagesUploaded, JobCancelled, JobCreated, JobListItem, JobStatusView, SeedTaskCreated, SeedTaskStatus, TaskRowView } from './jobs';
+import {
+	ImagesUploaded,
+	JobCancelled,
+	JobCreated,
+	JobListItem,
+	JobListQuery,
+	JobStatusView,
+	SeedTaskCreated,
+	SeedTaskStatus,
+	TaskRowView
+} from './jobs';
 import { defineOperations, errors, type Operation } from './operation';
 import { Uuid } from './common';
 
@@ -49,10 +59,7 @@ export const JOB_OPERATIONS = defineOperations([
 		summary: "The caller's jobs, newest first",
 		description: "A submitter's key sees its own jobs; the admin token sees every job.",
 		auth: 'key',
-		query: z.object({
-			limit: z.number().int().min(1).max(500).default(50).optional(),
-			before: z.iso.datetime().optional().describe('only jobs created before this instant')
-		}),
+		query: JobListQuery,
 		responses: { 200: { description: 'the jobs', schema: z.array(JobListItem) }, ...errors(400, 401) }
 	},
 	status('/api/jobs/{id}', 'jobs', JobStatusView),

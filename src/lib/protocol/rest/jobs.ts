@@ -101,3 +101,25 @@ export const ImagesUploaded = z.object({
 	)
 });
 export type ImagesUploaded = z.infer<typeof ImagesUploaded>;
+
+/**
+ * `GET /api/jobs`'s query. `before` is an ISO date or date-time within years 1 to 9999: PostgreSQL reads the
+ * ISO form only there (JavaScript dates reach year 275760; one beyond was a 500).
+ */
+export const JobListQuery = z.object({
+	limit: z
+		.number('must be a whole number from 1 to 500')
+		.int('must be a whole number from 1 to 500')
+		.min(1, 'must be a whole number from 1 to 500')
+		.max(500, 'must be a whole number from 1 to 500')
+		.default(50)
+		.optional(),
+	before: z
+		.union([z.iso.date(), z.iso.datetime({ offset: true })], 'must be an ISO date or date-time')
+		.refine((t) => {
+			const year = new Date(t).getUTCFullYear();
+			return year >= 1 && year <= 9999;
+		}, 'must be an ISO date from year 1 to 9999')
+		.optional()
+		.describe('only jobs created before this instant')
+});

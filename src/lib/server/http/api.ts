@@ -6,6 +6,7 @@ import { canAccessJob } from '../auth/job-access';
 import type { Principal } from '../auth/principal';
 import { unstorableTextAt, unstorableTextMessage } from '../db/storable-text';
 import { log } from '../log';
+import { readQuery } from './query';
 
 /** A JSON error response: `{ "error": "…" }` with the given status. Every API refusal goes through here. */
 export function apiError(status: number, error: string): Response {
@@ -142,3 +143,10 @@ const tooLarge = (max: number, what = 'the request body') =>
 			? `the request body is larger than ${max} bytes (EXOSTACK_MAX_BODY_BYTES)`
 			: `${what} is larger than ${max} bytes`
 	);
+
+/** A query string read with the contract's schema (query.ts): a 400 naming the bad parameter. */
+export function parseQuery<S extends z.ZodObject>(url: URL, schema: S): z.infer<S> {
+	const read = readQuery(url, schema);
+	if (!read.ok) throw new ApiError(400, `${read.param}: ${read.message}`);
+	return read.query;
+}

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { readJson } from '../http/api';
+import { readQuery } from '../http/query';
 import { invalidParam } from './errors';
 
 /**
@@ -11,26 +12,11 @@ export async function parseOpenAiBody<S extends z.ZodType>(request: Request, sch
 	return validateOpenAiBody(body, schema);
 }
 
-/**
- * A /v1 query string checked with the contract's schema (the same one the OpenAPI document shows): a field
- * the schema takes as a number is read as one when it is written as a plain integer; a 400 names the first
- * bad parameter, as for a body. A parameter given twice is refused rather than one of them picked; one
- * the schema does not name is ignored.
- */
+/** A /v1 query string read with the contract's schema (http/query.ts): a 400 in OpenAI's shape naming the bad parameter. */
 export function parseOpenAiQuery<S extends z.ZodObject>(url: URL, schema: S): z.infer<S> {
-	const query: Record<string, unknown> = {};
-	for (const [name, value] of url.searchParams) {
-		if (!(name in schema.shape)) continue;
-		if (name in query) throw invalidParam(name, `${name}: give it once`);
-		query[name] = isNumber(schema.shape[name]) && /^\d{1,15}$/.test(value) ? Number(value) : value;
-	}
-	return validateOpenAiBody(query, schema);
-}
-
-function isNumber(field: z.ZodType | undefined): boolean {
-	let t: unknown = field;
-	while (t instanceof z.ZodOptional || t instanceof z.ZodDefault) t = t.unwrap();
-	return t instanceof z.ZodNumber;
+	const read = readQuery(url, schema);
+	if (!read.ok) throw invalidParam(read.param, `${read.param}: ${read.message}`);
+	return read.query;
 }
 
 /** Validates a parsed /v1 body with `schema`: a 400 naming the first bad field as OpenAI's `param`. */
