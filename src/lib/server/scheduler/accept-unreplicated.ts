@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm';
 import type { Db } from '../db';
 import { rowsOf } from '../db/rows';
 import type { Completion } from './types';
+import { endLeaseAssignments, heldLease } from './lease-transitions';
 
 export interface UnreplicatedResult extends Completion {
 	inputs: number;
@@ -19,7 +20,7 @@ export interface UnreplicatedResult extends Completion {
  *   ledger → update the volunteer's record.
  *
  * One statement is one atomic snapshot. Fencing: the first UPDATE matches only the current lease
- * (id, token, holder, state); a result that lost it changes nothing. A concurrent duplicate finishing
+ * (heldLease, lease-transitions.ts); a result that lost it changes nothing. A concurrent duplicate finishing
  * the same chunk waits on the primary key or on the row lock, and PostgreSQL aborts one of the two if
  * they wait on each other; the caller retries (locks.ts), and then finds its lease cancelled or its
  * result second ("unchecked", no credit).
@@ -28,9 +29,8 @@ export async function acceptUnreplicated(db: Db, r: UnreplicatedResult) {
 	const rows = rowsOf<{ stored: number; accepted: number; cancelled: number[] | null }>(
 		await db.execute(sql`
 			with done as (
-				update tasks set state = 'done', lease_token = null, lease_session = null, lease_volunteer = null,
-					lease_expires_at = null, leased_at = null, finished_at = now()
-				where id = ${r.taskId} and lease_token = ${r.leaseToken} and lease_volunteer = ${r.volunteerId} and state = 'leased'
+				update tasks set state = 'done', ${endLeaseAssignments}, finished_at = now()
+				where ${heldLease(r)}
 				returning id, job_id, seq
 			), acc as (
 				insert into accepted_results (job_id, seq, task_id) select job_id, seq, id from done
@@ -45,8 +45,7 @@ export async function acceptUnreplicated(db: Db, r: UnreplicatedResult) {
 				where t.id <> d.id and t.state in ('queued', 'leased') and exists (select 1 from acc)
 				for update of t
 			), cancelled as (
-				update tasks set state = 'cancelled', lease_token = null, lease_session = null, lease_volunteer = null,
-					lease_expires_at = null, leased_at = null, finished_at = now()
+				update tasks set state = 'cancelled', ${endLeaseAssignments}, finished_at = now()
 				from open where tasks.id = open.id returning tasks.id, open.state as was
 			), ledger as (
 				insert into credit_ledger (volunteer_id, job_id, task_id, amount)

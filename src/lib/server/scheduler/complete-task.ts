@@ -1,9 +1,9 @@
-import { and, eq, sql } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import { jobs, models, results, tasks } from '../db/schema';
 import { acceptUnreplicated } from './accept-unreplicated';
 import type { Db } from '../db';
 import { checkOutputs } from './check-outputs';
-import { endLease, failedAttempt, type FailurePolicy } from './lease-transitions';
+import { endLease, failedAttempt, heldLease, type FailurePolicy } from './lease-transitions';
 import { lockChunk, retrying } from './locks';
 import { validateChunk, type Settlement, type ValidationPolicy } from './validate-chunk';
 import { VolunteerTally } from './volunteer-tally';
@@ -74,9 +74,7 @@ async function currentLease(db: Db, c: Completion) {
 		.from(tasks)
 		.innerJoin(jobs, eq(jobs.id, tasks.jobId))
 		.innerJoin(models, eq(models.id, tasks.modelId))
-		.where(
-			and(eq(tasks.id, c.taskId), eq(tasks.leaseToken, c.leaseToken), eq(tasks.leaseVolunteer, c.volunteerId), eq(tasks.state, 'leased'))
-		);
+		.where(heldLease(c));
 	return task ?? null;
 }
 
@@ -86,13 +84,7 @@ function completeAndValidate(db: Db, c: Completion, policy: SchedulerPolicy, pro
 		const [where] = await tx.select({ jobId: tasks.jobId, seq: tasks.seq }).from(tasks).where(eq(tasks.id, c.taskId));
 		if (!where) return { stored: false, reason: 'stale_lease' } as const;
 		await lockChunk(tx, where.jobId, where.seq);
-		const [task] = await tx
-			.select({ inputs: tasks.inputs })
-			.from(tasks)
-			.where(
-				and(eq(tasks.id, c.taskId), eq(tasks.leaseToken, c.leaseToken), eq(tasks.leaseVolunteer, c.volunteerId), eq(tasks.state, 'leased'))
-			)
-			.for('update');
+		const [task] = await tx.select({ inputs: tasks.inputs }).from(tasks).where(heldLease(c)).for('update');
 		if (!task) return { stored: false, reason: 'stale_lease' } as const;
 		const tally = new VolunteerTally();
 		if (problem) {
