@@ -6,6 +6,7 @@ import {
 	TaskRelease,
 	TaskRequest,
 	TaskResult,
+	TaskResults,
 	TaskText,
 	type JobText,
 	type TaskLease
@@ -108,6 +109,17 @@ export function serveVolunteers(db: Db, work: VolunteerWork, nsp: VolunteerNames
 					const reply = await work.handIn(s, p);
 					endStream(p.taskId, p.leaseToken);
 					return reply;
+				})
+			)
+		);
+		socket.on(
+			'task:results',
+			handle(
+				TaskResults,
+				withSession(async (s, p) => {
+					const results = await work.handInMany(s, p.results);
+					for (const r of p.results) endStream(r.taskId, r.leaseToken);
+					return { ok: true, results } as const;
 				})
 			)
 		);

@@ -32,9 +32,10 @@ export interface LeaseClaim {
 /**
  * The lease fence: the task row still leased under this token to this volunteer. Every write by a
  * holder (result, failure, renewal, release, checkpoint) matches only this, so a late, replayed or
- * forged message changes nothing. The one definition: raw SQL interpolates it too.
+ * forged message changes nothing. The one definition: raw SQL interpolates it too, and a batch
+ * passes its input's columns instead of values (accept-unreplicated.ts).
  */
-export function heldLease(l: LeaseClaim): SQL {
+export function heldLease(l: LeaseClaim | { taskId: SQL; leaseToken: SQL; volunteerId: SQL }): SQL {
 	return and(
 		eq(tasks.id, l.taskId),
 		eq(tasks.leaseToken, l.leaseToken),

@@ -18,7 +18,9 @@ import { failTask } from './fail-task';
 import { releaseLease, releaseSessionLeases } from './release-leases';
 import { renewLease } from './renew-lease';
 import { announce } from './work-announce';
-import { handInResult, reportOutcome } from './work-hand-in';
+import { handInResults, reportOutcome, type HandIn } from './work-hand-in';
+import { GroupCommit } from './group-commit';
+import type { CompletionOutcome } from './completion-types';
 import { leaseWork } from './work-lease';
 import type { WorkDeps, WorkSession } from './work-types';
 
@@ -33,12 +35,15 @@ const STALE = { ok: false, error: 'this lease is no longer yours', code: 'stale_
 export class VolunteerWork {
 	private readonly counters: SessionCounters;
 	private readonly leaving = new Set<Promise<void>>();
+	/** Results arriving within a few ms are committed together (group-commit.ts). */
+	private readonly results: GroupCommit<HandIn, CompletionOutcome>;
 
 	constructor(
 		private readonly deps: WorkDeps,
 		private readonly notify: Notifier
 	) {
 		this.counters = new SessionCounters(deps.db);
+		this.results = new GroupCommit(deps.config.groupCommit, (group) => handInResults(deps, group));
 	}
 
 	/** A status report: the hub's readiness gate (with its hysteresis) and the session's row. Returns whether the gate is open. */
@@ -60,9 +65,15 @@ export class VolunteerWork {
 		return until ? { ok: true, leaseExpiresAt: until.getTime() } : STALE;
 	}
 
+	/** One result; acknowledged after the commit of the group it joined. */
 	async handIn(s: WorkSession, p: TaskResult): Promise<Ack> {
-		const outcome = await handInResult(this.deps, s, p);
-		return reportOutcome(this.deps, this.notify, this.counters, s, p, outcome);
+		const outcome = await this.results.add({ s, p });
+		return reportOutcome(this.deps, this.notify, this.counters, { s, p }, outcome);
+	}
+
+	/** Several results in one message: each joins the current group, each gets its own outcome. */
+	async handInMany(s: WorkSession, ps: TaskResult[]): Promise<Ack[]> {
+		return Promise.all(ps.map((p) => this.handIn(s, p)));
 	}
 
 	async fail(s: WorkSession, p: TaskFailure): Promise<Ack> {
@@ -94,11 +105,14 @@ export class VolunteerWork {
 
 	/** Waits for departed sessions' leases to be given back and the counters written (a clean shutdown). */
 	async drain(): Promise<void> {
+		await this.results.drain();
 		await Promise.allSettled([...this.leaving, this.counters.flush()]);
 	}
 
 	private async goodbye(sessionId: string) {
 		try {
+			// Its results still waiting in a group commit first: they were sent while it held the leases.
+			await this.results.drain();
 			await this.counters.flush();
 			const released = await releaseSessionLeases(this.deps.db, sessionId);
 			await closeSession(this.deps.db, sessionId);

@@ -2,26 +2,45 @@ import type { Ack, TaskResult } from '../../protocol/events';
 import { resultClassOf } from '../../protocol/volunteer';
 import type { Notifier } from '../notifier';
 import type { SessionCounters } from '../volunteers/session-counters';
-import { completeTask, type CompletionOutcome } from './complete-task';
-import { leaseResultClass } from './lease-variant';
+import type { CompletionOutcome } from './completion-types';
+import { completeGroup } from './complete-group';
+import { leaseResultClasses } from './lease-variant';
 import { announce } from './work-announce';
 import { classOf } from './work-lease';
 import type { WorkDeps, WorkSession } from './work-types';
 
+/** One result as handed in, with the session that sent it. */
+export interface HandIn {
+	s: WorkSession;
+	p: TaskResult;
+}
+
 /**
- * One result handed in: fenced, checked and settled (complete-task.ts). Resolves only after its commit,
- * so the caller's acknowledgement never reports a result that could still be lost.
+ * A group of results handed in (by one volunteer or several): fenced, checked and settled in one
+ * commit (complete-group.ts). Resolves only after that commit, so an acknowledgement never reports a
+ * result that could still be lost.
  */
-export async function handInResult(deps: WorkDeps, s: WorkSession, p: TaskResult): Promise<CompletionOutcome> {
+export async function handInResults(deps: WorkDeps, group: HandIn[]): Promise<CompletionOutcome[]> {
 	const start = Date.now();
-	const outcome = await completeTask(
+	const classes = await leaseResultClasses(
 		deps.db,
-		// The lease fixed class and variant; what the result says it ran is not taken (lease-variant.ts).
-		{ ...p, volunteerId: s.volunteerId, resultClass: (await leaseResultClass(deps.db, p.taskId)) ?? resultClassOf(classOf(s), p.variant) },
+		group.map(({ p }) => p.taskId)
+	);
+	const outcomes = await completeGroup(
+		deps.db,
+		group.map(({ s, p }) => ({
+			...p,
+			volunteerId: s.volunteerId,
+			// The lease fixed class and variant; what the result says it ran is not taken (lease-variant.ts).
+			resultClass: classes.get(p.taskId) ?? resultClassOf(classOf(s), p.variant)
+		})),
 		deps.config.policy
 	);
-	deps.observe.resultHandled(s.volunteerId, { taskId: p.taskId, leaseToken: p.leaseToken }, outcome, { start, end: Date.now() });
-	return outcome;
+	const end = Date.now();
+	group.forEach(({ s, p }, i) =>
+		deps.observe.resultHandled(s.volunteerId, { taskId: p.taskId, leaseToken: p.leaseToken }, outcomes[i], { start, end })
+	);
+	return outcomes;
 }
 
 /**
@@ -33,8 +52,7 @@ export async function reportOutcome(
 	deps: WorkDeps,
 	notify: Notifier,
 	counters: SessionCounters,
-	s: WorkSession,
-	p: TaskResult,
+	{ s, p }: HandIn,
 	outcome: CompletionOutcome
 ): Promise<Ack> {
 	if (!outcome.stored) {
