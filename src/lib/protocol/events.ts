@@ -112,7 +112,8 @@ export interface TaskLease {
 	resumeAt: number;
 }
 
-export const TaskProgress = z.object({ taskId: id, leaseToken, done: z.number().int().nonnegative() });
+/** `done` is bounded by what one result may carry: past PostgreSQL's integer range it made the renewal fail as `internal`. */
+export const TaskProgress = z.object({ taskId: id, leaseToken, done: z.number().int().nonnegative().max(10_000) });
 export type TaskProgress = z.infer<typeof TaskProgress>;
 
 /** One output per input, in input order; the hub checks each against the task type's shape before accepting. */
