@@ -16,7 +16,8 @@ import type { Completion } from './types';
 
 /**
  * Group commit: results that arrived together are fenced and settled in ONE transaction, so a group
- * costs one commit (and one read of its leases) instead of several round trips per result.
+ * costs one commit (and one read of its leases) instead of several round trips per result. A group
+ * of unreplicated results alone is one statement, committed by itself.
  *
  *   - unreplicated results: one statement for all of them (acceptUnreplicatedGroup);
  *   - replicated results, checks and rejected outputs: the validator, each under its chunk's lock,
@@ -50,18 +51,25 @@ async function commitGroup(db: Db, sent: Completion[], policy: SchedulerPolicy):
 	const fast = prepared.filter(({ p }) => p.fast);
 	const general = prepared.filter(({ p }) => !p.fast).sort((a, b) => chunkOrder(a.p, b.p));
 	if (prepared.length === 0) return outcomes;
+	// Unreplicated results alone: their one statement is its own transaction; BEGIN and COMMIT would
+	// only add two round trips.
+	if (general.length === 0) return settleFast(db, fast, outcomes);
 	return db.transaction(async (tx) => {
 		for (const { p } of general) await lockChunk(tx, p.task.jobId, p.task.seq);
 		for (const { i, p } of general) outcomes[i] = await settleReplica(tx, p, policy);
-		if (fast.length > 0) {
-			const done = await acceptUnreplicatedGroup(
-				tx,
-				fast.map(({ p }) => ({ ...p.c, inputs: p.task.inputs, amount: p.amount }))
-			);
-			fast.forEach(({ i, p }, k) => (outcomes[i] = fastOutcome(p, done[k])));
-		}
-		return outcomes;
+		return settleFast(tx, fast, outcomes);
 	});
+}
+
+/** The group's unreplicated results, in one statement, their outcomes written into `outcomes`. */
+async function settleFast(db: Db, fast: { i: number; p: PreparedCompletion }[], outcomes: CompletionOutcome[]) {
+	if (fast.length === 0) return outcomes;
+	const done = await acceptUnreplicatedGroup(
+		db,
+		fast.map(({ p }) => ({ ...p.c, inputs: p.task.inputs, amount: p.amount }))
+	);
+	fast.forEach(({ i, p }, k) => (outcomes[i] = fastOutcome(p, done[k])));
+	return outcomes;
 }
 
 /** The fixed order chunk locks are taken in within a group. */
