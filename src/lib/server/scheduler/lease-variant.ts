@@ -23,13 +23,8 @@ export function leaseVariant(model: Pick<ModelManifest, 'id' | 'files'>, cls: Ba
  * The class a lease's result is compared within: the backend class the lease was granted to
  * (tasks.backend_class) and the variant the hub chose for it, whatever the result says it ran. A
  * volunteer naming another class or variant is compared where its lease put it, and a wrong answer
- * there is invalid, not "unchecked". Null when the task is gone.
+ * there is invalid, not "unchecked". One query for a group of results; tasks that are gone are absent.
  */
-export async function leaseResultClass(db: Db, taskId: number): Promise<string | null> {
-	return (await leaseResultClasses(db, [taskId])).get(taskId) ?? null;
-}
-
-/** leaseResultClass for several tasks in one query (a group of results): tasks that are gone are absent. */
 export async function leaseResultClasses(db: Db, taskIds: number[]): Promise<Map<number, string>> {
 	if (taskIds.length === 0) return new Map();
 	const rows = await db
