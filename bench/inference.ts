@@ -205,8 +205,8 @@ async function throughHub(tabCount: number, threads: number) {
 				method: 'POST',
 				json: { task_type: 'embedding', model: 'bench-minilm', input, chunk_size: CHUNK }
 			});
-			const { task_id } = (await res.json()) as { task_id: string };
-			return task_id;
+			const { job_id } = (await res.json()) as { job_id: string };
+			return job_id;
 		};
 		const done = (id: string) =>
 			new Promise<number>((resolve) => {

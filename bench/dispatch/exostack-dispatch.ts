@@ -51,9 +51,9 @@ export async function exostackDispatch(o: DispatchOptions) {
 			method: 'POST',
 			json: { task_type: 'embedding', model: 'tiny', input: Array.from({ length: o.tasks }, (_, i) => `task ${i % 10}`), chunk_size: 1 }
 		});
-		const { task_id } = await submitted.json();
+		const { job_id } = await submitted.json();
 		for (;;) {
-			const s = await (await api(hub, `/api/jobs/${task_id}`)).json();
+			const s = await (await api(hub, `/api/jobs/${job_id}`)).json();
 			if (s.status === 'completed') break;
 			if (s.status === 'failed') throw new Error(`job failed: ${JSON.stringify(s.errors)}`);
 			await new Promise((r) => setTimeout(r, 100));

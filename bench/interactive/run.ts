@@ -113,10 +113,10 @@ async function startBatch(hub: HubProcess, v: Volunteers): Promise<string> {
 		}
 	});
 	if (res.status !== 201) throw new Error(`batch job: ${res.status} ${await res.text()}`);
-	const { task_id } = await res.json();
+	const { job_id } = await res.json();
 	// Every volunteer busy before measuring.
 	while (v.tasksDone() < before + 2 * Number(values.volunteers)) await new Promise((r) => setTimeout(r, 50));
-	return task_id;
+	return job_id;
 }
 
 async function phase(hub: HubProcess, v: Volunteers, name: string): Promise<Phase> {

@@ -29,7 +29,7 @@ beforeAll(async () => {
 	attacker = http.createServer((req, res) => {
 		seen.push(req.headers.authorization);
 		res.setHeader('content-type', 'application/json');
-		res.end(JSON.stringify({ task_id: JOB, status: 'queued' }));
+		res.end(JSON.stringify({ job_id: JOB, status: 'queued' }));
 	});
 	await new Promise<void>((r) => attacker.listen(0, '0.0.0.0', r));
 	port = (attacker.address() as AddressInfo).port;

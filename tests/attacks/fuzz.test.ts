@@ -145,14 +145,14 @@ async function fixtures(h: HubProcess): Promise<FuzzContext & SocketContext> {
 		json: { task_type: 'embedding', model: 'demo-embedding', input: ['owned by a key'] }
 	});
 	if (keyJob.status !== 201) throw new Error(`the key could not submit a job: ${keyJob.status} ${await keyJob.text()}`);
-	const { task_id: keyJobId } = (await keyJob.json()) as { task_id: string };
+	const { job_id: keyJobId } = (await keyJob.json()) as { job_id: string };
 	const models = (await (await api(h, '/api/models')).json()) as { id: string; files: { path: string; sha256: string }[] }[];
 	const model = models.find((m) => m.id === 'demo-embedding')!;
 	const submitted = await api(h, '/api/jobs', {
 		method: 'POST',
 		json: { task_type: 'embedding', model: model.id, input: ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'], chunk_size: 2 }
 	});
-	const { task_id: jobId } = (await submitted.json()) as { task_id: string };
+	const { job_id: jobId } = (await submitted.json()) as { job_id: string };
 	const authenticated = await authenticatedVolunteer(h.url, null);
 	leaser = authenticated.socket;
 	const leased = (await leaser.timeout(20_000).emitWithAck('task:request', { slots: 4 })) as Ack<{ tasks: TaskLease[] }>;

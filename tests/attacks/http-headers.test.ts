@@ -23,7 +23,7 @@ beforeAll(async () => {
 		method: 'POST',
 		json: { task_type: 'embedding', model: 'demo-embedding', input: ['x'] }
 	});
-	jobId = ((await submitted.json()) as { task_id: string }).task_id;
+	jobId = ((await submitted.json()) as { job_id: string }).job_id;
 });
 afterAll(async () => {
 	await browser?.close();

@@ -1,7 +1,8 @@
 /**
  * Attacks on the Files and Batches APIs, whose uploads and ids are outside input: another submitter's
  * files and batches are invisible (404 on every route, absent from lists, unusable as a batch's input),
- * an oversized file, a file with too many lines, malformed multipart bodies, path-like and foreign ids.
+ * an oversized file, a file with too many lines, malformed multipart bodies, path-like and foreign ids,
+ * bad page parameters; and a batch cannot be used to spend a key's daily jobs a line at a time.
  * Every refusal is OpenAI-shaped and stores nothing.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -72,8 +73,9 @@ describe('Files and Batches API attacks', () => {
 		for (const [p, init] of probes) expect((await refused(await as(mallory, p, init))).status, p).toBe(404);
 		expect(await fileCount(mallory)).toBe(0);
 		expect((await (await as(mallory, '/v1/batches')).json()).data).toEqual([]);
-		// A page cursor naming someone else's batch is refused, not a way to learn of it.
+		// A page cursor naming someone else's batch or file is refused, not a way to learn of it.
 		expect((await refused(await as(mallory, `/v1/batches?after=${batch.id}`))).param).toBe('after');
+		expect((await refused(await as(mallory, `/v1/files?after=${file.id}`))).param).toBe('after');
 		// Alice's are untouched by all that.
 		expect((await (await as(alice, `/v1/batches/${batch.id}`)).json()).status).toBe('in_progress');
 		expect((await as(alice, `/v1/files/${file.id}/content`)).status).toBe(200);
@@ -118,6 +120,20 @@ describe('Files and Batches API attacks', () => {
 		}
 		for (const limit of ['0', '101', '-1', '1e3', 'abc'])
 			expect((await refused(await as(mallory, `/v1/batches?limit=${limit}`))).param, limit).toBe('limit');
+		const badPages: [string, string][] = [
+			['limit=0', 'limit'],
+			['limit=10001', 'limit'],
+			['limit=99999999999999999999', 'limit'],
+			['limit=1.5', 'limit'],
+			['order=sideways', 'order'],
+			['after=file-..', 'after'],
+			[`after=file-${'0'.repeat(24)}`, 'after'],
+			[`purpose=${'p'.repeat(65)}`, 'purpose']
+		];
+		for (const [query, param] of badPages) {
+			const answer = await refused(await as(mallory, `/v1/files?${query}`));
+			expect([answer.status, answer.param], query).toEqual([400, param]);
+		}
 		const badCreate = await refused(
 			await as(mallory, '/v1/batches', {
 				method: 'POST',
@@ -126,5 +142,28 @@ describe('Files and Batches API attacks', () => {
 		);
 		expect([badCreate.status, badCreate.param]).toEqual([400, 'completion_window']);
 		expect((await as(mallory, '/v1/files', { headers: { authorization: 'Bearer nope-nope-nope-nope' } })).status).toBe(401);
+	});
+
+	it("queues a batch's lines of one kind as one job: a key allowed one job a day can still run a whole batch", async () => {
+		const res = await api(hub, '/api/keys', { method: 'POST', json: { name: 'one job a day', quotas: { jobs_per_day: 1 } } });
+		const frugal = (await res.json()).key as string;
+		const lines = Array.from({ length: MAX_LINES }, (_, i) => line(i)).join('\n');
+		const file = await (await upload(frugal, form(lines))).json();
+		const batch = await (
+			await as(frugal, '/v1/batches', {
+				method: 'POST',
+				json: { input_file_id: file.id, endpoint: '/v1/embeddings', completion_window: '24h' }
+			})
+		).json();
+		// One job per line would have spent the day's one job on the first line and refused the rest (429s as failures).
+		expect([batch.status, batch.request_counts]).toEqual(['in_progress', { total: MAX_LINES, completed: 0, failed: 0 }]);
+		const jobs = (await (await as(frugal, '/api/jobs')).json()) as { inputs: number }[];
+		expect(jobs.map((j) => j.inputs)).toEqual([MAX_LINES]);
+		// The quota still counts that job: the key's next one is refused.
+		const next = await as(frugal, '/api/jobs', {
+			method: 'POST',
+			json: { task_type: 'embedding', model: 'demo-embedding', input: ['one more'] }
+		});
+		expect(next.status).toBe(429);
 	});
 });

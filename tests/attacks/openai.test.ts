@@ -11,7 +11,8 @@ import { api, startHubProcess, type HubProcess } from '../harness/hub-process';
 import { freshDatabase } from '../harness/postgres';
 import { startCliVolunteer, type CliVolunteer } from '../harness/cli-volunteer';
 import { client, honestAuth, outcome } from './socket-attacker';
-import { VOLUNTEER_NAMESPACE } from '../../src/lib/protocol/events';
+import { VOLUNTEER_NAMESPACE, type TaskLease } from '../../src/lib/protocol/events';
+import { authenticatedVolunteer } from './fuzz/socket-events';
 
 const MAX_INPUTS = 4;
 const MAX_INPUT_CHARS = 200;
@@ -204,17 +205,19 @@ describe('/v1 waits for volunteers, within bounds', () => {
 	});
 });
 
-describe('a streaming client that goes away', () => {
+describe('a client that goes away', () => {
 	// Its own hub, waiting far longer than the test: a job cancelled within the test was cancelled by the disconnect.
-	let patient: HubProcess | undefined;
+	let patient: HubProcess;
 	let silent: Socket | undefined;
+	beforeAll(async () => {
+		patient = await startHubProcess({ env: { EXOSTACK_OPENAI_WAIT_SECONDS: '3600' } });
+	}, 120_000);
 	afterAll(async () => {
 		silent?.disconnect();
 		await patient?.stop();
 	});
 
-	it('cancels its job at once, so no volunteer computes for nobody', async () => {
-		patient = await startHubProcess({ env: { EXOSTACK_OPENAI_WAIT_SECONDS: '3600' } });
+	it("cancels a stream's job at once, so no volunteer computes for nobody", async () => {
 		silent = client(patient.url, VOLUNTEER_NAMESPACE, honestAuth());
 		expect((await outcome(silent)).welcome).toBeDefined();
 		const abort = new AbortController();
@@ -228,14 +231,46 @@ describe('a streaming client that goes away', () => {
 		// The assistant's opening chunk: the stream is open and its job queued.
 		const reader = res.body!.getReader();
 		expect(new TextDecoder().decode((await reader.read()).value)).toContain('"role":"assistant"');
-		const [job] = (await (await api(patient, '/api/jobs?limit=1')).json()) as { task_id: string; status: string }[];
+		const [job] = (await (await api(patient, '/api/jobs?limit=1')).json()) as { job_id: string; status: string }[];
 		expect(job.status).toBe('queued');
 		abort.abort();
 		await expect
-			.poll(async () => ((await (await api(patient!, `/api/jobs/${job.task_id}`)).json()) as { status: string }).status, {
+			.poll(async () => ((await (await api(patient, `/api/jobs/${job.job_id}`)).json()) as { status: string }).status, {
 				timeout: 30_000,
 				interval: 200
 			})
 			.toBe('cancelled');
+	});
+
+	it('cancels the job of a non-streamed request whose client leaves, and frees its leases', async () => {
+		const leaser = await authenticatedVolunteer(patient.url, null);
+		try {
+			const cancelled: number[] = [];
+			leaser.socket.on('task:cancelled', ({ taskIds }: { taskIds: number[] }) => cancelled.push(...taskIds));
+			const abort = new AbortController();
+			const pending = fetch(`${patient.url}/v1/embeddings`, {
+				method: 'POST',
+				headers: { authorization: `Bearer ${patient.token}`, 'content-type': 'application/json' },
+				body: JSON.stringify({ model: MODEL, input: 'nobody will read this' }),
+				signal: abort.signal
+			}).catch((e: unknown) => e);
+			type Job = { job_id: string; status: string; tasks: { leased: number } };
+			const latest = async () => ((await (await api(patient, '/api/jobs?limit=1')).json()) as Job[])[0];
+			await expect.poll(async () => (await latest())?.status === 'queued' && (await latest()).job_id, { timeout: 30_000 }).toBeTruthy();
+			const { job_id: jobId } = await latest();
+			// The volunteer holds the job's one task: what leaving must give back.
+			const leased = (await leaser.socket.timeout(20_000).emitWithAck('task:request', { slots: 1 })) as { ok: boolean; tasks: TaskLease[] };
+			expect(leased.tasks.map((t) => t.jobId)).toEqual([jobId]);
+			const job = async () => (await (await api(patient, `/api/jobs/${jobId}`)).json()) as Job;
+			expect((await job()).tasks.leased).toBe(1);
+			abort.abort();
+			expect(await pending).toBeInstanceOf(Error);
+			await expect
+				.poll(async () => [(await job()).status, (await job()).tasks.leased], { timeout: 30_000, interval: 200 })
+				.toEqual(['cancelled', 0]);
+			await expect.poll(() => cancelled, { timeout: 10_000 }).toEqual([leased.tasks[0].taskId]);
+		} finally {
+			leaser.socket.disconnect();
+		}
 	});
 });

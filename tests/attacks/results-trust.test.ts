@@ -85,7 +85,7 @@ async function submit(input: string[], replication: number, chunkSize: number): 
 		json: { task_type: 'embedding', model: 'demo-embedding', input, replication, chunk_size: chunkSize }
 	});
 	expect(res.status, await res.clone().text()).toBe(201);
-	return (await res.json()).task_id;
+	return (await res.json()).job_id;
 }
 
 /** Hands in a vector of `value`s for every input of a lease, saying it ran `variant` when given. */

@@ -146,7 +146,7 @@ describe('an authenticated flooder', () => {
 				json: { task_type: 'embedding', model: 'tiny', input: [`job ${i}`] }
 			});
 			expect(res.status, await res.clone().text()).toBe(201);
-			jobs.push(((await res.json()) as { task_id: string }).task_id);
+			jobs.push(((await res.json()) as { job_id: string }).job_id);
 		}
 		expect(jobs.every(Boolean)).toBe(true);
 		const page = client(hub.url, '/dashboard', { token: hub.token });

@@ -75,7 +75,7 @@ describe('one submitter against another', () => {
 		const mallory = await mint('mallory');
 		const submitted = await submitAs(alice.key, ['alice private text']);
 		expect(submitted.status).toBe(201);
-		const { task_id: id } = (await submitted.json()) as { task_id: string };
+		const { job_id: id } = (await submitted.json()) as { job_id: string };
 		const missing = '00000000-0000-4000-8000-000000000000';
 
 		for (const [p, init] of [
@@ -95,8 +95,8 @@ describe('one submitter against another', () => {
 			// Nobody without a key reads it either.
 			expect((await as(null, p, init)).status, p).toBe(401);
 		}
-		const listed = (await (await as(mallory.key, '/api/jobs')).json()) as { task_id: string }[];
-		expect(listed.map((j) => j.task_id)).not.toContain(id);
+		const listed = (await (await as(mallory.key, '/api/jobs')).json()) as { job_id: string }[];
+		expect(listed.map((j) => j.job_id)).not.toContain(id);
 		expect((await as(null, '/api/jobs')).status).toBe(401);
 
 		// Its owner and the admin still can; the job was not cancelled by the attempts above.
@@ -104,7 +104,7 @@ describe('one submitter against another', () => {
 		expect(own.status).toBe(200);
 		expect(((await own.json()) as { status: string }).status).not.toBe('cancelled');
 		expect((await as(alice.key, '/api/jobs')).ok).toBe(true);
-		expect(((await (await as(alice.key, '/api/jobs')).json()) as { task_id: string }[]).map((j) => j.task_id)).toEqual([id]);
+		expect(((await (await as(alice.key, '/api/jobs')).json()) as { job_id: string }[]).map((j) => j.job_id)).toEqual([id]);
 		expect((await api(hub, `/api/jobs/${id}/tasks`)).status).toBe(200);
 		expect((await as(alice.key, `/api/jobs/${id}/cancel`, { method: 'POST' })).status).toBe(200);
 	});
@@ -112,7 +112,7 @@ describe('one submitter against another', () => {
 	it("cannot watch another key's job live (progress and generated text) on the dashboard namespace", async () => {
 		const alice = await mint('alice-live');
 		const mallory = await mint('mallory-live');
-		const { task_id: id } = (await (await submitAs(alice.key)).json()) as { task_id: string };
+		const { job_id: id } = (await (await submitAs(alice.key)).json()) as { job_id: string };
 		for (const token of [mallory.key, null, 'exok_made_up']) {
 			const socket = await dashboardSocket(token);
 			const heard: unknown[] = [];
@@ -214,8 +214,8 @@ describe('what the hub keeps', () => {
 	it("records the admin's actions in an audit log the admin alone reads, without secrets", async () => {
 		const erin = await mint('erin');
 		await api(hub, `/api/keys/${erin.id}`, { method: 'DELETE' });
-		const job = (await (await submitAs(hub.token)).json()) as { task_id: string };
-		await api(hub, `/api/jobs/${job.task_id}/cancel`, { method: 'POST' });
+		const job = (await (await submitAs(hub.token)).json()) as { job_id: string };
+		await api(hub, `/api/jobs/${job.job_id}/cancel`, { method: 'POST' });
 		expect((await as(null, '/api/audit')).status).toBe(401);
 		const res = await api(hub, '/api/audit?after=0&limit=1000');
 		expect(res.status).toBe(200);
@@ -225,7 +225,7 @@ describe('what the hub keeps', () => {
 			expect.arrayContaining([
 				expect.objectContaining({ actor: 'admin', action: 'key.minted', target: erin.id, client_address: expect.any(String) }),
 				expect.objectContaining({ actor: 'admin', action: 'key.revoked', target: erin.id }),
-				expect.objectContaining({ actor: 'admin', action: 'job.cancelled', target: job.task_id }),
+				expect.objectContaining({ actor: 'admin', action: 'job.cancelled', target: job.job_id }),
 				expect.objectContaining({ actor: 'admin', action: 'model.imported', target: 'acme/used' })
 			])
 		);

@@ -68,7 +68,7 @@ describe('the CSV export', () => {
 			method: 'POST',
 			json: { task_type: 'embedding', model: 'demo-embedding', input: inputs }
 		});
-		const id = ((await submitted.json()) as { task_id: string }).task_id;
+		const id = ((await submitted.json()) as { job_id: string }).job_id;
 		await expect
 			.poll(async () => (await (await api(hub, `/api/jobs/${id}`)).json()).status, { timeout: 120_000, interval: 300 })
 			.toBe('completed');

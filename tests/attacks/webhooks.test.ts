@@ -141,7 +141,7 @@ describe('Idempotency-Key', () => {
 		).json();
 		const other = await as(mallory, '/api/jobs', { method: 'POST', headers: { 'idempotency-key': 'shared' }, json: submission });
 		expect(other.status).toBe(201);
-		expect((await other.json()).task_id).not.toBe(first.task_id);
+		expect((await other.json()).job_id).not.toBe(first.job_id);
 		const probe = await as(mallory, '/api/jobs', {
 			method: 'POST',
 			headers: { 'idempotency-key': 'shared' },

@@ -62,8 +62,8 @@ describe('the production dependencies alone', () => {
 			json: { task_type: 'embedding', model: 'demo-embedding', input: ['production only'] }
 		});
 		expect(submitted.status, await submitted.clone().text()).toBe(201);
-		const { task_id } = (await submitted.json()) as { task_id: string };
-		expect((await api(hub, `/api/jobs/${task_id}`)).status).toBe(200);
+		const { job_id } = (await submitted.json()) as { job_id: string };
+		expect((await api(hub, `/api/jobs/${job_id}`)).status).toBe(200);
 		expect(hub.logs()).not.toMatch(/Cannot find (module|package)|ERR_MODULE_NOT_FOUND/);
 	});
 });

@@ -101,7 +101,7 @@ describe('AI task types in browser volunteers', () => {
 	async function submit(taskType: TaskType, model: string, input: string[], params: Record<string, unknown> = {}) {
 		const res = await api(hub, '/api/jobs', { method: 'POST', json: { task_type: taskType, model, input, params, chunk_size: 1 } });
 		expect(res.status, await res.clone().text()).toBe(201);
-		return ((await res.json()) as { task_id: string }).task_id;
+		return ((await res.json()) as { job_id: string }).job_id;
 	}
 
 	async function finished(id: string) {

@@ -54,14 +54,14 @@ describe('exostack backup and restore', () => {
 		hubs.push(hub);
 		volunteer = startVolunteer(hub.url);
 		const inputs = ['kept across a restore', 'and its results too'];
-		const { task_id: done } = await (
+		const { job_id: done } = await (
 			await api(hub, '/api/jobs', { method: 'POST', json: { task_type: 'embedding', model: 'demo-embedding', input: inputs } })
 		).json();
 		await expect.poll(async () => (await json(hub, `/api/jobs/${done}`)).status, { timeout: 90_000, interval: 250 }).toBe('completed');
 		volunteer.kill('SIGTERM');
 		volunteer = null;
 		// A job still queued when the backup is taken, and a submitter's key: both must come back too.
-		const { task_id: queued } = await (
+		const { job_id: queued } = await (
 			await api(hub, '/api/jobs', { method: 'POST', json: { task_type: 'embedding', model: 'demo-embedding', input: ['later'] } })
 		).json();
 		const { key } = await (await api(hub, '/api/keys', { method: 'POST', json: { name: 'carol' } })).json();

@@ -116,14 +116,14 @@ describe('browser volunteers', () => {
 
 		// SwiftShader WebGPU takes seconds per task, so the WebGPU tab is certainly mid-task here.
 		await gpuTab.getByTestId('current-task').waitFor({ timeout: 60_000 });
-		const before = await (await api(hub, `/api/jobs/${submitted.task_id}`)).json();
+		const before = await (await api(hub, `/api/jobs/${submitted.job_id}`)).json();
 		expect(before.status).toBe('running');
 		await gpuTab.close();
 
-		const job = await waitForJob(submitted.task_id);
+		const job = await waitForJob(submitted.job_id);
 		expect(job.progress).toEqual({ done: 200, total: 200 });
 		await expectMatchesNode('demo-embedding', inputs, job.result);
-		const tasks = await tasksOf(submitted.task_id);
+		const tasks = await tasksOf(submitted.job_id);
 		expect(tasks.every((t) => t.state === 'done')).toBe(true);
 		// The closed tab's task was given back at once and finished by the WASM tab.
 		const reissued = tasks.filter((t) => t.attempts > 1);

@@ -56,7 +56,7 @@ describe.skipIf(!database)('chaos', () => {
 		const everyone = [...honest, ...cheats];
 		await sleep(1500);
 
-		const { task_id: jobId } = await (
+		const { job_id: jobId } = await (
 			await api(a, '/api/jobs', {
 				method: 'POST',
 				json: { task_type: 'embedding', model: 'demo-embedding', input: inputs, replication: 2, chunk_size: 4 }

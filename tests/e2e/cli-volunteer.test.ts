@@ -31,16 +31,16 @@ async function stop(child: ChildProcess) {
 }
 
 async function runJob(hub: HubProcess, inputs: string[]) {
-	const { task_id } = await (
+	const { job_id } = await (
 		await api(hub, '/api/jobs', { method: 'POST', json: { task_type: 'embedding', model: 'demo-embedding', input: inputs } })
 	).json();
 	await expect
-		.poll(async () => (await (await api(hub, `/api/jobs/${task_id}`)).json()).status, { timeout: 60_000, interval: 200 })
+		.poll(async () => (await (await api(hub, `/api/jobs/${job_id}`)).json()).status, { timeout: 60_000, interval: 200 })
 		.toBe('completed');
-	const job = await (await api(hub, `/api/jobs/${task_id}`)).json();
+	const job = await (await api(hub, `/api/jobs/${job_id}`)).json();
 	const expected = await referenceEmbeddings(hub.url, 'demo-embedding', inputs);
 	expect(Math.max(...job.result.map((v: number[], i: number) => maxAbsDiff(v, expected[i])))).toBeLessThan(1e-5);
-	return task_id as string;
+	return job_id as string;
 }
 
 describe('exostack volunteer (CLI)', () => {

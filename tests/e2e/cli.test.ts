@@ -55,8 +55,8 @@ describe('exostack CLI', () => {
 		const run = await cli(hub, ['infer', '--model', 'demo-text-generation', '--prompt', 'Hello world', '--max-tokens', '400']);
 		expect(run.stderr).toBe('');
 		expect(run.code).toBe(0);
-		const jobs = (await (await api(hub, '/api/jobs?limit=1')).json()) as { task_id: string }[];
-		const job = (await (await api(hub, `/api/jobs/${jobs[0].task_id}`)).json()) as { result: GenerationOutput[] };
+		const jobs = (await (await api(hub, '/api/jobs?limit=1')).json()) as { job_id: string }[];
+		const job = (await (await api(hub, `/api/jobs/${jobs[0].job_id}`)).json()) as { result: GenerationOutput[] };
 		expect(job.result[0].tokens.length).toBeGreaterThan(100);
 		expect(run.stdout).toBe(`${job.result[0].text}\n`);
 		// Printed piece by piece over time, not in one write at the end.
@@ -92,12 +92,12 @@ describe('exostack CLI', () => {
 			'--wait'
 		]);
 		expect(submitted.code).toBe(0);
-		const view = JSON.parse(submitted.stdout) as { task_id: string; status: string; result: number[][] };
+		const view = JSON.parse(submitted.stdout) as { job_id: string; status: string; result: number[][] };
 		expect(view.status).toBe('completed');
 		expect(view.result).toHaveLength(2);
-		const status = await cli(hub, ['status', view.task_id]);
+		const status = await cli(hub, ['status', view.job_id]);
 		expect(JSON.parse(status.stdout)).toMatchObject({ status: 'completed', progress: { done: 2, total: 2 } });
-		const results = await cli(hub, ['results', view.task_id, '--format', 'csv']);
+		const results = await cli(hub, ['results', view.job_id, '--format', 'csv']);
 		expect(results.stdout.split('\n')[0]).toBe('index,input,output');
 		expect(results.stdout).toContain('0,hello,');
 
@@ -137,7 +137,7 @@ describe('exostack CLI', () => {
 		// The key submits and waits (the live watch carries it), and reads its own job back.
 		const submitted = await cli(hub, ['submit', '--model', 'demo-embedding', '--input', 'mine', '--wait'], { EXOSTACK_API_TOKEN: key });
 		expect(submitted.code, submitted.stderr).toBe(0);
-		const id = (JSON.parse(submitted.stdout) as { task_id: string }).task_id;
+		const id = (JSON.parse(submitted.stdout) as { job_id: string }).job_id;
 		expect((await cli(hub, ['status', id], { EXOSTACK_API_TOKEN: key })).code).toBe(0);
 		const listed = await cli(hub, ['keys', 'list', '--json']);
 		const mine = (JSON.parse(listed.stdout) as { id: string; name: string; prefix: string; usage: { jobs_last_day: number } }[]).find(

@@ -156,7 +156,7 @@ describe.skipIf(!database)('dashboard and leaderboard pages', () => {
 			json: { task_type: 'embedding', model: 'demo-embedding', input: sentences(JOB_INPUTS), chunk_size: 4 }
 		});
 		expect(response.status).toBe(201);
-		jobId = (await response.json()).task_id;
+		jobId = (await response.json()).job_id;
 
 		// The first credited volunteer's row appears, timed inside the page (polled every frame) and compared
 		// with the ledger's own timestamp of that credit.
@@ -226,7 +226,7 @@ describe.skipIf(!database)('dashboard and leaderboard pages', () => {
 			await (
 				await api(a, '/api/jobs', { method: 'POST', json: { task_type: 'embedding', model: 'demo-embedding', input: sentences(8) } })
 			).json()
-		).task_id;
+		).job_id;
 		const page = await openJob(waiting, 'wrong');
 		await expect.poll(() => page.getByTestId('job-access-error').textContent()).toMatch(/invalid API token/);
 		expect(await page.getByTestId('cancel-job').count()).toBe(0);
@@ -245,7 +245,7 @@ describe.skipIf(!database)('dashboard and leaderboard pages', () => {
 					json: { task_type: 'embedding', model: 'demo-embedding', input: ['doomed one', 'doomed two'] }
 				})
 			).json()
-		).task_id;
+		).job_id;
 		// Failures count once per volunteer: each attempt is another volunteer's.
 		for (let attempt = 0; attempt < 2; attempt++) {
 			await welcomed(a, 90);

@@ -164,7 +164,7 @@ describe.skipIf(!database)('behind nginx terminating TLS, two hub processes', ()
 			body: JSON.stringify({ task_type: 'embedding', model: 'demo-embedding', input: inputs, chunk_size: 4 })
 		});
 		expect(submitted.status).toBe(201);
-		const jobId = (JSON.parse(submitted.text) as { task_id: string }).task_id;
+		const jobId = (JSON.parse(submitted.text) as { job_id: string }).job_id;
 		const progress = async () =>
 			JSON.parse((await proxy.fetch(`/api/jobs/${jobId}`, { headers: { authorization: `Bearer ${holder.token}` } })).text);
 

@@ -69,7 +69,7 @@ async function submit(hub: HubProcess, inputs: string[]): Promise<string> {
 		json: { task_type: 'embedding', model: 'demo-embedding', input: inputs, chunk_size: 2 }
 	});
 	expect(res.status).toBe(201);
-	return (await res.json()).task_id;
+	return (await res.json()).job_id;
 }
 
 /** Every series name the hub's Prometheus text can carry, from its `# TYPE` lines (a histogram's as _bucket, _sum, _count). */

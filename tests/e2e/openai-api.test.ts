@@ -164,11 +164,11 @@ describe('POST /v1/embeddings', () => {
 		sdkDefault.data.forEach((d, i) => expect(maxAbsDiff(d.embedding, expected[i]), texts[i]).toBeLessThan(TOLERANCE));
 
 		// Each call was an ordinary job, computed and visible like any other.
-		const jobs = (await (await api(hub, '/api/jobs')).json()) as { task_id: string; task_type: string; model: string; status: string }[];
+		const jobs = (await (await api(hub, '/api/jobs')).json()) as { job_id: string; task_type: string; model: string; status: string }[];
 		expect(jobs.length).toBeGreaterThanOrEqual(5);
 		for (const job of jobs) expect(job).toMatchObject({ task_type: 'embedding', model: MODEL, status: 'completed' });
 		// In the interactive lane, ahead of any batch work.
-		for (const job of jobs) expect((await (await api(hub, `/api/jobs/${job.task_id}`)).json()).priority).toBe('interactive');
+		for (const job of jobs) expect((await (await api(hub, `/api/jobs/${job.job_id}`)).json()).priority).toBe('interactive');
 	});
 });
 
@@ -284,5 +284,37 @@ describe('stream: true', () => {
 		const events = (await raw.text()).split('\n\n').filter(Boolean);
 		expect(events.at(-1)).toBe('data: [DONE]');
 		expect(events.every((e) => e.startsWith('data: '))).toBe(true);
+	});
+
+	it('honours Idempotency-Key on a stream: a retry streams the first job, even one whose client left; another body is a 422', async () => {
+		const jobCount = async () => ((await (await api(hub, '/api/jobs?limit=500')).json()) as unknown[]).length;
+		const params = { model: GENERATOR, messages, ...sampling, stream: true as const };
+		const headers = { 'Idempotency-Key': 'stream-e2e-1' };
+		const before = await jobCount();
+		// The first client goes away after its first chunk: with a key, its job is left to finish for the retry.
+		const first = await client().chat.completions.create(params, { headers });
+		for await (const chunk of first) {
+			expect(chunk.object).toBe('chat.completion.chunk');
+			break;
+		}
+		const replay = async () => {
+			let id = '';
+			let text = '';
+			for await (const chunk of await client().chat.completions.create(params, { headers })) {
+				id = chunk.id;
+				text += chunk.choices[0]?.delta.content ?? '';
+			}
+			return { id, text };
+		};
+		const again = await replay();
+		const whole = await client().chat.completions.create({ ...params, stream: false });
+		expect(again.text).toBe(whole.choices[0].message.content);
+		// The same job answers every retry, done or not: one job for the key, one for the unkeyed request.
+		expect((await replay()).id).toBe(again.id);
+		expect(await jobCount()).toBe(before + 2);
+		const misuse = await refusal(client().chat.completions.create({ ...params, seed: 43 }, { headers }));
+		expect(misuse).toBeInstanceOf(OpenAI.UnprocessableEntityError);
+		expect(misuse.type).toBe('invalid_request_error');
+		expect(await jobCount()).toBe(before + 2);
 	});
 });

@@ -1,11 +1,14 @@
 /**
  * OpenAI's Files and Batches APIs driven by the official `openai` npm client against the production hub,
- * with a real headless volunteer computing: a JSONL upload becomes one job per line, the batch is polled
+ * with a real headless volunteer computing: a JSONL upload becomes one job per kind of line, the batch is polled
  * until completed, and its output file holds, per line, the synchronous endpoint's response with vectors
  * equal to onnxruntime-node's. Also: a bad line refused naming it, Idempotency-Key on creation, paging,
  * cancelling, and the batch's webhooks delivered to a local receiver verified with `standardwebhooks`.
  */
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import http from 'node:http';
+import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import OpenAI, { toFile } from 'openai';
 import { Webhook } from 'standardwebhooks';
@@ -121,6 +124,36 @@ describe('files', () => {
 		expect(await client().files.delete(file.id)).toEqual({ id: file.id, object: 'file', deleted: true });
 		expect(await refusal(client().files.retrieve(file.id))).toBeInstanceOf(OpenAI.NotFoundError);
 	});
+
+	it("deletes a file's bytes from the data folder, unless another file holds the same bytes", async () => {
+		const text = jsonl([embeddingLine('private', { input: 'something nobody else should read' })]);
+		const blob = path.join(hub.dataDir, 'blobs', createHash('sha256').update(text).digest('hex'));
+		const [a, b] = [await upload(text), await upload(text)];
+		expect(existsSync(blob)).toBe(true);
+		await client().files.delete(a.id);
+		// b shares the bytes: they stay, and b still reads whole.
+		expect(existsSync(blob)).toBe(true);
+		expect(await (await client().files.content(b.id)).text()).toBe(text);
+		await client().files.delete(b.id);
+		expect(existsSync(blob)).toBe(false);
+	});
+
+	it('pages through files as OpenAI does: limit, after, order, purpose, has_more', async () => {
+		const made = [];
+		for (const i of [1, 2, 3]) made.push((await upload(jsonl([embeddingLine(`p${i}`, { input: `page ${i}` })]))).id);
+		const newest = await client().files.list({ limit: 2 });
+		expect([newest.data.map((f) => f.id), newest.has_more]).toEqual([[made[2], made[1]], true]);
+		const rest = await client().files.list({ limit: 2, after: made[1] });
+		expect([rest.data.map((f) => f.id), rest.has_more]).toEqual([[made[0]], false]);
+		const oldest = await client().files.list({ limit: 10, order: 'asc', purpose: 'batch' });
+		expect(oldest.data.map((f) => f.id)).toEqual(made);
+		expect((await client().files.list({ purpose: 'batch_output' })).data).toEqual([]);
+		// The SDK's own auto-paging walks them all.
+		const walked = [];
+		for await (const f of client().files.list({ limit: 1, order: 'asc' })) walked.push(f.id);
+		expect(walked).toEqual(made);
+		for (const id of made) await client().files.delete(id);
+	});
 });
 
 describe('batches', () => {
@@ -128,11 +161,16 @@ describe('batches', () => {
 		const file = await upload(jsonl([embeddingLine('x1', { input: 'never computed' }), embeddingLine('x2', { input: 'nor this' })]));
 		const batch = await client().batches.create({ input_file_id: file.id, endpoint: '/v1/embeddings', completion_window: '24h' });
 		expect(batch).toMatchObject({ object: 'batch', status: 'in_progress', request_counts: { total: 2, completed: 0, failed: 0 } });
-		const jobs = (await (await api({ url: hub.url, token: key }, '/api/jobs')).json()) as { status: string; task_id: string }[];
-		expect(jobs.map((j) => j.status)).toEqual(['queued', 'queued']);
+		// Two lines of one kind: one job of their two inputs.
+		const jobs = (await (await api({ url: hub.url, token: key }, '/api/jobs')).json()) as {
+			status: string;
+			job_id: string;
+			inputs: number;
+		}[];
+		expect(jobs.map((j) => [j.status, j.inputs])).toEqual([['queued', 2]]);
 		// Batch work: its lines never take the synchronous requests' interactive lane.
 		for (const j of jobs)
-			expect(((await (await api({ url: hub.url, token: key }, `/api/jobs/${j.task_id}`)).json()) as { priority: string }).priority).toBe(
+			expect(((await (await api({ url: hub.url, token: key }, `/api/jobs/${j.job_id}`)).json()) as { priority: string }).priority).toBe(
 				'high'
 			);
 		const cancelled = await client().batches.cancel(batch.id);

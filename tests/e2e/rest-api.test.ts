@@ -56,9 +56,11 @@ async function submit(body: unknown, pathname = '/api/jobs'): Promise<string> {
 	const res = await api(hub, pathname, { method: 'POST', json: body });
 	const reply = await res.json();
 	expect(res.status, JSON.stringify(reply)).toBe(201);
-	expect(reply).toEqual({ task_id: expect.stringMatching(UUID), status: 'queued' });
-	expect(res.headers.get('location')).toBe(`/api/jobs/${reply.task_id}`);
-	return reply.task_id;
+	// The seed's path calls a job a task; /api/* calls it a job.
+	const idKey = pathname === '/tasks/submit' ? 'task_id' : 'job_id';
+	expect(reply).toEqual({ [idKey]: expect.stringMatching(UUID), status: 'queued' });
+	expect(res.headers.get('location')).toBe(`/api/jobs/${reply[idKey]}`);
+	return reply[idKey];
 }
 
 async function jobCount(): Promise<number> {
@@ -101,11 +103,16 @@ describe('submitting a job', () => {
 			[a, 3, 'normal'],
 			[b, 1, 'high']
 		] as const) {
-			for (const pathname of [`/api/jobs/${id}`, `/tasks/${id}/status`]) {
+			for (const [pathname, idKey] of [
+				[`/api/jobs/${id}`, 'job_id'],
+				[`/tasks/${id}/status`, 'task_id']
+			]) {
 				const res = await api(hub, pathname);
 				expect(res.status).toBe(200);
-				expect(await res.json()).toMatchObject({
-					task_id: id,
+				const view = await res.json();
+				expect(view).not.toHaveProperty(idKey === 'job_id' ? 'task_id' : 'job_id');
+				expect(view).toMatchObject({
+					[idKey]: id,
 					status: 'queued',
 					task_type: 'embedding',
 					model: 'demo-embedding',
@@ -119,14 +126,14 @@ describe('submitting a job', () => {
 			}
 		}
 
-		const listed = (await (await api(hub, '/api/jobs')).json()) as { task_id: string; status: string; inputs: number }[];
-		expect(listed.find((j) => j.task_id === a)).toMatchObject({
+		const listed = (await (await api(hub, '/api/jobs')).json()) as { job_id: string; status: string; inputs: number }[];
+		expect(listed.find((j) => j.job_id === a)).toMatchObject({
 			status: 'queued',
 			inputs: 3,
 			model: 'demo-embedding',
 			task_type: 'embedding'
 		});
-		expect(listed.find((j) => j.task_id === b)).toMatchObject({ status: 'queued', inputs: 1 });
+		expect(listed.find((j) => j.job_id === b)).toMatchObject({ status: 'queued', inputs: 1 });
 		expect(await jobCount()).toBe(before + 2);
 	});
 
@@ -513,7 +520,7 @@ describe('a job computed by a headless volunteer', () => {
 				return s.status === 'completed' ? s : null;
 			});
 			expect(done).toMatchObject({
-				task_id: id,
+				job_id: id,
 				status: 'completed',
 				progress: { done: 30, total: 30 },
 				tasks: { total: 4, done: 4, queued: 0, leased: 0, dead: 0 },
@@ -610,7 +617,7 @@ describe('a job computed by a headless volunteer', () => {
 
 		const res = await api(hub, `/api/jobs/${id}/cancel`, { method: 'POST' });
 		expect(res.status).toBe(200);
-		expect(await res.json()).toEqual({ task_id: id, status: 'cancelled' });
+		expect(await res.json()).toEqual({ job_id: id, status: 'cancelled' });
 		expect(await status(id)).toMatchObject({ status: 'cancelled', result: null, tasks: { queued: 0, leased: 0 } });
 		expect((await (await api(hub, `/api/jobs/${id}/tasks`)).json()).map((t: { state: string }) => t.state)).toEqual(['cancelled']);
 

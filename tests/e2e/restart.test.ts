@@ -22,7 +22,7 @@ const LOOP = { renewMs: 500, pollMs: 1000 };
 const kinds = testServerUrl() ? (['pglite', 'postgres'] as const) : (['pglite'] as const);
 
 interface StatusView {
-	task_id: string;
+	job_id: string;
 	status: string;
 	progress: { done: number; total: number };
 	tasks: { total: number; done: number; queued: number; leased: number; dead: number };
@@ -37,7 +37,7 @@ async function json<T>(res: Response): Promise<T> {
 async function submit(hub: HubProcess, body: unknown): Promise<string> {
 	const res = await api(hub, '/api/jobs', { method: 'POST', json: body });
 	expect(res.status).toBe(201);
-	return (await res.json()).task_id;
+	return (await res.json()).job_id;
 }
 
 async function waitForCompletion(hub: HubProcess, id: string, timeoutMs = 60_000): Promise<StatusView> {
@@ -107,13 +107,13 @@ describe.each(kinds)('a hub restart on %s', (kind) => {
 		hub = await start();
 
 		const after = await json<StatusView>(await api(hub, `/api/jobs/${id}`));
-		expect(after).toMatchObject({ task_id: id, status: 'completed', progress: { done: 30, total: 30 }, tasks: { total: 4, done: 4 } });
+		expect(after).toMatchObject({ job_id: id, status: 'completed', progress: { done: 30, total: 30 }, tasks: { total: 4, done: 4 } });
 		expect(after.result).toEqual(before.result);
 		expect(await (await api(hub, `/tasks/${id}/status`)).json()).toMatchObject({ status: 'completed', result: before.result });
 		expect(await (await api(hub, `/api/jobs/${id}/results?format=jsonl`)).text()).toBe(jsonlBefore);
 		expect(await json<unknown[]>(await api(hub, `/api/jobs/${id}/tasks`))).toEqual(tasksBefore);
-		const listed = await json<{ task_id: string; status: string }[]>(await api(hub, '/api/jobs'));
-		expect(listed.find((j) => j.task_id === id)).toMatchObject({ status: 'completed' });
+		const listed = await json<{ job_id: string; status: string }[]>(await api(hub, '/api/jobs'));
+		expect(listed.find((j) => j.job_id === id)).toMatchObject({ status: 'completed' });
 	});
 
 	it('finishes a job whose hub was killed mid-job, with every input computed once restarted', async () => {

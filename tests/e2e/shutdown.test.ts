@@ -93,7 +93,7 @@ describe.runIf(testServerUrl())('SIGTERM on a hub with volunteers working', () =
 			json: { task_type: 'embedding', model: 'demo-embedding', input: inputs, chunk_size: 1, replication: 1 }
 		});
 		expect(submitted.status, await submitted.clone().text()).toBe(201);
-		const { task_id: jobId } = (await submitted.json()) as { task_id: string };
+		const { job_id: jobId } = (await submitted.json()) as { job_id: string };
 
 		// Every task it is given stalls until its lease ends (stall: 1), so the leases are held when the hub stops.
 		const behaviour = { skew: 0, stall: 1, latency: 0 };

@@ -94,8 +94,8 @@ describe('webhooks and Idempotency-Key (built hub)', () => {
 		const again = await submit(['same request'], 'order-1');
 		expect(again.status).toBe(200);
 		expect(again.headers.get('idempotent-replayed')).toBe('true');
-		const id = (await first.json()).task_id;
-		expect((await again.json()).task_id).toBe(id);
+		const id = (await first.json()).job_id;
+		expect((await again.json()).job_id).toBe(id);
 		const misuse = await submit(['another request'], 'order-1');
 		expect(misuse.status).toBe(422);
 		expect((await misuse.json()).error).toMatch(/different request body/);
@@ -107,7 +107,7 @@ describe('webhooks and Idempotency-Key (built hub)', () => {
 		});
 		expect((await seed.json()).task_id).toBe(id);
 		const mine = await (await asKey('/api/jobs')).json();
-		expect(mine.filter((j: { task_id: string }) => j.task_id === id)).toHaveLength(1);
+		expect(mine.filter((j: { job_id: string }) => j.job_id === id)).toHaveLength(1);
 		expect(mine).toHaveLength(1);
 		expect((await asKey(`/api/jobs/${id}/cancel`, { method: 'POST' })).status).toBe(200);
 	});
@@ -121,7 +121,7 @@ describe('webhooks and Idempotency-Key (built hub)', () => {
 		expect(listed).toHaveLength(listedBefore.length + 2);
 		expect(JSON.stringify(listed)).not.toContain('whsec_');
 
-		const jobId = (await (await submit(['one fish', 'two fish'])).json()).task_id;
+		const jobId = (await (await submit(['one fish', 'two fish'])).json()).job_id;
 		const cli = spawn(
 			process.execPath,
 			['bin/exostack.js', 'volunteer', '--hub', hub.url, '--identity-file', path.join(tempDir(), 'id'), '--threads', '1'],
@@ -147,7 +147,7 @@ describe('webhooks and Idempotency-Key (built hub)', () => {
 	it('delivers job.failed after a SIGKILLed hub restarts with the delivery still pending', async () => {
 		await register('/down', ['job.failed']);
 		r.answers.set('/down', Array(1000).fill(503));
-		const jobId = (await (await submit(['doomed'])).json()).task_id;
+		const jobId = (await (await submit(['doomed'])).json()).job_id;
 		const auth = { identity: null, capabilities: nodeCapabilities(), mode: 'always', readiness: { score: 90, ready: true } };
 		const s: Socket = io(`${hub.url}/volunteer`, { transports: ['websocket'], forceNew: true, auth });
 		sockets.push(s);

@@ -52,7 +52,7 @@ export async function submitJob(hub: HubProcess, model: string, inputs: string[]
 		json: { task_type: 'embedding', model, input: inputs, chunk_size: chunkSize }
 	});
 	expect(response.status).toBe(201);
-	return ((await response.json()) as { task_id: string }).task_id;
+	return ((await response.json()) as { job_id: string }).job_id;
 }
 
 export async function waitForJob(hub: HubProcess, id: string, timeout = 180_000): Promise<number[][]> {

@@ -30,12 +30,9 @@ async function archiveStream(o: { hub: HubClient | null; dataDir?: string }, env
 		}
 		return (await backupDataDir(path.resolve(o.dataDir), databaseUrl)).archive;
 	}
-	const res = await o.hub!.raw('/api/backup', { method: 'POST' });
-	if (!res.ok || !res.body) {
-		const body = (await res.json().catch(() => null)) as { error?: string } | null;
-		throw new CliError(`the hub refused: ${body?.error ?? `HTTP ${res.status}`}`);
-	}
-	if (res.headers.get('content-type') !== 'application/gzip') throw new CliError(`${o.hub!.url} did not answer with a backup archive`);
+	const res = await o.hub!.use((api) => api.send('/api/backup', { method: 'POST' }));
+	if (!res.body || res.headers.get('content-type') !== 'application/gzip')
+		throw new CliError(`${o.hub!.url} did not answer with a backup archive`);
 	return Readable.fromWeb(res.body as import('node:stream/web').ReadableStream<Uint8Array>);
 }
 

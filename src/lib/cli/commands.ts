@@ -1,7 +1,8 @@
 /** The CLI's subcommands; each takes parsed options and returns an exit code. */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { JobStatusView } from '../protocol/jobs';
+import { getJob, importModel as importModelCall, jobResults, submitJob, uploadImages } from '../api-client/endpoints';
+import { TaskType } from '../protocol/models';
 import { CliError, type HubClient } from './hub-client';
 import { watchJob } from './watch-text';
 
@@ -28,10 +29,9 @@ export interface InferOptions {
 
 /** Submits one prompt and prints the completion as volunteers generate it. */
 export async function infer(client: HubClient, o: InferOptions, io: Io): Promise<number> {
-	const { task_id: id } = await client.call<{ task_id: string }>('/api/jobs', {
-		method: 'POST',
-		json: { task_type: 'text_generation', model: o.model, input: [o.prompt], params: o.params, priority: 'high' }
-	});
+	const { job_id: id } = await client.use((api) =>
+		submitJob(api, { task_type: 'text_generation', model: o.model, input: [o.prompt], params: o.params, priority: 'high' })
+	);
 	let printed = '';
 	const status = await watchJob(
 		client.url,
@@ -46,7 +46,7 @@ export async function infer(client: HubClient, o: InferOptions, io: Io): Promise
 		},
 		o.timeoutMs
 	);
-	const job = await client.call<JobStatusView>(`/api/jobs/${id}`);
+	const job = await client.use((api) => getJob(api, id));
 	if (status !== 'completed' || !job.result) throw new CliError(`job ${id} ${job.status}${job.error ? `: ${job.error}` : ''}`);
 	if (o.json) {
 		io.out.write(`${JSON.stringify(job.result[0])}\n`);
@@ -80,27 +80,23 @@ export async function submit(client: HubClient, o: SubmitOptions, io: Io): Promi
 			throw new CliError(`cannot read ${file}`);
 		});
 		const type = /\.png$/i.test(file) ? 'image/png' : 'image/jpeg';
-		const { images } = await client.call<{ images: { ref: string }[] }>('/api/images', {
-			method: 'POST',
-			body: bytes,
-			headers: { 'content-type': type }
-		});
+		const { images } = await client.use((api) => uploadImages(api, bytes, type));
 		inputs.push(images[0].ref);
 	}
 	if (inputs.length === 0) throw new CliError('no inputs: give --input, --file or --image', 2);
 	const body = { task_type: o.type, model: o.model, input: inputs, params: o.params, priority: o.priority, chunk_size: o.chunkSize };
-	const { task_id: id } = await client.call<{ task_id: string }>('/api/jobs', { method: 'POST', json: body });
+	const { job_id: id } = await client.use((api) => submitJob(api, body));
 	if (!o.wait) {
 		io.out.write(`${id}\n`);
 		return 0;
 	}
 	const status = await watchJob(client.url, client.token, id, { text() {} }, o.timeoutMs);
-	io.out.write(`${JSON.stringify(await client.call(`/api/jobs/${id}`), null, 2)}\n`);
+	io.out.write(`${JSON.stringify(await client.use((api) => getJob(api, id)), null, 2)}\n`);
 	return status === 'completed' ? 0 : 1;
 }
 
 export async function status(client: HubClient, id: string, io: Io): Promise<number> {
-	const view = await client.call<JobStatusView>(`/api/jobs/${encodeURIComponent(id)}`);
+	const view = await client.use((api) => getJob(api, id));
 	io.out.write(
 		`${JSON.stringify({ ...view, result: view.result ? `${view.result.length} outputs (exostack results ${id})` : null }, null, 2)}\n`
 	);
@@ -109,9 +105,7 @@ export async function status(client: HubClient, id: string, io: Io): Promise<num
 
 /** Streams a job's results as JSONL or CSV. */
 export async function results(client: HubClient, id: string, format: string, io: Io): Promise<number> {
-	const res = await client.raw(`/api/jobs/${encodeURIComponent(id)}/results?format=${encodeURIComponent(format)}`);
-	if (!res.ok)
-		throw new CliError(`the hub refused: ${((await res.json().catch(() => ({}))) as { error?: string }).error ?? `HTTP ${res.status}`}`);
+	const res = await client.use((api) => jobResults(api, id, format));
 	const decoder = new TextDecoder();
 	for await (const chunk of res.body!) io.out.write(decoder.decode(chunk as Uint8Array, { stream: true }));
 	return 0;
@@ -124,10 +118,13 @@ export async function importModel(
 	io: Io
 ): Promise<number> {
 	if (!o.folder === !o.hf) throw new CliError('give a folder or --hf <owner/name>, not both', 2);
+	const parsedType = TaskType.optional().safeParse(o.taskType);
+	if (!parsedType.success) throw new CliError(`--task-type must be one of ${TaskType.options.join(', ')}`, 2);
+	const taskType = parsedType.data;
 	const body = o.hf
-		? { hf: o.hf, id: o.id, task_type: o.taskType, revision: o.revision }
-		: { path: path.resolve(o.folder!), id: o.id ?? path.basename(path.resolve(o.folder!)), task_type: o.taskType };
-	const model = await client.call<{ id: string; task_types: string[]; files: unknown[] }>('/api/models', { method: 'POST', json: body });
+		? { hf: o.hf, id: o.id, task_type: taskType, revision: o.revision }
+		: { path: path.resolve(o.folder!), id: o.id ?? path.basename(path.resolve(o.folder!)), task_type: taskType };
+	const model = await client.use((api) => importModelCall(api, body));
 	io.out.write(`imported ${model.id} (${model.task_types.join(', ')}), ${model.files.length} files\n`);
 	return 0;
 }

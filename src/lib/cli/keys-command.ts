@@ -1,6 +1,5 @@
 /** `exostack keys create|list|revoke`: the admin's management of submitters' API keys (needs the admin token). */
-import { z } from 'zod';
-import { KeyView, MintedKeyView } from '../protocol/api-keys';
+import { listKeys, mintKey, revokeKey } from '../api-client/endpoints';
 import { CliError, type HubClient } from './hub-client';
 import type { Io } from './commands';
 
@@ -21,18 +20,15 @@ export async function keys(client: HubClient, o: KeysOptions, io: Io): Promise<n
 			const quotas = Object.fromEntries(
 				Object.entries({ jobs_per_day: o.jobsPerDay, inputs_per_day: o.inputsPerDay }).filter(([, v]) => v !== undefined)
 			);
-			const body = await client.call('/api/keys', {
-				method: 'POST',
-				json: { name: o.arg, ...(Object.keys(quotas).length ? { quotas } : {}) }
-			});
-			const minted = MintedKeyView.parse(body);
+			const name = o.arg;
+			const minted = await client.use((api) => mintKey(api, { name, ...(Object.keys(quotas).length ? { quotas } : {}) }));
 			if (o.json) io.out.write(`${JSON.stringify(minted)}\n`);
 			else io.out.write(`${minted.key}\n`);
 			io.err.write(`exostack: key "${minted.name}" (id ${minted.id}); it is shown this once: keep it now\n`);
 			return 0;
 		}
 		case 'list': {
-			const listed = z.array(KeyView).parse(await client.call('/api/keys'));
+			const listed = await client.use(listKeys);
 			if (o.json) io.out.write(`${JSON.stringify(listed, null, 2)}\n`);
 			else
 				for (const k of listed)
@@ -44,7 +40,8 @@ export async function keys(client: HubClient, o: KeysOptions, io: Io): Promise<n
 		}
 		case 'revoke': {
 			if (!o.arg) throw new CliError(USAGE, 2);
-			await client.call(`/api/keys/${encodeURIComponent(o.arg)}`, { method: 'DELETE' });
+			const keyId = o.arg;
+			await client.use((api) => revokeKey(api, keyId));
 			io.out.write(`revoked ${o.arg}\n`);
 			return 0;
 		}

@@ -8,7 +8,6 @@ export const TERMINAL_JOB_STATUSES: readonly JobStatus[] = ['completed', 'failed
 
 /** Task states, in order (pg-boss style): a task only moves forward, except a released lease going back to queued. */
 export const TASK_STATES = ['queued', 'leased', 'done', 'dead', 'cancelled'] as const;
-export type TaskState = (typeof TASK_STATES)[number];
 
 /**
  * Claim order, highest first. `interactive` is the lane of synchronous requests (the OpenAI-compatible
@@ -17,6 +16,9 @@ export type TaskState = (typeof TASK_STATES)[number];
  */
 export const PRIORITIES = { low: 0, normal: 1, high: 2, interactive: 3 } as const;
 export type PriorityName = keyof typeof PRIORITIES;
+/** The most inputs one task may hold, asked for (`chunk_size`) or chosen by the hub: a result of that many must fit a socket message. */
+export const MAX_CHUNK_SIZE = 1000;
+
 const BATCH_PRIORITIES = ['low', 'normal', 'high'] as const satisfies readonly PriorityName[];
 
 /** Hub-side limits on a submission; the hub fills them from its configuration. */
@@ -45,8 +47,8 @@ export function submissionSchema(limits: SubmissionLimits) {
 		priority: z.enum(BATCH_PRIORITIES).default('normal'),
 		/** Each chunk is computed by this many distinct volunteers and accepted when a majority agree. */
 		replication: z.number().int().min(1, 'replication must be 1 to 5').max(5, 'replication must be 1 to 5').default(1),
-		/** Inputs per task; by default the hub chooses. */
-		chunk_size: z.number().int().min(1).max(1000).optional(),
+		/** Inputs per task; by default the hub chooses (server/scheduler/chunk-sizing.ts). */
+		chunk_size: z.number().int().min(1).max(MAX_CHUNK_SIZE).optional(),
 		params: z.record(z.string(), z.unknown()).default({}),
 		laptop_optimized: z.boolean().optional()
 	});
@@ -58,32 +60,6 @@ export type QueuedSubmission = Omit<Submission, 'priority'> & { priority: Priori
 export interface JobProgress {
 	done: number;
 	total: number;
-}
-
-/** What `GET /tasks/{id}/status` and `GET /api/jobs/{id}` return (the seed calls a job a task). */
-export interface JobStatusView {
-	task_id: string;
-	status: JobStatus;
-	task_type: TaskType;
-	model: string;
-	priority: PriorityName;
-	replication: number;
-	progress: JobProgress;
-	/** Chunks of inputs: `done` accepted, `dead` given up on (see `errors`), the rest waiting or computing. */
-	tasks: { total: number; done: number; leased: number; queued: number; dead: number };
-	/** Why dead chunks died, with the inputs they held. */
-	errors: { first_input: number; inputs: number; error: string }[];
-	created_at: string;
-	started_at: string | null;
-	finished_at: string | null;
-	error: string | null;
-	/** Why a queued or running job is not moving (e.g. "waiting for a second volunteer on another network"); null when it is. */
-	waiting: string | null;
-	/** Accepted results replaced after re-checks found them wrong (a finished job's result was corrected), and when the last was. */
-	corrections: number;
-	corrected_at: string | null;
-	/** One entry per input, in input order, once the job has completed; null before. */
-	result: unknown[] | null;
 }
 
 /** The live update a job page receives over the /dashboard namespace. */

@@ -37,13 +37,6 @@ export const ProfileUpdate = z.strictObject({
 });
 export type ProfileUpdate = z.infer<typeof ProfileUpdate>;
 
-export interface ProfileView {
-	volunteer_id: string;
-	display_name: string | null;
-	team: string | null;
-	team_id: string | null;
-}
-
 /** `POST /api/volunteers/team`: join a team by its id (the join link), or leave any team (null). */
 export const TeamMembershipUpdate = z.strictObject({
 	identity: z.string().min(3).max(200),
@@ -54,11 +47,3 @@ export type TeamMembershipUpdate = z.infer<typeof TeamMembershipUpdate>;
 /** The answer to a membership change: the team the volunteer is now in, if any. */
 export const TeamMembershipView = z.object({ volunteer_id: z.string(), team_id: z.string().nullable(), team: z.string().nullable() });
 export type TeamMembershipView = z.infer<typeof TeamMembershipView>;
-
-/** The part of `GET /api/volunteers/{id}` the volunteer page's milestones panel reads. */
-export const VolunteerStandingView = z.object({
-	rank: z.number().int().nullable(),
-	team_id: z.string().nullable(),
-	team: z.string().nullable(),
-	achievements: z.object({ credit: z.number(), results: z.number(), streak: z.number() })
-});

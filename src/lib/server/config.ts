@@ -37,7 +37,10 @@ const Env = z
 		EXOSTACK_MAX_INPUTS: int(10_000),
 		EXOSTACK_MAX_INPUT_CHARS: int(20_000),
 		EXOSTACK_MAX_BODY_BYTES: int(16 * 1024 * 1024),
+		/** Inputs per task when the hub sizes a job's chunks without a measurement (or with EXOSTACK_TARGET_TASK_SECONDS 0): small, so first results come quickly. */
 		EXOSTACK_CHUNK_SIZE: int(8),
+		/** How long a task should run: a job without chunk_size gets chunks of this × the measured inputs per second (scheduler/chunk-sizing.ts); 0 turns sizing off. */
+		EXOSTACK_TARGET_TASK_SECONDS: int(30, 0),
 		EXOSTACK_LEASE_SECONDS: int(60),
 		/** The longest a lease may live in all, however its holder renews it (lease-deadline.ts): the ceiling of the deadline set from the task's expected duration. */
 		EXOSTACK_LEASE_MAX_SECONDS: int(3600),
@@ -165,6 +168,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
 		apiToken: e.EXOSTACK_API_TOKEN ?? null,
 		limits: { maxInputs: e.EXOSTACK_MAX_INPUTS, maxInputChars: e.EXOSTACK_MAX_INPUT_CHARS, maxBodyBytes: e.EXOSTACK_MAX_BODY_BYTES },
 		chunkSize: e.EXOSTACK_CHUNK_SIZE,
+		targetTaskMs: e.EXOSTACK_TARGET_TASK_SECONDS * 1000,
 		leaseMs: e.EXOSTACK_LEASE_SECONDS * 1000,
 		leaseMaxMs: e.EXOSTACK_LEASE_MAX_SECONDS * 1000,
 		leasesPerVolunteer: e.EXOSTACK_LEASES_PER_VOLUNTEER,

@@ -1,6 +1,10 @@
 import { invalidateAll } from '$app/navigation';
 import { ApiTokenField } from '$lib/components/api-token.svelte';
 import { TASK_TYPES, type TaskType } from '$lib/protocol/models';
+import type { ImportModelRequest } from '$lib/protocol/rest/models';
+import { ApiRequestError } from '$lib/api-client/api-request-error';
+import { importModel } from '$lib/api-client/endpoints';
+import { HubApi } from '$lib/api-client/hub-api';
 
 /** The admin page's import form: a folder on the hub's disk or a Hugging Face repository id. */
 export class ImportForm {
@@ -59,25 +63,19 @@ export class ImportForm {
 			return void (this.#error = this.#from === 'hf' ? 'enter a repository id (owner/name)' : 'enter a folder path on the hub');
 		if (this.#from === 'folder' && !this.#id.trim()) return void (this.#error = 'a folder import needs a model id');
 		if (!this.token.value.trim()) return void (this.#error = 'enter the hub’s API token');
-		const body = {
-			...(this.#from === 'hf' ? { hf: this.#source.trim() } : { path: this.#source.trim() }),
-			...(this.#id.trim() ? { id: this.#id.trim() } : {}),
-			...(this.#taskType ? { task_type: this.#taskType } : {})
-		};
+		const common = { ...(this.#taskType ? { task_type: this.#taskType } : {}) };
+		const id = this.#id.trim();
+		const body: ImportModelRequest =
+			this.#from === 'hf' ? { hf: this.#source.trim(), ...(id ? { id } : {}), ...common } : { path: this.#source.trim(), id, ...common };
 		this.#busy = true;
 		try {
-			const res = await fetch('/api/models', {
-				method: 'POST',
-				headers: { 'content-type': 'application/json', authorization: `Bearer ${this.token.value.trim()}` },
-				body: JSON.stringify(body)
-			});
-			const reply = await res.json().catch(() => ({}));
-			if (!res.ok) return void (this.#error = reply.error ?? `the hub answered ${res.status}`);
+			const model = await importModel(new HubApi({ token: this.token.value.trim() }), body);
 			this.token.remember();
-			this.#imported = reply.id;
+			this.#imported = model.id;
 			await invalidateAll();
 		} catch (e) {
-			this.#error = `could not reach the hub: ${(e as Error).message}`;
+			if (!(e instanceof ApiRequestError)) throw e;
+			this.#error = e.status === 0 ? `could not reach the hub: ${e.message}` : e.message;
 		} finally {
 			this.#busy = false;
 		}

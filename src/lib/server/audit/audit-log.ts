@@ -5,9 +5,7 @@
 import { asc, gt } from 'drizzle-orm';
 import type { Db } from '../db';
 import { auditLog } from '../db/schema';
-
-export type AuditAction =
-	'key.minted' | 'key.revoked' | 'model.imported' | 'job.cancelled' | 'backup.created' | 'webhook.created' | 'webhook.deleted';
+import type { AuditAction } from '../db/schema/states';
 
 export interface AuditEntry {
 	/** `admin` or a key id; every audited action is the admin's today. */

@@ -47,7 +47,11 @@ async function openPglite(dataDir: string | undefined, migrationsFolder: string)
 	if (dataDir && !dataDir.startsWith('memory://')) mkdirSync(dataDir, { recursive: true });
 	const client = await PGlite.create(dataDir);
 	const db = drizzle(client, { schema });
-	await migrate(db, { migrationsFolder });
+	// A migration that refuses the data (0005's CHECKs) rolls back whole; the folder must be free to open again.
+	await migrate(db, { migrationsFolder }).catch(async (e: unknown) => {
+		await client.close();
+		throw e;
+	});
 	return { db: db as unknown as Db, kind: 'pglite', url: null, dump: () => dumpPglite(client), close: () => client.close() };
 }
 
@@ -62,6 +66,9 @@ async function openPostgres(url: string, poolSize: number, migrationsFolder: str
 	try {
 		await lock`select pg_advisory_lock(7303740)`;
 		await migrate(db, { migrationsFolder });
+	} catch (e) {
+		await client.end({ timeout: 5 });
+		throw e;
 	} finally {
 		await lock.end();
 	}

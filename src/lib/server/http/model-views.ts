@@ -1,9 +1,10 @@
 import type { ModelManifest } from '../../protocol/models';
 import { blobUrl } from '../../protocol/models';
 import { modelCost } from '../models/model-queries';
+import type { ModelView } from '../../protocol/rest/models';
 
 /** A model as the REST API shows it: snake_case like the rest of the API, with each file's URL. */
-export function modelView(m: ModelManifest & { source?: string }) {
+export function modelView(m: ModelManifest & { source?: string }): ModelView {
 	return {
 		id: m.id,
 		task_types: m.taskTypes,

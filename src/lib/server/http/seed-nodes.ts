@@ -12,7 +12,9 @@ import { ApiError } from './api';
 import { tokensMatch } from '../auth/api-token';
 import { bearerOf } from '../auth/authenticate';
 import type { NodeHeartbeat } from '../../protocol/seed-nodes';
-import type { Readiness } from '../../protocol/volunteer';
+import type { Capabilities, Readiness } from '../../protocol/volunteer';
+import type { HeartbeatAnswer, NodeDetail, NodeView } from '../../protocol/rest/nodes';
+import type { LeaseGate } from '../../readiness/lease-gate';
 import { DEFAULT_SIGNALS_CONFIG } from '../../readiness/score';
 
 /** The node's own token, or the hub's API token. */
@@ -45,3 +47,22 @@ export function heartbeatReadiness(h: NodeHeartbeat): Readiness {
 		pressure: h.pressure ?? null
 	};
 }
+
+/** `GET /nodes/{id}/health/detailed`: the node's list entry, why it is (not) ready, and what its tier allows. */
+export function nodeDetailView(view: NodeView, threshold: number, gate: LeaseGate, capabilities: Capabilities): NodeDetail {
+	return {
+		...view,
+		readiness_threshold: threshold,
+		blockers: gate.blockers,
+		limits: { max_concurrent_tasks: gate.maxLeases, max_model_cost: Number.isFinite(gate.maxCost) ? gate.maxCost : null },
+		capabilities
+	};
+}
+
+export const heartbeatView = (nodeId: string, gate: LeaseGate): HeartbeatAnswer => ({
+	node_id: nodeId,
+	readiness_score: gate.score,
+	ready_for_ai: gate.open,
+	band: gate.band,
+	blockers: gate.blockers
+});

@@ -65,6 +65,22 @@ export class BlobStore {
 		return SHA256.test(sha256) ? path.join(this.dir, sha256) : null;
 	}
 
+	/**
+	 * Removes a blob; true when one was there. The caller must know nothing refers to it any more
+	 * (openai/batches/delete-file.ts checks under the blob's lock).
+	 */
+	async remove(sha256: string): Promise<boolean> {
+		const file = this.path(sha256);
+		if (!file) return false;
+		return unlink(file).then(
+			() => true,
+			(e: NodeJS.ErrnoException) => {
+				if (e.code === 'ENOENT') return false;
+				throw e;
+			}
+		);
+	}
+
 	async has(sha256: string): Promise<boolean> {
 		const file = this.path(sha256);
 		return (

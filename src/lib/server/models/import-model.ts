@@ -1,6 +1,7 @@
 import type { Db } from '../db';
 import type { BlobStore } from './blob-store';
 import { saveModel } from './model-queries';
+import type { ModelSource } from '../db/schema/states';
 import { readHfFolder } from './read-hf-folder';
 import { readMlcFolder } from './read-mlc-folder';
 import { existsSync } from 'node:fs';
@@ -23,7 +24,7 @@ export class ModelInUseError extends Error {
 export interface ImportOptions {
 	id: string;
 	taskType?: TaskType;
-	source?: 'demo' | 'import';
+	source?: ModelSource;
 }
 
 /**

@@ -3,6 +3,7 @@ import { jobs, models } from '../db/schema';
 import type { Db } from '../db';
 import type { ModelManifest } from '../../protocol/models';
 import { isStorableText } from '../db/storable-text';
+import type { ModelSource } from '../db/schema/states';
 
 type ModelRow = typeof models.$inferSelect;
 
@@ -40,7 +41,7 @@ export function modelCost(manifest: ModelManifest): number {
  * immutable (its results must stay reproducible and its volunteers' cached copies right): replacing it
  * with different files is refused ('in-use'); the same files again (a demo model regenerated) are a no-op.
  */
-export async function saveModel(db: Db, manifest: ModelManifest, source: 'demo' | 'import'): Promise<'saved' | 'in-use'> {
+export async function saveModel(db: Db, manifest: ModelManifest, source: ModelSource): Promise<'saved' | 'in-use'> {
 	const values = {
 		taskTypes: manifest.taskTypes,
 		files: manifest.files,

@@ -1,7 +1,8 @@
 import type { Hub } from '../hub';
 import { cancelJob } from '../scheduler/cancel-job';
 import { getJobProgress, getJobStatus } from '../scheduler/job-status';
-import { TERMINAL_JOB_STATUSES, type JobStatusView } from '../../protocol/jobs';
+import { TERMINAL_JOB_STATUSES } from '../../protocol/jobs';
+import type { JobStatusView } from '../../protocol/rest/jobs';
 
 export type AwaitOutcome = { done: JobStatusView } | { gaveUp: 'timeout' | 'aborted' };
 
@@ -13,12 +14,19 @@ export type AwaitOutcome = { done: JobStatusView } | { gaveUp: 'timeout' | 'abor
 const MAX_POLL_MS = 500;
 
 /**
- * Waits for a job to reach its final state, at most `timeoutMs` or until `signal` aborts (a streaming
- * client went away); a job given up on is cancelled, so no volunteer computes what nobody will read. The job's state
+ * Waits for a job to reach its final state, at most `timeoutMs` or until `signal` aborts (its client went
+ * away); a job given up on is cancelled, so no volunteer computes what nobody will read, except one whose
+ * client left with `keepOnAbort` (it sent an Idempotency-Key: its retry will want this job's answer). The job's state
  * is read from the database rather than heard from this process's sockets: with several hub processes,
  * the volunteer that finishes it may be connected to another one.
  */
-export async function awaitJob(hub: Hub, jobId: string, timeoutMs: number, signal?: AbortSignal): Promise<AwaitOutcome> {
+export async function awaitJob(
+	hub: Hub,
+	jobId: string,
+	timeoutMs: number,
+	signal?: AbortSignal,
+	keepOnAbort = false
+): Promise<AwaitOutcome> {
 	const deadline = Date.now() + timeoutMs;
 	for (let pause = 20; ; pause = Math.min(pause * 2, MAX_POLL_MS)) {
 		// Listening before the read, so an end between the read and the pause still cuts the pause short.
@@ -31,7 +39,7 @@ export async function awaitJob(hub: Hub, jobId: string, timeoutMs: number, signa
 			}
 			const gaveUp = signal?.aborted ? 'aborted' : Date.now() >= deadline ? 'timeout' : null;
 			if (gaveUp) {
-				await giveUp(hub, jobId);
+				if (gaveUp === 'timeout' || !keepOnAbort) await giveUp(hub, jobId);
 				return { gaveUp };
 			}
 			await sleep(Math.min(pause, Math.max(deadline - Date.now(), 0)), signal, end.ended);

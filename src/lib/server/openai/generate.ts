@@ -63,13 +63,17 @@ export async function planGeneration(
 	};
 }
 
-/** Runs a planned generation and waits for its completions; a retry with the same `idempotencyKey` waits for the first job. */
+/**
+ * Runs a planned generation and waits for its completions, or until `clientGone` aborts; a retry with the
+ * same `idempotencyKey` waits for the first job.
+ */
 export async function generate(
 	hub: Hub,
 	principal: Principal,
 	plan: GenerationPlan,
-	idempotencyKey: string | null = null
+	idempotencyKey: string | null,
+	clientGone: AbortSignal
 ): Promise<Generated> {
-	const job = await runJob(hub, principal, plan.submission, idempotencyKey);
-	return { jobId: job.task_id, outputs: job.result as GenerationOutput[], promptTokens: plan.promptTokens };
+	const job = await runJob(hub, principal, plan.submission, idempotencyKey, clientGone);
+	return { jobId: job.job_id, outputs: job.result as GenerationOutput[], promptTokens: plan.promptTokens };
 }

@@ -17,6 +17,9 @@ import { readModelJson } from './model-json';
 import { modelFor } from './run-job';
 import { tokenizerFor } from './token-counter';
 import { chatCompletionView, completionView, embeddingsView } from './views';
+import type { BatchEndpoint } from '../db/schema/states';
+
+export type { BatchEndpoint };
 
 export type EmbeddingsBody = z.infer<ReturnType<typeof embeddingsRequestSchema>>;
 export type ChatBody = z.infer<ReturnType<typeof chatRequestSchema>>;
@@ -73,8 +76,7 @@ export const BATCH_ENDPOINTS = {
 	'/v1/embeddings': 'embeddings',
 	'/v1/chat/completions': 'chat',
 	'/v1/completions': 'completions'
-} as const;
-export type BatchEndpoint = keyof typeof BATCH_ENDPOINTS;
+} as const satisfies Record<BatchEndpoint, string>;
 
 /** Plans a line's request for its endpoint (`body` already validated by that endpoint's schema). */
 export function planFor(hub: Hub, endpoint: BatchEndpoint, body: Record<string, unknown>): Promise<GenerationPlan> {

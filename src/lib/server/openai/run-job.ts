@@ -1,6 +1,7 @@
 import type { Hub } from '../hub';
 import type { Principal } from '../auth/principal';
-import type { JobStatusView, Submission } from '../../protocol/jobs';
+import type { Submission } from '../../protocol/jobs';
+import type { JobStatusView } from '../../protocol/rest/jobs';
 import type { ModelManifest, TaskType } from '../../protocol/models';
 import { getModel } from '../models/model-queries';
 import { someoneCanRun } from '../scheduler/job-waiting';
@@ -56,35 +57,38 @@ export async function queueJob(
 }
 
 /**
- * The completed job, waited for within EXOSTACK_OPENAI_WAIT_SECONDS (or until `signal` aborts); past
- * that it is cancelled and this is a 503. A job that failed is a 500 saying why.
+ * The completed job, waited for within EXOSTACK_OPENAI_WAIT_SECONDS (or until `signal` aborts: the client
+ * went away); past that it is cancelled and this is a 503. A job that failed is a 500 saying why. A job
+ * queued with an Idempotency-Key (`keepOnAbort`) outlives its client: the client's retry with that key
+ * finds it running or done, where a cancelled one could only answer its retry with an error.
  */
-export async function finishJob(hub: Hub, jobId: string, signal?: AbortSignal): Promise<JobStatusView> {
-	const waited = await awaitJob(hub, jobId, hub.config.openaiWaitMs, signal);
+export async function finishJob(hub: Hub, jobId: string, signal?: AbortSignal, keepOnAbort = false): Promise<JobStatusView> {
+	const waited = await awaitJob(hub, jobId, hub.config.openaiWaitMs, signal, keepOnAbort);
 	if ('gaveUp' in waited)
 		throw unavailable(
 			waited.gaveUp === 'aborted'
-				? `the client went away; job ${jobId} was cancelled`
+				? `the client went away; job ${jobId} was ${keepOnAbort ? 'left for its retry' : 'cancelled'}`
 				: `volunteers did not finish this request within ${hub.config.openaiWaitMs / 1000} s (job ${jobId}, now cancelled)`
 		);
 	const job = waited.done;
 	if (job.status !== 'completed')
 		throw new OpenAiError(
 			500,
-			`job ${job.task_id} ${job.status}: ${job.error ?? job.errors[0]?.error ?? 'no reason given'}`,
+			`job ${job.job_id} ${job.status}: ${job.error ?? job.errors[0]?.error ?? 'no reason given'}`,
 			'server_error'
 		);
 	return job;
 }
 
-/** Queues a /v1 request's job and waits for it to complete. */
+/** Queues a /v1 request's job and waits for it to complete, or for `clientGone` (client-gone.ts) to abort. */
 export async function runJob(
 	hub: Hub,
 	principal: Principal,
 	submission: Submission,
-	idempotencyKey: string | null = null
+	idempotencyKey: string | null,
+	clientGone: AbortSignal
 ): Promise<JobStatusView> {
-	return finishJob(hub, await queueJob(hub, principal, submission, idempotencyKey));
+	return finishJob(hub, await queueJob(hub, principal, submission, idempotencyKey), clientGone, idempotencyKey !== null);
 }
 
 function unavailable(message: string): OpenAiError {

@@ -9,6 +9,11 @@
  * the result adds after it (text not heard live) comes before the finish. A stream whose live text
  * turned out not to be the accepted result (a rejected volunteer's) ends with an error instead of a
  * wrong completion.
+ *
+ * An Idempotency-Key counts here as on the non-streamed request: a retry with the key and the same body
+ * streams the first request's job (the whole text at once if it is done, or its end as it comes), another
+ * body is a 422 before any event. The SDKs retry a stream that broke before its first event, and a client
+ * that sent a key has said it means to retry; so its job is not cancelled when its connection drops.
  */
 import type { Hub } from '../hub';
 import type { Principal } from '../auth/principal';
@@ -27,9 +32,10 @@ export async function streamGeneration(
 	principal: Principal,
 	plan: GenerationPlan,
 	shapeFor: (jobId: string) => ChunkShape,
-	includeUsage: boolean
+	includeUsage: boolean,
+	idempotencyKey: string | null
 ): Promise<Response> {
-	const jobId = await queueJob(hub, principal, plan.submission);
+	const jobId = await queueJob(hub, principal, plan.submission, idempotencyKey);
 	const shape = shapeFor(jobId);
 	const abort = new AbortController();
 	let unwatch = () => {};
@@ -41,7 +47,7 @@ export async function streamGeneration(
 			const opening = shape.opening();
 			if (opening) send(opening);
 			unwatch = hub.liveText.watch(jobId, (text) => sent.hear(text));
-			void finish(hub, jobId, abort.signal)
+			void finish(hub, jobId, abort.signal, idempotencyKey !== null)
 				.then((outputs) => {
 					for (const [index, output] of outputs.entries()) {
 						if (!sent.extendTo(index, output.text))
@@ -66,7 +72,8 @@ export async function streamGeneration(
 					if (!abort.signal.aborted) controller.close();
 				});
 		},
-		// The client went away: its job is cancelled (finishJob sees the abort), nobody computes for nobody.
+		// The client went away: its job is cancelled (finishJob sees the abort), nobody computes for nobody;
+		// unless it sent an Idempotency-Key, whose retry gets this job, so the job must live to answer it.
 		cancel() {
 			abort.abort();
 			unwatch();
@@ -77,8 +84,8 @@ export async function streamGeneration(
 	});
 }
 
-async function finish(hub: Hub, jobId: string, signal: AbortSignal): Promise<GenerationOutput[]> {
-	return (await finishJob(hub, jobId, signal)).result as GenerationOutput[];
+async function finish(hub: Hub, jobId: string, signal: AbortSignal, keepOnAbort: boolean): Promise<GenerationOutput[]> {
+	return (await finishJob(hub, jobId, signal, keepOnAbort)).result as GenerationOutput[];
 }
 
 /**

@@ -2,6 +2,7 @@
 import type { ModelManifest } from '../../protocol/models';
 import type { GenerationOutput } from '../../protocol/generation';
 import type { Generated } from './generate';
+import type { ChatCompletionResponse, CompletionResponse, EmbeddingsResponse, ModelObject } from '../../protocol/rest/openai';
 
 /** A float vector as OpenAI's `encoding_format: "base64"` sends it: little-endian float32 bytes, base64. */
 export function base64Vector(vector: number[]): string {
@@ -10,7 +11,7 @@ export function base64Vector(vector: number[]): string {
 	return bytes.toString('base64');
 }
 
-export function embeddingsView(model: string, vectors: number[][], format: 'float' | 'base64', promptTokens: number) {
+export function embeddingsView(model: string, vectors: number[][], format: 'float' | 'base64', promptTokens: number): EmbeddingsResponse {
 	return {
 		object: 'list' as const,
 		data: vectors.map((v, index) => ({ object: 'embedding' as const, index, embedding: format === 'base64' ? base64Vector(v) : v })),
@@ -20,7 +21,7 @@ export function embeddingsView(model: string, vectors: number[][], format: 'floa
 }
 
 /** One model as `GET /v1/models` lists it; `created` is when the hub imported it (Unix seconds). */
-export function modelObject(m: ModelManifest & { createdAt: Date; source: string }) {
+export function modelObject(m: ModelManifest & { createdAt: Date; source: string }): ModelObject {
 	return {
 		id: m.id,
 		object: 'model' as const,
@@ -39,7 +40,7 @@ export function usageOf(g: Pick<Generated, 'outputs' | 'promptTokens'>) {
 
 export const now = () => Math.floor(Date.now() / 1000);
 
-export function completionView(model: string, g: Generated) {
+export function completionView(model: string, g: Generated): CompletionResponse {
 	return {
 		id: `cmpl-${g.jobId}`,
 		object: 'text_completion' as const,
@@ -50,7 +51,7 @@ export function completionView(model: string, g: Generated) {
 	};
 }
 
-export function chatCompletionView(model: string, g: Generated) {
+export function chatCompletionView(model: string, g: Generated): ChatCompletionResponse {
 	const [o] = g.outputs;
 	return {
 		id: `chatcmpl-${g.jobId}`,

@@ -55,7 +55,7 @@ describe.skipIf(!database)('two hubs on one PostgreSQL', () => {
 			const submitted = await submitJob(
 				b.hub.db,
 				{ task_type: 'embedding', model: 'demo-embedding', input: inputs, priority: 'normal', replication: 1, params: {} },
-				b.hub.config.chunkSize
+				b.hub.config
 			);
 			if (!submitted.ok) throw new Error(submitted.error);
 			granted(await replyTo(dashboard, 'job:watch', { jobId: submitted.id }));

@@ -157,7 +157,7 @@ export async function startTestHub(opts: TestHubOptions = {}): Promise<TestHub> 
 				...job
 			};
 			const start = Date.now();
-			const outcome = await submitJob(hub.db, submission, hub.config.chunkSize);
+			const outcome = await submitJob(hub.db, submission, hub.config);
 			if (!outcome.ok) throw new Error(outcome.error);
 			await announceJob(hub.db, hub.notify, { priority: submission.priority, taskType: submission.task_type });
 			const inputs = typeof submission.input === 'string' ? 1 : submission.input.length;

@@ -14,6 +14,8 @@ export interface NewJob {
 	chunkSize: number;
 	/** Replicas per chunk, leased to distinct volunteers. */
 	replication: number;
+	/** The hub chose `chunkSize` and may re-chunk the job as it runs (chunk-tuner.ts); absent: false. */
+	chunkSizeAuto?: boolean;
 	/** The API key submitting it; null or absent: the admin. */
 	ownerKeyId?: string | null;
 }
@@ -36,7 +38,8 @@ export async function createJob(db: Db, job: NewJob): Promise<{ id: string; tota
 				replication: job.replication,
 				ownerKeyId: job.ownerKeyId ?? null,
 				totalInputs: job.inputs.length,
-				totalTasks: chunks.length
+				totalTasks: chunks.length,
+				chunkSizeAuto: job.chunkSizeAuto ?? false
 			})
 			.returning({ id: jobs.id });
 		const replicas = chunks.flatMap((inputs, seq) =>
@@ -55,8 +58,13 @@ export async function createJob(db: Db, job: NewJob): Promise<{ id: string; tota
 		for (let i = 0; i < replicas.length; i += 500) await tx.insert(tasks).values(replicas.slice(i, i + 500));
 		return { id: row.id, totalTasks: chunks.length };
 	});
-	if (chunks.length * job.replication >= ANALYZE_AFTER) await db.execute(sql`analyze tasks`);
+	await refreshPlannerStats(db, chunks.length * job.replication);
 	return created;
+}
+
+/** After `added` queued replicas arrived at once (a new job, a job split into smaller chunks): see ANALYZE_AFTER. */
+export async function refreshPlannerStats(db: Db, added: number) {
+	if (added >= ANALYZE_AFTER) await db.execute(sql`analyze tasks`);
 }
 
 /**

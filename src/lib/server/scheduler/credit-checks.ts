@@ -25,6 +25,6 @@ export async function creditChecks(tx: Db, tally: VolunteerTally, checks: { task
 		.insert(creditLedger)
 		.values(rows.map((r) => ({ volunteerId: by.get(r.taskId)!, jobId: r.jobId, taskId: r.taskId, amount: r.amount })))
 		.onConflictDoNothing()
-		.returning({ taskId: creditLedger.taskId, amount: creditLedger.amount });
-	for (const g of granted) tally.add(by.get(g.taskId)!, { credit: g.amount, valid: 1 });
+		.returning({ volunteerId: creditLedger.volunteerId, amount: creditLedger.amount });
+	for (const g of granted) tally.add(g.volunteerId, { credit: g.amount, valid: 1 });
 }

@@ -3,7 +3,8 @@ import { acceptedResults, jobs, results, tasks } from '../db/schema';
 import type { Db } from '../db';
 import { whyWaiting } from './job-waiting';
 import { chunkDead } from './chunk-fate';
-import { PRIORITIES, type JobProgress, type JobStatusView, type PriorityName } from '../../protocol/jobs';
+import { PRIORITIES, type JobProgress, type PriorityName } from '../../protocol/jobs';
+import type { JobStatusView } from '../../protocol/rest/jobs';
 
 const priorityName = Object.fromEntries(Object.entries(PRIORITIES).map(([k, v]) => [v, k])) as Record<number, PriorityName>;
 
@@ -19,7 +20,7 @@ export async function getJobStatus(
 	const finished = job.status === 'completed' || job.status === 'failed';
 	const count = (s: ChunkState) => chunks.filter((c) => c.state === s).length;
 	return {
-		task_id: job.id,
+		job_id: job.id,
 		status: job.status,
 		task_type: job.taskType,
 		model: job.modelId,

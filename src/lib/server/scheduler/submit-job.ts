@@ -1,6 +1,7 @@
 import type { Db } from '../db';
 import { getModel } from '../models/model-queries';
 import { createJob } from './create-job';
+import { chooseChunkSize, hubSizesChunks, type ChunkSizing } from './chunk-sizing';
 import { checkImageInputs, normalizeParams } from './job-params';
 import type { QueuedSubmission } from '../../protocol/jobs';
 
@@ -13,7 +14,7 @@ export type StoredImageCheck = (sha256: string) => Promise<boolean>;
 export async function submitJob(
 	db: Db,
 	s: QueuedSubmission,
-	defaultChunkSize: number,
+	sizing: ChunkSizing,
 	isStoredImage: StoredImageCheck = async () => false,
 	ownerKeyId: string | null = null
 ): Promise<SubmitOutcome> {
@@ -34,8 +35,14 @@ export async function submitJob(
 		inputs,
 		priority: s.priority,
 		params: params.params,
-		chunkSize: s.chunk_size ?? defaultChunkSize,
+		chunkSize: await chooseChunkSize(db, sizing, {
+			modelId: s.model,
+			taskType: s.task_type,
+			inputs: inputs.length,
+			explicit: s.chunk_size
+		}),
 		replication: s.replication,
+		chunkSizeAuto: hubSizesChunks(sizing, s.chunk_size) && inputs.length > 1,
 		ownerKeyId
 	});
 	return { ok: true, id: job.id };

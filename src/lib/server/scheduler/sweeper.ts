@@ -5,6 +5,7 @@ import type { Observer } from '../observe/observer';
 import { deleteStaleSessions } from '../volunteers/sessions';
 import { finishJobs } from './finish-job';
 import { releaseExpiredLeases } from './release-expired-leases';
+import { tuneChunks } from './chunk-tuner';
 
 /**
  * Runs the reaper every `sweepMs` in this process. Every hub process runs one; the queries are safe
@@ -36,6 +37,16 @@ export function startSweeper(hub: Sweepable) {
 			}
 			if (jobIds.length > 0) hub.notify.workAvailable();
 			await deleteStaleSessions(hub.db, hub.config.heartbeatMs * 3);
+			// Last: resizing is an optimisation, and whatever it throws must not hold up the sweep's other work.
+			const tuned = await tuneChunks(hub.db, hub.config);
+			for (const f of tuned.failed) hub.observe.log.error({ err: f.err, job_id: f.jobId }, 'could not re-chunk a job');
+			for (const r of tuned.changed) {
+				hub.observe.log.info(
+					{ job_id: r.jobId, from_seq: r.fromSeq, chunks_before: r.before, chunks_after: r.after, size: r.size },
+					're-chunked a job'
+				);
+				hub.notify.jobChanged(r.jobId);
+			}
 		} catch (err) {
 			hub.observe.log.error({ err }, 'sweep failed, retrying next tick');
 		} finally {

@@ -70,7 +70,11 @@ export function claimFor(db: Db, volunteerId: string, over: Partial<ClaimRequest
 	});
 }
 
-export function makeJob(db: Db, n: number, opts: { chunkSize?: number; replication?: number; priority?: PriorityName } = {}) {
+export function makeJob(
+	db: Db,
+	n: number,
+	opts: { chunkSize?: number; replication?: number; priority?: PriorityName; chunkSizeAuto?: boolean } = {}
+) {
 	const inputs = Array.from({ length: n }, (_, i) => `input ${i}`);
 	return createJob(db, {
 		taskType: 'embedding',
@@ -79,7 +83,8 @@ export function makeJob(db: Db, n: number, opts: { chunkSize?: number; replicati
 		priority: opts.priority ?? 'normal',
 		params: {},
 		chunkSize: opts.chunkSize ?? 2,
-		replication: opts.replication ?? 1
+		replication: opts.replication ?? 1,
+		chunkSizeAuto: opts.chunkSizeAuto
 	});
 }
 

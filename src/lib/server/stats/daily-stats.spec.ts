@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, utimesSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -21,9 +20,9 @@ describe.each(TEST_DB_KINDS)('daily open statistics on %s', (kind) => {
 	let database: Database;
 	let db: Db;
 	let dir: string;
-	let taskId = 1;
+	// Credit alone, as a row whose job was since deleted keeps it: the ledger's keys take only real jobs and tasks, and these reads need neither.
 	const grant = (volunteerId: string, amount: number, at: number) =>
-		db.insert(creditLedger).values({ volunteerId, jobId: randomUUID(), taskId: taskId++, amount, createdAt: new Date(at) });
+		db.insert(creditLedger).values({ volunteerId, jobId: null, taskId: null, amount, createdAt: new Date(at) });
 	const json = (body: Buffer) => JSON.parse(gunzipSync(body).toString('utf8'));
 	const csv = (body: Buffer) => gunzipSync(body).toString('utf8').trim().split('\r\n');
 

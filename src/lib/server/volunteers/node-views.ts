@@ -1,6 +1,7 @@
 import type { volunteerSessions } from '../db/schema';
 import type { Readiness } from '../../protocol/volunteer';
 import { POWER_LIMITS } from '../../readiness/power-tiers';
+import type { NodeSummary, NodeView } from '../../protocol/rest/nodes';
 
 /** The seed's power_state: plugged in or on battery at a level, and the limits of its power tier. */
 function powerState(r: Readiness) {
@@ -22,7 +23,7 @@ type SessionRow = typeof volunteerSessions.$inferSelect;
  * Live sessions as the seed's node list: one entry per volunteer (a node), from its most recently
  * connected session; a volunteer with several tabs open shows how many in `connections`.
  */
-export function nodeViews(sessions: SessionRow[]) {
+export function nodeViews(sessions: SessionRow[]): NodeView[] {
 	const byVolunteer = new Map<string, SessionRow[]>();
 	for (const s of sessions) byVolunteer.set(s.volunteerId, [...(byVolunteer.get(s.volunteerId) ?? []), s]);
 	return [...byVolunteer.entries()].map(([nodeId, rows]) => {
@@ -65,9 +66,9 @@ export function nodeViews(sessions: SessionRow[]) {
  * (idle), battery and the agent's details tell a stranger when someone is away from their computer
  * and what it runs; they are for the admin (`nodeViews`) and for each node about itself.
  */
-export function nodeSummary(sessions: SessionRow[]) {
+export function nodeSummary(sessions: SessionRow[]): NodeSummary {
 	const nodes = nodeViews(sessions);
-	const count = <K extends string>(key: (n: (typeof nodes)[number]) => K) =>
+	const count = <K extends string>(key: (n: NodeView) => K) =>
 		nodes.reduce<Record<string, number>>((acc, n) => ({ ...acc, [key(n)]: (acc[key(n)] ?? 0) + 1 }), {});
 	return {
 		nodes: nodes.length,

@@ -1,6 +1,7 @@
 import { json } from '@sveltejs/kit';
 import { ApiError, readBytes, requirePrincipal, withApiErrors } from '$lib/server/http/api';
 import { checkImage, ImageRejected, storeImage, type StoredImage } from '$lib/server/images/store-image';
+import type { ImagesUploaded } from '$lib/protocol/rest/jobs';
 import type { RequestHandler } from './$types';
 
 /** Images per multipart upload: enough for a form's batch, small enough to check in one request. */
@@ -41,5 +42,5 @@ export const POST: RequestHandler = withApiErrors(async ({ request, locals: { hu
 		}
 	}
 	for (const bytes of files) stored.push(await storeImage(hub.blobs, bytes, hub.config.images));
-	return json({ images: stored }, { status: 201 });
+	return json({ images: stored } satisfies ImagesUploaded, { status: 201 });
 });

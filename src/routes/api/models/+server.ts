@@ -1,11 +1,10 @@
 import { json } from '@sveltejs/kit';
 import path from 'node:path';
-import { z } from 'zod';
 import { ApiError, readJson, requireAdmin, withApiErrors } from '$lib/server/http/api';
 import { modelView } from '$lib/server/http/model-views';
 import { listModels } from '$lib/server/models/model-queries';
 import { importHfRepo, importModelFolder, ModelInUseError } from '$lib/server/models/import-model';
-import { TaskType } from '$lib/protocol/models';
+import { ImportModelRequest } from '$lib/protocol/rest/models';
 import { forgetWebLlmModels } from '$lib/server/models/web-llm-gating';
 import { recordAudit } from '$lib/server/audit/audit-log';
 import type { Hub } from '$lib/server/hub';
@@ -14,22 +13,6 @@ import type { RequestHandler } from './$types';
 export const GET: RequestHandler = withApiErrors(async ({ locals: { hub } }) => {
 	return json((await listModels(hub.db)).map(modelView));
 });
-
-const ImportRequest = z.union([
-	z.strictObject({
-		/** A folder on the hub's own disk, in the Hugging Face ONNX layout. */
-		path: z.string().min(1),
-		id: z.string().min(1),
-		task_type: TaskType.optional()
-	}),
-	z.strictObject({
-		/** A repository on the Hugging Face hub (HF_ENDPOINT), downloaded by the hub and verified. */
-		hf: z.string().min(1),
-		revision: z.string().min(1).optional(),
-		id: z.string().min(1).optional(),
-		task_type: TaskType.optional()
-	})
-]);
 
 /**
  * Imports a model from a folder on the hub's disk or a Hugging Face repository. Needs the admin token.
@@ -41,7 +24,7 @@ export const POST: RequestHandler = withApiErrors(async (event) => {
 		locals: { hub }
 	} = event;
 	await requireAdmin(hub, request);
-	const body = await readJson(request, ImportRequest, 64 * 1024);
+	const body = await readJson(request, ImportModelRequest, 64 * 1024);
 	const from = 'path' in body ? body.path : `${body.hf} from ${hub.config.huggingFace.endpoint}`;
 	const manifest = await importFrom(hub, body).catch((e: unknown) => {
 		if (e instanceof ModelInUseError) throw new ApiError(409, e.message);
@@ -60,7 +43,7 @@ export const POST: RequestHandler = withApiErrors(async (event) => {
 	return json(modelView({ ...manifest, source: 'import' }), { status: 201 });
 });
 
-function importFrom(hub: Hub, body: z.infer<typeof ImportRequest>) {
+function importFrom(hub: Hub, body: ImportModelRequest) {
 	return 'path' in body
 		? importModelFolder(hub.db, hub.blobs, body.path, { id: body.id, taskType: body.task_type })
 		: importHfRepo(hub.db, hub.blobs, body.hf, {

@@ -2,6 +2,7 @@ import { json } from '@sveltejs/kit';
 import { CREDIT_WINDOW_MS, CreditWindow } from '$lib/protocol/dashboard';
 import { ApiError, withApiErrors } from '$lib/server/http/api';
 import { creditRanking } from '$lib/server/volunteers/credit-queries';
+import { rankedVolunteerView } from '$lib/server/http/volunteer-views';
 import type { RequestHandler } from './$types';
 
 /** GET /api/volunteers?window=24h|7d|all&limit=: volunteers ranked by validated credit. */
@@ -12,14 +13,5 @@ export const GET: RequestHandler = withApiErrors(async ({ url, locals: { hub } }
 	const limit = Math.min(Math.max(Number(url.searchParams.get('limit') ?? 100) || 100, 1), 1000);
 	const ms = CREDIT_WINDOW_MS[window.data];
 	const rows = await creditRanking(hub.db, limit, ms === null ? undefined : new Date(Date.now() - ms));
-	return json(
-		rows.map((r, i) => ({
-			rank: i + 1,
-			volunteer_id: r.id,
-			display_name: r.displayName,
-			team: r.team,
-			credit: r.credit,
-			results: r.results
-		}))
-	);
+	return json(rows.map(rankedVolunteerView));
 });

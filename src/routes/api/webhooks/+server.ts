@@ -8,6 +8,7 @@ import { recordAudit } from '$lib/server/audit/audit-log';
 import { ApiError, readJson, requirePrincipal, withApiErrors } from '$lib/server/http/api';
 import { checkWebhookUrl } from '$lib/server/webhooks/url-guard';
 import { createWebhook, listWebhooks, MAX_WEBHOOKS_PER_OWNER } from '$lib/server/webhooks/webhook-queries';
+import { webhookCreatedView, webhookListItemView } from '$lib/server/http/webhook-views';
 import type { RequestHandler } from './$types';
 
 /** Registers a webhook; the answer holds its signing secret, the only time it is shown. */
@@ -31,22 +32,11 @@ export const POST: RequestHandler = withApiErrors(async (event) => {
 		detail: { url: url.href, events: body.events },
 		clientAddress: event.getClientAddress()
 	});
-	return json(
-		{ id: created.id, url: url.href, events: body.events, secret: created.secret, created_at: created.createdAt.toISOString() },
-		{ status: 201, headers: { 'cache-control': 'no-store' } }
-	);
+	return json(webhookCreatedView(created, url.href, body.events), { status: 201, headers: { 'cache-control': 'no-store' } });
 });
 
 /** The caller's live webhooks (the admin's: all), without secrets. */
 export const GET: RequestHandler = withApiErrors(async ({ request, locals: { hub } }) => {
 	const principal = await requirePrincipal(hub, request);
-	return json(
-		(await listWebhooks(hub.db, principal)).map((w) => ({
-			id: w.id,
-			url: w.url,
-			events: w.events,
-			key_id: w.keyId,
-			created_at: w.createdAt.toISOString()
-		}))
-	);
+	return json((await listWebhooks(hub.db, principal)).map(webhookListItemView));
 });

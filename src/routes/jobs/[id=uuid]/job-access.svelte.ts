@@ -1,5 +1,8 @@
 import { ApiTokenField } from '$lib/components/api-token.svelte';
-import type { JobStatusView } from '$lib/protocol/jobs';
+import type { JobStatusView } from '$lib/protocol/rest/jobs';
+import { ApiRequestError } from '$lib/api-client/api-request-error';
+import { getJob, jobResults } from '$lib/api-client/endpoints';
+import { HubApi } from '$lib/api-client/hub-api';
 
 /**
  * Opening a job page: a job is its submitter's, so the page reads it with the key saved in this browser
@@ -32,25 +35,25 @@ export class JobAccess {
 			return;
 		}
 		this.#state = 'checking';
-		const response = await fetch(`/api/jobs/${this.jobId}`, { headers: { authorization: `Bearer ${token}` } });
-		if (response.ok) {
-			this.#job = (await response.json()) as JobStatusView;
+		try {
+			this.#job = await getJob(new HubApi({ token }), this.jobId);
 			this.#state = 'open';
 			this.token.remember();
-			return;
+		} catch (e) {
+			if (!(e instanceof ApiRequestError)) throw e;
+			this.#state = 'locked';
+			this.#error = e.status === 404 ? 'This key cannot see this job (or there is no such job).' : e.message;
 		}
-		this.#state = 'locked';
-		this.#error =
-			response.status === 404
-				? 'This key cannot see this job (or there is no such job).'
-				: (((await response.json().catch(() => null)) as { error?: string } | null)?.error ?? `the hub answered ${response.status}`);
 	}
 }
 
 /** Saves a job's results as a file: fetched with the key (a plain link could not send it), then handed to the browser. */
 export async function downloadResults(jobId: string, token: string, format: 'jsonl' | 'csv') {
-	const response = await fetch(`/api/jobs/${jobId}/results?format=${format}`, { headers: { authorization: `Bearer ${token}` } });
-	if (!response.ok) return;
+	const response = await jobResults(new HubApi({ token }), jobId, format).catch((e: unknown) => {
+		if (e instanceof ApiRequestError) return null;
+		throw e;
+	});
+	if (!response) return;
 	const url = URL.createObjectURL(await response.blob());
 	const a = Object.assign(document.createElement('a'), { href: url, download: `${jobId}.${format}` });
 	a.click();

@@ -1,12 +1,12 @@
 import { io, type Socket } from 'socket.io-client';
 import { DASHBOARD_NAMESPACE, type DashboardClientToServer, type DashboardServerToClient } from '$lib/protocol/events';
-import { TERMINAL_JOB_STATUSES, type JobStatus, type JobStatusView } from '$lib/protocol/jobs';
+import { TERMINAL_JOB_STATUSES, type JobStatus } from '$lib/protocol/jobs';
+import type { JobStatusView, ResultLine } from '$lib/protocol/rest/jobs';
+import { jobResultLines } from '$lib/api-client/endpoints';
+import { HubApi } from '$lib/api-client/hub-api';
 
-export interface ResultRow {
-	index: number;
-	input: string;
-	output: unknown;
-}
+/** One accepted output, as the results file lists it (the contract's own type). */
+export type ResultRow = ResultLine;
 
 const PREVIEW_ROWS = 50;
 /** Live completions shown at once; a page is for watching, the results download is for everything. */
@@ -84,9 +84,9 @@ export class JobWatch {
 			auth: { token: this.token }
 		});
 		this.socket = socket;
-		socket.on('connect', () => socket.emit('job:watch', { jobId: this.job.task_id }, () => {}));
+		socket.on('connect', () => socket.emit('job:watch', { jobId: this.job.job_id }, () => {}));
 		socket.on('job:update', (u) => {
-			if (u.jobId !== this.job.task_id) return;
+			if (u.jobId !== this.job.job_id) return;
 			const ended = !this.#finished && TERMINAL_JOB_STATUSES.includes(u.status);
 			this.#status = u.status;
 			this.#done = u.progress.done;
@@ -95,7 +95,7 @@ export class JobWatch {
 			this.onChange();
 		});
 		socket.on('job:text', (t) => {
-			if (t.jobId !== this.job.task_id) return;
+			if (t.jobId !== this.job.job_id) return;
 			this.applyText(t.index, t.stream, t.offset, t.text);
 		});
 		if (this.#finished) void this.loadPreview();
@@ -119,11 +119,6 @@ export class JobWatch {
 	}
 
 	private async loadPreview() {
-		const response = await fetch(`/api/jobs/${this.job.task_id}/results?format=jsonl`, {
-			headers: { authorization: `Bearer ${this.token}` }
-		});
-		if (!response.ok) return;
-		const lines = (await response.text()).split('\n').filter(Boolean);
-		this.#preview = lines.slice(0, PREVIEW_ROWS).map((l) => JSON.parse(l) as ResultRow);
+		this.#preview = await jobResultLines(new HubApi({ token: this.token }), this.job.job_id, PREVIEW_ROWS).catch(() => this.#preview);
 	}
 }

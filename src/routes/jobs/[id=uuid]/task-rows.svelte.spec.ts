@@ -10,6 +10,8 @@ const row = (seq: number, state: TaskRow['state']): TaskRow => ({
 	attempts: 1,
 	failures: state === 'dead' ? 3 : 0,
 	last_error: null,
+	checkpointed: 0,
+	result_class: null,
 	volunteer_id: null,
 	backend: null,
 	verdict: null,
@@ -23,7 +25,9 @@ describe('TaskRows', () => {
 		const fetch = vi.spyOn(window, 'fetch').mockResolvedValue(Response.json([row(0, 'done'), row(1, 'dead'), row(2, 'leased')]));
 		const rows = new TaskRows('job-1', 'exok_key');
 		await rows.load();
-		expect(fetch).toHaveBeenCalledWith('/api/jobs/job-1/tasks', { headers: { authorization: 'Bearer exok_key' } });
+		const [url, init] = fetch.mock.calls[0];
+		expect(url).toBe('/api/jobs/job-1/tasks');
+		expect(new Headers(init?.headers).get('authorization')).toBe('Bearer exok_key');
 		expect(rows.rows.map((r) => r.state)).toEqual(['done', 'dead', 'leased']);
 		expect(rows.dead.map((r) => r.seq)).toEqual([1]);
 	});

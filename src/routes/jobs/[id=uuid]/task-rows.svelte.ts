@@ -1,19 +1,9 @@
-/** One replica task as GET /api/jobs/{id}/tasks lists it. */
-export interface TaskRow {
-	seq: number;
-	replica: number;
-	/** `pending`: the chunk is still being computed, and its replicas' details are not public until it is settled. */
-	state: 'pending' | 'queued' | 'leased' | 'done' | 'dead' | 'cancelled';
-	first_input: number;
-	inputs: number;
-	attempts: number | null;
-	failures: number | null;
-	last_error: string | null;
-	volunteer_id: string | null;
-	backend: string | null;
-	verdict: string | null;
-	duration_ms: number | null;
-}
+import { getJobTasks } from '$lib/api-client/endpoints';
+import { HubApi } from '$lib/api-client/hub-api';
+import type { TaskRowView } from '$lib/protocol/rest/jobs';
+
+/** One replica task as GET /api/jobs/{id}/tasks lists it (the contract's own type). */
+export type TaskRow = TaskRowView;
 
 /** At most one task listing a second, however often the job changes. */
 const REFRESH_MS = 1000;
@@ -49,8 +39,8 @@ export class TaskRows {
 	async load() {
 		this.timer = null;
 		this.last = Date.now();
-		const response = await fetch(`/api/jobs/${this.jobId}/tasks`, { headers: { authorization: `Bearer ${this.token}` } });
-		if (response.ok) this.#rows = (await response.json()) as TaskRow[];
+		// A failed refresh keeps the rows shown; the next change tries again.
+		this.#rows = await getJobTasks(new HubApi({ token: this.token }), this.jobId).catch(() => this.#rows);
 	}
 
 	stop() {

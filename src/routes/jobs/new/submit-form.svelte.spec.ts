@@ -3,6 +3,9 @@ import { flushSync } from 'svelte';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { SubmitForm } from './submit-form.svelte';
 
+/** A job id as the hub makes them: the contract's schema refuses anything else. */
+const JOB = '0b6f1c9e-2f0a-4a43-9d1e-5b7e0c1d2a3b';
+
 const models = [
 	{ id: 'demo-embedding', taskTypes: ['embedding' as const] },
 	{ id: 'demo-gpt', taskTypes: ['text_generation' as const] },
@@ -64,12 +67,12 @@ describe('SubmitForm', () => {
 	});
 
 	it('submits the job, and keeps the token the hub accepted for next time', async () => {
-		const fetch = vi.spyOn(window, 'fetch').mockResolvedValue(Response.json({ task_id: 'job-1' }, { status: 201 }));
+		const fetch = vi.spyOn(window, 'fetch').mockResolvedValue(Response.json({ job_id: JOB, status: 'queued' }, { status: 201 }));
 		const form = new SubmitForm(models);
 		form.text = 'a\nb';
 		form.token.value = ' exo_secret ';
 		form.priority = 'high';
-		expect(await form.submit()).toBe('job-1');
+		expect(await form.submit()).toBe(JOB);
 		expect([form.busy, form.error]).toEqual([false, null]);
 		const [url, init] = fetch.mock.calls[0];
 		expect(url).toBe('/api/jobs');

@@ -1,4 +1,7 @@
 import type { TaskType } from '$lib/protocol/models';
+import { ApiRequestError } from '$lib/api-client/api-request-error';
+import { submitJob, uploadImages } from '$lib/api-client/endpoints';
+import { HubApi } from '$lib/api-client/hub-api';
 import { ApiTokenField } from '$lib/components/api-token.svelte';
 
 type NumberField = number | string | null | undefined;
@@ -142,19 +145,20 @@ export class SubmitForm {
 		if (!this.token.value.trim()) return this.fail('enter the hub’s API token (printed when the hub starts)');
 		this.#busy = true;
 		try {
-			const input = this.takesImages ? await this.uploadImages() : this.inputs;
-			if (!input) return null;
-			const response = await fetch('/api/jobs', {
-				method: 'POST',
-				headers: { 'content-type': 'application/json', authorization: this.bearer },
-				body: JSON.stringify({ task_type: this.taskType, model: this.model, input, priority: this.priority, params: this.params })
+			const api = new HubApi({ token: this.token.value.trim() });
+			const input = this.takesImages ? await this.uploadImages(api) : this.inputs;
+			const { job_id } = await submitJob(api, {
+				task_type: this.taskType,
+				model: this.model,
+				input,
+				priority: this.priority,
+				params: this.params
 			});
-			const body = await response.json().catch(() => ({}));
-			if (!response.ok) return this.fail(body.error ?? `the hub answered ${response.status}`);
 			this.token.remember();
-			return body.task_id as string;
+			return job_id;
 		} catch (e) {
-			return this.fail(`could not reach the hub: ${(e as Error).message}`);
+			if (!(e instanceof ApiRequestError)) throw e;
+			return this.fail(e.status === 0 ? `could not reach the hub: ${e.message}` : e.message);
 		} finally {
 			this.#busy = false;
 		}
@@ -180,17 +184,10 @@ export class SubmitForm {
 		return {};
 	}
 
-	private get bearer() {
-		return `Bearer ${this.token.value.trim()}`;
-	}
-
-	private async uploadImages(): Promise<string[] | null> {
+	private async uploadImages(api: HubApi): Promise<string[]> {
 		const form = new FormData();
 		for (const file of this.images) form.append('file', file, file.name);
-		const response = await fetch('/api/images', { method: 'POST', headers: { authorization: this.bearer }, body: form });
-		const body = await response.json().catch(() => ({}));
-		if (!response.ok) return this.fail(body.error ?? `the hub answered ${response.status} to the upload`);
-		return (body.images as { ref: string }[]).map((i) => i.ref);
+		return (await uploadImages(api, form)).images.map((i) => i.ref);
 	}
 
 	private fail(message: string): null {

@@ -4,6 +4,8 @@ import type { Capabilities } from '$lib/protocol/volunteer';
 import { readJson, withApiErrors } from '$lib/server/http/api';
 import { requireNodeToken } from '$lib/server/http/seed-nodes';
 import { nodeExists, registerNode } from '$lib/server/volunteers/rest-nodes';
+import type { NodeRegistered, RegistrationNeedsWork, RegistrationRateLimited } from '$lib/protocol/rest/nodes';
+import type { z } from 'zod';
 import type { RequestHandler } from './$types';
 import { admitNewIdentity, type Admission } from '$lib/server/auth/identity-admission';
 import { clientAddressFor } from '$lib/server/http/edge/client-address';
@@ -12,11 +14,11 @@ import { networkOf } from '$lib/server/net/network-of';
 /** 429 with Retry-After for a spent ration; 403 with a challenge to solve when proof of work is asked for. */
 function refusedRegistration(admission: Exclude<Admission, { ok: true }>): Response {
 	if (admission.code === 'rate-limited')
-		return json(
-			{ error: admission.error, retry_after_ms: admission.retryAfterMs },
-			{ status: 429, headers: { 'retry-after': String(Math.ceil(admission.retryAfterMs / 1000)) } }
-		);
-	return json({ error: admission.error, pow: admission.pow }, { status: 403 });
+		return json({ error: admission.error, retry_after_ms: admission.retryAfterMs } satisfies z.infer<typeof RegistrationRateLimited>, {
+			status: 429,
+			headers: { 'retry-after': String(Math.ceil(admission.retryAfterMs / 1000)) }
+		});
+	return json({ error: admission.error, pow: admission.pow } satisfies z.infer<typeof RegistrationNeedsWork>, { status: 403 });
 }
 
 /** The seed's registration for agents that are not browsers: answers the node's token for its heartbeats. */
@@ -40,5 +42,10 @@ export const POST: RequestHandler = withApiErrors(async ({ request, locals: { hu
 		userAgent: `seed-agent (${r.capabilities.join(', ').slice(0, 400)})`
 	};
 	await registerNode(hub.db, r.id, capabilities, { score: 0, ready: false });
-	return json({ node_id: r.id, token: hub.identities.issueFor(r.id), heartbeat_seconds: hub.config.heartbeatMs / 1000 }, { status: 201 });
+	const registered: NodeRegistered = {
+		node_id: r.id,
+		token: hub.identities.issueFor(r.id),
+		heartbeat_seconds: hub.config.heartbeatMs / 1000
+	};
+	return json(registered, { status: 201 });
 });

@@ -1,4 +1,4 @@
-/** OpenAI's `POST /v1/batches` (one job per line of an uploaded file) and `GET /v1/batches` (the caller's, paged). */
+/** OpenAI's `POST /v1/batches` (an uploaded file's lines as jobs, lines alike sharing one) and `GET /v1/batches` (the caller's, paged). */
 import { json } from '@sveltejs/kit';
 import { z } from 'zod';
 import { readJson, requirePrincipal } from '$lib/server/http/api';

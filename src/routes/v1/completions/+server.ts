@@ -1,6 +1,7 @@
 /** OpenAI's `POST /v1/completions`: a text-generation job, one completion per prompt, whole or streamed. */
 import { json } from '@sveltejs/kit';
 import { requirePrincipal } from '$lib/server/http/api';
+import { clientGone } from '$lib/server/http/edge/client-gone';
 import { idempotencyKeyOf } from '$lib/server/http/idempotency';
 import { withOpenAiErrors } from '$lib/server/openai/errors';
 import { generate } from '$lib/server/openai/generate';
@@ -23,7 +24,8 @@ export const POST: RequestHandler = withOpenAiErrors(async ({ request, locals: {
 			principal,
 			plan,
 			(jobId) => completionChunks(model.id, jobId),
-			body.stream_options?.include_usage ?? false
+			body.stream_options?.include_usage ?? false,
+			key
 		);
-	return json(completionView(model.id, await generate(hub, principal, plan, key)));
+	return json(completionView(model.id, await generate(hub, principal, plan, key, clientGone(request))));
 });

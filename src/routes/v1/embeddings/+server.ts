@@ -1,6 +1,7 @@
 /** OpenAI's `POST /v1/embeddings`, computed by volunteers as an embedding job. */
 import { json } from '@sveltejs/kit';
 import { requirePrincipal } from '$lib/server/http/api';
+import { clientGone } from '$lib/server/http/edge/client-gone';
 import { idempotencyKeyOf } from '$lib/server/http/idempotency';
 import { embeddingsRequestSchema } from '$lib/server/openai/embeddings-request';
 import { withOpenAiErrors } from '$lib/server/openai/errors';
@@ -15,6 +16,6 @@ export const POST: RequestHandler = withOpenAiErrors(async ({ request, locals: {
 	const key = idempotencyKeyOf(request);
 	const body = await parseOpenAiBody(request, embeddingsRequestSchema(hub.config.limits), hub.config.limits.maxBodyBytes);
 	const plan = await planEmbeddings(hub, body);
-	const job = await runJob(hub, principal, plan.submission, key);
+	const job = await runJob(hub, principal, plan.submission, key, clientGone(request));
 	return json(embeddingsView(plan.model.id, job.result as number[][], body.encoding_format, plan.promptTokens));
 });

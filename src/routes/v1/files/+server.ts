@@ -1,17 +1,20 @@
-/** OpenAI's `POST /v1/files` (a batch's JSONL input, every line checked) and `GET /v1/files` (the caller's own). */
+/** OpenAI's `POST /v1/files` (a batch's JSONL input, every line checked) and `GET /v1/files` (the caller's own, paged). */
 import { json } from '@sveltejs/kit';
 import { ownerOf } from '$lib/server/auth/principal';
-import { files } from '$lib/server/db/schema';
 import { readBytes, requirePrincipal } from '$lib/server/http/api';
 import { invalidParam, withOpenAiErrors } from '$lib/server/openai/errors';
 import { parseBatchFile } from '$lib/server/openai/batches/batch-file';
 import { fileObject, listFiles } from '$lib/server/openai/batches/file-queries';
+import { storeFile } from '$lib/server/openai/batches/store-file';
 import { newFileId } from '$lib/server/openai/batches/ids';
 import type { RequestHandler } from './$types';
 
 /** Room for the multipart envelope (boundaries, headers, the purpose field) around the file itself. */
 const FORM_OVERHEAD_BYTES = 16 * 1024;
 const MAX_FILENAME_CHARS = 255;
+/** OpenAI's bounds and default for a page of files. */
+const MAX_PAGE = 10_000;
+const MAX_PURPOSE_CHARS = 64;
 
 export const POST: RequestHandler = withOpenAiErrors(async ({ request, locals: { hub } }) => {
 	const principal = await requirePrincipal(hub, request);
@@ -32,21 +35,26 @@ export const POST: RequestHandler = withOpenAiErrors(async ({ request, locals: {
 	if (file.size > maxFileBytes) throw invalidParam('file', `the file is ${file.size} bytes; at most ${maxFileBytes} are taken`);
 	const bytes = new Uint8Array(await file.arrayBuffer());
 	parseBatchFile(bytes, hub.config.limits, maxLines);
-	const { sha256, size } = await hub.blobs.putBytes(bytes);
 	const filename = [...(file.name || 'batch.jsonl')]
 		.slice(0, MAX_FILENAME_CHARS)
 		.join('')
 		.replace(/\p{Cc}/gu, '_');
-	const [row] = await hub.db
-		.insert(files)
-		.values({ id: newFileId(), ownerKeyId: ownerOf(principal), filename, purpose, bytes: size, sha256 })
-		.returning();
+	const row = await storeFile(hub, bytes, { id: newFileId(), ownerKeyId: ownerOf(principal), filename, purpose });
 	return json(fileObject(row));
 });
 
 export const GET: RequestHandler = withOpenAiErrors(async ({ request, url, locals: { hub } }) => {
 	const principal = await requirePrincipal(hub, request);
-	const purpose = url.searchParams.get('purpose') ?? undefined;
-	const data = (await listFiles(hub.db, principal, purpose)).map(fileObject);
-	return json({ object: 'list', data, has_more: false, first_id: data[0]?.id ?? null, last_id: data.at(-1)?.id ?? null });
+	const query = url.searchParams;
+	const limitText = query.get('limit') ?? String(MAX_PAGE);
+	const limit = /^\d{1,5}$/.test(limitText) ? Number(limitText) : NaN;
+	if (!(limit >= 1 && limit <= MAX_PAGE)) throw invalidParam('limit', `limit must be a whole number from 1 to ${MAX_PAGE}`);
+	const order = query.get('order') ?? 'desc';
+	if (order !== 'asc' && order !== 'desc') throw invalidParam('order', 'order must be "asc" or "desc"');
+	const purpose = query.get('purpose');
+	if (purpose !== null && purpose.length > MAX_PURPOSE_CHARS)
+		throw invalidParam('purpose', `purpose must be at most ${MAX_PURPOSE_CHARS} characters`);
+	const { rows, hasMore } = await listFiles(hub.db, principal, { after: query.get('after'), limit, order, purpose });
+	const data = rows.map(fileObject);
+	return json({ object: 'list', data, has_more: hasMore, first_id: data[0]?.id ?? null, last_id: data.at(-1)?.id ?? null });
 });

@@ -1,5 +1,7 @@
 import { dashboardSocket, type DashboardSocket } from '$lib/components/dashboard-socket';
 import type { CreditHistory } from '$lib/protocol/dashboard';
+import { getVolunteerHistory } from '$lib/api-client/endpoints';
+import { HubApi } from '$lib/api-client/hub-api';
 
 /**
  * A volunteer's page, live: it follows the all-time leaderboard, and when credit moves for this
@@ -47,8 +49,8 @@ export class VolunteerWatch {
 	}
 
 	private async reload() {
-		const response = await fetch(`/api/volunteers/${this.id}/history?days=${this.#history.length || 30}`);
-		if (response.ok) this.#history = (await response.json()) as CreditHistory;
+		// A failed reload keeps the chart as it is; the next credit change tries again.
+		this.#history = await getVolunteerHistory(new HubApi(), this.id, this.#history.length || 30).catch(() => this.#history);
 	}
 
 	stop() {

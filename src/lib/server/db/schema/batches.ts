@@ -2,12 +2,13 @@ import { sql } from 'drizzle-orm';
 import { check, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 import { apiKeys } from './submitters';
 import { jobs } from './jobs';
+import { BATCH_ENDPOINT_PATHS, BATCH_STATUSES, FILE_PURPOSES, oneOf } from './states';
 
 /**
  * A file of OpenAI's Files API (openai/batches/): an uploaded batch input or a batch's output or error
  * file. The bytes live in the content-addressed blob store under `sha256`; the row is what makes them a
- * file, and whose. `owner_key_id` null: the admin's. A deleted file's row goes, its blob may stay (another
- * file may share it).
+ * file, and whose. `owner_key_id` null: the admin's. A deleted file's row goes, and its blob with it unless
+ * another file or a model shares it (openai/batches/store-file.ts).
  */
 export const files = pgTable(
 	'files',
@@ -16,28 +17,32 @@ export const files = pgTable(
 		ownerKeyId: uuid('owner_key_id').references(() => apiKeys.id),
 		filename: text('filename').notNull(),
 		/** `batch` (an upload) or `batch_output` (written by the hub). */
-		purpose: text('purpose').notNull(),
+		purpose: text('purpose', { enum: FILE_PURPOSES }).notNull(),
 		bytes: integer('bytes').notNull(),
 		sha256: text('sha256').notNull(),
 		createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow()
 	},
-	(t) => [index('files_owner_created_idx').on(t.ownerKeyId, t.createdAt)]
+	(t) => [index('files_owner_created_idx').on(t.ownerKeyId, t.createdAt), check('files_purpose_check', oneOf(t.purpose, FILE_PURPOSES))]
 );
 
 /**
- * An OpenAI batch: one job per line (batch_lines), finalised once every line's job has ended by writing
+ * An OpenAI batch: its lines (batch_lines) grouped into jobs, lines that differ only in their inputs
+ * sharing one (openai/batches/group-lines.ts), finalised once every line's job has ended by writing
  * the output and error files and the final status in one transaction (openai/batches/finalize-batch.ts).
+ * Its file ids are no foreign keys, on purpose: as at OpenAI, a batch keeps naming its input, output and
+ * error files after their owner deletes them (DELETE /v1/files takes the file, not the batch's record of
+ * it), and the hub never reads the input again once the lines are stored.
  */
 export const batches = pgTable(
 	'batches',
 	{
 		id: text('id').primaryKey(),
 		ownerKeyId: uuid('owner_key_id').references(() => apiKeys.id),
-		endpoint: text('endpoint').notNull(),
+		endpoint: text('endpoint', { enum: BATCH_ENDPOINT_PATHS }).notNull(),
 		inputFileId: text('input_file_id').notNull(),
 		metadata: jsonb('metadata').$type<Record<string, string>>(),
 		/** validating → in_progress → (cancelling →) completed | cancelled | failed | expired. */
-		status: text('status').notNull().default('validating'),
+		status: text('status', { enum: BATCH_STATUSES }).notNull().default('validating'),
 		outputFileId: text('output_file_id'),
 		errorFileId: text('error_file_id'),
 		/** Set when the batch failed as a whole (its lines could not all be queued). */
@@ -58,12 +63,15 @@ export const batches = pgTable(
 		index('batches_idempotency_idx').on(t.idempotencyPrincipal, t.idempotencyKey),
 		index('batches_open_idx')
 			.on(t.status)
-			.where(sql`${t.status} in ('validating', 'in_progress', 'cancelling')`)
+			.where(sql`${t.status} in ('validating', 'in_progress', 'cancelling')`),
+		check('batches_status_check', oneOf(t.status, BATCH_STATUSES)),
+		check('batches_endpoint_check', oneOf(t.endpoint, BATCH_ENDPOINT_PATHS))
 	]
 );
 
 /**
- * One line of a batch's input: the job that computes it (null until queued), or why it was never queued
+ * One line of a batch's input: the job that computes it (null until queued; other lines may share it, and
+ * the line's inputs then sit after those of the earlier lines with that job), or why it was never queued
  * (a quota's refusal). `body` is the line's validated /v1 request and `prompt_tokens` its usage, kept so
  * the output is the synchronous endpoint's response without reading the input again.
  */

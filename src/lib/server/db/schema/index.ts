@@ -1,6 +1,7 @@
 export * from './models';
 export * from './jobs';
 export * from './volunteers';
+export * from './credit';
 export * from './socket-io';
 export * from './rate-windows';
 export * from './submitters';

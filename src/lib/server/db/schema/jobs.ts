@@ -1,9 +1,9 @@
 import { sql } from 'drizzle-orm';
-import { bigint, boolean, index, integer, jsonb, pgTable, primaryKey, real, text, timestamp, uuid } from 'drizzle-orm/pg-core';
-import type { JobStatus, TaskState } from '../../../protocol/jobs';
-import type { TaskType } from '../../../protocol/models';
+import { bigint, boolean, check, index, integer, jsonb, pgTable, primaryKey, real, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 import { models } from './models';
 import { apiKeys } from './submitters';
+import { volunteers } from './volunteers';
+import { BACKEND_CLASSES, BACKENDS, JOB_STATUSES, oneOf, TASK_STATES, TASK_TYPES, VERDICTS } from './states';
 
 /** One volunteer's share of a checkpoint: the next `outputs` outputs, in order. */
 export interface CheckpointPart {
@@ -15,7 +15,7 @@ export const jobs = pgTable(
 	'jobs',
 	{
 		id: uuid('id').primaryKey().defaultRandom(),
-		taskType: text('task_type').$type<TaskType>().notNull(),
+		taskType: text('task_type', { enum: TASK_TYPES }).notNull(),
 		modelId: text('model_id')
 			.notNull()
 			.references(() => models.id),
@@ -23,10 +23,16 @@ export const jobs = pgTable(
 		priority: integer('priority').notNull().default(1),
 		/** Replicas computed per chunk, by distinct volunteers; a quorum of them must agree. */
 		replication: integer('replication').notNull().default(1),
-		status: text('status').$type<JobStatus>().notNull().default('queued'),
+		status: text('status', { enum: JOB_STATUSES }).notNull().default('queued'),
 		totalInputs: integer('total_inputs').notNull(),
 		/** Chunks of inputs; each is computed by one or more replica tasks. */
 		totalTasks: integer('total_tasks').notNull(),
+		/**
+		 * The hub chose the chunk size (its submitter named none), so it may re-chunk the job's untouched tail as
+		 * measurements arrive (chunk-tuner.ts); a submitter's size is never changed. Stored, so any hub process,
+		 * and one restarted, keeps tuning it.
+		 */
+		chunkSizeAuto: boolean('chunk_size_auto').notNull().default(false),
 		error: text('error'),
 		/** The API key that submitted it; null: the admin token. Only its owner (or the admin) reads or cancels it. */
 		ownerKeyId: uuid('owner_key_id').references(() => apiKeys.id),
@@ -37,8 +43,16 @@ export const jobs = pgTable(
 		startedAt: timestamp('started_at', { withTimezone: true }),
 		finishedAt: timestamp('finished_at', { withTimezone: true })
 	},
-	// A key's quota counts its jobs of the last day; job lists page by creation time per owner.
-	(t) => [index('jobs_owner_created_idx').on(t.ownerKeyId, t.createdAt)]
+	(t) => [
+		// A key's quota counts its jobs of the last day; job lists page by creation time per owner.
+		index('jobs_owner_created_idx').on(t.ownerKeyId, t.createdAt),
+		// The tuner's sweep reads the open jobs it may resize; few, whatever the history.
+		index('jobs_tuned_idx')
+			.on(t.createdAt)
+			.where(sql`${t.chunkSizeAuto} and ${t.status} in ('queued', 'running')`),
+		check('jobs_status_check', oneOf(t.status, JOB_STATUSES)),
+		check('jobs_task_type_check', oneOf(t.taskType, TASK_TYPES))
+	]
 );
 
 /**
@@ -59,21 +73,29 @@ export const tasks = pgTable(
 		/** Index of this task's first input within the job. */
 		firstInput: integer('first_input').notNull(),
 		inputs: jsonb('inputs').$type<string[]>().notNull(),
-		taskType: text('task_type').$type<TaskType>().notNull(),
-		modelId: text('model_id').notNull(),
+		taskType: text('task_type', { enum: TASK_TYPES }).notNull(),
+		/** The job's model, copied like its type. Models are never deleted (a job's model is immutable, model-queries.ts), so no ON DELETE. */
+		modelId: text('model_id')
+			.notNull()
+			.references(() => models.id),
 		priority: integer('priority').notNull(),
-		state: text('state').$type<TaskState>().notNull().default('queued'),
+		state: text('state', { enum: TASK_STATES }).notNull().default('queued'),
 		/**
 		 * Homogeneous redundancy: once one replica of a chunk is leased, its siblings may only go to
 		 * volunteers of the same backend class, because only results of one class are compared.
 		 */
-		backendClass: text('backend_class'),
+		backendClass: text('backend_class', { enum: BACKEND_CLASSES }),
 		/** Adaptive replication chose to trust this replica's volunteer alone; its siblings were cancelled. */
 		solo: boolean('solo').notNull().default(false),
 		leaseToken: uuid('lease_token'),
-		/** The session holding the lease (released when it disconnects) and its volunteer (bound to the result). */
+		/**
+		 * The session holding the lease (released when it disconnects) and its volunteer (bound to the result).
+		 * No foreign key on the session: its row is deleted on disconnect and by the stale-session sweep while
+		 * a lease it held lives on until it is released or expires (sessions.ts). The volunteer is a key:
+		 * endLease clears it, so only a live lease names one, and a volunteer holding a lease cannot be deleted.
+		 */
 		leaseSession: text('lease_session'),
-		leaseVolunteer: text('lease_volunteer'),
+		leaseVolunteer: text('lease_volunteer').references(() => volunteers.id),
 		/**
 		 * The network of the session that last leased this replica (networkOf). Kept after the lease ends,
 		 * like backend_class: a sibling leased or computed from one network bars that network from the
@@ -158,12 +180,12 @@ export const tasks = pgTable(
 		// The per-network lease cap counts a network's live leases at every claim.
 		index('tasks_lease_network_idx')
 			.on(t.network)
-			.where(sql`${t.state} = 'leased'`)
+			.where(sql`${t.state} = 'leased'`),
+		check('tasks_state_check', oneOf(t.state, TASK_STATES)),
+		check('tasks_task_type_check', oneOf(t.taskType, TASK_TYPES)),
+		check('tasks_backend_class_check', oneOf(t.backendClass, BACKEND_CLASSES))
 	]
 );
-
-/** What validation concluded about a replica's result. `unchecked`: never compared (another class won, or its chunk was cancelled). */
-export type Verdict = 'pending' | 'valid' | 'invalid' | 'unchecked';
 
 /** A replica's output, written once under the replica's lease token, then judged by the validator. */
 export const results = pgTable(
@@ -172,18 +194,30 @@ export const results = pgTable(
 		taskId: bigint('task_id', { mode: 'number' })
 			.primaryKey()
 			.references(() => tasks.id, { onDelete: 'cascade' }),
-		jobId: uuid('job_id').notNull(),
+		/** Its task's job: gone with the job, as the task is (results_chunk_idx serves the cascade). */
+		jobId: uuid('job_id')
+			.notNull()
+			.references(() => jobs.id, { onDelete: 'cascade' }),
 		seq: integer('seq').notNull(),
-		volunteerId: text('volunteer_id').notNull(),
+		/** Who computed it. No ON DELETE: a volunteer whose results stand in quorums and job outputs is never deleted. */
+		volunteerId: text('volunteer_id')
+			.notNull()
+			.references(() => volunteers.id),
 		output: jsonb('output').$type<unknown[]>().notNull(),
-		backend: text('backend').notNull(),
+		backend: text('backend', { enum: BACKENDS }).notNull(),
+		/** resultClassOf: the backend class and the model variant, `wasm/fp32`; the variant is the model's, not a fixed set. */
 		backendClass: text('backend_class').notNull(),
 		durationMs: real('duration_ms').notNull(),
-		verdict: text('verdict').$type<Verdict>().notNull().default('pending'),
+		verdict: text('verdict', { enum: VERDICTS }).notNull().default('pending'),
 		createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow()
 	},
-	// By time: the dashboard's cluster throughput chart sums the last minutes of results.
-	(t) => [index('results_chunk_idx').on(t.jobId, t.seq), index('results_created_idx').on(t.createdAt)]
+	(t) => [
+		index('results_chunk_idx').on(t.jobId, t.seq),
+		// By time: the dashboard's cluster throughput chart sums the last minutes of results.
+		index('results_created_idx').on(t.createdAt),
+		check('results_verdict_check', oneOf(t.verdict, VERDICTS)),
+		check('results_backend_check', oneOf(t.backend, BACKENDS))
+	]
 );
 
 /** The one accepted result of each chunk: the primary key makes a second acceptance impossible. */

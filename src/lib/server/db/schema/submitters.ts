@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { bigint, check, index, integer, jsonb, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { AUDIT_ACTIONS, oneOf } from './states';
 
 /**
  * A submitter's API key. Only the sha256 of the key is kept: the key itself is shown once, when the
@@ -35,11 +36,11 @@ export const auditLog = pgTable(
 		at: timestamp('at', { withTimezone: true }).notNull().defaultNow(),
 		/** `admin`, or the id of the API key that acted. */
 		actor: text('actor').notNull(),
-		action: text('action').notNull(),
+		action: text('action', { enum: AUDIT_ACTIONS }).notNull(),
 		/** What it acted on: a key id, a model id, a job id. */
 		target: text('target'),
 		detail: jsonb('detail').$type<Record<string, unknown>>().notNull().default({}),
 		clientAddress: text('client_address')
 	},
-	(t) => [index('audit_log_at_idx').on(t.at)]
+	(t) => [index('audit_log_at_idx').on(t.at), check('audit_log_action_check', oneOf(t.action, AUDIT_ACTIONS))]
 );

@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import {
-	bigint,
 	boolean,
+	check,
 	doublePrecision,
 	index,
 	integer,
@@ -14,7 +14,8 @@ import {
 	uniqueIndex,
 	uuid
 } from 'drizzle-orm/pg-core';
-import type { Capabilities, Readiness, VolunteerMode } from '../../../protocol/volunteer';
+import type { Capabilities, Readiness } from '../../../protocol/volunteer';
+import { oneOf, VOLUNTEER_MODES } from './states';
 
 /** A team volunteers may join by name; the leaderboard ranks teams by their members' credit. */
 export const teams = pgTable(
@@ -55,22 +56,6 @@ export const volunteers = pgTable(
 	(t) => [index('volunteers_team_idx').on(t.teamId)]
 );
 
-/** Credit granted, one row per validated result: the leaderboard is a view over this ledger. */
-export const creditLedger = pgTable(
-	'credit_ledger',
-	{
-		id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
-		volunteerId: text('volunteer_id')
-			.notNull()
-			.references(() => volunteers.id, { onDelete: 'cascade' }),
-		jobId: uuid('job_id').notNull(),
-		taskId: bigint('task_id', { mode: 'number' }).notNull().unique(),
-		amount: doublePrecision('amount').notNull(),
-		createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow()
-	},
-	(t) => [index('credit_ledger_volunteer_idx').on(t.volunteerId, t.createdAt), index('credit_ledger_time_idx').on(t.createdAt)]
-);
-
 /**
  * One live connection of a volunteer (a tab, an agent process). Leases are bound to a session so that
  * closing one tab releases only that tab's work. Rows are deleted on disconnect; a hub that dies leaves
@@ -85,7 +70,7 @@ export const volunteerSessions = pgTable(
 			.references(() => volunteers.id, { onDelete: 'cascade' }),
 		hubId: text('hub_id').notNull(),
 		capabilities: jsonb('capabilities').$type<Capabilities>().notNull(),
-		mode: text('mode').$type<VolunteerMode>().notNull(),
+		mode: text('mode', { enum: VOLUNTEER_MODES }).notNull(),
 		readiness: jsonb('readiness').$type<Readiness>().notNull(),
 		/** Inputs per second over this session's recent tasks. */
 		throughput: real('throughput'),
@@ -97,7 +82,10 @@ export const volunteerSessions = pgTable(
 		connectedAt: timestamp('connected_at', { withTimezone: true }).notNull().defaultNow(),
 		lastSeenAt: timestamp('last_seen_at', { withTimezone: true }).notNull().defaultNow()
 	},
-	(t) => [index('volunteer_sessions_volunteer_idx').on(t.volunteerId)]
+	(t) => [
+		index('volunteer_sessions_volunteer_idx').on(t.volunteerId),
+		check('volunteer_sessions_mode_check', oneOf(t.mode, VOLUNTEER_MODES))
+	]
 );
 
 /** Secrets every hub process must share (the identity signing key), created once by whichever starts first. */

@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm';
 import { check, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 import { apiKeys } from './submitters';
 import { jobs } from './jobs';
+import { allOf, oneOf, WEBHOOK_EVENTS } from './states';
 
 /**
  * Where a submitter wants to hear about its jobs (webhooks/). `key_id` null: the admin's own webhook,
@@ -16,12 +17,12 @@ export const webhooks = pgTable(
 		url: text('url').notNull(),
 		/** `whsec_` + base64 of 32 random bytes, as standardwebhooks reads it. */
 		secret: text('secret').notNull(),
-		events: text('events').array().notNull(),
+		events: text('events', { enum: WEBHOOK_EVENTS }).array().notNull(),
 		createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
 		/** Set by DELETE: kept so its pending deliveries stop and the audit log's target still names a row. */
 		disabledAt: timestamp('disabled_at', { withTimezone: true })
 	},
-	(t) => [index('webhooks_key_idx').on(t.keyId)]
+	(t) => [index('webhooks_key_idx').on(t.keyId), check('webhooks_events_check', allOf(t.events, WEBHOOK_EVENTS))]
 );
 
 /**
@@ -36,7 +37,7 @@ export const webhookDeliveries = pgTable(
 		webhookId: uuid('webhook_id')
 			.notNull()
 			.references(() => webhooks.id),
-		event: text('event').notNull(),
+		event: text('event', { enum: WEBHOOK_EVENTS }).notNull(),
 		payload: jsonb('payload').$type<Record<string, unknown>>().notNull(),
 		attempts: integer('attempts').notNull().default(0),
 		createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
@@ -51,7 +52,8 @@ export const webhookDeliveries = pgTable(
 		index('webhook_deliveries_due_idx')
 			.on(t.nextAttemptAt)
 			.where(sql`${t.deliveredAt} is null and ${t.failedAt} is null`),
-		check('webhook_deliveries_attempts_check', sql`${t.attempts} >= 0`)
+		check('webhook_deliveries_attempts_check', sql`${t.attempts} >= 0`),
+		check('webhook_deliveries_event_check', oneOf(t.event, WEBHOOK_EVENTS))
 	]
 );
 

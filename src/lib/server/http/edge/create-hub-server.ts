@@ -1,5 +1,6 @@
 import http, { type RequestListener } from 'node:http';
 import type { HubConfig } from '../../config';
+import { watchClients } from './client-gone';
 import { limitConnectionsPerAddress } from './connection-limits';
 import { guardRequests } from './guard-requests';
 import { securityHeaders } from './security-headers';
@@ -9,7 +10,7 @@ import { securityHeaders } from './security-headers';
  * security headers, deadlines for a request's headers (EXOSTACK_HEADERS_TIMEOUT_SECONDS), its whole
  * body (EXOSTACK_REQUEST_TIMEOUT_SECONDS) and an idle keep-alive connection
  * (EXOSTACK_KEEPALIVE_TIMEOUT_SECONDS), and a cap on connections per address
- * (EXOSTACK_MAX_CONNECTIONS_PER_ADDRESS). There is no idle deadline once a request is in: a model
+ * (EXOSTACK_MAX_CONNECTIONS_PER_ADDRESS), and each request's departing client noticed (client-gone.ts). There is no idle deadline once a request is in: a model
  * import may work for minutes before it answers, and WebSockets leave the HTTP server when they upgrade.
  */
 export function createHubServer(listener: RequestListener, config: HubConfig): http.Server {
@@ -22,7 +23,7 @@ export function createHubServer(listener: RequestListener, config: HubConfig): h
 			// slow client overstay a 20 s deadline by half a minute).
 			connectionsCheckingInterval: 1000
 		},
-		guardRequests(listener, config, securityHeaders)
+		guardRequests(watchClients(listener), config, securityHeaders)
 	);
 	server.keepAliveTimeout = keepAliveTimeoutMs;
 	limitConnectionsPerAddress(server, maxConnectionsPerAddress);

@@ -1,4 +1,5 @@
 /** Batches as OpenAI's Batch object, each its owner's alone (another's is a 404, as if it did not exist). */
+import type { BatchObject } from '../../../protocol/rest/openai';
 import { and, desc, eq, inArray, isNull, lt, or, sql } from 'drizzle-orm';
 import type { Db } from '../../db';
 import { batchLines, batches, jobs } from '../../db/schema';
@@ -78,7 +79,7 @@ export async function countsOf(db: Db, rows: BatchRow[]): Promise<Map<string, Co
 const seconds = (d: Date | null) => (d === null ? null : Math.floor(d.getTime() / 1000));
 
 /** OpenAI's Batch object. */
-export function batchObject(row: BatchRow, counts: Counts = { total: 0, completed: 0, failed: 0 }) {
+export function batchObject(row: BatchRow, counts: Counts = { total: 0, completed: 0, failed: 0 }): BatchObject {
 	const ended = (status: string) => (row.status === status ? seconds(row.finishedAt) : null);
 	return {
 		id: row.id,

@@ -1,8 +1,7 @@
 /**
- * `POST /v1/batches`: one ExoStack job per line, each queued through submitAs like any job (quota,
- * scheduling, replication, credit). One job per line rather than one per (endpoint, model) group: every
- * line carries its own parameters (max_tokens, temperature, encoding_format) and a job has one set, and a
- * line's job failing is then exactly that line's error.
+ * `POST /v1/batches`: the lines grouped into ExoStack jobs (group-lines.ts: lines that differ only in
+ * their inputs share a job), each queued through submitAs like any job (quota, scheduling, replication,
+ * credit). A line's response is still its own: finalize-batch.ts cuts its results out of its job's.
  */
 import { createHash } from 'node:crypto';
 import { and, eq, gt, inArray, sql } from 'drizzle-orm';
@@ -14,10 +13,15 @@ import { ApiError } from '../../http/api';
 import { submitAs } from '../../http/submit-as';
 import { cancelJob } from '../../scheduler/cancel-job';
 import { OpenAiError, invalidParam } from '../errors';
+import type { GenerationPlan } from '../generate';
 import { BATCH_ENDPOINTS, planFor, type BatchEndpoint } from '../plan-request';
 import { parseBatchFile } from './batch-file';
+import { groupLines } from './group-lines';
 import { fileBytes, requireFile } from './file-queries';
 import { newBatchId } from './ids';
+
+/** Lines per statement: one statement's parameters are bounded (65,535), however many lines EXOSTACK_BATCH_MAX_LINES allows. */
+const LINES_PER_INSERT = 1000;
 
 export const CreateBatchRequest = z.strictObject({
 	input_file_id: z.string().min(1).max(128),
@@ -53,12 +57,19 @@ export async function createBatch(hub: Hub, principal: Principal, req: CreateBat
 	const existing = await insertBatch(hub, principal, req, idempotencyKey, id, planned);
 	if (existing) return existing;
 	// Queued one by one after the batch's row is committed: a batch whose hub dies here is failed by the worker (batch-worker.ts).
-	for (const line of planned) {
-		const outcome = await submitAs(hub, principal, line.plan.submission);
-		await hub.db
-			.update(batchLines)
-			.set(outcome.ok ? { jobId: outcome.id } : { refusal: { status_code: outcome.status, message: outcome.error } })
-			.where(and(eq(batchLines.batchId, id), eq(batchLines.line, line.line)));
+	// A job refused (a quota) is every one of its lines' refusal.
+	const groups = groupLines(
+		planned.map((l) => ({ line: l.line, submission: l.plan.submission })),
+		hub.config.limits.maxInputs
+	);
+	for (const group of groups) {
+		const outcome = await submitAs(hub, principal, group.submission);
+		const set = outcome.ok ? { jobId: outcome.id } : { refusal: { status_code: outcome.status, message: outcome.error } };
+		for (let i = 0; i < group.lines.length; i += LINES_PER_INSERT)
+			await hub.db
+				.update(batchLines)
+				.set(set)
+				.where(and(eq(batchLines.batchId, id), inArray(batchLines.line, group.lines.slice(i, i + LINES_PER_INSERT))));
 	}
 	const [started] = await hub.db
 		.update(batches)
@@ -70,9 +81,7 @@ export async function createBatch(hub: Hub, principal: Principal, req: CreateBat
 	return id;
 }
 
-const LINES_PER_INSERT = 1000;
-
-type Planned = { line: number; customId: string; body: Record<string, unknown>; plan: { promptTokens: number } };
+type Planned = { line: number; customId: string; body: Record<string, unknown>; plan: GenerationPlan };
 
 /**
  * The batch's row and its lines, under the Idempotency-Key's lock (as http/idempotency.ts does for jobs):
@@ -115,15 +124,14 @@ async function insertBatch(
 			bodySha256: sha
 		});
 		const rows = planned.map((l) => ({ batchId: id, line: l.line, customId: l.customId, body: l.body, promptTokens: l.plan.promptTokens }));
-		// In slices: one statement's parameters are bounded (65,535), however many lines EXOSTACK_BATCH_MAX_LINES allows.
 		for (let i = 0; i < rows.length; i += LINES_PER_INSERT) await tx.insert(batchLines).values(rows.slice(i, i + LINES_PER_INSERT));
 		return null;
 	});
 }
 
-/** Cancels every still-open job of a batch's lines, telling volunteers that held them to stop. */
+/** Cancels every still-open job of a batch's lines (each once, however many lines share it), telling volunteers that held them to stop. */
 export async function cancelBatchJobs(hub: Hub, batchId: string): Promise<void> {
-	const rows = await hub.db.select({ jobId: batchLines.jobId }).from(batchLines).where(eq(batchLines.batchId, batchId));
+	const rows = await hub.db.selectDistinct({ jobId: batchLines.jobId }).from(batchLines).where(eq(batchLines.batchId, batchId));
 	const jobIds = rows.map((r) => r.jobId).filter((j): j is string => j !== null);
 	for (const jobId of jobIds) {
 		const cancelled = await cancelJob(hub.db, jobId);

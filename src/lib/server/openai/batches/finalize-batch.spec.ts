@@ -11,6 +11,9 @@ import { BlobStore } from '../../models/blob-store';
 import { quiet } from '../../notifier';
 import { claimFor, completeAs, makeJob, seedModel, seedVolunteers, seededDatabase, vec } from '../../scheduler/testing';
 import { finishJobIfDone } from '../../scheduler/finish-job';
+import { completeTask } from '../../scheduler/complete-task';
+import { failTask } from '../../scheduler/fail-task';
+import { policy } from '../../scheduler/testing';
 import { advanceBatches } from './batch-worker';
 import { finalizeBatch } from './finalize-batch';
 
@@ -24,7 +27,7 @@ describe.each(TEST_DB_KINDS)('batch finalisation on %s', (kind) => {
 		async (d) => {
 			await d.execute(sql`truncate batch_lines, batches, files, webhook_deliveries, webhooks cascade`);
 			await seedModel(d);
-			await seedVolunteers(d, ['v1']);
+			await seedVolunteers(d, ['v1', 'v2', 'v3']);
 			// The admin's webhook: batches without an owner key are the admin's.
 			await d.insert(webhooks).values({ url: 'https://hooks.example/b', secret: 'whsec_x', events: ['batch.completed', 'batch.failed'] });
 		},
@@ -42,6 +45,49 @@ describe.each(TEST_DB_KINDS)('batch finalisation on %s', (kind) => {
 		return job.id;
 	}
 	const deliveries = () => db.select().from(webhookDeliveries);
+
+	/** The lines of a finalised batch's output or error file. */
+	async function fileLines(fileId: string | null) {
+		if (fileId === null) return [];
+		const [row] = await db.select().from(files).where(eq(files.id, fileId));
+		const text = Buffer.from((await new BlobStore(blobDir).head(row.sha256, row.bytes))!).toString();
+		return text
+			.split('\n')
+			.filter(Boolean)
+			.map((l) => JSON.parse(l));
+	}
+
+	/** Completes a leased task with input k's vector as [k, k, k], k its index in the job: each line's slice is then visible. */
+	const completeWithIndexes = (t: { id: number; leaseToken: string; inputs: string[] }, volunteerId: string) =>
+		completeTask(
+			db,
+			{
+				taskId: t.id,
+				leaseToken: t.leaseToken,
+				volunteerId,
+				outputs: t.inputs.map((text) => Array(3).fill(Number(text.split(' ')[1]))),
+				backend: 'wasm',
+				resultClass: 'wasm/fp32',
+				durationMs: 5
+			},
+			policy
+		);
+
+	/** An embeddings batch whose lines of 1, 2 and 1 inputs share one four-input job (chunks of two), as create-batch groups them. */
+	async function batchSharingJob(id: string) {
+		const job = await makeJob(db, 4);
+		await db.insert(batches).values({ id, endpoint: '/v1/embeddings', inputFileId: 'file-x', status: 'in_progress' });
+		const line = (n: number, input: string | string[], promptTokens: number, encoding_format = 'float') => ({
+			batchId: id,
+			line: n,
+			customId: `line-${n}`,
+			body: { model: 'm', input, encoding_format },
+			promptTokens,
+			jobId: job.id
+		});
+		await db.insert(batchLines).values([line(1, 'input 0', 2), line(2, ['input 1', 'input 2'], 5), line(3, 'input 3', 3, 'base64')]);
+		return job.id;
+	}
 
 	it('waits for its jobs, then finalises once however many processes race to, with one webhook', async () => {
 		const id = `batch_${'a'.repeat(32)}`;
@@ -111,5 +157,50 @@ describe.each(TEST_DB_KINDS)('batch finalisation on %s', (kind) => {
 		const line = JSON.parse(Buffer.from((await new BlobStore(blobDir).head(errors.sha256, errors.bytes))!).toString());
 		expect([line.custom_id, line.response, line.error.code]).toEqual(['only', null, 'batch_expired']);
 		expect((await deliveries()).map((d) => d.event)).toEqual(['batch.expired']);
+	});
+
+	it("answers each line sharing a job with its own inputs' results and its own usage", async () => {
+		const id = `batch_${'e'.repeat(32)}`;
+		const jobId = await batchSharingJob(id);
+		for (const t of await claimFor(db, 'v1', { slots: 2 })) await completeWithIndexes(t, 'v1');
+		expect(await finishJobIfDone(db, jobId)).toBe('completed');
+		expect(await finalizeBatch(hub(), id)).toBe(true);
+		const [batch] = await db.select().from(batches).where(eq(batches.id, id));
+		expect([batch.status, batch.completedCount, batch.failedCount, batch.errorFileId]).toEqual(['completed', 3, 0, null]);
+		const out = await fileLines(batch.outputFileId);
+		expect(out.map((l) => [l.custom_id, l.response.request_id, l.response.body.usage.prompt_tokens])).toEqual([
+			['line-1', jobId, 2],
+			['line-2', jobId, 5],
+			['line-3', jobId, 3]
+		]);
+		expect(out[0].response.body.data).toEqual([{ object: 'embedding', index: 0, embedding: [0, 0, 0] }]);
+		expect(out[1].response.body.data.map((d: { index: number; embedding: number[] }) => [d.index, d.embedding])).toEqual([
+			[0, [1, 1, 1]],
+			[1, [2, 2, 2]]
+		]);
+		const base64 = Buffer.from(out[2].response.body.data[0].embedding, 'base64');
+		expect([0, 4, 8].map((o) => base64.readFloatLE(o))).toEqual([3, 3, 3]);
+	});
+
+	it("fails only the lines with an input in a shared job's dead chunk, with that chunk's error", async () => {
+		const id = `batch_${'f'.repeat(32)}`;
+		const jobId = await batchSharingJob(id);
+		const [first] = await claimFor(db, 'v1');
+		await completeWithIndexes(first, 'v1');
+		// The second chunk (inputs 2 and 3) fails on every volunteer until it is dead.
+		for (const v of ['v1', 'v2', 'v3']) {
+			const [t] = await claimFor(db, v);
+			await failTask(db, { taskId: t.id, leaseToken: t.leaseToken, volunteerId: v, error: 'out of memory' }, policy);
+		}
+		expect(await finishJobIfDone(db, jobId)).toBe('failed');
+		expect(await finalizeBatch(hub(), id)).toBe(true);
+		const [batch] = await db.select().from(batches).where(eq(batches.id, id));
+		expect([batch.completedCount, batch.failedCount]).toEqual([1, 2]);
+		expect((await fileLines(batch.outputFileId)).map((l) => l.custom_id)).toEqual(['line-1']);
+		const errors = await fileLines(batch.errorFileId);
+		expect(errors.map((l) => [l.custom_id, l.response.status_code, l.response.body.error.message])).toEqual([
+			['line-2', 500, `job ${jobId} failed: out of memory`],
+			['line-3', 500, `job ${jobId} failed: out of memory`]
+		]);
 	});
 });

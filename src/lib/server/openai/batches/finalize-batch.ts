@@ -1,6 +1,7 @@
 /**
  * A batch's end: once every line's job has ended, its output file (the lines that completed, each with the
- * synchronous endpoint's response) and error file (the rest) are written, then its final status, the
+ * synchronous endpoint's response, cut from the results of the job it shares with other lines) and error
+ * file (the rest) are written, then its final status, the
  * files' rows and its webhook event in one transaction. Idempotent and safe to race: the files are
  * content-addressed with ids derived from the batch's, and only a batch still open is updated, so a hub
  * that dies halfway finalises it again after restart (the worker, or the next read).
@@ -9,9 +10,11 @@ import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { Hub } from '../../hub';
 import { batchLines, batches, files, jobs } from '../../db/schema';
 import { getJobStatus } from '../../scheduler/job-status';
+import type { JobStatusView } from '../../../protocol/rest/jobs';
 import { responseFor, type BatchEndpoint } from '../plan-request';
 import { enqueueBatchEvent } from './batch-events';
 import { EXPIRED } from './expiry';
+import { lineInputCount, positionsInJobs } from './group-lines';
 import { resultFileId } from './ids';
 
 const OPEN_JOB = ['queued', 'running'];
@@ -36,9 +39,19 @@ export async function finalizeBatch(hub: Hub, id: string): Promise<boolean> {
 	if (lines.some((l) => l.jobStatus !== null && OPEN_JOB.includes(l.jobStatus))) return false;
 	const output: OutLine[] = [];
 	const errors: OutLine[] = [];
-	for (const { line } of lines) {
-		const stopped = batch.status !== 'cancelling' ? null : batch.error === EXPIRED ? 'expired' : 'cancelled';
-		const out = await lineOutcome(hub, batch.endpoint as BatchEndpoint, line, stopped);
+	const endpoint = batch.endpoint as BatchEndpoint;
+	const stopped = batch.status !== 'cancelling' ? null : batch.error === EXPIRED ? 'expired' : 'cancelled';
+	const counts = lines.map(({ line }) => lineInputCount(endpoint, line.body));
+	const starts = positionsInJobs(lines.map(({ line }, i) => ({ jobId: line.jobId, inputs: counts[i] })));
+	// Each job read once, however many lines it answers.
+	const jobViews = new Map<string, Promise<JobStatusView | null>>();
+	const jobOf = (jobId: string) => {
+		if (!jobViews.has(jobId)) jobViews.set(jobId, getJobStatus(hub.db, jobId, { withResult: true }));
+		return jobViews.get(jobId)!;
+	};
+	for (const [i, { line }] of lines.entries()) {
+		const job = line.jobId ? await jobOf(line.jobId) : null;
+		const out = lineOutcome(endpoint, line, job, { start: starts[i], count: counts[i] }, stopped);
 		(out.response?.status_code === 200 ? output : errors).push(out);
 	}
 	const written = await Promise.all(
@@ -73,7 +86,7 @@ export async function finalizeBatch(hub: Hub, id: string): Promise<boolean> {
 							id: resultFileId(id, kind),
 							ownerKeyId: batch.ownerKeyId,
 							filename: `${id}_${kind}.jsonl`,
-							purpose: 'batch_output',
+							purpose: 'batch_output' as const,
 							bytes: blob.size,
 							sha256: blob.sha256
 						}
@@ -86,13 +99,14 @@ export async function finalizeBatch(hub: Hub, id: string): Promise<boolean> {
 	});
 }
 
-/** One line's entry: the endpoint's response from its completed job, or why there is none. */
-async function lineOutcome(
-	hub: Hub,
+/** One line's entry: the endpoint's response from its inputs' results in its completed job, or why there is none. */
+function lineOutcome(
 	endpoint: BatchEndpoint,
 	line: typeof batchLines.$inferSelect,
+	job: JobStatusView | null,
+	inputs: { start: number; count: number },
 	stopped: 'cancelled' | 'expired' | null
-): Promise<OutLine> {
+): OutLine {
 	const base = { id: `batch_req_${line.batchId.slice(6)}_${line.line}`, custom_id: line.customId };
 	const failed = (status_code: number, message: string, type = 'server_error') => ({
 		...base,
@@ -105,19 +119,24 @@ async function lineOutcome(
 			line.refusal.message,
 			line.refusal.status_code === 429 ? 'insufficient_quota' : 'invalid_request_error'
 		);
-	const job = line.jobId ? await getJobStatus(hub.db, line.jobId, { withResult: true }) : null;
-	if (job?.status === 'completed' && job.result)
+	// A job several lines share may fail in one chunk: the lines whose inputs all have results still
+	// have their answers, and only those with an input in a dead chunk fail, with that chunk's error.
+	const result = Array.isArray(job?.result) ? job.result.slice(inputs.start, inputs.start + inputs.count) : null;
+	if (job && result && result.length === inputs.count && result.every((r) => r !== null))
 		return {
 			...base,
 			response: {
 				status_code: 200,
-				request_id: job.task_id,
-				body: responseFor(endpoint, line.body, { id: job.task_id, result: job.result }, line.promptTokens)
+				request_id: job.job_id,
+				body: responseFor(endpoint, line.body, { id: job.job_id, result }, line.promptTokens)
 			},
 			error: null
 		};
 	// As the synchronous endpoint reports a failed job (run-job.ts finishJob).
-	if (job?.status === 'failed') return failed(500, `job ${job.task_id} failed: ${job.error ?? job.errors[0]?.error ?? 'no reason given'}`);
+	if (job?.status === 'failed') {
+		const dead = job.errors.find((e) => e.first_input < inputs.start + inputs.count && e.first_input + e.inputs > inputs.start);
+		return failed(500, `job ${job.job_id} failed: ${dead?.error ?? job.error ?? job.errors[0]?.error ?? 'no reason given'}`);
+	}
 	return {
 		...base,
 		response: null,

@@ -1,5 +1,6 @@
 import { json } from '@sveltejs/kit';
-import { ProfileUpdate, type ProfileView } from '$lib/protocol/profile';
+import { ProfileUpdate } from '$lib/protocol/profile';
+import type { ProfileView } from '$lib/protocol/rest/volunteers';
 import { ApiError, readJson, withApiErrors } from '$lib/server/http/api';
 import { setProfile } from '$lib/server/volunteers/profile';
 import type { RequestHandler } from './$types';

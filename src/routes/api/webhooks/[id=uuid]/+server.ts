@@ -2,6 +2,7 @@ import { json } from '@sveltejs/kit';
 import { recordAudit } from '$lib/server/audit/audit-log';
 import { ApiError, requirePrincipal, withApiErrors } from '$lib/server/http/api';
 import { disableWebhook } from '$lib/server/webhooks/webhook-queries';
+import type { WebhookDeleted } from '$lib/protocol/rest/misc';
 import type { RequestHandler } from './$types';
 
 /** Deletes a webhook: nothing more is sent to it, its pending deliveries included. Another caller's is a 404. */
@@ -19,5 +20,5 @@ export const DELETE: RequestHandler = withApiErrors(async (event) => {
 		target: id,
 		clientAddress: event.getClientAddress()
 	});
-	return json({ id, deleted: true });
+	return json({ id, deleted: true } satisfies WebhookDeleted);
 });

@@ -2,7 +2,7 @@ import { json } from '@sveltejs/kit';
 import { NodeHeartbeat } from '$lib/protocol/seed-nodes';
 import { leaseGate } from '$lib/readiness/lease-gate';
 import { ApiError, readJson, withApiErrors } from '$lib/server/http/api';
-import { heartbeatReadiness, requireNodeToken } from '$lib/server/http/seed-nodes';
+import { heartbeatReadiness, heartbeatView, requireNodeToken } from '$lib/server/http/seed-nodes';
 import { recordHeartbeat, restSession } from '$lib/server/volunteers/rest-nodes';
 import type { RequestHandler } from './$types';
 
@@ -15,5 +15,5 @@ export const POST: RequestHandler = withApiErrors(async ({ request, params: { id
 	const gate = leaseGate('auto', reported, hub.config.readinessThreshold, session.readyForAi);
 	const readiness = { ...reported, score: gate.score, band: gate.band, tier: gate.tier };
 	await recordHeartbeat(hub.db, id, readiness, gate.open);
-	return json({ node_id: id, readiness_score: gate.score, ready_for_ai: gate.open, band: gate.band, blockers: gate.blockers });
+	return json(heartbeatView(id, gate));
 });

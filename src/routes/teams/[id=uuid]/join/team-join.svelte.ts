@@ -1,5 +1,6 @@
-import { z } from 'zod';
-import { TeamMembershipView } from '$lib/protocol/profile';
+import { ApiRequestError } from '$lib/api-client/api-request-error';
+import { setTeam } from '$lib/api-client/endpoints';
+import { HubApi } from '$lib/api-client/hub-api';
 
 type Loader = () => Promise<string | null>;
 
@@ -28,16 +29,14 @@ export class TeamJoin {
 		if (!identity) return void (this.#state = 'no-identity');
 		this.#state = 'joining';
 		this.#error = '';
-		const response = await fetch('/api/volunteers/team', {
-			method: 'POST',
-			headers: { 'content-type': 'application/json' },
-			body: JSON.stringify({ identity, team_id: this.teamId })
-		});
-		const body: unknown = await response.json().catch(() => null);
-		const joined = TeamMembershipView.safeParse(body);
-		if (response.ok && joined.success && joined.data.team_id === this.teamId) return void (this.#state = 'joined');
-		const refusal = z.object({ error: z.string() }).safeParse(body);
-		this.#error = refusal.success ? refusal.data.error : `the hub answered ${response.status}`;
+		try {
+			const joined = await setTeam(new HubApi(), { identity, team_id: this.teamId });
+			if (joined.team_id === this.teamId) return void (this.#state = 'joined');
+			this.#error = 'the hub put this volunteer in another team';
+		} catch (e) {
+			if (!(e instanceof ApiRequestError)) throw e;
+			this.#error = e.message;
+		}
 		this.#state = 'ready';
 	}
 }

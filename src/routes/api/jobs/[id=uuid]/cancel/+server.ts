@@ -3,6 +3,7 @@ import { ApiError, requireJobAccess, withApiErrors } from '$lib/server/http/api'
 import { recordAudit } from '$lib/server/audit/audit-log';
 import { cancelJob } from '$lib/server/scheduler/cancel-job';
 import { getJobStatus } from '$lib/server/scheduler/job-status';
+import { jobCancelledView } from '$lib/server/http/job-views';
 import type { RequestHandler } from './$types';
 
 /** Cancels a queued or running job; its volunteers are told to stop. Its owner's key or the admin's only (audited when the admin's). */
@@ -24,5 +25,5 @@ export const POST: RequestHandler = withApiErrors(async (event) => {
 	hub.observe.jobCancelled(id, principal.kind === 'admin' ? 'admin' : principal.id);
 	hub.notify.tasksCancelled(outcome.leasedTaskIds);
 	hub.notify.jobChanged(id);
-	return json({ task_id: id, status: 'cancelled' });
+	return json(jobCancelledView(id));
 });

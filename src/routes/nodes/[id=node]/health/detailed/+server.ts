@@ -1,7 +1,7 @@
 import { json } from '@sveltejs/kit';
 import { leaseGate } from '$lib/readiness/lease-gate';
 import { ApiError, withApiErrors } from '$lib/server/http/api';
-import { requireNodeToken } from '$lib/server/http/seed-nodes';
+import { nodeDetailView, requireNodeToken } from '$lib/server/http/seed-nodes';
 import { liveSessions } from '$lib/server/volunteers/sessions';
 import { nodeViews } from '$lib/server/volunteers/node-views';
 import type { RequestHandler } from './$types';
@@ -17,11 +17,5 @@ export const GET: RequestHandler = withApiErrors(async ({ request, params: { id 
 	if (!view) throw new ApiError(404, `no live node "${id}"`);
 	const latest = sessions.reduce((a, b) => (b.connectedAt > a.connectedAt ? b : a));
 	const gate = leaseGate(latest.mode, latest.readiness, hub.config.readinessThreshold, latest.readyForAi);
-	return json({
-		...view,
-		readiness_threshold: hub.config.readinessThreshold,
-		blockers: gate.blockers,
-		limits: { max_concurrent_tasks: gate.maxLeases, max_model_cost: Number.isFinite(gate.maxCost) ? gate.maxCost : null },
-		capabilities: latest.capabilities
-	});
+	return json(nodeDetailView(view, hub.config.readinessThreshold, gate, latest.capabilities));
 });
