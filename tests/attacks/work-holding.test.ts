@@ -246,4 +246,55 @@ describe('a volunteer cannot kill, hold or poison work', () => {
 		expect(reply).toMatchObject({ ok: false, code: 'rejected_output' });
 		expect(await db.select().from(results).where(eq(results.jobId, jobId))).toEqual([]);
 	});
+	/** A well-formed result for a lease: one vector of the model's width per input. */
+	function resultFor(t: TaskLease) {
+		const dims = t.model.embedding?.dimensions ?? 4;
+		return {
+			taskId: t.taskId,
+			leaseToken: t.leaseToken,
+			backend: 'native' as const,
+			variant: 'fp32' as const,
+			outputs: t.inputs.map(() => Array.from({ length: dims }, () => 1 / Math.sqrt(dims))),
+			durationMs: 10
+		};
+	}
+
+	it('a batch of results is fenced result by result: forged tokens and another’s lease are refused, its own accepted', async () => {
+		const { db } = testHub.hub;
+		const jobId = await submit(['mine', 'theirs'], { chunk_size: 1 });
+		const attacker = await volunteerAs();
+		const honest = await volunteerAs();
+		const [mine] = await request(attacker.socket);
+		const [theirs] = await request(honest.socket);
+		const reply = granted(
+			await replyTo(attacker.socket, 'task:results', {
+				results: [
+					resultFor(mine),
+					resultFor(theirs),
+					{ ...resultFor(mine), leaseToken: crypto.randomUUID() },
+					{ ...resultFor(theirs), leaseToken: crypto.randomUUID() },
+					resultFor(mine)
+				]
+			})
+		);
+		expect(reply.results.map((r) => (r.ok ? 'ok' : r.code))).toEqual(['ok', 'stale_lease', 'stale_lease', 'stale_lease', 'stale_lease']);
+		const stored = await db.select().from(results).where(eq(results.jobId, jobId));
+		expect(stored.map((r) => r.taskId)).toEqual([mine.taskId]);
+		// The honest holder's lease was untouched: its own result is still taken.
+		expect(await replyTo(honest.socket, 'task:result', resultFor(theirs))).toEqual({ ok: true });
+	});
+
+	it('an oversize batch (too many results, or too many outputs together) is refused whole and stores nothing', async () => {
+		const { db } = testHub.hub;
+		const jobId = await submit(['a', 'b'], { chunk_size: 1 });
+		const attacker = await volunteerAs();
+		const [t] = await request(attacker.socket);
+		const tooMany = await replyTo(attacker.socket, 'task:results', { results: Array.from({ length: 17 }, () => resultFor(t)) });
+		expect(tooMany).toMatchObject({ ok: false, code: 'invalid' });
+		const wide = { ...resultFor(t), outputs: Array.from({ length: 5001 }, () => [0]) };
+		const tooBig = await replyTo(attacker.socket, 'task:results', { results: [wide, wide] });
+		expect(tooBig).toMatchObject({ ok: false, code: 'invalid' });
+		expect(await replyTo(attacker.socket, 'task:results', { results: [] })).toMatchObject({ ok: false, code: 'invalid' });
+		expect(await db.select().from(results).where(eq(results.jobId, jobId))).toEqual([]);
+	});
 });

@@ -23,6 +23,7 @@ import type {
 	TaskRelease,
 	TaskRequest,
 	TaskResult,
+	TaskResults,
 	TaskText,
 	VolunteerAuth,
 	VolunteerClientToServer,
@@ -45,6 +46,7 @@ describe('the volunteer protocol', () => {
 			'task:request': (payload: TaskRequest, ack: (reply: Ack<{ tasks: TaskLease[] }>) => void) => void;
 			'task:progress': (payload: TaskProgress, ack: (reply: Ack<{ leaseExpiresAt: number }>) => void) => void;
 			'task:result': (payload: TaskResult, ack: (reply: Ack) => void) => void;
+			'task:results': (payload: TaskResults, ack: (reply: Ack<{ results: Ack[] }>) => void) => void;
 			'task:fail': (payload: TaskFailure, ack: (reply: Ack) => void) => void;
 			'task:release': (payload: TaskRelease, ack: (reply: Ack) => void) => void;
 			'task:checkpoint': (payload: TaskCheckpoint, ack: (reply: Ack<{ kept: number }>) => void) => void;

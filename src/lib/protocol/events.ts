@@ -112,7 +112,8 @@ export interface TaskLease {
 	resumeAt: number;
 }
 
-export const TaskProgress = z.object({ taskId: id, leaseToken, done: z.number().int().nonnegative() });
+/** `done` is bounded by what one result may carry: past PostgreSQL's integer range it made the renewal fail as `internal`. */
+export const TaskProgress = z.object({ taskId: id, leaseToken, done: z.number().int().nonnegative().max(10_000) });
 export type TaskProgress = z.infer<typeof TaskProgress>;
 
 /** One output per input, in input order; the hub checks each against the task type's shape before accepting. */
@@ -126,6 +127,19 @@ export const TaskResult = z.object({
 	outputs: z.array(z.unknown()).max(10_000)
 });
 export type TaskResult = z.infer<typeof TaskResult>;
+
+/** Most results in one `task:results` message; each costs one event of the socket's budget. */
+export const MAX_RESULTS_PER_MESSAGE = 16;
+/** Most outputs in one `task:results` message, all results together: as many as one result may carry. */
+export const MAX_OUTPUTS_PER_MESSAGE = 10_000;
+
+/** Several results that finished together, in one message; each is fenced and acknowledged on its own. */
+export const TaskResults = z
+	.object({ results: z.array(TaskResult).min(1).max(MAX_RESULTS_PER_MESSAGE) })
+	.refine((m) => m.results.reduce((n, r) => n + r.outputs.length, 0) <= MAX_OUTPUTS_PER_MESSAGE, {
+		message: `at most ${MAX_OUTPUTS_PER_MESSAGE} outputs in one message`
+	});
+export type TaskResults = z.infer<typeof TaskResults>;
 
 export const TaskFailure = z.object({ taskId: id, leaseToken, error: z.string().max(2000) });
 export type TaskFailure = z.infer<typeof TaskFailure>;
@@ -170,6 +184,8 @@ export interface VolunteerClientToServer {
 	'task:request': (payload: TaskRequest, ack: (reply: Ack<{ tasks: TaskLease[] }>) => void) => void;
 	'task:progress': (payload: TaskProgress, ack: (reply: Ack<{ leaseExpiresAt: number }>) => void) => void;
 	'task:result': (payload: TaskResult, ack: (reply: Ack) => void) => void;
+	/** Several results at once: `results[i]` acknowledges `payload.results[i]`. */
+	'task:results': (payload: TaskResults, ack: (reply: Ack<{ results: Ack[] }>) => void) => void;
 	'task:fail': (payload: TaskFailure, ack: (reply: Ack) => void) => void;
 	'task:release': (payload: TaskRelease, ack: (reply: Ack) => void) => void;
 	'task:checkpoint': (payload: TaskCheckpoint, ack: (reply: Ack<{ kept: number }>) => void) => void;

@@ -52,6 +52,8 @@ const Env = z
 		EXOSTACK_SWEEP_SECONDS: int(5),
 		/** An idle volunteer duplicates a job's last tasks once they run longer than this (and 3× the job's mean). */
 		EXOSTACK_TAIL_SECONDS: int(10, 0),
+		EXOSTACK_GROUP_COMMIT_MS: int(2, 0),
+		EXOSTACK_GROUP_COMMIT_MAX: z.coerce.number().int().min(1).max(256).default(64),
 		EXOSTACK_HEARTBEAT_SECONDS: int(10),
 		/** The seed's readiness_threshold: no task is leased to a volunteer scoring under it (0–100). */
 		EXOSTACK_READINESS_THRESHOLD: z.coerce.number().int().min(0).max(100).default(60),
@@ -179,6 +181,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
 		},
 		sweepMs: e.EXOSTACK_SWEEP_SECONDS * 1000,
 		tailMs: e.EXOSTACK_TAIL_SECONDS * 1000,
+		/** Results arriving within this window (0: none) are committed together, at most `max` at a time (result-group.ts). */
+		groupCommit: { ms: e.EXOSTACK_GROUP_COMMIT_MS, max: e.EXOSTACK_GROUP_COMMIT_MAX },
 		heartbeatMs: e.EXOSTACK_HEARTBEAT_SECONDS * 1000,
 		readinessThreshold: e.EXOSTACK_READINESS_THRESHOLD,
 		publicUrl: e.EXOSTACK_PUBLIC_URL ?? null,

@@ -8,6 +8,7 @@ import type { Backend } from '../protocol/volunteer';
 import type { ModelVariant } from '../protocol/variants';
 import { isAbort, PartialAbort } from '../executor/slices';
 import type { LoopSocket } from './volunteer-socket';
+import type { ResultBatcher } from './result-batch';
 
 export interface Computed {
 	outputs: unknown[];
@@ -24,7 +25,8 @@ export interface TaskEnd {
 	line: string;
 }
 
-export async function handIn(socket: LoopSocket, ackMs: number, lease: TaskLease, c: Computed): Promise<TaskEnd> {
+/** Hands a result in (with others ready at the same moment, result-batch.ts) and reads its acknowledgement. */
+export async function handIn(results: ResultBatcher, lease: TaskLease, c: Computed): Promise<TaskEnd> {
 	const payload = {
 		taskId: lease.taskId,
 		leaseToken: lease.leaseToken,
@@ -33,10 +35,7 @@ export async function handIn(socket: LoopSocket, ackMs: number, lease: TaskLease
 		durationMs: c.durationMs,
 		outputs: c.outputs
 	};
-	const reply = await socket
-		.timeout(ackMs)
-		.emitWithAck('task:result', payload)
-		.catch((e: Error) => ({ ok: false as const, error: e.message }));
+	const reply = await results.send(payload);
 	if (reply.ok)
 		return {
 			accepted: true,

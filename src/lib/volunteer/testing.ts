@@ -102,6 +102,8 @@ export class FakeHubSocket implements LoopSocket {
 	private reply<E extends Acked>(event: E, payload: Payload<E>): AckOf<E> {
 		const answer = this.answers[event] as ((p: Payload<E>) => AckOf<E>) | undefined;
 		if (answer) return answer(payload);
+		if (event === 'task:results')
+			return { ok: true, results: (payload as Payload<'task:results'>).results.map(() => ({ ok: true })) } as AckOf<E>;
 		return (event === 'task:request' ? { ok: true, tasks: [] } : { ok: true }) as AckOf<E>;
 	}
 }

@@ -12,6 +12,7 @@ import type { RunnableTask } from '../executor/run-options';
 import type { ModelVariant } from '../protocol/variants';
 import { TextRelay } from './text-relay';
 import { giveBack, handIn, type TaskEnd } from './hand-in';
+import { ResultBatcher } from './result-batch';
 import { LeaseReserve } from './lease-reserve';
 import { systemClock, type Clock } from './clock';
 import type { LoopSocket } from './volunteer-socket';
@@ -87,6 +88,8 @@ export const DEFAULT_LOOP_OPTIONS: WorkLoopOptions = {
 export class WorkLoop {
 	private running = new Map<number, { lease: TaskLease; controller: AbortController; lastSlice: boolean }>();
 	private readonly reserve: LeaseReserve;
+	/** Results ready together leave in one message (result-batch.ts). */
+	private readonly results: ResultBatcher;
 	private connected = false;
 	private stopped = false;
 	private resolveSleep: (() => void) | null = null;
@@ -110,6 +113,7 @@ export class WorkLoop {
 	) {
 		this.options = { ...DEFAULT_LOOP_OPTIONS, ...options };
 		this.reserve = new LeaseReserve(socket, this.options.renewMs, this.options.clock);
+		this.results = new ResultBatcher(socket, this.options.ackMs);
 		this.handshake = authenticateWith(socket, () => host.credentials(), {
 			clock: this.options.clock,
 			log: (line) => this.listener.log?.(line)
@@ -289,10 +293,7 @@ export class WorkLoop {
 			// Free the slot before delivering, so a reserved lease starts (or the next is asked for) while this result is committed.
 			this.running.delete(lease.taskId);
 			this.wake();
-			this.ended(
-				lease,
-				await handIn(this.socket, this.options.ackMs, lease, { outputs, variant, durationMs, backend: this.executor.backend })
-			);
+			this.ended(lease, await handIn(this.results, lease, { outputs, variant, durationMs, backend: this.executor.backend }));
 		} catch (e) {
 			relay.cancel();
 			this.ended(lease, giveBack(this.socket, lease, e as Error));

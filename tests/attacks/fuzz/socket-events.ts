@@ -69,6 +69,20 @@ const modelLimits = fc.record(
 );
 const vector = (dims: number) => fc.array(fc.float({ min: -1, max: 1, noNaN: true }), { minLength: dims, maxLength: dims });
 
+/** A result for a lease the fuzzer holds, or a stranger's. */
+function result(ctx: SocketContext) {
+	return lease(ctx).chain((l) =>
+		fc.record({
+			taskId: fc.constant(l.taskId),
+			leaseToken: fc.constant(l.leaseToken),
+			backend: fc.constant('native'),
+			variant: fc.constant('fp32'),
+			durationMs: fc.nat({ max: 100_000 }),
+			outputs: fc.array(vector(l.dims), { minLength: l.inputs, maxLength: l.inputs })
+		})
+	);
+}
+
 export const volunteerEvents: Record<keyof VolunteerClientToServer, (ctx: SocketContext) => fc.Arbitrary<unknown>> = {
 	status: () => fc.record({ mode, readiness }),
 	'task:request': () =>
@@ -80,17 +94,9 @@ export const volunteerEvents: Record<keyof VolunteerClientToServer, (ctx: Socket
 		lease(ctx).chain((l) =>
 			fc.record({ taskId: fc.constant(l.taskId), leaseToken: fc.constant(l.leaseToken), done: fc.nat({ max: l.inputs }) })
 		),
-	'task:result': (ctx) =>
-		lease(ctx).chain((l) =>
-			fc.record({
-				taskId: fc.constant(l.taskId),
-				leaseToken: fc.constant(l.leaseToken),
-				backend: fc.constant('native'),
-				variant: fc.constant('fp32'),
-				durationMs: fc.nat({ max: 100_000 }),
-				outputs: fc.array(vector(l.dims), { minLength: l.inputs, maxLength: l.inputs })
-			})
-		),
+	'task:result': (ctx) => result(ctx),
+	// Real leases beside forged ones in one batch, the same lease twice, and (broken by payloadFor) too many or too big.
+	'task:results': (ctx) => fc.record({ results: fc.array(result(ctx), { minLength: 1, maxLength: 4 }) }),
 	'task:fail': (ctx) =>
 		lease(ctx).chain((l) =>
 			fc.record({ taskId: fc.constant(l.taskId), leaseToken: fc.constant(l.leaseToken), error: fc.string({ maxLength: 50 }) })

@@ -9,6 +9,7 @@ import { jobUpdate, serveDashboards } from './dashboard-namespace';
 import { jobRoom, type DashboardNamespace } from './rooms';
 import { originAllowed } from './origin';
 import { serveVolunteers, type VolunteerNamespace } from './volunteer-namespace';
+import { VolunteerWork } from '../scheduler/volunteer-work';
 import { touchHubSessions } from '../volunteers/sessions';
 import { TextStreams } from './text-streams';
 import { DashboardFeed } from './dashboard-feed';
@@ -46,8 +47,14 @@ export function attachRealtime(hub: Hub, httpServer: HttpServer): Server {
 	const streams = new TextStreams();
 	const budget = eventBudget(sockets.eventsPerSecond);
 	authenticateVolunteers(hub, volunteers, clientAddressResolver(hub.config.trustedProxies));
-	const volunteerService = serveVolunteers(
-		hub,
+	// The notifier reaches this process's sockets; the volunteer-work service is given it, and the hub
+	// keeps it for the sweeper and the REST routes, which also announce changes.
+	const notify = notifier(hub, volunteers, dashboards, streams);
+	hub.notify = notify;
+	const work = new VolunteerWork(hub, notify);
+	serveVolunteers(
+		hub.db,
+		work,
 		volunteers,
 		{
 			streams,
@@ -63,14 +70,13 @@ export function attachRealtime(hub: Hub, httpServer: HttpServer): Server {
 	const feed = new DashboardFeed(hub, dashboards);
 	feed.start();
 	serveDashboards(hub, dashboards, streams, feed, budget);
-	hub.notify = notifier(hub, volunteers, dashboards, streams);
 	hub.liveText = streams;
 	dashboards.on('job:text', (text: JobText) => streams.deliver(text));
 	// On shutdown, drop every connection and wait for their leases to be given back before the database closes.
 	hub.onStop(async () => {
 		feed.stop();
 		io.disconnectSockets(true);
-		await volunteerService.drain();
+		await work.drain();
 		// Not awaited: closing waits for every client to answer the WebSocket close, up to 30 s for one that
 		// never does (a hidden tab); the leases are already given back, which is what mattered.
 		void io.close();

@@ -6,7 +6,7 @@
  */
 import type { Socket } from 'socket.io';
 import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
-import type { Ack } from '../../protocol/events';
+import { MAX_RESULTS_PER_MESSAGE, type Ack } from '../../protocol/events';
 
 /** Refusals a socket may collect in one second before it is disconnected: a client that honours retryAfterMs never comes near. */
 export const REFUSALS_BEFORE_DISCONNECT = 50;
@@ -15,6 +15,16 @@ export const REFUSALS_BEFORE_DISCONNECT = 50;
 const ONE_AT_A_TIME = new Set(['task:request']);
 
 type Next = (err?: Error) => void;
+
+/**
+ * What an event costs of the budget: a batch of results as many events as it carries (bounded by the
+ * schema's maximum, checked later), so batching saves round trips, never rate limits.
+ */
+function cost(event: string, payload: unknown): number {
+	if (event !== 'task:results') return 1;
+	const results = (payload as { results?: unknown } | null)?.results;
+	return Array.isArray(results) ? Math.min(Math.max(results.length, 1), MAX_RESULTS_PER_MESSAGE) : 1;
+}
 
 export interface EventBudget {
 	/** A `socket.use` middleware for one socket. */
@@ -36,7 +46,7 @@ export function eventBudget(eventsPerSecond: number): EventBudget {
 			return (packet, next) => {
 				const event = String(packet[0]);
 				events
-					.consume(socket.id)
+					.consume(socket.id, cost(event, packet[1]))
 					.then(() => {
 						if (!ONE_AT_A_TIME.has(event)) return next();
 						const ack = packet.at(-1);

@@ -1,13 +1,10 @@
-import { and, eq, sql } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import { jobs, models, tasks, type CheckpointPart } from '../db/schema';
 import type { Db } from '../db';
 import { checkOutputs } from './check-outputs';
-import { endLease } from './lease-transitions';
+import { endLease, heldLease, type LeaseClaim } from './lease-transitions';
 
-export interface Checkpoint {
-	taskId: number;
-	leaseToken: string;
-	volunteerId: string;
+export interface Checkpoint extends LeaseClaim {
 	/** Outputs of the lease's first inputs, in order: fewer than it was given. */
 	outputs: unknown[];
 }
@@ -28,12 +25,7 @@ export type CheckpointOutcome = { kept: number } | { error: string; code: 'stale
  * sit inside another's result and a quorum would no longer be independent volunteers agreeing.
  */
 export async function checkpointTask(db: Db, c: Checkpoint): Promise<CheckpointOutcome> {
-	const fence = and(
-		eq(tasks.id, c.taskId),
-		eq(tasks.leaseToken, c.leaseToken),
-		eq(tasks.leaseVolunteer, c.volunteerId),
-		eq(tasks.state, 'leased')
-	);
+	const fence = heldLease(c);
 	const [task] = await db
 		.select({
 			taskType: tasks.taskType,

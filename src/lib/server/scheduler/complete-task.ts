@@ -1,126 +1,70 @@
-import { and, eq, sql } from 'drizzle-orm';
-import { jobs, models, results, tasks } from '../db/schema';
 import { acceptUnreplicated } from './accept-unreplicated';
 import type { Db } from '../db';
 import { checkOutputs } from './check-outputs';
-import { endLease, failedAttempt, type FailurePolicy } from './lease-transitions';
 import { lockChunk, retrying } from './locks';
-import { validateChunk, type Settlement, type ValidationPolicy } from './validate-chunk';
-import { VolunteerTally } from './volunteer-tally';
+import type { Settlement } from './validate-chunk';
+import type { CompletionOutcome, PreparedCompletion, SchedulerPolicy } from './completion-types';
 import { queueLazyCheck } from './settle-checks';
 import type { Completion } from './types';
+import { currentLeases, type CurrentLease } from './current-leases';
+import { settleReplica } from './settle-replica';
 
-export type SchedulerPolicy = FailurePolicy &
-	ValidationPolicy & {
-		/** Chance that an unreplicated result, once accepted, is re-checked behind its volunteer's back (EXOSTACK_LAZY_CHECK_RATE). */
-		lazyCheckRate?: number;
-		random?: () => number;
-	};
+export type { CompletionOutcome, PreparedCompletion, SchedulerPolicy } from './completion-types';
 
-export type CompletionOutcome =
-	| { stored: true; jobId: string; inputs: number; settlement: Settlement }
-	| { stored: false; reason: 'stale_lease' }
-	| { stored: false; reason: 'rejected_output'; error: string; jobId: string; settlement: Settlement };
+/** Checks a result against its current lease and picks its path; the same for one result and for a group. */
+export function prepareCompletion(task: CurrentLease, sent: Completion): PreparedCompletion {
+	// A resumed replica: the volunteer computed the inputs after the checkpoint; the result is both. The
+	// checkpoint changes only under a lease token, so it cannot change before the fenced write.
+	const c = task.checkpoint ? { ...sent, outputs: [...task.checkpoint, ...sent.outputs] } : sent;
+	const problem = checkOutputs(task.taskType, c.outputs, { inputCount: task.inputs, embedding: task.embedding, params: task.params });
+	// A check (a re-check, a known answer) is compared with the accepted result even in an unreplicated job.
+	const fast = !problem && task.replication <= 1 && !task.recheck && !task.spotCheck;
+	// Credit is for the inputs this volunteer computed: a checkpoint's outputs are its authors' (checkpoint-parts.ts), never the finisher's.
+	const amount = (task.inputs - (task.checkpoint?.length ?? 0)) * task.cost;
+	return { c, task, problem, fast, amount };
+}
+
+/** The fast path's outcome as a completion outcome. */
+export function fastOutcome(
+	p: PreparedCompletion,
+	r: { stored: boolean; accepted: boolean; cancelledLeases: number[] }
+): CompletionOutcome {
+	if (!r.stored) return { stored: false, reason: 'stale_lease' };
+	const settlement: Settlement = r.accepted
+		? { outcome: 'accepted', cancelledLeases: r.cancelledLeases, credited: [{ volunteerId: p.c.volunteerId, amount: p.amount }] }
+		: { outcome: 'already' };
+	return { stored: true, jobId: p.task.jobId, inputs: p.task.inputs, settlement };
+}
+
+/** After commit: an accepted unreplicated result may be drawn for a lazy re-check. */
+export async function maybeLazyCheck(db: Db, policy: SchedulerPolicy, taskId: number, outcome: CompletionOutcome) {
+	if (outcome.stored && outcome.settlement.outcome === 'accepted' && (policy.random ?? Math.random)() < (policy.lazyCheckRate ?? 0))
+		await queueLazyCheck(db, taskId);
+}
 
 /**
  * Stores a replica's result exactly once, and only from the holder of the current lease, and settles
  * its chunk: in one statement for an unreplicated chunk (accept-unreplicated.ts), otherwise through the
- * validator in the same transaction.
+ * validator in a transaction (settle-replica.ts). complete-group.ts does the same for many at once.
  *
  * Locking (see locks.ts): the chunk's lock first, then SELECT … FOR UPDATE on the task row matched by
- * id, token, holder and state. A concurrent release, expiry or second delivery either committed first
- * (then the token no longer matches and this returns stale_lease) or waits. So a late, replayed or
- * forged result changes nothing. Call finishJobIfDone after this returns (after the commit).
+ * the lease fence. A concurrent release, expiry or second delivery either committed first (then the
+ * fence no longer matches and this returns stale_lease) or waits. So a late, replayed or forged result
+ * changes nothing. Call finishJobIfDone after this returns (after the commit).
  */
 export async function completeTask(db: Db, sent: Completion, policy: SchedulerPolicy): Promise<CompletionOutcome> {
-	const task = await currentLease(db, sent);
+	const [task] = await currentLeases(db, [sent]);
 	if (!task) return { stored: false, reason: 'stale_lease' };
-	// A resumed replica: the volunteer computed the inputs after the checkpoint; the result is both. The
-	// checkpoint changes only under a lease token, so it cannot change before the fenced write below.
-	const c = task.checkpoint ? { ...sent, outputs: [...task.checkpoint, ...sent.outputs] } : sent;
-	const problem = checkOutputs(task.taskType, c.outputs, { inputCount: task.inputs, embedding: task.embedding, params: task.params });
-	// A check (a re-check, a known answer) is compared with the accepted result even in an unreplicated job.
-	if (problem || task.replication > 1 || task.recheck || task.spotCheck) return retrying(() => completeAndValidate(db, c, policy, problem));
-	// Credit is for the inputs this volunteer computed: a checkpoint's outputs are its authors' (checkpoint-parts.ts), never the finisher's.
-	const amount = (task.inputs - (task.checkpoint?.length ?? 0)) * task.cost;
-	const fast = await retrying(() => acceptUnreplicated(db, { ...c, inputs: task.inputs, amount }));
-	if (!fast.stored) return { stored: false, reason: 'stale_lease' };
-	if (fast.accepted && (policy.random ?? Math.random)() < (policy.lazyCheckRate ?? 0)) await queueLazyCheck(db, sent.taskId);
-	const settlement: Settlement = fast.accepted
-		? {
-				outcome: 'accepted',
-				cancelledLeases: fast.cancelledLeases,
-				credited: [{ volunteerId: c.volunteerId, amount }]
-			}
-		: { outcome: 'already' };
-	return { stored: true, jobId: task.jobId, inputs: task.inputs, settlement };
-}
-
-/** The lease as it stands (no lock: whatever writes next re-checks it), with what checking and crediting need. */
-async function currentLease(db: Db, c: Completion) {
-	const [task] = await db
-		.select({
-			jobId: tasks.jobId,
-			taskType: tasks.taskType,
-			inputs: sql<number>`jsonb_array_length(${tasks.inputs})`,
-			embedding: models.embedding,
-			cost: models.cost,
-			replication: jobs.replication,
-			params: jobs.params,
-			recheck: tasks.recheck,
-			spotCheck: tasks.spotCheck,
-			checkpoint: tasks.checkpoint
-		})
-		.from(tasks)
-		.innerJoin(jobs, eq(jobs.id, tasks.jobId))
-		.innerJoin(models, eq(models.id, tasks.modelId))
-		.where(
-			and(eq(tasks.id, c.taskId), eq(tasks.leaseToken, c.leaseToken), eq(tasks.leaseVolunteer, c.volunteerId), eq(tasks.state, 'leased'))
+	const p = prepareCompletion(task, sent);
+	if (!p.fast)
+		return retrying(() =>
+			db.transaction(async (tx) => {
+				await lockChunk(tx, task.jobId, task.seq);
+				return settleReplica(tx, p, policy);
+			})
 		);
-	return task ?? null;
-}
-
-/** The general path: replicated chunks, and rejected outputs (which count as a failed attempt). */
-function completeAndValidate(db: Db, c: Completion, policy: SchedulerPolicy, problem: string | null): Promise<CompletionOutcome> {
-	return db.transaction(async (tx) => {
-		const [where] = await tx.select({ jobId: tasks.jobId, seq: tasks.seq }).from(tasks).where(eq(tasks.id, c.taskId));
-		if (!where) return { stored: false, reason: 'stale_lease' } as const;
-		await lockChunk(tx, where.jobId, where.seq);
-		const [task] = await tx
-			.select({ inputs: tasks.inputs })
-			.from(tasks)
-			.where(
-				and(eq(tasks.id, c.taskId), eq(tasks.leaseToken, c.leaseToken), eq(tasks.leaseVolunteer, c.volunteerId), eq(tasks.state, 'leased'))
-			)
-			.for('update');
-		if (!task) return { stored: false, reason: 'stale_lease' } as const;
-		const tally = new VolunteerTally();
-		if (problem) {
-			await tx
-				.update(tasks)
-				.set(failedAttempt(policy, `rejected output: ${problem}`, 'reported'))
-				.where(eq(tasks.id, c.taskId));
-			const settlement = await validateChunk(tx, where.jobId, where.seq, policy, tally);
-			await tally.apply(tx);
-			return { stored: false, reason: 'rejected_output', error: problem, jobId: where.jobId, settlement } as const;
-		}
-		await tx
-			.update(tasks)
-			.set({ ...endLease, state: 'done', finishedAt: sql`now()` })
-			.where(eq(tasks.id, c.taskId));
-		await tx.insert(results).values({
-			taskId: c.taskId,
-			jobId: where.jobId,
-			seq: where.seq,
-			volunteerId: c.volunteerId,
-			output: c.outputs,
-			backend: c.backend,
-			backendClass: c.resultClass,
-			durationMs: c.durationMs
-		});
-		tally.add(c.volunteerId, { tasks: 1, inputs: task.inputs.length });
-		const settlement = await validateChunk(tx, where.jobId, where.seq, policy, tally);
-		await tally.apply(tx);
-		return { stored: true, jobId: where.jobId, inputs: task.inputs.length, settlement } as const;
-	});
+	const fast = await retrying(() => acceptUnreplicated(db, { ...p.c, inputs: task.inputs, amount: p.amount }));
+	const outcome = fastOutcome(p, fast);
+	await maybeLazyCheck(db, policy, sent.taskId, outcome);
+	return outcome;
 }

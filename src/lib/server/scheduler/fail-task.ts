@@ -1,16 +1,13 @@
-import { and, eq } from 'drizzle-orm';
+import { eq } from 'drizzle-orm';
 import { tasks } from '../db/schema';
 import type { Db } from '../db';
-import { failedAttempt } from './lease-transitions';
+import { failedAttempt, heldLease, type LeaseClaim } from './lease-transitions';
 import { lockChunk, retrying } from './locks';
 import { validateChunk, type Settlement } from './validate-chunk';
 import { VolunteerTally } from './volunteer-tally';
 import type { SchedulerPolicy } from './complete-task';
 
-export interface Failure {
-	taskId: number;
-	leaseToken: string;
-	volunteerId: string;
+export interface Failure extends LeaseClaim {
 	error: string;
 }
 
@@ -32,14 +29,7 @@ export async function failTask(
 			const [row] = await tx
 				.update(tasks)
 				.set(failedAttempt(policy, f.error, 'reported'))
-				.where(
-					and(
-						eq(tasks.id, f.taskId),
-						eq(tasks.leaseToken, f.leaseToken),
-						eq(tasks.leaseVolunteer, f.volunteerId),
-						eq(tasks.state, 'leased')
-					)
-				)
+				.where(heldLease(f))
 				.returning({ state: tasks.state });
 			if (!row) return null;
 			if (row.state !== 'dead') return { jobId: where.jobId, state: row.state, settlement: null };

@@ -2,6 +2,7 @@ import { and, asc, eq, gt, sql } from 'drizzle-orm';
 import { acceptedResults, jobs, results, tasks } from '../db/schema';
 import type { Db } from '../db';
 import { whyWaiting } from './job-waiting';
+import { chunkDead } from './chunk-fate';
 import { PRIORITIES, type JobProgress, type PriorityName } from '../../protocol/jobs';
 import type { JobStatusView } from '../../protocol/rest/jobs';
 
@@ -43,7 +44,7 @@ export async function getJobStatus(
 
 type ChunkState = 'done' | 'leased' | 'queued' | 'dead';
 
-/** One row per chunk: accepted, being computed, waiting, or given up on (no acceptance and nothing open). */
+/** One row per chunk: accepted, being computed, waiting, or dead (chunk-fate.ts). */
 async function chunkStates(db: Db, jobId: string) {
 	const rows = await db
 		.select({
@@ -52,6 +53,7 @@ async function chunkStates(db: Db, jobId: string) {
 			accepted: sql<boolean>`bool_or(${acceptedResults.seq} is not null)`,
 			leased: sql<boolean>`bool_or(${tasks.state} = 'leased')`,
 			queued: sql<boolean>`bool_or(${tasks.state} = 'queued')`,
+			dead: sql<boolean>`bool_or(${chunkDead(db, tasks)})`,
 			error: sql<string | null>`max(${tasks.lastError})`
 		})
 		.from(tasks)
@@ -60,7 +62,7 @@ async function chunkStates(db: Db, jobId: string) {
 		.groupBy(tasks.seq);
 	return rows.map((r) => ({
 		...r,
-		state: (r.accepted ? 'done' : r.leased ? 'leased' : r.queued ? 'queued' : 'dead') as ChunkState
+		state: (r.accepted ? 'done' : r.dead ? 'dead' : r.leased ? 'leased' : 'queued') as ChunkState
 	}));
 }
 

@@ -1,4 +1,4 @@
-import { sql, type SQL, type SQLWrapper } from 'drizzle-orm';
+import { and, eq, sql, type SQL, type SQLWrapper } from 'drizzle-orm';
 import { tasks } from '../db/schema';
 
 /** The columns that end a lease, whatever comes next. */
@@ -12,6 +12,37 @@ export const endLease = {
 	progress: 0,
 	progressAt: null
 } as const;
+
+/**
+ * `endLease` as a raw SQL SET list, for statements written as SQL (accept-unreplicated.ts): derived from
+ * the object above, so the two spellings cannot drift.
+ */
+export const endLeaseAssignments = sql.join(
+	Object.entries(endLease).map(([key, value]) => sql`${sql.identifier(tasks[key as keyof typeof endLease].name)} = ${value}`),
+	sql`, `
+);
+
+/** Who presents a lease: the task, the token it was leased under, and the volunteer it was leased to. */
+export interface LeaseClaim {
+	taskId: number;
+	leaseToken: string;
+	volunteerId: string;
+}
+
+/**
+ * The lease fence: the task row still leased under this token to this volunteer. Every write by a
+ * holder (result, failure, renewal, release, checkpoint) matches only this, so a late, replayed or
+ * forged message changes nothing. The one definition: raw SQL interpolates it too, and a batch
+ * passes its input's columns instead of values (accept-unreplicated.ts).
+ */
+export function heldLease(l: LeaseClaim | { taskId: SQL; leaseToken: SQL; volunteerId: SQL }): SQL {
+	return and(
+		eq(tasks.id, l.taskId),
+		eq(tasks.leaseToken, l.leaseToken),
+		eq(tasks.leaseVolunteer, l.volunteerId),
+		eq(tasks.state, 'leased')
+	)!;
+}
 
 export interface FailurePolicy {
 	/** A task whose failures reach this is dead. */

@@ -1,4 +1,4 @@
-import { eq } from 'drizzle-orm';
+import { eq, inArray } from 'drizzle-orm';
 import { jobs, models, tasks } from '../db/schema';
 import type { Db } from '../db';
 import { BACKEND_CLASSES, resultClassOf, type BackendClass } from '../../protocol/volunteer';
@@ -23,16 +23,20 @@ export function leaseVariant(model: Pick<ModelManifest, 'id' | 'files'>, cls: Ba
  * The class a lease's result is compared within: the backend class the lease was granted to
  * (tasks.backend_class) and the variant the hub chose for it, whatever the result says it ran. A
  * volunteer naming another class or variant is compared where its lease put it, and a wrong answer
- * there is invalid, not "unchecked". Null when the task is gone.
+ * there is invalid, not "unchecked". One query for a group of results; tasks that are gone are absent.
  */
-export async function leaseResultClass(db: Db, taskId: number): Promise<string | null> {
-	const [row] = await db
-		.select({ cls: tasks.backendClass, params: jobs.params, id: models.id, files: models.files })
+export async function leaseResultClasses(db: Db, taskIds: number[]): Promise<Map<number, string>> {
+	if (taskIds.length === 0) return new Map();
+	const rows = await db
+		.select({ taskId: tasks.id, cls: tasks.backendClass, params: jobs.params, id: models.id, files: models.files })
 		.from(tasks)
 		.innerJoin(jobs, eq(jobs.id, tasks.jobId))
 		.innerJoin(models, eq(models.id, tasks.modelId))
-		.where(eq(tasks.id, taskId));
-	if (!row) return null;
-	const cls = BACKEND_CLASSES.find((c) => c === row.cls) ?? 'native';
-	return resultClassOf(cls, leaseVariant(row, cls, row.params));
+		.where(inArray(tasks.id, taskIds));
+	return new Map(
+		rows.map((row) => {
+			const cls = BACKEND_CLASSES.find((c) => c === row.cls) ?? 'native';
+			return [row.taskId, resultClassOf(cls, leaseVariant(row, cls, row.params))];
+		})
+	);
 }

@@ -1,10 +1,8 @@
-import { and, eq, inArray, sql } from 'drizzle-orm';
-import { alias } from 'drizzle-orm/pg-core';
-import { acceptedResults, tasks } from '../db/schema';
+import { and, eq } from 'drizzle-orm';
+import { tasks } from '../db/schema';
 import type { Db } from '../db';
 import { listJobTasks } from './list-jobs';
-
-const sibling = alias(tasks, 'sibling');
+import { chunkSettled } from './chunk-fate';
 
 type TaskRow = Awaited<ReturnType<typeof listJobTasks>>[number];
 
@@ -30,19 +28,11 @@ export async function listPublicTasks(db: Db, jobId: string): Promise<PublicTask
 	);
 }
 
-/** Chunks accepted, or with nothing open any more (dead): their replicas' story is over. */
+/** Chunks accepted, or dead (chunk-fate.ts): their replicas' story is over. */
 async function settledChunks(db: Db, jobId: string): Promise<Set<number>> {
-	const open = db
-		.select({ one: sql`1` })
-		.from(sibling)
-		.where(and(eq(sibling.jobId, tasks.jobId), eq(sibling.seq, tasks.seq), inArray(sibling.state, ['queued', 'leased'])));
-	const accepted = db
-		.select({ one: sql`1` })
-		.from(acceptedResults)
-		.where(and(eq(acceptedResults.jobId, tasks.jobId), eq(acceptedResults.seq, tasks.seq)));
 	const rows = await db
 		.selectDistinct({ seq: tasks.seq })
 		.from(tasks)
-		.where(and(eq(tasks.jobId, jobId), sql`(exists (${accepted}) or not exists (${open}))`));
+		.where(and(eq(tasks.jobId, jobId), chunkSettled(db, tasks)));
 	return new Set(rows.map((r) => r.seq));
 }

@@ -104,7 +104,7 @@ describe.each(TEST_DB_KINDS)('re-chunking the untouched tail of a running job on
 		).toEqual({
 			kept: 1
 		});
-		expect(await releaseLease(db, held[2].id, held[2].leaseToken, 'a')).toBe(true);
+		expect(await releaseLease(db, { taskId: held[2].id, leaseToken: held[2].leaseToken, volunteerId: 'a' })).toBe(true);
 		const head = await headOf(jobId, 6);
 
 		expect(await rechunkJob(db, jobId, 3)).toEqual({ jobId, fromSeq: 6, before: 4, after: 3 });

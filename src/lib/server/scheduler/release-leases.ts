@@ -1,7 +1,7 @@
 import { and, eq, sql } from 'drizzle-orm';
 import { tasks } from '../db/schema';
 import type { Db } from '../db';
-import { endLease } from './lease-transitions';
+import { endLease, heldLease, type LeaseClaim } from './lease-transitions';
 
 /**
  * A released task is not a failed one: it goes straight back to the queue, its failure count untouched.
@@ -23,11 +23,7 @@ export async function releaseSessionLeases(db: Db, sessionId: string): Promise<n
 }
 
 /** Gives back one lease (a volunteer yielding a task it will not finish). Fenced by the token. */
-export async function releaseLease(db: Db, taskId: number, leaseToken: string, volunteerId: string): Promise<boolean> {
-	const rows = await db
-		.update(tasks)
-		.set(release)
-		.where(and(eq(tasks.id, taskId), eq(tasks.leaseToken, leaseToken), eq(tasks.leaseVolunteer, volunteerId), eq(tasks.state, 'leased')))
-		.returning({ id: tasks.id });
+export async function releaseLease(db: Db, lease: LeaseClaim): Promise<boolean> {
+	const rows = await db.update(tasks).set(release).where(heldLease(lease)).returning({ id: tasks.id });
 	return rows.length > 0;
 }

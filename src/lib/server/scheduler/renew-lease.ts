@@ -1,12 +1,10 @@
-import { and, eq, sql } from 'drizzle-orm';
+import { and, sql } from 'drizzle-orm';
 import { tasks } from '../db/schema';
 import type { Db } from '../db';
 import { leaseExpiry } from './lease-deadline';
+import { heldLease, type LeaseClaim } from './lease-transitions';
 
-export interface Renewal {
-	taskId: number;
-	leaseToken: string;
-	volunteerId: string;
+export interface Renewal extends LeaseClaim {
 	/** Inputs of the lease the holder reports done. */
 	done: number;
 }
@@ -29,12 +27,7 @@ const stallAllowance = sql`(${tasks.deadlineAt} - ${tasks.leasedAt}) / greatest(
  * lease is not this volunteer's any more.
  */
 export async function renewLease(db: Db, r: Renewal, leaseMs: number): Promise<Date | null> {
-	const fence = and(
-		eq(tasks.id, r.taskId),
-		eq(tasks.leaseToken, r.leaseToken),
-		eq(tasks.leaseVolunteer, r.volunteerId),
-		eq(tasks.state, 'leased')
-	);
+	const fence = heldLease(r);
 	const progressed = sql`${r.done} > ${tasks.progress} and ${r.done} <= ${leaseInputs}`;
 	const waiting = sql`${r.done} = ${tasks.progress} and now() < coalesce(${tasks.progressAt}, ${tasks.leasedAt}) + ${stallAllowance}`;
 	const [row] = await db

@@ -93,8 +93,8 @@ describe.each(TEST_DB_KINDS)('scheduler on %s', (kind) => {
 		const renewed = await renewLease(db, { taskId: t.id, leaseToken: t.leaseToken, volunteerId: 'v1', done: 1 }, 120_000);
 		expect(renewed!.getTime()).toBeGreaterThan(t.leaseExpiresAt.getTime() + 100_000);
 		expect(await renewLease(db, { taskId: t.id, leaseToken: crypto.randomUUID(), volunteerId: 'v1', done: 2 }, 120_000)).toBeNull();
-		expect(await releaseLease(db, t.id, t.leaseToken, 'v1')).toBe(true);
-		expect(await releaseLease(db, t.id, t.leaseToken, 'v1')).toBe(false);
+		expect(await releaseLease(db, { taskId: t.id, leaseToken: t.leaseToken, volunteerId: 'v1' })).toBe(true);
+		expect(await releaseLease(db, { taskId: t.id, leaseToken: t.leaseToken, volunteerId: 'v1' })).toBe(false);
 		expect(await claimFor(db, 'v2')).toHaveLength(1);
 	});
 

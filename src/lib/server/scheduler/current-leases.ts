@@ -1,0 +1,38 @@
+import { eq, or, sql } from 'drizzle-orm';
+import { jobs, models, tasks } from '../db/schema';
+import type { Db } from '../db';
+import { heldLease, type LeaseClaim } from './lease-transitions';
+
+export type CurrentLease = NonNullable<Awaited<ReturnType<typeof currentLeases>>[number]>;
+
+/**
+ * The leases as they stand (no lock: whatever writes next re-checks the fence), with what checking and
+ * crediting their results needs, in one query for a whole group; null where a claim is not the holder's.
+ */
+export async function currentLeases(db: Db, claims: LeaseClaim[]) {
+	if (claims.length === 0) return [];
+	const rows = await db
+		.select({
+			taskId: tasks.id,
+			leaseToken: tasks.leaseToken,
+			volunteerId: tasks.leaseVolunteer,
+			jobId: tasks.jobId,
+			seq: tasks.seq,
+			taskType: tasks.taskType,
+			inputs: sql<number>`jsonb_array_length(${tasks.inputs})`.mapWith(Number),
+			embedding: models.embedding,
+			cost: models.cost,
+			replication: jobs.replication,
+			params: jobs.params,
+			recheck: tasks.recheck,
+			spotCheck: tasks.spotCheck,
+			checkpoint: tasks.checkpoint
+		})
+		.from(tasks)
+		.innerJoin(jobs, eq(jobs.id, tasks.jobId))
+		.innerJoin(models, eq(models.id, tasks.modelId))
+		.where(or(...claims.map(heldLease)));
+	return claims.map(
+		(c) => rows.find((r) => r.taskId === c.taskId && r.leaseToken === c.leaseToken && r.volunteerId === c.volunteerId) ?? null
+	);
+}

@@ -1,0 +1,58 @@
+/** How results are grouped (EXOSTACK_GROUP_COMMIT_MS, EXOSTACK_GROUP_COMMIT_MAX). */
+export interface GroupOptions {
+	/** How long the first item of a group waits for company; 0: every call commits on its own. */
+	ms: number;
+	/** A group this large commits at once, without waiting out `ms`. */
+	max: number;
+}
+
+interface Waiting<I, O> {
+	item: I;
+	resolve(o: O): void;
+	reject(e: unknown): void;
+}
+
+/**
+ * Collects items arriving within `ms` (up to `max`) and hands them to `commit` together; each caller's
+ * promise settles with its own outcome once that commit has returned, never before. Groups commit
+ * concurrently (one does not wait for the previous), so a slow commit delays only its own members.
+ */
+export class GroupCommit<I, O> {
+	private group: Waiting<I, O>[] = [];
+	private timer: ReturnType<typeof setTimeout> | null = null;
+	private readonly inFlight = new Set<Promise<void>>();
+
+	constructor(
+		private readonly options: GroupOptions,
+		private readonly commit: (items: I[]) => Promise<O[]>
+	) {}
+
+	add(item: I): Promise<O> {
+		if (this.options.ms <= 0) return this.commit([item]).then(([o]) => o);
+		return new Promise<O>((resolve, reject) => {
+			this.group.push({ item, resolve, reject });
+			if (this.group.length >= this.options.max) this.flush();
+			else this.timer ??= setTimeout(() => this.flush(), this.options.ms);
+		});
+	}
+
+	/** Commits what is waiting now; resolves once every group started so far has committed. */
+	async drain(): Promise<void> {
+		this.flush();
+		await Promise.allSettled([...this.inFlight]);
+	}
+
+	private flush(): void {
+		if (this.timer) clearTimeout(this.timer);
+		this.timer = null;
+		const group = this.group;
+		this.group = [];
+		if (group.length === 0) return;
+		const run = this.commit(group.map((w) => w.item)).then(
+			(outcomes) => group.forEach((w, i) => w.resolve(outcomes[i])),
+			(err) => group.forEach((w) => w.reject(err))
+		);
+		const tracked = run.finally(() => this.inFlight.delete(tracked));
+		this.inFlight.add(tracked);
+	}
+}

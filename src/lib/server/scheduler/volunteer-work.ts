@@ -1,0 +1,125 @@
+import type {
+	Ack,
+	StatusPayload,
+	TaskCheckpoint,
+	TaskFailure,
+	TaskLease,
+	TaskProgress,
+	TaskRelease,
+	TaskRequest,
+	TaskResult
+} from '../../protocol/events';
+import { leaseGate } from '../../readiness/lease-gate';
+import type { Notifier } from '../notifier';
+import { closeSession, updateSession } from '../volunteers/sessions';
+import { SessionCounters } from '../volunteers/session-counters';
+import { checkpointTask } from './checkpoint-task';
+import { failTask } from './fail-task';
+import { releaseLease, releaseSessionLeases } from './release-leases';
+import { renewLease } from './renew-lease';
+import { announce } from './work-announce';
+import { handInResults, reportOutcome, type HandIn } from './work-hand-in';
+import { GroupCommit } from './group-commit';
+import type { CompletionOutcome } from './completion-types';
+import { leaseWork } from './work-lease';
+import type { WorkDeps, WorkSession } from './work-types';
+
+const STALE = { ok: false, error: 'this lease is no longer yours', code: 'stale_lease' } as const;
+
+/**
+ * Everything a volunteer does with work, transport-free: lease, hand in, fail, release, checkpoint,
+ * renew, report status, leave. Each verb returns a plain outcome (the acknowledgement's content) once
+ * what it changed is committed; a transport parses, calls and acknowledges. The notifier is given here,
+ * so nothing is assigned after start.
+ */
+export class VolunteerWork {
+	private readonly counters: SessionCounters;
+	private readonly leaving = new Set<Promise<void>>();
+	/** Results arriving within a few ms are committed together (group-commit.ts). */
+	private readonly results: GroupCommit<HandIn, CompletionOutcome>;
+
+	constructor(
+		private readonly deps: WorkDeps,
+		private readonly notify: Notifier
+	) {
+		this.counters = new SessionCounters(deps.db);
+		this.results = new GroupCommit(deps.config.groupCommit, (group) => handInResults(deps, group));
+	}
+
+	/** A status report: the hub's readiness gate (with its hysteresis) and the session's row. Returns whether the gate is open. */
+	async status(s: WorkSession, p: StatusPayload): Promise<boolean> {
+		const gateOpen = leaseGate(p.mode, p.readiness, this.deps.config.readinessThreshold, s.gateOpen).open;
+		await updateSession(this.deps.db, s.sessionId, { ...p, readyForAi: gateOpen });
+		return gateOpen;
+	}
+
+	/** Leases for the session, within what the hub's readiness gate allows it (lease-gate.ts): none while the gate is shut. */
+	async lease(s: WorkSession, p: TaskRequest): Promise<TaskLease[]> {
+		const gate = leaseGate(s.mode, s.readiness, this.deps.config.readinessThreshold, s.gateOpen, s.capabilities.deviceMemory);
+		if (!gate.open) return [];
+		return leaseWork(this.deps, this.notify, s, p, gate);
+	}
+
+	async renew(s: WorkSession, p: TaskProgress): Promise<Ack<{ leaseExpiresAt: number }>> {
+		const until = await renewLease(this.deps.db, { ...p, volunteerId: s.volunteerId }, this.deps.config.leaseMs);
+		return until ? { ok: true, leaseExpiresAt: until.getTime() } : STALE;
+	}
+
+	/** One result; acknowledged after the commit of the group it joined. */
+	async handIn(s: WorkSession, p: TaskResult): Promise<Ack> {
+		const outcome = await this.results.add({ s, p });
+		return reportOutcome(this.deps, this.notify, this.counters, { s, p }, outcome);
+	}
+
+	/** Several results in one message: each joins the current group, each gets its own outcome. */
+	async handInMany(s: WorkSession, ps: TaskResult[]): Promise<Ack[]> {
+		return Promise.all(ps.map((p) => this.handIn(s, p)));
+	}
+
+	async fail(s: WorkSession, p: TaskFailure): Promise<Ack> {
+		const row = await failTask(this.deps.db, { ...p, volunteerId: s.volunteerId }, this.deps.config.policy);
+		if (!row) return STALE;
+		this.deps.observe.taskFailed(s.volunteerId, { jobId: row.jobId, taskId: p.taskId, leaseToken: p.leaseToken }, row.state, p.error);
+		await announce(this.deps, this.notify, row.jobId, row.settlement);
+		return { ok: true };
+	}
+
+	async release(s: WorkSession, p: TaskRelease): Promise<Ack> {
+		if (!(await releaseLease(this.deps.db, { ...p, volunteerId: s.volunteerId }))) return STALE;
+		this.notify.workAvailable();
+		return { ok: true };
+	}
+
+	async checkpoint(s: WorkSession, p: TaskCheckpoint): Promise<Ack<{ kept: number }>> {
+		const outcome = await checkpointTask(this.deps.db, { ...p, volunteerId: s.volunteerId });
+		if ('error' in outcome) return { ok: false, error: outcome.error, code: outcome.code };
+		this.notify.workAvailable();
+		return { ok: true, kept: outcome.kept };
+	}
+
+	/** A dropped connection gives its leases back at once, so another volunteer picks them up now, not at expiry. */
+	leave(sessionId: string): void {
+		const done = this.goodbye(sessionId).finally(() => this.leaving.delete(done));
+		this.leaving.add(done);
+	}
+
+	/** Waits for departed sessions' leases to be given back and the counters written (a clean shutdown). */
+	async drain(): Promise<void> {
+		await this.results.drain();
+		await Promise.allSettled([...this.leaving, this.counters.flush()]);
+	}
+
+	private async goodbye(sessionId: string) {
+		try {
+			// Its results still waiting in a group commit first: they were sent while it held the leases.
+			await this.results.drain();
+			await this.counters.flush();
+			const released = await releaseSessionLeases(this.deps.db, sessionId);
+			await closeSession(this.deps.db, sessionId);
+			if (released.length > 0) this.notify.workAvailable();
+		} catch (err) {
+			// The leases still end by expiry; the sweeper is the backstop.
+			this.deps.observe.log.error({ err, session_id: sessionId }, 'could not release a disconnected session, its leases will expire');
+		}
+	}
+}

@@ -1,0 +1,69 @@
+import type { Ack, TaskResult } from '../../protocol/events';
+import { resultClassOf } from '../../protocol/volunteer';
+import type { Notifier } from '../notifier';
+import type { SessionCounters } from '../volunteers/session-counters';
+import type { CompletionOutcome } from './completion-types';
+import { completeGroup } from './complete-group';
+import { leaseResultClasses } from './lease-variant';
+import { announce } from './work-announce';
+import { classOf } from './work-lease';
+import type { WorkDeps, WorkSession } from './work-types';
+
+/** One result as handed in, with the session that sent it. */
+export interface HandIn {
+	s: WorkSession;
+	p: TaskResult;
+}
+
+/**
+ * A group of results handed in (by one volunteer or several): fenced, checked and settled in one
+ * commit (complete-group.ts). Resolves only after that commit, so an acknowledgement never reports a
+ * result that could still be lost.
+ */
+export async function handInResults(deps: WorkDeps, group: HandIn[]): Promise<CompletionOutcome[]> {
+	const start = Date.now();
+	const classes = await leaseResultClasses(
+		deps.db,
+		group.map(({ p }) => p.taskId)
+	);
+	const outcomes = await completeGroup(
+		deps.db,
+		group.map(({ s, p }) => ({
+			...p,
+			volunteerId: s.volunteerId,
+			// The lease fixed class and variant; what the result says it ran is not taken (lease-variant.ts).
+			resultClass: classes.get(p.taskId) ?? resultClassOf(classOf(s), p.variant)
+		})),
+		deps.config.policy
+	);
+	const end = Date.now();
+	group.forEach(({ s, p }, i) =>
+		deps.observe.resultHandled(s.volunteerId, { taskId: p.taskId, leaseToken: p.leaseToken }, outcomes[i], { start, end })
+	);
+	return outcomes;
+}
+
+/**
+ * What follows a committed outcome: the acknowledgement's content, and the bookkeeping after it (job
+ * finished? counters), which for an accepted result runs without holding the acknowledgement back (the
+ * sweeper is its backstop).
+ */
+export async function reportOutcome(
+	deps: WorkDeps,
+	notify: Notifier,
+	counters: SessionCounters,
+	{ s, p }: HandIn,
+	outcome: CompletionOutcome
+): Promise<Ack> {
+	if (!outcome.stored) {
+		if (outcome.reason === 'stale_lease')
+			return { ok: false, error: 'this lease is no longer yours; the result was not accepted', code: 'stale_lease' };
+		await announce(deps, notify, outcome.jobId, outcome.settlement);
+		return { ok: false, error: `output rejected: ${outcome.error}`, code: 'rejected_output' };
+	}
+	counters.count(s.sessionId, outcome.inputs / Math.max(p.durationMs / 1000, 1e-3));
+	void announce(deps, notify, outcome.jobId, outcome.settlement).catch((err) =>
+		deps.observe.log.error({ err, job_id: outcome.jobId }, 'after a result')
+	);
+	return { ok: true };
+}

@@ -1,0 +1,90 @@
+import { RESERVE_LEASES, type TaskLease, type TaskRequest } from '../../protocol/events';
+import { backendClassOf } from '../../protocol/volunteer';
+import { isWebLlmModel } from '../../protocol/web-llm';
+import type { ModelManifest } from '../../protocol/models';
+import { beyondReach, modelsBeyondReach } from '../models/web-llm-gating';
+import { modelsRefused } from '../models/owner-limits';
+import type { Notifier } from '../notifier';
+import { claimTasks } from './claim-tasks';
+import { releaseLease } from './release-leases';
+import { leaseVariant } from './lease-variant';
+import type { WorkDeps, WorkSession } from './work-types';
+
+/** A session's backend class: its backend, and for WebGPU whether the adapter has shader-f16. */
+export function classOf(s: WorkSession) {
+	return backendClassOf(s.capabilities.backend, s.capabilities.webgpu?.features ?? []);
+}
+
+/** Claims up to `slots` tasks for the session and shapes them as the volunteer receives them. */
+export async function leaseWork(
+	deps: WorkDeps,
+	notify: Notifier,
+	s: WorkSession,
+	{ slots, models: limits, lane }: TaskRequest,
+	gate: { maxLeases: number; maxCost: number }
+): Promise<TaskLease[]> {
+	const { config } = deps;
+	const start = Date.now();
+	const claimed = await claimTasks(deps.db, {
+		sessionId: s.sessionId,
+		volunteerId: s.volunteerId,
+		backendClass: classOf(s),
+		slots,
+		taskTypes: s.capabilities.taskTypes,
+		// Models beyond its GPU, and those its owner refuses in this request (its controls: models served, download limit).
+		excludeModels: [...(await modelsBeyondReach(deps.db, deps.blobs, s.capabilities)), ...(await modelsRefused(deps.db, limits))],
+		leaseMs: config.leaseMs,
+		tailMs: config.tailMs,
+		maxHeld: gate.maxLeases + (gate.maxLeases > 0 ? RESERVE_LEASES : 0),
+		maxPerVolunteer: config.leasesPerVolunteer,
+		leaseMaxMs: config.leaseMaxMs,
+		maxCost: gate.maxCost,
+		network: s.network,
+		distinctNetworks: config.policy.distinctNetworks,
+		leasesPerNetwork: config.trust.leasesPerNetwork,
+		spotCheckRate: config.trust.spotCheckRate,
+		lane
+	});
+	deps.observe.tasksLeased(
+		s.volunteerId,
+		claimed.map((t) => ({ jobId: t.jobId, taskId: t.id, leaseToken: t.leaseToken })),
+		{ start, end: Date.now() }
+	);
+	const models = await deps.models.get([...new Set(claimed.map((t) => t.modelId))]);
+	for (const jobId of new Set(claimed.map((t) => t.jobId))) notify.jobChanged(jobId);
+	const runnable = await giveBackUnreachable(deps, notify, s, claimed, models);
+	return runnable.map((t) => ({
+		taskId: t.id,
+		leaseToken: t.leaseToken,
+		leaseExpiresAt: t.leaseExpiresAt.getTime(),
+		jobId: t.jobId,
+		taskType: t.taskType,
+		model: models.get(t.modelId)!,
+		params: t.params,
+		variant: leaseVariant(models.get(t.modelId)!, classOf(s), t.params),
+		inputs: t.inputs.slice(t.checkpointed),
+		resumeAt: t.checkpointed
+	}));
+}
+
+/**
+ * The exclusion list read before the claim can be a few seconds old (web-llm-gating.ts): a WebLLM model
+ * imported by another hub process since is checked here and its leases given back at once.
+ */
+async function giveBackUnreachable<T extends { id: number; modelId: string; leaseToken: string }>(
+	deps: WorkDeps,
+	notify: Notifier,
+	s: WorkSession,
+	claimed: T[],
+	models: Map<string, ModelManifest>
+): Promise<T[]> {
+	const keep: T[] = [];
+	for (const t of claimed) {
+		const model = models.get(t.modelId)!;
+		if (isWebLlmModel(model) && (await beyondReach(deps.blobs, model, s.capabilities)))
+			await releaseLease(deps.db, { taskId: t.id, leaseToken: t.leaseToken, volunteerId: s.volunteerId });
+		else keep.push(t);
+	}
+	if (keep.length < claimed.length) notify.workAvailable();
+	return keep;
+}
