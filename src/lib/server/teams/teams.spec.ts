@@ -85,6 +85,16 @@ describe.each(TEST_DB_KINDS)('teams on %s', (kind) => {
 		expect(await teamRecord(db, last.id)).toBeNull();
 	});
 
+	// Founding a team key-share-locks its creator's row; two saves each holding that and waiting to lock the row deadlocked (the fuzz test found it).
+	it('takes many profile saves of one volunteer at once, each founding its own team, without a deadlock', async () => {
+		const saved = await Promise.all(
+			Array.from({ length: 8 }, (_, i) => setProfile(db, 'ada', { displayName: `Ada ${i}`, team: `Team ${i}` }))
+		);
+		expect(saved.every((s) => s?.teamId)).toBe(true);
+		// The last save to commit decides; every team it left behind was emptied and deleted.
+		expect(await teamCount()).toBe(1);
+	});
+
 	it('ranks teams by members’ all-time credit, and draws a team’s credit per day', async () => {
 		await setProfile(db, 'ada', { displayName: 'Ada', team: 'Alpha' });
 		await setProfile(db, 'bob', { displayName: 'Bob', team: 'Beta' });

@@ -14,7 +14,9 @@ export async function setProfile(
 	profile: { displayName: string; team: string | null }
 ): Promise<{ team: string | null; teamId: string | null } | undefined> {
 	return db.transaction(async (tx) => {
-		const [exists] = await tx.select({ id: volunteers.id }).from(volunteers).where(eq(volunteers.id, volunteerId));
+		// The volunteer's row is locked first: founding a team takes a key-share lock on it (teams.creator_id), and
+		// two of its profile saves each holding that while waiting for the other's to lock the row deadlocked.
+		const [exists] = await tx.select({ id: volunteers.id }).from(volunteers).where(eq(volunteers.id, volunteerId)).for('update');
 		if (!exists) return undefined;
 		// A team emptied and deleted between finding it by name and joining it is founded again: twice is plenty.
 		let moved = await moveToTeam(tx, volunteerId, profile.team ? await teamNamed(tx, profile.team, volunteerId) : null);
