@@ -39,6 +39,12 @@ describe.each(TEST_DB_KINDS)('known-answer checks, on %s', (kind) => {
 		const [check] = await claimFor(db, 'liar', spot);
 		expect(check).toMatchObject({ jobId, seq: 0 });
 		expect(Object.keys(check).sort()).toEqual(Object.keys(ordinary[0]).sort());
+		// On the same clock as any lease: a deadline no renewal passes, and the first expiry no later than an ordinary one's.
+		const clock = async (id: number) =>
+			(await db.select({ deadline: tasks.deadlineAt, expires: tasks.leaseExpiresAt }).from(tasks).where(eq(tasks.id, id)))[0];
+		const [checkClock, ordinaryClock] = [await clock(check.id), await clock(ordinary[0].id)];
+		expect(checkClock.deadline).not.toBeNull();
+		expect(checkClock.expires!.getTime()).toBeLessThanOrEqual(ordinaryClock.expires!.getTime() + 1000);
 		expect(await completeAs(db, check, 'liar', 9)).toMatchObject({ stored: true, settlement: { outcome: 'already' } });
 		expect(await volunteer('liar')).toMatchObject({ invalidResults: 1, consecutiveValid: 0, credit: 1 });
 		expect((await db.select().from(results).where(eq(results.taskId, check.id)))[0].verdict).toBe('invalid');

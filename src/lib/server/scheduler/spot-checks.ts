@@ -9,6 +9,7 @@ import { queueRechecks } from './settle-checks';
 import type { ClaimRequest } from './types';
 import type { VolunteerTally } from './volunteer-tally';
 import { creditChecks } from './credit-checks';
+import { DEFAULT_LEASE_MAX_MS, firstExpiryMs, leaseDeadline } from './lease-deadline';
 
 /** Recent accepted chunks a known-answer check is drawn from: bounded, so the draw never scans every result. */
 const DRAW_FROM = 200;
@@ -41,14 +42,17 @@ export async function claimSpotCheck(tx: Db, req: ClaimRequest & Claimant) {
 		.limit(DRAW_FROM);
 	if (recent.length === 0) return null;
 	const pick = recent[Math.floor((req.random ?? Math.random)() * recent.length)];
+	// The same clock as any lease (lease-deadline.ts): without a deadline, renewals could hold a check for ever.
+	const maxMs = req.leaseMaxMs ?? DEFAULT_LEASE_MAX_MS;
 	const inserted = rowsOf<{ id: number | string }>(
 		await tx.execute(sql`
 		insert into ${tasks} (job_id, seq, replica, first_input, inputs, task_type, model_id, priority, state, spot_check,
-			lease_token, lease_session, lease_volunteer, backend_class, network, lease_expires_at, leased_at, attempts)
+			lease_token, lease_session, lease_volunteer, backend_class, network, lease_expires_at, deadline_at, progress_at, leased_at, attempts)
 		select o.job_id, o.seq, (select max(r.replica) + 1 from ${tasks} r where r.job_id = o.job_id and r.seq = o.seq),
 			o.first_input, o.inputs, o.task_type, o.model_id, o.priority, 'leased', true,
 			gen_random_uuid(), ${req.sessionId}, ${req.volunteerId}, ${req.backendClass}, ${req.network ?? null},
-			now() + ${req.leaseMs} * interval '1 millisecond', now(), 1
+			now() + ${firstExpiryMs(req.leaseMs, maxMs)} * interval '1 millisecond',
+			${leaseDeadline(maxMs, sql`jsonb_array_length(o.inputs)`, sql`o.job_id`)}, now(), now(), 1
 		from ${tasks} o where o.id = ${pick.taskId}
 		returning id`)
 	);
