@@ -9,8 +9,8 @@ import type { Db } from '../db';
 import { jobs, tasks } from '../db/schema';
 import { registry } from './registry';
 import { log } from '../log';
+import { OPEN_STATES } from '../scheduler/chunk-fate';
 
-const OPEN_TASK_STATES = ['queued', 'leased'] as const;
 const OPEN_JOB_STATUSES = ['queued', 'running'] as const;
 
 const openTasks = new Gauge({
@@ -53,7 +53,7 @@ async function readQueue(db: Db): Promise<void> {
 		db
 			.select({ state: tasks.state, n: sql<number>`count(*)::int` })
 			.from(tasks)
-			.where(inArray(tasks.state, [...OPEN_TASK_STATES]))
+			.where(inArray(tasks.state, [...OPEN_STATES]))
 			.groupBy(tasks.state),
 		db
 			.select({ status: jobs.status, n: sql<number>`count(*)::int` })
@@ -62,6 +62,6 @@ async function readQueue(db: Db): Promise<void> {
 			.groupBy(jobs.status)
 	]);
 	// A state with no rows is absent from the answer but is 0, not its last value.
-	for (const state of OPEN_TASK_STATES) openTasks.set({ state }, taskRows.find((r) => r.state === state)?.n ?? 0);
+	for (const state of OPEN_STATES) openTasks.set({ state }, taskRows.find((r) => r.state === state)?.n ?? 0);
 	for (const status of OPEN_JOB_STATUSES) openJobs.set({ status }, jobRows.find((r) => r.status === status)?.n ?? 0);
 }

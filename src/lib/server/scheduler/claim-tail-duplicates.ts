@@ -7,6 +7,7 @@ import { rowsOf } from '../db/rows';
 import { DEFAULT_LEASE_MAX_MS, firstExpiryMs, leaseDeadline } from './lease-deadline';
 import { mayTakeReplica, type Claimant } from './claim-rules';
 import { runnableHere } from './find-claimable';
+import { isOpen } from './chunk-fate';
 
 const sibling = alias(tasks, 'sibling');
 
@@ -28,14 +29,7 @@ export async function claimTailDuplicates(tx: Db, req: ClaimRequest & Claimant, 
 	const alreadyDuplicated = tx
 		.select({ one: sql`1` })
 		.from(sibling)
-		.where(
-			and(
-				eq(sibling.jobId, tasks.jobId),
-				eq(sibling.seq, tasks.seq),
-				ne(sibling.id, tasks.id),
-				inArray(sibling.state, ['queued', 'leased'])
-			)
-		);
+		.where(and(eq(sibling.jobId, tasks.jobId), eq(sibling.seq, tasks.seq), ne(sibling.id, tasks.id), isOpen(sibling.state)));
 	const meanMs = tx
 		.select({ ms: avg(results.durationMs) })
 		.from(results)

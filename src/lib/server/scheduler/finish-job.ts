@@ -4,6 +4,7 @@ import type { Db } from '../db';
 import type { JobStatus } from '../../protocol/jobs';
 import { isJobWork } from './job-work';
 import { enqueueJobEvents } from '../webhooks/enqueue-events';
+import { isOpen } from './chunk-fate';
 
 /**
  * Moves jobs to `completed` (every chunk accepted) or `failed` (some chunk died) once none of their
@@ -29,7 +30,7 @@ export function finishJobsStatement(db: Db, jobId?: string) {
 		.select({ one: sql`1` })
 		.from(tasks)
 		// Checks of accepted chunks (job-work.ts) are not the job's work: it never waits for them.
-		.where(and(eq(tasks.jobId, jobs.id), inArray(tasks.state, ['queued', 'leased']), isJobWork()));
+		.where(and(eq(tasks.jobId, jobs.id), isOpen(tasks.state), isJobWork()));
 	const accepted = db
 		.select({ n: sql`count(*)` })
 		.from(acceptedResults)

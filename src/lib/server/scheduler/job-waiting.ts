@@ -5,6 +5,7 @@ import type { Db } from '../db';
 import { REST_HUB } from '../volunteers/rest-nodes';
 import { TRUST_AFTER } from './adaptive-replication';
 import { isJobWork } from './job-work';
+import { isOpen } from './chunk-fate';
 
 const sibling = alias(tasks, 'sibling');
 
@@ -29,7 +30,7 @@ export async function whyWaiting(
 			forEstablished: sql<number>`count(*) filter (where ${tasks.state} = 'queued' and ${tasks.needsEstablished})`.mapWith(Number)
 		})
 		.from(tasks)
-		.where(and(eq(tasks.jobId, job.id), inArray(tasks.state, ['queued', 'leased']), isJobWork()));
+		.where(and(eq(tasks.jobId, job.id), isOpen(tasks.state), isJobWork()));
 	if (open.leased > 0 || open.queued === 0) return null;
 	const ready = await readySessions(db, job.taskType);
 	if (ready.length === 0) return `no connected volunteer can run model ${job.modelId}`;

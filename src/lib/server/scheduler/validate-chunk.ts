@@ -10,6 +10,7 @@ import { settleRecheck } from './settle-checks';
 import { settleSpotCheck } from './spot-checks';
 import type { TaskType } from '../../protocol/models';
 import type { VolunteerTally } from './volunteer-tally';
+import { isOpen } from './chunk-fate';
 
 export interface ValidationPolicy {
 	/** Numbers in two outputs agree when they differ by at most this. */
@@ -166,7 +167,7 @@ async function accept(
 		tx
 			.select({ id: tasks.id, was: tasks.state })
 			.from(tasks)
-			.where(and(chunk(tasks, jobId, seq), inArray(tasks.state, ['queued', 'leased'])))
+			.where(and(chunk(tasks, jobId, seq), isOpen(tasks.state)))
 			.for('update')
 	);
 	const cancelled = await tx
