@@ -110,8 +110,13 @@ describe('browser volunteers', () => {
 	it('finishes the job on the other tab when one closes mid-job', async () => {
 		const [gpuTab, cpuTab] = await Promise.all([volunteerTab(gpu, 'webgpu'), volunteerTab(cpu, 'wasm')]);
 		const inputs = sentences(200, 3);
+		// Chunks of 8 named: left to the hub, the first test's measured pace would size this job as one or two tasks
+		// (EXOSTACK_TARGET_TASK_SECONDS), and the WebGPU tab might never hold one to close mid-task.
 		const submitted = await (
-			await api(hub, '/api/jobs', { method: 'POST', json: { task_type: 'embedding', model: 'demo-embedding', input: inputs } })
+			await api(hub, '/api/jobs', {
+				method: 'POST',
+				json: { task_type: 'embedding', model: 'demo-embedding', input: inputs, chunk_size: 8 }
+			})
 		).json();
 
 		// SwiftShader WebGPU takes seconds per task, so the WebGPU tab is certainly mid-task here.
