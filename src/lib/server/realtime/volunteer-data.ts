@@ -4,18 +4,10 @@
  */
 import type { Namespace, Socket } from 'socket.io';
 import type { InterServerEvents, VolunteerClientToServer, VolunteerCredit, VolunteerServerToClient } from '../../protocol/events';
-import type { Capabilities, Readiness, VolunteerMode } from '../../protocol/volunteer';
+import type { WorkSession } from '../scheduler/work-types';
 
-export interface VolunteerData {
-	sessionId: string;
-	volunteerId: string;
-	capabilities: Capabilities;
-	mode: VolunteerMode;
-	readiness: Readiness;
-	/** The hub's gate on this session's readiness was open at the last report (its threshold hysteresis). */
-	gateOpen: boolean;
-	/** The client's network (net/network-of.ts), from its address as http/edge/client-address.ts resolves it. */
-	network: string;
+/** The scheduler's view of the session (work-types.ts), plus what only the transport keeps. */
+export interface VolunteerData extends WorkSession {
 	/** The signed identity, as issued or presented, and the credit it held at the handshake: the welcome's content. */
 	identity: string;
 	credit: VolunteerCredit;

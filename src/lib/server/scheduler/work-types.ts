@@ -18,6 +18,7 @@ export interface WorkSession {
 	readiness: Readiness;
 	/** The hub's readiness gate was open at the last report (its hysteresis). */
 	gateOpen: boolean;
+	/** The client's network (net/network-of.ts), from its address as http/edge/client-address.ts resolves it. */
 	network: string;
 }
 
