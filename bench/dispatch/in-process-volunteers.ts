@@ -43,7 +43,8 @@ export function startVolunteers(hubUrls: string[], count: number, concurrency: n
 	};
 }
 
-function startOne(hubUrl: string, concurrency: number, localAddress: string, listener: ConstructorParameters<typeof WorkLoop>[3]) {
+/** One such volunteer from `localAddress`, reporting to `listener`; also the interactive bench's. */
+export function startOne(hubUrl: string, concurrency: number, localAddress: string, listener: ConstructorParameters<typeof WorkLoop>[3]) {
 	const runner = new TaskRunner(ort as unknown as OrtRuntime, hubFileSource(hubUrl), { intraOpNumThreads: 1 });
 	// localAddress reaches Node's WebSocket connect (engine.io-client passes its options through); the type does not list it.
 	const options = { transports: ['websocket'], autoConnect: false, localAddress } as Parameters<typeof io>[1];
