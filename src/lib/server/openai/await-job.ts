@@ -1,6 +1,6 @@
 import type { Hub } from '../hub';
 import { cancelJob } from '../scheduler/cancel-job';
-import { getJobProgress, getJobStatus } from '../scheduler/job-status';
+import { getJobState, getJobStatus } from '../scheduler/job-status';
 import { TERMINAL_JOB_STATUSES } from '../../protocol/jobs';
 import type { JobStatusView } from '../../protocol/rest/jobs';
 
@@ -28,21 +28,23 @@ export async function awaitJob(
 	keepOnAbort = false
 ): Promise<AwaitOutcome> {
 	const deadline = Date.now() + timeoutMs;
+	let ended = false;
 	for (let pause = 20; ; pause = Math.min(pause * 2, MAX_POLL_MS)) {
 		// Listening before the read, so an end between the read and the pause still cuts the pause short.
 		const end = hub.jobEnds.next(jobId);
 		try {
-			const progress = await getJobProgress(hub.db, jobId);
-			if (progress && TERMINAL_JOB_STATUSES.includes(progress.status)) {
+			// Heard to end (in this process): read it whole at once, without first reading its status.
+			const status = ended ? null : await getJobState(hub.db, jobId);
+			if (ended || (status && TERMINAL_JOB_STATUSES.includes(status))) {
 				const view = await getJobStatus(hub.db, jobId, { withResult: true });
-				if (view) return { done: view };
+				if (view && TERMINAL_JOB_STATUSES.includes(view.status)) return { done: view };
 			}
 			const gaveUp = signal?.aborted ? 'aborted' : Date.now() >= deadline ? 'timeout' : null;
 			if (gaveUp) {
 				if (gaveUp === 'timeout' || !keepOnAbort) await giveUp(hub, jobId);
 				return { gaveUp };
 			}
-			await sleep(Math.min(pause, Math.max(deadline - Date.now(), 0)), signal, end.ended);
+			ended = await sleep(Math.min(pause, Math.max(deadline - Date.now(), 0)), signal, end.ended);
 		} finally {
 			end.cancel();
 		}
@@ -56,16 +58,17 @@ async function giveUp(hub: Hub, jobId: string) {
 	hub.notify.jobChanged(jobId, true);
 }
 
-/** A pause that an abort, or the job's end, cuts short. */
-function sleep(ms: number, signal: AbortSignal | undefined, ended: Promise<void>): Promise<void> {
+/** A pause that an abort, or the job's end, cuts short; true when the job's end did. */
+function sleep(ms: number, signal: AbortSignal | undefined, ended: Promise<void>): Promise<boolean> {
 	return new Promise((resolve) => {
-		const done = () => {
+		const done = (byEnd: boolean) => {
 			clearTimeout(timer);
-			signal?.removeEventListener('abort', done);
-			resolve();
+			signal?.removeEventListener('abort', onAbort);
+			resolve(byEnd);
 		};
-		const timer = setTimeout(done, ms);
-		signal?.addEventListener('abort', done, { once: true });
-		void ended.then(done);
+		const onAbort = () => done(false);
+		const timer = setTimeout(() => done(false), ms);
+		signal?.addEventListener('abort', onAbort, { once: true });
+		void ended.then(() => done(true));
 	});
 }

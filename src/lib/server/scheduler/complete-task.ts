@@ -8,6 +8,7 @@ import { queueLazyCheck } from './settle-checks';
 import type { Completion } from './types';
 import { currentLeases, type CurrentLease } from './current-leases';
 import { settleReplica } from './settle-replica';
+import { leaseResultClass } from './lease-variant';
 
 export type { CompletionOutcome, PreparedCompletion, SchedulerPolicy } from './completion-types';
 
@@ -15,7 +16,8 @@ export type { CompletionOutcome, PreparedCompletion, SchedulerPolicy } from './c
 export function prepareCompletion(task: CurrentLease, sent: Completion): PreparedCompletion {
 	// A resumed replica: the volunteer computed the inputs after the checkpoint; the result is both. The
 	// checkpoint changes only under a lease token, so it cannot change before the fenced write.
-	const c = task.checkpoint ? { ...sent, outputs: [...task.checkpoint, ...sent.outputs] } : sent;
+	const outputs = task.checkpoint ? [...task.checkpoint, ...sent.outputs] : sent.outputs;
+	const c = { ...sent, outputs, resultClass: sent.resultClass ?? leaseResultClass(task) };
 	const problem = checkOutputs(task.taskType, c.outputs, { inputCount: task.inputs, embedding: task.embedding, params: task.params });
 	// A check (a re-check, a known answer) is compared with the accepted result even in an unreplicated job.
 	const fast = !problem && task.replication <= 1 && !task.recheck && !task.spotCheck;

@@ -18,7 +18,8 @@ export type CompletionOutcome =
 
 /** A result ready to commit: its full outputs, what is wrong with them, and which path settles it. */
 export interface PreparedCompletion {
-	c: Completion;
+	/** The result with its full outputs (a checkpoint's first) and its result class settled. */
+	c: Completion & { resultClass: string };
 	task: CurrentLease;
 	problem: string | null;
 	/** Unreplicated and no check: one statement accepts it (accept-unreplicated.ts); otherwise the validator. */

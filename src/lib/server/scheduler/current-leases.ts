@@ -26,7 +26,11 @@ export async function currentLeases(db: Db, claims: LeaseClaim[]) {
 			params: jobs.params,
 			recheck: tasks.recheck,
 			spotCheck: tasks.spotCheck,
-			checkpoint: tasks.checkpoint
+			checkpoint: tasks.checkpoint,
+			// The lease's result class (lease-variant.ts): the class it was granted and the variant chosen for it.
+			backendClass: tasks.backendClass,
+			modelId: models.id,
+			modelFiles: models.files
 		})
 		.from(tasks)
 		.innerJoin(jobs, eq(jobs.id, tasks.jobId))

@@ -3,7 +3,8 @@ import { acceptedResults, jobs, tasks } from '../db/schema';
 import type { Db } from '../db';
 import type { JobStatus } from '../../protocol/jobs';
 import { isJobWork } from './job-work';
-import { enqueueJobEvents } from '../webhooks/enqueue-events';
+import { jobEventsInsert } from '../webhooks/enqueue-events';
+import { rowsOf } from '../db/rows';
 import { isOpen } from './chunk-fate';
 
 /**
@@ -16,12 +17,14 @@ import { isOpen } from './chunk-fate';
  * still queued or running changes, and only once.
  */
 export async function finishJobs(db: Db, jobId?: string): Promise<{ id: string; status: JobStatus }[]> {
-	// The webhook events are written with the status they announce, so a crash can lose neither alone.
-	return db.transaction(async (tx) => {
-		const finished = await finishJobsStatement(tx, jobId);
-		await enqueueJobEvents(tx, finished);
-		return finished;
-	});
+	// One statement: the final statuses and their webhook events are written together or not at all (a
+	// crash can lose neither alone), in one round trip where a transaction would take three.
+	return rowsOf<{ id: string; status: JobStatus }>(
+		await db.execute(sql`
+			with finished as (${finishJobsStatement(db, jobId).getSQL()}),
+			events as (${jobEventsInsert(sql`finished`)})
+			select id, status from finished`)
+	);
 }
 
 /** finishJobs's statement, not yet run (query-plans.spec.ts checks how PostgreSQL runs it). */
@@ -36,15 +39,28 @@ export function finishJobsStatement(db: Db, jobId?: string) {
 		.from(acceptedResults)
 		.where(eq(acceptedResults.jobId, jobs.id));
 	const allAccepted = sql`(${accepted}) = ${jobs.totalTasks}`;
-	return db
-		.update(jobs)
-		.set({
-			status: sql`case when ${allAccepted} then 'completed' else 'failed' end`,
-			error: sql`case when ${allAccepted} then null else 'some chunks could not be computed or agreed on; see errors' end`,
-			finishedAt: sql`now()`
-		})
-		.where(and(jobId ? eq(jobs.id, jobId) : undefined, inArray(jobs.status, ['queued', 'running']), sql`not exists (${open})`))
-		.returning({ id: jobs.id, status: jobs.status });
+	return (
+		db
+			.update(jobs)
+			.set({
+				status: sql`case when ${allAccepted} then 'completed' else 'failed' end`,
+				error: sql`case when ${allAccepted} then null else 'some chunks could not be computed or agreed on; see errors' end`,
+				finishedAt: sql`now()`
+			})
+			.where(and(jobId ? eq(jobs.id, jobId) : undefined, inArray(jobs.status, ['queued', 'running']), sql`not exists (${open})`))
+			// What the job's webhook event carries (enqueue-events.ts), under the columns' own names.
+			.returning({
+				id: jobs.id,
+				status: jobs.status,
+				task_type: jobs.taskType,
+				model_id: jobs.modelId,
+				total_inputs: jobs.totalInputs,
+				error: jobs.error,
+				created_at: jobs.createdAt,
+				finished_at: jobs.finishedAt,
+				owner_key_id: jobs.ownerKeyId
+			})
+	);
 }
 
 /** finishJobs for one job: its new status, or null when it is not finished (or already was). */

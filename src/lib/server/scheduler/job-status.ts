@@ -14,9 +14,9 @@ export async function getJobStatus(
 	jobId: string,
 	opts: { withResult: boolean; distinctNetworks?: boolean } = { withResult: true }
 ): Promise<JobStatusView | null> {
-	const [job] = await db.select().from(jobs).where(eq(jobs.id, jobId));
+	// Two independent reads, sent together: a waiting /v1 request pays one round trip for them, not two.
+	const [[job], chunks] = await Promise.all([db.select().from(jobs).where(eq(jobs.id, jobId)), chunkStates(db, jobId)]);
 	if (!job) return null;
-	const chunks = await chunkStates(db, jobId);
 	const finished = job.status === 'completed' || job.status === 'failed';
 	const count = (s: ChunkState) => chunks.filter((c) => c.state === s).length;
 	return {
@@ -66,6 +66,12 @@ async function chunkStates(db: Db, jobId: string) {
 	}));
 }
 
+/** A job's status alone (null: no such job): what a waiter checks between its waits. */
+export async function getJobState(db: Db, jobId: string): Promise<JobStatusView['status'] | null> {
+	const [job] = await db.select({ status: jobs.status }).from(jobs).where(eq(jobs.id, jobId));
+	return job?.status ?? null;
+}
+
 /** Accepted inputs so far: the cheap query behind live progress updates. */
 export async function getJobProgress(db: Db, jobId: string): Promise<{ status: JobStatusView['status']; progress: JobProgress } | null> {
 	const [job] = await db.select({ status: jobs.status, total: jobs.totalInputs }).from(jobs).where(eq(jobs.id, jobId));
@@ -99,8 +105,9 @@ export async function* resultPages(db: Db, jobId: string, pageSize = 200) {
 			.where(and(eq(acceptedResults.jobId, jobId), gt(acceptedResults.seq, afterSeq)))
 			.orderBy(asc(acceptedResults.seq))
 			.limit(pageSize);
-		if (page.length === 0) return;
-		yield page;
+		if (page.length > 0) yield page;
+		// A short page is the last: no query to find nothing after it.
+		if (page.length < pageSize) return;
 		afterSeq = page[page.length - 1].seq;
 	}
 }

@@ -1,6 +1,3 @@
-import { eq, inArray } from 'drizzle-orm';
-import { jobs, models, tasks } from '../db/schema';
-import type { Db } from '../db';
 import { BACKEND_CLASSES, resultClassOf, type BackendClass } from '../../protocol/volunteer';
 import { variantForClass, type ModelVariant } from '../../protocol/variants';
 import { isWebLlmModel } from '../../protocol/web-llm';
@@ -23,20 +20,14 @@ export function leaseVariant(model: Pick<ModelManifest, 'id' | 'files'>, cls: Ba
  * The class a lease's result is compared within: the backend class the lease was granted to
  * (tasks.backend_class) and the variant the hub chose for it, whatever the result says it ran. A
  * volunteer naming another class or variant is compared where its lease put it, and a wrong answer
- * there is invalid, not "unchecked". One query for a group of results; tasks that are gone are absent.
+ * there is invalid, not "unchecked". Read with the lease itself (current-leases.ts).
  */
-export async function leaseResultClasses(db: Db, taskIds: number[]): Promise<Map<number, string>> {
-	if (taskIds.length === 0) return new Map();
-	const rows = await db
-		.select({ taskId: tasks.id, cls: tasks.backendClass, params: jobs.params, id: models.id, files: models.files })
-		.from(tasks)
-		.innerJoin(jobs, eq(jobs.id, tasks.jobId))
-		.innerJoin(models, eq(models.id, tasks.modelId))
-		.where(inArray(tasks.id, taskIds));
-	return new Map(
-		rows.map((row) => {
-			const cls = BACKEND_CLASSES.find((c) => c === row.cls) ?? 'native';
-			return [row.taskId, resultClassOf(cls, leaseVariant(row, cls, row.params))];
-		})
-	);
+export function leaseResultClass(lease: {
+	backendClass: string | null;
+	modelId: string;
+	modelFiles: ModelManifest['files'];
+	params: Record<string, unknown>;
+}): string {
+	const cls = BACKEND_CLASSES.find((c) => c === lease.backendClass) ?? 'native';
+	return resultClassOf(cls, leaseVariant({ id: lease.modelId, files: lease.modelFiles }, cls, lease.params));
 }

@@ -46,7 +46,11 @@ export interface Completion {
 	volunteerId: string;
 	outputs: unknown[];
 	backend: Backend;
-	/** Backend class and model variant (resultClassOf): only results of one result class are compared. */
-	resultClass: string;
+	/**
+	 * Backend class and model variant (resultClassOf): only results of one result class are compared.
+	 * Absent: the lease's (leaseResultClass), which is what the hub always uses, whatever a result says it
+	 * ran; specs name one to set up results of several classes.
+	 */
+	resultClass?: string;
 	durationMs: number;
 }

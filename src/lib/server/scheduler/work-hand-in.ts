@@ -1,12 +1,9 @@
 import type { Ack, TaskResult } from '../../protocol/events';
-import { resultClassOf } from '../../protocol/volunteer';
 import type { Notifier } from '../notifier';
 import type { SessionCounters } from '../volunteers/session-counters';
 import type { CompletionOutcome } from './completion-types';
 import { completeGroup } from './complete-group';
-import { leaseResultClasses } from './lease-variant';
 import { announce } from './work-announce';
-import { classOf } from './work-lease';
 import type { WorkDeps, WorkSession } from './work-types';
 
 /** One result as handed in, with the session that sent it. */
@@ -22,18 +19,10 @@ export interface HandIn {
  */
 export async function handInResults(deps: WorkDeps, group: HandIn[]): Promise<CompletionOutcome[]> {
 	const start = Date.now();
-	const classes = await leaseResultClasses(
-		deps.db,
-		group.map(({ p }) => p.taskId)
-	);
+	// No result class from the volunteer: the lease fixed class and variant (lease-variant.ts), read with the lease.
 	const outcomes = await completeGroup(
 		deps.db,
-		group.map(({ s, p }) => ({
-			...p,
-			volunteerId: s.volunteerId,
-			// The lease fixed class and variant; what the result says it ran is not taken (lease-variant.ts).
-			resultClass: classes.get(p.taskId) ?? resultClassOf(classOf(s), p.variant)
-		})),
+		group.map(({ s, p }) => ({ ...p, volunteerId: s.volunteerId })),
 		deps.config.policy
 	);
 	const end = Date.now();
