@@ -16,7 +16,7 @@ export function submitHandler<T>(view: (id: string, status: JobStatus) => T) {
 		const start = Date.now();
 		const principal = await requirePrincipal(hub, request);
 		const submission = await readJson(request, submissionSchema(hub.config.limits), hub.config.limits.maxBodyBytes);
-		const outcome = await submitAs(hub, principal, submission, start, idempotencyKeyOf(request));
+		const outcome = await submitAs(hub, principal, submission, { start, idempotencyKey: idempotencyKeyOf(request) });
 		if (!outcome.ok && outcome.status === 429)
 			return json({ error: outcome.error }, { status: 429, headers: { 'retry-after': String(outcome.retryAfterSeconds) } });
 		if (!outcome.ok) throw new ApiError(outcome.status, outcome.error);

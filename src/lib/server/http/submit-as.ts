@@ -17,14 +17,22 @@ export type SubmitAsOutcome = IdempotentOutcome<Refusal>;
  * parameter checks and the job itself, then a nudge to idle volunteers and the observer's record (its
  * span from `start`, when the request began). Every way into the queue (`POST /api/jobs`, the
  * OpenAI-compatible `/v1` endpoints) goes through here, so none can skip a quota or go unrecorded; an
- * `idempotencyKey` (the caller's Idempotency-Key header) makes a retry return the first job instead.
+ * `idempotencyKey` makes a retry return the first job instead.
  */
+export interface SubmitOptions {
+	/** When the request began (the observer's span starts there); default: now. */
+	start?: number;
+	/** The caller's Idempotency-Key header, if it sent one. */
+	idempotencyKey?: string | null;
+	/** An interactive job's volunteers to nudge, when the caller already looked them up (interactive-lane.ts). */
+	laneTargets?: string[];
+}
+
 export async function submitAs(
 	hub: Hub,
 	principal: Principal,
 	submission: QueuedSubmission,
-	start = Date.now(),
-	idempotencyKey: string | null = null
+	{ start = Date.now(), idempotencyKey = null, laneTargets }: SubmitOptions = {}
 ): Promise<SubmitAsOutcome> {
 	const inputs = typeof submission.input === 'string' ? 1 : submission.input.length;
 	// With an Idempotency-Key, the quota check and the job are in the key's transaction (http/idempotency.ts).
@@ -35,7 +43,7 @@ export async function submitAs(
 	});
 	// A replay queued nothing: no nudge, no second record.
 	if (!outcome.ok || outcome.replayed) return outcome;
-	await announceJob(hub.db, hub.notify, { priority: submission.priority, taskType: submission.task_type });
+	await announceJob(hub.db, hub.notify, { priority: submission.priority, taskType: submission.task_type }, laneTargets);
 	const job = {
 		jobId: outcome.id,
 		taskType: submission.task_type,

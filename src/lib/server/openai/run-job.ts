@@ -3,8 +3,7 @@ import type { Principal } from '../auth/principal';
 import type { Submission } from '../../protocol/jobs';
 import type { JobStatusView } from '../../protocol/rest/jobs';
 import type { ModelManifest, TaskType } from '../../protocol/models';
-import { getModel } from '../models/model-queries';
-import { someoneCanRun } from '../scheduler/job-waiting';
+import { laneTargets } from '../scheduler/interactive-lane';
 import { submitAs } from '../http/submit-as';
 import { awaitJob } from './await-job';
 import { OpenAiError, invalidParam } from './errors';
@@ -14,7 +13,8 @@ const RETRY_AFTER_SECONDS = 10;
 
 /** The model a /v1 request names, which must do `taskType`: 404 `model_not_found` or 400 otherwise. */
 export async function modelFor(hub: Hub, id: string, taskType: TaskType): Promise<ModelManifest> {
-	const model = await getModel(hub.db, id);
+	// From the hub's few-seconds cache: a synchronous request should not pay a query for what rarely changes.
+	const model = await hub.models.one(id);
 	if (!model)
 		throw new OpenAiError(
 			404,
@@ -40,11 +40,12 @@ export async function queueJob(
 	submission: Submission,
 	idempotencyKey: string | null = null
 ): Promise<string> {
-	if (!(await someoneCanRun(hub.db, submission.task_type)))
-		throw unavailable(`no connected volunteer can run model ${submission.model} right now`);
+	// The volunteers to nudge, found before queueing: none is the 503, at once.
+	const targets = await laneTargets(hub.db, submission.task_type);
+	if (targets.length === 0) throw unavailable(`no connected volunteer can run model ${submission.model} right now`);
 	// The client holds its connection open for the answer: the interactive lane, ahead of all batch work
 	// (scheduler/interactive-lane.ts). A batch line (openai/batches/) queues the same plan at its own priority.
-	const outcome = await submitAs(hub, principal, { ...submission, priority: 'interactive' }, Date.now(), idempotencyKey);
+	const outcome = await submitAs(hub, principal, { ...submission, priority: 'interactive' }, { idempotencyKey, laneTargets: targets });
 	if (!outcome.ok && outcome.status === 429)
 		throw new OpenAiError(429, outcome.error, 'insufficient_quota', null, 'insufficient_quota', {
 			'retry-after': String(outcome.retryAfterSeconds)

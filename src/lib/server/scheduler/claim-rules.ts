@@ -1,6 +1,7 @@
 import { and, eq, inArray, isNotNull, ne, or, sql, type SQL, type SQLWrapper } from 'drizzle-orm';
 import { alias, type PgColumn } from 'drizzle-orm/pg-core';
-import { results, tasks } from '../db/schema';
+import { results, tasks, volunteers } from '../db/schema';
+import { rowsOf } from '../db/rows';
 import type { Db } from '../db';
 import type { BackendClass } from '../../protocol/volunteer';
 import { failedBy } from './lease-transitions';
@@ -97,22 +98,32 @@ export function mayTakeReplica(tx: Db, r: ReplicaRef, who: Claimant): SQL {
 }
 
 /**
- * Live leases held by sessions of one network, across its sockets and identities: what the per-network
- * cap (EXOSTACK_LEASES_PER_NETWORK) counts. The caller holds networkLock, so two claims from one
- * network cannot both see room for the same lease.
+ * Serialises the claims of one volunteer (across its sessions) and, when given, of its network, for the
+ * rest of the transaction, in one statement. The volunteer's lock is always taken first: it sits in a
+ * subquery the network's lock reads from, and PostgreSQL never flattens a subquery that calls a volatile
+ * function, so two claims cannot wait on each other in a cycle.
  */
-export async function leasesOfNetwork(tx: Db, network: string): Promise<number> {
-	const [{ held }] = await tx
-		.select({ held: sql<number>`count(*)`.mapWith(Number) })
-		.from(tasks)
-		.where(and(eq(tasks.network, network), eq(tasks.state, 'leased')));
-	return held;
+export async function claimLocks(tx: Db, volunteerId: string, network: string | undefined) {
+	const volunteer = sql`select pg_advisory_xact_lock(hashtext(${volunteerId})) as v`;
+	await tx.execute(
+		network === undefined ? volunteer : sql`select pg_advisory_xact_lock(hashtext(${'network:' + network})) from (${volunteer}) locked`
+	);
 }
 
 /**
- * Serialises the claims of one network for the rest of the transaction. Always taken after the
- * volunteer's lock (claim-tasks.ts), never before, so two claims cannot wait on each other in a cycle.
+ * Live leases held by the session, by the volunteer across its sessions, and by sessions of its network
+ * across their sockets and identities (what the per-network cap, EXOSTACK_LEASES_PER_NETWORK, counts),
+ * with the volunteer's run of valid results, in one statement. Read under claimLocks, so two claims
+ * cannot both see room for the same lease.
  */
-export async function networkLock(tx: Db, network: string) {
-	await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${'network:' + network}))`);
+export async function claimCounts(tx: Db, who: { sessionId: string; volunteerId: string; network?: string }) {
+	const leased = (where: SQL) => sql`(select count(*) from ${tasks} where ${where} and ${tasks.state} = 'leased')::int`;
+	const [row] = rowsOf<{ session: number; volunteer: number; network: number; run: number | null }>(
+		await tx.execute(sql`select
+			${leased(sql`${tasks.leaseSession} = ${who.sessionId}`)} as session,
+			${leased(sql`${tasks.leaseVolunteer} = ${who.volunteerId}`)} as volunteer,
+			${who.network === undefined ? sql`0` : leased(sql`${tasks.network} = ${who.network}`)} as network,
+			(select ${volunteers.consecutiveValid} from ${volunteers} where ${volunteers.id} = ${who.volunteerId}) as run`)
+	);
+	return { session: Number(row.session), volunteer: Number(row.volunteer), network: Number(row.network), run: Number(row.run ?? 0) };
 }

@@ -1,10 +1,10 @@
 import { and, eq, inArray, ne, notExists, sql } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/pg-core';
-import { jobs, tasks, volunteers } from '../db/schema';
+import { jobs, tasks } from '../db/schema';
 import type { Db } from '../db';
 import type { ClaimRequest } from './types';
 import { isEstablished, soloProbability } from './adaptive-replication';
-import { leasesOfNetwork, networkLock } from './claim-rules';
+import { claimCounts, claimLocks } from './claim-rules';
 import { findClaimable } from './find-claimable';
 import { claimTailDuplicates, leasesOf } from './claim-tail-duplicates';
 import { DEFAULT_LEASE_MAX_MS, firstExpiryMs, leaseClock } from './lease-deadline';
@@ -25,10 +25,13 @@ const sibling = alias(tasks, 'sibling');
  */
 export async function claimTasks(db: Db, req: ClaimRequest) {
 	return db.transaction(async (tx) => {
-		await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${req.volunteerId}))`);
-		const slots = Math.min(await slotsLeft(tx, req), await networkSlotsLeft(tx, req));
+		// The network is locked and counted only where its cap applies.
+		const network = req.leasesPerNetwork ? req.network : undefined;
+		await claimLocks(tx, req.volunteerId, network);
+		const counts = await claimCounts(tx, { ...req, network });
+		const slots = slotsLeft(req, counts);
 		if (slots <= 0) return [];
-		const run = await consecutiveValid(tx, req.volunteerId);
+		const run = counts.run;
 		const who = { ...req, established: isEstablished(run) };
 		// A known-answer check takes one slot, by chance, before anything else: the lease looks like any other.
 		const spot = req.spotCheckRate && !req.lane && (req.random ?? Math.random)() < req.spotCheckRate ? await claimSpotCheck(tx, who) : null;
@@ -94,41 +97,19 @@ function leaseOf<T extends { leaseToken: string | null; leaseExpiresAt: Date | n
 }
 
 /**
- * The caps on live leases, counted under the volunteer's advisory lock (two requests racing on one
- * session, or two sockets of one volunteer, cannot both see room for the same slot), in one statement:
- * the session's (its power tier, `maxHeld`) and the volunteer's across all its sessions
- * (`maxPerVolunteer`), so opening more sockets does not multiply what one identity can hold.
+ * Room under the caps on live leases, from claimCounts (read under the claim's locks, so two requests
+ * racing on one session, or two sockets of one volunteer or network, cannot both see room for the same
+ * slot): the session's (its power tier, `maxHeld`), the volunteer's across all its sessions
+ * (`maxPerVolunteer`), so opening more sockets does not multiply what one identity can hold, and the
+ * network's (`leasesPerNetwork`: one person's sockets and identities, or one NAT, share it).
  */
-async function slotsLeft(tx: Db, req: ClaimRequest): Promise<number> {
-	const perVolunteer = req.maxPerVolunteer ?? 0;
+function slotsLeft(req: ClaimRequest, held: { session: number; volunteer: number; network: number }): number {
 	const asked = req.lane ? Math.min(req.slots, LANE_SLOTS) : req.slots;
 	// The lane's lease comes on top of the session's cap (interactive-lane.ts), never of the volunteer's or the network's.
-	const maxHeld = req.maxHeld === undefined ? undefined : req.maxHeld + (req.lane ? LANE_SLOTS : 0);
-	if (maxHeld === undefined && perVolunteer === 0) return asked;
-	const [{ session, volunteer }] = await tx
-		.select({
-			session: sql<number>`count(*) filter (where ${tasks.leaseSession} = ${req.sessionId})`.mapWith(Number),
-			volunteer: sql<number>`count(*)`.mapWith(Number)
-		})
-		.from(tasks)
-		.where(and(eq(tasks.leaseVolunteer, req.volunteerId), eq(tasks.state, 'leased')));
-	return Math.min(asked, maxHeld === undefined ? Infinity : maxHeld - session, perVolunteer === 0 ? Infinity : perVolunteer - volunteer);
-}
-
-/**
- * The per-network cap (EXOSTACK_LEASES_PER_NETWORK): one person's sockets and identities, or one NAT,
- * share it, so opening more of either does not hold more of the queue. Counted under the network's lock.
- */
-async function networkSlotsLeft(tx: Db, req: ClaimRequest): Promise<number> {
-	if (!req.leasesPerNetwork || req.network === undefined) return req.slots;
-	await networkLock(tx, req.network);
-	return req.leasesPerNetwork - (await leasesOfNetwork(tx, req.network));
-}
-
-/** The volunteer's run of valid results: adaptive replication's trust, and whether it counts as established. */
-async function consecutiveValid(tx: Db, volunteerId: string): Promise<number> {
-	const [v] = await tx.select({ run: volunteers.consecutiveValid }).from(volunteers).where(eq(volunteers.id, volunteerId));
-	return v?.run ?? 0;
+	const maxHeld = req.maxHeld === undefined ? Infinity : req.maxHeld + (req.lane ? LANE_SLOTS : 0);
+	const perVolunteer = req.maxPerVolunteer ? req.maxPerVolunteer : Infinity;
+	const perNetwork = req.leasesPerNetwork && req.network !== undefined ? req.leasesPerNetwork : Infinity;
+	return Math.min(asked, maxHeld - held.session, perVolunteer - held.volunteer, perNetwork - held.network);
 }
 
 function onePerChunk<T extends { jobId: string; seq: number }>(rows: T[], slots: number): T[] {

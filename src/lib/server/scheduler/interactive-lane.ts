@@ -34,8 +34,9 @@ export function inLane(lane: Lane | undefined): SQL | undefined {
 /**
  * The sessions to tell of a newly queued interactive job of `taskType`: ready ones on a Socket.IO hub
  * that declared the task type, those holding the fewest live leases first (an idle one takes it with its
- * next ordinary request; a busy one asks on the lane). An estimate, like someoneCanRun: the claim still
- * decides who gets the task.
+ * next ordinary request; a busy one asks on the lane). Empty: nobody could take it now, which a /v1
+ * request answers with a 503. An estimate from declared capabilities: the claim still decides who gets
+ * the task.
  */
 export async function laneTargets(db: Db, taskType: TaskType, limit = LANE_NUDGES): Promise<string[]> {
 	const held = db
@@ -61,10 +62,11 @@ export async function laneTargets(db: Db, taskType: TaskType, limit = LANE_NUDGE
 }
 
 /**
- * Tells volunteers of a newly queued job: an interactive one at once to its laneTargets, any other by the
- * throttled broadcast. Every way into the queue calls this, so the lane cannot be skipped by one of them.
+ * Tells volunteers of a newly queued job: an interactive one at once to its laneTargets (`targets`, when
+ * the caller looked them up already), any other by the throttled broadcast. Every way into the queue
+ * calls this, so the lane cannot be skipped by one of them.
  */
-export async function announceJob(db: Db, notify: Notifier, job: { priority: PriorityName; taskType: TaskType }) {
-	if (job.priority === 'interactive') notify.laneWork(await laneTargets(db, job.taskType));
+export async function announceJob(db: Db, notify: Notifier, job: { priority: PriorityName; taskType: TaskType }, targets?: string[]) {
+	if (job.priority === 'interactive') notify.laneWork(targets ?? (await laneTargets(db, job.taskType)));
 	else notify.workAvailable();
 }

@@ -41,17 +41,8 @@ export async function whyWaiting(
 	return null;
 }
 
-/**
- * Whether some connected volunteer is ready for work of this task type now (the same estimate as
- * whyWaiting's): a caller that holds its request open for the result asks first, so it can refuse at
- * once instead of waiting for nobody.
- */
-export async function someoneCanRun(db: Db, taskType: string): Promise<boolean> {
-	return (await readySessions(db, taskType, 1)).length > 0;
-}
-
 /** Connected sessions ready for work of this task type (capabilities as declared at hello). */
-async function readySessions(db: Db, taskType: string, limit = 1000) {
+async function readySessions(db: Db, taskType: string) {
 	return db
 		.select({
 			network: volunteerSessions.network,
@@ -66,7 +57,7 @@ async function readySessions(db: Db, taskType: string, limit = 1000) {
 				sql`${volunteerSessions.capabilities} -> 'taskTypes' @> ${JSON.stringify([taskType])}::jsonb`
 			)
 		)
-		.limit(limit);
+		.limit(1000);
 }
 
 /** Whether every queued replica of the job has a sibling leased or computed on each connected network (a fresh chunk has none). */

@@ -4,7 +4,7 @@ import type { WebhookEvent } from '../../../protocol/webhooks';
 
 /**
  * Queues `event` for every live webhook of the batch's owner subscribed to it. Run it in the transaction
- * that writes the batch's final status (finalize-batch.ts), as enqueueJobEvents is for jobs: the event
+ * that writes the batch's final status (finalize-batch.ts), as jobEventsInsert is for jobs: the event
  * exists exactly when the status does. The payload is fixed now, so every retry is identical.
  */
 export async function enqueueBatchEvent(db: Db, batchId: string, event: WebhookEvent): Promise<void> {
