@@ -17,22 +17,12 @@ function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
 	});
 }
 
-/** Resolves when `p` does, or rejects with an AbortError as soon as `signal` aborts. */
-function unlessAborted(p: Promise<void>, signal: AbortSignal | undefined): Promise<void> {
-	if (!signal) return p;
-	signal.throwIfAborted();
-	return new Promise((resolve, reject) => {
-		const abort = () => reject(new DOMException('the task was aborted', 'AbortError'));
-		signal.addEventListener('abort', abort, { once: true });
-		p.then(() => (signal.removeEventListener('abort', abort), resolve()));
-	});
-}
-
 /**
  * The duty cycle for every task of one worker together: slices run one at a time, each followed by
  * its share of rest, so the worker's busy share stays at the cap however many tasks it holds (each
  * task pacing only itself would let five tasks use five times the cap). A task aborted while waiting
- * for its turn stops at once.
+ * for its turn stops at once. An urgent task (`urgently`) has the worker to itself from its first slice
+ * to its last: a batch task finishes the slice it is computing, then waits.
  *
  * Rest is owed, not slept slice by slice: a timer cannot sleep the 1 ms a 2 ms slice of a small model
  * owes (browsers clamp nested timers to 4 ms), which kept such a worker at a fraction of its cap. Rest
@@ -40,18 +30,38 @@ function unlessAborted(p: Promise<void>, signal: AbortSignal | undefined): Promi
  * work) counts towards it.
  */
 export class DutyGovernor {
-	private tail: Promise<void> = Promise.resolve();
+	/** A slice is computing (or resting after it). */
+	private running = false;
+	/** Slices waiting for their turn, in arrival order. */
+	private queue: { urgent: boolean; go: () => void }[] = [];
+	/** Urgent tasks under way (see `urgently`): while there is one, other tasks' slices wait. */
+	private urgentTasks = 0;
 	/** Milliseconds of rest owed (negative: rest already taken ahead, up to MIN_REST_MS). */
 	private owed = 0;
 	private lastEnd = -Infinity;
 
-	async slice<T>(work: () => Promise<T>, duty: number, ctx: { signal?: AbortSignal; onBusy?: (ms: number) => void }): Promise<T> {
-		const before = this.tail;
-		let release!: () => void;
-		const mine = new Promise<void>((r) => (release = r));
-		this.tail = before.then(() => mine);
+	/**
+	 * Runs `task` (a whole task: all its slices) as urgent, an interactive request's, whose client waits:
+	 * from its first slice to its last, other tasks' slices wait, so a batch task finishes the slice it is
+	 * computing and then rests until the urgent task is done. The duty cycle still applies to it.
+	 */
+	async urgently<T>(task: () => Promise<T>): Promise<T> {
+		this.urgentTasks++;
 		try {
-			await unlessAborted(before, ctx.signal);
+			return await task();
+		} finally {
+			this.urgentTasks--;
+			this.next();
+		}
+	}
+
+	async slice<T>(
+		work: () => Promise<T>,
+		duty: number,
+		ctx: { signal?: AbortSignal; onBusy?: (ms: number) => void; urgent?: boolean }
+	): Promise<T> {
+		await this.turn(ctx.urgent ?? false, ctx.signal);
+		try {
 			const began = performance.now();
 			this.rested(began - this.lastEnd);
 			const out = await work();
@@ -67,8 +77,41 @@ export class DutyGovernor {
 			}
 			return out;
 		} finally {
-			release();
+			this.running = false;
+			this.next();
 		}
+	}
+
+	/** Waits for this slice's turn; an abort while waiting leaves the queue at once with an AbortError. */
+	private turn(urgent: boolean, signal: AbortSignal | undefined): Promise<void> {
+		signal?.throwIfAborted();
+		return new Promise((resolve, reject) => {
+			const abort = () => {
+				this.queue = this.queue.filter((w) => w !== waiter);
+				reject(new DOMException('the task was aborted', 'AbortError'));
+			};
+			const waiter = {
+				urgent,
+				go: () => {
+					signal?.removeEventListener('abort', abort);
+					resolve();
+				}
+			};
+			this.queue.push(waiter);
+			signal?.addEventListener('abort', abort, { once: true });
+			this.next();
+		});
+	}
+
+	/** Starts the next slice, if the worker is free: the first urgent one waiting, else (no urgent task under way) the first. */
+	private next() {
+		if (this.running) return;
+		const i = this.queue.findIndex((w) => w.urgent);
+		const pick = i >= 0 ? i : this.urgentTasks === 0 ? 0 : -1;
+		if (pick < 0 || pick >= this.queue.length) return;
+		const [waiter] = this.queue.splice(pick, 1);
+		this.running = true;
+		waiter.go();
 	}
 
 	private rested(ms: number) {

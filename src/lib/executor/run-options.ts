@@ -26,4 +26,6 @@ export interface RunOptions {
 	onBusy?: (ms: number) => void;
 	/** Paces the slices of every task of one worker together; absent: each run paces itself. */
 	governor?: DutyGovernor;
+	/** An interactive request's task: the governor runs its slices ahead of other tasks'. */
+	urgent?: boolean;
 }

@@ -89,4 +89,18 @@ describe('inSlices', () => {
 		expect(settled.slice(0, 4).every((r) => r.status === 'fulfilled')).toBe(true);
 		expect(settled[4]).toMatchObject({ status: 'rejected', reason: { name: 'AbortError' } });
 	});
+
+	it('gives an urgent task the worker from its first slice to its last: a batch task finishes its slice, then waits', async () => {
+		const governor = new DutyGovernor();
+		const order: string[] = [];
+		const slice = (name: string) => async () => (order.push(name), await new Promise((r) => setTimeout(r, 5)), [name]);
+		let batchStep = 0;
+		const batch = dutyCycled(6, { governor }, () => slice(`batch${batchStep++}`)(), 1);
+		// Arrives while the batch task computes its first slice.
+		await new Promise((r) => setTimeout(r, 2));
+		let urgentStep = 0;
+		const urgent = dutyCycled(3, { governor, urgent: true }, () => slice(`urgent${urgentStep++}`)(), 1);
+		await Promise.all([batch, urgent]);
+		expect(order).toEqual(['batch0', 'urgent0', 'urgent1', 'urgent2', 'batch1', 'batch2', 'batch3', 'batch4', 'batch5']);
+	});
 });

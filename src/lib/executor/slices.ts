@@ -22,8 +22,19 @@ export const isAbort = (e: unknown) => (e as Error | undefined)?.name === 'Abort
 
 /** Runs `step(i)` for each unit of work, with the abort, checkpoint and duty-cycle rules above. */
 export async function dutyCycled<T>(count: number, ctx: RunOptions, step: (start: number) => Promise<T[]>, stride = SLICE): Promise<T[]> {
-	const out: T[] = [];
 	const governor = ctx.governor ?? new DutyGovernor();
+	const run = () => sliced(count, ctx, governor, step, stride);
+	return ctx.urgent ? governor.urgently(run) : run();
+}
+
+async function sliced<T>(
+	count: number,
+	ctx: RunOptions,
+	governor: DutyGovernor,
+	step: (start: number) => Promise<T[]>,
+	stride: number
+): Promise<T[]> {
+	const out: T[] = [];
 	try {
 		for (let start = 0; start < count; start += stride) {
 			ctx.signal?.throwIfAborted();

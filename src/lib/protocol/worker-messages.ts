@@ -19,7 +19,8 @@ export type ToWorker =
 			gpuFeatures: string[];
 	  }
 	/** `dutyCycle`: share of wall time (0–1] the task may compute (the CPU cap). */
-	| { type: 'run'; id: number; task: RunnableTask; dutyCycle: number }
+	/** `urgent`: an interactive request's task, run ahead of the others' slices (duty-governor.ts). */
+	| { type: 'run'; id: number; task: RunnableTask; dutyCycle: number; urgent: boolean }
 	| { type: 'cancel'; id: number };
 
 /** What happened to a model file on its way to a task; the page shows downloads and logs the rest. */

@@ -11,7 +11,7 @@ type Pending = {
 	onLastSlice?: () => void;
 };
 
-type RunHooks = Omit<Pending, 'resolve' | 'reject'> & { onProgress: (done: number) => void };
+type RunHooks = Omit<Pending, 'resolve' | 'reject'> & { onProgress: (done: number) => void; urgent?: boolean };
 
 export class InferenceClient {
 	private worker = new Worker(new URL('../worker/inference.worker.ts', import.meta.url), { type: 'module' });
@@ -55,7 +55,8 @@ export class InferenceClient {
 		const cancel = () => this.worker.postMessage({ type: 'cancel', id } satisfies ToWorker);
 		signal.addEventListener('abort', cancel, { once: true });
 		try {
-			const reply = await this.request({ type: 'run', id, task, dutyCycle }, hooks);
+			const { urgent = false, ...progress } = hooks;
+			const reply = await this.request({ type: 'run', id, task, dutyCycle, urgent }, progress);
 			if (reply.type !== 'result') throw new Error('unexpected reply to run');
 			return { outputs: reply.outputs, variant: reply.variant, durationMs: reply.durationMs };
 		} finally {

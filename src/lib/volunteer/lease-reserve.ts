@@ -26,11 +26,6 @@ export class LeaseReserve {
 		this.held.push(...leases.map((lease) => ({ lease, since: this.clock.now() })));
 	}
 
-	/** Leases to start before those already held (an interactive task goes ahead of reserved batch work). */
-	addFirst(leases: TaskLease[]) {
-		this.held.unshift(...leases.map((lease) => ({ lease, since: this.clock.now() })));
-	}
-
 	take(): TaskLease | undefined {
 		return this.held.shift()?.lease;
 	}

@@ -177,7 +177,7 @@ describe('WorkLoop', () => {
 		expect(v.started).toEqual([1, 2]);
 	});
 
-	it('busy with batch work and a full reserve, asks on the interactive lane when nudged and runs that task next', async () => {
+	it('busy with batch work and a full reserve, asks on the interactive lane when nudged and starts that task at once', async () => {
 		const [batch, reserved, interactive] = [lease(1), lease(2), lease(3)];
 		const queue = [batch, reserved];
 		const v = volunteer();
@@ -191,11 +191,13 @@ describe('WorkLoop', () => {
 		v.hub.push('work:available', { lane: 'interactive' });
 		await settle();
 		expect(v.hub.payloads('task:request').at(-1)).toEqual({ slots: 1, lane: 'interactive' });
-		expect(v.started).toEqual([1]);
-		v.executor.of(batch).finish();
-		await settle();
+		// Alongside the batch task, one past its cap: it does not wait for the batch task to end.
 		expect(v.started).toEqual([1, 3]);
 		v.executor.of(interactive).finish();
+		await settle();
+		// The lane's slot is not a batch slot: the reserved batch lease waits for the batch task's.
+		expect(v.started).toEqual([1, 3]);
+		v.executor.of(batch).finish();
 		await settle();
 		expect(v.started).toEqual([1, 3, 2]);
 	});

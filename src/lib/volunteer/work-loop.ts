@@ -26,6 +26,8 @@ export interface ExecutorHooks {
 	onText: (index: number, delta: string) => void;
 	/** The task started its last slice (an executor that cannot tell never calls it). */
 	onLastSlice?: () => void;
+	/** An interactive request's task, whose client waits: its slices go ahead of other tasks' (duty-governor.ts). */
+	urgent?: boolean;
 }
 
 export interface Executor {
@@ -235,15 +237,22 @@ export class WorkLoop {
 	}
 
 	/**
-	 * A busy volunteer nudged for an interactive request asks for it past its reserve, and runs it next:
-	 * ahead of its reserved batch lease, the moment its running task ends. An idle one needs no lane: its
-	 * ordinary request gets the interactive task first.
+	 * A busy volunteer nudged for an interactive request asks for it past its reserve and starts it at
+	 * once, alongside its running task, one slot past its cap (the lane's slot, LANE_SLOTS): a request
+	 * whose client waits must not wait out a batch task sized to run for half a minute. On a worker that
+	 * paces its tasks together (duty-governor.ts) the interactive task's slices go first, so the batch task
+	 * finishes its current slice and waits. An idle one needs no lane: its ordinary request gets the
+	 * interactive task first.
 	 */
 	private async askOnLane() {
 		if (!this.laneAsk) return;
 		this.laneAsk = false;
 		if (!this.mayTake() || this.running.size < this.capacity()) return;
-		this.reserve.addFirst(await this.request(1, 'interactive'));
+		const leases = await this.request(1, 'interactive');
+		if (this.mayTake()) return leases.forEach((lease) => void this.runTask(lease, true));
+		// Stopped, paused or draining while the request was out: it goes straight back, with the reserve.
+		this.reserve.add(leases);
+		this.reserve.release();
 	}
 
 	private startReserved() {
@@ -264,7 +273,7 @@ export class WorkLoop {
 		return tasks;
 	}
 
-	private async runTask(lease: TaskLease) {
+	private async runTask(lease: TaskLease, urgent = false) {
 		const controller = new AbortController();
 		const entry = { lease, controller, lastSlice: false };
 		this.running.set(lease.taskId, entry);
@@ -286,7 +295,7 @@ export class WorkLoop {
 			};
 			const { outputs, variant, durationMs } = await this.executor.run(
 				lease,
-				{ onProgress, onText: (i, d) => relay.push(i, d), onLastSlice },
+				{ onProgress, onText: (i, d) => relay.push(i, d), onLastSlice, urgent },
 				controller.signal
 			);
 			relay.flush();

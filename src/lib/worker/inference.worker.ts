@@ -43,14 +43,14 @@ self.onmessage = async (event: MessageEvent<ToWorker>) => {
 			return;
 		}
 		case 'run':
-			return run(msg.id, msg.task, msg.dutyCycle);
+			return run(msg.id, msg.task, msg.dutyCycle, msg.urgent);
 		case 'cancel':
 			running.get(msg.id)?.abort();
 			return;
 	}
 };
 
-async function run(id: number, task: Extract<ToWorker, { type: 'run' }>['task'], dutyCycle: number) {
+async function run(id: number, task: Extract<ToWorker, { type: 'run' }>['task'], dutyCycle: number, urgent: boolean) {
 	if (!runner) return post({ type: 'error', id, message: 'the worker was not initialised', aborted: false });
 	const controller = new AbortController();
 	running.set(id, controller);
@@ -60,6 +60,7 @@ async function run(id: number, task: Extract<ToWorker, { type: 'run' }>['task'],
 			signal: controller.signal,
 			dutyCycle,
 			governor,
+			urgent,
 			onBusy: (ms) => (busyMs += ms),
 			onProgress: (done) => post({ type: 'progress', id, done, busyMs }),
 			onText: (index, delta) => post({ type: 'text', id, index, delta }),
