@@ -136,6 +136,29 @@ describe('GroupCommit', () => {
 		expect(outcomes).toEqual(['done 1', 'done 2', 'done 3']);
 	});
 
+	it('closes a group at the end of the turn when no commit is in flight, and waits `ms` for company while one is', async () => {
+		const commits: number[][] = [];
+		let finish = () => {};
+		const group = new GroupCommit<number, number>({ ms: 60_000, max: 64 }, async (items) => {
+			commits.push(items);
+			if (items[0] === 1) await new Promise<void>((r) => (finish = r));
+			return items;
+		});
+		// A quiet hub: the lone first item is committed without waiting out the minute.
+		const first = group.add(1);
+		await new Promise((r) => setImmediate(r));
+		expect(commits).toEqual([[1]]);
+		// While that commit is in flight, later items wait for company (here, until drained).
+		const later = [2, 3].map((i) => group.add(i));
+		await new Promise((r) => setTimeout(r, 20));
+		expect(commits).toEqual([[1]]);
+		finish();
+		await first;
+		await group.drain();
+		expect(await Promise.all(later)).toEqual([2, 3]);
+		expect(commits).toEqual([[1], [2, 3]]);
+	});
+
 	it('commits a full group at once and splits what is beyond `max`', async () => {
 		const commits: number[][] = [];
 		const group = new GroupCommit<number, number>({ ms: 60_000, max: 2 }, async (items) => {

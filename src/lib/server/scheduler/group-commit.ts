@@ -16,10 +16,15 @@ interface Waiting<I, O> {
  * Collects items arriving within `ms` (up to `max`) and hands them to `commit` together; each caller's
  * promise settles with its own outcome once that commit has returned, never before. Groups commit
  * concurrently (one does not wait for the previous), so a slow commit delays only its own members.
+ *
+ * The wait is for company, so it is only worth it while there is some: with no commit in flight (a
+ * quiet hub), a group closes at the end of the current turn of the event loop instead, and a lone
+ * result (an interactive request's, whose client waits) is not held back `ms` for nobody.
  */
 export class GroupCommit<I, O> {
 	private group: Waiting<I, O>[] = [];
-	private timer: ReturnType<typeof setTimeout> | null = null;
+	/** Cancels the pending close of the current group (a timer, or the end of this turn). */
+	private timer: (() => void) | null = null;
 	private readonly inFlight = new Set<Promise<void>>();
 
 	constructor(
@@ -32,7 +37,7 @@ export class GroupCommit<I, O> {
 		return new Promise<O>((resolve, reject) => {
 			this.group.push({ item, resolve, reject });
 			if (this.group.length >= this.options.max) this.flush();
-			else this.timer ??= setTimeout(() => this.flush(), this.options.ms);
+			else this.timer ??= this.inFlight.size === 0 ? this.closeSoon() : this.closeIn(this.options.ms);
 		});
 	}
 
@@ -42,8 +47,18 @@ export class GroupCommit<I, O> {
 		await Promise.allSettled([...this.inFlight]);
 	}
 
+	private closeIn(ms: number): () => void {
+		const timer = setTimeout(() => this.flush(), ms);
+		return () => clearTimeout(timer);
+	}
+
+	private closeSoon(): () => void {
+		const immediate = setImmediate(() => this.flush());
+		return () => clearImmediate(immediate);
+	}
+
 	private flush(): void {
-		if (this.timer) clearTimeout(this.timer);
+		this.timer?.();
 		this.timer = null;
 		const group = this.group;
 		this.group = [];
