@@ -4,6 +4,9 @@
  * PostgreSQL, headless volunteers (the real work loop and TaskRunner on onnxruntime-node) in this
  * process; N sequential one-input `/v1/embeddings` calls and N streamed `/v1/chat/completions` calls per
  * phase. Anchor: the same embedding computed directly by onnxruntime-node here (the compute floor).
+ * Phases: no batch; batch running; and batch running again with the volunteers' process at nice 19, so
+ * their compute (on their own machines in a deployment) stops taking this machine's two cores from the
+ * hub and PostgreSQL: what the hub itself adds, apart from co-located volunteers.
  *
  *   npx tsx bench/interactive/run.ts [--requests 40] [--volunteers 2] [--batch 8000] [--chunk 8] [--max-tokens 8]
  *
@@ -51,7 +54,7 @@ const hub = await startHubProcess({
 	dataDir: tempDir(),
 	env: { EXOSTACK_MAX_INPUTS: values.batch, EXOSTACK_LOG_LEVEL: 'warn' }
 });
-const volunteers = startVolunteers(hub.url, Number(values.volunteers));
+let volunteers = startVolunteers(hub.url, Number(values.volunteers));
 try {
 	console.log(
 		`interactive: ${N} one-input embeddings and ${N} streamed chat completions (max_tokens ${values['max-tokens']}) per phase, ` +
@@ -60,16 +63,28 @@ try {
 	await warmUp(hub);
 	const floor = await computeFloor(hub);
 	const idle = await phase(hub, volunteers, 'idle');
-	const batchId = await startBatch(hub, volunteers);
-	const busy = await phase(hub, volunteers, 'busy');
-	const batch = await (await api(hub, `/api/jobs/${batchId}`)).json();
-	if (batch.status !== 'running') throw new Error(`the batch job was ${batch.status} before the busy phase ended: make --batch larger`);
-	await api(hub, `/api/jobs/${batchId}/cancel`, { method: 'POST' });
-	report(floor, idle, busy);
+	const busy = await withBatch(hub, volunteers, 'busy');
+	// The same again with the volunteers' process at the lowest CPU priority: their compute, which in a
+	// deployment runs on their own machines, then no longer takes this machine's cores from the hub.
+	await volunteers.stop();
+	volunteers = startVolunteers(hub.url, Number(values.volunteers), 19);
+	await warmUp(hub);
+	const apart = await withBatch(hub, volunteers, 'apart');
+	report(floor, idle, busy, apart);
 } finally {
 	await volunteers.stop();
 	await hub.stop();
 	await db.drop();
+}
+
+/** A phase with a batch job keeping every volunteer busy throughout; the run fails if the batch ends first. */
+async function withBatch(hub: HubProcess, v: Volunteers, name: string): Promise<Phase> {
+	const batchId = await startBatch(hub, v);
+	const measured = await phase(hub, v, name);
+	const batch = await (await api(hub, `/api/jobs/${batchId}`)).json();
+	if (batch.status !== 'running') throw new Error(`the batch job was ${batch.status} before the ${name} phase ended: make --batch larger`);
+	await api(hub, `/api/jobs/${batchId}/cancel`, { method: 'POST' });
+	return measured;
 }
 
 /** Until both endpoints answer: volunteers connected, models downloaded and loaded. */
@@ -142,7 +157,7 @@ async function withCompute(v: Volunteers, t: Timed): Promise<Measured> {
 	throw new Error(`no compute time recorded for ${t.tag}`);
 }
 
-function report(floor: number[], idle: Phase, busy: Phase) {
+function report(floor: number[], idle: Phase, busy: Phase, apart: Phase) {
 	const pp = (xs: number[]) => `p50 ${fmt(percentile(xs, 50))} ms, p99 ${fmt(percentile(xs, 99))} ms`;
 	const added = (rows: Measured[]) => rows.map((r) => r.e2eMs - r.computeMs);
 	// Where the added latency goes: before the volunteer starts the task, and after it finishes.
@@ -151,7 +166,8 @@ function report(floor: number[], idle: Phase, busy: Phase) {
 	console.log(`  anchor: onnxruntime-node in the bench process, one input: ${pp(floor)}`);
 	for (const [name, p] of [
 		['no batch', idle],
-		['batch running', busy]
+		['batch running', busy],
+		["batch running, volunteers at nice 19 (their compute off the hub's cores, as on their own machines)", apart]
 	] as const) {
 		console.log(
 			`  ${name} (load average ${fmt(Math.min(...p.load), 2)}–${fmt(Math.max(...p.load), 2)}; ${p.batchTasksDuring} other tasks done meanwhile)`
@@ -169,7 +185,9 @@ function report(floor: number[], idle: Phase, busy: Phase) {
 	}
 	for (const [what, xs] of [
 		['embedding', added(busy.embeddings)],
-		['chat', added(busy.chats)]
+		['chat', added(busy.chats)],
+		['embedding (volunteers at nice 19)', added(apart.embeddings)],
+		['chat (volunteers at nice 19)', added(apart.chats)]
 	] as const) {
 		const verdict = (p: 50 | 99, target: number) => {
 			const v = percentile(xs, p);

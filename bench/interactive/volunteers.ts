@@ -1,9 +1,12 @@
 /**
  * Headless volunteers for the interactive bench: the real work loop and TaskRunner on onnxruntime-node
- * (as the CLI volunteer runs them), in the bench's process, each recording its own compute time per task
- * under the task's first input, so the bench can subtract what the volunteer spent from what a client waited.
+ * (as the CLI volunteer runs them), in a child process (volunteer-process.ts) at a chosen niceness, each
+ * recording its own compute time per task under the task's first input, so the bench can subtract what
+ * the volunteer spent from what a client waited.
  */
-import { startOne } from '../dispatch/in-process-volunteers';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import type { VolunteerReport } from './volunteer-process';
 
 export interface Volunteers {
 	/**
@@ -16,23 +19,20 @@ export interface Volunteers {
 	stop(): Promise<void>;
 }
 
-export function startVolunteers(hubUrl: string, count: number): Volunteers {
+/** `count` volunteers in one process at niceness `nice` (0: the bench's own priority; 19: the lowest). */
+export function startVolunteers(hubUrl: string, count: number, nice = 0): Volunteers {
 	const computed = new Map<string, { computeMs: number; startedAt: number }>();
-	const started = new Map<number, number>();
 	let done = 0;
-	// Each on a /24 of its own (127.0.N.1), as strangers are, so the per-network rules apply as on the internet.
-	const volunteers = Array.from({ length: count }, (_, i) =>
-		startOne(hubUrl, 1, `127.0.${i + 1}.1`, {
-			taskStarted: (lease) => void started.set(lease.taskId, performance.now()),
-			taskEnded: (lease, end) => {
-				const startedAt = started.get(lease.taskId)!;
-				started.delete(lease.taskId);
-				if (!end.accepted || end.durationMs === undefined) return;
-				computed.set(lease.inputs[0], { computeMs: end.durationMs, startedAt });
-				done++;
-			}
-		})
-	);
+	const entry = fileURLToPath(new URL('./volunteer-process.ts', import.meta.url));
+	const child = spawn('nice', ['-n', String(nice), process.execPath, '--import', 'tsx', entry, hubUrl, String(count)], {
+		stdio: ['ignore', 'inherit', 'inherit', 'ipc']
+	});
+	const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+	child.on('message', (m: VolunteerReport) => {
+		// Both clocks are milliseconds since the epoch at sub-millisecond resolution; this one's performance.now() is the bench's.
+		computed.set(m.input, { computeMs: m.computeMs, startedAt: m.startedAt - performance.timeOrigin });
+		done++;
+	});
 	return {
 		task(tag) {
 			for (const [input, t] of computed) if (input.includes(tag)) return t;
@@ -40,7 +40,8 @@ export function startVolunteers(hubUrl: string, count: number): Volunteers {
 		},
 		tasksDone: () => done,
 		async stop() {
-			await Promise.all(volunteers.map((v) => v.stop()));
+			if (child.exitCode === null) child.send('stop');
+			await exited;
 		}
 	};
 }

@@ -72,7 +72,12 @@ export async function startHub(
 	const release = given || config.databaseUrl ? () => {} : claimDataDir(config.dataDir, 'an ExoStack hub');
 	const database =
 		given?.database ??
-		(await openDatabase({ url: config.databaseUrl, poolSize: config.dbPool, dataDir: path.join(config.dataDir, 'pglite') }).catch((e) => {
+		(await openDatabase({
+			url: config.databaseUrl,
+			poolSize: config.dbPool,
+			prepare: config.dbPrepare,
+			dataDir: path.join(config.dataDir, 'pglite')
+		}).catch((e) => {
 			release();
 			throw e;
 		}));

@@ -33,11 +33,19 @@ export interface DatabaseOptions {
 	migrationsFolder?: string;
 	/** Connections in the PostgreSQL pool. */
 	poolSize?: number;
+	/**
+	 * Named prepared statements on PostgreSQL (default): each query text is parsed and planned once per
+	 * connection instead of on every call, which is most of what a short query costs the server. Off for
+	 * a pooler that cannot keep them (PgBouncer in transaction mode before 1.21).
+	 */
+	prepare?: boolean;
 }
 
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
 	const migrationsFolder = options.migrationsFolder ?? findMigrations();
-	return options.url ? openPostgres(options.url, options.poolSize ?? 10, migrationsFolder) : openPglite(options.dataDir, migrationsFolder);
+	return options.url
+		? openPostgres(options.url, { max: options.poolSize ?? 10, prepare: options.prepare ?? true }, migrationsFolder)
+		: openPglite(options.dataDir, migrationsFolder);
 }
 
 async function openPglite(dataDir: string | undefined, migrationsFolder: string): Promise<Database> {
@@ -55,11 +63,12 @@ async function openPglite(dataDir: string | undefined, migrationsFolder: string)
 	return { db: db as unknown as Db, kind: 'pglite', url: null, dump: () => dumpPglite(client), close: () => client.close() };
 }
 
-async function openPostgres(url: string, poolSize: number, migrationsFolder: string): Promise<Database> {
+async function openPostgres(url: string, pool: { max: number; prepare: boolean }, migrationsFolder: string): Promise<Database> {
 	const { default: postgres } = await import('postgres');
 	const { drizzle } = await import('drizzle-orm/postgres-js');
 	const { migrate } = await import('drizzle-orm/postgres-js/migrator');
-	const client = postgres(url, { max: poolSize, onnotice: () => {} });
+	// drizzle asks for named statements on every query (patches/drizzle-orm: upstream it asks only for `.prepare(name)`d ones); `prepare` here decides.
+	const client = postgres(url, { ...pool, onnotice: () => {} });
 	const db = drizzle(client, { schema });
 	// Several hub processes may start together; the advisory lock makes them apply migrations one at a time.
 	const lock = postgres(url, { max: 1, onnotice: () => {} });

@@ -1,0 +1,42 @@
+/**
+ * The hub's queries are named prepared statements on PostgreSQL (patches/drizzle-orm: upstream drizzle
+ * sends every ordinary query unnamed, so the server parses and plans it on each call), unless the operator
+ * turns them off for a pooler that cannot keep them (EXOSTACK_DB_PREPARED_STATEMENTS=off).
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { eq, sql } from 'drizzle-orm';
+import { openDatabase, type Database } from './index';
+import { emptyPostgresDatabase, testServerUrl, type EmptyPostgresDatabase } from './testing';
+import { rowsOf } from './rows';
+import { jobs } from './schema';
+
+describe.skipIf(testServerUrl() === null)('prepared statements on PostgreSQL', () => {
+	let empty: EmptyPostgresDatabase | null = null;
+	let database: Database | null = null;
+	afterEach(async () => {
+		await database?.close();
+		await empty?.drop();
+	});
+
+	/** How many of this connection's prepared statements read the jobs table, after two identical reads (one connection). */
+	async function preparedAfterTwoReads(prepare: boolean | undefined): Promise<number> {
+		empty = await emptyPostgresDatabase();
+		database = await openDatabase({ url: empty!.url, poolSize: 1, prepare });
+		const { db } = database;
+		for (let i = 0; i < 2; i++) await db.select({ id: jobs.id }).from(jobs).where(eq(jobs.status, 'queued'));
+		const [row] = rowsOf<{ n: number | string }>(
+			await db.execute(
+				sql`select count(*) as n from pg_prepared_statements where statement like '%from "jobs"%' and statement not like '%pg_prepared_statements%'`
+			)
+		);
+		return Number(row.n);
+	}
+
+	it('prepares each query text once per connection by default', async () => {
+		expect(await preparedAfterTwoReads(undefined)).toBe(1);
+	});
+
+	it('prepares nothing when turned off', async () => {
+		expect(await preparedAfterTwoReads(false)).toBe(0);
+	});
+});
