@@ -99,31 +99,36 @@ export function mayTakeReplica(tx: Db, r: ReplicaRef, who: Claimant): SQL {
 
 /**
  * Serialises the claims of one volunteer (across its sessions) and, when given, of its network, for the
- * rest of the transaction, in one statement. The volunteer's lock is always taken first: it sits in a
- * subquery the network's lock reads from, and PostgreSQL never flattens a subquery that calls a volatile
- * function, so two claims cannot wait on each other in a cycle.
+ * rest of the transaction, in one statement that also reads the volunteer's run of valid results (which
+ * the locks do not guard: results move it without them). The volunteer's lock is always taken first: it
+ * sits in a subquery the network's lock reads from, and PostgreSQL never flattens a subquery that calls
+ * a volatile function, so two claims cannot wait on each other in a cycle.
  */
-export async function claimLocks(tx: Db, volunteerId: string, network: string | undefined) {
+export async function lockClaimant(tx: Db, volunteerId: string, network: string | undefined): Promise<{ run: number }> {
+	const run = sql`(select ${volunteers.consecutiveValid} from ${volunteers} where ${volunteers.id} = ${volunteerId})`;
 	const volunteer = sql`select pg_advisory_xact_lock(hashtext(${volunteerId})) as v`;
-	await tx.execute(
-		network === undefined ? volunteer : sql`select pg_advisory_xact_lock(hashtext(${'network:' + network})) from (${volunteer}) locked`
+	const [row] = rowsOf<{ run: number | null }>(
+		await tx.execute(
+			network === undefined
+				? sql`select ${run} as run from (${volunteer}) locked`
+				: sql`select pg_advisory_xact_lock(hashtext(${'network:' + network})), ${run} as run from (${volunteer}) locked`
+		)
 	);
+	return { run: Number(row.run ?? 0) };
 }
 
 /**
  * Live leases held by the session, by the volunteer across its sessions, and by sessions of its network
- * across their sockets and identities (what the per-network cap, EXOSTACK_LEASES_PER_NETWORK, counts),
- * with the volunteer's run of valid results, in one statement. Read under claimLocks, so two claims
- * cannot both see room for the same lease.
+ * across their sockets and identities (what the per-network cap, EXOSTACK_LEASES_PER_NETWORK, counts), in
+ * one statement. Read under lockClaimant's locks, so two claims cannot both see room for the same lease.
  */
 export async function claimCounts(tx: Db, who: { sessionId: string; volunteerId: string; network?: string }) {
 	const leased = (where: SQL) => sql`(select count(*) from ${tasks} where ${where} and ${tasks.state} = 'leased')::int`;
-	const [row] = rowsOf<{ session: number; volunteer: number; network: number; run: number | null }>(
+	const [row] = rowsOf<{ session: number; volunteer: number; network: number }>(
 		await tx.execute(sql`select
 			${leased(sql`${tasks.leaseSession} = ${who.sessionId}`)} as session,
 			${leased(sql`${tasks.leaseVolunteer} = ${who.volunteerId}`)} as volunteer,
-			${who.network === undefined ? sql`0` : leased(sql`${tasks.network} = ${who.network}`)} as network,
-			(select ${volunteers.consecutiveValid} from ${volunteers} where ${volunteers.id} = ${who.volunteerId}) as run`)
+			${who.network === undefined ? sql`0` : leased(sql`${tasks.network} = ${who.network}`)} as network`)
 	);
-	return { session: Number(row.session), volunteer: Number(row.volunteer), network: Number(row.network), run: Number(row.run ?? 0) };
+	return { session: Number(row.session), volunteer: Number(row.volunteer), network: Number(row.network) };
 }

@@ -4,7 +4,7 @@ import { jobs, tasks } from '../db/schema';
 import type { Db } from '../db';
 import type { ClaimRequest } from './types';
 import { isEstablished, soloProbability } from './adaptive-replication';
-import { claimCounts, claimLocks } from './claim-rules';
+import { claimCounts, lockClaimant } from './claim-rules';
 import { findClaimable } from './find-claimable';
 import { claimTailDuplicates, leasesOf } from './claim-tail-duplicates';
 import { DEFAULT_LEASE_MAX_MS, firstExpiryMs, leaseClock } from './lease-deadline';
@@ -27,23 +27,27 @@ export async function claimTasks(db: Db, req: ClaimRequest) {
 	return db.transaction(async (tx) => {
 		// The network is locked and counted only where its cap applies.
 		const network = req.leasesPerNetwork ? req.network : undefined;
-		await claimLocks(tx, req.volunteerId, network);
-		const counts = await claimCounts(tx, { ...req, network });
+		const { run } = await lockClaimant(tx, req.volunteerId, network);
+		const who = { ...req, established: isEstablished(run) };
+		// The counts and the candidates are sent together, one round trip (both after the locks, in order):
+		// candidates beyond the room the counts leave are unlocked at commit, unleased.
+		const [counts, candidates] = await Promise.all([
+			claimCounts(tx, { ...req, network }),
+			findClaimable(tx, { ...who, limit: asked(req) * 4 })
+		]);
 		const slots = slotsLeft(req, counts);
 		if (slots <= 0) return [];
-		const run = counts.run;
-		const who = { ...req, established: isEstablished(run) };
 		// A known-answer check takes one slot, by chance, before anything else: the lease looks like any other.
 		const spot = req.spotCheckRate && !req.lane && (req.random ?? Math.random)() < req.spotCheckRate ? await claimSpotCheck(tx, who) : null;
 		const room = slots - (spot === null ? 0 : 1);
-		const candidates = room > 0 ? await findClaimable(tx, { ...who, limit: room * 4 }) : [];
 		const chosen = onePerChunk(candidates, room);
 		const duplicates =
 			chosen.length < room && req.tailMs !== undefined ? await claimTailDuplicates(tx, who, room - chosen.length, req.tailMs) : [];
 		const extra = spot === null ? duplicates : [...(await leasesOf(tx, [spot])), ...duplicates];
 		if (chosen.length === 0) return extra.map(leaseOf);
 		const maxMs = req.leaseMaxMs ?? DEFAULT_LEASE_MAX_MS;
-		const claimed = await tx
+		// The lease, the solo grants and the jobs' start are sent together, one round trip.
+		const leasing = tx
 			.update(tasks)
 			.set({
 				state: 'leased',
@@ -81,13 +85,16 @@ export async function claimTasks(db: Db, req: ClaimRequest) {
 				leaseToken: tasks.leaseToken,
 				leaseExpiresAt: tasks.leaseExpiresAt
 			});
-		await maybeGoSolo(
-			tx,
-			req,
-			run,
-			claimed.filter((t) => t.replication > 1)
-		);
-		await markJobsRunning(tx, [...new Set(claimed.filter((t) => t.jobStatus === 'queued').map((t) => t.jobId))]);
+		const [claimed] = await Promise.all([
+			leasing,
+			goSolo(
+				tx,
+				req,
+				run,
+				chosen.filter((t) => t.replication > 1)
+			),
+			markJobsRunning(tx, [...new Set(chosen.map((t) => t.jobId))])
+		]);
 		return [...claimed, ...extra].map(leaseOf);
 	});
 }
@@ -104,12 +111,16 @@ function leaseOf<T extends { leaseToken: string | null; leaseExpiresAt: Date | n
  * network's (`leasesPerNetwork`: one person's sockets and identities, or one NAT, share it).
  */
 function slotsLeft(req: ClaimRequest, held: { session: number; volunteer: number; network: number }): number {
-	const asked = req.lane ? Math.min(req.slots, LANE_SLOTS) : req.slots;
 	// The lane's lease comes on top of the session's cap (interactive-lane.ts), never of the volunteer's or the network's.
 	const maxHeld = req.maxHeld === undefined ? Infinity : req.maxHeld + (req.lane ? LANE_SLOTS : 0);
 	const perVolunteer = req.maxPerVolunteer ? req.maxPerVolunteer : Infinity;
 	const perNetwork = req.leasesPerNetwork && req.network !== undefined ? req.leasesPerNetwork : Infinity;
-	return Math.min(asked, maxHeld - held.session, perVolunteer - held.volunteer, perNetwork - held.network);
+	return Math.min(asked(req), maxHeld - held.session, perVolunteer - held.volunteer, perNetwork - held.network);
+}
+
+/** The slots a request asks for: on a lane, at most LANE_SLOTS. */
+function asked(req: ClaimRequest): number {
+	return req.lane ? Math.min(req.slots, LANE_SLOTS) : req.slots;
 }
 
 function onePerChunk<T extends { jobId: string; seq: number }>(rows: T[], slots: number): T[] {
@@ -122,29 +133,30 @@ function onePerChunk<T extends { jobId: string; seq: number }>(rows: T[], slots:
  * leased or computed yet) may be given the chunk alone. Its siblings stay queued but nobody can take
  * them while the solo lease lives (findClaimable); if that lease ends without a result the grant ends
  * with it (lease-transitions) and the chunk is replicated as usual. The validator accepts a solo
- * replica's result on its own only when it is the chunk's only result.
+ * replica's result on its own only when it is the chunk's only result. Sent with the lease itself:
+ * the sibling check does not read the replica being leased, so their order does not matter.
  */
-async function maybeGoSolo(tx: Db, req: ClaimRequest, run: number, replicated: { id: number; jobId: string; seq: number }[]) {
-	if (replicated.length === 0) return;
+function goSolo(tx: Db, req: ClaimRequest, run: number, replicated: { id: number; jobId: string; seq: number }[]) {
 	const p = soloProbability(run);
-	if (p === 0) return;
-	for (const t of replicated) {
-		if ((req.random ?? Math.random)() >= p) continue;
-		const inPlay = tx
-			.select({ one: sql`1` })
-			.from(sibling)
-			.where(and(eq(sibling.jobId, t.jobId), eq(sibling.seq, t.seq), ne(sibling.id, t.id), inArray(sibling.state, ['leased', 'done'])));
-		await tx
-			.update(tasks)
-			.set({ solo: true })
-			.where(and(eq(tasks.id, t.id), notExists(inPlay)));
-	}
+	const granted = p === 0 ? [] : replicated.filter(() => (req.random ?? Math.random)() < p);
+	return Promise.all(
+		granted.map((t) => {
+			const inPlay = tx
+				.select({ one: sql`1` })
+				.from(sibling)
+				.where(and(eq(sibling.jobId, t.jobId), eq(sibling.seq, t.seq), ne(sibling.id, t.id), inArray(sibling.state, ['leased', 'done'])));
+			return tx
+				.update(tasks)
+				.set({ solo: true })
+				.where(and(eq(tasks.id, t.id), notExists(inPlay)));
+		})
+	);
 }
 
 /** The first lease of a job starts it. Only a queued job changes, so this is a no-op for running ones. */
 async function markJobsRunning(tx: Db, jobIds: string[]) {
 	if (jobIds.length === 0) return;
-	await tx
+	return tx
 		.update(jobs)
 		.set({ status: 'running', startedAt: sql`now()` })
 		.where(and(inArray(jobs.id, jobIds), eq(jobs.status, 'queued')));
