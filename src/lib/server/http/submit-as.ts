@@ -39,7 +39,11 @@ export async function submitAs(
 	const outcome = await idempotent(hub.db, principal, idempotencyKey, submission, async (db): Promise<Created<Refusal>> => {
 		const quota = await checkQuota(db, principal, inputs);
 		if (!quota.ok) return { ok: false, status: 429, error: quota.error, retryAfterSeconds: quota.retryAfterSeconds };
-		return submitJob(db, submission, hub.config, (sha) => isStoredImage(hub.blobs, sha), ownerOf(principal));
+		return submitJob(db, submission, hub.config, {
+			isStoredImage: (sha) => isStoredImage(hub.blobs, sha),
+			ownerKeyId: ownerOf(principal),
+			model: (id) => hub.models.one(id)
+		});
 	});
 	// A replay queued nothing: no nudge, no second record.
 	if (!outcome.ok || outcome.replayed) return outcome;

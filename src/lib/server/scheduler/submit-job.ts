@@ -4,21 +4,28 @@ import { createJob } from './create-job';
 import { chooseChunkSize, hubSizesChunks, type ChunkSizing } from './chunk-sizing';
 import { checkImageInputs, normalizeParams } from './job-params';
 import type { QueuedSubmission } from '../../protocol/jobs';
+import type { ModelManifest } from '../../protocol/models';
 
 export type SubmitOutcome = { ok: true; id: string } | { ok: false; status: 404 | 400; error: string };
 
-/** Whether a sha256 names an image stored on the hub; by default none is (a hub without an image store). */
-export type StoredImageCheck = (sha256: string) => Promise<boolean>;
+/** What a submission is checked against, beyond the database. */
+export interface SubmitContext {
+	/** Whether a sha256 names an image stored on the hub; absent: none is (a hub without an image store). */
+	isStoredImage?: (sha256: string) => Promise<boolean>;
+	/** The API key submitting it; absent or null: the admin. */
+	ownerKeyId?: string | null;
+	/** Where the model's manifest comes from; absent: the database (the hub passes its few-seconds cache). */
+	model?: (id: string) => Promise<ModelManifest | null>;
+}
 
 /** Checks a parsed submission against the models (and images) the hub has, then stores the job and its tasks. */
 export async function submitJob(
 	db: Db,
 	s: QueuedSubmission,
 	sizing: ChunkSizing,
-	isStoredImage: StoredImageCheck = async () => false,
-	ownerKeyId: string | null = null
+	{ isStoredImage = async () => false, ownerKeyId = null, model: lookUp = (id) => getModel(db, id) }: SubmitContext = {}
 ): Promise<SubmitOutcome> {
-	const model = await getModel(db, s.model);
+	const model = await lookUp(s.model);
 	if (!model) return { ok: false, status: 404, error: `unknown model "${s.model}"; GET /api/models lists the models this hub has` };
 	if (!model.taskTypes.includes(s.task_type))
 		return { ok: false, status: 400, error: `model "${s.model}" does not do ${s.task_type}; it does ${model.taskTypes.join(', ')}` };
