@@ -36,7 +36,7 @@ export async function awaitJob(
 			// Heard to end (in this process): read it whole at once, without first reading its status.
 			const status = ended ? null : await getJobState(hub.db, jobId);
 			if (ended || (status && TERMINAL_JOB_STATUSES.includes(status))) {
-				const view = await getJobStatus(hub.db, jobId, { withResult: true });
+				const view = await getJobStatus(hub.db, jobId, { withResult: true, endedHint: true });
 				if (view && TERMINAL_JOB_STATUSES.includes(view.status)) return { done: view };
 			}
 			const gaveUp = signal?.aborted ? 'aborted' : Date.now() >= deadline ? 'timeout' : null;

@@ -12,9 +12,13 @@ const priorityName = Object.fromEntries(Object.entries(PRIORITIES).map(([k, v]) 
 export async function getJobStatus(
 	db: Db,
 	jobId: string,
-	opts: { withResult: boolean; distinctNetworks?: boolean } = { withResult: true }
+	opts: { withResult: boolean; distinctNetworks?: boolean; endedHint?: boolean } = { withResult: true }
 ): Promise<JobStatusView | null> {
-	// Two independent reads, sent together: a waiting /v1 request pays one round trip for them, not two.
+	// Independent reads, sent together: a waiting /v1 request pays one round trip for them, not two or
+	// three. The first page of results only when the caller was told the job ended (endedHint): a poll of
+	// a running job would read results it does not show.
+	const firstPage = opts.withResult && opts.endedHint ? resultPage(db, jobId, -1, RESULT_PAGE) : null;
+	firstPage?.catch(() => {}); // read again below if wanted; unwanted, its failure is nobody's
 	const [[job], chunks] = await Promise.all([db.select().from(jobs).where(eq(jobs.id, jobId)), chunkStates(db, jobId)]);
 	if (!job) return null;
 	const finished = job.status === 'completed' || job.status === 'failed';
@@ -38,7 +42,7 @@ export async function getJobStatus(
 		waiting: finished || job.status === 'cancelled' ? null : await whyWaiting(db, job, { distinctNetworks: opts.distinctNetworks ?? true }),
 		corrections: job.corrections,
 		corrected_at: job.correctedAt?.toISOString() ?? null,
-		result: finished && opts.withResult ? await collectOutputs(db, jobId, job.totalInputs) : null
+		result: finished && opts.withResult ? await collectOutputs(db, jobId, job.totalInputs, firstPage) : null
 	};
 }
 
@@ -84,30 +88,40 @@ export async function getJobProgress(db: Db, jobId: string): Promise<{ status: J
 	return { status: job.status, progress: { done: row.done, total: job.total } };
 }
 
-/** Every input's output in input order; inputs of chunks that died stay null. */
-async function collectOutputs(db: Db, jobId: string, total: number): Promise<unknown[]> {
+/** Every input's output in input order; inputs of chunks that died stay null. `firstPage`: already asked for. */
+async function collectOutputs(db: Db, jobId: string, total: number, firstPage: Promise<ResultPage> | null): Promise<unknown[]> {
 	const out: unknown[] = new Array(total).fill(null);
-	for await (const page of resultPages(db, jobId)) {
+	for await (const page of resultPages(db, jobId, RESULT_PAGE, firstPage)) {
 		for (const row of page) row.output.forEach((o, k) => (out[row.firstInput + k] = o));
 	}
 	return out;
 }
 
+/** Chunks of accepted results per page read. */
+const RESULT_PAGE = 200;
+
+type ResultPage = Awaited<ReturnType<typeof resultPage>>;
+
 /** Accepted results of a job, a page of chunks at a time in input order, so a large job streams in bounded memory. */
-export async function* resultPages(db: Db, jobId: string, pageSize = 200) {
-	let afterSeq = -1;
+export async function* resultPages(db: Db, jobId: string, pageSize = RESULT_PAGE, firstPage: Promise<ResultPage> | null = null) {
+	let page = await (firstPage ?? resultPage(db, jobId, -1, pageSize));
 	for (;;) {
-		const page = await db
-			.select({ seq: acceptedResults.seq, firstInput: tasks.firstInput, inputs: tasks.inputs, output: results.output })
-			.from(acceptedResults)
-			.innerJoin(results, eq(results.taskId, acceptedResults.taskId))
-			.innerJoin(tasks, eq(tasks.id, acceptedResults.taskId))
-			.where(and(eq(acceptedResults.jobId, jobId), gt(acceptedResults.seq, afterSeq)))
-			.orderBy(asc(acceptedResults.seq))
-			.limit(pageSize);
 		if (page.length > 0) yield page;
 		// A short page is the last: no query to find nothing after it.
 		if (page.length < pageSize) return;
-		afterSeq = page[page.length - 1].seq;
+		page = await resultPage(db, jobId, page[page.length - 1].seq, pageSize);
 	}
+}
+
+/** The accepted results of chunks after `afterSeq`, at most `pageSize`, in input order. */
+function resultPage(db: Db, jobId: string, afterSeq: number, pageSize: number) {
+	return db
+		.select({ seq: acceptedResults.seq, firstInput: tasks.firstInput, inputs: tasks.inputs, output: results.output })
+		.from(acceptedResults)
+		.innerJoin(results, eq(results.taskId, acceptedResults.taskId))
+		.innerJoin(tasks, eq(tasks.id, acceptedResults.taskId))
+		.where(and(eq(acceptedResults.jobId, jobId), gt(acceptedResults.seq, afterSeq)))
+		.orderBy(asc(acceptedResults.seq))
+		.limit(pageSize)
+		.execute();
 }
