@@ -35,6 +35,8 @@ export async function submitAs(
 	{ start = Date.now(), idempotencyKey = null, laneTargets }: SubmitOptions = {}
 ): Promise<SubmitAsOutcome> {
 	const inputs = typeof submission.input === 'string' ? 1 : submission.input.length;
+	// Read before the key's transaction (submit-job.ts says why).
+	const manifest = await hub.models.one(submission.model);
 	// With an Idempotency-Key, the quota check and the job are in the key's transaction (http/idempotency.ts).
 	const outcome = await idempotent(hub.db, principal, idempotencyKey, submission, async (db): Promise<Created<Refusal>> => {
 		const quota = await checkQuota(db, principal, inputs);
@@ -42,7 +44,7 @@ export async function submitAs(
 		return submitJob(db, submission, hub.config, {
 			isStoredImage: (sha) => isStoredImage(hub.blobs, sha),
 			ownerKeyId: ownerOf(principal),
-			model: (id) => hub.models.one(id)
+			manifest
 		});
 	});
 	// A replay queued nothing: no nudge, no second record.

@@ -14,8 +14,12 @@ export interface SubmitContext {
 	isStoredImage?: (sha256: string) => Promise<boolean>;
 	/** The API key submitting it; absent or null: the admin. */
 	ownerKeyId?: string | null;
-	/** Where the model's manifest comes from; absent: the database (the hub passes its few-seconds cache). */
-	model?: (id: string) => Promise<ModelManifest | null>;
+	/**
+	 * The model's manifest as the caller already read it (null: no such model); absent: read here, with
+	 * `db`. The hub reads it from its few-seconds cache before any transaction: a read on another
+	 * connection from inside one would wait for ever on PGlite, whose one connection the transaction holds.
+	 */
+	manifest?: ModelManifest | null;
 }
 
 /** Checks a parsed submission against the models (and images) the hub has, then stores the job and its tasks. */
@@ -23,9 +27,9 @@ export async function submitJob(
 	db: Db,
 	s: QueuedSubmission,
 	sizing: ChunkSizing,
-	{ isStoredImage = async () => false, ownerKeyId = null, model: lookUp = (id) => getModel(db, id) }: SubmitContext = {}
+	{ isStoredImage = async () => false, ownerKeyId = null, manifest }: SubmitContext = {}
 ): Promise<SubmitOutcome> {
-	const model = await lookUp(s.model);
+	const model = manifest === undefined ? await getModel(db, s.model) : manifest;
 	if (!model) return { ok: false, status: 404, error: `unknown model "${s.model}"; GET /api/models lists the models this hub has` };
 	if (!model.taskTypes.includes(s.task_type))
 		return { ok: false, status: 400, error: `model "${s.model}" does not do ${s.task_type}; it does ${model.taskTypes.join(', ')}` };
