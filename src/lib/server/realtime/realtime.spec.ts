@@ -137,8 +137,9 @@ describe.each(TEST_DB_KINDS)('realtime on %s', (kind) => {
 		const jobId = await submit(['one', 'two'], 2);
 		const a = volunteer();
 		const b = volunteer();
-		await welcomed(a);
-		await welcomed(b);
+		// Both listen for their welcome from the start: awaited one after the other, b's could come while the
+		// test waited for a's and be missed (five seconds, then 'no welcome'; seen with other files running).
+		await Promise.all([welcomed(a), welcomed(b)]);
 		const [taken] = await request(a, 1);
 		expect(taken.jobId).toBe(jobId);
 		expect(await request(b, 1)).toHaveLength(0);
