@@ -31,16 +31,16 @@ export default defineConfig({
 	test: {
 		// A test that asserts nothing cannot fail: vitest fails it instead.
 		expect: { requireAssertions: true },
-		// Test files run three at a time. vitest's default is availableParallelism() - 1, one worker on this
+		// Test files run two at a time. vitest's default is availableParallelism() - 1, one worker on this
 		// 2-core machine (and CI's), which ran the 159 files one after another in 23 to 26 minutes although the
-		// e2e files spend most of their time waiting on the hubs, Chromium and PostgreSQL they start; three
-		// keep both cores busy through those waits. Every e2e file takes its own free ports, temporary folders
-		// and databases (tests/harness), so they can share the machine. Files are started slowest first (vitest
-		// orders by the durations it cached), so the long e2e files do not end up last. The timing assertions
-		// (readiness's yield within a second and CPU share, the dashboard's 100 ms tasks, http-edge's timeouts)
-		// passed with three files at once on a loaded machine; should one turn flaky, move it to a project of
-		// its own with maxWorkers: 1 and a later sequence.groupOrder rather than widen its bound.
-		maxWorkers: 3,
+		// e2e files spend much of their time waiting on the hubs, Chromium and PostgreSQL they start. Every e2e
+		// file takes its own free ports, temporary folders and databases (tests/harness), so they can share the
+		// machine. Three at a time was faster (12-14 min) but left the suite CPU-bound, and two browser files
+		// (browser-volunteers' WebGPU/WASM comparison, hidden-tab) then failed in one run of two; two at a time
+		// keeps a core's worth of slack for the timing assertions (readiness's yield within a second, the
+		// dashboard's 100 ms tasks, http-edge's timeouts). Should one turn flaky, move it to a project of its
+		// own with maxWorkers: 1 and a later sequence.groupOrder rather than widen its bound.
+		maxWorkers: 2,
 		projects: [
 			{
 				extends: true,
