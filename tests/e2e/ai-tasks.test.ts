@@ -10,6 +10,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { api, startHubProcess, tempDir, type HubProcess } from '../harness/hub-process';
 import { launchChromium } from '../harness/chromium';
+import { gotoHydrated } from '../harness/page-checks';
 import { referenceOutputs, variantOfResultClass } from '../harness/reference';
 import { makeJpeg, makePng } from '../harness/images';
 import type { GenerationOutput, ClassificationOutput } from '../../src/lib/protocol/generation';
@@ -148,7 +149,7 @@ describe('AI task types in browser volunteers', () => {
 		// The job page watches before any volunteer connects, so all of every completion streams to it live.
 		const form = await cpu.newPage();
 		const watching = jobWatchAcknowledged(form);
-		await form.goto(`${hub.url}/jobs/new`);
+		await gotoHydrated(form, `${hub.url}/jobs/new`);
 		await form.fill('#token', hub.token);
 		await form.selectOption('#model', 'demo-text-generation');
 		await form.fill('#inputs', PROMPTS.join('\n'));
@@ -236,7 +237,7 @@ describe('AI task types in browser volunteers', () => {
 		const file = path.join(dir, 'cat.png');
 		writeFileSync(file, makePng(50, 50, 9));
 		const form = await cpu.newPage();
-		await form.goto(`${hub.url}/jobs/new`);
+		await gotoHydrated(form, `${hub.url}/jobs/new`);
 		await form.fill('#token', hub.token);
 		await form.selectOption('#model', 'demo-image-classifier');
 		await form.setInputFiles('#images', file);

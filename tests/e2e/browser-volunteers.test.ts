@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { api, startHubProcess, tempDir, type HubProcess } from '../harness/hub-process';
 import { launchChromium } from '../harness/chromium';
+import { gotoHydrated } from '../harness/page-checks';
 import { maxAbsDiff, nodeReference } from '../harness/reference';
 import { writeModelFolder } from '../../src/lib/demo-models/write-model-folder';
 
@@ -85,7 +86,7 @@ describe('browser volunteers', () => {
 		const inputs = sentences(200);
 
 		const form = await cpu.newPage();
-		await form.goto(`${hub.url}/jobs/new`);
+		await gotoHydrated(form, `${hub.url}/jobs/new`);
 		await form.fill('#token', hub.token);
 		await form.selectOption('#model', 'demo-embedding');
 		await form.fill('#inputs', inputs.join('\n'));

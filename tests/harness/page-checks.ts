@@ -93,3 +93,13 @@ interface TraceEvent {
 	tdur?: number;
 	args?: { name?: string };
 }
+
+/**
+ * Opens `url` and waits until the app has hydrated (the root layout marks <html data-hydrated>): a form
+ * the server rendered shows before its handlers are attached, and a choice made in it before then is
+ * lost (a model picked in the submit form did not show its image field).
+ */
+export async function gotoHydrated(page: Page, url: string): Promise<void> {
+	await page.goto(url);
+	await page.waitForSelector('html[data-hydrated]', { state: 'attached', timeout: 30_000 });
+}
