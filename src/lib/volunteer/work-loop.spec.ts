@@ -193,6 +193,9 @@ describe('WorkLoop', () => {
 		expect(v.hub.payloads('task:request').at(-1)).toEqual({ slots: 1, lane: 'interactive' });
 		// Alongside the batch task, one past its cap: it does not wait for the batch task to end.
 		expect(v.started).toEqual([1, 3]);
+		// Marked urgent for the executor (its worker's governor runs it ahead of the batch task's slices).
+		expect(v.executor.of(interactive).hooks.urgent).toBe(true);
+		expect(v.executor.of(batch).hooks.urgent).toBe(false);
 		v.executor.of(interactive).finish();
 		await settle();
 		// The lane's slot is not a batch slot: the reserved batch lease waits for the batch task's.
