@@ -173,8 +173,9 @@ describe('a hidden volunteer tab', () => {
 			expect(rows.map((t) => t.last_error).filter((e) => e?.includes('expired'))).toEqual([]);
 			const ran = rows.filter((t) => t.volunteer_id === volunteerId);
 			expect(ran).toHaveLength(3);
-			// Each outlived a lease: it was kept by renewals, or it would have expired.
-			expect(Math.min(...ran.map((t) => t.duration_ms!))).toBeGreaterThan(LEASE_S * 1000);
+			// One at least outlived a lease, so it was kept by renewals: without them it would have expired. (Not each:
+			// the pace was measured in the warm-up, and a machine that quietens after it runs the tasks several times faster.)
+			expect(Math.max(...ran.map((t) => t.duration_ms!))).toBeGreaterThan(LEASE_S * 1000);
 		} finally {
 			other.close();
 			await page.close();

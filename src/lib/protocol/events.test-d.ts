@@ -103,7 +103,13 @@ describe('the volunteer protocol', () => {
 		expectTypeOf<AckErrorCode>().toEqualTypeOf<
 			'invalid' | 'unauthorized' | 'stale_lease' | 'rejected_output' | 'internal' | 'rate-limited'
 		>();
-		expectTypeOf<Welcome>().toEqualTypeOf<{ volunteerId: string; identity: string; sessionId: string; credit: VolunteerCredit }>();
+		expectTypeOf<Welcome>().toEqualTypeOf<{
+			volunteerId: string;
+			identity: string;
+			sessionId: string;
+			credit: VolunteerCredit;
+			leaseMs: number;
+		}>();
 		expectTypeOf<VolunteerCredit>().toEqualTypeOf<{ tasksDone: number; inputsDone: number }>();
 		expectTypeOf<TaskLease>().toEqualTypeOf<{
 			taskId: number;

@@ -54,6 +54,12 @@ export interface Welcome {
 	sessionId: string;
 	/** What this volunteer has done for the hub, all sessions together: it comes back with the identity. */
 	credit: VolunteerCredit;
+	/**
+	 * How long a new or renewed lease lasts on this hub (EXOSTACK_LEASE_SECONDS): one not renewed within it
+	 * expires. A volunteer renews well inside it, so a hub configured for short leases is not lost to a
+	 * renewal cadence fixed for long ones (work-loop.ts).
+	 */
+	leaseMs: number;
 }
 
 export interface VolunteerCredit {

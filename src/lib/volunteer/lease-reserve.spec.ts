@@ -19,19 +19,25 @@ describe('LeaseReserve', () => {
 		expect(r.take()).toBeUndefined();
 	});
 
-	it('renews only the leases that have waited renewMs on its clock, then waits again', async () => {
+	it('renews each lease renewMs after it came or was last renewed, on its own clock, and stops when empty', async () => {
 		const { hub, clock, reserve: r } = reserve(5000);
+		const renewed = () => hub.payloads('task:progress').map((p) => p.taskId);
 		r.add([lease(1)]);
 		await clock.advance(3000);
 		r.add([lease(2)]);
 		await clock.advance(2000);
-		r.renew();
 		expect(hub.payloads('task:progress')).toEqual([{ taskId: 1, leaseToken: lease(1).leaseToken, done: 0 }]);
 		await clock.advance(3000);
+		expect(renewed()).toEqual([1, 2]);
 		r.renew();
-		expect(hub.payloads('task:progress').map((p) => p.taskId)).toEqual([1, 2]);
-		r.renew();
-		expect(hub.payloads('task:progress')).toHaveLength(2);
+		expect(renewed()).toEqual([1, 2]);
+		await clock.advance(2000);
+		expect(renewed()).toEqual([1, 2, 1]);
+		// Once the reserve is empty nothing more is sent, and nothing waits on the clock.
+		r.take();
+		r.take();
+		await clock.advance(20_000);
+		expect(renewed()).toEqual([1, 2, 1]);
 	});
 
 	it('drops a reserved lease the hub no longer gives this volunteer', async () => {

@@ -1,8 +1,9 @@
 /**
  * The lease a volunteer holds beyond the tasks it runs (RESERVE_LEASES): asked for when a running task
  * starts its last slice, started the moment a slot frees, so no task waits on a request's round trip.
- * While it waits it is renewed like a running task, and it goes back to the hub whenever the volunteer
- * stops taking work, so a pause or a yield never strands a task until its lease expires.
+ * While it waits it is renewed like a running task, on its own timer (renewMs after it came or was last
+ * renewed), and it goes back to the hub whenever the volunteer stops taking work, so a pause or a yield
+ * never strands a task until its lease expires.
  */
 import type { TaskLease } from '../protocol/events';
 import type { Clock } from './clock';
@@ -11,10 +12,13 @@ import type { LoopSocket } from './volunteer-socket';
 export class LeaseReserve {
 	/** `since`: when the lease was issued or last renewed. */
 	private held: { lease: TaskLease; since: number }[] = [];
+	/** Cancels the timer of the next renewal due, while leases are held. */
+	private cancelTimer: (() => void) | null = null;
 
 	constructor(
 		private readonly socket: LoopSocket,
-		private readonly renewMs: number,
+		/** How long a reserved lease waits before it is renewed (the work loop sets it from the hub's lease length). */
+		public renewMs: number,
 		private readonly clock: Clock
 	) {}
 
@@ -24,6 +28,7 @@ export class LeaseReserve {
 
 	add(leases: TaskLease[]) {
 		this.held.push(...leases.map((lease) => ({ lease, since: this.clock.now() })));
+		this.arm();
 	}
 
 	take(): TaskLease | undefined {
@@ -35,11 +40,13 @@ export class LeaseReserve {
 		for (const { lease } of this.held.splice(0)) {
 			if (this.socket.connected) this.socket.emit('task:release', { taskId: lease.taskId, leaseToken: lease.leaseToken }, () => {});
 		}
+		this.arm();
 	}
 
 	/** Drops leases the hub has already taken back: all of them (the connection dropped), or those cancelled. */
 	forget(taskIds?: number[]) {
 		this.held = taskIds ? this.held.filter((r) => !taskIds.includes(r.lease.taskId)) : [];
+		this.arm();
 	}
 
 	/** Renews the leases that have waited `renewMs`; one the hub no longer gives this volunteer is dropped. */
@@ -52,5 +59,18 @@ export class LeaseReserve {
 				if (!reply.ok) this.held = this.held.filter((x) => x !== r);
 			});
 		}
+		this.arm();
+	}
+
+	/** Sets the timer for the next lease due a renewal; none while the reserve is empty. */
+	private arm() {
+		this.cancelTimer?.();
+		this.cancelTimer = null;
+		if (this.held.length === 0) return;
+		const due = Math.min(...this.held.map((r) => r.since)) + this.renewMs - this.clock.now();
+		this.cancelTimer = this.clock.after(Math.max(0, due), () => {
+			this.cancelTimer = null;
+			this.renew();
+		});
 	}
 }

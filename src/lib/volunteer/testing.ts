@@ -28,7 +28,8 @@ export class FakeHubSocket implements LoopSocket {
 		volunteerId: 'v1',
 		identity: 'signed',
 		sessionId: 's1',
-		credit: { tasksDone: 0, inputsDone: 0 }
+		credit: { tasksDone: 0, inputsDone: 0 },
+		leaseMs: 60_000
 	});
 	private readonly listeners: { [E in keyof Hears]: Hears[E][] } = {
 		connect: [],

@@ -144,22 +144,62 @@ describe('WorkLoop', () => {
 		expect(v.started).toEqual([1, 2]);
 	});
 
-	it('renews a running lease by progress, at most every renewMs of its clock', async () => {
+	it('renews a running lease every renewMs of its clock with the inputs done so far, progress or not, and stops with it', async () => {
 		const first = lease(1, ['a', 'b', 'c', 'd']);
 		const v = volunteer([first]);
 		v.loop.start();
 		await settle();
-		const { hooks } = v.executor.of(first);
+		const { hooks, finish } = v.executor.of(first);
+		const renewal = (done: number) => ({ taskId: 1, leaseToken: first.leaseToken, done });
+		// A model still loading: nothing done yet, and the lease is renewed all the same (the hub bounds how long).
+		await v.clock.advance(5000);
+		expect(v.hub.payloads('task:progress')).toEqual([renewal(0)]);
 		hooks.onProgress(1);
-		await v.clock.advance(4000);
 		hooks.onProgress(2);
-		expect(v.hub.payloads('task:progress')).toEqual([]);
-		await v.clock.advance(1000);
-		hooks.onProgress(3);
-		expect(v.hub.payloads('task:progress')).toEqual([{ taskId: 1, leaseToken: first.leaseToken, done: 3 }]);
+		await v.clock.advance(4999);
+		expect(v.hub.payloads('task:progress')).toEqual([renewal(0)]);
+		await v.clock.advance(1);
+		expect(v.hub.payloads('task:progress')).toEqual([renewal(0), renewal(2)]);
+		finish();
+		await settle();
+		await v.clock.advance(20_000);
+		expect(v.hub.payloads('task:progress')).toHaveLength(2);
 	});
 
-	it('reserves the next lease on the last slice, keeps it alive on the heartbeat, and starts it the moment a slot frees', async () => {
+	it('on a hub whose leases are shorter than three renewMs, renews a third of a lease apart, running or reserved', async () => {
+		const [first, second] = [lease(1, ['a', 'b', 'c', 'd']), lease(2)];
+		const v = volunteer([first, second]);
+		const welcome = v.hub.welcome;
+		v.hub.welcome = (auth) => ({ ...welcome(auth), leaseMs: 6000 });
+		v.loop.start();
+		await settle();
+		const { hooks } = v.executor.of(first);
+		hooks.onProgress(2);
+		await v.clock.advance(1999);
+		expect(v.hub.payloads('task:progress')).toEqual([]);
+		await v.clock.advance(1);
+		expect(v.hub.payloads('task:progress')).toEqual([{ taskId: 1, leaseToken: first.leaseToken, done: 2 }]);
+		// The reserved lease waits on the same period.
+		hooks.onLastSlice?.();
+		await settle();
+		await v.clock.advance(2000);
+		expect(v.hub.payloads('task:progress')).toContainEqual({ taskId: 2, leaseToken: second.leaseToken, done: 0 });
+	});
+
+	it('stops a task whose renewal the hub refuses as no longer its lease, and gives nothing else up', async () => {
+		const first = lease(1, ['a', 'b']);
+		const v = volunteer([first]);
+		v.hub.answer('task:progress', () => ({ ok: false, error: 'this lease is no longer yours', code: 'stale_lease' }));
+		v.loop.start();
+		await settle();
+		const { signal } = v.executor.of(first);
+		await v.clock.advance(5000);
+		await settle();
+		expect(signal.aborted).toBe(true);
+		expect(v.hub.payloads('task:result')).toEqual([]);
+	});
+
+	it('reserves the next lease on the last slice, keeps it alive while it waits, and starts it the moment a slot frees', async () => {
 		const [first, second] = [lease(1), lease(2)];
 		const v = volunteer([first, second]);
 		v.loop.start();
@@ -169,9 +209,10 @@ describe('WorkLoop', () => {
 		await settle();
 		expect(v.hub.payloads('task:request')).toEqual([{ slots: 1 }, { slots: 1 }]);
 		expect(v.started).toEqual([1]);
-		// A long last slice: the reserved lease is renewed while it waits.
+		// A long last slice: the reserved lease is renewed every renewMs while it waits.
 		await v.clock.advance(10_000);
-		expect(v.hub.payloads('task:progress')).toEqual([{ taskId: 2, leaseToken: second.leaseToken, done: 0 }]);
+		const renewal = { taskId: 2, leaseToken: second.leaseToken, done: 0 };
+		expect(v.hub.payloads('task:progress').filter((p) => p.taskId === 2)).toEqual([renewal, renewal]);
 		v.executor.of(first).finish();
 		await settle();
 		expect(v.started).toEqual([1, 2]);

@@ -70,7 +70,7 @@ export interface WorkLoopOptions {
 	ackMs: number;
 	/** Idle volunteers also ask on this period, in case a work:available nudge was missed. */
 	pollMs: number;
-	/** Lease renewals are sent at most this often while a task progresses. */
+	/** Lease renewals are sent at most this often while a task progresses (more often on a hub with short leases: renewalPeriod). */
 	renewMs: number;
 	/** The readiness report (status) is sent this often, and at once when it changes what the hub gates on. */
 	heartbeatMs: number;
@@ -86,6 +86,16 @@ export const DEFAULT_LOOP_OPTIONS: WorkLoopOptions = {
 	heartbeatMs: 10_000,
 	clock: systemClock
 };
+
+/**
+ * How often to renew a progressing lease on a hub whose leases last `leaseMs`: `renewMs`, or a third of
+ * the lease when that is sooner. A renewal goes out only with progress, at the end of a slice, and may
+ * wait on a busy hub, so it must leave room for a late slice and a slow answer: at a third, a renewal can
+ * be late by a whole period and the lease still holds. (A fixed 5 s kept a 6 s lease by under a second.)
+ */
+export function renewalPeriod(renewMs: number, leaseMs: number): number {
+	return Math.min(renewMs, leaseMs / 3);
+}
 
 export class WorkLoop {
 	private running = new Map<number, { lease: TaskLease; controller: AbortController; lastSlice: boolean }>();
@@ -105,6 +115,8 @@ export class WorkLoop {
 	private drained: (() => void)[] = [];
 	private readonly options: WorkLoopOptions;
 	private readonly handshake: Handshake;
+	/** How often a progressing lease is renewed: options.renewMs until the hub's welcome says how long its leases last. */
+	private renewMs: number;
 
 	constructor(
 		private readonly socket: LoopSocket,
@@ -114,7 +126,8 @@ export class WorkLoop {
 		options: Partial<WorkLoopOptions> = {}
 	) {
 		this.options = { ...DEFAULT_LOOP_OPTIONS, ...options };
-		this.reserve = new LeaseReserve(socket, this.options.renewMs, this.options.clock);
+		this.renewMs = this.options.renewMs;
+		this.reserve = new LeaseReserve(socket, this.renewMs, this.options.clock);
 		this.results = new ResultBatcher(socket, this.options.ackMs);
 		this.handshake = authenticateWith(socket, () => host.credentials(), {
 			clock: this.options.clock,
@@ -183,11 +196,10 @@ export class WorkLoop {
 		this.wake();
 	}
 
-	/** The heartbeat: the readiness report, changed or not, and renewals of reserved leases that have waited long. */
+	/** The heartbeat: the readiness report, changed or not. */
 	private report() {
 		if (!this.connected) return;
 		this.socket.emit('status', { mode: this.host.mode(), readiness: this.host.readiness() }, () => {});
-		this.reserve.renew();
 	}
 
 	private mayWork() {
@@ -205,6 +217,7 @@ export class WorkLoop {
 	}
 
 	private async welcomed(welcome: Welcome) {
+		this.renewMs = this.reserve.renewMs = renewalPeriod(this.options.renewMs, welcome.leaseMs);
 		await this.host.saveIdentity(welcome.identity, welcome.volunteerId);
 		this.listener.welcomed?.(welcome);
 		this.connected = true;
@@ -279,14 +292,23 @@ export class WorkLoop {
 		this.running.set(lease.taskId, entry);
 		this.listener.taskStarted?.(lease);
 		const { clock } = this.options;
-		let renewedAt = clock.now();
-		const onProgress = (done: number) => {
-			this.listener.progress?.(lease, done);
-			if (clock.now() - renewedAt < this.options.renewMs) return;
-			renewedAt = clock.now();
-			this.socket.emit('task:progress', { taskId: lease.taskId, leaseToken: lease.leaseToken, done }, () => {});
-		};
 		const ids = { taskId: lease.taskId, leaseToken: lease.leaseToken };
+		// The lease is renewed on the clock, every renewMs, with the inputs done so far, not at the end of a slice: a
+		// model still loading, a slow first slice or a long rest at a low CPU cap would otherwise outlast a short
+		// lease. The hub still decides (renew-lease.ts): a renewal that shows no progress holds the lease only for
+		// one input's share of its lifetime. One it refuses as no longer ours stops the task: its work would be wasted.
+		let done = 0;
+		const renew = () => {
+			cancelRenewal = clock.after(this.renewMs, renew);
+			this.socket.emit('task:progress', { ...ids, done }, (reply) => {
+				if (!reply.ok && reply.code === 'stale_lease') controller.abort();
+			});
+		};
+		let cancelRenewal = clock.after(this.renewMs, renew);
+		const onProgress = (n: number) => {
+			done = n;
+			this.listener.progress?.(lease, n);
+		};
 		const relay = new TextRelay((index, offset, text) => this.socket.emit('task:text', { ...ids, index, offset, text }), clock);
 		try {
 			const onLastSlice = () => {
@@ -307,6 +329,7 @@ export class WorkLoop {
 			relay.cancel();
 			this.ended(lease, giveBack(this.socket, lease, e as Error));
 		} finally {
+			cancelRenewal();
 			this.running.delete(lease.taskId);
 			if (this.running.size === 0) for (const resolve of this.drained.splice(0)) resolve();
 			this.wake();

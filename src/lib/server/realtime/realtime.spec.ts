@@ -68,7 +68,8 @@ describe.each(TEST_DB_KINDS)('realtime on %s', (kind) => {
 		const bad = testHub.volunteer({ auth: { identity: 42 } as unknown as VolunteerAuth });
 		await expect(welcomed(bad)).rejects.toMatchObject({ refusal: { code: 'invalid' }, message: expect.stringMatching(/identity/) });
 		const s = volunteer();
-		expect(await welcomed(s)).toMatchObject({ sessionId: s.id });
+		// The welcome says how long its leases last, so the volunteer renews well inside them.
+		expect(await welcomed(s)).toMatchObject({ sessionId: s.id, leaseMs: hub.config.leaseMs });
 		expect(await replyTo(s, 'task:request', { slots: 99 })).toMatchObject({ ok: false, code: 'invalid' });
 		expect(
 			await replyTo(s, 'task:result', {

@@ -16,6 +16,7 @@ import { closeSession, openSession } from '../volunteers/sessions';
 import { unstorableTextAt, unstorableTextMessage } from '../db/storable-text';
 import { admit } from './bounded-parser';
 import { SocketCaps } from './socket-caps';
+import { firstExpiryMs } from '../scheduler/lease-deadline';
 import type { VolunteerData, VolunteerNamespace, VolunteerSocket } from './volunteer-data';
 
 /** How long a client refused for too many sockets is told to wait before trying again. */
@@ -28,6 +29,8 @@ export function refusal(message: string, data: HandshakeRefusal): Error & { data
 
 export function authenticateVolunteers(hub: Hub, nsp: VolunteerNamespace, addressOf: ClientAddressOf) {
 	const caps = new SocketCaps(hub.config.sockets);
+	// The shortest window any lease is granted (a first expiry can be below the configured length): renewals must beat it.
+	const leaseMs = firstExpiryMs(hub.config.leaseMs, hub.config.leaseMaxMs);
 	nsp.use((socket, next) => {
 		handshake(hub, caps, addressOf, socket).then(
 			(refused) => next(refused ?? undefined),
@@ -39,7 +42,7 @@ export function authenticateVolunteers(hub: Hub, nsp: VolunteerNamespace, addres
 	});
 	nsp.on('connection', (socket) => {
 		admit(socket);
-		socket.emit('welcome', welcomeOf(socket.data as VolunteerData));
+		socket.emit('welcome', welcomeOf(socket.data as VolunteerData, leaseMs));
 	});
 }
 
@@ -100,6 +103,6 @@ async function handshake(hub: Hub, caps: SocketCaps, addressOf: ClientAddressOf,
 	return null;
 }
 
-function welcomeOf(data: VolunteerData): Welcome {
-	return { volunteerId: data.volunteerId, identity: data.identity, sessionId: data.sessionId, credit: data.credit };
+function welcomeOf(data: VolunteerData, leaseMs: number): Welcome {
+	return { volunteerId: data.volunteerId, identity: data.identity, sessionId: data.sessionId, credit: data.credit, leaseMs };
 }
