@@ -3,7 +3,7 @@ import { eq, sql } from 'drizzle-orm';
 import { tasks } from '../db/schema';
 import { TEST_DB_KINDS } from '../db/testing';
 import type { Db } from '../db';
-import { renewLease } from './renew-lease';
+import { renewLease, renewLeases } from './renew-lease';
 import { claimFor, makeJob, seedModel, seedVolunteers, seededDatabase } from './testing';
 
 describe.each(TEST_DB_KINDS)('lease renewal by progress, within a deadline, on %s', (kind) => {
@@ -12,7 +12,7 @@ describe.each(TEST_DB_KINDS)('lease renewal by progress, within a deadline, on %
 		kind,
 		async (d) => {
 			await seedModel(d);
-			await seedVolunteers(d, ['v']);
+			await seedVolunteers(d, ['v', 'w']);
 		},
 		(opened) => (db = opened)
 	);
@@ -61,5 +61,32 @@ describe.each(TEST_DB_KINDS)('lease renewal by progress, within a deadline, on %
 		expect((await renew(0))!.getTime()).toBe(stalled.getTime());
 		// Progress starts its allowance again.
 		expect((await renew(1))!.getTime()).toBeGreaterThan(stalled.getTime());
+	});
+
+	it('answers a group of renewals in one statement, each on its own: renewed, held, or not its lease', async () => {
+		await makeJob(db, 8, { chunkSize: 4 });
+		const [a] = await claimFor(db, 'v', { leaseMs: 10_000, leaseMaxMs: 400_000 });
+		const [b] = await claimFor(db, 'w', { leaseMs: 10_000, leaseMaxMs: 400_000 });
+		await age(200_000); // past one input's share: only progress renews now
+		const answers = await renewLeases(
+			db,
+			[
+				{ taskId: a.id, leaseToken: a.leaseToken, volunteerId: 'v', done: 1 },
+				{ taskId: b.id, leaseToken: b.leaseToken, volunteerId: 'w', done: 0 },
+				{ taskId: b.id, leaseToken: b.leaseToken, volunteerId: 'v', done: 2 },
+				{ taskId: a.id, leaseToken: crypto.randomUUID(), volunteerId: 'v', done: 2 },
+				{ taskId: a.id, leaseToken: a.leaseToken, volunteerId: 'v', done: 1 }
+			],
+			10_000
+		);
+		const expiry = async (id: number) => (await db.select({ at: tasks.leaseExpiresAt }).from(tasks).where(eq(tasks.id, id)))[0].at!;
+		// a progressed: renewed, and the same renewal twice in a group gets the same answer.
+		expect(answers[0]!.getTime()).toBeGreaterThan(a.leaseExpiresAt.getTime());
+		expect(answers[0]!.getTime()).toBe((await expiry(a.id)).getTime());
+		expect(answers[4]!.getTime()).toBe(answers[0]!.getTime());
+		// b stalled: still its holder's, not renewed; v presenting b's token is not its holder; a forged token is no one's.
+		expect(answers[1]!.getTime()).toBe(b.leaseExpiresAt.getTime());
+		expect((await expiry(b.id)).getTime()).toBe(b.leaseExpiresAt.getTime());
+		expect(answers.slice(2, 4)).toEqual([null, null]);
 	});
 });

@@ -1,6 +1,7 @@
-import { and, sql } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
 import { tasks } from '../db/schema';
 import type { Db } from '../db';
+import { rowsOf } from '../db/rows';
 import { leaseExpiry } from './lease-deadline';
 import { heldLease, type LeaseClaim } from './lease-transitions';
 
@@ -18,28 +19,45 @@ const leaseInputs = sql`jsonb_array_length(${tasks.inputs}) - coalesce(jsonb_arr
  */
 const stallAllowance = sql`(${tasks.deadlineAt} - ${tasks.leasedAt}) / greatest(${leaseInputs}, 1)`;
 
+const inputColumns = sql.raw('input(i int, task_id bigint, lease_token uuid, volunteer_id text, done int)');
+
 /**
  * Progress renews a lease: its expiry moves out by `leaseMs` from now, never past its deadline
  * (lease-deadline.ts). Only a renewal that shows progress (`done` grew, within the lease's inputs)
  * renews freely; one that shows none renews only within one input's share of the lifetime since the
  * last progress. So a holder that stops computing loses the lease like one that went silent, and none
- * keeps it past its deadline. Returns the lease's expiry (unchanged when not renewed), or null when the
- * lease is not this volunteer's any more.
+ * keeps it past its deadline.
+ *
+ * A group of renewals (renewals arriving together, group-commit.ts) is one statement: at thousands of
+ * volunteers, one round trip and one commit per renewal would cost PostgreSQL more than the work it
+ * leases. Each comes back, in order, with its lease's expiry (unchanged when not renewed), or null when
+ * the lease is not that volunteer's any more (the fence, heldLease).
  */
+export async function renewLeases(db: Db, rs: Renewal[], leaseMs: number): Promise<(Date | null)[]> {
+	const rows = rs.map((r, i) => ({ i, task_id: r.taskId, lease_token: r.leaseToken, volunteer_id: r.volunteerId, done: r.done }));
+	const fence = heldLease({ taskId: sql`input.task_id`, leaseToken: sql`input.lease_token`, volunteerId: sql`input.volunteer_id` });
+	const progressed = sql`input.done > ${tasks.progress} and input.done <= ${leaseInputs}`;
+	const waiting = sql`input.done = ${tasks.progress} and now() < coalesce(${tasks.progressAt}, ${tasks.leasedAt}) + ${stallAllowance}`;
+	// The final select reads tasks as they were before the update (one snapshot): a lease not renewed keeps that expiry.
+	const out = rowsOf<{ i: number; until: Date | string | null }>(
+		await db.execute(sql`
+			with input as (select * from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as ${inputColumns}), renewed as (
+				update tasks set lease_expires_at = ${leaseExpiry(leaseMs)},
+					progress = greatest(${tasks.progress}, input.done),
+					progress_at = case when ${progressed} then now() else ${tasks.progressAt} end
+				from input where ${fence} and ((${progressed}) or (${waiting}))
+				returning tasks.id, tasks.lease_token, tasks.lease_expires_at
+			)
+			select input.i, coalesce(renewed.lease_expires_at, ${tasks.leaseExpiresAt}) as until
+			from input
+			left join renewed on renewed.id = input.task_id and renewed.lease_token = input.lease_token
+			left join tasks on ${fence}`)
+	);
+	const until = new Map(out.map((r) => [Number(r.i), r.until === null ? null : new Date(r.until)]));
+	return rs.map((_, i) => until.get(i) ?? null);
+}
+
+/** One renewal: renewLeases with a group of one. */
 export async function renewLease(db: Db, r: Renewal, leaseMs: number): Promise<Date | null> {
-	const fence = heldLease(r);
-	const progressed = sql`${r.done} > ${tasks.progress} and ${r.done} <= ${leaseInputs}`;
-	const waiting = sql`${r.done} = ${tasks.progress} and now() < coalesce(${tasks.progressAt}, ${tasks.leasedAt}) + ${stallAllowance}`;
-	const [row] = await db
-		.update(tasks)
-		.set({
-			leaseExpiresAt: leaseExpiry(leaseMs),
-			progress: sql`greatest(${tasks.progress}, ${r.done})`,
-			progressAt: sql`case when ${progressed} then now() else ${tasks.progressAt} end`
-		})
-		.where(and(fence, sql`((${progressed}) or (${waiting}))`))
-		.returning({ leaseExpiresAt: tasks.leaseExpiresAt });
-	if (row) return row.leaseExpiresAt;
-	const [held] = await db.select({ leaseExpiresAt: tasks.leaseExpiresAt }).from(tasks).where(fence);
-	return held?.leaseExpiresAt ?? null;
+	return (await renewLeases(db, [r], leaseMs))[0];
 }

@@ -11,12 +11,12 @@ import type {
 } from '../../protocol/events';
 import { leaseGate } from '../../readiness/lease-gate';
 import type { Notifier } from '../notifier';
-import { closeSession, updateSession } from '../volunteers/sessions';
+import { closeSession, updateSessions, type SessionStatus } from '../volunteers/sessions';
 import { SessionCounters } from '../volunteers/session-counters';
 import { checkpointTask } from './checkpoint-task';
 import { failTask } from './fail-task';
 import { releaseLease, releaseSessionLeases } from './release-leases';
-import { renewLease } from './renew-lease';
+import { renewLeases, type Renewal } from './renew-lease';
 import { announce } from './work-announce';
 import { handInResults, reportOutcome, type HandIn } from './work-hand-in';
 import { GroupCommit } from './group-commit';
@@ -35,8 +35,10 @@ const STALE = { ok: false, error: 'this lease is no longer yours', code: 'stale_
 export class VolunteerWork {
 	private readonly counters: SessionCounters;
 	private readonly leaving = new Set<Promise<void>>();
-	/** Results arriving within a few ms are committed together (group-commit.ts). */
+	/** Results arriving within a few ms are committed together (group-commit.ts); so are renewals and status reports. */
 	private readonly results: GroupCommit<HandIn, CompletionOutcome>;
+	private readonly renewals: GroupCommit<Renewal, Date | null>;
+	private readonly statuses: GroupCommit<SessionStatus, void>;
 
 	constructor(
 		private readonly deps: WorkDeps,
@@ -44,12 +46,17 @@ export class VolunteerWork {
 	) {
 		this.counters = new SessionCounters(deps.db);
 		this.results = new GroupCommit(deps.config.groupCommit, (group) => handInResults(deps, group));
+		this.renewals = new GroupCommit(deps.config.groupCommit, (group) => renewLeases(deps.db, group, deps.config.leaseMs));
+		this.statuses = new GroupCommit(deps.config.groupCommit, async (group) => {
+			await updateSessions(deps.db, group);
+			return group.map(() => undefined);
+		});
 	}
 
 	/** A status report: the hub's readiness gate (with its hysteresis) and the session's row. Returns whether the gate is open. */
 	async status(s: WorkSession, p: StatusPayload): Promise<boolean> {
 		const gateOpen = leaseGate(p.mode, p.readiness, this.deps.config.readinessThreshold, s.gateOpen).open;
-		await updateSession(this.deps.db, s.sessionId, { ...p, readyForAi: gateOpen });
+		await this.statuses.add({ sessionId: s.sessionId, mode: p.mode, readiness: p.readiness, readyForAi: gateOpen });
 		return gateOpen;
 	}
 
@@ -61,7 +68,7 @@ export class VolunteerWork {
 	}
 
 	async renew(s: WorkSession, p: TaskProgress): Promise<Ack<{ leaseExpiresAt: number }>> {
-		const until = await renewLease(this.deps.db, { ...p, volunteerId: s.volunteerId }, this.deps.config.leaseMs);
+		const until = await this.renewals.add({ ...p, volunteerId: s.volunteerId });
 		return until ? { ok: true, leaseExpiresAt: until.getTime() } : STALE;
 	}
 
@@ -105,7 +112,7 @@ export class VolunteerWork {
 
 	/** Waits for departed sessions' leases to be given back and the counters written (a clean shutdown). */
 	async drain(): Promise<void> {
-		await this.results.drain();
+		await Promise.all([this.results.drain(), this.renewals.drain(), this.statuses.drain()]);
 		await Promise.allSettled([...this.leaving, this.counters.flush()]);
 	}
 

@@ -1,0 +1,64 @@
+import { describe, expect, it } from 'vitest';
+import { sql } from 'drizzle-orm';
+import { volunteerSessions } from '../db/schema';
+import type { Db } from '../db';
+import { TEST_DB_KINDS } from '../db/testing';
+import { seededDatabase } from '../scheduler/testing';
+import { openSession, updateSessions } from './sessions';
+import type { Capabilities } from '../../protocol/volunteer';
+
+const capabilities: Capabilities = {
+	agent: 'node',
+	backend: 'native',
+	webgpu: null,
+	cores: 2,
+	deviceMemory: 8,
+	crossOriginIsolated: false,
+	taskTypes: ['embedding']
+};
+
+describe.each(TEST_DB_KINDS)('status reports on %s', (kind) => {
+	let db: Db;
+	seededDatabase(
+		kind,
+		async (d) => {
+			for (const id of ['s1', 's2', 's3'])
+				await openSession(d, {
+					id,
+					volunteerId: `v-${id}`,
+					hubId: 'h',
+					capabilities,
+					mode: 'auto',
+					readiness: { score: 10, ready: false },
+					readyForAi: false
+				});
+			// Seen a minute ago: a report must move it.
+			await d.execute(sql`update volunteer_sessions set last_seen_at = now() - interval '1 minute'`);
+		},
+		(opened) => (db = opened)
+	);
+
+	it('writes a group of reports in one statement, the later of two for one session winning, and only theirs', async () => {
+		await updateSessions(db, [
+			{ sessionId: 's1', mode: 'paused', readiness: { score: 20, ready: false }, readyForAi: false },
+			{ sessionId: 's2', mode: 'always', readiness: { score: 90, ready: true }, readyForAi: true },
+			{ sessionId: 's1', mode: 'always', readiness: { score: 80, ready: true }, readyForAi: true },
+			{ sessionId: 'gone', mode: 'always', readiness: { score: 80, ready: true }, readyForAi: true }
+		]);
+		const rows = await db
+			.select({
+				id: volunteerSessions.id,
+				mode: volunteerSessions.mode,
+				score: sql<number>`(${volunteerSessions.readiness}->>'score')::int`,
+				ready: volunteerSessions.readyForAi,
+				fresh: sql<boolean>`${volunteerSessions.lastSeenAt} > now() - interval '10 seconds'`
+			})
+			.from(volunteerSessions)
+			.orderBy(volunteerSessions.id);
+		expect(rows).toEqual([
+			{ id: 's1', mode: 'always', score: 80, ready: true, fresh: true },
+			{ id: 's2', mode: 'always', score: 90, ready: true, fresh: true },
+			{ id: 's3', mode: 'auto', score: 10, ready: false, fresh: false }
+		]);
+	});
+});
