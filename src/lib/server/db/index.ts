@@ -63,12 +63,25 @@ async function openPglite(dataDir: string | undefined, migrationsFolder: string)
 	return { db: db as unknown as Db, kind: 'pglite', url: null, dump: () => dumpPglite(client), close: () => client.close() };
 }
 
+/**
+ * Settings of the hub's own connections, sent at connect (a pooler that forwards startup parameters keeps them):
+ * - `jit: off`: the claim's candidate query is estimated far above jit_above_cost (its per-row subqueries, on a
+ *   table not yet analysed after a large job arrived), so PostgreSQL compiled it on every call: 40-70 ms of JIT
+ *   around 0.15 ms of index walk, which at 1,500 volunteers asking at once kept PostgreSQL's cores busy
+ *   compiling (bench/dispatch busy). Every query here is short; none gains from JIT.
+ * - `plan_cache_mode: force_custom_plan`: with named prepared statements PostgreSQL may switch a statement to a
+ *   generic plan after five calls, and a generic plan cannot use a partial index whose predicate the query
+ *   binds as a parameter (`state = $1` against tasks_claimable_idx's `state = 'queued'`): the claim then
+ *   scanned and sorted every task. Custom plans keep the partial indexes; the parse is still saved.
+ */
+const SESSION_SETTINGS = { jit: 'off', plan_cache_mode: 'force_custom_plan' };
+
 async function openPostgres(url: string, pool: { max: number; prepare: boolean }, migrationsFolder: string): Promise<Database> {
 	const { default: postgres } = await import('postgres');
 	const { drizzle } = await import('drizzle-orm/postgres-js');
 	const { migrate } = await import('drizzle-orm/postgres-js/migrator');
 	// drizzle asks for named statements on every query (patches/drizzle-orm: upstream it asks only for `.prepare(name)`d ones); `prepare` here decides.
-	const client = postgres(url, { ...pool, onnotice: () => {} });
+	const client = postgres(url, { ...pool, onnotice: () => {}, connection: SESSION_SETTINGS });
 	const db = drizzle(client, { schema });
 	// Several hub processes may start together; the advisory lock makes them apply migrations one at a time.
 	const lock = postgres(url, { max: 1, onnotice: () => {} });

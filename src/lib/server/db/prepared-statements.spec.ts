@@ -39,4 +39,20 @@ describe.skipIf(testServerUrl() === null)('prepared statements on PostgreSQL', (
 	it('prepares nothing when turned off', async () => {
 		expect(await preparedAfterTwoReads(false)).toBe(0);
 	});
+
+	it('plans each call for its own parameters, never once for all, and compiles nothing', async () => {
+		empty = await emptyPostgresDatabase();
+		database = await openDatabase({ url: empty!.url, poolSize: 1 });
+		const { db } = database;
+		// Past the five calls after which PostgreSQL would otherwise weigh a generic plan (blind to partial indexes).
+		for (let i = 0; i < 8; i++) await db.select({ id: jobs.id }).from(jobs).where(eq(jobs.status, 'queued'));
+		const [plans] = rowsOf<{ generic: number | string; custom: number | string }>(
+			await db.execute(
+				sql`select generic_plans as generic, custom_plans as custom from pg_prepared_statements where statement like '%from "jobs"%' and statement not like '%pg_prepared_statements%'`
+			)
+		);
+		expect({ generic: Number(plans.generic), custom: Number(plans.custom) }).toEqual({ generic: 0, custom: 8 });
+		const [settings] = rowsOf<{ jit: string }>(await db.execute(sql`select current_setting('jit') as jit`));
+		expect(settings.jit).toBe('off');
+	});
 });
