@@ -55,6 +55,8 @@ const Env = z
 		EXOSTACK_TAIL_SECONDS: int(10, 0),
 		EXOSTACK_GROUP_COMMIT_MS: int(2, 0),
 		EXOSTACK_GROUP_COMMIT_MAX: z.coerce.number().int().min(1).max(256).default(64),
+		/** Claims one hub process runs in the database at once, the rest waiting their turn (claim-gate.ts); 0: no limit. */
+		EXOSTACK_CLAIM_CONCURRENCY: int(4, 0),
 		EXOSTACK_HEARTBEAT_SECONDS: int(10),
 		/** The seed's readiness_threshold: no task is leased to a volunteer scoring under it (0–100). */
 		EXOSTACK_READINESS_THRESHOLD: z.coerce.number().int().min(0).max(100).default(60),
@@ -183,8 +185,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
 		},
 		sweepMs: e.EXOSTACK_SWEEP_SECONDS * 1000,
 		tailMs: e.EXOSTACK_TAIL_SECONDS * 1000,
-		/** Results arriving within this window (0: none) are committed together, at most `max` at a time (result-group.ts). */
+		/** Results, renewals and status reports arriving within this window (0: none) are committed together, at most `max` at a time (group-commit.ts). */
 		groupCommit: { ms: e.EXOSTACK_GROUP_COMMIT_MS, max: e.EXOSTACK_GROUP_COMMIT_MAX },
+		claimConcurrency: e.EXOSTACK_CLAIM_CONCURRENCY,
 		heartbeatMs: e.EXOSTACK_HEARTBEAT_SECONDS * 1000,
 		readinessThreshold: e.EXOSTACK_READINESS_THRESHOLD,
 		publicUrl: e.EXOSTACK_PUBLIC_URL ?? null,

@@ -20,6 +20,7 @@ import { renewLeases, type Renewal } from './renew-lease';
 import { announce } from './work-announce';
 import { handInResults, reportOutcome, type HandIn } from './work-hand-in';
 import { GroupCommit } from './group-commit';
+import { ClaimGate } from './claim-gate';
 import type { CompletionOutcome } from './completion-types';
 import { leaseWork } from './work-lease';
 import type { WorkDeps, WorkSession } from './work-types';
@@ -39,6 +40,7 @@ export class VolunteerWork {
 	private readonly results: GroupCommit<HandIn, CompletionOutcome>;
 	private readonly renewals: GroupCommit<Renewal, Date | null>;
 	private readonly statuses: GroupCommit<SessionStatus, void>;
+	private readonly claims: ClaimGate;
 
 	constructor(
 		private readonly deps: WorkDeps,
@@ -46,6 +48,7 @@ export class VolunteerWork {
 	) {
 		this.counters = new SessionCounters(deps.db);
 		this.results = new GroupCommit(deps.config.groupCommit, (group) => handInResults(deps, group));
+		this.claims = new ClaimGate(deps.config.claimConcurrency);
 		this.renewals = new GroupCommit(deps.config.groupCommit, (group) => renewLeases(deps.db, group, deps.config.leaseMs));
 		this.statuses = new GroupCommit(deps.config.groupCommit, async (group) => {
 			await updateSessions(deps.db, group);
@@ -64,7 +67,7 @@ export class VolunteerWork {
 	async lease(s: WorkSession, p: TaskRequest): Promise<TaskLease[]> {
 		const gate = leaseGate(s.mode, s.readiness, this.deps.config.readinessThreshold, s.gateOpen, s.capabilities.deviceMemory);
 		if (!gate.open) return [];
-		return leaseWork(this.deps, this.notify, s, p, gate);
+		return leaseWork(this.deps, this.notify, s, p, gate, this.claims);
 	}
 
 	async renew(s: WorkSession, p: TaskProgress): Promise<Ack<{ leaseExpiresAt: number }>> {

@@ -6,6 +6,7 @@ import { beyondReach, modelsBeyondReach } from '../models/web-llm-gating';
 import { modelsRefused } from '../models/owner-limits';
 import type { Notifier } from '../notifier';
 import { claimTasks } from './claim-tasks';
+import type { ClaimGate } from './claim-gate';
 import { releaseLease } from './release-leases';
 import { leaseVariant } from './lease-variant';
 import type { WorkDeps, WorkSession } from './work-types';
@@ -21,18 +22,21 @@ export async function leaseWork(
 	notify: Notifier,
 	s: WorkSession,
 	{ slots, models: limits, lane }: TaskRequest,
-	gate: { maxLeases: number; maxCost: number }
+	gate: { maxLeases: number; maxCost: number },
+	claims: ClaimGate
 ): Promise<TaskLease[]> {
 	const { config } = deps;
+	// Read before the claim's turn: the turn holds nothing while these are read.
+	const excludeModels = [...(await modelsBeyondReach(deps.db, deps.blobs, s.capabilities)), ...(await modelsRefused(deps.db, limits))];
 	const start = Date.now();
-	const claimed = await claimTasks(deps.db, {
+	const request = {
 		sessionId: s.sessionId,
 		volunteerId: s.volunteerId,
 		backendClass: classOf(s),
 		slots,
 		taskTypes: s.capabilities.taskTypes,
 		// Models beyond its GPU, and those its owner refuses in this request (its controls: models served, download limit).
-		excludeModels: [...(await modelsBeyondReach(deps.db, deps.blobs, s.capabilities)), ...(await modelsRefused(deps.db, limits))],
+		excludeModels,
 		leaseMs: config.leaseMs,
 		tailMs: config.tailMs,
 		maxHeld: gate.maxLeases + (gate.maxLeases > 0 ? RESERVE_LEASES : 0),
@@ -44,7 +48,8 @@ export async function leaseWork(
 		leasesPerNetwork: config.trust.leasesPerNetwork,
 		spotCheckRate: config.trust.spotCheckRate,
 		lane
-	});
+	};
+	const claimed = await claims.run(lane === 'interactive', () => claimTasks(deps.db, request));
 	deps.observe.tasksLeased(
 		s.volunteerId,
 		claimed.map((t) => ({ jobId: t.jobId, taskId: t.id, leaseToken: t.leaseToken })),
