@@ -70,7 +70,7 @@ export interface WorkLoopOptions {
 	ackMs: number;
 	/** Idle volunteers also ask on this period, in case a work:available nudge was missed. */
 	pollMs: number;
-	/** Lease renewals are sent at most this often while a task progresses (more often on a hub with short leases: renewalPeriod). */
+	/** Running and reserved leases are renewed this often (more often on a hub with short leases: renewalPeriod). */
 	renewMs: number;
 	/** The readiness report (status) is sent this often, and at once when it changes what the hub gates on. */
 	heartbeatMs: number;
@@ -88,10 +88,10 @@ export const DEFAULT_LOOP_OPTIONS: WorkLoopOptions = {
 };
 
 /**
- * How often to renew a progressing lease on a hub whose leases last `leaseMs`: `renewMs`, or a third of
- * the lease when that is sooner. A renewal goes out only with progress, at the end of a slice, and may
- * wait on a busy hub, so it must leave room for a late slice and a slow answer: at a third, a renewal can
- * be late by a whole period and the lease still holds. (A fixed 5 s kept a 6 s lease by under a second.)
+ * How often to renew a lease on a hub whose leases last `leaseMs`: `renewMs`, or a third of the lease when
+ * that is sooner. A renewal can be held up (a timer late on a loaded machine, a busy hub, a slow answer),
+ * so it must leave room: at a third, one renewal can be lost or late by a whole period and the lease still
+ * holds. (A fixed 5 s on the test's 6 s leases left under a second, and a loaded CI run lost a lease.)
  */
 export function renewalPeriod(renewMs: number, leaseMs: number): number {
 	return Math.min(renewMs, leaseMs / 3);
@@ -115,7 +115,7 @@ export class WorkLoop {
 	private drained: (() => void)[] = [];
 	private readonly options: WorkLoopOptions;
 	private readonly handshake: Handshake;
-	/** How often a progressing lease is renewed: options.renewMs until the hub's welcome says how long its leases last. */
+	/** How often a lease is renewed: options.renewMs until the hub's welcome says how long its leases last. */
 	private renewMs: number;
 
 	constructor(

@@ -26,7 +26,8 @@ export async function leaseWork(
 	claims: ClaimGate
 ): Promise<TaskLease[]> {
 	const { config } = deps;
-	// Read before the claim's turn: the turn holds nothing while these are read.
+	// Models beyond its GPU, and those its owner refuses in this request (its controls: models served, download
+	// limit); read before the claim's turn (claim-gate.ts), which then holds nothing while they are read.
 	const excludeModels = [...(await modelsBeyondReach(deps.db, deps.blobs, s.capabilities)), ...(await modelsRefused(deps.db, limits))];
 	const start = Date.now();
 	const request = {
@@ -35,7 +36,6 @@ export async function leaseWork(
 		backendClass: classOf(s),
 		slots,
 		taskTypes: s.capabilities.taskTypes,
-		// Models beyond its GPU, and those its owner refuses in this request (its controls: models served, download limit).
 		excludeModels,
 		leaseMs: config.leaseMs,
 		tailMs: config.tailMs,
