@@ -6,7 +6,7 @@
  * own /metrics) and the cores used by the hub, PostgreSQL and the client processes (/proc).
  */
 import type { ChildProcess } from 'node:child_process';
-import postgres from 'postgres';
+import { benchSql } from './contender-database';
 import { startHubProcess, tempDir, type HubProcess } from '../../tests/harness/hub-process';
 import { benchHubEnv, importTinyModel, submitJob } from './tiny-job';
 import { askReports, connectClients, go, stopClient } from './busy-clients';
@@ -45,7 +45,7 @@ export async function busyVolunteers(o: BusyOptions) {
 		);
 		await new Promise((r) => setTimeout(r, o.warmUpSeconds * 1000));
 		const window = await measureWindow(hub, children, o.windowSeconds);
-		const sql = postgres(o.databaseUrl, { max: 1, onnotice: () => {} });
+		const sql = benchSql(o.databaseUrl);
 		try {
 			const [{ queued }] = await sql<{ queued: number }[]>`
 				select count(*)::int as queued from tasks where job_id = ${jobId} and state = 'queued'`;

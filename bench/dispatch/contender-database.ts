@@ -1,13 +1,18 @@
 /**
  * Each contender of the dispatch bench runs on a fresh database on the same PostgreSQL server, dropped
  * after; with --pg-sample that database's connections are sampled while it runs (pg-activity.ts) and the
- * summary is kept until its part has printed its figures.
+ * summary is kept until its part has printed its figures. With --pg-socket DIR every contender reaches it
+ * through its Unix socket in DIR instead of TCP (libpq's `?host=DIR`, db/index.ts socketOf).
  */
+import postgres from 'postgres';
 import { freshDatabase } from '../../tests/harness/postgres';
+import { socketOf } from '../../src/lib/server/db/index';
 import { PgActivitySampler } from './pg-activity';
 
 /** Set by --pg-sample: each contender's database is sampled (pg-activity.ts), printed after its part's figures. */
 export const pgSampling = { on: false };
+/** Set by --pg-socket: the directory of PostgreSQL's Unix socket, which every contender then connects through. */
+export const pgSocket = { dir: '' };
 const samples: string[] = [];
 
 /** Runs one contender on a fresh database (sampled when --pg-sample), dropped after. */
@@ -15,8 +20,9 @@ export async function withDatabase<T>(name: string, run: (url: string) => Promis
 	const db = await freshDatabase();
 	if (!db) throw new Error('the benchmark needs PostgreSQL');
 	const sampler = pgSampling.on ? new PgActivitySampler(db.url) : null;
+	const url = pgSocket.dir ? `${db.url}${db.url.includes('?') ? '&' : '?'}host=${pgSocket.dir}` : db.url;
 	try {
-		return await run(db.url);
+		return await run(url);
 	} finally {
 		if (sampler) samples.push(`    pg_stat_activity during ${name}, mean connections:`, ...(await sampler.stop()).map((l) => `      ${l}`));
 		await db.drop();
@@ -25,4 +31,10 @@ export async function withDatabase<T>(name: string, run: (url: string) => Promis
 
 export function printPgSamples() {
 	for (const line of samples.splice(0)) console.log(line);
+}
+
+/** One connection for the bench's own reads of a contender's database (its URL may name a socket directory). */
+export function benchSql(url: string) {
+	const { url: plain, host } = socketOf(url);
+	return postgres(plain, { max: 1, host, onnotice: () => {} });
 }

@@ -3,7 +3,7 @@
  * onnxruntime-node, in this process) compute an M-task job of the tiny model against one hub process on
  * PostgreSQL. Reports accepted tasks per second and the task-request round trip.
  */
-import postgres from 'postgres';
+import { benchSql } from './contender-database';
 import { startHubProcess, tempDir } from '../../tests/harness/hub-process';
 import { startVolunteers } from './in-process-volunteers';
 import { benchHubEnv, importTinyModel, timedJob, warmUp } from './tiny-job';
@@ -34,7 +34,7 @@ export async function exostackDispatch(o: DispatchOptions) {
 		const job = await timedJob(hub, o.tasks);
 		await volunteers.stop();
 		const metrics = await (await fetch(`${hub.url}/metrics`)).text();
-		const sql = postgres(o.databaseUrl, { max: 1, onnotice: () => {} });
+		const sql = benchSql(o.databaseUrl);
 		const [checks] = await sql<{ spot: number; recheck: number; replicas: number }[]>`
 			select count(*) filter (where spot_check)::int as spot, count(*) filter (where recheck)::int as recheck,
 				count(*) filter (where replica > 0)::int as replicas

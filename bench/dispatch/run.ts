@@ -18,12 +18,13 @@
  * Needs the production build (npm run build) and PostgreSQL (EXOSTACK_TEST_POSTGRES_URL, default
  * postgres://postgres@127.0.0.1:5432/postgres). EXOSTACK_HUB_NODE_ARGS="--cpu-prof --cpu-prof-dir=DIR"
  * profiles every hub process; --pg-sample samples pg_stat_activity of each part's database (what
- * PostgreSQL's connections wait on); BENCHMARKS.md says how to use pg_stat_statements instead.
+ * PostgreSQL's connections wait on); BENCHMARKS.md says how to use pg_stat_statements instead. --pg-socket
+ * /var/run/postgresql connects every contender through PostgreSQL's Unix socket instead of TCP.
  */
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { busyPart, dispatchPart, endToEndPart, idlePart, scalePart, twoHubsPart } from './parts';
-import { pgSampling } from './contender-database';
+import { pgSampling, pgSocket } from './contender-database';
 import { fmt } from './stats';
 
 const PARTS = ['dispatch', 'e2e', 'busy', 'scale', 'twohubs', 'idle'] as const;
@@ -36,6 +37,7 @@ const { values } = parseArgs({
 		pool: { type: 'string', default: '10' },
 		relaxed: { type: 'boolean', default: false },
 		'pg-sample': { type: 'boolean', default: false },
+		'pg-socket': { type: 'string', default: '' },
 		'e2e-processes': { type: 'string', default: '4' },
 		'e2e-concurrency': { type: 'string', default: '8' },
 		'busy-volunteers': { type: 'string', default: '5000' },
@@ -53,6 +55,7 @@ for (const p of only)
 	if (!(PARTS as readonly string[]).includes(p)) throw new Error(`--only: unknown part "${p}" (parts: ${PARTS.join(', ')})`);
 const n = (v: string) => Number(v);
 pgSampling.on = values['pg-sample'];
+pgSocket.dir = values['pg-socket'];
 const common = { volunteers: n(values.volunteers), concurrency: n(values.concurrency), pool: n(values.pool) };
 
 /**

@@ -4,7 +4,7 @@
  * accepted tasks per second, and afterwards the database is asked whether any task was leased twice
  * (a replica with more than one lease granted), besides the volunteers' own count of leases per task.
  */
-import postgres from 'postgres';
+import { benchSql } from './contender-database';
 import { startHubProcess, tempDir } from '../../tests/harness/hub-process';
 import { startVolunteers } from './in-process-volunteers';
 import { benchHubEnv, importTinyModel, timedJob, warmUp } from './tiny-job';
@@ -27,7 +27,7 @@ export async function twoHubs(o: TwoHubOptions) {
 		await a.stop();
 		throw e;
 	});
-	const sql = postgres(o.databaseUrl, { max: 1, onnotice: () => {} });
+	const sql = benchSql(o.databaseUrl);
 	try {
 		await importTinyModel(a);
 		const volunteers = startVolunteers([a.url, b.url], o.volunteers, o.concurrency);

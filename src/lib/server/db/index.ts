@@ -76,15 +76,30 @@ async function openPglite(dataDir: string | undefined, migrationsFolder: string)
  */
 const SESSION_SETTINGS = { jit: 'off', plan_cache_mode: 'force_custom_plan' };
 
-async function openPostgres(url: string, pool: { max: number; prepare: boolean }, migrationsFolder: string): Promise<Database> {
+/**
+ * libpq's way to reach a PostgreSQL on the same machine through its Unix socket: a `host` query parameter
+ * naming the socket's directory (`postgres://user@localhost/exostack?host=/var/run/postgresql`). postgres-js
+ * takes the directory only as its `host` option (it would send the parameter to the server as a setting),
+ * so it is moved there. Other URLs are used as they are.
+ */
+export function socketOf(url: string): { url: string; host?: string } {
+	const parsed = new URL(url);
+	const host = parsed.searchParams.get('host');
+	if (!host?.startsWith('/')) return { url };
+	parsed.searchParams.delete('host');
+	return { url: parsed.toString(), host };
+}
+
+async function openPostgres(given: string, pool: { max: number; prepare: boolean }, migrationsFolder: string): Promise<Database> {
+	const { url, host } = socketOf(given);
 	const { default: postgres } = await import('postgres');
 	const { drizzle } = await import('drizzle-orm/postgres-js');
 	const { migrate } = await import('drizzle-orm/postgres-js/migrator');
 	// drizzle asks for named statements on every query (patches/drizzle-orm: upstream it asks only for `.prepare(name)`d ones); `prepare` here decides.
-	const client = postgres(url, { ...pool, onnotice: () => {}, connection: SESSION_SETTINGS });
+	const client = postgres(url, { ...pool, host, onnotice: () => {}, connection: SESSION_SETTINGS });
 	const db = drizzle(client, { schema });
 	// Several hub processes may start together; the advisory lock makes them apply migrations one at a time.
-	const lock = postgres(url, { max: 1, onnotice: () => {} });
+	const lock = postgres(url, { max: 1, host, onnotice: () => {} });
 	try {
 		await lock`select pg_advisory_lock(7303740)`;
 		await migrate(db, { migrationsFolder });
@@ -94,5 +109,5 @@ async function openPostgres(url: string, pool: { max: number; prepare: boolean }
 	} finally {
 		await lock.end();
 	}
-	return { db: db as unknown as Db, kind: 'postgres', url, dump: null, close: () => client.end({ timeout: 5 }) };
+	return { db: db as unknown as Db, kind: 'postgres', url: given, dump: null, close: () => client.end({ timeout: 5 }) };
 }
