@@ -83,9 +83,10 @@ const SESSION_SETTINGS = { jit: 'off', plan_cache_mode: 'force_custom_plan' };
  * so it is moved there. Other URLs are used as they are.
  */
 export function socketOf(url: string): { url: string; host?: string } {
-	const parsed = new URL(url);
-	const host = parsed.searchParams.get('host');
-	if (!host?.startsWith('/')) return { url };
+	// URL.parse, not new URL: postgres-js takes URLs that WHATWG's parser refuses (several hosts, `h1:5432,h2:5432`).
+	const parsed = URL.parse(url);
+	const host = parsed?.searchParams.get('host');
+	if (!parsed || !host?.startsWith('/')) return { url };
 	parsed.searchParams.delete('host');
 	return { url: parsed.toString(), host };
 }

@@ -20,6 +20,8 @@ describe('socketOf', () => {
 		});
 		expect(socketOf('postgres://u@db.example:5432/exo?host=replica')).toEqual({ url: 'postgres://u@db.example:5432/exo?host=replica' });
 		expect(socketOf('postgres://u@localhost/exo')).toEqual({ url: 'postgres://u@localhost/exo' });
+		// Several hosts, which postgres-js takes and WHATWG's URL parser refuses, go through untouched.
+		expect(socketOf('postgres://u@h1:5432,h2:5432/exo')).toEqual({ url: 'postgres://u@h1:5432,h2:5432/exo' });
 	});
 });
 
