@@ -9,6 +9,7 @@ import { TEST_DB_KINDS } from '../db/testing';
 import type { Notifier } from '../notifier';
 import { startTestHub, type TestHub } from '../realtime/testing';
 import { openSession } from '../volunteers/sessions';
+import { nodeCapabilities } from '../../headless/headless-volunteer';
 import { claimTasks } from './claim-tasks';
 import { VolunteerWork } from './volunteer-work';
 import type { WorkSession } from './work-types';
@@ -45,15 +46,7 @@ describe.each(TEST_DB_KINDS)('volunteer work on %s', (kind) => {
 			const s: WorkSession = {
 				sessionId: `s${i}`,
 				volunteerId: `v${i}`,
-				capabilities: {
-					agent: 'node',
-					backend: 'native',
-					webgpu: null,
-					cores: 2,
-					deviceMemory: 8,
-					crossOriginIsolated: false,
-					taskTypes: ['embedding']
-				},
+				capabilities: nodeCapabilities(),
 				mode: 'always',
 				readiness: { score: 90, ready: true },
 				gateOpen: true,
