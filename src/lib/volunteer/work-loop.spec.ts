@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { ModelLimits, TaskLease } from '../protocol/events';
 import type { Capabilities, VolunteerMode } from '../protocol/volunteer';
 import type { RunnableTask } from '../executor/run-options';
-import { WorkLoop, type Executor, type ExecutorHooks } from './work-loop';
+import { renewalPeriod, WorkLoop, type Executor, type ExecutorHooks } from './work-loop';
 import { FakeHubSocket, lease, ManualClock, settle } from './testing';
 
 const capabilities: Capabilities = {
@@ -184,6 +184,15 @@ describe('WorkLoop', () => {
 		await settle();
 		await v.clock.advance(2000);
 		expect(v.hub.payloads('task:progress')).toContainEqual({ taskId: 2, leaseToken: second.leaseToken, done: 0 });
+	});
+
+	it('renews every renewMs when the welcome gives no usable lease length, and never more often than 300 ms', () => {
+		expect(renewalPeriod(5000, undefined)).toBe(5000);
+		expect(renewalPeriod(5000, Number.NaN)).toBe(5000);
+		expect(renewalPeriod(5000, -1)).toBe(5000);
+		expect(renewalPeriod(5000, 60_000)).toBe(5000);
+		expect(renewalPeriod(5000, 6000)).toBe(2000);
+		expect(renewalPeriod(5000, 1)).toBe(300);
 	});
 
 	it('stops a task whose renewal the hub refuses as no longer its lease, and gives nothing else up', async () => {

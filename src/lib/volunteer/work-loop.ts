@@ -92,10 +92,16 @@ export const DEFAULT_LOOP_OPTIONS: WorkLoopOptions = {
  * that is sooner. A renewal can be held up (a timer late on a loaded machine, a busy hub, a slow answer),
  * so it must leave room: at a third, one renewal can be lost or late by a whole period and the lease still
  * holds. (A fixed 5 s on the test's 6 s leases left under a second, and a loaded CI run lost a lease.)
+ * A welcome without a usable length (an older hub) keeps `renewMs`; none renews more often than
+ * MIN_RENEW_MS, whatever a hub says.
  */
-export function renewalPeriod(renewMs: number, leaseMs: number): number {
-	return Math.min(renewMs, leaseMs / 3);
+export function renewalPeriod(renewMs: number, leaseMs: number | undefined): number {
+	if (typeof leaseMs !== 'number' || !(leaseMs > 0)) return renewMs;
+	return Math.max(MIN_RENEW_MS, Math.min(renewMs, leaseMs / 3));
 }
+
+/** The shortest renewal period: a hub's shortest lease (1 s) over three, rounded down. */
+const MIN_RENEW_MS = 300;
 
 export class WorkLoop {
 	private running = new Map<number, { lease: TaskLease; controller: AbortController; lastSlice: boolean }>();
