@@ -2,12 +2,12 @@
  * At most `limit` claims of one hub process in the database at once (EXOSTACK_CLAIM_CONCURRENCY; 0: no
  * limit); the others wait their turn, an interactive lane's claim ahead of batch ones.
  *
- * Why a limit makes claims faster: a claim walks the queue from its head (find-claimable.ts), evaluating
- * the claim rules on each row and skipping the rows other claims hold locked (FOR UPDATE SKIP LOCKED),
- * which stay queued until those claims commit. With hundreds of volunteers asking at once, each claim
- * walks past the rows of all the others, so PostgreSQL's work per claim grows with the number of claims
- * in flight and the queue stops moving (bench/dispatch's busy part). In turns, each claim walks only
- * the rows it takes. Claims of other hub processes still run beside these, as before.
+ * Why: without a limit, hundreds of volunteers asking at once each hold a pool connection for a claim's
+ * transaction, and the results, renewals and status reports queue behind them. At 1,500 volunteers
+ * (bench/dispatch's busy part) more than a thousand hand-ins then outlived the volunteers' acknowledgement
+ * timeout and the event loop lagged; with 2-8 turns none did, and more tasks were accepted (BENCHMARKS.md).
+ * Fewer claims in flight also means fewer rows held locked (FOR UPDATE SKIP LOCKED keeps them queued until
+ * commit) for each claim to walk past. Claims of other hub processes still run beside these, as before.
  */
 export class ClaimGate {
 	private active = 0;

@@ -28,8 +28,8 @@ export interface NewJob {
  * transaction of several inserts.
  *
  * The task rows travel as one JSON parameter unpacked by jsonb_to_recordset, not as a bind parameter per
- * value: drizzle built 8 parameters per row, which took 0.2 ms of the hub's CPU per task (a 20,000-task
- * job 4 s, bench/dispatch) and capped an insert at PostgreSQL's 65,535 parameters.
+ * value: drizzle built 8 parameters per row, about 0.2 ms of the hub's CPU per task (a 24,000-task
+ * job took 3.6-5.4 s to submit, bench/dispatch) and capped an insert at PostgreSQL's 65,535 parameters.
  */
 export async function createJob(db: Db, job: NewJob): Promise<{ id: string; totalTasks: number }> {
 	const chunks = chunk(job.inputs, job.chunkSize);
