@@ -1,60 +1,88 @@
 import { describe, expect, it } from 'vitest';
 import { ClaimGate } from './claim-gate';
 
-/** A claim that ends when the spec says, recording when it started. */
-function held(order: string[], name: string) {
-	let end!: (fail?: Error) => void;
-	const done = new Promise<string>((resolve, reject) => (end = (fail) => (fail ? reject(fail) : resolve(name))));
-	return {
-		claim: () => {
-			order.push(name);
-			return done;
-		},
-		end
-	};
+/**
+ * A gate whose groups end when the spec says: `groups` records each group as it starts, `end(n)` ends the
+ * n-th (each member answered with its own name in capitals), `fail(n)` fails it.
+ */
+function gateOf(limit: number, max: number, refuse: (items: string[]) => boolean = () => false) {
+	const groups: string[][] = [];
+	const enders: ((fail?: Error) => void)[] = [];
+	const gate = new ClaimGate<string, string>({ limit, max }, (items) => {
+		groups.push(items);
+		if (refuse(items)) return Promise.reject(new Error(`refused ${items.join(',')}`));
+		return new Promise((resolve, reject) => enders.push((fail) => (fail ? reject(fail) : resolve(items.map((i) => i.toUpperCase())))));
+	});
+	return { gate, groups, end: (n: number) => enders[n](), fail: (n: number, e: Error) => enders[n](e) };
 }
 
 const settle = () => new Promise((r) => setImmediate(r));
 
 describe('ClaimGate', () => {
-	it('runs at most `limit` claims at once, the next starting as one ends, a lane claim ahead of batch ones', async () => {
-		const gate = new ClaimGate(2);
-		const order: string[] = [];
-		const [a, b, c, d, lane] = ['a', 'b', 'c', 'd', 'lane'].map((n) => held(order, n));
-		const runs = [gate.run(false, a.claim), gate.run(false, b.claim), gate.run(false, c.claim), gate.run(false, d.claim)];
-		const laneRun = gate.run(true, lane.claim);
+	it('claims at once, alone, while a turn is free; those waiting go in together when one ends, lane claims first', async () => {
+		const { gate, groups, end } = gateOf(2, 8);
+		const a = gate.claim('a', false);
+		const b = gate.claim('b', false);
+		const c = gate.claim('c', false);
+		const d = gate.claim('d', false);
+		const lane = gate.claim('lane', true);
 		await settle();
-		expect(order).toEqual(['a', 'b']);
+		expect(groups).toEqual([['a'], ['b']]);
 		expect(gate.waiting).toBe(3);
-		a.end();
+		end(0);
 		await settle();
-		expect(order).toEqual(['a', 'b', 'lane']);
-		// A failed claim gives its turn back too.
-		b.end(new Error('serialization failure'));
-		await expect(runs[1]).rejects.toThrow('serialization failure');
-		await settle();
-		expect(order).toEqual(['a', 'b', 'lane', 'c']);
-		lane.end();
-		c.end();
-		await settle();
-		d.end();
-		expect(await Promise.all([runs[0], runs[2], runs[3], laneRun])).toEqual(['a', 'c', 'd', 'lane']);
+		expect(groups[2]).toEqual(['lane', 'c', 'd']);
 		expect(gate.waiting).toBe(0);
-		// Every turn was given back: two run at once again.
-		const [e, f] = ['e', 'f'].map((n) => held(order, n));
-		void gate.run(false, e.claim);
-		void gate.run(false, f.claim);
+		end(1);
+		end(2);
+		expect(await Promise.all([a, b, c, d, lane])).toEqual(['A', 'B', 'C', 'D', 'LANE']);
+		// Every turn was given back: two go at once again.
+		void gate.claim('e', false);
+		void gate.claim('f', false);
 		await settle();
-		expect(order.slice(-2)).toEqual(['e', 'f']);
+		expect(groups.slice(-2)).toEqual([['e'], ['f']]);
 	});
 
-	it('with no limit (0), runs every claim at once', async () => {
-		const gate = new ClaimGate(0);
-		const order: string[] = [];
-		const claims = ['a', 'b', 'c'].map((n) => held(order, n));
-		claims.forEach((c) => void gate.run(false, c.claim));
+	it('puts at most `max` claims in a group', async () => {
+		const { gate, groups, end } = gateOf(1, 2);
+		const all = ['a', 'b', 'c', 'd', 'e'].map((n) => gate.claim(n, false));
 		await settle();
-		expect(order).toEqual(['a', 'b', 'c']);
+		end(0);
+		await settle();
+		end(1);
+		await settle();
+		end(2);
+		expect(await Promise.all(all)).toEqual(['A', 'B', 'C', 'D', 'E']);
+		expect(groups).toEqual([['a'], ['b', 'c'], ['d', 'e']]);
+	});
+
+	it('claims a failed group again member by member, so only the claim that fails is refused', async () => {
+		const { gate, groups, end } = gateOf(1, 8, (items) => items.includes('bad'));
+		const first = gate.claim('first', false);
+		const rest = ['x', 'bad', 'y'].map((n) => gate.claim(n, false));
+		await settle();
+		end(0);
+		await settle();
+		// The group [x, bad, y] is refused; x and y then go alone (groups 3 and 5), and bad is refused alone.
+		expect(groups.slice(1, 3)).toEqual([['x', 'bad', 'y'], ['x']]);
+		end(1);
+		await settle();
+		expect(groups[3]).toEqual(['bad']);
+		await settle();
+		end(2);
+		expect(await first).toBe('FIRST');
+		expect(await rest[0]).toBe('X');
+		await expect(rest[1]).rejects.toThrow('refused bad');
+		expect(await rest[2]).toBe('Y');
 		expect(gate.waiting).toBe(0);
+	});
+
+	it('with no limit, claims every request at once and alone', async () => {
+		const { gate, groups, end } = gateOf(0, 8);
+		const all = ['a', 'b', 'c'].map((n) => gate.claim(n, false));
+		await settle();
+		expect(groups).toEqual([['a'], ['b'], ['c']]);
+		[0, 1, 2].forEach(end);
+		expect(await Promise.all(all)).toEqual(['A', 'B', 'C']);
 	});
 });

@@ -1,38 +1,72 @@
+interface Waiting<I, O> {
+	item: I;
+	resolve(o: O): void;
+	reject(e: unknown): void;
+}
+
 /**
- * At most `limit` claims of one hub process in the database at once (EXOSTACK_CLAIM_CONCURRENCY; 0: no
- * limit); the others wait their turn, an interactive lane's claim ahead of batch ones.
+ * Claims of one hub process take turns, and the claims waiting for a turn go in together as one group:
+ * at most `limit` groups in the database at once (EXOSTACK_CLAIM_CONCURRENCY; 0: no limit, each claim
+ * alone), each of at most `max` claims (EXOSTACK_GROUP_COMMIT_MAX), interactive lane claims first.
  *
- * Why: without a limit, hundreds of volunteers asking at once each hold a pool connection for a claim's
- * transaction, and the results, renewals and status reports queue behind them. At 1,500 volunteers
- * (bench/dispatch's busy part) more than a thousand hand-ins then outlived the volunteers' acknowledgement
- * timeout and the event loop lagged; with 2-8 turns none did, and more tasks were accepted (BENCHMARKS.md).
- * Fewer claims in flight also means fewer rows held locked (FOR UPDATE SKIP LOCKED keeps them queued until
- * commit) for each claim to walk past. Claims of other hub processes still run beside these, as before.
+ * Why turns: without a limit, hundreds of volunteers asking at once each hold a pool connection for a
+ * claim's transaction, and the results, renewals and status reports queue behind them. At 1,500
+ * volunteers (bench/dispatch's busy part) more than a thousand hand-ins then outlived the volunteers'
+ * acknowledgement timeout and the event loop lagged; with 2-8 turns none did (BENCHMARKS.md).
+ * Why groups: a claim's cost is mostly its statements (building, sending, parsing them), and a group
+ * claims for all its members in the same few statements (claim-tasks.ts's claimGroup). A quiet hub never
+ * waits: a claim with a turn free goes at once, alone; groups form only while every turn is taken.
+ * Claims of other hub processes still run beside these, as before.
  */
-export class ClaimGate {
+export class ClaimGate<I, O> {
 	private active = 0;
-	private readonly lane: (() => void)[] = [];
-	private readonly batch: (() => void)[] = [];
+	private readonly lane: Waiting<I, O>[] = [];
+	private readonly batch: Waiting<I, O>[] = [];
 
-	constructor(private readonly limit: number) {}
+	constructor(
+		private readonly options: { limit: number; max: number },
+		private readonly claimGroup: (items: I[]) => Promise<O[]>
+	) {}
 
-	/** Runs `claim` once a turn is free (at once, with no limit); `lane`: an interactive request's, which goes first. */
-	async run<T>(lane: boolean, claim: () => Promise<T>): Promise<T> {
-		if (this.limit <= 0) return claim();
-		if (this.active < this.limit) this.active++;
-		else await new Promise<void>((go) => (lane ? this.lane : this.batch).push(go));
-		try {
-			return await claim();
-		} finally {
-			// The turn passes straight to the next in line, so a newcomer cannot slip in between.
-			const next = this.lane.shift() ?? this.batch.shift();
-			if (next) next();
-			else this.active--;
-		}
+	/** Claims `item` in a turn's group; `lane`: an interactive request's, which goes first. */
+	claim(item: I, lane: boolean): Promise<O> {
+		if (this.options.limit <= 0) return this.claimGroup([item]).then(([o]) => o);
+		return new Promise<O>((resolve, reject) => {
+			(lane ? this.lane : this.batch).push({ item, resolve, reject });
+			if (this.active < this.options.limit) {
+				this.active++;
+				void this.turn();
+			}
+		});
 	}
 
 	/** Claims waiting for a turn. */
 	get waiting(): number {
 		return this.lane.length + this.batch.length;
+	}
+
+	/** Runs groups while claims wait, then gives the turn back: a newcomer cannot slip in between. */
+	private async turn(): Promise<void> {
+		while (this.waiting > 0) {
+			const max = Math.max(1, this.options.max);
+			const group = this.lane.splice(0, max);
+			group.push(...this.batch.splice(0, max - group.length));
+			await this.settle(group);
+		}
+		this.active--;
+	}
+
+	/**
+	 * Claims a group and answers each member. A group that fails is claimed again member by member, so one
+	 * claim that cannot be served (or a transient failure) costs the others nothing but a retry.
+	 */
+	private async settle(group: Waiting<I, O>[]): Promise<void> {
+		try {
+			const outcomes = await this.claimGroup(group.map((w) => w.item));
+			group.forEach((w, i) => w.resolve(outcomes[i]));
+		} catch (err) {
+			if (group.length === 1) return group[0].reject(err);
+			for (const w of group) await this.settle([w]);
+		}
 	}
 }

@@ -18,6 +18,31 @@ export interface Claimant {
 	established?: boolean;
 }
 
+/**
+ * The claimant as the rules below read it, in SQL: its values bound as parameters for one claimant
+ * (claimantSql), or the columns of a group's claimant row (claim-tasks.ts), so the rules are written once
+ * for both. `network` is null where the caller does not separate networks.
+ */
+export interface ClaimantSql {
+	volunteerId: SQL;
+	backendClass: SQL;
+	network: SQL;
+	/** Whether replicas of a chunk must come from distinct networks for this claimant (and it has one). */
+	distinctNetworks: SQL;
+	established: SQL;
+}
+
+/** One claimant's values as ClaimantSql: typed parameters (an untyped one inside jsonb_build_array has no type to infer). */
+export function claimantSql(who: Claimant): ClaimantSql {
+	return {
+		volunteerId: sql`${who.volunteerId}::text`,
+		backendClass: sql`${who.backendClass}::text`,
+		network: sql`${who.network ?? null}::text`,
+		distinctNetworks: sql`${who.distinctNetworks === true && who.network !== undefined}::boolean`,
+		established: sql`${who.established === true}::boolean`
+	};
+}
+
 /** The replica a claim would take: its chunk, and its own id when it already exists (a queued row). */
 export interface ReplicaRef {
 	jobId: PgColumn;
@@ -43,7 +68,7 @@ export const CLASS_WAIT_MS = 5 * 60_000;
  * tasks, growing with the table). A scalar subquery stays a per-row probe of the (job_id, seq) indexes,
  * run only for the few rows the claim walks before its LIMIT.
  */
-function none(subquery: SQLWrapper) {
+export function none(subquery: SQLWrapper) {
 	return sql`(${subquery} limit 1) is null`;
 }
 
@@ -61,7 +86,7 @@ function none(subquery: SQLWrapper) {
  * result already computed by the claimant bars it too, and a replica kept for an established volunteer
  * (validate-chunk.ts, newcomers' quorum) goes to no one else.
  */
-export function mayTakeReplica(tx: Db, r: ReplicaRef, who: Claimant): SQL {
+export function mayTakeReplica(tx: Db, r: ReplicaRef, who: ClaimantSql): SQL {
 	const notItself = r.id ? ne(sibling.id, r.id) : undefined;
 	const bars = or(
 		eq(sibling.leaseVolunteer, who.volunteerId),
@@ -74,11 +99,9 @@ export function mayTakeReplica(tx: Db, r: ReplicaRef, who: Claimant): SQL {
 		),
 		// Only while the solo lease lives: once its result is in, a split (rare) is settled as usual.
 		and(eq(sibling.solo, true), eq(sibling.state, 'leased')),
-		who.distinctNetworks && who.network !== undefined
-			? and(inArray(sibling.state, ['leased', 'done']), eq(sibling.network, who.network), notItself)
-			: undefined,
+		and(who.distinctNetworks, inArray(sibling.state, ['leased', 'done']), eq(sibling.network, who.network), notItself),
 		and(isNotNull(sibling.checkpoint), ne(sibling.backendClass, who.backendClass)),
-		and(notItself, sql`${sibling.checkpointBy} @> ${JSON.stringify([who.volunteerId])}::jsonb`),
+		and(notItself, sql`${sibling.checkpointBy} @> jsonb_build_array(${who.volunteerId})`),
 		// It reported a failure of this replica or a sibling: it is not given the chunk again (lease-transitions.ts).
 		failedBy(sibling, who.volunteerId)
 	);
@@ -93,42 +116,51 @@ export function mayTakeReplica(tx: Db, r: ReplicaRef, who: Claimant): SQL {
 	return and(
 		none(conflictingSibling),
 		none(alreadyComputed),
-		r.needsEstablished && !who.established ? eq(r.needsEstablished, false) : undefined
+		r.needsEstablished ? or(who.established, eq(r.needsEstablished, false)) : undefined
 	)!;
 }
 
 /**
- * Serialises the claims of one volunteer (across its sessions) and, when given, of its network, for the
- * rest of the transaction, in one statement that also reads the volunteer's run of valid results (which
- * the locks do not guard: results move it without them). The volunteer's lock is always taken first: it
- * sits in a subquery the network's lock reads from, and PostgreSQL never flattens a subquery that calls
- * a volatile function, so two claims cannot wait on each other in a cycle.
+ * Serialises the claims of a group's volunteers (each across its sessions) and of the networks given, for
+ * the rest of the transaction, in one statement that also reads each volunteer's run of valid results
+ * (which the locks do not guard: results move it without them).
+ *
+ * Every claim takes its locks in one order: its volunteers' sorted, then its networks' sorted (the array's
+ * order, which the ordinality sort keeps: PostgreSQL evaluates a volatile target after the sort). Two claims
+ * of this or another hub process therefore never wait on each other in a cycle.
  */
-export async function lockClaimant(tx: Db, volunteerId: string, network: string | undefined): Promise<{ run: number }> {
-	const run = sql`(select ${volunteers.consecutiveValid} from ${volunteers} where ${volunteers.id} = ${volunteerId})`;
-	const volunteer = sql`select pg_advisory_xact_lock(hashtext(${volunteerId})) as v`;
-	const [row] = rowsOf<{ run: number | null }>(
-		await tx.execute(
-			network === undefined
-				? sql`select ${run} as run from (${volunteer}) locked`
-				: sql`select pg_advisory_xact_lock(hashtext(${'network:' + network})), ${run} as run from (${volunteer}) locked`
-		)
+export async function lockClaimants(tx: Db, volunteerIds: string[], networks: string[]): Promise<Map<string, number>> {
+	const keys = [...[...new Set(volunteerIds)].sort(), ...[...new Set(networks)].sort().map((n) => 'network:' + n)];
+	const rows = rowsOf<{ key: string; run: number | null }>(
+		await tx.execute(sql`select k.key, (select ${volunteers.consecutiveValid} from ${volunteers} where ${volunteers.id} = k.key) as run
+			from (select key, pg_advisory_xact_lock(hashtext(key)) from jsonb_array_elements_text(${JSON.stringify(keys)}::jsonb)
+				with ordinality as u(key, n) order by n) k`)
 	);
-	return { run: Number(row.run ?? 0) };
+	return new Map(rows.map((r) => [r.key, Number(r.run ?? 0)]));
+}
+
+/** Live leases held by a session, by a volunteer across its sessions, and by sessions of a network (absent: not counted). */
+export interface Held {
+	session: number;
+	volunteer: number;
+	network: number;
 }
 
 /**
- * Live leases held by the session, by the volunteer across its sessions, and by sessions of its network
- * across their sockets and identities (what the per-network cap, EXOSTACK_LEASES_PER_NETWORK, counts), in
- * one statement. Read under lockClaimant's locks, so two claims cannot both see room for the same lease.
+ * For each claimant, the live leases its session holds, its volunteer holds across its sessions, and
+ * sessions of its network hold across their sockets and identities (what the per-network cap,
+ * EXOSTACK_LEASES_PER_NETWORK, counts), in one statement. Read under lockClaimants' locks, so two claims
+ * cannot both see room for the same lease.
  */
-export async function claimCounts(tx: Db, who: { sessionId: string; volunteerId: string; network?: string }) {
-	const leased = (where: SQL) => sql`(select count(*) from ${tasks} where ${where} and ${tasks.state} = 'leased')::int`;
-	const [row] = rowsOf<{ session: number; volunteer: number; network: number }>(
+export async function claimCounts(tx: Db, who: { sessionId: string; volunteerId: string; network?: string }[]): Promise<Held[]> {
+	const leased = (column: SQLWrapper, value: SQL) => sql`(select count(*) from ${tasks} where ${column} = ${value} and ${tasks.state} = 'leased')::int`;
+	const claimants = JSON.stringify(who.map((w, i) => ({ i, s: w.sessionId, v: w.volunteerId, n: w.network ?? null })));
+	const rows = rowsOf<Held>(
 		await tx.execute(sql`select
-			${leased(sql`${tasks.leaseSession} = ${who.sessionId}`)} as session,
-			${leased(sql`${tasks.leaseVolunteer} = ${who.volunteerId}`)} as volunteer,
-			${who.network === undefined ? sql`0` : leased(sql`${tasks.network} = ${who.network}`)} as network`)
+			${leased(tasks.leaseSession, sql`c.s`)} as session,
+			${leased(tasks.leaseVolunteer, sql`c.v`)} as volunteer,
+			case when c.n is null then 0 else ${leased(tasks.network, sql`c.n`)} end as network
+			from jsonb_to_recordset(${claimants}::jsonb) as c(i int, s text, v text, n text) order by c.i`)
 	);
-	return { session: Number(row.session), volunteer: Number(row.volunteer), network: Number(row.network) };
+	return rows.map((r) => ({ session: Number(r.session), volunteer: Number(r.volunteer), network: Number(r.network) }));
 }

@@ -6,7 +6,7 @@ import type { ClaimRequest } from './types';
 import { rowsOf } from '../db/rows';
 import { DEFAULT_LEASE_MAX_MS, firstExpiryMs, leaseDeadline } from './lease-deadline';
 import { mayTakeReplica, type Claimant } from './claim-rules';
-import { runnableHere } from './find-claimable';
+import { runnableHere, whoSql } from './find-claimable';
 import { isOpen } from './chunk-fate';
 
 const sibling = alias(tasks, 'sibling');
@@ -41,9 +41,9 @@ export async function claimTailDuplicates(tx: Db, req: ClaimRequest & Claimant, 
 		.where(
 			and(
 				eq(tasks.state, 'leased'),
-				mayTakeReplica(tx, { jobId: tasks.jobId, seq: tasks.seq }, req),
+				mayTakeReplica(tx, { jobId: tasks.jobId, seq: tasks.seq }, whoSql(req)),
 				eq(jobs.replication, 1),
-				runnableHere(tx, req),
+				runnableHere(tx, whoSql(req)),
 				sql`${tasks.leasedAt} < now() - greatest(${tailMs}, 3 * coalesce((${meanMs}), 0)) * interval '1 millisecond'`,
 				notExists(queuedInJob),
 				notExists(alreadyDuplicated)

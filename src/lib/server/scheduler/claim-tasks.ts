@@ -4,8 +4,8 @@ import { jobs, tasks } from '../db/schema';
 import type { Db } from '../db';
 import type { ClaimRequest } from './types';
 import { isEstablished, soloProbability } from './adaptive-replication';
-import { claimCounts, lockClaimant } from './claim-rules';
-import { findClaimable } from './find-claimable';
+import { claimCounts, lockClaimants, type Held } from './claim-rules';
+import { findClaimable, type Candidate } from './find-claimable';
 import { claimTailDuplicates, leasesOf } from './claim-tail-duplicates';
 import { DEFAULT_LEASE_MAX_MS, firstExpiryMs, leaseClock } from './lease-deadline';
 import { claimSpotCheck } from './spot-checks';
@@ -13,90 +13,161 @@ import { LANE_SLOTS } from './interactive-lane';
 
 const sibling = alias(tasks, 'sibling');
 
-/**
- * Leases up to `slots` replicas to one volunteer session, atomically, at most one per chunk.
- *
- * Locking: a transaction-scoped advisory lock on the volunteer serialises the claims of one volunteer
- * across its sessions (two tabs could otherwise each take a replica of the same chunk, and one
- * volunteer would be its own quorum); claims of different volunteers never wait on each other. The
- * rows come from findClaimable (FOR UPDATE SKIP LOCKED). Each lease gets a fresh random token: the
- * only key that can later complete, renew, fail or release it (fencing), and a deadline no renewal
- * passes (lease-deadline.ts).
- */
+/** One claim's leases, as the volunteer's payload is built from them. */
+export type ClaimedLease = Omit<Awaited<ReturnType<typeof leaseChosen>>[number], 'leaseToken' | 'leaseExpiresAt'> & {
+	leaseToken: string;
+	leaseExpiresAt: Date;
+};
+
+/** Leases up to `slots` replicas to one volunteer session: a group of one (claimGroup). */
 export async function claimTasks(db: Db, req: ClaimRequest) {
+	return (await claimGroup(db, [req]))[0];
+}
+
+/**
+ * Leases each request of a group up to its `slots` replicas, at most one per chunk, in one transaction
+ * and a handful of statements whatever the group's size; the answer for request `i` is at index `i`.
+ * Requests earlier in the group are served first (a lane's request is put first by claim-gate.ts).
+ *
+ * Locking: transaction-scoped advisory locks on the volunteers (and, where capped, networks) serialise
+ * the claims of one volunteer across its sessions (two tabs could otherwise each take a replica of the
+ * same chunk, and one volunteer would be its own quorum), across groups and hub processes; claims of
+ * other volunteers never wait on them. The rows come from findClaimable (FOR UPDATE SKIP LOCKED). A group
+ * leases at most one replica of a chunk: the rules were read before the group's own leases, so two
+ * replicas leased together could break them (one network, one class); the next group takes the sibling.
+ * Each lease gets a fresh random token: the only key that can later complete, renew, fail or release it
+ * (fencing), and a deadline no renewal passes (lease-deadline.ts).
+ */
+export async function claimGroup(db: Db, reqs: ClaimRequest[]): Promise<ClaimedLease[][]> {
+	if (reqs.length === 0) return [];
 	return db.transaction(async (tx) => {
-		// The network is locked and counted only where its cap applies.
-		const network = req.leasesPerNetwork ? req.network : undefined;
-		const { run } = await lockClaimant(tx, req.volunteerId, network);
-		const who = { ...req, established: isEstablished(run) };
+		// A network is locked and counted only where its cap applies.
+		const capped = reqs.map((r) => ({ ...r, network: r.leasesPerNetwork ? r.network : undefined }));
+		const runs = await lockClaimants(
+			tx,
+			reqs.map((r) => r.volunteerId),
+			capped.flatMap((r) => (r.network === undefined ? [] : [r.network]))
+		);
+		const run = (r: ClaimRequest) => runs.get(r.volunteerId) ?? 0;
+		const who = reqs.map((r) => ({ ...r, established: isEstablished(run(r)) }));
+		// Claimants of one group walk the same queue: each looks past what those before it may take.
+		let before = 0;
+		const limits = who.map((w) => {
+			const limit = asked(w) * 4 + before * 2;
+			before += asked(w);
+			return { ...w, limit };
+		});
 		// The counts and the candidates are sent together, one round trip (both after the locks, in order):
 		// candidates beyond the room the counts leave are unlocked at commit, unleased.
-		const [counts, candidates] = await Promise.all([
-			claimCounts(tx, { ...req, network }),
-			findClaimable(tx, { ...who, limit: asked(req) * 4 })
-		]);
-		const slots = slotsLeft(req, counts);
-		if (slots <= 0) return [];
-		// A known-answer check takes one slot, by chance, before anything else: the lease looks like any other.
-		const spot = req.spotCheckRate && !req.lane && (req.random ?? Math.random)() < req.spotCheckRate ? await claimSpotCheck(tx, who) : null;
-		const room = slots - (spot === null ? 0 : 1);
-		const chosen = onePerChunk(candidates, room);
-		const duplicates =
-			chosen.length < room && req.tailMs !== undefined ? await claimTailDuplicates(tx, who, room - chosen.length, req.tailMs) : [];
-		const extra = spot === null ? duplicates : [...(await leasesOf(tx, [spot])), ...duplicates];
-		if (chosen.length === 0) return extra.map(leaseOf);
-		const maxMs = req.leaseMaxMs ?? DEFAULT_LEASE_MAX_MS;
-		// The lease, the solo grants and the jobs' start are sent together, one round trip.
-		const leasing = tx
-			.update(tasks)
-			.set({
-				state: 'leased',
-				leaseToken: sql`gen_random_uuid()`,
-				leaseSession: req.sessionId,
-				leaseVolunteer: req.volunteerId,
-				backendClass: req.backendClass,
-				network: req.network ?? null,
-				leaseExpiresAt: sql`now() + ${firstExpiryMs(req.leaseMs, maxMs)} * interval '1 millisecond'`,
-				...leaseClock(maxMs, sql`jsonb_array_length(${tasks.inputs}) - coalesce(jsonb_array_length(${tasks.checkpoint}), 0)`, tasks.jobId),
-				leasedAt: sql`now()`,
-				attempts: sql`${tasks.attempts} + 1`
-			})
-			.from(jobs)
-			.where(
-				and(
-					inArray(
-						tasks.id,
-						chosen.map((c) => c.id)
-					),
-					eq(jobs.id, tasks.jobId)
-				)
-			)
-			.returning({
-				id: tasks.id,
-				jobId: tasks.jobId,
-				seq: tasks.seq,
-				params: jobs.params,
-				replication: jobs.replication,
-				jobStatus: jobs.status,
-				taskType: tasks.taskType,
-				modelId: tasks.modelId,
-				inputs: tasks.inputs,
-				checkpointed: sql<number>`coalesce(jsonb_array_length(${tasks.checkpoint}), 0)`.mapWith(Number),
-				leaseToken: tasks.leaseToken,
-				leaseExpiresAt: tasks.leaseExpiresAt
-			});
-		const [claimed] = await Promise.all([
-			leasing,
-			goSolo(
-				tx,
-				req,
-				run,
-				chosen.filter((t) => t.replication > 1)
-			),
-			markJobsRunning(tx, [...new Set(chosen.map((t) => t.jobId))])
-		]);
-		return [...claimed, ...extra].map(leaseOf);
+		const [counts, candidates] = await Promise.all([claimCounts(tx, capped), findClaimable(tx, limits)]);
+		const held = new Tally(capped, counts);
+		const leases: ClaimedLease[][] = reqs.map(() => []);
+		const spots: ClaimedLease[][] = reqs.map(() => []);
+		const chosen: Candidate[] = [];
+		const taken = new Set<string>();
+		const rooms: number[] = [];
+		for (const [i, req] of reqs.entries()) {
+			let room = held.slotsLeft(req, capped[i]);
+			// A known-answer check takes one slot, by chance, before anything else: the lease looks like any other.
+			if (room > 0 && req.spotCheckRate && !req.lane && (req.random ?? Math.random)() < req.spotCheckRate) {
+				const spot = await claimSpotCheck(tx, who[i]);
+				if (spot !== null) {
+					spots[i] = (await leasesOf(tx, [spot])).map(leaseOf);
+					held.add(capped[i], 1);
+					room--;
+				}
+			}
+			const mine: Candidate[] = [];
+			for (const c of candidates) {
+				if (mine.length >= room) break;
+				if (c.i !== i || taken.has(`${c.jobId}:${c.seq}`)) continue;
+				taken.add(`${c.jobId}:${c.seq}`);
+				mine.push(c);
+			}
+			chosen.push(...mine);
+			held.add(capped[i], mine.length);
+			rooms.push(room - mine.length);
+		}
+		if (chosen.length > 0) {
+			// The leases, the solo grants and the jobs' start are sent together, one round trip.
+			const [claimed] = await Promise.all([
+				leaseChosen(tx, reqs, chosen),
+				...reqs.map((req, i) =>
+					goSolo(
+						tx,
+						req,
+						run(req),
+						chosen.filter((c) => c.i === i && c.replication > 1)
+					)
+				),
+				markJobsRunning(tx, [...new Set(chosen.map((c) => c.jobId))])
+			]);
+			const owner = new Map(chosen.map((c) => [c.id, c.i]));
+			for (const t of claimed) leases[owner.get(t.id)!].push(leaseOf(t));
+		}
+		spots.forEach((spot, i) => leases[i].push(...spot));
+		// An idle volunteer may duplicate a job's slow last tasks: read after this group's leases, so a
+		// duplicate never doubles one of them.
+		for (const [i, req] of reqs.entries()) {
+			if (rooms[i] <= 0 || req.tailMs === undefined) continue;
+			const duplicates = await claimTailDuplicates(tx, who[i], Math.min(rooms[i], held.slotsLeft(req, capped[i])), req.tailMs);
+			leases[i].push(...duplicates.map(leaseOf));
+			held.add(capped[i], duplicates.length);
+		}
+		return leases;
 	});
+}
+
+/** Leases the chosen rows, each to its claimant, in one statement per lease ceiling (one, in practice: the hub's). */
+async function leaseChosen(tx: Db, reqs: ClaimRequest[], chosen: { i: number; id: number }[]) {
+	const byCeiling = new Map<number, { i: number; id: number }[]>();
+	for (const c of chosen) {
+		const maxMs = reqs[c.i].leaseMaxMs ?? DEFAULT_LEASE_MAX_MS;
+		byCeiling.set(maxMs, [...(byCeiling.get(maxMs) ?? []), c]);
+	}
+	const leased = await Promise.all(
+		[...byCeiling].map(([maxMs, rows]) => {
+			const to = JSON.stringify(
+				rows.map(({ i, id }) => {
+					const r = reqs[i];
+					return { id, s: r.sessionId, v: r.volunteerId, b: r.backendClass, n: r.network ?? null, ms: firstExpiryMs(r.leaseMs, maxMs) };
+				})
+			);
+			return tx
+				.update(tasks)
+				.set({
+					state: 'leased',
+					leaseToken: sql`gen_random_uuid()`,
+					leaseSession: sql`a.s`,
+					leaseVolunteer: sql`a.v`,
+					backendClass: sql`a.b`,
+					network: sql`a.n`,
+					leaseExpiresAt: sql`now() + a.ms * interval '1 millisecond'`,
+					...leaseClock(maxMs, sql`jsonb_array_length(${tasks.inputs}) - coalesce(jsonb_array_length(${tasks.checkpoint}), 0)`, tasks.jobId),
+					leasedAt: sql`now()`,
+					attempts: sql`${tasks.attempts} + 1`
+				})
+				// Written as a list, not a join: a join's condition could not name the updated table.
+				.from(sql`jsonb_to_recordset(${to}::jsonb) as a(id bigint, s text, v text, b text, n text, ms float8), ${jobs}`)
+				.where(and(eq(tasks.id, sql`a.id`), eq(jobs.id, tasks.jobId)))
+				.returning({
+					id: tasks.id,
+					jobId: tasks.jobId,
+					seq: tasks.seq,
+					// The jobs' columns are named through SQL: the FROM list is SQL too, so drizzle does not know their types.
+					params: sql<(typeof jobs.$inferSelect)['params']>`${jobs.params}`.mapWith(jobs.params),
+					replication: sql<number>`${jobs.replication}`.mapWith(Number),
+					jobStatus: sql<(typeof jobs.$inferSelect)['status']>`${jobs.status}`,
+					taskType: tasks.taskType,
+					modelId: tasks.modelId,
+					inputs: tasks.inputs,
+					checkpointed: sql<number>`coalesce(jsonb_array_length(${tasks.checkpoint}), 0)`.mapWith(Number),
+					leaseToken: tasks.leaseToken,
+					leaseExpiresAt: tasks.leaseExpiresAt
+				});
+		})
+	);
+	return leased.flat();
 }
 
 function leaseOf<T extends { leaseToken: string | null; leaseExpiresAt: Date | null; checkpointed?: number }>(t: T) {
@@ -104,28 +175,52 @@ function leaseOf<T extends { leaseToken: string | null; leaseExpiresAt: Date | n
 }
 
 /**
- * Room under the caps on live leases, from claimCounts (read under the claim's locks, so two requests
- * racing on one session, or two sockets of one volunteer or network, cannot both see room for the same
- * slot): the session's (its power tier, `maxHeld`), the volunteer's across all its sessions
- * (`maxPerVolunteer`), so opening more sockets does not multiply what one identity can hold, and the
- * network's (`leasesPerNetwork`: one person's sockets and identities, or one NAT, share it).
+ * Live leases under the caps, as the group's claim goes: read by claimCounts under the claim's locks (so
+ * two claims racing on one session, or two sockets of one volunteer or network, cannot both see room for
+ * the same slot), then counting what the group leases, since one group may hold several requests of one
+ * session, volunteer or network.
  */
-function slotsLeft(req: ClaimRequest, held: { session: number; volunteer: number; network: number }): number {
-	// The lane's lease comes on top of the session's cap (interactive-lane.ts), never of the volunteer's or the network's.
-	const maxHeld = req.maxHeld === undefined ? Infinity : req.maxHeld + (req.lane ? LANE_SLOTS : 0);
-	const perVolunteer = req.maxPerVolunteer ? req.maxPerVolunteer : Infinity;
-	const perNetwork = req.leasesPerNetwork && req.network !== undefined ? req.leasesPerNetwork : Infinity;
-	return Math.min(asked(req), maxHeld - held.session, perVolunteer - held.volunteer, perNetwork - held.network);
+class Tally {
+	private readonly leases = new Map<string, number>();
+
+	constructor(who: Holder[], counts: Held[]) {
+		who.forEach((w, i) => {
+			for (const [key, n] of keysOf(w, counts[i])) if (!this.leases.has(key)) this.leases.set(key, n);
+		});
+	}
+
+	add(w: Holder, n: number): void {
+		for (const [key] of keysOf(w)) this.leases.set(key, (this.leases.get(key) ?? 0) + n);
+	}
+
+	/**
+	 * Room under the caps on live leases: the session's (its power tier, `maxHeld`), the volunteer's across
+	 * all its sessions (`maxPerVolunteer`), so opening more sockets does not multiply what one identity can
+	 * hold, and the network's (`leasesPerNetwork`: one person's sockets and identities, or one NAT, share it).
+	 */
+	slotsLeft(req: ClaimRequest, w: Holder): number {
+		const [session, volunteer, network] = keysOf(w).map(([key]) => this.leases.get(key) ?? 0);
+		// The lane's lease comes on top of the session's cap (interactive-lane.ts), never of the volunteer's or the network's.
+		const maxHeld = req.maxHeld === undefined ? Infinity : req.maxHeld + (req.lane ? LANE_SLOTS : 0);
+		const perVolunteer = req.maxPerVolunteer ? req.maxPerVolunteer : Infinity;
+		const perNetwork = req.leasesPerNetwork && w.network !== undefined ? req.leasesPerNetwork : Infinity;
+		return Math.min(asked(req), maxHeld - session, perVolunteer - volunteer, perNetwork - network);
+	}
+}
+
+type Holder = { sessionId: string; volunteerId: string; network?: string };
+
+function keysOf(w: Holder, counts: Held = { session: 0, volunteer: 0, network: 0 }): [string, number][] {
+	return [
+		[`session:${w.sessionId}`, counts.session],
+		[`volunteer:${w.volunteerId}`, counts.volunteer],
+		[`network:${w.network ?? ''}`, w.network === undefined ? 0 : counts.network]
+	];
 }
 
 /** The slots a request asks for: on a lane, at most LANE_SLOTS. */
 function asked(req: ClaimRequest): number {
 	return req.lane ? Math.min(req.slots, LANE_SLOTS) : req.slots;
-}
-
-function onePerChunk<T extends { jobId: string; seq: number }>(rows: T[], slots: number): T[] {
-	const seen = new Set<string>();
-	return rows.filter((r) => !seen.has(`${r.jobId}:${r.seq}`) && seen.add(`${r.jobId}:${r.seq}`)).slice(0, slots);
 }
 
 /**
@@ -137,6 +232,7 @@ function onePerChunk<T extends { jobId: string; seq: number }>(rows: T[], slots:
  * the sibling check does not read the replica being leased, so their order does not matter.
  */
 function goSolo(tx: Db, req: ClaimRequest, run: number, replicated: { id: number; jobId: string; seq: number }[]) {
+	if (replicated.length === 0) return Promise.resolve([]);
 	const p = soloProbability(run);
 	const granted = p === 0 ? [] : replicated.filter(() => (req.random ?? Math.random)() < p);
 	return Promise.all(

@@ -1,8 +1,9 @@
-import { and, asc, desc, eq, gte, inArray, lte, notInArray, sql, type SQL } from 'drizzle-orm';
+import { and, eq, sql, type SQL } from 'drizzle-orm';
 import { jobs, models, tasks } from '../db/schema';
 import type { Db } from '../db';
+import { rowsOf } from '../db/rows';
 import type { TaskType } from '../../protocol/models';
-import { mayTakeReplica, type Claimant } from './claim-rules';
+import { claimantSql, mayTakeReplica, none, type Claimant, type ClaimantSql } from './claim-rules';
 import { inLane, type Lane } from './interactive-lane';
 
 /** What the volunteer can and may run: the one filter every claim (queued, tail duplicate, known-answer check) applies. */
@@ -16,54 +17,136 @@ export interface RunnableFilter {
 	lane?: Lane;
 }
 
-export interface ClaimFilter extends Claimant, RunnableFilter {
-	limit: number;
+/** RunnableFilter as runnableHere reads it: bound values for one claimant, or a group row's columns (as ClaimantSql). */
+export interface RunnableSql {
+	/** A jsonb array of task types. */
+	taskTypes: SQL;
+	/** A jsonb array of model ids. */
+	excludeModels: SQL;
+	/** Null: any cost. */
+	maxCost: SQL;
+	/** Null: no lane. */
+	lane: SQL;
+}
+
+/** One claimant's filter as RunnableSql (typed parameters). */
+export function runnableSql(f: RunnableFilter): RunnableSql {
+	const cost = f.maxCost === undefined || f.maxCost === Infinity ? null : f.maxCost;
+	return {
+		taskTypes: sql`${JSON.stringify(f.taskTypes)}::jsonb`,
+		excludeModels: sql`${JSON.stringify(f.excludeModels ?? [])}::jsonb`,
+		maxCost: sql`${cost}::float8`,
+		lane: sql`${f.lane ?? null}::text`
+	};
+}
+
+/** A claimant with everything the claim's rules read, as bound values. */
+export function whoSql(who: Claimant & RunnableFilter): ClaimantSql & RunnableSql {
+	return { ...claimantSql(who), ...runnableSql(who) };
 }
 
 /**
  * Tasks of `tasks` this volunteer can run: its task types, not of an excluded model, and light enough
  * for its band. Every claim uses this one definition, so a new filter cannot be missed by one of them.
  */
-export function runnableHere(tx: Db, f: RunnableFilter): SQL | undefined {
-	const tooHeavy =
-		f.maxCost === undefined || f.maxCost === Infinity
-			? undefined
-			: tx.select({ id: models.id }).from(models).where(gte(models.cost, f.maxCost));
+export function runnableHere(tx: Db, f: RunnableSql): SQL {
+	const tooHeavy = tx
+		.select({ one: sql`1` })
+		.from(models)
+		.where(and(eq(models.id, tasks.modelId), sql`${models.cost} >= ${f.maxCost}`));
 	return and(
-		inArray(tasks.taskType, f.taskTypes),
-		f.excludeModels?.length ? notInArray(tasks.modelId, f.excludeModels) : undefined,
-		tooHeavy ? notInArray(tasks.modelId, tooHeavy) : undefined,
+		sql`${f.taskTypes} @> jsonb_build_array(${tasks.taskType})`,
+		sql`not (${f.excludeModels} @> jsonb_build_array(${tasks.modelId}))`,
+		none(tooHeavy),
 		inLane(f.lane)
-	);
+	)!;
+}
+
+/** One claimant of a group, as findClaimable reads it: `limit` candidates at most. */
+export interface GroupClaimant extends Claimant, RunnableFilter {
+	limit: number;
+}
+
+/** A group claimant's columns, named as findClaimable's claimant rows name them. */
+const column: ClaimantSql & RunnableSql = {
+	volunteerId: sql`c.volunteer_id`,
+	backendClass: sql`c.backend_class`,
+	network: sql`c.network`,
+	distinctNetworks: sql`c.distinct_networks`,
+	established: sql`c.established`,
+	taskTypes: sql`c.task_types`,
+	excludeModels: sql`c.exclude_models`,
+	maxCost: sql`c.max_cost`,
+	lane: sql`c.lane`
+};
+
+/** A candidate replica for the group's claimant `i` (its index in the group). */
+export interface Candidate {
+	i: number;
+	id: number;
+	jobId: string;
+	seq: number;
+	replication: number;
 }
 
 /**
- * Queued replicas this volunteer may take, locked for the caller's transaction, in claim order:
- * priority, then the lowest chunk number across jobs (so jobs of one priority take turns and a huge
- * job cannot starve a small one), then age.
+ * For each claimant of a group, the queued replicas it may take, locked for the caller's transaction, in
+ * claim order: priority, then the lowest chunk number across jobs (so jobs of one priority take turns and
+ * a huge job cannot starve a small one), then age. One statement for the whole group: the claimants
+ * travel as one JSON parameter, and each walks tasks_claimable_idx to its own limit (a lateral join).
  *
- * Locking: FOR UPDATE OF tasks SKIP LOCKED. Rows another claim holds are skipped, never waited for or
- * taken twice; rows we lock but do not lease are unlocked at commit.
+ * Locking: FOR UPDATE OF tasks SKIP LOCKED. Rows another transaction holds are skipped, never waited for
+ * or taken twice; rows we lock but do not lease are unlocked at commit. Claimants of one group can be
+ * offered the same row (the transaction's own locks do not skip): the caller leases each row once.
  *
- * Which replicas this volunteer may take at all is claim-rules.ts's mayTakeReplica (distinct
- * volunteers and networks, one backend class per chunk, solo, checkpoint and established-only rules).
+ * Which replicas a claimant may take at all is claim-rules.ts's mayTakeReplica (distinct volunteers and
+ * networks, one backend class per chunk, solo, checkpoint and established-only rules).
  */
-export function findClaimable(tx: Db, f: ClaimFilter) {
-	return tx
-		.select({ id: tasks.id, jobId: tasks.jobId, seq: tasks.seq, replication: jobs.replication })
-		.from(tasks)
-		.innerJoin(jobs, eq(jobs.id, tasks.jobId))
-		.where(
-			and(
-				eq(tasks.state, 'queued'),
-				// A known-answer check is only ever leased whole, to the volunteer it was drawn for (spot-checks.ts).
-				eq(tasks.spotCheck, false),
-				lte(tasks.availableAt, sql`now()`),
-				runnableHere(tx, f),
-				mayTakeReplica(tx, { jobId: tasks.jobId, seq: tasks.seq, id: tasks.id, needsEstablished: tasks.needsEstablished }, f)
-			)
-		)
-		.orderBy(desc(tasks.priority), asc(tasks.seq), asc(tasks.id))
-		.limit(f.limit)
-		.for('update', { of: tasks, skipLocked: true });
+export function findClaimableStatement(tx: Db, group: GroupClaimant[]): SQL {
+	const claimants = JSON.stringify(
+		group.map((w, i) => ({
+			i,
+			volunteer_id: w.volunteerId,
+			backend_class: w.backendClass,
+			network: w.network ?? null,
+			distinct_networks: w.distinctNetworks === true && w.network !== undefined,
+			established: w.established === true,
+			task_types: w.taskTypes,
+			exclude_models: w.excludeModels ?? [],
+			max_cost: w.maxCost === undefined || w.maxCost === Infinity ? null : w.maxCost,
+			lane: w.lane ?? null,
+			lim: w.limit
+		}))
+	);
+	const replica = { jobId: tasks.jobId, seq: tasks.seq, id: tasks.id, needsEstablished: tasks.needsEstablished };
+	return sql`select c.i, t.id, t.job_id as "jobId", t.seq, t.priority, t.replication
+		from jsonb_to_recordset(${claimants}::jsonb) as c(i int, volunteer_id text, backend_class text, network text,
+			distinct_networks boolean, established boolean, task_types jsonb, exclude_models jsonb, max_cost float8, lane text, lim int)
+		cross join lateral (
+			select ${tasks.id} as id, ${tasks.jobId} as job_id, ${tasks.seq} as seq, ${tasks.priority} as priority, ${jobs.replication} as replication
+			from ${tasks} inner join ${jobs} on ${jobs.id} = ${tasks.jobId}
+			where ${tasks.state} = 'queued'
+				-- A known-answer check is only ever leased whole, to the volunteer it was drawn for (spot-checks.ts).
+				and ${tasks.spotCheck} = false
+				and ${tasks.availableAt} <= now()
+				and ${runnableHere(tx, column)}
+				and ${mayTakeReplica(tx, replica, column)}
+			order by ${tasks.priority} desc, ${tasks.seq} asc, ${tasks.id} asc
+			limit c.lim
+			for update of ${tasks} skip locked
+		) t`;
+}
+
+/** findClaimableStatement's rows, each claimant's in claim order (sorted here: a sort in the statement would be one more step of its plan). */
+export async function findClaimable(tx: Db, group: GroupClaimant[]): Promise<Candidate[]> {
+	const rows = rowsOf<Candidate & { priority: number }>(await tx.execute(findClaimableStatement(tx, group))).map((r) => ({
+		i: Number(r.i),
+		id: Number(r.id),
+		jobId: r.jobId,
+		seq: Number(r.seq),
+		priority: Number(r.priority),
+		replication: Number(r.replication)
+	}));
+	rows.sort((a, b) => a.i - b.i || b.priority - a.priority || a.seq - b.seq || a.id - b.id);
+	return rows;
 }

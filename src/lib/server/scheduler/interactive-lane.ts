@@ -7,7 +7,7 @@
  * cap, of interactive work only, which it starts ahead of its reserve as soon as its running task ends.
  * The extra lease can only ever be interactive, so no volunteer can use the lane to hoard batch work.
  */
-import { and, asc, eq, gte, ne, sql, type SQL } from 'drizzle-orm';
+import { and, asc, eq, gte, isNull, ne, or, sql, type SQL } from 'drizzle-orm';
 import { tasks, volunteerSessions } from '../db/schema';
 import type { Db } from '../db';
 import { PRIORITIES, type PriorityName } from '../../protocol/jobs';
@@ -26,9 +26,9 @@ export const LANE_SLOTS = 1;
  */
 const LANE_NUDGES = 2;
 
-/** The claim filter of the lane: interactive tasks only (every claim applies it through runnableHere). */
-export function inLane(lane: Lane | undefined): SQL | undefined {
-	return lane === 'interactive' ? gte(tasks.priority, PRIORITIES.interactive) : undefined;
+/** The claim filter of the lane (`lane`: the claimant's, null for none): interactive tasks only (every claim applies it through runnableHere). */
+export function inLane(lane: SQL): SQL {
+	return or(isNull(lane), gte(tasks.priority, PRIORITIES.interactive))!;
 }
 
 /**

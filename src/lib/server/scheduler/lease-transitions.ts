@@ -86,7 +86,7 @@ const counts = sql`(select count(*) from unnest(${tasks.failedBy}) f where ltrim
  * The claim filter: `volunteerId` reported a failure of this task row (`table` is tasks or an alias of
  * it), so it is never leased it (or a replica or duplicate beside it) again.
  */
-export function failedBy(table: { failedBy: SQLWrapper }, volunteerId: string) {
+export function failedBy(table: { failedBy: SQLWrapper }, volunteerId: string | SQLWrapper) {
 	return sql`${volunteerId} = any(${table.failedBy})`;
 }
 

@@ -3,7 +3,8 @@ import { sql } from 'drizzle-orm';
 import { TEST_DB_KINDS } from '../db/testing';
 import type { Db } from '../db';
 import { rowsOf } from '../db/rows';
-import { findClaimable } from './find-claimable';
+import { PgDialect } from 'drizzle-orm/pg-core';
+import { findClaimableStatement } from './find-claimable';
 import { finishJobsStatement } from './finish-job';
 import { makeJob, seedModel, seededDatabase } from './testing';
 
@@ -21,7 +22,8 @@ describe.each(TEST_DB_KINDS)('query plans on %s', (kind) => {
 
 	it('walks the claimable index to its limit right after a 3,000-task job arrives, without sorting or scanning whole tables', async () => {
 		await makeJob(db, 3000, { chunkSize: 1 });
-		const plan = await explain(findClaimable(db, { volunteerId: 'v', backendClass: 'wasm', taskTypes: ['embedding'], limit: 16 }).toSQL());
+		const claimants = [{ volunteerId: 'v', backendClass: 'wasm' as const, taskTypes: ['embedding' as const], limit: 16 }];
+		const plan = await explain(new PgDialect().sqlToQuery(findClaimableStatement(db, claimants)));
 		expect(plan).toMatch(/Index Scan using tasks_claimable_idx/);
 		expect(plan).not.toMatch(/\bSort\b/);
 		// The sibling and already-computed checks probe per candidate row; a scan of a whole table per claim grows with it.

@@ -3,7 +3,7 @@ import { acceptedResults, jobs, results, tasks } from '../db/schema';
 import type { Db } from '../db';
 import { rowsOf } from '../db/rows';
 import { mayTakeReplica, type Claimant } from './claim-rules';
-import { runnableHere } from './find-claimable';
+import { runnableHere, whoSql } from './find-claimable';
 import { outputsAgree } from './compare-outputs';
 import { queueRechecks } from './settle-checks';
 import type { ClaimRequest } from './types';
@@ -31,11 +31,11 @@ export async function claimSpotCheck(tx: Db, req: ClaimRequest & Claimant) {
 		.where(
 			and(
 				eq(jobs.status, 'running'),
-				runnableHere(tx, req),
+				runnableHere(tx, whoSql(req)),
 				// Only a class's own answers are known to it: results are compared within one backend class.
 				eq(tasks.backendClass, req.backendClass),
 				corroborated,
-				mayTakeReplica(tx, { jobId: tasks.jobId, seq: tasks.seq }, req)
+				mayTakeReplica(tx, { jobId: tasks.jobId, seq: tasks.seq }, whoSql(req))
 			)
 		)
 		.orderBy(desc(acceptedResults.createdAt))

@@ -21,6 +21,8 @@ import { announce } from './work-announce';
 import { handInResults, reportOutcome, type HandIn } from './work-hand-in';
 import { GroupCommit } from './group-commit';
 import { ClaimGate } from './claim-gate';
+import { claimGroup, type ClaimedLease } from './claim-tasks';
+import type { ClaimRequest } from './types';
 import type { CompletionOutcome } from './completion-types';
 import { leaseWork } from './work-lease';
 import type { WorkDeps, WorkSession } from './work-types';
@@ -40,7 +42,7 @@ export class VolunteerWork {
 	private readonly results: GroupCommit<HandIn, CompletionOutcome>;
 	private readonly renewals: GroupCommit<Renewal, Date | null>;
 	private readonly statuses: GroupCommit<SessionStatus, void>;
-	private readonly claims: ClaimGate;
+	private readonly claims: ClaimGate<ClaimRequest, ClaimedLease[]>;
 
 	constructor(
 		private readonly deps: WorkDeps,
@@ -48,7 +50,7 @@ export class VolunteerWork {
 	) {
 		this.counters = new SessionCounters(deps.db);
 		this.results = new GroupCommit(deps.config.groupCommit, (group) => handInResults(deps, group));
-		this.claims = new ClaimGate(deps.config.claimConcurrency);
+		this.claims = new ClaimGate({ limit: deps.config.claimConcurrency, max: deps.config.groupCommit.max }, (group) => claimGroup(deps.db, group));
 		this.renewals = new GroupCommit(deps.config.groupCommit, (group) => renewLeases(deps.db, group, deps.config.leaseMs));
 		this.statuses = new GroupCommit(deps.config.groupCommit, async (group) => {
 			await updateSessions(deps.db, group);

@@ -5,11 +5,12 @@ import type { ModelManifest } from '../../protocol/models';
 import { beyondReach, modelsBeyondReach } from '../models/web-llm-gating';
 import { modelsRefused } from '../models/owner-limits';
 import type { Notifier } from '../notifier';
-import { claimTasks } from './claim-tasks';
+import type { ClaimedLease } from './claim-tasks';
 import type { ClaimGate } from './claim-gate';
 import { releaseLease } from './release-leases';
 import { leaseVariant } from './lease-variant';
 import type { WorkDeps, WorkSession } from './work-types';
+import type { ClaimRequest } from './types';
 
 /** A session's backend class: its backend, and for WebGPU whether the adapter has shader-f16. */
 export function classOf(s: WorkSession) {
@@ -23,7 +24,7 @@ export async function leaseWork(
 	s: WorkSession,
 	{ slots, models: limits, lane }: TaskRequest,
 	gate: { maxLeases: number; maxCost: number },
-	claims: ClaimGate
+	claims: ClaimGate<ClaimRequest, ClaimedLease[]>
 ): Promise<TaskLease[]> {
 	const { config } = deps;
 	// Models beyond its GPU, and those its owner refuses in this request (its controls: models served, download
@@ -49,7 +50,7 @@ export async function leaseWork(
 		spotCheckRate: config.trust.spotCheckRate,
 		lane
 	};
-	const claimed = await claims.run(lane === 'interactive', () => claimTasks(deps.db, request));
+	const claimed = await claims.claim(request, lane === 'interactive');
 	deps.observe.tasksLeased(
 		s.volunteerId,
 		claimed.map((t) => ({ jobId: t.jobId, taskId: t.id, leaseToken: t.leaseToken })),

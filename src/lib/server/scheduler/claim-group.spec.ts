@@ -1,0 +1,113 @@
+/**
+ * Claims in groups (claim-tasks.ts's claimGroup): many volunteers' requests served in one transaction,
+ * in the same few statements as one request, each with its own leases, under the same rules as a claim
+ * alone. Statements are counted by wrapping the transaction: every statement a claim sends is one call
+ * of execute, update or insert on it.
+ */
+import { describe, expect, it } from 'vitest';
+import { eq } from 'drizzle-orm';
+import { tasks } from '../db/schema';
+import { TEST_DB_KINDS } from '../db/testing';
+import type { Db } from '../db';
+import type { ClaimRequest } from './types';
+import { claimGroup } from './claim-tasks';
+import { makeJob, seedModel, seedVolunteers, seededDatabase } from './testing';
+
+/** What sends a statement. Not select: the rules build their subqueries with it (a claim reads through execute). */
+const STATEMENTS = new Set(['execute', 'update', 'insert']);
+
+/** `db` with a count of the statements its transactions send. */
+function counted(db: Db) {
+	const count = { statements: 0 };
+	const wrap = (tx: Db): Db =>
+		new Proxy(tx, {
+			get(target, key, receiver) {
+				const value = Reflect.get(target, key, receiver);
+				if (typeof key !== 'string' || !STATEMENTS.has(key)) return value;
+				return (...args: unknown[]) => {
+					count.statements++;
+					return (value as (...a: unknown[]) => unknown).apply(target, args);
+				};
+			}
+		});
+	const proxied = new Proxy(db, {
+		get(target, key, receiver) {
+			if (key !== 'transaction') return Reflect.get(target, key, receiver);
+			return (run: (tx: Db) => Promise<unknown>) => target.transaction((tx) => run(wrap(tx as unknown as Db)));
+		}
+	}) as Db;
+	return { db: proxied, count };
+}
+
+function request(volunteerId: string, over: Partial<ClaimRequest> = {}): ClaimRequest {
+	return { sessionId: `session-of-${volunteerId}`, volunteerId, backendClass: 'wasm', slots: 1, taskTypes: ['embedding'], leaseMs: 60_000, ...over };
+}
+
+describe.each(TEST_DB_KINDS)('claims in groups on %s', (kind) => {
+	let db: Db;
+	const volunteers = Array.from({ length: 12 }, (_, i) => `v${i}`);
+	seededDatabase(
+		kind,
+		async (d) => {
+			await seedModel(d);
+			await seedVolunteers(d, volunteers);
+		},
+		(opened) => (db = opened)
+	);
+
+	it('leases twelve requests distinct tasks in the same number of statements as one request', async () => {
+		await makeJob(db, 40, { chunkSize: 1 });
+		const { db: watched, count } = counted(db);
+		const [alone] = await claimGroup(watched, [request('v0', { slots: 2 })]);
+		const one = count.statements;
+		count.statements = 0;
+		const group = await claimGroup(
+			watched,
+			volunteers.slice(1).map((v) => request(v, { slots: 3 }))
+		);
+		expect(count.statements).toBe(one);
+		// Locks, counts, candidates, leases, jobs started: a claim that sent a statement per lease would show here.
+		expect(one).toBe(5);
+		expect(alone).toHaveLength(2);
+		expect(group.map((leases) => leases.length)).toEqual(volunteers.slice(1).map(() => 3));
+		const ids = [...alone, ...group.flat()].map((t) => t.id);
+		expect(new Set(ids).size).toBe(35);
+		// Each lease is its claimant's, fenced by its own token.
+		for (const [i, leases] of group.entries()) {
+			const rows = await db.select().from(tasks).where(eq(tasks.leaseVolunteer, volunteers[i + 1]));
+			expect(rows.map((r) => r.leaseToken).sort()).toEqual(leases.map((t) => t.leaseToken).sort());
+		}
+	});
+
+	it('leases at most one replica of a chunk per group; the next group takes the sibling', async () => {
+		await makeJob(db, 3, { chunkSize: 1, replication: 2 });
+		const first = await claimGroup(db, [request('v0'), request('v1'), request('v2'), request('v3')]);
+		expect(first.map((l) => l.length)).toEqual([1, 1, 1, 0]);
+		expect(new Set(first.flat().map((t) => t.seq)).size).toBe(3);
+		const second = await claimGroup(db, [request('v3', { slots: 3 })]);
+		expect(second[0].map((t) => t.seq).sort()).toEqual([0, 1, 2]);
+	});
+
+	it('shares a volunteer cap between its sessions in one group', async () => {
+		await makeJob(db, 10, { chunkSize: 1 });
+		const [a, b] = await claimGroup(db, [
+			request('v0', { sessionId: 'tab-1', slots: 2, maxPerVolunteer: 3 }),
+			request('v0', { sessionId: 'tab-2', slots: 2, maxPerVolunteer: 3 })
+		]);
+		expect([a.length, b.length]).toEqual([2, 1]);
+	});
+
+	it('answers each request by its own filters: task types and lane', async () => {
+		await makeJob(db, 2, { chunkSize: 1 });
+		await makeJob(db, 1, { chunkSize: 1, priority: 'interactive' });
+		const [lane, wrongType, batch] = await claimGroup(db, [
+			request('v0', { lane: 'interactive', slots: 2 }),
+			request('v1', { taskTypes: ['classification'] }),
+			request('v2', { slots: 3 })
+		]);
+		expect(lane).toHaveLength(1);
+		expect(wrongType).toEqual([]);
+		expect(batch).toHaveLength(2);
+		expect(new Set([...lane, ...batch].map((t) => t.jobId)).size).toBe(2);
+	});
+});
