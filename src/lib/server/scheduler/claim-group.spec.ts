@@ -40,7 +40,15 @@ function counted(db: Db) {
 }
 
 function request(volunteerId: string, over: Partial<ClaimRequest> = {}): ClaimRequest {
-	return { sessionId: `session-of-${volunteerId}`, volunteerId, backendClass: 'wasm', slots: 1, taskTypes: ['embedding'], leaseMs: 60_000, ...over };
+	return {
+		sessionId: `session-of-${volunteerId}`,
+		volunteerId,
+		backendClass: 'wasm',
+		slots: 1,
+		taskTypes: ['embedding'],
+		leaseMs: 60_000,
+		...over
+	};
 }
 
 describe.each(TEST_DB_KINDS)('claims in groups on %s', (kind) => {
@@ -74,7 +82,10 @@ describe.each(TEST_DB_KINDS)('claims in groups on %s', (kind) => {
 		expect(new Set(ids).size).toBe(35);
 		// Each lease is its claimant's, fenced by its own token.
 		for (const [i, leases] of group.entries()) {
-			const rows = await db.select().from(tasks).where(eq(tasks.leaseVolunteer, volunteers[i + 1]));
+			const rows = await db
+				.select()
+				.from(tasks)
+				.where(eq(tasks.leaseVolunteer, volunteers[i + 1]));
 			expect(rows.map((r) => r.leaseToken).sort()).toEqual(leases.map((t) => t.leaseToken).sort());
 		}
 	});

@@ -153,7 +153,8 @@ export interface Held {
  * cannot both see room for the same lease.
  */
 export async function claimCounts(tx: Db, who: { sessionId: string; volunteerId: string; network?: string }[]): Promise<Held[]> {
-	const leased = (column: SQLWrapper, value: SQL) => sql`(select count(*) from ${tasks} where ${column} = ${value} and ${tasks.state} = 'leased')::int`;
+	const leased = (column: SQLWrapper, value: SQL) =>
+		sql`(select count(*) from ${tasks} where ${column} = ${value} and ${tasks.state} = 'leased')::int`;
 	const claimants = JSON.stringify(who.map((w, i) => ({ i, s: w.sessionId, v: w.volunteerId, n: w.network ?? null })));
 	const rows = rowsOf<Held>(
 		await tx.execute(sql`select

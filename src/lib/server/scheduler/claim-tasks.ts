@@ -133,38 +133,44 @@ async function leaseChosen(tx: Db, reqs: ClaimRequest[], chosen: { i: number; id
 					return { id, s: r.sessionId, v: r.volunteerId, b: r.backendClass, n: r.network ?? null, ms: firstExpiryMs(r.leaseMs, maxMs) };
 				})
 			);
-			return tx
-				.update(tasks)
-				.set({
-					state: 'leased',
-					leaseToken: sql`gen_random_uuid()`,
-					leaseSession: sql`a.s`,
-					leaseVolunteer: sql`a.v`,
-					backendClass: sql`a.b`,
-					network: sql`a.n`,
-					leaseExpiresAt: sql`now() + a.ms * interval '1 millisecond'`,
-					...leaseClock(maxMs, sql`jsonb_array_length(${tasks.inputs}) - coalesce(jsonb_array_length(${tasks.checkpoint}), 0)`, tasks.jobId),
-					leasedAt: sql`now()`,
-					attempts: sql`${tasks.attempts} + 1`
-				})
-				// Written as a list, not a join: a join's condition could not name the updated table.
-				.from(sql`jsonb_to_recordset(${to}::jsonb) as a(id bigint, s text, v text, b text, n text, ms float8), ${jobs}`)
-				.where(and(eq(tasks.id, sql`a.id`), eq(jobs.id, tasks.jobId)))
-				.returning({
-					id: tasks.id,
-					jobId: tasks.jobId,
-					seq: tasks.seq,
-					// The jobs' columns are named through SQL: the FROM list is SQL too, so drizzle does not know their types.
-					params: sql<(typeof jobs.$inferSelect)['params']>`${jobs.params}`.mapWith(jobs.params),
-					replication: sql<number>`${jobs.replication}`.mapWith(Number),
-					jobStatus: sql<(typeof jobs.$inferSelect)['status']>`${jobs.status}`,
-					taskType: tasks.taskType,
-					modelId: tasks.modelId,
-					inputs: tasks.inputs,
-					checkpointed: sql<number>`coalesce(jsonb_array_length(${tasks.checkpoint}), 0)`.mapWith(Number),
-					leaseToken: tasks.leaseToken,
-					leaseExpiresAt: tasks.leaseExpiresAt
-				});
+			return (
+				tx
+					.update(tasks)
+					.set({
+						state: 'leased',
+						leaseToken: sql`gen_random_uuid()`,
+						leaseSession: sql`a.s`,
+						leaseVolunteer: sql`a.v`,
+						backendClass: sql`a.b`,
+						network: sql`a.n`,
+						leaseExpiresAt: sql`now() + a.ms * interval '1 millisecond'`,
+						...leaseClock(
+							maxMs,
+							sql`jsonb_array_length(${tasks.inputs}) - coalesce(jsonb_array_length(${tasks.checkpoint}), 0)`,
+							tasks.jobId
+						),
+						leasedAt: sql`now()`,
+						attempts: sql`${tasks.attempts} + 1`
+					})
+					// Written as a list, not a join: a join's condition could not name the updated table.
+					.from(sql`jsonb_to_recordset(${to}::jsonb) as a(id bigint, s text, v text, b text, n text, ms float8), ${jobs}`)
+					.where(and(eq(tasks.id, sql`a.id`), eq(jobs.id, tasks.jobId)))
+					.returning({
+						id: tasks.id,
+						jobId: tasks.jobId,
+						seq: tasks.seq,
+						// The jobs' columns are named through SQL: the FROM list is SQL too, so drizzle does not know their types.
+						params: sql<(typeof jobs.$inferSelect)['params']>`${jobs.params}`.mapWith(jobs.params),
+						replication: sql<number>`${jobs.replication}`.mapWith(Number),
+						jobStatus: sql<(typeof jobs.$inferSelect)['status']>`${jobs.status}`,
+						taskType: tasks.taskType,
+						modelId: tasks.modelId,
+						inputs: tasks.inputs,
+						checkpointed: sql<number>`coalesce(jsonb_array_length(${tasks.checkpoint}), 0)`.mapWith(Number),
+						leaseToken: tasks.leaseToken,
+						leaseExpiresAt: tasks.leaseExpiresAt
+					})
+			);
 		})
 	);
 	return leased.flat();

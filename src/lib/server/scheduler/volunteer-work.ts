@@ -50,7 +50,9 @@ export class VolunteerWork {
 	) {
 		this.counters = new SessionCounters(deps.db);
 		this.results = new GroupCommit(deps.config.groupCommit, (group) => handInResults(deps, group));
-		this.claims = new ClaimGate({ limit: deps.config.claimConcurrency, max: deps.config.groupCommit.max }, (group) => claimGroup(deps.db, group));
+		this.claims = new ClaimGate({ limit: deps.config.claimConcurrency, max: deps.config.groupCommit.max }, (group) =>
+			claimGroup(deps.db, group)
+		);
 		this.renewals = new GroupCommit(deps.config.groupCommit, (group) => renewLeases(deps.db, group, deps.config.leaseMs));
 		this.statuses = new GroupCommit(deps.config.groupCommit, async (group) => {
 			await updateSessions(deps.db, group);
