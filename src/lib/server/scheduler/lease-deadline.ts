@@ -25,7 +25,7 @@ export function leaseDeadline(maxMs: number, inputs: SQL, jobId: SQL | typeof ta
 	const sample = sql`(select ${results.durationMs} as ms from ${results} where ${results.jobId} = ${jobId} limit ${SAMPLE})`;
 	const chunk = sql`(select ${jobs.totalInputs}::float8 / greatest(${jobs.totalTasks}, 1) from ${jobs} where ${jobs.id} = ${jobId})`;
 	const perInput = sql`coalesce((select avg(s.ms) from ${sample} s) / ${chunk}, ${DEFAULT_MS_PER_INPUT})`;
-	const ms = sql`least(${maxMs}::float8, greatest(${Math.min(FLOOR_MS, maxMs)}::float8, ${inputs} * ${perInput} * ${SLACK}))`;
+	const ms = sql`least(${maxMs}::float8, greatest(${Math.min(FLOOR_MS, maxMs)}::float8, (${inputs}) * ${perInput} * ${SLACK}))`;
 	return sql`now() + ${ms} * interval '1 millisecond'`;
 }
 

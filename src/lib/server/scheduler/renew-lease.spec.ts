@@ -39,6 +39,12 @@ describe.each(TEST_DB_KINDS)('lease renewal by progress, within a deadline, on %
 		expect(t.leaseExpiresAt.getTime()).toBeLessThanOrEqual(deadline.getTime());
 	});
 
+	it('gives a task the time its inputs need at the default pace, beyond the floor, under the ceiling', async () => {
+		// 4 inputs × 60 s (the pace of a job with no results yet) × the slack of 4: 16 minutes, not the 5-minute floor.
+		const { deadline, leasedAt } = await lease(3_600_000);
+		expect(deadline.getTime() - leasedAt.getTime()).toBeCloseTo(16 * 60_000, -3);
+	});
+
 	it('renews on progress, never past the deadline, and not for progress beyond the inputs', async () => {
 		const { t, deadline, renew } = await lease(60_000);
 		const first = (await renew(1))!;
