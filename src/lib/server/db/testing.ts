@@ -40,11 +40,11 @@ export async function emptyPostgresDatabase(prefix = 'exostack_test'): Promise<E
 	};
 }
 
-export async function openTestDatabase(kind: TestDbKind): Promise<Database> {
+export async function openTestDatabase(kind: TestDbKind, options: { poolSize?: number } = {}): Promise<Database> {
 	if (kind === 'pglite') return openDatabase({ dataDir: 'memory://' });
 	const empty = await emptyPostgresDatabase();
 	if (!empty) throw new Error('PostgreSQL is off for tests (EXOSTACK_TEST_POSTGRES_URL=off)');
-	const database = await openDatabase({ url: empty.url });
+	const database = await openDatabase({ url: empty.url, poolSize: options.poolSize });
 	return {
 		...database,
 		async close() {

@@ -7,7 +7,8 @@ interface Waiting<I, O> {
 /**
  * Claims of one hub process take turns, and the claims waiting for a turn go in together as one group:
  * at most `limit` groups in the database at once (EXOSTACK_CLAIM_CONCURRENCY; 0: no limit, each claim
- * alone), each of at most `max` claims (EXOSTACK_GROUP_COMMIT_MAX), interactive lane claims first.
+ * alone), each of at most `max` claims (EXOSTACK_GROUP_COMMIT_MAX, at most CLAIM_GROUP_MAX), interactive lane
+ * claims first.
  *
  * Why turns: without a limit, hundreds of volunteers asking at once each hold a pool connection for a
  * claim's transaction, and the results, renewals and status reports queue behind them. At 1,500

@@ -151,17 +151,28 @@ export interface Held {
  * sessions of its network hold across their sockets and identities (what the per-network cap,
  * EXOSTACK_LEASES_PER_NETWORK, counts), in one statement. Read under lockClaimants' locks, so two claims
  * cannot both see room for the same lease.
+ *
+ * Read as the leases themselves, counted here: one scan for the whole group. Three counts per claimant
+ * as subqueries each scanned every live lease while the statistics still thought nothing was leased
+ * (right after a large job arrives, the planner takes any of the partial indexes on leased tasks whole):
+ * 0.6 ms a claimant at 2,000 leases. The one scan still reads every live lease then, but once a group.
  */
 export async function claimCounts(tx: Db, who: { sessionId: string; volunteerId: string; network?: string }[]): Promise<Held[]> {
-	const leased = (column: SQLWrapper, value: SQL) =>
-		sql`(select count(*) from ${tasks} where ${column} = ${value} and ${tasks.state} = 'leased')::int`;
-	const claimants = JSON.stringify(who.map((w, i) => ({ i, s: w.sessionId, v: w.volunteerId, n: w.network ?? null })));
-	const rows = rowsOf<Held>(
-		await tx.execute(sql`select
-			${leased(tasks.leaseSession, sql`c.s`)} as session,
-			${leased(tasks.leaseVolunteer, sql`c.v`)} as volunteer,
-			case when c.n is null then 0 else ${leased(tasks.network, sql`c.n`)} end as network
-			from jsonb_to_recordset(${claimants}::jsonb) as c(i int, s text, v text, n text) order by c.i`)
+	const list = (values: string[]) =>
+		sql.join(
+			[...new Set(values)].map((v) => sql`${v}`),
+			sql`, `
+		);
+	const networks = who.flatMap((w) => (w.network === undefined ? [] : [w.network]));
+	const leases = rowsOf<{ s: string | null; v: string | null; n: string | null }>(
+		await tx.execute(sql`select ${tasks.leaseSession} as s, ${tasks.leaseVolunteer} as v, ${tasks.network} as n from ${tasks}
+			where ${tasks.state} = 'leased' and (${tasks.leaseSession} in (${list(who.map((w) => w.sessionId))})
+				or ${tasks.leaseVolunteer} in (${list(who.map((w) => w.volunteerId))})
+				${networks.length > 0 ? sql`or ${tasks.network} in (${list(networks)})` : sql``})`)
 	);
-	return rows.map((r) => ({ session: Number(r.session), volunteer: Number(r.volunteer), network: Number(r.network) }));
+	return who.map((w) => ({
+		session: leases.filter((l) => l.s === w.sessionId).length,
+		volunteer: leases.filter((l) => l.v === w.volunteerId).length,
+		network: w.network === undefined ? 0 : leases.filter((l) => l.n === w.network).length
+	}));
 }

@@ -2,6 +2,7 @@ import { and, eq, inArray, ne, notExists, sql } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/pg-core';
 import { jobs, tasks } from '../db/schema';
 import type { Db } from '../db';
+import { commitUnflushed } from '../db/commit-unflushed';
 import type { ClaimRequest } from './types';
 import { isEstablished, soloProbability } from './adaptive-replication';
 import { claimCounts, lockClaimants, type Held } from './claim-rules';
@@ -18,6 +19,14 @@ export type ClaimedLease = Omit<Awaited<ReturnType<typeof leaseChosen>>[number],
 	leaseToken: string;
 	leaseExpiresAt: Date;
 };
+
+/**
+ * The most requests one group claims. Each claimant looks past what those before it may take, so a
+ * group's candidate walk grows with the square of its size: measured on PostgreSQL here (a 40,000-task
+ * queue, 2 slots a request), a claim cost 7 ms alone, 1.6 ms in groups of 8, 1.0-1.4 ms in groups of 16
+ * or 32, and 1.8-1.9 ms in groups of 64.
+ */
+export const CLAIM_GROUP_MAX = 32;
 
 /** Leases up to `slots` replicas to one volunteer session: a group of one (claimGroup). */
 export async function claimTasks(db: Db, req: ClaimRequest) {
@@ -43,11 +52,15 @@ export async function claimGroup(db: Db, reqs: ClaimRequest[]): Promise<ClaimedL
 	return db.transaction(async (tx) => {
 		// A network is locked and counted only where its cap applies.
 		const capped = reqs.map((r) => ({ ...r, network: r.leasesPerNetwork ? r.network : undefined }));
-		const runs = await lockClaimants(
-			tx,
-			reqs.map((r) => r.volunteerId),
-			capped.flatMap((r) => (r.network === undefined ? [] : [r.network]))
-		);
+		// A claim lost in a database crash only leaves its tasks queued (commit-unflushed.ts); sent with the locks.
+		const [, runs] = await Promise.all([
+			commitUnflushed(tx),
+			lockClaimants(
+				tx,
+				reqs.map((r) => r.volunteerId),
+				capped.flatMap((r) => (r.network === undefined ? [] : [r.network]))
+			)
+		]);
 		const run = (r: ClaimRequest) => runs.get(r.volunteerId) ?? 0;
 		const who = reqs.map((r) => ({ ...r, established: isEstablished(run(r)) }));
 		// Claimants of one group walk the same queue: each looks past what those before it may take.

@@ -21,7 +21,7 @@ import { announce } from './work-announce';
 import { handInResults, reportOutcome, type HandIn } from './work-hand-in';
 import { GroupCommit } from './group-commit';
 import { ClaimGate } from './claim-gate';
-import { claimGroup, type ClaimedLease } from './claim-tasks';
+import { CLAIM_GROUP_MAX, claimGroup, type ClaimedLease } from './claim-tasks';
 import type { ClaimRequest } from './types';
 import type { CompletionOutcome } from './completion-types';
 import { leaseWork } from './work-lease';
@@ -50,8 +50,9 @@ export class VolunteerWork {
 	) {
 		this.counters = new SessionCounters(deps.db);
 		this.results = new GroupCommit(deps.config.groupCommit, (group) => handInResults(deps, group));
-		this.claims = new ClaimGate({ limit: deps.config.claimConcurrency, max: deps.config.groupCommit.max }, (group) =>
-			claimGroup(deps.db, group)
+		this.claims = new ClaimGate(
+			{ limit: deps.config.claimConcurrency, max: Math.min(deps.config.groupCommit.max, CLAIM_GROUP_MAX) },
+			(group) => claimGroup(deps.db, group)
 		);
 		this.renewals = new GroupCommit(deps.config.groupCommit, (group) => renewLeases(deps.db, group, deps.config.leaseMs));
 		this.statuses = new GroupCommit(deps.config.groupCommit, async (group) => {
