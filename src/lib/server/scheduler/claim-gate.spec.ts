@@ -23,24 +23,49 @@ describe('ClaimGate', () => {
 		const { gate, groups, end } = gateOf(2, 8);
 		const a = gate.claim('a', false);
 		const b = gate.claim('b', false);
+		const lane = gate.claim('lane', true);
 		const c = gate.claim('c', false);
 		const d = gate.claim('d', false);
-		const lane = gate.claim('lane', true);
+		const lane2 = gate.claim('lane-2', true);
 		await settle();
-		expect(groups).toEqual([['a'], ['b']]);
+		// a and b take the two turns, lane the lane's own; the rest wait.
+		expect(groups).toEqual([['a'], ['b'], ['lane']]);
 		expect(gate.waiting).toBe(3);
 		end(0);
 		await settle();
-		expect(groups[2]).toEqual(['lane', 'c', 'd']);
+		expect(groups[3]).toEqual(['lane-2', 'c', 'd']);
 		expect(gate.waiting).toBe(0);
-		end(1);
-		end(2);
-		expect(await Promise.all([a, b, c, d, lane])).toEqual(['A', 'B', 'C', 'D', 'LANE']);
-		// Every turn was given back: two go at once again.
+		[1, 2, 3].forEach(end);
+		expect(await Promise.all([a, b, c, d, lane, lane2])).toEqual(['A', 'B', 'C', 'D', 'LANE', 'LANE-2']);
+		// Every turn was given back: two go at once again, and a lane claim beside them.
 		void gate.claim('e', false);
 		void gate.claim('f', false);
+		void gate.claim('lane-3', true);
 		await settle();
-		expect(groups.slice(-2)).toEqual([['e'], ['f']]);
+		expect(groups.slice(-3)).toEqual([['e'], ['f'], ['lane-3']]);
+	});
+
+	it('keeps one more turn for lane claims alone, so a request does not wait behind a group of batch claims', async () => {
+		const { gate, groups, end } = gateOf(1, 8);
+		const batch = ['a', 'b', 'c'].map((n) => gate.claim(n, false));
+		const lane = gate.claim('lane', true);
+		await settle();
+		// a has the one turn; lane goes at once in its own; b and c wait for a's.
+		expect(groups).toEqual([['a'], ['lane']]);
+		const second = gate.claim('lane-2', true);
+		await settle();
+		expect(gate.waiting).toBe(3);
+		end(1);
+		await settle();
+		// The lane's turn takes the next lane claim only, leaving the batch claims to the other turn.
+		expect(groups[2]).toEqual(['lane-2']);
+		end(0);
+		await settle();
+		expect(groups[3]).toEqual(['b', 'c']);
+		end(2);
+		end(3);
+		expect(await Promise.all([...batch, lane, second])).toEqual(['A', 'B', 'C', 'LANE', 'LANE-2']);
+		expect(gate.waiting).toBe(0);
 	});
 
 	it('puts at most `max` claims in a group', async () => {

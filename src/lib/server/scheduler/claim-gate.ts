@@ -18,9 +18,14 @@ interface Waiting<I, O> {
  * claims for all its members in the same few statements (claim-tasks.ts's claimGroup). A quiet hub never
  * waits: a claim with a turn free goes at once, alone; groups form only while every turn is taken.
  * Claims of other hub processes still run beside these, as before.
+ *
+ * One more turn is kept for the interactive lane alone: a group of batch claims takes longer than one
+ * claim did, and a synchronous request's client is waiting (interactive-lane.ts).
  */
 export class ClaimGate<I, O> {
 	private active = 0;
+	/** Whether the lane's own turn is taken. */
+	private laneTurn = false;
 	private readonly lane: Waiting<I, O>[] = [];
 	private readonly batch: Waiting<I, O>[] = [];
 
@@ -36,7 +41,10 @@ export class ClaimGate<I, O> {
 			(lane ? this.lane : this.batch).push({ item, resolve, reject });
 			if (this.active < this.options.limit) {
 				this.active++;
-				void this.turn();
+				void this.turn(false, () => this.active--);
+			} else if (lane && !this.laneTurn) {
+				this.laneTurn = true;
+				void this.turn(true, () => (this.laneTurn = false));
 			}
 		});
 	}
@@ -46,15 +54,19 @@ export class ClaimGate<I, O> {
 		return this.lane.length + this.batch.length;
 	}
 
-	/** Runs groups while claims wait, then gives the turn back: a newcomer cannot slip in between. */
-	private async turn(): Promise<void> {
-		while (this.waiting > 0) {
-			const max = Math.max(1, this.options.max);
+	/**
+	 * Runs groups while claims wait (`laneOnly`: the lane's turn, which takes lane claims alone), then gives
+	 * the turn back (`release`) in the same step as it finds none waiting: a claim queued in between would
+	 * otherwise find every turn taken and no turn left to take it.
+	 */
+	private async turn(laneOnly: boolean, release: () => void): Promise<void> {
+		const max = Math.max(1, this.options.max);
+		while (this.lane.length > 0 || (!laneOnly && this.batch.length > 0)) {
 			const group = this.lane.splice(0, max);
-			group.push(...this.batch.splice(0, max - group.length));
+			if (!laneOnly) group.push(...this.batch.splice(0, max - group.length));
 			await this.settle(group);
 		}
-		this.active--;
+		release();
 	}
 
 	/**
