@@ -4,6 +4,8 @@
  * The database is counted by wrapping the hub's: every statement these verbs send goes through execute.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { SQL } from 'drizzle-orm';
+import { PgDialect } from 'drizzle-orm/pg-core';
 import type { Db } from '../db';
 import { TEST_DB_KINDS } from '../db/testing';
 import type { Notifier } from '../notifier';
@@ -15,42 +17,48 @@ import { VolunteerWork } from './volunteer-work';
 import type { WorkSession } from './work-types';
 
 const VOLUNTEERS = 12;
+const dialect = new PgDialect();
 
 describe.each(TEST_DB_KINDS)('volunteer work on %s', (kind) => {
 	let testHub: TestHub;
 	let statements = 0;
+	/** The statements sent through execute, as text. */
+	const sent: string[] = [];
 	let work: VolunteerWork;
+	let db: Db;
 
 	beforeAll(async () => {
 		testHub = await startTestHub({ kind });
 		const { hub } = testHub;
-		const db = new Proxy(hub.db, {
+		const counted = new Proxy(hub.db, {
 			get(target, key, receiver) {
 				const value = Reflect.get(target, key, receiver);
 				if (key !== 'execute') return value;
 				return (...args: unknown[]) => {
 					statements++;
+					sent.push(dialect.sqlToQuery(args[0] as SQL).sql);
 					return (value as (...a: unknown[]) => unknown).apply(target, args);
 				};
 			}
 		}) as Db;
+		db = counted;
 		// Renewals and status reports announce nothing: a notifier that would throw if they did.
-		work = new VolunteerWork({ ...hub, db, config: hub.config }, {} as Notifier);
+		work = new VolunteerWork({ ...hub, db: counted, config: hub.config }, {} as Notifier);
 	});
 	afterAll(() => testHub?.stop());
 
-	async function sessions(): Promise<WorkSession[]> {
+	async function sessions(prefix = ''): Promise<WorkSession[]> {
 		const { hub } = testHub;
 		const out: WorkSession[] = [];
 		for (let i = 0; i < VOLUNTEERS; i++) {
 			const s: WorkSession = {
-				sessionId: `s${i}`,
-				volunteerId: `v${i}`,
+				sessionId: `${prefix}s${i}`,
+				volunteerId: `${prefix}v${i}`,
 				capabilities: nodeCapabilities(),
 				mode: 'always',
 				readiness: { score: 90, ready: true },
 				gateOpen: true,
-				network: `net${i}`
+				network: `${prefix}net${i}`
 			};
 			await openSession(hub.db, { ...s, id: s.sessionId, hubId: hub.id, readyForAi: true });
 			out.push(s);
@@ -81,5 +89,43 @@ describe.each(TEST_DB_KINDS)('volunteer work on %s', (kind) => {
 		const gates = await Promise.all(all.map((s) => work.status(s, { mode: 'paused', readiness: { score: 90, ready: true } })));
 		expect(statements).toBe(1);
 		expect(gates).toEqual(all.map(() => false));
+	});
+
+	it('checks once whether a job is finished for its results handed in together, not once a result', async () => {
+		const { hub } = testHub;
+		const all = await sessions('hand-in-');
+		await testHub.submit(
+			Array.from({ length: VOLUNTEERS * 2 }, (_, i) => `input ${i}`),
+			{ chunk_size: 1 }
+		);
+		const jobChanged: string[] = [];
+		const notify = { jobChanged: (id: string) => jobChanged.push(id), workAvailable() {}, tasksCancelled() {} } as unknown as Notifier;
+		const handing = new VolunteerWork({ ...hub, db, config: hub.config }, notify);
+		const leases: Awaited<ReturnType<typeof claimTasks>> = [];
+		for (const s of all)
+			leases.push(...(await claimTasks(hub.db, { ...s, backendClass: 'native', slots: 1, taskTypes: ['embedding'], leaseMs: 60_000 })));
+		expect(leases).toHaveLength(VOLUNTEERS);
+		sent.length = 0;
+		const acks = await Promise.all(
+			all.map((s, i) =>
+				handing.handIn(s, {
+					taskId: leases[i].id,
+					leaseToken: leases[i].leaseToken,
+					backend: 'native',
+					variant: 'fp32',
+					durationMs: 5,
+					outputs: [Array(64).fill(0.125)]
+				})
+			)
+		);
+		expect(acks).toEqual(all.map(() => ({ ok: true })));
+		// The checks run after the acknowledgements: wait until the job's change has been told.
+		await expect.poll(() => jobChanged.length).toBeGreaterThan(0);
+		await new Promise((r) => setTimeout(r, 100));
+		const checks = sent.filter((q) => q.includes('with finished as')).length;
+		// Twelve results of one job: one check for the first, one shared by those settled while it ran.
+		expect(checks).toBeGreaterThan(0);
+		expect(checks).toBeLessThanOrEqual(2);
+		await handing.drain();
 	});
 });

@@ -17,7 +17,8 @@ import { checkpointTask } from './checkpoint-task';
 import { failTask } from './fail-task';
 import { releaseLease, releaseSessionLeases } from './release-leases';
 import { renewLeases, type Renewal } from './renew-lease';
-import { announce } from './work-announce';
+import { announce, finishAndTell } from './work-announce';
+import { FinishChecks } from './finish-checks';
 import { handInResults, reportOutcome, type HandIn } from './work-hand-in';
 import { GroupCommit } from './group-commit';
 import { ClaimGate } from './claim-gate';
@@ -43,12 +44,15 @@ export class VolunteerWork {
 	private readonly renewals: GroupCommit<Renewal, Date | null>;
 	private readonly statuses: GroupCommit<SessionStatus, void>;
 	private readonly claims: ClaimGate<ClaimRequest, ClaimedLease[]>;
+	/** Whether a job is finished, checked once for the results of it settled together (finish-checks.ts). */
+	private readonly finishing: FinishChecks;
 
 	constructor(
 		private readonly deps: WorkDeps,
 		private readonly notify: Notifier
 	) {
 		this.counters = new SessionCounters(deps.db);
+		this.finishing = new FinishChecks((jobId) => finishAndTell(deps, notify, jobId));
 		this.results = new GroupCommit(deps.config.groupCommit, (group) => handInResults(deps, group));
 		this.claims = new ClaimGate(
 			{ limit: deps.config.claimConcurrency, max: Math.min(deps.config.groupCommit.max, CLAIM_GROUP_MAX) },
@@ -83,7 +87,7 @@ export class VolunteerWork {
 	/** One result; acknowledged after the commit of the group it joined. */
 	async handIn(s: WorkSession, p: TaskResult): Promise<Ack> {
 		const outcome = await this.results.add({ s, p });
-		return reportOutcome(this.deps, this.notify, this.counters, { s, p }, outcome);
+		return reportOutcome(this.deps, this.notify, this.counters, this.finishing, { s, p }, outcome);
 	}
 
 	/** Several results in one message: each joins the current group, each gets its own outcome. */
@@ -95,7 +99,7 @@ export class VolunteerWork {
 		const row = await failTask(this.deps.db, { ...p, volunteerId: s.volunteerId }, this.deps.config.policy);
 		if (!row) return STALE;
 		this.deps.observe.taskFailed(s.volunteerId, { jobId: row.jobId, taskId: p.taskId, leaseToken: p.leaseToken }, row.state, p.error);
-		await announce(this.deps, this.notify, row.jobId, row.settlement);
+		await announce(this.notify, this.finishing, row.jobId, row.settlement);
 		return { ok: true };
 	}
 

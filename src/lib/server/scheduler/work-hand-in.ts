@@ -4,6 +4,7 @@ import type { SessionCounters } from '../volunteers/session-counters';
 import type { CompletionOutcome } from './completion-types';
 import { completeGroup } from './complete-group';
 import { announce } from './work-announce';
+import type { FinishChecks } from './finish-checks';
 import type { WorkDeps, WorkSession } from './work-types';
 
 /** One result as handed in, with the session that sent it. */
@@ -41,17 +42,18 @@ export async function reportOutcome(
 	deps: WorkDeps,
 	notify: Notifier,
 	counters: SessionCounters,
+	finishing: FinishChecks,
 	{ s, p }: HandIn,
 	outcome: CompletionOutcome
 ): Promise<Ack> {
 	if (!outcome.stored) {
 		if (outcome.reason === 'stale_lease')
 			return { ok: false, error: 'this lease is no longer yours; the result was not accepted', code: 'stale_lease' };
-		await announce(deps, notify, outcome.jobId, outcome.settlement);
+		await announce(notify, finishing, outcome.jobId, outcome.settlement);
 		return { ok: false, error: `output rejected: ${outcome.error}`, code: 'rejected_output' };
 	}
 	counters.count(s.sessionId, outcome.inputs / Math.max(p.durationMs / 1000, 1e-3));
-	void announce(deps, notify, outcome.jobId, outcome.settlement).catch((err) =>
+	void announce(notify, finishing, outcome.jobId, outcome.settlement).catch((err) =>
 		deps.observe.log.error({ err, job_id: outcome.jobId }, 'after a result')
 	);
 	return { ok: true };
