@@ -5,6 +5,7 @@ import type { Db } from '../db';
 import { TEST_DB_KINDS } from '../db/testing';
 import { seededDatabase } from '../scheduler/testing';
 import { openSession, updateSessions } from './sessions';
+import { SessionCounters } from './session-counters';
 import type { Capabilities } from '../../protocol/volunteer';
 
 const capabilities: Capabilities = {
@@ -60,5 +61,38 @@ describe.each(TEST_DB_KINDS)('status reports on %s', (kind) => {
 			{ id: 's2', mode: 'always', score: 90, ready: true, fresh: true },
 			{ id: 's3', mode: 'auto', score: 10, ready: false, fresh: false }
 		]);
+	});
+
+	it("writes every session's counted results in one statement when the counters flush", async () => {
+		let statements = 0;
+		const counted = new Proxy(db, {
+			get(target, key, receiver) {
+				const value = Reflect.get(target, key, receiver);
+				if (key !== 'execute' && key !== 'update') return value;
+				return (...args: unknown[]) => {
+					statements++;
+					return (value as (...a: unknown[]) => unknown).apply(target, args);
+				};
+			}
+		}) as Db;
+		const counters = new SessionCounters(counted);
+		counters.count('s1', 5);
+		counters.count('s1', 7);
+		counters.count('s2', 3);
+		counters.count('gone', 1);
+		await counters.flush();
+		expect(statements).toBe(1);
+		const rows = await db
+			.select({ id: volunteerSessions.id, tasks: volunteerSessions.tasksDone, throughput: volunteerSessions.throughput })
+			.from(volunteerSessions)
+			.orderBy(volunteerSessions.id);
+		expect(rows).toEqual([
+			{ id: 's1', tasks: 2, throughput: 7 },
+			{ id: 's2', tasks: 1, throughput: 3 },
+			{ id: 's3', tasks: 0, throughput: null }
+		]);
+		// Nothing pending: a flush sends nothing.
+		await counters.flush();
+		expect(statements).toBe(1);
 	});
 });

@@ -55,11 +55,21 @@ export async function updateSessions(db: Db, reports: SessionStatus[]): Promise<
 		where ${volunteerSessions.id} = input.id`);
 }
 
-export async function countSessionTasks(db: Db, sessionId: string, tasks: number, throughput: number): Promise<void> {
-	await db
-		.update(volunteerSessions)
-		.set({ tasksDone: sql`${volunteerSessions.tasksDone} + ${tasks}`, throughput, lastSeenAt: sql`now()` })
-		.where(eq(volunteerSessions.id, sessionId));
+/** Tasks done since the last count, and the latest throughput, of one session. */
+export interface SessionCount {
+	sessionId: string;
+	tasks: number;
+	throughput: number;
+}
+
+/** Adds tasks done and sets the latest throughput of many sessions, in one statement (session-counters.ts). */
+export async function countSessionTasks(db: Db, counts: SessionCount[]): Promise<void> {
+	if (counts.length === 0) return;
+	const rows = counts.map((c) => ({ id: c.sessionId, tasks: c.tasks, throughput: c.throughput }));
+	await db.execute(sql`update ${volunteerSessions}
+		set tasks_done = ${volunteerSessions.tasksDone} + input.tasks, throughput = input.throughput, last_seen_at = now()
+		from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as input(id text, tasks int, throughput float8)
+		where ${volunteerSessions.id} = input.id`);
 }
 
 /** Sessions whose heartbeat is fresher than `staleMs`: the connected nodes, across every hub process. */
