@@ -1,3 +1,5 @@
+import { sql, type SQL } from 'drizzle-orm';
+
 /**
  * Adaptive replication, after BOINC: a volunteer with a long unbroken run of valid results gets a
  * replicated chunk alone with rising probability, so the cost of validation falls towards 10 % for
@@ -19,4 +21,9 @@ export function soloProbability(consecutiveValid: number): number {
  */
 export function isEstablished(consecutiveValid: number): boolean {
 	return consecutiveValid >= TRUST_AFTER;
+}
+
+/** isEstablished in SQL, for a statement that reads the run itself (find-claimable.ts). */
+export function establishedSql(consecutiveValid: SQL): SQL {
+	return sql`coalesce(${consecutiveValid}, 0) >= ${TRUST_AFTER}`;
 }

@@ -52,27 +52,28 @@ export async function claimGroup(db: Db, reqs: ClaimRequest[]): Promise<ClaimedL
 	return db.transaction(async (tx) => {
 		// A network is locked and counted only where its cap applies.
 		const capped = reqs.map((r) => ({ ...r, network: r.leasesPerNetwork ? r.network : undefined }));
-		// A claim lost in a database crash only leaves its tasks queued (commit-unflushed.ts); sent with the locks.
-		const [, runs] = await Promise.all([
+		// Claimants of one group walk the same queue: each looks past what those before it may take.
+		let before = 0;
+		const limits = reqs.map((r) => {
+			const limit = asked(r) * 4 + before * 2;
+			before += asked(r);
+			return { ...r, limit };
+		});
+		// Sent together, one round trip, and run in this order: the unflushed commit (a claim lost in a
+		// database crash only leaves its tasks queued, commit-unflushed.ts), the locks, then under them the
+		// counts and the candidates. Candidates beyond the room the counts leave are unlocked at commit, unleased.
+		const [, runs, counts, candidates] = await Promise.all([
 			commitUnflushed(tx),
 			lockClaimants(
 				tx,
 				reqs.map((r) => r.volunteerId),
 				capped.flatMap((r) => (r.network === undefined ? [] : [r.network]))
-			)
+			),
+			claimCounts(tx, capped),
+			findClaimable(tx, limits)
 		]);
 		const run = (r: ClaimRequest) => runs.get(r.volunteerId) ?? 0;
 		const who = reqs.map((r) => ({ ...r, established: isEstablished(run(r)) }));
-		// Claimants of one group walk the same queue: each looks past what those before it may take.
-		let before = 0;
-		const limits = who.map((w) => {
-			const limit = asked(w) * 4 + before * 2;
-			before += asked(w);
-			return { ...w, limit };
-		});
-		// The counts and the candidates are sent together, one round trip (both after the locks, in order):
-		// candidates beyond the room the counts leave are unlocked at commit, unleased.
-		const [counts, candidates] = await Promise.all([claimCounts(tx, capped), findClaimable(tx, limits)]);
 		const held = new Tally(capped, counts);
 		const leases: ClaimedLease[][] = reqs.map(() => []);
 		const spots: ClaimedLease[][] = reqs.map(() => []);

@@ -1,10 +1,11 @@
 import { and, eq, sql, type SQL } from 'drizzle-orm';
-import { jobs, models, tasks } from '../db/schema';
+import { jobs, models, tasks, volunteers } from '../db/schema';
 import type { Db } from '../db';
 import { rowsOf } from '../db/rows';
 import type { TaskType } from '../../protocol/models';
 import { claimantSql, mayTakeReplica, none, type Claimant, type ClaimantSql } from './claim-rules';
 import { inLane, type Lane } from './interactive-lane';
+import { establishedSql } from './adaptive-replication';
 
 /** What the volunteer can and may run: the one filter every claim (queued, tail duplicate, known-answer check) applies. */
 export interface RunnableFilter {
@@ -62,8 +63,8 @@ export function runnableHere(tx: Db, f: RunnableSql): SQL {
 	)!;
 }
 
-/** One claimant of a group, as findClaimable reads it: `limit` candidates at most. */
-export interface GroupClaimant extends Claimant, RunnableFilter {
+/** One claimant of a group, as findClaimable reads it: `limit` candidates at most; whether it is established is read in the statement. */
+export interface GroupClaimant extends Omit<Claimant, 'established'>, RunnableFilter {
 	limit: number;
 }
 
@@ -73,7 +74,8 @@ const column: ClaimantSql & RunnableSql = {
 	backendClass: sql`c.backend_class`,
 	network: sql`c.network`,
 	distinctNetworks: sql`c.distinct_networks`,
-	established: sql`c.established`,
+	// Read here, not passed in: the statement is sent with the claim's locks, before their answer (claim-tasks.ts).
+	established: establishedSql(sql`(select ${volunteers.consecutiveValid} from ${volunteers} where ${volunteers.id} = c.volunteer_id)`),
 	taskTypes: sql`c.task_types`,
 	excludeModels: sql`c.exclude_models`,
 	maxCost: sql`c.max_cost`,
@@ -110,7 +112,6 @@ export function findClaimableStatement(tx: Db, group: GroupClaimant[]): SQL {
 			backend_class: w.backendClass,
 			network: w.network ?? null,
 			distinct_networks: w.distinctNetworks === true && w.network !== undefined,
-			established: w.established === true,
 			task_types: w.taskTypes,
 			exclude_models: w.excludeModels ?? [],
 			max_cost: w.maxCost === undefined || w.maxCost === Infinity ? null : w.maxCost,
@@ -121,7 +122,7 @@ export function findClaimableStatement(tx: Db, group: GroupClaimant[]): SQL {
 	const replica = { jobId: tasks.jobId, seq: tasks.seq, id: tasks.id, needsEstablished: tasks.needsEstablished };
 	return sql`select c.i, t.id, t.job_id as "jobId", t.seq, t.priority, t.replication
 		from jsonb_to_recordset(${claimants}::jsonb) as c(i int, volunteer_id text, backend_class text, network text,
-			distinct_networks boolean, established boolean, task_types jsonb, exclude_models jsonb, max_cost float8, lane text, lim int)
+			distinct_networks boolean, task_types jsonb, exclude_models jsonb, max_cost float8, lane text, lim int)
 		cross join lateral (
 			select ${tasks.id} as id, ${tasks.jobId} as job_id, ${tasks.seq} as seq, ${tasks.priority} as priority, ${jobs.replication} as replication
 			from ${tasks} inner join ${jobs} on ${jobs.id} = ${tasks.jobId}
