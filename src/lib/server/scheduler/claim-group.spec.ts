@@ -9,9 +9,8 @@ import { eq } from 'drizzle-orm';
 import { tasks } from '../db/schema';
 import { TEST_DB_KINDS } from '../db/testing';
 import type { Db } from '../db';
-import type { ClaimRequest } from './types';
 import { claimGroup } from './claim-tasks';
-import { makeJob, seedModel, seedVolunteers, seededDatabase } from './testing';
+import { claimRequest, makeJob, seedModel, seedVolunteers, seededDatabase } from './testing';
 
 /** What sends a statement. Not select: the rules build their subqueries with it (a claim reads through execute). */
 const STATEMENTS = new Set(['execute', 'update', 'insert']);
@@ -39,18 +38,6 @@ function counted(db: Db) {
 	return { db: proxied, count };
 }
 
-function request(volunteerId: string, over: Partial<ClaimRequest> = {}): ClaimRequest {
-	return {
-		sessionId: `session-of-${volunteerId}`,
-		volunteerId,
-		backendClass: 'wasm',
-		slots: 1,
-		taskTypes: ['embedding'],
-		leaseMs: 60_000,
-		...over
-	};
-}
-
 describe.each(TEST_DB_KINDS)('claims in groups on %s', (kind) => {
 	let db: Db;
 	const volunteers = Array.from({ length: 12 }, (_, i) => `v${i}`);
@@ -66,12 +53,12 @@ describe.each(TEST_DB_KINDS)('claims in groups on %s', (kind) => {
 	it('leases twelve requests distinct tasks in the same number of statements as one request', async () => {
 		await makeJob(db, 40, { chunkSize: 1 });
 		const { db: watched, count } = counted(db);
-		const [alone] = await claimGroup(watched, [request('v0', { slots: 2 })]);
+		const [alone] = await claimGroup(watched, [claimRequest('v0', { slots: 2 })]);
 		const one = count.statements;
 		count.statements = 0;
 		const group = await claimGroup(
 			watched,
-			volunteers.slice(1).map((v) => request(v, { slots: 3 }))
+			volunteers.slice(1).map((v) => claimRequest(v, { slots: 3 }))
 		);
 		expect(count.statements).toBe(one);
 		// Unflushed commit, locks, counts, candidates, leases, jobs started: a claim that sent a statement per
@@ -93,18 +80,18 @@ describe.each(TEST_DB_KINDS)('claims in groups on %s', (kind) => {
 
 	it('leases at most one replica of a chunk per group; the next group takes the sibling', async () => {
 		await makeJob(db, 3, { chunkSize: 1, replication: 2 });
-		const first = await claimGroup(db, [request('v0'), request('v1'), request('v2'), request('v3')]);
+		const first = await claimGroup(db, [claimRequest('v0'), claimRequest('v1'), claimRequest('v2'), claimRequest('v3')]);
 		expect(first.map((l) => l.length)).toEqual([1, 1, 1, 0]);
 		expect(new Set(first.flat().map((t) => t.seq)).size).toBe(3);
-		const second = await claimGroup(db, [request('v3', { slots: 3 })]);
+		const second = await claimGroup(db, [claimRequest('v3', { slots: 3 })]);
 		expect(second[0].map((t) => t.seq).sort()).toEqual([0, 1, 2]);
 	});
 
 	it('shares a volunteer cap between its sessions in one group', async () => {
 		await makeJob(db, 10, { chunkSize: 1 });
 		const [a, b] = await claimGroup(db, [
-			request('v0', { sessionId: 'tab-1', slots: 2, maxPerVolunteer: 3 }),
-			request('v0', { sessionId: 'tab-2', slots: 2, maxPerVolunteer: 3 })
+			claimRequest('v0', { sessionId: 'tab-1', slots: 2, maxPerVolunteer: 3 }),
+			claimRequest('v0', { sessionId: 'tab-2', slots: 2, maxPerVolunteer: 3 })
 		]);
 		expect([a.length, b.length]).toEqual([2, 1]);
 	});
@@ -113,9 +100,9 @@ describe.each(TEST_DB_KINDS)('claims in groups on %s', (kind) => {
 		await makeJob(db, 2, { chunkSize: 1 });
 		await makeJob(db, 1, { chunkSize: 1, priority: 'interactive' });
 		const [lane, wrongType, batch] = await claimGroup(db, [
-			request('v0', { lane: 'interactive', slots: 2 }),
-			request('v1', { taskTypes: ['classification'] }),
-			request('v2', { slots: 3 })
+			claimRequest('v0', { lane: 'interactive', slots: 2 }),
+			claimRequest('v1', { taskTypes: ['classification'] }),
+			claimRequest('v2', { slots: 3 })
 		]);
 		expect(lane).toHaveLength(1);
 		expect(wrongType).toEqual([]);

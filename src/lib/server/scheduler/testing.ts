@@ -58,8 +58,9 @@ export async function seedVolunteers(db: Db, ids: string[], consecutiveValid = 0
 	await db.insert(volunteers).values(ids.map((id) => ({ id, consecutiveValid })));
 }
 
-export function claimFor(db: Db, volunteerId: string, over: Partial<ClaimRequest> = {}) {
-	return claimTasks(db, {
+/** A claim of one slot of embedding work by `volunteerId`'s one session, with `over` changed. */
+export function claimRequest(volunteerId: string, over: Partial<ClaimRequest> = {}): ClaimRequest {
+	return {
 		sessionId: `session-of-${volunteerId}`,
 		volunteerId,
 		backendClass: 'wasm',
@@ -67,7 +68,11 @@ export function claimFor(db: Db, volunteerId: string, over: Partial<ClaimRequest
 		taskTypes: ['embedding'],
 		leaseMs: 60_000,
 		...over
-	});
+	};
+}
+
+export function claimFor(db: Db, volunteerId: string, over: Partial<ClaimRequest> = {}) {
+	return claimTasks(db, claimRequest(volunteerId, over));
 }
 
 export function makeJob(
