@@ -126,7 +126,7 @@ export function mayTakeReplica(tx: Db, r: ReplicaRef, who: ClaimantSql): SQL {
  * (which the locks do not guard: results move it without them).
  *
  * Every claim takes its locks in one order: its volunteers' sorted, then its networks' sorted (the array's
- * order, which the ordinality sort keeps: PostgreSQL evaluates a volatile target after the sort). Two claims
+ * order: the function scan yields the elements in order, and the ordinality sort asks for it). Two claims
  * of this or another hub process therefore never wait on each other in a cycle.
  */
 export async function lockClaimants(tx: Db, volunteerIds: string[], networks: string[]): Promise<Map<string, number>> {
