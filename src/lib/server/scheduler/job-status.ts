@@ -2,7 +2,7 @@ import { and, asc, eq, gt, sql } from 'drizzle-orm';
 import { acceptedResults, jobs, results, tasks } from '../db/schema';
 import type { Db } from '../db';
 import { whyWaiting } from './job-waiting';
-import { chunkDead } from './chunk-fate';
+import { chunkFateOfGroup, type ChunkFate } from './chunk-fate';
 import { PRIORITIES, type JobProgress, type PriorityName } from '../../protocol/jobs';
 import type { JobStatusView } from '../../protocol/rest/jobs';
 
@@ -19,10 +19,9 @@ export async function getJobStatus(
 	// a running job would read results it does not show.
 	const firstPage = opts.withResult && opts.endedHint ? resultPage(db, jobId, -1, RESULT_PAGE) : null;
 	firstPage?.catch(() => {}); // read again below if wanted; unwanted, its failure is nobody's
-	const [[job], chunks] = await Promise.all([db.select().from(jobs).where(eq(jobs.id, jobId)), chunkStates(db, jobId)]);
+	const [[job], chunks] = await Promise.all([db.select().from(jobs).where(eq(jobs.id, jobId)), chunkSummary(db, jobId)]);
 	if (!job) return null;
 	const finished = job.status === 'completed' || job.status === 'failed';
-	const count = (s: ChunkState) => chunks.filter((c) => c.state === s).length;
 	return {
 		job_id: job.id,
 		status: job.status,
@@ -30,11 +29,9 @@ export async function getJobStatus(
 		model: job.modelId,
 		priority: priorityName[job.priority] ?? 'normal',
 		replication: job.replication,
-		progress: { done: chunks.filter((c) => c.state === 'done').reduce((n, c) => n + c.inputs, 0), total: job.totalInputs },
-		tasks: { total: job.totalTasks, done: count('done'), leased: count('leased'), queued: count('queued'), dead: count('dead') },
-		errors: chunks
-			.filter((c) => c.state === 'dead')
-			.map((c) => ({ first_input: c.firstInput, inputs: c.inputs, error: c.error ?? 'unknown' })),
+		progress: { done: chunks.doneInputs, total: job.totalInputs },
+		tasks: { total: job.totalTasks, done: chunks.done, leased: chunks.leased, queued: chunks.queued, dead: chunks.dead },
+		errors: chunks.errors ?? [],
 		created_at: job.createdAt.toISOString(),
 		started_at: job.startedAt?.toISOString() ?? null,
 		finished_at: job.finishedAt?.toISOString() ?? null,
@@ -46,28 +43,45 @@ export async function getJobStatus(
 	};
 }
 
-type ChunkState = 'done' | 'leased' | 'queued' | 'dead';
-
-/** One row per chunk: accepted, being computed, waiting, or dead (chunk-fate.ts). */
-async function chunkStates(db: Db, jobId: string) {
-	const rows = await db
+/**
+ * A job's chunks counted by fate (chunk-fate.ts), the inputs of the done ones, and the dead ones listed:
+ * one statement answering one row, so a client polling a large job costs one pass over its tasks in
+ * PostgreSQL and nothing per chunk in the hub (reading a row per chunk cost the hub 0.7-1 s of CPU per
+ * poll of a 100,000-task job, with its event loop blocked throughout; BENCHMARKS.md, "Job status").
+ */
+async function chunkSummary(db: Db, jobId: string) {
+	const chunk = db.$with('chunk').as(
+		db
+			.select({
+				fate: chunkFateOfGroup(tasks.state, sql`${acceptedResults.seq} is not null`).as('fate'),
+				firstInput: sql<number>`min(${tasks.firstInput})`.as('first_input'),
+				inputs: sql<number>`max(jsonb_array_length(${tasks.inputs}))`.as('inputs'),
+				error: sql<string | null>`max(${tasks.lastError})`.as('error')
+			})
+			.from(tasks)
+			.leftJoin(acceptedResults, and(eq(acceptedResults.jobId, tasks.jobId), eq(acceptedResults.seq, tasks.seq)))
+			.where(eq(tasks.jobId, jobId))
+			.groupBy(tasks.seq)
+	);
+	const count = (fate: ChunkFate) => sql<number>`count(*) filter (where ${chunk.fate} = ${fate})`.mapWith(Number);
+	const dead = sql`jsonb_build_object('first_input', ${chunk.firstInput}, 'inputs', ${chunk.inputs}, 'error', coalesce(${chunk.error}, 'unknown'))`;
+	const [row] = await db
+		.with(chunk)
 		.select({
-			firstInput: sql<number>`min(${tasks.firstInput})::int`,
-			inputs: sql<number>`max(jsonb_array_length(${tasks.inputs}))::int`,
-			accepted: sql<boolean>`bool_or(${acceptedResults.seq} is not null)`,
-			leased: sql<boolean>`bool_or(${tasks.state} = 'leased')`,
-			queued: sql<boolean>`bool_or(${tasks.state} = 'queued')`,
-			dead: sql<boolean>`bool_or(${chunkDead(db, tasks)})`,
-			error: sql<string | null>`max(${tasks.lastError})`
+			done: count('done'),
+			leased: count('leased'),
+			queued: count('queued'),
+			dead: count('dead'),
+			doneInputs: sql<number>`coalesce(sum(${chunk.inputs}) filter (where ${chunk.fate} = 'done'), 0)`.mapWith(Number),
+			// drizzle leaves a jsonb expression's text for a column to parse; PGlite hands it over parsed.
+			errors: sql<
+				JobStatusView['errors'] | null
+			>`jsonb_agg(${dead} order by ${chunk.firstInput}) filter (where ${chunk.fate} = 'dead')`.mapWith(
+				(v: unknown) => (typeof v === 'string' ? JSON.parse(v) : v) as JobStatusView['errors'] | null
+			)
 		})
-		.from(tasks)
-		.leftJoin(acceptedResults, and(eq(acceptedResults.jobId, tasks.jobId), eq(acceptedResults.seq, tasks.seq)))
-		.where(eq(tasks.jobId, jobId))
-		.groupBy(tasks.seq);
-	return rows.map((r) => ({
-		...r,
-		state: (r.accepted ? 'done' : r.dead ? 'dead' : r.leased ? 'leased' : 'queued') as ChunkState
-	}));
+		.from(chunk);
+	return row;
 }
 
 /** A job's status alone (null: no such job): what a waiter checks between its waits. */
