@@ -60,7 +60,7 @@ export type ChunkFate = 'done' | 'leased' | 'queued' | 'dead';
  * per row (two subqueries per replica made a 100,000-task job's status cost 0.2 s of PostgreSQL per poll).
  * chunk-fate.spec checks that the two agree.
  */
-export function chunkFateOfGroup(state: PgColumn, accepted: SQL): SQL<ChunkFate> {
+export function chunkFateOfGroup(state: SQLWrapper, accepted: SQL): SQL<ChunkFate> {
 	const [queued, leased] = OPEN_STATES;
 	return sql<ChunkFate>`case when bool_or(${accepted}) then 'done' when bool_or(${state} = ${leased}) then 'leased'
 		when bool_or(${state} = ${queued}) then 'queued' else 'dead' end`;
