@@ -14,6 +14,8 @@ import { BlobStore } from './models/blob-store';
 import { ensureDemoModels } from './models/demo-models';
 import { ModelCache } from './models/model-cache';
 import { startSweeper } from './scheduler/sweeper';
+import { StatusReads } from './scheduler/status-reads';
+import { getJobStatus } from './scheduler/job-status';
 import { startDeliveryWorker } from './webhooks/delivery-worker';
 import { quiet, type Notifier } from './notifier';
 import { JobEnds } from './job-ends';
@@ -43,6 +45,8 @@ export interface Hub {
 	jobEnds: JobEnds;
 	/** Logs, counts and traces what happens to jobs and tasks (observe/observer.ts); its `log` carries this hub's id. */
 	observe: Observer;
+	/** Job status as the API answers it, read at most so often for a running job (scheduler/status-reads.ts). */
+	statusReads: StatusReads;
 	/** Run by stop(), newest first, before the database closes (the realtime layer releases its sessions' leases). */
 	onStop(close: () => Promise<void>): void;
 	/** Set when stop() begins: the readiness probe answers 503 from then on (health/readiness.ts). */
@@ -103,6 +107,9 @@ export async function startHub(
 		liveText: noLiveText,
 		jobEnds: new JobEnds(),
 		observe: createObserver(hubLog, tracing),
+		statusReads: new StatusReads((jobId) =>
+			getJobStatus(database.db, jobId, { withResult: true, distinctNetworks: config.policy.distinctNetworks })
+		),
 		onStop: (close) => closers.unshift(close),
 		stopping: false,
 		sweep: () => sweeper.tick(),

@@ -5,7 +5,6 @@
 import { json, type RequestEvent } from '@sveltejs/kit';
 import { submissionSchema, type JobStatus } from '../../protocol/jobs';
 import type { JobStatusView } from '../../protocol/rest/jobs';
-import { getJobStatus } from '../scheduler/job-status';
 import { ApiError, readJson, requireJobAccess, requirePrincipal, withApiErrors } from './api';
 import { idempotencyKeyOf } from './idempotency';
 import { submitAs } from './submit-as';
@@ -32,7 +31,7 @@ export function submitHandler<T>(view: (id: string, status: JobStatus) => T) {
 export function statusHandler<T>(view: (v: JobStatusView) => T) {
 	return withApiErrors(async ({ request, params, locals: { hub } }: RequestEvent<{ id: string }>) => {
 		await requireJobAccess(hub, request, params.id);
-		const status = await getJobStatus(hub.db, params.id, { withResult: true, distinctNetworks: hub.config.policy.distinctNetworks });
+		const status = await hub.statusReads.get(params.id);
 		if (!status) throw new ApiError(404, `no job "${params.id}"`);
 		return json(view(status));
 	});
