@@ -19,6 +19,7 @@ import { eventBudget } from './event-budget';
 import { authenticateVolunteers, refusal } from './volunteer-handshake';
 import { clientAddressResolver } from '../http/edge/client-address';
 import { throttle } from './throttle';
+import { READ_SPACING } from '../scheduler/status-reads';
 
 /** Job updates are coalesced per job over this window: a busy job refreshes its watchers ~10 times a second, not once per task. */
 const JOB_UPDATE_MS = 100;
@@ -115,14 +116,21 @@ function notifier(hub: Hub, volunteers: VolunteerNamespace, dashboards: Dashboar
 	// followed by an older `running`.
 	const reading = new Map<string, number>();
 	let reads = 0;
+	// How long each running job's last progress read took: a large job's progress sums its accepted
+	// chunks (tens of milliseconds at 100,000), so its updates are spaced by that cost as its status
+	// reads are (scheduler/status-reads.ts), not read every window while its results pour in.
+	const took = new Map<string, number>();
 	const flush = async (jobId: string) => {
 		clearTimeout(pending.get(jobId));
 		pending.delete(jobId);
 		const read = ++reads;
 		reading.set(jobId, read);
+		const started = performance.now();
 		const update = await jobUpdate(hub, jobId).catch(() => null);
 		if (reading.get(jobId) !== read) return;
 		reading.delete(jobId);
+		if (update && !TERMINAL_JOB_STATUSES.includes(update.status)) took.set(jobId, performance.now() - started);
+		else took.delete(jobId);
 		if (update && TERMINAL_JOB_STATUSES.includes(update.status)) streams.jobEnded(jobId);
 		if (update) dashboards.to(jobRoom(jobId)).emit('job:update', update);
 	};
@@ -144,7 +152,7 @@ function notifier(hub: Hub, volunteers: VolunteerNamespace, dashboards: Dashboar
 			if (pending.has(jobId)) return;
 			pending.set(
 				jobId,
-				setTimeout(() => void flush(jobId), JOB_UPDATE_MS)
+				setTimeout(() => void flush(jobId), Math.max(JOB_UPDATE_MS, READ_SPACING * (took.get(jobId) ?? 0)))
 			);
 		}
 	};
