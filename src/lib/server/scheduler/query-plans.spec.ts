@@ -6,7 +6,8 @@ import { rowsOf } from '../db/rows';
 import { PgDialect } from 'drizzle-orm/pg-core';
 import { findClaimableStatement } from './find-claimable';
 import { finishJobsStatement } from './finish-job';
-import { makeJob, seedModel, seededDatabase } from './testing';
+import { makeJob, seedModel, seedVolunteers, seededDatabase } from './testing';
+import { DEFAULT_LEASE_MAX_MS, leaseDeadline } from './lease-deadline';
 
 /**
  * The statements run for every task must not grow with the queue or the job: the claim should walk
@@ -37,6 +38,18 @@ describe.each(TEST_DB_KINDS)('query plans on %s', (kind) => {
 		const plan = await explain(finishJobsStatement(db, jobId).toSQL());
 		expect(plan).toMatch(/tasks_open_idx/);
 		expect(plan).not.toMatch(/Seq Scan on tasks\b/);
+	});
+
+	it('reads a job’s pace for a lease deadline from its latest results alone, however many it has', async () => {
+		const { id: jobId } = await makeJob(db, 3000, { chunkSize: 1 });
+		await seedVolunteers(db, ['v']);
+		await db.execute(sql`insert into results (task_id, job_id, seq, volunteer_id, output, backend, backend_class, duration_ms)
+			select id, job_id, seq, 'v', '[]'::jsonb, 'wasm', 'wasm', 5 from tasks where job_id = ${jobId}`);
+		await db.execute(sql`analyze results`);
+		const plan = await explain(new PgDialect().sqlToQuery(sql`select ${leaseDeadline(DEFAULT_LEASE_MAX_MS, sql`1`, sql`${jobId}::uuid`)}`));
+		// Not a bitmap of all 3,000 (or 90,000) results before the LIMIT: an ordered walk that stops at it.
+		expect(plan).toMatch(/Index Scan Backward using results_chunk_idx/);
+		expect(plan).not.toMatch(/Bitmap|Seq Scan on results/);
 	});
 
 	async function explain(query: { sql: string; params: unknown[] }): Promise<string> {
