@@ -7,7 +7,7 @@ export const READ_SPACING = 4;
 const KEPT = 1_000;
 
 interface Read {
-	/** When the read started (ms, the clock given); null while it runs. */
+	/** When the read ended (ms, on the clock given); null while it runs. */
 	doneAt: number | null;
 	/** How long it took (ms). */
 	took: number;
