@@ -7,14 +7,14 @@ import { describe, expect, it } from 'vitest';
 import type { JobStatusView } from '../../protocol/rest/jobs';
 import { READ_SPACING, StatusReads } from './status-reads';
 
-function setup(status: JobStatusView['status'] = 'running') {
+function setup(status: JobStatusView['status'] = 'running', tasks = 100_000) {
 	let clock = 0;
 	const calls: string[] = [];
 	const pending: (() => void)[] = [];
 	const reads = new StatusReads(
 		(jobId) => {
 			calls.push(jobId);
-			return new Promise((resolve) => pending.push(() => resolve({ job_id: jobId, status } as JobStatusView)));
+			return new Promise((resolve) => pending.push(() => resolve({ job_id: jobId, status, tasks: { total: tasks } } as JobStatusView)));
 		},
 		() => clock
 	);
@@ -28,13 +28,27 @@ function setup(status: JobStatusView['status'] = 'running') {
 }
 
 describe('status reads', () => {
-	it('shares a read among the requests that arrive while it runs', async () => {
-		const { reads, calls, finish } = setup();
+	it('shares a large job’s read among the requests that arrive while it runs', async () => {
+		const { reads, calls, finish, advance } = setup();
+		void reads.get('j');
+		await finish(10); // the first read shows a large job
+		advance(10 * READ_SPACING);
 		const a = reads.get('j');
 		const b = reads.get('j');
 		await finish(10);
 		expect(await a).toBe(await b);
-		expect(calls).toEqual(['j']);
+		expect(calls).toEqual(['j', 'j']);
+	});
+
+	it('reads a small job afresh for every request, after it was made', async () => {
+		const { reads, calls, finish } = setup('running', 999);
+		const first = reads.get('j');
+		void reads.get('j'); // during the first read: its own read, which sees what happened before it
+		await finish(10);
+		await finish(10);
+		await first;
+		void reads.get('j');
+		expect(calls).toEqual(['j', 'j', 'j']);
 	});
 
 	it('reads a running job again only after the spacing its last read earned, each job on its own', async () => {
