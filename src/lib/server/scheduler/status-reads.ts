@@ -1,4 +1,5 @@
 import type { JobStatusView } from '../../protocol/rest/jobs';
+import { TERMINAL_JOB_STATUSES } from '../../protocol/jobs';
 
 /** A running job's status is read again only after this many times its last read took. */
 export const READ_SPACING = 4;
@@ -51,7 +52,8 @@ export class StatusReads {
 		this.reads.set(jobId, entry);
 		entry.view.then(
 			(view) => {
-				if (view === null || !RUNNING.has(view.status) || view.tasks.total < SPACED_FROM_TASKS) return this.forget(jobId, entry);
+				if (view === null || TERMINAL_JOB_STATUSES.includes(view.status) || view.tasks.total < SPACED_FROM_TASKS)
+					return this.forget(jobId, entry);
 				entry.spaced = true;
 				entry.doneAt = this.now();
 				entry.took = entry.doneAt - started;
@@ -66,5 +68,3 @@ export class StatusReads {
 		if (this.reads.get(jobId) === entry) this.reads.delete(jobId);
 	}
 }
-
-const RUNNING = new Set<JobStatusView['status']>(['queued', 'running']);
