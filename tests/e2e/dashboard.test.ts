@@ -7,7 +7,7 @@
  * status through the real /volunteer protocol (no inference: they only need to be seen).
  */
 import { readFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { io, type Socket } from 'socket.io-client';
 import type { Welcome } from '../../src/lib/protocol/events';
 import postgres from 'postgres';
@@ -54,6 +54,10 @@ describe.skipIf(!database)('dashboard and leaderboard pages', () => {
 		await Promise.all([a?.stop(), b?.stop()]);
 		await database?.drop();
 	});
+	// A failed test leaves no node behind to miscount the next test's nodes.
+	afterEach(() => {
+		for (const s of sockets.splice(0)) s.close();
+	});
 
 	async function open(path: string, width = 1440): Promise<Page> {
 		const page = await browser.newPage({ viewport: { width, height: 900 } });
@@ -84,11 +88,20 @@ describe.skipIf(!database)('dashboard and leaderboard pages', () => {
 	it('shows a volunteer that connects to another hub process on the dashboard within 1 s, by the name it chooses', async () => {
 		const page = await open('/dashboard');
 		await expect.poll(() => page.getByTestId('live').textContent(), { timeout: 10_000 }).toBe('Live');
+		// The row's arrival is timed inside the page (polled every frame), from the moment the volunteer is
+		// connected (its welcome); the handshake before it is the volunteer's, not the dashboard's.
+		const seen = page.waitForFunction(() => (document.querySelector('tr[data-node]') ? Date.now() : 0), null, {
+			timeout: 10_000,
+			polling: 'raf'
+		});
 		const started = Date.now();
 		const reply = await welcomed(a, 72);
+		const welcomedAt = Date.now();
 		const s = sockets.at(-1)!;
-		await page.waitForSelector(`tr[data-node="${reply.volunteerId}"]`, { timeout: 1000 });
-		expect(Date.now() - started).toBeLessThan(1000);
+		const seenAt = await (await seen).jsonValue();
+		console.log(`handshake ${welcomedAt - started} ms; on the other hub's dashboard ${seenAt - welcomedAt} ms after the welcome`);
+		expect(seenAt - welcomedAt).toBeLessThan(1000);
+		expect(await page.locator(`tr[data-node="${reply.volunteerId}"]`).count()).toBe(1);
 		const row = page.locator(`tr[data-node="${reply.volunteerId}"]`);
 		// No power or idle column: the dashboard is public (SECURITY.md, public node views).
 		await expect.poll(() => row.textContent()).toMatch(/72.*moderate.*native/);
@@ -108,6 +121,13 @@ describe.skipIf(!database)('dashboard and leaderboard pages', () => {
 		await expect.poll(() => tab.getByTestId('profile-message').textContent()).toMatch(/Saved/);
 		await page.waitForSelector('tr[data-node] >> text=Marie Curie', { timeout: 2000 });
 		await tab.close();
+		await page.close();
+	});
+
+	it('keeps its scrolling tables reachable by keyboard while the leaderboard is still empty, on a phone', async () => {
+		const page = await open('/leaderboard', 390);
+		await expect.poll(() => page.getByTestId('leaderboard-volunteers').textContent()).toMatch(/No credit granted/);
+		expect(await seriousAxeViolations(page)).toEqual([]);
 		await page.close();
 	});
 
@@ -285,6 +305,7 @@ describe.skipIf(!database)('dashboard and leaderboard pages', () => {
 	});
 
 	it('stays smooth with 1,000 nodes: no main-thread task over 100 ms while they change', async () => {
+		await Promise.all(volunteers.splice(0).map((v) => v.stop())); // left running if an earlier test failed
 		const page = await open('/dashboard');
 		const nodes: Socket[] = [];
 		for (let i = 0; i < 1000; i += 50) {
