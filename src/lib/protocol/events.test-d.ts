@@ -101,7 +101,7 @@ describe('the volunteer protocol', () => {
 			({ ok: true } & { kept: number }) | { ok: false; error: string; code?: AckErrorCode; retryAfterMs?: number }
 		>();
 		expectTypeOf<AckErrorCode>().toEqualTypeOf<
-			'invalid' | 'unauthorized' | 'stale_lease' | 'rejected_output' | 'internal' | 'rate-limited'
+			'invalid' | 'unauthorized' | 'stale_lease' | 'rejected_output' | 'internal' | 'rate-limited' | 'unavailable'
 		>();
 		expectTypeOf<Welcome>().toEqualTypeOf<{
 			volunteerId: string;

@@ -17,7 +17,11 @@ export const DASHBOARD_NAMESPACE = '/dashboard';
 
 /** Every acknowledgement is either a success with data or a refusal that says why. */
 export type Ack<T extends object = object> = ({ ok: true } & T) | { ok: false; error: string; code?: AckErrorCode; retryAfterMs?: number };
-export type AckErrorCode = 'invalid' | 'unauthorized' | 'stale_lease' | 'rejected_output' | 'internal' | 'rate-limited';
+/**
+ * Why a request was refused. `rate-limited` and `unavailable` (the hub cannot reach its database just now)
+ * are worth sending again after `retryAfterMs`; the rest are final.
+ */
+export type AckErrorCode = 'invalid' | 'unauthorized' | 'stale_lease' | 'rejected_output' | 'internal' | 'rate-limited' | 'unavailable';
 
 const id = z.number().int().positive();
 const leaseToken = z.uuid();

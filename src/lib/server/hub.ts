@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { loadConfig, type HubConfig } from './config';
 import { openDatabase, type Database, type Db } from './db';
+import { DatabaseReach } from './db/reach';
 import { loadApiToken, type ApiTokenSource } from './auth/api-token';
 import { secureDataDir } from './data-dir';
 import { claimDataDir } from './data-dir-lock';
@@ -32,6 +33,8 @@ export interface Hub {
 	config: HubConfig;
 	database: Database;
 	db: Db;
+	/** When this process last lost its database connection: an expiry then is not the holder's fault (db/reach.ts). */
+	reach: DatabaseReach;
 	apiToken: string;
 	/** Where the token came from: it is printed only when it was just generated, never when the operator set it. */
 	apiTokenSource: ApiTokenSource;
@@ -98,6 +101,7 @@ export async function startHub(
 		config,
 		database,
 		db: database.db,
+		reach: new DatabaseReach(),
 		apiToken: token,
 		apiTokenSource: source,
 		identities: await loadIdentitySigner(database.db),

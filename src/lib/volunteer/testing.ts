@@ -91,11 +91,12 @@ export class FakeHubSocket implements LoopSocket {
 		return this;
 	}
 
+	/** An answer that throws stands for one that never came: the send times out. */
 	timeout(_ms: number) {
 		return {
-			emitWithAck: <E extends Acked>(event: E, payload: Payload<E>): Promise<AckOf<E>> => {
+			emitWithAck: async <E extends Acked>(event: E, payload: Payload<E>): Promise<AckOf<E>> => {
 				this.sent.push({ event, payload } as Sent);
-				return Promise.resolve(this.reply(event, payload));
+				return this.reply(event, payload);
 			}
 		};
 	}

@@ -4,11 +4,12 @@
  * hub's answers and nudges and the executor's progress.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import type { ModelLimits, TaskLease } from '../protocol/events';
+import type { Ack, ModelLimits, TaskLease } from '../protocol/events';
 import type { Capabilities, VolunteerMode } from '../protocol/volunteer';
 import type { RunnableTask } from '../executor/run-options';
-import { renewalPeriod, WorkLoop, type Executor, type ExecutorHooks } from './work-loop';
+import { renewalPeriod, WorkLoop, type Executor, type ExecutorHooks, type WorkLoopListener } from './work-loop';
 import { FakeHubSocket, lease, ManualClock, settle } from './testing';
+import { MAX_SENDS } from './result-batch';
 
 const capabilities: Capabilities = {
 	agent: 'browser',
@@ -51,6 +52,7 @@ function volunteer(queue: TaskLease[] = [], opts: { maxTasks?: number; modelLimi
 	const state = { mode: 'always' as VolunteerMode, ready: true };
 	const started: number[] = [];
 	hub.answer('task:request', ({ slots }) => ({ ok: true, tasks: queue.splice(0, slots) }));
+	const listener: WorkLoopListener = { taskStarted: (l) => started.push(l.taskId) };
 	const loop = new WorkLoop(
 		hub,
 		executor,
@@ -62,11 +64,11 @@ function volunteer(queue: TaskLease[] = [], opts: { maxTasks?: number; modelLimi
 			maxTasks: () => opts.maxTasks ?? 1,
 			modelLimits: opts.modelLimits
 		},
-		{ taskStarted: (l) => started.push(l.taskId) },
+		listener,
 		{ clock, pollMs: 5000, heartbeatMs: 10_000, renewMs: 5000 }
 	);
 	loops.push(loop);
-	return { hub, clock, executor, state, started, loop, requests: () => hub.payloads('task:request').length };
+	return { hub, clock, executor, state, started, listener, loop, requests: () => hub.payloads('task:request').length };
 }
 
 describe('WorkLoop', () => {
@@ -142,6 +144,81 @@ describe('WorkLoop', () => {
 			}
 		]);
 		expect(v.started).toEqual([1, 2]);
+	});
+
+	it('sends a result again, on its clock, while the hub cannot take it just now or does not answer, and keeps its lease renewed meanwhile', async () => {
+		const first = lease(1);
+		const v = volunteer([first]);
+		const lines: string[] = [];
+		const unavailable = (): Ack => ({
+			ok: false,
+			error: 'the hub cannot reach its database just now; try again',
+			code: 'unavailable',
+			retryAfterMs: 1000
+		});
+		const answers: (() => Ack)[] = [
+			unavailable,
+			() => {
+				throw new Error('operation has timed out');
+			},
+			unavailable,
+			() => ({ ok: true })
+		];
+		v.hub.answer('task:result', () => answers.shift()!());
+		v.listener.log = (line) => lines.push(line);
+		v.loop.start();
+		await settle();
+		v.executor.of(first).finish();
+		await settle();
+		const sends = () => v.hub.payloads('task:result').length;
+		expect(sends()).toBe(1);
+		await v.clock.advance(999);
+		expect(sends()).toBe(1);
+		await v.clock.advance(1);
+		expect(sends()).toBe(2);
+		// No answer at all (a hub restarting): the next wait doubles, and again after that.
+		await v.clock.advance(1999);
+		expect(sends()).toBe(2);
+		await v.clock.advance(1);
+		expect(sends()).toBe(3);
+		await v.clock.advance(3999);
+		expect(sends()).toBe(3);
+		// Meanwhile the lease is renewed on its period, as while the task ran.
+		expect(v.hub.payloads('task:progress')).toEqual([{ taskId: 1, leaseToken: first.leaseToken, done: 0 }]);
+		await v.clock.advance(1);
+		expect(sends()).toBe(4);
+		expect(lines.filter((l) => l.startsWith('task 1'))).toEqual([expect.stringMatching(/^task 1: .* accepted$/)]);
+		expect(new Set(v.hub.payloads('task:result').map((r) => r.leaseToken))).toEqual(new Set([first.leaseToken]));
+		// Accepted: no more sends, and no more renewals.
+		await v.clock.advance(60_000);
+		expect(sends()).toBe(4);
+		expect(v.hub.payloads('task:progress')).toHaveLength(1);
+	});
+
+	it('takes a final refusal as final, and gives up on a result after MAX_SENDS sends', async () => {
+		const [first, second] = [lease(1), lease(2)];
+		const v = volunteer([first, second]);
+		const ended: string[] = [];
+		v.listener.log = (line) => ended.push(line);
+		v.hub.answer('task:result', ({ taskId }) =>
+			taskId === 1
+				? { ok: false, error: 'this lease is no longer yours', code: 'stale_lease' }
+				: { ok: false, error: 'the hub cannot reach its database just now; try again', code: 'unavailable', retryAfterMs: 1000 }
+		);
+		v.loop.start();
+		await settle();
+		v.executor.of(first).finish();
+		await settle();
+		await v.clock.advance(60_000);
+		expect(v.hub.payloads('task:result').filter((r) => r.taskId === 1)).toHaveLength(1);
+		v.executor.of(second).finish();
+		await settle();
+		await v.clock.advance(120_000);
+		expect(v.hub.payloads('task:result').filter((r) => r.taskId === 2)).toHaveLength(MAX_SENDS);
+		expect(ended).toEqual([
+			expect.stringMatching(/task 1: result not accepted \(this lease/),
+			expect.stringMatching(/task 2: result not accepted \(the hub cannot reach/)
+		]);
 	});
 
 	it('renews a running lease every renewMs of its clock with the inputs done so far, progress or not, and stops with it', async () => {

@@ -134,7 +134,7 @@ export class WorkLoop {
 		this.options = { ...DEFAULT_LOOP_OPTIONS, ...options };
 		this.renewMs = this.options.renewMs;
 		this.reserve = new LeaseReserve(socket, this.renewMs, this.options.clock);
-		this.results = new ResultBatcher(socket, this.options.ackMs);
+		this.results = new ResultBatcher(socket, this.options.ackMs, this.options.clock);
 		this.handshake = authenticateWith(socket, () => host.credentials(), {
 			clock: this.options.clock,
 			log: (line) => this.listener.log?.(line)

@@ -33,7 +33,8 @@ export interface Observer {
 	resultHandled(volunteerId: string, lease: Omit<LeaseRef, 'jobId'>, outcome: CompletionOutcome, times: SpanTimes): void;
 	taskFailed(volunteerId: string, lease: LeaseRef, state: string, error: string): void;
 	/** What a sweep expired: the tasks, and the jobs they belong to (the sweep's query does not pair them). */
-	leasesExpired(taskIds: number[], jobIds: string[]): void;
+	/** `charged`: counted as the holders' failures; not while this hub lately could not reach its database (db/reach.ts). */
+	leasesExpired(taskIds: number[], jobIds: string[], charged: boolean): void;
 	/** Flushes what tracing has pending. */
 	stop(): Promise<void>;
 }
@@ -120,10 +121,11 @@ export function createObserver(log: Logger, tracer: JobTracer | null): Observer 
 				error
 			);
 		},
-		leasesExpired(taskIds, jobIds) {
+		leasesExpired(taskIds, jobIds, charged) {
 			if (taskIds.length === 0) return;
 			metrics.leaseExpiries.inc(taskIds.length);
-			log.info({ task_ids: taskIds, job_ids: jobIds }, 'leases expired: their volunteers went silent');
+			if (charged) log.info({ task_ids: taskIds, job_ids: jobIds }, 'leases expired: their volunteers went silent');
+			else log.warn({ task_ids: taskIds, job_ids: jobIds }, 'leases expired, the database out of reach: not counted');
 		},
 		stop: async () => tracer?.shutdown()
 	};

@@ -1,6 +1,8 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { inArray } from 'drizzle-orm';
-import { jobs } from '../db/schema';
+import { eq, inArray } from 'drizzle-orm';
+import { jobs, tasks } from '../db/schema';
+import { DatabaseReach } from '../db/reach';
+import { EXPIRED_UNREACHED } from '../scheduler/release-expired-leases';
 import { cancelJob } from '../scheduler/cancel-job';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -177,6 +179,33 @@ describe.each(TEST_DB_KINDS)('realtime on %s', (kind) => {
 		expect(await cancelled).toEqual([t.taskId]);
 		expect((await request(s, 1)).map((x) => x.taskId)).toEqual([t.taskId]);
 		s.disconnect();
+	});
+
+	it('does not charge an expiry to its holder while the hub could not reach its database, and does again a lease later', async () => {
+		await submit(['unreached'], 1);
+		const s = volunteer();
+		await welcomed(s);
+		const [t] = await request(s, 1);
+		const row = async () => (await hub.db.select().from(tasks).where(eq(tasks.id, t.taskId)))[0];
+		const saved = hub.reach;
+		let now = Date.now();
+		hub.reach = new DatabaseReach(() => now);
+		try {
+			// As a renewal's statement fails when the connection is cut (db/reach.spec.ts tells real ones apart).
+			hub.reach.note(Object.assign(new Error('write CONNECTION_CLOSED'), { code: 'CONNECTION_CLOSED' }));
+			await expireLeases(hub.db);
+			await hub.sweep();
+			expect(await row()).toMatchObject({ state: 'queued', failures: 0, failedBy: [], lastError: EXPIRED_UNREACHED });
+			// A lease's length later, with the database answering all along, an expiry is the holder's again.
+			now += hub.config.leaseMs;
+			expect((await request(s, 1)).map((x) => x.taskId)).toEqual([t.taskId]);
+			await expireLeases(hub.db);
+			await hub.sweep();
+			expect(await row()).toMatchObject({ state: 'queued', failures: 1, lastError: expect.stringMatching(/went silent/) });
+		} finally {
+			hub.reach = saved;
+			s.disconnect();
+		}
 	});
 
 	it('streams generated text to a watching dashboard as a headless volunteer makes it, then accepts the completions', async () => {

@@ -22,6 +22,13 @@ export const endLeaseAssignments = sql.join(
 	sql`, `
 );
 
+/**
+ * A lease given back: not a failure. The task goes straight back to the queue, its failure count
+ * untouched. A solo grant was for its holder alone, so it ends with the lease and the chunk is
+ * replicated again.
+ */
+export const releasedLease = { ...endLease, solo: false, state: 'queued' as const, availableAt: sql`now()` };
+
 /** Who presents a lease: the task, the token it was leased under, and the volunteer it was leased to. */
 export interface LeaseClaim {
 	taskId: number;

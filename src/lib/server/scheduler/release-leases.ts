@@ -1,13 +1,7 @@
-import { and, eq, sql } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
 import { tasks } from '../db/schema';
 import type { Db } from '../db';
-import { endLease, heldLease, type LeaseClaim } from './lease-transitions';
-
-/**
- * A released task is not a failed one: it goes straight back to the queue, its failure count untouched.
- * A solo grant was for its holder alone, so it ends with the lease and the chunk is replicated again.
- */
-const release = { ...endLease, solo: false, state: 'queued' as const, availableAt: sql`now()` };
+import { heldLease, releasedLease as release, type LeaseClaim } from './lease-transitions';
 
 /**
  * Gives back every lease a session holds, at once: it disconnected or yielded, so its tasks should

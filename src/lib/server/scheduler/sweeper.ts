@@ -1,4 +1,5 @@
 import type { Db } from '../db';
+import type { DatabaseReach } from '../db/reach';
 import type { HubConfig } from '../config';
 import type { Notifier } from '../notifier';
 import type { Observer } from '../observe/observer';
@@ -14,6 +15,7 @@ import { tuneChunks } from './chunk-tuner';
 /** What a sweep reads and tells; `notify` is read at each tick, since the realtime layer fills it in after start. */
 interface Sweepable {
 	db: Db;
+	reach: DatabaseReach;
 	config: HubConfig;
 	readonly notify: Notifier;
 	observe: Observer;
@@ -25,8 +27,11 @@ export function startSweeper(hub: Sweepable) {
 		if (running) return;
 		running = true;
 		try {
-			const { taskIds, jobIds } = await releaseExpiredLeases(hub.db, hub.config.policy);
-			hub.observe.leasesExpired(taskIds, jobIds);
+			// A lease that ran out within a lease's length of this process losing its database may have been renewed
+			// in vain: its holder is not charged (its renewals, sent every third of a lease, could not be written).
+			const charge = hub.reach.reachedFor(hub.config.leaseMs);
+			const { taskIds, jobIds } = await releaseExpiredLeases(hub.db, hub.config.policy, charge);
+			hub.observe.leasesExpired(taskIds, jobIds, charge);
 			// A silent holder may still be computing: tell it to stop, the task has moved on.
 			if (taskIds.length > 0) hub.notify.tasksCancelled(taskIds);
 			for (const jobId of jobIds) hub.notify.jobChanged(jobId);
@@ -48,6 +53,7 @@ export function startSweeper(hub: Sweepable) {
 				hub.notify.jobChanged(r.jobId);
 			}
 		} catch (err) {
+			hub.reach.note(err);
 			hub.observe.log.error({ err }, 'sweep failed, retrying next tick');
 		} finally {
 			running = false;

@@ -53,16 +53,22 @@ export class VolunteerWork {
 	) {
 		this.counters = new SessionCounters(deps.db);
 		this.finishing = new FinishChecks((jobId) => finishAndTell(deps, notify, jobId));
-		this.results = new GroupCommit(deps.config.groupCommit, (group) => handInResults(deps, group));
+		// A statement that lost the database is noted (db/reach.ts): the renewals it could not write are why a lease
+		// may then run out, and the sweeper does not charge such an expiry to its holder.
+		const noted = <T>(p: Promise<T>) =>
+			p.catch((err: unknown) => {
+				deps.reach.note(err);
+				throw err;
+			});
+		this.results = new GroupCommit(deps.config.groupCommit, (group) => noted(handInResults(deps, group)));
 		this.claims = new ClaimGate(
 			{ limit: deps.config.claimConcurrency, max: Math.min(deps.config.groupCommit.max, CLAIM_GROUP_MAX) },
-			(group) => claimGroup(deps.db, group)
+			(group) => noted(claimGroup(deps.db, group))
 		);
-		this.renewals = new GroupCommit(deps.config.groupCommit, (group) => renewLeases(deps.db, group, deps.config.leaseMs));
-		this.statuses = new GroupCommit(deps.config.groupCommit, async (group) => {
-			await updateSessions(deps.db, group);
-			return group.map(() => undefined);
-		});
+		this.renewals = new GroupCommit(deps.config.groupCommit, (group) => noted(renewLeases(deps.db, group, deps.config.leaseMs)));
+		this.statuses = new GroupCommit(deps.config.groupCommit, (group) =>
+			noted(updateSessions(deps.db, group).then(() => group.map(() => undefined)))
+		);
 	}
 
 	/** A status report: the hub's readiness gate (with its hysteresis) and the session's row. Returns whether the gate is open. */

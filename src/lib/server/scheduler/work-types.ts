@@ -3,6 +3,7 @@
  * callers (the Socket.IO namespace, a future transport) share the shapes without importing each other.
  */
 import type { Db } from '../db';
+import type { DatabaseReach } from '../db/reach';
 import type { HubConfig } from '../config';
 import type { ModelCache } from '../models/model-cache';
 import type { BlobStore } from '../models/blob-store';
@@ -25,6 +26,7 @@ export interface WorkSession {
 /** The hub's parts the service reads (a Hub satisfies it); the notifier is passed on its own. */
 export interface WorkDeps {
 	db: Db;
+	reach: DatabaseReach;
 	config: HubConfig;
 	models: ModelCache;
 	blobs: BlobStore;

@@ -1,0 +1,55 @@
+/**
+ * Whether this hub process could reach its database lately. A lease whose holder kept renewing while the
+ * hub could not write the renewals expires all the same; the sweeper asks this before it charges an
+ * expiry to the holder (release-expired-leases.ts), and the socket handlers tell a volunteer to try again
+ * rather than that its result failed (realtime/handle.ts).
+ */
+
+/** Driver and socket codes of a connection that failed, not of a statement the database refused. */
+const LOST_CONNECTION_CODES = new Set([
+	'ECONNREFUSED',
+	'ECONNRESET',
+	'EPIPE',
+	'ETIMEDOUT',
+	'EHOSTUNREACH',
+	'ENETUNREACH',
+	'CONNECTION_CLOSED',
+	'CONNECTION_ENDED',
+	'CONNECTION_DESTROYED',
+	'CONNECT_TIMEOUT'
+]);
+
+/**
+ * Whether `err` (or an error it wraps, as drizzle wraps the driver's) says the database could not be
+ * reached: a socket error, postgres-js's connection codes, SQLSTATE class 08 (connection exception) or
+ * 57P01-57P03 (the server shutting down, crashed, or not yet accepting connections). A statement the
+ * database refused (a constraint, a syntax error) is not a lost connection.
+ */
+export function isConnectionLoss(err: unknown): boolean {
+	let e = err;
+	for (let depth = 0; e && typeof e === 'object' && depth < 5; depth++) {
+		const code = (e as { code?: unknown }).code;
+		if (typeof code === 'string' && (LOST_CONNECTION_CODES.has(code) || /^08[0-9A-Z]{3}$/.test(code) || /^57P0[123]$/.test(code))) return true;
+		e = (e as { cause?: unknown }).cause;
+	}
+	return false;
+}
+
+/** When this process last failed to reach its database, as its statements' errors tell it. */
+export class DatabaseReach {
+	private lostAt = -Infinity;
+
+	constructor(private readonly now: () => number = Date.now) {}
+
+	/** Records a failed statement's error; returns whether it was a lost connection. */
+	note(err: unknown): boolean {
+		if (!isConnectionLoss(err)) return false;
+		this.lostAt = this.now();
+		return true;
+	}
+
+	/** Whether no statement of this process lost its connection in the last `ms`. */
+	reachedFor(ms: number): boolean {
+		return this.now() - this.lostAt >= ms;
+	}
+}
