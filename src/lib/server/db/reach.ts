@@ -29,7 +29,8 @@ export function isConnectionLoss(err: unknown): boolean {
 	let e = err;
 	for (let depth = 0; e && typeof e === 'object' && depth < 5; depth++) {
 		const code = (e as { code?: unknown }).code;
-		if (typeof code === 'string' && (LOST_CONNECTION_CODES.has(code) || /^08[0-9A-Z]{3}$/.test(code) || /^57P0[123]$/.test(code))) return true;
+		if (typeof code === 'string' && (LOST_CONNECTION_CODES.has(code) || /^08[0-9A-Z]{3}$/.test(code) || /^57P0[123]$/.test(code)))
+			return true;
 		e = (e as { cause?: unknown }).cause;
 	}
 	return false;
