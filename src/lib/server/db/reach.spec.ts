@@ -83,20 +83,31 @@ describe.skipIf(testServerUrl() === null)('isConnectionLoss, on real failures', 
 });
 
 describe('DatabaseReach', () => {
-	it('counts a lease’s length from the last lost connection, and ignores refused statements', () => {
+	const LEASE = 60_000;
+	const lost = (code: string) => Object.assign(new Error(code), { code });
+
+	it('leaves leases granted before the process started uncounted for a lease’s length, then counts every expiry', () => {
 		let now = 1_000_000;
 		const reach = new DatabaseReach(() => now);
-		expect(reach.reachedFor(60_000)).toBe(true);
-		expect(reach.note(Object.assign(new Error('division by zero'), { code: '22012' }))).toBe(false);
-		expect(reach.reachedFor(60_000)).toBe(true);
-		expect(reach.note(Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01' }))).toBe(true);
-		now += 59_999;
-		expect(reach.reachedFor(60_000)).toBe(false);
+		now += LEASE - 1;
+		expect(reach.uncountedBefore(LEASE)).toBe(1_000_000);
 		now += 1;
-		expect(reach.reachedFor(60_000)).toBe(true);
-		expect(reach.note(new Error('failed', { cause: Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }) }))).toBe(
-			true
-		);
-		expect(reach.reachedFor(1)).toBe(false);
+		expect(reach.uncountedBefore(LEASE)).toBe(-Infinity);
+	});
+
+	it('leaves every expiry uncounted for a lease’s length after a lost connection, and ignores refused statements', () => {
+		let now = 1_000_000;
+		const reach = new DatabaseReach(() => now);
+		now += LEASE;
+		expect(reach.note(lost('22012'))).toBe(false);
+		expect(reach.uncountedBefore(LEASE)).toBe(-Infinity);
+		expect(reach.note(lost('57P01'))).toBe(true);
+		expect(reach.uncountedBefore(LEASE)).toBe(Infinity);
+		now += LEASE - 1;
+		expect(reach.uncountedBefore(LEASE)).toBe(Infinity);
+		now += 1;
+		expect(reach.uncountedBefore(LEASE)).toBe(-Infinity);
+		expect(reach.note(new Error('Failed query', { cause: lost('ECONNREFUSED') }))).toBe(true);
+		expect(reach.uncountedBefore(LEASE)).toBe(Infinity);
 	});
 });

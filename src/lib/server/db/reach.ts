@@ -1,8 +1,9 @@
 /**
  * Whether this hub process could reach its database lately. A lease whose holder kept renewing while the
- * hub could not write the renewals expires all the same; the sweeper asks this before it charges an
- * expiry to the holder (release-expired-leases.ts), and the socket handlers tell a volunteer to try again
- * rather than that its result failed (realtime/handle.ts).
+ * hub could not write the renewals expires all the same, and so does one its holder could not renew while
+ * no hub was running; the sweeper asks this before it charges an expiry to the holder
+ * (release-expired-leases.ts), and the socket handlers tell a volunteer to try again rather than that its
+ * result failed (realtime/handle.ts).
  */
 
 /** Driver and socket codes of a connection that failed, not of a statement the database refused. */
@@ -36,11 +37,17 @@ export function isConnectionLoss(err: unknown): boolean {
 	return false;
 }
 
-/** When this process last failed to reach its database, as its statements' errors tell it. */
+/**
+ * When this process last failed to reach its database, as its statements' errors tell it, and when it
+ * started: what it cannot know about the time before.
+ */
 export class DatabaseReach {
 	private lostAt = -Infinity;
+	private readonly startedAt: number;
 
-	constructor(private readonly now: () => number = Date.now) {}
+	constructor(private readonly now: () => number = Date.now) {
+		this.startedAt = now();
+	}
 
 	/** Records a failed statement's error; returns whether it was a lost connection. */
 	note(err: unknown): boolean {
@@ -49,8 +56,18 @@ export class DatabaseReach {
 		return true;
 	}
 
-	/** Whether no statement of this process lost its connection in the last `ms`. */
-	reachedFor(ms: number): boolean {
-		return this.now() - this.lostAt >= ms;
+	/**
+	 * Leases granted before the instant returned (epoch ms) that run out now are no fault of their holders:
+	 * - every lease (Infinity) within `leaseMs` of a lost connection: its renewals may be what could not be written;
+	 * - within `leaseMs` of this process's start, those granted before it: a hub that crashed may have granted
+	 *   them, and its volunteers could renew them nowhere until they reconnected here (their new connection
+	 *   drops what the old one held);
+	 * - otherwise none (-Infinity).
+	 */
+	uncountedBefore(leaseMs: number): number {
+		const now = this.now();
+		if (now - this.lostAt < leaseMs) return Infinity;
+		if (now - this.startedAt < leaseMs) return this.startedAt;
+		return -Infinity;
 	}
 }

@@ -22,7 +22,7 @@ export const metrics = {
 	}),
 	leaseExpiries: new Counter({
 		name: 'exostack_lease_expiries_total',
-		help: 'Leases that expired (their volunteer went silent, or the database was out of reach), swept by this hub process',
+		help: 'Leases that expired (their volunteer went silent, or the hub was out of reach), swept by this hub process',
 		registers: [registry]
 	}),
 	taskFailures: new Counter({

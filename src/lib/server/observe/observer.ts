@@ -33,8 +33,8 @@ export interface Observer {
 	resultHandled(volunteerId: string, lease: Omit<LeaseRef, 'jobId'>, outcome: CompletionOutcome, times: SpanTimes): void;
 	taskFailed(volunteerId: string, lease: LeaseRef, state: string, error: string): void;
 	/** What a sweep expired: the tasks, and the jobs they belong to (the sweep's query does not pair them). */
-	/** `charged`: counted as the holders' failures; not while this hub lately could not reach its database (db/reach.ts). */
-	leasesExpired(taskIds: number[], jobIds: string[], charged: boolean): void;
+	/** `uncounted`: those of `taskIds` not counted as their holders' failures (db/reach.ts). */
+	leasesExpired(taskIds: number[], jobIds: string[], uncounted: number[]): void;
 	/** Flushes what tracing has pending. */
 	stop(): Promise<void>;
 }
@@ -121,11 +121,13 @@ export function createObserver(log: Logger, tracer: JobTracer | null): Observer 
 				error
 			);
 		},
-		leasesExpired(taskIds, jobIds, charged) {
+		leasesExpired(taskIds, jobIds, uncounted) {
 			if (taskIds.length === 0) return;
 			metrics.leaseExpiries.inc(taskIds.length);
-			if (charged) log.info({ task_ids: taskIds, job_ids: jobIds }, 'leases expired: their volunteers went silent');
-			else log.warn({ task_ids: taskIds, job_ids: jobIds }, 'leases expired, the database out of reach: not counted');
+			const counted = taskIds.filter((id) => !uncounted.includes(id));
+			if (counted.length > 0) log.info({ task_ids: counted, job_ids: jobIds }, 'leases expired: their volunteers went silent');
+			if (uncounted.length > 0)
+				log.warn({ task_ids: uncounted, job_ids: jobIds }, 'leases expired while the hub was out of reach: not counted');
 		},
 		stop: async () => tracer?.shutdown()
 	};

@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { eq, inArray } from 'drizzle-orm';
+import { eq, inArray, sql } from 'drizzle-orm';
 import { jobs, tasks } from '../db/schema';
 import { DatabaseReach } from '../db/reach';
 import { EXPIRED_UNREACHED } from '../scheduler/release-expired-leases';
@@ -198,6 +198,33 @@ describe.each(TEST_DB_KINDS)('realtime on %s', (kind) => {
 			expect(await row()).toMatchObject({ state: 'queued', failures: 0, failedBy: [], lastError: EXPIRED_UNREACHED });
 			// A lease's length later, with the database answering all along, an expiry is the holder's again.
 			now += hub.config.leaseMs;
+			expect((await request(s, 1)).map((x) => x.taskId)).toEqual([t.taskId]);
+			await expireLeases(hub.db);
+			await hub.sweep();
+			expect(await row()).toMatchObject({ state: 'queued', failures: 1, lastError: expect.stringMatching(/went silent/) });
+		} finally {
+			hub.reach = saved;
+			s.disconnect();
+		}
+	});
+
+	it('does not charge the expiry of a lease granted before the hub process started, within a lease of its start; a later one it does', async () => {
+		await submit(['before the restart'], 1);
+		const s = volunteer();
+		await welcomed(s);
+		const [t] = await request(s, 1);
+		const row = async () => (await hub.db.select().from(tasks).where(eq(tasks.id, t.taskId)))[0];
+		const saved = hub.reach;
+		// This process "starts" now; the lease was granted a minute earlier, as by a hub that then crashed.
+		hub.reach = new DatabaseReach();
+		try {
+			await hub.db
+				.update(tasks)
+				.set({ leasedAt: sql`now() - interval '1 minute'` })
+				.where(eq(tasks.id, t.taskId));
+			await expireLeases(hub.db);
+			await hub.sweep();
+			expect(await row()).toMatchObject({ state: 'queued', failures: 0, lastError: EXPIRED_UNREACHED });
 			expect((await request(s, 1)).map((x) => x.taskId)).toEqual([t.taskId]);
 			await expireLeases(hub.db);
 			await hub.sweep();

@@ -101,13 +101,13 @@ describe.each(TEST_DB_KINDS)('scheduler on %s', (kind) => {
 	it('sweeps expired leases back to the queue, counting a failure', async () => {
 		await makeJob(db, 2);
 		const [t] = await claimFor(db, 'v1');
-		expect(await releaseExpiredLeases(db, policy)).toEqual({ taskIds: [], jobIds: [] });
+		expect(await releaseExpiredLeases(db, policy)).toEqual({ taskIds: [], jobIds: [], uncounted: [] });
 		await expireLeases(db);
-		expect(await releaseExpiredLeases(db, policy)).toEqual({ taskIds: [t.id], jobIds: [t.jobId] });
+		expect(await releaseExpiredLeases(db, policy)).toEqual({ taskIds: [t.id], jobIds: [t.jobId], uncounted: [] });
 		const [row] = await db.select().from(tasks).where(eq(tasks.id, t.id));
 		expect(row).toMatchObject({ state: 'queued', failures: 1, leaseToken: null });
 		expect(await completeAs(db, t, 'v1')).toEqual({ stored: false, reason: 'stale_lease' });
-		expect(await releaseExpiredLeases(db, policy)).toEqual({ taskIds: [], jobIds: [] });
+		expect(await releaseExpiredLeases(db, policy)).toEqual({ taskIds: [], jobIds: [], uncounted: [] });
 	});
 
 	it('kills a task after max failures from distinct volunteers and fails its job, keeping the other results', async () => {

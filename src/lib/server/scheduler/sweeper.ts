@@ -27,11 +27,13 @@ export function startSweeper(hub: Sweepable) {
 		if (running) return;
 		running = true;
 		try {
-			// A lease that ran out within a lease's length of this process losing its database may have been renewed
-			// in vain: its holder is not charged (its renewals, sent every third of a lease, could not be written).
-			const charge = hub.reach.reachedFor(hub.config.leaseMs);
-			const { taskIds, jobIds } = await releaseExpiredLeases(hub.db, hub.config.policy, charge);
-			hub.observe.leasesExpired(taskIds, jobIds, charge);
+			// Leases the hub, not their holders, may have let run out (a lost database, a crashed hub) go back uncounted (db/reach.ts).
+			const { taskIds, jobIds, uncounted } = await releaseExpiredLeases(
+				hub.db,
+				hub.config.policy,
+				hub.reach.uncountedBefore(hub.config.leaseMs)
+			);
+			hub.observe.leasesExpired(taskIds, jobIds, uncounted);
 			// A silent holder may still be computing: tell it to stop, the task has moved on.
 			if (taskIds.length > 0) hub.notify.tasksCancelled(taskIds);
 			for (const jobId of jobIds) hub.notify.jobChanged(jobId);
