@@ -48,13 +48,22 @@ export async function handIn(results: ResultBatcher, lease: TaskLease, c: Comput
 /**
  * Stopped on purpose: release the lease so it moves on now, handing in the finished inputs as a
  * checkpoint so none of that work is lost. Failed: report it, so the hub counts it.
+ *
+ * Stopped because the connection dropped, the checkpoint or release is `owe`d instead: sent once the
+ * volunteer is welcomed back. A hub that saw the connection close has already taken the lease back and
+ * refuses it as stale; one that crashed never did, and gets the task back now rather than at the lease's
+ * expiry, with the finished inputs.
  */
-export function giveBack(socket: LoopSocket, lease: TaskLease, e: Error): TaskEnd {
+export function giveBack(socket: LoopSocket, lease: TaskLease, e: Error, owe: (send: () => void) => void): TaskEnd {
 	const ids = { taskId: lease.taskId, leaseToken: lease.leaseToken };
 	const finished = e instanceof PartialAbort ? e.outputs : [];
 	if (isAbort(e)) {
-		if (socket.connected && finished.length > 0) socket.emit('task:checkpoint', { ...ids, outputs: finished }, () => {});
-		else if (socket.connected) socket.emit('task:release', ids, () => {});
+		const send = () =>
+			finished.length > 0
+				? socket.emit('task:checkpoint', { ...ids, outputs: finished }, () => {})
+				: socket.emit('task:release', ids, () => {});
+		if (socket.connected) send();
+		else owe(send);
 		const kept = finished.length ? ` with ${finished.length} finished inputs kept` : '';
 		return { accepted: false, error: e.message, line: `task ${lease.taskId}: stopped, lease given back${kept}` };
 	}

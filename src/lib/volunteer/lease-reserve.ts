@@ -43,10 +43,12 @@ export class LeaseReserve {
 		this.arm();
 	}
 
-	/** Drops leases the hub has already taken back: all of them (the connection dropped), or those cancelled. */
-	forget(taskIds?: number[]) {
-		this.held = taskIds ? this.held.filter((r) => !taskIds.includes(r.lease.taskId)) : [];
+	/** Drops leases without a word to the hub: all of them (the connection dropped), or those it cancelled. Returns those dropped. */
+	forget(taskIds?: number[]): TaskLease[] {
+		const dropped = this.held.filter((r) => !taskIds || taskIds.includes(r.lease.taskId));
+		this.held = this.held.filter((r) => !dropped.includes(r));
 		this.arm();
+		return dropped.map((r) => r.lease);
 	}
 
 	/** Renews the leases that have waited `renewMs`; one the hub no longer gives this volunteer is dropped. */

@@ -10,6 +10,7 @@ import type { RunnableTask } from '../executor/run-options';
 import { renewalPeriod, WorkLoop, type Executor, type ExecutorHooks, type WorkLoopListener } from './work-loop';
 import { FakeHubSocket, lease, ManualClock, settle } from './testing';
 import { MAX_SENDS } from './result-batch';
+import { PartialAbort } from '../executor/slices';
 
 const capabilities: Capabilities = {
 	agent: 'browser',
@@ -25,10 +26,15 @@ const capabilities: Capabilities = {
 class HeldExecutor implements Executor {
 	readonly backend = 'wasm' as const;
 	readonly runs: { task: RunnableTask; hooks: ExecutorHooks; signal: AbortSignal; finish(): void }[] = [];
+	/** Outputs a task (by id) has finished when it is stopped: it stops with them, as a sliced run does. */
+	readonly partialOnAbort = new Map<number, unknown[]>();
 
 	run(task: RunnableTask, hooks: ExecutorHooks, signal: AbortSignal) {
 		return new Promise<{ outputs: unknown[]; variant: 'fp32'; durationMs: number }>((resolve, reject) => {
-			signal.addEventListener('abort', () => reject(new DOMException('stopped', 'AbortError')));
+			signal.addEventListener('abort', () => {
+				const partial = this.partialOnAbort.get((task as TaskLease).taskId);
+				reject(partial ? new PartialAbort(partial) : new DOMException('stopped', 'AbortError'));
+			});
 			const finish = () => resolve({ outputs: task.inputs.map(() => [1, 0]), variant: 'fp32', durationMs: 5 });
 			this.runs.push({ task, hooks, signal, finish });
 		});
@@ -373,7 +379,7 @@ describe('WorkLoop', () => {
 		expect(v.hub.payloads('task:progress')).toEqual([]);
 	});
 
-	it('drops everything when the connection drops, and authenticates again when it returns', async () => {
+	it('drops everything when the connection drops, authenticates again when it returns, and then gives back what it dropped', async () => {
 		const [first, second] = [lease(1), lease(2)];
 		const v = volunteer([first, second]);
 		v.loop.start();
@@ -383,11 +389,41 @@ describe('WorkLoop', () => {
 		v.hub.drop();
 		await settle();
 		expect(v.executor.of(first).signal.aborted).toBe(true);
-		// The hub released the session's leases itself: nothing is sent back for them.
+		// Nothing goes out while disconnected.
 		expect(v.hub.payloads('task:release')).toEqual([]);
 		v.hub.connect();
 		await settle();
 		expect(v.hub.handshakes).toHaveLength(2);
+		// Welcomed back, it gives back the running and the reserved lease: a hub that crashed never released them
+		// (one that saw the connection drop did, and refuses these as stale).
+		expect(v.hub.payloads('task:release')).toEqual(
+			expect.arrayContaining([
+				{ taskId: 1, leaseToken: first.leaseToken },
+				{ taskId: 2, leaseToken: second.leaseToken }
+			])
+		);
+		expect(v.hub.payloads('task:release')).toHaveLength(2);
+		// Once only: a second reconnection sends nothing more.
+		v.hub.drop();
+		v.hub.connect();
+		await settle();
+		expect(v.hub.payloads('task:release')).toHaveLength(2);
+	});
+
+	it('hands the inputs a dropped connection interrupted back as a checkpoint when welcomed back', async () => {
+		const first = lease(1, ['a', 'b', 'c']);
+		const v = volunteer([first]);
+		v.loop.start();
+		await settle();
+		const { signal } = v.executor.of(first);
+		v.executor.partialOnAbort.set(1, [[1, 0]]);
+		v.hub.drop();
+		await settle();
+		expect(signal.aborted).toBe(true);
+		expect(v.hub.payloads('task:checkpoint')).toEqual([]);
+		v.hub.connect();
+		await settle();
+		expect(v.hub.payloads('task:checkpoint')).toEqual([{ taskId: 1, leaseToken: first.leaseToken, outputs: [[1, 0]] }]);
 	});
 
 	it('leaves no timer behind when stopped', async () => {

@@ -108,6 +108,8 @@ export class WorkLoop {
 	private readonly reserve: LeaseReserve;
 	/** Results ready together leave in one message (result-batch.ts). */
 	private readonly results: ResultBatcher;
+	/** Give-backs of leases a dropped connection stopped, sent at the next welcome (hand-in.ts's giveBack). */
+	private readonly owed: (() => void)[] = [];
 	private connected = false;
 	private stopped = false;
 	private resolveSleep: (() => void) | null = null;
@@ -143,8 +145,10 @@ export class WorkLoop {
 		socket.on('disconnect', () => {
 			this.connected = false;
 			this.listener.connection?.('offline');
-			// The hub released this connection's leases when it dropped: finishing them would be wasted work.
-			this.reserve.forget();
+			// A hub that saw the connection drop released its leases: finishing them would be wasted work. They are
+			// given back at the next welcome all the same (giveBack), in case the hub crashed and released nothing.
+			for (const { taskId, leaseToken } of this.reserve.forget())
+				this.owe(() => socket.emit('task:release', { taskId, leaseToken }, () => {}));
 			this.abortAll();
 		});
 		socket.on('work:available', (nudge) => {
@@ -222,7 +226,13 @@ export class WorkLoop {
 		for (const { controller } of this.running.values()) controller.abort();
 	}
 
+	/** Keeps a message for the hub until the volunteer is welcomed back (one per lease a dropped connection stopped). */
+	private owe(send: () => void) {
+		this.owed.push(send);
+	}
+
 	private async welcomed(welcome: Welcome) {
+		for (const send of this.owed.splice(0)) send();
 		this.renewMs = this.reserve.renewMs = renewalPeriod(this.options.renewMs, welcome.leaseMs);
 		await this.host.saveIdentity(welcome.identity, welcome.volunteerId);
 		this.listener.welcomed?.(welcome);
@@ -333,7 +343,10 @@ export class WorkLoop {
 			this.ended(lease, await handIn(this.results, lease, { outputs, variant, durationMs, backend: this.executor.backend }));
 		} catch (e) {
 			relay.cancel();
-			this.ended(lease, giveBack(this.socket, lease, e as Error));
+			this.ended(
+				lease,
+				giveBack(this.socket, lease, e as Error, (send) => this.owe(send))
+			);
 		} finally {
 			cancelRenewal();
 			this.running.delete(lease.taskId);
