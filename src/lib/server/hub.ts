@@ -33,7 +33,7 @@ export interface Hub {
 	config: HubConfig;
 	database: Database;
 	db: Db;
-	/** When this process last lost its database connection: an expiry then is not the holder's fault (db/reach.ts). */
+	/** When this process started and last lost its database connection: an expiry then may be no fault of its holder (db/reach.ts). */
 	reach: DatabaseReach;
 	apiToken: string;
 	/** Where the token came from: it is printed only when it was just generated, never when the operator set it. */

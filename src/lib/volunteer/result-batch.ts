@@ -17,7 +17,8 @@ import type { LoopSocket } from './volunteer-socket';
 /** The most times one result is sent. */
 export const MAX_SENDS = 6;
 /** The first retry's wait where the hub names none; each further one doubles, up to MAX_RETRY_WAIT_MS. */
-export const RETRY_WAIT_MS = 1000;
+const RETRY_WAIT_MS = 1000;
+/** The longest wait, whatever the hub asks: a result is worth most while its lease lives. */
 const MAX_RETRY_WAIT_MS = 16_000;
 
 interface Waiting {
@@ -110,5 +111,5 @@ function retryWait({ ack, answered }: Reply, sends: number): number | null {
 	if (ack.ok || sends >= MAX_SENDS) return null;
 	if (answered && ack.code !== 'unavailable' && ack.code !== 'rate-limited') return null;
 	const backoff = Math.min(RETRY_WAIT_MS * 2 ** (sends - 1), MAX_RETRY_WAIT_MS);
-	return Math.max(ack.retryAfterMs ?? 0, backoff);
+	return Math.min(Math.max(ack.retryAfterMs ?? 0, backoff), MAX_RETRY_WAIT_MS);
 }

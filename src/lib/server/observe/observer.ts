@@ -32,8 +32,10 @@ export interface Observer {
 	tasksLeased(volunteerId: string, leases: LeaseRef[], times: SpanTimes): void;
 	resultHandled(volunteerId: string, lease: Omit<LeaseRef, 'jobId'>, outcome: CompletionOutcome, times: SpanTimes): void;
 	taskFailed(volunteerId: string, lease: LeaseRef, state: string, error: string): void;
-	/** What a sweep expired: the tasks, and the jobs they belong to (the sweep's query does not pair them). */
-	/** `uncounted`: those of `taskIds` not counted as their holders' failures (db/reach.ts). */
+	/**
+	 * What a sweep expired: the tasks, and the jobs they belong to (the sweep's query does not pair them);
+	 * `uncounted`, those of the tasks not counted as their holders' failures (db/reach.ts).
+	 */
 	leasesExpired(taskIds: number[], jobIds: string[], uncounted: number[]): void;
 	/** Flushes what tracing has pending. */
 	stop(): Promise<void>;

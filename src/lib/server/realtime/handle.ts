@@ -13,9 +13,9 @@ export const UNAVAILABLE_RETRY_MS = 1000;
 
 /**
  * Wraps a socket event handler: the payload is parsed with its schema (and its text checked storable)
- * before the handler sees it,
- * a refusal is acknowledged with the reason, and a thrown error becomes an `internal` refusal (or, for a
- * lost database connection, an `unavailable` one to retry) instead of an unhandled rejection. A client that sends no ack callback gets no answer, and nothing breaks.
+ * before the handler sees it, a refusal is acknowledged with the reason, and a thrown error becomes an
+ * `internal` refusal (or, for a lost database connection, an `unavailable` one to retry) instead of an
+ * unhandled rejection. A client that sends no ack callback gets no answer, and nothing breaks.
  */
 export function handle<S extends z.ZodType, R extends object>(schema: S, fn: (payload: z.infer<S>) => Promise<Ack<R>>) {
 	return async (payload: unknown, ack: unknown) => {
