@@ -91,13 +91,24 @@ export function socketOf(url: string): { url: string; host?: string } {
 	return { url: parsed.toString(), host };
 }
 
+/**
+ * Seconds before a pool connection tries again after `retries` failed connects in a row (shared by the
+ * pool). postgres-js's default grows as 3^retries to 10-20 s, and a pool of ten counts up its failures
+ * fast: after a few seconds of outage the hub then waited up to 20 s to see its database back, while its
+ * volunteers' results and claims were refused (tests/e2e/database-outage.test.ts). Capped at 1-2 s, a
+ * handful of connects a second at worst.
+ */
+function reconnectBackoff(retries: number): number {
+	return (0.5 + Math.random() / 2) * Math.min(0.05 * 2 ** retries, 2);
+}
+
 async function openPostgres(given: string, pool: { max: number; prepare: boolean }, migrationsFolder: string): Promise<Database> {
 	const { url, host } = socketOf(given);
 	const { default: postgres } = await import('postgres');
 	const { drizzle } = await import('drizzle-orm/postgres-js');
 	const { migrate } = await import('drizzle-orm/postgres-js/migrator');
 	// drizzle asks for named statements on every query (patches/drizzle-orm: upstream it asks only for `.prepare(name)`d ones); `prepare` here decides.
-	const client = postgres(url, { ...pool, host, onnotice: () => {}, connection: SESSION_SETTINGS });
+	const client = postgres(url, { ...pool, host, onnotice: () => {}, connection: SESSION_SETTINGS, backoff: reconnectBackoff });
 	const db = drizzle(client, { schema });
 	// Several hub processes may start together; the advisory lock makes them apply migrations one at a time.
 	const lock = postgres(url, { max: 1, host, onnotice: () => {} });

@@ -95,7 +95,7 @@ describe('DatabaseReach', () => {
 		expect(reach.uncountedBefore(LEASE)).toBe(-Infinity);
 	});
 
-	it('leaves every expiry uncounted for a lease’s length after a lost connection, and ignores refused statements', () => {
+	it('leaves every expiry uncounted while the database is lost and for a lease’s length after it is back, and ignores refused statements', () => {
 		let now = 1_000_000;
 		const reach = new DatabaseReach(() => now);
 		now += LEASE;
@@ -103,8 +103,13 @@ describe('DatabaseReach', () => {
 		expect(reach.uncountedBefore(LEASE)).toBe(-Infinity);
 		expect(reach.note(lost('57P01'))).toBe(true);
 		expect(reach.uncountedBefore(LEASE)).toBe(Infinity);
+		// Statements may hang rather than fail for as long as the outage lasts: the window runs from the return.
+		now += 10 * LEASE;
+		expect(reach.uncountedBefore(LEASE)).toBe(Infinity);
+		reach.reached();
 		now += LEASE - 1;
 		expect(reach.uncountedBefore(LEASE)).toBe(Infinity);
+		reach.reached();
 		now += 1;
 		expect(reach.uncountedBefore(LEASE)).toBe(-Infinity);
 		expect(reach.note(new Error('Failed query', { cause: lost('ECONNREFUSED') }))).toBe(true);

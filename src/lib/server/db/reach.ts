@@ -38,11 +38,13 @@ export function isConnectionLoss(err: unknown): boolean {
 }
 
 /**
- * When this process last failed to reach its database, as its statements' errors tell it, and when it
- * started: what it cannot know about the time before.
+ * Whether this process has lost its database and when it got it back, as its statements tell it, and
+ * when it started: what it cannot know about the time before.
  */
 export class DatabaseReach {
-	private lostAt = -Infinity;
+	/** A statement lost the connection, and none has gone through since. */
+	private down = false;
+	private backAt = -Infinity;
 	private readonly startedAt: number;
 
 	constructor(private readonly now: () => number = Date.now) {
@@ -52,13 +54,22 @@ export class DatabaseReach {
 	/** Records a failed statement's error; returns whether it was a lost connection. */
 	note(err: unknown): boolean {
 		if (!isConnectionLoss(err)) return false;
-		this.lostAt = this.now();
+		this.down = true;
 		return true;
+	}
+
+	/** A statement went through: a database that was lost is back from now. */
+	reached(): void {
+		if (!this.down) return;
+		this.down = false;
+		this.backAt = this.now();
 	}
 
 	/**
 	 * Leases granted before the instant returned (epoch ms) that run out now are no fault of their holders:
-	 * - every lease (Infinity) within `leaseMs` of a lost connection: its renewals may be what could not be written;
+	 * - every lease (Infinity) while the database is lost and for `leaseMs` after it is back: the holders'
+	 *   renewals may be what could not be written, and they need a renewal period to get one through (counted
+	 *   from the return, not from the last failure: during an outage statements may hang rather than fail);
 	 * - within `leaseMs` of this process's start, those granted before it: a hub that crashed may have granted
 	 *   them, and its volunteers could renew them nowhere until they reconnected here (their new connection
 	 *   drops what the old one held);
@@ -66,7 +77,7 @@ export class DatabaseReach {
 	 */
 	uncountedBefore(leaseMs: number): number {
 		const now = this.now();
-		if (now - this.lostAt < leaseMs) return Infinity;
+		if (this.down || now - this.backAt < leaseMs) return Infinity;
 		if (now - this.startedAt < leaseMs) return this.startedAt;
 		return -Infinity;
 	}

@@ -33,6 +33,7 @@ export function startSweeper(hub: Sweepable) {
 				hub.config.policy,
 				hub.reach.uncountedBefore(hub.config.leaseMs)
 			);
+			hub.reach.reached();
 			hub.observe.leasesExpired(taskIds, jobIds, uncounted);
 			// A silent holder may still be computing: tell it to stop, the task has moved on.
 			if (taskIds.length > 0) hub.notify.tasksCancelled(taskIds);
