@@ -33,7 +33,7 @@ export interface Hub {
 	config: HubConfig;
 	database: Database;
 	db: Db;
-	/** When this process started and last lost its database connection: an expiry then may be no fault of its holder (db/reach.ts). */
+	/** Whether this process lost its database, when it got it back and when it started: an expiry then may be no fault of its holder (db/reach.ts). */
 	reach: DatabaseReach;
 	apiToken: string;
 	/** Where the token came from: it is printed only when it was just generated, never when the operator set it. */
