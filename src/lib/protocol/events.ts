@@ -217,6 +217,12 @@ export interface VolunteerServerToClient {
 	'work:available': (nudge?: WorkNudge) => void;
 	/** These tasks were cancelled (their job was): stop computing them. */
 	'task:cancelled': (payload: { taskIds: number[] }) => void;
+	/**
+	 * Interactive tasks the hub leased to this volunteer unasked, by the claim its own request on the lane
+	 * would have made, for a request whose client waits: run them at once (in the lane's slot, one past
+	 * the cap) or give them back.
+	 */
+	'task:offer': (payload: { tasks: TaskLease[] }) => void;
 }
 
 export const WatchJob = z.object({ jobId: z.uuid() });

@@ -57,6 +57,11 @@ export type Submission = z.infer<ReturnType<typeof submissionSchema>>;
 /** A submission as the hub queues it: a parsed one, or the hub's own `/v1` request in the interactive lane. */
 export type QueuedSubmission = Omit<Submission, 'priority'> & { priority: PriorityName };
 
+/** How many inputs a submission has: its job's result has one output for each. */
+export function inputsOf(submission: Pick<Submission, 'input'>): number {
+	return typeof submission.input === 'string' ? 1 : submission.input.length;
+}
+
 export interface JobProgress {
 	done: number;
 	total: number;

@@ -1,3 +1,5 @@
+import type { AcceptedChunk } from './scheduler/accepted-chunk';
+
 /** How the scheduler's callers tell connected clients that something changed; the realtime layer fills it in. */
 export interface Notifier {
 	workAvailable(): void;
@@ -6,7 +8,9 @@ export interface Notifier {
 	/** `ended`: the job just reached its final state; its watchers hear at once, not at the end of the coalescing window. */
 	jobChanged(jobId: string, ended?: boolean): void;
 	tasksCancelled(taskIds: number[]): void;
+	/** A chunk of the job was accepted (committed): a request waiting for the job may answer from it (job-ends.ts). */
+	chunkAccepted(jobId: string, chunk: AcceptedChunk): void;
 }
 
 /** Tells nobody: a hub before Socket.IO is attached (or one without it, in tests). */
-export const quiet: Notifier = { workAvailable() {}, laneWork() {}, jobChanged() {}, tasksCancelled() {} };
+export const quiet: Notifier = { workAvailable() {}, laneWork() {}, jobChanged() {}, tasksCancelled() {}, chunkAccepted() {} };

@@ -37,7 +37,8 @@ export class FakeHubSocket implements LoopSocket {
 		connect_error: [],
 		welcome: [],
 		'work:available': [],
-		'task:cancelled': []
+		'task:cancelled': [],
+		'task:offer': []
 	};
 	private readonly answers: { [E in Acked]?: (payload: Payload<E>) => AckOf<E> } = {};
 

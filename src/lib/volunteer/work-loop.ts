@@ -155,6 +155,7 @@ export class WorkLoop {
 			if (nudge?.lane === 'interactive') this.laneAsk = true;
 			this.wake();
 		});
+		socket.on('task:offer', ({ tasks }) => this.offered(tasks));
 		socket.on('task:cancelled', ({ taskIds }) => {
 			for (const id of taskIds) this.running.get(id)?.controller.abort();
 			this.reserve.forget(taskIds);
@@ -282,6 +283,18 @@ export class WorkLoop {
 		// Stopped, paused or draining while the request was out: it goes straight back, with the reserve.
 		this.reserve.add(leases);
 		this.reserve.release();
+	}
+
+	/**
+	 * Interactive tasks the hub leased to this volunteer unasked (interactive-lane.ts): each starts at once
+	 * as a lane request's would, up to one past the cap, and otherwise (stopped, paused, draining, or the
+	 * lane's slot taken) goes straight back.
+	 */
+	private offered(leases: TaskLease[]) {
+		for (const lease of leases) {
+			if (this.mayTake() && this.running.size <= this.capacity()) void this.runTask(lease, true);
+			else this.socket.emit('task:release', { taskId: lease.taskId, leaseToken: lease.leaseToken }, () => {});
+		}
 	}
 
 	private startReserved() {

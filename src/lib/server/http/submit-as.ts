@@ -1,5 +1,5 @@
 import type { Hub } from '../hub';
-import type { QueuedSubmission } from '../../protocol/jobs';
+import { inputsOf, type QueuedSubmission } from '../../protocol/jobs';
 import { checkQuota } from '../auth/key-quota';
 import { ownerOf, type Principal } from '../auth/principal';
 import { isStoredImage } from '../images/store-image';
@@ -34,7 +34,7 @@ export async function submitAs(
 	submission: QueuedSubmission,
 	{ start = Date.now(), idempotencyKey = null, laneTargets }: SubmitOptions = {}
 ): Promise<SubmitAsOutcome> {
-	const inputs = typeof submission.input === 'string' ? 1 : submission.input.length;
+	const inputs = inputsOf(submission);
 	// Read before the key's transaction (submit-job.ts says why).
 	const manifest = await hub.models.one(submission.model);
 	// With an Idempotency-Key, the quota check and the job are in the key's transaction (http/idempotency.ts).

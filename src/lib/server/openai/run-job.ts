@@ -1,11 +1,10 @@
 import type { Hub } from '../hub';
 import type { Principal } from '../auth/principal';
-import type { Submission } from '../../protocol/jobs';
-import type { JobStatusView } from '../../protocol/rest/jobs';
+import { inputsOf, type Submission } from '../../protocol/jobs';
 import type { ModelManifest, TaskType } from '../../protocol/models';
 import { laneTargets } from '../scheduler/interactive-lane';
 import { submitAs } from '../http/submit-as';
-import { awaitJob } from './await-job';
+import { awaitJob, type EndedJob } from './await-job';
 import { OpenAiError, invalidParam } from './errors';
 
 /** What a 503 tells a client to wait before trying again: about one heartbeat, when a new volunteer would show. */
@@ -58,13 +57,13 @@ export async function queueJob(
 }
 
 /**
- * The completed job, waited for within EXOSTACK_OPENAI_WAIT_SECONDS (or until `signal` aborts: the client
+ * The completed job of `inputs` inputs, waited for within EXOSTACK_OPENAI_WAIT_SECONDS (or until `signal` aborts: the client
  * went away); past that it is cancelled and this is a 503. A job that failed is a 500 saying why. A job
  * queued with an Idempotency-Key (`keepOnAbort`) outlives its client: the client's retry with that key
  * finds it running or done, where a cancelled one could only answer its retry with an error.
  */
-export async function finishJob(hub: Hub, jobId: string, signal?: AbortSignal, keepOnAbort = false): Promise<JobStatusView> {
-	const waited = await awaitJob(hub, jobId, hub.config.openaiWaitMs, signal, keepOnAbort);
+export async function finishJob(hub: Hub, jobId: string, inputs: number, signal?: AbortSignal, keepOnAbort = false): Promise<EndedJob> {
+	const waited = await awaitJob(hub, jobId, inputs, hub.config.openaiWaitMs, signal, keepOnAbort);
 	if ('gaveUp' in waited)
 		throw unavailable(
 			waited.gaveUp === 'aborted'
@@ -88,8 +87,9 @@ export async function runJob(
 	submission: Submission,
 	idempotencyKey: string | null,
 	clientGone: AbortSignal
-): Promise<JobStatusView> {
-	return finishJob(hub, await queueJob(hub, principal, submission, idempotencyKey), clientGone, idempotencyKey !== null);
+): Promise<EndedJob> {
+	const jobId = await queueJob(hub, principal, submission, idempotencyKey);
+	return finishJob(hub, jobId, inputsOf(submission), clientGone, idempotencyKey !== null);
 }
 
 function unavailable(message: string): OpenAiError {

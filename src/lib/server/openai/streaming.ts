@@ -22,6 +22,7 @@ import type { GenerationOutput } from '../../protocol/generation';
 import { OpenAiError } from './errors';
 import type { GenerationPlan } from './generate';
 import { finishJob, queueJob } from './run-job';
+import { inputsOf } from '../../protocol/jobs';
 import { finishOf, type ChunkShape } from './stream-views';
 import { usageOf } from './views';
 
@@ -47,7 +48,7 @@ export async function streamGeneration(
 			const opening = shape.opening();
 			if (opening) send(opening);
 			unwatch = hub.liveText.watch(jobId, (text) => sent.hear(text));
-			void finish(hub, jobId, abort.signal, idempotencyKey !== null)
+			void finish(hub, jobId, inputsOf(plan.submission), abort.signal, idempotencyKey !== null)
 				.then((outputs) => {
 					for (const [index, output] of outputs.entries()) {
 						if (!sent.extendTo(index, output.text))
@@ -84,8 +85,8 @@ export async function streamGeneration(
 	});
 }
 
-async function finish(hub: Hub, jobId: string, signal: AbortSignal, keepOnAbort: boolean): Promise<GenerationOutput[]> {
-	return (await finishJob(hub, jobId, signal, keepOnAbort)).result as GenerationOutput[];
+async function finish(hub: Hub, jobId: string, inputs: number, signal: AbortSignal, keepOnAbort: boolean): Promise<GenerationOutput[]> {
+	return (await finishJob(hub, jobId, inputs, signal, keepOnAbort)).result as GenerationOutput[];
 }
 
 /**

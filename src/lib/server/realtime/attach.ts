@@ -12,6 +12,7 @@ import { serveVolunteers, type VolunteerNamespace } from './volunteer-namespace'
 import { VolunteerWork } from '../scheduler/volunteer-work';
 import { touchHubSessions } from '../volunteers/sessions';
 import { TextStreams } from './text-streams';
+import { LaneOffers } from './lane-offers';
 import { DashboardFeed } from './dashboard-feed';
 import { TERMINAL_JOB_STATUSES } from '../../protocol/jobs';
 import { boundedParser } from './bounded-parser';
@@ -50,7 +51,8 @@ export function attachRealtime(hub: Hub, httpServer: HttpServer): Server {
 	authenticateVolunteers(hub, volunteers, clientAddressResolver(hub.config.trustedProxies));
 	// The notifier reaches this process's sockets; the volunteer-work service is given it, and the hub
 	// keeps it for the sweeper and the REST routes, which also announce changes.
-	const notify = notifier(hub, volunteers, dashboards, streams);
+	const offers = new LaneOffers();
+	const notify = notifier(hub, volunteers, dashboards, streams, offers);
 	hub.notify = notify;
 	const work = new VolunteerWork(hub, notify);
 	serveVolunteers(
@@ -66,7 +68,8 @@ export function attachRealtime(hub: Hub, httpServer: HttpServer): Server {
 				if (hub.database.url) dashboards.serverSideEmit('job:text', text);
 			}
 		},
-		budget
+		budget,
+		offers
 	);
 	const feed = new DashboardFeed(hub, dashboards);
 	feed.start();
@@ -109,7 +112,13 @@ function crossProcessBroadcasts(hub: Hub, io: Server, url: string) {
 	hub.onStop(() => pool.end());
 }
 
-function notifier(hub: Hub, volunteers: VolunteerNamespace, dashboards: DashboardNamespace, streams: TextStreams): Notifier {
+function notifier(
+	hub: Hub,
+	volunteers: VolunteerNamespace,
+	dashboards: DashboardNamespace,
+	streams: TextStreams,
+	offers: LaneOffers
+): Notifier {
 	const pending = new Map<string, ReturnType<typeof setTimeout>>();
 	// Reads of one job can overlap (a job that ends is read at once, not at the end of the window) and
 	// finish out of order on a pool: only the read started last is sent, so `completed` is never
@@ -141,9 +150,20 @@ function notifier(hub: Hub, volunteers: VolunteerNamespace, dashboards: Dashboar
 	return {
 		workAvailable,
 		laneWork: (sessionIds) => {
-			if (sessionIds.length > 0) volunteers.to(sessionIds).emit('work:available', { lane: 'interactive' });
+			if (sessionIds.length === 0) return;
+			// A target connected here is leased the task at once; only when none of them took it are they nudged
+			// (one connected to another hub process hears it through the adapter) to ask on the lane themselves.
+			const nudge = () => void volunteers.to(sessionIds).emit('work:available', { lane: 'interactive' });
+			offers.offer(sessionIds).then(
+				(taken) => taken || nudge(),
+				(err: unknown) => {
+					hub.observe.log.warn({ err }, 'could not offer an interactive task; nudging its volunteers instead');
+					nudge();
+				}
+			);
 		},
 		tasksCancelled: (taskIds) => void volunteers.emit('task:cancelled', { taskIds }),
+		chunkAccepted: (jobId, chunk) => hub.jobEnds.accepted(jobId, chunk),
 		jobChanged(jobId, ended) {
 			if (ended) {
 				hub.jobEnds.ended(jobId);

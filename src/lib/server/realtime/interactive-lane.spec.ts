@@ -1,6 +1,6 @@
 /**
- * The interactive lane end to end on a real hub (Socket.IO, claims, PostgreSQL and PGlite): who is told of
- * an interactive job, and that a volunteer busy with batch work, its reserve full, runs it next. The
+ * The interactive lane end to end on a real hub (Socket.IO, claims, PostgreSQL and PGlite): who is offered
+ * or told of an interactive job, and that a volunteer busy with batch work, its reserve full, runs it next. The
  * volunteer is the real work loop; only its executor is held by hand (as in work-loop.spec.ts), because
  * what is checked is the order tasks start in, which no real model run could pin.
  */
@@ -47,27 +47,57 @@ describe.each(TEST_DB_KINDS)('interactive lane on a hub on %s', (kind) => {
 			.where(and(eq(tasks.leaseVolunteer, volunteerId), eq(tasks.state, 'leased')));
 	}
 
-	it('tells the ready volunteers holding the fewest leases, at once, and them only', async () => {
+	it('leases the task at once to the ready volunteer holding the fewest leases and pushes it there, telling nobody else', async () => {
 		sockets.push(testHub.volunteer({ auth: auth() }), testHub.volunteer({ auth: auth() }), testHub.volunteer({ auth: auth() }));
 		await Promise.all(sockets.map((s) => welcomed(s)));
 		const [busy, some, idle] = sockets;
 		const nudges = sockets.map(() => [] as (WorkNudge | undefined)[]);
-		sockets.forEach((s, i) => s.on('work:available', (n) => nudges[i].push(n)));
+		const offers = sockets.map(() => [] as TaskLease[]);
+		sockets.forEach((s, i) => {
+			s.on('work:available', (n) => nudges[i].push(n));
+			s.on('task:offer', ({ tasks }) => offers[i].push(...tasks));
+		});
 		await testHub.submit(['a', 'b', 'c'], { chunk_size: 1 });
 		expect(granted(await replyTo(busy, 'task:request', { slots: 2 })).tasks).toHaveLength(2);
 		expect(granted(await replyTo(some, 'task:request', { slots: 1 })).tasks).toHaveLength(1);
+		// Asked too, and found nothing left: the hub has its request's model limits now, for an offer.
+		expect(granted(await replyTo(idle, 'task:request', { slots: 1 })).tasks).toHaveLength(0);
+		await testHub.submit(['now'], { priority: 'interactive' });
+		await expect.poll(() => offers[2].length, { timeout: 10_000 }).toBe(1);
+		const [offered] = offers[2];
+		expect(offered.inputs).toEqual(['now']);
+		// A lease like any claim's: in the database under the token the volunteer was sent.
+		const [row] = await testHub.hub.db
+			.select({ state: tasks.state, leaseToken: tasks.leaseToken })
+			.from(tasks)
+			.where(eq(tasks.id, offered.taskId));
+		expect(row).toEqual({ state: 'leased', leaseToken: offered.leaseToken });
+		// Anything sent to the others before these round trips has arrived by their end: no offer, no nudge.
+		await Promise.all([busy, some].map((s) => replyTo(s, 'status', { mode: 'always', readiness: serverReadiness('always') })));
+		expect([offers[0], offers[1]]).toEqual([[], []]);
+		expect(nudges.map((n) => n.filter((x) => x?.lane === 'interactive').length)).toEqual([0, 0, 0]);
+	});
+
+	it('nudges the ready volunteers to ask on the lane when none can be offered it (none has asked for work yet)', async () => {
+		sockets.push(testHub.volunteer({ auth: auth() }), testHub.volunteer({ auth: auth() }));
+		await Promise.all(sockets.map((s) => welcomed(s)));
+		const nudges = sockets.map(() => [] as (WorkNudge | undefined)[]);
+		const offers = sockets.map(() => 0);
+		sockets.forEach((s, i) => {
+			s.on('work:available', (n) => nudges[i].push(n));
+			s.on('task:offer', () => offers[i]++);
+		});
+		// No request seen from either, so no model limits of their owners to claim by: they are told instead.
 		await testHub.submit(['now'], { priority: 'interactive' });
 		const lane = (i: number) => nudges[i].filter((n) => n?.lane === 'interactive').length;
-		await expect.poll(() => [lane(1), lane(2)], { timeout: 10_000 }).toEqual([1, 1]);
-		// Anything sent to `busy` before this round trip has arrived by its end: it was not told.
-		await replyTo(busy, 'status', { mode: 'always', readiness: serverReadiness('always') });
-		expect(lane(0)).toBe(0);
-		// The idle one takes it with an ordinary request: the lane outranks the batch job queued before it.
-		const [taken] = granted(await replyTo(idle, 'task:request', { slots: 1 })).tasks;
+		await expect.poll(() => [lane(0), lane(1)], { timeout: 10_000 }).toEqual([1, 1]);
+		expect(offers).toEqual([0, 0]);
+		// One takes it with an ordinary request.
+		const [taken] = granted(await replyTo(sockets[0], 'task:request', { slots: 1 })).tasks;
 		expect(taken.inputs).toEqual(['now']);
 	});
 
-	it('a volunteer busy with batch work, its reserve full, asks on the lane and starts the interactive task at once', async () => {
+	it('a volunteer busy with batch work, its reserve full, is offered the interactive task and starts it at once', async () => {
 		const started: TaskLease[] = [];
 		const runs = new Map<number, { finish(): void; lastSlice(): void }>();
 		const executor: Executor = {

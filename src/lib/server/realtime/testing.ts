@@ -27,7 +27,7 @@ import {
 	type VolunteerAuth,
 	type Welcome
 } from '../../protocol/events';
-import type { QueuedSubmission } from '../../protocol/jobs';
+import { inputsOf, type QueuedSubmission } from '../../protocol/jobs';
 import { announceJob } from '../scheduler/interactive-lane';
 import { verifyFile, type ModelFileSource } from '../../executor/model-files';
 import type { VolunteerSocket } from '../../volunteer/volunteer-socket';
@@ -160,7 +160,7 @@ export async function startTestHub(opts: TestHubOptions = {}): Promise<TestHub> 
 			const outcome = await submitJob(hub.db, submission, hub.config);
 			if (!outcome.ok) throw new Error(outcome.error);
 			await announceJob(hub.db, hub.notify, { priority: submission.priority, taskType: submission.task_type });
-			const inputs = typeof submission.input === 'string' ? 1 : submission.input.length;
+			const inputs = inputsOf(submission);
 			hub.observe.jobSubmitted(
 				{ jobId: outcome.id, taskType: submission.task_type, model: submission.model, inputs, submitter: 'admin' },
 				{ start, end: Date.now() }

@@ -9,6 +9,7 @@ import {
 	TaskResults,
 	TaskText,
 	type JobText,
+	type ModelLimits,
 	type TaskLease
 } from '../../protocol/events';
 import type { Db } from '../db';
@@ -21,6 +22,7 @@ import { metrics } from '../metrics/registry';
 import type { TextStreams } from './text-streams';
 import type { VolunteerData, VolunteerNamespace } from './volunteer-data';
 import type { EventBudget } from './event-budget';
+import type { LaneOffers } from './lane-offers';
 
 export type { VolunteerNamespace } from './volunteer-data';
 
@@ -34,9 +36,16 @@ export interface TextRelayOptions {
  * Wires each volunteer connection, authenticated in the handshake (volunteer-handshake.ts), to the
  * volunteer-work service (scheduler/volunteer-work.ts): every event is parsed within the socket's event
  * budget, handed to the service and acknowledged with its outcome. What stays here is transport: which
- * of this socket's leases may stream text.
+ * of this socket's leases may stream text, and the lane's offers (lane-offers.ts) to it.
  */
-export function serveVolunteers(db: Db, work: VolunteerWork, nsp: VolunteerNamespace, text: TextRelayOptions, budget: EventBudget) {
+export function serveVolunteers(
+	db: Db,
+	work: VolunteerWork,
+	nsp: VolunteerNamespace,
+	text: TextRelayOptions,
+	budget: EventBudget,
+	offers: LaneOffers
+) {
 	nsp.on('connection', (socket) => {
 		socket.use(budget.middleware(socket));
 		metrics.volunteerSockets.inc();
@@ -83,17 +92,39 @@ export function serveVolunteers(db: Db, work: VolunteerWork, nsp: VolunteerNames
 				})
 			)
 		);
+		const lease = async (s: WorkSession, p: TaskRequest) => {
+			const tasks = await work.lease(s, p);
+			await trackStreams(tasks);
+			return tasks;
+		};
+		/** The owner's model limits as its latest request sent them, which an offer applies as that request did; none before its first request. */
+		let limits: { models?: ModelLimits } | null = null;
 		socket.on(
 			'task:request',
 			handle(
 				TaskRequest,
 				withSession(async (s, p) => {
-					const tasks = await work.lease(s, p);
-					await trackStreams(tasks);
-					return { ok: true, tasks } as const;
+					limits = p.models ? { models: p.models } : {};
+					return { ok: true, tasks: await lease(s, p) } as const;
 				})
 			)
 		);
+		offers.set(socket.id, async () => {
+			const s = session();
+			if (!s || !limits || !socket.connected) return false;
+			const tasks = await lease(s, { slots: 1, lane: 'interactive', ...limits });
+			if (tasks.length === 0) return false;
+			// Gone while the claim ran: its leaving released what it held before this lease existed.
+			if (!socket.connected) {
+				for (const t of tasks) {
+					endStream(t.taskId, t.leaseToken);
+					await work.release(s, { taskId: t.taskId, leaseToken: t.leaseToken });
+				}
+				return false;
+			}
+			socket.emit('task:offer', { tasks });
+			return true;
+		});
 		socket.on(
 			'task:progress',
 			handle(
@@ -159,6 +190,7 @@ export function serveVolunteers(db: Db, work: VolunteerWork, nsp: VolunteerNames
 		);
 
 		socket.on('disconnect', () => {
+			offers.delete(socket.id);
 			for (const [taskId, token] of streaming) endStream(taskId, token);
 			work.leave(socket.id);
 		});

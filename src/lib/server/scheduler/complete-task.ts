@@ -33,7 +33,12 @@ export function fastOutcome(
 ): CompletionOutcome {
 	if (!r.stored) return { stored: false, reason: 'stale_lease' };
 	const settlement: Settlement = r.accepted
-		? { outcome: 'accepted', cancelledLeases: r.cancelledLeases, credited: [{ volunteerId: p.c.volunteerId, amount: p.amount }] }
+		? {
+				outcome: 'accepted',
+				cancelledLeases: r.cancelledLeases,
+				credited: [{ volunteerId: p.c.volunteerId, amount: p.amount }],
+				chunk: { firstInput: p.task.firstInput, outputs: p.c.outputs }
+			}
 		: { outcome: 'already' };
 	return { stored: true, jobId: p.task.jobId, inputs: p.task.inputs, settlement };
 }

@@ -18,6 +18,7 @@ export async function currentLeases(db: Db, claims: LeaseClaim[]) {
 			volunteerId: tasks.leaseVolunteer,
 			jobId: tasks.jobId,
 			seq: tasks.seq,
+			firstInput: tasks.firstInput,
 			taskType: tasks.taskType,
 			inputs: sql<number>`jsonb_array_length(${tasks.inputs})`.mapWith(Number),
 			embedding: models.embedding,

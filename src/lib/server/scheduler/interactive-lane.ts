@@ -1,11 +1,15 @@
 /**
  * The interactive lane: synchronous requests (the `/v1` endpoints) queued at PRIORITIES.interactive go
- * ahead of every batch job, and the volunteers that can take one soonest are told at once.
+ * ahead of every batch job, and the volunteers that can take one soonest get it at once.
  *
  * A volunteer busy with batch work already holds its reserve lease (RESERVE_LEASES), and the claim's
- * session cap would refuse it more; so a nudged busy volunteer asks on the lane: one more lease than its
- * cap, of interactive work only, which it starts ahead of its reserve as soon as its running task ends.
- * The extra lease can only ever be interactive, so no volunteer can use the lane to hoard batch work.
+ * session cap would refuse it more; so a claim on the lane may take one more lease than the cap, of
+ * interactive work only, which the volunteer starts at once beside its running task. The extra lease can
+ * only ever be interactive, so no volunteer can use the lane to hoard batch work.
+ *
+ * The hub process a target volunteer is connected to makes that claim for it and pushes the lease
+ * (realtime/lane-offers.ts), so the request waits for no nudge and no request back; a target it cannot
+ * offer to (connected to another hub process, or not yet asked for work) is nudged and asks on the lane.
  */
 import { and, asc, eq, gte, isNull, ne, or, sql, type SQL } from 'drizzle-orm';
 import { tasks, volunteerSessions } from '../db/schema';

@@ -5,6 +5,7 @@ import { whyWaiting } from './job-waiting';
 import { chunkFateOfGroup, type ChunkFate } from './chunk-fate';
 import { PRIORITIES, type JobProgress, type PriorityName } from '../../protocol/jobs';
 import type { JobStatusView } from '../../protocol/rest/jobs';
+import { placeChunk } from './accepted-chunk';
 
 const priorityName = Object.fromEntries(Object.entries(PRIORITIES).map(([k, v]) => [v, k])) as Record<number, PriorityName>;
 
@@ -106,7 +107,7 @@ export async function getJobProgress(db: Db, jobId: string): Promise<{ status: J
 async function collectOutputs(db: Db, jobId: string, total: number, firstPage: Promise<ResultPage> | null): Promise<unknown[]> {
 	const out: unknown[] = new Array(total).fill(null);
 	for await (const page of resultPages(db, jobId, RESULT_PAGE, firstPage)) {
-		for (const row of page) row.output.forEach((o, k) => (out[row.firstInput + k] = o));
+		for (const row of page) placeChunk(out, { firstInput: row.firstInput, outputs: row.output });
 	}
 	return out;
 }

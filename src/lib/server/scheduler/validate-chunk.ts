@@ -11,6 +11,7 @@ import { settleSpotCheck } from './spot-checks';
 import type { TaskType } from '../../protocol/models';
 import type { VolunteerTally } from './volunteer-tally';
 import { isOpen } from './chunk-fate';
+import type { AcceptedChunk } from './accepted-chunk';
 
 export interface ValidationPolicy {
 	/** Numbers in two outputs agree when they differ by at most this. */
@@ -20,7 +21,13 @@ export interface ValidationPolicy {
 }
 
 export type Settlement =
-	| { outcome: 'accepted'; cancelledLeases: number[]; credited: { volunteerId: string; amount: number }[] }
+	| {
+			outcome: 'accepted';
+			cancelledLeases: number[];
+			credited: { volunteerId: string; amount: number }[];
+			/** What was accepted: a job's waiters in this process answer from it (job-ends.ts) without reading it back. */
+			chunk: AcceptedChunk;
+	  }
 	| { outcome: 'waiting' | 'spawned' | 'dead' | 'already' };
 
 type ResultRow = { taskId: number; volunteerId: string; backendClass: string; output: unknown[] };
@@ -78,7 +85,7 @@ export async function validateChunk(
 			await spawnReplica(tx, jobId, seq, true);
 			return { outcome: 'spawned' };
 		}
-		return accept(tx, tally, jobId, seq, agreeing, found, cost * inputs);
+		return accept(tx, tally, jobId, seq, rows[0].firstInput, agreeing, found, cost * inputs);
 	}
 	if (rows.some((r) => r.state === 'queued' || r.state === 'leased')) return { outcome: 'waiting' };
 	if (found.length > 0 && rows.length < 2 * replication + 1) {
@@ -108,6 +115,7 @@ function chunkState(tx: Db, jobId: string, seq: number) {
 			leaseClass: tasks.backendClass,
 			taskType: tasks.taskType,
 			inputs: sql<number>`jsonb_array_length(${tasks.inputs})`,
+			firstInput: tasks.firstInput,
 			taskId: results.taskId,
 			volunteerId: results.volunteerId,
 			backendClass: results.backendClass,
@@ -137,6 +145,7 @@ interface ChunkRow {
 	leaseClass: string | null;
 	taskType: TaskType;
 	inputs: number;
+	firstInput: number;
 	taskId: number;
 	volunteerId: string;
 	backendClass: string;
@@ -156,6 +165,7 @@ async function accept(
 	tally: VolunteerTally,
 	jobId: string,
 	seq: number,
+	firstInput: number,
 	agreeing: ResultRow[],
 	all: ResultRow[],
 	amount: number
@@ -178,7 +188,12 @@ async function accept(
 		.where(eq(tasks.id, open.id))
 		.returning({ id: tasks.id, was: open.was });
 	const credited = await recordVerdicts(tx, tally, jobId, agreeing, all, amount);
-	return { outcome: 'accepted', cancelledLeases: cancelled.filter((c) => c.was === 'leased').map((c) => c.id), credited };
+	return {
+		outcome: 'accepted',
+		cancelledLeases: cancelled.filter((c) => c.was === 'leased').map((c) => c.id),
+		credited,
+		chunk: { firstInput, outputs: agreeing[0].output }
+	};
 }
 
 /**

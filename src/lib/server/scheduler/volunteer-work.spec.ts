@@ -99,7 +99,13 @@ describe.each(TEST_DB_KINDS)('volunteer work on %s', (kind) => {
 			{ chunk_size: 1 }
 		);
 		const jobChanged: string[] = [];
-		const notify = { jobChanged: (id: string) => jobChanged.push(id), workAvailable() {}, tasksCancelled() {} } as unknown as Notifier;
+		const accepted: { jobId: string; firstInput: number; outputs: unknown[] }[] = [];
+		const notify = {
+			jobChanged: (id: string) => jobChanged.push(id),
+			workAvailable() {},
+			tasksCancelled() {},
+			chunkAccepted: (jobId: string, chunk: { firstInput: number; outputs: unknown[] }) => accepted.push({ jobId, ...chunk })
+		} as unknown as Notifier;
 		const handing = new VolunteerWork({ ...hub, db, config: hub.config }, notify);
 		const leases: Awaited<ReturnType<typeof claimTasks>> = [];
 		for (const s of all)
@@ -119,6 +125,11 @@ describe.each(TEST_DB_KINDS)('volunteer work on %s', (kind) => {
 			)
 		);
 		expect(acks).toEqual(all.map(() => ({ ok: true })));
+		// Each accepted chunk is told with its outputs and its place in the job, for a /v1 request to answer from (job-ends.ts).
+		expect(accepted).toHaveLength(VOLUNTEERS);
+		expect(new Set(accepted.map((a) => a.firstInput)).size).toBe(VOLUNTEERS);
+		for (const a of accepted)
+			expect(a).toEqual({ jobId: expect.any(String), firstInput: expect.any(Number), outputs: [Array(64).fill(0.125)] });
 		// The checks run after the acknowledgements: wait until the job's change has been told.
 		await expect.poll(() => jobChanged.length).toBeGreaterThan(0);
 		await new Promise((r) => setTimeout(r, 100));

@@ -6,7 +6,10 @@ import type { WorkDeps } from './work-types';
 
 /** After a chunk was settled (committed): tell whoever needs to know, and have its job's end checked (finishAndTell). */
 export async function announce(notify: Notifier, finishing: FinishChecks, jobId: string, settlement: Settlement | null) {
-	if (settlement?.outcome === 'accepted' && settlement.cancelledLeases.length > 0) notify.tasksCancelled(settlement.cancelledLeases);
+	if (settlement?.outcome === 'accepted') {
+		notify.chunkAccepted(jobId, settlement.chunk);
+		if (settlement.cancelledLeases.length > 0) notify.tasksCancelled(settlement.cancelledLeases);
+	}
 	if (settlement?.outcome === 'spawned') notify.workAvailable();
 	await finishing.request(jobId);
 }
