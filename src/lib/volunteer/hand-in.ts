@@ -26,7 +26,7 @@ export interface TaskEnd {
 }
 
 /** Hands a result in (with others ready at the same moment, result-batch.ts) and reads its acknowledgement. */
-export async function handIn(results: ResultBatcher, lease: TaskLease, c: Computed): Promise<TaskEnd> {
+export async function handIn(results: ResultBatcher, lease: TaskLease, c: Computed, urgent = false): Promise<TaskEnd> {
 	const payload = {
 		taskId: lease.taskId,
 		leaseToken: lease.leaseToken,
@@ -35,7 +35,7 @@ export async function handIn(results: ResultBatcher, lease: TaskLease, c: Comput
 		durationMs: c.durationMs,
 		outputs: c.outputs
 	};
-	const reply = await results.send(payload);
+	const reply = await results.send(payload, urgent);
 	if (reply.ok)
 		return {
 			accepted: true,

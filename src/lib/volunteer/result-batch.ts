@@ -2,7 +2,8 @@
  * Results that are ready together go to the hub in one `task:results` message instead of one message
  * each. A result waits only while the previous message is unanswered (or for the rest of the current
  * tick): an idle connection sends it at once, a busy one gathers what finished meanwhile, as Nagle's
- * algorithm does. Each result still gets its own acknowledgement, after the hub's commit.
+ * algorithm does. Each result still gets its own acknowledgement, after the hub's commit. An interactive
+ * request's result, whose client is waiting, never waits: it goes at once in a message of its own.
  *
  * A result the hub could not take just now (`unavailable`: it lost its database; `rate-limited`) or did
  * not answer at all (a hub restarting) is sent again after a back-off, a few times, while its lease is
@@ -26,6 +27,8 @@ interface Waiting {
 	resolve(reply: Ack): void;
 	/** Times sent so far. */
 	sends: number;
+	/** An interactive request's: sent alone and at once, never behind an unanswered message. */
+	urgent: boolean;
 }
 
 /** A reply, and whether the hub gave it (not a timeout here). */
@@ -45,11 +48,12 @@ export class ResultBatcher {
 	) {}
 
 	/** Hands in one result; resolves with the hub's final acknowledgement of it, or the last refusal once retries are spent. */
-	send(result: TaskResult): Promise<Ack> {
-		return new Promise((resolve) => this.queue({ result, resolve, sends: 0 }));
+	send(result: TaskResult, urgent = false): Promise<Ack> {
+		return new Promise((resolve) => this.queue({ result, resolve, sends: 0, urgent }));
 	}
 
 	private queue(w: Waiting) {
+		if (w.urgent) return void this.sendBatch([w]);
 		this.waiting.push(w);
 		if (!this.sending) {
 			this.sending = true;

@@ -364,6 +364,28 @@ describe('WorkLoop', () => {
 		expect(v.started).toEqual([1, 3]);
 	});
 
+	it('sends an interactive result at once, not behind a batch result still waiting for its answer', async () => {
+		const [batch, offered] = [lease(1), lease(3)];
+		const v = volunteer([batch]);
+		let answerBatch = () => {};
+		// The hub holds the batch result's answer (its commit is slow); the interactive one it answers at once.
+		v.hub.answer('task:result', ({ taskId }) =>
+			taskId === 1 ? (new Promise((r) => (answerBatch = () => r({ ok: true }))) as unknown as { ok: true }) : { ok: true }
+		);
+		v.loop.start();
+		await settle();
+		v.hub.push('task:offer', { tasks: [offered] });
+		await settle();
+		v.executor.of(batch).finish();
+		await settle();
+		v.executor.of(offered).finish();
+		await settle();
+		expect(v.hub.payloads('task:result').map((p) => p.taskId)).toEqual([1, 3]);
+		answerBatch();
+		await settle();
+		expect(v.hub.payloads('task:result').map((p) => p.taskId)).toEqual([1, 3]);
+	});
+
 	it('gives an offered task back while paused', async () => {
 		const offered = lease(3);
 		const v = volunteer([]);

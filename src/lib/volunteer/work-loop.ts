@@ -353,7 +353,7 @@ export class WorkLoop {
 			// Free the slot before delivering, so a reserved lease starts (or the next is asked for) while this result is committed.
 			this.running.delete(lease.taskId);
 			this.wake();
-			this.ended(lease, await handIn(this.results, lease, { outputs, variant, durationMs, backend: this.executor.backend }));
+			this.ended(lease, await handIn(this.results, lease, { outputs, variant, durationMs, backend: this.executor.backend }, urgent));
 		} catch (e) {
 			relay.cancel();
 			this.ended(
