@@ -5,6 +5,7 @@ import { ownerOf, type Principal } from '../auth/principal';
 import { isStoredImage } from '../images/store-image';
 import { submitJob } from '../scheduler/submit-job';
 import { announceJob } from '../scheduler/interactive-lane';
+import { sessionStaleMs } from '../volunteers/sessions';
 import { idempotent, type Created, type IdempotentOutcome } from './idempotency';
 
 type Refusal = { ok: false; status: 404 | 400; error: string } | { ok: false; status: 429; error: string; retryAfterSeconds: number };
@@ -49,7 +50,8 @@ export async function submitAs(
 	});
 	// A replay queued nothing: no nudge, no second record.
 	if (!outcome.ok || outcome.replayed) return outcome;
-	await announceJob(hub.db, hub.notify, { priority: submission.priority, taskType: submission.task_type }, laneTargets);
+	const staleMs = sessionStaleMs(hub.config.heartbeatMs);
+	await announceJob(hub.db, hub.notify, { priority: submission.priority, taskType: submission.task_type }, staleMs, laneTargets);
 	const job = {
 		jobId: outcome.id,
 		taskType: submission.task_type,

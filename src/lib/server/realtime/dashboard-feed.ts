@@ -5,6 +5,7 @@ import { loadLiveNodes, nodeRows } from '../dashboard/node-rows';
 import { clusterSummary } from '../dashboard/cluster-summary';
 import { loadLeaderboard } from '../volunteers/leaderboard';
 import { ledgerVersion } from '../volunteers/credit-queries';
+import { sessionStaleMs } from '../volunteers/sessions';
 
 /** How often a hub process reads the cluster for its watching pages: bounded, whatever the number of nodes or tasks. */
 export const FEED_MS = 400;
@@ -84,7 +85,7 @@ export class DashboardFeed {
 
 	/** Reads every live node, and sends watchers only the nodes that changed, then the summary (at most once a second) if it changed. */
 	private async readOverview(send: boolean) {
-		const { sessions, leased } = await loadLiveNodes(this.hub.db, this.hub.config.heartbeatMs * 3);
+		const { sessions, leased } = await loadLiveNodes(this.hub.db, sessionStaleMs(this.hub.config.heartbeatMs));
 		const rows = nodeRows(sessions, leased);
 		const next = new Map(rows.map((r) => [r.id, JSON.stringify(r)]));
 		const upsert = rows.filter((r) => this.nodes.get(r.id) !== next.get(r.id));

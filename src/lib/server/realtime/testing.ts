@@ -29,6 +29,7 @@ import {
 } from '../../protocol/events';
 import { inputsOf, type QueuedSubmission } from '../../protocol/jobs';
 import { announceJob } from '../scheduler/interactive-lane';
+import { sessionStaleMs } from '../volunteers/sessions';
 import { verifyFile, type ModelFileSource } from '../../executor/model-files';
 import type { VolunteerSocket } from '../../volunteer/volunteer-socket';
 
@@ -159,7 +160,8 @@ export async function startTestHub(opts: TestHubOptions = {}): Promise<TestHub> 
 			const start = Date.now();
 			const outcome = await submitJob(hub.db, submission, hub.config);
 			if (!outcome.ok) throw new Error(outcome.error);
-			await announceJob(hub.db, hub.notify, { priority: submission.priority, taskType: submission.task_type });
+			const staleMs = sessionStaleMs(hub.config.heartbeatMs);
+			await announceJob(hub.db, hub.notify, { priority: submission.priority, taskType: submission.task_type }, staleMs);
 			const inputs = inputsOf(submission);
 			hub.observe.jobSubmitted(
 				{ jobId: outcome.id, taskType: submission.task_type, model: submission.model, inputs, submitter: 'admin' },

@@ -1,10 +1,14 @@
 /** The interactive lane against real PostgreSQL and PGlite: claim order, the lane's extra lease, who is nudged. */
 import { describe, expect, it } from 'vitest';
+import { eq } from 'drizzle-orm';
 import { volunteerSessions } from '../db/schema';
 import type { Db } from '../db';
 import { TEST_DB_KINDS } from '../db/testing';
 import { claimFor, makeJob, seedModel, seedVolunteers, seededDatabase } from './testing';
 import { laneTargets } from './interactive-lane';
+
+/** Sessions older than this are stale (volunteers/sessions.ts's sessionStaleMs of the default 10 s heartbeat). */
+const STALE_MS = 30_000;
 
 describe.each(TEST_DB_KINDS)('interactive lane on %s', (kind) => {
 	let db: Db;
@@ -46,11 +50,17 @@ describe.each(TEST_DB_KINDS)('interactive lane on %s', (kind) => {
 		await connect('v3', { taskTypes: ['text_generation'] });
 		await makeJob(db, 8);
 		await claimFor(db, 'v1', { slots: 2 });
-		expect(await laneTargets(db, 'embedding')).toEqual(['session-of-v2', 'session-of-v1']);
-		expect(await laneTargets(db, 'embedding', 1)).toEqual(['session-of-v2']);
-		expect(await laneTargets(db, 'text_generation')).toEqual(['session-of-v3']);
+		expect(await laneTargets(db, 'embedding', STALE_MS)).toEqual(['session-of-v2', 'session-of-v1']);
+		expect(await laneTargets(db, 'embedding', STALE_MS, 1)).toEqual(['session-of-v2']);
+		expect(await laneTargets(db, 'text_generation', STALE_MS)).toEqual(['session-of-v3']);
+		// A session its hub stopped touching (the hub died, its leases not yet expired) is nobody to tell.
+		await db
+			.update(volunteerSessions)
+			.set({ lastSeenAt: new Date(Date.now() - 2 * STALE_MS) })
+			.where(eq(volunteerSessions.id, 'session-of-v2'));
+		expect(await laneTargets(db, 'embedding', STALE_MS)).toEqual(['session-of-v1']);
 		await db.update(volunteerSessions).set({ readyForAi: false });
-		expect(await laneTargets(db, 'embedding')).toEqual([]);
+		expect(await laneTargets(db, 'embedding', STALE_MS)).toEqual([]);
 	});
 
 	async function connect(volunteerId: string, opts: { taskTypes?: ('embedding' | 'text_generation')[] } = {}) {

@@ -11,7 +11,7 @@
  * (realtime/lane-offers.ts), so the request waits for no nudge and no request back; a target it cannot
  * offer to (connected to another hub process, or not yet asked for work) is nudged and asks on the lane.
  */
-import { and, asc, eq, gte, isNull, ne, or, sql, type SQL } from 'drizzle-orm';
+import { and, asc, eq, gt, gte, isNull, ne, or, sql, type SQL } from 'drizzle-orm';
 import { tasks, volunteerSessions } from '../db/schema';
 import type { Db } from '../db';
 import { PRIORITIES, type PriorityName } from '../../protocol/jobs';
@@ -37,12 +37,13 @@ export function inLane(lane: SQL): SQL {
 
 /**
  * The sessions to tell of a newly queued interactive job of `taskType`: ready ones on a Socket.IO hub
- * that declared the task type, those holding the fewest live leases first (an idle one takes it with its
+ * that declared the task type and whose hub touched them within `staleMs` (a dead hub's sessions stay
+ * until their leases end: volunteers/sessions.ts), those holding the fewest live leases first (an idle one takes it with its
  * next ordinary request; a busy one asks on the lane). Empty: nobody could take it now, which a /v1
  * request answers with a 503. An estimate from declared capabilities: the claim still decides who gets
  * the task.
  */
-export async function laneTargets(db: Db, taskType: TaskType, limit = LANE_NUDGES): Promise<string[]> {
+export async function laneTargets(db: Db, taskType: TaskType, staleMs: number, limit = LANE_NUDGES): Promise<string[]> {
 	const held = db
 		.select({ session: tasks.leaseSession, n: sql<number>`count(*)`.as('n') })
 		.from(tasks)
@@ -57,6 +58,7 @@ export async function laneTargets(db: Db, taskType: TaskType, limit = LANE_NUDGE
 			and(
 				eq(volunteerSessions.readyForAi, true),
 				ne(volunteerSessions.hubId, REST_HUB),
+				gt(volunteerSessions.lastSeenAt, sql`now() - ${staleMs} * interval '1 millisecond'`),
 				sql`${volunteerSessions.capabilities} -> 'taskTypes' @> ${JSON.stringify([taskType])}::jsonb`
 			)
 		)
@@ -67,10 +69,16 @@ export async function laneTargets(db: Db, taskType: TaskType, limit = LANE_NUDGE
 
 /**
  * Tells volunteers of a newly queued job: an interactive one at once to its laneTargets (`targets`, when
- * the caller looked them up already), any other by the throttled broadcast. Every way into the queue
- * calls this, so the lane cannot be skipped by one of them.
+ * the caller looked them up already; sessions stale past `staleMs` are not), any other by the throttled
+ * broadcast. Every way into the queue calls this, so the lane cannot be skipped by one of them.
  */
-export async function announceJob(db: Db, notify: Notifier, job: { priority: PriorityName; taskType: TaskType }, targets?: string[]) {
-	if (job.priority === 'interactive') notify.laneWork(targets ?? (await laneTargets(db, job.taskType)));
+export async function announceJob(
+	db: Db,
+	notify: Notifier,
+	job: { priority: PriorityName; taskType: TaskType },
+	staleMs: number,
+	targets?: string[]
+) {
+	if (job.priority === 'interactive') notify.laneWork(targets ?? (await laneTargets(db, job.taskType, staleMs)));
 	else notify.workAvailable();
 }

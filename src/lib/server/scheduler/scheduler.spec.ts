@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
-import { results, tasks, volunteers } from '../db/schema';
+import { results, tasks, volunteerSessions, volunteers } from '../db/schema';
 import { TEST_DB_KINDS } from '../db/testing';
 import { claimFor, completeAs, expireLeases, makeJob, policy, seedModel, seedVolunteers, seededDatabase, vec } from './testing';
 import type { Db } from '../db';
@@ -12,6 +12,12 @@ import { releaseExpiredLeases } from './release-expired-leases';
 import { renewLease } from './renew-lease';
 import { cancelJob } from './cancel-job';
 import { getJobStatus } from './job-status';
+import { deleteStaleSessions } from '../volunteers/sessions';
+import { REST_HUB } from '../volunteers/rest-nodes';
+import { nodeCapabilities } from '../../headless/headless-volunteer';
+
+/** Sessions older than this are stale (volunteers/sessions.ts's sessionStaleMs of the default 10 s heartbeat). */
+const STALE_MS = 30_000;
 
 describe.each(TEST_DB_KINDS)('scheduler on %s', (kind) => {
 	let db: Db;
@@ -108,6 +114,39 @@ describe.each(TEST_DB_KINDS)('scheduler on %s', (kind) => {
 		expect(row).toMatchObject({ state: 'queued', failures: 1, leaseToken: null });
 		expect(await completeAs(db, t, 'v1')).toEqual({ stored: false, reason: 'stale_lease' });
 		expect(await releaseExpiredLeases(db, policy)).toEqual({ taskIds: [], jobIds: [], uncounted: [] });
+	});
+
+	it('does not count the expiry of a lease whose hub process went quiet, nor delete its session before the lease ends', async () => {
+		await makeJob(db, 6);
+		// Three holders: on a hub that stopped touching its sessions (died, or lost its database), on a live
+		// hub, and a REST node that went silent itself.
+		const session = async (id: string, volunteerId: string, hubId: string, stale: boolean) =>
+			db.insert(volunteerSessions).values({
+				id,
+				volunteerId,
+				hubId,
+				capabilities: nodeCapabilities(),
+				mode: 'always',
+				readiness: { score: 90, ready: true },
+				readyForAi: true,
+				lastSeenAt: new Date(Date.now() - (stale ? 2 * STALE_MS : 0))
+			});
+		await session('quiet-hub-session', 'v1', 'hub-a', true);
+		await session('live-hub-session', 'v2', 'hub-b', false);
+		await session('rest-session', 'v3', REST_HUB, true);
+		const [quiet] = await claimFor(db, 'v1', { sessionId: 'quiet-hub-session' });
+		const [live] = await claimFor(db, 'v2', { sessionId: 'live-hub-session' });
+		const [rest] = await claimFor(db, 'v3', { sessionId: 'rest-session' });
+		// The stale sessions still hold live leases: they stay, so the sweep can tell whose silence it was.
+		expect(await deleteStaleSessions(db, STALE_MS)).toBe(0);
+		await expireLeases(db);
+		const swept = await releaseExpiredLeases(db, policy, -Infinity, STALE_MS);
+		expect(new Set(swept.taskIds)).toEqual(new Set([quiet.id, live.id, rest.id]));
+		expect(swept.uncounted).toEqual([quiet.id]);
+		const failures = async (id: number) => (await db.select({ f: tasks.failures }).from(tasks).where(eq(tasks.id, id)))[0].f;
+		expect([await failures(quiet.id), await failures(live.id), await failures(rest.id)]).toEqual([0, 1, 1]);
+		// Their leases over, the stale sessions go.
+		expect(await deleteStaleSessions(db, STALE_MS)).toBe(2);
 	});
 
 	it('kills a task after max failures from distinct volunteers and fails its job, keeping the other results', async () => {

@@ -3,7 +3,7 @@ import type { DatabaseReach } from '../db/reach';
 import type { HubConfig } from '../config';
 import type { Notifier } from '../notifier';
 import type { Observer } from '../observe/observer';
-import { deleteStaleSessions } from '../volunteers/sessions';
+import { deleteStaleSessions, sessionStaleMs } from '../volunteers/sessions';
 import { finishJobs } from './finish-job';
 import { releaseExpiredLeases } from './release-expired-leases';
 import { tuneChunks } from './chunk-tuner';
@@ -27,11 +27,13 @@ export function startSweeper(hub: Sweepable) {
 		if (running) return;
 		running = true;
 		try {
-			// Leases the hub, not their holders, may have let run out (a lost database, a crashed hub) go back uncounted (db/reach.ts).
+			// Leases a hub, not their holders, may have let run out (a lost database, a crashed hub: this one, db/reach.ts, or
+			// another, whose sessions went stale) go back uncounted.
 			const { taskIds, jobIds, uncounted } = await releaseExpiredLeases(
 				hub.db,
 				hub.config.policy,
-				hub.reach.uncountedBefore(hub.config.leaseMs)
+				hub.reach.uncountedBefore(hub.config.leaseMs),
+				sessionStaleMs(hub.config.heartbeatMs)
 			);
 			hub.reach.reached();
 			hub.observe.leasesExpired(taskIds, jobIds, uncounted);
@@ -44,7 +46,7 @@ export function startSweeper(hub: Sweepable) {
 				hub.notify.jobChanged(job.id, true);
 			}
 			if (jobIds.length > 0) hub.notify.workAvailable();
-			await deleteStaleSessions(hub.db, hub.config.heartbeatMs * 3);
+			await deleteStaleSessions(hub.db, sessionStaleMs(hub.config.heartbeatMs));
 			// Last: resizing is an optimisation, and whatever it throws must not hold up the sweep's other work.
 			const tuned = await tuneChunks(hub.db, hub.config);
 			for (const f of tuned.failed) hub.observe.log.error({ err: f.err, job_id: f.jobId }, 'could not re-chunk a job');

@@ -1,5 +1,5 @@
-import { eq, gt, lt, sql } from 'drizzle-orm';
-import { volunteerSessions, volunteers } from '../db/schema';
+import { and, eq, gt, lt, notExists, sql } from 'drizzle-orm';
+import { tasks, volunteerSessions, volunteers } from '../db/schema';
 import type { Db } from '../db';
 import type { Capabilities, Readiness, VolunteerMode } from '../../protocol/volunteer';
 import type { VolunteerCredit } from '../../protocol/events';
@@ -72,6 +72,17 @@ export async function countSessionTasks(db: Db, counts: SessionCount[]): Promise
 		where ${volunteerSessions.id} = input.id`);
 }
 
+/**
+ * A session not touched for this many heartbeats is stale: its hub process (which touches all of its
+ * sessions every heartbeat, touchHubSessions) has died or lost its database, or its REST node went silent.
+ */
+const STALE_HEARTBEATS = 3;
+
+/** How old a session's last sign of life may be before it counts as stale (STALE_HEARTBEATS). */
+export function sessionStaleMs(heartbeatMs: number): number {
+	return heartbeatMs * STALE_HEARTBEATS;
+}
+
 /** Sessions whose heartbeat is fresher than `staleMs`: the connected nodes, across every hub process. */
 export async function liveSessions(db: Db, staleMs: number) {
 	return db
@@ -81,11 +92,19 @@ export async function liveSessions(db: Db, staleMs: number) {
 		.orderBy(volunteerSessions.connectedAt);
 }
 
-/** Drops sessions left behind by a hub process that died; their leases end by expiry. */
+/**
+ * Drops sessions left behind by a hub process that died (or a REST node that went silent), once none of
+ * their leases is live: each ends by expiry, and the sweeper reads its session then to tell whose the
+ * silence was (release-expired-leases.ts).
+ */
 export async function deleteStaleSessions(db: Db, staleMs: number): Promise<number> {
+	const holding = db
+		.select({ one: sql`1` })
+		.from(tasks)
+		.where(and(eq(tasks.leaseSession, volunteerSessions.id), eq(tasks.state, 'leased')));
 	const rows = await db
 		.delete(volunteerSessions)
-		.where(lt(volunteerSessions.lastSeenAt, sql`now() - ${staleMs} * interval '1 millisecond'`))
+		.where(and(lt(volunteerSessions.lastSeenAt, sql`now() - ${staleMs} * interval '1 millisecond'`), notExists(holding)))
 		.returning({ id: volunteerSessions.id });
 	return rows.length;
 }

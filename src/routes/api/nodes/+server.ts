@@ -1,7 +1,7 @@
 import { json } from '@sveltejs/kit';
 import { authenticate, bearerOf, credentialsOf } from '$lib/server/auth/authenticate';
 import { withApiErrors } from '$lib/server/http/api';
-import { liveSessions } from '$lib/server/volunteers/sessions';
+import { liveSessions, sessionStaleMs } from '$lib/server/volunteers/sessions';
 import { nodeSummary, nodeViews } from '$lib/server/volunteers/node-views';
 import type { RequestHandler } from './$types';
 
@@ -10,7 +10,7 @@ import type { RequestHandler } from './$types';
  * admin token, one entry per node as the seed listed them; for anyone else, counts only (node-views.ts).
  */
 export const GET: RequestHandler = withApiErrors(async ({ request, locals: { hub } }) => {
-	const sessions = await liveSessions(hub.db, hub.config.heartbeatMs * 3);
+	const sessions = await liveSessions(hub.db, sessionStaleMs(hub.config.heartbeatMs));
 	const token = bearerOf(request);
 	const admin = token !== null && (await authenticate(credentialsOf(hub), token))?.kind === 'admin';
 	return json(admin ? nodeViews(sessions) : nodeSummary(sessions));

@@ -2,7 +2,7 @@ import { json } from '@sveltejs/kit';
 import { leaseGate } from '$lib/readiness/lease-gate';
 import { ApiError, withApiErrors } from '$lib/server/http/api';
 import { nodeDetailView, requireNodeToken } from '$lib/server/http/seed-nodes';
-import { liveSessions } from '$lib/server/volunteers/sessions';
+import { liveSessions, sessionStaleMs } from '$lib/server/volunteers/sessions';
 import { nodeViews } from '$lib/server/volunteers/node-views';
 import type { RequestHandler } from './$types';
 
@@ -12,7 +12,7 @@ import type { RequestHandler } from './$types';
  */
 export const GET: RequestHandler = withApiErrors(async ({ request, params: { id }, locals: { hub } }) => {
 	requireNodeToken(hub, request, id);
-	const sessions = (await liveSessions(hub.db, hub.config.heartbeatMs * 3)).filter((s) => s.volunteerId === id);
+	const sessions = (await liveSessions(hub.db, sessionStaleMs(hub.config.heartbeatMs))).filter((s) => s.volunteerId === id);
 	const [view] = nodeViews(sessions);
 	if (!view) throw new ApiError(404, `no live node "${id}"`);
 	const latest = sessions.reduce((a, b) => (b.connectedAt > a.connectedAt ? b : a));
