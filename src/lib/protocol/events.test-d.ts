@@ -59,7 +59,7 @@ describe('the volunteer protocol', () => {
 			welcome: (welcome: Welcome) => void;
 			'work:available': (nudge?: { lane: 'interactive' }) => void;
 			'task:cancelled': (payload: { taskIds: number[] }) => void;
-			'task:offer': (payload: { tasks: TaskLease[] }) => void;
+			'task:offer': (payload: { tasks: TaskLease[] }, ack: (reply: { taken: number[] }) => void) => void;
 		}>();
 	});
 

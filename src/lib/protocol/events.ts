@@ -220,9 +220,9 @@ export interface VolunteerServerToClient {
 	/**
 	 * Interactive tasks the hub leased to this volunteer unasked, by the claim its own request on the lane
 	 * would have made, for a request whose client waits: run them at once (in the lane's slot, one past
-	 * the cap) or give them back.
+	 * the cap), and answer with those taken; the hub releases the others and offers them elsewhere.
 	 */
-	'task:offer': (payload: { tasks: TaskLease[] }) => void;
+	'task:offer': (payload: { tasks: TaskLease[] }, ack: (reply: { taken: number[] }) => void) => void;
 }
 
 export const WatchJob = z.object({ jobId: z.uuid() });

@@ -338,7 +338,7 @@ describe('WorkLoop', () => {
 		expect(v.started).toEqual([1, 3, 2]);
 	});
 
-	it('runs an interactive task the hub offers at once, one past its cap while busy, and gives back one past that', async () => {
+	it('runs an interactive task the hub offers at once, one past its cap while busy, and declines one past that', async () => {
 		const [batch, reserved, offered, another] = [lease(1), lease(2), lease(3), lease(4)];
 		const v = volunteer([batch, reserved]);
 		v.loop.start();
@@ -346,17 +346,19 @@ describe('WorkLoop', () => {
 		v.executor.of(batch).hooks.onLastSlice?.();
 		await settle();
 		const asked = v.requests();
-		v.hub.push('task:offer', { tasks: [offered] });
+		const answers: { taken: number[] }[] = [];
+		v.hub.push('task:offer', { tasks: [offered] }, (a) => answers.push(a));
 		await settle();
 		// No request in between: the lease came with the offer, and it runs alongside the batch task, urgent.
 		expect(v.requests()).toBe(asked);
 		expect(v.started).toEqual([1, 3]);
 		expect(v.executor.of(offered).hooks.urgent).toBe(true);
-		// The lane's one slot is taken: a second offer goes straight back, and nothing else does.
-		v.hub.push('task:offer', { tasks: [another] });
+		// The lane's one slot is taken: a second offer is declined (the hub releases it), and nothing is given back.
+		v.hub.push('task:offer', { tasks: [another] }, (a) => answers.push(a));
 		await settle();
+		expect(answers).toEqual([{ taken: [3] }, { taken: [] }]);
 		expect(v.started).toEqual([1, 3]);
-		expect(v.hub.payloads('task:release')).toEqual([{ taskId: 4, leaseToken: another.leaseToken }]);
+		expect(v.hub.payloads('task:release')).toEqual([]);
 		v.executor.of(offered).finish();
 		await settle();
 		expect(v.hub.payloads('task:result').map((p) => p.taskId)).toContain(3);
@@ -374,7 +376,7 @@ describe('WorkLoop', () => {
 		);
 		v.loop.start();
 		await settle();
-		v.hub.push('task:offer', { tasks: [offered] });
+		v.hub.push('task:offer', { tasks: [offered] }, () => {});
 		await settle();
 		v.executor.of(batch).finish();
 		await settle();
@@ -386,17 +388,18 @@ describe('WorkLoop', () => {
 		expect(v.hub.payloads('task:result').map((p) => p.taskId)).toEqual([1, 3]);
 	});
 
-	it('gives an offered task back while paused', async () => {
+	it('declines an offered task while paused', async () => {
 		const offered = lease(3);
 		const v = volunteer([]);
 		v.loop.start();
 		await settle();
 		v.state.mode = 'paused';
 		v.loop.statusChanged();
-		v.hub.push('task:offer', { tasks: [offered] });
+		let answer: { taken: number[] } | null = null;
+		v.hub.push('task:offer', { tasks: [offered] }, (a) => (answer = a));
 		await settle();
 		expect(v.started).toEqual([]);
-		expect(v.hub.payloads('task:release')).toEqual([{ taskId: 3, leaseToken: offered.leaseToken }]);
+		expect(answer).toEqual({ taken: [] });
 	});
 
 	it('idle, takes an interactive nudge as an ordinary request: no lane needed', async () => {

@@ -155,7 +155,7 @@ export class WorkLoop {
 			if (nudge?.lane === 'interactive') this.laneAsk = true;
 			this.wake();
 		});
-		socket.on('task:offer', ({ tasks }) => this.offered(tasks));
+		socket.on('task:offer', ({ tasks }, ack) => ack({ taken: this.offered(tasks) }));
 		socket.on('task:cancelled', ({ taskIds }) => {
 			for (const id of taskIds) this.running.get(id)?.controller.abort();
 			this.reserve.forget(taskIds);
@@ -287,14 +287,17 @@ export class WorkLoop {
 
 	/**
 	 * Interactive tasks the hub leased to this volunteer unasked (interactive-lane.ts): each starts at once
-	 * as a lane request's would, up to one past the cap, and otherwise (stopped, paused, draining, or the
-	 * lane's slot taken) goes straight back.
+	 * as a lane request's would, up to one past the cap. Returns those taken; the hub releases the rest
+	 * (stopped, paused, draining, or the lane's slot taken) and offers them elsewhere.
 	 */
-	private offered(leases: TaskLease[]) {
+	private offered(leases: TaskLease[]): number[] {
+		const taken: number[] = [];
 		for (const lease of leases) {
-			if (this.mayTake() && this.running.size <= this.capacity()) void this.runTask(lease, true);
-			else this.socket.emit('task:release', { taskId: lease.taskId, leaseToken: lease.leaseToken }, () => {});
+			if (!this.mayTake() || this.running.size > this.capacity()) continue;
+			void this.runTask(lease, true);
+			taken.push(lease.taskId);
 		}
+		return taken;
 	}
 
 	private startReserved() {

@@ -55,7 +55,10 @@ describe.each(TEST_DB_KINDS)('interactive lane on a hub on %s', (kind) => {
 		const offers = sockets.map(() => [] as TaskLease[]);
 		sockets.forEach((s, i) => {
 			s.on('work:available', (n) => nudges[i].push(n));
-			s.on('task:offer', ({ tasks }) => offers[i].push(...tasks));
+			s.on('task:offer', ({ tasks }, ack) => {
+				offers[i].push(...tasks);
+				ack({ taken: tasks.map((t) => t.taskId) });
+			});
 		});
 		await testHub.submit(['a', 'b', 'c'], { chunk_size: 1 });
 		expect(granted(await replyTo(busy, 'task:request', { slots: 2 })).tasks).toHaveLength(2);
@@ -76,6 +79,45 @@ describe.each(TEST_DB_KINDS)('interactive lane on a hub on %s', (kind) => {
 		await Promise.all([busy, some].map((s) => replyTo(s, 'status', { mode: 'always', readiness: serverReadiness('always') })));
 		expect([offers[0], offers[1]]).toEqual([[], []]);
 		expect(nudges.map((n) => n.filter((x) => x?.lane === 'interactive').length)).toEqual([0, 0, 0]);
+	});
+
+	it('offers the task to the next volunteer when the first declines it, and nudges them all when every one does', async () => {
+		sockets.push(testHub.volunteer({ auth: auth() }), testHub.volunteer({ auth: auth() }));
+		await Promise.all(sockets.map((s) => welcomed(s)));
+		// Both have asked for work (nothing is queued), so both can be offered to.
+		for (const s of sockets) expect(granted(await replyTo(s, 'task:request', { slots: 1 })).tasks).toHaveLength(0);
+		/** How many more offers are declined, whoever gets them. */
+		let declines = 1;
+		const offered: { socket: number; input: string }[] = [];
+		const nudged = [0, 0];
+		sockets.forEach((s, i) => {
+			s.on('work:available', (n) => n?.lane === 'interactive' && nudged[i]++);
+			s.on('task:offer', ({ tasks }, ack) => {
+				offered.push({ socket: i, input: tasks[0].inputs[0] });
+				ack({ taken: declines-- > 0 ? [] : tasks.map((t) => t.taskId) });
+			});
+		});
+		await testHub.submit(['one'], { priority: 'interactive' });
+		// Declined by the first volunteer offered it, released, and taken by the other.
+		await expect.poll(() => offered.length, { timeout: 10_000 }).toBe(2);
+		expect(offered.map((o) => o.input)).toEqual(['one', 'one']);
+		expect(new Set(offered.map((o) => o.socket)).size).toBe(2);
+		const [row] = await testHub.hub.db
+			.select({ state: tasks.state, holder: tasks.leaseSession })
+			.from(tasks)
+			.where(eq(tasks.inputs, ['one']));
+		expect(row).toEqual({ state: 'leased', holder: sockets[offered[1].socket].id });
+		// Now every one declines: the task is back in the queue and both are told to ask.
+		declines = Infinity;
+		offered.length = 0;
+		await testHub.submit(['two'], { priority: 'interactive' });
+		await expect.poll(() => nudged, { timeout: 10_000 }).toEqual([1, 1]);
+		expect(offered.map((o) => o.input)).toEqual(['two', 'two']);
+		const [back] = await testHub.hub.db
+			.select({ state: tasks.state })
+			.from(tasks)
+			.where(eq(tasks.inputs, ['two']));
+		expect(back).toEqual({ state: 'queued' });
 	});
 
 	it('nudges the ready volunteers to ask on the lane when none can be offered it (none has asked for work yet)', async () => {

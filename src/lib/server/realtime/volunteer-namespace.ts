@@ -26,6 +26,13 @@ import type { LaneOffers } from './lane-offers';
 
 export type { VolunteerNamespace } from './volunteer-data';
 
+/**
+ * How long a volunteer has to say it took an offered task. It answers as it starts the task, so a healthy
+ * one answers in a round trip; one that has not after this is not running it soon enough for a client
+ * that waits, and the task is offered elsewhere.
+ */
+const OFFER_ANSWER_MS = 2000;
+
 /** Live text: which leases may stream, and where accepted text goes (the job's dashboard room). */
 export interface TextRelayOptions {
 	streams: TextStreams;
@@ -114,16 +121,20 @@ export function serveVolunteers(
 			if (!s || !limits || !socket.connected) return false;
 			const tasks = await lease(s, { slots: 1, lane: 'interactive', ...limits });
 			if (tasks.length === 0) return false;
-			// Gone while the claim ran: its leaving released what it held before this lease existed.
-			if (!socket.connected) {
-				for (const t of tasks) {
-					endStream(t.taskId, t.leaseToken);
-					await work.release(s, { taskId: t.taskId, leaseToken: t.leaseToken });
-				}
-				return false;
+			// Not taken: the volunteer cannot run it now (paused, its lane slot full), did not answer in time, or left
+			// while the claim ran (its leaving released only what it held before). It goes back, to be offered elsewhere.
+			const reply = socket.connected
+				? await socket
+						.timeout(OFFER_ANSWER_MS)
+						.emitWithAck('task:offer', { tasks })
+						.catch(() => null)
+				: null;
+			const taken = new Set(reply?.taken ?? []);
+			for (const t of tasks.filter((t) => !taken.has(t.taskId))) {
+				endStream(t.taskId, t.leaseToken);
+				await work.release(s, { taskId: t.taskId, leaseToken: t.leaseToken });
 			}
-			socket.emit('task:offer', { tasks });
-			return true;
+			return taken.size > 0;
 		});
 		socket.on(
 			'task:progress',
