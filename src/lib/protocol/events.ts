@@ -104,6 +104,10 @@ export const TaskRequest = z.object({
 });
 export type TaskRequest = z.infer<typeof TaskRequest>;
 
+/** A volunteer's answer to `task:offer`: the offered tasks it took (at most what one offer carries). */
+export const OfferAnswer = z.object({ taken: z.array(z.number().int().nonnegative()).max(16) });
+export type OfferAnswer = z.infer<typeof OfferAnswer>;
+
 /** A leased task as the volunteer receives it: everything needed to run it, and the token to hand it back. */
 export interface TaskLease {
 	taskId: number;
@@ -222,7 +226,7 @@ export interface VolunteerServerToClient {
 	 * would have made, for a request whose client waits: run them at once (in the lane's slot, one past
 	 * the cap), and answer with those taken; the hub releases the others and offers them elsewhere.
 	 */
-	'task:offer': (payload: { tasks: TaskLease[] }, ack: (reply: { taken: number[] }) => void) => void;
+	'task:offer': (payload: { tasks: TaskLease[] }, ack: (reply: OfferAnswer) => void) => void;
 }
 
 export const WatchJob = z.object({ jobId: z.uuid() });

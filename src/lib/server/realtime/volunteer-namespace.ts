@@ -10,6 +10,7 @@ import {
 	TaskText,
 	type JobText,
 	type ModelLimits,
+	OfferAnswer,
 	type TaskLease
 } from '../../protocol/events';
 import type { Db } from '../db';
@@ -123,18 +124,20 @@ export function serveVolunteers(
 			if (tasks.length === 0) return false;
 			// Not taken: the volunteer cannot run it now (paused, its lane slot full), did not answer in time, or left
 			// while the claim ran (its leaving released only what it held before). It goes back, to be offered elsewhere.
+			// The answer is the volunteer's claim like any message from it: anything but a well-formed one takes nothing.
 			const reply = socket.connected
 				? await socket
 						.timeout(OFFER_ANSWER_MS)
 						.emitWithAck('task:offer', { tasks })
 						.catch(() => null)
 				: null;
-			const taken = new Set(reply?.taken ?? []);
+			const taken = new Set(OfferAnswer.safeParse(reply).data?.taken ?? []);
 			for (const t of tasks.filter((t) => !taken.has(t.taskId))) {
 				endStream(t.taskId, t.leaseToken);
 				await work.release(s, { taskId: t.taskId, leaseToken: t.leaseToken });
 			}
-			return taken.size > 0;
+			// Ids it was not offered take nothing.
+			return tasks.some((t) => taken.has(t.taskId));
 		});
 		socket.on(
 			'task:progress',
