@@ -13,6 +13,8 @@ import { cancelJob } from '../../src/lib/server/scheduler/cancel-job';
 import { granted, replyTo, startTestHub, welcomed, type TestHub } from '../../src/lib/server/realtime/testing';
 import type { VolunteerSocket } from '../../src/lib/volunteer/volunteer-socket';
 import { nodeCapabilities } from '../../src/lib/headless/headless-volunteer';
+import fc from 'fast-check';
+import { payloadFor } from './fuzz/hostile';
 
 describe('a volunteer cannot hold an interactive request through its offer', () => {
 	let testHub: TestHub;
@@ -60,6 +62,34 @@ describe('a volunteer cannot hold an interactive request through its offer', () 
 		['its ids among more than an offer carries', (ids, ack) => ack({ taken: [...ids, ...Array.from({ length: 10_000 }, (_, i) => i)] })],
 		['no answer at all', null]
 	];
+
+	it('whatever the answer, the task ends up held by a volunteer that took it', async () => {
+		// Answers built from a well-formed one (naming the offered task), mostly broken (payloadFor): a valid answer keeps
+		// the task with the attacker; anything else sends it on to the honest volunteer.
+		const answer = (ids: number[]) => payloadFor(fc.constant({ taken: ids }));
+		let seed = 1;
+		const attacker = await volunteer((ids, ack) => ack(fc.sample(answer(ids), { numRuns: 1, seed: seed++ })[0]));
+		const honest = await volunteer((ids, ack) => ack({ taken: ids }));
+		for (let run = 0; run < 12; run++) {
+			const before = [attacker.offered.length, honest.offered.length];
+			await testHub.submit([`fuzzed ${run}`], { priority: 'interactive' });
+			await expect.poll(() => attacker.offered.length + honest.offered.length, { timeout: 10_000 }).toBeGreaterThan(before[0] + before[1]);
+			const taskId = (attacker.offered.length > before[0] ? attacker.offered : honest.offered).at(-1)!;
+			// Settled: held by whichever took it, the attacker only when its answer named it well-formed.
+			await expect
+				.poll(async () => (await testHub.hub.db.select({ holder: tasks.leaseSession }).from(tasks).where(eq(tasks.id, taskId)))[0].holder, {
+					timeout: 10_000
+				})
+				.toBeOneOf([attacker.socket.id, honest.socket.id]);
+			// Each run starts with both volunteers holding nothing, so the attacker is asked first again.
+			const { db } = testHub.hub;
+			for (const { id } of await db
+				.select({ id: jobs.id })
+				.from(jobs)
+				.where(inArray(jobs.status, ['queued', 'running'])))
+				await cancelJob(db, id);
+		}
+	});
 
 	it.each(answers)('answered with %s, the task is released and runs elsewhere', async (_, answer) => {
 		// The attacker connects first, so it is offered the task first (fewest leases, then longest connected).
