@@ -1,6 +1,6 @@
 import { and, asc, avg, eq, inArray, ne, notExists, sql } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/pg-core';
-import { jobs, results, tasks } from '../db/schema';
+import { jobs, models, results, tasks } from '../db/schema';
 import type { Db } from '../db';
 import type { ClaimRequest } from './types';
 import { rowsOf } from '../db/rows';
@@ -81,16 +81,22 @@ export function leasesOf(tx: Db, ids: number[]) {
 			id: tasks.id,
 			jobId: tasks.jobId,
 			seq: tasks.seq,
+			firstInput: tasks.firstInput,
+			recheck: tasks.recheck,
+			spotCheck: tasks.spotCheck,
+			cost: models.cost,
 			params: jobs.params,
 			replication: jobs.replication,
 			jobStatus: jobs.status,
 			taskType: tasks.taskType,
 			modelId: tasks.modelId,
 			inputs: tasks.inputs,
+			checkpointed: sql<number>`coalesce(jsonb_array_length(${tasks.checkpoint}), 0)`.mapWith(Number),
 			leaseToken: tasks.leaseToken,
 			leaseExpiresAt: tasks.leaseExpiresAt
 		})
 		.from(tasks)
 		.innerJoin(jobs, eq(jobs.id, tasks.jobId))
+		.innerJoin(models, eq(models.id, tasks.modelId))
 		.where(inArray(tasks.id, ids));
 }

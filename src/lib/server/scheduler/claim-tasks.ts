@@ -1,6 +1,6 @@
 import { and, eq, inArray, ne, notExists, sql } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/pg-core';
-import { jobs, tasks } from '../db/schema';
+import { jobs, models, tasks } from '../db/schema';
 import type { Db } from '../db';
 import { commitUnflushed } from '../db/commit-unflushed';
 import type { ClaimRequest } from './types';
@@ -173,6 +173,10 @@ async function leaseChosen(tx: Db, reqs: ClaimRequest[], chosen: { i: number; id
 						id: tasks.id,
 						jobId: tasks.jobId,
 						seq: tasks.seq,
+						firstInput: tasks.firstInput,
+						recheck: tasks.recheck,
+						spotCheck: tasks.spotCheck,
+						cost: sql<number>`(select ${models.cost} from ${models} where ${models.id} = ${tasks.modelId})`.mapWith(Number),
 						// The jobs' columns are named through SQL: the FROM list is SQL too, so drizzle does not know their types.
 						params: sql<(typeof jobs.$inferSelect)['params']>`${jobs.params}`.mapWith(jobs.params),
 						replication: sql<number>`${jobs.replication}`.mapWith(Number),

@@ -9,7 +9,7 @@ import {
 	type PreparedCompletion,
 	type SchedulerPolicy
 } from './complete-task';
-import { currentLeases } from './current-leases';
+import { leasesOf, type CurrentLease } from './current-leases';
 import { lockChunk, retrying } from './locks';
 import { settleReplica } from './settle-replica';
 import type { Completion } from './types';
@@ -29,23 +29,36 @@ import type { Completion } from './types';
  * unaffected. A database error for the group (after deadlock retries) rolls it all back, and each
  * result is then committed on its own (completeTask), so one poisonous row costs only itself.
  * Outcomes come back in the order of `sent`, each only after its commit.
+ *
+ * `known[i]`, where given, is the lease `sent[i]` claims as its claim granted it (lease-book.ts): it is not
+ * read again. It decides only which checks apply; the settling statements still match the lease fence.
  */
-export async function completeGroup(db: Db, sent: Completion[], policy: SchedulerPolicy): Promise<CompletionOutcome[]> {
-	if (sent.length <= 1) return Promise.all(sent.map((c) => completeTask(db, c, policy)));
+export async function completeGroup(
+	db: Db,
+	sent: Completion[],
+	policy: SchedulerPolicy,
+	known: (CurrentLease | undefined)[] = []
+): Promise<CompletionOutcome[]> {
+	if (sent.length <= 1) return Promise.all(sent.map((c, i) => completeTask(db, c, policy, known[i])));
 	let outcomes: CompletionOutcome[];
 	try {
-		outcomes = await retrying(() => commitGroup(db, sent, policy));
+		outcomes = await retrying(() => commitGroup(db, sent, policy, known));
 	} catch {
 		const each: CompletionOutcome[] = [];
-		for (const c of sent) each.push(await completeTask(db, c, policy));
+		for (const [i, c] of sent.entries()) each.push(await completeTask(db, c, policy, known[i]));
 		return each;
 	}
 	for (const [i, o] of outcomes.entries()) await maybeLazyCheck(db, policy, sent[i].taskId, o);
 	return outcomes;
 }
 
-async function commitGroup(db: Db, sent: Completion[], policy: SchedulerPolicy): Promise<CompletionOutcome[]> {
-	const leases = await currentLeases(db, sent);
+async function commitGroup(
+	db: Db,
+	sent: Completion[],
+	policy: SchedulerPolicy,
+	known: (CurrentLease | undefined)[]
+): Promise<CompletionOutcome[]> {
+	const leases = await leasesOf(db, sent, known);
 	const outcomes: CompletionOutcome[] = sent.map(() => ({ stored: false, reason: 'stale_lease' }));
 	const prepared = leases.flatMap((task, i) => (task ? [{ i, p: prepareCompletion(task, sent[i]) }] : []));
 	const fast = prepared.filter(({ p }) => p.fast);

@@ -6,7 +6,7 @@ import type { Settlement } from './validate-chunk';
 import type { CompletionOutcome, PreparedCompletion, SchedulerPolicy } from './completion-types';
 import { queueLazyCheck } from './settle-checks';
 import type { Completion } from './types';
-import { currentLeases, type CurrentLease } from './current-leases';
+import { leasesOf, type CurrentLease } from './current-leases';
 import { settleReplica } from './settle-replica';
 import { leaseResultClass } from './lease-variant';
 
@@ -57,10 +57,11 @@ export async function maybeLazyCheck(db: Db, policy: SchedulerPolicy, taskId: nu
  * Locking (see locks.ts): the chunk's lock first, then SELECT … FOR UPDATE on the task row matched by
  * the lease fence. A concurrent release, expiry or second delivery either committed first (then the
  * fence no longer matches and this returns stale_lease) or waits. So a late, replayed or forged result
- * changes nothing. Call finishJobIfDone after this returns (after the commit).
+ * changes nothing. Call finishJobIfDone after this returns (after the commit). `known`: the lease as its claim
+ * granted it, not read again (lease-book.ts).
  */
-export async function completeTask(db: Db, sent: Completion, policy: SchedulerPolicy): Promise<CompletionOutcome> {
-	const [task] = await currentLeases(db, [sent]);
+export async function completeTask(db: Db, sent: Completion, policy: SchedulerPolicy, known?: CurrentLease): Promise<CompletionOutcome> {
+	const [task] = await leasesOf(db, [sent], [known]);
 	if (!task) return { stored: false, reason: 'stale_lease' };
 	const p = prepareCompletion(task, sent);
 	if (!p.fast)

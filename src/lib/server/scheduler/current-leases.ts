@@ -41,3 +41,14 @@ export async function currentLeases(db: Db, claims: LeaseClaim[]) {
 		(c) => rows.find((r) => r.taskId === c.taskId && r.leaseToken === c.leaseToken && r.volunteerId === c.volunteerId) ?? null
 	);
 }
+
+/**
+ * The leases the claims hold: those `known` (kept from their claim, lease-book.ts) as they are, the rest
+ * read in one query; null where a claim is not the holder's (a known one's fence is checked when it is settled).
+ */
+export async function leasesOf(db: Db, claims: LeaseClaim[], known: (CurrentLease | undefined)[]): Promise<(CurrentLease | null)[]> {
+	const missing = claims.filter((_, i) => !known[i]);
+	const read = await currentLeases(db, missing);
+	let next = 0;
+	return claims.map((_, i) => known[i] ?? read[next++]);
+}

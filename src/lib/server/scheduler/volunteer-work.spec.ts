@@ -14,6 +14,9 @@ import { openSession } from '../volunteers/sessions';
 import { nodeCapabilities } from '../../headless/headless-volunteer';
 import { claimTasks } from './claim-tasks';
 import { VolunteerWork } from './volunteer-work';
+import { completeGroup } from './complete-group';
+import { cancelJob } from './cancel-job';
+import type { LeaseBook } from './lease-book';
 import type { WorkSession } from './work-types';
 
 const VOLUNTEERS = 12;
@@ -22,6 +25,8 @@ const dialect = new PgDialect();
 describe.each(TEST_DB_KINDS)('volunteer work on %s', (kind) => {
 	let testHub: TestHub;
 	let statements = 0;
+	/** Queries begun with db.select(). */
+	let selects = 0;
 	/** The statements sent through execute, as text. */
 	const sent: string[] = [];
 	let work: VolunteerWork;
@@ -33,6 +38,10 @@ describe.each(TEST_DB_KINDS)('volunteer work on %s', (kind) => {
 		const counted = new Proxy(hub.db, {
 			get(target, key, receiver) {
 				const value = Reflect.get(target, key, receiver);
+				if (key === 'select') {
+					selects++;
+					return value;
+				}
 				if (key !== 'execute') return value;
 				return (...args: unknown[]) => {
 					statements++;
@@ -89,6 +98,45 @@ describe.each(TEST_DB_KINDS)('volunteer work on %s', (kind) => {
 		const gates = await Promise.all(all.map((s) => work.status(s, { mode: 'paused', readiness: { score: 90, ready: true } })));
 		expect(statements).toBe(1);
 		expect(gates).toEqual(all.map(() => false));
+	});
+
+	it('keeps each lease it grants for its result, settles it without reading the lease again, and still fences it', async () => {
+		const { hub } = testHub;
+		const [a, b, c] = await sessions('book-');
+		const jobId = await testHub.submit(['x', 'y', 'z'], { chunk_size: 1 });
+		const notify = { jobChanged() {}, workAvailable() {}, tasksCancelled() {}, chunkAccepted() {}, laneWork() {} } as unknown as Notifier;
+		const granting = new VolunteerWork({ ...hub, db, config: hub.config }, notify);
+		const book = (granting as unknown as { book: LeaseBook }).book;
+		const [la] = await granting.lease(a, { slots: 1 });
+		const [lb] = await granting.lease(b, { slots: 1 });
+		const [lc] = await granting.lease(c, { slots: 1 });
+		expect(book.size).toBe(3);
+		const result = (l: { taskId: number; leaseToken: string }, volunteerId: string, leaseToken = l.leaseToken) => ({
+			taskId: l.taskId,
+			leaseToken,
+			volunteerId,
+			backend: 'native' as const,
+			resultClass: 'native',
+			variant: 'fp32' as const,
+			durationMs: 5,
+			outputs: [Array(64).fill(0.125)]
+		});
+		// Settling leases as the book knows them reads none of them: not one query built with db.select.
+		const known = [book.take(result(la, a.volunteerId)), book.take(result(lb, b.volunteerId))];
+		expect(known.every(Boolean)).toBe(true);
+		// b's lease is released before its result comes: the book still has it, the fence does not.
+		await granting.release(b, { taskId: lb.taskId, leaseToken: lb.leaseToken });
+		selects = 0;
+		const outcomes = await completeGroup(db, [result(la, a.volunteerId), result(lb, b.volunteerId)], hub.config.policy, known);
+		expect(selects).toBe(0);
+		expect(outcomes.map((o) => (o.stored ? o.settlement.outcome : o.reason))).toEqual(['accepted', 'stale_lease']);
+		// Through the service: a forged token is not in the book, is read, and refused; the real one is settled.
+		expect(await granting.handIn(c, result(lc, c.volunteerId, crypto.randomUUID()))).toMatchObject({ ok: false, code: 'stale_lease' });
+		expect(book.size).toBe(1);
+		expect(await granting.handIn(c, result(lc, c.volunteerId))).toEqual({ ok: true });
+		expect(book.size).toBe(0);
+		await granting.drain();
+		await cancelJob(hub.db, jobId);
 	});
 
 	it('checks once whether a job is finished for its results handed in together, not once a result', async () => {

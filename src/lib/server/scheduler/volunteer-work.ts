@@ -26,6 +26,7 @@ import { CLAIM_GROUP_MAX, claimGroup, type ClaimedLease } from './claim-tasks';
 import type { ClaimRequest } from './types';
 import type { CompletionOutcome } from './completion-types';
 import { leaseWork } from './work-lease';
+import { LeaseBook } from './lease-book';
 import type { WorkDeps, WorkSession } from './work-types';
 
 const STALE = { ok: false, error: 'this lease is no longer yours', code: 'stale_lease' } as const;
@@ -46,6 +47,8 @@ export class VolunteerWork {
 	private readonly claims: ClaimGate<ClaimRequest, ClaimedLease[]>;
 	/** Whether a job is finished, checked once for the results of it settled together (finish-checks.ts). */
 	private readonly finishing: FinishChecks;
+	/** The leases granted here, so a result's checks need no read of its lease (lease-book.ts). */
+	private readonly book = new LeaseBook();
 
 	constructor(
 		private readonly deps: WorkDeps,
@@ -60,7 +63,7 @@ export class VolunteerWork {
 				deps.reach.note(err);
 				throw err;
 			});
-		this.results = new GroupCommit(deps.config.groupCommit, (group) => noted(handInResults(deps, group)));
+		this.results = new GroupCommit(deps.config.groupCommit, (group) => noted(handInResults(deps, group, this.book)));
 		this.claims = new ClaimGate(
 			{ limit: deps.config.claimConcurrency, max: Math.min(deps.config.groupCommit.max, CLAIM_GROUP_MAX) },
 			(group) => noted(claimGroup(deps.db, group))
@@ -82,7 +85,7 @@ export class VolunteerWork {
 	async lease(s: WorkSession, p: TaskRequest): Promise<TaskLease[]> {
 		const gate = leaseGate(s.mode, s.readiness, this.deps.config.readinessThreshold, s.gateOpen, s.capabilities.deviceMemory);
 		if (!gate.open) return [];
-		return leaseWork(this.deps, this.notify, s, p, gate, this.claims);
+		return leaseWork(this.deps, this.notify, s, p, gate, this.claims, this.book);
 	}
 
 	async renew(s: WorkSession, p: TaskProgress): Promise<Ack<{ leaseExpiresAt: number }>> {
@@ -102,6 +105,7 @@ export class VolunteerWork {
 	}
 
 	async fail(s: WorkSession, p: TaskFailure): Promise<Ack> {
+		this.book.forget({ ...p, volunteerId: s.volunteerId });
 		const row = await failTask(this.deps.db, { ...p, volunteerId: s.volunteerId }, this.deps.config.policy);
 		if (!row) return STALE;
 		this.deps.observe.taskFailed(s.volunteerId, { jobId: row.jobId, taskId: p.taskId, leaseToken: p.leaseToken }, row.state, p.error);
@@ -110,12 +114,14 @@ export class VolunteerWork {
 	}
 
 	async release(s: WorkSession, p: TaskRelease): Promise<Ack> {
+		this.book.forget({ ...p, volunteerId: s.volunteerId });
 		if (!(await releaseLease(this.deps.db, { ...p, volunteerId: s.volunteerId }))) return STALE;
 		this.notify.workAvailable();
 		return { ok: true };
 	}
 
 	async checkpoint(s: WorkSession, p: TaskCheckpoint): Promise<Ack<{ kept: number }>> {
+		this.book.forget({ ...p, volunteerId: s.volunteerId });
 		const outcome = await checkpointTask(this.deps.db, { ...p, volunteerId: s.volunteerId });
 		if ('error' in outcome) return { ok: false, error: outcome.error, code: outcome.code };
 		this.notify.workAvailable();

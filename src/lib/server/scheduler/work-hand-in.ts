@@ -5,6 +5,7 @@ import type { CompletionOutcome } from './completion-types';
 import { completeGroup } from './complete-group';
 import { announce } from './work-announce';
 import type { FinishChecks } from './finish-checks';
+import type { LeaseBook } from './lease-book';
 import type { WorkDeps, WorkSession } from './work-types';
 
 /** One result as handed in, with the session that sent it. */
@@ -18,13 +19,16 @@ export interface HandIn {
  * commit (complete-group.ts). Resolves only after that commit, so an acknowledgement never reports a
  * result that could still be lost.
  */
-export async function handInResults(deps: WorkDeps, group: HandIn[]): Promise<CompletionOutcome[]> {
+export async function handInResults(deps: WorkDeps, group: HandIn[], book: LeaseBook): Promise<CompletionOutcome[]> {
 	const start = Date.now();
-	// No result class from the volunteer: the lease fixed class and variant (lease-variant.ts), read with the lease.
+	// No result class from the volunteer: the lease fixed class and variant (lease-variant.ts), read with the lease
+	// or kept from its claim (lease-book.ts).
+	const sent = group.map(({ s, p }) => ({ ...p, volunteerId: s.volunteerId }));
 	const outcomes = await completeGroup(
 		deps.db,
-		group.map(({ s, p }) => ({ ...p, volunteerId: s.volunteerId })),
-		deps.config.policy
+		sent,
+		deps.config.policy,
+		sent.map((c) => book.take(c))
 	);
 	const end = Date.now();
 	group.forEach(({ s, p }, i) =>

@@ -11,20 +11,25 @@ import { releaseLease } from './release-leases';
 import { leaseVariant } from './lease-variant';
 import type { WorkDeps, WorkSession } from './work-types';
 import type { ClaimRequest } from './types';
+import type { LeaseBook } from './lease-book';
 
 /** A session's backend class: its backend, and for WebGPU whether the adapter has shader-f16. */
 export function classOf(s: WorkSession) {
 	return backendClassOf(s.capabilities.backend, s.capabilities.webgpu?.features ?? []);
 }
 
-/** Claims up to `slots` tasks for the session and shapes them as the volunteer receives them. */
+/**
+ * Claims up to `slots` tasks for the session and shapes them as the volunteer receives them; each lease is
+ * kept in `book` as its result's checks will need it (lease-book.ts).
+ */
 export async function leaseWork(
 	deps: WorkDeps,
 	notify: Notifier,
 	s: WorkSession,
 	{ slots, models: limits, lane }: TaskRequest,
 	gate: { maxLeases: number; maxCost: number },
-	claims: ClaimGate<ClaimRequest, ClaimedLease[]>
+	claims: ClaimGate<ClaimRequest, ClaimedLease[]>,
+	book: LeaseBook
 ): Promise<TaskLease[]> {
 	const { config } = deps;
 	// Models beyond its GPU, and those its owner refuses in this request (its controls: models served, download
@@ -59,6 +64,31 @@ export async function leaseWork(
 	const models = await deps.models.get([...new Set(claimed.map((t) => t.modelId))]);
 	for (const jobId of new Set(claimed.map((t) => t.jobId))) notify.jobChanged(jobId);
 	const runnable = await giveBackUnreachable(deps, notify, s, claimed, models);
+	for (const t of runnable) {
+		const model = models.get(t.modelId)!;
+		// A resumed task's result carries its checkpoint's outputs too, which only a read of the lease has.
+		if (t.checkpointed === 0)
+			book.keep({
+				taskId: t.id,
+				leaseToken: t.leaseToken,
+				volunteerId: s.volunteerId,
+				jobId: t.jobId,
+				seq: t.seq,
+				firstInput: t.firstInput,
+				taskType: t.taskType,
+				inputs: t.inputs.length,
+				embedding: model.embedding ?? null,
+				cost: t.cost,
+				replication: t.replication,
+				params: t.params,
+				recheck: t.recheck,
+				spotCheck: t.spotCheck,
+				checkpoint: null,
+				backendClass: classOf(s),
+				modelId: model.id,
+				modelFiles: model.files
+			});
+	}
 	return runnable.map((t) => ({
 		taskId: t.id,
 		leaseToken: t.leaseToken,
