@@ -39,12 +39,26 @@ function tokenText(value: unknown): string {
 	return typeof content === 'string' ? content : '';
 }
 
+/** Compiled chat templates, by their text: a model's is parsed once, not on every request. */
+const templates = new Map<string, Template>();
+const MAX_TEMPLATES = 16;
+
+function compiled(template: string): Template {
+	let t = templates.get(template);
+	if (!t) {
+		t = new Template(template);
+		templates.set(template, t);
+		if (templates.size > MAX_TEMPLATES) templates.delete(templates.keys().next().value!);
+	}
+	return t;
+}
+
 export function renderChat(messages: ChatMessage[], tokenizerConfig: unknown): string {
 	const config = (tokenizerConfig && typeof tokenizerConfig === 'object' ? tokenizerConfig : {}) as TokenizerConfig;
 	const template = chatTemplateOf(config);
 	const plain = messages.map((m) => ({ role: m.role, content: messageText(m) }));
 	if (!template) return plain.map((m) => `${ROLE_NAMES[m.role]}: ${m.content}\n\n`).join('') + 'Assistant:';
-	return new Template(template).render({
+	return compiled(template).render({
 		messages: plain,
 		add_generation_prompt: true,
 		bos_token: tokenText(config.bos_token),
