@@ -67,18 +67,21 @@ export class DatabaseReach {
 
 	/**
 	 * Leases granted before the instant returned (epoch ms) that run out now are no fault of their holders:
-	 * - every lease (Infinity) while the database is lost and for `leaseMs` after it is back: the holders'
+	 * - every lease (Infinity) while the database is lost and for a window after it is back: the holders'
 	 *   renewals may be what could not be written, and they need a renewal period to get one through (counted
 	 *   from the return, not from the last failure: during an outage statements may hang rather than fail);
-	 * - within `leaseMs` of this process's start, those granted before it: a hub that crashed may have granted
-	 *   them, and its volunteers could renew them nowhere until they reconnected here (their new connection
-	 *   drops what the old one held);
+	 * - within the window after this process's start, those granted before it: a hub that crashed may have
+	 *   granted them, and its volunteers could renew them nowhere until they reconnected here (their new
+	 *   connection drops what the old one held);
 	 * - otherwise none (-Infinity).
+	 * The window is a lease's length (`leaseMs`), in which every such lease runs out, and two sweeps
+	 * (`sweepMs`) more: one that ran out at its end is seen by the sweep after, which takes time of its own.
 	 */
-	uncountedBefore(leaseMs: number): number {
+	uncountedBefore(leaseMs: number, sweepMs: number): number {
 		const now = this.now();
-		if (this.down || now - this.backAt < leaseMs) return Infinity;
-		if (now - this.startedAt < leaseMs) return this.startedAt;
+		const window = leaseMs + 2 * sweepMs;
+		if (this.down || now - this.backAt < window) return Infinity;
+		if (now - this.startedAt < window) return this.startedAt;
 		return -Infinity;
 	}
 }

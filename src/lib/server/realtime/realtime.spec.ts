@@ -217,8 +217,8 @@ describe.each(TEST_DB_KINDS)('realtime on %s', (kind) => {
 			reach,
 			// As a renewal's statement fails when the connection is cut (db/reach.spec.ts tells real ones apart).
 			async () => reach.note(Object.assign(new Error('write CONNECTION_CLOSED'), { code: 'CONNECTION_CLOSED' })),
-			// A lease's length after the sweep that found the database back, an expiry is the holder's again.
-			() => (now += hub.config.leaseMs)
+			// A lease's length and two sweeps after the sweep that found the database back, an expiry is the holder's again.
+			() => (now += hub.config.leaseMs + 2 * hub.config.sweepMs)
 		);
 	});
 
