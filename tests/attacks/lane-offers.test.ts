@@ -7,9 +7,8 @@
  * to expire would: that is the lease caps' and the sweeper's business, work-holding.test.ts.)
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { eq, inArray } from 'drizzle-orm';
-import { jobs, tasks } from '../../src/lib/server/db/schema';
-import { cancelJob } from '../../src/lib/server/scheduler/cancel-job';
+import { eq } from 'drizzle-orm';
+import { tasks } from '../../src/lib/server/db/schema';
 import { granted, replyTo, startTestHub, welcomed, type TestHub } from '../../src/lib/server/realtime/testing';
 import type { VolunteerSocket } from '../../src/lib/volunteer/volunteer-socket';
 import { nodeCapabilities } from '../../src/lib/headless/headless-volunteer';
@@ -25,12 +24,7 @@ describe('a volunteer cannot hold an interactive request through its offer', () 
 	});
 	afterEach(async () => {
 		sockets.splice(0).forEach((s) => s.close());
-		const { db } = testHub.hub;
-		const open = await db
-			.select({ id: jobs.id })
-			.from(jobs)
-			.where(inArray(jobs.status, ['queued', 'running']));
-		for (const { id } of open) await cancelJob(db, id);
+		await testHub.cancelOpenJobs();
 	});
 	afterAll(() => testHub?.stop());
 
@@ -82,12 +76,7 @@ describe('a volunteer cannot hold an interactive request through its offer', () 
 				})
 				.toBeOneOf([attacker.socket.id, honest.socket.id]);
 			// Each run starts with both volunteers holding nothing, so the attacker is asked first again.
-			const { db } = testHub.hub;
-			for (const { id } of await db
-				.select({ id: jobs.id })
-				.from(jobs)
-				.where(inArray(jobs.status, ['queued', 'running'])))
-				await cancelJob(db, id);
+			await testHub.cancelOpenJobs();
 		}
 	});
 

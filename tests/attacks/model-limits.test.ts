@@ -5,9 +5,8 @@
  * volunteer past the hub's own gates (here the readiness band's task weight).
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { eq, inArray } from 'drizzle-orm';
-import { jobs, models, tasks } from '../../src/lib/server/db/schema';
-import { cancelJob } from '../../src/lib/server/scheduler/cancel-job';
+import { eq } from 'drizzle-orm';
+import { models, tasks } from '../../src/lib/server/db/schema';
 import { granted, replyTo, startTestHub, welcomed, type TestHub } from '../../src/lib/server/realtime/testing';
 import { nodeCapabilities } from '../../src/lib/headless/headless-volunteer';
 import { awayReport } from '../../src/lib/readiness/testing';
@@ -19,11 +18,7 @@ describe('model limits on a task request', () => {
 		testHub = await startTestHub();
 	});
 	afterEach(async () => {
-		const open = await testHub.hub.db
-			.select({ id: jobs.id })
-			.from(jobs)
-			.where(inArray(jobs.status, ['queued', 'running']));
-		for (const { id } of open) await cancelJob(testHub.hub.db, id);
+		await testHub.cancelOpenJobs();
 	});
 	afterAll(() => testHub?.stop());
 

@@ -6,9 +6,8 @@
  * hub before issue 11 item 4 and pass after it.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { eq, inArray } from 'drizzle-orm';
-import { jobs, models, results, tasks, volunteers } from '../../src/lib/server/db/schema';
-import { cancelJob } from '../../src/lib/server/scheduler/cancel-job';
+import { eq } from 'drizzle-orm';
+import { models, results, tasks, volunteers } from '../../src/lib/server/db/schema';
 import { getJobStatus } from '../../src/lib/server/scheduler/job-status';
 import { granted, replyTo, startTestHub, welcomed, type TestHub } from '../../src/lib/server/realtime/testing';
 import { nodeCapabilities } from '../../src/lib/headless/headless-volunteer';
@@ -42,12 +41,7 @@ describe('a volunteer cannot kill, hold or poison work', () => {
 	});
 	// Each attack starts from an empty queue: work one leaves behind must not be leased by the next.
 	afterEach(async () => {
-		const { db } = testHub.hub;
-		const open = await db
-			.select({ id: jobs.id })
-			.from(jobs)
-			.where(inArray(jobs.status, ['queued', 'running']));
-		for (const { id } of open) await cancelJob(db, id);
+		await testHub.cancelOpenJobs();
 	});
 	afterAll(() => testHub?.stop());
 

@@ -5,9 +5,6 @@
  * socket here comes from 127.0.0.1).
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { inArray } from 'drizzle-orm';
-import { jobs } from '../db/schema';
-import { cancelJob } from '../scheduler/cancel-job';
 import { TEST_DB_KINDS } from '../db/testing';
 import { granted, replyTo, startTestHub, welcomed, type TestHub } from '../realtime/testing';
 import { nodeCapabilities } from '../../headless/headless-volunteer';
@@ -22,11 +19,7 @@ describe.each(TEST_DB_KINDS)('owner model limits on %s', (kind) => {
 		testHub = await startTestHub({ kind, env: { EXOSTACK_TAIL_SECONDS: '1', EXOSTACK_DISTINCT_NETWORKS: 'off' } });
 	});
 	afterEach(async () => {
-		const open = await testHub.hub.db
-			.select({ id: jobs.id })
-			.from(jobs)
-			.where(inArray(jobs.status, ['queued', 'running']));
-		for (const { id } of open) await cancelJob(testHub.hub.db, id);
+		await testHub.cancelOpenJobs();
 	});
 	afterAll(() => testHub?.stop());
 

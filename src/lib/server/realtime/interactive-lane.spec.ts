@@ -5,10 +5,9 @@
  * what is checked is the order tasks start in, which no real model run could pin.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { and, eq, inArray } from 'drizzle-orm';
-import { jobs, tasks, volunteerSessions } from '../db/schema';
+import { and, eq } from 'drizzle-orm';
+import { tasks, volunteerSessions } from '../db/schema';
 import { TEST_DB_KINDS } from '../db/testing';
-import { cancelJob } from '../scheduler/cancel-job';
 import { granted, replyTo, startTestHub, welcomed, type TestHub } from './testing';
 import { nodeCapabilities, serverReadiness } from '../../headless/headless-volunteer';
 import { WorkLoop, type Executor } from '../../volunteer/work-loop';
@@ -30,11 +29,7 @@ describe.each(TEST_DB_KINDS)('interactive lane on a hub on %s', (kind) => {
 		const { db } = testHub.hub;
 		// The next test's nudges go to its own volunteers only once these sessions are gone.
 		await expect.poll(() => db.$count(volunteerSessions), { timeout: 10_000 }).toBe(0);
-		const open = await db
-			.select({ id: jobs.id })
-			.from(jobs)
-			.where(inArray(jobs.status, ['queued', 'running']));
-		for (const { id } of open) await cancelJob(db, id);
+		await testHub.cancelOpenJobs();
 	});
 	afterAll(() => testHub?.stop());
 

@@ -1,9 +1,8 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { eq, inArray, sql } from 'drizzle-orm';
-import { jobs, tasks } from '../db/schema';
+import { eq, sql } from 'drizzle-orm';
+import { tasks } from '../db/schema';
 import { DatabaseReach } from '../db/reach';
 import { EXPIRED_UNREACHED } from '../scheduler/release-expired-leases';
-import { cancelJob } from '../scheduler/cancel-job';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -40,11 +39,7 @@ describe.each(TEST_DB_KINDS)('realtime on %s', (kind) => {
 	});
 	// Each test starts from an empty queue: tasks a test leaves behind must not be leased by the next.
 	afterEach(async () => {
-		const open = await hub.db
-			.select({ id: jobs.id })
-			.from(jobs)
-			.where(inArray(jobs.status, ['queued', 'running']));
-		for (const { id } of open) await cancelJob(hub.db, id);
+		await testHub.cancelOpenJobs();
 	});
 	afterAll(() => testHub?.stop());
 

@@ -15,6 +15,9 @@ import { openDatabase } from '../db';
 import { openTestDatabase, type TestDbKind } from '../db/testing';
 import { startHub, type Hub } from '../hub';
 import { submitJob } from '../scheduler/submit-job';
+import { cancelJob } from '../scheduler/cancel-job';
+import { jobs } from '../db/schema';
+import { inArray } from 'drizzle-orm';
 import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { attachRealtime } from './attach';
 import {
@@ -109,6 +112,8 @@ export interface TestHub {
 	files: ModelFileSource;
 	/** Queues a job of `input` (demo embeddings unless `job` says otherwise) and tells volunteers, as POST /api/jobs does; its id. */
 	submit(input: string[], job?: Partial<QueuedSubmission>): Promise<string>;
+	/** Cancels every queued or running job: a spec's next test starts from an empty queue, with nothing left to lease. */
+	cancelOpenJobs(): Promise<void>;
 	stop(): Promise<void>;
 }
 
@@ -168,6 +173,13 @@ export async function startTestHub(opts: TestHubOptions = {}): Promise<TestHub> 
 				{ start, end: Date.now() }
 			);
 			return outcome.id;
+		},
+		async cancelOpenJobs() {
+			const open = await hub.db
+				.select({ id: jobs.id })
+				.from(jobs)
+				.where(inArray(jobs.status, ['queued', 'running']));
+			for (const { id } of open) await cancelJob(hub.db, id);
 		},
 		async stop() {
 			for (const s of sockets) s.close();
