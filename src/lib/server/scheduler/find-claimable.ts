@@ -4,7 +4,7 @@ import type { Db } from '../db';
 import { rowsOf } from '../db/rows';
 import type { TaskType } from '../../protocol/models';
 import { claimantSql, mayTakeReplica, none, type Claimant, type ClaimantSql } from './claim-rules';
-import { inLane, type Lane } from './interactive-lane';
+import { inLane, lowestPriority, type Lane } from './interactive-lane';
 import { establishedSql } from './adaptive-replication';
 
 /** What the volunteer can and may run: the one filter every claim (queued, tail duplicate, known-answer check) applies. */
@@ -20,24 +20,24 @@ export interface RunnableFilter {
 
 /** RunnableFilter as runnableHere reads it: bound values for one claimant, or a group row's columns (as ClaimantSql). */
 export interface RunnableSql {
-	/** A jsonb array of task types. */
+	/** A text array of task types. */
 	taskTypes: SQL;
 	/** A jsonb array of model ids. */
 	excludeModels: SQL;
 	/** Null: any cost. */
 	maxCost: SQL;
-	/** Null: no lane. */
-	lane: SQL;
+	/** The lowest priority taken (interactive-lane.ts's lowestPriority). */
+	lowestPriority: SQL;
 }
 
 /** One claimant's filter as RunnableSql (typed parameters). */
 export function runnableSql(f: RunnableFilter): RunnableSql {
 	const cost = f.maxCost === undefined || f.maxCost === Infinity ? null : f.maxCost;
 	return {
-		taskTypes: sql`${JSON.stringify(f.taskTypes)}::jsonb`,
+		taskTypes: sql`array(select jsonb_array_elements_text(${JSON.stringify(f.taskTypes)}::jsonb))`,
 		excludeModels: sql`${JSON.stringify(f.excludeModels ?? [])}::jsonb`,
 		maxCost: sql`${cost}::float8`,
-		lane: sql`${f.lane ?? null}::text`
+		lowestPriority: sql`${lowestPriority(f.lane)}::int`
 	};
 }
 
@@ -49,6 +49,10 @@ export function whoSql(who: Claimant & RunnableFilter): ClaimantSql & RunnableSq
 /**
  * Tasks of `tasks` this volunteer can run: its task types, not of an excluded model, and light enough
  * for its band. Every claim uses this one definition, so a new filter cannot be missed by one of them.
+ *
+ * Each test is written so PostgreSQL guesses it keeps most tasks, as it does: the task type as `= ANY` of a
+ * text array (jsonb containment is guessed to keep 1 in 100), the cost and lane as comparisons (none()).
+ * Guesses that kept too few made the ordered walk to the claim's LIMIT look like a walk of the whole queue.
  */
 export function runnableHere(tx: Db, f: RunnableSql): SQL {
 	const tooHeavy = tx
@@ -56,10 +60,10 @@ export function runnableHere(tx: Db, f: RunnableSql): SQL {
 		.from(models)
 		.where(and(eq(models.id, tasks.modelId), sql`${models.cost} >= ${f.maxCost}`));
 	return and(
-		sql`${f.taskTypes} @> jsonb_build_array(${tasks.taskType})`,
+		sql`${tasks.taskType} = any(${f.taskTypes})`,
 		sql`not (${f.excludeModels} @> jsonb_build_array(${tasks.modelId}))`,
 		none(tooHeavy),
-		inLane(f.lane)
+		inLane(f.lowestPriority)
 	)!;
 }
 
@@ -79,7 +83,7 @@ const column: ClaimantSql & RunnableSql = {
 	taskTypes: sql`c.task_types`,
 	excludeModels: sql`c.exclude_models`,
 	maxCost: sql`c.max_cost`,
-	lane: sql`c.lane`
+	lowestPriority: sql`c.lowest_priority`
 };
 
 /** A candidate replica for the group's claimant `i` (its index in the group). */
@@ -115,14 +119,14 @@ export function findClaimableStatement(tx: Db, group: GroupClaimant[]): SQL {
 			task_types: w.taskTypes,
 			exclude_models: w.excludeModels ?? [],
 			max_cost: w.maxCost === undefined || w.maxCost === Infinity ? null : w.maxCost,
-			lane: w.lane ?? null,
+			lowest_priority: lowestPriority(w.lane),
 			lim: w.limit
 		}))
 	);
 	const replica = { jobId: tasks.jobId, seq: tasks.seq, id: tasks.id, needsEstablished: tasks.needsEstablished };
 	return sql`select c.i, t.id, t.job_id as "jobId", t.seq, t.priority, t.replication
 		from jsonb_to_recordset(${claimants}::jsonb) as c(i int, volunteer_id text, backend_class text, network text,
-			distinct_networks boolean, task_types jsonb, exclude_models jsonb, max_cost float8, lane text, lim int)
+			distinct_networks boolean, task_types text[], exclude_models jsonb, max_cost float8, lowest_priority int, lim int)
 		cross join lateral (
 			select ${tasks.id} as id, ${tasks.jobId} as job_id, ${tasks.seq} as seq, ${tasks.priority} as priority, ${jobs.replication} as replication
 			from ${tasks} inner join ${jobs} on ${jobs.id} = ${tasks.jobId}
