@@ -168,7 +168,9 @@ async function leaseChosen(tx: Db, reqs: ClaimRequest[], chosen: { i: number; id
 					})
 					// Written as a list, not a join: a join's condition could not name the updated table.
 					.from(sql`jsonb_to_recordset(${to}::jsonb) as a(id bigint, s text, v text, b text, n text, ms float8), ${jobs}`)
-					.where(and(eq(tasks.id, sql`a.id`), eq(jobs.id, tasks.jobId)))
+					// The ids again, as a list PostgreSQL can count: it guesses 100 rows for any jsonb_to_recordset, and for
+					// that many it read the whole tasks table (a sequential scan and a hash join) rather than a few index probes.
+					.where(and(inArray(tasks.id, rows.map((r) => r.id)), eq(tasks.id, sql`a.id`), eq(jobs.id, tasks.jobId)))
 					.returning({
 						id: tasks.id,
 						jobId: tasks.jobId,
