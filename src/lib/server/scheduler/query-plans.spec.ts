@@ -69,8 +69,31 @@ describe.each(TEST_DB_KINDS)('query plans on %s', (kind) => {
 		expect(plan).not.toMatch(/Bitmap|Seq Scan on results/);
 	});
 
-	async function explain(query: { sql: string; params: unknown[] }): Promise<string> {
-		const rows = rowsOf<{ 'QUERY PLAN': string }>(await db.execute(sql.raw(`explain ${inline(query)}`)));
+	it('reads a job’s pace from its latest results alone when the statistics still think the job is small', async () => {
+		// A running hub's statistics are always behind its largest job: here analysed when it had 5 results beside
+		// two smaller jobs' 400, interleaved as concurrent volunteers write them, and read once it has 3,005.
+		const { id: jobId } = await makeJob(db, 3005, { chunkSize: 1 });
+		const others = [(await makeJob(db, 200, { chunkSize: 1 })).id, (await makeJob(db, 200, { chunkSize: 1 })).id];
+		await seedVolunteers(db, ['v']);
+		const addResults = (jobIds: string[], to: number, from = 0) =>
+			db.execute(sql`insert into results (task_id, job_id, seq, volunteer_id, output, backend, backend_class, duration_ms)
+				select id, job_id, seq, 'v', '[]'::jsonb, 'wasm', 'wasm', 5 from tasks
+				where job_id in (${sql.join(jobIds.map((id) => sql`${id}::uuid`), sql`, `)}) and seq >= ${from} and seq < ${to} order by random()`);
+		await addResults([jobId], 5);
+		await addResults(others, 200);
+		await db.execute(sql`analyze results`);
+		await addResults([jobId], 3005, 5);
+		// As the lease update reads it: the job named by the leased task's row.
+		const deadline = leaseDeadline(DEFAULT_LEASE_MAX_MS, sql`1`, sql`t.job_id`);
+		const query = new PgDialect().sqlToQuery(sql`select ${deadline} from tasks t where t.job_id = ${jobId}::uuid and t.seq = 0`);
+		const plan = await explain(query, 'analyze');
+		const read = [...plan.matchAll(/ on results\b.*actual time=[\d.]+\.\.[\d.]+ rows=(\d+)/g)].map((m) => Number(m[1]));
+		expect(read.length).toBeGreaterThan(0);
+		expect(Math.max(...read)).toBeLessThanOrEqual(50);
+	});
+
+	async function explain(query: { sql: string; params: unknown[] }, options = ''): Promise<string> {
+		const rows = rowsOf<{ 'QUERY PLAN': string }>(await db.execute(sql.raw(`explain ${options ? `(${options}) ` : ''}${inline(query)}`)));
 		return rows.map((r) => r['QUERY PLAN']).join('\n');
 	}
 });
