@@ -1,10 +1,10 @@
-import { and, asc, avg, eq, inArray, ne, notExists, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, ne, notExists, sql } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/pg-core';
-import { jobs, models, results, tasks } from '../db/schema';
+import { jobs, models, tasks } from '../db/schema';
 import type { Db } from '../db';
 import type { ClaimRequest } from './types';
 import { rowsOf } from '../db/rows';
-import { DEFAULT_LEASE_MAX_MS, firstExpiryMs, leaseDeadline } from './lease-deadline';
+import { DEFAULT_LEASE_MAX_MS, firstExpiryMs, leaseDeadline, recentTaskMs } from './lease-deadline';
 import { mayTakeReplica, type Claimant } from './claim-rules';
 import { runnableHere, whoSql } from './find-claimable';
 import { isOpen } from './chunk-fate';
@@ -13,7 +13,7 @@ const sibling = alias(tasks, 'sibling');
 
 /**
  * The batch tail: when a volunteer is idle and a job's last chunks have been running long (3× the job's
- * mean task time, and at least `tailMs`), it gets a duplicate of the slowest. Both run; the validator
+ * recent mean task time, lease-deadline.ts's recentTaskMs, and at least `tailMs`), it gets a duplicate of the slowest. Both run; the validator
  * accepts the first result (an unreplicated chunk's quorum is one) and cancels the other lease.
  * Only unreplicated jobs get duplicates: a replicated chunk already has several volunteers on it. Who
  * may take one is the claim's own rule (claim-rules.ts): never the original's volunteer or network.
@@ -30,10 +30,6 @@ export async function claimTailDuplicates(tx: Db, req: ClaimRequest & Claimant, 
 		.select({ one: sql`1` })
 		.from(sibling)
 		.where(and(eq(sibling.jobId, tasks.jobId), eq(sibling.seq, tasks.seq), ne(sibling.id, tasks.id), isOpen(sibling.state)));
-	const meanMs = tx
-		.select({ ms: avg(results.durationMs) })
-		.from(results)
-		.where(eq(results.jobId, tasks.jobId));
 	const slow = await tx
 		.select({ id: tasks.id })
 		.from(tasks)
@@ -44,7 +40,7 @@ export async function claimTailDuplicates(tx: Db, req: ClaimRequest & Claimant, 
 				mayTakeReplica(tx, { jobId: tasks.jobId, seq: tasks.seq }, whoSql(req)),
 				eq(jobs.replication, 1),
 				runnableHere(tx, whoSql(req)),
-				sql`${tasks.leasedAt} < now() - greatest(${tailMs}, 3 * coalesce((${meanMs}), 0)) * interval '1 millisecond'`,
+				sql`${tasks.leasedAt} < now() - greatest(${tailMs}, 3 * coalesce(${recentTaskMs(tasks.jobId)}, 0)) * interval '1 millisecond'`,
 				notExists(queuedInJob),
 				notExists(alreadyDuplicated)
 			)

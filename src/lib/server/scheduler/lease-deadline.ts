@@ -31,13 +31,21 @@ export const DEFAULT_LEASE_MAX_MS = 3_600_000;
  * the floor, and a short mean only ends leases sooner (the task then goes to someone else).
  */
 export function leaseDeadline(maxMs: number, inputs: SQL, jobId: SQL | typeof tasks.jobId): SQL {
+	const chunk = sql`(select ${jobs.totalInputs}::float8 / greatest(${jobs.totalTasks}, 1) from ${jobs} where ${jobs.id} = ${jobId})`;
+	const perInput = sql`coalesce(${recentTaskMs(jobId)} / ${chunk}, ${DEFAULT_MS_PER_INPUT})`;
+	const ms = sql`least(${maxMs}::float8, greatest(${Math.min(FLOOR_MS, maxMs)}::float8, (${inputs}) * ${perInput} * ${SLACK}))`;
+	return sql`now() + ${ms} * interval '1 millisecond'`;
+}
+
+/**
+ * The job's recent time per task in ms: the mean duration of its latest SAMPLE results (null before its
+ * first). Read per leased task, so it costs an index probe and at most SAMPLE rows however large the job.
+ */
+export function recentTaskMs(jobId: SQL | typeof tasks.jobId): SQL {
 	const highest = sql`(select max(${results.seq}) from ${results} where ${results.jobId} = ${jobId})`;
 	const sample = sql`(select ${results.durationMs} as ms from ${results}
 		where ${results.jobId} = ${jobId} and ${results.seq} > ${highest} - ${SPAN} order by ${results.seq} desc limit ${SAMPLE})`;
-	const chunk = sql`(select ${jobs.totalInputs}::float8 / greatest(${jobs.totalTasks}, 1) from ${jobs} where ${jobs.id} = ${jobId})`;
-	const perInput = sql`coalesce((select avg(s.ms) from ${sample} s) / ${chunk}, ${DEFAULT_MS_PER_INPUT})`;
-	const ms = sql`least(${maxMs}::float8, greatest(${Math.min(FLOOR_MS, maxMs)}::float8, (${inputs}) * ${perInput} * ${SLACK}))`;
-	return sql`now() + ${ms} * interval '1 millisecond'`;
+	return sql`(select avg(s.ms) from ${sample} s)`;
 }
 
 /**

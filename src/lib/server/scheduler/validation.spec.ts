@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { eq } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import { acceptedResults, creditLedger, results, tasks, volunteers } from '../db/schema';
 import { TEST_DB_KINDS } from '../db/testing';
 import type { Db } from '../db';
@@ -171,5 +171,19 @@ describe.each(TEST_DB_KINDS)('replication, validation and credit on %s', (kind) 
 				.sort()
 		).toEqual(['cancelled', 'done']);
 		expect(await db.select().from(creditLedger).where(eq(creditLedger.volunteerId, 'a'))).toHaveLength(0);
+	});
+
+	it('waits three times the job’s recent task time before duplicating a tail task, not just tailMs', async () => {
+		const { id: jobId } = await makeJob(db, 3, { replication: 1, chunkSize: 1 });
+		const [first] = await claimFor(db, 'a');
+		await completeAs(db, first, 'a');
+		// The job's tasks have taken 10 s: a lease 20 s old is not slow yet (3 × 10 s), one 40 s old is.
+		await db.update(results).set({ durationMs: 10_000 }).where(eq(results.jobId, jobId));
+		const leased = [...(await claimFor(db, 'b')), ...(await claimFor(db, 'c'))];
+		const leasedAgo = (id: number, s: number) => db.execute(sql`update tasks set leased_at = now() - ${s} * interval '1 second' where id = ${id}`);
+		await leasedAgo(leased[0].id, 20);
+		await leasedAgo(leased[1].id, 40);
+		const duplicates = await claimFor(db, 'd', { tailMs: 0, slots: 2 });
+		expect(duplicates.map((t) => t.seq)).toEqual([leased[1].seq]);
 	});
 });
