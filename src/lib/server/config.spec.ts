@@ -16,7 +16,7 @@ describe('loadConfig', () => {
 			chunkSize: 8,
 			targetTaskMs: 30_000,
 			groupCommit: { ms: 2, max: 64 },
-			claimConcurrency: 4,
+			claimConcurrency: 1,
 			leaseMs: 60_000,
 			leaseMaxMs: 3_600_000,
 			leasesPerVolunteer: 16,

@@ -55,8 +55,8 @@ const Env = z
 		EXOSTACK_TAIL_SECONDS: int(10, 0),
 		EXOSTACK_GROUP_COMMIT_MS: int(2, 0),
 		EXOSTACK_GROUP_COMMIT_MAX: z.coerce.number().int().min(1).max(256).default(64),
-		/** Claims one hub process runs in the database at once, the rest waiting their turn (claim-gate.ts); 0: no limit. */
-		EXOSTACK_CLAIM_CONCURRENCY: int(4, 0),
+		/** Claim groups one hub process runs in the database at once, the rest waiting their turn (claim-gate.ts); 0: no limit. */
+		EXOSTACK_CLAIM_CONCURRENCY: int(1, 0),
 		EXOSTACK_HEARTBEAT_SECONDS: int(10),
 		/** The seed's readiness_threshold: no task is leased to a volunteer scoring under it (0–100). */
 		EXOSTACK_READINESS_THRESHOLD: z.coerce.number().int().min(0).max(100).default(60),

@@ -19,6 +19,11 @@ interface Waiting<I, O> {
  * waits: a claim with a turn free goes at once, alone; groups form only while every turn is taken.
  * Claims of other hub processes still run beside these, as before.
  *
+ * Why one turn by default: since a claim walks the queue to its LIMIT (find-claimable.ts) a group costs
+ * about a millisecond a member, and one turn makes the groups largest. bench/dispatch, 32 slots of
+ * in-process volunteers: 257-384 accepted tasks/s with one turn, 197-273 with four, alternating
+ * (BENCHMARKS.md). Four had looked better while each claim sorted the whole queue (20 ms).
+ *
  * One more turn is kept for the interactive lane alone: a group of batch claims takes longer than one
  * claim did, and a synchronous request's client is waiting (interactive-lane.ts).
  */
