@@ -1,3 +1,4 @@
+import { jsonRecords } from '../db/json-records';
 import { sql } from 'drizzle-orm';
 import type { Db } from '../db';
 import { rowsOf } from '../db/rows';
@@ -65,7 +66,7 @@ export async function acceptUnreplicatedGroup(db: Db, rs: UnreplicatedResult[]):
 		cancelled: (number | string)[] | null;
 	}>(
 		await db.execute(sql`
-			with input as (select * from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as ${inputColumns}), done as (
+			with input as ${jsonRecords(rows, inputColumns)}, done as (
 				update tasks set state = 'done', ${endLeaseAssignments}, finished_at = now()
 				from input where ${fence}
 				returning tasks.id, tasks.job_id, tasks.seq, input.*

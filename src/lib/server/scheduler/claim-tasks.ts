@@ -3,6 +3,7 @@ import { alias } from 'drizzle-orm/pg-core';
 import { jobs, models, tasks } from '../db/schema';
 import type { Db } from '../db';
 import { commitUnflushed } from '../db/commit-unflushed';
+import { jsonRecords } from '../db/json-records';
 import type { ClaimRequest } from './types';
 import { isEstablished, soloProbability } from './adaptive-replication';
 import { claimCounts, lockClaimants, type Held } from './claim-rules';
@@ -141,12 +142,10 @@ async function leaseChosen(tx: Db, reqs: ClaimRequest[], chosen: { i: number; id
 	}
 	const leased = await Promise.all(
 		[...byCeiling].map(([maxMs, rows]) => {
-			const to = JSON.stringify(
-				rows.map(({ i, id }) => {
-					const r = reqs[i];
-					return { id, s: r.sessionId, v: r.volunteerId, b: r.backendClass, n: r.network ?? null, ms: firstExpiryMs(r.leaseMs, maxMs) };
-				})
-			);
+			const to = rows.map(({ i, id }) => {
+				const r = reqs[i];
+				return { id, s: r.sessionId, v: r.volunteerId, b: r.backendClass, n: r.network ?? null, ms: firstExpiryMs(r.leaseMs, maxMs) };
+			});
 			return (
 				tx
 					.update(tasks)
@@ -167,10 +166,8 @@ async function leaseChosen(tx: Db, reqs: ClaimRequest[], chosen: { i: number; id
 						attempts: sql`${tasks.attempts} + 1`
 					})
 					// Written as a list, not a join: a join's condition could not name the updated table.
-					.from(sql`jsonb_to_recordset(${to}::jsonb) as a(id bigint, s text, v text, b text, n text, ms float8), ${jobs}`)
-					// The ids again, as a list PostgreSQL can count: it guesses 100 rows for any jsonb_to_recordset, and for
-					// that many it read the whole tasks table (a sequential scan and a hash join) rather than a few index probes.
-					.where(and(inArray(tasks.id, rows.map((r) => r.id)), eq(tasks.id, sql`a.id`), eq(jobs.id, tasks.jobId)))
+					.from(sql`${jsonRecords(to, sql`a(id bigint, s text, v text, b text, n text, ms float8)`)} as a, ${jobs}`)
+					.where(and(eq(tasks.id, sql`a.id`), eq(jobs.id, tasks.jobId)))
 					.returning({
 						id: tasks.id,
 						jobId: tasks.jobId,

@@ -3,6 +3,7 @@ import { sql } from 'drizzle-orm';
 import { TEST_DB_KINDS } from '../db/testing';
 import type { Db } from '../db';
 import { rowsOf } from '../db/rows';
+import { jsonRecords } from '../db/json-records';
 import { PgDialect } from 'drizzle-orm/pg-core';
 import { findClaimableStatement } from './find-claimable';
 import { finishJobsStatement } from './finish-job';
@@ -90,6 +91,16 @@ describe.each(TEST_DB_KINDS)('query plans on %s', (kind) => {
 		const read = [...plan.matchAll(/ on results\b.*actual time=[\d.]+\.\.[\d.]+ rows=(\d+)/g)].map((m) => Number(m[1]));
 		expect(read.length).toBeGreaterThan(0);
 		expect(Math.max(...read)).toBeLessThanOrEqual(50);
+	});
+
+	it('joins a group of rows sent as JSON to the tasks by index, not by reading the whole table', async () => {
+		const { id: jobId } = await makeJob(db, 3000, { chunkSize: 1 });
+		await db.execute(sql`analyze tasks`);
+		const ids = rowsOf<{ id: number }>(await db.execute(sql`select id from tasks where job_id = ${jobId} and seq < 3`)).map((r) => ({ id: Number(r.id) }));
+		const statement = sql`update tasks set progress = 1 from ${jsonRecords(ids, sql`input(id bigint)`)} as input where tasks.id = input.id`;
+		const plan = await explain(new PgDialect().sqlToQuery(statement));
+		expect(plan).toMatch(/Index Scan using tasks_pkey/);
+		expect(plan).not.toMatch(/Seq Scan on tasks\b/);
 	});
 
 	async function explain(query: { sql: string; params: unknown[] }, options = ''): Promise<string> {

@@ -1,3 +1,4 @@
+import { jsonRecords } from '../db/json-records';
 import { sql } from 'drizzle-orm';
 import { tasks } from '../db/schema';
 import type { Db } from '../db';
@@ -41,7 +42,7 @@ export async function renewLeases(db: Db, rs: Renewal[], leaseMs: number): Promi
 	// The final select reads tasks as they were before the update (one snapshot): a lease not renewed keeps that expiry.
 	const out = rowsOf<{ i: number; until: Date | string | null }>(
 		await db.execute(sql`
-			with input as (select * from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as ${inputColumns}), renewed as (
+			with input as ${jsonRecords(rows, inputColumns)}, renewed as (
 				update tasks set lease_expires_at = ${leaseExpiry(leaseMs)},
 					progress = greatest(${tasks.progress}, input.done),
 					progress_at = case when ${progressed} then now() else ${tasks.progressAt} end

@@ -1,3 +1,4 @@
+import { jsonRecords } from '../db/json-records';
 import { and, eq, gt, lt, notExists, sql } from 'drizzle-orm';
 import { tasks, volunteerSessions, volunteers } from '../db/schema';
 import type { Db } from '../db';
@@ -51,7 +52,7 @@ export async function updateSessions(db: Db, reports: SessionStatus[]): Promise<
 	const rows = [...latest.values()].map((r) => ({ id: r.sessionId, mode: r.mode, readiness: r.readiness, ready_for_ai: r.readyForAi }));
 	await db.execute(sql`update ${volunteerSessions}
 		set mode = input.mode, readiness = input.readiness, ready_for_ai = input.ready_for_ai, last_seen_at = now()
-		from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as input(id text, mode text, readiness jsonb, ready_for_ai boolean)
+		from ${jsonRecords(rows, sql`input(id text, mode text, readiness jsonb, ready_for_ai boolean)`)} as input
 		where ${volunteerSessions.id} = input.id`);
 }
 
@@ -68,7 +69,7 @@ export async function countSessionTasks(db: Db, counts: SessionCount[]): Promise
 	const rows = counts.map((c) => ({ id: c.sessionId, tasks: c.tasks, throughput: c.throughput }));
 	await db.execute(sql`update ${volunteerSessions}
 		set tasks_done = ${volunteerSessions.tasksDone} + input.tasks, throughput = input.throughput, last_seen_at = now()
-		from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as input(id text, tasks int, throughput float8)
+		from ${jsonRecords(rows, sql`input(id text, tasks int, throughput float8)`)} as input
 		where ${volunteerSessions.id} = input.id`);
 }
 
