@@ -1,10 +1,10 @@
-import { jsonRecords } from '../db/json-records';
 import { sql } from 'drizzle-orm';
 import type { Db } from '../db';
 import { rowsOf } from '../db/rows';
 import type { Completion } from './types';
 import { endLeaseAssignments, heldLease } from './lease-transitions';
 import { OPEN_STATES } from './chunk-fate';
+import { jsonRecords } from '../db/json-records';
 
 export interface UnreplicatedResult extends Completion {
 	inputs: number;

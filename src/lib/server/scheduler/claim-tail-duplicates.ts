@@ -13,8 +13,9 @@ const sibling = alias(tasks, 'sibling');
 
 /**
  * The batch tail: when a volunteer is idle and a job's last chunks have been running long (3× the job's
- * recent mean task time, lease-deadline.ts's recentTaskMs, and at least `tailMs`), it gets a duplicate of the slowest. Both run; the validator
- * accepts the first result (an unreplicated chunk's quorum is one) and cancels the other lease.
+ * recent time per task, lease-deadline.ts's recentTaskMs, and at least `tailMs`), it gets a duplicate of
+ * the slowest. Both run; the validator accepts the first result (an unreplicated chunk's quorum is one)
+ * and cancels the other lease.
  * Only unreplicated jobs get duplicates: a replicated chunk already has several volunteers on it. Who
  * may take one is the claim's own rule (claim-rules.ts): never the original's volunteer or network.
  *

@@ -37,12 +37,16 @@ describe.each(TEST_DB_KINDS)('query plans on %s', (kind) => {
 		// as if hardly any queued task passed them, and the claim sorted every queued task (20 ms at 3,000 on PostgreSQL).
 		const { id: jobId } = await makeJob(db, 3000, { chunkSize: 1 });
 		await seedVolunteers(db, ['v', 'w']);
-		await db.execute(sql`update tasks set state = 'done', lease_volunteer = 'w', finished_at = now() where job_id = ${jobId} and seq < 100`);
+		await db.execute(
+			sql`update tasks set state = 'done', lease_volunteer = 'w', finished_at = now() where job_id = ${jobId} and seq < 100`
+		);
 		await db.execute(sql`update tasks set state = 'leased', lease_volunteer = 'w', lease_expires_at = now() + interval '1 minute'
 			where job_id = ${jobId} and seq >= 100 and seq < 132`);
 		await db.execute(sql`analyze`);
 		for (const lane of [undefined, 'interactive' as const]) {
-			const claimants = [{ volunteerId: 'v', backendClass: 'wasm' as const, taskTypes: ['embedding' as const], maxCost: 5, lane, limit: 16 }];
+			const claimants = [
+				{ volunteerId: 'v', backendClass: 'wasm' as const, taskTypes: ['embedding' as const], maxCost: 5, lane, limit: 16 }
+			];
 			const plan = await explain(new PgDialect().sqlToQuery(findClaimableStatement(db, claimants)));
 			expect(plan).toMatch(/Index Scan using tasks_claimable_idx/);
 			expect(plan).not.toMatch(/\bSort\b|Bitmap/);
@@ -79,7 +83,10 @@ describe.each(TEST_DB_KINDS)('query plans on %s', (kind) => {
 		const addResults = (jobIds: string[], to: number, from = 0) =>
 			db.execute(sql`insert into results (task_id, job_id, seq, volunteer_id, output, backend, backend_class, duration_ms)
 				select id, job_id, seq, 'v', '[]'::jsonb, 'wasm', 'wasm', 5 from tasks
-				where job_id in (${sql.join(jobIds.map((id) => sql`${id}::uuid`), sql`, `)}) and seq >= ${from} and seq < ${to} order by random()`);
+				where job_id in (${sql.join(
+					jobIds.map((id) => sql`${id}::uuid`),
+					sql`, `
+				)}) and seq >= ${from} and seq < ${to} order by random()`);
 		await addResults([jobId], 5);
 		await addResults(others, 200);
 		await db.execute(sql`analyze results`);
@@ -96,7 +103,9 @@ describe.each(TEST_DB_KINDS)('query plans on %s', (kind) => {
 	it('joins a group of rows sent as JSON to the tasks by index, not by reading the whole table', async () => {
 		const { id: jobId } = await makeJob(db, 3000, { chunkSize: 1 });
 		await db.execute(sql`analyze tasks`);
-		const ids = rowsOf<{ id: number }>(await db.execute(sql`select id from tasks where job_id = ${jobId} and seq < 3`)).map((r) => ({ id: Number(r.id) }));
+		const ids = rowsOf<{ id: number }>(await db.execute(sql`select id from tasks where job_id = ${jobId} and seq < 3`)).map((r) => ({
+			id: Number(r.id)
+		}));
 		const statement = sql`update tasks set progress = 1 from ${jsonRecords(ids, sql`input(id bigint)`)} as input where tasks.id = input.id`;
 		const plan = await explain(new PgDialect().sqlToQuery(statement));
 		expect(plan).toMatch(/Index Scan using tasks_pkey/);

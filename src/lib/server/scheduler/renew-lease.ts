@@ -1,10 +1,10 @@
-import { jsonRecords } from '../db/json-records';
 import { sql } from 'drizzle-orm';
 import { tasks } from '../db/schema';
 import type { Db } from '../db';
 import { rowsOf } from '../db/rows';
 import { leaseExpiry } from './lease-deadline';
 import { heldLease, type LeaseClaim } from './lease-transitions';
+import { jsonRecords } from '../db/json-records';
 
 export interface Renewal extends LeaseClaim {
 	/** Inputs of the lease the holder reports done. */

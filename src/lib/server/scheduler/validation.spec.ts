@@ -180,7 +180,8 @@ describe.each(TEST_DB_KINDS)('replication, validation and credit on %s', (kind) 
 		// The job's tasks have taken 10 s: a lease 20 s old is not slow yet (3 × 10 s), one 40 s old is.
 		await db.update(results).set({ durationMs: 10_000 }).where(eq(results.jobId, jobId));
 		const leased = [...(await claimFor(db, 'b')), ...(await claimFor(db, 'c'))];
-		const leasedAgo = (id: number, s: number) => db.execute(sql`update tasks set leased_at = now() - ${s} * interval '1 second' where id = ${id}`);
+		const leasedAgo = (id: number, s: number) =>
+			db.execute(sql`update tasks set leased_at = now() - ${s} * interval '1 second' where id = ${id}`);
 		await leasedAgo(leased[0].id, 20);
 		await leasedAgo(leased[1].id, 40);
 		const duplicates = await claimFor(db, 'd', { tailMs: 0, slots: 2 });

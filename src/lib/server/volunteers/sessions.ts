@@ -1,9 +1,9 @@
-import { jsonRecords } from '../db/json-records';
 import { and, eq, gt, lt, notExists, sql } from 'drizzle-orm';
 import { tasks, volunteerSessions, volunteers } from '../db/schema';
 import type { Db } from '../db';
 import type { Capabilities, Readiness, VolunteerMode } from '../../protocol/volunteer';
 import type { VolunteerCredit } from '../../protocol/events';
+import { jsonRecords } from '../db/json-records';
 
 export interface NewSession {
 	id: string;
