@@ -79,6 +79,7 @@ export function leasesOf(tx: Db, ids: number[]) {
 			jobId: tasks.jobId,
 			seq: tasks.seq,
 			firstInput: tasks.firstInput,
+			priority: tasks.priority,
 			recheck: tasks.recheck,
 			spotCheck: tasks.spotCheck,
 			cost: models.cost,

@@ -173,6 +173,7 @@ async function leaseChosen(tx: Db, reqs: ClaimRequest[], chosen: { i: number; id
 						jobId: tasks.jobId,
 						seq: tasks.seq,
 						firstInput: tasks.firstInput,
+						priority: tasks.priority,
 						recheck: tasks.recheck,
 						spotCheck: tasks.spotCheck,
 						cost: sql<number>`(select ${models.cost} from ${models} where ${models.id} = ${tasks.modelId})`.mapWith(Number),

@@ -19,6 +19,7 @@ export async function currentLeases(db: Db, claims: LeaseClaim[]) {
 			jobId: tasks.jobId,
 			seq: tasks.seq,
 			firstInput: tasks.firstInput,
+			priority: tasks.priority,
 			taskType: tasks.taskType,
 			inputs: sql<number>`jsonb_array_length(${tasks.inputs})`.mapWith(Number),
 			embedding: models.embedding,

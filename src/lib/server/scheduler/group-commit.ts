@@ -32,10 +32,16 @@ export class GroupCommit<I, O> {
 		private readonly commit: (items: I[]) => Promise<O[]>
 	) {}
 
-	add(item: I): Promise<O> {
+	/**
+	 * `alone`: commit this item now in a group of its own, waiting for no company (an interactive request's
+	 * result, whose client waits; other items go on gathering meanwhile).
+	 */
+	add(item: I, alone = false): Promise<O> {
 		if (this.options.ms <= 0) return this.commit([item]).then(([o]) => o);
 		return new Promise<O>((resolve, reject) => {
-			this.group.push({ item, resolve, reject });
+			const waiting = { item, resolve, reject };
+			if (alone) return this.start([waiting]);
+			this.group.push(waiting);
 			if (this.group.length >= this.options.max) this.flush();
 			else this.timer ??= this.inFlight.size === 0 ? this.closeSoon() : this.closeIn(this.options.ms);
 		});
@@ -62,7 +68,11 @@ export class GroupCommit<I, O> {
 		this.timer = null;
 		const group = this.group;
 		this.group = [];
-		if (group.length === 0) return;
+		if (group.length > 0) this.start(group);
+	}
+
+	/** Commits `group` now, tracked for drain(). */
+	private start(group: Waiting<I, O>[]): void {
 		const run = this.commit(group.map((w) => w.item)).then(
 			(outcomes) => group.forEach((w, i) => w.resolve(outcomes[i])),
 			(err) => group.forEach((w) => w.reject(err))

@@ -31,6 +31,11 @@ export class LeaseBook {
 		return lease;
 	}
 
+	/** The lease `c` claims to hold, if it was granted here to that volunteer, left in the book. */
+	peek(c: LeaseClaim): CurrentLease | undefined {
+		return this.leases.get(keyOf(c));
+	}
+
 	/** The lease ended otherwise (a failure, a release, a checkpoint). */
 	forget(c: LeaseClaim) {
 		this.leases.delete(keyOf(c));

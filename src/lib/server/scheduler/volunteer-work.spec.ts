@@ -139,6 +139,60 @@ describe.each(TEST_DB_KINDS)('volunteer work on %s', (kind) => {
 		await cancelJob(hub.db, jobId);
 	});
 
+	it('commits an interactive task’s result at once on its own, while batch results wait for company', async () => {
+		const { hub } = testHub;
+		const [a, b] = await sessions('lane-');
+		const quiet = new Proxy({}, { get: () => () => {} }) as Notifier;
+		// The first group of results is held in flight until released, so the next results wait for company. On the
+		// hub's own database, not the counted one: this test's later finish checks must not land in the next test's count.
+		let release = () => {};
+		const held = new Promise<void>((r) => (release = r));
+		let holding = false;
+		const holdFirstHandIn = new Proxy(hub.db, {
+			get(target, key, receiver) {
+				const value = Reflect.get(target, key, receiver);
+				if (key !== 'execute') return value;
+				return async (...args: unknown[]) => {
+					if (!holding && dialect.sqlToQuery(args[0] as SQL).sql.includes('with input as')) {
+						holding = true;
+						await held;
+					}
+					return (value as (...a: unknown[]) => unknown).apply(target, args);
+				};
+			}
+		}) as Db;
+		// Results wait a minute for company while a commit is in flight: only one committed on its own comes back sooner.
+		const groupCommit = { ms: 60_000, max: 64 };
+		// No lazy re-checks: one queued after the jobs complete would be the next test's first lease.
+		const policy = { ...hub.config.policy, lazyCheckRate: 0 };
+		const handing = new VolunteerWork({ ...hub, db: holdFirstHandIn, config: { ...hub.config, groupCommit, policy } }, quiet);
+		const batchJob = await testHub.submit(['x', 'y'], { chunk_size: 1 });
+		const laneJob = await testHub.submit(['q'], { chunk_size: 1, priority: 'interactive' });
+		const [lane] = await handing.lease(a, { slots: 1 });
+		expect(lane.jobId).toBe(laneJob);
+		const batch = await handing.lease(b, { slots: 2 });
+		expect(batch.map((l) => l.jobId)).toEqual([batchJob, batchJob]);
+		const result = (l: { taskId: number; leaseToken: string }) => ({
+			taskId: l.taskId,
+			leaseToken: l.leaseToken,
+			backend: 'native' as const,
+			variant: 'fp32' as const,
+			durationMs: 5,
+			outputs: [Array(64).fill(0.125)]
+		});
+		const first = handing.handIn(b, result(batch[0]));
+		await expect.poll(() => holding).toBe(true);
+		// The first batch result's commit is in flight: the second waits for company, the interactive one does not.
+		let secondDone = false;
+		const second = handing.handIn(b, result(batch[1])).then((ack) => ((secondDone = true), ack));
+		expect(await handing.handIn(a, result(lane))).toEqual({ ok: true });
+		expect(secondDone).toBe(false);
+		release();
+		expect(await first).toEqual({ ok: true });
+		await handing.drain();
+		expect(await second).toEqual({ ok: true });
+	});
+
 	it('checks once whether a job is finished for its results handed in together, not once a result', async () => {
 		const { hub } = testHub;
 		const all = await sessions('hand-in-');

@@ -10,6 +10,7 @@ import type {
 	TaskResult
 } from '../../protocol/events';
 import { leaseGate } from '../../readiness/lease-gate';
+import { PRIORITIES } from '../../protocol/jobs';
 import type { Notifier } from '../notifier';
 import { closeSession, updateSessions, type SessionStatus } from '../volunteers/sessions';
 import { SessionCounters } from '../volunteers/session-counters';
@@ -93,9 +94,13 @@ export class VolunteerWork {
 		return until ? { ok: true, leaseExpiresAt: until.getTime() } : STALE;
 	}
 
-	/** One result; acknowledged after the commit of the group it joined. */
+	/**
+	 * One result; acknowledged after the commit of the group it joined. An interactive task's result (as its
+	 * lease in the book says, not the volunteer) is committed at once on its own: its client waits.
+	 */
 	async handIn(s: WorkSession, p: TaskResult): Promise<Ack> {
-		const outcome = await this.results.add({ s, p });
+		const lease = this.book.peek({ ...p, volunteerId: s.volunteerId });
+		const outcome = await this.results.add({ s, p }, lease !== undefined && lease.priority >= PRIORITIES.interactive);
 		return reportOutcome(this.deps, this.notify, this.counters, this.finishing, { s, p }, outcome);
 	}
 

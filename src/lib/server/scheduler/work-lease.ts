@@ -75,6 +75,7 @@ export async function leaseWork(
 				jobId: t.jobId,
 				seq: t.seq,
 				firstInput: t.firstInput,
+				priority: t.priority,
 				taskType: t.taskType,
 				inputs: t.inputs.length,
 				embedding: model.embedding ?? null,
