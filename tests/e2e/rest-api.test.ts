@@ -523,7 +523,7 @@ describe('a job computed by a headless volunteer', () => {
 				job_id: id,
 				status: 'completed',
 				progress: { done: 30, total: 30 },
-				tasks: { total: 4, done: 4, queued: 0, leased: 0, dead: 0 },
+				tasks: { total: 4, done: 4, queued: 0, leased: 0, dead: 0, cancelled: 0 },
 				error: null
 			});
 			expect(done.started_at).not.toBeNull();

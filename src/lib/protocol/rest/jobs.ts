@@ -34,8 +34,17 @@ export const JobStatusView = z.object({
 	replication: z.number().int(),
 	progress: z.object({ done: z.number().int(), total: z.number().int() }),
 	tasks: z
-		.object({ total: z.number().int(), done: z.number().int(), leased: z.number().int(), queued: z.number().int(), dead: z.number().int() })
-		.describe('chunks of inputs: `done` accepted, `dead` given up on (see `errors`), the rest waiting or computing'),
+		.object({
+			total: z.number().int(),
+			done: z.number().int(),
+			leased: z.number().int(),
+			queued: z.number().int(),
+			dead: z.number().int(),
+			cancelled: z.number().int()
+		})
+		.describe(
+			'chunks of inputs: `done` accepted, `dead` given up on (see `errors`), `cancelled` left unfinished by a cancelled job, the rest waiting or computing'
+		),
 	errors: z
 		.array(z.object({ first_input: z.number().int(), inputs: z.number().int(), error: z.string() }))
 		.describe('why dead chunks died, with the inputs they held'),

@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import type { Db } from '../db';
 import { rowsOf } from '../db/rows';
+import { chunkFateOfGroup } from '../scheduler/chunk-fate';
 import { PRIORITIES, type JobStatus, type PriorityName } from '../../protocol/jobs';
 import type { JobSummary } from '../../protocol/dashboard';
 
@@ -25,7 +26,8 @@ interface Row {
 
 /**
  * Unfinished jobs and those that ended in the last minutes, newest first, with their progress in one
- * statement: accepted inputs and chunks, and chunks given up on (nothing accepted, nothing left open).
+ * statement: accepted inputs and chunks, and chunks given up on, by the job status's own definition
+ * (chunk-fate.ts: a cancelled job's unfinished chunks are not counted as failed).
  */
 export async function jobSummaries(db: Db, limit = 20): Promise<JobSummary[]> {
 	const rows = rowsOf<Row>(
@@ -37,17 +39,15 @@ export async function jobSummaries(db: Db, limit = 20): Promise<JobSummary[]> {
 			), chunks as (
 				select t.job_id, t.seq,
 					max(jsonb_array_length(t.inputs)) as inputs,
-					bool_or(a.seq is not null) as accepted,
-					bool_or(t.state in ('queued', 'leased')) as open,
-					bool_or(t.state = 'dead') as died
+					${chunkFateOfGroup(sql`t.state`, sql`a.seq is not null`, sql`bool_or(j.status = 'cancelled')`)} as fate
 				from tasks t join shown j on j.id = t.job_id
 				left join accepted_results a on a.job_id = t.job_id and a.seq = t.seq
 				group by t.job_id, t.seq
 			)
 			select j.id, j.status, j.model_id, j.priority, j.total_inputs, j.total_tasks, j.started_at, j.finished_at,
-				coalesce(sum(c.inputs) filter (where c.accepted), 0)::int as done_inputs,
-				count(c.seq) filter (where c.accepted)::int as done_chunks,
-				count(c.seq) filter (where c.died and not c.accepted and not c.open)::int as dead_chunks
+				coalesce(sum(c.inputs) filter (where c.fate = 'done'), 0)::int as done_inputs,
+				count(c.seq) filter (where c.fate = 'done')::int as done_chunks,
+				count(c.seq) filter (where c.fate = 'dead')::int as dead_chunks
 			from shown j left join chunks c on c.job_id = j.id
 			group by j.id, j.status, j.model_id, j.priority, j.total_inputs, j.total_tasks, j.started_at, j.finished_at, j.created_at
 			order by j.created_at desc`)

@@ -11,6 +11,8 @@ import type { Db } from '../db';
 import { claimFor, completeAs, makeJob, seedModel, seedVolunteers, seededDatabase } from './testing';
 import { chunkDead, chunkFateOfGroup } from './chunk-fate';
 import { getJobStatus } from './job-status';
+import { cancelJob } from './cancel-job';
+import { jobSummaries } from '../dashboard/job-summaries';
 
 /** Replica states per chunk (seq 1 onward; chunk 0 is accepted through the real claim and hand-in), and the fate each must read as. */
 const MIXES = [
@@ -58,7 +60,7 @@ describe.each(TEST_DB_KINDS)('chunk fates on %s', (kind) => {
 		const perChunk = await db
 			.select({
 				seq: tasks.seq,
-				fate: chunkFateOfGroup(tasks.state, sql`${acceptedResults.seq} is not null`),
+				fate: chunkFateOfGroup(tasks.state, sql`${acceptedResults.seq} is not null`, sql`false`),
 				deadPerReplica: sql<boolean>`bool_and(${chunkDead(db, tasks)})`
 			})
 			.from(tasks)
@@ -70,12 +72,34 @@ describe.each(TEST_DB_KINDS)('chunk fates on %s', (kind) => {
 		for (const c of perChunk) expect(c.deadPerReplica, `chunk ${c.seq}`).toBe(c.fate === 'dead');
 
 		const status = await getJobStatus(db, jobId, { withResult: false });
-		expect(status?.tasks).toEqual({ total: MIXES.length + 1, done: 1, leased: 2, queued: 2, dead: 3 });
+		expect(status?.tasks).toEqual({ total: MIXES.length + 1, done: 1, leased: 2, queued: 2, dead: 3, cancelled: 0 });
 		expect(status?.progress).toEqual({ done: 2, total: 2 * (MIXES.length + 1) });
 		expect(status?.errors).toEqual([
 			{ first_input: 6, inputs: 2, error: 'failed 3' },
 			{ first_input: 10, inputs: 2, error: 'failed 5' },
 			{ first_input: 12, inputs: 2, error: 'unknown' }
 		]);
+	});
+
+	it('counts a cancelled job’s unfinished chunks as cancelled, not dead, in its status and on the dashboard alike', async () => {
+		const { id: jobId } = await makeJob(db, 6, { replication: 1 });
+		const [a] = await claimFor(db, 'v1', { slots: 1 });
+		await completeAs(db, a, 'v1');
+		const [failing] = await claimFor(db, 'v2', { slots: 1 });
+		await db.update(tasks).set({ state: 'dead', lastError: 'out of memory' }).where(eq(tasks.id, failing.id));
+		expect((await getJobStatus(db, jobId, { withResult: false }))?.tasks).toMatchObject({ done: 1, dead: 1, queued: 1, cancelled: 0 });
+		await cancelJob(db, jobId);
+		const status = await getJobStatus(db, jobId, { withResult: false });
+		// The chunk that died before the cancel stays dead, with its error; the one never computed was cancelled.
+		expect(status?.tasks).toEqual({ total: 3, done: 1, leased: 0, queued: 0, dead: 1, cancelled: 1 });
+		expect(status?.errors).toEqual([{ first_input: failing.firstInput, inputs: 2, error: 'out of memory' }]);
+		const [summary] = (await jobSummaries(db)).filter((j) => j.id === jobId);
+		expect(summary).toMatchObject({ tasksDone: 1, tasksDead: 1, tasksTotal: 3 });
+		const perReplica = await db
+			.select({ seq: tasks.seq, dead: sql<boolean>`${chunkDead(db, tasks)}` })
+			.from(tasks)
+			.where(eq(tasks.jobId, jobId))
+			.orderBy(tasks.seq);
+		expect(perReplica.map((r) => r.dead)).toEqual([false, true, false]);
 	});
 });

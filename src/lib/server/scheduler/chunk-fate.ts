@@ -1,6 +1,6 @@
 import { and, eq, inArray, not, or, sql, type SQL, type SQLWrapper } from 'drizzle-orm';
 import { alias, type PgColumn } from 'drizzle-orm/pg-core';
-import { acceptedResults, tasks } from '../db/schema';
+import { acceptedResults, jobs, tasks } from '../db/schema';
 import type { Db } from '../db';
 
 /** Replica states still in play: a chunk with one of these may yet be accepted. */
@@ -35,13 +35,28 @@ function open(db: Db, c: ChunkRef): SQL {
 	return sql`exists (${row})`;
 }
 
+/** The chunk was cut short by its job's cancel: the job was cancelled, and no replica of the chunk had died. */
+function cutShort(db: Db, c: ChunkRef): SQL {
+	const cancelledJob = db
+		.select({ one: sql`1` })
+		.from(jobs)
+		.where(and(eq(jobs.id, c.jobId), eq(jobs.status, 'cancelled')));
+	const died = db
+		.select({ one: sql`1` })
+		.from(replica)
+		.where(and(eq(replica.jobId, c.jobId), eq(replica.seq, c.seq), eq(replica.state, 'dead')));
+	return sql`(exists (${cancelledJob}) and not exists (${died}))`;
+}
+
 /**
  * A dead chunk: no result accepted and no replica left that could bring one (every replica failed,
- * was cancelled or disagreed past 2n+1). The one definition: the job's status and the public task
- * listing both read it here.
+ * was cancelled or disagreed past 2n+1), unless its job's cancel cut it short before any replica died:
+ * that chunk is cancelled, not dead (nobody failed it, and the dashboard says "failed" of dead chunks).
+ * The one definition, read per replica here and per chunk by chunkFateOfGroup (chunk-fate.spec checks
+ * they agree).
  */
 export function chunkDead(db: Db, c: ChunkRef): SQL {
-	return and(not(accepted(db, c)), not(open(db, c)))!;
+	return and(not(accepted(db, c)), not(open(db, c)), not(cutShort(db, c)))!;
 }
 
 /** A settled chunk: accepted, or dead. Its replicas' story is over. */
@@ -49,19 +64,20 @@ export function chunkSettled(db: Db, c: ChunkRef): SQL {
 	return or(accepted(db, c), not(open(db, c)))!;
 }
 
-/** Where a chunk stands, as a job's status counts it. */
-export type ChunkFate = 'done' | 'leased' | 'queued' | 'dead';
+/** Where a chunk stands, as a job's status and the dashboard count it. */
+export type ChunkFate = 'done' | 'leased' | 'queued' | 'dead' | 'cancelled';
 
 /**
  * A chunk's fate read over its replicas grouped together (GROUP BY the chunk), for a whole job in one
- * pass: `accepted` says whether a row's chunk has an accepted result (a joined accepted_results column).
- * Done once accepted; else leased or queued while a replica is (the OPEN_STATES); else dead, which is
- * chunkDead's "no result accepted and no replica in play" read from the same rows instead of asked again
- * per row (two subqueries per replica made a 100,000-task job's status cost 0.2 s of PostgreSQL per poll).
- * chunk-fate.spec checks that the two agree.
+ * pass: `accepted` says whether a row's chunk has an accepted result (a joined accepted_results column),
+ * `cancelled` whether its job was cancelled. Done once accepted; else leased or queued while a replica is
+ * (the OPEN_STATES); else cancelled if its job's cancel cut it short, dead otherwise: chunkDead read from the same
+ * rows instead of asked again per row (two subqueries per replica made a 100,000-task job's status cost
+ * 0.2 s of PostgreSQL per poll). chunk-fate.spec checks that the two agree.
  */
-export function chunkFateOfGroup(state: SQLWrapper, accepted: SQL): SQL<ChunkFate> {
+export function chunkFateOfGroup(state: SQLWrapper, accepted: SQL, cancelled: SQL): SQL<ChunkFate> {
 	const [queued, leased] = OPEN_STATES;
 	return sql<ChunkFate>`case when bool_or(${accepted}) then 'done' when bool_or(${state} = ${leased}) then 'leased'
-		when bool_or(${state} = ${queued}) then 'queued' else 'dead' end`;
+		when bool_or(${state} = ${queued}) then 'queued' when ${cancelled} and not bool_or(${state} = 'dead') then 'cancelled'
+		else 'dead' end`;
 }

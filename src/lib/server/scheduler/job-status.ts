@@ -31,7 +31,14 @@ export async function getJobStatus(
 		priority: priorityName[job.priority] ?? 'normal',
 		replication: job.replication,
 		progress: { done: chunks.doneInputs, total: job.totalInputs },
-		tasks: { total: job.totalTasks, done: chunks.done, leased: chunks.leased, queued: chunks.queued, dead: chunks.dead },
+		tasks: {
+			total: job.totalTasks,
+			done: chunks.done,
+			leased: chunks.leased,
+			queued: chunks.queued,
+			dead: chunks.dead,
+			cancelled: chunks.cancelled
+		},
 		errors: chunks.errors ?? [],
 		created_at: job.createdAt.toISOString(),
 		started_at: job.startedAt?.toISOString() ?? null,
@@ -51,10 +58,12 @@ export async function getJobStatus(
  * poll of a 100,000-task job, its event loop blocked throughout; BENCHMARKS.md, "10,000 vs 100,000 tasks").
  */
 async function chunkSummary(db: Db, jobId: string) {
+	// Read in the same statement, once: the job row is read beside this one, not before it.
+	const jobCancelled = sql`exists (select 1 from ${jobs} where ${jobs.id} = ${jobId} and ${jobs.status} = 'cancelled')`;
 	const chunk = db.$with('chunk').as(
 		db
 			.select({
-				fate: chunkFateOfGroup(tasks.state, sql`${acceptedResults.seq} is not null`).as('fate'),
+				fate: chunkFateOfGroup(tasks.state, sql`${acceptedResults.seq} is not null`, jobCancelled).as('fate'),
 				firstInput: sql<number>`min(${tasks.firstInput})`.as('first_input'),
 				inputs: sql<number>`max(jsonb_array_length(${tasks.inputs}))`.as('inputs'),
 				error: sql<string | null>`max(${tasks.lastError})`.as('error')
@@ -73,6 +82,7 @@ async function chunkSummary(db: Db, jobId: string) {
 			leased: count('leased'),
 			queued: count('queued'),
 			dead: count('dead'),
+			cancelled: count('cancelled'),
 			doneInputs: sql<number>`coalesce(sum(${chunk.inputs}) filter (where ${chunk.fate} = 'done'), 0)`.mapWith(Number),
 			// drizzle leaves a jsonb expression's text for a column to parse; PGlite hands it over parsed.
 			errors: sql<
