@@ -59,7 +59,7 @@ export function chunkDead(db: Db, c: ChunkRef): SQL {
 	return and(not(accepted(db, c)), not(open(db, c)), not(cutShort(db, c)))!;
 }
 
-/** A settled chunk: accepted, or dead. Its replicas' story is over. */
+/** A settled chunk: accepted, dead or cancelled. Its replicas' story is over. */
 export function chunkSettled(db: Db, c: ChunkRef): SQL {
 	return or(accepted(db, c), not(open(db, c)))!;
 }
