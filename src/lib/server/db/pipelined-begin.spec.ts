@@ -1,0 +1,122 @@
+/**
+ * A transaction's BEGIN goes out with its first statements, not a round trip ahead of them
+ * (patches/postgres: upstream postgres-js waits for BEGIN's answer before sending anything else), and the
+ * connection stays the transaction's alone meanwhile. Through a TCP relay in front of the real PostgreSQL
+ * that can hold the server's answers back, so what the hub sends before any answer can be seen.
+ */
+import net from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { sql } from 'drizzle-orm';
+import { openDatabase, type Database } from './index';
+import { emptyPostgresDatabase, testServerUrl, type EmptyPostgresDatabase } from './testing';
+import { rowsOf } from './rows';
+import { jobs } from './schema';
+
+/** Relays connections to `target`; while `holding`, keeps the server's bytes back and records what clients send. */
+class HoldingRelay {
+	holding = false;
+	sent = '';
+	private readonly held: (() => void)[] = [];
+	private readonly server: net.Server;
+
+	constructor(target: URL) {
+		this.server = net.createServer((client) => {
+			const upstream = net.connect(Number(target.port || 5432), target.hostname);
+			client.on('data', (d) => {
+				if (this.holding) this.sent += d.toString('latin1');
+				upstream.write(d);
+			});
+			upstream.on('data', (d) => (this.holding ? this.held.push(() => client.write(d)) : client.write(d)));
+			client.on('close', () => upstream.destroy());
+			upstream.on('close', () => client.destroy());
+			client.on('error', () => {});
+			upstream.on('error', () => {});
+		});
+	}
+
+	async listen(): Promise<number> {
+		await new Promise<void>((r) => this.server.listen(0, '127.0.0.1', r));
+		return (this.server.address() as net.AddressInfo).port;
+	}
+
+	release() {
+		this.holding = false;
+		for (const write of this.held.splice(0)) write();
+	}
+
+	close() {
+		this.server.close();
+	}
+}
+
+describe.skipIf(testServerUrl() === null)('a transaction on PostgreSQL', () => {
+	let empty: EmptyPostgresDatabase | null = null;
+	let database: Database | null = null;
+	let relay: HoldingRelay | null = null;
+	afterEach(async () => {
+		relay?.release();
+		await database?.close();
+		relay?.close();
+		await empty?.drop();
+	});
+
+	async function openThroughRelay(poolSize: number): Promise<Database> {
+		empty = await emptyPostgresDatabase();
+		relay = new HoldingRelay(new URL(empty!.url));
+		const url = new URL(empty!.url);
+		url.hostname = '127.0.0.1';
+		url.port = String(await relay.listen());
+		return (database = await openDatabase({ url: url.toString(), poolSize }));
+	}
+
+	it('sends BEGIN and its first statement before any answer', async () => {
+		const { db } = await openThroughRelay(1);
+		await db.select({ id: jobs.id }).from(jobs); // the connection is open and warm
+		relay!.holding = true;
+		const tx = db.transaction(async (t) => t.select({ id: jobs.id }).from(jobs).limit(1));
+		await new Promise((r) => setTimeout(r, 300));
+		const before = relay!.sent;
+		relay!.release();
+		expect(await tx).toEqual([]);
+		expect(before).toContain('begin');
+		// Upstream, this statement waited for BEGIN's answer: one round trip more for every transaction.
+		expect(before).toContain('from "jobs"');
+	});
+
+	it('keeps its connection to itself: a query sent meanwhile is not made part of it', async () => {
+		const { db } = await openThroughRelay(1);
+		await db.execute(sql`create table marks (tag text)`);
+		let inside!: () => void;
+		const begun = new Promise<void>((r) => (inside = r));
+		const tx = db
+			.transaction(async (t) => {
+				await t.execute(sql`insert into marks values ('in the transaction')`);
+				inside();
+				await new Promise((r) => setTimeout(r, 200));
+				throw new Error('rolled back');
+			})
+			.catch((e: Error) => e.message);
+		await begun;
+		// One connection: this waits for the transaction's end, and must not run inside it (and be rolled back with it).
+		await db.execute(sql`insert into marks values ('outside')`);
+		expect(await tx).toBe('rolled back');
+		const rows = rowsOf<{ tag: string }>(await db.execute(sql`select tag from marks`));
+		expect(rows.map((r) => r.tag)).toEqual(['outside']);
+	});
+
+	it('reports a failed statement and commits nothing of it', async () => {
+		const { db } = await openThroughRelay(2);
+		await db.execute(sql`create table marks (tag text primary key)`);
+		const failed = await db
+			.transaction(async (t) => {
+				await t.execute(sql`insert into marks values ('a')`);
+				await t.execute(sql`insert into marks values ('a')`);
+			})
+			.then(
+				() => 'committed',
+				(e: Error) => String((e.cause as Error | undefined)?.message ?? e.message)
+			);
+		expect(failed).toMatch(/duplicate key/);
+		expect(rowsOf(await db.execute(sql`select tag from marks`))).toEqual([]);
+	});
+});
