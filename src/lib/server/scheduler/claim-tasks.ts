@@ -3,6 +3,7 @@ import { alias } from 'drizzle-orm/pg-core';
 import { jobs, models, tasks } from '../db/schema';
 import type { Db } from '../db';
 import { commitUnflushed } from '../db/commit-unflushed';
+import { commitBehind, last } from '../db/commit-behind';
 import { jsonRecords } from '../db/json-records';
 import type { ClaimRequest } from './types';
 import { isEstablished, soloProbability } from './adaptive-replication';
@@ -50,7 +51,8 @@ export async function claimTasks(db: Db, req: ClaimRequest) {
  */
 export async function claimGroup(db: Db, reqs: ClaimRequest[]): Promise<ClaimedLease[][]> {
 	if (reqs.length === 0) return [];
-	return db.transaction(async (tx) => {
+	// The COMMIT goes out behind the leases' statement when nothing follows it (commit-behind.ts): a claim is then two round trips.
+	return commitBehind(db, async (tx) => {
 		// A network is locked and counted only where its cap applies.
 		const capped = reqs.map((r) => ({ ...r, network: r.leasesPerNetwork ? r.network : undefined }));
 		// Claimants of one group walk the same queue: each looks past what those before it may take.
@@ -103,33 +105,42 @@ export async function claimGroup(db: Db, reqs: ClaimRequest[]): Promise<ClaimedL
 			held.add(capped[i], mine.length);
 			rooms.push(room - mine.length);
 		}
-		if (chosen.length > 0) {
-			// The leases, the solo grants and the jobs' start are sent together, one round trip.
-			const [claimed] = await Promise.all([
-				leaseChosen(tx, reqs, chosen),
-				...reqs.map((req, i) =>
-					goSolo(
-						tx,
-						req,
-						run(req),
-						chosen.filter((c) => c.i === i && c.replication > 1)
-					)
-				),
-				markJobsRunning(tx, [...new Set(chosen.map((c) => c.jobId))])
-			]);
-			const owner = new Map(chosen.map((c) => [c.id, c.i]));
-			for (const t of claimed) leases[owner.get(t.id)!].push(leaseOf(t));
-		}
-		spots.forEach((spot, i) => leases[i].push(...spot));
+		// The leases, the solo grants and the jobs' start are sent together, one round trip.
+		const granted =
+			chosen.length === 0
+				? Promise.resolve(leases)
+				: Promise.all([
+						leaseChosen(tx, reqs, chosen),
+						...reqs.map((req, i) =>
+							goSolo(
+								tx,
+								req,
+								run(req),
+								chosen.filter((c) => c.i === i && c.replication > 1)
+							)
+						),
+						markJobsRunning(tx, [...new Set(chosen.map((c) => c.jobId))])
+					]).then(([claimed]) => {
+						const owner = new Map(chosen.map((c) => [c.id, c.i]));
+						for (const t of claimed) leases[owner.get(t.id)!].push(leaseOf(t));
+						return leases;
+					});
+		const withSpots = granted.then(() => {
+			spots.forEach((spot, i) => leases[i].push(...spot));
+			return leases;
+		});
 		// An idle volunteer may duplicate a job's slow last tasks: read after this group's leases, so a
-		// duplicate never doubles one of them.
-		for (const [i, req] of reqs.entries()) {
-			if (rooms[i] <= 0 || req.tailMs === undefined) continue;
-			const duplicates = await claimTailDuplicates(tx, who[i], Math.min(rooms[i], held.slotsLeft(req, capped[i])), req.tailMs);
+		// duplicate never doubles one of them. Only a claimant left with room looks; without one, the
+		// leases are the transaction's last statement.
+		const tails = reqs.flatMap((req, i) => (rooms[i] > 0 && req.tailMs !== undefined ? [i] : []));
+		if (tails.length === 0) return last(withSpots);
+		await withSpots;
+		for (const i of tails) {
+			const duplicates = await claimTailDuplicates(tx, who[i], Math.min(rooms[i], held.slotsLeft(reqs[i], capped[i])), reqs[i].tailMs!);
 			leases[i].push(...duplicates.map(leaseOf));
 			held.add(capped[i], duplicates.length);
 		}
-		return leases;
+		return last(Promise.resolve(leases));
 	});
 }
 

@@ -1,21 +1,26 @@
 /**
  * A transaction's BEGIN goes out with its first statements, not a round trip ahead of them
  * (patches/postgres: upstream postgres-js waits for BEGIN's answer before sending anything else), and the
- * connection stays the transaction's alone meanwhile. Through a TCP relay in front of the real PostgreSQL
- * that can hold the server's answers back, so what the hub sends before any answer can be seen.
+ * connection stays the transaction's alone meanwhile; commitBehind's COMMIT goes out with the last
+ * statement (commit-behind.ts). On PostgreSQL through a TCP relay that records what the hub sends in each
+ * write and can hold the server's answers back, so what is sent before any answer can be seen.
  */
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
 import { openDatabase, type Database } from './index';
-import { emptyPostgresDatabase, testServerUrl, type EmptyPostgresDatabase } from './testing';
+import { emptyPostgresDatabase, openTestDatabase, TEST_DB_KINDS, testServerUrl, type EmptyPostgresDatabase } from './testing';
+import { commitBehind, last } from './commit-behind';
 import { rowsOf } from './rows';
 import { jobs } from './schema';
 
-/** Relays connections to `target`; while `holding`, keeps the server's bytes back and records what clients send. */
+/** Relays connections to `target`, recording each write of the clients; while `holding`, keeps the server's bytes back. */
 class HoldingRelay {
 	holding = false;
+	/** What clients sent while holding. */
 	sent = '';
+	/** Each write of the clients, as it came. */
+	readonly writes: string[] = [];
 	private readonly held: (() => void)[] = [];
 	private readonly server: net.Server;
 
@@ -23,6 +28,7 @@ class HoldingRelay {
 		this.server = net.createServer((client) => {
 			const upstream = net.connect(Number(target.port || 5432), target.hostname);
 			client.on('data', (d) => {
+				this.writes.push(d.toString('latin1'));
 				if (this.holding) this.sent += d.toString('latin1');
 				upstream.write(d);
 			});
@@ -118,5 +124,47 @@ describe.skipIf(testServerUrl() === null)('a transaction on PostgreSQL', () => {
 			);
 		expect(failed).toMatch(/duplicate key/);
 		expect(rowsOf(await db.execute(sql`select tag from marks`))).toEqual([]);
+	});
+
+	it('sends the COMMIT of commitBehind in the same write as the last statement', async () => {
+		const { db } = await openThroughRelay(1);
+		await db.execute(sql`create table marks (tag text)`);
+		const before = relay!.writes.length;
+		const rows = await commitBehind(db, async (tx) => {
+			await tx.execute(sql`insert into marks values ('first')`);
+			return last(tx.execute(sql`insert into marks values ('last') returning tag`).then(rowsOf<{ tag: string }>));
+		});
+		expect(rows).toEqual([{ tag: 'last' }]);
+		// BEGIN with the first statement, then the last with the COMMIT: two writes, where awaiting the last
+		// statement before the COMMIT takes three.
+		expect(relay!.writes.slice(before).map((w) => w.includes("values ('last')"))).toEqual([false, true]);
+		expect(rowsOf<{ tag: string }>(await db.execute(sql`select tag from marks order by tag`)).map((r) => r.tag)).toEqual(['first', 'last']);
+	});
+});
+
+describe.each(TEST_DB_KINDS)('commitBehind on %s', (kind) => {
+	let database: Database | null = null;
+	afterEach(async () => {
+		await database?.close();
+	});
+
+	it('answers with the last statement once committed, and commits nothing when that statement fails', async () => {
+		database = await openTestDatabase(kind);
+		const { db } = database;
+		await db.execute(sql`create table marks (tag text primary key)`);
+		const ok = await commitBehind(db, async (tx) => {
+			await tx.execute(sql`insert into marks values ('a')`);
+			return last(tx.execute(sql`insert into marks values ('b') returning tag`).then(rowsOf<{ tag: string }>));
+		});
+		expect(ok).toEqual([{ tag: 'b' }]);
+		const failed = await commitBehind(db, async (tx) => {
+			await tx.execute(sql`insert into marks values ('c')`);
+			return last(tx.execute(sql`insert into marks values ('a')`));
+		}).then(
+			() => 'committed',
+			(e: Error) => String((e.cause as Error | undefined)?.message ?? e.message)
+		);
+		expect(failed).toMatch(/duplicate key/);
+		expect(rowsOf<{ tag: string }>(await db.execute(sql`select tag from marks order by tag`)).map((r) => r.tag)).toEqual(['a', 'b']);
 	});
 });
