@@ -19,12 +19,13 @@
  * postgres://postgres@127.0.0.1:5432/postgres). EXOSTACK_HUB_NODE_ARGS="--cpu-prof --cpu-prof-dir=DIR"
  * profiles every hub process; --pg-sample samples pg_stat_activity of each part's database (what
  * PostgreSQL's connections wait on); BENCHMARKS.md says how to use pg_stat_statements instead. --pg-socket
- * /var/run/postgresql connects every contender through PostgreSQL's Unix socket instead of TCP.
+ * /var/run/postgresql connects every contender through PostgreSQL's Unix socket instead of TCP; --pg-latency
+ * MS through a relay that adds MS of round trip, as to a database on another machine (latency-relay.ts).
  */
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { busyPart, dispatchPart, endToEndPart, idlePart, scalePart, twoHubsPart } from './parts';
-import { pgSampling, pgSocket } from './contender-database';
+import { pgLatency, pgSampling, pgSocket } from './contender-database';
 import { fmt } from './stats';
 
 const PARTS = ['dispatch', 'e2e', 'busy', 'scale', 'twohubs', 'idle'] as const;
@@ -38,6 +39,7 @@ const { values } = parseArgs({
 		relaxed: { type: 'boolean', default: false },
 		'pg-sample': { type: 'boolean', default: false },
 		'pg-socket': { type: 'string', default: '' },
+		'pg-latency': { type: 'string', default: '0' },
 		'e2e-processes': { type: 'string', default: '4' },
 		'e2e-concurrency': { type: 'string', default: '8' },
 		'busy-volunteers': { type: 'string', default: '5000' },
@@ -56,6 +58,7 @@ for (const p of only)
 const n = (v: string) => Number(v);
 pgSampling.on = values['pg-sample'];
 pgSocket.dir = values['pg-socket'];
+pgLatency.ms = Number(values['pg-latency']);
 const common = { volunteers: n(values.volunteers), concurrency: n(values.concurrency), pool: n(values.pool) };
 
 /**
@@ -77,7 +80,7 @@ console.log(
 	`dispatch bench on ${os.cpus().length} cores, load ${os
 		.loadavg()
 		.map((l) => fmt(l, 2))
-		.join(' ')}; parts: ${[...only].join(', ')}`
+		.join(' ')}; parts: ${[...only].join(', ')}${pgLatency.ms > 0 ? `; PostgreSQL ${pgLatency.ms} ms of round trip away` : ''}`
 );
 let oneHub: number | undefined;
 if (only.has('dispatch')) {

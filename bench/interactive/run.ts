@@ -8,8 +8,10 @@
  * their compute (on their own machines in a deployment) stops taking this machine's two cores from the
  * hub and PostgreSQL: what the hub itself adds, apart from co-located volunteers.
  *
- *   npx tsx bench/interactive/run.ts [--requests 40] [--volunteers 2] [--batch 8000] [--chunk 8] [--max-tokens 8]
+ *   npx tsx bench/interactive/run.ts [--requests 40] [--volunteers 2] [--batch 8000] [--chunk 8] [--max-tokens 8] [--pg-latency MS]
  *
+ * --pg-latency MS: the hub reaches PostgreSQL through a relay adding MS of round trip, as a database on
+ * another machine (bench/dispatch/latency-relay.ts).
  * Needs the production build (npm run build) and PostgreSQL (EXOSTACK_TEST_POSTGRES_URL, default
  * postgres://postgres@127.0.0.1:5432/postgres).
  */
@@ -19,6 +21,7 @@ import { api, startHubProcess, tempDir, type HubProcess } from '../../tests/harn
 import { freshDatabase } from '../../tests/harness/postgres';
 import { nodeReference } from '../../tests/harness/reference';
 import { fmt, percentile } from '../dispatch/stats';
+import { latencyRelay } from '../dispatch/latency-relay';
 import { startVolunteers, type Volunteers } from './volunteers';
 import { chatOnce, embedOnce, type Timed } from './requests';
 
@@ -28,7 +31,8 @@ const { values } = parseArgs({
 		volunteers: { type: 'string', default: '2' },
 		batch: { type: 'string', default: '8000' },
 		chunk: { type: 'string', default: '8' },
-		'max-tokens': { type: 'string', default: '8' }
+		'max-tokens': { type: 'string', default: '8' },
+		'pg-latency': { type: 'string', default: '0' }
 	}
 });
 const N = Number(values.requests);
@@ -49,8 +53,9 @@ interface Phase {
 
 const db = await freshDatabase();
 if (!db) throw new Error('the benchmark needs PostgreSQL');
+const relay = Number(values['pg-latency']) > 0 ? await latencyRelay(db.url, Number(values['pg-latency'])) : null;
 const hub = await startHubProcess({
-	databaseUrl: db.url,
+	databaseUrl: relay?.url ?? db.url,
 	dataDir: tempDir(),
 	env: { EXOSTACK_MAX_INPUTS: values.batch, EXOSTACK_LOG_LEVEL: 'warn' }
 });
@@ -58,7 +63,8 @@ let volunteers = startVolunteers(hub.url, Number(values.volunteers));
 try {
 	console.log(
 		`interactive: ${N} one-input embeddings and ${N} streamed chat completions (max_tokens ${values['max-tokens']}) per phase, ` +
-			`${values.volunteers} volunteers × 1 task, batch job ${values.batch} inputs in chunks of ${values.chunk}; ${os.cpus().length} cores`
+			`${values.volunteers} volunteers × 1 task, batch job ${values.batch} inputs in chunks of ${values.chunk}; ${os.cpus().length} cores` +
+			(relay ? `; PostgreSQL ${values['pg-latency']} ms of round trip away` : '')
 	);
 	await warmUp(hub);
 	const floor = await computeFloor(hub);
@@ -74,6 +80,7 @@ try {
 } finally {
 	await volunteers.stop();
 	await hub.stop();
+	relay?.close();
 	await db.drop();
 }
 
