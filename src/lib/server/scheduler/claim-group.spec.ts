@@ -5,9 +5,10 @@
  * of execute, update or insert on it.
  */
 import { describe, expect, it } from 'vitest';
-import { eq } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import { tasks } from '../db/schema';
-import { TEST_DB_KINDS } from '../db/testing';
+import { rowsOf } from '../db/rows';
+import { openTestDatabase, TEST_DB_KINDS, testServerUrl } from '../db/testing';
 import type { Db } from '../db';
 import { claimGroup } from './claim-tasks';
 import { claimRequest, makeJob, seedModel, seedVolunteers, seededDatabase } from './testing';
@@ -108,5 +109,37 @@ describe.each(TEST_DB_KINDS)('claims in groups on %s', (kind) => {
 		expect(wrongType).toEqual([]);
 		expect(batch).toHaveLength(2);
 		expect(new Set([...lane, ...batch].map((t) => t.jobId)).size).toBe(2);
+	});
+});
+
+describe.skipIf(testServerUrl() === null)('claims in groups on PostgreSQL', () => {
+	it('send the same statement texts whatever the group’s size', async () => {
+		// One connection, so its prepared statements are every text the claims sent.
+		const database = await openTestDatabase('postgres', { poolSize: 1 });
+		try {
+			const { db } = database;
+			const volunteers = Array.from({ length: 10 }, (_, i) => `v${i}`);
+			await seedModel(db);
+			await seedVolunteers(db, volunteers);
+			await makeJob(db, 60, { chunkSize: 1 });
+			const texts = async () =>
+				Number(rowsOf<{ n: string | number }>(await db.execute(sql`select count(*) as n from pg_prepared_statements`))[0].n);
+			const request = (v: string, i: number) => claimRequest(v, { network: `net-${i % 3}`, leasesPerNetwork: 50, maxPerVolunteer: 5 });
+			await claimGroup(db, [request('v0', 0)]);
+			const afterOne = await texts();
+			let next = 1;
+			for (const size of [2, 3, 4]) {
+				await claimGroup(
+					db,
+					volunteers.slice(next, next + size).map((v, i) => request(v, next + i))
+				);
+				next += size;
+			}
+			// A text that changed with the group's size is parsed, described and kept anew on every connection:
+			// a round trip more for the claim, each time.
+			expect(await texts()).toBe(afterOne);
+		} finally {
+			await database.close();
+		}
 	});
 });
