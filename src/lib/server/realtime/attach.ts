@@ -56,7 +56,6 @@ export function attachRealtime(hub: Hub, httpServer: HttpServer): Server {
 	hub.notify = notify;
 	const work = new VolunteerWork(hub, notify);
 	serveVolunteers(
-		hub.db,
 		work,
 		volunteers,
 		{

@@ -13,10 +13,8 @@ import {
 	OfferAnswer,
 	type TaskLease
 } from '../../protocol/events';
-import type { Db } from '../db';
 import type { VolunteerWork } from '../scheduler/volunteer-work';
 import type { WorkSession } from '../scheduler/work-types';
-import { taskOffsets } from '../scheduler/task-offsets';
 import { maxCompletionChars } from '../scheduler/check-outputs';
 import { handle, refuse } from './handle';
 import { metrics } from '../metrics/registry';
@@ -47,7 +45,6 @@ export interface TextRelayOptions {
  * of this socket's leases may stream text, and the lane's offers (lane-offers.ts) to it.
  */
 export function serveVolunteers(
-	db: Db,
 	work: VolunteerWork,
 	nsp: VolunteerNamespace,
 	text: TextRelayOptions,
@@ -65,12 +62,9 @@ export function serveVolunteers(
 			text.streams.untrack(taskId, leaseToken);
 			streaming.delete(taskId);
 		};
-		const trackStreams = async (tasks: TaskLease[]) => {
+		const trackStreams = async (s: WorkSession, tasks: TaskLease[]) => {
 			const generating = tasks.filter((t) => t.taskType === 'text_generation');
-			const offsets = await taskOffsets(
-				db,
-				generating.map((t) => t.taskId)
-			);
+			const offsets = await work.firstInputs(s, generating);
 			for (const t of generating) {
 				text.streams.track(t.taskId, {
 					leaseToken: t.leaseToken,
@@ -102,7 +96,7 @@ export function serveVolunteers(
 		);
 		const lease = async (s: WorkSession, p: TaskRequest) => {
 			const tasks = await work.lease(s, p);
-			await trackStreams(tasks);
+			await trackStreams(s, tasks);
 			return tasks;
 		};
 		/** The owner's model limits as its latest request sent them, which an offer applies as that request did; none before its first request. */

@@ -4,9 +4,10 @@
  * The database is counted by wrapping the hub's: every statement these verbs send goes through execute.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { SQL } from 'drizzle-orm';
+import { eq, type SQL } from 'drizzle-orm';
 import { PgDialect } from 'drizzle-orm/pg-core';
 import type { Db } from '../db';
+import { tasks } from '../db/schema';
 import { TEST_DB_KINDS } from '../db/testing';
 import type { Notifier } from '../notifier';
 import { startTestHub, type TestHub } from '../realtime/testing';
@@ -136,6 +137,34 @@ describe.each(TEST_DB_KINDS)('volunteer work on %s', (kind) => {
 		expect(await granting.handIn(c, result(lc, c.volunteerId))).toEqual({ ok: true });
 		expect(book.size).toBe(0);
 		await granting.drain();
+		await cancelJob(hub.db, jobId);
+	});
+
+	it('places its leases within their job from the book, reading only leases it did not grant', async () => {
+		const { hub } = testHub;
+		const [a, b] = await sessions('offsets-');
+		const jobId = await testHub.submit(['x', 'y', 'z', 'w'], { chunk_size: 2 });
+		const notify = { jobChanged() {}, workAvailable() {}, tasksCancelled() {}, chunkAccepted() {}, laneWork() {} } as unknown as Notifier;
+		const granting = new VolunteerWork({ ...hub, db, config: hub.config }, notify);
+		const mine = await granting.lease(a, { slots: 1 });
+		// Leased by another process (a claim of its own): not in this one's book.
+		const [theirs] = await claimTasks(hub.db, {
+			sessionId: b.sessionId,
+			volunteerId: b.volunteerId,
+			backendClass: 'native',
+			slots: 1,
+			taskTypes: ['embedding'],
+			leaseMs: 60_000
+		});
+		selects = 0;
+		const known = await granting.firstInputs(a, mine);
+		// A streamed completion's lease used to wait for this read after its claim, before going out.
+		expect(selects).toBe(0);
+		const [row] = await hub.db.select({ first: tasks.firstInput }).from(tasks).where(eq(tasks.id, mine[0].taskId));
+		expect([...known.entries()]).toEqual([[mine[0].taskId, row.first]]);
+		const read = await granting.firstInputs(b, [{ taskId: theirs.id, leaseToken: theirs.leaseToken }]);
+		expect(selects).toBe(1);
+		expect(read.get(theirs.id)).toBe(theirs.firstInput);
 		await cancelJob(hub.db, jobId);
 	});
 

@@ -28,6 +28,7 @@ import type { ClaimRequest } from './types';
 import type { CompletionOutcome } from './completion-types';
 import { leaseWork } from './work-lease';
 import { LeaseBook } from './lease-book';
+import { taskOffsets } from './task-offsets';
 import type { WorkDeps, WorkSession } from './work-types';
 
 const STALE = { ok: false, error: 'this lease is no longer yours', code: 'stale_lease' } as const;
@@ -87,6 +88,23 @@ export class VolunteerWork {
 		const gate = leaseGate(s.mode, s.readiness, this.deps.config.readinessThreshold, s.gateOpen, s.capabilities.deviceMemory);
 		if (!gate.open) return [];
 		return leaseWork(this.deps, this.notify, s, p, gate, this.claims, this.book);
+	}
+
+	/**
+	 * Where each of these leases' inputs start within their job (a stream's text is placed by it): from the
+	 * leases this process granted (lease-book.ts), read only for those it does not keep (a resumed task's).
+	 * Read from the book, a streamed completion's lease goes out without a round trip after its claim.
+	 */
+	async firstInputs(s: WorkSession, leases: { taskId: number; leaseToken: string }[]): Promise<Map<number, number>> {
+		const known = new Map<number, number>();
+		const unknown: number[] = [];
+		for (const l of leases) {
+			const kept = this.book.peek({ ...l, volunteerId: s.volunteerId });
+			if (kept) known.set(l.taskId, kept.firstInput);
+			else unknown.push(l.taskId);
+		}
+		for (const [taskId, first] of await taskOffsets(this.deps.db, unknown)) known.set(taskId, first);
+		return known;
 	}
 
 	async renew(s: WorkSession, p: TaskProgress): Promise<Ack<{ leaseExpiresAt: number }>> {
