@@ -106,9 +106,9 @@ export async function claimGroup(db: Db, reqs: ClaimRequest[]): Promise<ClaimedL
 			rooms.push(room - mine.length);
 		}
 		// The leases, the solo grants and the jobs' start are sent together, one round trip.
-		const granted =
+		const sent =
 			chosen.length === 0
-				? Promise.resolve(leases)
+				? Promise.resolve([])
 				: Promise.all([
 						leaseChosen(tx, reqs, chosen),
 						...reqs.map((req, i) =>
@@ -120,12 +120,10 @@ export async function claimGroup(db: Db, reqs: ClaimRequest[]): Promise<ClaimedL
 							)
 						),
 						markJobsRunning(tx, [...new Set(chosen.map((c) => c.jobId))])
-					]).then(([claimed]) => {
-						const owner = new Map(chosen.map((c) => [c.id, c.i]));
-						for (const t of claimed) leases[owner.get(t.id)!].push(leaseOf(t));
-						return leases;
-					});
-		const withSpots = granted.then(() => {
+					]).then(([claimed]) => claimed);
+		const leased = sent.then((claimed) => {
+			const owner = new Map(chosen.map((c) => [c.id, c.i]));
+			for (const t of claimed) leases[owner.get(t.id)!].push(leaseOf(t));
 			spots.forEach((spot, i) => leases[i].push(...spot));
 			return leases;
 		});
@@ -133,8 +131,8 @@ export async function claimGroup(db: Db, reqs: ClaimRequest[]): Promise<ClaimedL
 		// duplicate never doubles one of them. Only a claimant left with room looks; without one, the
 		// leases are the transaction's last statement.
 		const tails = reqs.flatMap((req, i) => (rooms[i] > 0 && req.tailMs !== undefined ? [i] : []));
-		if (tails.length === 0) return last(withSpots);
-		await withSpots;
+		if (tails.length === 0) return last(leased);
+		await leased;
 		for (const i of tails) {
 			const duplicates = await claimTailDuplicates(tx, who[i], Math.min(rooms[i], held.slotsLeft(reqs[i], capped[i])), reqs[i].tailMs!);
 			leases[i].push(...duplicates.map(leaseOf));
