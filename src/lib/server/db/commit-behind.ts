@@ -26,13 +26,15 @@ export function last<T>(statement: PromiseLike<T>): Last<T> {
  *
  * The last statement must be under way when `work` returns (called, or handed to Promise.all, in
  * `work`'s own synchronous steps): statements go to the connection in the order the driver is given
- * them, and the transaction gives it the COMMIT only several promise steps after `work` has returned
- * (commit-behind.spec checks the order). Statements on one connection then run in the order sent: the
- * COMMIT runs after the last statement whatever it does, and if that statement fails, the COMMIT of the
- * failed transaction rolls it back, and the statement's error is thrown here.
+ * them, and the transaction gives it the COMMIT only several promise steps after `work` has returned.
+ * Statements on one connection then run in the order sent: the COMMIT runs after the last statement
+ * whatever it does, and if that statement fails, the COMMIT of the failed transaction rolls it back, and
+ * the statement's error is thrown here. A statement that reached the driver only after the COMMIT would
+ * be refused, never run outside the transaction: by PGlite, and by postgres-js as patched
+ * (patches/postgres). transaction-round-trips.spec checks the order and the refusal.
  *
- * Why: on this machine each round trip of a claim waits 2-4 ms for a core while batch work runs
- * (BENCHMARKS.md), and the COMMIT was one of a claim's three.
+ * Why: a claim was four round trips, BEGIN and COMMIT two of them; with PostgreSQL 1 ms away, the pipelined
+ * BEGIN and this COMMIT took 18-20 ms off a claim (BENCHMARKS.md).
  */
 export async function commitBehind<T>(db: Db, work: (tx: Db) => Promise<Last<T>>): Promise<T> {
 	let ended: Last<T> | undefined;

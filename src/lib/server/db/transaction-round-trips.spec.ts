@@ -8,7 +8,7 @@
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
-import { openDatabase, type Database } from './index';
+import { openDatabase, type Database, type Db } from './index';
 import { emptyPostgresDatabase, openTestDatabase, TEST_DB_KINDS, testServerUrl, type EmptyPostgresDatabase } from './testing';
 import { commitBehind, last } from './commit-behind';
 import { rowsOf } from './rows';
@@ -166,5 +166,23 @@ describe.each(TEST_DB_KINDS)('commitBehind on %s', (kind) => {
 		);
 		expect(failed).toMatch(/duplicate key/);
 		expect(rowsOf<{ tag: string }>(await db.execute(sql`select tag from marks order by tag`)).map((r) => r.tag)).toEqual(['a', 'b']);
+	});
+
+	it('refuses a statement sent on a transaction after it ended, rather than running it outside it', async () => {
+		database = await openTestDatabase(kind);
+		const { db } = database;
+		await db.execute(sql`create table marks (tag text)`);
+		// What commitBehind's last statement would do if it were started too late: reach the driver after the COMMIT.
+		let late!: Db;
+		await db.transaction(async (tx) => {
+			late = tx;
+		});
+		const refused = await late.execute(sql`insert into marks values ('late')`).then(
+			() => 'ran',
+			(e: Error) => String((e.cause as Error | undefined)?.message ?? e.message)
+		);
+		// postgres-js (patches/postgres) and PGlite each say so in their own words.
+		expect(refused).toMatch(/already ended|closed/i);
+		expect(rowsOf(await db.execute(sql`select tag from marks`))).toEqual([]);
 	});
 });
