@@ -22,11 +22,14 @@ class HoldingRelay {
 	/** Each write of the clients, as it came. */
 	readonly writes: string[] = [];
 	private readonly held: (() => void)[] = [];
+	private readonly clients = new Set<net.Socket>();
 	private readonly server: net.Server;
 
 	constructor(target: URL) {
 		this.server = net.createServer((client) => {
 			const upstream = net.connect(Number(target.port || 5432), target.hostname);
+			this.clients.add(client);
+			client.on('close', () => this.clients.delete(client));
 			client.on('data', (d) => {
 				this.writes.push(d.toString('latin1'));
 				if (this.holding) this.sent += d.toString('latin1');
@@ -48,6 +51,12 @@ class HoldingRelay {
 	release() {
 		this.holding = false;
 		for (const write of this.held.splice(0)) write();
+	}
+
+	/** Drops every connection, as a database host that goes away does; held answers are lost. */
+	drop() {
+		this.held.length = 0;
+		for (const client of this.clients) client.destroy();
 	}
 
 	close() {
@@ -139,6 +148,39 @@ describe.skipIf(testServerUrl() === null)('a transaction on PostgreSQL', () => {
 		// statement before the COMMIT takes three.
 		expect(relay!.writes.slice(before).map((w) => w.includes("values ('last')"))).toEqual([false, true]);
 		expect(rowsOf<{ tag: string }>(await db.execute(sql`select tag from marks order by tag`)).map((r) => r.tag)).toEqual(['first', 'last']);
+	});
+
+	it('fails, and each of its statements with it, when its connection drops with statements waiting their turn', async () => {
+		const { db } = await openThroughRelay(1);
+		await db.execute(sql`create table marks (tag text)`);
+		relay!.holding = true;
+		const statements: Promise<string>[] = [];
+		const settled = (p: PromiseLike<unknown>) =>
+			new Promise<string>((resolve) =>
+				p.then(
+					() => resolve('answered'),
+					(e: Error) => resolve(String((e.cause as Error | undefined)?.message ?? e.message))
+				)
+			);
+		const tx = commitBehind(db, async (t) => {
+			// A statement text new to the connection is described first, and the ones behind it wait their
+			// turn in the driver rather than on the wire: those are the ones a dropped connection stranded.
+			const first = t.execute(sql`insert into marks values (${'first'})`);
+			statements.push(settled(first));
+			const second = last(t.execute(sql`insert into marks values (${'second'}) returning tag`));
+			statements.push(settled(second.answer));
+			return second;
+		});
+		const outcome = settled(tx);
+		await new Promise((r) => setTimeout(r, 300));
+		relay!.drop();
+		// Upstream, the statements waiting their turn were never answered, and commitBehind, waiting for its
+		// last statement's answer to report it, never returned: the hub's claims queued behind it for good.
+		const within = <T>(p: Promise<T>) => Promise.race([p, new Promise<string>((r) => setTimeout(() => r('still waiting'), 5000))]);
+		expect(await within(outcome)).toMatch(/closed|terminat|ECONNRESET/i);
+		for (const s of statements) expect(await within(s)).toMatch(/closed|terminat|ECONNRESET/i);
+		relay!.holding = false;
+		expect(rowsOf(await db.execute(sql`select tag from marks`))).toEqual([]);
 	});
 });
 
