@@ -5,7 +5,6 @@
  * statement (commit-behind.ts). On PostgreSQL through a TCP relay that records what the hub sends in each
  * write and can hold the server's answers back, so what is sent before any answer can be seen.
  */
-import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
 import { openDatabase, type Database, type Db } from './index';
@@ -13,75 +12,24 @@ import { emptyPostgresDatabase, openTestDatabase, TEST_DB_KINDS, testServerUrl, 
 import { commitBehind, last } from './commit-behind';
 import { rowsOf } from './rows';
 import { jobs } from './schema';
-
-/** Relays connections to `target`, recording each write of the clients; while `holding`, keeps the server's bytes back. */
-class HoldingRelay {
-	holding = false;
-	/** What clients sent while holding. */
-	sent = '';
-	/** Each write of the clients, as it came. */
-	readonly writes: string[] = [];
-	private readonly held: (() => void)[] = [];
-	private readonly clients = new Set<net.Socket>();
-	private readonly server: net.Server;
-
-	constructor(target: URL) {
-		this.server = net.createServer((client) => {
-			const upstream = net.connect(Number(target.port || 5432), target.hostname);
-			this.clients.add(client);
-			client.on('close', () => this.clients.delete(client));
-			client.on('data', (d) => {
-				this.writes.push(d.toString('latin1'));
-				if (this.holding) this.sent += d.toString('latin1');
-				upstream.write(d);
-			});
-			upstream.on('data', (d) => (this.holding ? this.held.push(() => client.write(d)) : client.write(d)));
-			client.on('close', () => upstream.destroy());
-			upstream.on('close', () => client.destroy());
-			client.on('error', () => {});
-			upstream.on('error', () => {});
-		});
-	}
-
-	async listen(): Promise<number> {
-		await new Promise<void>((r) => this.server.listen(0, '127.0.0.1', r));
-		return (this.server.address() as net.AddressInfo).port;
-	}
-
-	release() {
-		this.holding = false;
-		for (const write of this.held.splice(0)) write();
-	}
-
-	/** Drops every connection, as a database host that goes away does; held answers are lost. */
-	drop() {
-		this.held.length = 0;
-		for (const client of this.clients) client.destroy();
-	}
-
-	close() {
-		this.server.close();
-	}
-}
+import { PgRelay } from './testing-relay';
 
 describe.skipIf(testServerUrl() === null)('a transaction on PostgreSQL', () => {
 	let empty: EmptyPostgresDatabase | null = null;
 	let database: Database | null = null;
-	let relay: HoldingRelay | null = null;
+	let relay: PgRelay | null = null;
 	afterEach(async () => {
 		relay?.release();
 		await database?.close();
-		relay?.close();
+		await relay?.close();
 		await empty?.drop();
 	});
 
 	async function openThroughRelay(poolSize: number): Promise<Database> {
 		empty = await emptyPostgresDatabase();
-		relay = new HoldingRelay(new URL(empty!.url));
-		const url = new URL(empty!.url);
-		url.hostname = '127.0.0.1';
-		url.port = String(await relay.listen());
-		return (database = await openDatabase({ url: url.toString(), poolSize }));
+		const opened = await PgRelay.open(empty!.url);
+		relay = opened.relay;
+		return (database = await openDatabase({ url: opened.url, poolSize }));
 	}
 
 	it('sends BEGIN and its first statement before any answer', async () => {
