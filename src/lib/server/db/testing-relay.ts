@@ -22,7 +22,7 @@ export class PgRelay {
 	private constructor(target: URL) {
 		this.server = net.createServer((client) => {
 			const upstream = net.connect(Number(target.port || 5432), target.hostname);
-			client.on('data', (d) => {
+			client.on('data', (d: Buffer) => {
 				this.writes.push(d.toString('latin1'));
 				if (this.holding) this.sent += d.toString('latin1');
 				if (this.intercept?.(d) !== false) upstream.write(d);

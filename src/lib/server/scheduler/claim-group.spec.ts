@@ -8,7 +8,9 @@ import { describe, expect, it } from 'vitest';
 import { eq, sql } from 'drizzle-orm';
 import { tasks } from '../db/schema';
 import { rowsOf } from '../db/rows';
-import { openTestDatabase, TEST_DB_KINDS, testServerUrl } from '../db/testing';
+import { emptyPostgresDatabase, openTestDatabase, TEST_DB_KINDS, testServerUrl } from '../db/testing';
+import { openDatabase } from '../db';
+import { PgRelay } from '../db/testing-relay';
 import type { Db } from '../db';
 import { claimGroup } from './claim-tasks';
 import { claimRequest, makeJob, seedModel, seedVolunteers, seededDatabase } from './testing';
@@ -140,6 +142,32 @@ describe.skipIf(testServerUrl() === null)('claims in groups on PostgreSQL', () =
 			expect(await texts()).toBe(afterOne);
 		} finally {
 			await database.close();
+		}
+	});
+
+	it('hands the driver its locks before the counts and candidates they guard', async () => {
+		const empty = await emptyPostgresDatabase();
+		const { relay, url } = await PgRelay.open(empty!.url);
+		const database = await openDatabase({ url, poolSize: 1 });
+		try {
+			const { db } = database;
+			await seedModel(db);
+			await seedVolunteers(db, ['v0', 'v1']);
+			await makeJob(db, 4, { chunkSize: 1 });
+			const from = relay.writes.length;
+			await claimGroup(db, [claimRequest('v0'), claimRequest('v1')]);
+			// A connection parses each text before its first use there, in the order the statements reached the
+			// driver: the locks must come first, or the counts and candidates are read before the locks that make
+			// them safe from a claim of the same volunteer beside this one. (The unflushed commit may go anywhere
+			// before the COMMIT.)
+			const sent = relay.writes.slice(from).join('');
+			const at = ['pg_advisory_xact_lock', "state\" = 'leased' and", 'cross join lateral'].map((text) => sent.indexOf(text));
+			expect(at.every((i) => i >= 0)).toBe(true);
+			expect([...at].sort((a, b) => a - b)).toEqual(at);
+		} finally {
+			await database.close();
+			await relay.close();
+			await empty!.drop();
 		}
 	});
 });

@@ -62,9 +62,11 @@ export async function claimGroup(db: Db, reqs: ClaimRequest[]): Promise<ClaimedL
 			before += asked(r);
 			return { ...r, limit };
 		});
-		// Sent together, one round trip, and run in this order: the unflushed commit (a claim lost in a
-		// database crash only leaves its tasks queued, commit-unflushed.ts), the locks, then under them the
-		// counts and the candidates. Candidates beyond the room the counts leave are unlocked at commit, unleased.
+		// Sent together, one round trip: the locks, then under them the counts and the candidates, in that
+		// order (each reaches the driver when first awaited, as written: claim-group.spec checks it), and the
+		// unflushed commit, which only has to come before the COMMIT (a claim lost in a database crash only
+		// leaves its tasks queued, commit-unflushed.ts). Candidates beyond the room the counts leave are
+		// unlocked at commit, unleased.
 		const [, runs, counts, candidates] = await Promise.all([
 			commitUnflushed(tx),
 			lockClaimants(

@@ -2,6 +2,7 @@ import { and, eq, sql, type SQL } from 'drizzle-orm';
 import { jobs, models, tasks, volunteers } from '../db/schema';
 import type { Db } from '../db';
 import { rowsOf } from '../db/rows';
+import { builtOnce } from '../db/built-once';
 import type { TaskType } from '../../protocol/models';
 import { claimantSql, mayTakeReplica, none, type Claimant, type ClaimantSql } from './claim-rules';
 import { inLane, lowestPriority, type Lane } from './interactive-lane';
@@ -109,7 +110,12 @@ export interface Candidate {
  * networks, one backend class per chunk, solo, checkpoint and established-only rules).
  */
 export function findClaimableStatement(tx: Db, group: GroupClaimant[]): SQL {
-	const claimants = JSON.stringify(
+	return candidatesOf(tx, sql`${claimantsJson(group)}`);
+}
+
+/** The group's claimants as findClaimableStatement's one parameter. */
+function claimantsJson(group: GroupClaimant[]): string {
+	return JSON.stringify(
 		group.map((w, i) => ({
 			i,
 			volunteer_id: w.volunteerId,
@@ -123,6 +129,10 @@ export function findClaimableStatement(tx: Db, group: GroupClaimant[]): SQL {
 			lim: w.limit
 		}))
 	);
+}
+
+/** The statement with `claimants` (a JSON text) as its claimant rows. */
+function candidatesOf(tx: Db, claimants: SQL): SQL {
 	const replica = { jobId: tasks.jobId, seq: tasks.seq, id: tasks.id, needsEstablished: tasks.needsEstablished };
 	return sql`select c.i, t.id, t.job_id as "jobId", t.seq, t.priority, t.replication
 		from jsonb_to_recordset(${claimants}::jsonb) as c(i int, volunteer_id text, backend_class text, network text,
@@ -142,9 +152,12 @@ export function findClaimableStatement(tx: Db, group: GroupClaimant[]): SQL {
 		) t`;
 }
 
+/** findClaimableStatement, its text built once (built-once.ts): the claim's largest statement. */
+const candidates = builtOnce<{ claimants: string }>((tx) => candidatesOf(tx, sql`${sql.placeholder('claimants')}`));
+
 /** findClaimableStatement's rows, each claimant's in claim order (sorted here: a sort in the statement would be one more step of its plan). */
 export async function findClaimable(tx: Db, group: GroupClaimant[]): Promise<Candidate[]> {
-	const rows = rowsOf<Candidate & { priority: number }>(await tx.execute(findClaimableStatement(tx, group))).map((r) => ({
+	const rows = rowsOf<Candidate & { priority: number }>(await candidates(tx, { claimants: claimantsJson(group) })).map((r) => ({
 		i: Number(r.i),
 		id: Number(r.id),
 		jobId: r.jobId,

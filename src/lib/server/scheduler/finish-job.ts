@@ -1,10 +1,11 @@
-import { and, eq, inArray, sql } from 'drizzle-orm';
+import { and, eq, inArray, sql, type Placeholder } from 'drizzle-orm';
 import { acceptedResults, jobs, tasks } from '../db/schema';
 import type { Db } from '../db';
 import type { JobStatus } from '../../protocol/jobs';
 import { isJobWork } from './job-work';
 import { jobEventsInsert } from '../webhooks/enqueue-events';
 import { rowsOf } from '../db/rows';
+import { builtOnce } from '../db/built-once';
 import { isOpen } from './chunk-fate';
 
 /**
@@ -17,18 +18,23 @@ import { isOpen } from './chunk-fate';
  * still queued or running changes, and only once.
  */
 export async function finishJobs(db: Db, jobId?: string): Promise<{ id: string; status: JobStatus }[]> {
-	// One statement: the final statuses and their webhook events are written together or not at all (a
-	// crash can lose neither alone), in one round trip where a transaction would take three.
-	return rowsOf<{ id: string; status: JobStatus }>(
-		await db.execute(sql`
-			with finished as (${finishJobsStatement(db, jobId).getSQL()}),
-			events as (${jobEventsInsert(sql`finished`)})
-			select id, status from finished`)
-	);
+	return rowsOf<{ id: string; status: JobStatus }>(await (jobId === undefined ? finishEvery(db, {}) : finishOne(db, { jobId })));
 }
 
+/**
+ * One statement: the final statuses and their webhook events are written together or not at all (a
+ * crash can lose neither alone), in one round trip where a transaction would take three. Its text is
+ * built once (built-once.ts): every accepted chunk runs it.
+ */
+const finishing = (jobId?: Placeholder) => (db: Db) =>
+	sql`with finished as (${finishJobsStatement(db, jobId).getSQL()}),
+		events as (${jobEventsInsert(sql`finished`)})
+		select id, status from finished`;
+const finishOne = builtOnce<{ jobId: string }>(finishing(sql.placeholder('jobId')));
+const finishEvery = builtOnce(finishing());
+
 /** finishJobs's statement, not yet run (query-plans.spec.ts checks how PostgreSQL runs it). */
-export function finishJobsStatement(db: Db, jobId?: string) {
+export function finishJobsStatement(db: Db, jobId?: string | Placeholder) {
 	const open = db
 		.select({ one: sql`1` })
 		.from(tasks)
