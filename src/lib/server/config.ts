@@ -57,6 +57,12 @@ const Env = z
 		EXOSTACK_GROUP_COMMIT_MAX: z.coerce.number().int().min(1).max(256).default(64),
 		/** Claim groups one hub process runs in the database at once, the rest waiting their turn (claim-gate.ts); 0: no limit. */
 		EXOSTACK_CLAIM_CONCURRENCY: int(1, 0),
+		/**
+		 * A claim group the database has not answered within this many ms gives its turn back, its requests told to try
+		 * again (claim-gate.ts). Under the 15 s volunteers wait for an answer, so a claim answered later is given back
+		 * by the hub, not left to expire on volunteers that never heard of it.
+		 */
+		EXOSTACK_CLAIM_DEADLINE_MS: z.coerce.number().int().min(100).max(14_000).default(10_000),
 		EXOSTACK_HEARTBEAT_SECONDS: int(10),
 		/** The seed's readiness_threshold: no task is leased to a volunteer scoring under it (0–100). */
 		EXOSTACK_READINESS_THRESHOLD: z.coerce.number().int().min(0).max(100).default(60),
@@ -188,6 +194,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
 		/** Results, renewals and status reports arriving within this window (0: none) are committed together, at most `max` at a time (group-commit.ts). */
 		groupCommit: { ms: e.EXOSTACK_GROUP_COMMIT_MS, max: e.EXOSTACK_GROUP_COMMIT_MAX },
 		claimConcurrency: e.EXOSTACK_CLAIM_CONCURRENCY,
+		claimDeadlineMs: e.EXOSTACK_CLAIM_DEADLINE_MS,
 		heartbeatMs: e.EXOSTACK_HEARTBEAT_SECONDS * 1000,
 		readinessThreshold: e.EXOSTACK_READINESS_THRESHOLD,
 		publicUrl: e.EXOSTACK_PUBLIC_URL ?? null,

@@ -39,12 +39,22 @@ export interface DatabaseOptions {
 	 * a pooler that cannot keep them (PgBouncer in transaction mode before 1.21).
 	 */
 	prepare?: boolean;
+	/** How long PostgreSQL keeps a session of this pool idle inside a transaction before ending it (sessionSettings); default a minute. */
+	idleInTransactionMs?: number;
 }
 
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
 	const migrationsFolder = options.migrationsFolder ?? findMigrations();
 	return options.url
-		? openPostgres(options.url, { max: options.poolSize ?? 10, prepare: options.prepare ?? true }, migrationsFolder)
+		? openPostgres(
+				options.url,
+				{
+					max: options.poolSize ?? 10,
+					prepare: options.prepare ?? true,
+					connection: sessionSettings(options.idleInTransactionMs ?? 60_000)
+				},
+				migrationsFolder
+			)
 		: openPglite(options.dataDir, migrationsFolder);
 }
 
@@ -73,8 +83,17 @@ async function openPglite(dataDir: string | undefined, migrationsFolder: string)
  *   generic plan after five calls, and a generic plan cannot use a partial index whose predicate the query
  *   binds as a parameter (`state = $1` against tasks_claimable_idx's `state = 'queued'`): the claim then
  *   scanned and sorted every task. Custom plans keep the partial indexes; the parse is still saved.
+ * - `idle_in_transaction_session_timeout`: a hub that vanished mid-transaction without closing its connections
+ *   (its machine lost power, or a network that drops packets) would otherwise keep that transaction's locks
+ *   until the server's TCP keepalive gives up, two hours by default: the rows a claim locked skipped by every
+ *   other claim, and its volunteers' claims in every other hub process waiting on their advisory locks (each
+ *   refused at its deadline, claim-gate.ts). The server ends such a session after `idleInTransactionMs`
+ *   instead (a minute unless a test asks for less). No transaction of the hub waits that long between
+ *   statements: each is a few statements sent back to back.
  */
-const SESSION_SETTINGS = { jit: 'off', plan_cache_mode: 'force_custom_plan' };
+function sessionSettings(idleInTransactionMs: number) {
+	return { jit: 'off', plan_cache_mode: 'force_custom_plan', idle_in_transaction_session_timeout: `${idleInTransactionMs}ms` };
+}
 
 /**
  * libpq's way to reach a PostgreSQL on the same machine through its Unix socket: a `host` query parameter
@@ -102,13 +121,17 @@ function reconnectBackoff(retries: number): number {
 	return (0.5 + Math.random() / 2) * Math.min(0.05 * 2 ** retries, 2);
 }
 
-async function openPostgres(given: string, pool: { max: number; prepare: boolean }, migrationsFolder: string): Promise<Database> {
+async function openPostgres(
+	given: string,
+	pool: { max: number; prepare: boolean; connection: Record<string, string> },
+	migrationsFolder: string
+): Promise<Database> {
 	const { url, host } = socketOf(given);
 	const { default: postgres } = await import('postgres');
 	const { drizzle } = await import('drizzle-orm/postgres-js');
 	const { migrate } = await import('drizzle-orm/postgres-js/migrator');
 	// drizzle asks for named statements on every query (patches/drizzle-orm: upstream it asks only for `.prepare(name)`d ones); `prepare` here decides.
-	const client = postgres(url, { ...pool, host, onnotice: () => {}, connection: SESSION_SETTINGS, backoff: reconnectBackoff });
+	const client = postgres(url, { ...pool, host, onnotice: () => {}, backoff: reconnectBackoff });
 	const db = drizzle(client, { schema });
 	// Several hub processes may start together; the advisory lock makes them apply migrations one at a time.
 	const lock = postgres(url, { max: 1, host, onnotice: () => {} });

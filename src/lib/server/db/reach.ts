@@ -17,8 +17,18 @@ const LOST_CONNECTION_CODES = new Set([
 	'CONNECTION_CLOSED',
 	'CONNECTION_ENDED',
 	'CONNECTION_DESTROYED',
-	'CONNECT_TIMEOUT'
+	'CONNECT_TIMEOUT',
+	'DATABASE_TIMEOUT'
 ]);
+
+/**
+ * A statement, or a transaction, the database did not answer in time: the connection may have gone silent
+ * (a host that drops packets closes nothing, and TCP takes many minutes to give up). Counted as a lost
+ * connection: the caller is told to try again.
+ */
+export class DatabaseTimeout extends Error {
+	readonly code = 'DATABASE_TIMEOUT';
+}
 
 /**
  * Whether `err` (or an error it wraps, as drizzle wraps the driver's) says the database could not be

@@ -1,8 +1,9 @@
 /**
  * A TCP relay between the driver and the test PostgreSQL, for tests of what the driver sends and of
  * connections lost under it: it records each write of the clients, can hold the server's answers back,
- * can look at (and keep back) each client write before relaying it, and can drop every connection, as a
- * database host that goes away does. New connections are relayed again after a drop.
+ * can look at (and keep back) each client write before relaying it, can silence one connection both ways
+ * (a network that drops packets and closes nothing), and can drop every connection, as a database host that
+ * goes away does. New connections are relayed again after a drop.
  */
 import net from 'node:net';
 
@@ -18,16 +19,40 @@ export class PgRelay {
 	private readonly held: (() => void)[] = [];
 	private readonly sockets = new Set<net.Socket>();
 	private readonly server: net.Server;
+	/** The silence asked for and not yet begun: the first client write it matches starts it. */
+	private silenceWanted: { match: (data: string) => boolean; began: () => void } | null = null;
+	/** The silenced connection's bytes each way, kept until heal(). */
+	private silenced: { up: Buffer[]; down: Buffer[]; heal: () => void } | null = null;
 
 	private constructor(target: URL) {
 		this.server = net.createServer((client) => {
 			const upstream = net.connect(Number(target.port || 5432), target.hostname);
+			let silence: { up: Buffer[]; down: Buffer[] } | null = null;
 			client.on('data', (d: Buffer) => {
 				this.writes.push(d.toString('latin1'));
 				if (this.holding) this.sent += d.toString('latin1');
-				if (this.intercept?.(d) !== false) upstream.write(d);
+				const wanted = this.silenceWanted;
+				if (!silence && wanted?.match(d.toString('latin1'))) {
+					this.silenceWanted = null;
+					const kept = (silence = { up: [], down: [] });
+					this.silenced = {
+						...kept,
+						heal: () => {
+							silence = null;
+							for (const b of kept.up.splice(0)) upstream.write(b);
+							for (const b of kept.down.splice(0)) client.write(b);
+						}
+					};
+					wanted.began();
+				}
+				if (silence) silence.up.push(d);
+				else if (this.intercept?.(d) !== false) upstream.write(d);
 			});
-			upstream.on('data', (d) => (this.holding ? this.held.push(() => client.write(d)) : client.write(d)));
+			upstream.on('data', (d: Buffer) => {
+				if (silence) silence.down.push(d);
+				else if (this.holding) this.held.push(() => client.write(d));
+				else client.write(d);
+			});
 			for (const [socket, other] of [
 				[client, upstream],
 				[upstream, client]
@@ -47,6 +72,20 @@ export class PgRelay {
 		url.hostname = '127.0.0.1';
 		url.port = String((relay.server.address() as net.AddressInfo).port);
 		return { relay, url: url.toString() };
+	}
+
+	/**
+	 * Silences the first connection whose next client write `match`es (as latin1 text), from that write on:
+	 * neither side hears the other any more, and neither connection closes. Resolves when it begins.
+	 */
+	silence(match: (data: string) => boolean): Promise<void> {
+		return new Promise((began) => (this.silenceWanted = { match, began }));
+	}
+
+	/** Ends the silence: what each side sent meanwhile arrives, in order, and the connection carries on. */
+	heal() {
+		this.silenced?.heal();
+		this.silenced = null;
 	}
 
 	/** Stops holding and sends what was held. */

@@ -1,19 +1,23 @@
 import { describe, expect, it } from 'vitest';
 import { ClaimGate } from './claim-gate';
+import { DatabaseTimeout, isConnectionLoss } from '../db/reach';
 
 /**
  * A gate whose groups end when the spec says: `groups` records each group as it starts, `end(n)` ends the
- * n-th (each member answered with its own name in capitals), `fail(n)` fails it.
+ * n-th (each member answered with its own name in capitals), `fail(n)` fails it. `abandoned` records what
+ * groups past `deadlineMs` claimed when they ended.
  */
-function gateOf(limit: number, max: number, refuse: (items: string[]) => boolean = () => false) {
+function gateOf(limit: number, max: number, refuse: (items: string[]) => boolean = () => false, deadlineMs = 60_000) {
 	const groups: string[][] = [];
 	const enders: ((fail?: Error) => void)[] = [];
-	const gate = new ClaimGate<string, string>({ limit, max }, (items) => {
+	const abandoned: [string[], string[]][] = [];
+	const options = { limit, max, deadlineMs, abandoned: (items: string[], outcomes: string[]) => abandoned.push([items, outcomes]) };
+	const gate = new ClaimGate<string, string>(options, (items) => {
 		groups.push(items);
 		if (refuse(items)) return Promise.reject(new Error(`refused ${items.join(',')}`));
 		return new Promise((resolve, reject) => enders.push((fail) => (fail ? reject(fail) : resolve(items.map((i) => i.toUpperCase())))));
 	});
-	return { gate, groups, end: (n: number) => enders[n](), fail: (n: number, e: Error) => enders[n](e) };
+	return { gate, groups, abandoned, end: (n: number) => enders[n](), fail: (n: number, e: Error) => enders[n](e) };
 }
 
 const settle = () => new Promise((r) => setImmediate(r));
@@ -106,6 +110,54 @@ describe('ClaimGate', () => {
 		expect(await rest[1]).toEqual(new Error('refused bad'));
 		expect(await rest[2]).toBe('Y');
 		expect(gate.waiting).toBe(0);
+	});
+
+	it('gives the turn back when a group has no answer by its deadline, and hands what it claims later to `abandoned`', async () => {
+		const { gate, groups, abandoned, end } = gateOf(1, 8, () => false, 50);
+		const outcome = (p: Promise<string>) =>
+			p.then(
+				(v) => v,
+				(e: Error) => e
+			);
+		// The first group's connection went silent; two claims queue behind it.
+		const stuck = outcome(gate.claim('a', false));
+		await settle();
+		const behind = ['b', 'c'].map((n) => outcome(gate.claim(n, false)));
+		await settle();
+		expect(groups).toEqual([['a']]);
+		// Past the deadline a is refused as a lost connection (its volunteer tries again), not retried here, and b and c go in.
+		const refused = await stuck;
+		expect(refused).toBeInstanceOf(DatabaseTimeout);
+		expect(isConnectionLoss(refused)).toBe(true);
+		await settle();
+		expect(groups).toEqual([['a'], ['b', 'c']]);
+		end(1);
+		expect(await Promise.all(behind)).toEqual(['B', 'C']);
+		// When the silent group does end, nobody is waiting for what it claimed: it goes to `abandoned`, once.
+		expect(abandoned).toEqual([]);
+		end(0);
+		await settle();
+		expect(abandoned).toEqual([[['a'], ['A']]]);
+		expect(gate.waiting).toBe(0);
+	});
+
+	it('refuses a whole group past its deadline at once rather than member by member', async () => {
+		const { gate, groups, end } = gateOf(1, 8, () => false, 50);
+		const first = gate.claim('first', false);
+		await settle();
+		const group = ['x', 'y'].map((n) =>
+			gate.claim(n, false).then(
+				(v) => v,
+				(e: Error) => e
+			)
+		);
+		end(0);
+		expect(await first).toBe('FIRST');
+		await settle();
+		expect(groups[1]).toEqual(['x', 'y']);
+		for (const e of await Promise.all(group)) expect(e).toBeInstanceOf(DatabaseTimeout);
+		// Nobody claimed x or y alone after the group timed out.
+		expect(groups).toHaveLength(2);
 	});
 
 	it('with no limit, claims every request at once and alone', async () => {

@@ -1,3 +1,5 @@
+import { DatabaseTimeout } from '../db/reach';
+
 interface Waiting<I, O> {
 	item: I;
 	resolve(o: O): void;
@@ -26,6 +28,12 @@ interface Waiting<I, O> {
  *
  * One more turn is kept for the interactive lane alone: a group of batch claims takes longer than one
  * claim did, and a synchronous request's client is waiting (interactive-lane.ts).
+ *
+ * A group still unanswered after `deadlineMs` gives its turn back: its members are refused with a
+ * DatabaseTimeout (told to try again), and whatever it claims when it does end goes to `abandoned`, which
+ * gives the leases back. Without it, one claim whose connection went silent (a database failover that drops
+ * packets rather than closing connections, where the driver waits for TCP to give up, many minutes) held
+ * the one turn, and this process leased nothing more meanwhile.
  */
 export class ClaimGate<I, O> {
 	private active = 0;
@@ -35,13 +43,13 @@ export class ClaimGate<I, O> {
 	private readonly batch: Waiting<I, O>[] = [];
 
 	constructor(
-		private readonly options: { limit: number; max: number },
+		private readonly options: { limit: number; max: number; deadlineMs: number; abandoned: (items: I[], outcomes: O[]) => void },
 		private readonly claimGroup: (items: I[]) => Promise<O[]>
 	) {}
 
 	/** Claims `item` in a turn's group; `lane`: an interactive request's, which goes first. */
 	claim(item: I, lane: boolean): Promise<O> {
-		if (this.options.limit <= 0) return this.claimGroup([item]).then(([o]) => o);
+		if (this.options.limit <= 0) return this.withinDeadline([item]).then(([o]) => o);
 		return new Promise<O>((resolve, reject) => {
 			(lane ? this.lane : this.batch).push({ item, resolve, reject });
 			if (this.active < this.options.limit) {
@@ -76,15 +84,32 @@ export class ClaimGate<I, O> {
 
 	/**
 	 * Claims a group and answers each member. A group that fails is claimed again member by member, so one
-	 * claim that cannot be served (or a transient failure) costs the others nothing but a retry.
+	 * claim that cannot be served (or a transient failure) costs the others nothing but a retry; one past
+	 * its deadline is not (each member alone would likely wait as long again).
 	 */
 	private async settle(group: Waiting<I, O>[]): Promise<void> {
 		try {
-			const outcomes = await this.claimGroup(group.map((w) => w.item));
+			const outcomes = await this.withinDeadline(group.map((w) => w.item));
 			group.forEach((w, i) => w.resolve(outcomes[i]));
 		} catch (err) {
-			if (group.length === 1) return group[0].reject(err);
+			if (group.length === 1 || err instanceof DatabaseTimeout) return group.forEach((w) => w.reject(err));
 			for (const w of group) await this.settle([w]);
 		}
+	}
+
+	/** The group's claim, or a DatabaseTimeout once `deadlineMs` has passed; what it claims after that is abandoned. */
+	private withinDeadline(items: I[]): Promise<O[]> {
+		const claim = this.claimGroup(items);
+		let timer: ReturnType<typeof setTimeout> | undefined;
+		const late = new Promise<never>((_, reject) => {
+			timer = setTimeout(() => {
+				claim.then(
+					(outcomes) => this.options.abandoned(items, outcomes),
+					() => {} // it claimed nothing: nothing to give back
+				);
+				reject(new DatabaseTimeout(`the claim had no answer from the database within ${this.options.deadlineMs} ms`));
+			}, this.options.deadlineMs);
+		});
+		return Promise.race([claim, late]).finally(() => clearTimeout(timer));
 	}
 }

@@ -67,7 +67,12 @@ export class VolunteerWork {
 			});
 		this.results = new GroupCommit(deps.config.groupCommit, (group) => noted(handInResults(deps, group, this.book)));
 		this.claims = new ClaimGate(
-			{ limit: deps.config.claimConcurrency, max: Math.min(deps.config.groupCommit.max, CLAIM_GROUP_MAX) },
+			{
+				limit: deps.config.claimConcurrency,
+				max: Math.min(deps.config.groupCommit.max, CLAIM_GROUP_MAX),
+				deadlineMs: deps.config.claimDeadlineMs,
+				abandoned: (requests, leases) => void this.giveBack(requests, leases)
+			},
 			(group) => noted(claimGroup(deps.db, group))
 		);
 		this.renewals = new GroupCommit(deps.config.groupCommit, (group) => noted(renewLeases(deps.db, group, deps.config.leaseMs)));
@@ -161,6 +166,19 @@ export class VolunteerWork {
 	async drain(): Promise<void> {
 		await Promise.all([this.results.drain(), this.renewals.drain(), this.statuses.drain()]);
 		await Promise.allSettled([...this.leaving, this.counters.flush()]);
+	}
+
+	/** Leases a claim granted after its requests were refused for want of an answer in time (claim-gate.ts): nobody runs them. */
+	private async giveBack(requests: ClaimRequest[], leases: ClaimedLease[][]) {
+		try {
+			for (const [i, claimed] of leases.entries())
+				for (const t of claimed)
+					await releaseLease(this.deps.db, { taskId: t.id, leaseToken: t.leaseToken, volunteerId: requests[i].volunteerId });
+			if (leases.some((l) => l.length > 0)) this.notify.workAvailable();
+		} catch (err) {
+			// They still end by expiry; the sweeper is the backstop.
+			this.deps.observe.log.error({ err }, 'could not give back the leases of a claim answered too late; they will expire');
+		}
 	}
 
 	private async goodbye(sessionId: string) {
