@@ -1,10 +1,13 @@
 import type { AcceptedChunk } from './scheduler/accepted-chunk';
+import type { TaskType } from '../protocol/models';
 
 /** How the scheduler's callers tell connected clients that something changed; the realtime layer fills it in. */
 export interface Notifier {
 	workAvailable(): void;
 	/** An interactive request was queued: these sessions (socket ids) are told at once, past workAvailable's throttle. */
 	laneWork(sessionIds: string[]): void;
+	/** Up to `limit` sessions connected to this process that could take an interactive task of `taskType` now, the least loaded first. */
+	laneReady(taskType: TaskType, limit: number): string[];
 	/** `ended`: the job just reached its final state; its watchers hear at once, not at the end of the coalescing window. */
 	jobChanged(jobId: string, ended?: boolean): void;
 	tasksCancelled(taskIds: number[]): void;
@@ -13,4 +16,11 @@ export interface Notifier {
 }
 
 /** Tells nobody: a hub before Socket.IO is attached (or one without it, in tests). */
-export const quiet: Notifier = { workAvailable() {}, laneWork() {}, jobChanged() {}, tasksCancelled() {}, chunkAccepted() {} };
+export const quiet: Notifier = {
+	workAvailable() {},
+	laneWork() {},
+	laneReady: () => [],
+	jobChanged() {},
+	tasksCancelled() {},
+	chunkAccepted() {}
+};

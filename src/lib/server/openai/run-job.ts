@@ -2,7 +2,7 @@ import type { Hub } from '../hub';
 import type { Principal } from '../auth/principal';
 import { inputsOf, type Submission } from '../../protocol/jobs';
 import type { ModelManifest, TaskType } from '../../protocol/models';
-import { laneTargets } from '../scheduler/interactive-lane';
+import { laneTakers } from '../scheduler/interactive-lane';
 import { submitAs } from '../http/submit-as';
 import { sessionStaleMs } from '../volunteers/sessions';
 import { awaitJob, type EndedJob } from './await-job';
@@ -41,7 +41,7 @@ export async function queueJob(
 	idempotencyKey: string | null = null
 ): Promise<string> {
 	// The volunteers to nudge, found before queueing: none is the 503, at once.
-	const targets = await laneTargets(hub.db, submission.task_type, sessionStaleMs(hub.config.heartbeatMs));
+	const targets = await laneTakers(hub.db, hub.notify, submission.task_type, sessionStaleMs(hub.config.heartbeatMs));
 	if (targets.length === 0) throw unavailable(`no connected volunteer can run model ${submission.model} right now`);
 	// The client holds its connection open for the answer: the interactive lane, ahead of all batch work
 	// (scheduler/interactive-lane.ts). A batch line (openai/batches/) queues the same plan at its own priority.

@@ -161,6 +161,7 @@ function notifier(
 				}
 			);
 		},
+		laneReady: (taskType, limit) => offers.ready(taskType, limit),
 		tasksCancelled: (taskIds) => void volunteers.emit('task:cancelled', { taskIds }),
 		chunkAccepted: (jobId, chunk) => hub.jobEnds.accepted(jobId, chunk),
 		jobChanged(jobId, ended) {

@@ -115,6 +115,30 @@ describe.each(TEST_DB_KINDS)('interactive lane on a hub on %s', (kind) => {
 		expect(back).toEqual({ state: 'queued' });
 	});
 
+	it('knows which of its connections could take an interactive task now, those holding the fewest leases first', async () => {
+		sockets.push(...[0, 1, 2, 3].map(() => testHub.volunteer({ auth: auth() })));
+		await Promise.all(sockets.map((s) => welcomed(s)));
+		// The fourth never asks for work: an offer would not know its owner's model limits.
+		const [busy, idle, paused] = sockets;
+		const ready = () => testHub.hub.notify.laneReady('embedding', 4).map((id) => sockets.findIndex((s) => s.id === id));
+		await testHub.submit(['a', 'b', 'c'], { chunk_size: 1 });
+		const [first, second] = granted(await replyTo(busy, 'task:request', { slots: 2 })).tasks;
+		expect(granted(await replyTo(idle, 'task:request', { slots: 1 })).tasks).toHaveLength(1);
+		expect(granted(await replyTo(paused, 'task:request', { slots: 1 })).tasks).toHaveLength(0);
+		// Paused by its owner: its gate is shut.
+		granted(await replyTo(paused, 'status', { mode: 'paused', readiness: serverReadiness('always') }));
+		expect(ready()).toEqual([1, 0]);
+		expect(testHub.hub.notify.laneReady('embedding', 1)).toEqual([idle.id]);
+		// A lease the volunteer ends no longer counts: busy holds one, as idle does, then none.
+		granted(await replyTo(busy, 'task:release', { taskId: first.taskId, leaseToken: first.leaseToken }));
+		expect(ready().sort()).toEqual([0, 1]);
+		granted(await replyTo(busy, 'task:release', { taskId: second.taskId, leaseToken: second.leaseToken }));
+		expect(ready()).toEqual([0, 1]);
+		expect(testHub.hub.notify.laneReady('text_generation', 4)).toEqual(
+			nodeCapabilities().taskTypes.includes('text_generation') ? [busy.id, idle.id] : []
+		);
+	});
+
 	it('nudges the ready volunteers to ask on the lane when none can be offered it (none has asked for work yet)', async () => {
 		sockets.push(testHub.volunteer({ auth: auth() }), testHub.volunteer({ auth: auth() }));
 		await Promise.all(sockets.map((s) => welcomed(s)));

@@ -58,9 +58,15 @@ export function serveVolunteers(
 		const session = (): WorkSession | null => (socket.data.volunteerId ? (socket.data as VolunteerData) : null);
 		/** Leases of this connection that may stream text; forgotten when they end. */
 		const streaming = new Map<number, string>();
+		/**
+		 * This connection's live leases as it was told of them (task id: when it expires), for the lane's choice of
+		 * whom to offer to (lane-offers.ts): forgotten when the volunteer ends one, or when it runs out unrenewed.
+		 */
+		const held = new Map<number, number>();
 		const endStream = (taskId: number, leaseToken: string) => {
 			text.streams.untrack(taskId, leaseToken);
 			streaming.delete(taskId);
+			held.delete(taskId);
 		};
 		const trackStreams = async (s: WorkSession, tasks: TaskLease[]) => {
 			const generating = tasks.filter((t) => t.taskType === 'text_generation');
@@ -96,6 +102,7 @@ export function serveVolunteers(
 		);
 		const lease = async (s: WorkSession, p: TaskRequest) => {
 			const tasks = await work.lease(s, p);
+			for (const t of tasks) held.set(t.taskId, t.leaseExpiresAt);
 			await trackStreams(s, tasks);
 			return tasks;
 		};
@@ -111,7 +118,7 @@ export function serveVolunteers(
 				})
 			)
 		);
-		offers.set(socket.id, async () => {
+		const offer = async () => {
 			const s = session();
 			if (!s || !limits || !socket.connected) return false;
 			const tasks = await lease(s, { slots: 1, lane: 'interactive', ...limits });
@@ -132,12 +139,28 @@ export function serveVolunteers(
 			}
 			// Ids it was not offered take nothing.
 			return tasks.some((t) => taken.has(t.taskId));
+		};
+		offers.set(socket.id, {
+			offer,
+			// As laneTargets reads a session from the database: ready at its last report, and declaring the task type;
+			// and it has asked for work, so an offer has its model limits.
+			load: (taskType) => {
+				const s = session();
+				if (!s || !limits || !socket.connected || !s.gateOpen || !s.capabilities.taskTypes.includes(taskType)) return null;
+				const now = Date.now();
+				for (const [taskId, expires] of held) if (expires <= now) held.delete(taskId);
+				return held.size;
+			}
 		});
 		socket.on(
 			'task:progress',
 			handle(
 				TaskProgress,
-				withSession((s, p) => work.renew(s, p))
+				withSession(async (s, p) => {
+					const reply = await work.renew(s, p);
+					if (reply.ok && held.has(p.taskId)) held.set(p.taskId, reply.leaseExpiresAt);
+					return reply;
+				})
 			)
 		);
 		socket.on(

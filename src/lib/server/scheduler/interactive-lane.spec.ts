@@ -5,7 +5,8 @@ import { volunteerSessions } from '../db/schema';
 import type { Db } from '../db';
 import { TEST_DB_KINDS } from '../db/testing';
 import { claimFor, makeJob, seedModel, seedVolunteers, seededDatabase } from './testing';
-import { laneTargets } from './interactive-lane';
+import { laneTakers, laneTargets } from './interactive-lane';
+import { quiet } from '../notifier';
 
 /** Sessions older than this are stale (volunteers/sessions.ts's sessionStaleMs of the default 10 s heartbeat). */
 const STALE_MS = 30_000;
@@ -61,6 +62,24 @@ describe.each(TEST_DB_KINDS)('interactive lane on %s', (kind) => {
 		expect(await laneTargets(db, 'embedding', STALE_MS)).toEqual(['session-of-v1']);
 		await db.update(volunteerSessions).set({ readyForAi: false });
 		expect(await laneTargets(db, 'embedding', STALE_MS)).toEqual([]);
+	});
+
+	it('takes the takers connected to this hub process without a query, and asks the database only when none is', async () => {
+		await connect('v1');
+		let statements = 0;
+		const counted = new Proxy(db, {
+			get(target, key, receiver) {
+				// Every query starts at one of these (laneTargets' subquery counts too).
+				if (key === 'select' || key === 'execute') statements++;
+				return Reflect.get(target, key, receiver);
+			}
+		});
+		const here = { ...quiet, laneReady: () => ['socket-here'] };
+		expect(await laneTakers(counted, here, 'embedding', STALE_MS)).toEqual(['socket-here']);
+		expect(statements).toBe(0);
+		// None here (connected to another hub process, or none ready here): every hub process's, read from the database.
+		expect(await laneTakers(counted, quiet, 'embedding', STALE_MS)).toEqual(['session-of-v1']);
+		expect(statements).toBeGreaterThan(0);
 	});
 
 	async function connect(volunteerId: string, opts: { taskTypes?: ('embedding' | 'text_generation')[] } = {}) {
