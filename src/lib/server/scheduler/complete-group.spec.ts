@@ -7,6 +7,8 @@ import { claimFor, makeJob, policy, seedModel, seedVolunteers, seededDatabase, v
 import { completeGroup } from './complete-group';
 import type { Completion } from './types';
 import { GroupCommit } from './group-commit';
+import { leasesOf } from './current-leases';
+import { randomUUID } from 'node:crypto';
 
 type Lease = { id: number; leaseToken: string; inputs: string[] };
 
@@ -28,6 +30,26 @@ function countingTransactions(db: Db) {
 		counted.transactions++;
 		return db.transaction(...args);
 	}) as Db['transaction'];
+	return counted;
+}
+
+/**
+ * The database, with the statements its transactions send counted: each goes through the session's
+ * prepareQuery (a query builder embedded in another statement does not).
+ */
+function countingStatements(db: Db) {
+	const counted = Object.create(db) as Db & { statements: number };
+	counted.statements = 0;
+	counted.transaction = ((fn: (tx: Db) => Promise<unknown>, config?: Parameters<Db['transaction']>[1]) =>
+		db.transaction((tx) => {
+			const session = (tx as unknown as { session: { prepareQuery: (...args: unknown[]) => unknown } }).session;
+			const prepare = session.prepareQuery.bind(session);
+			session.prepareQuery = (...args: unknown[]) => {
+				counted.statements++;
+				return prepare(...args);
+			};
+			return fn(tx);
+		}, config)) as Db['transaction'];
 	return counted;
 }
 
@@ -78,6 +100,36 @@ describe.each(TEST_DB_KINDS)('group commit on %s', (kind) => {
 		const replicatedAccepted = await db.select().from(acceptedResults).where(eq(acceptedResults.jobId, replicatedJob));
 		// Two replicas of the replicated chunk agreeing, both in this group: accepted; otherwise still waiting.
 		expect(replicatedAccepted).toHaveLength(replicatedInGroup >= 2 ? 1 : 0);
+	});
+
+	it("settles a replica in four statements: the chunk's lock, its lease ended with its result stored, the chunk read, the tally", async () => {
+		await makeJob(db, 4, { replication: 2 });
+		const [t, u] = await claimFor(db, 'v1', { slots: 2 });
+		const counted = countingStatements(db);
+		// The first replica of its chunk: stored, and the chunk waits for the second.
+		const [outcome] = await completeGroup(counted, [resultOf(t, 'v1')], policy);
+		expect(outcome).toMatchObject({ stored: true, settlement: { outcome: 'waiting' } });
+		expect(counted.statements).toBe(4);
+		// A result whose lease was known (the lease book) but whose token is not the lease's: the same statement stores nothing.
+		const [known] = await leasesOf(db, [resultOf(u, 'v1')], []);
+		counted.statements = 0;
+		const [forged] = await completeGroup(counted, [{ ...resultOf(u, 'v1'), leaseToken: randomUUID() }], policy, [known]);
+		expect(forged).toEqual({ stored: false, reason: 'stale_lease' });
+		expect(counted.statements).toBe(2);
+		const stored = await db
+			.select({ taskId: results.taskId })
+			.from(results)
+			.where(inArray(results.taskId, [t.id, u.id]));
+		expect(stored).toEqual([{ taskId: t.id }]);
+		const rows = await db
+			.select({ id: tasks.id, state: tasks.state })
+			.from(tasks)
+			.where(inArray(tasks.id, [t.id, u.id]))
+			.orderBy(tasks.id);
+		expect(rows).toEqual([
+			{ id: t.id, state: 'done' },
+			{ id: u.id, state: 'leased' }
+		]);
 	});
 
 	it('refuses a stale, a forged, a replayed and a wrong-shaped result while accepting the others of its group', async () => {

@@ -1,6 +1,7 @@
-import { eq, sql } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
 import { results, tasks } from '../db/schema';
 import type { Db } from '../db';
+import { rowsOf } from '../db/rows';
 import { endLease, failedAttempt, heldLease } from './lease-transitions';
 import { validateChunk } from './validate-chunk';
 import { VolunteerTally } from './volunteer-tally';
@@ -14,34 +15,45 @@ import type { CompletionOutcome, PreparedCompletion, SchedulerPolicy } from './c
 export async function settleReplica(tx: Db, p: PreparedCompletion, policy: SchedulerPolicy): Promise<CompletionOutcome> {
 	const { c, problem } = p;
 	const { jobId, seq } = p.task;
-	const [task] = await tx.select({ inputs: tasks.inputs }).from(tasks).where(heldLease(c)).for('update');
-	if (!task) return { stored: false, reason: 'stale_lease' };
 	const tally = new VolunteerTally();
 	if (problem) {
-		await tx
+		const [failed] = await tx
 			.update(tasks)
 			.set(failedAttempt(policy, `rejected output: ${problem}`, 'reported'))
-			.where(eq(tasks.id, c.taskId));
+			.where(heldLease(c))
+			.returning({ id: tasks.id });
+		if (!failed) return { stored: false, reason: 'stale_lease' };
 		const settlement = await validateChunk(tx, jobId, seq, policy, tally);
 		await tally.apply(tx);
 		return { stored: false, reason: 'rejected_output', error: problem, jobId, settlement };
 	}
-	await tx
-		.update(tasks)
-		.set({ ...endLease, state: 'done', finishedAt: sql`now()` })
-		.where(eq(tasks.id, c.taskId));
-	await tx.insert(results).values({
-		taskId: c.taskId,
-		jobId,
-		seq,
-		volunteerId: c.volunteerId,
-		output: c.outputs,
-		backend: c.backend,
-		backendClass: c.resultClass,
-		durationMs: c.durationMs
-	});
-	tally.add(c.volunteerId, { tasks: 1, inputs: task.inputs.length });
+	const inputs = await storeReplica(tx, c, jobId, seq);
+	if (inputs === null) return { stored: false, reason: 'stale_lease' };
+	tally.add(c.volunteerId, { tasks: 1, inputs });
 	const settlement = await validateChunk(tx, jobId, seq, policy, tally);
 	await tally.apply(tx);
-	return { stored: true, jobId, inputs: task.inputs.length, settlement };
+	return { stored: true, jobId, inputs, settlement };
+}
+
+/**
+ * Ends the lease as done and stores its result, in one statement: the fenced update, and the insert only of
+ * the row it ended (nothing when the lease is no longer held). Returns the task's input count, or null for a
+ * stale lease. Three statements before (the row locked, then updated, then the result inserted): two round
+ * trips more for every replicated result and every check (bench/dispatch counts them, BENCHMARKS.md).
+ */
+async function storeReplica(tx: Db, c: PreparedCompletion['c'], jobId: string, seq: number): Promise<number | null> {
+	const ended = tx
+		.update(tasks)
+		.set({ ...endLease, state: 'done', finishedAt: sql`now()` })
+		.where(heldLease(c))
+		.returning({ inputs: tasks.inputs });
+	// A query builder inside sql`` is rendered in parentheses, as a CTE's body needs.
+	const [row] = rowsOf<{ n: number }>(
+		await tx.execute(sql`with ended as ${ended},
+			stored as (insert into ${results} (task_id, job_id, seq, volunteer_id, output, backend, backend_class, duration_ms)
+				select ${c.taskId}::bigint, ${jobId}::uuid, ${seq}::int, ${c.volunteerId}::text, ${JSON.stringify(c.outputs)}::jsonb,
+					${c.backend}::text, ${c.resultClass}::text, ${c.durationMs}::real from ended)
+			select jsonb_array_length(inputs) as n from ended`)
+	);
+	return row ? Number(row.n) : null;
 }
