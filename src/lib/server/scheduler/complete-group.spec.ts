@@ -112,6 +112,7 @@ describe.each(TEST_DB_KINDS)('group commit on %s', (kind) => {
 		expect(counted.statements).toBe(4);
 		// A result whose lease was known (the lease book) but whose token is not the lease's: the same statement stores nothing.
 		const [known] = await leasesOf(db, [resultOf(u, 'v1')], []);
+		if (!known) throw new Error('the lease just claimed was not found');
 		counted.statements = 0;
 		const [forged] = await completeGroup(counted, [{ ...resultOf(u, 'v1'), leaseToken: randomUUID() }], policy, [known]);
 		expect(forged).toEqual({ stored: false, reason: 'stale_lease' });
