@@ -23,18 +23,21 @@ export async function recordVerdicts(tx: Db, tally: VolunteerTally, jobId: strin
 	const invalid = all.filter((r) => !valid.has(r.taskId) && r.backendClass === cls);
 	const unchecked = all.filter((r) => !valid.has(r.taskId) && r.backendClass !== cls);
 
-	await setVerdicts(tx, [
-		...agreeing.map((r) => [r.taskId, 'valid'] as const),
-		...invalid.map((r) => [r.taskId, 'invalid'] as const),
-		...unchecked.map((r) => [r.taskId, 'unchecked'] as const)
+	// Independent of each other: sent together, one round trip.
+	const [, , authors] = await Promise.all([
+		setVerdicts(tx, [
+			...agreeing.map((r) => [r.taskId, 'valid'] as const),
+			...invalid.map((r) => [r.taskId, 'invalid'] as const),
+			...unchecked.map((r) => [r.taskId, 'unchecked'] as const)
+		]),
+		tx.insert(creditLedger).values(agreeing.map((r) => ({ volunteerId: r.volunteerId, jobId, taskId: r.taskId, amount }))),
+		checkpointAuthors(
+			tx,
+			invalid.map((r) => r.taskId)
+		)
 	]);
-	await tx.insert(creditLedger).values(agreeing.map((r) => ({ volunteerId: r.volunteerId, jobId, taskId: r.taskId, amount })));
 	for (const r of agreeing) tally.add(r.volunteerId, { credit: amount, valid: 1 });
 	for (const r of invalid) tally.add(r.volunteerId, { invalid: 1 });
-	const authors = await checkpointAuthors(
-		tx,
-		invalid.map((r) => r.taskId)
-	);
 	for (const author of authors) tally.add(author, { invalid: 1 });
 	// Caught: what it had accepted on its word alone is computed again (settle-checks.ts).
 	for (const r of invalid) await queueRechecks(tx, r.volunteerId);

@@ -27,19 +27,27 @@ export class VolunteerTally {
 		this.changes.set(volunteerId, c);
 	}
 
+	/**
+	 * Sent together, in one round trip: statements of one transaction run in the order they were sent, so the
+	 * rows are still locked in the fixed order (each awaited in turn, a chunk with three volunteers took three).
+	 */
 	async apply(tx: Db) {
-		for (const [id, c] of [...this.changes].sort(([a], [b]) => (a < b ? -1 : 1))) {
-			await tx
-				.update(volunteers)
-				.set({
-					tasksDone: sql`${volunteers.tasksDone} + ${c.tasks}`,
-					inputsDone: sql`${volunteers.inputsDone} + ${c.inputs}`,
-					credit: sql`${volunteers.credit} + ${c.credit}`,
-					validResults: sql`${volunteers.validResults} + ${c.valid}`,
-					invalidResults: sql`${volunteers.invalidResults} + ${c.invalid}`,
-					consecutiveValid: c.invalid > 0 ? 0 : sql`${volunteers.consecutiveValid} + ${c.valid}`
-				})
-				.where(eq(volunteers.id, id));
-		}
+		await Promise.all(
+			[...this.changes]
+				.sort(([a], [b]) => (a < b ? -1 : 1))
+				.map(([id, c]) =>
+					tx
+						.update(volunteers)
+						.set({
+							tasksDone: sql`${volunteers.tasksDone} + ${c.tasks}`,
+							inputsDone: sql`${volunteers.inputsDone} + ${c.inputs}`,
+							credit: sql`${volunteers.credit} + ${c.credit}`,
+							validResults: sql`${volunteers.validResults} + ${c.valid}`,
+							invalidResults: sql`${volunteers.invalidResults} + ${c.invalid}`,
+							consecutiveValid: c.invalid > 0 ? 0 : sql`${volunteers.consecutiveValid} + ${c.valid}`
+						})
+						.where(eq(volunteers.id, id))
+				)
+		);
 	}
 }
