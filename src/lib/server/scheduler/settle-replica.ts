@@ -27,8 +27,9 @@ export async function settleReplica(tx: Db, p: PreparedCompletion, policy: Sched
 		await tally.apply(tx);
 		return { stored: false, reason: 'rejected_output', error: problem, jobId, settlement };
 	}
-	const inputs = await storeReplica(tx, c, jobId, seq);
-	if (inputs === null) return { stored: false, reason: 'stale_lease' };
+	if (!(await storeReplica(tx, c, jobId, seq))) return { stored: false, reason: 'stale_lease' };
+	// The lease's input count, as its claim or a read of it found it: the fence matched that same lease.
+	const { inputs } = p.task;
 	tally.add(c.volunteerId, { tasks: 1, inputs });
 	const settlement = await validateChunk(tx, jobId, seq, policy, tally);
 	await tally.apply(tx);
@@ -37,23 +38,22 @@ export async function settleReplica(tx: Db, p: PreparedCompletion, policy: Sched
 
 /**
  * Ends the lease as done and stores its result, in one statement: the fenced update, and the insert only of
- * the row it ended (nothing when the lease is no longer held). Returns the task's input count, or null for a
- * stale lease. Three statements before (the row locked, then updated, then the result inserted): two round
+ * the row it ended (nothing when the lease is no longer held). Returns whether the lease was still held. Three statements before (the row locked, then updated, then the result inserted): two round
  * trips more for every replicated result and every check (bench/dispatch counts them, BENCHMARKS.md).
  */
-async function storeReplica(tx: Db, c: PreparedCompletion['c'], jobId: string, seq: number): Promise<number | null> {
+async function storeReplica(tx: Db, c: PreparedCompletion['c'], jobId: string, seq: number): Promise<boolean> {
 	const ended = tx
 		.update(tasks)
 		.set({ ...endLease, state: 'done', finishedAt: sql`now()` })
 		.where(heldLease(c))
-		.returning({ inputs: tasks.inputs });
+		.returning({ id: tasks.id });
 	// A query builder inside sql`` is rendered in parentheses, as a CTE's body needs.
-	const [row] = rowsOf<{ n: number }>(
+	const rows = rowsOf<{ id: number }>(
 		await tx.execute(sql`with ended as ${ended},
 			stored as (insert into ${results} (task_id, job_id, seq, volunteer_id, output, backend, backend_class, duration_ms)
 				select ${c.taskId}::bigint, ${jobId}::uuid, ${seq}::int, ${c.volunteerId}::text, ${JSON.stringify(c.outputs)}::jsonb,
 					${c.backend}::text, ${c.resultClass}::text, ${c.durationMs}::real from ended)
-			select jsonb_array_length(inputs) as n from ended`)
+			select id from ended`)
 	);
-	return row ? Number(row.n) : null;
+	return rows.length > 0;
 }
