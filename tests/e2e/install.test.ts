@@ -59,6 +59,45 @@ describe('installing the volunteer app', () => {
 		await expect.poll(() => page.getByTestId('install-note').textContent(), { timeout: 30_000 }).toMatch(/^ExoStack is installed/);
 	});
 
+	it('keeps an offer Chromium makes before the page has hydrated', async () => {
+		// The page's scripts held back for three seconds, as on a slow link or a busy machine: Chromium's
+		// installability check ends first (under a second after load here), before the page has hydrated and
+		// listened. Only the scripts: its stylesheets hold the load event, after which the check runs. A fresh
+		// profile, so no service worker serves the scripts past the hold and the offer is made on this load.
+		const slow = await launchPersistentChromium(tempDir('exostack-install-slow-'), { webgpu: false });
+		try {
+			const page = await slow.newPage();
+			await page.addInitScript(() => {
+				const w = window as unknown as { __offeredAt: number | null; __listenedAt: number[] };
+				w.__offeredAt = null;
+				w.__listenedAt = [];
+				addEventListener('beforeinstallprompt', () => (w.__offeredAt ??= performance.now()));
+				// When the page's own scripts listen for the offer (the last to do so is the install panel).
+				const listen = window.addEventListener;
+				window.addEventListener = function (this: Window, ...args: Parameters<typeof listen>) {
+					if (args[0] === 'beforeinstallprompt') w.__listenedAt.push(performance.now());
+					return listen.apply(this, args);
+				} as typeof listen;
+			});
+			await page.route(/\/_app\/immutable\/.+\.js$/, async (route) => {
+				await sleep(3000);
+				await route.continue();
+			});
+			await page.goto(`${hub.url}/volunteer`);
+			await page.getByTestId('install-button').waitFor({ timeout: 60_000 });
+			const { offeredAt, listenedAt } = await page.evaluate(() => {
+				const w = window as unknown as { __offeredAt: number | null; __listenedAt: number[] };
+				return { offeredAt: w.__offeredAt, listenedAt: w.__listenedAt };
+			});
+			// The race did happen: the offer came before the install panel listened.
+			expect(offeredAt).not.toBeNull();
+			expect(offeredAt!).toBeLessThan(Math.max(...listenedAt));
+			expect(await page.getByTestId('install-hint').count()).toBe(0);
+		} finally {
+			await slow.close();
+		}
+	});
+
 	it('says it runs as the installed app, with no button or hint', async () => {
 		// Chromium cannot be put in display-mode standalone from here (CDP's media emulation ignores the
 		// feature); iOS Safari's own sign of a home-screen app, navigator.standalone, is set instead.

@@ -4,6 +4,9 @@
  * its prompt() shown when the owner presses our button. Browsers that never send it (Safari, Firefox)
  * get a hint in their own terms instead, once the page has loaded and no event came. Running as the
  * installed app (display-mode standalone), or just installed (`appinstalled`), the page says so.
+ *
+ * Chromium sends the event once per page load, which can be before this listens: static/install-offer.js,
+ * run from <head> before any other script, keeps it in `window.exostackInstallOffer` until start().
  */
 
 /** Not in the DOM typings: Chromium's event, with the prompt it holds back until asked. */
@@ -11,6 +14,9 @@ interface BeforeInstallPromptEvent extends Event {
 	prompt(): Promise<unknown>;
 	readonly userChoice: Promise<{ outcome: 'accepted' | 'dismissed' }>;
 }
+
+/** Where static/install-offer.js keeps an offer made before the page listened; cleared once used. */
+type EarlyOffer = { exostackInstallOffer?: BeforeInstallPromptEvent | null };
 
 /** `waiting`: too early to tell (or an offer was just used); `available`: the button works; `unavailable`: show the hint; `installed`. */
 export type InstallState = 'waiting' | 'available' | 'unavailable' | 'installed';
@@ -41,6 +47,11 @@ export class InstallPrompt {
 	start(): () => void {
 		const listeners = new AbortController();
 		const { signal } = listeners;
+		const early = (window as EarlyOffer).exostackInstallOffer;
+		if (early) {
+			this.#event = early;
+			this.#offered = true;
+		}
 		addEventListener(
 			'beforeinstallprompt',
 			(e) => {
@@ -55,6 +66,7 @@ export class InstallPrompt {
 			() => {
 				this.#installed = true;
 				this.#event = null;
+				(window as EarlyOffer).exostackInstallOffer = null;
 			},
 			{ signal }
 		);
@@ -72,6 +84,8 @@ export class InstallPrompt {
 		const event = this.#event;
 		if (!event) return;
 		this.#event = null;
+		// Used up: a later start() (the panel mounted again) must not offer it a second time.
+		if ((window as EarlyOffer).exostackInstallOffer === event) (window as EarlyOffer).exostackInstallOffer = null;
 		await event.prompt();
 		if ((await event.userChoice).outcome === 'accepted') this.#installed = true;
 	}
