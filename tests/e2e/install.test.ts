@@ -75,7 +75,7 @@ describe('installing the volunteer app', () => {
 				// When the page's own scripts listen for the offer (the last to do so is the install panel).
 				const listen = window.addEventListener;
 				window.addEventListener = function (this: Window, ...args: Parameters<typeof listen>) {
-					if (args[0] === 'beforeinstallprompt') w.__listenedAt.push(performance.now());
+					if ((args[0] as string) === 'beforeinstallprompt') w.__listenedAt.push(performance.now());
 					return listen.apply(this, args);
 				} as typeof listen;
 			});

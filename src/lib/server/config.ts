@@ -191,7 +191,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
 		},
 		sweepMs: e.EXOSTACK_SWEEP_SECONDS * 1000,
 		tailMs: e.EXOSTACK_TAIL_SECONDS * 1000,
-		/** Results, renewals and status reports arriving within this window (0: none) are committed together, at most `max` at a time (group-commit.ts). */
+		/** Results, renewals, releases and status reports arriving within this window (0: none) are committed together, at most `max` at a time (group-commit.ts). */
 		groupCommit: { ms: e.EXOSTACK_GROUP_COMMIT_MS, max: e.EXOSTACK_GROUP_COMMIT_MAX },
 		claimConcurrency: e.EXOSTACK_CLAIM_CONCURRENCY,
 		claimDeadlineMs: e.EXOSTACK_CLAIM_DEADLINE_MS,

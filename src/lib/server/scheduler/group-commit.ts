@@ -1,4 +1,4 @@
-/** How results, renewals and status reports are grouped (EXOSTACK_GROUP_COMMIT_MS, EXOSTACK_GROUP_COMMIT_MAX). */
+/** How results, renewals, releases and status reports are grouped (EXOSTACK_GROUP_COMMIT_MS, EXOSTACK_GROUP_COMMIT_MAX). */
 export interface GroupOptions {
 	/** How long the first item of a group waits for company; 0: every call commits on its own. */
 	ms: number;

@@ -1,6 +1,7 @@
-import { and, eq } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import { tasks } from '../db/schema';
 import type { Db } from '../db';
+import { jsonRecords } from '../db/json-records';
 import { heldLease, releasedLease as release, type LeaseClaim } from './lease-transitions';
 
 /**
@@ -16,8 +17,28 @@ export async function releaseSessionLeases(db: Db, sessionId: string): Promise<n
 	return rows.map((r) => r.id);
 }
 
-/** Gives back one lease (a volunteer yielding a task it will not finish). Fenced by the token. */
+const inputColumns = sql.raw('input(i int, task_id bigint, lease_token uuid, volunteer_id text)');
+
+/**
+ * Gives back leases volunteers will not finish (a volunteer yielding to its owner, a claim answered too
+ * late), each fenced by its token (heldLease), in one statement however many: releases arriving together
+ * are committed together (volunteer-work.ts), as results and renewals are. Returns, in order, whether each
+ * was released; a lease given twice in one group is released once, and the second answered false.
+ */
+export async function releaseLeases(db: Db, leases: LeaseClaim[]): Promise<boolean[]> {
+	if (leases.length === 0) return [];
+	const rows = leases.map((l, i) => ({ i, task_id: l.taskId, lease_token: l.leaseToken, volunteer_id: l.volunteerId }));
+	const released = await db
+		.update(tasks)
+		.set(release)
+		.from(sql`${jsonRecords(rows, inputColumns)} as input`)
+		.where(heldLease({ taskId: sql`input.task_id`, leaseToken: sql`input.lease_token`, volunteerId: sql`input.volunteer_id` }))
+		.returning({ i: sql<number>`input.i`.mapWith(Number) });
+	const done = new Set(released.map((r) => r.i));
+	return leases.map((_, i) => done.has(i));
+}
+
+/** Gives back one lease: releaseLeases with a group of one. */
 export async function releaseLease(db: Db, lease: LeaseClaim): Promise<boolean> {
-	const rows = await db.update(tasks).set(release).where(heldLease(lease)).returning({ id: tasks.id });
-	return rows.length > 0;
+	return (await releaseLeases(db, [lease]))[0];
 }

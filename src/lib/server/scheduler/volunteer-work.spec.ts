@@ -1,10 +1,10 @@
 /**
- * The volunteer-work service's batching: renewals and status reports arriving together are written
- * in one statement each, as results are (group-commit.ts), and each caller still gets its own answer.
+ * The volunteer-work service's batching: renewals, releases and status reports arriving together are
+ * written in one statement each, as results are (group-commit.ts), and each caller still gets its own answer.
  * The database is counted by wrapping the hub's: every statement these verbs send goes through execute.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eq, type SQL } from 'drizzle-orm';
+import { eq, inArray, type SQL } from 'drizzle-orm';
 import { PgDialect } from 'drizzle-orm/pg-core';
 import type { Db } from '../db';
 import { tasks } from '../db/schema';
@@ -28,6 +28,8 @@ describe.each(TEST_DB_KINDS)('volunteer work on %s', (kind) => {
 	let statements = 0;
 	/** Queries begun with db.select(). */
 	let selects = 0;
+	/** Statements begun with db.update(). */
+	let updates = 0;
 	/** The statements sent through execute, as text. */
 	const sent: string[] = [];
 	let work: VolunteerWork;
@@ -41,6 +43,10 @@ describe.each(TEST_DB_KINDS)('volunteer work on %s', (kind) => {
 				const value = Reflect.get(target, key, receiver);
 				if (key === 'select') {
 					selects++;
+					return value;
+				}
+				if (key === 'update') {
+					updates++;
 					return value;
 				}
 				if (key !== 'execute') return value;
@@ -99,6 +105,45 @@ describe.each(TEST_DB_KINDS)('volunteer work on %s', (kind) => {
 		const gates = await Promise.all(all.map((s) => work.status(s, { mode: 'paused', readiness: { score: 90, ready: true } })));
 		expect(statements).toBe(1);
 		expect(gates).toEqual(all.map(() => false));
+	});
+
+	it('gives back the leases of many volunteers yielding together in one statement, each with its own answer', async () => {
+		const { hub } = testHub;
+		const all = await sessions('yield-');
+		const jobId = await testHub.submit(
+			Array.from({ length: VOLUNTEERS }, (_, i) => `yield ${i}`),
+			{ chunk_size: 1 }
+		);
+		const leases: { id: number; leaseToken: string }[] = [];
+		for (const s of all)
+			leases.push(...(await claimTasks(hub.db, { ...s, backendClass: 'native', slots: 1, taskTypes: ['embedding'], leaseMs: 60_000 })));
+		expect(leases).toHaveLength(VOLUNTEERS);
+		let announced = 0;
+		const yielding = new VolunteerWork({ ...hub, db, config: hub.config }, { workAvailable: () => announced++ } as unknown as Notifier);
+		updates = 0;
+		// The first with a forged token, the second twice in the same group: each fenced, each answered.
+		const answers = await Promise.all([
+			...all.map((s, i) => yielding.release(s, { taskId: leases[i].id, leaseToken: i === 0 ? crypto.randomUUID() : leases[i].leaseToken })),
+			yielding.release(all[1], { taskId: leases[1].id, leaseToken: leases[1].leaseToken })
+		]);
+		expect(updates).toBe(1);
+		expect(answers[0]).toMatchObject({ ok: false, code: 'stale_lease' });
+		expect(answers.slice(1, VOLUNTEERS)).toEqual(all.slice(1).map(() => ({ ok: true })));
+		expect(answers[VOLUNTEERS]).toMatchObject({ ok: false, code: 'stale_lease' });
+		expect(announced).toBe(VOLUNTEERS - 1);
+		const states = await hub.db
+			.select({ id: tasks.id, state: tasks.state, leaseToken: tasks.leaseToken })
+			.from(tasks)
+			.where(
+				inArray(
+					tasks.id,
+					leases.map((l) => l.id)
+				)
+			);
+		const byId = new Map(states.map((t) => [t.id, t]));
+		expect(byId.get(leases[0].id)).toMatchObject({ state: 'leased', leaseToken: leases[0].leaseToken });
+		for (const l of leases.slice(1)) expect(byId.get(l.id)).toMatchObject({ state: 'queued', leaseToken: null });
+		await cancelJob(hub.db, jobId); // its requeued tasks would go to the next test's claims
 	});
 
 	it('keeps each lease it grants for its result, settles it without reading the lease again, and still fences it', async () => {

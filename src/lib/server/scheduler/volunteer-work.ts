@@ -16,7 +16,8 @@ import { closeSession, updateSessions, type SessionStatus } from '../volunteers/
 import { SessionCounters } from '../volunteers/session-counters';
 import { checkpointTask } from './checkpoint-task';
 import { failTask } from './fail-task';
-import { releaseLease, releaseSessionLeases } from './release-leases';
+import { releaseLeases, releaseSessionLeases } from './release-leases';
+import type { LeaseClaim } from './lease-transitions';
 import { renewLeases, type Renewal } from './renew-lease';
 import { announce, finishAndTell } from './work-announce';
 import { FinishChecks } from './finish-checks';
@@ -42,9 +43,10 @@ const STALE = { ok: false, error: 'this lease is no longer yours', code: 'stale_
 export class VolunteerWork {
 	private readonly counters: SessionCounters;
 	private readonly leaving = new Set<Promise<void>>();
-	/** Results arriving within a few ms are committed together (group-commit.ts); so are renewals and status reports. */
+	/** Results arriving within a few ms are committed together (group-commit.ts); so are renewals, releases and status reports. */
 	private readonly results: GroupCommit<HandIn, CompletionOutcome>;
 	private readonly renewals: GroupCommit<Renewal, Date | null>;
+	private readonly releases: GroupCommit<LeaseClaim, boolean>;
 	private readonly statuses: GroupCommit<SessionStatus, void>;
 	private readonly claims: ClaimGate<ClaimRequest, ClaimedLease[]>;
 	/** Whether a job is finished, checked once for the results of it settled together (finish-checks.ts). */
@@ -76,6 +78,7 @@ export class VolunteerWork {
 			(group) => noted(claimGroup(deps.db, group))
 		);
 		this.renewals = new GroupCommit(deps.config.groupCommit, (group) => noted(renewLeases(deps.db, group, deps.config.leaseMs)));
+		this.releases = new GroupCommit(deps.config.groupCommit, (group) => noted(releaseLeases(deps.db, group)));
 		this.statuses = new GroupCommit(deps.config.groupCommit, (group) =>
 			noted(updateSessions(deps.db, group).then(() => group.map(() => undefined)))
 		);
@@ -143,7 +146,7 @@ export class VolunteerWork {
 
 	async release(s: WorkSession, p: TaskRelease): Promise<Ack> {
 		this.book.forget({ ...p, volunteerId: s.volunteerId });
-		if (!(await releaseLease(this.deps.db, { ...p, volunteerId: s.volunteerId }))) return STALE;
+		if (!(await this.releases.add({ taskId: p.taskId, leaseToken: p.leaseToken, volunteerId: s.volunteerId }))) return STALE;
 		this.notify.workAvailable();
 		return { ok: true };
 	}
@@ -164,17 +167,18 @@ export class VolunteerWork {
 
 	/** Waits for departed sessions' leases to be given back and the counters written (a clean shutdown). */
 	async drain(): Promise<void> {
-		await Promise.all([this.results.drain(), this.renewals.drain(), this.statuses.drain()]);
+		await Promise.all([this.results.drain(), this.renewals.drain(), this.releases.drain(), this.statuses.drain()]);
 		await Promise.allSettled([...this.leaving, this.counters.flush()]);
 	}
 
 	/** Leases a claim granted after its requests were refused for want of an answer in time (claim-gate.ts): nobody runs them. */
 	private async giveBack(requests: ClaimRequest[], leases: ClaimedLease[][]) {
 		try {
-			for (const [i, claimed] of leases.entries())
-				for (const t of claimed)
-					await releaseLease(this.deps.db, { taskId: t.id, leaseToken: t.leaseToken, volunteerId: requests[i].volunteerId });
-			if (leases.some((l) => l.length > 0)) this.notify.workAvailable();
+			const given = leases.flatMap((claimed, i) =>
+				claimed.map((t) => ({ taskId: t.id, leaseToken: t.leaseToken, volunteerId: requests[i].volunteerId }))
+			);
+			await releaseLeases(this.deps.db, given);
+			if (given.length > 0) this.notify.workAvailable();
 		} catch (err) {
 			// They still end by expiry; the sweeper is the backstop.
 			this.deps.observe.log.error({ err }, 'could not give back the leases of a claim answered too late; they will expire');

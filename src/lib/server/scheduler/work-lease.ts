@@ -7,7 +7,7 @@ import { modelsRefused } from '../models/owner-limits';
 import type { Notifier } from '../notifier';
 import type { ClaimedLease } from './claim-tasks';
 import type { ClaimGate } from './claim-gate';
-import { releaseLease } from './release-leases';
+import { releaseLeases } from './release-leases';
 import { leaseVariant } from './lease-variant';
 import type { WorkDeps, WorkSession } from './work-types';
 import type { ClaimRequest } from './types';
@@ -116,12 +116,16 @@ async function giveBackUnreachable<T extends { id: number; modelId: string; leas
 	models: Map<string, ModelManifest>
 ): Promise<T[]> {
 	const keep: T[] = [];
+	const unreachable: T[] = [];
 	for (const t of claimed) {
 		const model = models.get(t.modelId)!;
-		if (isWebLlmModel(model) && (await beyondReach(deps.blobs, model, s.capabilities)))
-			await releaseLease(deps.db, { taskId: t.id, leaseToken: t.leaseToken, volunteerId: s.volunteerId });
-		else keep.push(t);
+		(isWebLlmModel(model) && (await beyondReach(deps.blobs, model, s.capabilities)) ? unreachable : keep).push(t);
 	}
-	if (keep.length < claimed.length) notify.workAvailable();
+	if (unreachable.length === 0) return keep;
+	await releaseLeases(
+		deps.db,
+		unreachable.map((t) => ({ taskId: t.id, leaseToken: t.leaseToken, volunteerId: s.volunteerId }))
+	);
+	notify.workAvailable();
 	return keep;
 }
