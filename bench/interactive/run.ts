@@ -3,12 +3,13 @@
  * compute time, with batch work running and without, side by side in one run. One hub process on
  * PostgreSQL, headless volunteers (the real work loop and TaskRunner on onnxruntime-node) in this
  * process; N sequential one-input `/v1/embeddings` calls and N streamed `/v1/chat/completions` calls per
- * phase. Anchor: the same embedding computed directly by onnxruntime-node here (the compute floor).
+ * phase (`--parallel P`: P at a time, as several clients would send them). Anchor: the same embedding
+ * computed directly by onnxruntime-node here (the compute floor).
  * Phases: no batch; batch running; and batch running again with the volunteers' process at nice 19, so
  * their compute (on their own machines in a deployment) stops taking this machine's two cores from the
  * hub and PostgreSQL: what the hub itself adds, apart from co-located volunteers.
  *
- *   npx tsx bench/interactive/run.ts [--requests 40] [--volunteers 2] [--batch 8000] [--chunk 8] [--max-tokens 8] [--pg-latency MS]
+ *   npx tsx bench/interactive/run.ts [--requests 40] [--parallel 1] [--volunteers 2] [--batch 8000] [--chunk 8] [--max-tokens 8] [--pg-latency MS]
  *
  * --pg-latency MS: the hub reaches PostgreSQL through a relay adding MS of round trip, as a database on
  * another machine (bench/dispatch/latency-relay.ts).
@@ -28,6 +29,7 @@ import { chatOnce, embedOnce, type Timed } from './requests';
 const { values } = parseArgs({
 	options: {
 		requests: { type: 'string', default: '40' },
+		parallel: { type: 'string', default: '1' },
 		volunteers: { type: 'string', default: '2' },
 		batch: { type: 'string', default: '8000' },
 		chunk: { type: 'string', default: '8' },
@@ -36,6 +38,8 @@ const { values } = parseArgs({
 	}
 });
 const N = Number(values.requests);
+/** Requests of a kind sent at once. */
+const P = Math.max(1, Number(values.parallel));
 const EMBEDDER = 'demo-embedding';
 const GENERATOR = 'demo-text-generation';
 /** Issue 14's targets for the hub's added latency (end to end less the volunteer's compute), with batch work running. */
@@ -63,6 +67,7 @@ let volunteers = startVolunteers(hub.url, Number(values.volunteers));
 try {
 	console.log(
 		`interactive: ${N} one-input embeddings and ${N} streamed chat completions (max_tokens ${values['max-tokens']}) per phase, ` +
+			(P > 1 ? `${P} of a kind at a time, ` : '') +
 			`${values.volunteers} volunteers × 1 task, batch job ${values.batch} inputs in chunks of ${values.chunk}; ${os.cpus().length} cores` +
 			(relay ? `; PostgreSQL ${values['pg-latency']} ms of round trip away` : '')
 	);
@@ -146,9 +151,14 @@ async function phase(hub: HubProcess, v: Volunteers, name: string): Promise<Phas
 	const startDone = v.tasksDone();
 	const embeddings = [];
 	const chats = [];
-	for (let i = 0; i < N; i++) {
-		embeddings.push(await withCompute(v, await embedOnce(hub, EMBEDDER, `#${name}-e${i}#`)));
-		chats.push(await withCompute(v, await chatOnce(hub, GENERATOR, `#${name}-c${i}#`, Number(values['max-tokens']))));
+	for (let i = 0; i < N; i += P) {
+		const at = Array.from({ length: Math.min(P, N - i) }, (_, k) => i + k);
+		embeddings.push(...(await Promise.all(at.map(async (j) => withCompute(v, await embedOnce(hub, EMBEDDER, `#${name}-e${j}#`))))));
+		chats.push(
+			...(await Promise.all(
+				at.map(async (j) => withCompute(v, await chatOnce(hub, GENERATOR, `#${name}-c${j}#`, Number(values['max-tokens']))))
+			))
+		);
 		load.push(os.loadavg()[0]);
 	}
 	return { embeddings, chats, load, batchTasksDuring: v.tasksDone() - startDone - 2 * N };

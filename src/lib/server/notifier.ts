@@ -4,8 +4,8 @@ import type { TaskType } from '../protocol/models';
 /** How the scheduler's callers tell connected clients that something changed; the realtime layer fills it in. */
 export interface Notifier {
 	workAvailable(): void;
-	/** An interactive request was queued: these sessions (socket ids) are told at once, past workAvailable's throttle. */
-	laneWork(sessionIds: string[]): void;
+	/** An interactive request of `taskType` was queued: these sessions (socket ids) are told at once, past workAvailable's throttle. */
+	laneWork(sessionIds: string[], taskType: TaskType): void;
 	/** Up to `limit` sessions connected to this process that could take an interactive task of `taskType` now, the least loaded first. */
 	laneReady(taskType: TaskType, limit: number): string[];
 	/** `ended`: the job just reached its final state; its watchers hear at once, not at the end of the coalescing window. */

@@ -148,12 +148,12 @@ function notifier(
 	hub.onStop(async () => workAvailable.cancel());
 	return {
 		workAvailable,
-		laneWork: (sessionIds) => {
+		laneWork: (sessionIds, taskType) => {
 			if (sessionIds.length === 0) return;
 			// A target connected here is leased the task at once; only when none of them took it are they nudged
 			// (one connected to another hub process hears it through the adapter) to ask on the lane themselves.
 			const nudge = () => void volunteers.to(sessionIds).emit('work:available', { lane: 'interactive' });
-			offers.offer(sessionIds).then(
+			offers.offer(sessionIds, taskType).then(
 				(taken) => taken || nudge(),
 				(err: unknown) => {
 					hub.observe.log.warn({ err }, 'could not offer an interactive task; nudging its volunteers instead');

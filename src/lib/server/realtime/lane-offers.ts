@@ -17,10 +17,17 @@ export interface LaneSession {
  *
  * It also knows which of them could take such a task now (ready), so a request with a taker here need not
  * ask the database who could (laneTargets, which sees every hub process's volunteers).
+ *
+ * A session's load is its live leases and the offers to it still in flight. Requests arriving together
+ * would otherwise each pick the same least-loaded session before any of their claims had leased it
+ * anything: their claims then queued on that volunteer's lock, and it ran all the tasks while the others
+ * sat idle. Offers are also ordered by load when they start, not only when their targets were chosen.
  */
 export class LaneOffers {
 	/** By session id (its socket id). */
 	private readonly sessions = new Map<string, LaneSession>();
+	/** Offers in flight, by session id. */
+	private readonly offering = new Map<string, number>();
 
 	set(sessionId: string, session: LaneSession) {
 		this.sessions.set(sessionId, session);
@@ -30,20 +37,34 @@ export class LaneOffers {
 		this.sessions.delete(sessionId);
 	}
 
-	/** Offers to each of `sessionIds` connected here in turn, until one takes a task; false when none did. */
-	async offer(sessionIds: string[]): Promise<boolean> {
-		for (const id of sessionIds) {
+	/**
+	 * Offers a task of `taskType` to each of `sessionIds` connected here in turn, the least loaded now first
+	 * (those that could not take it now last), until one takes it; false when none did.
+	 */
+	async offer(sessionIds: string[], taskType: TaskType): Promise<boolean> {
+		const here = sessionIds.filter((id) => this.sessions.has(id));
+		const load = (id: string) => this.loadOf(id, taskType) ?? Infinity;
+		// Stable: among equals, the order the caller chose.
+		for (const id of here.sort((a, b) => load(a) - load(b))) {
 			const session = this.sessions.get(id);
-			if (session && (await session.offer())) return true;
+			if (!session) continue; // it left while an earlier one was offered
+			this.offering.set(id, (this.offering.get(id) ?? 0) + 1);
+			try {
+				if (await session.offer()) return true;
+			} finally {
+				const left = this.offering.get(id)! - 1;
+				if (left > 0) this.offering.set(id, left);
+				else this.offering.delete(id);
+			}
 		}
 		return false;
 	}
 
-	/** Up to `limit` sessions here that could take an interactive task of `taskType` now, those holding the fewest leases first. */
+	/** Up to `limit` sessions here that could take an interactive task of `taskType` now, the least loaded first. */
 	ready(taskType: TaskType, limit: number): string[] {
 		const able: { id: string; load: number }[] = [];
-		for (const [id, session] of this.sessions) {
-			const load = session.load(taskType);
+		for (const id of this.sessions.keys()) {
+			const load = this.loadOf(id, taskType);
 			if (load !== null) able.push({ id, load });
 		}
 		// A stable sort: among equals, the longest connected (first in the map) first, as laneTargets orders them.
@@ -51,5 +72,11 @@ export class LaneOffers {
 			.sort((a, b) => a.load - b.load)
 			.slice(0, limit)
 			.map((s) => s.id);
+	}
+
+	/** Its live leases and the offers to it in flight, when it could take a task of `taskType` now; null when it could not. */
+	private loadOf(id: string, taskType: TaskType): number | null {
+		const held = this.sessions.get(id)?.load(taskType) ?? null;
+		return held === null ? null : held + (this.offering.get(id) ?? 0);
 	}
 }

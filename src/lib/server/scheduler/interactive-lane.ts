@@ -103,6 +103,6 @@ export async function announceJob(
 	staleMs: number,
 	targets?: string[]
 ) {
-	if (job.priority === 'interactive') notify.laneWork(targets ?? (await laneTakers(db, notify, job.taskType, staleMs)));
+	if (job.priority === 'interactive') notify.laneWork(targets ?? (await laneTakers(db, notify, job.taskType, staleMs)), job.taskType);
 	else notify.workAvailable();
 }
