@@ -3,7 +3,8 @@
  * connections lost under it: it records each write of the clients, can hold the server's answers back,
  * can look at (and keep back) each client write before relaying it, can silence one connection both ways
  * (a network that drops packets and closes nothing), and can drop every connection, as a database host that
- * goes away does. New connections are relayed again after a drop.
+ * goes away does, closing them or resetting them (the driver then sees a socket error before the close).
+ * New connections are relayed again after a drop.
  */
 import net from 'node:net';
 
@@ -98,6 +99,12 @@ export class PgRelay {
 	drop() {
 		this.held.length = 0;
 		for (const socket of this.sockets) socket.destroy();
+	}
+
+	/** Drops every connection now with a reset (TCP RST), as a host that restarts or a middlebox does: the driver's socket fails with ECONNRESET. */
+	reset() {
+		this.held.length = 0;
+		for (const socket of this.sockets) socket.resetAndDestroy();
 	}
 
 	close(): Promise<void> {

@@ -1,7 +1,7 @@
 /**
  * A transaction's connection stays its own alone; commitBehind's COMMIT goes out with the last statement
- * (commit-behind.ts); a transaction whose connection drops fails whole, with each of its statements
- * (patches/postgres). On PostgreSQL through a TCP relay that records what the hub sends in each
+ * (commit-behind.ts); a transaction whose connection drops fails whole, with each of its statements, and the
+ * connection, reconnected, answers each later statement with its own answer (patches/postgres). On PostgreSQL through a TCP relay that records what the hub sends in each
  * write and can hold the server's answers back, so what is sent before any answer can be seen.
  */
 import { afterEach, describe, expect, it } from 'vitest';
@@ -49,6 +49,38 @@ describe.skipIf(testServerUrl() === null)('a transaction on PostgreSQL', () => {
 		expect(await tx).toBe('rolled back');
 		const rows = rowsOf<{ tag: string }>(await db.execute(sql`select tag from marks`));
 		expect(rows.map((r) => r.tag)).toEqual(['outside']);
+	});
+
+	it('answers each statement with its own answer after a connection reset under a transaction, on the same connection', async () => {
+		// One connection: the transaction's, then, reconnected, the next statements'. A reset makes the socket
+		// fail before it closes; the transaction's ROLLBACK is written in between. Upstream left that ROLLBACK,
+		// and the statement the error had failed, pending on the connection, and after the reconnect each answer
+		// went to the statement before it: the last one waited for ever (patches/postgres).
+		const { db } = await openThroughRelay(1);
+		for (let round = 0; round < 3; round++) {
+			let inside!: () => void;
+			const begun = new Promise<void>((r) => (inside = r));
+			const tx = db
+				.transaction(async (t) => {
+					inside();
+					await t.execute(sql`select pg_sleep(0.3)`);
+				})
+				.then(
+					() => 'committed',
+					() => 'failed'
+				);
+			await begun;
+			await new Promise((r) => setTimeout(r, 50));
+			relay!.reset();
+			expect(await tx).toBe('failed');
+			const answers = await Promise.race([
+				Promise.all([1, 2, 3].map(async (n) => rowsOf<{ n: number }>(await db.execute(sql`select ${n}::int as n`))[0].n)),
+				new Promise((r) => setTimeout(() => r('no answer within 5 s'), 5000))
+			]);
+			expect(answers).toEqual([1, 2, 3]);
+			const inTx = await db.transaction(async (t) => rowsOf<{ n: number }>(await t.execute(sql`select 4::int as n`))[0].n);
+			expect(inTx).toBe(4);
+		}
 	});
 
 	it('reports a failed statement and commits nothing of it', async () => {
