@@ -1,7 +1,6 @@
 import type { Server as HttpServer } from 'node:http';
 import { Server } from 'socket.io';
 import { createAdapter } from '@socket.io/postgres-adapter';
-import pg from 'pg';
 import type { Hub } from '../hub';
 import type { Notifier } from '../notifier';
 import { DASHBOARD_NAMESPACE, VOLUNTEER_NAMESPACE, type JobText } from '../../protocol/events';
@@ -13,6 +12,7 @@ import { VolunteerWork } from '../scheduler/volunteer-work';
 import { touchHubSessions } from '../volunteers/sessions';
 import { TextStreams } from './text-streams';
 import { LaneOffers } from './lane-offers';
+import { adapterPool } from './adapter-pool';
 import { DashboardFeed } from './dashboard-feed';
 import { TERMINAL_JOB_STATUSES } from '../../protocol/jobs';
 import { boundedParser } from './bounded-parser';
@@ -101,12 +101,7 @@ export function attachRealtime(hub: Hub, httpServer: HttpServer): Server {
  * nature and keeps Socket.IO's in-memory adapter.
  */
 function crossProcessBroadcasts(hub: Hub, io: Server, url: string) {
-	const pool = new pg.Pool({ connectionString: url, max: 2 });
-	const log = (err: Error) => hub.observe.log.warn({ err }, 'Socket.IO adapter connection lost (it reconnects)');
-	// The adapter holds one client checked out for LISTEN; a checked-out client's error (a dropped or
-	// terminated connection) is not the pool's, and unhandled it would crash the hub.
-	pool.on('connect', (client) => client.on('error', log));
-	pool.on('error', log);
+	const pool = adapterPool(url, (err) => hub.observe.log.warn({ err }, 'Socket.IO adapter connection lost (it reconnects)'));
 	io.adapter(createAdapter(pool, { errorHandler: (err) => hub.observe.log.warn({ err }, 'Socket.IO adapter') }));
 	hub.onStop(() => pool.end());
 }
