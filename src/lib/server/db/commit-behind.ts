@@ -33,9 +33,8 @@ export function last<T>(statement: PromiseLike<T>): Last<T> {
  * be refused, never run outside the transaction: by PGlite, and by postgres-js as patched
  * (patches/postgres). transaction-round-trips.spec checks the order and the refusal.
  *
- * Why: a claim was four round trips, the COMMIT one of them. (A patch that also sent BEGIN with the first
- * statements, not a round trip ahead of them, was taken out: under load it left a transaction waiting for
- * good after a database outage, tests/e2e/database-outage.test.ts; see BENCHMARKS.md.)
+ * Why: a claim was four round trips, BEGIN and COMMIT two of them; with PostgreSQL 1 ms away, the pipelined
+ * BEGIN and this COMMIT took 18-20 ms off a claim (BENCHMARKS.md).
  */
 export async function commitBehind<T>(db: Db, work: (tx: Db) => Promise<Last<T>>): Promise<T> {
 	let ended: Last<T> | undefined;

@@ -1,7 +1,10 @@
 /**
- * A transaction's connection stays its own alone; commitBehind's COMMIT goes out with the last statement
- * (commit-behind.ts); a transaction whose connection drops fails whole, with each of its statements, and the
- * connection, reconnected, answers each later statement with its own answer (patches/postgres). On PostgreSQL through a TCP relay that records what the hub sends in each
+ * A transaction's BEGIN goes out with its first statements, not a round trip ahead of them
+ * (patches/postgres: upstream postgres-js waits for BEGIN's answer before sending anything else), and the
+ * connection stays the transaction's alone meanwhile; commitBehind's COMMIT goes out with the last
+ * statement (commit-behind.ts); a transaction whose connection drops fails whole, with each of its
+ * statements, and the connection, reconnected, answers each later statement with its own answer (patches/postgres).
+ * On PostgreSQL through a TCP relay that records what the hub sends in each
  * write and can hold the server's answers back, so what is sent before any answer can be seen.
  */
 import { afterEach, describe, expect, it } from 'vitest';
@@ -10,6 +13,7 @@ import { openDatabase, type Database, type Db } from './index';
 import { emptyPostgresDatabase, openTestDatabase, TEST_DB_KINDS, testServerUrl, type EmptyPostgresDatabase } from './testing';
 import { commitBehind, last } from './commit-behind';
 import { rowsOf } from './rows';
+import { jobs } from './schema';
 import { PgRelay } from './testing-relay';
 
 describe.skipIf(testServerUrl() === null)('a transaction on PostgreSQL', () => {
@@ -29,6 +33,20 @@ describe.skipIf(testServerUrl() === null)('a transaction on PostgreSQL', () => {
 		relay = opened.relay;
 		return (database = await openDatabase({ url: opened.url, poolSize }));
 	}
+
+	it('sends BEGIN and its first statement before any answer', async () => {
+		const { db } = await openThroughRelay(1);
+		await db.select({ id: jobs.id }).from(jobs); // the connection is open and warm
+		relay!.holding = true;
+		const tx = db.transaction(async (t) => t.select({ id: jobs.id }).from(jobs).limit(1));
+		await new Promise((r) => setTimeout(r, 300));
+		const before = relay!.sent;
+		relay!.release();
+		expect(await tx).toEqual([]);
+		expect(before).toContain('begin');
+		// Upstream, this statement waited for BEGIN's answer: one round trip more for every transaction.
+		expect(before).toContain('from "jobs"');
+	});
 
 	it('keeps its connection to itself: a query sent meanwhile is not made part of it', async () => {
 		const { db } = await openThroughRelay(1);
@@ -108,11 +126,9 @@ describe.skipIf(testServerUrl() === null)('a transaction on PostgreSQL', () => {
 			return last(tx.execute(sql`insert into marks values ('last') returning tag`).then(rowsOf<{ tag: string }>));
 		});
 		expect(rows).toEqual([{ tag: 'last' }]);
-		// BEGIN, the first statement, then the last with the COMMIT (by then a prepared statement: a Bind, no
-		// text) in one write, nothing after: awaiting the last statement before the COMMIT would take a write
-		// (and a round trip) more.
-		const writes = relay!.writes.slice(before);
-		expect(writes.map((w) => w.includes("values ('last')"))).toEqual([false, false, true]);
+		// BEGIN with the first statement, then the last with the COMMIT: two writes, where awaiting the last
+		// statement before the COMMIT takes three.
+		expect(relay!.writes.slice(before).map((w) => w.includes("values ('last')"))).toEqual([false, true]);
 		expect(rowsOf<{ tag: string }>(await db.execute(sql`select tag from marks order by tag`)).map((r) => r.tag)).toEqual(['first', 'last']);
 	});
 

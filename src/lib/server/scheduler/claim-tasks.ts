@@ -51,7 +51,7 @@ export async function claimTasks(db: Db, req: ClaimRequest) {
  */
 export async function claimGroup(db: Db, reqs: ClaimRequest[]): Promise<ClaimedLease[][]> {
 	if (reqs.length === 0) return [];
-	// The COMMIT goes out behind the leases' statement when nothing follows it (commit-behind.ts): a claim is then three round trips (BEGIN, the reads, the leases with the COMMIT).
+	// The COMMIT goes out behind the leases' statement when nothing follows it (commit-behind.ts): a claim is then two round trips.
 	return commitBehind(db, async (tx) => {
 		// A network is locked and counted only where its cap applies.
 		const capped = reqs.map((r) => ({ ...r, network: r.leasesPerNetwork ? r.network : undefined }));
