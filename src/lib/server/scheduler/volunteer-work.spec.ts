@@ -82,17 +82,24 @@ describe.each(TEST_DB_KINDS)('volunteer work on %s', (kind) => {
 		return out;
 	}
 
-	it('renews the leases of many volunteers asking together in one statement, each with its own answer', async () => {
-		const { hub } = testHub;
-		const all = await sessions();
-		await testHub.submit(
-			Array.from({ length: VOLUNTEERS }, (_, i) => `input ${i}`),
+	/** A job of one one-input task per session, each session leased one of them. */
+	async function oneLeaseEach(all: WorkSession[], tag: string) {
+		const jobId = await testHub.submit(
+			all.map((_, i) => `${tag} ${i}`),
 			{ chunk_size: 1 }
 		);
 		const leases: { id: number; leaseToken: string }[] = [];
 		for (const s of all)
-			leases.push(...(await claimTasks(hub.db, { ...s, backendClass: 'native', slots: 1, taskTypes: ['embedding'], leaseMs: 60_000 })));
-		expect(leases).toHaveLength(VOLUNTEERS);
+			leases.push(
+				...(await claimTasks(testHub.hub.db, { ...s, backendClass: 'native', slots: 1, taskTypes: ['embedding'], leaseMs: 60_000 }))
+			);
+		expect(leases).toHaveLength(all.length);
+		return { jobId, leases };
+	}
+
+	it('renews the leases of many volunteers asking together in one statement, each with its own answer', async () => {
+		const all = await sessions();
+		const { leases } = await oneLeaseEach(all, 'input');
 		statements = 0;
 		const answers = await Promise.all(
 			all.map((s, i) => work.renew(s, { taskId: leases[i].id, leaseToken: i === 0 ? crypto.randomUUID() : leases[i].leaseToken, done: 1 }))
@@ -110,14 +117,7 @@ describe.each(TEST_DB_KINDS)('volunteer work on %s', (kind) => {
 	it('gives back the leases of many volunteers yielding together in one statement, each with its own answer', async () => {
 		const { hub } = testHub;
 		const all = await sessions('yield-');
-		const jobId = await testHub.submit(
-			Array.from({ length: VOLUNTEERS }, (_, i) => `yield ${i}`),
-			{ chunk_size: 1 }
-		);
-		const leases: { id: number; leaseToken: string }[] = [];
-		for (const s of all)
-			leases.push(...(await claimTasks(hub.db, { ...s, backendClass: 'native', slots: 1, taskTypes: ['embedding'], leaseMs: 60_000 })));
-		expect(leases).toHaveLength(VOLUNTEERS);
+		const { jobId, leases } = await oneLeaseEach(all, 'yield');
 		let announced = 0;
 		const yielding = new VolunteerWork({ ...hub, db, config: hub.config }, { workAvailable: () => announced++ } as unknown as Notifier);
 		updates = 0;
