@@ -123,6 +123,7 @@ describe('the volunteer protocol', () => {
 			variant: ModelVariant;
 			inputs: string[];
 			resumeAt: number;
+			lane?: 'interactive';
 		}>();
 	});
 });

@@ -124,6 +124,11 @@ export interface TaskLease {
 	inputs: string[];
 	/** Inputs of the task kept from an earlier lease (a checkpoint); the result covers only `inputs`. */
 	resumeAt: number;
+	/**
+	 * An interactive request's task (interactive-lane.ts), whose client waits: the volunteer starts it at once
+	 * in the lane's slot, however it came (an offer, a lane request, or an ordinary request for its reserve).
+	 */
+	lane?: 'interactive';
 }
 
 /** `done` is bounded by what one result may carry: past PostgreSQL's integer range it made the renewal fail as `internal`. */

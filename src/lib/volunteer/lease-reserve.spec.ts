@@ -19,6 +19,12 @@ describe('LeaseReserve', () => {
 		expect(r.take()).toBeUndefined();
 	});
 
+	it("gives an interactive request's lease out before the batch leases that came before it", () => {
+		const { reserve: r } = reserve();
+		r.add([lease(1), { ...lease(2), lane: 'interactive' }, lease(3)]);
+		expect([r.take(), r.take(), r.take()].map((l) => l?.taskId)).toEqual([2, 1, 3]);
+	});
+
 	it('renews each lease renewMs after it came or was last renewed, on its own clock, and stops when empty', async () => {
 		const { hub, clock, reserve: r } = reserve(5000);
 		const renewed = () => hub.payloads('task:progress').map((p) => p.taskId);

@@ -31,8 +31,10 @@ export class LeaseReserve {
 		this.arm();
 	}
 
+	/** The next lease to start: an interactive request's first (its client waits), then in the order they came. */
 	take(): TaskLease | undefined {
-		return this.held.shift()?.lease;
+		const i = this.held.findIndex((r) => r.lease.lane === 'interactive');
+		return this.held.splice(Math.max(i, 0), 1)[0]?.lease;
 	}
 
 	/** Gives every reserved lease back to the hub now. */

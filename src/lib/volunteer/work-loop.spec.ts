@@ -338,6 +338,27 @@ describe('WorkLoop', () => {
 		expect(v.started).toEqual([1, 3, 2]);
 	});
 
+	it('starts at once an interactive task that came back for its reserve, urgent, beside its batch task', async () => {
+		const [batch, interactive, reserved] = [lease(1), { ...lease(3), lane: 'interactive' as const }, lease(2)];
+		const v = volunteer([batch, interactive, reserved]);
+		v.loop.start();
+		await settle();
+		// Its last slice: the request for its reserve gets the interactive task, first in the hub's queue.
+		v.executor.of(batch).hooks.onLastSlice?.();
+		await settle();
+		// It runs now, in the lane's slot, instead of waiting in reserve for the batch task to end.
+		expect(v.started).toEqual([1, 3]);
+		expect(v.executor.of(interactive).hooks.urgent).toBe(true);
+		// The lane's slot is not a batch slot: the batch reserve asked for next waits for the batch task's.
+		v.executor.of(interactive).finish();
+		await settle();
+		expect(v.started).toEqual([1, 3]);
+		v.executor.of(batch).finish();
+		await settle();
+		expect(v.started).toEqual([1, 3, 2]);
+		expect(v.executor.of(reserved).hooks.urgent).toBe(false);
+	});
+
 	it('runs an interactive task the hub offers at once, one past its cap while busy, and declines one past that', async () => {
 		const [batch, reserved, offered, another] = [lease(1), lease(2), lease(3), lease(4)];
 		const v = volunteer([batch, reserved]);

@@ -248,7 +248,8 @@ export class WorkLoop {
 			await this.askOnLane();
 			const wanted = this.mayTake() ? this.wanted() : 0;
 			const leases = wanted > 0 ? await this.request(wanted) : [];
-			this.reserve.add(leases);
+			// An interactive task asked for as a reserve (it was first in the queue) must not wait for a batch task to end.
+			this.reserve.add(leases.filter((lease) => !this.startedOnLane(lease)));
 			// Stopped, paused or draining while the request was out: what it brought goes straight back.
 			if (!this.mayTake()) this.reserve.release();
 			this.startReserved();
@@ -300,8 +301,21 @@ export class WorkLoop {
 		return taken;
 	}
 
+	/**
+	 * Starts an interactive lease at once when the lane's slot (one past the cap) is free, as an offered one is;
+	 * false for a batch lease, or when the slot is taken (it is then reserved, and starts urgent from there).
+	 */
+	private startedOnLane(lease: TaskLease): boolean {
+		if (lease.lane !== 'interactive' || !this.mayTake() || this.running.size > this.capacity()) return false;
+		void this.runTask(lease, true);
+		return true;
+	}
+
 	private startReserved() {
-		while (this.mayTake() && this.running.size < this.capacity() && this.reserve.size > 0) void this.runTask(this.reserve.take()!);
+		while (this.mayTake() && this.running.size < this.capacity() && this.reserve.size > 0) {
+			const lease = this.reserve.take()!;
+			void this.runTask(lease, lease.lane === 'interactive');
+		}
 	}
 
 	private async request(slots: number, lane?: 'interactive'): Promise<TaskLease[]> {

@@ -56,7 +56,8 @@ describe.each(TEST_DB_KINDS)('interactive lane on a hub on %s', (kind) => {
 			});
 		});
 		await testHub.submit(['a', 'b', 'c'], { chunk_size: 1 });
-		expect(granted(await replyTo(busy, 'task:request', { slots: 2 })).tasks).toHaveLength(2);
+		const batch = granted(await replyTo(busy, 'task:request', { slots: 2 })).tasks;
+		expect(batch.map((t) => t.lane)).toEqual([undefined, undefined]);
 		expect(granted(await replyTo(some, 'task:request', { slots: 1 })).tasks).toHaveLength(1);
 		// Asked too, and found nothing left: the hub has its request's model limits now, for an offer.
 		expect(granted(await replyTo(idle, 'task:request', { slots: 1 })).tasks).toHaveLength(0);
@@ -64,6 +65,8 @@ describe.each(TEST_DB_KINDS)('interactive lane on a hub on %s', (kind) => {
 		await expect.poll(() => offers[2].length, { timeout: 10_000 }).toBe(1);
 		const [offered] = offers[2];
 		expect(offered.inputs).toEqual(['now']);
+		// Marked as the lane's, so the volunteer starts it at once however it came; batch leases are not.
+		expect(offered.lane).toBe('interactive');
 		// A lease like any claim's: in the database under the token the volunteer was sent.
 		const [row] = await testHub.hub.db
 			.select({ state: tasks.state, leaseToken: tasks.leaseToken })
@@ -153,9 +156,10 @@ describe.each(TEST_DB_KINDS)('interactive lane on a hub on %s', (kind) => {
 		const lane = (i: number) => nudges[i].filter((n) => n?.lane === 'interactive').length;
 		await expect.poll(() => [lane(0), lane(1)], { timeout: 10_000 }).toEqual([1, 1]);
 		expect(offers).toEqual([0, 0]);
-		// One takes it with an ordinary request.
+		// One takes it with an ordinary request: marked as the lane's all the same, so it is started at once.
 		const [taken] = granted(await replyTo(sockets[0], 'task:request', { slots: 1 })).tasks;
 		expect(taken.inputs).toEqual(['now']);
+		expect(taken.lane).toBe('interactive');
 	});
 
 	it('a volunteer busy with batch work, its reserve full, is offered the interactive task and starts it at once', async () => {

@@ -1,4 +1,5 @@
 import { RESERVE_LEASES, type TaskLease, type TaskRequest } from '../../protocol/events';
+import { PRIORITIES } from '../../protocol/jobs';
 import { backendClassOf } from '../../protocol/volunteer';
 import { isWebLlmModel } from '../../protocol/web-llm';
 import type { ModelManifest } from '../../protocol/models';
@@ -100,7 +101,8 @@ export async function leaseWork(
 		params: t.params,
 		variant: leaseVariant(models.get(t.modelId)!, classOf(s), t.params),
 		inputs: t.inputs.slice(t.checkpointed),
-		resumeAt: t.checkpointed
+		resumeAt: t.checkpointed,
+		...(t.priority >= PRIORITIES.interactive && { lane: 'interactive' as const })
 	}));
 }
 
