@@ -143,12 +143,16 @@ function notifier(
 	hub.onStop(async () => workAvailable.cancel());
 	return {
 		workAvailable,
-		laneWork: (sessionIds, taskType) => {
-			if (sessionIds.length === 0) return;
+		laneWork: (sessionIds, taskType, rider) => {
+			if (sessionIds.length === 0) return rider?.unused();
 			// A target connected here is leased the task at once; only when none of them took it are they nudged
-			// (one connected to another hub process hears it through the adapter) to ask on the lane themselves.
-			const nudge = () => void volunteers.to(sessionIds).emit('work:available', { lane: 'interactive' });
-			offers.offer(sessionIds, taskType).then(
+			// (one connected to another hub process hears it through the adapter) to ask on the lane themselves. A job
+			// whose insert was to ride in the offer's claim and did not is not stored yet: its creator stores it and
+			// announces it again, so nobody is nudged for it now.
+			const nudge = () => {
+				if (rider === undefined || rider.state === 'rode') void volunteers.to(sessionIds).emit('work:available', { lane: 'interactive' });
+			};
+			offers.offer(sessionIds, taskType, rider).then(
 				(taken) => taken || nudge(),
 				(err: unknown) => {
 					hub.observe.log.warn({ err }, 'could not offer an interactive task; nudging its volunteers instead');

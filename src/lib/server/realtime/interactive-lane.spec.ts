@@ -6,7 +6,7 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { and, eq } from 'drizzle-orm';
-import { tasks, volunteerSessions } from '../db/schema';
+import { jobs, tasks, volunteerSessions } from '../db/schema';
 import { TEST_DB_KINDS } from '../db/testing';
 import { granted, replyTo, startTestHub, welcomed, type TestHub } from './testing';
 import { nodeCapabilities, serverReadiness } from '../../headless/headless-volunteer';
@@ -69,10 +69,14 @@ describe.each(TEST_DB_KINDS)('interactive lane on a hub on %s', (kind) => {
 		expect(offered.lane).toBe('interactive');
 		// A lease like any claim's: in the database under the token the volunteer was sent.
 		const [row] = await testHub.hub.db
-			.select({ state: tasks.state, leaseToken: tasks.leaseToken })
+			.select({ state: tasks.state, leaseToken: tasks.leaseToken, leasedAt: tasks.leasedAt, createdAt: jobs.createdAt })
 			.from(tasks)
+			.innerJoin(jobs, eq(jobs.id, tasks.jobId))
 			.where(eq(tasks.id, offered.taskId));
-		expect(row).toEqual({ state: 'leased', leaseToken: offered.leaseToken });
+		expect(row).toMatchObject({ state: 'leased', leaseToken: offered.leaseToken });
+		// Stored by the claim that leased it (claim-rider.ts), so no other claim could see it queued: one transaction,
+		// one now(). Stored first and claimed after, it was leased a few milliseconds after it was created.
+		expect(row.leasedAt).toEqual(row.createdAt);
 		// Anything sent to the others before these round trips has arrived by their end: no offer, no nudge.
 		await Promise.all([busy, some].map((s) => replyTo(s, 'status', { mode: 'always', readiness: serverReadiness('always') })));
 		expect([offers[0], offers[1]]).toEqual([[], []]);

@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { LaneOffers, type LaneSession } from './lane-offers';
+import { ClaimRider } from '../scheduler/claim-rider';
 
 /** A session holding `held` leases (null: it could not take a task now), whose offers wait for `answer`. */
 function session(held: number | null) {
@@ -12,8 +13,11 @@ function session(held: number | null) {
 	const s = {
 		offered: 0,
 		held,
-		offer(): Promise<boolean> {
+		/** The rider each offer carried, as it was given. */
+		riders: [] as (ClaimRider | undefined)[],
+		offer(rider?: ClaimRider): Promise<boolean> {
 			s.offered++;
+			s.riders.push(rider);
 			return new Promise<boolean>((resolve) => waiting.push(resolve));
 		},
 		load: () => s.held,
@@ -72,5 +76,38 @@ describe('the lane offers', () => {
 		unable.answer(false);
 		// Nobody here took it; 'elsewhere' (another hub process's) is not offered from here.
 		expect(await offered).toBe(false);
+	});
+
+	it("gives a new job's insert to the first claim made, none after it, and settles it unused when no claim carried it", async () => {
+		const offers = new LaneOffers();
+		const a = session(0);
+		const b = session(1);
+		offers.set('a', a);
+		offers.set('b', b);
+		const rider = new ClaimRider(() => Promise.resolve());
+		const offered = offers.offer(['a', 'b'], 'embedding', rider);
+		await settle();
+		expect(a.riders).toEqual([rider]);
+		// The claim carrying it committed (the session's lease work settles it), and the volunteer declined the task:
+		// the job is stored, so the next session's claim carries nothing.
+		rider.rode();
+		a.answer(false);
+		await settle();
+		expect(b.riders).toEqual([undefined]);
+		b.answer(false);
+		expect(await offered).toBe(false);
+		expect(await rider.outcome).toBe('rode');
+
+		// No session made a claim (each declined before claiming): the creator learns the job is not stored.
+		const unused = new ClaimRider(() => Promise.resolve());
+		const none = offers.offer(['a', 'b'], 'embedding', unused);
+		await settle();
+		a.answer(false);
+		await settle();
+		expect(b.riders.at(-1)).toBe(unused);
+		b.answer(false);
+		expect(await none).toBe(false);
+		expect(unused.state).toBe('unused');
+		expect(await unused.outcome).toBe('unused');
 	});
 });

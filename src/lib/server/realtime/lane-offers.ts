@@ -1,9 +1,14 @@
 import type { TaskType } from '../../protocol/models';
+import type { ClaimRider } from '../scheduler/claim-rider';
 
 /** One volunteer connection of this process, as the interactive lane sees it. */
 export interface LaneSession {
-	/** Leases it one interactive task by the claim its own request on the lane would make, and pushes it; true when it took one. */
-	offer(): Promise<boolean>;
+	/**
+	 * Leases it one interactive task by the claim its own request on the lane would make, and pushes it; true
+	 * when it took one. A `rider` (the new job's insert) goes in that claim, which settles it; a session that
+	 * makes no claim leaves it waiting.
+	 */
+	offer(rider?: ClaimRider): Promise<boolean>;
 	/** The live leases it holds, when it could take an interactive task of `taskType` now; null when it could not. */
 	load(taskType: TaskType): number | null;
 }
@@ -39,25 +44,30 @@ export class LaneOffers {
 
 	/**
 	 * Offers a task of `taskType` to each of `sessionIds` connected here in turn, the least loaded now first
-	 * (those that could not take it now last), until one takes it; false when none did.
+	 * (those that could not take it now last), until one takes it; false when none did. A `rider` (the new
+	 * job's insert, claim-rider.ts) goes with the first claim made, and is settled `unused` if none was.
 	 */
-	async offer(sessionIds: string[], taskType: TaskType): Promise<boolean> {
-		const here = sessionIds.filter((id) => this.sessions.has(id));
-		const load = (id: string) => this.loadOf(id, taskType) ?? Infinity;
-		// Stable: among equals, the order the caller chose.
-		for (const id of here.sort((a, b) => load(a) - load(b))) {
-			const session = this.sessions.get(id);
-			if (!session) continue; // it left while an earlier one was offered
-			this.offering.set(id, (this.offering.get(id) ?? 0) + 1);
-			try {
-				if (await session.offer()) return true;
-			} finally {
-				const left = this.offering.get(id)! - 1;
-				if (left > 0) this.offering.set(id, left);
-				else this.offering.delete(id);
+	async offer(sessionIds: string[], taskType: TaskType, rider?: ClaimRider): Promise<boolean> {
+		try {
+			const here = sessionIds.filter((id) => this.sessions.has(id));
+			const load = (id: string) => this.loadOf(id, taskType) ?? Infinity;
+			// Stable: among equals, the order the caller chose.
+			for (const id of here.sort((a, b) => load(a) - load(b))) {
+				const session = this.sessions.get(id);
+				if (!session) continue; // it left while an earlier one was offered
+				this.offering.set(id, (this.offering.get(id) ?? 0) + 1);
+				try {
+					if (await session.offer(rider?.state === 'waiting' ? rider : undefined)) return true;
+				} finally {
+					const left = this.offering.get(id)! - 1;
+					if (left > 0) this.offering.set(id, left);
+					else this.offering.delete(id);
+				}
 			}
+			return false;
+		} finally {
+			rider?.unused();
 		}
-		return false;
 	}
 
 	/** Up to `limit` sessions here that could take an interactive task of `taskType` now, the least loaded first. */

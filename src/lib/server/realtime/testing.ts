@@ -14,7 +14,8 @@ import { loadConfig } from '../config';
 import { openDatabase } from '../db';
 import { openTestDatabase, type TestDbKind } from '../db/testing';
 import { startHub, type Hub } from '../hub';
-import { submitJob } from '../scheduler/submit-job';
+import { submitAs } from '../http/submit-as';
+import { ADMIN } from '../auth/principal';
 import { cancelJob } from '../scheduler/cancel-job';
 import { jobs } from '../db/schema';
 import { inArray } from 'drizzle-orm';
@@ -30,9 +31,7 @@ import {
 	type VolunteerAuth,
 	type Welcome
 } from '../../protocol/events';
-import { inputsOf, type QueuedSubmission } from '../../protocol/jobs';
-import { announceJob } from '../scheduler/interactive-lane';
-import { sessionStaleMs } from '../volunteers/sessions';
+import type { QueuedSubmission } from '../../protocol/jobs';
 import { verifyFile, type ModelFileSource } from '../../executor/model-files';
 import type { VolunteerSocket } from '../../volunteer/volunteer-socket';
 
@@ -162,16 +161,10 @@ export async function startTestHub(opts: TestHubOptions = {}): Promise<TestHub> 
 				params: {},
 				...job
 			};
-			const start = Date.now();
-			const outcome = await submitJob(hub.db, submission, hub.config);
+			// As the admin submits over HTTP: the same checks, announcement and record (an interactive job may be
+			// stored in its first taker's claim).
+			const outcome = await submitAs(hub, ADMIN, submission);
 			if (!outcome.ok) throw new Error(outcome.error);
-			const staleMs = sessionStaleMs(hub.config.heartbeatMs);
-			await announceJob(hub.db, hub.notify, { priority: submission.priority, taskType: submission.task_type }, staleMs);
-			const inputs = inputsOf(submission);
-			hub.observe.jobSubmitted(
-				{ jobId: outcome.id, taskType: submission.task_type, model: submission.model, inputs, submitter: 'admin' },
-				{ start, end: Date.now() }
-			);
 			return outcome.id;
 		},
 		async cancelOpenJobs() {

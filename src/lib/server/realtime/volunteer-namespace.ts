@@ -22,6 +22,7 @@ import type { TextStreams } from './text-streams';
 import type { VolunteerData, VolunteerNamespace } from './volunteer-data';
 import type { EventBudget } from './event-budget';
 import type { LaneOffers } from './lane-offers';
+import type { ClaimRider } from '../scheduler/claim-rider';
 
 export type { VolunteerNamespace } from './volunteer-data';
 
@@ -100,8 +101,8 @@ export function serveVolunteers(
 				})
 			)
 		);
-		const lease = async (s: WorkSession, p: TaskRequest) => {
-			const tasks = await work.lease(s, p);
+		const lease = async (s: WorkSession, p: TaskRequest, rider?: ClaimRider) => {
+			const tasks = await work.lease(s, p, rider);
 			for (const t of tasks) held.set(t.taskId, t.leaseExpiresAt);
 			await trackStreams(s, tasks);
 			return tasks;
@@ -118,10 +119,10 @@ export function serveVolunteers(
 				})
 			)
 		);
-		const offer = async () => {
+		const offer = async (rider?: ClaimRider) => {
 			const s = session();
 			if (!s || !limits || !socket.connected) return false;
-			const tasks = await lease(s, { slots: 1, lane: 'interactive', ...limits });
+			const tasks = await lease(s, { slots: 1, lane: 'interactive', ...limits }, rider);
 			if (tasks.length === 0) return false;
 			// Not taken: the volunteer cannot run it now (paused, its lane slot full), did not answer in time, or left
 			// while the claim ran (its leaving released only what it held before). It goes back, to be offered elsewhere.

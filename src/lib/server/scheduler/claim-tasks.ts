@@ -62,12 +62,13 @@ export async function claimGroup(db: Db, reqs: ClaimRequest[]): Promise<ClaimedL
 			before += asked(r);
 			return { ...r, limit };
 		});
-		// Sent together, one round trip: the locks, then under them the counts and the candidates, in that
-		// order (each reaches the driver when first awaited, as written: claim-group.spec checks it), and the
-		// unflushed commit, which only has to come before the COMMIT (a claim lost in a database crash only
-		// leaves its tasks queued, commit-unflushed.ts). Candidates beyond the room the counts leave are
-		// unlocked at commit, unleased.
-		const [, runs, counts, candidates] = await Promise.all([
+		// Sent together, one round trip: a lane claim's new job (claim-rider.ts), the locks, then under them the
+		// counts and the candidates, in that order (each reaches the driver when first awaited, as written:
+		// claim-group.spec checks it), so the candidates include the new job's task; and the unflushed commit,
+		// which only has to come before the COMMIT (a claim lost in a database crash only leaves its tasks
+		// queued, commit-unflushed.ts). Candidates beyond the room the counts leave are unlocked at commit, unleased.
+		const [, , runs, counts, candidates] = await Promise.all([
+			Promise.all(reqs.flatMap((r) => (r.rider ? [r.rider.ride(tx)] : []))),
 			commitUnflushed(tx),
 			lockClaimants(
 				tx,

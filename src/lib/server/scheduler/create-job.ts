@@ -19,6 +19,8 @@ export interface NewJob {
 	chunkSizeAuto?: boolean;
 	/** The API key submitting it; null or absent: the admin. */
 	ownerKeyId?: string | null;
+	/** Its id, when the caller chose it (a job stored in a lane claim keeps it across the claim's retries); absent: a new one. */
+	id?: string;
 }
 
 /**
@@ -32,10 +34,71 @@ export interface NewJob {
  * job took 3.6-5.4 s to submit, bench/dispatch) and capped an insert at PostgreSQL's 65,535 parameters.
  */
 export async function createJob(db: Db, job: NewJob): Promise<{ id: string; totalTasks: number }> {
+	const rows = rowsOf(job);
+	const { id, chunks, replicas, jobRow, insertTasks } = rows;
+	if (fitsOneInsert(job)) {
+		await oneStatement(db, rows);
+	} else {
+		await db.transaction(async (tx) => {
+			await tx.insert(jobs).values(jobRow);
+			// In slices, so no one statement carries a whole 100,000-task job.
+			for (let i = 0; i < replicas.length; i += INSERT_SLICE) await tx.execute(insertTasks(replicas.slice(i, i + INSERT_SLICE)));
+		});
+	}
+	await refreshPlannerStats(db, chunks.length * job.replication);
+	return { id, totalTasks: chunks.length };
+}
+
+/**
+ * A job that fitsOneInsert (every synchronous /v1 request) as its one statement, unsent (drizzle sends a query
+ * when it is first awaited), with the id it stores the job under. A lane claim sends it first in its own
+ * transaction (claim-rider.ts); createJob's planner-statistics refresh is not needed for so few tasks.
+ */
+export function insertWhole(db: Db, job: NewJob): { id: string; statement: PromiseLike<unknown> } {
+	if (!fitsOneInsert(job)) throw new Error(`a job of ${job.inputs.length} inputs in chunks of ${job.chunkSize} is not stored in one statement`);
+	const rows = rowsOf(job);
+	return { id: rows.id, statement: oneStatement(db, rows) };
+}
+
+/**
+ * Stores a job whose id the caller chose, unless a transaction that may have committed it already did (a lane
+ * claim that failed without saying whether its COMMIT went through): an insert of the same id waits for that
+ * transaction's outcome, then either stores the job or fails on the job's key, which means it is stored.
+ */
+export async function createJobOnce(db: Db, job: NewJob & { id: string }): Promise<void> {
+	try {
+		await createJob(db, job);
+	} catch (err) {
+		if (!isDuplicateJob(err)) throw err;
+	}
+}
+
+/** A unique violation of the jobs' key, as drizzle wraps the driver's error (postgres-js names it constraint_name, PGlite constraint). */
+function isDuplicateJob(err: unknown): boolean {
+	for (let e = err, depth = 0; e && typeof e === 'object' && depth < 5; depth++, e = (e as { cause?: unknown }).cause) {
+		const { code, constraint_name, constraint } = e as { code?: unknown; constraint_name?: unknown; constraint?: unknown };
+		if (code === '23505' && (constraint_name ?? constraint) === 'jobs_pkey') return true;
+	}
+	return false;
+}
+
+/** Whether `job` is stored in one statement: it has tasks, and no more than one insert carries. */
+export function fitsOneInsert(job: NewJob): boolean {
+	const tasks = Math.ceil(job.inputs.length / job.chunkSize) * job.replication;
+	return tasks > 0 && tasks <= INSERT_SLICE;
+}
+
+/** The job and its tasks together, or not at all: a data-modifying CTE runs whether or not the statement reads it, and the foreign key is checked at the statement's end. */
+function oneStatement(db: Db, { jobRow, replicas, insertTasks }: ReturnType<typeof rowsOf>) {
+	return db.execute(sql`with job as (${db.insert(jobs).values(jobRow).getSQL()}) ${insertTasks(replicas)}`);
+}
+
+/** The job's row, its replicas' rows, and the statement inserting a slice of them. */
+function rowsOf(job: NewJob) {
 	const chunks = chunk(job.inputs, job.chunkSize);
 	const priority = PRIORITIES[job.priority];
-	// The id is chosen here, so the tasks can name their job in the same statement.
-	const id = randomUUID();
+	// The id is chosen here (or by the caller), so the tasks can name their job in the same statement.
+	const id = job.id ?? randomUUID();
 	const jobRow = {
 		id,
 		taskType: job.taskType,
@@ -56,18 +119,7 @@ export async function createJob(db: Db, job: NewJob): Promise<{ id: string; tota
 	) => sql`insert into ${tasks} (job_id, seq, replica, first_input, inputs, task_type, model_id, priority)
 		select ${id}::uuid, r.seq, r.replica, r.first_input, r.inputs, ${job.taskType}, ${job.modelId}, ${priority}::int
 		from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as r(seq int, replica int, first_input int, inputs jsonb)`;
-	if (replicas.length > 0 && replicas.length <= INSERT_SLICE) {
-		// A data-modifying CTE runs whether or not the statement reads it; the foreign key is checked at the statement's end.
-		await db.execute(sql`with job as (${db.insert(jobs).values(jobRow).getSQL()}) ${insertTasks(replicas)}`);
-	} else {
-		await db.transaction(async (tx) => {
-			await tx.insert(jobs).values(jobRow);
-			// In slices, so no one statement carries a whole 100,000-task job.
-			for (let i = 0; i < replicas.length; i += INSERT_SLICE) await tx.execute(insertTasks(replicas.slice(i, i + INSERT_SLICE)));
-		});
-	}
-	await refreshPlannerStats(db, chunks.length * job.replication);
-	return { id, totalTasks: chunks.length };
+	return { id, chunks, replicas, jobRow, insertTasks };
 }
 
 /** Task rows per insert: one round trip each, a few hundred kB of JSON at most for short inputs. */

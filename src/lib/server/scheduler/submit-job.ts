@@ -1,6 +1,6 @@
 import type { Db } from '../db';
 import { getModel } from '../models/model-queries';
-import { createJob } from './create-job';
+import { createJob, type NewJob } from './create-job';
 import { chooseChunkSize, hubSizesChunks, type ChunkSizing } from './chunk-sizing';
 import { checkImageInputs, normalizeParams } from './job-params';
 import type { QueuedSubmission } from '../../protocol/jobs';
@@ -23,12 +23,20 @@ export interface SubmitContext {
 }
 
 /** Checks a parsed submission against the models (and images) the hub has, then stores the job and its tasks. */
-export async function submitJob(
+export async function submitJob(db: Db, s: QueuedSubmission, sizing: ChunkSizing, context: SubmitContext = {}): Promise<SubmitOutcome> {
+	const planned = await planJob(db, s, sizing, context);
+	if (!planned.ok) return planned;
+	const job = await createJob(db, planned.job);
+	return { ok: true, id: job.id };
+}
+
+/** A parsed submission checked against the models (and images) the hub has, as the job to store, or why it is refused. */
+export async function planJob(
 	db: Db,
 	s: QueuedSubmission,
 	sizing: ChunkSizing,
 	{ isStoredImage = async () => false, ownerKeyId = null, manifest }: SubmitContext = {}
-): Promise<SubmitOutcome> {
+): Promise<{ ok: true; job: NewJob } | Extract<SubmitOutcome, { ok: false }>> {
 	const model = manifest === undefined ? await getModel(db, s.model) : manifest;
 	if (!model) return { ok: false, status: 404, error: `unknown model "${s.model}"; GET /api/models lists the models this hub has` };
 	if (!model.taskTypes.includes(s.task_type))
@@ -40,7 +48,7 @@ export async function submitJob(
 		const problem = await checkImageInputs(inputs, isStoredImage);
 		if (problem) return { ok: false, status: 400, error: problem };
 	}
-	const job = await createJob(db, {
+	const job: NewJob = {
 		taskType: s.task_type,
 		modelId: s.model,
 		inputs,
@@ -55,6 +63,6 @@ export async function submitJob(
 		replication: s.replication,
 		chunkSizeAuto: hubSizesChunks(sizing, s.chunk_size) && inputs.length > 1,
 		ownerKeyId
-	});
-	return { ok: true, id: job.id };
+	};
+	return { ok: true, job };
 }

@@ -2,6 +2,7 @@
 import type { TaskType } from '../../protocol/models';
 import type { Backend, BackendClass } from '../../protocol/volunteer';
 import type { Lane } from './interactive-lane';
+import type { ClaimRider } from './claim-rider';
 
 export interface ClaimRequest {
 	sessionId: string;
@@ -38,6 +39,8 @@ export interface ClaimRequest {
 	 * no known-answer check; absent: an ordinary claim.
 	 */
 	lane?: Lane;
+	/** A new interactive job's insert, sent first in this claim's transaction (claim-rider.ts): only on the lane. */
+	rider?: ClaimRider;
 }
 
 export interface Completion {

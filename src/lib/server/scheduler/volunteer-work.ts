@@ -31,6 +31,7 @@ import { leaseWork } from './work-lease';
 import { LeaseBook } from './lease-book';
 import { taskOffsets } from './task-offsets';
 import type { WorkDeps, WorkSession } from './work-types';
+import type { ClaimRider } from './claim-rider';
 
 const STALE = { ok: false, error: 'this lease is no longer yours', code: 'stale_lease' } as const;
 
@@ -91,11 +92,15 @@ export class VolunteerWork {
 		return gateOpen;
 	}
 
-	/** Leases for the session, within what the hub's readiness gate allows it (lease-gate.ts): none while the gate is shut. */
-	async lease(s: WorkSession, p: TaskRequest): Promise<TaskLease[]> {
+	/**
+	 * Leases for the session, within what the hub's readiness gate allows it (lease-gate.ts): none while the gate
+	 * is shut. A lane claim may carry a new interactive job's insert (claim-rider.ts), which it settles; one the
+	 * gate keeps from claiming leaves it waiting for the next taker.
+	 */
+	async lease(s: WorkSession, p: TaskRequest, rider?: ClaimRider): Promise<TaskLease[]> {
 		const gate = leaseGate(s.mode, s.readiness, this.deps.config.readinessThreshold, s.gateOpen, s.capabilities.deviceMemory);
 		if (!gate.open) return [];
-		return leaseWork(this.deps, this.notify, s, p, gate, this.claims, this.book);
+		return leaseWork(this.deps, this.notify, s, p, gate, this.claims, this.book, rider);
 	}
 
 	/**

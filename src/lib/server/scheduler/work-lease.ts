@@ -13,6 +13,7 @@ import { leaseVariant } from './lease-variant';
 import type { WorkDeps, WorkSession } from './work-types';
 import type { ClaimRequest } from './types';
 import type { LeaseBook } from './lease-book';
+import type { ClaimRider } from './claim-rider';
 
 /** A session's backend class: its backend, and for WebGPU whether the adapter has shader-f16. */
 export function classOf(s: WorkSession) {
@@ -21,7 +22,8 @@ export function classOf(s: WorkSession) {
 
 /**
  * Claims up to `slots` tasks for the session and shapes them as the volunteer receives them; each lease is
- * kept in `book` as its result's checks will need it (lease-book.ts).
+ * kept in `book` as its result's checks will need it (lease-book.ts). A lane claim may carry a new job's
+ * insert (`rider`), settled here by the claim's outcome.
  */
 export async function leaseWork(
 	deps: WorkDeps,
@@ -30,7 +32,8 @@ export async function leaseWork(
 	{ slots, models: limits, lane }: TaskRequest,
 	gate: { maxLeases: number; maxCost: number },
 	claims: ClaimGate<ClaimRequest, ClaimedLease[]>,
-	book: LeaseBook
+	book: LeaseBook,
+	rider?: ClaimRider
 ): Promise<TaskLease[]> {
 	const { config } = deps;
 	// Models beyond its GPU, and those its owner refuses in this request (its controls: models served, download
@@ -54,9 +57,19 @@ export async function leaseWork(
 		distinctNetworks: config.policy.distinctNetworks,
 		leasesPerNetwork: config.trust.leasesPerNetwork,
 		spotCheckRate: config.trust.spotCheckRate,
-		lane
+		lane,
+		rider: lane ? rider : undefined
 	};
-	const claimed = await claims.claim(request, lane === 'interactive');
+	const claimed = await claims.claim(request, lane === 'interactive').then(
+		(leases) => {
+			request.rider?.rode();
+			return leases;
+		},
+		(err: unknown) => {
+			request.rider?.failed(err);
+			throw err;
+		}
+	);
 	deps.observe.tasksLeased(
 		s.volunteerId,
 		claimed.map((t) => ({ jobId: t.jobId, taskId: t.id, leaseToken: t.leaseToken })),
