@@ -55,7 +55,8 @@ export async function createJob(db: Db, job: NewJob): Promise<{ id: string; tota
  * transaction (claim-rider.ts); createJob's planner-statistics refresh is not needed for so few tasks.
  */
 export function insertWhole(db: Db, job: NewJob): { id: string; statement: PromiseLike<unknown> } {
-	if (!fitsOneInsert(job)) throw new Error(`a job of ${job.inputs.length} inputs in chunks of ${job.chunkSize} is not stored in one statement`);
+	if (!fitsOneInsert(job))
+		throw new Error(`a job of ${job.inputs.length} inputs in chunks of ${job.chunkSize} is not stored in one statement`);
 	const rows = rowsOf(job);
 	return { id: rows.id, statement: oneStatement(db, rows) };
 }
