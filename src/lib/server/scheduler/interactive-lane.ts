@@ -8,8 +8,10 @@
  * only ever be interactive, so no volunteer can use the lane to hoard batch work.
  *
  * The hub process a target volunteer is connected to makes that claim for it and pushes the lease
- * (realtime/lane-offers.ts), so the request waits for no nudge and no request back; a target it cannot
- * offer to (connected to another hub process, or not yet asked for work) is nudged and asks on the lane.
+ * (realtime/lane-offers.ts), so the request waits for no nudge and no request back; the request's job is
+ * stored by that same claim (claim-rider.ts), so no other claim takes it first. A target it cannot offer to
+ * (connected to another hub process, or not yet asked for work) is nudged and asks on the lane. However a
+ * volunteer gets an interactive task, its lease says so (TaskLease.lane) and it starts the task at once.
  */
 import { and, asc, eq, gt, gte, ne, sql, type SQL } from 'drizzle-orm';
 import { tasks, volunteerSessions } from '../db/schema';
