@@ -256,4 +256,6 @@ export interface DashboardServerToClient {
 export interface InterServerEvents {
 	/** Live text a volunteer streamed to one hub process, for in-process watchers on the others (an OpenAI-compatible stream). */
 	'job:text': (text: JobText) => void;
+	/** New work of this many tasks (null: an unknown number) was announced on another hub process: nudge that many waiting volunteers here. */
+	'work:available': (tasks: number | null) => void;
 }

@@ -4,7 +4,8 @@ import type { ClaimRider } from './scheduler/claim-rider';
 
 /** How the scheduler's callers tell connected clients that something changed; the realtime layer fills it in. */
 export interface Notifier {
-	workAvailable(): void;
+	/** `tasks` tasks became claimable (absent: an unknown number): volunteers waiting for work are told, about that many. */
+	workAvailable(tasks?: number): void;
 	/**
 	 * An interactive request of `taskType` was queued: these sessions (socket ids) are told at once, past
 	 * workAvailable's throttle. With a `rider`, the job is not stored yet: its insert goes in the claim of the

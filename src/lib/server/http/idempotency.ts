@@ -23,11 +23,11 @@ export function idempotencyKeyOf(request: Request): string | null {
 	return key;
 }
 
-/** What `create` answers: the new job's id, or a refusal (a quota's 429, an unknown model) that stores nothing. */
-export type Created<F> = { ok: true; id: string } | F;
+/** What `create` answers: the new job's id (and its tasks, when it says), or a refusal (a quota's 429, an unknown model) that stores nothing. */
+export type Created<F> = { ok: true; id: string; tasks?: number } | F;
 
 export type IdempotentOutcome<F> =
-	{ ok: true; id: string; replayed: false } | { ok: true; id: string; replayed: true; status: JobStatus } | F;
+	{ ok: true; id: string; replayed: false; tasks?: number } | { ok: true; id: string; replayed: true; status: JobStatus } | F;
 
 /**
  * Runs `create` once per (principal, key): without a key it just runs. With one, it runs in a transaction
@@ -45,7 +45,7 @@ export async function idempotent<F extends { ok: false }>(
 ): Promise<IdempotentOutcome<F>> {
 	if (key === null) {
 		const created = await create(db);
-		return created.ok ? { ok: true, id: created.id, replayed: false } : created;
+		return created.ok ? { ok: true, id: created.id, replayed: false, tasks: created.tasks } : created;
 	}
 	const owner = principal.kind === 'admin' ? 'admin' : principal.id;
 	const sha = createHash('sha256').update(JSON.stringify(body)).digest('hex');
@@ -79,6 +79,6 @@ export async function idempotent<F extends { ok: false }>(
 				target: [idempotencyKeys.principal, idempotencyKeys.key],
 				set: { bodySha256: sha, jobId: created.id, createdAt: sql`now()` }
 			});
-		return { ok: true, id: created.id, replayed: false };
+		return { ok: true, id: created.id, replayed: false, tasks: created.tasks };
 	});
 }

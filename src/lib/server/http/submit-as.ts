@@ -65,7 +65,7 @@ export async function submitAs(
 		await announceJob(
 			hub.db,
 			hub.notify,
-			{ priority: submission.priority, taskType: submission.task_type },
+			{ priority: submission.priority, taskType: submission.task_type, tasks: outcome.tasks },
 			staleMs,
 			takers ?? laneTargets
 		);

@@ -12,6 +12,7 @@ import { VolunteerWork } from '../scheduler/volunteer-work';
 import { touchHubSessions } from '../volunteers/sessions';
 import { TextStreams } from './text-streams';
 import { LaneOffers } from './lane-offers';
+import { HungrySessions } from './hungry-sessions';
 import { adapterPool } from './adapter-pool';
 import { DashboardFeed } from './dashboard-feed';
 import { TERMINAL_JOB_STATUSES } from '../../protocol/jobs';
@@ -24,8 +25,14 @@ import { READ_SPACING } from '../scheduler/status-reads';
 
 /** Job updates are coalesced per job over this window: a busy job refreshes its watchers ~10 times a second, not once per task. */
 const JOB_UPDATE_MS = 100;
-/** At most one work:available broadcast per this window, per hub process. */
+/** At most one work:available nudge per this window, per hub process. */
 export const WORK_AVAILABLE_MS = 250;
+
+/**
+ * Waiting volunteers nudged per new task: one nudged may find the task taken already, or be unable to run it (its
+ * model limits, its readiness band), and is then back to waiting; those not nudged ask at their next poll.
+ */
+const NUDGES_PER_TASK = 2;
 
 /**
  * Puts Socket.IO on the hub's HTTP server (the production entry and the Vite dev server both call this)
@@ -52,7 +59,8 @@ export function attachRealtime(hub: Hub, httpServer: HttpServer): Server {
 	// The notifier reaches this process's sockets; the volunteer-work service is given it, and the hub
 	// keeps it for the sweeper and the REST routes, which also announce changes.
 	const offers = new LaneOffers();
-	const notify = notifier(hub, volunteers, dashboards, streams, offers);
+	const hungry = new HungrySessions();
+	const notify = notifier(hub, volunteers, dashboards, streams, offers, hungry);
 	hub.notify = notify;
 	const work = new VolunteerWork(hub, notify);
 	serveVolunteers(
@@ -68,7 +76,8 @@ export function attachRealtime(hub: Hub, httpServer: HttpServer): Server {
 			}
 		},
 		budget,
-		offers
+		offers,
+		hungry
 	);
 	const feed = new DashboardFeed(hub, dashboards);
 	feed.start();
@@ -111,7 +120,8 @@ function notifier(
 	volunteers: VolunteerNamespace,
 	dashboards: DashboardNamespace,
 	streams: TextStreams,
-	offers: LaneOffers
+	offers: LaneOffers,
+	hungry: HungrySessions
 ): Notifier {
 	const pending = new Map<string, ReturnType<typeof setTimeout>>();
 	// Reads of one job can overlap (a job that ends is read at once, not at the end of the window) and
@@ -137,12 +147,29 @@ function notifier(
 		if (update && TERMINAL_JOB_STATUSES.includes(update.status)) streams.jobEnded(jobId);
 		if (update) dashboards.to(jobRoom(jobId)).emit('job:update', update);
 	};
-	// One release or result at a time would otherwise wake every idle volunteer each time; they ask again
-	// within the window anyway, so one nudge per window loses nothing.
-	const workAvailable = throttle(WORK_AVAILABLE_MS, () => void volunteers.emit('work:available'));
-	hub.onStop(async () => workAvailable.cancel());
+	// Only volunteers waiting for work are nudged, about as many as there are new tasks (hungry-sessions.ts); the
+	// nudge is this process's alone (`local`: no round trip through the adapter for sockets that are all here).
+	const nudgeHungry = (tasks: number) => {
+		const ids = hungry.take(tasks * NUDGES_PER_TASK);
+		if (ids.length > 0) volunteers.local.to(ids).emit('work:available');
+	};
+	// Other hub processes nudge their own waiting volunteers (null: an unknown number of tasks, which JSON cannot carry as Infinity).
+	volunteers.on('work:available', (tasks) => nudgeHungry(typeof tasks === 'number' && tasks > 0 ? tasks : Infinity));
+	// Tasks announced since the last nudge (Infinity: an unknown number). One release or result at a time would
+	// otherwise nudge each time; the nudged ask within the window anyway, so one nudge per window loses nothing.
+	let announced = 0;
+	const nudge = throttle(WORK_AVAILABLE_MS, () => {
+		const tasks = announced;
+		announced = 0;
+		nudgeHungry(tasks);
+		if (hub.database.url) volunteers.serverSideEmit('work:available', Number.isFinite(tasks) ? tasks : null);
+	});
+	hub.onStop(async () => nudge.cancel());
 	return {
-		workAvailable,
+		workAvailable: (tasks) => {
+			announced += tasks ?? Infinity;
+			nudge();
+		},
 		laneWork: (sessionIds, taskType, rider) => {
 			if (sessionIds.length === 0) return rider?.unused();
 			// A target connected here is leased the task at once; only when none of them took it are they nudged

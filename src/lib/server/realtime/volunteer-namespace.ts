@@ -22,6 +22,7 @@ import type { TextStreams } from './text-streams';
 import type { VolunteerData, VolunteerNamespace } from './volunteer-data';
 import type { EventBudget } from './event-budget';
 import type { LaneOffers } from './lane-offers';
+import type { HungrySessions } from './hungry-sessions';
 import type { ClaimRider } from '../scheduler/claim-rider';
 
 export type { VolunteerNamespace } from './volunteer-data';
@@ -43,14 +44,16 @@ export interface TextRelayOptions {
  * Wires each volunteer connection, authenticated in the handshake (volunteer-handshake.ts), to the
  * volunteer-work service (scheduler/volunteer-work.ts): every event is parsed within the socket's event
  * budget, handed to the service and acknowledged with its outcome. What stays here is transport: which
- * of this socket's leases may stream text, and the lane's offers (lane-offers.ts) to it.
+ * of this socket's leases may stream text, the lane's offers (lane-offers.ts) to it, and whether it waits for
+ * work (hungry-sessions.ts).
  */
 export function serveVolunteers(
 	work: VolunteerWork,
 	nsp: VolunteerNamespace,
 	text: TextRelayOptions,
 	budget: EventBudget,
-	offers: LaneOffers
+	offers: LaneOffers,
+	hungry: HungrySessions
 ) {
 	nsp.on('connection', (socket) => {
 		socket.use(budget.middleware(socket));
@@ -115,7 +118,16 @@ export function serveVolunteers(
 				TaskRequest,
 				withSession(async (s, p) => {
 					limits = p.models ? { models: p.models } : {};
-					return { ok: true, tasks: await lease(s, p) } as const;
+					let got = 0;
+					try {
+						const tasks = await lease(s, p);
+						got = tasks.length;
+						return { ok: true, tasks } as const;
+					} finally {
+						// Its work loop sleeps after an empty answer (or a failed one) until nudged (hungry-sessions.ts);
+						// a lane request's answer does not put it to sleep.
+						if (!p.lane && socket.connected) hungry.answered(socket.id, got);
+					}
 				})
 			)
 		);
@@ -223,6 +235,7 @@ export function serveVolunteers(
 
 		socket.on('disconnect', () => {
 			offers.delete(socket.id);
+			hungry.delete(socket.id);
 			for (const [taskId, token] of streaming) endStream(taskId, token);
 			work.leave(socket.id);
 		});

@@ -95,16 +95,17 @@ export async function laneTakers(db: Db, notify: Notifier, taskType: TaskType, s
 
 /**
  * Tells volunteers of a newly queued job: an interactive one at once to its laneTakers (`targets`, when
- * the caller looked them up already; sessions stale past `staleMs` are not), any other by the throttled
- * broadcast. Every way into the queue calls this, so the lane cannot be skipped by one of them.
+ * the caller looked them up already; sessions stale past `staleMs` are not), any other (of `tasks` tasks,
+ * when known) to about as many volunteers waiting for work, in the throttled nudge. Every way into the
+ * queue calls this, so the lane cannot be skipped by one of them.
  */
 export async function announceJob(
 	db: Db,
 	notify: Notifier,
-	job: { priority: PriorityName; taskType: TaskType },
+	job: { priority: PriorityName; taskType: TaskType; tasks?: number },
 	staleMs: number,
 	targets?: string[]
 ) {
 	if (job.priority === 'interactive') notify.laneWork(targets ?? (await laneTakers(db, notify, job.taskType, staleMs)), job.taskType);
-	else notify.workAvailable();
+	else notify.workAvailable(job.tasks);
 }

@@ -6,7 +6,8 @@ import { checkImageInputs, normalizeParams } from './job-params';
 import type { QueuedSubmission } from '../../protocol/jobs';
 import type { ModelManifest } from '../../protocol/models';
 
-export type SubmitOutcome = { ok: true; id: string } | { ok: false; status: 404 | 400; error: string };
+/** `tasks`: the replicas queued, which volunteers can claim now. */
+export type SubmitOutcome = { ok: true; id: string; tasks: number } | { ok: false; status: 404 | 400; error: string };
 
 /** What a submission is checked against, beyond the database. */
 export interface SubmitContext {
@@ -27,7 +28,7 @@ export async function submitJob(db: Db, s: QueuedSubmission, sizing: ChunkSizing
 	const planned = await planJob(db, s, sizing, context);
 	if (!planned.ok) return planned;
 	const job = await createJob(db, planned.job);
-	return { ok: true, id: job.id };
+	return { ok: true, id: job.id, tasks: job.totalTasks * planned.job.replication };
 }
 
 /** A parsed submission checked against the models (and images) the hub has, as the job to store, or why it is refused. */

@@ -45,7 +45,7 @@ export function startSweeper(hub: Sweepable) {
 				hub.observe.jobFinished(job.id, job.status);
 				hub.notify.jobChanged(job.id, true);
 			}
-			if (jobIds.length > 0) hub.notify.workAvailable();
+			if (jobIds.length > 0) hub.notify.workAvailable(taskIds.length);
 			await deleteStaleSessions(hub.db, sessionStaleMs(hub.config.heartbeatMs));
 			// Last: resizing is an optimisation, and whatever it throws must not hold up the sweep's other work.
 			const tuned = await tuneChunks(hub.db, hub.config);

@@ -152,7 +152,7 @@ export class VolunteerWork {
 	async release(s: WorkSession, p: TaskRelease): Promise<Ack> {
 		this.book.forget({ ...p, volunteerId: s.volunteerId });
 		if (!(await this.releases.add({ taskId: p.taskId, leaseToken: p.leaseToken, volunteerId: s.volunteerId }))) return STALE;
-		this.notify.workAvailable();
+		this.notify.workAvailable(1);
 		return { ok: true };
 	}
 
@@ -160,7 +160,7 @@ export class VolunteerWork {
 		this.book.forget({ ...p, volunteerId: s.volunteerId });
 		const outcome = await checkpointTask(this.deps.db, { ...p, volunteerId: s.volunteerId });
 		if ('error' in outcome) return { ok: false, error: outcome.error, code: outcome.code };
-		this.notify.workAvailable();
+		this.notify.workAvailable(1);
 		return { ok: true, kept: outcome.kept };
 	}
 
@@ -183,7 +183,7 @@ export class VolunteerWork {
 				claimed.map((t) => ({ taskId: t.id, leaseToken: t.leaseToken, volunteerId: requests[i].volunteerId }))
 			);
 			await releaseLeases(this.deps.db, given);
-			if (given.length > 0) this.notify.workAvailable();
+			if (given.length > 0) this.notify.workAvailable(given.length);
 		} catch (err) {
 			// They still end by expiry; the sweeper is the backstop.
 			this.deps.observe.log.error({ err }, 'could not give back the leases of a claim answered too late; they will expire');
@@ -197,7 +197,7 @@ export class VolunteerWork {
 			await this.counters.flush();
 			const released = await releaseSessionLeases(this.deps.db, sessionId);
 			await closeSession(this.deps.db, sessionId);
-			if (released.length > 0) this.notify.workAvailable();
+			if (released.length > 0) this.notify.workAvailable(released.length);
 		} catch (err) {
 			// The leases still end by expiry; the sweeper is the backstop.
 			this.deps.observe.log.error({ err, session_id: sessionId }, 'could not release a disconnected session, its leases will expire');

@@ -10,7 +10,8 @@ export async function announce(notify: Notifier, finishing: FinishChecks, jobId:
 		notify.chunkAccepted(jobId, settlement.chunk);
 		if (settlement.cancelledLeases.length > 0) notify.tasksCancelled(settlement.cancelledLeases);
 	}
-	if (settlement?.outcome === 'spawned') notify.workAvailable();
+	// One replica more for the chunk (validate-chunk.ts's spawnReplica).
+	if (settlement?.outcome === 'spawned') notify.workAvailable(1);
 	await finishing.request(jobId);
 }
 

@@ -141,6 +141,6 @@ async function giveBackUnreachable<T extends { id: number; modelId: string; leas
 		deps.db,
 		unreachable.map((t) => ({ taskId: t.id, leaseToken: t.leaseToken, volunteerId: s.volunteerId }))
 	);
-	notify.workAvailable();
+	notify.workAvailable(unreachable.length);
 	return keep;
 }

@@ -1,0 +1,43 @@
+/**
+ * The volunteer connections of this process waiting for work: their last request for tasks came back
+ * empty (or failed), so their work loop sleeps until a nudge (`work:available`) or its next poll, seconds
+ * away. New work is announced to about as many of them as it has tasks, not to every connection: a
+ * one-task job must not wake ten thousand idle volunteers, each of whose requests then costs the hub a
+ * claim that finds nothing. One not nudged still asks at its next poll.
+ */
+export class HungrySessions {
+	/** Session ids in the order they started waiting: the longest waiting are nudged first. */
+	private readonly waiting = new Set<string>();
+
+	/**
+	 * Its request for work (not the lane's) was answered with `tasks` tasks, or failed (0): with none it waits, from
+	 * now; with some it asks again by itself when it wants more.
+	 */
+	answered(sessionId: string, tasks: number): void {
+		this.waiting.delete(sessionId);
+		if (tasks === 0) this.waiting.add(sessionId);
+	}
+
+	/** It left. */
+	delete(sessionId: string): void {
+		this.waiting.delete(sessionId);
+	}
+
+	get size(): number {
+		return this.waiting.size;
+	}
+
+	/**
+	 * Up to `n` of the sessions waiting, the longest waiting first, taken off the list: each nudged one asks,
+	 * and is back on the list if that request too finds nothing. So consecutive nudges go round all of them.
+	 */
+	take(n: number): string[] {
+		const taken: string[] = [];
+		for (const id of this.waiting) {
+			if (taken.length >= n) break;
+			taken.push(id);
+		}
+		for (const id of taken) this.waiting.delete(id);
+		return taken;
+	}
+}

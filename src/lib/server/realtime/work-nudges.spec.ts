@@ -1,0 +1,56 @@
+/**
+ * Who hears of new work (hungry-sessions.ts), on a real hub (Socket.IO, claims, PostgreSQL and PGlite): only the
+ * volunteers whose last request came back empty, about as many as the new work has tasks, the longest waiting
+ * first. Before, every connection was nudged, and each nudged idle volunteer cost a claim that found nothing.
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { volunteerSessions } from '../db/schema';
+import { TEST_DB_KINDS } from '../db/testing';
+import { granted, replyTo, startTestHub, welcomed, type TestHub } from './testing';
+import { nodeCapabilities, serverReadiness } from '../../headless/headless-volunteer';
+import type { VolunteerSocket } from '../../volunteer/volunteer-socket';
+
+describe.each(TEST_DB_KINDS)('work nudges on a hub on %s', (kind) => {
+	let testHub: TestHub;
+	const sockets: VolunteerSocket[] = [];
+
+	beforeAll(async () => {
+		testHub = await startTestHub({ kind, env: { EXOSTACK_SPOT_CHECK_RATE: '0', EXOSTACK_LAZY_CHECK_RATE: '0' } });
+	});
+	afterEach(async () => {
+		sockets.splice(0).forEach((s) => s.close());
+		await expect.poll(() => testHub.hub.db.$count(volunteerSessions), { timeout: 10_000 }).toBe(0);
+		await testHub.cancelOpenJobs();
+	});
+	afterAll(() => testHub?.stop());
+
+	const auth = () => ({ identity: null, capabilities: nodeCapabilities(), mode: 'always' as const, readiness: serverReadiness('always') });
+	const ask = async (s: VolunteerSocket) => granted(await replyTo(s, 'task:request', { slots: 1 })).tasks;
+
+	it('tells only volunteers waiting for work, about two for each new task, the longest waiting first', async () => {
+		sockets.push(...Array.from({ length: 5 }, () => testHub.volunteer({ auth: auth() })));
+		await Promise.all(sockets.map((s) => welcomed(s)));
+		const [busy, ...idle] = sockets;
+		const nudges = sockets.map(() => 0);
+		sockets.forEach((s, i) => s.on('work:available', () => nudges[i]++));
+		// One with work (its request brought a task: it asks again by itself), four whose requests found nothing, in order.
+		await testHub.submit(['for the busy one'], { chunk_size: 1 });
+		expect(await ask(busy)).toHaveLength(1);
+		for (const s of idle) expect(await ask(s)).toEqual([]);
+		// Past the throttle's window, so the next nudge goes at once.
+		await new Promise((r) => setTimeout(r, 300));
+		nudges.fill(0);
+
+		// One task: two of the four waiting are told, those waiting longest.
+		await testHub.submit(['one task'], { chunk_size: 1 });
+		await expect.poll(() => nudges, { timeout: 5000 }).toEqual([0, 1, 1, 0, 0]);
+		// Anything sent to the others before these round trips has arrived by their end.
+		await Promise.all(sockets.map((s) => replyTo(s, 'status', { mode: 'always', readiness: serverReadiness('always') })));
+		expect(nudges).toEqual([0, 1, 1, 0, 0]);
+
+		// Work of an unknown size (a release of several leases, say): every one still waiting. The two nudged before have
+		// not asked again, so they are not waiting as far as the hub knows.
+		testHub.hub.notify.workAvailable();
+		await expect.poll(() => nudges, { timeout: 5000 }).toEqual([0, 1, 1, 1, 1]);
+	});
+});
