@@ -8,9 +8,10 @@ import { endToEndCli } from './e2e-cli';
 import { busyVolunteers, type BusyOptions } from './busy-volunteers';
 import { twoHubs } from './two-hubs';
 import { idleConnections } from './idle-connections';
+import { idleHerd } from './idle-herd';
 import { figure, sampled, verdict } from './report';
 import { printPgSamples, withDatabase } from './contender-database';
-import { fmt, metricMean } from './stats';
+import { fmt, metricMean, percentile } from './stats';
 
 const ms = (n: number) => `${fmt(n, 1)} ms`;
 const perSecond = (n: number) => `${fmt(n)} tasks/s`;
@@ -190,4 +191,19 @@ export async function idlePart(o: { connections: number; windowSeconds: number }
 		`(${fmt(idle.rssBeforeMb)} → ${fmt(idle.rssAfterMb)} MB)`,
 		idle.load
 	);
+}
+
+export async function herdPart(o: { volunteers: number; jobs: number }) {
+	const herd = await sampled(() => withDatabase('herd', (url) => idleHerd({ databaseUrl: url, ...o })));
+	const requests = herd.perJob.map((j) => j.requests);
+	const lease = herd.perJob.map((j) => j.leaseMs);
+	console.log(`herd: ${o.jobs} one-task jobs, one at a time, while ${o.volunteers} volunteers wait for work`);
+	figure(
+		'task requests per job',
+		`${fmt(requests.reduce((a, b) => a + b, 0) / requests.length)} (max ${Math.max(...requests)})`,
+		`of ${o.volunteers} waiting (a nudge to every connection sends each of them)`,
+		herd.load
+	);
+	figure('submission to lease p50 / max', `${ms(percentile(lease, 50))} / ${ms(Math.max(...lease))}`, '', herd.load);
+	figure('cores used over the jobs', `hub ${fmt(herd.hubCores, 2)}, PostgreSQL ${fmt(herd.postgresCores, 2)}`, '', herd.load);
 }

@@ -14,6 +14,8 @@
  *     scale     jobs of --scale 1000,10000 tasks (the issue's: 10000,100000): time per task and the ratio
  *     twohubs   two hub processes on one database sharing the volunteers: throughput, tasks leased twice
  *     idle      (only when named) --idle 10000 idle volunteers held for --window 30 s
+ *     herd      (only when named) --herd 2000 volunteers waiting for work, then --herd-jobs 20 one-task jobs one
+ *               at a time: the task requests each job sets off, its time to lease, the cores used
  *
  * Needs the production build (npm run build) and PostgreSQL (EXOSTACK_TEST_POSTGRES_URL, default
  * postgres://postgres@127.0.0.1:5432/postgres). EXOSTACK_HUB_NODE_ARGS="--cpu-prof --cpu-prof-dir=DIR"
@@ -24,11 +26,11 @@
  */
 import os from 'node:os';
 import { parseArgs } from 'node:util';
-import { busyPart, dispatchPart, endToEndPart, idlePart, scalePart, twoHubsPart } from './parts';
+import { busyPart, dispatchPart, endToEndPart, herdPart, idlePart, scalePart, twoHubsPart } from './parts';
 import { pgLatency, pgSampling, pgSocket } from './contender-database';
 import { fmt } from './stats';
 
-const PARTS = ['dispatch', 'e2e', 'busy', 'scale', 'twohubs', 'idle'] as const;
+const PARTS = ['dispatch', 'e2e', 'busy', 'scale', 'twohubs', 'idle', 'herd'] as const;
 const { values } = parseArgs({
 	options: {
 		only: { type: 'string', default: 'dispatch,e2e,busy,scale,twohubs' },
@@ -49,6 +51,8 @@ const { values } = parseArgs({
 		'busy-window': { type: 'string', default: '20' },
 		scale: { type: 'string', default: '1000,10000' },
 		idle: { type: 'string', default: '10000' },
+		herd: { type: 'string', default: '2000' },
+		'herd-jobs': { type: 'string', default: '20' },
 		window: { type: 'string', default: '30' }
 	}
 });
@@ -110,4 +114,5 @@ if (only.has('busy'))
 if (only.has('scale')) await scalePart({ sizes: values.scale.split(',').map(Number), ...common });
 if (only.has('twohubs')) await twoHubsPart({ tasks: n(values.tasks), ...common }, oneHub);
 if (only.has('idle')) await idlePart({ connections: n(values.idle), windowSeconds: n(values.window) });
+if (only.has('herd')) await herdPart({ volunteers: n(values.herd), jobs: n(values['herd-jobs']) });
 process.exit(0);
