@@ -23,10 +23,6 @@ export class HungrySessions {
 		this.waiting.delete(sessionId);
 	}
 
-	get size(): number {
-		return this.waiting.size;
-	}
-
 	/**
 	 * Up to `n` of the sessions waiting, the longest waiting first, taken off the list: each nudged one asks,
 	 * and is back on the list if that request too finds nothing. So consecutive nudges go round all of them.
