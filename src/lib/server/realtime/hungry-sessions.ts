@@ -10,12 +10,12 @@ export class HungrySessions {
 	private readonly waiting = new Set<string>();
 
 	/**
-	 * Its request for work (not the lane's) was answered with `tasks` tasks, or failed (0): with none it waits, from
-	 * now; with some it asks again by itself when it wants more.
+	 * Its request for work (not the lane's) was answered. `waiting`: with nothing (or not at all), so it waits from
+	 * now; otherwise it asks again by itself when it wants more.
 	 */
-	answered(sessionId: string, tasks: number): void {
+	answered(sessionId: string, waiting: boolean): void {
 		this.waiting.delete(sessionId);
-		if (tasks === 0) this.waiting.add(sessionId);
+		if (waiting) this.waiting.add(sessionId);
 	}
 
 	/** It left. */

@@ -124,9 +124,11 @@ export function serveVolunteers(
 						got = tasks.length;
 						return { ok: true, tasks } as const;
 					} finally {
-						// Its work loop sleeps after an empty answer (or a failed one) until nudged (hungry-sessions.ts);
-						// a lane request's answer does not put it to sleep.
-						if (!p.lane && socket.connected) hungry.answered(socket.id, got);
+						// Its work loop sleeps after an empty answer (or a failed one) until nudged (hungry-sessions.ts); a
+						// lane request's answer does not put it to sleep. One the hub's readiness gate keeps from work is
+						// not counted as waiting: a nudge meant for a task would be wasted on it, and its next status
+						// report, not new work, is what lets it ask again.
+						if (!p.lane && socket.connected) hungry.answered(socket.id, s.gateOpen && got === 0);
 					}
 				})
 			)

@@ -29,13 +29,18 @@ describe.each(TEST_DB_KINDS)('work nudges on a hub on %s', (kind) => {
 
 	it('tells only volunteers waiting for work, about two for each new task, the longest waiting first', async () => {
 		sockets.push(...Array.from({ length: 5 }, () => testHub.volunteer({ auth: auth() })));
+		// Paused by its owner: the hub's readiness gate refuses it work, so it does not wait for any.
+		sockets.push(testHub.volunteer({ auth: { ...auth(), mode: 'paused' as const } }));
 		await Promise.all(sockets.map((s) => welcomed(s)));
-		const [busy, ...idle] = sockets;
+		const [busy, ...idle] = sockets.slice(0, 5);
+		const paused = sockets[5];
 		const nudges = sockets.map(() => 0);
 		sockets.forEach((s, i) => s.on('work:available', () => nudges[i]++));
-		// One with work (its request brought a task: it asks again by itself), four whose requests found nothing, in order.
+		// One with work (its request brought a task: it asks again by itself), then the paused one, then four whose
+		// requests found nothing, in order.
 		await testHub.submit(['for the busy one'], { chunk_size: 1 });
 		expect(await ask(busy)).toHaveLength(1);
+		expect(await ask(paused)).toEqual([]);
 		for (const s of idle) expect(await ask(s)).toEqual([]);
 		// Past the throttle's window, so the next nudge goes at once.
 		await new Promise((r) => setTimeout(r, 300));
@@ -43,14 +48,14 @@ describe.each(TEST_DB_KINDS)('work nudges on a hub on %s', (kind) => {
 
 		// One task: two of the four waiting are told, those waiting longest.
 		await testHub.submit(['one task'], { chunk_size: 1 });
-		await expect.poll(() => nudges, { timeout: 5000 }).toEqual([0, 1, 1, 0, 0]);
+		await expect.poll(() => nudges, { timeout: 5000 }).toEqual([0, 1, 1, 0, 0, 0]);
 		// Anything sent to the others before these round trips has arrived by their end.
 		await Promise.all(sockets.map((s) => replyTo(s, 'status', { mode: 'always', readiness: serverReadiness('always') })));
-		expect(nudges).toEqual([0, 1, 1, 0, 0]);
+		expect(nudges).toEqual([0, 1, 1, 0, 0, 0]);
 
 		// Work of an unknown size (a release of several leases, say): every one still waiting. The two nudged before have
 		// not asked again, so they are not waiting as far as the hub knows.
 		testHub.hub.notify.workAvailable();
-		await expect.poll(() => nudges, { timeout: 5000 }).toEqual([0, 1, 1, 1, 1]);
+		await expect.poll(() => nudges, { timeout: 5000 }).toEqual([0, 1, 1, 1, 1, 0]);
 	});
 });
