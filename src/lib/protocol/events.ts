@@ -258,4 +258,6 @@ export interface InterServerEvents {
 	'job:text': (text: JobText) => void;
 	/** New work of this many tasks (null: an unknown number) was announced on another hub process: nudge that many waiting volunteers here. */
 	'work:available': (tasks: number | null) => void;
+	/** Tasks another hub process cancelled and does not hold the leases of: the process whose connection holds one tells it. */
+	'task:cancelled': (taskIds: number[]) => void;
 }

@@ -13,6 +13,7 @@ import { touchHubSessions } from '../volunteers/sessions';
 import { TextStreams } from './text-streams';
 import { LaneOffers } from './lane-offers';
 import { HungrySessions } from './hungry-sessions';
+import { LeaseHolders } from './lease-holders';
 import { adapterPool } from './adapter-pool';
 import { DashboardFeed } from './dashboard-feed';
 import { TERMINAL_JOB_STATUSES } from '../../protocol/jobs';
@@ -60,7 +61,8 @@ export function attachRealtime(hub: Hub, httpServer: HttpServer): Server {
 	// keeps it for the sweeper and the REST routes, which also announce changes.
 	const offers = new LaneOffers();
 	const hungry = new HungrySessions();
-	const notify = notifier(hub, volunteers, dashboards, streams, offers, hungry);
+	const holders = new LeaseHolders();
+	const notify = notifier(hub, volunteers, dashboards, streams, { offers, hungry, holders });
 	hub.notify = notify;
 	const work = new VolunteerWork(hub, notify);
 	serveVolunteers(
@@ -77,7 +79,8 @@ export function attachRealtime(hub: Hub, httpServer: HttpServer): Server {
 		},
 		budget,
 		offers,
-		hungry
+		hungry,
+		holders
 	);
 	const feed = new DashboardFeed(hub, dashboards);
 	feed.start();
@@ -120,8 +123,7 @@ function notifier(
 	volunteers: VolunteerNamespace,
 	dashboards: DashboardNamespace,
 	streams: TextStreams,
-	offers: LaneOffers,
-	hungry: HungrySessions
+	{ offers, hungry, holders }: { offers: LaneOffers; hungry: HungrySessions; holders: LeaseHolders }
 ): Notifier {
 	const pending = new Map<string, ReturnType<typeof setTimeout>>();
 	// Reads of one job can overlap (a job that ends is read at once, not at the end of the window) and
@@ -165,6 +167,15 @@ function notifier(
 		if (hub.database.url) volunteers.serverSideEmit('work:available', Number.isFinite(tasks) ? tasks : null);
 	});
 	hub.onStop(async () => nudge.cancel());
+	// A cancelled task is told to the connection here that holds its lease, not to every connection (lease-holders.ts).
+	const cancelHere = (taskIds: number[]) => {
+		const held = holders.cancel(taskIds);
+		for (const [sessionId, ids] of held.here) volunteers.local.to(sessionId).emit('task:cancelled', { taskIds: ids });
+		return held;
+	};
+	volunteers.on('task:cancelled', (taskIds) => {
+		if (Array.isArray(taskIds)) cancelHere(taskIds.filter((id) => Number.isSafeInteger(id)));
+	});
 	return {
 		workAvailable: (tasks) => {
 			announced += tasks ?? Infinity;
@@ -188,7 +199,11 @@ function notifier(
 			);
 		},
 		laneReady: (taskType, limit) => offers.ready(taskType, limit),
-		tasksCancelled: (taskIds) => void volunteers.emit('task:cancelled', { taskIds }),
+		tasksCancelled: (taskIds) => {
+			const { elsewhere } = cancelHere(taskIds);
+			// Another hub process's connections may hold the rest; each tells its own holders.
+			if (hub.database.url && elsewhere.length > 0) volunteers.serverSideEmit('task:cancelled', elsewhere);
+		},
 		chunkAccepted: (jobId, chunk) => hub.jobEnds.accepted(jobId, chunk),
 		jobChanged(jobId, ended) {
 			if (ended) {

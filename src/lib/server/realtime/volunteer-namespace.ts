@@ -23,6 +23,7 @@ import type { VolunteerData, VolunteerNamespace } from './volunteer-data';
 import type { EventBudget } from './event-budget';
 import type { LaneOffers } from './lane-offers';
 import type { HungrySessions } from './hungry-sessions';
+import type { LeaseHolders } from './lease-holders';
 import type { ClaimRider } from '../scheduler/claim-rider';
 
 export type { VolunteerNamespace } from './volunteer-data';
@@ -44,8 +45,8 @@ export interface TextRelayOptions {
  * Wires each volunteer connection, authenticated in the handshake (volunteer-handshake.ts), to the
  * volunteer-work service (scheduler/volunteer-work.ts): every event is parsed within the socket's event
  * budget, handed to the service and acknowledged with its outcome. What stays here is transport: which
- * of this socket's leases may stream text, the lane's offers (lane-offers.ts) to it, and whether it waits for
- * work (hungry-sessions.ts).
+ * of this socket's leases may stream text, the lane's offers (lane-offers.ts) to it, whether it waits for
+ * work (hungry-sessions.ts), and which leases it holds (lease-holders.ts).
  */
 export function serveVolunteers(
 	work: VolunteerWork,
@@ -53,7 +54,8 @@ export function serveVolunteers(
 	text: TextRelayOptions,
 	budget: EventBudget,
 	offers: LaneOffers,
-	hungry: HungrySessions
+	hungry: HungrySessions,
+	holders: LeaseHolders
 ) {
 	nsp.on('connection', (socket) => {
 		socket.use(budget.middleware(socket));
@@ -71,6 +73,7 @@ export function serveVolunteers(
 			text.streams.untrack(taskId, leaseToken);
 			streaming.delete(taskId);
 			held.delete(taskId);
+			holders.end(socket.id, taskId);
 		};
 		const trackStreams = async (s: WorkSession, tasks: TaskLease[]) => {
 			const generating = tasks.filter((t) => t.taskType === 'text_generation');
@@ -107,6 +110,10 @@ export function serveVolunteers(
 		const lease = async (s: WorkSession, p: TaskRequest, rider?: ClaimRider) => {
 			const tasks = await work.lease(s, p, rider);
 			for (const t of tasks) held.set(t.taskId, t.leaseExpiresAt);
+			holders.hold(
+				socket.id,
+				tasks.map((t) => t.taskId)
+			);
 			await trackStreams(s, tasks);
 			return tasks;
 		};
@@ -238,6 +245,7 @@ export function serveVolunteers(
 		socket.on('disconnect', () => {
 			offers.delete(socket.id);
 			hungry.delete(socket.id);
+			holders.leave(socket.id);
 			for (const [taskId, token] of streaming) endStream(taskId, token);
 			work.leave(socket.id);
 		});

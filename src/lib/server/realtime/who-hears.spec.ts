@@ -1,16 +1,18 @@
 /**
- * Who hears of new work (hungry-sessions.ts), on a real hub (Socket.IO, claims, PostgreSQL and PGlite): only the
- * volunteers whose last request came back empty, about as many as the new work has tasks, the longest waiting
- * first. Before, every connection was nudged, and each nudged idle volunteer cost a claim that found nothing.
+ * Who hears what, on a real hub (Socket.IO, claims, PostgreSQL and PGlite). New work (hungry-sessions.ts): only
+ * the volunteers whose last request came back empty, about as many as the new work has tasks, the longest
+ * waiting first; before, every connection was nudged, and each nudged idle volunteer cost a claim that found
+ * nothing. A cancelled task (lease-holders.ts): only the connection holding its lease; before, every one.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { volunteerSessions } from '../db/schema';
+import { cancelJob } from '../scheduler/cancel-job';
 import { TEST_DB_KINDS } from '../db/testing';
 import { granted, replyTo, startTestHub, welcomed, type TestHub } from './testing';
 import { nodeCapabilities, serverReadiness } from '../../headless/headless-volunteer';
 import type { VolunteerSocket } from '../../volunteer/volunteer-socket';
 
-describe.each(TEST_DB_KINDS)('work nudges on a hub on %s', (kind) => {
+describe.each(TEST_DB_KINDS)('who hears of work on a hub on %s', (kind) => {
 	let testHub: TestHub;
 	const sockets: VolunteerSocket[] = [];
 
@@ -57,5 +59,22 @@ describe.each(TEST_DB_KINDS)('work nudges on a hub on %s', (kind) => {
 		// not asked again, so they are not waiting as far as the hub knows.
 		testHub.hub.notify.workAvailable();
 		await expect.poll(() => nudges, { timeout: 5000 }).toEqual([0, 1, 1, 1, 1, 0]);
+	});
+
+	it('tells a cancelled task to the connection holding its lease alone', async () => {
+		sockets.push(...Array.from({ length: 3 }, () => testHub.volunteer({ auth: auth() })));
+		await Promise.all(sockets.map((s) => welcomed(s)));
+		const cancelled = sockets.map(() => [] as number[]);
+		sockets.forEach((s, i) => s.on('task:cancelled', ({ taskIds }) => cancelled[i].push(...taskIds)));
+		const jobId = await testHub.submit(['a', 'b'], { chunk_size: 1 });
+		const [first] = await ask(sockets[0]);
+		const [second] = await ask(sockets[1]);
+		expect(await ask(sockets[2])).toEqual([]);
+		const outcome = await cancelJob(testHub.hub.db, jobId);
+		testHub.hub.notify.tasksCancelled(outcome!.leasedTaskIds);
+		await expect.poll(() => cancelled.slice(0, 2), { timeout: 5000 }).toEqual([[first.taskId], [second.taskId]]);
+		// Anything sent to the third before this round trip has arrived by its end.
+		await replyTo(sockets[2], 'status', { mode: 'always', readiness: serverReadiness('always') });
+		expect(cancelled[2]).toEqual([]);
 	});
 });
