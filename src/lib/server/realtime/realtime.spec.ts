@@ -143,7 +143,6 @@ describe.each(TEST_DB_KINDS)('realtime on %s', (kind) => {
 		// b asks as the work loop does: again at each nudge. The hub nudges a volunteer waiting for work once per
 		// nudge (hungry-sessions.ts), and one for work an earlier test released may come first (work:available is
 		// throttled): one ignored would leave b no longer waiting as far as the hub knows.
-		let t0 = Infinity;
 		const again = new Promise<{ task: typeof taken | undefined; at: number }>((resolve) =>
 			b.on('work:available', async () => {
 				const [task] = await request(b, 1);
@@ -151,7 +150,7 @@ describe.each(TEST_DB_KINDS)('realtime on %s', (kind) => {
 			})
 		);
 		expect(await request(b, 1)).toHaveLength(0);
-		t0 = performance.now();
+		const t0 = performance.now();
 		a.disconnect();
 		const got = await Promise.race([again, new Promise<null>((r) => setTimeout(() => r(null), 1000))]);
 		expect(got?.task?.taskId).toBe(taken.taskId);
