@@ -55,6 +55,11 @@ export function attachRealtime(hub: Hub, httpServer: HttpServer): Server {
 	const volunteers = io.of(VOLUNTEER_NAMESPACE) as unknown as VolunteerNamespace;
 	const dashboards = io.of(DASHBOARD_NAMESPACE) as unknown as DashboardNamespace;
 	const streams = new TextStreams();
+	/** Live text to this process's watchers: the job's dashboards here and its /v1 streams served here. */
+	const deliverText = (text: JobText) => {
+		dashboards.local.to(jobRoom(text.jobId)).emit('job:text', text);
+		streams.deliver(text);
+	};
 	const budget = eventBudget(sockets.eventsPerSecond);
 	authenticateVolunteers(hub, volunteers, clientAddressResolver(hub.config.trustedProxies));
 	// The notifier reaches this process's sockets; the volunteer-work service is given it, and the hub
@@ -71,9 +76,9 @@ export function attachRealtime(hub: Hub, httpServer: HttpServer): Server {
 		{
 			streams,
 			publish(text) {
-				dashboards.to(jobRoom(text.jobId)).emit('job:text', text);
-				streams.deliver(text);
-				// Watchers inside other hub processes (a /v1 stream served there) hear it through the adapter too.
+				deliverText(text);
+				// Other hub processes deliver it to their own watchers (dashboards, a /v1 stream served there): one
+				// message through the adapter, where a broadcast to the room besides would have been a second one.
 				if (hub.database.url) dashboards.serverSideEmit('job:text', text);
 			}
 		},
@@ -86,7 +91,7 @@ export function attachRealtime(hub: Hub, httpServer: HttpServer): Server {
 	feed.start();
 	serveDashboards(hub, dashboards, streams, feed, budget);
 	hub.liveText = streams;
-	dashboards.on('job:text', (text: JobText) => streams.deliver(text));
+	dashboards.on('job:text', deliverText);
 	// On shutdown, drop every connection and wait for their leases to be given back before the database closes.
 	hub.onStop(async () => {
 		feed.stop();
