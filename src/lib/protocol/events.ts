@@ -256,8 +256,11 @@ export interface DashboardServerToClient {
 export interface InterServerEvents {
 	/** Live text a volunteer streamed to one hub process, for in-process watchers on the others (an OpenAI-compatible stream). */
 	'job:text': (text: JobText) => void;
-	/** New work of this many tasks (null: an unknown number) was announced on another hub process: nudge that many waiting volunteers here. */
-	'work:available': (tasks: number | null) => void;
+	/**
+	 * New work of this many tasks (null: an unknown number) of this task type (null: any) was announced on another hub
+	 * process: nudge about that many waiting volunteers here that run it.
+	 */
+	'work:available': (tasks: number | null, taskType: TaskType | null) => void;
 	/** Tasks another hub process cancelled and does not hold the leases of: the process whose connection holds one tells it. */
 	'task:cancelled': (taskIds: number[]) => void;
 }

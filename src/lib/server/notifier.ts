@@ -4,8 +4,11 @@ import type { ClaimRider } from './scheduler/claim-rider';
 
 /** How the scheduler's callers tell connected clients that something changed; the realtime layer fills it in. */
 export interface Notifier {
-	/** `tasks` tasks became claimable (absent: an unknown number): volunteers waiting for work are told, about that many. */
-	workAvailable(tasks?: number): void;
+	/**
+	 * `tasks` tasks (absent: an unknown number) of `taskType` (absent: any or unknown) became claimable: volunteers
+	 * waiting for work that run it are told, about that many.
+	 */
+	workAvailable(tasks?: number, taskType?: TaskType): void;
 	/**
 	 * An interactive request of `taskType` was queued: these sessions (socket ids) are told at once, past
 	 * workAvailable's throttle. With a `rider`, the job is not stored yet: its insert goes in the claim of the

@@ -17,6 +17,7 @@ import { LeaseHolders } from './lease-holders';
 import { adapterPool } from './adapter-pool';
 import { DashboardFeed } from './dashboard-feed';
 import { TERMINAL_JOB_STATUSES } from '../../protocol/jobs';
+import { TASK_TYPES, type TaskType } from '../../protocol/models';
 import { boundedParser } from './bounded-parser';
 import { eventBudget } from './event-budget';
 import { authenticateVolunteers, refusal } from './volunteer-handshake';
@@ -156,20 +157,29 @@ function notifier(
 	};
 	// Only volunteers waiting for work are nudged, about as many as there are new tasks (hungry-sessions.ts); the
 	// nudge is this process's alone (`local`: no round trip through the adapter for sockets that are all here).
-	const nudgeHungry = (tasks: number) => {
-		const ids = hungry.take(tasks * NUDGES_PER_TASK);
+	const nudgeHungry = (tasks: number, taskType: TaskType | undefined) => {
+		const ids = hungry.take(tasks * NUDGES_PER_TASK, taskType);
 		if (ids.length > 0) volunteers.local.to(ids).emit('work:available');
 	};
-	// Other hub processes nudge their own waiting volunteers (null: an unknown number of tasks, which JSON cannot carry as Infinity).
-	volunteers.on('work:available', (tasks) => nudgeHungry(typeof tasks === 'number' && tasks > 0 ? tasks : Infinity));
-	// Tasks announced since the last nudge (Infinity: an unknown number). One release or result at a time would
-	// otherwise nudge each time; the nudged ask within the window anyway, so one nudge per window loses nothing.
-	let announced = 0;
+	// Other hub processes nudge their own waiting volunteers (null: an unknown number of tasks, which JSON cannot
+	// carry as Infinity; or any task type).
+	volunteers.on('work:available', (tasks, taskType) =>
+		nudgeHungry(
+			typeof tasks === 'number' && tasks > 0 ? tasks : Infinity,
+			TASK_TYPES.find((t) => t === taskType)
+		)
+	);
+	// Tasks announced since the last nudge, by task type ('any': unknown; Infinity: an unknown number). One release or
+	// result at a time would otherwise nudge each time; the nudged ask within the window anyway, so one nudge per
+	// window loses nothing.
+	const announced = new Map<TaskType | 'any', number>();
 	const nudge = throttle(WORK_AVAILABLE_MS, () => {
-		const tasks = announced;
-		announced = 0;
-		nudgeHungry(tasks);
-		if (hub.database.url) volunteers.serverSideEmit('work:available', Number.isFinite(tasks) ? tasks : null);
+		for (const [type, tasks] of announced) {
+			const taskType = type === 'any' ? undefined : type;
+			nudgeHungry(tasks, taskType);
+			if (hub.database.url) volunteers.serverSideEmit('work:available', Number.isFinite(tasks) ? tasks : null, taskType ?? null);
+		}
+		announced.clear();
 	});
 	hub.onStop(async () => nudge.cancel());
 	// A cancelled task is told to the connection here that holds its lease, not to every connection (lease-holders.ts).
@@ -182,8 +192,9 @@ function notifier(
 		if (Array.isArray(taskIds)) cancelHere(taskIds.filter((id) => Number.isSafeInteger(id)));
 	});
 	return {
-		workAvailable: (tasks) => {
-			announced += tasks ?? Infinity;
+		workAvailable: (tasks, taskType) => {
+			const type = taskType ?? 'any';
+			announced.set(type, (announced.get(type) ?? 0) + (tasks ?? Infinity));
 			nudge();
 		},
 		laneWork: (sessionIds, taskType, rider) => {

@@ -135,7 +135,7 @@ export function serveVolunteers(
 						// lane request's answer does not put it to sleep. One the hub's readiness gate keeps from work is
 						// not counted as waiting: a nudge meant for a task would be wasted on it, and its next status
 						// report, not new work, is what lets it ask again.
-						if (!p.lane && socket.connected) hungry.answered(socket.id, s.gateOpen && got === 0);
+						if (!p.lane && socket.connected) hungry.answered(socket.id, s.gateOpen && got === 0, s.capabilities.taskTypes);
 					}
 				})
 			)

@@ -29,36 +29,41 @@ describe.each(TEST_DB_KINDS)('who hears of work on a hub on %s', (kind) => {
 	const auth = () => ({ identity: null, capabilities: nodeCapabilities(), mode: 'always' as const, readiness: serverReadiness('always') });
 	const ask = async (s: VolunteerSocket) => granted(await replyTo(s, 'task:request', { slots: 1 })).tasks;
 
-	it('tells only volunteers waiting for work, about two for each new task, the longest waiting first', async () => {
+	it('tells only volunteers waiting for work that runs its task type, about two for each new task, the longest waiting first', async () => {
 		sockets.push(...Array.from({ length: 5 }, () => testHub.volunteer({ auth: auth() })));
 		// Paused by its owner: the hub's readiness gate refuses it work, so it does not wait for any.
 		sockets.push(testHub.volunteer({ auth: { ...auth(), mode: 'paused' as const } }));
+		// Runs text generation only: it waits, but not for embeddings.
+		sockets.push(
+			testHub.volunteer({ auth: { ...auth(), capabilities: { ...nodeCapabilities(), taskTypes: ['text_generation' as const] } } })
+		);
 		await Promise.all(sockets.map((s) => welcomed(s)));
 		const [busy, ...idle] = sockets.slice(0, 5);
-		const paused = sockets[5];
+		const [paused, generator] = sockets.slice(5);
 		const nudges = sockets.map(() => 0);
 		sockets.forEach((s, i) => s.on('work:available', () => nudges[i]++));
-		// One with work (its request brought a task: it asks again by itself), then the paused one, then four whose
-		// requests found nothing, in order.
+		// One with work (its request brought a task: it asks again by itself), then the paused one and the generator,
+		// then four whose requests found nothing, in order.
 		await testHub.submit(['for the busy one'], { chunk_size: 1 });
 		expect(await ask(busy)).toHaveLength(1);
 		expect(await ask(paused)).toEqual([]);
+		expect(await ask(generator)).toEqual([]);
 		for (const s of idle) expect(await ask(s)).toEqual([]);
 		// Past the throttle's window, so the next nudge goes at once.
 		await new Promise((r) => setTimeout(r, 300));
 		nudges.fill(0);
 
-		// One task: two of the four waiting are told, those waiting longest.
+		// One embedding task: two of the four waiting for one are told, those waiting longest.
 		await testHub.submit(['one task'], { chunk_size: 1 });
-		await expect.poll(() => nudges, { timeout: 5000 }).toEqual([0, 1, 1, 0, 0, 0]);
+		await expect.poll(() => nudges, { timeout: 5000 }).toEqual([0, 1, 1, 0, 0, 0, 0]);
 		// Anything sent to the others before these round trips has arrived by their end.
 		await Promise.all(sockets.map((s) => replyTo(s, 'status', { mode: 'always', readiness: serverReadiness('always') })));
-		expect(nudges).toEqual([0, 1, 1, 0, 0, 0]);
+		expect(nudges).toEqual([0, 1, 1, 0, 0, 0, 0]);
 
-		// Work of an unknown size (a release of several leases, say): every one still waiting. The two nudged before have
-		// not asked again, so they are not waiting as far as the hub knows.
+		// Work of an unknown size and type (a release of several leases, say): every one still waiting. The two nudged
+		// before have not asked again, so they are not waiting as far as the hub knows.
 		testHub.hub.notify.workAvailable();
-		await expect.poll(() => nudges, { timeout: 5000 }).toEqual([0, 1, 1, 1, 1, 0]);
+		await expect.poll(() => nudges, { timeout: 5000 }).toEqual([0, 1, 1, 1, 1, 0, 1]);
 	});
 
 	it('tells a cancelled task to the connection holding its lease alone', async () => {

@@ -107,5 +107,5 @@ export async function announceJob(
 	targets?: string[]
 ) {
 	if (job.priority === 'interactive') notify.laneWork(targets ?? (await laneTakers(db, notify, job.taskType, staleMs)), job.taskType);
-	else notify.workAvailable(job.tasks);
+	else notify.workAvailable(job.tasks, job.taskType);
 }
