@@ -1,4 +1,5 @@
 import type { Hub } from '../hub';
+import type { Db } from '../db';
 import { randomUUID } from 'node:crypto';
 import { inputsOf, type QueuedSubmission } from '../../protocol/jobs';
 import { checkQuota } from '../auth/key-quota';
@@ -54,9 +55,7 @@ export async function submitAs(
 		takers && takers.length > 0
 			? await submitOnLane(hub, principal, submission, context, takers)
 			: await idempotent(hub.db, principal, idempotencyKey, submission, async (db): Promise<Created<Refusal>> => {
-					const quota = await checkQuota(db, principal, inputs);
-					if (!quota.ok) return { ok: false, status: 429, error: quota.error, retryAfterSeconds: quota.retryAfterSeconds };
-					return submitJob(db, submission, hub.config, context);
+					return (await quotaRefusal(db, principal, inputs)) ?? submitJob(db, submission, hub.config, context);
 				});
 	// A replay queued nothing: no nudge, no second record.
 	if (!outcome.ok || outcome.replayed) return outcome;
@@ -94,8 +93,8 @@ async function submitOnLane(
 	context: SubmitContext,
 	targets: string[]
 ): Promise<(IdempotentOutcome<Refusal> & { leased?: boolean }) | Refusal> {
-	const quota = await checkQuota(hub.db, principal, inputsOf(submission));
-	if (!quota.ok) return { ok: false, status: 429, error: quota.error, retryAfterSeconds: quota.retryAfterSeconds };
+	const refused = await quotaRefusal(hub.db, principal, inputsOf(submission));
+	if (refused) return refused;
 	const planned = await planJob(hub.db, submission, hub.config, context);
 	if (!planned.ok) return planned;
 	const job = { ...planned.job, id: randomUUID() };
@@ -108,4 +107,10 @@ async function submitOnLane(
 	}
 	if (!leased) await createJobOnce(hub.db, job);
 	return { ok: true, id: job.id, replayed: false, leased };
+}
+
+/** The key's quota refusing a job of `inputs` inputs (a 429), or null when it allows it. */
+async function quotaRefusal(db: Db, principal: Principal, inputs: number): Promise<Refusal | null> {
+	const quota = await checkQuota(db, principal, inputs);
+	return quota.ok ? null : { ok: false, status: 429, error: quota.error, retryAfterSeconds: quota.retryAfterSeconds };
 }

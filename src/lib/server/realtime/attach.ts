@@ -7,7 +7,7 @@ import { DASHBOARD_NAMESPACE, VOLUNTEER_NAMESPACE, type JobText } from '../../pr
 import { jobUpdate, serveDashboards } from './dashboard-namespace';
 import { jobRoom, type DashboardNamespace } from './rooms';
 import { originAllowed } from './origin';
-import { serveVolunteers, type VolunteerNamespace } from './volunteer-namespace';
+import { serveVolunteers, type Connections, type VolunteerNamespace } from './volunteer-namespace';
 import { VolunteerWork } from '../scheduler/volunteer-work';
 import { touchHubSessions } from '../volunteers/sessions';
 import { TextStreams } from './text-streams';
@@ -65,10 +65,8 @@ export function attachRealtime(hub: Hub, httpServer: HttpServer): Server {
 	authenticateVolunteers(hub, volunteers, clientAddressResolver(hub.config.trustedProxies));
 	// The notifier reaches this process's sockets; the volunteer-work service is given it, and the hub
 	// keeps it for the sweeper and the REST routes, which also announce changes.
-	const offers = new LaneOffers();
-	const hungry = new HungrySessions();
-	const holders = new LeaseHolders();
-	const notify = notifier(hub, volunteers, dashboards, streams, { offers, hungry, holders });
+	const connections: Connections = { offers: new LaneOffers(), hungry: new HungrySessions(), holders: new LeaseHolders() };
+	const notify = notifier(hub, volunteers, dashboards, streams, connections);
 	hub.notify = notify;
 	const work = new VolunteerWork(hub, notify);
 	serveVolunteers(
@@ -84,9 +82,7 @@ export function attachRealtime(hub: Hub, httpServer: HttpServer): Server {
 			}
 		},
 		budget,
-		offers,
-		hungry,
-		holders
+		connections
 	);
 	const feed = new DashboardFeed(hub, dashboards);
 	feed.start();
@@ -129,7 +125,7 @@ function notifier(
 	volunteers: VolunteerNamespace,
 	dashboards: DashboardNamespace,
 	streams: TextStreams,
-	{ offers, hungry, holders }: { offers: LaneOffers; hungry: HungrySessions; holders: LeaseHolders }
+	{ offers, hungry, holders }: Connections
 ): Notifier {
 	const pending = new Map<string, ReturnType<typeof setTimeout>>();
 	// Reads of one job can overlap (a job that ends is read at once, not at the end of the window) and

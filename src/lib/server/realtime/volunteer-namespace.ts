@@ -28,6 +28,16 @@ import type { ClaimRider } from '../scheduler/claim-rider';
 
 export type { VolunteerNamespace } from './volunteer-data';
 
+/** What this process knows of its volunteer connections, filled in here and read by the notifier (attach.ts). */
+export interface Connections {
+	/** The interactive lane's offers to each, and which could take one now. */
+	offers: LaneOffers;
+	/** Those waiting for work. */
+	hungry: HungrySessions;
+	/** Which holds each lease. */
+	holders: LeaseHolders;
+}
+
 /**
  * How long a volunteer has to say it took an offered task. It answers as it starts the task, so a healthy
  * one answers in a round trip; one that has not after this is not running it soon enough for a client
@@ -53,9 +63,7 @@ export function serveVolunteers(
 	nsp: VolunteerNamespace,
 	text: TextRelayOptions,
 	budget: EventBudget,
-	offers: LaneOffers,
-	hungry: HungrySessions,
-	holders: LeaseHolders
+	{ offers, hungry, holders }: Connections
 ) {
 	nsp.on('connection', (socket) => {
 		socket.use(budget.middleware(socket));
