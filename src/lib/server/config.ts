@@ -63,6 +63,11 @@ const Env = z
 		 * by the hub, not left to expire on volunteers that never heard of it.
 		 */
 		EXOSTACK_CLAIM_DEADLINE_MS: z.coerce.number().int().min(100).max(14_000).default(10_000),
+		/**
+		 * How long a replica held in a hub process's feeder (feeder.ts) stays held without being renewed: what a crashed
+		 * process's holds keep from other processes at most. 0: no feeder, every claim walks the queue.
+		 */
+		EXOSTACK_FEEDER_HOLD_SECONDS: int(5, 0),
 		EXOSTACK_HEARTBEAT_SECONDS: int(10),
 		/** The seed's readiness_threshold: no task is leased to a volunteer scoring under it (0–100). */
 		EXOSTACK_READINESS_THRESHOLD: z.coerce.number().int().min(0).max(100).default(60),
@@ -195,6 +200,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
 		groupCommit: { ms: e.EXOSTACK_GROUP_COMMIT_MS, max: e.EXOSTACK_GROUP_COMMIT_MAX },
 		claimConcurrency: e.EXOSTACK_CLAIM_CONCURRENCY,
 		claimDeadlineMs: e.EXOSTACK_CLAIM_DEADLINE_MS,
+		feederHoldMs: e.EXOSTACK_FEEDER_HOLD_SECONDS * 1000,
 		heartbeatMs: e.EXOSTACK_HEARTBEAT_SECONDS * 1000,
 		readinessThreshold: e.EXOSTACK_READINESS_THRESHOLD,
 		publicUrl: e.EXOSTACK_PUBLIC_URL ?? null,

@@ -23,7 +23,8 @@ const FROZEN: Record<string, string> = {
 	'0004_batches': 'd017bbca5c82c61168421d8ebf2793ee617bd2372fff3dd1dc4038f9f41b98ff',
 	'0005_enforced_states': '29e115f7a9cd81eaa4691d691931fc465e577677e04d33d15ce8683493416b45',
 	'0006_chunk_size_auto': '80aeb1899bfd4ecabbd36299beec89a2bd583b7e0f8a734f6c900f8a4e509dd3',
-	'0007_accepted_results_created_idx': '1bde2620153f59832b0945ab64dedbedc0ca9583b9c6d8b027231da07a80080f'
+	'0007_accepted_results_created_idx': '1bde2620153f59832b0945ab64dedbedc0ca9583b9c6d8b027231da07a80080f',
+	'0008_feeder_holds': 'abfa13b14503dba639168f58ca81ea83c45226d5e8d1a11a5aff3fca82a0bcf2'
 };
 
 const scratches: string[] = [];

@@ -23,6 +23,7 @@ import { eventBudget } from './event-budget';
 import { authenticateVolunteers, refusal } from './volunteer-handshake';
 import { clientAddressResolver } from '../http/edge/client-address';
 import { throttle } from './throttle';
+import { Feeder } from '../scheduler/feeder';
 import { READ_SPACING } from '../scheduler/status-reads';
 
 /** Job updates are coalesced per job over this window: a busy job refreshes its watchers ~10 times a second, not once per task. */
@@ -66,9 +67,11 @@ export function attachRealtime(hub: Hub, httpServer: HttpServer): Server {
 	// The notifier reaches this process's sockets; the volunteer-work service is given it, and the hub
 	// keeps it for the sweeper and the REST routes, which also announce changes.
 	const connections: Connections = { offers: new LaneOffers(), hungry: new HungrySessions(), holders: new LeaseHolders() };
-	const notify = notifier(hub, volunteers, dashboards, streams, connections);
+	// This process's feeder (feeder.ts): its claims pick from it, and the notifier tells it of new work here or elsewhere.
+	const feeder = hub.config.feederHoldMs > 0 ? new Feeder(hub.db, { holder: hub.id, holdMs: hub.config.feederHoldMs }) : undefined;
+	const notify = notifier(hub, volunteers, dashboards, streams, connections, feeder);
 	hub.notify = notify;
-	const work = new VolunteerWork(hub, notify);
+	const work = new VolunteerWork(hub, notify, feeder);
 	serveVolunteers(
 		work,
 		volunteers,
@@ -125,7 +128,8 @@ function notifier(
 	volunteers: VolunteerNamespace,
 	dashboards: DashboardNamespace,
 	streams: TextStreams,
-	{ offers, hungry, holders }: Connections
+	{ offers, hungry, holders }: Connections,
+	feeder: Feeder | undefined
 ): Notifier {
 	const pending = new Map<string, ReturnType<typeof setTimeout>>();
 	// Reads of one job can overlap (a job that ends is read at once, not at the end of the window) and
@@ -159,12 +163,13 @@ function notifier(
 	};
 	// Other hub processes nudge their own waiting volunteers (null: an unknown number of tasks, which JSON cannot
 	// carry as Infinity; or any task type).
-	volunteers.on('work:available', (tasks, taskType) =>
+	volunteers.on('work:available', (tasks, taskType) => {
+		feeder?.workArrived();
 		nudgeHungry(
 			typeof tasks === 'number' && tasks > 0 ? tasks : Infinity,
 			TASK_TYPES.find((t) => t === taskType)
-		)
-	);
+		);
+	});
 	// Tasks announced since the last nudge, by task type ('any': unknown; Infinity: an unknown number). One release or
 	// result at a time would otherwise nudge each time; the nudged ask within the window anyway, so one nudge per
 	// window loses nothing.
@@ -189,6 +194,8 @@ function notifier(
 	});
 	return {
 		workAvailable: (tasks, taskType) => {
+			// The feeder takes new work in its turn at once; the nudges wait for their window.
+			feeder?.workArrived();
 			const type = taskType ?? 'any';
 			announced.set(type, (announced.get(type) ?? 0) + (tasks ?? Infinity));
 			nudge();

@@ -8,7 +8,8 @@ import { jsonRecords } from '../db/json-records';
 import type { ClaimRequest } from './types';
 import { isEstablished, soloProbability } from './adaptive-replication';
 import { claimCounts, lockClaimants, type Held } from './claim-rules';
-import { findClaimable, type Candidate } from './find-claimable';
+import { findClaimable, findHeld, type Candidate } from './find-claimable';
+import type { Feeder } from './feeder';
 import { claimTailDuplicates, leasesOf } from './claim-tail-duplicates';
 import { DEFAULT_LEASE_MAX_MS, firstExpiryMs, leaseClock } from './lease-deadline';
 import { claimSpotCheck } from './spot-checks';
@@ -49,25 +50,54 @@ export async function claimTasks(db: Db, req: ClaimRequest) {
  * Each lease gets a fresh random token: the only key that can later complete, renew, fail or release it
  * (fencing), and a deadline no renewal passes (lease-deadline.ts).
  */
-export async function claimGroup(db: Db, reqs: ClaimRequest[]): Promise<ClaimedLease[][]> {
+export async function claimGroup(db: Db, reqs: ClaimRequest[], feeder?: Feeder): Promise<ClaimedLease[][]> {
 	if (reqs.length === 0) return [];
+	// What this process's feeder holds for each request, picked in memory; checked by the rules under the claim's locks.
+	const picks = feeder ? await feeder.pick(reqs, asked) : reqs.map(() => []);
+	const out: Outcome = { chosen: [], gone: [] };
+	try {
+		const leases = await claimPicked(db, reqs, { holder: feeder?.holder, picks }, out);
+		feeder?.settle(reqs, picks, out);
+		return leases;
+	} catch (err) {
+		// Nothing was leased: every pick goes back to the buffer.
+		feeder?.settle(reqs, picks, { chosen: [], gone: out.gone });
+		throw err;
+	}
+}
+
+/** What a group's claim did with the rows: `chosen`, leased; `gone`, picked by the feeder but no longer held there. */
+interface Outcome {
+	chosen: Candidate[];
+	gone: number[];
+}
+
+/** claimGroup's transaction: the feeder's `picks` for each request, and a walk of the queue for those they leave short. */
+async function claimPicked(
+	db: Db,
+	reqs: ClaimRequest[],
+	{ holder, picks }: { holder?: string; picks: number[][] },
+	{ chosen, gone }: Outcome
+): Promise<ClaimedLease[][]> {
 	// The COMMIT goes out behind the leases' statement when nothing follows it (commit-behind.ts): a claim is then two round trips.
 	return commitBehind(db, async (tx) => {
 		// A network is locked and counted only where its cap applies.
 		const capped = reqs.map((r) => ({ ...r, network: r.leasesPerNetwork ? r.network : undefined }));
-		// Claimants of one group walk the same queue: each looks past what those before it may take.
+		// Claimants of one group walk the same queue: each looks past what those before it may take. One the
+		// feeder's picks can fill does not walk at all.
 		let before = 0;
-		const limits = reqs.map((r) => {
-			const limit = asked(r) * 4 + before * 2;
-			before += asked(r);
-			return { ...r, limit };
+		const limits = reqs.map((r, i) => {
+			const walks = picks[i].length < asked(r);
+			const limit = walks ? asked(r) * 4 + before * 2 : 0;
+			if (walks) before += asked(r);
+			return { ...r, limit, ids: picks[i] };
 		});
 		// Sent together, one round trip: a lane claim's new job (claim-rider.ts), the locks, then under them the
 		// counts and the candidates, in that order (each reaches the driver when first awaited, as written:
 		// claim-group.spec checks it), so the candidates include the new job's task; and the unflushed commit,
 		// which only has to come before the COMMIT (a claim lost in a database crash only leaves its tasks
 		// queued, commit-unflushed.ts). Candidates beyond the room the counts leave are unlocked at commit, unleased.
-		const [, , runs, counts, candidates] = await Promise.all([
+		const [, , runs, counts, walked, found] = await Promise.all([
 			Promise.all(reqs.flatMap((r) => (r.rider ? [r.rider.ride(tx)] : []))),
 			commitUnflushed(tx),
 			lockClaimants(
@@ -76,14 +106,31 @@ export async function claimGroup(db: Db, reqs: ClaimRequest[]): Promise<ClaimedL
 				capped.flatMap((r) => (r.network === undefined ? [] : [r.network]))
 			),
 			claimCounts(tx, capped),
-			findClaimable(tx, limits)
+			before > 0 ? findClaimable(tx, limits, holder) : Promise.resolve([]),
+			holder === undefined || picks.every((p) => p.length === 0)
+				? Promise.resolve({ candidates: [], gone: [] })
+				: findHeld(tx, limits, holder)
 		]);
+		gone.push(...found.gone);
+		const held = new Tally(capped, counts);
+		// A claimant the picks leave short (the rules refused one, or it was gone) walks the queue after all, one
+		// more round trip: the feeder never leaves a request with less than the walk alone would have found.
+		let shortBefore = 0;
+		const short = reqs.map((r, i) => {
+			const got = found.candidates.filter((c) => c.i === i).length;
+			const walks = limits[i].limit === 0 && got < held.slotsLeft(r, capped[i]);
+			const limit = walks ? asked(r) * 4 + shortBefore * 2 : 0;
+			if (walks) shortBefore += asked(r);
+			return { ...r, limit };
+		});
+		const more = shortBefore > 0 ? await findClaimable(tx, short, holder) : [];
+		const candidates = [...found.candidates, ...walked, ...more].sort(
+			(a, b) => a.i - b.i || b.priority - a.priority || a.seq - b.seq || a.id - b.id
+		);
 		const run = (r: ClaimRequest) => runs.get(r.volunteerId) ?? 0;
 		const who = reqs.map((r) => ({ ...r, established: isEstablished(run(r)) }));
-		const held = new Tally(capped, counts);
 		const leases: ClaimedLease[][] = reqs.map(() => []);
 		const spots: ClaimedLease[][] = reqs.map(() => []);
-		const chosen: Candidate[] = [];
 		const taken = new Set<string>();
 		const rooms: number[] = [];
 		for (const [i, req] of reqs.entries()) {
@@ -163,6 +210,9 @@ async function leaseChosen(tx: Db, reqs: ClaimRequest[], chosen: { i: number; id
 					.update(tasks)
 					.set({
 						state: 'leased',
+						// A leased replica is no feeder's any more: when its lease ends it is queued for every claim.
+						heldBy: null,
+						heldUntil: null,
 						leaseToken: sql`gen_random_uuid()`,
 						leaseSession: sql`a.s`,
 						leaseVolunteer: sql`a.v`,

@@ -93,6 +93,7 @@ export interface Candidate {
 	id: number;
 	jobId: string;
 	seq: number;
+	priority: number;
 	replication: number;
 }
 
@@ -108,13 +109,17 @@ export interface Candidate {
  *
  * Which replicas a claimant may take at all is claim-rules.ts's mayTakeReplica (distinct volunteers and
  * networks, one backend class per chunk, solo, checkpoint and established-only rules).
+ *
+ * A replica held in another process's live feeder (feeder.ts) is walked past: only its holder's claims lease it.
+ * One held by `holder` (this process) is not: it may be on its way into the buffer (a refill in flight), and a
+ * group leases a row once however it found it.
  */
-export function findClaimableStatement(tx: Db, group: GroupClaimant[]): SQL {
-	return candidatesOf(tx, sql`${claimantsJson(group)}`);
+export function findClaimableStatement(tx: Db, group: GroupClaimant[], holder = ''): SQL {
+	return candidatesOf(tx, sql`${claimantsJson(group)}`, walk(sql`${holder}::text`));
 }
 
-/** The group's claimants as findClaimableStatement's one parameter. */
-function claimantsJson(group: GroupClaimant[]): string {
+/** The group's claimants as the statements' one parameter (`ids`: the held replicas findHeld checks for each). */
+function claimantsJson(group: (GroupClaimant & { ids?: number[] })[]): string {
 	return JSON.stringify(
 		group.map((w, i) => ({
 			i,
@@ -126,38 +131,96 @@ function claimantsJson(group: GroupClaimant[]): string {
 			exclude_models: w.excludeModels ?? [],
 			max_cost: w.maxCost === undefined || w.maxCost === Infinity ? null : w.maxCost,
 			lowest_priority: lowestPriority(w.lane),
-			lim: w.limit
+			lim: w.limit,
+			ids: w.ids ?? []
 		}))
 	);
 }
 
+/**
+ * Where a claimant's candidates come from: the queue walked in claim order to the claimant's limit, past the
+ * replicas other processes' feeders hold; or the replicas this process's feeder picked for it (`c.ids`), still
+ * queued and still held by `holder`. Either way the rules below are applied and the rows locked the same way.
+ */
+interface Source {
+	where: SQL;
+	order: SQL;
+	/** The rules decide which rows are returned (a walk), or are returned as `ok` for each row (held rows). */
+	rulesAs: 'filter' | 'column';
+}
+
+const walk = (holder: SQL): Source => ({
+	where: sql`${tasks.state} = 'queued'
+		-- A known-answer check is only ever leased whole, to the volunteer it was drawn for (spot-checks.ts).
+		and ${tasks.spotCheck} = false
+		and ${tasks.availableAt} <= now()
+		and (${tasks.heldBy} is null or ${tasks.heldUntil} < now() or ${tasks.heldBy} = ${holder})`,
+	order: sql`order by ${tasks.priority} desc, ${tasks.seq} asc, ${tasks.id} asc limit c.lim`,
+	rulesAs: 'filter'
+});
+
+const heldBy = (holder: SQL): Source => ({
+	where: sql`${tasks.id} = any(c.ids) and ${tasks.state} = 'queued' and ${tasks.heldBy} = ${holder}`,
+	order: sql``,
+	rulesAs: 'column'
+});
+
 /** The statement with `claimants` (a JSON text) as its claimant rows. */
-function candidatesOf(tx: Db, claimants: SQL): SQL {
+function candidatesOf(tx: Db, claimants: SQL, source: Source): SQL {
 	const replica = { jobId: tasks.jobId, seq: tasks.seq, id: tasks.id, needsEstablished: tasks.needsEstablished };
-	return sql`select c.i, t.id, t.job_id as "jobId", t.seq, t.priority, t.replication
+	const rules = sql`${runnableHere(tx, column)} and ${mayTakeReplica(tx, replica, column)}`;
+	const { where, order } = source;
+	const [filter, ok] = source.rulesAs === 'filter' ? [sql`and ${rules}`, sql`true`] : [sql``, sql`(${rules})`];
+	return sql`select c.i, t.id, t.job_id as "jobId", t.seq, t.priority, t.replication, t.ok
 		from jsonb_to_recordset(${claimants}::jsonb) as c(i int, volunteer_id text, backend_class text, network text,
-			distinct_networks boolean, task_types text[], exclude_models jsonb, max_cost float8, lowest_priority int, lim int)
+			distinct_networks boolean, task_types text[], exclude_models jsonb, max_cost float8, lowest_priority int, lim int, ids bigint[])
 		cross join lateral (
-			select ${tasks.id} as id, ${tasks.jobId} as job_id, ${tasks.seq} as seq, ${tasks.priority} as priority, ${jobs.replication} as replication
+			select ${tasks.id} as id, ${tasks.jobId} as job_id, ${tasks.seq} as seq, ${tasks.priority} as priority,
+				${jobs.replication} as replication, ${ok} as ok
 			from ${tasks} inner join ${jobs} on ${jobs.id} = ${tasks.jobId}
-			where ${tasks.state} = 'queued'
-				-- A known-answer check is only ever leased whole, to the volunteer it was drawn for (spot-checks.ts).
-				and ${tasks.spotCheck} = false
-				and ${tasks.availableAt} <= now()
-				and ${runnableHere(tx, column)}
-				and ${mayTakeReplica(tx, replica, column)}
-			order by ${tasks.priority} desc, ${tasks.seq} asc, ${tasks.id} asc
-			limit c.lim
+			where ${where}
+				${filter}
+			${order}
 			for update of ${tasks} skip locked
 		) t`;
 }
 
 /** findClaimableStatement, its text built once (built-once.ts): the claim's largest statement. */
-const candidates = builtOnce<{ claimants: string }>((tx) => candidatesOf(tx, sql`${sql.placeholder('claimants')}`));
+const candidates = builtOnce<{ claimants: string; holder: string }>((tx) =>
+	candidatesOf(tx, sql`${sql.placeholder('claimants')}`, walk(sql`${sql.placeholder('holder')}::text`))
+);
+
+/** The held replicas' statement, built once too. */
+const held = builtOnce<{ claimants: string; holder: string }>((tx) =>
+	candidatesOf(tx, sql`${sql.placeholder('claimants')}`, heldBy(sql`${sql.placeholder('holder')}::text`))
+);
 
 /** findClaimableStatement's rows, each claimant's in claim order (sorted here: a sort in the statement would be one more step of its plan). */
-export async function findClaimable(tx: Db, group: GroupClaimant[]): Promise<Candidate[]> {
-	const rows = rowsOf<Candidate & { priority: number }>(await candidates(tx, { claimants: claimantsJson(group) })).map((r) => ({
+export async function findClaimable(tx: Db, group: GroupClaimant[], holder = ''): Promise<Candidate[]> {
+	return candidateRows(await candidates(tx, { claimants: claimantsJson(group), holder }));
+}
+
+/**
+ * Of the replicas `holder`'s feeder picked for each claimant (`ids`), those still queued and held there, locked
+ * the same way as a walk's, each with whether the claimant may take it under every rule of the walk
+ * (runnableHere, mayTakeReplica): the feeder's choice in memory is only a guess, and this statement decides
+ * (feeder.ts). `gone`: picked replicas no longer queued and held there (leased after a lapse, cancelled), or
+ * locked by another claim this moment.
+ */
+export async function findHeld(
+	tx: Db,
+	group: (GroupClaimant & { ids: number[] })[],
+	holder: string
+): Promise<{ candidates: Candidate[]; gone: number[] }> {
+	const rows = candidateRows(await held(tx, { claimants: claimantsJson(group), holder }));
+	const found = new Set(rows.map((r) => r.id));
+	return { candidates: rows.filter((r) => r.ok), gone: group.flatMap((c) => c.ids.filter((id) => !found.has(id))) };
+}
+
+/** A statement's rows, each claimant's in claim order (sorted here: a sort in the statement would be one more step of its plan). */
+function candidateRows(result: unknown): (Candidate & { ok: boolean })[] {
+	const rows = rowsOf<Candidate & { ok: boolean }>(result).map((r) => ({
+		ok: r.ok === true || (r.ok as unknown) === 't',
 		i: Number(r.i),
 		id: Number(r.id),
 		jobId: r.jobId,

@@ -32,6 +32,7 @@ import { LeaseBook } from './lease-book';
 import { taskOffsets } from './task-offsets';
 import type { WorkDeps, WorkSession } from './work-types';
 import type { ClaimRider } from './claim-rider';
+import type { Feeder } from './feeder';
 
 const STALE = { ok: false, error: 'this lease is no longer yours', code: 'stale_lease' } as const;
 
@@ -55,9 +56,14 @@ export class VolunteerWork {
 	/** The leases granted here, so a result's checks need no read of its lease (lease-book.ts). */
 	private readonly book = new LeaseBook();
 
+	/**
+	 * `feeder`: this process's buffer of held replicas, which its claims pick from (feeder.ts); the transport
+	 * tells it of new work. Absent: every claim walks the queue.
+	 */
 	constructor(
 		private readonly deps: WorkDeps,
-		private readonly notify: Notifier
+		private readonly notify: Notifier,
+		private readonly feeder?: Feeder
 	) {
 		this.counters = new SessionCounters(deps.db);
 		this.finishing = new FinishChecks((jobId) => finishAndTell(deps, notify, jobId));
@@ -76,7 +82,7 @@ export class VolunteerWork {
 				deadlineMs: deps.config.claimDeadlineMs,
 				abandoned: (requests, leases) => void this.giveBack(requests, leases)
 			},
-			(group) => noted(claimGroup(deps.db, group))
+			(group) => noted(claimGroup(deps.db, group, feeder))
 		);
 		this.renewals = new GroupCommit(deps.config.groupCommit, (group) => noted(renewLeases(deps.db, group, deps.config.leaseMs)));
 		this.releases = new GroupCommit(deps.config.groupCommit, (group) => noted(releaseLeases(deps.db, group)));
@@ -170,10 +176,10 @@ export class VolunteerWork {
 		this.leaving.add(done);
 	}
 
-	/** Waits for departed sessions' leases to be given back and the counters written (a clean shutdown). */
+	/** Waits for departed sessions' leases to be given back and the counters written, and gives the feeder's holds back (a clean shutdown). */
 	async drain(): Promise<void> {
 		await Promise.all([this.results.drain(), this.renewals.drain(), this.releases.drain(), this.statuses.drain()]);
-		await Promise.allSettled([...this.leaving, this.counters.flush()]);
+		await Promise.allSettled([...this.leaving, this.counters.flush(), this.feeder?.stop()]);
 	}
 
 	/** Leases a claim granted after its requests were refused for want of an answer in time (claim-gate.ts): nobody runs them. */

@@ -25,6 +25,8 @@ export interface WorkSession {
 
 /** The hub's parts the service reads (a Hub satisfies it); the notifier is passed on its own. */
 export interface WorkDeps {
+	/** This hub process: what its feeder's holds name (feeder.ts). */
+	id: string;
 	db: Db;
 	reach: DatabaseReach;
 	config: HubConfig;

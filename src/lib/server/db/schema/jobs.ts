@@ -146,6 +146,12 @@ export const tasks = pgTable(
 			.array()
 			.notNull()
 			.default(sql`'{}'::text[]`),
+		/**
+		 * A queued replica held in one hub process's feeder (feeder.ts): its claims lease it from memory, and every
+		 * other claim walks past it until `held_until`, so a crashed process's holds lapse by themselves.
+		 */
+		heldBy: text('held_by'),
+		heldUntil: timestamp('held_until', { withTimezone: true }),
 		/** The current lease's total lifetime ends here, whatever renewals say (lease-deadline.ts); expiry never passes it. */
 		deadlineAt: timestamp('deadline_at', { withTimezone: true }),
 		/** Inputs the current lease reported done (renew-lease.ts): a renewal extends the lease only when this grows. */

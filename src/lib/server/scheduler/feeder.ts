@@ -1,0 +1,330 @@
+import { sql } from 'drizzle-orm';
+import { jobs, models, tasks } from '../db/schema';
+import type { Db } from '../db';
+import { rowsOf } from '../db/rows';
+import { builtOnce } from '../db/built-once';
+import type { TaskType } from '../../protocol/models';
+import { PRIORITIES } from '../../protocol/jobs';
+import type { ClaimRequest } from './types';
+
+/** A queued replica held in this process's feeder: what picking reads. */
+export interface HeldReplica {
+	id: number;
+	jobId: string;
+	seq: number;
+	priority: number;
+	replication: number;
+	taskType: TaskType;
+	modelId: string;
+	cost: number;
+}
+
+export interface FeederOptions {
+	/** This hub process (hub.id): the holder its holds name. */
+	holder: string;
+	/** How long a hold lasts unrenewed (EXOSTACK_FEEDER_HOLD_SECONDS). */
+	holdMs: number;
+	/** The fewest and the most replicas held at once. */
+	min?: number;
+	max?: number;
+}
+
+/** Replicas picked for a request beyond the slots it asks for: spares in case the claim's rules refuse one. */
+const SPARE = 1;
+/** A refill after new work takes at least this many, past the buffer's target: enough for the new work's first chunks. */
+const TOP_UP = 8;
+
+/**
+ * A hub process's feeder, after BOINC's: a buffer of ready replicas taken from the queue in claim order by one
+ * batched statement (refill), held by this process (`held_by`, `held_until`) so no other process's claim takes
+ * them, and picked for a claim group's requests in memory, instead of each request walking the queue in the
+ * database past what those before it may take (find-claimable.ts: a group of 32 walked and locked about 1,100
+ * rows to lease 32).
+ *
+ * The pick is a guess: it applies the cheap filters (task type, excluded models, cost band, and the chunks this
+ * feeder leased to the same volunteer or network), and the claim's rules, written once in SQL, decide in the
+ * claim's transaction (findHeld, under the claim's locks). A replica they refuse is put back for others. A
+ * request the buffer cannot fill (no runnable replica held here) walks the queue as before, past held rows.
+ *
+ * Holds are renewed while the feeder is used and dropped when it is not, or when the process stops; a crashed
+ * process's holds lapse after `holdMs`, and other processes' claims take the replicas again, nothing counted
+ * against anyone. Interactive work and replicas kept for established volunteers are never held: the lane and
+ * the newcomers' quorum walk as before. A lease clears its row's hold (claim-tasks.ts).
+ */
+export class Feeder {
+	/** Held here, in claim order (priority, then chunk number across jobs, then id). */
+	private buffer: HeldReplica[] = [];
+	/** Picked for a group whose claim is not settled yet. */
+	private readonly out = new Set<number>();
+	/** For chunks of replicated jobs: the volunteers (and `network:` keys) this feeder leased a replica to. */
+	private readonly given = new Map<string, Set<string>>();
+	/** The task types claims asked for, and when last: what a refill takes. */
+	private readonly asked = new Map<TaskType, number>();
+	private lastDemand = 0;
+	/** Leases of this process's claims in the current and the last second: the buffer holds about a second's worth. */
+	private rate = { second: 0, now: 0, last: 0 };
+	private refilling: Promise<void> | null = null;
+	private again = false;
+	/** A refill for new work, which a group waits for, so new work is picked in its turn. */
+	private fresh: Promise<void> | null = null;
+	private timer: ReturnType<typeof setInterval> | null = null;
+	private stopped = false;
+
+	constructor(
+		private readonly db: Db,
+		private readonly options: FeederOptions
+	) {}
+
+	/** This process, as its holds name it. */
+	get holder(): string {
+		return this.options.holder;
+	}
+
+	/** Replicas held here now (picked ones included). */
+	get held(): number {
+		return this.buffer.length;
+	}
+
+	/**
+	 * For each request, the held replicas picked for it (none for a lane's request): in claim order, at most one
+	 * per chunk in the group, and up to its slots plus SPARE. Waits for a refill for new work in flight first.
+	 */
+	async pick(reqs: ClaimRequest[], slotsOf: (r: ClaimRequest) => number): Promise<number[][]> {
+		const batch = reqs.filter((r) => !r.lane);
+		if (batch.length === 0 || this.stopped) return reqs.map(() => []);
+		const now = Date.now();
+		this.lastDemand = now;
+		for (const r of batch) for (const t of r.taskTypes) this.asked.set(t, now);
+		this.keepHolding();
+		if (this.fresh) await this.fresh;
+		// A request's first picks are its own; its spares may also be the next request's first picks, as a walk's
+		// candidates overlap (the claim leases each row once, in claim order, so a spare unused by one is not
+		// skipped by the next). At most one replica of a chunk goes to a group's first picks.
+		const first = new Set<number>();
+		const chunks = new Set<string>();
+		const picks = reqs.map((r) => {
+			if (r.lane) return [];
+			const slots = slotsOf(r);
+			const ids: number[] = [];
+			for (const h of this.buffer) {
+				if (ids.length >= slots + SPARE) break;
+				const chunk = `${h.jobId}:${h.seq}`;
+				if (this.out.has(h.id) || first.has(h.id) || chunks.has(chunk) || !mayRun(r, h) || this.gaveChunk(chunk, r)) continue;
+				if (ids.length < slots) {
+					first.add(h.id);
+					chunks.add(chunk);
+				}
+				ids.push(h.id);
+			}
+			return ids;
+		});
+		for (const id of picks.flat()) this.out.add(id);
+		return picks;
+	}
+
+	/**
+	 * After a group's claim: the replicas it leased leave the buffer (no longer held: the lease cleared it), and
+	 * so do picked ones no longer held here (`gone`); the rest are there for the next group. Refills below half
+	 * the target.
+	 */
+	settle(
+		reqs: ClaimRequest[],
+		picked: number[][],
+		{ chosen, gone: lost }: { chosen: { i: number; id: number; jobId: string; seq: number; replication: number }[]; gone: number[] }
+	) {
+		const gone = new Set<number>(lost);
+		for (const l of chosen) {
+			gone.add(l.id);
+			if (l.replication > 1) {
+				const key = `${l.jobId}:${l.seq}`;
+				const to = this.given.get(key) ?? new Set<string>();
+				to.add(reqs[l.i].volunteerId);
+				if (reqs[l.i].network !== undefined) to.add(`network:${reqs[l.i].network}`);
+				this.given.set(key, to);
+			}
+		}
+		for (const ids of picked) for (const id of ids) this.out.delete(id);
+		this.buffer = this.buffer.filter((h) => !gone.has(h.id));
+		// Every lease of the group is demand the buffer could have met, walked or picked.
+		this.count(chosen.length);
+		if (this.buffer.length - this.out.size < this.target() / 2) void this.refill(0);
+	}
+
+	/** New work may have been queued (a job, a release, a failure): taken in its turn if claims are being made here. */
+	workArrived(): void {
+		if (this.stopped || Date.now() - this.lastDemand > this.options.holdMs) return;
+		this.fresh = this.refill(TOP_UP).finally(() => (this.fresh = null));
+	}
+
+	/** Resolves once no refill is in flight. */
+	async refilled(): Promise<void> {
+		while (this.refilling) await this.refilling;
+	}
+
+	/** Gives every hold back (the process is stopping); the feeder takes none after. */
+	async stop(): Promise<void> {
+		this.stopped = true;
+		if (this.timer) clearInterval(this.timer);
+		this.timer = null;
+		await this.refilling?.catch(() => {});
+		await this.letGo();
+	}
+
+	private target(): number {
+		const { min = 16, max = 4096 } = this.options;
+		return Math.min(max, Math.max(min, this.rate.last, this.rate.now));
+	}
+
+	private count(leased: number): void {
+		const second = Math.floor(Date.now() / 1000);
+		if (second !== this.rate.second) this.rate = { second, now: 0, last: second === this.rate.second + 1 ? this.rate.now : 0 };
+		this.rate.now += leased;
+	}
+
+	private gaveChunk(chunk: string, r: ClaimRequest): boolean {
+		const to = this.given.get(chunk);
+		if (!to) return false;
+		return to.has(r.volunteerId) || (r.distinctNetworks === true && r.network !== undefined && to.has(`network:${r.network}`));
+	}
+
+	/**
+	 * Takes up to the target's room (at least `atLeast`) more replicas of the task types asked lately, in claim
+	 * order, past every live hold; one refill at a time, a second request for one runs once after it.
+	 */
+	private refill(atLeast: number): Promise<void> {
+		if (this.refilling) {
+			this.again = true;
+			return this.refilling;
+		}
+		const types = [...this.asked].filter(([, at]) => Date.now() - at <= this.options.holdMs).map(([t]) => t);
+		const room = Math.min((this.options.max ?? 4096) - this.buffer.length, Math.max(atLeast, this.target() - this.buffer.length));
+		if (this.stopped || types.length === 0 || room <= 0) return Promise.resolve();
+		this.refilling = (async () => {
+			try {
+				const rows = rowsOf<HeldReplica>(
+					await refillStatement(this.db, {
+						holder: this.options.holder,
+						ms: this.options.holdMs,
+						n: room,
+						types: JSON.stringify(types),
+						below: PRIORITIES.interactive
+					})
+				).map((r) => ({
+					...r,
+					id: Number(r.id),
+					seq: Number(r.seq),
+					priority: Number(r.priority),
+					replication: Number(r.replication),
+					cost: Number(r.cost)
+				}));
+				const known = new Set(this.buffer.map((h) => h.id));
+				this.buffer.push(...rows.filter((r) => !known.has(r.id)));
+				this.buffer.sort((a, b) => b.priority - a.priority || a.seq - b.seq || a.id - b.id);
+				if (this.stopped) await this.letGo();
+			} catch {
+				// The claims walk the queue meanwhile; the next settle or new work tries again.
+			} finally {
+				this.refilling = null;
+			}
+			if (this.again) {
+				this.again = false;
+				await this.refill(0);
+			}
+		})();
+		return this.refilling;
+	}
+
+	/** Renews the holds every third of `holdMs` while claims use the feeder; lets them go once they have not for `holdMs`. */
+	private keepHolding(): void {
+		if (this.timer || this.stopped) return;
+		this.timer = setInterval(() => void this.renew(), Math.max(50, this.options.holdMs / 3));
+		this.timer.unref?.();
+	}
+
+	private async renew(): Promise<void> {
+		if (Date.now() - this.lastDemand > this.options.holdMs) {
+			if (this.timer) clearInterval(this.timer);
+			this.timer = null;
+			return this.letGo();
+		}
+		const ids = this.buffer.map((h) => h.id);
+		if (ids.length === 0) return;
+		try {
+			const still = new Set(
+				rowsOf<{ id: number }>(
+					await renewStatement(this.db, { holder: this.options.holder, ms: this.options.holdMs, ids: JSON.stringify(ids) })
+				).map((r) => Number(r.id))
+			);
+			// What is no longer queued and held here (leased elsewhere after a lapse, cancelled, re-chunked) leaves the buffer.
+			this.buffer = this.buffer.filter((h) => still.has(h.id) || this.out.has(h.id));
+			const chunks = new Set(this.buffer.map((h) => `${h.jobId}:${h.seq}`));
+			for (const key of this.given.keys()) if (!chunks.has(key)) this.given.delete(key);
+		} catch {
+			// Unrenewed holds lapse; the replicas go back to every claim, and the buffer's guesses are checked anyway.
+		}
+	}
+
+	/** Gives back the holds of everything in the buffer that is not out in a claim. */
+	private async letGo(): Promise<void> {
+		const ids = this.buffer.filter((h) => !this.out.has(h.id)).map((h) => h.id);
+		this.buffer = this.buffer.filter((h) => this.out.has(h.id));
+		this.given.clear();
+		if (ids.length === 0) return;
+		await releaseStatement(this.db, { holder: this.options.holder, ids: JSON.stringify(ids) }).catch(() => {
+			// They lapse by themselves.
+		});
+	}
+}
+
+/**
+ * Whether the request can run the replica at all: its task types, excluded models and cost band, as
+ * find-claimable.ts's runnableHere says; a guess that saves picking what the claim's rules will refuse.
+ */
+function mayRun(r: ClaimRequest, h: HeldReplica): boolean {
+	return (
+		r.taskTypes.includes(h.taskType) &&
+		!(r.excludeModels ?? []).includes(h.modelId) &&
+		(r.maxCost === undefined || r.maxCost === Infinity || h.cost < r.maxCost)
+	);
+}
+
+const ids = sql`array(select jsonb_array_elements_text(${sql.placeholder('ids')}::jsonb)::bigint)`;
+
+/**
+ * The batched claim that fills the buffer: the first `n` replicas in claim order (tasks_claimable_idx) of the
+ * task types asked, neither interactive, nor a known-answer check, nor kept for established volunteers, nor
+ * waiting out a back-off, nor held live by any process, locked SKIP LOCKED and held here.
+ */
+const refillStatement = builtOnce<{ holder: string; ms: number; n: number; types: string; below: number }>(
+	() => sql`with picked as (
+		select ${tasks.id} as id from ${tasks}
+		where ${tasks.state} = 'queued' and ${tasks.spotCheck} = false and ${tasks.needsEstablished} = false
+			and ${tasks.availableAt} <= now()
+			and (${tasks.heldBy} is null or ${tasks.heldUntil} < now())
+			and ${tasks.priority} < ${sql.placeholder('below')}::int
+			and ${tasks.taskType} = any(array(select jsonb_array_elements_text(${sql.placeholder('types')}::jsonb)))
+		order by ${tasks.priority} desc, ${tasks.seq} asc, ${tasks.id} asc
+		limit ${sql.placeholder('n')}::int
+		for update skip locked
+	)
+	update ${tasks} set held_by = ${sql.placeholder('holder')}::text,
+		held_until = now() + ${sql.placeholder('ms')}::float8 * interval '1 millisecond'
+	from picked, ${jobs}
+	where ${tasks.id} = picked.id and ${jobs.id} = ${tasks.jobId}
+	returning ${tasks.id} as id, ${tasks.jobId} as "jobId", ${tasks.seq} as seq, ${tasks.priority} as priority,
+		${jobs.replication} as replication, ${tasks.taskType} as "taskType", ${tasks.modelId} as "modelId",
+		(select ${models.cost} from ${models} where ${models.id} = ${tasks.modelId}) as cost`
+);
+
+/** Renews the holds still valid, returning which. */
+const renewStatement = builtOnce<{ holder: string; ms: number; ids: string }>(
+	() => sql`update ${tasks} set held_until = now() + ${sql.placeholder('ms')}::float8 * interval '1 millisecond'
+		where ${tasks.id} = any(${ids}) and ${tasks.state} = 'queued' and ${tasks.heldBy} = ${sql.placeholder('holder')}::text
+		returning ${tasks.id} as id`
+);
+
+/** Gives holds back. */
+const releaseStatement = builtOnce<{ holder: string; ids: string }>(
+	() => sql`update ${tasks} set held_by = null, held_until = null
+		where ${tasks.id} = any(${ids}) and ${tasks.heldBy} = ${sql.placeholder('holder')}::text`
+);
