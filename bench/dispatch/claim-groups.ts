@@ -1,7 +1,8 @@
 /**
  * What a claim costs alone and in groups (claim-tasks.ts claimGroup), in-process on PostgreSQL: the hub's
- * claim code and nothing around it. The anchor is the claim alone, measured in the same run on the same
- * database; rounds alternate between the sizes so a change in the machine's load shows in every one.
+ * claim code and nothing around it, each size walking the queue and picking from a feeder (feeder.ts). The
+ * anchor is the claim alone walking, measured in the same run on the same database; rounds alternate between
+ * the sizes and ways so a change in the machine's load shows in every one.
  *
  *   npx tsx bench/dispatch/claim-groups.ts [--sizes 1,8,16,32,64] [--claims 640] [--rounds 2] [--slots 2]
  *
@@ -11,6 +12,7 @@ import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { openDatabase } from '../../src/lib/server/db/index';
 import { claimGroup } from '../../src/lib/server/scheduler/claim-tasks';
+import { Feeder } from '../../src/lib/server/scheduler/feeder';
 import { makeJob, seedModel, seedVolunteers } from '../../src/lib/server/scheduler/testing';
 import { freshDatabase } from '../../tests/harness/postgres';
 import { fmt } from './stats';
@@ -28,7 +30,8 @@ const claims = Number(values.claims);
 const rounds = Number(values.rounds);
 const slots = Number(values.slots);
 // Enough queued one-input tasks that no round runs the queue dry.
-const tasks = sizes.length * rounds * claims * slots + 1000;
+const ways = ['walk', 'feeder'] as const;
+const tasks = ways.length * sizes.length * rounds * claims * slots + 1000;
 
 const fresh = await freshDatabase();
 if (!fresh) throw new Error('the benchmark needs PostgreSQL');
@@ -36,7 +39,7 @@ const database = await openDatabase({ url: fresh.url });
 try {
 	const { db } = database;
 	await seedModel(db);
-	const volunteers = sizes.length * rounds * claims;
+	const volunteers = ways.length * sizes.length * rounds * claims;
 	await seedVolunteers(
 		db,
 		Array.from({ length: volunteers }, (_, i) => `v${i}`)
@@ -49,31 +52,36 @@ try {
 			.join(' ')}: ${claims} claims of ${slots} slots per size and round, a ${tasks}-task queue`
 	);
 	let next = 0;
-	const perClaim = new Map<number, number[]>(sizes.map((s) => [s, []]));
+	const feeder = new Feeder(db, { holder: 'bench', holdMs: 5000 });
+	const perClaim = new Map<string, number[]>(ways.flatMap((way) => sizes.map((s) => [`${way} ${s}`, []])));
 	for (let round = 0; round < rounds; round++)
-		for (const size of sizes) {
-			const start = performance.now();
-			for (let done = 0; done < claims; done += size)
-				await claimGroup(
-					db,
-					Array.from({ length: size }, () => {
-						const i = next++;
-						return {
-							sessionId: `s${i}`,
-							volunteerId: `v${i}`,
-							backendClass: 'wasm' as const,
-							slots,
-							taskTypes: ['embedding' as const],
-							leaseMs: 60_000
-						};
-					})
-				);
-			perClaim.get(size)!.push((performance.now() - start) / claims);
-		}
-	const alone = perClaim.get(1);
-	for (const [size, ms] of perClaim) {
-		const ratio = alone && size !== 1 ? `  (${fmt(Math.min(...alone) / Math.min(...ms), 1)}× less than alone, best rounds)` : '';
-		console.log(`  group of ${String(size).padStart(3)}   ${ms.map((m) => `${fmt(m, 2)} ms`).join(' / ')} a claim${ratio}`);
+		for (const size of sizes)
+			for (const way of ways) {
+				const start = performance.now();
+				for (let done = 0; done < claims; done += size)
+					await claimGroup(
+						db,
+						Array.from({ length: size }, () => {
+							const i = next++;
+							return {
+								sessionId: `s${i}`,
+								volunteerId: `v${i}`,
+								backendClass: 'wasm' as const,
+								slots,
+								taskTypes: ['embedding' as const],
+								leaseMs: 60_000
+							};
+						}),
+						way === 'feeder' ? feeder : undefined
+					);
+				perClaim.get(`${way} ${size}`)!.push((performance.now() - start) / claims);
+			}
+	await feeder.stop();
+	const alone = perClaim.get('walk 1')!;
+	for (const [key, ms] of perClaim) {
+		const [way, size] = key.split(' ');
+		const ratio = key !== 'walk 1' ? `  (${fmt(Math.min(...alone) / Math.min(...ms), 1)}× less than walking alone, best rounds)` : '';
+		console.log(`  ${way.padEnd(6)} group of ${size.padStart(3)}   ${ms.map((m) => `${fmt(m, 2)} ms`).join(' / ')} a claim${ratio}`);
 	}
 } finally {
 	await database.close();

@@ -53,7 +53,7 @@ export async function claimTasks(db: Db, req: ClaimRequest) {
 export async function claimGroup(db: Db, reqs: ClaimRequest[], feeder?: Feeder): Promise<ClaimedLease[][]> {
 	if (reqs.length === 0) return [];
 	// What this process's feeder holds for each request, picked in memory; checked by the rules under the claim's locks.
-	const picks = feeder ? await feeder.pick(reqs, asked) : reqs.map(() => []);
+	const picks = feeder ? feeder.pick(reqs, asked) : reqs.map(() => []);
 	const out: Outcome = { chosen: [], gone: [] };
 	try {
 		const leases = await claimPicked(db, reqs, { holder: feeder?.holder, picks }, out);

@@ -65,8 +65,6 @@ export class Feeder {
 	private rate = { second: 0, now: 0, last: 0 };
 	private refilling: Promise<void> | null = null;
 	private again = false;
-	/** A refill for new work, which a group waits for, so new work is picked in its turn. */
-	private fresh: Promise<void> | null = null;
 	private timer: ReturnType<typeof setInterval> | null = null;
 	private stopped = false;
 
@@ -87,16 +85,15 @@ export class Feeder {
 
 	/**
 	 * For each request, the held replicas picked for it (none for a lane's request): in claim order, at most one
-	 * per chunk in the group, and up to its slots plus SPARE. Waits for a refill for new work in flight first.
+	 * per chunk in the group, and up to its slots plus SPARE.
 	 */
-	async pick(reqs: ClaimRequest[], slotsOf: (r: ClaimRequest) => number): Promise<number[][]> {
+	pick(reqs: ClaimRequest[], slotsOf: (r: ClaimRequest) => number): number[][] {
 		const batch = reqs.filter((r) => !r.lane);
 		if (batch.length === 0 || this.stopped) return reqs.map(() => []);
 		const now = Date.now();
 		this.lastDemand = now;
 		for (const r of batch) for (const t of r.taskTypes) this.asked.set(t, now);
 		this.keepHolding();
-		if (this.fresh) await this.fresh;
 		// A request's first picks are its own; its spares may also be the next request's first picks, as a walk's
 		// candidates overlap (the claim leases each row once, in claim order, so a spare unused by one is not
 		// skipped by the next). At most one replica of a chunk goes to a group's first picks.
@@ -153,7 +150,7 @@ export class Feeder {
 	/** New work may have been queued (a job, a release, a failure): taken in its turn if claims are being made here. */
 	workArrived(): void {
 		if (this.stopped || Date.now() - this.lastDemand > this.options.holdMs) return;
-		this.fresh = this.refill(TOP_UP).finally(() => (this.fresh = null));
+		void this.refill(TOP_UP);
 	}
 
 	/** Resolves once no refill is in flight. */
