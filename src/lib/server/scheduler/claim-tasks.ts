@@ -50,20 +50,37 @@ export async function claimTasks(db: Db, req: ClaimRequest) {
  * Each lease gets a fresh random token: the only key that can later complete, renew, fail or release it
  * (fencing), and a deadline no renewal passes (lease-deadline.ts).
  */
-export async function claimGroup(db: Db, reqs: ClaimRequest[], feeder?: Feeder): Promise<ClaimedLease[][]> {
+export async function claimGroup(db: Db, reqs: ClaimRequest[], feeder?: Feeder, again = true): Promise<ClaimedLease[][]> {
 	if (reqs.length === 0) return [];
 	// What this process's feeder holds for each request, picked in memory; checked by the rules under the claim's locks.
-	const picks = feeder ? feeder.pick(reqs, asked) : reqs.map(() => []);
+	const picks = feeder ? await feeder.pick(reqs, asked) : reqs.map(() => []);
+	const mark = feeder?.refillMark();
 	const out: Outcome = { chosen: [], gone: [] };
+	let leases: ClaimedLease[][];
+	let overlapped = false;
 	try {
-		const leases = await claimPicked(db, reqs, { holder: feeder?.holder, picks }, out);
+		leases = await claimPicked(db, reqs, { holder: feeder?.holder, picks }, out);
+		overlapped = feeder !== undefined && feeder.refilledSince(mark!);
 		feeder?.settle(reqs, picks, out);
-		return leases;
 	} catch (err) {
 		// Nothing was leased: every pick goes back to the buffer.
 		feeder?.settle(reqs, picks, { chosen: [], gone: out.gone });
 		throw err;
 	}
+	// A refill that began after the picks held its rows locked while the claim walked, so the walk skipped them: a
+	// request left with nothing is claimed once more, from the buffer the refill filled. An empty answer would
+	// leave its volunteer waiting for a nudge already sent.
+	const empty = reqs.flatMap((r, i) => (!r.lane && leases[i].length === 0 ? [i] : []));
+	if (!feeder || !again || !overlapped || empty.length === 0) return leases;
+	await feeder.refilled();
+	const retried = await claimGroup(
+		db,
+		empty.map((i) => reqs[i]),
+		feeder,
+		false
+	);
+	empty.forEach((i, k) => (leases[i] = retried[k]));
+	return leases;
 }
 
 /** What a group's claim did with the rows: `chosen`, leased; `gone`, picked by the feeder but no longer held there. */

@@ -22,8 +22,8 @@ describe.each(['pglite', 'postgres'] as const)('the feeder on %s', (kind) => {
 		(opened) => (db = opened)
 	);
 	const feeders: Feeder[] = [];
-	const feeder = (holder: string) => {
-		const f = new Feeder(db, { holder, holdMs: 5000 });
+	const feeder = (holder: string, holdMs = 5000) => {
+		const f = new Feeder(db, { holder, holdMs });
 		feeders.push(f);
 		return f;
 	};
@@ -79,6 +79,18 @@ describe.each(['pglite', 'postgres'] as const)('the feeder on %s', (kind) => {
 		await db.execute(sql`update tasks set held_until = now() - interval '1 second' where held_by = 'hub-a'`);
 		const [after] = await claimGroup(db, [claimRequest('v3')]);
 		expect(after[0].id).toBe(held[0]);
+	});
+
+	it('holds nothing past its hold: a lapsed replica leaves the buffer, and any claim may take it', async () => {
+		await makeJob(db, 40, { chunkSize: 1 });
+		const a = feeder('hub-a', 300);
+		await claimGroup(db, [claimRequest('v0')], a);
+		await a.refilled();
+		const held = await heldBy('hub-a');
+		expect(a.held).toBe(held.length);
+		await expect.poll(() => a.held, { timeout: 2000, interval: 50 }).toBe(0);
+		const [other] = await claimGroup(db, [claimRequest('v1')]);
+		expect(other[0].id).toBe(held[0]);
 	});
 
 	it('leaves the decision to the claim rules: a pick they refuse is not leased, and goes back for others', async () => {

@@ -17,6 +17,8 @@ export interface HeldReplica {
 	taskType: TaskType;
 	modelId: string;
 	cost: number;
+	/** When it was taken here (this process's clock, before the statement went out): its hold ends `holdMs` after. */
+	heldAt: number;
 }
 
 export interface FeederOptions {
@@ -27,6 +29,11 @@ export interface FeederOptions {
 	/** The fewest and the most replicas held at once. */
 	min?: number;
 	max?: number;
+}
+
+export interface RefillMark {
+	begun: number;
+	inFlight: boolean;
 }
 
 /** Replicas picked for a request beyond the slots it asks for: spares in case the claim's rules refuse one. */
@@ -46,10 +53,10 @@ const TOP_UP = 8;
  * claim's transaction (findHeld, under the claim's locks). A replica they refuse is put back for others. A
  * request the buffer cannot fill (no runnable replica held here) walks the queue as before, past held rows.
  *
- * Holds are renewed while the feeder is used and dropped when it is not, or when the process stops; a crashed
- * process's holds lapse after `holdMs`, and other processes' claims take the replicas again, nothing counted
- * against anyone. Interactive work and replicas kept for established volunteers are never held: the lane and
- * the newcomers' quorum walk as before. A lease clears its row's hold (claim-tasks.ts).
+ * A hold lasts `holdMs` and is given back when the process stops; a crashed process's holds lapse by
+ * themselves, and other processes' claims take the replicas again, nothing counted against anyone.
+ * Interactive work and replicas kept for established volunteers are never held: the lane and the newcomers'
+ * quorum walk as before. A lease clears its row's hold (claim-tasks.ts).
  */
 export class Feeder {
 	/** Held here, in claim order (priority, then chunk number across jobs, then id). */
@@ -65,6 +72,7 @@ export class Feeder {
 	private rate = { second: 0, now: 0, last: 0 };
 	private refilling: Promise<void> | null = null;
 	private again = false;
+	private refillsBegun = 0;
 	private timer: ReturnType<typeof setInterval> | null = null;
 	private stopped = false;
 
@@ -78,6 +86,19 @@ export class Feeder {
 		return this.options.holder;
 	}
 
+	/** Where refills stand now, for refilledSince. */
+	refillMark(): RefillMark {
+		return { begun: this.refillsBegun, inFlight: this.refilling !== null };
+	}
+
+	/**
+	 * Whether a refill ran at any time since `mark` was taken: a claim during which one ran may have walked past
+	 * the rows its statement held locked.
+	 */
+	refilledSince(mark: RefillMark): boolean {
+		return mark.inFlight || this.refillsBegun !== mark.begun;
+	}
+
 	/** Replicas held here now (picked ones included). */
 	get held(): number {
 		return this.buffer.length;
@@ -85,18 +106,32 @@ export class Feeder {
 
 	/**
 	 * For each request, the held replicas picked for it (none for a lane's request): in claim order, at most one
-	 * per chunk in the group, and up to its slots plus SPARE.
+	 * per chunk in the group's first picks, and up to its slots plus SPARE. When the buffer leaves a request
+	 * short while a refill is in flight, it waits for the refill and picks again: the refill's statement holds
+	 * its rows locked until it commits, so a walk beside it would skip them, and a request could come back
+	 * empty with work queued.
 	 */
-	pick(reqs: ClaimRequest[], slotsOf: (r: ClaimRequest) => number): number[][] {
+	async pick(reqs: ClaimRequest[], slotsOf: (r: ClaimRequest) => number): Promise<number[][]> {
 		const batch = reqs.filter((r) => !r.lane);
 		if (batch.length === 0 || this.stopped) return reqs.map(() => []);
 		const now = Date.now();
 		this.lastDemand = now;
 		for (const r of batch) for (const t of r.taskTypes) this.asked.set(t, now);
-		this.keepHolding();
-		// A request's first picks are its own; its spares may also be the next request's first picks, as a walk's
-		// candidates overlap (the claim leases each row once, in claim order, so a spare unused by one is not
-		// skipped by the next). At most one replica of a chunk goes to a group's first picks.
+		let picks = this.choose(reqs, slotsOf);
+		if (this.refilling && picks.some((ids, i) => !reqs[i].lane && ids.length < slotsOf(reqs[i]))) {
+			for (const id of picks.flat()) this.out.delete(id);
+			await this.refilled();
+			picks = this.choose(reqs, slotsOf);
+		}
+		return picks;
+	}
+
+	/**
+	 * A request's first picks are its own; its spares may also be the next request's first picks, as a walk's
+	 * candidates overlap (the claim leases each row once, in claim order, so a spare unused by one is not skipped
+	 * by the next).
+	 */
+	private choose(reqs: ClaimRequest[], slotsOf: (r: ClaimRequest) => number): number[][] {
 		const first = new Set<number>();
 		const chunks = new Set<string>();
 		const picks = reqs.map((r) => {
@@ -196,8 +231,10 @@ export class Feeder {
 		const types = [...this.asked].filter(([, at]) => Date.now() - at <= this.options.holdMs).map(([t]) => t);
 		const room = Math.min((this.options.max ?? 4096) - this.buffer.length, Math.max(atLeast, this.target() - this.buffer.length));
 		if (this.stopped || types.length === 0 || room <= 0) return Promise.resolve();
+		this.refillsBegun++;
 		this.refilling = (async () => {
 			try {
+				const heldAt = Date.now();
 				const rows = rowsOf<HeldReplica>(
 					await refillStatement(this.db, {
 						holder: this.options.holder,
@@ -212,11 +249,18 @@ export class Feeder {
 					seq: Number(r.seq),
 					priority: Number(r.priority),
 					replication: Number(r.replication),
-					cost: Number(r.cost)
+					cost: Number(r.cost),
+					heldAt
 				}));
-				const known = new Set(this.buffer.map((h) => h.id));
-				this.buffer.push(...rows.filter((r) => !known.has(r.id)));
+				// One taken again (its hold had lapsed here) is held anew.
+				const known = new Map(this.buffer.map((h) => [h.id, h]));
+				for (const r of rows) {
+					const h = known.get(r.id);
+					if (h) h.heldAt = r.heldAt;
+					else this.buffer.push(r);
+				}
 				this.buffer.sort((a, b) => b.priority - a.priority || a.seq - b.seq || a.id - b.id);
+				this.watchHolds();
 				if (this.stopped) await this.letGo();
 			} catch {
 				// The claims walk the queue meanwhile; the next settle or new work tries again.
@@ -231,34 +275,28 @@ export class Feeder {
 		return this.refilling;
 	}
 
-	/** Renews the holds every third of `holdMs` while claims use the feeder; lets them go once they have not for `holdMs`. */
-	private keepHolding(): void {
+	/**
+	 * Drops, every third of `holdMs` while the buffer holds anything, what has been held here for `holdMs`: its
+	 * hold has lapsed (or is about to: the time is taken before the refill's statement is sent), so other
+	 * processes' claims may take it now. Nothing is renewed: the buffer holds about a second's worth, so a hold
+	 * normally ends in its lease, and a replica still next in line is simply taken again by the next refill.
+	 */
+	private watchHolds(): void {
 		if (this.timer || this.stopped) return;
-		this.timer = setInterval(() => void this.renew(), Math.max(50, this.options.holdMs / 3));
+		this.timer = setInterval(
+			() => {
+				const now = Date.now();
+				this.buffer = this.buffer.filter((h) => this.out.has(h.id) || now - h.heldAt < this.options.holdMs);
+				const chunks = new Set(this.buffer.map((h) => `${h.jobId}:${h.seq}`));
+				for (const key of this.given.keys()) if (!chunks.has(key)) this.given.delete(key);
+				if (this.buffer.length === 0 && this.timer) {
+					clearInterval(this.timer);
+					this.timer = null;
+				}
+			},
+			Math.max(50, this.options.holdMs / 3)
+		);
 		this.timer.unref?.();
-	}
-
-	private async renew(): Promise<void> {
-		if (Date.now() - this.lastDemand > this.options.holdMs) {
-			if (this.timer) clearInterval(this.timer);
-			this.timer = null;
-			return this.letGo();
-		}
-		const ids = this.buffer.map((h) => h.id);
-		if (ids.length === 0) return;
-		try {
-			const still = new Set(
-				rowsOf<{ id: number }>(
-					await renewStatement(this.db, { holder: this.options.holder, ms: this.options.holdMs, ids: JSON.stringify(ids) })
-				).map((r) => Number(r.id))
-			);
-			// What is no longer queued and held here (leased elsewhere after a lapse, cancelled, re-chunked) leaves the buffer.
-			this.buffer = this.buffer.filter((h) => still.has(h.id) || this.out.has(h.id));
-			const chunks = new Set(this.buffer.map((h) => `${h.jobId}:${h.seq}`));
-			for (const key of this.given.keys()) if (!chunks.has(key)) this.given.delete(key);
-		} catch {
-			// Unrenewed holds lapse; the replicas go back to every claim, and the buffer's guesses are checked anyway.
-		}
 	}
 
 	/** Gives back the holds of everything in the buffer that is not out in a claim. */
@@ -311,13 +349,6 @@ const refillStatement = builtOnce<{ holder: string; ms: number; n: number; types
 	returning ${tasks.id} as id, ${tasks.jobId} as "jobId", ${tasks.seq} as seq, ${tasks.priority} as priority,
 		${jobs.replication} as replication, ${tasks.taskType} as "taskType", ${tasks.modelId} as "modelId",
 		(select ${models.cost} from ${models} where ${models.id} = ${tasks.modelId}) as cost`
-);
-
-/** Renews the holds still valid, returning which. */
-const renewStatement = builtOnce<{ holder: string; ms: number; ids: string }>(
-	() => sql`update ${tasks} set held_until = now() + ${sql.placeholder('ms')}::float8 * interval '1 millisecond'
-		where ${tasks.id} = any(${ids}) and ${tasks.state} = 'queued' and ${tasks.heldBy} = ${sql.placeholder('holder')}::text
-		returning ${tasks.id} as id`
 );
 
 /** Gives holds back. */
