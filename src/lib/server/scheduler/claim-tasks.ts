@@ -57,7 +57,7 @@ export async function claimGroup(db: Db, reqs: ClaimRequest[], feeder?: Feeder, 
 	const mark = feeder?.refillMark();
 	const out: Outcome = { chosen: [], gone: [] };
 	let leases: ClaimedLease[][];
-	let overlapped = false;
+	let overlapped: boolean;
 	try {
 		leases = await claimPicked(db, reqs, { holder: feeder?.holder, picks }, out);
 		overlapped = feeder !== undefined && feeder.refilledSince(mark!);
