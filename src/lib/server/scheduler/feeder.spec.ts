@@ -81,6 +81,19 @@ describe.each(['pglite', 'postgres'] as const)('the feeder on %s', (kind) => {
 		expect(after[0].id).toBe(held[0]);
 	});
 
+	it('takes new work ahead of what it holds in its turn', async () => {
+		await makeJob(db, 40, { chunkSize: 1 });
+		const a = feeder('hub-a');
+		await claimGroup(db, [claimRequest('v0', { slots: 2 })], a);
+		await a.refilled();
+		// A second job's first chunks come before the first job's third in claim order (the lowest chunk number
+		// across jobs): told of it, the feeder has it picked next, not what it already held.
+		const second = await makeJob(db, 2, { chunkSize: 1 });
+		a.workArrived();
+		const [next] = await claimGroup(db, [claimRequest('v1')], a);
+		expect(next.map((t) => [t.jobId, t.seq])).toEqual([[second.id, 0]]);
+	});
+
 	it('holds nothing past its hold: a lapsed replica leaves the buffer, and any claim may take it', async () => {
 		await makeJob(db, 40, { chunkSize: 1 });
 		const a = feeder('hub-a', 300);

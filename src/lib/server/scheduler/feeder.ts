@@ -55,8 +55,10 @@ const TOP_UP = 8;
  *
  * A hold lasts `holdMs` and is given back when the process stops; a crashed process's holds lapse by
  * themselves, and other processes' claims take the replicas again, nothing counted against anyone.
- * Interactive work and replicas kept for established volunteers are never held: the lane and the newcomers'
- * quorum walk as before. A lease clears its row's hold (claim-tasks.ts).
+ * Interactive work is never held: the lane walks as before, first. A replica kept for established volunteers
+ * (newcomers' quorum) is held like any other, in its turn: whether a claimant is established is read in the
+ * claim, so the rules refuse it to the others there, and a spare pick stands in. A lease clears its row's hold
+ * (claim-tasks.ts).
  */
 export class Feeder {
 	/** Held here, in claim order (priority, then chunk number across jobs, then id). */
@@ -71,7 +73,10 @@ export class Feeder {
 	/** Leases of this process's claims in the current and the last second: the buffer holds about a second's worth. */
 	private rate = { second: 0, now: 0, last: 0 };
 	private refilling: Promise<void> | null = null;
-	private again = false;
+	/** A refill asked for while one was in flight: run after it, taking at least this many. */
+	private again: number | null = null;
+	/** A refill for new work: picks wait for it, so new work ahead of the buffer is picked in its turn. */
+	private fresh: Promise<void> | null = null;
 	private refillsBegun = 0;
 	private timer: ReturnType<typeof setInterval> | null = null;
 	private stopped = false;
@@ -117,6 +122,7 @@ export class Feeder {
 		const now = Date.now();
 		this.lastDemand = now;
 		for (const r of batch) for (const t of r.taskTypes) this.asked.set(t, now);
+		if (this.fresh) await this.fresh;
 		let picks = this.choose(reqs, slotsOf);
 		if (this.refilling && picks.some((ids, i) => !reqs[i].lane && ids.length < slotsOf(reqs[i]))) {
 			for (const id of picks.flat()) this.out.delete(id);
@@ -182,10 +188,18 @@ export class Feeder {
 		if (this.buffer.length - this.out.size < this.target() / 2) void this.refill(0);
 	}
 
-	/** New work may have been queued (a job, a release, a failure): taken in its turn if claims are being made here. */
+	/**
+	 * New work may have been queued (a job, a release, a failure, a re-check): taken in its turn if claims are
+	 * being made here, the next picks waiting for it. Without the wait, a request would lease what the buffer
+	 * already held behind new work ahead of it in claim order (a re-check, a released replica, a new job's first
+	 * chunks).
+	 */
 	workArrived(): void {
 		if (this.stopped || Date.now() - this.lastDemand > this.options.holdMs) return;
-		void this.refill(TOP_UP);
+		const fresh = this.refill(TOP_UP).finally(() => {
+			if (this.fresh === fresh) this.fresh = null;
+		});
+		this.fresh = fresh;
 	}
 
 	/** Resolves once no refill is in flight. */
@@ -225,7 +239,7 @@ export class Feeder {
 	 */
 	private refill(atLeast: number): Promise<void> {
 		if (this.refilling) {
-			this.again = true;
+			this.again = Math.max(this.again ?? 0, atLeast);
 			return this.refilling;
 		}
 		const types = [...this.asked].filter(([, at]) => Date.now() - at <= this.options.holdMs).map(([t]) => t);
@@ -267,9 +281,10 @@ export class Feeder {
 			} finally {
 				this.refilling = null;
 			}
-			if (this.again) {
-				this.again = false;
-				await this.refill(0);
+			if (this.again !== null) {
+				const atLeast = this.again;
+				this.again = null;
+				await this.refill(atLeast);
 			}
 		})();
 		return this.refilling;
@@ -327,13 +342,13 @@ const ids = sql`array(select jsonb_array_elements_text(${sql.placeholder('ids')}
 
 /**
  * The batched claim that fills the buffer: the first `n` replicas in claim order (tasks_claimable_idx) of the
- * task types asked, neither interactive, nor a known-answer check, nor kept for established volunteers, nor
- * waiting out a back-off, nor held live by any process, locked SKIP LOCKED and held here.
+ * task types asked, neither interactive, nor a known-answer check, nor waiting out a back-off, nor held live by
+ * any process, locked SKIP LOCKED and held here.
  */
 const refillStatement = builtOnce<{ holder: string; ms: number; n: number; types: string; below: number }>(
 	() => sql`with picked as (
 		select ${tasks.id} as id from ${tasks}
-		where ${tasks.state} = 'queued' and ${tasks.spotCheck} = false and ${tasks.needsEstablished} = false
+		where ${tasks.state} = 'queued' and ${tasks.spotCheck} = false
 			and ${tasks.availableAt} <= now()
 			and (${tasks.heldBy} is null or ${tasks.heldUntil} < now())
 			and ${tasks.priority} < ${sql.placeholder('below')}::int

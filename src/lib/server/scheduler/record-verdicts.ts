@@ -39,9 +39,10 @@ export async function recordVerdicts(tx: Db, tally: VolunteerTally, jobId: strin
 	for (const r of agreeing) tally.add(r.volunteerId, { credit: amount, valid: 1 });
 	for (const r of invalid) tally.add(r.volunteerId, { invalid: 1 });
 	for (const author of authors) tally.add(author, { invalid: 1 });
-	// Caught: what it had accepted on its word alone is computed again (settle-checks.ts).
-	for (const r of invalid) await queueRechecks(tx, r.volunteerId);
-	return agreeing.map((r) => ({ volunteerId: r.volunteerId, amount }));
+	// Caught: what it had accepted on its word alone is computed again (settle-checks.ts): new work to announce.
+	let rechecks = 0;
+	for (const r of invalid) rechecks += await queueRechecks(tx, r.volunteerId);
+	return { credited: agreeing.map((r) => ({ volunteerId: r.volunteerId, amount })), rechecks };
 }
 
 /** All of a chunk's verdicts in one statement. */

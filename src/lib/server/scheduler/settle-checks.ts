@@ -89,9 +89,10 @@ async function spawnRecheck(tx: Db, jobId: string, seq: number): Promise<boolean
  * OVERTURN_AGREEING re-computations agree with each other against it, the majority of the
  * re-computation decides: they become the accepted result (the job's stored result changes, a finished
  * job counts a correction), the overturned result is invalid, its credit is taken back and its
- * volunteer's trust revoked. Otherwise one more re-check is queued. Returns whether it overturned.
+ * volunteer's trust revoked (and what it had accepted alone re-checked). Otherwise one more re-check is
+ * queued. Returns how many re-checks it queued: new work its caller announces.
  */
-export async function settleRecheck(tx: Db, jobId: string, seq: number, tolerance: number, tally: VolunteerTally): Promise<boolean> {
+export async function settleRecheck(tx: Db, jobId: string, seq: number, tolerance: number, tally: VolunteerTally): Promise<number> {
 	const [accepted] = await tx
 		.select({ taskId: results.taskId, volunteerId: results.volunteerId, output: results.output, resultClass: results.backendClass })
 		.from(acceptedResults)
@@ -112,10 +113,7 @@ export async function settleRecheck(tx: Db, jobId: string, seq: number, toleranc
 	const incomparable = all.filter((c) => c.resultClass !== accepted.resultClass && c.verdict === 'pending').map((c) => c.taskId);
 	if (incomparable.length > 0) await tx.update(results).set({ verdict: 'unchecked' }).where(inArray(results.taskId, incomparable));
 	const checks = all.filter((c) => c.resultClass === accepted.resultClass);
-	if (checks.length === 0) {
-		await spawnRecheck(tx, jobId, seq);
-		return false;
-	}
+	if (checks.length === 0) return (await spawnRecheck(tx, jobId, seq)) ? 1 : 0;
 	const agreeing = checks.filter((c) => outputsAgree(c.output, accepted.output, tolerance));
 	const dissent = largestAgreeingGroup(
 		checks.filter((c) => !outputsAgree(c.output, accepted.output, tolerance)),
@@ -128,11 +126,8 @@ export async function settleRecheck(tx: Db, jobId: string, seq: number, toleranc
 		'valid'
 	);
 	await creditChecks(tx, tally, fresh);
-	if (agreeing.length > 0 || dissent.length === 0) return false;
-	if (dissent.length < OVERTURN_AGREEING) {
-		await spawnRecheck(tx, jobId, seq);
-		return false;
-	}
+	if (agreeing.length > 0 || dissent.length === 0) return 0;
+	if (dissent.length < OVERTURN_AGREEING) return (await spawnRecheck(tx, jobId, seq)) ? 1 : 0;
 	await tx
 		.update(acceptedResults)
 		.set({ taskId: dissent[0].taskId })
@@ -146,12 +141,12 @@ export async function settleRecheck(tx: Db, jobId: string, seq: number, toleranc
 	const taken = await tx.delete(creditLedger).where(eq(creditLedger.taskId, accepted.taskId)).returning({ amount: creditLedger.amount });
 	tally.add(accepted.volunteerId, { credit: -(taken[0]?.amount ?? 0), valid: -1, invalid: 1 });
 	await creditChecks(tx, tally, dissent);
-	await queueRechecks(tx, accepted.volunteerId);
+	const queued = await queueRechecks(tx, accepted.volunteerId);
 	await tx
 		.update(jobs)
 		.set({ corrections: sql`${jobs.corrections} + 1`, correctedAt: sql`now()` })
 		.where(eq(jobs.id, jobId));
-	return true;
+	return queued;
 }
 
 async function verdicts(tx: Db, taskIds: number[], verdict: 'valid' | 'invalid') {

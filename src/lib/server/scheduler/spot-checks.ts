@@ -70,9 +70,10 @@ export async function claimSpotCheck(tx: Db, req: ClaimRequest & Claimant) {
  * A known-answer check's result (the caller holds the chunk's lock): compared with the accepted answer
  * within the job's tolerance. Agreeing, it counts as a valid result, credited as the work it was
  * (credit-checks.ts), its output never part of the job's result. Disagreeing, the volunteer is caught: invalid, its trust revoked, its unchecked results
- * re-checked (settle-checks.ts). The accepted answer never changes: two volunteers agreed on it.
+ * re-checked (settle-checks.ts). The accepted answer never changes: two volunteers agreed on it. Returns how
+ * many re-checks it queued: new work its caller announces.
  */
-export async function settleSpotCheck(tx: Db, taskId: number, tolerance: number, tally: VolunteerTally) {
+export async function settleSpotCheck(tx: Db, taskId: number, tolerance: number, tally: VolunteerTally): Promise<number> {
 	const [row] = await tx
 		.select({
 			volunteerId: results.volunteerId,
@@ -83,7 +84,7 @@ export async function settleSpotCheck(tx: Db, taskId: number, tolerance: number,
 		})
 		.from(results)
 		.where(and(eq(results.taskId, taskId), eq(results.verdict, 'pending')));
-	if (!row) return;
+	if (!row) return 0;
 	const [known] = await tx
 		.select({ output: results.output, resultClass: results.backendClass })
 		.from(acceptedResults)
@@ -92,16 +93,17 @@ export async function settleSpotCheck(tx: Db, taskId: number, tolerance: number,
 	if (row.resultClass !== known.resultClass) {
 		// Another class or variant (the chunk outwaited its class, claim-rules.ts): not comparable, so no verdict.
 		await tx.update(results).set({ verdict: 'unchecked' }).where(eq(results.taskId, taskId));
-		return;
+		return 0;
 	}
 	const valid = outputsAgree(row.output, known.output, tolerance);
 	await tx
 		.update(results)
 		.set({ verdict: valid ? 'valid' : 'invalid' })
 		.where(eq(results.taskId, taskId));
-	if (valid) await creditChecks(tx, tally, [{ taskId, volunteerId: row.volunteerId }]);
-	else {
-		tally.add(row.volunteerId, { invalid: 1 });
-		await queueRechecks(tx, row.volunteerId);
+	if (valid) {
+		await creditChecks(tx, tally, [{ taskId, volunteerId: row.volunteerId }]);
+		return 0;
 	}
+	tally.add(row.volunteerId, { invalid: 1 });
+	return queueRechecks(tx, row.volunteerId);
 }

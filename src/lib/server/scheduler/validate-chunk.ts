@@ -20,7 +20,7 @@ export interface ValidationPolicy {
 	distinctNetworks?: boolean;
 }
 
-export type Settlement =
+export type Settlement = (
 	| {
 			outcome: 'accepted';
 			cancelledLeases: number[];
@@ -28,7 +28,11 @@ export type Settlement =
 			/** What was accepted: a job's waiters in this process answer from it (job-ends.ts) without reading it back. */
 			chunk: AcceptedChunk;
 	  }
-	| { outcome: 'waiting' | 'spawned' | 'dead' | 'already' };
+	| { outcome: 'waiting' | 'spawned' | 'dead' | 'already' }
+) & {
+	/** Re-checks its verdicts queued (settle-checks.ts): new work, announced like a spawned replica. */
+	rechecks?: number;
+};
 
 type ResultRow = { taskId: number; volunteerId: string; backendClass: string; output: unknown[] };
 
@@ -56,15 +60,15 @@ export async function validateChunk(
 	const found = rows.filter((r) => r.verdict === 'pending').map((r) => ({ ...r, output: r.output! }));
 	if (rows[0].acceptedTask !== null) {
 		// Checks of the accepted result (settle-checks.ts, spot-checks.ts) are judged; any other late result is never compared.
-		if (found.some((r) => r.recheck)) await settleRecheck(tx, jobId, seq, policy.tolerance, tally);
-		for (const r of found.filter((f) => f.spotCheck)) await settleSpotCheck(tx, r.taskId, policy.tolerance, tally);
+		let rechecks = found.some((r) => r.recheck) ? await settleRecheck(tx, jobId, seq, policy.tolerance, tally) : 0;
+		for (const r of found.filter((f) => f.spotCheck)) rechecks += await settleSpotCheck(tx, r.taskId, policy.tolerance, tally);
 		const late = found.filter((r) => !r.recheck && !r.spotCheck).map((r) => r.taskId);
 		if (late.length > 0)
 			await tx
 				.update(results)
 				.set({ verdict: 'unchecked' })
 				.where(and(inArray(results.taskId, late), eq(results.verdict, 'pending')));
-		return { outcome: 'already' };
+		return { outcome: 'already', rechecks };
 	}
 	const { replication, cost, inputs } = rows[0];
 	const quorum = found.length === 1 && found[0].solo ? 1 : quorumOf(replication);
@@ -187,11 +191,12 @@ async function accept(
 		.from(open)
 		.where(eq(tasks.id, open.id))
 		.returning({ id: tasks.id, was: open.was });
-	const credited = await recordVerdicts(tx, tally, jobId, agreeing, all, amount);
+	const { credited, rechecks } = await recordVerdicts(tx, tally, jobId, agreeing, all, amount);
 	return {
 		outcome: 'accepted',
 		cancelledLeases: cancelled.filter((c) => c.was === 'leased').map((c) => c.id),
 		credited,
+		rechecks,
 		chunk: { firstInput, outputs: agreeing[0].output }
 	};
 }

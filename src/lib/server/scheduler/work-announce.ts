@@ -10,8 +10,9 @@ export async function announce(notify: Notifier, finishing: FinishChecks, jobId:
 		notify.chunkAccepted(jobId, settlement.chunk);
 		if (settlement.cancelledLeases.length > 0) notify.tasksCancelled(settlement.cancelledLeases);
 	}
-	// One replica more for the chunk (validate-chunk.ts's spawnReplica).
-	if (settlement?.outcome === 'spawned') notify.workAvailable(1);
+	// One replica more for the chunk (validate-chunk.ts's spawnReplica), and re-checks of a volunteer caught lying.
+	const queued = (settlement?.outcome === 'spawned' ? 1 : 0) + (settlement?.rechecks ?? 0);
+	if (queued > 0) notify.workAvailable(queued);
 	await finishing.request(jobId);
 }
 
