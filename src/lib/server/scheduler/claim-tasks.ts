@@ -44,7 +44,9 @@ export async function claimTasks(db: Db, req: ClaimRequest) {
  * Locking: transaction-scoped advisory locks on the volunteers (and, where capped, networks) serialise
  * the claims of one volunteer across its sessions (two tabs could otherwise each take a replica of the
  * same chunk, and one volunteer would be its own quorum), across groups and hub processes; claims of
- * other volunteers never wait on them. The rows come from findClaimable (FOR UPDATE SKIP LOCKED). A group
+ * other volunteers never wait on them. The rows come from `feeder`, this process's held replicas picked in
+ * memory and checked by findHeld, and, for requests its picks leave short or without a feeder, from a walk
+ * of the queue (findClaimable); either way locked FOR UPDATE SKIP LOCKED under the same rules. A group
  * leases at most one replica of a chunk: the rules were read before the group's own leases, so two
  * replicas leased together could break them (one network, one class); the next group takes the sibling.
  * Each lease gets a fresh random token: the only key that can later complete, renew, fail or release it
