@@ -195,7 +195,7 @@ const held = builtOnce<{ claimants: string; holder: string }>((tx) =>
 	candidatesOf(tx, sql`${sql.placeholder('claimants')}`, heldBy(sql`${sql.placeholder('holder')}::text`))
 );
 
-/** findClaimableStatement's rows, each claimant's in claim order (sorted here: a sort in the statement would be one more step of its plan). */
+/** findClaimableStatement's rows, each claimant's in claim order (candidateRows). */
 export async function findClaimable(tx: Db, group: GroupClaimant[], holder = ''): Promise<Candidate[]> {
 	return candidateRows(await candidates(tx, { claimants: claimantsJson(group), holder }));
 }
