@@ -3,6 +3,7 @@ import { tasks, volunteerSessions, volunteers } from '../db/schema';
 import type { Db } from '../db';
 import { bandOf } from '../../readiness/score';
 import type { NodeRow } from '../../protocol/dashboard';
+import { stateIn } from '../db/schema/states';
 
 type Session = typeof volunteerSessions.$inferSelect & { name: string | null };
 
@@ -17,7 +18,7 @@ export async function loadLiveNodes(db: Db, staleMs: number) {
 		db
 			.select({ volunteerId: tasks.leaseVolunteer, n: sql<number>`count(*)::int` })
 			.from(tasks)
-			.where(and(eq(tasks.state, 'leased'), gt(tasks.leaseExpiresAt, sql`now()`)))
+			.where(and(stateIn(tasks.state, ['leased']), gt(tasks.leaseExpiresAt, sql`now()`)))
 			.groupBy(tasks.leaseVolunteer)
 	]);
 	return {

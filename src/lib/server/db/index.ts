@@ -79,10 +79,14 @@ async function openPglite(dataDir: string | undefined, migrationsFolder: string)
  *   table not yet analysed after a large job arrived), so PostgreSQL compiled it on every call: 40-70 ms of JIT
  *   around 0.15 ms of index walk, which at 1,500 volunteers asking at once kept PostgreSQL's cores busy
  *   compiling (bench/dispatch busy). Every query here is short; none gains from JIT.
- * - `plan_cache_mode: force_custom_plan`: with named prepared statements PostgreSQL may switch a statement to a
- *   generic plan after five calls, and a generic plan cannot use a partial index whose predicate the query
- *   binds as a parameter (`state = $1` against tasks_claimable_idx's `state = 'queued'`): the claim then
- *   scanned and sorted every task. Custom plans keep the partial indexes; the parse is still saved.
+ * - No `plan_cache_mode`: PostgreSQL's own (`auto`) plans a prepared statement anew for its first five calls, and then
+ *   keeps one generic plan unless it costs clearly more than they did. A generic plan cannot use a partial index whose
+ *   predicate the statement binds as a parameter (`state = $1` against tasks_claimable_idx's `state = 'queued'`), so
+ *   every statement meant to reach its rows through one writes the test in as literals (schema/states.ts's stateIn;
+ *   query-plans.spec.ts checks the statements run for every task under a generic plan). The hub ran with
+ *   `force_custom_plan` before, which planned every call: on PostgreSQL's side that was 38 % of the statements' time
+ *   in the dispatch bench, a third of it for the foreign keys' own checks, which PostgreSQL runs as statements too
+ *   (BENCHMARKS.md).
  * - `idle_in_transaction_session_timeout`: a hub that vanished mid-transaction without closing its connections
  *   (its machine lost power, or a network that drops packets) would otherwise keep that transaction's locks
  *   until the server's TCP keepalive gives up, two hours by default: the rows a claim locked skipped by every
@@ -92,7 +96,7 @@ async function openPglite(dataDir: string | undefined, migrationsFolder: string)
  *   statements: each is a few statements sent back to back.
  */
 function sessionSettings(idleInTransactionMs: number) {
-	return { jit: 'off', plan_cache_mode: 'force_custom_plan', idle_in_transaction_session_timeout: `${idleInTransactionMs}ms` };
+	return { jit: 'off', idle_in_transaction_session_timeout: `${idleInTransactionMs}ms` };
 }
 
 /**

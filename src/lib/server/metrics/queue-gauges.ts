@@ -10,6 +10,7 @@ import { jobs, tasks } from '../db/schema';
 import { registry } from './registry';
 import { log } from '../log';
 import { OPEN_STATES } from '../scheduler/chunk-fate';
+import { stateIn } from '../db/schema/states';
 
 const OPEN_JOB_STATUSES = ['queued', 'running'] as const;
 
@@ -53,7 +54,7 @@ async function readQueue(db: Db): Promise<void> {
 		db
 			.select({ state: tasks.state, n: sql<number>`count(*)::int` })
 			.from(tasks)
-			.where(inArray(tasks.state, [...OPEN_STATES]))
+			.where(stateIn(tasks.state, OPEN_STATES))
 			.groupBy(tasks.state),
 		db
 			.select({ status: jobs.status, n: sql<number>`count(*)::int` })

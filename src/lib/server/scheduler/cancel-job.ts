@@ -1,8 +1,9 @@
-import { and, eq, inArray, sql } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import { jobs, tasks } from '../db/schema';
 import type { Db } from '../db';
 import { endLease } from './lease-transitions';
 import { retrying } from './locks';
+import { stateIn } from '../db/schema/states';
 
 /**
  * Cancels a job that has not finished: its open tasks are cancelled (leased ones too, so their late
@@ -16,7 +17,7 @@ export async function cancelJob(db: Db, jobId: string): Promise<{ leasedTaskIds:
 			const [job] = await tx
 				.update(jobs)
 				.set({ status: 'cancelled', finishedAt: sql`now()` })
-				.where(and(eq(jobs.id, jobId), inArray(jobs.status, ['queued', 'running'])))
+				.where(and(eq(jobs.id, jobId), stateIn(jobs.status, ['queued', 'running'])))
 				.returning({ id: jobs.id });
 			if (!job) return null;
 			const cancel = { ...endLease, state: 'cancelled' as const, finishedAt: sql`now()` };
@@ -24,12 +25,12 @@ export async function cancelJob(db: Db, jobId: string): Promise<{ leasedTaskIds:
 			const leased = await tx
 				.update(tasks)
 				.set(cancel)
-				.where(and(eq(tasks.jobId, jobId), eq(tasks.state, 'leased')))
+				.where(and(eq(tasks.jobId, jobId), stateIn(tasks.state, ['leased'])))
 				.returning({ id: tasks.id });
 			await tx
 				.update(tasks)
 				.set(cancel)
-				.where(and(eq(tasks.jobId, jobId), eq(tasks.state, 'queued')));
+				.where(and(eq(tasks.jobId, jobId), stateIn(tasks.state, ['queued'])));
 			return { leasedTaskIds: leased.map((t) => t.id) };
 		})
 	);

@@ -1,7 +1,8 @@
-import { and, eq, inArray, not, or, sql, type SQL, type SQLWrapper } from 'drizzle-orm';
-import { alias, type PgColumn } from 'drizzle-orm/pg-core';
+import { and, eq, not, or, sql, type SQL, type SQLWrapper } from 'drizzle-orm';
+import { alias, type AnyPgColumn, type PgColumn } from 'drizzle-orm/pg-core';
 import { acceptedResults, jobs, tasks } from '../db/schema';
 import type { Db } from '../db';
+import { stateIn } from '../db/schema/states';
 
 /** Replica states still in play: a chunk with one of these may yet be accepted. */
 export const OPEN_STATES = ['queued', 'leased'] as const;
@@ -14,9 +15,9 @@ export interface ChunkRef {
 	seq: PgColumn;
 }
 
-/** A replica state column is open (OPEN_STATES). */
-export function isOpen(state: SQLWrapper): SQL {
-	return inArray(state as PgColumn, [...OPEN_STATES]);
+/** A replica state column is open (OPEN_STATES); a literal test, so tasks_open_idx serves it under any plan (stateIn). */
+export function isOpen(state: AnyPgColumn): SQL {
+	return stateIn(state, OPEN_STATES);
 }
 
 function accepted(db: Db, c: ChunkRef): SQL {

@@ -9,12 +9,13 @@
  * never overridden. Two processes sweeping at once cannot both re-chunk a job: rechunkJob takes the job's
  * row with SKIP LOCKED.
  */
-import { and, asc, eq, inArray, sql } from 'drizzle-orm';
+import { and, asc, sql } from 'drizzle-orm';
 import { jobs } from '../db/schema';
 import type { Db } from '../db';
 import { chunkSizeFor, type ChunkSizing } from './chunk-sizing';
 import { measureThroughput } from './measure-throughput';
 import { rechunkJob, type Rechunked } from './rechunk-job';
+import { stateIn } from '../db/schema/states';
 
 /** Re-chunk only when the measured size is this many times the current one, or this many times smaller. */
 export const REBALANCE_RATIO = 2;
@@ -61,7 +62,7 @@ async function tunableJobs(db: Db) {
 	const rows = await db
 		.select({ id: jobs.id, status: jobs.status, totalInputs: jobs.totalInputs, last: start(1), previous: start(2) })
 		.from(jobs)
-		.where(and(eq(jobs.chunkSizeAuto, true), inArray(jobs.status, ['queued', 'running'])))
+		.where(and(sql`${jobs.chunkSizeAuto}`, stateIn(jobs.status, ['queued', 'running'])))
 		.orderBy(asc(jobs.createdAt))
 		.limit(MAX_PER_SWEEP);
 	return rows.map((r) => {

@@ -8,6 +8,7 @@ import { DEFAULT_LEASE_MAX_MS, firstExpiryMs, leaseDeadline, recentTaskMs } from
 import { mayTakeReplica, type Claimant } from './claim-rules';
 import { runnableHere, whoSql } from './find-claimable';
 import { isOpen } from './chunk-fate';
+import { stateIn } from '../db/schema/states';
 
 const sibling = alias(tasks, 'sibling');
 
@@ -26,7 +27,7 @@ export async function claimTailDuplicates(tx: Db, req: ClaimRequest & Claimant, 
 	const queuedInJob = tx
 		.select({ one: sql`1` })
 		.from(sibling)
-		.where(and(eq(sibling.jobId, tasks.jobId), eq(sibling.state, 'queued')));
+		.where(and(eq(sibling.jobId, tasks.jobId), stateIn(sibling.state, ['queued'])));
 	const alreadyDuplicated = tx
 		.select({ one: sql`1` })
 		.from(sibling)
@@ -37,7 +38,7 @@ export async function claimTailDuplicates(tx: Db, req: ClaimRequest & Claimant, 
 		.innerJoin(jobs, eq(jobs.id, tasks.jobId))
 		.where(
 			and(
-				eq(tasks.state, 'leased'),
+				stateIn(tasks.state, ['leased']),
 				mayTakeReplica(tx, { jobId: tasks.jobId, seq: tasks.seq }, whoSql(req)),
 				eq(jobs.replication, 1),
 				runnableHere(tx, whoSql(req)),

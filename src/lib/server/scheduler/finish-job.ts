@@ -1,4 +1,4 @@
-import { and, eq, inArray, sql, type Placeholder } from 'drizzle-orm';
+import { and, eq, sql, type Placeholder } from 'drizzle-orm';
 import { acceptedResults, jobs, tasks } from '../db/schema';
 import type { Db } from '../db';
 import type { JobStatus } from '../../protocol/jobs';
@@ -7,6 +7,7 @@ import { jobEventsInsert } from '../webhooks/enqueue-events';
 import { rowsOf } from '../db/rows';
 import { builtOnce } from '../db/built-once';
 import { isOpen } from './chunk-fate';
+import { stateIn } from '../db/schema/states';
 
 /**
  * Moves jobs to `completed` (every chunk accepted) or `failed` (some chunk died) once none of their
@@ -53,7 +54,7 @@ export function finishJobsStatement(db: Db, jobId?: string | Placeholder) {
 				error: sql`case when ${allAccepted} then null else 'some chunks could not be computed or agreed on; see errors' end`,
 				finishedAt: sql`now()`
 			})
-			.where(and(jobId ? eq(jobs.id, jobId) : undefined, inArray(jobs.status, ['queued', 'running']), sql`not exists (${open})`))
+			.where(and(jobId ? eq(jobs.id, jobId) : undefined, stateIn(jobs.status, ['queued', 'running']), sql`not exists (${open})`))
 			// What the job's webhook event carries (enqueue-events.ts), under the columns' own names.
 			.returning({
 				id: jobs.id,

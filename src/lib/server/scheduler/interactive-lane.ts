@@ -20,6 +20,7 @@ import { PRIORITIES, type PriorityName } from '../../protocol/jobs';
 import type { Notifier } from '../notifier';
 import type { TaskType } from '../../protocol/models';
 import { REST_HUB } from '../volunteers/rest-nodes';
+import { stateIn } from '../db/schema/states';
 
 export type Lane = 'interactive';
 
@@ -61,7 +62,7 @@ export async function laneTargets(db: Db, taskType: TaskType, staleMs: number, l
 	const held = db
 		.select({ session: tasks.leaseSession, n: sql<number>`count(*)`.as('n') })
 		.from(tasks)
-		.where(eq(tasks.state, 'leased'))
+		.where(stateIn(tasks.state, ['leased']))
 		.groupBy(tasks.leaseSession)
 		.as('held');
 	const rows = await db

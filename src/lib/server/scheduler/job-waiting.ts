@@ -6,6 +6,7 @@ import { REST_HUB } from '../volunteers/rest-nodes';
 import { TRUST_AFTER } from './adaptive-replication';
 import { isJobWork } from './job-work';
 import { isOpen } from './chunk-fate';
+import { stateIn } from '../db/schema/states';
 
 const sibling = alias(tasks, 'sibling');
 
@@ -66,7 +67,7 @@ async function blockedByNetworks(db: Db, jobId: string, networks: Set<string>): 
 		.select({ seq: tasks.seq, network: sibling.network })
 		.from(tasks)
 		.leftJoin(sibling, and(eq(sibling.jobId, tasks.jobId), eq(sibling.seq, tasks.seq), inArray(sibling.state, ['leased', 'done'])))
-		.where(and(eq(tasks.jobId, jobId), eq(tasks.state, 'queued')))
+		.where(and(eq(tasks.jobId, jobId), stateIn(tasks.state, ['queued'])))
 		.limit(10_000);
 	const used = new Map<number, Set<string | null>>();
 	for (const r of rows) used.set(r.seq, (used.get(r.seq) ?? new Set()).add(r.network));

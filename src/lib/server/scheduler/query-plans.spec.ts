@@ -9,6 +9,7 @@ import { findClaimableStatement } from './find-claimable';
 import { finishJobsStatement } from './finish-job';
 import { makeJob, seedModel, seedVolunteers, seededDatabase } from './testing';
 import { DEFAULT_LEASE_MAX_MS, leaseDeadline } from './lease-deadline';
+import { heldLease } from './lease-transitions';
 
 /**
  * The statements run for every task must not grow with the queue or the job: the claim should walk
@@ -62,6 +63,21 @@ describe.each(TEST_DB_KINDS)('query plans on %s', (kind) => {
 		expect(plan).not.toMatch(/Seq Scan on tasks\b/);
 	});
 
+	it('keeps the claim walk and the finished-job check on their partial indexes under a generic plan', async () => {
+		// PostgreSQL may run a prepared statement with a generic plan from its sixth call (db/index.ts). A state bound as a
+		// parameter implies no partial index's predicate there: the check after every result read the job's every task.
+		const { id: jobId } = await makeJob(db, 3000, { chunkSize: 1 });
+		await db.execute(sql`update tasks set state = 'done' where job_id = ${jobId} and seq < 2990`);
+		await db.execute(sql`analyze tasks`);
+		const claimants = [{ volunteerId: 'v', backendClass: 'wasm' as const, taskTypes: ['embedding' as const], limit: 16 }];
+		const walk = await explainGeneric(new PgDialect().sqlToQuery(findClaimableStatement(db, claimants)));
+		expect(walk).toMatch(/Index Scan using tasks_claimable_idx/);
+		expect(walk).not.toMatch(/\bSort\b|Seq Scan on tasks\b/);
+		const finish = await explainGeneric(finishJobsStatement(db, jobId).toSQL());
+		expect(finish).toMatch(/tasks_open_idx/);
+		expect(finish).not.toMatch(/Seq Scan on tasks\b|tasks_job_idx/);
+	});
+
 	it('reads a job’s pace for a lease deadline from its latest results alone, however many it has', async () => {
 		const { id: jobId } = await makeJob(db, 3000, { chunkSize: 1 });
 		await seedVolunteers(db, ['v']);
@@ -112,16 +128,49 @@ describe.each(TEST_DB_KINDS)('query plans on %s', (kind) => {
 		expect(plan).not.toMatch(/Seq Scan on tasks\b/);
 	});
 
+	it('finds a group of leases by id while the statistics still say nothing is leased', async () => {
+		// A large job just started: analysed with every task queued, then thousands leased. Through a partial index on
+		// leased tasks the fence read every live lease for each group of results or renewals (lease-transitions.ts).
+		const { id: jobId } = await makeJob(db, 3000, { chunkSize: 1 });
+		await seedVolunteers(db, ['v']);
+		await db.execute(sql`analyze tasks`);
+		await db.execute(sql`update tasks set state = 'leased', lease_token = gen_random_uuid(), lease_volunteer = 'v',
+			lease_session = 's', network = 'n', lease_expires_at = now() + interval '1 minute' where job_id = ${jobId} and seq < 2500`);
+		const leases = rowsOf<{ id: number; token: string }>(
+			await db.execute(sql`select id, lease_token as token from tasks where job_id = ${jobId} and seq < 20`)
+		).map((r) => ({ task_id: Number(r.id), lease_token: r.token, volunteer_id: 'v' }));
+		const fence = heldLease({ taskId: sql`input.task_id`, leaseToken: sql`input.lease_token`, volunteerId: sql`input.volunteer_id` });
+		const statement = sql`update tasks set progress = 1
+			from ${jsonRecords(leases, sql`input(task_id bigint, lease_token uuid, volunteer_id text)`)} as input where ${fence}`;
+		const plan = await explain(new PgDialect().sqlToQuery(statement));
+		expect(plan).toMatch(/tasks_pkey/);
+		expect(plan).not.toMatch(/tasks_lease|Seq Scan on tasks\b/);
+	});
+
 	async function explain(query: { sql: string; params: unknown[] }, options = ''): Promise<string> {
 		const rows = rowsOf<{ 'QUERY PLAN': string }>(await db.execute(sql.raw(`explain ${options ? `(${options}) ` : ''}${inline(query)}`)));
 		return rows.map((r) => r['QUERY PLAN']).join('\n');
 	}
+
+	/** The plan PostgreSQL keeps for a prepared statement once it goes generic: planned with its parameters unknown. */
+	async function explainGeneric(query: { sql: string; params: unknown[] }): Promise<string> {
+		return db.transaction(async (tx) => {
+			await tx.execute(sql.raw(`prepare generic_probe as ${query.sql}`));
+			await tx.execute(sql`set local plan_cache_mode = force_generic_plan`);
+			const args = query.params.length > 0 ? `(${query.params.map(literal).join(', ')})` : '';
+			const rows = rowsOf<{ 'QUERY PLAN': string }>(await tx.execute(sql.raw(`explain execute generic_probe${args}`)));
+			await tx.execute(sql`deallocate generic_probe`);
+			return rows.map((r) => r['QUERY PLAN']).join('\n');
+		});
+	}
 });
+
+/** A parameter's value as an SQL literal. */
+function literal(v: unknown): string {
+	return typeof v === 'number' ? String(v) : `'${String(v).replace(/'/g, "''")}'`;
+}
 
 /** The statement with its parameters written in (EXPLAIN takes no bind parameters on every driver). */
 function inline({ sql: text, params }: { sql: string; params: unknown[] }): string {
-	return text.replace(/\$(\d+)/g, (_, i) => {
-		const v = params[Number(i) - 1];
-		return typeof v === 'number' ? String(v) : `'${String(v).replace(/'/g, "''")}'`;
-	});
+	return text.replace(/\$(\d+)/g, (_, i) => literal(params[Number(i) - 1]));
 }

@@ -1,4 +1,4 @@
-import { and, eq, lt, or, sql, type SQL } from 'drizzle-orm';
+import { and, lt, or, sql, type SQL } from 'drizzle-orm';
 import { tasks, volunteerSessions } from '../db/schema';
 import type { Db } from '../db';
 import type { PgUpdateSetSource } from 'drizzle-orm/pg-core';
@@ -8,6 +8,7 @@ import { validateChunk } from './validate-chunk';
 import { VolunteerTally } from './volunteer-tally';
 import type { SchedulerPolicy } from './complete-task';
 import { REST_HUB } from '../volunteers/rest-nodes';
+import { stateIn } from '../db/schema/states';
 
 /** Why a lease ended uncounted (db/reach.ts and holderHubWentQuiet say when). */
 export const EXPIRED_UNREACHED = 'lease expired while the hub was out of reach: not counted as a failure';
@@ -44,7 +45,7 @@ export async function releaseExpiredLeases(
 	uncountedBefore = -Infinity,
 	staleSessionMs = Infinity
 ): Promise<{ taskIds: number[]; jobIds: string[]; uncounted: number[] }> {
-	const expired = (granted?: SQL) => and(eq(tasks.state, 'leased'), lt(tasks.leaseExpiresAt, sql`now()`), granted);
+	const expired = (granted?: SQL) => and(stateIn(tasks.state, ['leased']), lt(tasks.leaseExpiresAt, sql`now()`), granted);
 	const release = (set: PgUpdateSetSource<typeof tasks>, granted?: SQL) => {
 		const rows = db.select({ id: tasks.id }).from(tasks).where(expired(granted)).for('update', { skipLocked: true });
 		return db

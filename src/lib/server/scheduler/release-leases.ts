@@ -3,6 +3,7 @@ import { tasks } from '../db/schema';
 import type { Db } from '../db';
 import { jsonRecords } from '../db/json-records';
 import { heldLease, releasedLease as release, type LeaseClaim } from './lease-transitions';
+import { stateIn } from '../db/schema/states';
 
 /**
  * Gives back every lease a session holds, at once: it disconnected or yielded, so its tasks should
@@ -12,7 +13,7 @@ export async function releaseSessionLeases(db: Db, sessionId: string): Promise<n
 	const rows = await db
 		.update(tasks)
 		.set(release)
-		.where(and(eq(tasks.leaseSession, sessionId), eq(tasks.state, 'leased')))
+		.where(and(eq(tasks.leaseSession, sessionId), stateIn(tasks.state, ['leased'])))
 		.returning({ id: tasks.id });
 	return rows.map((r) => r.id);
 }

@@ -4,6 +4,7 @@ import type { Db } from '../db';
 import type { Capabilities, Readiness, VolunteerMode } from '../../protocol/volunteer';
 import type { VolunteerCredit } from '../../protocol/events';
 import { jsonRecords } from '../db/json-records';
+import { stateIn } from '../db/schema/states';
 
 export interface NewSession {
 	id: string;
@@ -102,7 +103,7 @@ export async function deleteStaleSessions(db: Db, staleMs: number): Promise<numb
 	const holding = db
 		.select({ one: sql`1` })
 		.from(tasks)
-		.where(and(eq(tasks.leaseSession, volunteerSessions.id), eq(tasks.state, 'leased')));
+		.where(and(eq(tasks.leaseSession, volunteerSessions.id), stateIn(tasks.state, ['leased'])));
 	const rows = await db
 		.delete(volunteerSessions)
 		.where(and(lt(volunteerSessions.lastSeenAt, sql`now() - ${staleMs} * interval '1 millisecond'`), notExists(holding)))

@@ -57,6 +57,19 @@ function literals(values: readonly string[]): SQL {
 	return sql.raw(values.map((v) => `'${v}'`).join(', '));
 }
 
+/**
+ * A state column's test against our own states, written in as literals, not bound as parameters. The partial
+ * indexes (tasks' `state = 'queued'`, `state = 'leased'`, `state in ('queued', 'leased')`; jobs_tuned_idx,
+ * batches_open_idx) serve a statement only where its test implies their predicate, and a parameter implies
+ * nothing once PostgreSQL's plan cache runs a prepared statement with a generic plan, as it may after five
+ * calls (db/index.ts): the statement then reads the whole table, or the job's every task. Every statement
+ * meant to reach its rows through one of them tests the state this way (query-plans.spec.ts checks those run
+ * for every task under a generic plan).
+ */
+export function stateIn<C extends AnyPgColumn>(column: C, states: readonly C['_']['data'][]): SQL {
+	return oneOf(column, states as readonly string[]);
+}
+
 /** CHECK body: the column holds one of `values` (or is null, where the column allows null). */
 export function oneOf(column: AnyPgColumn, values: readonly string[]): SQL {
 	return sql`${column} in (${literals(values)})`;

@@ -4,13 +4,14 @@
  * lines (its hub stopped), cancelling what it had queued, and stops one past its completion window (it is
  * finalised as `expired`). A failed round is logged and retried next tick.
  */
-import { and, eq, inArray, lt, sql } from 'drizzle-orm';
+import { and, lt, sql } from 'drizzle-orm';
 import type { Hub } from '../../hub';
 import { batches } from '../../db/schema';
 import { cancelBatchJobs } from './create-batch';
 import { enqueueBatchEvent } from './batch-events';
 import { finalizeBatch } from './finalize-batch';
 import { COMPLETION_WINDOW_MS, EXPIRED } from './expiry';
+import { stateIn } from '../../db/schema/states';
 
 /** Longer than queueing the largest batch takes: a batch still `validating` after this lost its creator. */
 const STALLED_MS = 10 * 60 * 1000;
@@ -20,7 +21,7 @@ export async function advanceBatches(hub: Hub): Promise<void> {
 		const rows = await tx
 			.update(batches)
 			.set({ status: 'failed', error: 'the hub stopped while queueing this batch; create it again', finishedAt: sql`now()` })
-			.where(and(eq(batches.status, 'validating'), lt(batches.createdAt, sql`now() - ${`${STALLED_MS} milliseconds`}::interval`)))
+			.where(and(stateIn(batches.status, ['validating']), lt(batches.createdAt, sql`now() - ${`${STALLED_MS} milliseconds`}::interval`)))
 			.returning({ id: batches.id });
 		for (const { id } of rows) await enqueueBatchEvent(tx, id, 'batch.failed');
 		return rows;
@@ -29,13 +30,15 @@ export async function advanceBatches(hub: Hub): Promise<void> {
 	const expired = await hub.db
 		.update(batches)
 		.set({ status: 'cancelling', cancellingAt: sql`now()`, error: EXPIRED })
-		.where(and(eq(batches.status, 'in_progress'), lt(batches.createdAt, sql`now() - ${`${COMPLETION_WINDOW_MS} milliseconds`}::interval`)))
+		.where(
+			and(stateIn(batches.status, ['in_progress']), lt(batches.createdAt, sql`now() - ${`${COMPLETION_WINDOW_MS} milliseconds`}::interval`))
+		)
 		.returning({ id: batches.id });
 	for (const { id } of expired) await cancelBatchJobs(hub, id);
 	const open = await hub.db
 		.select({ id: batches.id })
 		.from(batches)
-		.where(inArray(batches.status, ['in_progress', 'cancelling']));
+		.where(stateIn(batches.status, ['in_progress', 'cancelling']));
 	for (const { id } of open) await finalizeBatch(hub, id);
 }
 
