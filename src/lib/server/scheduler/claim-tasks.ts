@@ -24,12 +24,15 @@ export type ClaimedLease = Omit<Awaited<ReturnType<typeof leaseChosen>>[number],
 };
 
 /**
- * The most requests one group claims. Each claimant looks past what those before it may take, so a
- * group's candidate walk grows with the square of its size: measured on PostgreSQL here (a 40,000-task
- * queue, 2 slots a request), a claim cost 7 ms alone, 1.6 ms in groups of 8, 1.0-1.4 ms in groups of 16
- * or 32, and 1.8-1.9 ms in groups of 64.
+ * The most requests one group claims. A walk's cost grows with the square of the group (each claimant looks
+ * past what those before it may take): on PostgreSQL here (a 40,000-task queue, 2 slots a request) a claim cost
+ * 7 ms alone, 1.6 ms in groups of 8, 1.0-1.4 ms in groups of 16 or 32 and 1.8-1.9 ms in groups of 64. Picks
+ * from the feeder cost the same per claim from 16 to 64 (0.58-0.65 ms; bench/dispatch/claim-groups.ts), and a
+ * busy hub's throughput is about a group per claim turn: with 5,000 volunteers asking, groups of 64 accepted
+ * more tasks a second than groups of 32, and 128 no more than 64. Groups of 256 (results and renewals grouped as
+ * large too) gave 134 tasks/s in one run and 694 in another, where a group's renewal took 460 ms (BENCHMARKS.md).
  */
-export const CLAIM_GROUP_MAX = 32;
+export const CLAIM_GROUP_MAX = 64;
 
 /** Leases up to `slots` replicas to one volunteer session: a group of one (claimGroup). */
 export async function claimTasks(db: Db, req: ClaimRequest) {
