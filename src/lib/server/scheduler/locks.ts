@@ -35,8 +35,7 @@ export async function retrying<T>(run: () => Promise<T>, attempts = 5): Promise<
 	}
 }
 
-/** The PostgreSQL error code of a failed query (drizzle wraps the driver's error in `cause`). */
-export function errorCode(e: unknown): string {
+function errorCode(e: unknown): string {
 	const err = e as { code?: string; cause?: { code?: string } };
 	return err?.code ?? err?.cause?.code ?? '';
 }

@@ -23,7 +23,7 @@ import { and, eq, gt, inArray, sql, type SQL } from 'drizzle-orm';
 import { jobs, tasks } from '../db/schema';
 import type { Db } from '../db';
 import { rowsOf } from '../db/rows';
-import { refreshPlannerStats } from './planner-stats';
+import { refreshPlannerStats } from './create-job';
 
 /**
  * A replica exactly as createJob queued it: never leased (so never checkpointed, failed or given a

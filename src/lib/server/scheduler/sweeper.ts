@@ -7,7 +7,6 @@ import { deleteStaleSessions, sessionStaleMs } from '../volunteers/sessions';
 import { finishJobs } from './finish-job';
 import { releaseExpiredLeases } from './release-expired-leases';
 import { tuneChunks } from './chunk-tuner';
-import { analyzeTasksIfStale } from './planner-stats';
 
 /**
  * Runs the reaper every `sweepMs` in this process. Every hub process runs one; the queries are safe
@@ -48,8 +47,7 @@ export function startSweeper(hub: Sweepable) {
 			}
 			if (jobIds.length > 0) hub.notify.workAvailable(taskIds.length);
 			await deleteStaleSessions(hub.db, sessionStaleMs(hub.config.heartbeatMs));
-			// Last: statistics and resizing are optimisations, and whatever they throw must not hold up the sweep's other work.
-			await analyzeTasksIfStale(hub.db).catch((err) => hub.observe.log.warn({ err }, 'could not refresh the statistics of tasks'));
+			// Last: resizing is an optimisation, and whatever it throws must not hold up the sweep's other work.
 			const tuned = await tuneChunks(hub.db, hub.config);
 			for (const f of tuned.failed) hub.observe.log.error({ err: f.err, job_id: f.jobId }, 'could not re-chunk a job');
 			for (const r of tuned.changed) {
