@@ -174,6 +174,15 @@ async function withCompute(v: Volunteers, t: Timed): Promise<Measured> {
 	throw new Error(`no compute time recorded for ${t.tag}`);
 }
 
+/** Requests whose added latency passed the p99 target: which one of its phase (its place in the sequence) and where the time went. */
+function outliers(what: string, rows: Measured[]): string[] {
+	return rows.flatMap((r, i) => {
+		const addedMs = r.e2eMs - r.computeMs;
+		if (addedMs <= TARGET.p99) return [];
+		return [`${what} #${i} ${fmt(addedMs)} ms (${fmt(r.toStartMs)} until it started, ${fmt(r.e2eMs - r.toStartMs - r.computeMs)} after)`];
+	});
+}
+
 function report(floor: number[], idle: Phase, busy: Phase, apart: Phase) {
 	const pp = (xs: number[]) => `p50 ${fmt(percentile(xs, 50))} ms, p99 ${fmt(percentile(xs, 99))} ms`;
 	const added = (rows: Measured[]) => rows.map((r) => r.e2eMs - r.computeMs);
@@ -199,6 +208,8 @@ function report(floor: number[], idle: Phase, busy: Phase, apart: Phase) {
 		);
 		console.log(`                hub's added latency (end to end less compute) ${pp(added(p.chats))}`);
 		console.log(`                of which ${split(p.chats)}`);
+		const slow = [...outliers('embedding', p.embeddings), ...outliers('chat', p.chats)];
+		if (slow.length > 0) console.log(`    over ${TARGET.p99} ms added: ${slow.join('; ')}`);
 	}
 	for (const [what, xs] of [
 		['embedding', added(busy.embeddings)],

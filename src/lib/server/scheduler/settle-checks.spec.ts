@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { eq } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
 import { results, tasks, volunteers } from '../db/schema';
 import { TEST_DB_KINDS } from '../db/testing';
 import type { Db } from '../db';
@@ -7,6 +7,7 @@ import { finishJobIfDone } from './finish-job';
 import { getJobStatus } from './job-status';
 import { claimFor, completeAs, makeJob, policy, seedModel, seedVolunteers, seededDatabase, vec } from './testing';
 import { completeTask } from './complete-task';
+import { PRIORITIES } from '../../protocol/jobs';
 
 describe.each(TEST_DB_KINDS)('a caught volunteer’s unchecked results, on %s', (kind) => {
 	let db: Db;
@@ -80,6 +81,22 @@ describe.each(TEST_DB_KINDS)('a caught volunteer’s unchecked results, on %s', 
 		// A re-check queued or running never reopened the finished job, and agreement leaves it as it was.
 		expect(await getJobStatus(db, jobId)).toMatchObject({ status: 'completed', corrections: 0, result: [vec(0)] });
 		expect(await db.select().from(tasks).where(eq(tasks.recheck, true))).toMatchObject([{ state: 'done' }]);
+	});
+
+	it('queues the lazy check of a synchronous request as batch work, never on the interactive lane', async () => {
+		// Nobody waits for it, and on the lane it would take a volunteer's lane slot from the next request.
+		const { id: jobId } = await makeJob(db, 1, { replication: 1, priority: 'interactive' });
+		const [t] = await claimFor(db, 'a', { lane: 'interactive' });
+		const lazy = { ...policy, lazyCheckRate: 1, random: () => 0 };
+		const sent = { taskId: t.id, leaseToken: t.leaseToken, volunteerId: 'a', backend: 'wasm' as const, durationMs: 5 };
+		await completeTask(db, { ...sent, outputs: t.inputs.map((_, i) => vec(i)), resultClass: 'wasm/fp32' }, lazy);
+		const [check] = await db
+			.select({ priority: tasks.priority })
+			.from(tasks)
+			.where(and(eq(tasks.jobId, jobId), eq(tasks.recheck, true)));
+		expect(check).toEqual({ priority: PRIORITIES.high });
+		expect(await claimFor(db, 'b', { lane: 'interactive' })).toEqual([]);
+		expect(await claimFor(db, 'b')).toMatchObject([{ jobId }]);
 	});
 
 	it('re-checks an unreplicated result lazily, decided after it arrived, and never judges another class', async () => {

@@ -5,6 +5,7 @@ import type { Db } from '../db';
 import { largestAgreeingGroup, outputsAgree } from './compare-outputs';
 import type { VolunteerTally } from './volunteer-tally';
 import { creditChecks } from './credit-checks';
+import { PRIORITIES } from '../../protocol/jobs';
 
 /** How many of a caught volunteer's results accepted on its word alone are re-checked, newest first, and how far back. */
 export const RECHECK_LAST = 50;
@@ -59,7 +60,14 @@ export async function queueLazyCheck(db: Db, taskId: number): Promise<void> {
 	});
 }
 
-/** One more re-check replica of an accepted chunk, unless one is open or the chunk had its share. */
+/**
+ * One more re-check replica of an accepted chunk, unless one is open or the chunk had its share.
+ *
+ * At the job's priority, but never the interactive lane's: nobody waits for a re-check, and a lease at that
+ * priority runs at once in a volunteer's lane slot (work-lease.ts). A lazy check of a synchronous request took
+ * that slot from the next request, which then waited for the offer's answer to time out or for another claim:
+ * a second or two, for about one request in twenty (bench/interactive, BENCHMARKS.md).
+ */
 async function spawnRecheck(tx: Db, jobId: string, seq: number): Promise<boolean> {
 	const replicas = await tx
 		.select()
@@ -77,7 +85,7 @@ async function spawnRecheck(tx: Db, jobId: string, seq: number): Promise<boolean
 		inputs: t.inputs,
 		taskType: t.taskType,
 		modelId: t.modelId,
-		priority: t.priority,
+		priority: Math.min(t.priority, PRIORITIES.high),
 		recheck: true
 	});
 	return true;
