@@ -83,10 +83,10 @@ async function openPglite(dataDir: string | undefined, migrationsFolder: string)
  *   keeps one generic plan unless it costs clearly more than they did. A generic plan cannot use a partial index whose
  *   predicate the statement binds as a parameter (`state = $1` against tasks_claimable_idx's `state = 'queued'`), so
  *   every statement meant to reach its rows through one writes the test in as literals (schema/states.ts's stateIn;
- *   query-plans.spec.ts checks the statements run for every task under a generic plan). The hub ran with
- *   `force_custom_plan` before, which planned every call: on PostgreSQL's side that was 38 % of the statements' time
- *   in the dispatch bench, a third of it for the foreign keys' own checks, which PostgreSQL runs as statements too
- *   (BENCHMARKS.md).
+ *   query-plans.spec.ts checks the claim walk and the finished-job check under a generic plan). The hub ran with
+ *   `force_custom_plan` before, which planned every call: 38 % of PostgreSQL's statement time in the dispatch bench
+ *   and 24 % in its busy part, up to half of that for the foreign keys' own checks, which PostgreSQL runs as
+ *   statements too (BENCHMARKS.md).
  * - `idle_in_transaction_session_timeout`: a hub that vanished mid-transaction without closing its connections
  *   (its machine lost power, or a network that drops packets) would otherwise keep that transaction's locks
  *   until the server's TCP keepalive gives up, two hours by default: the rows a claim locked skipped by every

@@ -45,7 +45,7 @@ describe.skipIf(testServerUrl() === null)('prepared statements on PostgreSQL', (
 		database = await openDatabase({ url: empty!.url, poolSize: 1 });
 		const { db } = database;
 		// PostgreSQL's own choice (plan_cache_mode auto): planned for the first five calls, then one generic plan kept.
-		// Planning every call cost more than a third of the statements' time (db/index.ts); the partial indexes stay in
+		// Planning every call cost 24-38 % of the statements' time in bench/dispatch (db/index.ts); the partial indexes stay in
 		// reach of a generic plan through literal state tests (schema/states.ts's stateIn, scheduler/query-plans.spec.ts).
 		for (let i = 0; i < 8; i++) await db.select({ id: jobs.id }).from(jobs).where(eq(jobs.status, 'queued'));
 		const [plans] = rowsOf<{ generic: number | string; custom: number | string }>(

@@ -62,6 +62,7 @@ async function tunableJobs(db: Db) {
 	const rows = await db
 		.select({ id: jobs.id, status: jobs.status, totalInputs: jobs.totalInputs, last: start(1), previous: start(2) })
 		.from(jobs)
+		// The bare column, not `= $1`: like the literal states, it keeps jobs_tuned_idx's predicate within a generic plan's reach.
 		.where(and(sql`${jobs.chunkSizeAuto}`, stateIn(jobs.status, ['queued', 'running'])))
 		.orderBy(asc(jobs.createdAt))
 		.limit(MAX_PER_SWEEP);

@@ -63,8 +63,8 @@ function literals(values: readonly string[]): SQL {
  * batches_open_idx) serve a statement only where its test implies their predicate, and a parameter implies
  * nothing once PostgreSQL's plan cache runs a prepared statement with a generic plan, as it may after five
  * calls (db/index.ts): the statement then reads the whole table, or the job's every task. Every statement
- * meant to reach its rows through one of them tests the state this way (query-plans.spec.ts checks those run
- * for every task under a generic plan).
+ * meant to reach its rows through one of them tests the state this way (query-plans.spec.ts checks the claim
+ * walk and the finished-job check, run for every task, under a generic plan).
  */
 export function stateIn<C extends AnyPgColumn>(column: C, states: readonly C['_']['data'][]): SQL {
 	return oneOf(column, states as readonly string[]);
