@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import postgres from 'postgres';
-import { openDatabase, type Database } from './index';
+import { openDatabase, socketOf, type Database } from './index';
 
 export type TestDbKind = 'pglite' | 'postgres';
 
@@ -25,7 +25,7 @@ export interface EmptyPostgresDatabase {
 export async function emptyPostgresDatabase(prefix = 'exostack_test'): Promise<EmptyPostgresDatabase | null> {
 	if (serverUrl === 'off') return null;
 	const name = `${prefix}_${process.pid}_${randomBytes(4).toString('hex')}`;
-	const admin = postgres(serverUrl, { max: 1, onnotice: () => {} });
+	const admin = adminOf(serverUrl);
 	await admin.unsafe(`create database ${name}`);
 	await admin.end();
 	const url = new URL(serverUrl);
@@ -33,7 +33,7 @@ export async function emptyPostgresDatabase(prefix = 'exostack_test'): Promise<E
 	return {
 		url: url.toString(),
 		async drop() {
-			const again = postgres(serverUrl, { max: 1, onnotice: () => {} });
+			const again = adminOf(serverUrl);
 			await again.unsafe(`drop database if exists ${name} with (force)`);
 			await again.end();
 		}
@@ -57,4 +57,10 @@ export async function openTestDatabase(kind: TestDbKind, options: { poolSize?: n
 /** The PostgreSQL server URL tests create databases on, for tests that start hub processes. */
 export function testServerUrl(): string | null {
 	return serverUrl === 'off' ? null : serverUrl;
+}
+
+/** A one-connection client of the test server, which may be named by its Unix socket (`?host=/dir`, socketOf). */
+function adminOf(url: string) {
+	const { url: tcpless, host } = socketOf(url);
+	return postgres(tcpless, { max: 1, onnotice: () => {}, ...(host && { host }) });
 }
