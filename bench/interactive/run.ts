@@ -9,10 +9,14 @@
  * their compute (on their own machines in a deployment) stops taking this machine's two cores from the
  * hub and PostgreSQL: what the hub itself adds, apart from co-located volunteers.
  *
- *   npx tsx bench/interactive/run.ts [--requests 40] [--parallel 1] [--volunteers 2] [--batch 8000] [--chunk 8] [--max-tokens 8] [--pg-latency MS]
+ *   npx tsx bench/interactive/run.ts [--requests 40] [--parallel 1] [--volunteers 2] [--batch 8000] [--chunk 8] [--max-tokens 8] [--pg-latency MS] [--trace]
  *
  * --pg-latency MS: the hub reaches PostgreSQL through a relay adding MS of round trip, as a database on
  * another machine (bench/dispatch/latency-relay.ts).
+ * --trace: the hub traces each job (EXOSTACK_TRACING=on) to a collector in this process, and the report adds
+ * where the added latency went by the hub's own spans: the job's submit (the lane claim it rides in
+ * included), the claim, and the result's hand-in. Tracing costs the hub a little: compare figures of runs
+ * alike.
  * Needs the production build (npm run build) and PostgreSQL (EXOSTACK_TEST_POSTGRES_URL, default
  * postgres://postgres@127.0.0.1:5432/postgres).
  */
@@ -25,6 +29,7 @@ import { fmt, percentile } from '../dispatch/stats';
 import { latencyRelay } from '../dispatch/latency-relay';
 import { startVolunteers, type Volunteers } from './volunteers';
 import { chatOnce, embedOnce, type Timed } from './requests';
+import { attribute, durationMs, startCollector, type OtlpCollector, type OtlpSpan } from '../../tests/harness/otlp-collector';
 
 const { values } = parseArgs({
 	options: {
@@ -34,7 +39,8 @@ const { values } = parseArgs({
 		batch: { type: 'string', default: '8000' },
 		chunk: { type: 'string', default: '8' },
 		'max-tokens': { type: 'string', default: '8' },
-		'pg-latency': { type: 'string', default: '0' }
+		'pg-latency': { type: 'string', default: '0' },
+		trace: { type: 'boolean', default: false }
 	}
 });
 const N = Number(values.requests);
@@ -46,7 +52,7 @@ const GENERATOR = 'demo-text-generation';
 const TARGET = { p50: 20, p99: 100 };
 
 /** A request with its task: `toStartMs` from sending it to the volunteer starting the task (queue, nudge, claim). */
-type Measured = Timed & { computeMs: number; toStartMs: number };
+type Measured = Timed & { taskId: number; computeMs: number; toStartMs: number };
 
 interface Phase {
 	embeddings: Measured[];
@@ -58,10 +64,15 @@ interface Phase {
 const db = await freshDatabase();
 if (!db) throw new Error('the benchmark needs PostgreSQL');
 const relay = Number(values['pg-latency']) > 0 ? await latencyRelay(db.url, Number(values['pg-latency'])) : null;
+const collector = values.trace ? await startCollector() : null;
 const hub = await startHubProcess({
 	databaseUrl: relay?.url ?? db.url,
 	dataDir: tempDir(),
-	env: { EXOSTACK_MAX_INPUTS: values.batch, EXOSTACK_LOG_LEVEL: 'warn' }
+	env: {
+		EXOSTACK_MAX_INPUTS: values.batch,
+		EXOSTACK_LOG_LEVEL: 'warn',
+		...(collector && { EXOSTACK_TRACING: 'on', OTEL_EXPORTER_OTLP_ENDPOINT: collector.url, OTEL_BSP_SCHEDULE_DELAY: '500' })
+	}
 });
 let volunteers = startVolunteers(hub.url, Number(values.volunteers));
 try {
@@ -82,10 +93,12 @@ try {
 	await warmUp(hub);
 	const apart = await withBatch(hub, volunteers, 'apart');
 	report(floor, idle, busy, apart);
+	if (collector) await reportSpans(collector, { 'no batch': idle, 'batch running': busy, 'batch running, volunteers at nice 19': apart });
 } finally {
 	await volunteers.stop();
 	await hub.stop();
 	relay?.close();
+	collector?.close();
 	await db.drop();
 }
 
@@ -168,7 +181,7 @@ async function phase(hub: HubProcess, v: Volunteers, name: string): Promise<Phas
 async function withCompute(v: Volunteers, t: Timed): Promise<Measured> {
 	for (let i = 0; i < 100; i++) {
 		const task = v.task(t.tag);
-		if (task) return { ...t, computeMs: task.computeMs, toStartMs: task.startedAt - t.sentAt };
+		if (task) return { ...t, taskId: task.taskId, computeMs: task.computeMs, toStartMs: task.startedAt - t.sentAt };
 		await new Promise((r) => setTimeout(r, 10));
 	}
 	throw new Error(`no compute time recorded for ${t.tag}`);
@@ -223,4 +236,55 @@ function report(floor: number[], idle: Phase, busy: Phase, apart: Phase) {
 		};
 		console.log(`  target, ${what} added latency with batch running: ${verdict(50, TARGET.p50)}; ${verdict(99, TARGET.p99)}`);
 	}
+}
+
+/**
+ * Where each phase's added latency went by the hub's own spans (--trace), p50 over the phase's requests of a
+ * kind: the job's submit (quota, plan, and storing it, which on the lane rides in its taker's claim), the
+ * claim that leased it, the hand-in of its result, and what no span covers (the HTTP request and answer,
+ * the offer's and the result's trips over Socket.IO, the volunteer's own steps).
+ */
+async function reportSpans(collector: OtlpCollector, phases: Record<string, Phase>) {
+	const rows = Object.values(phases).flatMap((p) => [...p.embeddings, ...p.chats]);
+	const byTask = (name: string) => {
+		const found = new Map<number, OtlpSpan>();
+		for (const s of collector.spans) if (s.name === name) found.set(Number(attribute(s, 'exostack.task.id')), s);
+		return found;
+	};
+	// Spans leave the hub in batches: wait until every measured task's lease and result have arrived.
+	for (let waited = 0; ; waited += 250) {
+		const [leases, results] = [byTask('task.lease'), byTask('task.result')];
+		if (rows.every((r) => leases.has(r.taskId) && results.has(r.taskId))) break;
+		if (waited > 20_000) throw new Error('the hub did not export a span for every measured task');
+		await new Promise((r) => setTimeout(r, 250));
+	}
+	const [leases, results] = [byTask('task.lease'), byTask('task.result')];
+	const submits = new Map(collector.spans.filter((s) => s.name === 'job.submit').map((s) => [String(attribute(s, 'exostack.job.id')), s]));
+	const p50 = (xs: number[]) => fmt(percentile(xs, 50));
+	console.log("  where the hub's added latency went, by its own spans (p50 ms; the job's submit includes a lane claim it rode in):");
+	for (const [name, p] of Object.entries(phases))
+		for (const [what, measured] of [
+			['embeddings', p.embeddings],
+			['chat', p.chats]
+		] as const) {
+			const spans = measured.map((r) => {
+				const lease = leases.get(r.taskId)!;
+				return { submit: submits.get(String(attribute(lease, 'exostack.job.id')))!, lease, result: results.get(r.taskId)! };
+			});
+			const submit = spans.map((s) => durationMs(s.submit));
+			const claim = spans.map((s) => durationMs(s.lease));
+			const handIn = spans.map((s) => durationMs(s.result));
+			// A claim the job did not ride in (its volunteer asked on the lane) is time of its own.
+			const rest = measured.map(
+				(r, i) => r.e2eMs - r.computeMs - submit[i] - handIn[i] - (within(spans[i].lease, spans[i].submit) ? 0 : claim[i])
+			);
+			console.log(
+				`    ${name}, ${what}: job submit ${p50(submit)} (its claim ${p50(claim)}); result hand-in ${p50(handIn)}; outside these spans ${p50(rest)}`
+			);
+		}
+}
+
+/** Whether span `a` ran within span `b`. */
+function within(a: OtlpSpan, b: OtlpSpan): boolean {
+	return BigInt(a.startTimeUnixNano) >= BigInt(b.startTimeUnixNano) && BigInt(a.endTimeUnixNano) <= BigInt(b.endTimeUnixNano);
 }

@@ -7,8 +7,8 @@
  */
 import { startOne } from '../dispatch/in-process-volunteers';
 
-/** A task handed in: its first input, the volunteer's compute time, and when it started (ms since the epoch). */
-export type VolunteerReport = { type: 'ended'; input: string; computeMs: number; startedAt: number };
+/** A task handed in: its id, its first input, the volunteer's compute time, and when it started (ms since the epoch). */
+export type VolunteerReport = { type: 'ended'; taskId: number; input: string; computeMs: number; startedAt: number };
 
 const [hubUrl, count] = process.argv.slice(2);
 const send = (m: VolunteerReport) => process.send?.(m);
@@ -22,7 +22,7 @@ const volunteers = Array.from({ length: Number(count) }, (_, i) =>
 			const startedAt = started.get(lease.taskId)!;
 			started.delete(lease.taskId);
 			if (end.accepted && end.durationMs !== undefined)
-				send({ type: 'ended', input: lease.inputs[0], computeMs: end.durationMs, startedAt });
+				send({ type: 'ended', taskId: lease.taskId, input: lease.inputs[0], computeMs: end.durationMs, startedAt });
 		}
 	})
 );

@@ -6,11 +6,11 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { api, startHubProcess, tempDir, TEST_TOKEN, type HubProcess } from '../harness/hub-process';
 import { metricNamesOf } from '../harness/promql';
+import { attribute, startCollector } from '../harness/otlp-collector';
 
 type LogLine = Record<string, unknown> & { level: string; time: string; msg: string };
 
@@ -37,31 +37,6 @@ async function stop(child: ChildProcess) {
 	child.kill('SIGTERM');
 	await exited;
 }
-
-/** An OTLP/HTTP collector: keeps the spans posted to /v1/traces (JSON, the exporter's default encoding). */
-interface OtlpSpan {
-	name: string;
-	traceId: string;
-	spanId: string;
-	parentSpanId?: string;
-	attributes: { key: string; value: Record<string, unknown> }[];
-}
-async function startCollector() {
-	const spans: OtlpSpan[] = [];
-	const server: Server = createServer((req, res) => {
-		let body = '';
-		req.on('data', (d) => (body += d));
-		req.on('end', () => {
-			if (req.url === '/v1/traces')
-				for (const r of JSON.parse(body).resourceSpans) for (const s of r.scopeSpans) spans.push(...(s.spans as OtlpSpan[]));
-			res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
-		});
-	});
-	await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-	return { url: `http://127.0.0.1:${(server.address() as { port: number }).port}`, spans, close: () => server.close() };
-}
-
-const attribute = (span: OtlpSpan, key: string) => Object.values(span.attributes.find((a) => a.key === key)?.value ?? {})[0];
 
 async function submit(hub: HubProcess, inputs: string[]): Promise<string> {
 	const res = await api(hub, '/api/jobs', {

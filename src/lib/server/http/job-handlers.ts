@@ -8,11 +8,12 @@ import type { JobStatusView } from '../../protocol/rest/jobs';
 import { ApiError, readJson, requireJobAccess, requirePrincipal, withApiErrors } from './api';
 import { idempotencyKeyOf } from './idempotency';
 import { submitAs } from './submit-as';
+import { spanNow } from '../observe/tracing';
 
 /** Queues a submission and answers `view(id, status)`: 201, or 200 for a replayed Idempotency-Key. */
 export function submitHandler<T>(view: (id: string, status: JobStatus) => T) {
 	return withApiErrors(async ({ request, url, locals: { hub } }: RequestEvent) => {
-		const start = Date.now();
+		const start = spanNow();
 		const principal = await requirePrincipal(hub, request);
 		const submission = await readJson(request, submissionSchema(hub.config.limits), hub.config.limits.maxBodyBytes);
 		const outcome = await submitAs(hub, principal, submission, { start, idempotencyKey: idempotencyKeyOf(request) });

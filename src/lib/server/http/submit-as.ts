@@ -11,6 +11,7 @@ import { ClaimRider } from '../scheduler/claim-rider';
 import { announceJob, laneTakers } from '../scheduler/interactive-lane';
 import { sessionStaleMs } from '../volunteers/sessions';
 import { idempotent, type Created, type IdempotentOutcome } from './idempotency';
+import { spanNow } from '../observe/tracing';
 
 type Refusal = { ok: false; status: 404 | 400; error: string } | { ok: false; status: 429; error: string; retryAfterSeconds: number };
 
@@ -37,7 +38,7 @@ export async function submitAs(
 	hub: Hub,
 	principal: Principal,
 	submission: QueuedSubmission,
-	{ start = Date.now(), idempotencyKey = null, laneTargets }: SubmitOptions = {}
+	{ start = spanNow(), idempotencyKey = null, laneTargets }: SubmitOptions = {}
 ): Promise<SubmitAsOutcome> {
 	const inputs = inputsOf(submission);
 	// Read before the key's transaction (submit-job.ts says why).
@@ -75,7 +76,7 @@ export async function submitAs(
 		inputs,
 		submitter: ownerOf(principal) ?? 'admin'
 	};
-	hub.observe.jobSubmitted(job, { start, end: Date.now() });
+	hub.observe.jobSubmitted(job, { start, end: spanNow() });
 	return outcome;
 }
 

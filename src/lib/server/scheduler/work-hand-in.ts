@@ -7,6 +7,7 @@ import { announce } from './work-announce';
 import type { FinishChecks } from './finish-checks';
 import type { LeaseBook } from './lease-book';
 import type { WorkDeps, WorkSession } from './work-types';
+import { spanNow } from '../observe/tracing';
 
 /** One result as handed in, with the session that sent it. */
 export interface HandIn {
@@ -20,7 +21,7 @@ export interface HandIn {
  * result that could still be lost.
  */
 export async function handInResults(deps: WorkDeps, group: HandIn[], book: LeaseBook): Promise<CompletionOutcome[]> {
-	const start = Date.now();
+	const start = spanNow();
 	// No result class from the volunteer: the lease fixed class and variant (lease-variant.ts), read with the lease
 	// or kept from its claim (lease-book.ts).
 	const sent = group.map(({ s, p }) => ({ ...p, volunteerId: s.volunteerId }));
@@ -30,7 +31,7 @@ export async function handInResults(deps: WorkDeps, group: HandIn[], book: Lease
 		deps.config.policy,
 		sent.map((c) => book.take(c))
 	);
-	const end = Date.now();
+	const end = spanNow();
 	group.forEach(({ s, p }, i) =>
 		deps.observe.resultHandled(s.volunteerId, { taskId: p.taskId, leaseToken: p.leaseToken }, outcomes[i], { start, end })
 	);

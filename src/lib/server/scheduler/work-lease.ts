@@ -14,6 +14,7 @@ import type { WorkDeps, WorkSession } from './work-types';
 import type { ClaimRequest } from './types';
 import type { LeaseBook } from './lease-book';
 import type { ClaimRider } from './claim-rider';
+import { spanNow } from '../observe/tracing';
 
 /** A session's backend class: its backend, and for WebGPU whether the adapter has shader-f16. */
 export function classOf(s: WorkSession) {
@@ -39,7 +40,7 @@ export async function leaseWork(
 	// Models beyond its GPU, and those its owner refuses in this request (its controls: models served, download
 	// limit); read before the claim's turn (claim-gate.ts), which then holds nothing while they are read.
 	const excludeModels = [...(await modelsBeyondReach(deps.db, deps.blobs, s.capabilities)), ...(await modelsRefused(deps.db, limits))];
-	const start = Date.now();
+	const start = spanNow();
 	const request = {
 		sessionId: s.sessionId,
 		volunteerId: s.volunteerId,
@@ -73,7 +74,7 @@ export async function leaseWork(
 	deps.observe.tasksLeased(
 		s.volunteerId,
 		claimed.map((t) => ({ jobId: t.jobId, taskId: t.id, leaseToken: t.leaseToken })),
-		{ start, end: Date.now() }
+		{ start, end: spanNow() }
 	);
 	const models = await deps.models.get([...new Set(claimed.map((t) => t.modelId))]);
 	for (const jobId of new Set(claimed.map((t) => t.jobId))) notify.jobChanged(jobId);
