@@ -7,13 +7,13 @@
  */
 import { z } from 'zod';
 import { MAX_GENERATED_TOKENS } from '../generation';
-import type { SubmissionLimits } from '../jobs';
+import { perLimits, type SubmissionLimits } from '../jobs';
 
 /** The endpoints a batch line may call (server/openai/plan-request.ts maps each to its request schema). */
 export const BATCH_ENDPOINT_PATHS = ['/v1/embeddings', '/v1/chat/completions', '/v1/completions'] as const;
 export type BatchEndpoint = (typeof BATCH_ENDPOINT_PATHS)[number];
 
-export function embeddingsRequestSchema(limits: SubmissionLimits) {
+export const embeddingsRequestSchema = perLimits((limits) => {
 	const text = z
 		.string({ error: 'input must be a string or an array of strings (token arrays are not supported)' })
 		.min(1, 'an input must not be empty')
@@ -30,7 +30,7 @@ export function embeddingsRequestSchema(limits: SubmissionLimits) {
 		/** OpenAI's end-user id for abuse monitoring: accepted and not stored. */
 		user: z.string().max(256).optional()
 	});
-}
+});
 
 export type EmbeddingsRequest = z.infer<ReturnType<typeof embeddingsRequestSchema>>;
 
@@ -64,7 +64,7 @@ function samplingFields() {
 	};
 }
 
-export function completionsRequestSchema(limits: SubmissionLimits) {
+export const completionsRequestSchema = perLimits((limits) => {
 	const prompt = z
 		.string({ error: 'prompt must be a string (token arrays are not supported)' })
 		.min(1, 'a prompt must not be empty')
@@ -80,7 +80,7 @@ export function completionsRequestSchema(limits: SubmissionLimits) {
 		]),
 		echo: z.literal(false, 'echo is not supported').optional()
 	});
-}
+});
 export type CompletionsRequest = z.infer<ReturnType<typeof completionsRequestSchema>>;
 
 function chatMessage(limits: SubmissionLimits) {
@@ -102,7 +102,7 @@ function chatMessage(limits: SubmissionLimits) {
 export type ChatMessage = z.infer<ReturnType<typeof chatMessage>>;
 
 /** The messages are rendered into one prompt, which the route checks against the limit on an input's characters. */
-export function chatRequestSchema(limits: SubmissionLimits) {
+export const chatRequestSchema = perLimits((limits) => {
 	return z.strictObject({
 		...samplingFields(),
 		messages: z
@@ -111,7 +111,7 @@ export function chatRequestSchema(limits: SubmissionLimits) {
 			.max(256, 'messages must hold at most 256 messages'),
 		max_completion_tokens: samplingFields().max_tokens
 	});
-}
+});
 export type ChatRequest = z.infer<ReturnType<typeof chatRequestSchema>>;
 
 export const CreateBatchRequest = z.strictObject({
