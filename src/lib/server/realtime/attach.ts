@@ -102,9 +102,9 @@ export function attachRealtime(hub: Hub, httpServer: HttpServer): Server {
 		void io.close();
 	});
 
-	// Sessions of this process are alive while its sockets are; one statement keeps them all fresh.
+	// Sessions of this process are alive while its sockets are; one statement keeps fresh those nothing else did.
 	const heartbeat = setInterval(() => {
-		touchHubSessions(hub.db, hub.id).catch((err) => hub.observe.log.error({ err }, 'heartbeat failed'));
+		touchHubSessions(hub.db, hub.id, hub.config.heartbeatMs).catch((err) => hub.observe.log.error({ err }, 'heartbeat failed'));
 	}, hub.config.heartbeatMs);
 	heartbeat.unref();
 	io.on('close', () => clearInterval(heartbeat));

@@ -4,7 +4,7 @@ import { volunteerSessions } from '../db/schema';
 import type { Db } from '../db';
 import { TEST_DB_KINDS } from '../db/testing';
 import { seededDatabase } from '../scheduler/testing';
-import { openSession, updateSessions } from './sessions';
+import { openSession, touchHubSessions, updateSessions } from './sessions';
 import { SessionCounters } from './session-counters';
 import type { Capabilities } from '../../protocol/volunteer';
 
@@ -94,5 +94,39 @@ describe.each(TEST_DB_KINDS)('status reports on %s', (kind) => {
 		// Nothing pending: a flush sends nothing.
 		await counters.flush();
 		expect(statements).toBe(1);
+	});
+
+	/** Whether each session's mark is under 10 s old. */
+	const freshness = async () =>
+		Object.fromEntries(
+			(
+				await db
+					.select({ id: volunteerSessions.id, fresh: sql<boolean>`${volunteerSessions.lastSeenAt} > now() - interval '10 seconds'` })
+					.from(volunteerSessions)
+					.orderBy(volunteerSessions.id)
+			).map((r) => [r.id, r.fresh])
+		);
+
+	it("the hub's heartbeat marks its sessions nothing marked within a heartbeat, and no other hub's", async () => {
+		await db.execute(sql`update volunteer_sessions set hub_id = 'other' where id = 's3'`);
+		// s2 reported 2 s ago: within a heartbeat of 5 s it needs no mark, and keeps its own.
+		await db.execute(sql`update volunteer_sessions set last_seen_at = now() - interval '2 seconds' where id = 's2'`);
+		const s2Before = await db.execute(sql`select last_seen_at from volunteer_sessions where id = 's2'`);
+		await touchHubSessions(db, 'h', 5_000);
+		expect(await freshness()).toEqual({ s1: true, s2: true, s3: false });
+		expect(await db.execute(sql`select last_seen_at from volunteer_sessions where id = 's2'`)).toEqual(s2Before);
+	});
+
+	it.runIf(kind === 'postgres')('the heartbeat passes over a session another statement holds, without waiting for it', async () => {
+		await db.transaction(async (tx) => {
+			await tx.execute(sql`select 1 from volunteer_sessions where id = 's1' for update`);
+			// Another connection of the pool: it would wait for this transaction's end, which waits for it.
+			const touched = await Promise.race([
+				touchHubSessions(db, 'h', 5_000).then(() => 'done'),
+				new Promise((r) => setTimeout(() => r('waited'), 3_000))
+			]);
+			expect(touched).toBe('done');
+		});
+		expect(await freshness()).toEqual({ s1: false, s2: true, s3: true });
 	});
 });
