@@ -179,7 +179,7 @@ export class VolunteerWork {
 	/** Waits for departed sessions' leases to be given back and the counters written, and gives the feeder's holds back (a clean shutdown). */
 	async drain(): Promise<void> {
 		await Promise.all([this.results.drain(), this.renewals.drain(), this.releases.drain(), this.statuses.drain()]);
-		await Promise.allSettled([...this.leaving, this.counters.flush(), this.feeder?.stop()]);
+		await Promise.allSettled([...this.leaving, this.counters.close(), this.feeder?.stop()]);
 	}
 
 	/** Leases a claim granted after its requests were refused for want of an answer in time (claim-gate.ts): nobody runs them. */

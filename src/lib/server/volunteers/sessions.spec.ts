@@ -96,6 +96,39 @@ describe.each(TEST_DB_KINDS)('status reports on %s', (kind) => {
 		expect(statements).toBe(1);
 	});
 
+	it.runIf(kind === 'postgres')(
+		'a flush of the counters passes over a session another statement holds, and writes it with the next',
+		async () => {
+			const counters = new SessionCounters(db);
+			counters.count('s1', 5);
+			counters.count('s2', 3);
+			counters.count('gone', 1);
+			const counts = async () =>
+				db
+					.select({ id: volunteerSessions.id, tasks: volunteerSessions.tasksDone, throughput: volunteerSessions.throughput })
+					.from(volunteerSessions)
+					.orderBy(volunteerSessions.id);
+			await db.transaction(async (tx) => {
+				// As a status report's group holds its rows: the flush must not wait for it (it might wait for the flush).
+				await tx.execute(sql`select 1 from volunteer_sessions where id = 's1' for update`);
+				const flushed = await Promise.race([counters.flush().then(() => 'done'), new Promise((r) => setTimeout(() => r('waited'), 3_000))]);
+				expect(flushed).toBe('done');
+			});
+			expect(await counts()).toEqual([
+				{ id: 's1', tasks: 0, throughput: null },
+				{ id: 's2', tasks: 1, throughput: 3 },
+				{ id: 's3', tasks: 0, throughput: null }
+			]);
+			counters.count('s1', 9);
+			await counters.close();
+			expect(await counts()).toEqual([
+				{ id: 's1', tasks: 2, throughput: 9 },
+				{ id: 's2', tasks: 1, throughput: 3 },
+				{ id: 's3', tasks: 0, throughput: null }
+			]);
+		}
+	);
+
 	/** Whether each session's mark is under 10 s old. */
 	const freshness = async () =>
 		Object.fromEntries(
