@@ -83,43 +83,34 @@ describe.skipIf(testServerUrl() === null)('isConnectionLoss, on real failures', 
 });
 
 describe('DatabaseReach', () => {
-	const LEASE = 60_000;
-	const SWEEP = 5_000;
-	/** A lease's length and two sweeps: a lease that ran out at the window's end is seen by the next sweep, however long that takes. */
-	const WINDOW = LEASE + 2 * SWEEP;
 	const lost = (code: string) => Object.assign(new Error(code), { code });
 
-	it('leaves leases granted before the process started uncounted for a lease’s length and two sweeps, then counts every expiry', () => {
+	it('can renew from its start, not from before it, however long it has run', () => {
 		let now = 1_000_000;
 		const reach = new DatabaseReach(() => now);
-		// A lease granted just before the start runs out a lease's length later; the sweep that sees it comes up to
-		// a sweep later still (and takes time): still the crash's, not its holder's.
-		now += LEASE + SWEEP;
-		expect(reach.uncountedBefore(LEASE, SWEEP)).toBe(1_000_000);
-		now = 1_000_000 + WINDOW - 1;
-		expect(reach.uncountedBefore(LEASE, SWEEP)).toBe(1_000_000);
-		now += 1;
-		expect(reach.uncountedBefore(LEASE, SWEEP)).toBe(-Infinity);
+		expect(reach.renewableSince()).toBe(1_000_000);
+		now += 3_600_000;
+		expect(reach.renewableSince()).toBe(1_000_000);
 	});
 
-	it('leaves every expiry uncounted while the database is lost and for a lease’s length and two sweeps after it is back, and ignores refused statements', () => {
+	it('can renew nothing while the database is lost, then from its return, and ignores refused statements', () => {
 		let now = 1_000_000;
 		const reach = new DatabaseReach(() => now);
-		now += WINDOW;
+		now += 60_000;
 		expect(reach.note(lost('22012'))).toBe(false);
-		expect(reach.uncountedBefore(LEASE, SWEEP)).toBe(-Infinity);
+		expect(reach.renewableSince()).toBe(1_000_000);
 		expect(reach.note(lost('57P01'))).toBe(true);
-		expect(reach.uncountedBefore(LEASE, SWEEP)).toBe(Infinity);
-		// Statements may hang rather than fail for as long as the outage lasts: the window runs from the return.
-		now += 10 * WINDOW;
-		expect(reach.uncountedBefore(LEASE, SWEEP)).toBe(Infinity);
+		expect(reach.renewableSince()).toBe(Infinity);
+		// Statements may hang rather than fail for as long as the outage lasts: it counts from the return.
+		now += 600_000;
+		expect(reach.renewableSince()).toBe(Infinity);
 		reach.reached();
-		now += WINDOW - 1;
-		expect(reach.uncountedBefore(LEASE, SWEEP)).toBe(Infinity);
-		reach.reached();
+		expect(reach.renewableSince()).toBe(1_660_000);
+		// A statement going through with nothing lost changes nothing.
 		now += 1;
-		expect(reach.uncountedBefore(LEASE, SWEEP)).toBe(-Infinity);
+		reach.reached();
+		expect(reach.renewableSince()).toBe(1_660_000);
 		expect(reach.note(new Error('Failed query', { cause: lost('ECONNREFUSED') }))).toBe(true);
-		expect(reach.uncountedBefore(LEASE, SWEEP)).toBe(Infinity);
+		expect(reach.renewableSince()).toBe(Infinity);
 	});
 });

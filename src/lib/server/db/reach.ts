@@ -48,17 +48,17 @@ export function isConnectionLoss(err: unknown): boolean {
 }
 
 /**
- * Whether this process has lost its database and when it got it back, as its statements tell it, and
- * when it started: what it cannot know about the time before.
+ * Whether this process has lost its database, and since when it has been able to write its volunteers'
+ * renewals: since it started, or since its database came back. What happened to a lease before that
+ * instant it cannot know.
  */
 export class DatabaseReach {
 	/** A statement lost the connection, and none has gone through since. */
 	private down = false;
-	private backAt = -Infinity;
-	private readonly startedAt: number;
+	private since: number;
 
 	constructor(private readonly now: () => number = Date.now) {
-		this.startedAt = now();
+		this.since = now();
 	}
 
 	/** Records a failed statement's error; returns whether it was a lost connection. */
@@ -72,26 +72,18 @@ export class DatabaseReach {
 	reached(): void {
 		if (!this.down) return;
 		this.down = false;
-		this.backAt = this.now();
+		this.since = this.now();
 	}
 
 	/**
-	 * Leases granted before the instant returned (epoch ms) that run out now are no fault of their holders:
-	 * - every lease (Infinity) while the database is lost and for a window after it is back: the holders'
-	 *   renewals may be what could not be written, and they need a renewal period to get one through (counted
-	 *   from the return, not from the last failure: during an outage statements may hang rather than fail);
-	 * - within the window after this process's start, those granted before it: a hub that crashed may have
-	 *   granted them, and its volunteers could renew them nowhere until they reconnected here (their new
-	 *   connection drops what the old one held);
-	 * - otherwise none (-Infinity).
-	 * The window is a lease's length (`leaseMs`), in which every such lease runs out, and two sweeps
-	 * (`sweepMs`) more: one that ran out at its end is seen by the sweep after, which takes time of its own.
+	 * The instant (epoch ms) from which this process could write renewals: Infinity while its database is lost,
+	 * else its start or its database's return, whichever is later (counted from the return, not from the last
+	 * failure: during an outage statements may hang rather than fail). A lease granted before it and not renewed
+	 * after it is no fault of its holder (release-expired-leases.ts): a hub that crashed may have granted it, and
+	 * its volunteer could renew it nowhere until it reconnected here (its new connection does not take over what
+	 * the old one held), or its holder's renewals were what could not be written.
 	 */
-	uncountedBefore(leaseMs: number, sweepMs: number): number {
-		const now = this.now();
-		const window = leaseMs + 2 * sweepMs;
-		if (this.down || now - this.backAt < window) return Infinity;
-		if (now - this.startedAt < window) return this.startedAt;
-		return -Infinity;
+	renewableSince(): number {
+		return this.down ? Infinity : this.since;
 	}
 }

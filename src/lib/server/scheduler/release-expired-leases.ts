@@ -1,4 +1,4 @@
-import { and, lt, or, sql, type SQL } from 'drizzle-orm';
+import { and, lt, lte, or, sql, type SQL } from 'drizzle-orm';
 import { tasks, volunteerSessions } from '../db/schema';
 import type { Db } from '../db';
 import type { PgUpdateSetSource } from 'drizzle-orm/pg-core';
@@ -10,7 +10,7 @@ import type { SchedulerPolicy } from './complete-task';
 import { REST_HUB } from '../volunteers/rest-nodes';
 import { stateIn } from '../db/schema/states';
 
-/** Why a lease ended uncounted (db/reach.ts and holderHubWentQuiet say when). */
+/** Why a lease ended uncounted (Unrenewable and holderHubWentQuiet say when). */
 export const EXPIRED_UNREACHED = 'lease expired while the hub was out of reach: not counted as a failure';
 
 /**
@@ -27,11 +27,23 @@ export function holderHubWentQuiet(staleMs: number): SQL {
 }
 
 /**
- * The reaper: leases past their expiry end as failed attempts (the holder went silent), except those
- * granted before `uncountedBefore` (epoch ms; Infinity: all, -Infinity: none) and those whose holder's
- * hub process went quiet (holderHubWentQuiet, with sessions stale past `staleSessionMs`), which go back to
- * the queue uncounted: the hub, not their holder, may be why they were not renewed (db/reach.ts), and a
- * database outage or a hub crash must not make tasks die.
+ * The leases whose running out is no fault of their holders (db/reach.ts): those granted before `since`
+ * (epoch ms; Infinity: every lease) and not renewed after it. A renewal sets a lease's expiry at most
+ * `leaseMs` ahead, so one not renewed after `since` runs out by `since + leaseMs`; one renewed after it runs
+ * out later (or at its deadline, lease-deadline.ts, within `leaseMs` of `since`: excused too, as it cannot
+ * be told apart). Judged by the lease's own times, not the sweep's: a sweep however late (a busy machine, a
+ * slow start) still tells a lease the crash left from one its holder let go.
+ */
+export interface Unrenewable {
+	since: number;
+	leaseMs: number;
+}
+
+/**
+ * The reaper: leases past their expiry end as failed attempts (the holder went silent), except the
+ * `unrenewable` ones and those whose holder's hub process went quiet (holderHubWentQuiet, with sessions
+ * stale past `staleSessionMs`), which go back to the queue uncounted: the hub, not their holder, may be why
+ * they were not renewed, and a database outage or a hub crash must not make tasks die.
  *
  * Safe to run in every hub process at once. The UPDATE takes only rows nobody holds (SKIP LOCKED: a
  * row being completed right now is that completion's business) and re-checks each against its latest
@@ -42,7 +54,7 @@ export function holderHubWentQuiet(staleMs: number): SQL {
 export async function releaseExpiredLeases(
 	db: Db,
 	policy: SchedulerPolicy,
-	uncountedBefore = -Infinity,
+	unrenewable?: Unrenewable,
 	staleSessionMs = Infinity
 ): Promise<{ taskIds: number[]; jobIds: string[]; uncounted: number[] }> {
 	const expired = (granted?: SQL) => and(stateIn(tasks.state, ['leased']), lt(tasks.leaseExpiresAt, sql`now()`), granted);
@@ -54,17 +66,20 @@ export async function releaseExpiredLeases(
 			.where(and(sql`${tasks.id} = ANY(ARRAY(${rows}))`, expired(granted)))
 			.returning({ id: tasks.id, jobId: tasks.jobId, seq: tasks.seq, state: tasks.state });
 	};
-	const grantedBefore = uncountedBefore === -Infinity ? undefined : lt(tasks.leasedAt, new Date(uncountedBefore));
+	const every = unrenewable?.since === Infinity;
+	const notRenewed =
+		unrenewable === undefined || every
+			? undefined
+			: and(
+					lt(tasks.leasedAt, new Date(unrenewable.since)),
+					lte(tasks.leaseExpiresAt, new Date(unrenewable.since + unrenewable.leaseMs))
+				);
 	const quiet = staleSessionMs === Infinity ? undefined : holderHubWentQuiet(staleSessionMs);
 	const uncounted =
-		grantedBefore === undefined && quiet === undefined
+		!every && notRenewed === undefined && quiet === undefined
 			? []
-			: await release(
-					{ ...releasedLease, lastError: EXPIRED_UNREACHED },
-					uncountedBefore === Infinity ? undefined : or(grantedBefore, quiet)
-				);
-	const counted =
-		uncountedBefore === Infinity ? [] : await release(failedAttempt(policy, 'lease expired: the volunteer went silent', 'expired'));
+			: await release({ ...releasedLease, lastError: EXPIRED_UNREACHED }, every ? undefined : or(notRenewed, quiet));
+	const counted = every ? [] : await release(failedAttempt(policy, 'lease expired: the volunteer went silent', 'expired'));
 	const rows = [...uncounted, ...counted];
 	for (const r of rows.filter((r) => r.state === 'dead')) {
 		await retrying(() =>

@@ -140,13 +140,42 @@ describe.each(TEST_DB_KINDS)('scheduler on %s', (kind) => {
 		// The stale sessions still hold live leases: they stay, so the sweep can tell whose silence it was.
 		expect(await deleteStaleSessions(db, STALE_MS)).toBe(0);
 		await expireLeases(db);
-		const swept = await releaseExpiredLeases(db, policy, -Infinity, STALE_MS);
+		const swept = await releaseExpiredLeases(db, policy, undefined, STALE_MS);
 		expect(new Set(swept.taskIds)).toEqual(new Set([quiet.id, live.id, rest.id]));
 		expect(swept.uncounted).toEqual([quiet.id]);
 		const failures = async (id: number) => (await db.select({ f: tasks.failures }).from(tasks).where(eq(tasks.id, id)))[0].f;
 		expect([await failures(quiet.id), await failures(live.id), await failures(rest.id)]).toEqual([0, 1, 1]);
 		// Their leases over, the stale sessions go.
 		expect(await deleteStaleSessions(db, STALE_MS)).toBe(2);
+	});
+
+	it('does not count the expiry of a lease granted before the hub could renew it and not renewed since, however late the sweep', async () => {
+		await makeJob(db, 6);
+		const [crashed] = await claimFor(db, 'v1');
+		const [renewed] = await claimFor(db, 'v2');
+		const [later] = await claimFor(db, 'v3');
+		// This process could write renewals from `since` (it started, or its database came back), ten lease lengths
+		// ago: the sweep that sees the leases run out comes long after (a busy machine, a slow start).
+		const leaseMs = 1_000;
+		const since = Date.now() - 10 * leaseMs;
+		const at = (id: number, leasedAt: number, expiresAt: number) =>
+			db.update(tasks).set({ leasedAt: new Date(leasedAt), leaseExpiresAt: new Date(expiresAt) }).where(eq(tasks.id, id));
+		// Granted before, never renewed after: the crash's. Renewed after `since`, then let go: its holder's.
+		// Granted after: its holder's.
+		await at(crashed.id, since - 500, since + leaseMs - 100);
+		await at(renewed.id, since - 500, since + 2 * leaseMs);
+		await at(later.id, since + 100, since + leaseMs - 100);
+		const swept = await releaseExpiredLeases(db, policy, { since, leaseMs });
+		expect(new Set(swept.taskIds)).toEqual(new Set([crashed.id, renewed.id, later.id]));
+		expect(swept.uncounted).toEqual([crashed.id]);
+		const failures = async (id: number) => (await db.select({ f: tasks.failures }).from(tasks).where(eq(tasks.id, id)))[0].f;
+		expect([await failures(crashed.id), await failures(renewed.id), await failures(later.id)]).toEqual([0, 1, 1]);
+
+		// While the database is lost (since: Infinity), no expiry is anyone's fault.
+		const [lost] = await claimFor(db, 'v1');
+		await expireLeases(db);
+		expect(await releaseExpiredLeases(db, policy, { since: Infinity, leaseMs })).toMatchObject({ taskIds: [lost.id], uncounted: [lost.id] });
+		expect(await failures(lost.id)).toBe(0);
 	});
 
 	it('kills a task after max failures from distinct volunteers and fails its job, keeping the other results', async () => {

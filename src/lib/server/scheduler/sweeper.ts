@@ -32,7 +32,7 @@ export function startSweeper(hub: Sweepable) {
 			const { taskIds, jobIds, uncounted } = await releaseExpiredLeases(
 				hub.db,
 				hub.config.policy,
-				hub.reach.uncountedBefore(hub.config.leaseMs, hub.config.sweepMs),
+				{ since: hub.reach.renewableSince(), leaseMs: hub.config.leaseMs },
 				sessionStaleMs(hub.config.heartbeatMs)
 			);
 			hub.reach.reached();
