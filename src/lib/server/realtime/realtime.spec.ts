@@ -216,14 +216,11 @@ describe.each(TEST_DB_KINDS)('realtime on %s', (kind) => {
 
 	it('does not charge the expiry of a lease granted before the hub process started and not renewed since; a later one it does', async () => {
 		// This process "starts" now; the lease was granted a minute earlier, as by a hub that then crashed.
-		await expireTwice(
-			'before the restart',
-			new DatabaseReach(),
-			(taskId) =>
-				hub.db
-					.update(tasks)
-					.set({ leasedAt: sql`now() - interval '1 minute'` })
-					.where(eq(tasks.id, taskId))
+		await expireTwice('before the restart', new DatabaseReach(), (taskId) =>
+			hub.db
+				.update(tasks)
+				.set({ leasedAt: sql`now() - interval '1 minute'` })
+				.where(eq(tasks.id, taskId))
 		);
 	});
 

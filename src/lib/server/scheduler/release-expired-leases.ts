@@ -70,10 +70,7 @@ export async function releaseExpiredLeases(
 	const notRenewed =
 		unrenewable === undefined || every
 			? undefined
-			: and(
-					lt(tasks.leasedAt, new Date(unrenewable.since)),
-					lte(tasks.leaseExpiresAt, new Date(unrenewable.since + unrenewable.leaseMs))
-				);
+			: and(lt(tasks.leasedAt, new Date(unrenewable.since)), lte(tasks.leaseExpiresAt, new Date(unrenewable.since + unrenewable.leaseMs)));
 	const quiet = staleSessionMs === Infinity ? undefined : holderHubWentQuiet(staleSessionMs);
 	const uncounted =
 		!every && notRenewed === undefined && quiet === undefined

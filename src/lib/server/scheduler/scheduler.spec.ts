@@ -159,7 +159,10 @@ describe.each(TEST_DB_KINDS)('scheduler on %s', (kind) => {
 		const leaseMs = 1_000;
 		const since = Date.now() - 10 * leaseMs;
 		const at = (id: number, leasedAt: number, expiresAt: number) =>
-			db.update(tasks).set({ leasedAt: new Date(leasedAt), leaseExpiresAt: new Date(expiresAt) }).where(eq(tasks.id, id));
+			db
+				.update(tasks)
+				.set({ leasedAt: new Date(leasedAt), leaseExpiresAt: new Date(expiresAt) })
+				.where(eq(tasks.id, id));
 		// Granted before, never renewed after: the crash's. Renewed after `since`, then let go: its holder's.
 		// Granted after: its holder's.
 		await at(crashed.id, since - 500, since + leaseMs - 100);
@@ -174,7 +177,10 @@ describe.each(TEST_DB_KINDS)('scheduler on %s', (kind) => {
 		// While the database is lost (since: Infinity), no expiry is anyone's fault.
 		const [lost] = await claimFor(db, 'v1');
 		await expireLeases(db);
-		expect(await releaseExpiredLeases(db, policy, { since: Infinity, leaseMs })).toMatchObject({ taskIds: [lost.id], uncounted: [lost.id] });
+		expect(await releaseExpiredLeases(db, policy, { since: Infinity, leaseMs })).toMatchObject({
+			taskIds: [lost.id],
+			uncounted: [lost.id]
+		});
 		expect(await failures(lost.id)).toBe(0);
 	});
 
