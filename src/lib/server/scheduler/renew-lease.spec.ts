@@ -95,4 +95,36 @@ describe.each(TEST_DB_KINDS)('lease renewal by progress, within a deadline, on %
 		expect((await expiry(b.id)).getTime()).toBe(b.leaseExpiresAt.getTime());
 		expect(answers.slice(2, 4)).toEqual([null, null]);
 	});
+
+	it.runIf(kind === 'postgres')(
+		'passes over a row another transaction holds and renews it after, holding nothing meanwhile, so it cannot deadlock with a settlement',
+		async () => {
+			await makeJob(db, 8, { chunkSize: 4 });
+			const [a] = await claimFor(db, 'v', { leaseMs: 10_000, leaseMaxMs: 400_000 });
+			const [b] = await claimFor(db, 'w', { leaseMs: 10_000, leaseMaxMs: 400_000 });
+			const expiry = async (id: number) => (await db.select({ at: tasks.leaseExpiresAt }).from(tasks).where(eq(tasks.id, id)))[0].at!;
+			let renewals: Promise<(Date | null)[]> | undefined;
+			await db.transaction(async (tx) => {
+				// As a result's settlement holds b and then wants a: a group holding a while it waits for b would deadlock with it.
+				await tx.execute(sql`select 1 from tasks where id = ${b.id} for update`);
+				renewals = renewLeases(
+					db,
+					[
+						{ taskId: a.id, leaseToken: a.leaseToken, volunteerId: 'v', done: 1 },
+						{ taskId: b.id, leaseToken: b.leaseToken, volunteerId: 'w', done: 1 }
+					],
+					10_000
+				);
+				await expect.poll(async () => (await expiry(a.id)).getTime(), { timeout: 5_000 }).toBeGreaterThan(a.leaseExpiresAt.getTime());
+				await tx.execute(sql`set local lock_timeout = '3s'`);
+				await tx.execute(sql`select 1 from tasks where id = ${a.id} for update`);
+				expect((await expiry(b.id)).getTime()).toBe(b.leaseExpiresAt.getTime());
+			});
+			// Once the settlement is over, b is renewed too.
+			const [untilA, untilB] = await renewals!;
+			expect(untilA!.getTime()).toBe((await expiry(a.id)).getTime());
+			expect(untilB!.getTime()).toBeGreaterThan(b.leaseExpiresAt.getTime());
+			expect(untilB!.getTime()).toBe((await expiry(b.id)).getTime());
+		}
+	);
 });

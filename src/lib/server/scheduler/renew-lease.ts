@@ -33,29 +33,51 @@ const inputColumns = sql.raw('input(i int, task_id bigint, lease_token uuid, vol
  * volunteers, one round trip and one commit per renewal would cost PostgreSQL more than the work it
  * leases. Each comes back, in order, with its lease's expiry (unchanged when not renewed), or null when
  * the lease is not that volunteer's any more (the fence, heldLease).
+ *
+ * The group passes over the rows another transaction holds (a result being settled locks its chunk's
+ * replicas in its own order, and a group waiting on one of them while holding the others deadlocked with
+ * it: bench/dispatch busy, PostgreSQL's log), and renews those afterwards one statement each: a statement
+ * that locks one row waits for nothing while holding another, so no cycle can form.
  */
 export async function renewLeases(db: Db, rs: Renewal[], leaseMs: number): Promise<(Date | null)[]> {
-	const rows = rs.map((r, i) => ({ i, task_id: r.taskId, lease_token: r.leaseToken, volunteer_id: r.volunteerId, done: r.done }));
+	const { until, held } = await renewStatement(db, [...rs.entries()], leaseMs, true);
+	for (const i of held) until.set(i, (await renewStatement(db, [[i, rs[i]]], leaseMs, false)).until.get(i) ?? null);
+	return rs.map((_, i) => until.get(i) ?? null);
+}
+
+/**
+ * Renews `rs` (each with its place in the caller's group) in one statement; with `skipHeld`, passes over the rows
+ * another transaction holds and names them in `held`, renewed or not.
+ */
+async function renewStatement(db: Db, rs: [number, Renewal][], leaseMs: number, skipHeld: boolean) {
+	const rows = rs.map(([i, r]) => ({ i, task_id: r.taskId, lease_token: r.leaseToken, volunteer_id: r.volunteerId, done: r.done }));
 	const fence = heldLease({ taskId: sql`input.task_id`, leaseToken: sql`input.lease_token`, volunteerId: sql`input.volunteer_id` });
 	const progressed = sql`input.done > ${tasks.progress} and input.done <= ${leaseInputs}`;
 	const waiting = sql`input.done = ${tasks.progress} and now() < coalesce(${tasks.progressAt}, ${tasks.leasedAt}) + ${stallAllowance}`;
 	// The final select reads tasks as they were before the update (one snapshot): a lease not renewed keeps that expiry.
-	const out = rowsOf<{ i: number; until: Date | string | null }>(
+	// `free` is read twice, so it is run once, and so is its locking.
+	const out = rowsOf<{ i: number; until: Date | string | null; held: boolean }>(
 		await db.execute(sql`
-			with input as ${jsonRecords(rows, inputColumns)}, renewed as (
+			with input as ${jsonRecords(rows, inputColumns)}, free as (
+				select ${tasks.id} as id from ${tasks} where ${tasks.id} in (select task_id from input)
+				for update ${skipHeld ? sql`skip locked` : sql``}
+			), renewed as (
 				update tasks set lease_expires_at = ${leaseExpiry(leaseMs)},
 					progress = greatest(${tasks.progress}, input.done),
 					progress_at = case when ${progressed} then now() else ${tasks.progressAt} end
-				from input where ${fence} and ((${progressed}) or (${waiting}))
+				from input where ${fence} and ${tasks.id} in (select id from free) and ((${progressed}) or (${waiting}))
 				returning tasks.id, tasks.lease_token, tasks.lease_expires_at
 			)
-			select input.i, coalesce(renewed.lease_expires_at, ${tasks.leaseExpiresAt}) as until
+			select input.i, coalesce(renewed.lease_expires_at, ${tasks.leaseExpiresAt}) as until,
+				${tasks.id} is not null and ${tasks.id} not in (select id from free) as held
 			from input
 			left join renewed on renewed.id = input.task_id and renewed.lease_token = input.lease_token
 			left join tasks on ${fence}`)
 	);
-	const until = new Map(out.map((r) => [Number(r.i), r.until === null ? null : new Date(r.until)]));
-	return rs.map((_, i) => until.get(i) ?? null);
+	return {
+		until: new Map(out.map((r) => [Number(r.i), r.until === null ? null : new Date(r.until)])),
+		held: out.filter((r) => r.held).map((r) => Number(r.i))
+	};
 }
 
 /** One renewal: renewLeases with a group of one. */
