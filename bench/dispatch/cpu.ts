@@ -61,3 +61,13 @@ export function coresUsed(before: CpuSnapshot, after: CpuSnapshot, pids: number[
 		}, 0) / seconds;
 	return { processes: used(pids), postgres: used(after.postgres) };
 }
+
+/**
+ * CPU milliseconds per unit of work between two snapshots: of `pids` together and of PostgreSQL (a lower bound,
+ * as coresUsed says). Unlike a rate, it does not fall when other work on the machine takes the cores.
+ */
+export function cpuMsPer(before: CpuSnapshot, after: CpuSnapshot, pids: number[], units: number): { processes: number; postgres: number } {
+	const cores = coresUsed(before, after, pids);
+	const ms = (after.at - before.at) / units;
+	return { processes: cores.processes * ms, postgres: cores.postgres * ms };
+}

@@ -1,13 +1,15 @@
 /**
  * ExoStack's dispatch throughput: N headless volunteers (the real work loop and TaskRunner on
  * onnxruntime-node, in this process) compute an M-task job of the tiny model against one hub process on
- * PostgreSQL. Reports accepted tasks per second and the task-request round trip.
+ * PostgreSQL. Reports accepted tasks per second, the task-request round trip, and the CPU time a task cost
+ * the hub, PostgreSQL and the volunteers.
  */
 import { benchSql } from './contender-database';
 import { startHubProcess, tempDir } from '../../tests/harness/hub-process';
 import { startVolunteers } from './in-process-volunteers';
 import { benchHubEnv, importTinyModel, timedJob, warmUp } from './tiny-job';
 import { percentile } from './stats';
+import { cpuMsPer, snapshot } from './cpu';
 
 export interface DispatchOptions {
 	databaseUrl: string;
@@ -31,7 +33,15 @@ export async function exostackDispatch(o: DispatchOptions) {
 		const volunteers = startVolunteers([hub.url], o.volunteers, o.concurrency);
 		await warmUp(hub);
 		volunteers.latencies.length = 0;
+		// The CPU the job took: the hub's, PostgreSQL's, and this process's (the volunteers, and the bench's polling).
+		const pids = [hub.child.pid!, process.pid];
+		const before = snapshot(pids);
 		const job = await timedJob(hub, o.tasks);
+		const after = snapshot(pids);
+		const cpu = {
+			hub: cpuMsPer(before, after, [hub.child.pid!], o.tasks).processes,
+			...(({ processes, postgres }) => ({ volunteers: processes, postgres }))(cpuMsPer(before, after, [process.pid], o.tasks))
+		};
 		await volunteers.stop();
 		const metrics = await (await fetch(`${hub.url}/metrics`)).text();
 		const sql = benchSql(o.databaseUrl);
@@ -42,6 +52,7 @@ export async function exostackDispatch(o: DispatchOptions) {
 		await sql.end();
 		return {
 			checks,
+			cpu,
 			tasksPerSecond: job.tasksPerSecond,
 			seconds: job.seconds,
 			submitSeconds: job.submitSeconds,

@@ -52,6 +52,22 @@ export async function dispatchPart(o: {
 		`p99 target ≤ 50 ms: ${verdict(exo.leaseP99, 50, 'atMost')}`,
 		exo.load
 	);
+	figure(
+		'CPU a task: exostack',
+		`${ms(exo.cpu.hub + exo.cpu.postgres)}`,
+		`(hub ${ms(exo.cpu.hub)}, PostgreSQL ${ms(exo.cpu.postgres)}; volunteers ${ms(exo.cpu.volunteers)})`,
+		exo.load
+	);
+	for (const [name, boss] of [
+		['CPU a task: pg-boss batch 1', boss1],
+		['CPU a task: pg-boss batch 20', boss20]
+	] as const)
+		figure(
+			name,
+			`${ms(boss.cpu.workers + boss.cpu.postgres)}`,
+			`(workers ${ms(boss.cpu.workers)}, PostgreSQL ${ms(boss.cpu.postgres)})`,
+			boss.load
+		);
 	console.log(
 		`    (${exo.requests} requests; hub's mean claim ${ms(metricMean(exo.metrics, 'exostack_claim_seconds') * 1000)}, result ${ms(metricMean(exo.metrics, 'exostack_complete_seconds') * 1000)}; ` +
 			`${exo.checks.spot} known-answer checks, ${exo.checks.recheck} re-checks, ${exo.checks.replicas} extra replicas)`

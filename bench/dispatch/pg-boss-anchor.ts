@@ -4,6 +4,7 @@
  * a lease and an acknowledgement in a good queue, with no sockets and no model in between.
  */
 import PgBoss from 'pg-boss';
+import { cpuMsPer, snapshot } from './cpu';
 
 export async function pgBossAnchor(o: { databaseUrl: string; tasks: number; workers: number; batch: number; pool: number }) {
 	const boss = new PgBoss({ connectionString: o.databaseUrl, max: o.pool, supervise: false, schedule: false, migrate: true });
@@ -19,6 +20,7 @@ export async function pgBossAnchor(o: { databaseUrl: string; tasks: number; work
 		}
 		let done = 0;
 		const started = performance.now();
+		const before = snapshot([process.pid]);
 		await Promise.all(
 			Array.from({ length: o.workers }, async () => {
 				for (;;) {
@@ -33,7 +35,9 @@ export async function pgBossAnchor(o: { databaseUrl: string; tasks: number; work
 			})
 		);
 		const seconds = (performance.now() - started) / 1000;
-		return { tasksPerSecond: done / seconds, seconds, done };
+		// The CPU a job took: the workers' (this process) and PostgreSQL's.
+		const { processes: workers, postgres } = cpuMsPer(before, snapshot([process.pid]), [process.pid], done);
+		return { tasksPerSecond: done / seconds, seconds, done, cpu: { workers, postgres } };
 	} finally {
 		await boss.stop({ graceful: false, wait: true });
 	}

@@ -11,5 +11,27 @@ import { sql, type SQL } from 'drizzle-orm';
  * the table (bench/dispatch, BENCHMARKS.md).
  */
 export function jsonRecords(rows: readonly object[], columns: SQL): SQL {
-	return sql`(select * from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as ${columns} limit ${rows.length})`;
+	const { records, count } = recordsOf(rows);
+	return recordsFrom(sql`${records}`, sql`${count}`, columns);
+}
+
+/** jsonRecords' subquery, its rows and their number given as SQL (values or placeholders). */
+function recordsFrom(records: SQL, count: SQL, columns: SQL): SQL {
+	return sql`(select * from jsonb_to_recordset(${records}::jsonb) as ${columns} limit ${count}::int)`;
+}
+
+/** The values of placedRecords' placeholders for `rows`. */
+export type Records = { records: string; count: number };
+
+/** Fills placedRecords' placeholders with `rows`. */
+export function recordsOf(rows: readonly object[]): Records {
+	return { records: JSON.stringify(rows), count: rows.length };
+}
+
+/**
+ * jsonRecords in a statement built once (built-once.ts), the same subquery with its rows left to the
+ * placeholders `records` and `count`, which each call fills (recordsOf).
+ */
+export function placedRecords(columns: SQL): SQL {
+	return recordsFrom(sql`${sql.placeholder('records')}`, sql`${sql.placeholder('count')}`, columns);
 }

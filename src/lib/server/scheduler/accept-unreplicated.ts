@@ -4,7 +4,8 @@ import { rowsOf } from '../db/rows';
 import type { Completion } from './types';
 import { endLeaseAssignments, heldLease } from './lease-transitions';
 import { OPEN_STATES } from './chunk-fate';
-import { jsonRecords } from '../db/json-records';
+import { placedRecords, recordsOf, type Records } from '../db/json-records';
+import { builtOnce } from '../db/built-once';
 
 export interface UnreplicatedResult extends Completion {
 	inputs: number;
@@ -28,6 +29,60 @@ const keyOf = (taskId: number | string, leaseToken: string, volunteerId: string)
 export async function acceptUnreplicated(db: Db, r: UnreplicatedResult): Promise<UnreplicatedOutcome> {
 	return (await acceptUnreplicatedGroup(db, [r]))[0];
 }
+
+const fence = heldLease({ taskId: sql`input.task_id`, leaseToken: sql`input.lease_token`, volunteerId: sql`input.volunteer_id` });
+
+/** acceptUnreplicatedGroup's statement, its text built once (built-once.ts): every hand-in group runs it. */
+const acceptStatement = builtOnce<Records>(
+	() =>
+		sql`
+		with input as ${placedRecords(inputColumns)}, done as (
+			update tasks set state = 'done', ${endLeaseAssignments}, finished_at = now()
+			from input where ${fence}
+			returning tasks.id, tasks.job_id, tasks.seq, input.*
+		), acc as (
+			insert into accepted_results (job_id, seq, task_id) select job_id, seq, id from done
+			on conflict do nothing returning task_id
+		), res as (
+			insert into results (task_id, job_id, seq, volunteer_id, output, backend, backend_class, duration_ms, verdict)
+			select id, job_id, seq, volunteer_id, output, backend, backend_class, duration_ms,
+				case when id in (select task_id from acc) then 'valid' else 'unchecked' end
+			from done returning task_id
+		), open as (
+			select t.id, t.state, t.job_id, t.seq from tasks t join done d on t.job_id = d.job_id and t.seq = d.seq
+			where d.id in (select task_id from acc) and t.id not in (select id from done)
+				and t.state in (${sql.join(
+					OPEN_STATES.map((s) => sql`${s}`),
+					sql`, `
+				)})
+			for update of t
+		), cancelled as (
+			update tasks set state = 'cancelled', ${endLeaseAssignments}, finished_at = now()
+			from (select distinct id, state, job_id, seq from open) o where tasks.id = o.id
+			returning tasks.id, o.state as was, o.job_id, o.seq
+		), ledger as (
+			insert into credit_ledger (volunteer_id, job_id, task_id, amount)
+			select volunteer_id, job_id, id, amount from done where id in (select task_id from acc) returning id
+		), vol as (
+			update volunteers set
+				tasks_done = tasks_done + per.n_tasks,
+				inputs_done = inputs_done + per.n_inputs,
+				credit = credit + per.n_credit,
+				-- No consecutive_valid: trust is earned only by results compared with someone else's.
+				valid_results = valid_results + per.n_valid
+			from (
+				select volunteer_id, count(*) as n_tasks, sum(inputs) as n_inputs,
+					sum(case when id in (select task_id from acc) then amount else 0 end)::float8 as n_credit,
+					count(*) filter (where id in (select task_id from acc)) as n_valid
+				from done group by volunteer_id
+			) per
+			where volunteers.id = per.volunteer_id returning volunteers.id
+		)
+		-- res, ledger and vol run whether or not they are read: PostgreSQL always completes data-modifying CTEs.
+		select d.id as task_id, d.lease_token, d.volunteer_id, d.id in (select task_id from acc) as accepted,
+			(select array_agg(c.id) from cancelled c where c.job_id = d.job_id and c.seq = d.seq and c.was = 'leased') as cancelled
+		from done d`
+);
 
 /**
  * The fast path for unreplicated chunks (replication 1: the first result is accepted, there is nothing
@@ -57,62 +112,13 @@ export async function acceptUnreplicatedGroup(db: Db, rs: UnreplicatedResult[]):
 		amount: r.amount,
 		inputs: r.inputs
 	}));
-	const fence = heldLease({ taskId: sql`input.task_id`, leaseToken: sql`input.lease_token`, volunteerId: sql`input.volunteer_id` });
 	const out = rowsOf<{
 		task_id: number | string;
 		lease_token: string;
 		volunteer_id: string;
 		accepted: boolean;
 		cancelled: (number | string)[] | null;
-	}>(
-		await db.execute(sql`
-			with input as ${jsonRecords(rows, inputColumns)}, done as (
-				update tasks set state = 'done', ${endLeaseAssignments}, finished_at = now()
-				from input where ${fence}
-				returning tasks.id, tasks.job_id, tasks.seq, input.*
-			), acc as (
-				insert into accepted_results (job_id, seq, task_id) select job_id, seq, id from done
-				on conflict do nothing returning task_id
-			), res as (
-				insert into results (task_id, job_id, seq, volunteer_id, output, backend, backend_class, duration_ms, verdict)
-				select id, job_id, seq, volunteer_id, output, backend, backend_class, duration_ms,
-					case when id in (select task_id from acc) then 'valid' else 'unchecked' end
-				from done returning task_id
-			), open as (
-				select t.id, t.state, t.job_id, t.seq from tasks t join done d on t.job_id = d.job_id and t.seq = d.seq
-				where d.id in (select task_id from acc) and t.id not in (select id from done)
-					and t.state in (${sql.join(
-						OPEN_STATES.map((s) => sql`${s}`),
-						sql`, `
-					)})
-				for update of t
-			), cancelled as (
-				update tasks set state = 'cancelled', ${endLeaseAssignments}, finished_at = now()
-				from (select distinct id, state, job_id, seq from open) o where tasks.id = o.id
-				returning tasks.id, o.state as was, o.job_id, o.seq
-			), ledger as (
-				insert into credit_ledger (volunteer_id, job_id, task_id, amount)
-				select volunteer_id, job_id, id, amount from done where id in (select task_id from acc) returning id
-			), vol as (
-				update volunteers set
-					tasks_done = tasks_done + per.n_tasks,
-					inputs_done = inputs_done + per.n_inputs,
-					credit = credit + per.n_credit,
-					-- No consecutive_valid: trust is earned only by results compared with someone else's.
-					valid_results = valid_results + per.n_valid
-				from (
-					select volunteer_id, count(*) as n_tasks, sum(inputs) as n_inputs,
-						sum(case when id in (select task_id from acc) then amount else 0 end)::float8 as n_credit,
-						count(*) filter (where id in (select task_id from acc)) as n_valid
-					from done group by volunteer_id
-				) per
-				where volunteers.id = per.volunteer_id returning volunteers.id
-			)
-			-- res, ledger and vol run whether or not they are read: PostgreSQL always completes data-modifying CTEs.
-			select d.id as task_id, d.lease_token, d.volunteer_id, d.id in (select task_id from acc) as accepted,
-				(select array_agg(c.id) from cancelled c where c.job_id = d.job_id and c.seq = d.seq and c.was = 'leased') as cancelled
-			from done d`)
-	);
+	}>(await acceptStatement(db, recordsOf(rows)));
 	const stored = new Map(out.map((r) => [keyOf(r.task_id, r.lease_token, r.volunteer_id), r]));
 	return rs.map((r) => {
 		const key = keyOf(r.taskId, r.leaseToken, r.volunteerId);

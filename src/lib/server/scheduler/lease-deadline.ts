@@ -30,10 +30,10 @@ export const DEFAULT_LEASE_MAX_MS = 3_600_000;
  * Durations are the volunteers' word: a liar can make the mean short, but never a lease shorter than
  * the floor, and a short mean only ends leases sooner (the task then goes to someone else).
  */
-export function leaseDeadline(maxMs: number, inputs: SQL, jobId: SQL | typeof tasks.jobId): SQL {
+export function leaseDeadline(maxMs: number | SQL, inputs: SQL, jobId: SQL | typeof tasks.jobId): SQL {
 	const chunk = sql`(select ${jobs.totalInputs}::float8 / greatest(${jobs.totalTasks}, 1) from ${jobs} where ${jobs.id} = ${jobId})`;
 	const perInput = sql`coalesce(${recentTaskMs(jobId)} / ${chunk}, ${DEFAULT_MS_PER_INPUT})`;
-	const ms = sql`least(${maxMs}::float8, greatest(${Math.min(FLOOR_MS, maxMs)}::float8, (${inputs}) * ${perInput} * ${SLACK}))`;
+	const ms = sql`least(${maxMs}::float8, greatest(least(${FLOOR_MS}::float8, ${maxMs}::float8), (${inputs}) * ${perInput} * ${SLACK}))`;
 	return sql`now() + ${ms} * interval '1 millisecond'`;
 }
 
@@ -58,11 +58,11 @@ export function firstExpiryMs(leaseMs: number, maxMs: number): number {
 }
 
 /** The expiry of a lease renewed now: `leaseMs` from now, never past its deadline (a lease from before deadlines has none). */
-export function leaseExpiry(leaseMs: number): SQL {
+export function leaseExpiry(leaseMs: number | SQL): SQL {
 	return sql`least(now() + ${leaseMs} * interval '1 millisecond', coalesce(${tasks.deadlineAt}, 'infinity'))`;
 }
 
 /** The columns that start a lease's clock: its deadline, and no progress yet. */
-export function leaseClock(maxMs: number, inputs: SQL, jobId: SQL | typeof tasks.jobId) {
+export function leaseClock(maxMs: number | SQL, inputs: SQL, jobId: SQL | typeof tasks.jobId) {
 	return { deadlineAt: leaseDeadline(maxMs, inputs, jobId), progress: 0, progressAt: sql`now()` };
 }

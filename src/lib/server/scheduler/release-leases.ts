@@ -1,7 +1,9 @@
 import { and, eq, sql } from 'drizzle-orm';
 import { tasks } from '../db/schema';
 import type { Db } from '../db';
-import { jsonRecords } from '../db/json-records';
+import { placedRecords, recordsOf, type Records } from '../db/json-records';
+import { builtOnce } from '../db/built-once';
+import { rowsOf } from '../db/rows';
 import { heldLease, releasedLease as release, type LeaseClaim } from './lease-transitions';
 import { stateIn } from '../db/schema/states';
 
@@ -29,15 +31,20 @@ const inputColumns = sql.raw('input(i int, task_id bigint, lease_token uuid, vol
 export async function releaseLeases(db: Db, leases: LeaseClaim[]): Promise<boolean[]> {
 	if (leases.length === 0) return [];
 	const rows = leases.map((l, i) => ({ i, task_id: l.taskId, lease_token: l.leaseToken, volunteer_id: l.volunteerId }));
-	const released = await db
-		.update(tasks)
-		.set(release)
-		.from(sql`${jsonRecords(rows, inputColumns)} as input`)
-		.where(heldLease({ taskId: sql`input.task_id`, leaseToken: sql`input.lease_token`, volunteerId: sql`input.volunteer_id` }))
-		.returning({ i: sql<number>`input.i`.mapWith(Number) });
-	const done = new Set(released.map((r) => r.i));
+	const done = new Set(rowsOf<{ i: number }>(await releaseStatement(db, recordsOf(rows))).map((r) => Number(r.i)));
 	return leases.map((_, i) => done.has(i));
 }
+
+/** releaseLeases' statement, its text built once (built-once.ts). */
+const releaseStatement = builtOnce<Records>((db) =>
+	db
+		.update(tasks)
+		.set(release)
+		.from(sql`${placedRecords(inputColumns)} as input`)
+		.where(heldLease({ taskId: sql`input.task_id`, leaseToken: sql`input.lease_token`, volunteerId: sql`input.volunteer_id` }))
+		.returning({ i: sql`input.i` })
+		.getSQL()
+);
 
 /** Gives back one lease: releaseLeases with a group of one. */
 export async function releaseLease(db: Db, lease: LeaseClaim): Promise<boolean> {

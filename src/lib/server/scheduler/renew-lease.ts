@@ -4,7 +4,8 @@ import type { Db } from '../db';
 import { rowsOf } from '../db/rows';
 import { leaseExpiry } from './lease-deadline';
 import { heldLease, type LeaseClaim } from './lease-transitions';
-import { jsonRecords } from '../db/json-records';
+import { placedRecords, recordsOf, type Records } from '../db/json-records';
+import { builtOnce } from '../db/built-once';
 
 export interface Renewal extends LeaseClaim {
 	/** Inputs of the lease the holder reports done. */
@@ -45,24 +46,23 @@ export async function renewLeases(db: Db, rs: Renewal[], leaseMs: number): Promi
 	return rs.map((_, i) => until.get(i) ?? null);
 }
 
+const fence = heldLease({ taskId: sql`input.task_id`, leaseToken: sql`input.lease_token`, volunteerId: sql`input.volunteer_id` });
+const progressed = sql`input.done > ${tasks.progress} and input.done <= ${leaseInputs}`;
+const waiting = sql`input.done = ${tasks.progress} and now() < coalesce(${tasks.progressAt}, ${tasks.leasedAt}) + ${stallAllowance}`;
+
 /**
- * Renews `rs` (each with its place in the caller's group) in one statement; with `skipHeld`, passes over the rows
- * another transaction holds and names them in `held`, renewed or not.
+ * The renewal statement, its text built once (built-once.ts) in two forms: passing over the rows another transaction
+ * holds (naming them in `held`) or waiting for them. The final select reads tasks as they were before the update (one
+ * snapshot): a lease not renewed keeps that expiry. `free` is read twice, so it is run once, and so is its locking.
  */
-async function renewStatement(db: Db, rs: [number, Renewal][], leaseMs: number, skipHeld: boolean) {
-	const rows = rs.map(([i, r]) => ({ i, task_id: r.taskId, lease_token: r.leaseToken, volunteer_id: r.volunteerId, done: r.done }));
-	const fence = heldLease({ taskId: sql`input.task_id`, leaseToken: sql`input.lease_token`, volunteerId: sql`input.volunteer_id` });
-	const progressed = sql`input.done > ${tasks.progress} and input.done <= ${leaseInputs}`;
-	const waiting = sql`input.done = ${tasks.progress} and now() < coalesce(${tasks.progressAt}, ${tasks.leasedAt}) + ${stallAllowance}`;
-	// The final select reads tasks as they were before the update (one snapshot): a lease not renewed keeps that expiry.
-	// `free` is read twice, so it is run once, and so is its locking.
-	const out = rowsOf<{ i: number; until: Date | string | null; held: boolean }>(
-		await db.execute(sql`
-			with input as ${jsonRecords(rows, inputColumns)}, free as (
+const renewal = (skipHeld: boolean) =>
+	builtOnce<Records & { leaseMs: number }>(
+		() => sql`
+			with input as ${placedRecords(inputColumns)}, free as (
 				select ${tasks.id} as id from ${tasks} where ${tasks.id} in (select task_id from input)
 				for update ${skipHeld ? sql`skip locked` : sql``}
 			), renewed as (
-				update tasks set lease_expires_at = ${leaseExpiry(leaseMs)},
+				update tasks set lease_expires_at = ${leaseExpiry(sql`${sql.placeholder('leaseMs')}::float8`)},
 					progress = greatest(${tasks.progress}, input.done),
 					progress_at = case when ${progressed} then now() else ${tasks.progressAt} end
 				from input where ${fence} and ${tasks.id} in (select id from free) and ((${progressed}) or (${waiting}))
@@ -72,7 +72,16 @@ async function renewStatement(db: Db, rs: [number, Renewal][], leaseMs: number, 
 				${tasks.id} is not null and ${tasks.id} not in (select id from free) as held
 			from input
 			left join renewed on renewed.id = input.task_id and renewed.lease_token = input.lease_token
-			left join tasks on ${fence}`)
+			left join tasks on ${fence}`
+	);
+const renewSkipping = renewal(true);
+const renewWaiting = renewal(false);
+
+/** Renews `rs` (each with its place in the caller's group) in one statement; with `skipHeld`, as renewal says. */
+async function renewStatement(db: Db, rs: [number, Renewal][], leaseMs: number, skipHeld: boolean) {
+	const rows = rs.map(([i, r]) => ({ i, task_id: r.taskId, lease_token: r.leaseToken, volunteer_id: r.volunteerId, done: r.done }));
+	const out = rowsOf<{ i: number; until: Date | string | null; held: boolean }>(
+		await (skipHeld ? renewSkipping : renewWaiting)(db, { ...recordsOf(rows), leaseMs })
 	);
 	return {
 		until: new Map(out.map((r) => [Number(r.i), r.until === null ? null : new Date(r.until)])),

@@ -28,8 +28,6 @@ describe.each(TEST_DB_KINDS)('volunteer work on %s', (kind) => {
 	let statements = 0;
 	/** Queries begun with db.select(). */
 	let selects = 0;
-	/** Statements begun with db.update(). */
-	let updates = 0;
 	/** The statements sent through execute, as text. */
 	const sent: string[] = [];
 	let work: VolunteerWork;
@@ -43,10 +41,6 @@ describe.each(TEST_DB_KINDS)('volunteer work on %s', (kind) => {
 				const value = Reflect.get(target, key, receiver);
 				if (key === 'select') {
 					selects++;
-					return value;
-				}
-				if (key === 'update') {
-					updates++;
 					return value;
 				}
 				if (key !== 'execute') return value;
@@ -120,13 +114,13 @@ describe.each(TEST_DB_KINDS)('volunteer work on %s', (kind) => {
 		const { jobId, leases } = await oneLeaseEach(all, 'yield');
 		let announced = 0;
 		const yielding = new VolunteerWork({ ...hub, db, config: hub.config }, { workAvailable: () => announced++ } as unknown as Notifier);
-		updates = 0;
+		sent.length = 0;
 		// The first with a forged token, the second twice in the same group: each fenced, each answered.
 		const answers = await Promise.all([
 			...all.map((s, i) => yielding.release(s, { taskId: leases[i].id, leaseToken: i === 0 ? crypto.randomUUID() : leases[i].leaseToken })),
 			yielding.release(all[1], { taskId: leases[1].id, leaseToken: leases[1].leaseToken })
 		]);
-		expect(updates).toBe(1);
+		expect(sent.filter((q) => q.startsWith('update "tasks" set "state"'))).toHaveLength(1);
 		expect(answers[0]).toMatchObject({ ok: false, code: 'stale_lease' });
 		expect(answers.slice(1, VOLUNTEERS)).toEqual(all.slice(1).map(() => ({ ok: true })));
 		expect(answers[VOLUNTEERS]).toMatchObject({ ok: false, code: 'stale_lease' });

@@ -3,7 +3,8 @@ import { tasks, volunteerSessions, volunteers } from '../db/schema';
 import type { Db } from '../db';
 import type { Capabilities, Readiness, VolunteerMode } from '../../protocol/volunteer';
 import type { VolunteerCredit } from '../../protocol/events';
-import { jsonRecords } from '../db/json-records';
+import { placedRecords, recordsOf, type Records } from '../db/json-records';
+import { builtOnce } from '../db/built-once';
 import { rowsOf } from '../db/rows';
 import { stateIn } from '../db/schema/states';
 
@@ -52,11 +53,16 @@ export interface SessionStatus {
 export async function updateSessions(db: Db, reports: SessionStatus[]): Promise<void> {
 	const latest = new Map(reports.map((r) => [r.sessionId, r]));
 	const rows = [...latest.values()].map((r) => ({ id: r.sessionId, mode: r.mode, readiness: r.readiness, ready_for_ai: r.readyForAi }));
-	await db.execute(sql`update ${volunteerSessions}
-		set mode = input.mode, readiness = input.readiness, ready_for_ai = input.ready_for_ai, last_seen_at = now()
-		from ${jsonRecords(rows, sql`input(id text, mode text, readiness jsonb, ready_for_ai boolean)`)} as input
-		where ${volunteerSessions.id} = input.id`);
+	await updateStatement(db, recordsOf(rows));
 }
+
+/** updateSessions' statement, its text built once (built-once.ts). */
+const updateStatement = builtOnce<Records>(
+	() => sql`update ${volunteerSessions}
+		set mode = input.mode, readiness = input.readiness, ready_for_ai = input.ready_for_ai, last_seen_at = now()
+		from ${placedRecords(sql`input(id text, mode text, readiness jsonb, ready_for_ai boolean)`)} as input
+		where ${volunteerSessions.id} = input.id`
+);
 
 /** Tasks done since the last count, and the latest throughput, of one session. */
 export interface SessionCount {
@@ -78,20 +84,23 @@ export interface SessionCount {
 export async function countSessionTasks(db: Db, counts: SessionCount[]): Promise<string[]> {
 	if (counts.length === 0) return [];
 	const rows = counts.map((c) => ({ id: c.sessionId, tasks: c.tasks, throughput: c.throughput }));
-	const [{ held }] = rowsOf<{ held: string[] | null }>(
-		await db.execute(sql`with input as ${jsonRecords(rows, sql`input(id text, tasks int, throughput float8)`)}, free as (
-				select ${volunteerSessions.id} as id from ${volunteerSessions}
-				where ${volunteerSessions.id} in (select id from input) for update skip locked
-			), written as (
-				update ${volunteerSessions}
-				set tasks_done = ${volunteerSessions.tasksDone} + input.tasks, throughput = input.throughput, last_seen_at = now()
-				from input where ${volunteerSessions.id} = input.id and ${volunteerSessions.id} in (select id from free)
-			)
-			select array(select ${volunteerSessions.id} from ${volunteerSessions}
-				where ${volunteerSessions.id} in (select id from input) and ${volunteerSessions.id} not in (select id from free)) as held`)
-	);
+	const [{ held }] = rowsOf<{ held: string[] | null }>(await countStatement(db, recordsOf(rows)));
 	return held ?? [];
 }
+
+/** countSessionTasks' statement, its text built once (built-once.ts). */
+const countStatement = builtOnce<Records>(
+	() => sql`with input as ${placedRecords(sql`input(id text, tasks int, throughput float8)`)}, free as (
+			select ${volunteerSessions.id} as id from ${volunteerSessions}
+			where ${volunteerSessions.id} in (select id from input) for update skip locked
+		), written as (
+			update ${volunteerSessions}
+			set tasks_done = ${volunteerSessions.tasksDone} + input.tasks, throughput = input.throughput, last_seen_at = now()
+			from input where ${volunteerSessions.id} = input.id and ${volunteerSessions.id} in (select id from free)
+		)
+		select array(select ${volunteerSessions.id} from ${volunteerSessions}
+			where ${volunteerSessions.id} in (select id from input) and ${volunteerSessions.id} not in (select id from free)) as held`
+);
 
 /**
  * A session not touched for this many heartbeats is stale: its hub process (which touches all of its
