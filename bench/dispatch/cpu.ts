@@ -49,17 +49,21 @@ export function snapshot(pids: number[]): CpuSnapshot {
 }
 
 /**
- * Cores used between two snapshots by `pids` together, and by PostgreSQL (processes present in both: a
- * backend that came and went inside the window is missed, so PostgreSQL's figure is a lower bound).
+ * Cores used between two snapshots by `pids` together, and by PostgreSQL: its processes at the end, each from
+ * the start or from its own start within the window (a pool's connections open as they are needed). A backend
+ * that came and went inside the window is missed, so PostgreSQL's figure is a lower bound.
  */
 export function coresUsed(before: CpuSnapshot, after: CpuSnapshot, pids: number[]): { processes: number; postgres: number } {
 	const seconds = (after.at - before.at) / 1000;
-	const used = (of: number[]) =>
+	const used = (of: number[], from: (pid: number) => number) =>
 		of.reduce((sum, pid) => {
-			const delta = (after.byPid.get(pid) ?? Number.NaN) - (before.byPid.get(pid) ?? Number.NaN);
+			const delta = (after.byPid.get(pid) ?? Number.NaN) - from(pid);
 			return Number.isFinite(delta) ? sum + delta : sum;
 		}, 0) / seconds;
-	return { processes: used(pids), postgres: used(after.postgres) };
+	return {
+		processes: used(pids, (pid) => before.byPid.get(pid) ?? Number.NaN),
+		postgres: used(after.postgres, (pid) => before.byPid.get(pid) ?? 0)
+	};
 }
 
 /**
