@@ -263,4 +263,6 @@ export interface InterServerEvents {
 	'work:available': (tasks: number | null, taskType: TaskType | null) => void;
 	/** Tasks another hub process cancelled and does not hold the leases of: the process whose connection holds one tells it. */
 	'task:cancelled': (taskIds: number[]) => void;
+	/** Jobs a dashboard on another hub process watches: their progress is read and broadcast here too (job-watchers.ts). */
+	'job:watched': (jobIds: string[]) => void;
 }

@@ -25,6 +25,7 @@ import { clientAddressResolver } from '../http/edge/client-address';
 import { throttle } from './throttle';
 import { Feeder } from '../scheduler/feeder';
 import { READ_SPACING } from '../scheduler/status-reads';
+import { JobWatchers } from './job-watchers';
 
 /** Job updates are coalesced per job over this window: a busy job refreshes its watchers ~10 times a second, not once per task. */
 const JOB_UPDATE_MS = 100;
@@ -69,7 +70,8 @@ export function attachRealtime(hub: Hub, httpServer: HttpServer): Server {
 	const connections: Connections = { offers: new LaneOffers(), hungry: new HungrySessions(), holders: new LeaseHolders() };
 	// This process's feeder (feeder.ts): its claims pick from it, and the notifier tells it of new work here or elsewhere.
 	const feeder = hub.config.feederHoldMs > 0 ? new Feeder(hub.db, { holder: hub.id, holdMs: hub.config.feederHoldMs }) : undefined;
-	const notify = notifier(hub, volunteers, dashboards, streams, connections, feeder);
+	const watchers = new JobWatchers(dashboards, hub.database.url !== null);
+	const notify = notifier(hub, volunteers, dashboards, streams, connections, feeder, watchers);
 	hub.notify = notify;
 	const work = new VolunteerWork(hub, notify, feeder);
 	serveVolunteers(
@@ -89,12 +91,15 @@ export function attachRealtime(hub: Hub, httpServer: HttpServer): Server {
 	);
 	const feed = new DashboardFeed(hub, dashboards);
 	feed.start();
-	serveDashboards(hub, dashboards, streams, feed, budget);
+	serveDashboards(hub, dashboards, streams, feed, budget, watchers);
 	hub.liveText = streams;
 	dashboards.on('job:text', deliverText);
+	dashboards.on('job:watched', (jobIds) => watchers.heard(jobIds));
+	const stopAnnouncing = watchers.start();
 	// On shutdown, drop every connection and wait for their leases to be given back before the database closes.
 	hub.onStop(async () => {
 		feed.stop();
+		stopAnnouncing();
 		io.disconnectSockets(true);
 		await work.drain();
 		// Not awaited: closing waits for every client to answer the WebSocket close, up to 30 s for one that
@@ -129,7 +134,8 @@ function notifier(
 	dashboards: DashboardNamespace,
 	streams: TextStreams,
 	{ offers, hungry, holders }: Connections,
-	feeder: Feeder | undefined
+	feeder: Feeder | undefined,
+	watchers: JobWatchers
 ): Notifier {
 	const pending = new Map<string, ReturnType<typeof setTimeout>>();
 	// Reads of one job can overlap (a job that ends is read at once, not at the end of the window) and
@@ -229,7 +235,8 @@ function notifier(
 				hub.jobEnds.ended(jobId);
 				return void flush(jobId);
 			}
-			if (pending.has(jobId)) return;
+			// A running job's progress is read for the dashboards watching it (job-watchers.ts): with none, nothing is read.
+			if (pending.has(jobId) || !watchers.watched(jobId)) return;
 			pending.set(
 				jobId,
 				setTimeout(() => void flush(jobId), Math.max(JOB_UPDATE_MS, READ_SPACING * (took.get(jobId) ?? 0)))

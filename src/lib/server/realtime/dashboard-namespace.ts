@@ -11,6 +11,7 @@ import { CREDIT_WINDOWS, SubscribeLeaderboard } from '../../protocol/dashboard';
 import type { DashboardFeed } from './dashboard-feed';
 import { jobRoom, leaderboardRoom, type DashboardNamespace } from './rooms';
 import type { EventBudget } from './event-budget';
+import type { JobWatchers } from './job-watchers';
 
 /** Jobs one dashboard socket may watch at once: a page watches one; each room costs the hub a broadcast target. */
 export const MAX_WATCHED_JOBS = 20;
@@ -19,7 +20,14 @@ export const MAX_WATCHED_JOBS = 20;
  * Pages watching a job join its room and get its state at once, then every change as it happens.
  * The dashboard and leaderboards join rooms the feed pushes summaries to.
  */
-export function serveDashboards(hub: Hub, nsp: DashboardNamespace, streams: TextStreams, feed: DashboardFeed, budget: EventBudget) {
+export function serveDashboards(
+	hub: Hub,
+	nsp: DashboardNamespace,
+	streams: TextStreams,
+	feed: DashboardFeed,
+	budget: EventBudget,
+	watchers: JobWatchers
+) {
 	nsp.on('connection', (socket) => {
 		socket.use(budget.middleware(socket));
 		const watched = () => [...socket.rooms].filter((r) => r.startsWith(jobRoom(''))).length;
@@ -51,6 +59,7 @@ export function serveDashboards(hub: Hub, nsp: DashboardNamespace, streams: Text
 				if (!(await tokenMayAccessJob(credentialsOf(hub), typeof token === 'string' ? token : null, jobId)))
 					return refuse(`no job "${jobId}" (watching a job needs its owner's API key or the admin token)`, 'unauthorized');
 				await socket.join(jobRoom(jobId));
+				watchers.started(jobId);
 				const update = await jobUpdate(hub, jobId);
 				if (update) socket.emit('job:update', update);
 				// Text generated before this page started watching, then live text as it comes.

@@ -59,6 +59,18 @@ describe.skipIf(!database)('two hubs on one PostgreSQL', () => {
 			);
 			if (!submitted.ok) throw new Error(submitted.error);
 			granted(await replyTo(dashboard, 'job:watch', { jobId: submitted.id }));
+			// A job's progress is read only for its watchers (job-watchers.ts): hub A hears that B's page watches this one,
+			// and a change told to A reaches the page through the adapter.
+			const watchedBefore = updates.length;
+			await expect
+				.poll(
+					() => {
+						a.hub.notify.jobChanged(submitted.id);
+						return updates.length;
+					},
+					{ timeout: 10_000, interval: 200 }
+				)
+				.toBeGreaterThan(watchedBefore);
 			b.hub.notify.workAvailable();
 
 			await nudged;

@@ -410,4 +410,45 @@ describe.each(TEST_DB_KINDS)('realtime on %s', (kind) => {
 			expect(Math.hypot(...v)).toBeCloseTo(1, 4);
 		}
 	});
+
+	it('reads a running job’s progress only while a dashboard watches it', async () => {
+		const jobId = await submit(['watched or not'], 1);
+		// Progress reads counted by their first statement, getJobProgress's read of the job's status and size.
+		let reads = 0;
+		const db = hub.db;
+		hub.db = new Proxy(db, {
+			get(target, key, receiver) {
+				const value = Reflect.get(target, key, receiver);
+				if (key !== 'select') return value;
+				return (fields?: object) => {
+					if (fields && Object.keys(fields).join() === 'status,total') reads++;
+					return (value as (f?: object) => unknown).call(target, fields);
+				};
+			}
+		});
+		const settle = () => new Promise((r) => setTimeout(r, 400));
+		try {
+			hub.notify.jobChanged(jobId);
+			await settle();
+			expect(reads).toBe(0);
+
+			const dash = testHub.dashboard();
+			const updates: JobUpdate[] = [];
+			dash.on('job:update', (u) => updates.push(u));
+			granted(await replyTo(dash, 'job:watch', { jobId }));
+			await expect.poll(() => updates.length).toBe(1); // the state at once, as a page opens
+			hub.notify.jobChanged(jobId);
+			await expect.poll(() => updates.length).toBe(2);
+			expect(reads).toBe(2);
+
+			// The page closed: once the hub has seen it go, the job's changes are read no more.
+			dash.disconnect();
+			await settle();
+			hub.notify.jobChanged(jobId);
+			await settle();
+			expect(reads).toBe(2);
+		} finally {
+			hub.db = db;
+		}
+	});
 });
