@@ -1,4 +1,4 @@
-import { fillPlaceholders, Param, sql, StringChunk, type SQL } from 'drizzle-orm';
+import { fillPlaceholders, Param, sql, StringChunk, type SQL, type SQLWrapper } from 'drizzle-orm';
 import { PgDialect } from 'drizzle-orm/pg-core';
 import type { Db } from './index';
 
@@ -41,4 +41,12 @@ export function builtOnce<V extends Record<string, unknown> = Record<string, nev
 		filled.forEach((value, i) => chunks.push(new Param(value), new StringChunk(pieces[i + 1])));
 		return db.execute(sql.fromList(chunks));
 	};
+}
+
+/**
+ * A selection (or RETURNING list) for a statement built once: each field `AS` its key, since a statement run
+ * through `db.execute` comes back as rows keyed by column name, the driver's values not yet mapped.
+ */
+export function byName<T extends Record<string, SQLWrapper>>(fields: T): { [K in keyof T]: SQL.Aliased } {
+	return Object.fromEntries(Object.entries(fields).map(([key, field]) => [key, sql`${field}`.as(key)])) as { [K in keyof T]: SQL.Aliased };
 }

@@ -72,30 +72,31 @@ export async function claimTailDuplicates(tx: Db, req: ClaimRequest & Claimant, 
 	);
 }
 
+/**
+ * What a lease's payload is built from, as every claim returns it: one list for a claim's lease update
+ * (claim-tasks.ts) and for leasesOf. The model's cost is a subquery, so neither needs a join to models.
+ */
+export const leaseFields = {
+	id: tasks.id,
+	jobId: tasks.jobId,
+	seq: tasks.seq,
+	firstInput: tasks.firstInput,
+	priority: tasks.priority,
+	recheck: tasks.recheck,
+	spotCheck: tasks.spotCheck,
+	cost: sql<number>`(select ${models.cost} from ${models} where ${models.id} = ${tasks.modelId})`.mapWith(Number),
+	params: jobs.params,
+	replication: jobs.replication,
+	jobStatus: jobs.status,
+	taskType: tasks.taskType,
+	modelId: tasks.modelId,
+	inputs: tasks.inputs,
+	checkpointed: sql<number>`coalesce(jsonb_array_length(${tasks.checkpoint}), 0)`.mapWith(Number),
+	leaseToken: tasks.leaseToken,
+	leaseExpiresAt: tasks.leaseExpiresAt
+};
+
 /** Leases inserted whole (a tail duplicate, a known-answer check) as the claim returns them: the payload is the same for every lease. */
 export function leasesOf(tx: Db, ids: number[]) {
-	return tx
-		.select({
-			id: tasks.id,
-			jobId: tasks.jobId,
-			seq: tasks.seq,
-			firstInput: tasks.firstInput,
-			priority: tasks.priority,
-			recheck: tasks.recheck,
-			spotCheck: tasks.spotCheck,
-			cost: models.cost,
-			params: jobs.params,
-			replication: jobs.replication,
-			jobStatus: jobs.status,
-			taskType: tasks.taskType,
-			modelId: tasks.modelId,
-			inputs: tasks.inputs,
-			checkpointed: sql<number>`coalesce(jsonb_array_length(${tasks.checkpoint}), 0)`.mapWith(Number),
-			leaseToken: tasks.leaseToken,
-			leaseExpiresAt: tasks.leaseExpiresAt
-		})
-		.from(tasks)
-		.innerJoin(jobs, eq(jobs.id, tasks.jobId))
-		.innerJoin(models, eq(models.id, tasks.modelId))
-		.where(inArray(tasks.id, ids));
+	return tx.select(leaseFields).from(tasks).innerJoin(jobs, eq(jobs.id, tasks.jobId)).where(inArray(tasks.id, ids));
 }

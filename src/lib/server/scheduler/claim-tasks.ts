@@ -1,18 +1,18 @@
 import { and, eq, inArray, ne, notExists, sql } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/pg-core';
-import { jobs, models, tasks } from '../db/schema';
+import { jobs, tasks } from '../db/schema';
 import type { Db } from '../db';
 import { commitUnflushed } from '../db/commit-unflushed';
 import { commitBehind, last } from '../db/commit-behind';
 import { placedRecords, recordsOf, type Records } from '../db/json-records';
-import { builtOnce } from '../db/built-once';
+import { builtOnce, byName } from '../db/built-once';
 import { rowsOf } from '../db/rows';
 import type { ClaimRequest } from './types';
 import { isEstablished, soloProbability } from './adaptive-replication';
 import { claimCounts, lockClaimants, type Held } from './claim-rules';
 import { findClaimable, findHeld, type Candidate } from './find-claimable';
 import type { Feeder } from './feeder';
-import { claimTailDuplicates, leasesOf } from './claim-tail-duplicates';
+import { claimTailDuplicates, leaseFields, leasesOf } from './claim-tail-duplicates';
 import { DEFAULT_LEASE_MAX_MS, firstExpiryMs, leaseClock } from './lease-deadline';
 import { claimSpotCheck } from './spot-checks';
 import { LANE_SLOTS } from './interactive-lane';
@@ -256,8 +256,8 @@ function leasedRow(r: RawLeasedRow): LeasedRow {
 
 /**
  * leaseChosen's statement, its text built once (built-once.ts): every claim runs it, and drizzle took 0.37 ms to
- * build it each time (a fifth of the hub's statement building in bench/dispatch). Each column is named for the
- * row it fills, as the driver hands rows over by name.
+ * build it each time (a fifth of the hub's statement building in bench/dispatch). It returns leaseFields, named
+ * (byName), and leasedRow maps them as leasesOf's select does.
  */
 const leaseStatement = builtOnce<Records & { maxMs: number }>((tx) =>
 	tx
@@ -284,25 +284,7 @@ const leaseStatement = builtOnce<Records & { maxMs: number }>((tx) =>
 		// Written as a list, not a join: a join's condition could not name the updated table.
 		.from(sql`${placedRecords(sql`a(id bigint, s text, v text, b text, n text, ms float8)`)} as a, ${jobs}`)
 		.where(and(eq(tasks.id, sql`a.id`), eq(jobs.id, tasks.jobId)))
-		.returning({
-			id: sql`${tasks.id}`.as('id'),
-			jobId: sql`${tasks.jobId}`.as('jobId'),
-			seq: sql`${tasks.seq}`.as('seq'),
-			firstInput: sql`${tasks.firstInput}`.as('firstInput'),
-			priority: sql`${tasks.priority}`.as('priority'),
-			recheck: sql`${tasks.recheck}`.as('recheck'),
-			spotCheck: sql`${tasks.spotCheck}`.as('spotCheck'),
-			cost: sql`(select ${models.cost} from ${models} where ${models.id} = ${tasks.modelId})`.as('cost'),
-			params: sql`${jobs.params}`.as('params'),
-			replication: sql`${jobs.replication}`.as('replication'),
-			jobStatus: sql`${jobs.status}`.as('jobStatus'),
-			taskType: sql`${tasks.taskType}`.as('taskType'),
-			modelId: sql`${tasks.modelId}`.as('modelId'),
-			inputs: sql`${tasks.inputs}`.as('inputs'),
-			checkpointed: sql`coalesce(jsonb_array_length(${tasks.checkpoint}), 0)`.as('checkpointed'),
-			leaseToken: sql`${tasks.leaseToken}`.as('leaseToken'),
-			leaseExpiresAt: sql`${tasks.leaseExpiresAt}`.as('leaseExpiresAt')
-		})
+		.returning(byName(leaseFields))
 		.getSQL()
 );
 
