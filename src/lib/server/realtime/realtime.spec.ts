@@ -1,5 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { eq, sql } from 'drizzle-orm';
+import { eq, sql, type SQL } from 'drizzle-orm';
+import { PgDialect } from 'drizzle-orm/pg-core';
 import { tasks } from '../db/schema';
 import { DatabaseReach } from '../db/reach';
 import { EXPIRED_UNREACHED } from '../scheduler/release-expired-leases';
@@ -413,16 +414,29 @@ describe.each(TEST_DB_KINDS)('realtime on %s', (kind) => {
 
 	it('reads a running job’s progress only while a dashboard watches it', async () => {
 		const jobId = await submit(['watched or not'], 1);
-		// Progress reads counted by their first statement, getJobProgress's read of the job's status and size.
+		// This job's progress reads, counted by their first statement: getJobProgress's read of the job's status and
+		// size, with the job's id in its condition (the jobs other tests left may still be read as they end).
 		let reads = 0;
 		const db = hub.db;
+		type Where = { where: (c: SQL) => unknown };
 		hub.db = new Proxy(db, {
 			get(target, key, receiver) {
 				const value = Reflect.get(target, key, receiver);
 				if (key !== 'select') return value;
 				return (fields?: object) => {
-					if (fields && Object.keys(fields).join() === 'status,total') reads++;
-					return (value as (f?: object) => unknown).call(target, fields);
+					const query = (value as (f?: object) => { from: (t: unknown) => Where }).call(target, fields);
+					if (!fields || Object.keys(fields).join() !== 'status,total') return query;
+					const from = query.from.bind(query);
+					query.from = (table) => {
+						const read = from(table);
+						const where = read.where.bind(read);
+						read.where = (condition) => {
+							if (new PgDialect().sqlToQuery(condition).params.includes(jobId)) reads++;
+							return where(condition);
+						};
+						return read;
+					};
+					return query;
 				};
 			}
 		});
